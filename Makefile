@@ -1,0 +1,37 @@
+# Paars: the two commands are `make run` and `make test`; everything else is here for them.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGES := libs/contracts libs/platform libs/cli $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PROTOS := $(shell find protos -name '*.proto')
+
+.PHONY: run test bench chaos soak protos check-protos lint clean images test-unit test-integration
+
+EXTRA_REQUIREMENTS := $(foreach f,$(wildcard mk/*-requirements.txt),-r $(f))
+
+$(STAMP): constraints.txt $(wildcard mk/*-requirements.txt) $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
+		pytest pytest-asyncio pytest-timeout hypothesis grpcio-tools ruff $(EXTRA_REQUIREMENTS)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Generated code is committed so that imports work everywhere; tests/contract fails if it drifts.
+protos: $(STAMP)
+	$(PY) scripts/gen_protos.py
+
+run: $(STAMP)
+	$(VENV)/bin/paars run $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check libs services tests
+
+clean:
+	rm -rf $(VENV) .paars
+
+-include mk/*.mk

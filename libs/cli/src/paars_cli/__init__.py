@@ -1,0 +1,1 @@
+"""The `paars` command-line tool."""

@@ -1,0 +1,204 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from paars.common.v1 import event_pb2 as _event_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_INFO: _ClassVar[Severity]
+    SEVERITY_ATTENTION: _ClassVar[Severity]
+    SEVERITY_URGENT: _ClassVar[Severity]
+
+class InsightKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INSIGHT_KIND_UNSPECIFIED: _ClassVar[InsightKind]
+    INSIGHT_KIND_GOAL_STALLED: _ClassVar[InsightKind]
+    INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT: _ClassVar[InsightKind]
+    INSIGHT_KIND_SELF_OTHERS_GAP: _ClassVar[InsightKind]
+    INSIGHT_KIND_FEEDBACK_DROUGHT: _ClassVar[InsightKind]
+    INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK: _ClassVar[InsightKind]
+    INSIGHT_KIND_CONSTRUCTIVE_WITHOUT_ACTION: _ClassVar[InsightKind]
+    INSIGHT_KIND_MOMENT_FOR_FEEDBACK: _ClassVar[InsightKind]
+    INSIGHT_KIND_RATING_DRIFT: _ClassVar[InsightKind]
+    INSIGHT_KIND_RECENCY_BIAS: _ClassVar[InsightKind]
+    INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO: _ClassVar[InsightKind]
+    INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES: _ClassVar[InsightKind]
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_INFO: Severity
+SEVERITY_ATTENTION: Severity
+SEVERITY_URGENT: Severity
+INSIGHT_KIND_UNSPECIFIED: InsightKind
+INSIGHT_KIND_GOAL_STALLED: InsightKind
+INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT: InsightKind
+INSIGHT_KIND_SELF_OTHERS_GAP: InsightKind
+INSIGHT_KIND_FEEDBACK_DROUGHT: InsightKind
+INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK: InsightKind
+INSIGHT_KIND_CONSTRUCTIVE_WITHOUT_ACTION: InsightKind
+INSIGHT_KIND_MOMENT_FOR_FEEDBACK: InsightKind
+INSIGHT_KIND_RATING_DRIFT: InsightKind
+INSIGHT_KIND_RECENCY_BIAS: InsightKind
+INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO: InsightKind
+INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES: InsightKind
+
+class Signals(_message.Message):
+    __slots__ = ("employee_id", "window_days", "goal_progress", "expected_progress", "status_changes", "average_rating", "development_goal_progress", "action_items_done", "feedback_acknowledged", "feedback_acted_on", "dialogues_held", "coaching_sessions", "received_by_source", "given", "share_with_example", "median_delay_hours", "share_led_to_action", "self_others_gap", "performance_score", "development_score", "computed_at")
+    class ReceivedBySourceEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class SelfOthersGapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    GOAL_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_RATING_FIELD_NUMBER: _ClassVar[int]
+    DEVELOPMENT_GOAL_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ITEMS_DONE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_ACTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DIALOGUES_HELD_FIELD_NUMBER: _ClassVar[int]
+    COACHING_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_BY_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_FIELD_NUMBER: _ClassVar[int]
+    SHARE_WITH_EXAMPLE_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_DELAY_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SHARE_LED_TO_ACTION_FIELD_NUMBER: _ClassVar[int]
+    SELF_OTHERS_GAP_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    DEVELOPMENT_SCORE_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    window_days: int
+    goal_progress: float
+    expected_progress: float
+    status_changes: int
+    average_rating: float
+    development_goal_progress: float
+    action_items_done: int
+    feedback_acknowledged: int
+    feedback_acted_on: int
+    dialogues_held: int
+    coaching_sessions: int
+    received_by_source: _containers.ScalarMap[str, int]
+    given: int
+    share_with_example: float
+    median_delay_hours: float
+    share_led_to_action: float
+    self_others_gap: _containers.ScalarMap[str, float]
+    performance_score: float
+    development_score: float
+    computed_at: _timestamp_pb2.Timestamp
+    def __init__(self, employee_id: _Optional[str] = ..., window_days: _Optional[int] = ..., goal_progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., status_changes: _Optional[int] = ..., average_rating: _Optional[float] = ..., development_goal_progress: _Optional[float] = ..., action_items_done: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., feedback_acted_on: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., coaching_sessions: _Optional[int] = ..., received_by_source: _Optional[_Mapping[str, int]] = ..., given: _Optional[int] = ..., share_with_example: _Optional[float] = ..., median_delay_hours: _Optional[float] = ..., share_led_to_action: _Optional[float] = ..., self_others_gap: _Optional[_Mapping[str, float]] = ..., performance_score: _Optional[float] = ..., development_score: _Optional[float] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Insight(_message.Message):
+    __slots__ = ("id", "kind", "severity", "subject_id", "team_id", "reason", "evidence_event_ids", "actors", "suggested_action", "detected_at", "open")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    ACTORS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_ACTION_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: InsightKind
+    severity: Severity
+    subject_id: str
+    team_id: str
+    reason: str
+    evidence_event_ids: _containers.RepeatedScalarFieldContainer[str]
+    actors: _containers.RepeatedScalarFieldContainer[str]
+    suggested_action: str
+    detected_at: _timestamp_pb2.Timestamp
+    open: bool
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[InsightKind, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_id: _Optional[str] = ..., team_id: _Optional[str] = ..., reason: _Optional[str] = ..., evidence_event_ids: _Optional[_Iterable[str]] = ..., actors: _Optional[_Iterable[str]] = ..., suggested_action: _Optional[str] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open: _Optional[bool] = ...) -> None: ...
+
+class TeamRollup(_message.Message):
+    __slots__ = ("team_id", "people", "suppressed", "goal_progress", "expected_progress", "feedback_coverage", "people_without_feedback_30d", "performance_development_correlation", "average_performance_score", "average_development_score")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    GOAL_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_WITHOUT_FEEDBACK_30D_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_DEVELOPMENT_CORRELATION_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PERFORMANCE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_DEVELOPMENT_SCORE_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    people: int
+    suppressed: bool
+    goal_progress: float
+    expected_progress: float
+    feedback_coverage: float
+    people_without_feedback_30d: int
+    performance_development_correlation: float
+    average_performance_score: float
+    average_development_score: float
+    def __init__(self, team_id: _Optional[str] = ..., people: _Optional[int] = ..., suppressed: _Optional[bool] = ..., goal_progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., feedback_coverage: _Optional[float] = ..., people_without_feedback_30d: _Optional[int] = ..., performance_development_correlation: _Optional[float] = ..., average_performance_score: _Optional[float] = ..., average_development_score: _Optional[float] = ...) -> None: ...
+
+class GetSignalsRequest(_message.Message):
+    __slots__ = ("employee_id", "window_days")
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    window_days: int
+    def __init__(self, employee_id: _Optional[str] = ..., window_days: _Optional[int] = ...) -> None: ...
+
+class GetTeamRollupRequest(_message.Message):
+    __slots__ = ("team_id", "window_days")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    window_days: int
+    def __init__(self, team_id: _Optional[str] = ..., window_days: _Optional[int] = ...) -> None: ...
+
+class ListInsightsRequest(_message.Message):
+    __slots__ = ("subject_id", "team_id", "actor_id", "open_only", "limit")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    team_id: str
+    actor_id: str
+    open_only: bool
+    limit: int
+    def __init__(self, subject_id: _Optional[str] = ..., team_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., open_only: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListInsightsResponse(_message.Message):
+    __slots__ = ("insights",)
+    INSIGHTS_FIELD_NUMBER: _ClassVar[int]
+    insights: _containers.RepeatedCompositeFieldContainer[Insight]
+    def __init__(self, insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ...) -> None: ...
+
+class InsightDetected(_message.Message):
+    __slots__ = ("metadata", "insight")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    INSIGHT_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    insight: Insight
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., insight: _Optional[_Union[Insight, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,233 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from paars.common.v1 import event_pb2 as _event_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class PromptKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROMPT_KIND_UNSPECIFIED: _ClassVar[PromptKind]
+    PROMPT_KIND_GIVE_FEEDBACK: _ClassVar[PromptKind]
+    PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: _ClassVar[PromptKind]
+    PROMPT_KIND_PLAN_ACTION: _ClassVar[PromptKind]
+    PROMPT_KIND_CHECK_IN: _ClassVar[PromptKind]
+    PROMPT_KIND_ANSWER_REQUEST: _ClassVar[PromptKind]
+    PROMPT_KIND_PREPARE_DIALOGUE: _ClassVar[PromptKind]
+    PROMPT_KIND_INSIGHT: _ClassVar[PromptKind]
+    PROMPT_KIND_SEEK_FEEDBACK: _ClassVar[PromptKind]
+
+class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRIORITY_UNSPECIFIED: _ClassVar[Priority]
+    PRIORITY_LOW: _ClassVar[Priority]
+    PRIORITY_NORMAL: _ClassVar[Priority]
+    PRIORITY_HIGH: _ClassVar[Priority]
+
+class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANNEL_UNSPECIFIED: _ClassVar[Channel]
+    CHANNEL_IN_APP: _ClassVar[Channel]
+    CHANNEL_EMAIL: _ClassVar[Channel]
+    CHANNEL_WEBHOOK: _ClassVar[Channel]
+PROMPT_KIND_UNSPECIFIED: PromptKind
+PROMPT_KIND_GIVE_FEEDBACK: PromptKind
+PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: PromptKind
+PROMPT_KIND_PLAN_ACTION: PromptKind
+PROMPT_KIND_CHECK_IN: PromptKind
+PROMPT_KIND_ANSWER_REQUEST: PromptKind
+PROMPT_KIND_PREPARE_DIALOGUE: PromptKind
+PROMPT_KIND_INSIGHT: PromptKind
+PROMPT_KIND_SEEK_FEEDBACK: PromptKind
+PRIORITY_UNSPECIFIED: Priority
+PRIORITY_LOW: Priority
+PRIORITY_NORMAL: Priority
+PRIORITY_HIGH: Priority
+CHANNEL_UNSPECIFIED: Channel
+CHANNEL_IN_APP: Channel
+CHANNEL_EMAIL: Channel
+CHANNEL_WEBHOOK: Channel
+
+class Prompt(_message.Message):
+    __slots__ = ("id", "recipient_id", "kind", "priority", "title", "body", "about_id", "cause_event_id", "cause_type", "cause_occurred_at", "created_at", "cursor", "read", "digest", "acted")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    ABOUT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    ACTED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    recipient_id: str
+    kind: PromptKind
+    priority: Priority
+    title: str
+    body: str
+    about_id: str
+    cause_event_id: str
+    cause_type: str
+    cause_occurred_at: _timestamp_pb2.Timestamp
+    created_at: _timestamp_pb2.Timestamp
+    cursor: int
+    read: bool
+    digest: bool
+    acted: bool
+    def __init__(self, id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., about_id: _Optional[str] = ..., cause_event_id: _Optional[str] = ..., cause_type: _Optional[str] = ..., cause_occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[int] = ..., read: _Optional[bool] = ..., digest: _Optional[bool] = ..., acted: _Optional[bool] = ...) -> None: ...
+
+class SubscribeRequest(_message.Message):
+    __slots__ = ("after_cursor",)
+    AFTER_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    after_cursor: int
+    def __init__(self, after_cursor: _Optional[int] = ...) -> None: ...
+
+class ListPromptsRequest(_message.Message):
+    __slots__ = ("unread_only", "limit")
+    UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    unread_only: bool
+    limit: int
+    def __init__(self, unread_only: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListPromptsResponse(_message.Message):
+    __slots__ = ("prompts",)
+    PROMPTS_FIELD_NUMBER: _ClassVar[int]
+    prompts: _containers.RepeatedCompositeFieldContainer[Prompt]
+    def __init__(self, prompts: _Optional[_Iterable[_Union[Prompt, _Mapping]]] = ...) -> None: ...
+
+class MarkReadRequest(_message.Message):
+    __slots__ = ("prompt_ids",)
+    PROMPT_IDS_FIELD_NUMBER: _ClassVar[int]
+    prompt_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, prompt_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MarkReadResponse(_message.Message):
+    __slots__ = ("updated",)
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    updated: int
+    def __init__(self, updated: _Optional[int] = ...) -> None: ...
+
+class Preferences(_message.Message):
+    __slots__ = ("employee_id", "channels", "quiet_start", "quiet_end", "time_zone", "daily_digest", "weekly_budget", "email")
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    QUIET_START_FIELD_NUMBER: _ClassVar[int]
+    QUIET_END_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DAILY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    WEEKLY_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    channels: _containers.RepeatedScalarFieldContainer[Channel]
+    quiet_start: str
+    quiet_end: str
+    time_zone: str
+    daily_digest: bool
+    weekly_budget: int
+    email: str
+    def __init__(self, employee_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., quiet_start: _Optional[str] = ..., quiet_end: _Optional[str] = ..., time_zone: _Optional[str] = ..., daily_digest: _Optional[bool] = ..., weekly_budget: _Optional[int] = ..., email: _Optional[str] = ...) -> None: ...
+
+class GetPreferencesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetPreferencesRequest(_message.Message):
+    __slots__ = ("preferences",)
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    preferences: Preferences
+    def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ...) -> None: ...
+
+class WebhookSubscription(_message.Message):
+    __slots__ = ("id", "url", "event_filter", "format", "secret", "active")
+    class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        FORMAT_UNSPECIFIED: _ClassVar[WebhookSubscription.Format]
+        FORMAT_PAARS_JSON: _ClassVar[WebhookSubscription.Format]
+        FORMAT_CHAT_INCOMING_WEBHOOK: _ClassVar[WebhookSubscription.Format]
+    FORMAT_UNSPECIFIED: WebhookSubscription.Format
+    FORMAT_PAARS_JSON: WebhookSubscription.Format
+    FORMAT_CHAT_INCOMING_WEBHOOK: WebhookSubscription.Format
+    ID_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FILTER_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    url: str
+    event_filter: _containers.RepeatedScalarFieldContainer[str]
+    format: WebhookSubscription.Format
+    secret: str
+    active: bool
+    def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ..., secret: _Optional[str] = ..., active: _Optional[bool] = ...) -> None: ...
+
+class CreateWebhookRequest(_message.Message):
+    __slots__ = ("url", "event_filter", "format")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FILTER_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    event_filter: _containers.RepeatedScalarFieldContainer[str]
+    format: WebhookSubscription.Format
+    def __init__(self, url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ...) -> None: ...
+
+class ListWebhooksRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListWebhooksResponse(_message.Message):
+    __slots__ = ("subscriptions",)
+    SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    subscriptions: _containers.RepeatedCompositeFieldContainer[WebhookSubscription]
+    def __init__(self, subscriptions: _Optional[_Iterable[_Union[WebhookSubscription, _Mapping]]] = ...) -> None: ...
+
+class PromptSent(_message.Message):
+    __slots__ = ("metadata", "prompt_id", "recipient_id", "kind", "cause_event_id", "about_id", "channels", "digest", "latency_seconds")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ABOUT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    prompt_id: str
+    recipient_id: str
+    kind: PromptKind
+    cause_event_id: str
+    about_id: str
+    channels: _containers.RepeatedScalarFieldContainer[Channel]
+    digest: bool
+    latency_seconds: float
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., prompt_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., cause_event_id: _Optional[str] = ..., about_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., digest: _Optional[bool] = ..., latency_seconds: _Optional[float] = ...) -> None: ...
+
+class PromptActed(_message.Message):
+    __slots__ = ("metadata", "prompt_id", "recipient_id", "kind", "action_event_id", "seconds_to_act")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTION_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_TO_ACT_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    prompt_id: str
+    recipient_id: str
+    kind: PromptKind
+    action_event_id: str
+    seconds_to_act: float
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., prompt_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., action_event_id: _Optional[str] = ..., seconds_to_act: _Optional[float] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Paars platform: what every Paars service stands on (never imports a service)."""

@@ -1,0 +1,114 @@
+"""Settings from environment variables, with local defaults that make `make run` work as is."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+# Local ports of each service: gRPC, Prometheus metrics.
+DEFAULT_PORTS: dict[str, tuple[int, int]] = {
+    "goals": (50051, 9101),
+    "feedback": (50052, 9102),
+    "notifications": (50053, 9103),
+    "analytics": (50054, 9104),
+}
+
+DEV_JWT_SECRET = "paars-local-development-secret-change-me"
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every service process needs; service-specific settings extend it."""
+
+    service: str
+    grpc_host: str
+    grpc_port: int
+    metrics_port: int
+    database_url: str
+    kafka_bootstrap: str
+    kafka_idempotence: bool
+    jwt_algorithm: str
+    jwt_secret: str
+    jwt_public_key: str
+    jwt_jwks_url: str
+    jwt_issuer: str
+    log_level: str
+    migrate_on_start: bool
+    provision_topics: bool
+    relay_poll_seconds: float
+    consumer_fetch_wait_ms: int
+    consumer_session_timeout_ms: int
+    consumer_rebalance_timeout_ms: int
+    default_deadline_seconds: float
+    shutdown_grace_seconds: float
+    anonymity_k: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def producer_name(self) -> str:
+        return f"paars-{self.service}"
+
+    @classmethod
+    def from_env(cls, service: str) -> "Settings":
+        grpc_port, metrics_port = DEFAULT_PORTS.get(service, (0, 0))
+        return cls(
+            service=service,
+            grpc_host=env_str("PAARS_GRPC_HOST", "127.0.0.1"),
+            grpc_port=env_int("PAARS_GRPC_PORT", grpc_port),
+            metrics_port=env_int("PAARS_METRICS_PORT", metrics_port),
+            database_url=env_str(
+                "PAARS_DATABASE_URL", f"sqlite+aiosqlite:///{env_str('PAARS_DATA_DIR', '.paars')}/{service}.db"
+            ),
+            kafka_bootstrap=env_str("PAARS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+            kafka_idempotence=env_bool("PAARS_KAFKA_IDEMPOTENCE", True),
+            jwt_algorithm=env_str("PAARS_JWT_ALGORITHM", "HS256"),
+            jwt_secret=env_str("PAARS_JWT_SECRET", DEV_JWT_SECRET),
+            jwt_public_key=env_str("PAARS_JWT_PUBLIC_KEY", ""),
+            jwt_jwks_url=env_str("PAARS_JWT_JWKS_URL", ""),
+            jwt_issuer=env_str("PAARS_JWT_ISSUER", "paars"),
+            log_level=env_str("PAARS_LOG_LEVEL", "INFO"),
+            migrate_on_start=env_bool("PAARS_MIGRATE_ON_START", True),
+            provision_topics=env_bool("PAARS_PROVISION_TOPICS", True),
+            relay_poll_seconds=env_float("PAARS_RELAY_POLL_SECONDS", 1.0),
+            consumer_fetch_wait_ms=env_int("PAARS_CONSUMER_FETCH_WAIT_MS", 10),
+            consumer_session_timeout_ms=env_int("PAARS_CONSUMER_SESSION_TIMEOUT_MS", 10000),
+            consumer_rebalance_timeout_ms=env_int("PAARS_CONSUMER_REBALANCE_TIMEOUT_MS", 4000),
+            default_deadline_seconds=env_float("PAARS_DEFAULT_DEADLINE_SECONDS", 10.0),
+            shutdown_grace_seconds=env_float("PAARS_SHUTDOWN_GRACE_SECONDS", 15.0),
+            anonymity_k=env_int("PAARS_ANONYMITY_K", 3),
+        )

@@ -1,0 +1,124 @@
+"""Domain errors and their one mapping to gRPC status codes (with google.rpc field details)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    """Something the caller did or asked for; never INTERNAL."""
+
+    code: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, violations: list[FieldViolation] | FieldViolation | str, description: str = "") -> None:
+        if isinstance(violations, str):
+            violations = [FieldViolation(violations, description)]
+        elif isinstance(violations, FieldViolation):
+            violations = [violations]
+        self.violations = violations
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        super().__init__(f"invalid request: {summary}")
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unauthenticated(DomainError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class StaleVersion(DomainError):
+    """Optimistic concurrency: the caller's expected version is not the current one."""
+
+    code = grpc.StatusCode.ABORTED
+
+
+class AlreadyExists(DomainError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Validator:
+    """Collects every field violation of a request, so the caller fixes them all in one go."""
+
+    def __init__(self) -> None:
+        self.violations: list[FieldViolation] = []
+
+    def check(self, ok: bool, field: str, description: str) -> bool:
+        if not ok:
+            self.violations.append(FieldViolation(field, description))
+        return ok
+
+    def require(self, value: str, field: str, max_length: int = 200) -> bool:
+        if not value or not value.strip():
+            return self.check(False, field, "is required")
+        return self.check(len(value) <= max_length, field, f"must be at most {max_length} characters")
+
+    def max_length(self, value: str, field: str, max_length: int) -> bool:
+        return self.check(len(value) <= max_length, field, f"must be at most {max_length} characters")
+
+    def raise_if_any(self) -> None:
+        if self.violations:
+            raise InvalidArgument(list(self.violations))
+
+
+def to_rpc_status(error: DomainError) -> status_pb2.Status:
+    """The rich status for grpc-status-details-bin (google.rpc.Status with BadRequest details)."""
+    status = status_pb2.Status(code=error.code.value[0], message=error.message)
+    if isinstance(error, InvalidArgument):
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+        status.details.append(detail)
+    return status
+
+
+def internal_status(message: str = "internal error") -> status_pb2.Status:
+    return status_pb2.Status(code=code_pb2.INTERNAL, message=message)
+
+
+def field_violations(err: grpc.RpcError) -> list[tuple[str, str]]:
+    """Client side: the (field, description) pairs carried by an INVALID_ARGUMENT status."""
+    from grpc_status import rpc_status
+
+    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    if status is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            out.extend((v.field, v.description) for v in bad.field_violations)
+    return out

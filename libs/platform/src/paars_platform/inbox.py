@@ -1,0 +1,225 @@
+"""Idempotent event consumption: an inbox keyed by event id, and a dead-letter topic for what cannot be processed."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from google.protobuf.message import Message
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_platform import metrics
+from paars_platform.config import Settings
+from paars_platform.db import Database, insert_ignore, utcnow
+from paars_platform.events import UndecodableEvent, decode, header
+from paars_platform.kafka import Publisher
+from paars_platform.logs import correlation_id
+from paars_platform.topics import topic as registered_topic
+
+log = logging.getLogger("paars.inbox")
+
+Handler = Callable[[AsyncConnection, Any], Awaitable[None]]
+# Called after the transaction that applied an event committed (e.g. to push to live streams).
+AfterCommit = Callable[[Any], Awaitable[None]]
+
+_HANDLER_ATTEMPTS = 3
+
+
+class InboxConsumer:
+    """Consumes topics as one group; each event is applied at most once per consumer (inbox row in the
+    same transaction as the handler's writes) and offsets are committed only after processing, so
+    nothing is lost (at-least-once delivery, exactly-once effect).
+
+    Undecodable records and events whose handler keeps failing go to `<service>.dead-letter.v1` with
+    dlq_* headers; the consumer moves on. A database outage is not the event's fault: it is retried
+    until the database is back, never dead-lettered.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        inbox: sa.Table,
+        publisher: Publisher,
+        *,
+        group_id: str,
+        handlers: dict[str, Handler],
+        after_commit: AfterCommit | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.inbox = inbox
+        self.publisher = publisher
+        self.group_id = group_id
+        self.handlers = handlers
+        self.after_commit = after_commit
+        self.dead_letter_topic = f"{settings.service}.dead-letter.v1"
+        self.expected_types = {name: registered_topic(name).message_type for name in handlers}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        svc = settings.service
+        self.consumed = metrics.counter(f"paars_{svc}_events_consumed_total", "Events consumed by outcome.", ("topic", "outcome"))
+        self.dead_letters = metrics.counter(f"paars_{svc}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"))
+        self.lag = metrics.gauge(f"paars_{svc}_consumer_lag", "Messages behind the end of each consumed topic.", ("topic",))
+
+    async def start(self) -> None:
+        s = self.settings
+        self._consumer = AIOKafkaConsumer(
+            *self.handlers,
+            bootstrap_servers=s.kafka_bootstrap,
+            group_id=self.group_id,
+            client_id=f"paars-{s.service}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=s.consumer_fetch_wait_ms,
+            session_timeout_ms=s.consumer_session_timeout_ms,
+            rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
+            heartbeat_interval_ms=min(3000, s.consumer_session_timeout_ms // 3),
+            max_poll_records=500,
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"inbox-{self.group_id}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        if self._consumer:
+            await self._consumer.stop()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        consumer = self._consumer
+        while not self._stopping:
+            try:
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            except Exception:
+                log.warning("fetch failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            for _tp, records in batches.items():
+                for record in records:
+                    await self.process(record)
+            if batches:
+                await self._commit(consumer)
+            await self._update_lag(consumer)
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            try:
+                await consumer.commit()
+                return
+            except Exception:
+                # A rebalance lost the partitions: the new owner re-reads; inbox drops the repeats.
+                log.warning("offset commit failed", exc_info=True)
+                return
+
+    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        per_topic: dict[str, int] = {}
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = await consumer.position(tp)
+            per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, high - position)
+        for name, lag in per_topic.items():
+            self.lag.labels(name).set(lag)
+
+    async def process(self, record: ConsumerRecord) -> None:
+        topic = record.topic
+        try:
+            event = decode(record.value, record.headers, self.expected_types[topic])
+        except UndecodableEvent as exc:
+            await self._dead_letter(record, "undecodable", str(exc))
+            return
+        meta = event.metadata  # type: ignore[attr-defined]
+        correlation_id.set(meta.correlation_id)
+        handler = self.handlers[topic]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.db.transaction() as conn:
+                    fresh = await insert_ignore(
+                        conn,
+                        self.inbox,
+                        {"consumer": self.group_id, "event_id": meta.event_id, "topic": topic, "processed_at": utcnow()},
+                    )
+                    if fresh:
+                        await handler(conn, event)
+                if not fresh:
+                    self.consumed.labels(topic, "duplicate").inc()
+                    return
+                self.consumed.labels(topic, "processed").inc()
+                break
+            except (OperationalError, DBAPIError, ConnectionError, OSError) as exc:
+                if _is_database_down(exc) and not self._stopping:
+                    log.warning("database unavailable; retrying event", extra={"event_id": meta.event_id})
+                    await asyncio.sleep(min(5.0, 0.2 * attempt))
+                    continue
+                if attempt < _HANDLER_ATTEMPTS:
+                    continue
+                await self._dead_letter(record, "handler-failed", repr(exc)[:500])
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt < _HANDLER_ATTEMPTS:
+                    await asyncio.sleep(0.05 * attempt)
+                    continue
+                log.exception("handler failed", extra={"event_id": meta.event_id, "topic": topic})
+                await self._dead_letter(record, "handler-failed", repr(exc)[:500])
+                return
+        if self.after_commit is not None:
+            try:
+                await self.after_commit(event)
+            except Exception:
+                log.exception("after-commit hook failed", extra={"event_id": meta.event_id})
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> None:
+        headers = list(record.headers or ())
+        headers += [
+            ("dlq_reason", reason.encode()),
+            ("dlq_detail", detail.encode(errors="replace")),
+            ("dlq_source_topic", record.topic.encode()),
+            ("dlq_source_partition", str(record.partition).encode()),
+            ("dlq_source_offset", str(record.offset).encode()),
+            ("dlq_consumer", self.group_id.encode()),
+        ]
+        log.warning(
+            "dead-lettered a record",
+            extra={"topic": record.topic, "offset": record.offset, "reason": reason, "detail": detail[:200], "ce_id": header(record.headers, "ce_id")},
+        )
+        value = record.value if record.value is None or len(record.value) < 900_000 else record.value[:900_000]
+        while True:
+            try:
+                await asyncio.to_thread(self.publisher.send_raw, self.dead_letter_topic, record.key, value, headers)
+                break
+            except Exception:
+                if self._stopping:
+                    raise
+                log.warning("dead-letter publish failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+        self.dead_letters.labels(record.topic, reason).inc()
+        self.consumed.labels(record.topic, "dead_lettered").inc()
+
+
+def _is_database_down(exc: BaseException) -> bool:
+    if isinstance(exc, (ConnectionError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down"))
+
+
+__all__ = ["InboxConsumer", "Handler", "Message"]

@@ -1,0 +1,122 @@
+"""Kafka plumbing: the producer behind the outbox relay and dead letters, and idempotent topic provisioning."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from paars_platform.events import Headers, Record
+from paars_platform.topics import TOPICS, Topic
+
+log = logging.getLogger("paars.kafka")
+
+
+class Publisher:
+    """A synchronous producer (kafka-python) with acks=all; call publish() from a worker thread.
+
+    With idempotence on (Apache Kafka), retries cannot reorder or duplicate within a session.
+    With it off (brokers without InitProducerId support, such as the embedded one), at most one
+    request is in flight per connection, so retries keep per-partition order; consumers are
+    idempotent on event id either way.
+    """
+
+    def __init__(self, bootstrap: str, *, client_id: str, idempotence: bool = True, linger_ms: int = 0) -> None:
+        self.producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=idempotence,
+            max_in_flight_requests_per_connection=5 if idempotence else 1,
+            retries=2**31 - 1 if idempotence else 10,
+            linger_ms=linger_ms,
+            request_timeout_ms=15000,
+            delivery_timeout_ms=30000,
+            max_block_ms=15000,
+            # Payloads are compact protobuf; a cap protects the broker from runaway messages.
+            max_request_size=1024 * 1024,
+        )
+
+    def publish(self, records: Sequence[Record], timeout: float = 30.0) -> None:
+        """Sends all records and waits for every acknowledgement; raises on the first failure."""
+        futures = [
+            self.producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers)) for r in records
+        ]
+        self.producer.flush(timeout=timeout)
+        for future in futures:
+            future.get(timeout=timeout)
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers, timeout: float = 30.0) -> None:
+        self.producer.send(topic, key=key, value=value, headers=list(headers)).get(timeout=timeout)
+
+    def close(self) -> None:
+        self.producer.close(timeout=5)
+
+
+def provision_topics(
+    bootstrap: str,
+    topics: Sequence[Topic] = TOPICS,
+    *,
+    replication_factor: int = 1,
+    min_insync_replicas: int | None = None,
+    timeout_s: float = 30.0,
+) -> dict[str, str]:
+    """Creates missing topics, adds missing partitions and aligns configs; running it twice changes nothing.
+
+    Returns what happened per topic: created, partitions-added, config-updated or unchanged.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="paars-provisioner", request_timeout_ms=10000)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    outcome: dict[str, str] = {}
+    try:
+        for t in topics:
+            config = t.config(min_insync_replicas=min_insync_replicas)
+            try:
+                admin.create_topics(
+                    [NewTopic(t.name, t.partitions, replication_factor, topic_configs=config)], timeout_ms=10000
+                )
+                outcome[t.name] = "created"
+                continue
+            except TopicAlreadyExistsError:
+                outcome[t.name] = "unchanged"
+            existing_partitions = _partition_count(bootstrap, t.name)
+            if existing_partitions and existing_partitions < t.partitions:
+                admin.create_partitions({t.name: NewPartitions(total_count=t.partitions)})
+                outcome[t.name] = "partitions-added"
+            current = _topic_config(admin, t.name)
+            if any(current.get(k) != v for k, v in config.items()):
+                admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t.name, configs=config)])
+                outcome[t.name] = "config-updated" if outcome[t.name] == "unchanged" else outcome[t.name]
+    finally:
+        admin.close()
+    return outcome
+
+
+def _partition_count(bootstrap: str, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="paars-provisioner")
+    try:
+        parts = consumer.partitions_for_topic(topic)
+        return len(parts or ())
+    finally:
+        consumer.close()
+
+
+def _topic_config(admin: KafkaAdminClient, topic: str) -> dict[str, str]:
+    responses = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    config: dict[str, str] = {}
+    for response in responses:
+        for resource in response.resources:
+            entries = resource[4]
+            for entry in entries:
+                config[entry[0]] = entry[1]
+    return config

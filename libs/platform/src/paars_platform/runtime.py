@@ -1,0 +1,135 @@
+"""The life of a service process: migrate, provision topics, start relay, consumers and gRPC; stop gracefully on SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import grpc
+import sqlalchemy as sa
+
+from paars_platform import db as dbmod
+from paars_platform import logs, metrics
+from paars_platform.config import Settings
+from paars_platform.grpc_server import GrpcServer
+from paars_platform.inbox import AfterCommit, Handler, InboxConsumer
+from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.outbox import OutboxRelay
+
+log = logging.getLogger("paars.runtime")
+
+
+@dataclass
+class ConsumerSpec:
+    group_id: str
+    handlers: dict[str, Handler]
+    after_commit: AfterCommit | None = None
+
+
+@dataclass
+class ServiceRuntime:
+    """Composition root shared by the services; each service passes its tables, servicers and consumers."""
+
+    settings: Settings
+    metadata: sa.MetaData
+    migrations: str
+    service_names: list[str]
+    register: Callable[["ServiceRuntime", grpc.aio.Server], None]
+    consumers: list[ConsumerSpec] = field(default_factory=list)
+    public_methods: tuple[str, ...] = ()
+    on_started: Callable[["ServiceRuntime"], Awaitable[None]] | None = None
+    on_stopping: Callable[["ServiceRuntime"], Awaitable[None]] | None = None
+
+    def __post_init__(self) -> None:
+        self.db: dbmod.Database | None = None
+        self.publisher: Publisher | None = None
+        self.relay: OutboxRelay | None = None
+        self.grpc: GrpcServer | None = None
+        self.inboxes: list[InboxConsumer] = []
+        self.metrics_port = 0
+        self.grpc_port = 0
+        self._stop = asyncio.Event()
+
+    def table(self, name: str) -> sa.Table:
+        return self.metadata.tables[name]
+
+    async def start(self) -> None:
+        s = self.settings
+        if s.metrics_port >= 0:
+            self.metrics_port = metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
+        if s.migrate_on_start:
+            await dbmod.migrate(s.database_url, self.migrations)
+        if s.provision_topics:
+            outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap)
+            log.info("topics provisioned", extra={"created": sum(1 for v in outcome.values() if v == "created")})
+        self.db = dbmod.Database(s.database_url)
+        self.publisher = await asyncio.to_thread(
+            Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence
+        )
+        self.relay = OutboxRelay(self.db, self.table("outbox"), self.publisher, service=s.service, poll_seconds=s.relay_poll_seconds)
+        self.relay.start()
+        self.grpc = GrpcServer(
+            s, service_names=self.service_names, register=lambda server: self.register(self, server),
+            public_methods=self.public_methods,
+        )
+        for spec in self.consumers:
+            inbox = InboxConsumer(
+                s, self.db, self.table("inbox"), self.publisher,
+                group_id=spec.group_id, handlers=spec.handlers, after_commit=spec.after_commit,
+            )
+            await inbox.start()
+            self.inboxes.append(inbox)
+        self.grpc_port = await self.grpc.start()
+        if self.on_started:
+            await self.on_started(self)
+        log.info("service started", extra={"grpc_port": self.grpc_port, "metrics_port": self.metrics_port})
+
+    async def stop(self) -> None:
+        grace = self.settings.shutdown_grace_seconds
+        if self.on_stopping:
+            await self.on_stopping(self)
+        if self.grpc:
+            await self.grpc.stop(grace)
+        for inbox in self.inboxes:
+            await inbox.stop()
+        if self.relay:
+            await self.relay.stop()
+        if self.publisher:
+            await asyncio.to_thread(self.publisher.close)
+        if self.db:
+            await self.db.dispose()
+        log.info("service stopped")
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run_until_signal(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        await self.start()
+        await self._stop.wait()
+        await self.stop()
+
+
+def main(build: Callable[[Settings], ServiceRuntime], service: str, argv: list[str]) -> None:
+    """`python -m paars_<service> [serve|migrate]`."""
+    settings = Settings.from_env(service)
+    logs.configure(service, settings.log_level)
+    command = argv[1] if len(argv) > 1 else "serve"
+    runtime = build(settings)
+    if command == "migrate":
+        dbmod.migrate_sync(settings.database_url, runtime.migrations)
+        log.info("migrations applied")
+        return
+    if command != "serve":
+        raise SystemExit(f"usage: python -m paars_{service} [serve|migrate]")
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(runtime.run_until_signal())

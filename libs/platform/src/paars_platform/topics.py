@@ -1,0 +1,119 @@
+"""The one list of Kafka topics Paars uses: start-up provisioning and the Strimzi KafkaTopics both read it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    # Full protobuf message name carried in ce_type; empty for topics of raw records (dead letters).
+    message_type: str
+    key: str
+    partitions: int = 6
+    compacted: bool = False
+    retention_ms: int = 30 * DAY_MS
+    owner: str = ""
+    description: str = ""
+    extra_config: dict[str, str] = field(default_factory=dict)
+
+    def config(self, *, min_insync_replicas: int | None = None) -> dict[str, str]:
+        """Kafka topic configuration; the same keys for the admin client and for Strimzi."""
+        conf = {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "retention.ms": str(-1 if self.compacted else self.retention_ms),
+        }
+        if min_insync_replicas is not None:
+            conf["min.insync.replicas"] = str(min_insync_replicas)
+        conf.update(self.extra_config)
+        return conf
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "org.employee-changed.v1", "paars.org.v1.EmployeeChanged", "employee id",
+        compacted=True, owner="goals",
+        description="Whole state of an employee after each change (event-carried state transfer).",
+    ),
+    Topic(
+        "org.team-changed.v1", "paars.org.v1.TeamChanged", "team id",
+        compacted=True, owner="goals", description="Whole state of a team after each change.",
+    ),
+    Topic(
+        "goals.goal-updated.v1", "paars.goals.v1.GoalUpdated", "owner (employee) id",
+        owner="goals",
+        description="A goal was proposed, counter-proposed, agreed, checked in, changed status or closed.",
+    ),
+    Topic(
+        "feedback.feedback-given.v1", "paars.feedback.v1.FeedbackGiven", "receiver id",
+        owner="feedback", description="Feedback was given; text only for public praise.",
+    ),
+    Topic(
+        "feedback.feedback-requested.v1", "paars.feedback.v1.FeedbackRequested", "subject id",
+        owner="feedback", description="Feedback was sought, declined or answered.",
+    ),
+    Topic(
+        "feedback.feedback-acknowledged.v1", "paars.feedback.v1.FeedbackAcknowledged", "receiver id",
+        owner="feedback", description="The receiver acknowledged feedback (and maybe planned an action).",
+    ),
+    Topic(
+        "feedback.self-assessment-submitted.v1", "paars.feedback.v1.SelfAssessmentSubmitted",
+        "employee id", owner="feedback", description="A self-assessment was submitted.",
+    ),
+    Topic(
+        "feedback.review-updated.v1", "paars.feedback.v1.ReviewUpdated", "subject id",
+        owner="feedback", description="A 360 review moved through its life cycle.",
+    ),
+    Topic(
+        "feedback.dialogue-updated.v1", "paars.feedback.v1.DialogueUpdated", "employee id",
+        owner="feedback", description="A purple dialogue was scheduled, prepared, held or signed.",
+    ),
+    Topic(
+        "feedback.action-item-updated.v1", "paars.feedback.v1.ActionItemUpdated", "employee id",
+        owner="feedback", description="An action-plan item was created or progressed.",
+    ),
+    Topic(
+        "feedback.referral-raised.v1", "paars.feedback.v1.ReferralRaised", "employee id",
+        owner="feedback", description="A confidential referral exists; carries no content.",
+    ),
+    Topic(
+        "analytics.insight-detected.v1", "paars.analytics.v1.InsightDetected", "subject id",
+        owner="analytics", description="Something deserves a conversation now.",
+    ),
+    Topic(
+        "notifications.prompt-sent.v1", "paars.notifications.v1.PromptSent", "recipient id",
+        owner="notifications", description="A prompt reached a person.",
+    ),
+    Topic(
+        "notifications.prompt-acted.v1", "paars.notifications.v1.PromptActed", "recipient id",
+        owner="notifications", description="A person acted on a prompt.",
+    ),
+    # Dead letters: the original record's bytes, with the reason in headers (dlq_*).
+    *(
+        Topic(
+            f"{service}.dead-letter.v1", "", "original key", partitions=1,
+            retention_ms=90 * DAY_MS, owner=service,
+            description=f"Records the {service} consumers could not decode or process.",
+        )
+        for service in ("goals", "feedback", "notifications", "analytics")
+    ),
+)
+
+BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}
+
+
+def topic(name: str) -> Topic:
+    """The registered topic of that name; a typo fails loudly rather than creating a stray topic."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown topic {name!r}: add it to paars_platform.topics.TOPICS") from None
+
+
+def topic_for_message(full_name: str) -> Topic:
+    for t in TOPICS:
+        if t.message_type == full_name:
+            return t
+    raise KeyError(f"no topic carries {full_name}")

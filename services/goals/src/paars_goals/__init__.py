@@ -1,0 +1,1 @@
+"""Paars goals service: sustainable, multiple, co-created goals and the organisation directory."""

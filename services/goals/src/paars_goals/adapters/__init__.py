@@ -1,0 +1,1 @@
+"""Adapters of the goals service: SQL tables and repositories."""

@@ -1,0 +1,88 @@
+"""The goals service's database schema (SQLAlchemy Core); migrations/ creates and evolves it."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from paars_platform.db import UtcDateTime, platform_tables
+
+metadata = sa.MetaData()
+platform = platform_tables(metadata)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent_team_id", sa.String(64), nullable=True),
+    sa.Column("manager_id", sa.String(64), nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+employees = sa.Table(
+    "employees",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("manager_id", sa.String(64), nullable=True, index=True),
+    sa.Column("team_id", sa.String(64), nullable=True, index=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("coach_id", sa.String(64), nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+goals = sa.Table(
+    "goals",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.Integer, nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("owner_id", sa.String(64), nullable=False, index=True),
+    sa.Column("team_id", sa.String(64), nullable=True, index=True),
+    sa.Column("parent_goal_id", sa.String(64), nullable=True, index=True),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("key_results", sa.JSON, nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("agreement", sa.Integer, nullable=False),
+    # Set when closed: GOAL_STATUS_DONE or GOAL_STATUS_DROPPED.
+    sa.Column("closed_status", sa.Integer, nullable=True),
+    sa.Column("proposed_by", sa.String(64), nullable=False),
+    # The other party of the co-creation (the manager, or the proposer when it is not the owner).
+    sa.Column("counterpart_id", sa.String(64), nullable=False),
+    sa.Column("awaiting_from", sa.String(64), nullable=True),
+    sa.Column("confidence", sa.Integer, nullable=False),
+    sa.Column("last_check_in_at", UtcDateTime, nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+comments = sa.Table(
+    "goal_comments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("goal_id", sa.String(64), sa.ForeignKey("goals.id"), nullable=False, index=True),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("counter_proposal", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+check_ins = sa.Table(
+    "check_ins",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("goal_id", sa.String(64), sa.ForeignKey("goals.id"), nullable=False, index=True),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Integer, nullable=False),
+    sa.Column("updates", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)

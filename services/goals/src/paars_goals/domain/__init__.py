@@ -1,0 +1,1 @@
+"""Pure rules of goals and the organisation directory (no I/O)."""

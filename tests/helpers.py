@@ -1,0 +1,74 @@
+"""Small helpers the tests share: tokens, gRPC metadata, an independent Kafka reader, a demo directory."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from paars.org.v1 import org_pb2
+from paars_platform.auth import mint_token
+from paars_platform.config import DEV_JWT_SECRET
+from paars_platform.events import decode
+
+
+def token(sub: str, *roles: str) -> str:
+    return mint_token(sub, roles or ("employee",), secret=DEV_JWT_SECRET)
+
+
+def auth(sub: str, *roles: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token(sub, *roles)}")]
+
+
+def read_topic(
+    bootstrap: str, topic: str, *, at_least: int = 1, until: Callable[[list[Any]], bool] | None = None, timeout: float = 20.0
+) -> list[Any]:
+    """Reads a topic from the beginning with a plain kafka-python consumer (no group, no Paars code),
+    until at_least records (or until(records) holds) or the timeout."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
+    try:
+        deadline = time.monotonic() + timeout
+        parts = None
+        while not parts and time.monotonic() < deadline:
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                time.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in sorted(parts or ())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        records: list[Any] = []
+        def done() -> bool:
+            return until(records) if until else len(records) >= at_least
+
+        while not done() and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=300)
+            for recs in batch.values():
+                records.extend(recs)
+        return records
+    finally:
+        consumer.close()
+
+
+def decoded(records: list[Any]) -> list[Any]:
+    return [decode(r.value, r.headers) for r in records]
+
+
+def demo_directory() -> org_pb2.ImportDirectoryRequest:
+    """A small organisation: an HR person, a manager with three reports, and a second team."""
+    R = org_pb2
+    return R.ImportDirectoryRequest(
+        teams=[
+            R.Team(id="org", name="Paars NV"),
+            R.Team(id="team-a", name="Team A", parent_team_id="org", manager_id="mgr"),
+            R.Team(id="team-b", name="Team B", parent_team_id="org", manager_id="boss"),
+        ],
+        employees=[
+            R.Employee(id="boss", name="Bea Baas", email="bea@paars.example", team_id="org", roles=[R.ROLE_MANAGER, R.ROLE_LEADER], active=True),
+            R.Employee(id="hr1", name="Hanne HR", email="hanne@paars.example", manager_id="boss", team_id="org", roles=[R.ROLE_HR], active=True),
+            R.Employee(id="mgr", name="Mo Manager", email="mo@paars.example", manager_id="boss", team_id="team-a", roles=[R.ROLE_MANAGER], active=True),
+            R.Employee(id="ann", name="Ann Peeters", email="ann@paars.example", manager_id="mgr", team_id="team-a", roles=[R.ROLE_EMPLOYEE], active=True, time_zone="Europe/Brussels"),
+            R.Employee(id="bob", name="Bob Claes", email="bob@paars.example", manager_id="mgr", team_id="team-a", roles=[R.ROLE_EMPLOYEE], active=True),
+            R.Employee(id="cas", name="Cas Janssens", email="cas@paars.example", manager_id="mgr", team_id="team-a", roles=[R.ROLE_EMPLOYEE], active=True),
+        ],
+    )

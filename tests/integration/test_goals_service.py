@@ -1,0 +1,158 @@
+"""The goals service in-process on a real database and broker, driven through its gRPC API."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+
+from paars.goals.v1 import goals_pb2 as pb
+from paars.goals.v1 import goals_pb2_grpc
+from paars.org.v1 import org_pb2_grpc
+from paars_goals.bootstrap import build
+from paars_platform.errors import field_violations
+from paars_platform.events import header
+from tests.conftest import make_settings
+from tests.helpers import auth, decoded, demo_directory, read_topic
+
+
+@pytest.fixture
+async def goals(database_url: str, kafka_bootstrap: str) -> AsyncIterator[tuple[goals_pb2_grpc.GoalServiceStub, org_pb2_grpc.OrgServiceStub]]:
+    runtime = build(make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap))
+    await runtime.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
+    try:
+        org = org_pb2_grpc.OrgServiceStub(channel)
+        await org.ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
+        yield goals_pb2_grpc.GoalServiceStub(channel), org
+    finally:
+        await channel.close()
+        await runtime.stop()
+
+
+def a_goal(owner: str = "ann", **kw: object) -> pb.ProposeGoalRequest:
+    values: dict[str, object] = dict(
+        kind=pb.GOAL_KIND_DEVELOPMENT, level=pb.GOAL_LEVEL_INDIVIDUAL, title="Present at the guild", owner_id=owner,
+        key_results=[pb.KeyResult(title="talks given", start_value=0, target_value=4, unit="talks")],
+        start_date="2026-01-01", due_date="2027-12-31",
+    )
+    values.update(kw)
+    return pb.ProposeGoalRequest(**values)  # type: ignore[arg-type]
+
+
+async def test_propose_agree_check_in_publishes_goal_updated_with_cloudevents_headers(goals, kafka_bootstrap: str) -> None:
+    stub, _ = goals
+    proposed = await stub.ProposeGoal(a_goal(), metadata=auth("ann"))
+    assert proposed.agreement == pb.AGREEMENT_STATE_PROPOSED
+    assert proposed.awaiting_agreement_from == "mgr"
+    agreed = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id, expected_version=proposed.version), metadata=auth("mgr", "manager"))
+    assert agreed.agreement == pb.AGREEMENT_STATE_AGREED
+    kr = agreed.key_results[0].id
+    checked = await stub.CheckIn(
+        pb.CheckInRequest(goal_id=agreed.id, expected_version=agreed.version, updates=[pb.KeyResultUpdate(key_result_id=kr, current_value=2)], note="first talk done", confidence=4),
+        metadata=auth("ann"),
+    )
+    assert checked.progress == pytest.approx(0.5)
+
+    def ours(records: list) -> list:
+        return [r for r in records if r.key == b"ann" and decoded([r])[0].goal.id == proposed.id]
+
+    records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 3))
+    events = decoded(records)
+    assert [list(e.changes)[0] for e in events] == [pb.GoalUpdated.CHANGE_PROPOSED, pb.GoalUpdated.CHANGE_AGREED, pb.GoalUpdated.CHANGE_PROGRESS]
+    assert events[2].milestone_percent == 50
+    assert ("progress", "0.0000", "0.5000") in [(f.field, f.before, f.after) for f in events[2].field_changes]
+    for record, event in zip(records, events, strict=True):
+        assert header(record.headers, "ce_specversion") == "1.0"
+        assert header(record.headers, "ce_type") == "paars.goals.v1.GoalUpdated"
+        assert header(record.headers, "ce_id") == event.metadata.event_id
+        assert header(record.headers, "ce_source") == "/paars/goals"
+        assert header(record.headers, "ce_time").endswith("Z")
+        assert header(record.headers, "content-type") == "application/x-protobuf"
+
+
+async def test_constructive_input_errors_name_every_wrong_field(goals) -> None:
+    stub, _ = goals
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ProposeGoal(a_goal(title="", key_results=[], due_date="next year"), metadata=auth("ann"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {f for f, _ in field_violations(err.value)}
+    assert {"title", "key_results", "due_date"} <= fields
+
+
+async def test_only_the_other_party_agrees_and_stale_versions_are_aborted(goals) -> None:
+    stub, _ = goals
+    proposed = await stub.ProposeGoal(a_goal(), metadata=auth("ann"))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id), metadata=auth("ann"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id), metadata=auth("bob"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    countered = await stub.CounterProposeGoal(
+        pb.CounterProposeGoalRequest(goal_id=proposed.id, expected_version=proposed.version, comment="Two talks is plenty this year", key_results=[pb.KeyResult(id=proposed.key_results[0].id, title="talks given", start_value=0, target_value=2)]),
+        metadata=auth("mgr", "manager"),
+    )
+    assert countered.awaiting_agreement_from == "ann"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id, expected_version=proposed.version), metadata=auth("ann"))
+    assert err.value.code() == grpc.StatusCode.ABORTED
+    agreed = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id, expected_version=countered.version), metadata=auth("ann"))
+    assert agreed.agreement == pb.AGREEMENT_STATE_AGREED
+    assert agreed.key_results[0].target_value == 2
+
+
+async def test_a_retried_call_with_the_same_idempotency_key_changes_nothing_twice(goals) -> None:
+    stub, _ = goals
+    request = a_goal(idempotency_key="propose-1")
+    first, second = await asyncio.gather(stub.ProposeGoal(request, metadata=auth("ann")), stub.ProposeGoal(request, metadata=auth("ann")))
+    third = await stub.ProposeGoal(request, metadata=auth("ann"))
+    assert first.id == second.id == third.id
+    listed = await stub.ListGoals(pb.ListGoalsRequest(owner_id="ann", include_all=True), metadata=auth("ann"))
+    assert [g.id for g in listed.goals] == [first.id]
+
+
+async def test_team_roll_up_counts_only_agreed_goals_by_weight(goals) -> None:
+    stub, _ = goals
+    team_goal = await stub.ProposeGoal(
+        a_goal(owner="", level=pb.GOAL_LEVEL_TEAM, team_id="team-a", kind=pb.GOAL_KIND_PERFORMANCE, title="Ship the release"),
+        metadata=auth("mgr", "manager"),
+    )
+    team_goal = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=team_goal.id), metadata=auth("boss", "manager"))
+    children = []
+    for owner, weight in (("ann", 3.0), ("bob", 1.0)):
+        g = await stub.ProposeGoal(a_goal(owner=owner, weight=weight, parent_goal_id=team_goal.id), metadata=auth("mgr", "manager"))
+        children.append(await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=g.id), metadata=auth(owner)))
+    # A proposal that is not agreed yet must not move the roll-up.
+    await stub.ProposeGoal(a_goal(owner="cas", weight=10, parent_goal_id=team_goal.id), metadata=auth("mgr", "manager"))
+    kr = children[0].key_results[0].id
+    await stub.CheckIn(pb.CheckInRequest(goal_id=children[0].id, updates=[pb.KeyResultUpdate(key_result_id=kr, current_value=4)], confidence=5), metadata=auth("ann"))
+    team = await stub.ListTeamGoals(pb.ListTeamGoalsRequest(team_id="team-a"), metadata=auth("mgr", "manager"))
+    assert team.rolled_up_progress == pytest.approx(0.75)
+    tree = await stub.GetAlignmentTree(pb.GetAlignmentTreeRequest(goal_id=team_goal.id), metadata=auth("mgr", "manager"))
+    assert tree.goal.progress == pytest.approx(0.75)
+    assert sorted(c.goal.owner_id for c in tree.children) == ["ann", "bob"]
+
+
+async def test_unknown_ids_are_not_found_and_strangers_cannot_read_personal_goals(goals) -> None:
+    stub, _ = goals
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.GetGoal(pb.GetGoalRequest(goal_id="nope"), metadata=auth("ann"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    g = await stub.ProposeGoal(a_goal(), metadata=auth("ann"))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.GetGoal(pb.GetGoalRequest(goal_id=g.id), metadata=auth("bob"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    detail = await stub.GetGoal(pb.GetGoalRequest(goal_id=g.id), metadata=auth("boss", "manager"))
+    assert detail.goal.id == g.id
+
+
+async def test_calls_without_a_valid_token_are_unauthenticated(goals) -> None:
+    stub, _ = goals
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListGoals(pb.ListGoalsRequest())
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListGoals(pb.ListGoalsRequest(), metadata=[("authorization", "Bearer not-a-jwt")])
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
