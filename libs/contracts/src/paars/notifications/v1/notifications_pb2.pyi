@@ -151,7 +151,7 @@ class SetPreferencesRequest(_message.Message):
     def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ...) -> None: ...
 
 class WebhookSubscription(_message.Message):
-    __slots__ = ("id", "url", "event_filter", "format", "secret", "active")
+    __slots__ = ("id", "url", "event_filter", "format", "secret", "active", "owner_id", "organisation_wide")
     class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         FORMAT_UNSPECIFIED: _ClassVar[WebhookSubscription.Format]
@@ -166,23 +166,73 @@ class WebhookSubscription(_message.Message):
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_WIDE_FIELD_NUMBER: _ClassVar[int]
     id: str
     url: str
     event_filter: _containers.RepeatedScalarFieldContainer[str]
     format: WebhookSubscription.Format
     secret: str
     active: bool
-    def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ..., secret: _Optional[str] = ..., active: _Optional[bool] = ...) -> None: ...
+    owner_id: str
+    organisation_wide: bool
+    def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ..., secret: _Optional[str] = ..., active: _Optional[bool] = ..., owner_id: _Optional[str] = ..., organisation_wide: _Optional[bool] = ...) -> None: ...
 
 class CreateWebhookRequest(_message.Message):
-    __slots__ = ("url", "event_filter", "format")
+    __slots__ = ("url", "event_filter", "format", "organisation_wide")
     URL_FIELD_NUMBER: _ClassVar[int]
     EVENT_FILTER_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_WIDE_FIELD_NUMBER: _ClassVar[int]
     url: str
     event_filter: _containers.RepeatedScalarFieldContainer[str]
     format: WebhookSubscription.Format
-    def __init__(self, url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ...) -> None: ...
+    organisation_wide: bool
+    def __init__(self, url: _Optional[str] = ..., event_filter: _Optional[_Iterable[str]] = ..., format: _Optional[_Union[WebhookSubscription.Format, str]] = ..., organisation_wide: _Optional[bool] = ...) -> None: ...
+
+class DeleteWebhookRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("id", "channel", "target", "event_type", "attempts", "last_error", "failed_at", "subscription_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    FAILED_AT_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    channel: Channel
+    target: str
+    event_type: str
+    attempts: int
+    last_error: str
+    failed_at: _timestamp_pb2.Timestamp
+    subscription_id: str
+    def __init__(self, id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., target: _Optional[str] = ..., event_type: _Optional[str] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subscription_id: _Optional[str] = ...) -> None: ...
+
+class ListDeadLettersRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ListDeadLettersResponse(_message.Message):
+    __slots__ = ("dead_letters",)
+    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
+    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ...) -> None: ...
+
+class RetryDeadLetterRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class ListWebhooksRequest(_message.Message):
     __slots__ = ()

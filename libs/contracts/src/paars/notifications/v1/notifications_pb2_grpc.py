@@ -69,6 +69,21 @@ class NotificationServiceStub:
                 request_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksRequest.SerializeToString,
                 response_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksResponse.FromString,
                 _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/paars.notifications.v1.NotificationService/DeleteWebhook',
+                request_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.WebhookSubscription.FromString,
+                _registered_method=True)
+        self.ListDeadLetters = channel.unary_unary(
+                '/paars.notifications.v1.NotificationService/ListDeadLetters',
+                request_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersRequest.SerializeToString,
+                response_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersResponse.FromString,
+                _registered_method=True)
+        self.RetryDeadLetter = channel.unary_unary(
+                '/paars.notifications.v1.NotificationService/RetryDeadLetter',
+                request_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.RetryDeadLetterRequest.SerializeToString,
+                response_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.DeadLetter.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -117,6 +132,25 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteWebhook(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeadLetters(self, request, context):
+        """Dead letters of the caller's subscriptions and e-mails (all of them for admins and systems).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryDeadLetter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -154,6 +188,21 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.ListWebhooks,
                     request_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksRequest.FromString,
                     response_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.WebhookSubscription.SerializeToString,
+            ),
+            'ListDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadLetters,
+                    request_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersRequest.FromString,
+                    response_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
+            'RetryDeadLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryDeadLetter,
+                    request_deserializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.RetryDeadLetterRequest.FromString,
+                    response_serializer=paars_dot_notifications_dot_v1_dot_notifications__pb2.DeadLetter.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -345,6 +394,87 @@ class NotificationService:
             '/paars.notifications.v1.NotificationService/ListWebhooks',
             paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksRequest.SerializeToString,
             paars_dot_notifications_dot_v1_dot_notifications__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.notifications.v1.NotificationService/DeleteWebhook',
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookRequest.SerializeToString,
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.WebhookSubscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.notifications.v1.NotificationService/ListDeadLetters',
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersRequest.SerializeToString,
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.ListDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryDeadLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.notifications.v1.NotificationService/RetryDeadLetter',
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.RetryDeadLetterRequest.SerializeToString,
+            paars_dot_notifications_dot_v1_dot_notifications__pb2.DeadLetter.FromString,
             options,
             channel_credentials,
             insecure,
