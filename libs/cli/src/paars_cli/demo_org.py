@@ -1,0 +1,55 @@
+"""The demo organisation `make run` loads: a Flemish company with three teams and every role."""
+from __future__ import annotations
+
+from paars.org.v1 import org_pb2 as R
+
+TEAMS = [
+    ("paars", "Paars NV", "", "els"),
+    ("product", "Product & Engineering", "paars", "jan"),
+    ("klant", "Klantendienst", "paars", "sofie"),
+    ("people", "People & Culture", "paars", "els"),
+]
+
+# id, name, manager, team, roles, coach
+PEOPLE = [
+    ("els", "Els Wouters", "", "people", [R.ROLE_MANAGER, R.ROLE_LEADER, R.ROLE_ADMIN], ""),
+    ("hanne", "Hanne Maes", "els", "people", [R.ROLE_HR], ""),
+    ("koen", "Koen De Smet", "els", "people", [R.ROLE_COACH], ""),
+    ("jan", "Jan Peeters", "els", "product", [R.ROLE_MANAGER], "koen"),
+    ("lotte", "Lotte Janssens", "jan", "product", [R.ROLE_EMPLOYEE], "koen"),
+    ("pieter", "Pieter Claes", "jan", "product", [R.ROLE_EMPLOYEE], ""),
+    ("fatima", "Fatima El Amrani", "jan", "product", [R.ROLE_EMPLOYEE], ""),
+    ("wout", "Wout Vermeulen", "jan", "product", [R.ROLE_EMPLOYEE], ""),
+    ("sofie", "Sofie Goossens", "els", "klant", [R.ROLE_MANAGER], "koen"),
+    ("ruben", "Ruben Willems", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
+    ("noor", "Noor Aerts", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
+    ("emma", "Emma Jacobs", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
+]
+
+
+def directory() -> R.ImportDirectoryRequest:
+    return R.ImportDirectoryRequest(
+        teams=[R.Team(id=i, name=n, parent_team_id=p, manager_id=m) for i, n, p, m in TEAMS],
+        employees=[
+            R.Employee(
+                id=i, name=n, email=f"{i}@paars.example", manager_id=m, team_id=t, roles=roles, active=True,
+                time_zone="Europe/Brussels", coach_id=c,
+            )
+            for i, n, m, t, roles, c in PEOPLE
+        ],
+        idempotency_key="demo-directory-v1",
+    )
+
+
+ROLE_NAMES = {R.ROLE_EMPLOYEE: "employee", R.ROLE_MANAGER: "manager", R.ROLE_HR: "hr", R.ROLE_COACH: "coach", R.ROLE_ADMIN: "admin", R.ROLE_LEADER: "leader"}
+
+
+def roles_of(person: str) -> list[str]:
+    for i, _n, _m, _t, roles, _c in PEOPLE:
+        if i == person:
+            return [ROLE_NAMES[r] for r in roles]
+    return ["employee"]
+
+
+def names() -> dict[str, str]:
+    return {i: n for i, n, *_ in PEOPLE}

@@ -1,0 +1,54 @@
+"""`paars events tail <topic>`: decode Paars events (protobuf -> JSON) from a topic, with their CloudEvents headers."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+from aiokafka import AIOKafkaConsumer
+from google.protobuf import json_format
+
+from paars_platform.config import Settings
+from paars_platform.events import UndecodableEvent, decode, header
+from paars_platform.topics import TOPICS
+
+app = typer.Typer(no_args_is_help=True, help="Paars events on Kafka.")
+
+
+@app.command("list")
+def list_topics() -> None:
+    """The topics Paars uses."""
+    for t in TOPICS:
+        typer.echo(f"{t.name:42} key={t.key:22} {t.message_type or '(raw records)'}")
+
+
+@app.command()
+def tail(
+    topic: str = typer.Argument(..., help="e.g. goals.goal-updated.v1"),
+    from_beginning: bool = typer.Option(False, "--from-beginning"),
+    limit: int = typer.Option(0, help="Stop after this many records (0: follow)."),
+    bootstrap: str = typer.Option("", help="Broker (default PAARS_KAFKA_BOOTSTRAP or 127.0.0.1:9092)."),
+) -> None:
+    """Print each record as one JSON line: headers and the decoded event."""
+    asyncio.run(_tail(topic, from_beginning, limit, bootstrap or Settings.from_env("cli").kafka_bootstrap))
+
+
+async def _tail(topic: str, from_beginning: bool, limit: int, bootstrap: str) -> None:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest" if from_beginning else "latest", enable_auto_commit=False)
+    await consumer.start()
+    seen = 0
+    try:
+        async for record in consumer:
+            headers = {k: (v or b"").decode(errors="replace") for k, v in record.headers or ()}
+            line: dict[str, object] = {"topic": record.topic, "partition": record.partition, "offset": record.offset, "key": (record.key or b"").decode(errors="replace"), "headers": headers}
+            try:
+                line["event"] = json_format.MessageToDict(decode(record.value, record.headers), preserving_proto_field_name=True)
+            except UndecodableEvent as exc:
+                line["undecodable"] = str(exc)
+                line["reason"] = header(record.headers, "dlq_reason")
+            typer.echo(json.dumps(line, ensure_ascii=False))
+            seen += 1
+            if limit and seen >= limit:
+                return
+    finally:
+        await consumer.stop()

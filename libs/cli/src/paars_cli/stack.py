@@ -1,0 +1,151 @@
+"""The local platform of `make run`: embedded broker (unless one is configured), every installed service, SQLite."""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from paars_platform.config import DEFAULT_PORTS
+from paars_platform.embedded_broker import EmbeddedBroker
+from paars_platform.kafka import provision_topics
+
+log = logging.getLogger("paars.stack")
+
+SERVICES = ("goals", "feedback", "notifications", "analytics")
+EMBEDDED_BROKER_PORT = 9092
+
+
+def installed(service: str) -> bool:
+    return importlib.util.find_spec(f"paars_{service}") is not None
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    grpc_port: int
+    metrics_port: int
+    log_path: pathlib.Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log_file = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"paars_{self.name}"], env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log_file.close()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Stack:
+    data_dir: pathlib.Path
+    port_offset: int = 0
+    bootstrap: str = ""
+    services: tuple[str, ...] = SERVICES
+    fresh: bool = True
+    broker: EmbeddedBroker | None = None
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def grpc_port(self, service: str) -> int:
+        return DEFAULT_PORTS[service][0] + self.port_offset
+
+    def metrics_port(self, service: str) -> int:
+        return DEFAULT_PORTS[service][1] + self.port_offset
+
+    def start(self, ready_timeout: float = 90.0) -> None:
+        if self.fresh and self.data_dir.exists():
+            # The embedded broker keeps nothing across restarts, so neither do the databases it fed.
+            shutil.rmtree(self.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        idempotence = "true"
+        if not self.bootstrap:
+            self.broker = EmbeddedBroker(port=EMBEDDED_BROKER_PORT + self.port_offset, log_path=str(self.data_dir / "broker.log")).start()
+            self.bootstrap = self.broker.bootstrap
+            idempotence = "false"
+        provision_topics(self.bootstrap)
+        for name in self.services:
+            if not installed(name):
+                log.warning("service %s is not installed; skipping", name)
+                continue
+            env = dict(os.environ)
+            env.update(
+                PAARS_KAFKA_BOOTSTRAP=self.bootstrap,
+                PAARS_KAFKA_IDEMPOTENCE=env.get("PAARS_KAFKA_IDEMPOTENCE", idempotence),
+                PAARS_DATABASE_URL=f"sqlite+aiosqlite:///{self.data_dir.resolve()}/{name}.db",
+                PAARS_GRPC_PORT=str(self.grpc_port(name)),
+                PAARS_METRICS_PORT=str(self.metrics_port(name)),
+                PAARS_PROVISION_TOPICS="false",
+                PAARS_DATA_DIR=str(self.data_dir.resolve()),
+                PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "analytics-state").resolve()),
+            )
+            proc = ServiceProcess(name, self.grpc_port(name), self.metrics_port(name), self.data_dir / f"{name}.log", env)
+            proc.start()
+            self.processes[name] = proc
+            os.environ[f"PAARS_{name.upper()}_ADDR"] = f"127.0.0.1:{proc.grpc_port}"
+        asyncio.run(self.wait_ready(ready_timeout))
+        self.write_prometheus_config()
+
+    async def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for proc in self.processes.values():
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{proc.grpc_port}") as channel:
+                stub = health_pb2_grpc.HealthStub(channel)
+                while True:
+                    if not proc.alive():
+                        raise RuntimeError(f"{proc.name} exited during start-up:\n{proc.log_tail()}")
+                    try:
+                        answer = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                        if answer.status == health_pb2.HealthCheckResponse.SERVING:
+                            break
+                    except grpc.aio.AioRpcError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{proc.name} not SERVING after {timeout}s:\n{proc.log_tail()}")
+                    await asyncio.sleep(0.2)
+
+    def write_prometheus_config(self) -> pathlib.Path:
+        """A scrape configuration for `prometheus --config.file=...` (Debian's prometheus package)."""
+        targets = "\n".join(
+            f"  - job_name: paars-{p.name}\n    static_configs:\n      - targets: ['127.0.0.1:{p.metrics_port}']\n        labels: {{service: {p.name}}}"
+            for p in self.processes.values()
+        )
+        path = self.data_dir / "prometheus.yml"
+        path.write_text(f"global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\nscrape_configs:\n{targets}\n")
+        return path
+
+    def stop(self, grace: float = 20.0) -> None:
+        for proc in self.processes.values():
+            if proc.alive():
+                assert proc.process is not None
+                proc.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in self.processes.values():
+            if proc.process is None:
+                continue
+            try:
+                proc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.process.kill()
+                proc.process.wait()
+        if self.broker:
+            self.broker.stop()
