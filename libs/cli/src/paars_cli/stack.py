@@ -49,6 +49,24 @@ class ServiceProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    async def wait_serving(self, timeout: float) -> None:
+        """Until the gRPC health service answers SERVING; fails fast if the process died."""
+        deadline = time.monotonic() + timeout
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                if not self.alive():
+                    raise RuntimeError(f"{self.name} exited during start-up:\n{self.log_tail()}")
+                try:
+                    answer = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                    if answer.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.aio.AioRpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} not SERVING after {timeout}s:\n{self.log_tail()}")
+                await asyncio.sleep(0.1)
+
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -108,20 +126,7 @@ class Stack:
     async def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         for proc in self.processes.values():
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{proc.grpc_port}") as channel:
-                stub = health_pb2_grpc.HealthStub(channel)
-                while True:
-                    if not proc.alive():
-                        raise RuntimeError(f"{proc.name} exited during start-up:\n{proc.log_tail()}")
-                    try:
-                        answer = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
-                        if answer.status == health_pb2.HealthCheckResponse.SERVING:
-                            break
-                    except grpc.aio.AioRpcError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{proc.name} not SERVING after {timeout}s:\n{proc.log_tail()}")
-                    await asyncio.sleep(0.2)
+            await proc.wait_serving(max(0.1, deadline - time.monotonic()))
 
     def write_prometheus_config(self) -> pathlib.Path:
         """A scrape configuration for `prometheus --config.file=...` (Debian's prometheus package)."""

@@ -63,7 +63,7 @@ class ServiceRuntime:
             await dbmod.migrate(s.database_url, self.migrations)
         if s.provision_topics:
             outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap)
-            log.info("topics provisioned", extra={"created": sum(1 for v in outcome.values() if v == "created")})
+            log.info("topics provisioned", extra={"topics_created": sum(1 for v in outcome.values() if v == "created")})
         self.db = dbmod.Database(s.database_url)
         self.publisher = await asyncio.to_thread(
             Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence
