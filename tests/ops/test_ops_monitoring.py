@@ -106,6 +106,14 @@ def test_every_alert_has_a_summary_a_description_and_a_runbook_section() -> None
     assert set(sections) == {a["alert"].lower() for a in _alerts()}, "runbook sections without an alert"
 
 
+def test_the_operations_guide_explains_every_alert_and_links_its_runbook() -> None:
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    for alert in _alerts():
+        name = alert["alert"]
+        assert f"| {name} | {alert['labels']['severity']} |" in guide, name
+        assert f"(runbooks.md#{name.lower()})" in guide, name
+
+
 def test_the_prometheus_rule_is_fresh_and_embeds_the_rules_file() -> None:
     done = _run(sys.executable, "deploy/tools/render_monitoring.py", "--check")
     assert done.returncode == 0, done.stderr
