@@ -1,0 +1,1 @@
+"""The notifications service: immediate-feedback prompts that reach the right person, without fatigue."""

@@ -1,0 +1,1 @@
+"""Database tables, the in-process fan-out, webhook and SMTP senders."""

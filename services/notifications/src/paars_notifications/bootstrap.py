@@ -1,0 +1,85 @@
+"""Composition root of the notifications service: the consumer, the stream fan-out, the scheduler and the
+delivery worker wired into the platform runtime. Tests build it with their own clock and settings."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pathlib
+
+import grpc
+
+from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.adapters.senders import EmailSender, WebhookSender
+from paars_notifications.adapters.tables import metadata
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain.resilience import Breakers
+from paars_notifications.entrypoints.grpc import NotificationServicer
+from paars_notifications.service_layer.deliveries import DeliveryWorker
+from paars_notifications.service_layer.handlers import NotificationHandlers
+from paars_notifications.service_layer.prompting import Clock, PromptService
+from paars_platform.config import Settings
+from paars_platform.db import utcnow
+from paars_platform.runtime import ConsumerSpec, ServiceRuntime
+
+log = logging.getLogger("paars.notifications")
+
+MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
+SERVICE_NAMES = [notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name]
+GROUP_ID = "notifications"
+
+
+class Notifications:
+    """The service's parts. `clock` decides quiet hours, budgets and digests (tests move it);
+    latency and retry timing always use the real clock."""
+
+    def __init__(self, settings: Settings, *, config: NotificationsConfig | None = None, clock: Clock = utcnow) -> None:
+        self.config = config or NotificationsConfig.from_env()
+        self.fanout = FanOut()
+        self.deliveries = DeliveryWorker(
+            self.config, webhooks=WebhookSender(self.config), email=EmailSender(self.config),
+            breakers=Breakers(threshold=self.config.breaker_threshold, reset_seconds=self.config.breaker_reset_seconds),
+        )
+        self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake)
+        self.handlers = NotificationHandlers(self.config, self.fanout, on_deliveries=self.deliveries.wake)
+        self._scheduler: asyncio.Task[None] | None = None
+        self.runtime = ServiceRuntime(
+            settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,
+            register=self._register,
+            consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit)],
+            on_started=self._started, on_stopping=self._stopping,
+        )
+
+    def _register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
+        # Called once the database exists and before the consumers start.
+        assert runtime.db is not None
+        for part in (self.prompts, self.handlers, self.deliveries):
+            part.attach(runtime.db)
+        notifications_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(self.handlers), server)
+
+    async def _started(self, runtime: ServiceRuntime) -> None:
+        self.deliveries.start()
+        self._scheduler = asyncio.create_task(self._schedule(), name="notifications-scheduler")
+
+    async def _stopping(self, runtime: ServiceRuntime) -> None:
+        self.fanout.close()
+        if self._scheduler:
+            self._scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._scheduler
+        await self.deliveries.stop()
+
+    async def _schedule(self) -> None:
+        while True:
+            try:
+                await self.prompts.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("scheduler round failed; retrying", exc_info=True)
+            await asyncio.sleep(self.config.scheduler_seconds)
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    return Notifications(settings).runtime

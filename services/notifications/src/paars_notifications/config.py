@@ -1,0 +1,55 @@
+"""Notifications settings from PAARS_NOTIFICATIONS_* / PAARS_SMTP_* variables, with local defaults."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from paars_notifications.domain.policy import DEFAULT_DIGEST_AT, parse_hhmm
+from paars_platform.config import env_bool, env_float, env_int, env_str
+
+
+@dataclass(frozen=True)
+class NotificationsConfig:
+    # How often held prompts (quiet hours, digests) and due-date reminders are looked at.
+    scheduler_seconds: float = 5.0
+    digest_at: dt.time = DEFAULT_DIGEST_AT
+    # A live stream also re-reads the database this often, for prompts released by another replica.
+    stream_poll_seconds: float = 2.0
+    webhook_timeout_seconds: float = 5.0
+    delivery_max_attempts: int = 8
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 600.0
+    breaker_threshold: int = 5
+    breaker_reset_seconds: float = 30.0
+    delivery_concurrency: int = 8
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "Paars <paars@localhost>"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @classmethod
+    def from_env(cls) -> "NotificationsConfig":
+        return cls(
+            scheduler_seconds=env_float("PAARS_NOTIFICATIONS_SCHEDULER_SECONDS", 5.0),
+            digest_at=parse_hhmm(env_str("PAARS_NOTIFICATIONS_DIGEST_AT", "09:00")) or DEFAULT_DIGEST_AT,
+            stream_poll_seconds=env_float("PAARS_NOTIFICATIONS_STREAM_POLL_SECONDS", 2.0),
+            webhook_timeout_seconds=env_float("PAARS_NOTIFICATIONS_WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            delivery_max_attempts=env_int("PAARS_NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS", 8),
+            backoff_base_seconds=env_float("PAARS_NOTIFICATIONS_BACKOFF_BASE_SECONDS", 1.0),
+            backoff_cap_seconds=env_float("PAARS_NOTIFICATIONS_BACKOFF_CAP_SECONDS", 600.0),
+            breaker_threshold=env_int("PAARS_NOTIFICATIONS_BREAKER_THRESHOLD", 5),
+            breaker_reset_seconds=env_float("PAARS_NOTIFICATIONS_BREAKER_RESET_SECONDS", 30.0),
+            delivery_concurrency=env_int("PAARS_NOTIFICATIONS_DELIVERY_CONCURRENCY", 8),
+            smtp_host=env_str("PAARS_SMTP_HOST", ""),
+            smtp_port=env_int("PAARS_SMTP_PORT", 25),
+            smtp_from=env_str("PAARS_SMTP_FROM", "Paars <paars@localhost>"),
+            smtp_user=env_str("PAARS_SMTP_USER", ""),
+            smtp_password=env_str("PAARS_SMTP_PASSWORD", ""),
+            smtp_starttls=env_bool("PAARS_SMTP_STARTTLS", False),
+        )

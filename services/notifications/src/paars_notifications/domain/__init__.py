@@ -1,0 +1,1 @@
+"""Pure prompt rules, delivery policy, signing and resilience: no I/O."""

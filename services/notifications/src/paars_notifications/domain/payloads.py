@@ -1,0 +1,107 @@
+"""What leaves the service: webhook bodies (Paars JSON or a Slack/Teams {"text": ...}) and e-mail text,
+with organisation-wide subscriptions seeing only what the cause's visibility lets the whole organisation see."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from paars.common.v1 import event_pb2
+from paars.notifications.v1 import notifications_pb2 as pb
+
+PROMPT_SENT = "notifications.prompt-sent.v1"
+PROMPT_ACTED = "notifications.prompt-acted.v1"
+
+FULL, REDACTED, WITHHELD = "full", "redacted", "withheld"
+
+
+@dataclass(frozen=True)
+class PromptView:
+    """The fields of a released prompt a payload may carry."""
+
+    id: str
+    recipient_id: str
+    kind: int
+    priority: int
+    title: str
+    body: str
+    about_id: str
+    cause_event_id: str
+    cause_type: str
+    cause_topic: str
+    visibility: int
+    created_at: str
+    digest: bool
+
+
+def organisation_exposure(visibility: int) -> str:
+    """How much of a prompt an organisation-wide subscriber may receive: everything for public and
+    internal causes, ids and kind only for receiver-and-manager items, nothing for private, HR-only or
+    anonymous ones."""
+    if visibility in (event_pb2.VISIBILITY_PUBLIC, event_pb2.VISIBILITY_INTERNAL):
+        return FULL
+    if visibility == event_pb2.VISIBILITY_RECEIVER_AND_MANAGER:
+        return REDACTED
+    return WITHHELD
+
+
+def matches_filter(event_filter: Sequence[str], event_type: str, prompt: PromptView) -> bool:
+    """Empty: everything. Otherwise an entry names the notifications topic, the cause's topic or event
+    type, or a prompt kind (PROMPT_KIND_...)."""
+    if not event_filter:
+        return True
+    names = {event_type, prompt.cause_topic, prompt.cause_type, pb.PromptKind.Name(prompt.kind)}
+    return any(f in names for f in event_filter)
+
+
+def _prompt_json(prompt: PromptView, exposure: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": prompt.id,
+        "recipient_id": prompt.recipient_id,
+        "kind": pb.PromptKind.Name(prompt.kind),
+        "priority": pb.Priority.Name(prompt.priority),
+        "cause_event_id": prompt.cause_event_id,
+        "cause_type": prompt.cause_type,
+        "created_at": prompt.created_at,
+        "digest": prompt.digest,
+    }
+    if exposure == FULL:
+        data.update(title=prompt.title, body=prompt.body, about_id=prompt.about_id)
+    return data
+
+
+def webhook_body(
+    *, delivery_event_id: str, event_type: str, occurred_at: str, prompt: PromptView, chat_format: bool,
+    exposure: str = FULL, extra: dict[str, Any] | None = None,
+) -> str | None:
+    """The JSON body for one subscription, or None when the subscriber may not learn of the prompt."""
+    if exposure == WITHHELD:
+        return None
+    if chat_format:
+        if event_type == PROMPT_ACTED:
+            text = f"Acted on: {prompt.title}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was acted on."
+        else:
+            text = f"*{prompt.title}*\n{prompt.body}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was sent."
+        return json.dumps({"text": text}, ensure_ascii=False)
+    data: dict[str, Any] = {"prompt": _prompt_json(prompt, exposure)}
+    if extra:
+        data.update(extra)
+    return json.dumps({"id": delivery_event_id, "type": event_type, "created": occurred_at, "data": data}, ensure_ascii=False)
+
+
+def _kind_label(kind: int) -> str:
+    return pb.PromptKind.Name(kind).removeprefix("PROMPT_KIND_").replace("_", " ").lower()
+
+
+def email_text(name: str, prompts: Sequence[PromptView], *, digest: bool) -> tuple[str, str]:
+    """Subject and plain-text body of the e-mail for one prompt, or for a digest of several."""
+    greeting = f"Hello {name.split(' ', 1)[0] or name},"
+    if not digest and len(prompts) == 1:
+        p = prompts[0]
+        return p.title, f"{greeting}\n\n{p.body}\n\nOpen Paars to act on it.\n"
+    lines = [greeting, "", f"Your Paars digest: {len(prompts)} prompt{'s' if len(prompts) != 1 else ''} held back for you.", ""]
+    ordered = sorted(prompts, key=lambda p: (-p.priority, p.created_at))
+    for p in ordered:
+        lines += [f"- {p.title}", f"  {p.body}", ""]
+    return f"Your Paars digest ({len(prompts)})", "\n".join(lines)

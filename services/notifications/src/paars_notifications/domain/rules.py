@@ -1,0 +1,275 @@
+"""Prompt rules: which incoming events deserve a prompt, to whom, and what it says; plus how a person acts on one.
+
+Every prompt names the moment and the person and asks for one concrete example. Recipients are
+filtered through the cause's visibility, and a prompt never names an anonymous giver.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from paars.analytics.v1 import analytics_pb2 as an
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.domain.visibility import Directory, may_see
+
+K = pb  # PromptKind and Priority values live in the notifications package
+
+SLIPPING = {gl.GOAL_STATUS_AT_RISK: 1, gl.GOAL_STATUS_OFF_TRACK: 2}
+SEVERITY_PRIORITY = {an.SEVERITY_URGENT: pb.PRIORITY_HIGH, an.SEVERITY_ATTENTION: pb.PRIORITY_NORMAL, an.SEVERITY_INFO: pb.PRIORITY_LOW}
+REMIND_DAYS_BEFORE_DUE = 1
+
+
+@dataclass(frozen=True)
+class PromptDraft:
+    """A prompt decided by a rule, before the delivery policy and the database give it a place."""
+
+    recipient_id: str
+    kind: int
+    priority: int
+    title: str
+    body: str
+    about_id: str
+    # The goal, feedback, request, dialogue, action item or insight the prompt is about.
+    ref_id: str
+
+
+@dataclass(frozen=True)
+class ActionMatch:
+    """Open prompts this event shows the person acted on: by recipient and kind, narrowed by about or ref."""
+
+    recipient_id: str
+    kinds: frozenset[int]
+    about_id: str = ""
+    ref_id: str = ""
+
+
+def _status_name(status: int) -> str:
+    return gl.GoalStatus.Name(status).removeprefix("GOAL_STATUS_").replace("_", " ").lower()
+
+
+def _visible(drafts: Iterable[PromptDraft], meta: Any, directory: Directory, parties: Iterable[str] = ()) -> list[PromptDraft]:
+    party_set = set(parties)
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for d in drafts:
+        if not d.recipient_id or (d.recipient_id, d.kind) in seen:
+            continue
+        if may_see(meta.visibility, d.recipient_id, subject_id=meta.subject_id, author_id=meta.actor_id, parties=party_set, directory=directory):
+            seen.add((d.recipient_id, d.kind))
+            out.append(d)
+    return out
+
+
+def goal_prompts(event: gl.GoalUpdated, directory: Directory) -> list[PromptDraft]:
+    """A milestone reached: the owner's manager gives feedback. A goal slipping: the manager checks in."""
+    goal = event.goal
+    owner = goal.owner_id
+    manager = directory.manager_of(owner)
+    if not owner or not manager:
+        return []
+    name, first = directory.name(owner), directory.first_name(owner)
+    drafts = []
+    if event.milestone_percent > 0 and goal.agreement == gl.AGREEMENT_STATE_AGREED:
+        drafts.append(PromptDraft(
+            manager, K.PROMPT_KIND_GIVE_FEEDBACK, pb.PRIORITY_HIGH if event.milestone_percent >= 100 else pb.PRIORITY_NORMAL,
+            f"{name} reached {event.milestone_percent}% on “{goal.title}”",
+            f"{name} just reached {event.milestone_percent}% on “{goal.title}”. While the moment is fresh, tell {first} "
+            f"one concrete example of what made the difference: the situation, what {first} did, and the impact it had.",
+            owner, goal.id,
+        ))
+    before = next((f.before for f in event.field_changes if f.field == "status"), "")
+    before_rank = SLIPPING.get(gl.GoalStatus.Value(before), 0) if before in gl.GoalStatus.keys() else 0
+    after_rank = SLIPPING.get(goal.status, 0)
+    if gl.GoalUpdated.CHANGE_STATUS in event.changes and after_rank > before_rank:
+        drafts.append(PromptDraft(
+            manager, K.PROMPT_KIND_CHECK_IN, pb.PRIORITY_HIGH if goal.status == gl.GOAL_STATUS_OFF_TRACK else pb.PRIORITY_NORMAL,
+            f"“{goal.title}” slipped to {_status_name(goal.status)}",
+            f"{name}'s goal “{goal.title}” moved to {_status_name(goal.status)} (progress {goal.progress:.0%}, "
+            f"expected {goal.expected_progress:.0%} by now). Check in with {first} this week and ask for one concrete "
+            f"example of what is in the way.",
+            owner, goal.id,
+        ))
+    return _visible(drafts, event.metadata, directory)
+
+
+def action_item_prompts(event: fb.ActionItemUpdated, directory: Directory) -> list[PromptDraft]:
+    """An action item done: the owner of the item (if someone else) and the employee's manager give feedback."""
+    if event.state != fb.ActionItem.STATE_DONE or not event.employee_id:
+        return []
+    employee = event.employee_id
+    name, first = directory.name(employee), directory.first_name(employee)
+    recipients = [r for r in (directory.manager_of(employee), event.owner_id) if r and r != employee]
+    drafts = [
+        PromptDraft(
+            r, K.PROMPT_KIND_GIVE_FEEDBACK, pb.PRIORITY_NORMAL,
+            f"{name} completed an action item",
+            f"{name} just completed an action from the development plan. Tell {first} one concrete example of the "
+            f"difference it made: the situation, what {first} did, and the impact.",
+            employee, event.action_item_id,
+        )
+        for r in recipients
+    ]
+    return _visible(drafts, event.metadata, directory, parties=[event.owner_id])
+
+
+def feedback_prompts(event: fb.FeedbackGiven, directory: Directory) -> list[PromptDraft]:
+    """Feedback received: praise is acknowledged, constructive feedback and suggestions become one planned action.
+    Self-assessments and answers inside a 360 review are not individual moments and get no prompt."""
+    receiver = event.receiver_id
+    if not receiver or event.relation == fb.RELATION_SELF or event.giver_id == receiver or event.review_id:
+        return []
+    anonymous = not event.giver_id or event.visibility == event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
+    giver = "Someone (anonymously)" if anonymous else directory.name(event.giver_id)
+    about = "" if anonymous else event.giver_id
+    topic = f" about {', '.join(event.tags)}" if event.tags else ""
+    when = f" on {event.moment_at.ToDatetime(tzinfo=dt.UTC):%d %b}" if event.HasField("moment_at") and event.moment_at.seconds else ""
+    if event.kind == fb.FEEDBACK_KIND_PRAISE:
+        draft = PromptDraft(
+            receiver, K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, pb.PRIORITY_LOW,
+            f"{giver} praised you{topic}",
+            f"{giver} praised you{topic} for a moment{when or ' just now'}. Acknowledge it, and note one concrete "
+            f"example of where you will do more of the same.",
+            about, event.feedback_id,
+        )
+    else:
+        kind = "a suggestion" if event.kind == fb.FEEDBACK_KIND_SUGGESTION else "constructive feedback"
+        draft = PromptDraft(
+            receiver, K.PROMPT_KIND_PLAN_ACTION, pb.PRIORITY_NORMAL,
+            f"{giver} gave you {kind}{topic}",
+            f"{giver} gave you {kind}{topic} about a moment{when or ' just now'}. Acknowledge it and plan one action: "
+            f"name one concrete situation in the coming weeks where you will try something different.",
+            about, event.feedback_id,
+        )
+    return _visible([draft], event.metadata, directory, parties=[receiver])
+
+
+def _request_prompt(request_id: str, requester: str, subject: str, recipient: str, due: str, priority: int, directory: Directory, reminder: bool) -> PromptDraft:
+    asker = directory.name(requester)
+    about = "you" if subject == recipient else ("them" if subject == requester else directory.name(subject))
+    on = "" if subject == requester else f" on {directory.name(subject)}"
+    due_text = f", due {due}" if due else ""
+    title = f"Reminder: {asker} is waiting for your feedback{on}" if reminder else f"{asker} asked for your feedback{on}"
+    return PromptDraft(
+        recipient, K.PROMPT_KIND_ANSWER_REQUEST, priority, title,
+        f"{asker} asked for your feedback{on}{due_text}. Answer with one concrete example: a situation you saw, "
+        f"what {about} did, and the impact it had.",
+        subject, request_id,
+    )
+
+
+def request_prompts(event: fb.FeedbackRequested, directory: Directory, today: dt.date) -> list[PromptDraft]:
+    """A feedback request waiting for an employee: the recipient answers. External recipients get an e-mail
+    from the feedback service itself, not a prompt."""
+    if event.state != fb.FeedbackRequest.STATE_OPEN or not event.recipient_id or event.external:
+        return []
+    due = _date(event.due_date)
+    urgent = due is not None and (due - today).days <= 2
+    draft = _request_prompt(
+        event.request_id, event.requester_id, event.subject_id, event.recipient_id, event.due_date,
+        pb.PRIORITY_HIGH if urgent else pb.PRIORITY_NORMAL, directory, reminder=False,
+    )
+    return _visible([draft], event.metadata, directory, parties=[event.recipient_id, event.requester_id])
+
+
+def request_due_reminder(
+    request_id: str, requester: str, subject: str, recipient: str, due_date: str, today: dt.date, directory: Directory
+) -> PromptDraft | None:
+    """A still-open request whose due date is tomorrow or today (or passed) gets one high-priority reminder."""
+    due = _date(due_date)
+    if due is None or not recipient or (due - today).days > REMIND_DAYS_BEFORE_DUE:
+        return None
+    return _request_prompt(request_id, requester, subject, recipient, due_date, pb.PRIORITY_HIGH, directory, reminder=True)
+
+
+def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[PromptDraft]:
+    """Every insight goes to each of its actors."""
+    insight = event.insight
+    subject = insight.subject_id
+    label = an.InsightKind.Name(insight.kind).removeprefix("INSIGHT_KIND_").replace("_", " ").lower()
+    who = directory.name(subject) if subject else "your team"
+    suggestion = f" {insight.suggested_action.strip()}" if insight.suggested_action.strip() else ""
+    drafts = [
+        PromptDraft(
+            actor, K.PROMPT_KIND_INSIGHT, SEVERITY_PRIORITY.get(insight.severity, pb.PRIORITY_NORMAL),
+            f"About {who}: {label}",
+            f"{insight.reason.strip() or label.capitalize() + '.'}{suggestion} Start from one concrete example you "
+            f"saw yourself: the situation, what happened, and its impact.",
+            subject, insight.id,
+        )
+        for actor in insight.actors
+    ]
+    return _visible(drafts, event.metadata, directory, parties=list(insight.actors))
+
+
+def dialogue_prompts(event: fb.DialogueUpdated, directory: Directory) -> list[PromptDraft]:
+    """A dialogue waiting for one side's preparation: that side prepares, sooner when the other already has."""
+    if event.state != fb.Dialogue.STATE_PREPARING:
+        return []
+    sides = {event.employee_id, event.manager_id} - {""}
+    kind = "evaluation" if event.kind == fb.DIALOGUE_KIND_EVALUATION else "performance"
+    when = f" on {event.scheduled_for}" if event.scheduled_for else ""
+    drafts = []
+    for person in event.waiting_for:
+        if person not in sides:
+            continue
+        other = event.manager_id if person == event.employee_id else event.employee_id
+        other_ready = other in event.prepared_by
+        status = f" {directory.first_name(other)} has already prepared." if other_ready else ""
+        drafts.append(PromptDraft(
+            person, K.PROMPT_KIND_PREPARE_DIALOGUE, pb.PRIORITY_HIGH if other_ready else pb.PRIORITY_NORMAL,
+            f"Prepare your {kind} dialogue with {directory.name(other)}",
+            f"Your {kind} dialogue with {directory.name(other)}{when} is waiting for your preparation.{status} "
+            f"Bring one concrete example of a moment you want to talk about: the situation, what happened, its impact.",
+            other, event.dialogue_id,
+        ))
+    return _visible(drafts, event.metadata, directory, parties=sides)
+
+
+def prompts_for(event: Any, directory: Directory, today: dt.date) -> list[PromptDraft]:
+    """All prompts an incoming event deserves."""
+    rules: dict[type, Callable[[Any, Directory], list[PromptDraft]]] = {
+        gl.GoalUpdated: goal_prompts,
+        fb.ActionItemUpdated: action_item_prompts,
+        fb.FeedbackGiven: feedback_prompts,
+        an.InsightDetected: insight_prompts,
+        fb.DialogueUpdated: dialogue_prompts,
+    }
+    if isinstance(event, fb.FeedbackRequested):
+        return request_prompts(event, directory, today)
+    rule = rules.get(type(event))
+    return rule(event, directory) if rule else []
+
+
+def actions_in(event: Any) -> list[ActionMatch]:
+    """What this event shows someone did: gave feedback, acknowledged, answered, checked in, prepared."""
+    matches: list[ActionMatch] = []
+    if isinstance(event, fb.FeedbackGiven) and event.giver_id:
+        giver = event.giver_id
+        matches.append(ActionMatch(giver, frozenset({K.PROMPT_KIND_GIVE_FEEDBACK, K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.receiver_id))
+        if event.request_id:
+            matches.append(ActionMatch(giver, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id))
+    elif isinstance(event, fb.FeedbackAcknowledged):
+        matches.append(ActionMatch(event.receiver_id, frozenset({K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, K.PROMPT_KIND_PLAN_ACTION}), ref_id=event.feedback_id))
+    elif isinstance(event, fb.FeedbackRequested) and event.recipient_id and event.state in (
+        fb.FeedbackRequest.STATE_ANSWERED, fb.FeedbackRequest.STATE_DECLINED,
+    ):
+        matches.append(ActionMatch(event.recipient_id, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id))
+    elif isinstance(event, gl.GoalUpdated) and gl.GoalUpdated.CHANGE_PROGRESS in event.changes and event.metadata.actor_id and event.confidence:
+        # A check-in carries a confidence; the roll-up events it causes on parent goals do not.
+        matches.append(ActionMatch(event.metadata.actor_id, frozenset({K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.goal.owner_id))
+    elif isinstance(event, fb.DialogueUpdated):
+        for person in event.prepared_by:
+            matches.append(ActionMatch(person, frozenset({K.PROMPT_KIND_PREPARE_DIALOGUE}), ref_id=event.dialogue_id))
+    return [m for m in matches if m.recipient_id]
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

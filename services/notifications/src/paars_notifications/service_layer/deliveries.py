@@ -1,0 +1,203 @@
+"""The delivery worker: sends due webhook calls and e-mails, retries with backoff, dead-letters after the
+last try, and keeps a circuit breaker per endpoint. State lives in the deliveries table, so a restart
+sends nothing twice that was recorded as delivered and forgets nothing that was queued."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.adapters import tables as t
+from paars_notifications.adapters.senders import EmailSender, Outcome, WebhookSender
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain.resilience import Breakers, backoff_delay
+from paars_platform import metrics
+from paars_platform.db import Database, utcnow
+
+log = logging.getLogger("paars.notifications.deliveries")
+
+LEASE = dt.timedelta(seconds=60)
+BATCH = 50
+CHANNEL_LABEL = {pb.CHANNEL_WEBHOOK: "webhook", pb.CHANNEL_EMAIL: "email"}
+
+
+def endpoint(url: str) -> str:
+    """The breaker's key: one misbehaving host must not hold back deliveries to others."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class DeliveryWorker:
+    def __init__(
+        self, config: NotificationsConfig, *, webhooks: WebhookSender, email: EmailSender, breakers: Breakers,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.webhooks = webhooks
+        self.email = email
+        self.breakers = breakers
+        self.rand = rand
+        self.db: Database | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.failures = metrics.counter("paars_notifications_delivery_failures_total", "Failed delivery attempts by channel.", ("channel",))
+        self.dead = metrics.counter("paars_notifications_dead_letters_stored_total", "Deliveries that failed their last try.", ("channel",))
+        self.prompts_total = metrics.counter("paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel"))
+
+    def attach(self, db: Database) -> None:
+        self.db = db
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="notifications-deliveries")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.webhooks.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                sent = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("delivery round failed; retrying", exc_info=True)
+                sent = 0
+                await asyncio.sleep(1.0)
+            if sent:
+                continue
+            try:
+                pause = await self._seconds_to_next_due()
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            except TimeoutError:
+                pass
+
+    async def _seconds_to_next_due(self) -> float:
+        assert self.db is not None
+        d = t.deliveries.c
+        async with self.db.read() as conn:
+            due = (await conn.execute(sa.select(sa.func.min(d.next_attempt_at)).where(d.state == "pending"))).scalar()
+        if due is None:
+            return 5.0
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=dt.UTC)
+        return min(5.0, max(0.01, (due - utcnow()).total_seconds()))
+
+    async def run_once(self) -> int:
+        """Sends every due delivery once (concurrently); returns how many it tried."""
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        limit = asyncio.Semaphore(self.config.delivery_concurrency)
+
+        async def one(row: Any) -> None:
+            async with limit:
+                await self._deliver(row)
+
+        await asyncio.gather(*(one(r) for r in claimed))
+        return len(claimed)
+
+    async def _claim(self) -> list[Any]:
+        assert self.db is not None
+        d = t.deliveries.c
+        now = utcnow()
+        claimed = []
+        async with self.db.transaction() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(t.deliveries, t.webhooks.c.secret, t.webhooks.c.active.label("subscription_active"))
+                    .select_from(t.deliveries.outerjoin(t.webhooks, t.webhooks.c.id == d.subscription_id))
+                    .where(d.state == "pending", d.next_attempt_at <= now, sa.or_(d.lease_until.is_(None), d.lease_until < now))
+                    .order_by(d.next_attempt_at, d.id)
+                    .limit(BATCH)
+                )
+            ).all()
+            for row in rows:
+                # The lease keeps another replica (or this one after a restart) off a call in flight.
+                result = await conn.execute(
+                    t.deliveries.update()
+                    .where(d.id == row.id, d.state == "pending", sa.or_(d.lease_until.is_(None), d.lease_until < now))
+                    .values(lease_until=now + LEASE)
+                )
+                if result.rowcount:
+                    claimed.append(row)
+        return claimed
+
+    async def _deliver(self, row: Any) -> None:
+        if row.channel == pb.CHANNEL_WEBHOOK:
+            if not row.subscription_active:
+                await self._finish(row, "cancelled", "subscription deleted")
+                return
+            breaker = self.breakers.for_endpoint(endpoint(row.target))
+            if not breaker.allow():
+                # Not an attempt: the endpoint is resting; come back when the breaker lets a trial through.
+                await self._postpone(row, max(0.05, breaker.seconds_until_trial()))
+                return
+            outcome = await self.webhooks.send(row.target, row.secret, row.payload, delivery_id=f"pd_{row.id}", event_type=row.event_type)
+            (breaker.record_success if outcome.ok else breaker.record_failure)()
+        else:
+            text = json.loads(row.payload)["text"]
+            outcome = await self.email.send(row.target, row.subject, text, delivery_id=f"pd_{row.id}")
+        await self._record(row, outcome)
+
+    async def _record(self, row: Any, outcome: Outcome) -> None:
+        label = CHANNEL_LABEL.get(row.channel, "other")
+        if outcome.ok:
+            await self._finish(row, "delivered", "")
+            if row.kind:
+                self.prompts_total.labels(pb.PromptKind.Name(row.kind), label).inc()
+            return
+        self.failures.labels(label).inc()
+        attempts = row.attempts + 1
+        if attempts >= self.config.delivery_max_attempts:
+            log.warning("delivery dead-lettered", extra={"delivery_id": row.id, "target": row.target, "error": outcome.error})
+            self.dead.labels(label).inc()
+            await self._finish(row, "dead", outcome.error, attempts=attempts)
+            return
+        delay = backoff_delay(attempts, base=self.config.backoff_base_seconds, cap=self.config.backoff_cap_seconds, rand=self.rand)
+        assert self.db is not None
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
+                    attempts=attempts, last_error=outcome.error[:500], next_attempt_at=utcnow() + dt.timedelta(seconds=delay), lease_until=None,
+                )
+            )
+
+    async def _postpone(self, row: Any, seconds: float) -> None:
+        assert self.db is not None
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
+                    next_attempt_at=utcnow() + dt.timedelta(seconds=seconds), lease_until=None,
+                )
+            )
+
+    async def _finish(self, row: Any, state: str, error: str, attempts: int | None = None) -> None:
+        assert self.db is not None
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
+                    state=state, last_error=error[:500], finished_at=utcnow(), lease_until=None,
+                    attempts=row.attempts + 1 if attempts is None and state == "delivered" else (attempts if attempts is not None else row.attempts),
+                )
+            )

@@ -1,0 +1,265 @@
+"""The person-facing use cases: the resumable prompt stream, listing and marking read, preferences,
+webhook subscriptions and their dead letters."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.adapters import tables as t
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain import policy
+from paars_notifications.service_layer.prompting import last_cursor, preferences_of, prompt_proto
+from paars_platform import metrics
+from paars_platform.auth import Identity
+from paars_platform.db import Database, upsert, utcnow
+from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied, Validator
+from paars_platform.events import timestamp
+
+REPLAY_BATCH = 200
+MAX_LIST = 500
+ALLOWED_CHANNELS = {pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL, pb.CHANNEL_WEBHOOK}
+# Fine buckets under 200 ms: the promise is p50 < 50 ms and p99 < 200 ms.
+PROMPT_LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class NotificationHandlers:
+    def __init__(self, config: NotificationsConfig, fanout: FanOut, on_deliveries: Any = lambda: None) -> None:
+        self.config = config
+        self.fanout = fanout
+        self.on_deliveries = on_deliveries
+        self.db: Database | None = None
+        self.latency = metrics.histogram(
+            "paars_notifications_prompt_latency_seconds",
+            "From the cause event's occurred_at to the prompt's delivery on a live in-app stream.",
+            buckets=PROMPT_LATENCY_BUCKETS,
+        )
+        self.streams = metrics.gauge("paars_notifications_streams_open", "Live Subscribe streams.")
+
+    def attach(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def _db(self) -> Database:
+        assert self.db is not None, "attach() the database first"
+        return self.db
+
+    # ---------- the in-app stream ----------
+
+    async def stream(self, caller: Identity, after_cursor: int) -> AsyncIterator[pb.Prompt]:
+        """The caller's prompts after the cursor, then live ones as they are released, with no gap and no
+        repeat: the live queue is registered before the database is read, repeats are skipped by cursor,
+        and a jump in cursors is filled from the database."""
+        if after_cursor < 0:
+            raise InvalidArgument("after_cursor", "must be 0 (only new prompts) or a cursor you received")
+        me = caller.employee_id
+        sub = self.fanout.subscribe(me)
+        self.streams.inc()
+        try:
+            if after_cursor > 0:
+                last = after_cursor
+            else:
+                async with self._db.read() as conn:
+                    last = await last_cursor(conn, me)
+            async for prompt in self._replay(me, last):
+                last = prompt.cursor
+                yield prompt
+            while not self.fanout.closed:
+                try:
+                    item = await asyncio.wait_for(sub.queue.get(), timeout=self.config.stream_poll_seconds)
+                except TimeoutError:
+                    async for prompt in self._replay(me, last):
+                        last = prompt.cursor
+                        yield prompt
+                    continue
+                if item is None:
+                    return
+                if item.cursor <= last:
+                    continue
+                if item.cursor > last + 1:
+                    async for prompt in self._replay(me, last, upto=item.cursor - 1):
+                        last = prompt.cursor
+                        yield prompt
+                self.latency.observe(max(0.0, time.time() - item.cause_occurred_at.ToNanoseconds() / 1e9))
+                last = item.cursor
+                yield item
+        finally:
+            self.streams.dec()
+            self.fanout.unsubscribe(sub)
+
+    async def _replay(self, recipient: str, after: int, upto: int | None = None) -> AsyncIterator[pb.Prompt]:
+        p = t.prompts.c
+        while True:
+            query = sa.select(t.prompts).where(p.recipient_id == recipient, p.cursor > after).order_by(p.cursor).limit(REPLAY_BATCH)
+            if upto is not None:
+                query = query.where(p.cursor <= upto)
+            async with self._db.read() as conn:
+                rows = (await conn.execute(query)).all()
+            for row in rows:
+                after = row.cursor
+                yield prompt_proto(row)
+            if len(rows) < REPLAY_BATCH:
+                return
+
+    # ---------- list and mark read ----------
+
+    async def list_prompts(self, caller: Identity, request: pb.ListPromptsRequest) -> pb.ListPromptsResponse:
+        if request.limit < 0:
+            raise InvalidArgument("limit", "must not be negative")
+        limit = min(request.limit or 50, MAX_LIST)
+        p = t.prompts.c
+        query = sa.select(t.prompts).where(p.recipient_id == caller.employee_id, p.cursor.is_not(None))
+        if request.unread_only:
+            query = query.where(p.read.is_(False))
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query.order_by(p.cursor.desc()).limit(limit))).all()
+        return pb.ListPromptsResponse(prompts=[prompt_proto(r) for r in rows])
+
+    async def mark_read(self, caller: Identity, request: pb.MarkReadRequest) -> pb.MarkReadResponse:
+        v = Validator()
+        v.check(0 < len(request.prompt_ids) <= MAX_LIST, "prompt_ids", f"give between 1 and {MAX_LIST} prompt ids")
+        v.raise_if_any()
+        p = t.prompts.c
+        async with self._db.transaction() as conn:
+            result = await conn.execute(
+                t.prompts.update()
+                .where(p.recipient_id == caller.employee_id, p.id.in_(list(request.prompt_ids)), p.read.is_(False))
+                .values(read=True)
+            )
+        return pb.MarkReadResponse(updated=result.rowcount or 0)
+
+    # ---------- preferences ----------
+
+    async def get_preferences(self, caller: Identity) -> pb.Preferences:
+        async with self._db.read() as conn:
+            prefs = await preferences_of(conn, caller.employee_id)
+        return _prefs_proto(caller.employee_id, prefs)
+
+    async def set_preferences(self, caller: Identity, request: pb.SetPreferencesRequest) -> pb.Preferences:
+        given = request.preferences
+        v = Validator()
+        if given.employee_id and given.employee_id != caller.employee_id:
+            raise PermissionDenied("you set your own preferences only")
+        v.check(all(c in ALLOWED_CHANNELS for c in given.channels), "preferences.channels", "unknown channel")
+        v.check(not given.quiet_start or policy.parse_hhmm(given.quiet_start) is not None, "preferences.quiet_start", "must be HH:MM")
+        v.check(not given.quiet_end or policy.parse_hhmm(given.quiet_end) is not None, "preferences.quiet_end", "must be HH:MM")
+        v.check(bool(given.quiet_start) == bool(given.quiet_end), "preferences.quiet_end", "give both ends of the quiet hours, or neither")
+        v.check(not given.time_zone or policy.valid_zone(given.time_zone), "preferences.time_zone", "must be an IANA time zone such as Europe/Brussels")
+        v.check(0 <= given.weekly_budget <= policy.MAX_WEEKLY_BUDGET, "preferences.weekly_budget", f"must be between 1 and {policy.MAX_WEEKLY_BUDGET} (0: the default {policy.DEFAULT_WEEKLY_BUDGET})")
+        v.check(not given.email or ("@" in given.email and len(given.email) <= 320), "preferences.email", "must be an e-mail address")
+        v.raise_if_any()
+        async with self._db.transaction() as conn:
+            await upsert(conn, t.preferences, dict(
+                employee_id=caller.employee_id, channels=sorted(set(given.channels)) or list(policy.DEFAULT_CHANNELS),
+                quiet_start=_normal_hhmm(given.quiet_start), quiet_end=_normal_hhmm(given.quiet_end), time_zone=given.time_zone,
+                daily_digest=given.daily_digest, weekly_budget=given.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET,
+                email=given.email, updated_at=utcnow(),
+            ), keys=["employee_id"])
+            prefs = await preferences_of(conn, caller.employee_id)
+        return _prefs_proto(caller.employee_id, prefs)
+
+    # ---------- webhooks ----------
+
+    async def create_webhook(self, caller: Identity, request: pb.CreateWebhookRequest) -> pb.WebhookSubscription:
+        v = Validator()
+        url = urlsplit(request.url)
+        v.check(url.scheme in ("http", "https") and bool(url.hostname) and len(request.url) <= 2000, "url", "must be an http(s) URL of at most 2000 characters")
+        v.check(len(request.event_filter) <= 20 and all(0 < len(f) <= 200 for f in request.event_filter), "event_filter", "at most 20 non-empty entries")
+        v.check(request.format in (0, pb.WebhookSubscription.FORMAT_PAARS_JSON, pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK), "format", "unknown format")
+        v.raise_if_any()
+        if request.organisation_wide and not caller.has("admin", "system"):
+            raise PermissionDenied("organisation-wide webhooks are for admin or system callers")
+        row = dict(
+            id=uuid.uuid4().hex, owner_id=caller.employee_id, url=request.url, event_filter=list(request.event_filter),
+            format=request.format or pb.WebhookSubscription.FORMAT_PAARS_JSON, secret="whsec_" + secrets.token_urlsafe(32),
+            organisation_wide=request.organisation_wide, active=True, created_at=utcnow(),
+        )
+        async with self._db.transaction() as conn:
+            await conn.execute(t.webhooks.insert().values(**row))
+        return _webhook_proto(row, with_secret=True)
+
+    async def list_webhooks(self, caller: Identity) -> pb.ListWebhooksResponse:
+        w = t.webhooks.c
+        query = sa.select(t.webhooks).where(w.active.is_(True)).order_by(w.created_at)
+        if not caller.has("admin", "system"):
+            query = query.where(w.owner_id == caller.employee_id)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return pb.ListWebhooksResponse(subscriptions=[_webhook_proto(r._mapping, with_secret=False) for r in rows])
+
+    async def delete_webhook(self, caller: Identity, request: pb.DeleteWebhookRequest) -> pb.WebhookSubscription:
+        w = t.webhooks.c
+        async with self._db.transaction() as conn:
+            row = (await conn.execute(sa.select(t.webhooks).where(w.id == request.id))).first()
+            if row is None or not row.active:
+                raise NotFound(f"no webhook {request.id!r}")
+            if row.owner_id != caller.employee_id and not caller.has("admin", "system"):
+                raise PermissionDenied("only its owner or an admin deletes a webhook")
+            await conn.execute(t.webhooks.update().where(w.id == request.id).values(active=False))
+            await conn.execute(
+                t.deliveries.update().where(t.deliveries.c.subscription_id == request.id, t.deliveries.c.state == "pending").values(state="cancelled")
+            )
+        data = dict(row._mapping)
+        data["active"] = False
+        return _webhook_proto(data, with_secret=False)
+
+    async def list_dead_letters(self, caller: Identity, request: pb.ListDeadLettersRequest) -> pb.ListDeadLettersResponse:
+        d = t.deliveries.c
+        query = sa.select(t.deliveries).where(d.state == "dead").order_by(d.finished_at.desc()).limit(min(request.limit or 100, MAX_LIST))
+        if not caller.has("admin", "system"):
+            query = query.where(d.owner_id == caller.employee_id)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return pb.ListDeadLettersResponse(dead_letters=[_dead_letter_proto(r) for r in rows])
+
+    async def retry_dead_letter(self, caller: Identity, request: pb.RetryDeadLetterRequest) -> pb.DeadLetter:
+        d = t.deliveries.c
+        try:
+            delivery_id = int(request.id)
+        except ValueError:
+            raise InvalidArgument("id", "is not a dead-letter id") from None
+        async with self._db.transaction() as conn:
+            row = (await conn.execute(sa.select(t.deliveries).where(d.id == delivery_id, d.state == "dead"))).first()
+            if row is None:
+                raise NotFound(f"no dead letter {request.id!r}")
+            if row.owner_id != caller.employee_id and not caller.has("admin", "system"):
+                raise PermissionDenied("only its owner or an admin retries a dead letter")
+            await conn.execute(t.deliveries.update().where(d.id == delivery_id).values(state="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None))
+        self.on_deliveries()
+        return _dead_letter_proto(row)
+
+
+def _normal_hhmm(value: str) -> str:
+    parsed = policy.parse_hhmm(value)
+    return parsed.strftime("%H:%M") if parsed else ""
+
+
+def _prefs_proto(employee_id: str, prefs: policy.DeliveryPreferences) -> pb.Preferences:
+    return pb.Preferences(
+        employee_id=employee_id, channels=list(prefs.channels), quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end,  # type: ignore[arg-type]
+        time_zone=prefs.time_zone, daily_digest=prefs.daily_digest, weekly_budget=prefs.weekly_budget, email=prefs.email,
+    )
+
+
+def _webhook_proto(row: Any, *, with_secret: bool) -> pb.WebhookSubscription:
+    return pb.WebhookSubscription(
+        id=row["id"], url=row["url"], event_filter=list(row["event_filter"] or []), format=row["format"],
+        secret=row["secret"] if with_secret else "", active=row["active"], owner_id=row["owner_id"],
+        organisation_wide=row["organisation_wide"],
+    )
+
+
+def _dead_letter_proto(row: Any) -> pb.DeadLetter:
+    return pb.DeadLetter(
+        id=str(row.id), channel=row.channel, target=row.target, event_type=row.event_type, attempts=row.attempts,
+        last_error=row.last_error, failed_at=timestamp(row.finished_at) if row.finished_at else None,
+        subscription_id=row.subscription_id or "",
+    )

@@ -1,0 +1,445 @@
+"""From incoming events to prompts: rules, exactly-once per (cause, recipient, kind), the delivery policy,
+release with per-recipient cursors, webhook and e-mail deliveries, and closing the loop (sent / acted)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars.analytics.v1 import analytics_pb2 as an
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars.org.v1 import org_pb2
+from paars_notifications.adapters import tables as t
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain import payloads, policy, rules
+from paars_notifications.domain.visibility import Directory, Person
+from paars_platform import metrics, outbox
+from paars_platform.db import Database, insert_ignore, utcnow
+from paars_platform.events import new_metadata, timestamp
+from paars_platform.inbox import Handler
+from paars_platform.topics import topic_for_message
+
+PRODUCER = "notifications"
+Clock = Callable[[], dt.datetime]
+
+CONSUMED_TOPICS = (
+    "org.employee-changed.v1",
+    "goals.goal-updated.v1",
+    "feedback.feedback-given.v1",
+    "feedback.feedback-requested.v1",
+    "feedback.feedback-acknowledged.v1",
+    "feedback.dialogue-updated.v1",
+    "feedback.action-item-updated.v1",
+    "analytics.insight-detected.v1",
+)
+# Prompts released by an event, kept until its transaction committed (then pushed to live streams).
+_PENDING_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Cause:
+    event_id: str
+    type: str
+    topic: str
+    occurred_at: dt.datetime
+    visibility: int
+    subject_id: str
+
+
+def cause_of(event: Any) -> Cause:
+    meta = event.metadata
+    full_name = event.DESCRIPTOR.full_name
+    occurred = meta.occurred_at.ToDatetime(tzinfo=dt.UTC) if meta.occurred_at.seconds or meta.occurred_at.nanos else utcnow()
+    return Cause(meta.event_id, full_name, topic_for_message(full_name).name, occurred, meta.visibility, meta.subject_id)
+
+
+def involved_ids(event: Any) -> set[str]:
+    """Everyone an event names, whose names, managers and roles the rules may need."""
+    ids = {event.metadata.subject_id, event.metadata.actor_id}
+    if isinstance(event, gl.GoalUpdated):
+        ids.add(event.goal.owner_id)
+    elif isinstance(event, fb.FeedbackGiven):
+        ids |= {event.receiver_id, event.giver_id}
+    elif isinstance(event, fb.FeedbackRequested):
+        ids |= {event.requester_id, event.subject_id, event.recipient_id}
+    elif isinstance(event, fb.FeedbackAcknowledged):
+        ids |= {event.receiver_id}
+    elif isinstance(event, fb.DialogueUpdated):
+        ids |= {event.employee_id, event.manager_id, *event.waiting_for}
+    elif isinstance(event, fb.ActionItemUpdated):
+        ids |= {event.employee_id, event.owner_id}
+    elif isinstance(event, an.InsightDetected):
+        ids |= {event.insight.subject_id, *event.insight.actors}
+    return {i for i in ids if i}
+
+
+def _dialect_insert(conn: AsyncConnection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+class PromptService:
+    def __init__(self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None) -> None:
+        self.config = config
+        self.fanout = fanout
+        self.clock = clock
+        self.on_deliveries = on_deliveries
+        self.db: Database | None = None
+        self._pending: OrderedDict[str, list[pb.Prompt]] = OrderedDict()
+        self.prompts_total = metrics.counter(
+            "paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel")
+        )
+        self.held_total = metrics.counter(
+            "paars_notifications_prompts_held_total", "Prompts held back on creation, by reason.", ("reason",)
+        )
+        self.acted_total = metrics.counter("paars_notifications_prompts_acted_total", "Prompts the person acted on.", ("kind",))
+
+    def attach(self, db: Database) -> None:
+        self.db = db
+
+    # ---------- consumer ----------
+
+    def handlers(self) -> dict[str, Handler]:
+        return {name: self.handle for name in CONSUMED_TOPICS}
+
+    async def handle(self, conn: AsyncConnection, event: Any) -> None:
+        """Applies one event inside the inbox transaction (so a redelivery changes nothing)."""
+        event_id = event.metadata.event_id
+        self._pending.pop(event_id, None)
+        if isinstance(event, org_pb2.EmployeeChanged):
+            await self._project(conn, event)
+            return
+        now = self.clock()
+        cause = cause_of(event)
+        directory = await load_directory(conn, involved_ids(event))
+        await self._close_loop(conn, event, cause, now)
+        if isinstance(event, fb.FeedbackRequested):
+            await self._track_request(conn, event, cause)
+        released: list[pb.Prompt] = []
+        for draft in rules.prompts_for(event, directory, now.date()):
+            released += await self.accept(conn, draft, cause, now)
+        if released:
+            self._pending[event_id] = released
+            while len(self._pending) > _PENDING_LIMIT:
+                self._pending.popitem(last=False)
+
+    async def after_commit(self, event: Any) -> None:
+        """Pushes what the event released to live streams, and wakes the delivery worker."""
+        released = self._pending.pop(event.metadata.event_id, None)
+        if released:
+            self.published(released)
+        self.on_deliveries()
+
+    def published(self, prompts: Sequence[pb.Prompt]) -> None:
+        for p in prompts:
+            self.prompts_total.labels(pb.PromptKind.Name(p.kind), "in_app").inc()
+        self.fanout.publish(prompts)
+
+    async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
+        e = event.employee
+        current = (await conn.execute(sa.select(t.people.c.version).where(t.people.c.id == e.id))).scalar()
+        if current is not None and current > e.version:
+            return  # an older state arriving late (compaction, replays) must not win
+        values = dict(
+            id=e.id, name=e.name, email=e.email, manager_id=e.manager_id or None, time_zone=e.time_zone or "UTC",
+            hr=org_pb2.ROLE_HR in e.roles, active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
+            version=e.version,
+        )
+        insert = _dialect_insert(conn)(t.people).values(**values)
+        await conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_={k: insert.excluded[k] for k in values if k != "id"}))
+
+    async def _track_request(self, conn: AsyncConnection, event: fb.FeedbackRequested, cause: Cause) -> None:
+        if event.state == fb.FeedbackRequest.STATE_OPEN and event.recipient_id and not event.external:
+            await insert_ignore(conn, t.open_requests, dict(
+                request_id=event.request_id, requester_id=event.requester_id, subject_id=event.subject_id,
+                recipient_id=event.recipient_id, due_date=event.due_date[:10], visibility=cause.visibility,
+                cause_occurred_at=cause.occurred_at, reminded=False,
+            ))
+        else:
+            await conn.execute(t.open_requests.delete().where(t.open_requests.c.request_id == event.request_id))
+
+    # ---------- accepting and releasing prompts ----------
+
+    async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
+        """Stores the prompt once per (cause, recipient, kind) and releases it now, or holds it."""
+        prefs = await preferences_of(conn, draft.recipient_id)
+        p = t.prompts.c
+        sent = (
+            await conn.execute(
+                sa.select(sa.func.count()).where(
+                    p.recipient_id == draft.recipient_id, p.budgeted.is_(True), p.created_at >= now - policy.BUDGET_WINDOW
+                )
+            )
+        ).scalar() or 0
+        decision = policy.decide(now, prefs, draft.priority, sent, self.config.digest_at)
+        row = dict(
+            id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
+            title=draft.title[:300], body=draft.body, about_id=draft.about_id, ref_id=draft.ref_id,
+            cause_event_id=cause.event_id, cause_type=cause.type, cause_topic=cause.topic,
+            cause_occurred_at=cause.occurred_at, visibility=cause.visibility, created_at=now,
+            state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
+            released_at=None, cursor=None, digest=decision.mode == "digest", budgeted=decision.budgeted,
+            read=False, acted=False, acted_at=None, action_event_id=None,
+        )
+        if not await insert_ignore(conn, t.prompts, row):
+            return []  # this cause already prompted this person for this
+        if decision.mode != "now":
+            for reason in decision.reasons:
+                self.held_total.labels(reason).inc()
+            return []
+        return await self.release(conn, [row], now)
+
+    async def release(self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime) -> list[pb.Prompt]:
+        """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them."""
+        by_recipient: dict[str, list[Any]] = defaultdict(list)
+        for row in rows:
+            by_recipient[_get(row, "recipient_id")].append(row)
+        out: list[pb.Prompt] = []
+        for recipient, group in by_recipient.items():
+            last = await take_cursors(conn, recipient, len(group))
+            prompts = []
+            for offset, row in enumerate(group):
+                cursor = last - len(group) + 1 + offset
+                await conn.execute(
+                    t.prompts.update().where(t.prompts.c.id == _get(row, "id")).values(state="released", cursor=cursor, released_at=now)
+                )
+                prompts.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
+            views = [_view(row) for row in group]
+            channels = await self._enqueue_deliveries(conn, recipient, views, now)
+            events = [
+                pb.PromptSent(
+                    metadata=new_metadata(producer=PRODUCER, subject_id=recipient, visibility=_get(row, "visibility"), causation_id=_get(row, "cause_event_id")),
+                    prompt_id=_get(row, "id"), recipient_id=recipient, kind=_get(row, "kind"),  # type: ignore[arg-type]
+                    cause_event_id=_get(row, "cause_event_id"), about_id=_get(row, "about_id"),
+                    channels=channels, digest=bool(_get(row, "digest")),  # type: ignore[arg-type]
+                    latency_seconds=max(0.0, time.time() - _get(row, "cause_occurred_at").timestamp()),
+                )
+                for row in group
+            ]
+            await outbox.append(conn, t.platform["outbox"], *events)
+            out += prompts
+        return out
+
+    async def _enqueue_deliveries(self, conn: AsyncConnection, recipient: str, views: list[payloads.PromptView], now: dt.datetime) -> list[int]:
+        channels = [pb.CHANNEL_IN_APP]
+        prefs = await preferences_of(conn, recipient)
+        if await self._enqueue_webhooks(conn, recipient, payloads.PROMPT_SENT, views, now):
+            channels.append(pb.CHANNEL_WEBHOOK)
+        address = prefs.email
+        if self.config.email_enabled and pb.CHANNEL_EMAIL in prefs.channels and address:
+            person = await _person(conn, recipient)
+            digest = any(v.digest for v in views)
+            batches = [views] if digest else [[v] for v in views]
+            for batch in batches:
+                subject, text = payloads.email_text(person.name if person else recipient, batch, digest=digest)
+                key = f"digest:{batch[0].id}:email" if digest else f"{batch[0].id}:email"
+                await self._insert_delivery(conn, key, pb.CHANNEL_EMAIL, None, recipient, address, "email", 0 if digest else batch[0].kind, subject, json.dumps({"text": text}), now)
+            channels.append(pb.CHANNEL_EMAIL)
+        return channels
+
+    async def _enqueue_webhooks(
+        self, conn: AsyncConnection, recipient: str, event_type: str, views: list[payloads.PromptView], now: dt.datetime,
+        extra: dict[str, dict[str, Any]] | None = None,
+    ) -> bool:
+        w = t.webhooks.c
+        subs = (
+            await conn.execute(
+                sa.select(t.webhooks).where(
+                    w.active.is_(True), sa.or_(sa.and_(w.owner_id == recipient, w.organisation_wide.is_(False)), w.organisation_wide.is_(True))
+                )
+            )
+        ).all()
+        queued = False
+        for sub in subs:
+            for view in views:
+                if not payloads.matches_filter(sub.event_filter or [], event_type, view):
+                    continue
+                exposure = payloads.organisation_exposure(view.visibility) if sub.organisation_wide else payloads.FULL
+                event_id = uuid.uuid4().hex
+                body = payloads.webhook_body(
+                    delivery_event_id=event_id, event_type=event_type, occurred_at=now.isoformat().replace("+00:00", "Z"),
+                    prompt=view, chat_format=sub.format == pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK,
+                    exposure=exposure, extra=(extra or {}).get(view.id),
+                )
+                if body is None:
+                    continue
+                await self._insert_delivery(conn, f"{view.id}:{event_type}:{sub.id}", pb.CHANNEL_WEBHOOK, sub.id, sub.owner_id, sub.url, event_type, view.kind, "", body, now)
+                queued = True
+        return queued
+
+    async def _insert_delivery(
+        self, conn: AsyncConnection, key: str, channel: int, subscription_id: str | None, owner: str, target: str,
+        event_type: str, kind: int, subject: str, payload: str, now: dt.datetime,
+    ) -> None:
+        await insert_ignore(conn, t.deliveries, dict(
+            delivery_key=key, channel=channel, subscription_id=subscription_id, owner_id=owner, target=target,
+            event_type=event_type, kind=kind, subject=subject[:300], payload=payload, state="pending", attempts=0,
+            next_attempt_at=utcnow(), lease_until=None, last_error="", created_at=utcnow(), finished_at=None,
+        ))
+
+    # ---------- closing the loop ----------
+
+    async def _close_loop(self, conn: AsyncConnection, event: Any, cause: Cause, now: dt.datetime) -> None:
+        p = t.prompts.c
+        for match in rules.actions_in(event):
+            query = sa.select(t.prompts).where(
+                p.recipient_id == match.recipient_id, p.kind.in_(sorted(match.kinds)), p.acted.is_(False),
+                p.state != "dropped", p.created_at <= cause.occurred_at,
+            )
+            if match.about_id:
+                query = query.where(p.about_id == match.about_id)
+            if match.ref_id:
+                query = query.where(p.ref_id == match.ref_id)
+            for row in (await conn.execute(query)).all():
+                if row.state != "released":
+                    # Done before we even showed it: the prompt is moot, and the person is not bothered.
+                    await conn.execute(t.prompts.update().where(p.id == row.id).values(state="dropped"))
+                    continue
+                await conn.execute(
+                    t.prompts.update().where(p.id == row.id).values(acted=True, acted_at=cause.occurred_at, action_event_id=cause.event_id)
+                )
+                seconds = max(0.0, (cause.occurred_at - (row.released_at or row.created_at)).total_seconds())
+                await outbox.append(conn, t.platform["outbox"], pb.PromptActed(
+                    metadata=new_metadata(producer=PRODUCER, subject_id=row.recipient_id, visibility=row.visibility, causation_id=cause.event_id),
+                    prompt_id=row.id, recipient_id=row.recipient_id, kind=row.kind, action_event_id=cause.event_id,
+                    seconds_to_act=seconds,
+                ))
+                view = _view(row)
+                await self._enqueue_webhooks(
+                    conn, row.recipient_id, payloads.PROMPT_ACTED, [view], now,
+                    extra={view.id: {"action_event_id": cause.event_id, "seconds_to_act": seconds}},
+                )
+                self.acted_total.labels(pb.PromptKind.Name(row.kind)).inc()
+
+    # ---------- scheduled work: held prompts and due reminders ----------
+
+    async def tick(self) -> list[pb.Prompt]:
+        """Releases held prompts whose time came and sends due-date reminders; returns what it released."""
+        assert self.db is not None
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            released = await self._remind_due_requests(conn, now)
+            p = t.prompts.c
+            rows = (
+                await conn.execute(
+                    sa.select(t.prompts).where(p.state == "held", p.release_at <= now)
+                    .order_by(p.recipient_id, p.priority.desc(), p.created_at).limit(1000)
+                )
+            ).all()
+            for digest in (False, True):
+                group = [r for r in rows if bool(r.digest) == digest]
+                if group:
+                    released += await self.release(conn, group, now)
+        if released:
+            self.published(released)
+            self.on_deliveries()
+        return released
+
+    async def _remind_due_requests(self, conn: AsyncConnection, now: dt.datetime) -> list[pb.Prompt]:
+        r = t.open_requests.c
+        horizon = (now.date() + dt.timedelta(days=rules.REMIND_DAYS_BEFORE_DUE)).isoformat()
+        rows = (await conn.execute(sa.select(t.open_requests).where(r.reminded.is_(False), r.due_date != "", r.due_date <= horizon))).all()
+        released: list[pb.Prompt] = []
+        for row in rows:
+            directory = await load_directory(conn, {row.requester_id, row.subject_id, row.recipient_id})
+            draft = rules.request_due_reminder(row.request_id, row.requester_id, row.subject_id, row.recipient_id, row.due_date, now.date(), directory)
+            await conn.execute(t.open_requests.update().where(r.request_id == row.request_id).values(reminded=True))
+            if draft is None:
+                continue
+            cause = Cause(f"due:{row.request_id}", fb.FeedbackRequested.DESCRIPTOR.full_name, "feedback.feedback-requested.v1", now, row.visibility, row.subject_id)
+            released += await self.accept(conn, draft, cause, now)
+        return released
+
+
+# ---------- shared reads ----------
+
+
+async def take_cursors(conn: AsyncConnection, recipient: str, n: int) -> int:
+    """Reserves n consecutive cursors for the recipient; returns the last. The row lock orders
+    concurrent releases for one person, so their commits become visible in cursor order."""
+    c = t.recipient_cursors.c
+    insert = _dialect_insert(conn)(t.recipient_cursors).values(recipient_id=recipient, last_cursor=n)
+    stmt = insert.on_conflict_do_update(index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + n}).returning(c.last_cursor)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def last_cursor(conn: AsyncConnection, recipient: str) -> int:
+    c = t.recipient_cursors.c
+    return int((await conn.execute(sa.select(c.last_cursor).where(c.recipient_id == recipient))).scalar() or 0)
+
+
+async def _person(conn: AsyncConnection, person_id: str) -> Person | None:
+    row = (await conn.execute(sa.select(t.people).where(t.people.c.id == person_id))).first()
+    return _person_of(row) if row else None
+
+
+def _person_of(row: Any) -> Person:
+    return Person(row.id, row.name, row.email, row.manager_id or "", row.time_zone, row.hr, row.active)
+
+
+async def load_directory(conn: AsyncConnection, ids: Iterable[str], depth: int = 10) -> Directory:
+    """The named people and their manager chains, from the org projection."""
+    people: dict[str, Person] = {}
+    wanted = {i for i in ids if i}
+    for _ in range(depth):
+        wanted -= people.keys()
+        if not wanted:
+            break
+        rows = (await conn.execute(sa.select(t.people).where(t.people.c.id.in_(sorted(wanted))))).all()
+        found = {row.id: _person_of(row) for row in rows}
+        people.update(found)
+        wanted = {p.manager_id for p in found.values() if p.manager_id}
+    return Directory(people)
+
+
+async def preferences_of(conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:
+    """Stored preferences, falling back to defaults; the time zone and address from the org projection."""
+    row = (await conn.execute(sa.select(t.preferences).where(t.preferences.c.employee_id == person_id))).first()
+    person = await _person(conn, person_id)
+    zone = (row.time_zone if row and row.time_zone else "") or (person.time_zone if person else "") or "UTC"
+    email = (row.email if row and row.email else "") or (person.email if person else "")
+    if row is None:
+        return policy.DeliveryPreferences(time_zone=zone, email=email)
+    return policy.DeliveryPreferences(
+        channels=tuple(row.channels) or policy.DEFAULT_CHANNELS, quiet_start=row.quiet_start, quiet_end=row.quiet_end,
+        time_zone=zone, daily_digest=row.daily_digest, weekly_budget=row.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET, email=email,
+    )
+
+
+def _get(row: Any, name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def _view(row: Any) -> payloads.PromptView:
+    return payloads.PromptView(
+        id=_get(row, "id"), recipient_id=_get(row, "recipient_id"), kind=_get(row, "kind"), priority=_get(row, "priority"),
+        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"),
+        cause_event_id=_get(row, "cause_event_id"), cause_type=_get(row, "cause_type"), cause_topic=_get(row, "cause_topic"),
+        visibility=_get(row, "visibility"), created_at=_get(row, "created_at").isoformat().replace("+00:00", "Z"),
+        digest=bool(_get(row, "digest")),
+    )
+
+
+def prompt_proto(row: Any, *, cursor: int | None = None, read: bool | None = None, acted: bool | None = None) -> pb.Prompt:
+    return pb.Prompt(
+        id=_get(row, "id"), recipient_id=_get(row, "recipient_id"), kind=_get(row, "kind"), priority=_get(row, "priority"),
+        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"),
+        cause_event_id=_get(row, "cause_event_id"), cause_type=_get(row, "cause_type"),
+        cause_occurred_at=timestamp(_get(row, "cause_occurred_at")), created_at=timestamp(_get(row, "created_at")),
+        cursor=cursor if cursor is not None else (_get(row, "cursor") or 0),
+        read=bool(_get(row, "read")) if read is None else read, digest=bool(_get(row, "digest")),
+        acted=bool(_get(row, "acted")) if acted is None else acted,
+    )
+
+
