@@ -98,7 +98,7 @@ class Example(_message.Message):
     def __init__(self, situation: _Optional[str] = ..., behaviour: _Optional[str] = ..., impact: _Optional[str] = ...) -> None: ...
 
 class Feedback(_message.Message):
-    __slots__ = ("id", "giver_id", "receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "given_at", "request_id", "acknowledged", "acknowledgement_note", "action_item_id", "review_id")
+    __slots__ = ("id", "giver_id", "receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "given_at", "request_id", "acknowledged", "acknowledgement_note", "action_item_id", "review_id", "acknowledged_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     GIVER_ID_FIELD_NUMBER: _ClassVar[int]
     RECEIVER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -117,6 +117,7 @@ class Feedback(_message.Message):
     ACKNOWLEDGEMENT_NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTION_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     giver_id: str
     receiver_id: str
@@ -135,7 +136,8 @@ class Feedback(_message.Message):
     acknowledgement_note: str
     action_item_id: str
     review_id: str
-    def __init__(self, id: _Optional[str] = ..., giver_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., acknowledged: _Optional[bool] = ..., acknowledgement_note: _Optional[str] = ..., action_item_id: _Optional[str] = ..., review_id: _Optional[str] = ...) -> None: ...
+    acknowledged_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., giver_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., acknowledged: _Optional[bool] = ..., acknowledgement_note: _Optional[str] = ..., action_item_id: _Optional[str] = ..., review_id: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GiveFeedbackRequest(_message.Message):
     __slots__ = ("receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "request_id", "external_token", "idempotency_key")
@@ -193,6 +195,46 @@ class ListFeedbackResponse(_message.Message):
     next_page_token: str
     def __init__(self, feedback: _Optional[_Iterable[_Union[Feedback, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class GetFeedbackSummaryRequest(_message.Message):
+    __slots__ = ("employee_id",)
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    def __init__(self, employee_id: _Optional[str] = ...) -> None: ...
+
+class FeedbackSummary(_message.Message):
+    __slots__ = ("employee_id", "total", "by_kind", "by_relation", "anonymous", "with_example", "average_delay_hours", "acknowledged")
+    class ByKindEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ByRelationEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_KIND_FIELD_NUMBER: _ClassVar[int]
+    BY_RELATION_FIELD_NUMBER: _ClassVar[int]
+    ANONYMOUS_FIELD_NUMBER: _ClassVar[int]
+    WITH_EXAMPLE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_DELAY_HOURS_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    total: int
+    by_kind: _containers.ScalarMap[str, int]
+    by_relation: _containers.ScalarMap[str, int]
+    anonymous: int
+    with_example: int
+    average_delay_hours: float
+    acknowledged: int
+    def __init__(self, employee_id: _Optional[str] = ..., total: _Optional[int] = ..., by_kind: _Optional[_Mapping[str, int]] = ..., by_relation: _Optional[_Mapping[str, int]] = ..., anonymous: _Optional[int] = ..., with_example: _Optional[int] = ..., average_delay_hours: _Optional[float] = ..., acknowledged: _Optional[int] = ...) -> None: ...
+
 class AcknowledgeFeedbackRequest(_message.Message):
     __slots__ = ("feedback_id", "note", "create_action_item", "action_title", "action_due_date", "action_kind", "idempotency_key")
     FEEDBACK_ID_FIELD_NUMBER: _ClassVar[int]
@@ -212,7 +254,7 @@ class AcknowledgeFeedbackRequest(_message.Message):
     def __init__(self, feedback_id: _Optional[str] = ..., note: _Optional[str] = ..., create_action_item: _Optional[bool] = ..., action_title: _Optional[str] = ..., action_due_date: _Optional[str] = ..., action_kind: _Optional[_Union[ActionKind, str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class FeedbackRequest(_message.Message):
-    __slots__ = ("id", "requester_id", "subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "state", "relation", "created_at", "decline_reason")
+    __slots__ = ("id", "requester_id", "subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "state", "relation", "created_at", "decline_reason", "answered_feedback_id")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[FeedbackRequest.State]
@@ -237,6 +279,7 @@ class FeedbackRequest(_message.Message):
     RELATION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     DECLINE_REASON_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FEEDBACK_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     requester_id: str
     subject_id: str
@@ -249,7 +292,8 @@ class FeedbackRequest(_message.Message):
     relation: Relation
     created_at: _timestamp_pb2.Timestamp
     decline_reason: str
-    def __init__(self, id: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., external_email: _Optional[str] = ..., external_name: _Optional[str] = ..., question: _Optional[str] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[FeedbackRequest.State, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_reason: _Optional[str] = ...) -> None: ...
+    answered_feedback_id: str
+    def __init__(self, id: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., external_email: _Optional[str] = ..., external_name: _Optional[str] = ..., question: _Optional[str] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[FeedbackRequest.State, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_reason: _Optional[str] = ..., answered_feedback_id: _Optional[str] = ...) -> None: ...
 
 class RequestFeedbackRequest(_message.Message):
     __slots__ = ("subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "relation", "idempotency_key")
@@ -419,6 +463,34 @@ class SubmitReviewResponseResponse(_message.Message):
     response_id: str
     def __init__(self, response_id: _Optional[str] = ...) -> None: ...
 
+class InviteExternalRaterRequest(_message.Message):
+    __slots__ = ("review_id", "name", "email", "idempotency_key")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    name: str
+    email: str
+    idempotency_key: str
+    def __init__(self, review_id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class InviteExternalRaterResponse(_message.Message):
+    __slots__ = ("invitation_id", "external_token")
+    INVITATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    invitation_id: str
+    external_token: str
+    def __init__(self, invitation_id: _Optional[str] = ..., external_token: _Optional[str] = ...) -> None: ...
+
+class CloseReviewCycleRequest(_message.Message):
+    __slots__ = ("review_id", "idempotency_key")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    idempotency_key: str
+    def __init__(self, review_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
 class GetReviewReportRequest(_message.Message):
     __slots__ = ("review_id",)
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -534,7 +606,7 @@ class DialoguePreparation(_message.Message):
     def __init__(self, author_id: _Optional[str] = ..., reflection: _Optional[str] = ..., agenda_items: _Optional[_Iterable[str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Dialogue(_message.Message):
-    __slots__ = ("id", "kind", "employee_id", "manager_id", "scheduled_for", "state", "preparations", "prepared_by", "shared_notes", "signed_by", "review_id", "goal_ids", "action_items", "version")
+    __slots__ = ("id", "kind", "employee_id", "manager_id", "scheduled_for", "state", "preparations", "prepared_by", "shared_notes", "signed_by", "review_id", "goal_ids", "action_items", "version", "review_report", "gap_report")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Dialogue.State]
@@ -561,6 +633,8 @@ class Dialogue(_message.Message):
     GOAL_IDS_FIELD_NUMBER: _ClassVar[int]
     ACTION_ITEMS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_REPORT_FIELD_NUMBER: _ClassVar[int]
+    GAP_REPORT_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: DialogueKind
     employee_id: str
@@ -575,7 +649,9 @@ class Dialogue(_message.Message):
     goal_ids: _containers.RepeatedScalarFieldContainer[str]
     action_items: _containers.RepeatedCompositeFieldContainer[ActionItem]
     version: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[DialogueKind, str]] = ..., employee_id: _Optional[str] = ..., manager_id: _Optional[str] = ..., scheduled_for: _Optional[str] = ..., state: _Optional[_Union[Dialogue.State, str]] = ..., preparations: _Optional[_Iterable[_Union[DialoguePreparation, _Mapping]]] = ..., prepared_by: _Optional[_Iterable[str]] = ..., shared_notes: _Optional[str] = ..., signed_by: _Optional[_Iterable[str]] = ..., review_id: _Optional[str] = ..., goal_ids: _Optional[_Iterable[str]] = ..., action_items: _Optional[_Iterable[_Union[ActionItem, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
+    review_report: ReviewReport
+    gap_report: GapReport
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[DialogueKind, str]] = ..., employee_id: _Optional[str] = ..., manager_id: _Optional[str] = ..., scheduled_for: _Optional[str] = ..., state: _Optional[_Union[Dialogue.State, str]] = ..., preparations: _Optional[_Iterable[_Union[DialoguePreparation, _Mapping]]] = ..., prepared_by: _Optional[_Iterable[str]] = ..., shared_notes: _Optional[str] = ..., signed_by: _Optional[_Iterable[str]] = ..., review_id: _Optional[str] = ..., goal_ids: _Optional[_Iterable[str]] = ..., action_items: _Optional[_Iterable[_Union[ActionItem, _Mapping]]] = ..., version: _Optional[int] = ..., review_report: _Optional[_Union[ReviewReport, _Mapping]] = ..., gap_report: _Optional[_Union[GapReport, _Mapping]] = ...) -> None: ...
 
 class ScheduleDialogueRequest(_message.Message):
     __slots__ = ("kind", "employee_id", "scheduled_for", "review_id", "goal_ids", "idempotency_key")
@@ -733,6 +809,28 @@ class AssignCoachResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class ShareWithCoachRequest(_message.Message):
+    __slots__ = ("feedback_id", "review_id", "dialogue_id", "action_plan", "revoke", "idempotency_key")
+    FEEDBACK_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    DIALOGUE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_PLAN_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    feedback_id: str
+    review_id: str
+    dialogue_id: str
+    action_plan: bool
+    revoke: bool
+    idempotency_key: str
+    def __init__(self, feedback_id: _Optional[str] = ..., review_id: _Optional[str] = ..., dialogue_id: _Optional[str] = ..., action_plan: _Optional[bool] = ..., revoke: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ShareWithCoachResponse(_message.Message):
+    __slots__ = ("shared",)
+    SHARED_FIELD_NUMBER: _ClassVar[int]
+    shared: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, shared: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class RaiseReferralRequest(_message.Message):
     __slots__ = ("employee_id", "note", "idempotency_key")
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -748,6 +846,30 @@ class RaiseReferralResponse(_message.Message):
     REFERRAL_ID_FIELD_NUMBER: _ClassVar[int]
     referral_id: str
     def __init__(self, referral_id: _Optional[str] = ...) -> None: ...
+
+class Referral(_message.Message):
+    __slots__ = ("id", "employee_id", "note", "raised_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    employee_id: str
+    note: str
+    raised_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., employee_id: _Optional[str] = ..., note: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListReferralsRequest(_message.Message):
+    __slots__ = ("employee_id",)
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    def __init__(self, employee_id: _Optional[str] = ...) -> None: ...
+
+class ListReferralsResponse(_message.Message):
+    __slots__ = ("referrals",)
+    REFERRALS_FIELD_NUMBER: _ClassVar[int]
+    referrals: _containers.RepeatedCompositeFieldContainer[Referral]
+    def __init__(self, referrals: _Optional[_Iterable[_Union[Referral, _Mapping]]] = ...) -> None: ...
 
 class ListReadsRequest(_message.Message):
     __slots__ = ("employee_id",)

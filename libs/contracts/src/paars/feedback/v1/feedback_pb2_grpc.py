@@ -159,6 +159,31 @@ class FeedbackServiceStub:
                 request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsRequest.SerializeToString,
                 response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsResponse.FromString,
                 _registered_method=True)
+        self.GetFeedbackSummary = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/GetFeedbackSummary',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetFeedbackSummaryRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.FeedbackSummary.FromString,
+                _registered_method=True)
+        self.InviteExternalRater = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/InviteExternalRater',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterResponse.FromString,
+                _registered_method=True)
+        self.CloseReviewCycle = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/CloseReviewCycle',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReviewCycleRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Review.FromString,
+                _registered_method=True)
+        self.ShareWithCoach = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/ShareWithCoach',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachResponse.FromString,
+                _registered_method=True)
+        self.ListReferrals = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/ListReferrals',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -314,6 +339,37 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFeedbackSummary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InviteExternalRater(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseReviewCycle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShareWithCoach(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReferrals(self, request, context):
+        """HR and the person only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -441,6 +497,31 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.ListReads,
                     request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsRequest.FromString,
                     response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsResponse.SerializeToString,
+            ),
+            'GetFeedbackSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFeedbackSummary,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetFeedbackSummaryRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.FeedbackSummary.SerializeToString,
+            ),
+            'InviteExternalRater': grpc.unary_unary_rpc_method_handler(
+                    servicer.InviteExternalRater,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterResponse.SerializeToString,
+            ),
+            'CloseReviewCycle': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseReviewCycle,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReviewCycleRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Review.SerializeToString,
+            ),
+            'ShareWithCoach': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareWithCoach,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachResponse.SerializeToString,
+            ),
+            'ListReferrals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReferrals,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1118,6 +1199,141 @@ class FeedbackService:
             '/paars.feedback.v1.FeedbackService/ListReads',
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsRequest.SerializeToString,
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFeedbackSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/GetFeedbackSummary',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.GetFeedbackSummaryRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.FeedbackSummary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InviteExternalRater(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/InviteExternalRater',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.InviteExternalRaterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseReviewCycle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/CloseReviewCycle',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReviewCycleRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.Review.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareWithCoach(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/ShareWithCoach',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ShareWithCoachResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReferrals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/ListReferrals',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""The feedback service: immediate, concrete, 360-degree feedback, the purple dialogue and action plans."""

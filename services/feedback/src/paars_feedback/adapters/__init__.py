@@ -1,0 +1,1 @@
+"""Adapters: the database schema and the org-directory projection."""

@@ -1,0 +1,121 @@
+"""The thin gRPC servicer: take the caller's identity, call a handler, return its answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars.feedback.v1 import feedback_pb2_grpc
+from paars_platform.auth import identity, require_person
+
+from paars_feedback.service_layer.action_plans import ActionPlanHandlers
+from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
+from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
+from paars_feedback.service_layer.review_handlers import ReviewHandlers
+
+Context = grpc.aio.ServicerContext
+
+
+@dataclass(frozen=True)
+class Handlers:
+    feedback: FeedbackHandlers
+    reviews: ReviewHandlers
+    dialogues: DialogueHandlers
+    actions: ActionPlanHandlers
+
+
+class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
+    def __init__(self, handlers: Handlers) -> None:
+        self.h = handlers
+
+    async def GiveFeedback(self, request: pb.GiveFeedbackRequest, context: Context) -> pb.Feedback:
+        # Public method: an external giver brings a link token instead of a bearer token.
+        return await self.h.feedback.give(identity(), request)
+
+    async def GetFeedback(self, request: pb.GetFeedbackRequest, context: Context) -> pb.Feedback:
+        return await self.h.feedback.get(require_person(), request.feedback_id)
+
+    async def ListFeedback(self, request: pb.ListFeedbackRequest, context: Context) -> pb.ListFeedbackResponse:
+        return await self.h.feedback.list_for(require_person(), request)
+
+    async def GetFeedbackSummary(self, request: pb.GetFeedbackSummaryRequest, context: Context) -> pb.FeedbackSummary:
+        return await self.h.feedback.summary(require_person(), request)
+
+    async def AcknowledgeFeedback(self, request: pb.AcknowledgeFeedbackRequest, context: Context) -> pb.Feedback:
+        return await self.h.feedback.acknowledge(require_person(), request)
+
+    async def RequestFeedback(self, request: pb.RequestFeedbackRequest, context: Context) -> pb.RequestFeedbackResponse:
+        return await self.h.feedback.request(require_person(), request)
+
+    async def DeclineFeedbackRequest(self, request: pb.DeclineFeedbackRequestRequest, context: Context) -> pb.FeedbackRequest:
+        return await self.h.feedback.decline(require_person(), request)
+
+    async def ListFeedbackRequests(self, request: pb.ListFeedbackRequestsRequest, context: Context) -> pb.ListFeedbackRequestsResponse:
+        return await self.h.feedback.list_requests(require_person(), request)
+
+    async def OpenReviewCycle(self, request: pb.OpenReviewCycleRequest, context: Context) -> pb.OpenReviewCycleResponse:
+        return await self.h.reviews.open_cycle(require_person(), request)
+
+    async def NominateRaters(self, request: pb.NominateRatersRequest, context: Context) -> pb.Review:
+        return await self.h.reviews.nominate(require_person(), request)
+
+    async def ApproveRaters(self, request: pb.ApproveRatersRequest, context: Context) -> pb.Review:
+        return await self.h.reviews.approve(require_person(), request)
+
+    async def InviteExternalRater(self, request: pb.InviteExternalRaterRequest, context: Context) -> pb.InviteExternalRaterResponse:
+        return await self.h.reviews.invite_external(require_person(), request)
+
+    async def SubmitReviewResponse(self, request: pb.SubmitReviewResponseRequest, context: Context) -> pb.SubmitReviewResponseResponse:
+        # Public method: customers answer through their link token.
+        return await self.h.reviews.respond(identity(), request)
+
+    async def CloseReviewCycle(self, request: pb.CloseReviewCycleRequest, context: Context) -> pb.Review:
+        return await self.h.reviews.close(require_person(), request)
+
+    async def GetReviewReport(self, request: pb.GetReviewReportRequest, context: Context) -> pb.ReviewReport:
+        return await self.h.reviews.report(require_person(), request.review_id)
+
+    async def SubmitSelfAssessment(self, request: pb.SubmitSelfAssessmentRequest, context: Context) -> pb.SelfAssessment:
+        return await self.h.reviews.submit_self_assessment(require_person(), request)
+
+    async def GetGapReport(self, request: pb.GetGapReportRequest, context: Context) -> pb.GapReport:
+        return await self.h.reviews.gap_report(require_person(), request)
+
+    async def ScheduleDialogue(self, request: pb.ScheduleDialogueRequest, context: Context) -> pb.Dialogue:
+        return await self.h.dialogues.schedule(require_person(), request)
+
+    async def SubmitPreparation(self, request: pb.SubmitPreparationRequest, context: Context) -> pb.Dialogue:
+        return await self.h.dialogues.prepare(require_person(), request)
+
+    async def RecordDialogueNotes(self, request: pb.RecordDialogueNotesRequest, context: Context) -> pb.Dialogue:
+        return await self.h.dialogues.record_notes(require_person(), request)
+
+    async def SignDialogue(self, request: pb.SignDialogueRequest, context: Context) -> pb.Dialogue:
+        return await self.h.dialogues.sign(require_person(), request)
+
+    async def GetDialogue(self, request: pb.GetDialogueRequest, context: Context) -> pb.Dialogue:
+        return await self.h.dialogues.get(require_person(), request.dialogue_id)
+
+    async def CreateActionItem(self, request: pb.CreateActionItemRequest, context: Context) -> pb.ActionItem:
+        return await self.h.actions.create(require_person(), request)
+
+    async def UpdateActionItem(self, request: pb.UpdateActionItemRequest, context: Context) -> pb.ActionItem:
+        return await self.h.actions.update(require_person(), request)
+
+    async def ListActionItems(self, request: pb.ListActionItemsRequest, context: Context) -> pb.ListActionItemsResponse:
+        return await self.h.actions.list_for(require_person(), request)
+
+    async def AssignCoach(self, request: pb.AssignCoachRequest, context: Context) -> pb.AssignCoachResponse:
+        return await self.h.feedback.assign_coach(require_person(), request)
+
+    async def ShareWithCoach(self, request: pb.ShareWithCoachRequest, context: Context) -> pb.ShareWithCoachResponse:
+        return await self.h.feedback.share_with_coach(require_person(), request)
+
+    async def RaiseReferral(self, request: pb.RaiseReferralRequest, context: Context) -> pb.RaiseReferralResponse:
+        return await self.h.feedback.raise_referral(require_person(), request)
+
+    async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
+        return await self.h.feedback.list_referrals(require_person(), request)
+
+    async def ListReads(self, request: pb.ListReadsRequest, context: Context) -> pb.ListReadsResponse:
+        return await self.h.feedback.list_reads(require_person(), request)

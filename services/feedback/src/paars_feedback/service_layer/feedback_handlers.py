@@ -1,0 +1,620 @@
+"""Feedback use cases: give, read, acknowledge, seek and decline; coaches, referrals and the read audit."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_platform import metrics, outbox
+from paars_platform.auth import Identity
+from paars_platform.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Validator,
+)
+from paars_platform.events import new_metadata, timestamp
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_feedback.adapters import directory
+from paars_feedback.adapters import tables as t
+from paars_feedback.domain import privacy
+from paars_feedback.domain.privacy import (
+    FeedbackView,
+    Reader,
+    feedback_event_view,
+    feedback_view,
+)
+from paars_feedback.service_layer import action_plans
+from paars_feedback.service_layer.common import (
+    EMAIL_PATTERN,
+    MAX_TEXT,
+    PRODUCER,
+    Base,
+    Read,
+    check_ids,
+    check_tags,
+    link_token,
+    parse_date,
+    reader_of,
+    record_reads,
+    ties_for,
+    token_hash,
+    valid_id,
+)
+
+KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
+RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)
+MAX_EXAMPLES = 10
+MAX_LIST_ROWS = 2000
+# Clocks differ; a moment a few minutes "in the future" is still now.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+REQUEST_PURPOSE = "feedback-request"
+# What an acknowledgement turns feedback into, unless the receiver says otherwise.
+DEFAULT_ACTION_KIND = {
+    pb.FEEDBACK_KIND_PRAISE: pb.ACTION_KIND_BUILD_STRENGTH,
+    pb.FEEDBACK_KIND_CONSTRUCTIVE: pb.ACTION_KIND_ADJUST_WEAKNESS,
+    pb.FEEDBACK_KIND_SUGGESTION: pb.ACTION_KIND_DEVELOPMENT_STEP,
+}
+
+GIVEN = metrics.counter("paars_feedback_given_total", "Feedback items given.", ("kind", "visibility"))
+DELAY = metrics.histogram(
+    "paars_feedback_moment_delay_seconds", "Time between the moment and the feedback about it.",
+    buckets=(60, 600, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400),
+)
+
+
+def _name(enum: Any, value: int, prefix: str) -> str:
+    return str(enum.Name(value)).removeprefix(prefix).lower()
+
+
+def feedback_to_proto(row: Any, view: FeedbackView) -> pb.Feedback:
+    """The item as this view allows: never the giver of an anonymous item, never text without content."""
+    item = pb.Feedback(
+        id=row.id, receiver_id=row.receiver_id, kind=row.kind, relation=row.relation, setting=row.setting,
+        visibility=row.visibility, goal_ids=list(row.goal_ids), tags=list(row.tags), moment_at=timestamp(row.moment_at),
+        given_at=timestamp(row.given_at), request_id=row.request_id or "", acknowledged=row.acknowledged_at is not None,
+        action_item_id=row.action_item_id or "",
+    )
+    if row.acknowledged_at is not None:
+        item.acknowledged_at.CopyFrom(timestamp(row.acknowledged_at))
+    if view.giver:
+        item.giver_id = row.giver_id
+    if view.content:
+        item.text = row.text
+        item.examples.extend(pb.Example(**e) for e in row.examples)
+        item.acknowledgement_note = row.acknowledgement_note
+    return item
+
+
+def request_to_proto(row: Any) -> pb.FeedbackRequest:
+    return pb.FeedbackRequest(
+        id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
+        external_email=row.external_email, external_name=row.external_name, question=row.question,
+        due_date=row.due_date.isoformat(), state=row.state, relation=row.relation, created_at=timestamp(row.created_at),
+        decline_reason=row.decline_reason, answered_feedback_id=row.answered_feedback_id or "",
+    )
+
+
+def request_event(row: Any, actor: str, at: dt.datetime) -> pb.FeedbackRequested:
+    return pb.FeedbackRequested(
+        metadata=new_metadata(producer=PRODUCER, subject_id=row.subject_id, visibility=event_pb2.VISIBILITY_PRIVATE, actor_id=actor, occurred_at=at),
+        request_id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
+        external=row.recipient_id is None, due_date=row.due_date.isoformat(), state=row.state, relation=row.relation,
+    )
+
+
+def given_event(row: Any, at: dt.datetime) -> pb.FeedbackGiven:
+    """Read as a subscribing system: text only for public praise, no giver for anonymous items."""
+    view = feedback_event_view(row.visibility)
+    return pb.FeedbackGiven(
+        metadata=new_metadata(
+            producer=PRODUCER, subject_id=row.receiver_id, visibility=row.visibility,
+            actor_id=row.giver_id if view.giver else "", occurred_at=at,
+        ),
+        feedback_id=row.id, receiver_id=row.receiver_id, giver_id=row.giver_id if view.giver else "",
+        kind=row.kind, relation=row.relation, setting=row.setting, tags=list(row.tags), goal_ids=list(row.goal_ids),
+        has_example=bool(row.examples), moment_at=timestamp(row.moment_at), visibility=row.visibility,
+        text=row.text if view.content else "", request_id=row.request_id or "",
+    )
+
+
+def _page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _offset(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(token.encode()).decode()
+        value = int(raw.removeprefix("o:")) if raw.startswith("o:") else -1
+    except (ValueError, UnicodeDecodeError):
+        value = -1
+    if value < 0:
+        raise InvalidArgument("page_token", "is not a token this service gave out")
+    return value
+
+
+class FeedbackHandlers(Base):
+    # ---------- giving ----------
+
+    def _validate_give(self, request: pb.GiveFeedbackRequest) -> tuple[int, dt.datetime | None]:
+        v = Validator()
+        external = bool(request.external_token)
+        if not external and not request.request_id:
+            v.check(valid_id(request.receiver_id), "receiver_id", "is required")
+        elif request.receiver_id:
+            v.check(valid_id(request.receiver_id), "receiver_id", "is not a valid id")
+        v.check(request.kind in KINDS, "kind", "must be praise, constructive or suggestion")
+        if not external:
+            v.check(request.relation in RELATIONS, "relation", "is required: your relation to the receiver")
+        v.check(request.setting in (pb.FEEDBACK_SETTING_UNSPECIFIED, pb.FEEDBACK_SETTING_INFORMAL, pb.FEEDBACK_SETTING_FORMAL), "setting", "unknown setting")
+        v.require(request.text, "text", MAX_TEXT)
+        if request.kind == pb.FEEDBACK_KIND_CONSTRUCTIVE:
+            v.check(
+                len(request.examples) > 0, "examples",
+                "constructive feedback needs at least one concrete example: the situation, the behaviour and its impact",
+            )
+        v.check(len(request.examples) <= MAX_EXAMPLES, "examples", f"at most {MAX_EXAMPLES} examples")
+        for i, example in enumerate(request.examples):
+            for part in ("situation", "behaviour", "impact"):
+                v.require(getattr(example, part), f"examples[{i}].{part}", 1000)
+        visibility = request.visibility or self.config.allowed_visibilities[0]
+        allowed = ", ".join(_name(event_pb2.Visibility, x, "VISIBILITY_") for x in self.config.allowed_visibilities)
+        if v.check(visibility in privacy.FEEDBACK_VISIBILITIES, "visibility", "must be private, receiver_and_manager, public or anonymous_aggregate"):
+            v.check(visibility in self.config.allowed_visibilities, "visibility", f"the organisation allows: {allowed}")
+            v.check(visibility != privacy.PUBLIC or request.kind == pb.FEEDBACK_KIND_PRAISE, "visibility", "only praise can be public")
+        check_ids(v, list(request.goal_ids), "goal_ids")
+        check_tags(v, list(request.tags), "tags")
+        moment: dt.datetime | None = None
+        if request.HasField("moment_at"):
+            moment = request.moment_at.ToDatetime(tzinfo=dt.UTC)
+            now = self.clock()
+            v.check(moment <= now + CLOCK_SKEW, "moment_at", "cannot be in the future")
+            v.check(moment >= now - dt.timedelta(days=3 * 365), "moment_at", "is more than three years ago")
+        if request.request_id:
+            v.check(valid_id(request.request_id), "request_id", "is not a valid id")
+        v.max_length(request.external_token, "external_token", 200)
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        return visibility, moment
+
+    async def _check_relation(self, conn: AsyncConnection, caller: Identity, giver: str, receiver: str, relation: int) -> None:
+        """The relation a giver claims is what the 360 groups and reports rest on: check it against the directory."""
+        if (giver == receiver) != (relation == pb.RELATION_SELF):
+            raise InvalidArgument("relation", "self exactly when giver and receiver are the same person")
+        if relation == pb.RELATION_MANAGER and giver not in await directory.manager_chain(conn, receiver):
+            raise InvalidArgument("relation", "you are not one of the receiver's managers")
+        if relation == pb.RELATION_DIRECT_REPORT and receiver not in await directory.manager_chain(conn, giver):
+            raise InvalidArgument("relation", "the receiver is not one of your managers")
+        if relation == pb.RELATION_HR and not caller.has("hr"):
+            raise InvalidArgument("relation", "only HR gives feedback as HR")
+        if relation == pb.RELATION_CUSTOMER:
+            raise InvalidArgument("relation", "customers give feedback through their link token")
+
+    async def give(self, caller: Identity, request: pb.GiveFeedbackRequest) -> pb.Feedback:
+        visibility, moment = self._validate_give(request)
+        external = bool(request.external_token)
+        if not external and (not caller.employee_id or caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
+        hashed = token_hash(request.external_token) if external else ""
+
+        async def work(conn: AsyncConnection) -> pb.Feedback:
+            now = self.clock()
+            fr = t.feedback_requests
+            answered: Any = None
+            if external:
+                answered = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
+                if answered is None or answered.state != pb.FeedbackRequest.STATE_OPEN:
+                    raise PermissionDenied("external_token: this link is unknown or was already used")
+                if request.request_id and request.request_id != answered.id:
+                    raise InvalidArgument("request_id", "does not match the link")
+                if request.receiver_id and request.receiver_id != answered.subject_id:
+                    raise InvalidArgument("receiver_id", "does not match the link")
+                giver, receiver, relation = f"external:{answered.id}", answered.subject_id, pb.RELATION_CUSTOMER
+            else:
+                giver, receiver, relation = caller.employee_id, request.receiver_id, request.relation
+                if request.request_id:
+                    answered = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
+                    if answered is None:
+                        raise NotFound(f"request_id: feedback request {request.request_id!r} not found")
+                    if answered.recipient_id != giver:
+                        raise PermissionDenied("request_id: this request was sent to someone else")
+                    if answered.state != pb.FeedbackRequest.STATE_OPEN:
+                        raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, answered.state, 'STATE_')}")
+                    if receiver and receiver != answered.subject_id:
+                        raise InvalidArgument("receiver_id", "the request asks for feedback about someone else")
+                    receiver = answered.subject_id
+                receiver_row = await directory.person(conn, receiver, "receiver_id")
+                if not receiver_row.active:
+                    raise FailedPrecondition("receiver_id: the person is no longer active")
+                await self._check_relation(conn, caller, giver, receiver, relation)
+            feedback_id = uuid.uuid4().hex
+            await conn.execute(
+                t.feedback.insert().values(
+                    id=feedback_id, giver_id=giver, receiver_id=receiver, kind=request.kind, relation=relation,
+                    setting=request.setting or pb.FEEDBACK_SETTING_INFORMAL, text=request.text.strip(),
+                    examples=[{"situation": e.situation.strip(), "behaviour": e.behaviour.strip(), "impact": e.impact.strip()} for e in request.examples],
+                    visibility=visibility, goal_ids=list(request.goal_ids), tags=[x.strip() for x in request.tags],
+                    moment_at=moment or now, given_at=now, request_id=answered.id if answered is not None else None,
+                    acknowledged_at=None, acknowledgement_note="", action_item_id=None,
+                )
+            )
+            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == feedback_id))).one()
+            events: list[Any] = [given_event(row, now)]
+            if feedback_event_view(visibility).content:
+                await record_reads(conn, privacy.SUBSCRIBER, [Read(receiver, feedback_id, "system")], "event")
+            if answered is not None:
+                await conn.execute(
+                    fr.update().where(fr.c.id == answered.id).values(state=pb.FeedbackRequest.STATE_ANSWERED, answered_feedback_id=feedback_id, updated_at=now)
+                )
+                updated = (await conn.execute(sa.select(fr).where(fr.c.id == answered.id))).one()
+                events.append(request_event(updated, "" if external else giver, now))
+            await outbox.append(conn, t.platform["outbox"], *events)
+            GIVEN.labels(_name(pb.FeedbackKind, request.kind, "FEEDBACK_KIND_"), _name(event_pb2.Visibility, visibility, "VISIBILITY_")).inc()
+            DELAY.observe(max(0.0, (now - row.moment_at).total_seconds()))
+            # The giver reads back what they wrote (an external giver gets the same view).
+            return feedback_to_proto(row, privacy.FeedbackView("author", True, True, True, True))
+
+        caller_key = f"external:{hashed[:32]}" if external else caller.employee_id
+        return await self.once(caller_key, request.idempotency_key, "GiveFeedback", request, pb.Feedback, work)
+
+    # ---------- reading ----------
+
+    async def _view(self, conn: AsyncConnection, reader: Reader, row: Any) -> FeedbackView:
+        ties = await ties_for(conn, reader, row.receiver_id, author_id=row.giver_id, share=("feedback", row.id))
+        return feedback_view(reader, ties, row.visibility)
+
+    async def get(self, caller: Identity, feedback_id: str) -> pb.Feedback:
+        if not valid_id(feedback_id):
+            raise InvalidArgument("feedback_id", "is required")
+        reader = reader_of(caller)
+        async with self.db.transaction() as conn:
+            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == feedback_id))).first()
+            if row is None:
+                raise NotFound(f"feedback {feedback_id!r} not found")
+            view = await self._view(conn, reader, row)
+            if not view.listed:
+                if view.counted:
+                    raise PermissionDenied("this feedback is anonymous: only counts and averages are shown (GetFeedbackSummary)")
+                raise PermissionDenied("this feedback is not yours to read")
+            if view.content:
+                await record_reads(conn, reader, [Read(row.receiver_id, row.id, view.basis)], "GetFeedback")
+            return feedback_to_proto(row, view)
+
+    async def list_for(self, caller: Identity, request: pb.ListFeedbackRequest) -> pb.ListFeedbackResponse:
+        v = Validator()
+        receiver_id = request.receiver_id
+        if not receiver_id and not request.giver_id:
+            receiver_id = caller.employee_id
+        if receiver_id:
+            v.check(valid_id(receiver_id), "receiver_id", "is not a valid id")
+        if request.giver_id:
+            v.check(valid_id(request.giver_id), "giver_id", "is not a valid id")
+        v.check(0 <= request.page_size <= 200, "page_size", "must be between 0 and 200 (0 means 50)")
+        v.raise_if_any()
+        offset = _offset(request.page_token)
+        size = request.page_size or 50
+        query = sa.select(t.feedback).order_by(t.feedback.c.given_at.desc(), t.feedback.c.id.desc()).limit(MAX_LIST_ROWS)
+        if receiver_id:
+            query = query.where(t.feedback.c.receiver_id == receiver_id)
+        if request.giver_id:
+            query = query.where(t.feedback.c.giver_id == request.giver_id)
+        reader = reader_of(caller)
+        async with self.db.transaction() as conn:
+            visible: list[tuple[Any, FeedbackView]] = []
+            for row in (await conn.execute(query)).all():
+                view = await self._view(conn, reader, row)
+                # Filtering by giver must not reveal who gave an item whose giver the reader may not see.
+                if view.listed and (view.giver or not request.giver_id):
+                    visible.append((row, view))
+            page = visible[offset: offset + size]
+            await record_reads(conn, reader, [Read(r.receiver_id, r.id, v.basis) for r, v in page if v.content], "ListFeedback")
+        next_token = _page_token(offset + size) if offset + size < len(visible) else ""
+        return pb.ListFeedbackResponse(feedback=[feedback_to_proto(r, v) for r, v in page], next_page_token=next_token)
+
+    async def summary(self, caller: Identity, request: pb.GetFeedbackSummaryRequest) -> pb.FeedbackSummary:
+        employee_id = request.employee_id or caller.employee_id
+        if not valid_id(employee_id):
+            raise InvalidArgument("employee_id", "is not a valid id")
+        reader = reader_of(caller)
+        out = pb.FeedbackSummary(employee_id=employee_id)
+        delays: list[float] = []
+        async with self.db.read() as conn:
+            await directory.person(conn, employee_id, "employee_id")
+            rows = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.receiver_id == employee_id).limit(10 * MAX_LIST_ROWS))).all()
+            for row in rows:
+                view = await self._view(conn, reader, row)
+                if not view.counted:
+                    continue
+                out.total += 1
+                kind = _name(pb.FeedbackKind, row.kind, "FEEDBACK_KIND_")
+                out.by_kind[kind] = out.by_kind[kind] + 1
+                if row.visibility == privacy.ANONYMOUS:
+                    out.anonymous += 1
+                else:
+                    relation = _name(pb.Relation, row.relation, "RELATION_")
+                    out.by_relation[relation] = out.by_relation[relation] + 1
+                out.with_example += 1 if row.examples else 0
+                out.acknowledged += 1 if row.acknowledged_at is not None else 0
+                delays.append((row.given_at - row.moment_at).total_seconds() / 3600)
+        out.average_delay_hours = round(sum(delays) / len(delays), 3) if delays else 0.0
+        return out
+
+    # ---------- acknowledging ----------
+
+    async def acknowledge(self, caller: Identity, request: pb.AcknowledgeFeedbackRequest) -> pb.Feedback:
+        v = Validator()
+        v.check(valid_id(request.feedback_id), "feedback_id", "is required")
+        v.max_length(request.note, "note", 2000)
+        due: dt.date | None = None
+        if request.create_action_item:
+            v.max_length(request.action_title, "action_title", 200)
+            due = parse_date(request.action_due_date, "action_due_date", v)
+            v.check(request.action_kind == pb.ACTION_KIND_UNSPECIFIED or request.action_kind in action_plans.KINDS, "action_kind", "unknown kind")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+
+        async def work(conn: AsyncConnection) -> pb.Feedback:
+            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == request.feedback_id))).first()
+            if row is None:
+                raise NotFound(f"feedback {request.feedback_id!r} not found")
+            if caller.employee_id != row.receiver_id:
+                raise PermissionDenied("only the receiver acknowledges feedback")
+            if row.visibility == privacy.ANONYMOUS:
+                raise FailedPrecondition("feedback_id: anonymous feedback is only shown in aggregate")
+            if row.acknowledged_at is not None:
+                raise FailedPrecondition("feedback_id: already acknowledged")
+            now = self.clock()
+            events: list[Any] = []
+            item_id: str | None = None
+            if request.create_action_item:
+                assert due is not None
+                item = await action_plans.insert(
+                    conn, employee_id=row.receiver_id, owner_id=row.receiver_id,
+                    title=request.action_title.strip() or f"Aan de slag met: {row.text[:150]}",
+                    kind=request.action_kind or DEFAULT_ACTION_KIND[row.kind], due=due, actor=caller.employee_id, at=now,
+                    source_feedback_id=row.id,
+                )
+                item_id = item.id
+            await conn.execute(
+                t.feedback.update().where(t.feedback.c.id == row.id).values(acknowledged_at=now, acknowledgement_note=request.note.strip(), action_item_id=item_id)
+            )
+            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == row.id))).one()
+            giver_visible = feedback_event_view(row.visibility).giver
+            events.append(
+                pb.FeedbackAcknowledged(
+                    metadata=new_metadata(producer=PRODUCER, subject_id=row.receiver_id, visibility=row.visibility, actor_id=row.receiver_id, occurred_at=now),
+                    feedback_id=row.id, receiver_id=row.receiver_id, giver_id=row.giver_id if giver_visible else "",
+                    action_item_created=item_id is not None, action_item_id=item_id or "", kind=row.kind,
+                )
+            )
+            await outbox.append(conn, t.platform["outbox"], *events)
+            return feedback_to_proto(row, await self._view(conn, reader_of(caller), row))
+
+        return await self.once(caller.employee_id, request.idempotency_key, "AcknowledgeFeedback", request, pb.Feedback, work)
+
+    # ---------- seeking ----------
+
+    async def request(self, caller: Identity, request: pb.RequestFeedbackRequest) -> pb.RequestFeedbackResponse:
+        me = caller.employee_id
+        subject = request.subject_id or me
+        v = Validator()
+        v.check(valid_id(subject), "subject_id", "is not a valid id")
+        external = bool(request.external_email)
+        if external:
+            v.check(not request.recipient_id, "recipient_id", "give a recipient_id or an external_email, not both")
+            v.check(bool(EMAIL_PATTERN.match(request.external_email)) and len(request.external_email) <= 320, "external_email", "must be an e-mail address")
+            v.require(request.external_name, "external_name")
+        elif v.check(valid_id(request.recipient_id), "recipient_id", "is required (or an external_email)"):
+            v.check(request.recipient_id != me, "recipient_id", "you cannot ask yourself for feedback: ask someone else, or write a self-assessment")
+            v.check(request.recipient_id != subject, "recipient_id", "cannot be the person the feedback is about")
+        v.require(request.question, "question", 1000)
+        due = parse_date(request.due_date, "due_date", v)
+        if due is not None:
+            v.check(due >= self.clock().date(), "due_date", "cannot be in the past")
+        v.check(request.relation == pb.RELATION_UNSPECIFIED or request.relation in RELATIONS, "relation", "unknown relation")
+        v.check(not external or request.relation in (pb.RELATION_UNSPECIFIED, pb.RELATION_CUSTOMER), "relation", "an external recipient answers as a customer")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        assert due is not None
+
+        async def work(conn: AsyncConnection) -> pb.RequestFeedbackResponse:
+            await directory.person(conn, subject, "subject_id")
+            if subject != me and not caller.has("hr") and me not in await directory.manager_chain(conn, subject):
+                raise PermissionDenied("subject_id: you seek feedback about yourself (managers and HR also for their people)")
+            if not external:
+                recipient = await directory.person(conn, request.recipient_id, "recipient_id")
+                if not recipient.active:
+                    raise FailedPrecondition("recipient_id: the person is no longer active")
+            now = self.clock()
+            request_id = uuid.uuid4().hex
+            await conn.execute(
+                t.feedback_requests.insert().values(
+                    id=request_id, requester_id=me, subject_id=subject, recipient_id=None if external else request.recipient_id,
+                    external_email=request.external_email.strip().lower(), external_name=request.external_name.strip(),
+                    token_hash=token_hash(link_token(self.config.link_secret, REQUEST_PURPOSE, request_id)) if external else None,
+                    question=request.question.strip(), due_date=due, state=pb.FeedbackRequest.STATE_OPEN,
+                    relation=pb.RELATION_CUSTOMER if external else request.relation, decline_reason="",
+                    answered_feedback_id=None, created_at=now, updated_at=now,
+                )
+            )
+            row = (await conn.execute(sa.select(t.feedback_requests).where(t.feedback_requests.c.id == request_id))).one()
+            await outbox.append(conn, t.platform["outbox"], request_event(row, me, now))
+            # The token is not part of what the idempotency table keeps; it is derived again below.
+            return pb.RequestFeedbackResponse(request=request_to_proto(row))
+
+        response = await self.once(me, request.idempotency_key, "RequestFeedback", request, pb.RequestFeedbackResponse, work)
+        if response.request.external_email:
+            response.external_token = link_token(self.config.link_secret, REQUEST_PURPOSE, response.request.id)
+        return response
+
+    async def decline(self, caller: Identity, request: pb.DeclineFeedbackRequestRequest) -> pb.FeedbackRequest:
+        v = Validator()
+        v.check(valid_id(request.request_id), "request_id", "is required")
+        v.max_length(request.reason, "reason", 1000)
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        fr = t.feedback_requests
+
+        async def work(conn: AsyncConnection) -> pb.FeedbackRequest:
+            row = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
+            if row is None:
+                raise NotFound(f"feedback request {request.request_id!r} not found")
+            if row.recipient_id != caller.employee_id:
+                raise PermissionDenied("only the person asked can decline a request")
+            if row.state != pb.FeedbackRequest.STATE_OPEN:
+                raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, row.state, 'STATE_')}")
+            now = self.clock()
+            await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_DECLINED, decline_reason=request.reason.strip(), updated_at=now))
+            row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
+            await outbox.append(conn, t.platform["outbox"], request_event(row, caller.employee_id, now))
+            return request_to_proto(row)
+
+        return await self.once(caller.employee_id, request.idempotency_key, "DeclineFeedbackRequest", request, pb.FeedbackRequest, work)
+
+    async def list_requests(self, caller: Identity, request: pb.ListFeedbackRequestsRequest) -> pb.ListFeedbackRequestsResponse:
+        me = caller.employee_id
+        fr = t.feedback_requests
+        for field in ("recipient_id", "requester_id"):
+            value = getattr(request, field)
+            if value and value != me and not caller.has("hr"):
+                raise PermissionDenied(f"{field}: you list your own requests")
+        query = sa.select(fr).order_by(fr.c.created_at.desc(), fr.c.id).limit(500)
+        if request.recipient_id:
+            query = query.where(fr.c.recipient_id == request.recipient_id)
+        if request.requester_id:
+            query = query.where(fr.c.requester_id == request.requester_id)
+        if not request.recipient_id and not request.requester_id:
+            query = query.where(sa.or_(fr.c.recipient_id == me, fr.c.requester_id == me, fr.c.subject_id == me))
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return pb.ListFeedbackRequestsResponse(requests=[request_to_proto(r) for r in rows])
+
+    # ---------- coaches, referrals, the read audit ----------
+
+    async def assign_coach(self, caller: Identity, request: pb.AssignCoachRequest) -> pb.AssignCoachResponse:
+        v = Validator()
+        v.check(valid_id(request.employee_id), "employee_id", "is required")
+        if v.check(valid_id(request.coach_id), "coach_id", "is required"):
+            v.check(request.coach_id != request.employee_id, "coach_id", "nobody coaches themselves")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        if caller.employee_id != request.employee_id and not caller.has("hr", "admin"):
+            raise PermissionDenied("a person chooses their coach, or HR assigns one")
+
+        async def work(conn: AsyncConnection) -> pb.AssignCoachResponse:
+            await directory.person(conn, request.employee_id, "employee_id")
+            await directory.person(conn, request.coach_id, "coach_id")
+            values = {"employee_id": request.employee_id, "coach_id": request.coach_id, "assigned_by": caller.employee_id, "assigned_at": self.clock()}
+            await conn.execute(t.coach_assignments.delete().where(t.coach_assignments.c.employee_id == request.employee_id))
+            await conn.execute(t.coach_assignments.insert().values(**values))
+            # A new coach starts from nothing shared.
+            await conn.execute(t.coach_shares.delete().where(t.coach_shares.c.employee_id == request.employee_id))
+            return pb.AssignCoachResponse()
+
+        return await self.once(caller.employee_id, request.idempotency_key, "AssignCoach", request, pb.AssignCoachResponse, work)
+
+    async def share_with_coach(self, caller: Identity, request: pb.ShareWithCoachRequest) -> pb.ShareWithCoachResponse:
+        v = Validator()
+        targets = [(k, getattr(request, f)) for k, f in (("feedback", "feedback_id"), ("review", "review_id"), ("dialogue", "dialogue_id")) if getattr(request, f)]
+        for kind, value in targets:
+            v.check(valid_id(value), f"{kind}_id", "is not a valid id")
+        v.check(bool(targets) or request.action_plan, "feedback_id", "name something to share: feedback_id, review_id, dialogue_id or action_plan")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.ShareWithCoachResponse:
+            owners = {
+                "feedback": (t.feedback, t.feedback.c.receiver_id),
+                "review": (t.reviews, t.reviews.c.subject_id),
+                "dialogue": (t.dialogues, t.dialogues.c.employee_id),
+            }
+            items = list(targets) + ([("action-plan", me)] if request.action_plan else [])
+            for kind, item_id in items:
+                if kind in owners:
+                    table, owner_col = owners[kind]
+                    row = (await conn.execute(sa.select(owner_col.label("owner"), *([t.feedback.c.visibility] if kind == "feedback" else [])).where(table.c.id == item_id))).first()
+                    if row is None:
+                        raise NotFound(f"{kind}_id: {kind} {item_id!r} not found")
+                    if row.owner != me:
+                        raise PermissionDenied(f"{kind}_id: you share only what is about you")
+                    if kind == "feedback" and row.visibility == privacy.ANONYMOUS:
+                        raise FailedPrecondition("feedback_id: anonymous feedback is only shown in aggregate")
+                s = t.coach_shares
+                await conn.execute(s.delete().where(s.c.employee_id == me, s.c.kind == kind, s.c.item_id == item_id))
+                if not request.revoke:
+                    await conn.execute(s.insert().values(employee_id=me, kind=kind, item_id=item_id, shared_at=self.clock()))
+            rows = await conn.execute(sa.select(t.coach_shares).where(t.coach_shares.c.employee_id == me).order_by(t.coach_shares.c.kind, t.coach_shares.c.item_id))
+            return pb.ShareWithCoachResponse(shared=[f"{r.kind}:{r.item_id}" for r in rows])
+
+        return await self.once(me, request.idempotency_key, "ShareWithCoach", request, pb.ShareWithCoachResponse, work)
+
+    async def raise_referral(self, caller: Identity, request: pb.RaiseReferralRequest) -> pb.RaiseReferralResponse:
+        v = Validator()
+        v.check(valid_id(request.employee_id), "employee_id", "is required")
+        v.max_length(request.note, "note", MAX_TEXT)
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.RaiseReferralResponse:
+            await directory.person(conn, request.employee_id, "employee_id")
+            may = (
+                me == request.employee_id or caller.has("hr")
+                or me in await directory.manager_chain(conn, request.employee_id)
+                or me == await directory.coach_of(conn, request.employee_id)
+            )
+            if not may:
+                raise PermissionDenied("the person, their managers, their coach or HR raise a referral")
+            now = self.clock()
+            referral_id = uuid.uuid4().hex
+            await conn.execute(t.referrals.insert().values(id=referral_id, employee_id=request.employee_id, raised_by=me, note=request.note.strip(), created_at=now))
+            # No content and no actor: only that a referral exists, for HR's follow-up.
+            await outbox.append(
+                conn, t.platform["outbox"],
+                pb.ReferralRaised(
+                    metadata=new_metadata(producer=PRODUCER, subject_id=request.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=now),
+                    referral_id=referral_id,
+                ),
+            )
+            return pb.RaiseReferralResponse(referral_id=referral_id)
+
+        return await self.once(me, request.idempotency_key, "RaiseReferral", request, pb.RaiseReferralResponse, work)
+
+    async def list_referrals(self, caller: Identity, request: pb.ListReferralsRequest) -> pb.ListReferralsResponse:
+        employee_id = request.employee_id or caller.employee_id
+        if not valid_id(employee_id):
+            raise InvalidArgument("employee_id", "is not a valid id")
+        reader = reader_of(caller)
+        basis = privacy.referral_visible(reader, privacy.ties_of(reader.employee_id, subject_id=employee_id))
+        if not basis:
+            raise PermissionDenied("a referral is visible to HR and the person only")
+        async with self.db.transaction() as conn:
+            rows = (await conn.execute(sa.select(t.referrals).where(t.referrals.c.employee_id == employee_id).order_by(t.referrals.c.created_at))).all()
+            await record_reads(conn, reader, [Read(employee_id, r.id, basis) for r in rows], "ListReferrals")
+        return pb.ListReferralsResponse(
+            referrals=[pb.Referral(id=r.id, employee_id=r.employee_id, note=r.note, raised_at=timestamp(r.created_at)) for r in rows]
+        )
+
+    async def list_reads(self, caller: Identity, request: pb.ListReadsRequest) -> pb.ListReadsResponse:
+        employee_id = request.employee_id or caller.employee_id
+        if not valid_id(employee_id):
+            raise InvalidArgument("employee_id", "is not a valid id")
+        reader = reader_of(caller)
+        if not privacy.reads_visible(reader, privacy.ties_of(reader.employee_id, subject_id=employee_id)):
+            raise PermissionDenied("who read someone's feedback is for that person (and HR) to see")
+        c = t.content_reads
+        async with self.db.read() as conn:
+            rows = (await conn.execute(sa.select(c).where(c.c.subject_id == employee_id).order_by(c.c.id.desc()).limit(1000))).all()
+        return pb.ListReadsResponse(
+            reads=[pb.ReadRecord(reader_id=r.reader_id, reader_role=r.reader_role, feedback_id=r.item_id, path=r.path, read_at=timestamp(r.read_at)) for r in rows]
+        )

@@ -1,0 +1,489 @@
+"""360 reviews: open a cycle, nominate and approve peers, collect ratings, report with k-anonymity; self-assessment and the gap."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_platform import outbox
+from paars_platform.auth import Identity
+from paars_platform.db import insert_ignore
+from paars_platform.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Validator,
+)
+from paars_platform.events import new_metadata, timestamp
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_feedback.adapters import directory
+from paars_feedback.adapters import tables as t
+from paars_feedback.domain import anonymity, gap
+from paars_feedback.domain.privacy import (
+    SUBSCRIBER,
+    Reader,
+    ReportView,
+    Ties,
+    report_view,
+)
+from paars_feedback.service_layer.common import (
+    EMAIL_PATTERN,
+    MAX_TEXT,
+    PRODUCER,
+    Base,
+    Read,
+    link_token,
+    parse_date,
+    rater_hash,
+    reader_of,
+    record_reads,
+    ties_for,
+    token_hash,
+    valid_id,
+)
+
+INVITE_PURPOSE = "review-invitation"
+MAX_QUESTIONS = 30
+MAX_SUBJECTS = 50
+MAX_RATERS = 20
+NOMINATING = pb.Review.STATE_NOMINATING
+COLLECTING = pb.Review.STATE_COLLECTING
+CLOSED = pb.Review.STATE_CLOSED
+
+
+def review_to_proto(row: Any) -> pb.Review:
+    return pb.Review(
+        id=row.id, subject_id=row.subject_id, opened_by=row.opened_by, rater_groups=list(row.rater_groups),
+        questions=[pb.CompetencyQuestion(competency=q["competency"], question=q["question"]) for q in row.questions],
+        anonymity_threshold=row.anonymity_threshold, due_date=row.due_date.isoformat(), state=row.state, cycle_name=row.cycle_name,
+    )
+
+
+def validate_ratings(v: Validator, ratings: Any, field: str = "ratings", *, required: bool = True) -> None:
+    if required:
+        v.check(len(ratings) > 0, field, "at least one rating is required")
+    v.check(len(ratings) <= MAX_QUESTIONS, field, f"at most {MAX_QUESTIONS} ratings")
+    seen: set[str] = set()
+    for i, rating in enumerate(ratings):
+        if v.require(rating.competency, f"{field}[{i}].competency", 64):
+            v.check(rating.competency not in seen, f"{field}[{i}].competency", "rated twice")
+            seen.add(rating.competency)
+        v.check(anonymity.valid_score(rating.score), f"{field}[{i}].score", "must be between 1 and 5")
+        v.max_length(rating.comment, f"{field}[{i}].comment", 1000)
+
+
+def check_competencies(ratings: Any, review: Any, field: str = "ratings") -> None:
+    known = {q["competency"] for q in review.questions}
+    for i, rating in enumerate(ratings):
+        if rating.competency not in known:
+            raise InvalidArgument(f"{field}[{i}].competency", f"is not a question of this review ({', '.join(sorted(known))})")
+
+
+def _ratings_json(ratings: Any) -> list[dict[str, Any]]:
+    return [{"competency": r.competency, "score": r.score, "comment": r.comment.strip()} for r in ratings]
+
+
+async def load_review(conn: AsyncConnection, review_id: str, field: str = "review_id") -> Any:
+    row = (await conn.execute(sa.select(t.reviews).where(t.reviews.c.id == review_id))).first()
+    if row is None:
+        raise NotFound(f"{field}: review {review_id!r} not found")
+    return row
+
+
+async def answers(conn: AsyncConnection, review_id: str) -> list[anonymity.Answer]:
+    rows = await conn.execute(sa.select(t.review_responses).where(t.review_responses.c.review_id == review_id))
+    out = []
+    for r in rows:
+        comments = [r.comment] + [f"{x['competency']}: {x['comment']}" for x in r.ratings if x.get("comment")]
+        out.append(anonymity.Answer(r.rater_group, {x["competency"]: x["score"] for x in r.ratings}, comments))
+    return out
+
+
+async def folded_for(conn: AsyncConnection, review: Any) -> anonymity.Folded:
+    """Anonymous groups show only once the cycle is closed, so nobody can difference two snapshots."""
+    return anonymity.fold(await answers(conn, review.id), review.anonymity_threshold, include_anonymous=review.state == CLOSED)
+
+
+def report_to_proto(review: Any, folded: anonymity.Folded, view: ReportView) -> pb.ReviewReport:
+    if not view.comments:
+        folded = anonymity.without_comments(folded)
+    return pb.ReviewReport(
+        review=review_to_proto(review),
+        groups=[pb.GroupResult(group=g.group, responses=g.responses, averages=g.averages, comments=list(g.comments)) for g in folded.groups],
+        suppressed_groups=folded.suppressed_groups,
+    )
+
+
+async def self_ratings(conn: AsyncConnection, employee_id: str, review: Any | None) -> dict[str, float] | None:
+    """The latest self-assessment for the review (or any), else the person's own answer in the review."""
+    sa_t = t.self_assessments
+    query = sa.select(sa_t).where(sa_t.c.employee_id == employee_id).order_by(sa_t.c.submitted_at.desc(), sa_t.c.id)
+    if review is not None:
+        row = (await conn.execute(query.where(sa_t.c.review_id == review.id))).first()
+        if row is None:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            own = [a for a in await answers(conn, review.id) if a.group == anonymity.SELF]
+            return {c: float(s) for c, s in own[0].ratings.items()} if own else None
+    else:
+        row = (await conn.execute(query)).first()
+    return {x["competency"]: float(x["score"]) for x in row.ratings} if row is not None else None
+
+
+async def gap_for(conn: AsyncConnection, employee_id: str, review: Any | None) -> pb.GapReport:
+    mine = await self_ratings(conn, employee_id, review)
+    if review is not None:
+        competencies = [q["competency"] for q in review.questions]
+        folded = await folded_for(conn, review)
+    else:
+        competencies = sorted(mine or {})
+        folded = anonymity.Folded(())
+    return pb.GapReport(
+        employee_id=employee_id,
+        gaps=[
+            pb.CompetencyGap(
+                competency=g.competency, self_score=g.self_score or 0.0, others_by_group=g.others_by_group,
+                others_average=g.others_average or 0.0, gap=g.gap or 0.0, conversation_starter=g.conversation_starter,
+            )
+            for g in gap.gap_report(competencies, mine, folded)
+        ],
+    )
+
+
+async def review_ties(conn: AsyncConnection, reader: Reader, review: Any) -> Ties:
+    return await ties_for(conn, reader, review.subject_id, share=("review", review.id))
+
+
+class ReviewHandlers(Base):
+    async def _event(self, conn: AsyncConnection, review: Any, change: int, actor: str) -> pb.ReviewUpdated:
+        """Counts always; aggregates (as a subscriber reads them) only at the close; no rater identity ever."""
+        now = self.clock()
+        count = (await conn.execute(sa.select(sa.func.count()).where(t.review_responses.c.review_id == review.id))).scalar() or 0
+        event = pb.ReviewUpdated(
+            metadata=new_metadata(producer=PRODUCER, subject_id=review.subject_id, visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE, actor_id=actor, occurred_at=now),
+            review=review_to_proto(review), change=change, responses_received=count,  # type: ignore[arg-type]
+        )
+        if change == pb.ReviewUpdated.CHANGE_CLOSED:
+            folded = await folded_for(conn, review)
+            report = report_to_proto(review, folded, report_view(SUBSCRIBER, Ties()))
+            event.results.extend(report.groups)
+            manager = folded.group(anonymity.MANAGER)
+            if manager is not None and manager.averages and review.manager_id:
+                event.rater_manager_id = review.manager_id
+                event.manager_average = round(sum(manager.averages.values()) / len(manager.averages), 4)
+        return event
+
+    async def open_cycle(self, caller: Identity, request: pb.OpenReviewCycleRequest) -> pb.OpenReviewCycleResponse:
+        k = self.config.anonymity_k
+        v = Validator()
+        v.require(request.cycle_name, "cycle_name")
+        v.check(0 < len(request.subject_ids) <= MAX_SUBJECTS, "subject_ids", f"1 to {MAX_SUBJECTS} people")
+        for i, subject in enumerate(request.subject_ids):
+            v.check(valid_id(subject), f"subject_ids[{i}]", "is not a valid id")
+        v.check(len(set(request.subject_ids)) == len(request.subject_ids), "subject_ids", "someone appears twice")
+        v.check(len(request.rater_groups) > 0, "rater_groups", "at least one rater group")
+        for i, group in enumerate(request.rater_groups):
+            v.check(group in anonymity.ASKABLE_GROUPS, f"rater_groups[{i}]", "must be self, manager, peers, reports or customers")
+        v.check(len(set(request.rater_groups)) == len(request.rater_groups), "rater_groups", "a group appears twice")
+        v.check(0 < len(request.questions) <= MAX_QUESTIONS, "questions", f"1 to {MAX_QUESTIONS} competency questions")
+        seen: set[str] = set()
+        for i, q in enumerate(request.questions):
+            if v.require(q.competency, f"questions[{i}].competency", 64):
+                v.check(q.competency not in seen, f"questions[{i}].competency", "asked twice")
+                seen.add(q.competency)
+            v.require(q.question, f"questions[{i}].question", 500)
+        v.check(request.anonymity_threshold == 0 or k <= request.anonymity_threshold <= 50, "anonymity_threshold", f"0 (the organisation's {k}) or between {k} and 50")
+        due = parse_date(request.due_date, "due_date", v)
+        if due is not None:
+            v.check(due >= self.clock().date(), "due_date", "cannot be in the past")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        assert due is not None
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.OpenReviewCycleResponse:
+            out = pb.OpenReviewCycleResponse()
+            now = self.clock()
+            for i, subject in enumerate(request.subject_ids):
+                person = await directory.person(conn, subject, f"subject_ids[{i}]")
+                if not caller.has("hr") and me not in await directory.manager_chain(conn, subject):
+                    raise PermissionDenied(f"subject_ids[{i}]: HR, or one of the person's managers, opens their review")
+                if anonymity.MANAGER in request.rater_groups and not person.manager_id:
+                    raise FailedPrecondition(f"subject_ids[{i}]: {subject} has no manager to rate them")
+                review_id = uuid.uuid4().hex
+                await conn.execute(
+                    t.reviews.insert().values(
+                        id=review_id, cycle_name=request.cycle_name.strip(), subject_id=subject, opened_by=me,
+                        manager_id=person.manager_id, rater_groups=list(request.rater_groups),
+                        questions=[{"competency": q.competency.strip(), "question": q.question.strip()} for q in request.questions],
+                        anonymity_threshold=request.anonymity_threshold or k, due_date=due,
+                        state=NOMINATING if anonymity.PEERS in request.rater_groups else COLLECTING, created_at=now, updated_at=now,
+                    )
+                )
+                if anonymity.REPORTS in request.rater_groups:
+                    for report in await directory.direct_reports(conn, subject):
+                        await conn.execute(t.review_raters.insert().values(review_id=review_id, rater_id=report, rater_group=anonymity.REPORTS, approved=True, nominated_by=me))
+                review = await load_review(conn, review_id)
+                out.reviews.append(review_to_proto(review))
+                await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_OPENED, me))
+            return out
+
+        return await self.once(me, request.idempotency_key, "OpenReviewCycle", request, pb.OpenReviewCycleResponse, work)
+
+    async def nominate(self, caller: Identity, request: pb.NominateRatersRequest) -> pb.Review:
+        v = Validator()
+        v.check(valid_id(request.review_id), "review_id", "is required")
+        v.check(request.group in (pb.RATER_GROUP_UNSPECIFIED, anonymity.PEERS), "group", "people nominate peers; managers, reports and customers come from the directory and invitations")
+        v.check(0 < len(request.rater_ids) <= MAX_RATERS, "rater_ids", f"1 to {MAX_RATERS} people")
+        for i, rater in enumerate(request.rater_ids):
+            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.Review:
+            review = await load_review(conn, request.review_id)
+            if me != review.subject_id and not caller.has("hr"):
+                raise PermissionDenied("the person nominates their own peers")
+            if review.state == CLOSED:
+                raise FailedPrecondition("review_id: the review is closed")
+            if anonymity.PEERS not in review.rater_groups:
+                raise FailedPrecondition("review_id: this review asks no peers")
+            for i, rater in enumerate(request.rater_ids):
+                await directory.person(conn, rater, f"rater_ids[{i}]")
+                if rater in (review.subject_id, review.manager_id):
+                    raise InvalidArgument(f"rater_ids[{i}]", "the person and their manager rate in their own groups")
+                await insert_ignore(conn, t.review_raters, {"review_id": review.id, "rater_id": rater, "rater_group": anonymity.PEERS, "approved": False, "nominated_by": me})
+            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_RATERS_NOMINATED, me))
+            return review_to_proto(review)
+
+        return await self.once(me, request.idempotency_key, "NominateRaters", request, pb.Review, work)
+
+    async def approve(self, caller: Identity, request: pb.ApproveRatersRequest) -> pb.Review:
+        v = Validator()
+        v.check(valid_id(request.review_id), "review_id", "is required")
+        v.check(len(request.rater_ids) <= MAX_RATERS, "rater_ids", f"at most {MAX_RATERS} (none: all nominated)")
+        for i, rater in enumerate(request.rater_ids):
+            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+        rr = t.review_raters
+
+        async def work(conn: AsyncConnection) -> pb.Review:
+            review = await load_review(conn, request.review_id)
+            if not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+                raise PermissionDenied("the person's manager approves their peers")
+            if review.state == CLOSED:
+                raise FailedPrecondition("review_id: the review is closed")
+            nominated = {r.rater_id for r in await conn.execute(sa.select(rr.c.rater_id).where(rr.c.review_id == review.id, rr.c.rater_group == anonymity.PEERS))}
+            for i, rater in enumerate(request.rater_ids):
+                if rater not in nominated:
+                    raise InvalidArgument(f"rater_ids[{i}]", "was not nominated for this review")
+            chosen = list(request.rater_ids) or sorted(nominated)
+            await conn.execute(rr.update().where(rr.c.review_id == review.id, rr.c.rater_id.in_(chosen)).values(approved=True))
+            await conn.execute(t.reviews.update().where(t.reviews.c.id == review.id).values(state=COLLECTING, updated_at=self.clock()))
+            review = await load_review(conn, review.id)
+            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_RATERS_APPROVED, me))
+            return review_to_proto(review)
+
+        return await self.once(me, request.idempotency_key, "ApproveRaters", request, pb.Review, work)
+
+    async def invite_external(self, caller: Identity, request: pb.InviteExternalRaterRequest) -> pb.InviteExternalRaterResponse:
+        v = Validator()
+        v.check(valid_id(request.review_id), "review_id", "is required")
+        v.require(request.name, "name")
+        v.check(bool(EMAIL_PATTERN.match(request.email)) and len(request.email) <= 320, "email", "must be an e-mail address")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.InviteExternalRaterResponse:
+            review = await load_review(conn, request.review_id)
+            if me != review.subject_id and not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+                raise PermissionDenied("the person, their managers or HR invite customers")
+            if review.state == CLOSED:
+                raise FailedPrecondition("review_id: the review is closed")
+            if anonymity.CUSTOMERS not in review.rater_groups:
+                raise FailedPrecondition("review_id: this review asks no customers")
+            invitation_id = uuid.uuid4().hex
+            await conn.execute(
+                t.review_invitations.insert().values(
+                    id=invitation_id, review_id=review.id, name=request.name.strip(), email=request.email.strip().lower(),
+                    token_hash=token_hash(link_token(self.config.link_secret, INVITE_PURPOSE, invitation_id)), used_at=None, created_at=self.clock(),
+                )
+            )
+            return pb.InviteExternalRaterResponse(invitation_id=invitation_id)
+
+        response = await self.once(me, request.idempotency_key, "InviteExternalRater", request, pb.InviteExternalRaterResponse, work)
+        response.external_token = link_token(self.config.link_secret, INVITE_PURPOSE, response.invitation_id)
+        return response
+
+    async def respond(self, caller: Identity, request: pb.SubmitReviewResponseRequest) -> pb.SubmitReviewResponseResponse:
+        external = bool(request.external_token)
+        v = Validator()
+        if not external or request.review_id:
+            v.check(valid_id(request.review_id), "review_id", "is required")
+        validate_ratings(v, request.ratings)
+        v.max_length(request.comment, "comment", MAX_TEXT)
+        v.max_length(request.external_token, "external_token", 200)
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        if not external and (not caller.employee_id or caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
+        hashed = token_hash(request.external_token) if external else ""
+
+        async def work(conn: AsyncConnection) -> pb.SubmitReviewResponseResponse:
+            now = self.clock()
+            inv = t.review_invitations
+            if external:
+                invitation = (await conn.execute(sa.select(inv).where(inv.c.token_hash == hashed))).first()
+                if invitation is None or invitation.used_at is not None:
+                    raise PermissionDenied("external_token: this link is unknown or was already used")
+                if request.review_id and request.review_id != invitation.review_id:
+                    raise InvalidArgument("review_id", "does not match the link")
+                review = await load_review(conn, invitation.review_id)
+                group, rater = anonymity.CUSTOMERS, f"invitation:{invitation.id}"
+                await conn.execute(inv.update().where(inv.c.id == invitation.id).values(used_at=now))
+            else:
+                review = await load_review(conn, request.review_id)
+                rater = caller.employee_id
+                group = await self._group_of(conn, review, rater)
+            if review.state == CLOSED:
+                raise FailedPrecondition("review_id: the review is closed")
+            check_competencies(request.ratings, review)
+            fresh = await insert_ignore(
+                conn, t.review_responses,
+                {
+                    "id": uuid.uuid4().hex, "review_id": review.id, "rater_group": group, "rater_hash": rater_hash(review.id, rater),
+                    "ratings": _ratings_json(request.ratings), "comment": request.comment.strip(), "submitted_at": now,
+                },
+            )
+            if not fresh:
+                raise AlreadyExists("review_id: you already answered this review")
+            response_id = (await conn.execute(sa.select(t.review_responses.c.id).where(t.review_responses.c.review_id == review.id, t.review_responses.c.rater_hash == rater_hash(review.id, rater)))).scalar_one()
+            # No actor: the time of an answer must not say whose it was.
+            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_RESPONSE_RECEIVED, ""))
+            return pb.SubmitReviewResponseResponse(response_id=response_id)
+
+        caller_key = f"external:{hashed[:32]}" if external else caller.employee_id
+        return await self.once(caller_key, request.idempotency_key, "SubmitReviewResponse", request, pb.SubmitReviewResponseResponse, work)
+
+    async def _group_of(self, conn: AsyncConnection, review: Any, rater: str) -> int:
+        if rater == review.subject_id and anonymity.SELF in review.rater_groups:
+            return anonymity.SELF
+        if rater == review.manager_id and anonymity.MANAGER in review.rater_groups:
+            return anonymity.MANAGER
+        rr = t.review_raters
+        row = (await conn.execute(sa.select(rr).where(rr.c.review_id == review.id, rr.c.rater_id == rater))).first()
+        if row is None:
+            raise PermissionDenied("you are not a rater of this review")
+        if not row.approved:
+            raise FailedPrecondition("review_id: your nomination awaits the manager's approval")
+        return int(row.rater_group)
+
+    async def close(self, caller: Identity, request: pb.CloseReviewCycleRequest) -> pb.Review:
+        v = Validator()
+        v.check(valid_id(request.review_id), "review_id", "is required")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.Review:
+            review = await load_review(conn, request.review_id)
+            if me != review.opened_by and not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+                raise PermissionDenied("whoever opened the review, the person's managers or HR close it")
+            if review.state == CLOSED:
+                raise FailedPrecondition("review_id: the review is already closed")
+            await conn.execute(t.reviews.update().where(t.reviews.c.id == review.id).values(state=CLOSED, updated_at=self.clock()))
+            review = await load_review(conn, review.id)
+            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_CLOSED, me))
+            return review_to_proto(review)
+
+        return await self.once(me, request.idempotency_key, "CloseReviewCycle", request, pb.Review, work)
+
+    async def report(self, caller: Identity, review_id: str) -> pb.ReviewReport:
+        if not valid_id(review_id):
+            raise InvalidArgument("review_id", "is required")
+        reader = reader_of(caller)
+        async with self.db.transaction() as conn:
+            review = await load_review(conn, review_id)
+            view = report_view(reader, await review_ties(conn, reader, review))
+            if not view.aggregates:
+                raise PermissionDenied("a 360 report is for the person, their managers, HR and a coach they shared it with")
+            report = report_to_proto(review, await folded_for(conn, review), view)
+            await record_reads(conn, reader, [Read(review.subject_id, review.id, view.basis)], "GetReviewReport")
+        return report
+
+    async def submit_self_assessment(self, caller: Identity, request: pb.SubmitSelfAssessmentRequest) -> pb.SelfAssessment:
+        v = Validator()
+        if request.review_id:
+            v.check(valid_id(request.review_id), "review_id", "is not a valid id")
+        validate_ratings(v, request.ratings)
+        v.max_length(request.reflection, "reflection", MAX_TEXT)
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+
+        async def work(conn: AsyncConnection) -> pb.SelfAssessment:
+            await directory.person(conn, me, "employee_id")
+            if request.review_id:
+                review = await load_review(conn, request.review_id)
+                if review.subject_id != me:
+                    raise PermissionDenied("review_id: a self-assessment belongs to your own review")
+                check_competencies(request.ratings, review)
+            now = self.clock()
+            assessment = pb.SelfAssessment(
+                id=uuid.uuid4().hex, employee_id=me, review_id=request.review_id, ratings=list(request.ratings),
+                reflection=request.reflection.strip(), submitted_at=timestamp(now),
+            )
+            await conn.execute(
+                t.self_assessments.insert().values(
+                    id=assessment.id, employee_id=me, review_id=request.review_id or None, ratings=_ratings_json(request.ratings),
+                    reflection=assessment.reflection, submitted_at=now,
+                )
+            )
+            await outbox.append(
+                conn, t.platform["outbox"],
+                pb.SelfAssessmentSubmitted(
+                    metadata=new_metadata(producer=PRODUCER, subject_id=me, visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=me, occurred_at=now),
+                    assessment_id=assessment.id, employee_id=me, review_id=request.review_id,
+                    ratings=[pb.Rating(competency=r.competency, score=r.score) for r in request.ratings],
+                ),
+            )
+            return assessment
+
+        return await self.once(me, request.idempotency_key, "SubmitSelfAssessment", request, pb.SelfAssessment, work)
+
+    async def gap_report(self, caller: Identity, request: pb.GetGapReportRequest) -> pb.GapReport:
+        employee_id = request.employee_id or caller.employee_id
+        v = Validator()
+        v.check(valid_id(employee_id), "employee_id", "is not a valid id")
+        if request.review_id:
+            v.check(valid_id(request.review_id), "review_id", "is not a valid id")
+        v.raise_if_any()
+        reader = reader_of(caller)
+        async with self.db.transaction() as conn:
+            await directory.person(conn, employee_id, "employee_id")
+            review: Any = None
+            if request.review_id:
+                review = await load_review(conn, request.review_id)
+                if review.subject_id != employee_id:
+                    raise InvalidArgument("review_id", "is the review of someone else")
+            else:
+                r = t.reviews
+                review = (await conn.execute(sa.select(r).where(r.c.subject_id == employee_id).order_by(r.c.created_at.desc(), r.c.id).limit(1))).first()
+            ties = await review_ties(conn, reader, review) if review is not None else await ties_for(conn, reader, employee_id)
+            view = report_view(reader, ties)
+            if not view.comments:
+                raise PermissionDenied("a gap report is for the person, their managers, HR and a coach they shared the review with")
+            report = await gap_for(conn, employee_id, review)
+            await record_reads(conn, reader, [Read(employee_id, review.id if review is not None else employee_id, view.basis)], "GetGapReport")
+        return report
+
