@@ -77,9 +77,12 @@ class Validator:
     def require(self, value: str, field: str, max_length: int = 200) -> bool:
         if not value or not value.strip():
             return self.check(False, field, "is required")
-        return self.check(len(value) <= max_length, field, f"must be at most {max_length} characters")
+        return self.max_length(value, field, max_length)
 
     def max_length(self, value: str, field: str, max_length: int) -> bool:
+        # PostgreSQL text cannot hold NUL; rejecting it here keeps both backends identical.
+        if not self.check("\x00" not in value, field, "must not contain NUL characters"):
+            return False
         return self.check(len(value) <= max_length, field, f"must be at most {max_length} characters")
 
     def raise_if_any(self) -> None:

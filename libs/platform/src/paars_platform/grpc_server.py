@@ -44,6 +44,45 @@ def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
     return parse
 
 
+def nul_field(message: Any, prefix: str = "") -> str:
+    """The path of the first string field holding a NUL character ("" if none).
+
+    PostgreSQL text cannot store NUL, so one platform-wide check keeps every service's behaviour the
+    same on both backends and turns what would be a driver error into INVALID_ARGUMENT.
+    """
+    for field, value in message.ListFields():
+        name = f"{prefix}{field.name}"
+        if field.type == field.TYPE_STRING:
+            values = value if field.is_repeated else [value]
+            for i, v in enumerate(values):
+                if "\x00" in v:
+                    return f"{name}[{i}]" if field.is_repeated else name
+        elif field.type == field.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:
+                for k, v in value.items():
+                    if "\x00" in str(k) or (isinstance(v, str) and "\x00" in v):
+                        return f"{name}[{k!r}]"
+                    if hasattr(v, "ListFields"):
+                        found = nul_field(v, f"{name}[{k!r}].")
+                        if found:
+                            return found
+                continue
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                found = nul_field(item, f"{name}[{i}]." if field.is_repeated else f"{name}.")
+                if found:
+                    return found
+    return ""
+
+
+def _check_request(request: Any) -> None:
+    if isinstance(request, _Undecodable):
+        raise InvalidArgument("request", f"is not a valid message: {request.error}")
+    bad = nul_field(request)
+    if bad:
+        raise InvalidArgument(bad, "must not contain NUL characters")
+
+
 class PlatformInterceptor(grpc.aio.ServerInterceptor):
     """One place for what every RPC needs; servicers only translate and call handlers."""
 
@@ -111,8 +150,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                if isinstance(request, _Undecodable):
-                    raise InvalidArgument("request", f"is not a valid message: {request.error}")
+                _check_request(request)
                 current_identity.set(self._authenticate(method, context))
                 return await asyncio.wait_for(inner(request, context), timeout=self._timeout(context))
             except DomainError as err:
@@ -141,8 +179,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             code = grpc.StatusCode.OK
             try:
-                if isinstance(request, _Undecodable):
-                    raise InvalidArgument("request", f"is not a valid message: {request.error}")
+                _check_request(request)
                 current_identity.set(self._authenticate(method, context))
                 async for item in inner(request, context):
                     yield item
