@@ -98,6 +98,14 @@ def any_service(name: str) -> str:
     return f'{{__name__=~"paars_({SERVICE_REGEX})_{name}", namespace="$namespace"}}'
 
 
+def quantiles(buckets: str) -> list[tuple[str, str]]:
+    """p50, p90 and p99 targets of a histogram's _bucket selector."""
+    return [
+        (f"histogram_quantile({q}, sum by (le) (rate({buckets}[$__rate_interval])))", f"p{round(q * 100)}")
+        for q in (0.5, 0.9, 0.99)
+    ]
+
+
 def render_dashboard() -> str:
     layout = Layout()
     for service in SERVICES:
@@ -113,11 +121,7 @@ def render_dashboard() -> str:
         ))
         layout.add(timeseries(
             f"{service} unary latency", "s",
-            *(
-                (f"histogram_quantile({q}, sum by (le) (rate("
-                 f'{metric(service, "grpc_request_duration_seconds_bucket")}[$__rate_interval])))', f"p{round(q * 100)}")
-                for q in (0.5, 0.9, 0.99)
-            ),
+            *quantiles(metric(service, "grpc_request_duration_seconds_bucket")),
         ))
 
     layout.row("Event flow per topic")
@@ -172,11 +176,7 @@ def render_dashboard() -> str:
     layout.row("Prompts")
     layout.add(timeseries(
         "Prompt latency (cause commit to in-app delivery)", "s",
-        *(
-            (f"histogram_quantile({q}, sum by (le) (rate("
-             f'{metric("notifications", "prompt_latency_seconds_bucket")}[$__rate_interval])))', f"p{round(q * 100)}")
-            for q in (0.5, 0.9, 0.99)
-        ),
+        *quantiles(metric("notifications", "prompt_latency_seconds_bucket")),
     ))
     layout.add(timeseries(
         "Prompts per channel and kind", "ops",

@@ -9,7 +9,6 @@ import sysconfig
 from dataclasses import dataclass
 
 import pytest
-
 from ops_support import ROOT, SERVICES
 
 PINNED_BASE = re.compile(r"^python:3\.11\.\d+-slim(-[a-z]+)?(@sha256:[0-9a-f]{64})?$")
@@ -78,7 +77,7 @@ def test_the_dockerfile_follows_the_image_policy(service: str) -> None:
 def test_hadolint_finds_nothing(ops_tools) -> None:
     hadolint = pathlib.Path(sysconfig.get_path("scripts")) / "hadolint"
     files = [str(dockerfile(s)) for s in sorted(SERVICES)]
-    done = subprocess.run([str(hadolint), "--failure-threshold", "style", *files], capture_output=True, text=True)
+    done = subprocess.run([str(hadolint), "--failure-threshold", "style", *files], check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

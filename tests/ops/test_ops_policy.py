@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from ops_support import (
     ANALYTICS_STATE_DIR,
     DRAIN_SECONDS,

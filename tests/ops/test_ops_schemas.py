@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import copy
 import functools
-import pathlib
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-
 from ops_support import KUBERNETES_VERSION, ROOT
 
 CRD_DIR = ROOT / "deploy" / "k8s" / "schemas" / "crds"
