@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 from typing import Any
 
 import jsonschema
@@ -110,9 +111,15 @@ def test_the_validators_reject_broken_objects(obj: dict, expected: str) -> None:
     assert problems and any(expected in p for p in problems), problems
 
 
-def test_the_crd_copies_are_the_upstream_files() -> None:
-    """Each copy carries the upstream CRD header, so nobody hand-edits one into agreement with the manifests."""
-    for path in sorted(CRD_DIR.glob("*.yaml")):
-        crd = yaml.safe_load(path.read_text())
-        assert crd["kind"] == "CustomResourceDefinition" and crd["apiVersion"] == "apiextensions.k8s.io/v1", path
-        assert path.name in (CRD_DIR / "README.md").read_text(), f"{path.name} is not listed in the README"
+def test_the_crd_copies_are_unchanged_upstream_files() -> None:
+    """Nobody edits a CRD into agreement with the manifests: the copies match their recorded checksums."""
+    recorded = dict(
+        reversed(line.split()) for line in (CRD_DIR / "SHA256SUMS").read_text().splitlines() if line.strip()
+    )
+    copies = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(CRD_DIR.glob("*.yaml"))}
+    assert copies == recorded
+    readme = (CRD_DIR / "README.md").read_text()
+    for name in copies:
+        crd = yaml.safe_load((CRD_DIR / name).read_text())
+        assert crd["kind"] == "CustomResourceDefinition" and crd["apiVersion"] == "apiextensions.k8s.io/v1", name
+        assert name in readme, f"{name} is not listed in the README"
