@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import IncompatibleBrokerVersion, TopicAlreadyExistsError
 
 from paars_platform.events import Headers, Record
 from paars_platform.topics import TOPICS, Topic
@@ -91,12 +91,21 @@ def provision_topics(
                 outcome[t.name] = "unchanged"
             existing_partitions = _partition_count(bootstrap, t.name)
             if existing_partitions and existing_partitions < t.partitions:
-                admin.create_partitions({t.name: NewPartitions(total_count=t.partitions)})
-                outcome[t.name] = "partitions-added"
+                try:
+                    admin.create_partitions({t.name: NewPartitions(total_count=t.partitions)})
+                    outcome[t.name] = "partitions-added"
+                except IncompatibleBrokerVersion:
+                    # The embedded broker cannot grow topics; say so rather than fail start-up.
+                    log.warning("broker cannot add partitions", extra={"topic": t.name, "have": existing_partitions, "want": t.partitions})
+                    outcome[t.name] = "partitions-not-supported"
             current = _topic_config(admin, t.name)
             if any(current.get(k) != v for k, v in config.items()):
-                admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t.name, configs=config)])
-                outcome[t.name] = "config-updated" if outcome[t.name] == "unchanged" else outcome[t.name]
+                try:
+                    admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t.name, configs=config)])
+                    outcome[t.name] = "config-updated" if outcome[t.name] == "unchanged" else outcome[t.name]
+                except IncompatibleBrokerVersion:
+                    log.warning("broker cannot alter topic configs", extra={"topic": t.name})
+                    outcome[t.name] = "config-not-supported"
     finally:
         admin.close()
     return outcome

@@ -1,0 +1,132 @@
+"""Outbox relay, inbox consumer and topic provisioning against a real broker and both databases."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from paars.common.v1 import event_pb2
+from paars.goals.v1 import goals_pb2 as pb
+from paars_platform import outbox
+from paars_platform.db import Database, platform_tables
+from paars_platform.events import header, new_metadata, to_record
+from paars_platform.inbox import InboxConsumer
+from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.topics import Topic
+from tests.conftest import kafka_idempotence, make_settings
+from tests.helpers import decoded, read_topic
+
+
+def goal_event(owner: str, title: str) -> pb.GoalUpdated:
+    return pb.GoalUpdated(
+        metadata=new_metadata(producer="goals", subject_id=owner, visibility=event_pb2.VISIBILITY_INTERNAL),
+        changes=[pb.GoalUpdated.CHANGE_PROPOSED],
+        goal=pb.Goal(id=uuid.uuid4().hex, title=title, owner_id=owner),
+    )
+
+
+@pytest.fixture
+async def database(database_url: str):
+    metadata = sa.MetaData()
+    tables = platform_tables(metadata)
+    db = Database(database_url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield db, tables
+    await db.dispose()
+
+
+async def test_the_relay_publishes_in_order_and_a_restarted_relay_resumes_where_it_stopped(database, kafka_bootstrap: str) -> None:
+    db, tables = database
+    marker = uuid.uuid4().hex
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    events = [goal_event("relay-owner", f"{marker}-{i}") for i in range(30)]
+    async with db.transaction() as conn:
+        await outbox.append(conn, tables["outbox"], *events[:10])
+    first = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test")
+    assert await first.publish_pending() == 10
+    # Rows written while no relay runs are published by the next one, after the ones before them.
+    async with db.transaction() as conn:
+        await outbox.append(conn, tables["outbox"], *events[10:])
+    second = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test")
+    second.start()
+
+    def ours(records: list) -> list:
+        return [e for e in decoded(records) if e.goal.title.startswith(marker)]
+
+    records = await asyncio.to_thread(read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 30)
+    await second.stop()
+    publisher.close()
+    assert [e.goal.title for e in ours(records)] == [f"{marker}-{i}" for i in range(30)]
+    async with db.read() as conn:
+        unsent = (await conn.execute(sa.select(sa.func.count()).select_from(tables["outbox"]).where(tables["outbox"].c.sent_at.is_(None)))).scalar()
+    assert unsent == 0
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(database) -> None:
+    db, tables = database
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await outbox.append(conn, tables["outbox"], goal_event("ann", "never"))
+            raise RuntimeError("the state change failed")
+    async with db.read() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(tables["outbox"]))).scalar() == 0
+
+
+async def test_the_inbox_applies_each_event_once_and_dead_letters_what_it_cannot_use(database, database_url: str, kafka_bootstrap: str) -> None:
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    applied: list[str] = []
+    marker = uuid.uuid4().hex
+
+    async def handle(conn, event) -> None:
+        if event.goal.title == f"{marker}-poison":
+            raise ValueError("cannot apply this one")
+        if event.goal.title.startswith(marker):
+            applied.append(event.metadata.event_id)
+
+    good = goal_event("inbox-owner", f"{marker}-good")
+    poison = goal_event("inbox-owner", f"{marker}-poison")
+    good_record = to_record(good)
+    publisher.publish([good_record, good_record, to_record(poison)])
+    publisher.send_raw("goals.goal-updated.v1", b"inbox-owner", b"\xff\x00 not protobuf", [("ce_type", b"paars.goals.v1.GoalUpdated"), ("ce_id", marker.encode())])
+    consumer = InboxConsumer(settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle})
+    await consumer.start()
+    try:
+        for _ in range(200):
+            if applied and consumer.dead_letters.labels("goals.goal-updated.v1", "undecodable")._value.get() >= 1:
+                break
+            await asyncio.sleep(0.1)
+        dead = await asyncio.to_thread(
+            read_topic, kafka_bootstrap, "goals.dead-letter.v1",
+            until=lambda rs: {header(r.headers, "dlq_reason") for r in rs if header(r.headers, "ce_id") in (marker, poison.metadata.event_id)} >= {"undecodable", "handler-failed"},
+        )
+    finally:
+        await consumer.stop()
+        publisher.close()
+    assert applied == [good.metadata.event_id], "the redelivered event was applied once"
+    reasons = {header(r.headers, "ce_id"): header(r.headers, "dlq_reason") for r in dead}
+    assert reasons[marker] == "undecodable"
+    assert reasons[poison.metadata.event_id] == "handler-failed"
+    ours = [r for r in dead if header(r.headers, "ce_id") == marker][0]
+    assert header(ours.headers, "dlq_source_topic") == "goals.goal-updated.v1"
+    assert ours.value == b"\xff\x00 not protobuf", "the original bytes are kept for inspection"
+
+
+def test_topic_provisioning_is_idempotent_and_grows_partitions(kafka_bootstrap: str) -> None:
+    name = f"test.provisioning-{uuid.uuid4().hex[:8]}.v1"
+    topic = Topic(name, "", "key", partitions=2, retention_ms=3_600_000)
+    assert provision_topics(kafka_bootstrap, [topic]) == {name: "created"}
+    assert provision_topics(kafka_bootstrap, [topic]) == {name: "unchanged"}
+    grown = provision_topics(kafka_bootstrap, [dataclasses.replace(topic, partitions=4)])[name]
+    # The embedded broker has no CreatePartitions; Apache Kafka (PAARS_TEST_KAFKA_BOOTSTRAP) must grow.
+    assert grown == ("partitions-added" if kafka_idempotence() else "partitions-not-supported")
+    changed = dataclasses.replace(topic, partitions=4 if kafka_idempotence() else 2, retention_ms=7_200_000)
+    real_kafka = kafka_idempotence()
+    assert provision_topics(kafka_bootstrap, [changed]) == {name: "config-updated" if real_kafka else "config-not-supported"}
+    if real_kafka:
+        assert provision_topics(kafka_bootstrap, [changed]) == {name: "unchanged"}
