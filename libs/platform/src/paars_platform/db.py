@@ -189,6 +189,10 @@ def run_alembic_env(target_metadata: sa.MetaData) -> None:
     config = context.config
 
     def do_run(connection: sa.Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Several pods may start `migrate` at once during a rollout: one migrates, the others wait
+            # and then find nothing to do. Transaction-scoped, so it is released with the migration.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7210465002)"))
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
