@@ -206,6 +206,9 @@ def run_alembic_env(target_metadata: sa.MetaData) -> None:
         engine = async_engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=sa.pool.NullPool)
         async with engine.connect() as connection:
             await connection.run_sync(do_run)
+            # The advisory lock above opened the transaction, so Alembic joined it instead of
+            # committing its own: without this commit PostgreSQL rolls the whole migration back.
+            await connection.commit()
         await engine.dispose()
 
     if context.is_offline_mode():
