@@ -25,6 +25,11 @@ PUBLIC_METHODS = (f"/{SERVICE}/GiveFeedback", f"/{SERVICE}/SubmitReviewResponse"
 ORG_CONSUMER_GROUP = "paars-feedback-org"
 
 
+def org_consumer_group(settings: Settings) -> str:
+    """One group per deployment; Settings.extra["org_consumer_group"] lets two deployments (or test runs) share a broker."""
+    return settings.extra.get("org_consumer_group", ORG_CONSUMER_GROUP)
+
+
 def build(settings: Settings) -> ServiceRuntime:
     config = FeedbackConfig.from_settings(settings)
 
@@ -41,7 +46,7 @@ def build(settings: Settings) -> ServiceRuntime:
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=register,
         consumers=[
             ConsumerSpec(
-                group_id=ORG_CONSUMER_GROUP,
+                group_id=org_consumer_group(settings),
                 handlers={"org.employee-changed.v1": directory.apply_employee_changed, "org.team-changed.v1": directory.apply_team_changed},
             )
         ],
