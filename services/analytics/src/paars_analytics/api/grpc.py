@@ -1,0 +1,82 @@
+"""The AnalyticsService servicer (thin) and the mode.Service that runs it on Faust's event loop."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import grpc
+from mode import Service
+
+from paars.analytics.v1 import analytics_pb2 as pb
+from paars.analytics.v1 import analytics_pb2_grpc
+from paars_analytics.api.queries import Queries
+from paars_analytics.app import Analytics
+from paars_analytics.insights.records import to_proto
+from paars_platform import metrics
+from paars_platform.auth import require_person
+from paars_platform.events import timestamp
+from paars_platform.grpc_server import GrpcServer
+
+log = logging.getLogger("paars.analytics.api")
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
+ROLLUP_FIELDS = ("goal_progress", "expected_progress", "feedback_coverage", "people_without_feedback_30d",
+                 "performance_development_correlation", "average_performance_score", "average_development_score")
+
+
+def signals_proto(s: dict[str, Any]) -> pb.Signals:
+    out = pb.Signals(**{k: v for k, v in s.items() if k not in ("received_by_source", "self_others_gap", "computed_at")})
+    out.received_by_source.update(s["received_by_source"])
+    out.self_others_gap.update(s["self_others_gap"])
+    out.computed_at.CopyFrom(timestamp(dt.datetime.fromtimestamp(s["computed_at"], dt.UTC)))
+    return out
+
+
+def rollup_proto(r: dict[str, Any]) -> pb.TeamRollup:
+    return pb.TeamRollup(team_id=r["team_id"], people=r["people"], suppressed=r["suppressed"],
+                         **{k: r[k] for k in ROLLUP_FIELDS if k in r})
+
+
+class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
+    def __init__(self, queries: Queries) -> None:
+        self.queries = queries
+
+    async def GetSignals(self, request: pb.GetSignalsRequest, context: grpc.aio.ServicerContext) -> pb.Signals:
+        return signals_proto(self.queries.signals(require_person(), request.employee_id, request.window_days))
+
+    async def GetTeamRollup(self, request: pb.GetTeamRollupRequest, context: grpc.aio.ServicerContext) -> pb.TeamRollup:
+        return rollup_proto(self.queries.rollup(require_person(), request.team_id, request.window_days))
+
+    async def ListInsights(self, request: pb.ListInsightsRequest, context: grpc.aio.ServicerContext) -> pb.ListInsightsResponse:
+        found = self.queries.insights_for(
+            require_person(), subject_id=request.subject_id, team_id=request.team_id, actor_id=request.actor_id,
+            open_only=request.open_only, limit=request.limit,
+        )
+        return pb.ListInsightsResponse(insights=[to_proto(i) for i in found])
+
+
+class ApiService(Service):
+    """Serves gRPC (health, reflection, auth, RED metrics) and /metrics from the worker, on Faust's loop."""
+
+    def __init__(self, ctx: Analytics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.grpc: GrpcServer | None = None
+        self.port = 0
+
+    async def on_start(self) -> None:
+        ctx = self.ctx
+        s = ctx.config.settings
+        if s.metrics_port >= 0:
+            metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
+        queries = Queries(ctx.people, ctx.employees, ctx.teams, ctx.insights, k=ctx.anonymity_k, clock=ctx.now)
+        self.grpc = GrpcServer(
+            s, service_names=[SERVICE_NAME],
+            register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries), server),
+        )
+        self.port = await self.grpc.start()
+
+    async def on_stop(self) -> None:
+        if self.grpc is not None:
+            await self.grpc.stop(self.ctx.config.settings.shutdown_grace_seconds)
+            log.info("gRPC stopped")

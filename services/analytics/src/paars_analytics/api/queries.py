@@ -1,0 +1,93 @@
+"""Read-side handlers over the tables: a person's signals, a team's roll-up, open insights, with the privacy rules."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from paars_analytics.signals.directory import can_read_person, can_read_team, members_of
+from paars_analytics.signals.person import WINDOWS, compute_signals
+from paars_analytics.signals.rollups import team_rollup
+from paars_analytics.signals.state import new_state
+from paars_platform.auth import Identity
+from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
+
+Tables = Mapping[str, Any]
+
+
+class Queries:
+    """Pure reads: each call takes snapshots of the tables it needs (dict-like), so tests can pass plain dicts."""
+
+    def __init__(self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any) -> None:
+        self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
+        self.k = k
+        self.clock = clock
+
+    def _directory(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return ({str(k): v for k, v in self.employees.items() if v}, {str(k): v for k, v in self.teams.items() if v})
+
+    @staticmethod
+    def _window(window_days: int) -> int:
+        window = window_days or 30
+        if window not in WINDOWS:
+            raise InvalidArgument("window_days", "must be 30 or 90")
+        return window
+
+    def signals(self, who: Identity, employee_id: str, window_days: int) -> dict[str, Any]:
+        window = self._window(window_days)
+        subject = employee_id or who.employee_id
+        employees, teams = self._directory()
+        if not can_read_person(who.employee_id, who.roles, subject, employees, teams):
+            raise PermissionDenied("you may read your own signals, your reports' and, for HR, those in your scope")
+        state = self.people.get(subject)
+        if state is None and subject not in employees:
+            raise NotFound(f"no signals for {subject!r}")
+        coach = str(employees.get(subject, {}).get("coach_id", ""))
+        result = compute_signals(state or new_state(), self.clock(), window, coach)
+        result["employee_id"] = subject
+        return result
+
+    def rollup(self, who: Identity, team_id: str, window_days: int) -> dict[str, Any]:
+        window = self._window(window_days)
+        if not team_id:
+            raise InvalidArgument("team_id", "is required")
+        employees, teams = self._directory()
+        if team_id not in teams and not any(p.get("team_id") == team_id for p in employees.values()):
+            raise NotFound(f"unknown team {team_id!r}")
+        if not can_read_team(who.employee_id, who.roles, team_id, employees, teams):
+            raise PermissionDenied("team roll-ups are for the team, its managers and HR in scope")
+        members = members_of(team_id, employees, teams)
+        coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
+        return team_rollup(team_id, [(pid, self.people.get(pid)) for pid in members], self.clock(), self.k, window, coaches)
+
+    def insights_for(self, who: Identity, *, subject_id: str, team_id: str, actor_id: str, open_only: bool, limit: int) -> list[dict[str, Any]]:
+        employees, teams = self._directory()
+        me, roles = who.employee_id, who.roles
+
+        def may_see(insight: Mapping[str, Any]) -> bool:
+            if me in insight["actors"] or me == insight["subject_id"]:
+                return True
+            if insight["subject_id"] in teams or insight["subject_id"] == insight["team_id"]:
+                return can_read_team(me, roles, insight["subject_id"], employees, teams)
+            return can_read_person(me, roles, insight["subject_id"], employees, teams)
+
+        if actor_id and actor_id != me and not who.has("admin", "system", "hr"):
+            raise PermissionDenied("you may list the insights where you are the one to act")
+        if team_id and not can_read_team(me, roles, team_id, employees, teams):
+            raise PermissionDenied("team insights are for the team, its managers and HR in scope")
+        found = []
+        records = [self.insights.get(subject_id)] if subject_id else [v for _, v in self.insights.items()]
+        for record in records:
+            if not record:
+                continue
+            items = list(record["open"].values()) + ([] if open_only else list(record["history"]))
+            for insight in items:
+                if team_id and insight["team_id"] != team_id:
+                    continue
+                if actor_id and actor_id not in insight["actors"]:
+                    continue
+                if not (subject_id or team_id or actor_id) and me not in insight["actors"] and me != insight["subject_id"]:
+                    continue
+                if may_see(insight):
+                    found.append(insight)
+        found.sort(key=lambda i: i["detected_at"], reverse=True)
+        return found[: limit or 100]

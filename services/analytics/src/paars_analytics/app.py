@@ -1,0 +1,135 @@
+"""The Faust app: topics, tables (keyed by employee id, with changelogs) and the shared context the agents use."""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from faust.streams import _current_event
+
+from paars_analytics.config import AnalyticsConfig
+from paars_analytics.transport import FastApp
+from paars_platform import metrics
+from paars_platform.topics import topic as registered_topic
+
+GOAL_TOPICS = ("goals.goal-updated.v1",)
+ORG_TOPICS = ("org.employee-changed.v1", "org.team-changed.v1")
+FEEDBACK_TOPICS = (
+    "feedback.feedback-given.v1", "feedback.feedback-requested.v1", "feedback.feedback-acknowledged.v1",
+    "feedback.self-assessment-submitted.v1", "feedback.review-updated.v1", "feedback.dialogue-updated.v1",
+    "feedback.action-item-updated.v1", "feedback.referral-raised.v1",
+)
+NOTIFICATION_TOPICS = ("notifications.prompt-sent.v1", "notifications.prompt-acted.v1")
+INSIGHT_TOPIC = "analytics.insight-detected.v1"
+DEAD_LETTER_TOPIC = "analytics.dead-letter.v1"
+PARTITIONS = 6
+
+# Event time lag can be long for late events; processing lag is what this histogram shows.
+LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+@dataclass
+class Analytics:
+    """Everything the agents, timers and the query API share inside one worker process."""
+
+    config: AnalyticsConfig
+    app: faust.App
+    people: Any
+    employees: Any
+    teams: Any
+    insights: Any
+    given_topic: Any
+    commands_topic: Any
+    insight_topic: Any
+    dead_letter_topic: Any
+    # People whose state changed since the last detection round (process-local; a full scan covers restarts).
+    dirty: set[str] = field(default_factory=set)
+    processed: Any = None
+    lag: Any = None
+    insights_total: Any = None
+    dead_letters: Any = None
+    consumer_lag: Any = None
+
+    def now(self) -> float:
+        return self.config.clock()
+
+    def source_topic(self, *names: str) -> Any:
+        return self.app.topic(*names, key_serializer="raw", value_serializer="raw", partitions=PARTITIONS)
+
+    def expected_type(self, topic: str) -> str:
+        return registered_topic(topic).message_type
+
+
+def use_event(event: Any) -> None:
+    """Makes `event` the current event, so table writes go to its partition (its changelog and RocksDB store).
+
+    Faust's take_events() hands out events without setting it; a batch is written per partition.
+    """
+    _current_event.set(weakref.ref(event))
+
+
+def broker_url(bootstrap: str) -> list[str]:
+    return [f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip()]
+
+
+def create_app(config: AnalyticsConfig) -> Analytics:
+    s = config.settings
+    app = FastApp(
+        config.app_id,
+        broker=broker_url(s.kafka_bootstrap),
+        store=config.store,
+        datadir=config.state_dir,
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=PARTITIONS,
+        topic_replication_factor=1,
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        broker_max_poll_records=config.poll_records,
+        stream_buffer_maxsize=config.stream_buffer,
+        broker_session_timeout=s.consumer_session_timeout_ms / 1000.0,
+        broker_rebalance_timeout=max(s.consumer_rebalance_timeout_ms, 2000) / 1000.0,
+        broker_heartbeat_interval=min(3.0, s.consumer_session_timeout_ms / 3000.0),
+        broker_commit_interval=1.0,
+        producer_linger_ms=5,
+    )
+    def table(name: str) -> Any:
+        # No key or value type: Faust serializes both as JSON (readable changelogs, str keys round-trip).
+        return app.Table(name, default=None, partitions=PARTITIONS)
+
+    ctx = Analytics(
+        config=config,
+        app=app,
+        people=table("people"),
+        employees=table("employees"),
+        teams=table("teams"),
+        insights=table("insights"),
+        given_topic=app.topic(f"{config.app_id}-given-by-giver", internal=True, partitions=PARTITIONS,
+                              key_serializer="raw", value_serializer="json"),
+        commands_topic=app.topic(f"{config.app_id}-insight-commands", internal=True, partitions=PARTITIONS,
+                                 key_serializer="raw", value_serializer="json"),
+        insight_topic=app.topic(INSIGHT_TOPIC, key_serializer="raw", value_serializer="raw"),
+        dead_letter_topic=app.topic(DEAD_LETTER_TOPIC, key_serializer="raw", value_serializer="raw"),
+    )
+    ctx.processed = metrics.counter("paars_analytics_events_processed_total", "Input events processed, by topic.", ("topic",))
+    ctx.lag = metrics.histogram(
+        "paars_analytics_event_lag_seconds", "Seconds from a record's append to the broker to its processing (oldest of each batch).",
+        buckets=LAG_BUCKETS,
+    )
+    ctx.insights_total = metrics.counter("paars_analytics_insights_total", "Insights detected and published, by kind.", ("kind",))
+    ctx.dead_letters = metrics.counter("paars_analytics_dead_letters_total", "Records sent to analytics.dead-letter.v1.", ("topic", "reason"))
+    ctx.consumer_lag = metrics.gauge("paars_analytics_consumer_lag", "Messages behind the end of each consumed topic.", ("topic",))
+    return ctx
+
+
+def register_agents(ctx: Analytics) -> None:
+    """Attaches every domain's agents and timers to the app (one sub-package per domain)."""
+    from paars_analytics.feedback import agents as feedback_agents
+    from paars_analytics.goals import agents as goal_agents
+    from paars_analytics.insights import agents as insight_agents
+    from paars_analytics.notifications import agents as notification_agents
+    from paars_analytics.org import agents as org_agents
+
+    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents):
+        module.register(ctx)

@@ -1,0 +1,96 @@
+"""Analytics settings: the platform Settings plus stream tuning and the insight thresholds (PAARS_ANALYTICS_*)."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from paars_platform.config import Settings, env_float, env_int, env_str
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When an insight fires; every value is an environment variable (see the README)."""
+
+    stall_days: int = 14
+    behind_margin: float = 0.10
+    performance_drop: float = 0.15
+    performance_low: float = 0.5
+    gap_threshold: float = 1.0
+    drought_days: int = 30
+    single_source_min: int = 3
+    action_days: int = 14
+    moment_hours: int = 48
+    drift_threshold: float = 0.75
+    drift_min_ratings: int = 3
+    recency_days: int = 14
+    recency_share: float = 0.6
+    portfolio_share: float = 0.5
+    example_share: float = 0.5
+    pitfall_min_feedback: int = 5
+    insight_ttl_days: int = 14
+
+    @classmethod
+    def from_env(cls) -> "Thresholds":
+        p = "PAARS_ANALYTICS_"
+        d = cls()
+        return cls(
+            stall_days=env_int(p + "STALL_DAYS", d.stall_days),
+            behind_margin=env_float(p + "BEHIND_MARGIN", d.behind_margin),
+            performance_drop=env_float(p + "PERFORMANCE_DROP", d.performance_drop),
+            performance_low=env_float(p + "PERFORMANCE_LOW", d.performance_low),
+            gap_threshold=env_float(p + "GAP_THRESHOLD", d.gap_threshold),
+            drought_days=env_int(p + "DROUGHT_DAYS", d.drought_days),
+            single_source_min=env_int(p + "SINGLE_SOURCE_MIN", d.single_source_min),
+            action_days=env_int(p + "ACTION_DAYS", d.action_days),
+            moment_hours=env_int(p + "MOMENT_HOURS", d.moment_hours),
+            drift_threshold=env_float(p + "DRIFT_THRESHOLD", d.drift_threshold),
+            drift_min_ratings=env_int(p + "DRIFT_MIN_RATINGS", d.drift_min_ratings),
+            recency_days=env_int(p + "RECENCY_DAYS", d.recency_days),
+            recency_share=env_float(p + "RECENCY_SHARE", d.recency_share),
+            portfolio_share=env_float(p + "PORTFOLIO_SHARE", d.portfolio_share),
+            example_share=env_float(p + "EXAMPLE_SHARE", d.example_share),
+            pitfall_min_feedback=env_int(p + "PITFALL_MIN_FEEDBACK", d.pitfall_min_feedback),
+            insight_ttl_days=env_int(p + "INSIGHT_TTL_DAYS", d.insight_ttl_days),
+        )
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    settings: Settings
+    thresholds: Thresholds
+    app_id: str = "paars-analytics"
+    store: str = "rocksdb://"
+    state_dir: str = ".paars/analytics"
+    batch_size: int = 2000
+    batch_within_seconds: float = 0.05
+    poll_records: int = 5000
+    stream_buffer: int = 20000
+    detect_interval_seconds: float = 1.0
+    scan_interval_seconds: float = 60.0
+    clock: Clock = field(default=time.time)
+
+    @property
+    def anonymity_k(self) -> int:
+        return self.settings.anonymity_k
+
+    @classmethod
+    def from_env(cls, settings: Settings | None = None) -> "AnalyticsConfig":
+        p = "PAARS_ANALYTICS_"
+        d = cls(settings=settings or Settings.from_env("analytics"), thresholds=Thresholds())
+        return cls(
+            settings=d.settings,
+            thresholds=Thresholds.from_env(),
+            app_id=env_str(p + "APP_ID", d.app_id),
+            store=env_str(p + "STORE", d.store),
+            state_dir=env_str(p + "STATE_DIR", os.path.join(env_str("PAARS_DATA_DIR", ".paars"), "analytics")),
+            batch_size=env_int(p + "BATCH_SIZE", d.batch_size),
+            batch_within_seconds=env_float(p + "BATCH_WITHIN_SECONDS", d.batch_within_seconds),
+            poll_records=env_int(p + "POLL_RECORDS", d.poll_records),
+            stream_buffer=env_int(p + "STREAM_BUFFER", d.stream_buffer),
+            detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
+            scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
+        )

@@ -1,0 +1,1 @@
+"""The goals part of the analytics stream."""

@@ -1,0 +1,1 @@
+"""The insights part of the analytics stream."""

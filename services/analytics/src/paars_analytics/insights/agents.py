@@ -1,0 +1,119 @@
+"""Timers that look for insights (including "nothing happened for N days"), and the agent that opens and closes them."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from paars_analytics.app import Analytics
+from paars_analytics.insights import records
+from paars_analytics.insights.detection import full_round, people_round
+from paars_analytics.signals.insights import Candidate
+from paars_platform.events import to_record
+
+log = logging.getLogger("paars.analytics.insights")
+
+
+class Detector:
+    """Detection reads the tables outside any stream; what it finds goes through the commands topic, keyed by
+    subject, so the insights table is only written by an agent (changelogged, on the subject's partition)."""
+
+    def __init__(self, ctx: Analytics) -> None:
+        self.ctx = ctx
+        self.last_full = 0.0
+
+    def _is_open(self, candidate: Candidate) -> bool:
+        record = self.ctx.insights.get(candidate.subject_id)
+        return bool(record) and candidate.kind in record["open"]
+
+    async def _open(self, candidates: list[Candidate], now: float) -> int:
+        sent = 0
+        for candidate in candidates:
+            if self._is_open(candidate):
+                continue
+            await self.ctx.commands_topic.send(
+                key=candidate.subject_id.encode(), value={"op": "open", "at": now, "c": records.candidate_dict(candidate)}
+            )
+            sent += 1
+        return sent
+
+    def _ready(self) -> bool:
+        app = self.ctx.app
+        return not getattr(app, "in_recovery", False) and not getattr(app, "rebalancing", False)
+
+    async def tick(self) -> None:
+        """Every detect interval: the people touched since the last round; every scan interval: everything."""
+        if not self._ready():
+            return
+        ctx = self.ctx
+        now = ctx.now()
+        if now - self.last_full >= ctx.config.scan_interval_seconds:
+            ctx.dirty.clear()
+            await self.full_scan(now)
+            self.last_full = now
+        elif ctx.dirty:
+            keys, ctx.dirty = ctx.dirty, set()
+            await self._open(people_round(keys, ctx.people, _snapshot(ctx.employees), now, ctx.config.thresholds), now)
+        self.update_consumer_lag()
+
+    async def full_scan(self, now: float) -> None:
+        ctx = self.ctx
+        people = _snapshot(ctx.people)
+        await asyncio.sleep(0)
+        found = full_round(people, _snapshot(ctx.employees), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
+                           ctx.config.thresholds, ctx.anonymity_k)
+        await self._open(found.candidates, now)
+        for subject, kind, why in found.closures:
+            await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
+
+    def update_consumer_lag(self) -> None:
+        consumer = self.ctx.app.consumer
+        per_topic: dict[str, int] = {}
+        try:
+            for tp in consumer.assignment():
+                high = consumer.highwater(tp)
+                read = consumer._read_offset.get(tp)
+                if high is None:
+                    continue
+                behind = high - (read + 1 if read is not None else 0)
+                per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, behind)
+        except Exception:
+            log.debug("consumer lag unavailable", exc_info=True)
+            return
+        for topic, lag in per_topic.items():
+            self.ctx.consumer_lag.labels(topic).set(lag)
+
+
+def _snapshot(table: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in table.items() if v is not None}
+
+
+def register(ctx: Analytics) -> None:
+    detector = Detector(ctx)
+    ctx.app.timer(ctx.config.detect_interval_seconds, name="paars_analytics.detect")(detector.tick)
+
+    @ctx.app.agent(ctx.commands_topic, name="paars_analytics.insight_commands")
+    async def insight_commands(stream: Any) -> None:
+        async for event in stream.events():
+            key = event.message.key
+            subject = key.decode() if isinstance(key, bytes) else str(key)
+            await apply_command(ctx, subject, event.value)
+
+
+async def apply_command(ctx: Analytics, subject: str, command: dict[str, Any]) -> None:
+    """One open insight per (kind, subject): published first, then recorded, so a crash repeats a publish
+    (same insight id) and never loses one."""
+    record = ctx.insights.get(subject) or records.empty_record()
+    if command["op"] == "open":
+        candidate = command["c"]
+        if candidate["kind"] in record["open"]:
+            return
+        insight = records.new_insight(candidate, float(command["at"]))
+        published = to_record(records.detected_event(insight))
+        await ctx.insight_topic.send(key=published.key, value=published.value, headers=published.headers)
+        record["open"][candidate["kind"]] = insight
+        ctx.insights[subject] = record
+        ctx.insights_total.labels(candidate["kind"]).inc()
+        log.info("insight detected", extra={"kind": candidate["kind"], "subject": subject, "insight_id": insight["id"]})
+    elif command["op"] == "close" and records.close(record, command["kind"], command["why"], float(command["at"])):
+        ctx.insights[subject] = record

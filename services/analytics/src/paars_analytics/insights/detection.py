@@ -1,0 +1,79 @@
+"""One detection round over the tables: which insights hold now, and which open ones no longer do."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from paars_analytics.config import Thresholds
+from paars_analytics.signals.directory import members_of
+from paars_analytics.signals.insights import Candidate, detect_person, expired, rating_drift, team_pitfalls
+from paars_analytics.signals.state import DAY, State, facts_between, new_state
+
+
+@dataclass
+class Round:
+    candidates: list[Candidate] = field(default_factory=list)
+    # (subject, kind, why) of open insights to close.
+    closures: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def teams_of(employees: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Direct members per team (the people around someone, for moment-for-feedback prompts)."""
+    out: dict[str, list[str]] = {}
+    for pid, person in employees.items():
+        if person.get("active", True) and person.get("team_id"):
+            out.setdefault(str(person["team_id"]), []).append(pid)
+    return out
+
+
+def people_round(
+    keys: Iterable[str], people: Mapping[str, State], employees: Mapping[str, Mapping[str, Any]], now: float, th: Thresholds
+) -> list[Candidate]:
+    by_team = teams_of(employees)
+    out: list[Candidate] = []
+    for key in keys:
+        state = people.get(key)
+        if state is None:
+            continue
+        person = employees.get(key) or {}
+        out += detect_person(key, state, now, th, person=person, teammates=by_team.get(str(person.get("team_id", "")), ()))
+    return out
+
+
+def full_round(
+    people: Mapping[str, State],
+    employees: Mapping[str, Mapping[str, Any]],
+    teams: Mapping[str, Mapping[str, Any]],
+    open_insights: Mapping[str, Mapping[str, Any]],
+    now: float,
+    th: Thresholds,
+    k: int,
+) -> Round:
+    """Every rule over everyone this worker holds, plus closures of open insights that no longer hold or expired."""
+    result = Round(candidates=people_round(list(people.keys()), people, employees, now, th))
+    hr = sorted(pid for pid, p in employees.items() if "hr" in p.get("roles", ()) and p.get("active", True))
+    team_ids = set(teams) | {str(p["team_id"]) for p in employees.values() if p.get("team_id")}
+    for team_id in sorted(team_ids):
+        members = members_of(team_id, employees, teams)
+        manager = str(teams.get(team_id, {}).get("manager_id", ""))
+        states = [(pid, people.get(pid) or new_state()) for pid in members]
+        result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr])
+    ratings: dict[str, dict[str, tuple[float, str]]] = {}
+    for state in people.values():
+        for fact in facts_between(state, now - 90 * DAY, now, "rate"):
+            if fact.get("m") and fact.get("ma", 0) > 0:
+                ratings.setdefault(fact["m"], {})[fact["rv"]] = (float(fact["ma"]), fact["e"])
+    result.candidates += rating_drift(
+        {m: list(r.values()) for m, r in ratings.items()}, th,
+        teams={pid: str(p.get("team_id", "")) for pid, p in employees.items()},
+        hr=hr, managers_of={pid: str(p.get("manager_id", "")) for pid, p in employees.items()},
+    )
+    holding = {c.key for c in result.candidates}
+    for subject, record in open_insights.items():
+        for kind, insight in (record or {}).get("open", {}).items():
+            if expired(kind, float(insight["detected_at"]), now, th):
+                result.closures.append((subject, kind, "expired"))
+            elif (kind, subject) not in holding:
+                result.closures.append((subject, kind, "resolved"))
+    return result

@@ -1,0 +1,1 @@
+"""The notifications part of the analytics stream."""

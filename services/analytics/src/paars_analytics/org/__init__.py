@@ -1,0 +1,1 @@
+"""The org part of the analytics stream."""

@@ -1,0 +1,43 @@
+"""The org directory projection (employees, teams) from org.*: manager chains for privacy, the tree for roll-ups."""
+from __future__ import annotations
+
+from typing import Any
+
+from paars_analytics.app import Analytics
+from paars_analytics.pipeline import dead_letter
+from paars_analytics.translate import employee_record, team_record
+from paars_platform.events import UndecodableEvent, decode
+
+
+def _newer(current: dict[str, Any] | None, record: dict[str, Any]) -> bool:
+    """Compacted topics replay; an older version must not undo a newer one."""
+    return current is None or (record["version"], record["at"]) >= (current["version"], current["at"])
+
+
+def register(ctx: Analytics) -> None:
+    @ctx.app.agent(ctx.source_topic("org.employee-changed.v1"), name="paars_analytics.employees")
+    async def employee_events(stream: Any) -> None:
+        async for event in stream.events():
+            await _apply(ctx, event, ctx.employees, employee_record)
+
+    @ctx.app.agent(ctx.source_topic("org.team-changed.v1"), name="paars_analytics.teams")
+    async def team_events(stream: Any) -> None:
+        async for event in stream.events():
+            await _apply(ctx, event, ctx.teams, team_record)
+
+
+async def _apply(ctx: Analytics, event: Any, table: Any, to_record: Any) -> None:
+    message = event.message
+    try:
+        decoded = decode(message.value, message.headers, ctx.expected_type(message.topic))
+        record = to_record(decoded)
+    except UndecodableEvent as exc:
+        await dead_letter(ctx, event, "undecodable", str(exc))
+        return
+    except Exception as exc:
+        await dead_letter(ctx, event, "handler-failed", repr(exc)[:500])
+        return
+    if _newer(table.get(record["id"]), record):
+        table[record["id"]] = record
+        ctx.dirty.add(record["id"])
+    ctx.processed.labels(message.topic).inc()

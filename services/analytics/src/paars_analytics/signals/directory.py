@@ -1,0 +1,76 @@
+"""The org directory projection as plain data: manager chains, team subtrees, and who may read what about whom."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Person = Mapping[str, Any]
+PRIVILEGED = ("admin", "system")
+
+
+def manager_chain(employee_id: str, employees: Mapping[str, Person], limit: int = 32) -> list[str]:
+    """The employee's managers, nearest first (cycles and gaps in the directory end the walk)."""
+    chain: list[str] = []
+    current = employees.get(employee_id)
+    while current is not None and current.get("manager_id") and len(chain) < limit:
+        manager = str(current["manager_id"])
+        if manager in chain or manager == employee_id:
+            break
+        chain.append(manager)
+        current = employees.get(manager)
+    return chain
+
+
+def team_ancestry(team_id: str, teams: Mapping[str, Person], limit: int = 32) -> list[str]:
+    """The team and its parents up to the organisation, nearest first."""
+    path = [team_id]
+    current = teams.get(team_id)
+    while current is not None and current.get("parent_team_id") and len(path) < limit:
+        parent = str(current["parent_team_id"])
+        if parent in path:
+            break
+        path.append(parent)
+        current = teams.get(parent)
+    return path
+
+
+def team_path_of(person: Person, teams: Mapping[str, Person]) -> list[str]:
+    path = list(person.get("team_path") or ())
+    if not path and person.get("team_id"):
+        path = team_ancestry(str(person["team_id"]), teams)
+    return path
+
+
+def members_of(team_id: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> list[str]:
+    """Active people in the team or any team below it."""
+    return sorted(
+        pid for pid, p in employees.items() if p.get("active", True) and team_id in team_path_of(p, teams)
+    )
+
+
+def can_read_person(caller: str, roles: frozenset[str], subject: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> bool:
+    """A person reads their own signals; a manager their (indirect) reports; HR the people in their team subtree."""
+    if caller == subject or any(r in roles for r in PRIVILEGED):
+        return True
+    if caller in manager_chain(subject, employees):
+        return True
+    if "hr" in roles:
+        me, them = employees.get(caller), employees.get(subject)
+        if me is not None and them is not None and me.get("team_id"):
+            return str(me["team_id"]) in team_path_of(them, teams)
+    return False
+
+
+def can_read_team(caller: str, roles: frozenset[str], team_id: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> bool:
+    """Team aggregates (already k-anonymous): members, the managers of the team or a team above it, HR in scope."""
+    if any(r in roles for r in PRIVILEGED):
+        return True
+    ancestry = team_ancestry(team_id, teams)
+    if any(teams.get(t, {}).get("manager_id") == caller for t in ancestry):
+        return True
+    me = employees.get(caller)
+    if me is None:
+        return False
+    if team_id in team_path_of(me, teams) and str(me.get("team_id")) == team_id:
+        return True
+    return "hr" in roles and str(me.get("team_id", "")) in ancestry

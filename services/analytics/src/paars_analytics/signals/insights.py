@@ -1,0 +1,312 @@
+"""Insight rules: from a person's (or team's) state to what deserves a conversation now, with a readable reason."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from paars_analytics.config import Thresholds
+from paars_analytics.signals.person import (
+    development_activity,
+    expected_now,
+    feedback_with_action,
+    goal_ratio,
+    open_goals,
+    performance_between,
+    self_others_gap,
+)
+from paars_analytics.signals.state import DAY, State, facts_between
+
+SOURCE_NAMES = {
+    "manager": "your manager", "peer": "peers", "report": "your reports", "hr": "HR",
+    "customer": "customers", "leader": "other leaders", "self": "yourself", "unspecified": "unspecified givers",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An insight the rules see now; the insight table decides whether it is new."""
+
+    kind: str
+    subject_id: str
+    team_id: str
+    severity: str
+    reason: str
+    evidence: tuple[str, ...]
+    actors: tuple[str, ...]
+    suggested_action: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.subject_id)
+
+
+def _actors(*ids: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for i in ids:
+        if i and i not in out:
+            out.append(i)
+    return tuple(out)
+
+
+def _days(seconds: float) -> int:
+    return int(seconds // DAY)
+
+
+def detect_person(
+    person_id: str,
+    state: State,
+    now: float,
+    th: Thresholds,
+    *,
+    person: Mapping[str, Any] | None = None,
+    teammates: Sequence[str] = (),
+) -> list[Candidate]:
+    """Every person-level rule, in a fixed order."""
+    person = person or {}
+    manager = str(person.get("manager_id", ""))
+    team = str(person.get("team_id", ""))
+    coach = str(person.get("coach_id", ""))
+    out: list[Candidate] = []
+    for rule in (goal_stalled, performance_without_development, self_others_gap_insight, feedback_drought,
+                 single_source_feedback, constructive_without_action):
+        found = rule(person_id, state, now, th, manager=manager, team=team, coach=coach)
+        if found is not None:
+            out.append(found)
+    moment = moment_for_feedback(person_id, state, now, th, manager=manager, team=team, teammates=teammates)
+    if moment is not None:
+        out.append(moment)
+    return out
+
+
+def goal_stalled(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """A goal behind its expected progress with no check-in for stall_days."""
+    worst: tuple[float, dict[str, Any]] | None = None
+    for goal in open_goals(state):
+        behind = expected_now(goal, now) - goal["progress"]
+        last = goal["check"] or goal["since"]
+        if behind >= th.behind_margin and now - last >= th.stall_days * DAY:
+            if worst is None or behind > worst[0]:
+                worst = (behind, goal)
+    if worst is None:
+        return None
+    behind, goal = worst
+    last = goal["check"] or goal["since"]
+    return Candidate(
+        "GOAL_STALLED", person_id, team, "urgent" if behind >= 0.3 else "attention",
+        f"'{goal['title']}' is at {goal['progress']:.0%} where {expected_now(goal, now):.0%} was expected by now, "
+        f"and has had no check-in for {_days(now - last)} days.",
+        (goal["e"],), _actors(person_id, manager),
+        "Check in on the goal together and give feedback on what moved and what is blocking.",
+    )
+
+
+def performance_without_development(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """The performance signal falls while there is no development activity in the last 30 days."""
+    recent = performance_between(state, now - 30 * DAY, now)
+    before = performance_between(state, now - 60 * DAY, now - 30 * DAY)
+    if recent is None:
+        return None
+    falling = (before is not None and before - recent >= th.performance_drop) or (
+        recent < th.performance_low and any(
+            f["s"] in ("at_risk", "off_track") for f in facts_between(state, now - 30 * DAY, now, "stat")
+        )
+    )
+    if not falling or development_activity(state, now - 30 * DAY, now):
+        return None
+    evidence = tuple(f["e"] for f in facts_between(state, now - 30 * DAY, now) if f["k"] in ("prog", "stat", "rate"))[-10:]
+    trend = f"from {before:.0%} to {recent:.0%}" if before is not None else f"to {recent:.0%}"
+    return Candidate(
+        "PERFORMANCE_WITHOUT_DEVELOPMENT", person_id, team, "attention",
+        f"Performance fell {trend} over the last 30 days, with no development activity in that time.",
+        evidence, _actors(manager, person_id, coach),
+        "Hold a coaching conversation, or agree a development goal.",
+    )
+
+
+def self_others_gap_insight(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """A self-assessment that differs from others' view by at least gap_threshold on a competency."""
+    gaps = self_others_gap(state)
+    if not gaps:
+        return None
+    competency, gap = max(gaps.items(), key=lambda item: (abs(item[1]), item[0]))
+    if abs(gap) < th.gap_threshold:
+        return None
+    direction = "higher" if gap > 0 else "lower"
+    evidence = _actors(state["self"][competency][2], state["others"][competency][2])
+    return Candidate(
+        "SELF_OTHERS_GAP", person_id, team, "info",
+        f"On '{competency}' you rate yourself {abs(gap):.1f} points {direction} than others do.",
+        evidence, _actors(person_id, manager),
+        f"Talk about '{competency}' in a purple dialogue: what each of you sees, with examples.",
+    )
+
+
+def feedback_drought(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """No feedback received for drought_days (detected by the timer, not by the next event)."""
+    horizon = now - th.drought_days * DAY
+    first = state["first"]
+    if not first or first > horizon:
+        return None
+    received = facts_between(state, 0.0, now, "recv")
+    if received and received[-1]["t"] > horizon:
+        return None
+    since = f"since {_days(now - received[-1]['t'])} days" if received else f"in the last {th.drought_days} days"
+    evidence = (received[-1]["e"],) if received else ()
+    return Candidate(
+        "FEEDBACK_DROUGHT", person_id, team, "attention",
+        f"No feedback received {since}.",
+        evidence, _actors(person_id, manager),
+        "Ask two or three colleagues for feedback on something recent.",
+    )
+
+
+def single_source_feedback(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """Enough feedback in 90 days, but all of it from one source."""
+    received = facts_between(state, now - 90 * DAY, now, "recv")
+    sources = {f["src"] for f in received}
+    if len(received) < th.single_source_min or len(sources) != 1:
+        return None
+    source = SOURCE_NAMES.get(next(iter(sources)), next(iter(sources)))
+    return Candidate(
+        "SINGLE_SOURCE_FEEDBACK", person_id, team, "info",
+        f"All {len(received)} pieces of feedback in the last 90 days came from {source}.",
+        tuple(f["e"] for f in received[-10:]), _actors(person_id),
+        "Seek feedback from other sources: peers, reports, customers.",
+    )
+
+
+def constructive_without_action(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
+    """Constructive feedback older than action_days that led to no action."""
+    acted = feedback_with_action(state, now)
+    waiting = [
+        f for f in facts_between(state, now - 90 * DAY, now - th.action_days * DAY, "recv")
+        if f["fk"] == "constructive" and f["f"] not in acted
+    ]
+    if not waiting:
+        return None
+    return Candidate(
+        "CONSTRUCTIVE_WITHOUT_ACTION", person_id, team, "attention",
+        f"{len(waiting)} piece(s) of constructive feedback from more than {th.action_days} days ago "
+        "have not led to any action yet.",
+        tuple(f["e"] for f in waiting[-10:]), _actors(person_id, manager),
+        "Turn the feedback into an action plan: one concrete step with a date.",
+    )
+
+
+def moment_for_feedback(
+    person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, teammates: Sequence[str]
+) -> Candidate | None:
+    """A goal milestone or a completed action item in the last moment_hours: the people around should say something now."""
+    moments = [
+        f for f in facts_between(state, now - th.moment_hours * 3600.0, now)
+        if f["k"] == "mile" or (f["k"] == "act" and f["s"] == "done")
+    ]
+    if not moments:
+        return None
+    latest = moments[-1]
+    what = (f"reached {latest['pct']}% on '{latest['title']}'" if latest["k"] == "mile" else "completed an action item")
+    return Candidate(
+        "MOMENT_FOR_FEEDBACK", person_id, team, "info",
+        f"{person_id} just {what}: a good moment for immediate, concrete feedback.",
+        tuple(f["e"] for f in moments[-5:]),
+        _actors(manager, *[t for t in teammates if t != person_id][:10]),
+        "Give feedback now, naming the moment and one concrete example.",
+    )
+
+
+def rating_drift(
+    ratings_by_manager: Mapping[str, Sequence[tuple[float, str]]],
+    th: Thresholds,
+    *,
+    teams: Mapping[str, str] | None = None,
+    hr: Sequence[str] = (),
+    managers_of: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """Managers whose ratings sit far from everyone else's (leniency or severity), before any review meeting."""
+    teams = teams or {}
+    managers_of = managers_of or {}
+    eligible = {m: r for m, r in ratings_by_manager.items() if len(r) >= th.drift_min_ratings}
+    out = []
+    for manager, ratings in sorted(eligible.items()):
+        others = [v for m, rs in eligible.items() if m != manager for v, _ in rs]
+        if len(others) < th.drift_min_ratings:
+            continue
+        mine = sum(v for v, _ in ratings) / len(ratings)
+        org = sum(others) / len(others)
+        drift = mine - org
+        if abs(drift) < th.drift_threshold:
+            continue
+        kind = "lenient" if drift > 0 else "severe"
+        out.append(Candidate(
+            "RATING_DRIFT", manager, teams.get(manager, ""), "attention",
+            f"Ratings given by {manager} average {mine:.1f}, {abs(drift):.1f} points "
+            f"{'above' if drift > 0 else 'below'} the rest of the organisation ({org:.1f}): possibly {kind}.",
+            tuple(e for _, e in ratings[-10:]), _actors(manager, managers_of.get(manager, ""), *hr),
+            "Calibrate before the review meeting: compare a few ratings with concrete examples.",
+        ))
+    return out
+
+
+def team_pitfalls(
+    team_id: str,
+    members: Sequence[tuple[str, State]],
+    now: float,
+    th: Thresholds,
+    k: int,
+    *,
+    actors: Iterable[str] = (),
+) -> list[Candidate]:
+    """Pitfalls of the performance system in a team: recency bias, performance-only portfolios, feedback without examples.
+
+    Nothing is said about a group of fewer than k people.
+    """
+    if len(members) < k:
+        return []
+    act = _actors(*actors)
+    out: list[Candidate] = []
+    received = [f for _, s in members for f in facts_between(s, now - 90 * DAY, now, "recv")]
+    reviews = sorted({f["t"] for _, s in members for f in facts_between(s, now - 90 * DAY, now, "rev")})
+    if reviews and len(received) >= th.pitfall_min_feedback:
+        review_at = reviews[-1]
+        before = [f for f in received if review_at - th.recency_days * DAY < f["t"] <= review_at]
+        share = len(before) / len(received)
+        if share >= th.recency_share:
+            out.append(Candidate(
+                "RECENCY_BIAS", team_id, team_id, "attention",
+                f"{share:.0%} of the team's feedback in the last 90 days was given in the {th.recency_days} days "
+                "before the review, instead of spread over the period.",
+                tuple(f["e"] for f in before[-10:]), act,
+                "Give feedback when things happen; set a rhythm of check-ins between reviews.",
+            ))
+    with_goals = [(p, s) for p, s in members if open_goals(s)]
+    if len(with_goals) >= k:
+        only_perf = [p for p, s in with_goals if all(g["kind"] == "performance" for g in open_goals(s))]
+        share = len(only_perf) / len(with_goals)
+        if share >= th.portfolio_share:
+            out.append(Candidate(
+                "PERFORMANCE_ONLY_PORTFOLIO", team_id, team_id, "info",
+                f"{share:.0%} of the people in this team with goals have only performance goals: "
+                "no development or wellbeing goal.",
+                (), act,
+                "Add a development or wellbeing goal to each portfolio.",
+            ))
+    if len(received) >= th.pitfall_min_feedback and len({p for p, s in members if facts_between(s, now - 90 * DAY, now, "recv")}) >= k:
+        share = sum(1 for f in received if f["ex"]) / len(received)
+        if share < th.example_share:
+            out.append(Candidate(
+                "FEEDBACK_WITHOUT_EXAMPLES", team_id, team_id, "info",
+                f"Only {share:.0%} of the feedback in this team in the last 90 days came with a concrete example.",
+                tuple(f["e"] for f in received[-10:]), act,
+                "Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact).",
+            ))
+    return out
+
+
+def expired(kind: str, detected_at: float, now: float, th: Thresholds) -> bool:
+    """Open insights do not stay open forever: moments pass quickly, the rest after insight_ttl_days."""
+    ttl = th.moment_hours * 3600.0 if kind == "MOMENT_FOR_FEEDBACK" else th.insight_ttl_days * DAY
+    return now - detected_at >= ttl
+
+
+__all__ = ["Candidate", "detect_person", "rating_drift", "team_pitfalls", "expired", "goal_ratio"]

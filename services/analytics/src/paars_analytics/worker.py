@@ -1,0 +1,24 @@
+"""Starts one Faust worker (agents, timers, tables) plus the query API; SIGTERM stops it gracefully."""
+from __future__ import annotations
+
+import faust
+
+from paars_analytics.api.grpc import ApiService
+from paars_analytics.app import create_app, register_agents
+from paars_analytics.config import AnalyticsConfig
+from paars_platform.config import Settings
+
+
+def run(settings: Settings) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    ctx = create_app(AnalyticsConfig.from_env(settings))
+    register_agents(ctx)
+    worker = faust.Worker(
+        ctx.app, ApiService(ctx), loglevel=settings.log_level.lower(), override_logging=False,
+    )
+    worker.execute_from_commandline()
