@@ -75,20 +75,20 @@ async def feedback(database_url: str, kafka_bootstrap: str, tmp_path: pathlib.Pa
 
 
 def praise(receiver: str = "ann", **kw: object) -> pb.GiveFeedbackRequest:
-    values: dict[str, object] = dict(
-        receiver_id=receiver, kind=pb.FEEDBACK_KIND_PRAISE, relation=pb.RELATION_PEER, text="Sterke demo vandaag, helder verhaal.",
-        visibility=event_pb2.VISIBILITY_PUBLIC, tags=["communicatie"],
-    )
+    values: dict[str, object] = {
+        "receiver_id": receiver, "kind": pb.FEEDBACK_KIND_PRAISE, "relation": pb.RELATION_PEER, "text": "Sterke demo vandaag, helder verhaal.",
+        "visibility": event_pb2.VISIBILITY_PUBLIC, "tags": ["communicatie"],
+    }
     values.update(kw)
     return pb.GiveFeedbackRequest(**values)  # type: ignore[arg-type]
 
 
 def constructive(receiver: str = "ann", **kw: object) -> pb.GiveFeedbackRequest:
-    values: dict[str, object] = dict(
-        receiver_id=receiver, kind=pb.FEEDBACK_KIND_CONSTRUCTIVE, relation=pb.RELATION_PEER, text="De overdracht kan beter.",
-        visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER,
-        examples=[pb.Example(situation="Overdracht dinsdag", behaviour="Geen notities doorgegeven", impact="Klant moest alles herhalen")],
-    )
+    values: dict[str, object] = {
+        "receiver_id": receiver, "kind": pb.FEEDBACK_KIND_CONSTRUCTIVE, "relation": pb.RELATION_PEER, "text": "De overdracht kan beter.",
+        "visibility": event_pb2.VISIBILITY_RECEIVER_AND_MANAGER,
+        "examples": [pb.Example(situation="Overdracht dinsdag", behaviour="Geen notities doorgegeven", impact="Klant moest alles herhalen")],
+    }
     values.update(kw)
     return pb.GiveFeedbackRequest(**values)  # type: ignore[arg-type]
 
@@ -162,11 +162,11 @@ async def test_bad_requests_name_the_field_and_store_nothing(feedback: Feedback)
 
 
 def a_cycle(subjects: list[str], groups: tuple[int, ...] = (pb.RATER_GROUP_SELF, pb.RATER_GROUP_MANAGER, pb.RATER_GROUP_PEERS), **kw: object) -> pb.OpenReviewCycleRequest:
-    values: dict[str, object] = dict(
-        cycle_name="360 najaar", subject_ids=subjects, rater_groups=list(groups),
-        questions=[pb.CompetencyQuestion(competency="samenwerken", question="Hoe werkt deze persoon samen?"), pb.CompetencyQuestion(competency="klantgericht", question="Hoe klantgericht?")],
-        due_date=(TODAY + dt.timedelta(days=14)).isoformat(),
-    )
+    values: dict[str, object] = {
+        "cycle_name": "360 najaar", "subject_ids": subjects, "rater_groups": list(groups),
+        "questions": [pb.CompetencyQuestion(competency="samenwerken", question="Hoe werkt deze persoon samen?"), pb.CompetencyQuestion(competency="klantgericht", question="Hoe klantgericht?")],
+        "due_date": (TODAY + dt.timedelta(days=14)).isoformat(),
+    }
     values.update(kw)
     return pb.OpenReviewCycleRequest(**values)  # type: ignore[arg-type]
 
