@@ -1,0 +1,203 @@
+"""Closed-loop gRPC load in a process of its own (so it does not share a core's event loop with what it measures), and the echo baseline server."""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import multiprocessing.connection
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+ECHO_METHOD = "/paars.bench.v1.Echo/Echo"
+
+
+@dataclass
+class Load:
+    """What to call: pre-serialised requests per caller (cycled), each caller with its own metadata."""
+
+    name: str
+    target: str
+    method: str
+    concurrency: int
+    requests: list[list[bytes]]
+    metadata: list[list[tuple[str, str]]]
+    seconds: float
+    warmup: float = 1.0
+    channels: int = 4
+    deadline: float = 10.0
+
+
+@dataclass
+class LoadResult:
+    name: str
+    concurrency: int
+    seconds: float
+    ok: int
+    errors: dict[str, int]
+    latencies_ms: list[float]
+    # Completed calls per second since the start of the warm-up.
+    timeline: list[int] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of unsorted values; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+async def _drive(load: Load) -> LoadResult:
+    channels = [
+        grpc.aio.insecure_channel(load.target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(max(1, load.channels))
+    ]
+    for ch in channels:
+        await asyncio.wait_for(ch.channel_ready(), timeout=10)
+    calls = [ch.unary_unary(load.method) for ch in channels]
+    start = time.perf_counter()
+    measure_from = start + load.warmup
+    end = measure_from + load.seconds
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    ok = 0
+    timeline: Counter[int] = Counter()
+
+    async def caller(k: int) -> None:
+        nonlocal ok
+        call = calls[k % len(calls)]
+        requests = load.requests[k % len(load.requests)]
+        metadata = load.metadata[k % len(load.metadata)] if load.metadata else None
+        i = 0
+        while True:
+            began = time.perf_counter()
+            if began >= end:
+                return
+            try:
+                await call(requests[i % len(requests)], metadata=metadata, timeout=load.deadline)
+                failed = ""
+            except grpc.aio.AioRpcError as err:
+                failed = err.code().name
+            done = time.perf_counter()
+            i += 1
+            timeline[int(done - start)] += 1
+            if began >= measure_from and done <= end:
+                if failed:
+                    errors[failed] += 1
+                else:
+                    ok += 1
+                    latencies.append((done - began) * 1000)
+
+    await asyncio.gather(*(caller(k) for k in range(load.concurrency)))
+    for ch in channels:
+        await ch.close()
+    span = int(load.warmup + load.seconds) + 1
+    return LoadResult(load.name, load.concurrency, load.seconds, ok, dict(errors), latencies, [timeline.get(s, 0) for s in range(span)])
+
+
+def _child(load: Load, conn: multiprocessing.connection.Connection) -> None:
+    _fast_loop()
+    try:
+        conn.send(asyncio.run(_drive(load)))
+    except Exception as exc:
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def run_load(load: Load) -> LoadResult:
+    """Runs the load in a fresh (spawned) process and returns its measurements."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(load, child), name=f"load-{load.name}")
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(load.warmup + load.seconds + 120):
+            raise TimeoutError(f"load {load.name} did not report")
+        result: Any = parent.recv()
+    finally:
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _fast_loop() -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+
+# ---------- the echo baseline: a bare grpc.aio server with a generic handler and a tiny proto ----------
+
+
+def _echo_server(port: int, ready: Any, stop: Any) -> None:
+    _fast_loop()
+    from paars.common.v1 import event_pb2
+
+    async def echo(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return request
+
+    async def serve() -> None:
+        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        handler = grpc.method_handlers_generic_handler(
+            "paars.bench.v1.Echo",
+            {"Echo": grpc.unary_unary_rpc_method_handler(echo, request_deserializer=event_pb2.EventMetadata.FromString, response_serializer=event_pb2.EventMetadata.SerializeToString)},
+        )
+        server.add_generic_rpc_handlers((handler,))
+        server.add_insecure_port(f"127.0.0.1:{port}")
+        await server.start()
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        await server.stop(1)
+
+    asyncio.run(serve())
+
+
+class EchoServer:
+    """The baseline: the same grpc.aio, on the same machine, doing nothing but parse and return."""
+
+    def __init__(self, port: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.port = port
+        self.ready = ctx.Event()
+        self.stopping = ctx.Event()
+        self.process = ctx.Process(target=_echo_server, args=(port, self.ready, self.stopping), name="echo-server")
+
+    def __enter__(self) -> "EchoServer":
+        self.process.start()
+        if not self.ready.wait(30):
+            self.process.kill()
+            raise RuntimeError("echo server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid or 0)
+
+
+def echo_requests() -> list[list[bytes]]:
+    from paars.common.v1 import event_pb2
+
+    message = event_pb2.EventMetadata(event_id="0f8fad5bd9cb469fa16570867728950e", producer="paars-bench", subject_id="e001")
+    return [[message.SerializeToString()]]
