@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
+from paars.common.v1 import event_pb2
 from paars_platform.events import UndecodableEvent, decode
 from paars_platform.topics import TOPICS
 
@@ -32,6 +33,9 @@ def describe(event: Any, names: dict[str, str]) -> tuple[str, str]:
     """(panel, one line) for an event; only what its visibility lets anyone in the room see."""
     kind = event.DESCRIPTOR.name
     who = names.get(event.metadata.subject_id, event.metadata.subject_id)
+    if event.metadata.visibility == event_pb2.VISIBILITY_HR_ONLY:
+        # Confidential by design: not even the name shows in a shared view.
+        return "events", f"{kind}: confidential (HR and the person only)"
     if kind == "GoalUpdated":
         changes = ",".join(type(event).Change.Name(c).removeprefix("CHANGE_").lower() for c in event.changes)
         milestone = f" milestone {event.milestone_percent}%" if event.milestone_percent else ""
@@ -47,6 +51,22 @@ def describe(event: Any, names: dict[str, str]) -> tuple[str, str]:
     if kind == "FeedbackGiven":
         example = "with example" if event.has_example else "no example"
         return "events", f"feedback {_enum(event, 'kind')} for {who} from a {_enum(event, 'relation')} ({example})"
+    if kind == "FeedbackRequested":
+        return "events", f"{names.get(event.requester_id, event.requester_id)} sought feedback ({_enum(event, 'state')})"
+    if kind == "FeedbackAcknowledged":
+        plan = " and turned it into an action" if event.action_item_created else ""
+        return "events", f"{who} acknowledged feedback{plan}"
+    if kind == "DialogueUpdated":
+        waiting = f", waiting for {', '.join(names.get(w, w) for w in event.waiting_for)}" if event.waiting_for else ""
+        return "events", f"purple dialogue ({_enum(event, 'kind')}) with {who}: {_enum(event, 'state')}{waiting}"
+    if kind == "ReviewUpdated":
+        return "events", f"360 review of {who}: {_enum(event, 'change')} ({event.responses_received} responses)"
+    if kind == "ActionItemUpdated":
+        return "events", f"action plan of {who}: {_enum(event, 'kind')} {_enum(event, 'state')} {event.progress_percent}%"
+    if kind == "SelfAssessmentSubmitted":
+        return "events", f"{who} reflected on themselves ({len(event.ratings)} competencies)"
+    if kind == "PromptActed":
+        return "events", f"{names.get(event.recipient_id, event.recipient_id)} acted on a prompt ({_enum(event, 'kind')}) after {event.seconds_to_act:.0f}s"
     return "events", f"{kind} about {who}"
 
 
