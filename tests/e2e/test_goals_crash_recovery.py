@@ -98,7 +98,8 @@ async def test_sigkill_during_acknowledged_check_ins_loses_nothing(database_url:
     await channel.close()
     assert proc.process is not None
     proc.process.send_signal(signal.SIGTERM)
-    await asyncio.to_thread(proc.process.wait, 30)
+    assert await asyncio.to_thread(proc.process.wait, 30) == 0, "SIGTERM stops the service cleanly"
+    assert '"msg": "service stopped"' in proc.log_tail(50)
 
     goal_ids = {g.id for g in goals.values()}
     expected_events = sum(len(d.check_ins) for d in stored.values())

@@ -148,6 +148,18 @@ async def test_unknown_ids_are_not_found_and_strangers_cannot_read_personal_goal
     assert detail.goal.id == g.id
 
 
+async def test_the_correlation_id_of_a_call_travels_on_its_events(goals, kafka_bootstrap: str) -> None:
+    stub, _ = goals
+    goal = await stub.ProposeGoal(a_goal(title="Correlated"), metadata=auth("ann") + [("x-correlation-id", "corr-42")])
+
+    def ours(records: list) -> list:
+        return [e for e in decoded(records) if e.goal.id == goal.id]
+
+    events = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: bool(ours(rs))))
+    assert events[0].metadata.correlation_id == "corr-42"
+    assert events[0].metadata.actor_id == "ann"
+
+
 async def test_calls_without_a_valid_token_are_unauthenticated(goals) -> None:
     stub, _ = goals
     with pytest.raises(grpc.aio.AioRpcError) as err:
