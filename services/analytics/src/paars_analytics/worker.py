@@ -1,6 +1,8 @@
 """Starts one Faust worker (agents, timers, tables) plus the query API; SIGTERM stops it gracefully."""
 from __future__ import annotations
 
+import os
+
 import faust
 
 from paars_analytics.api.grpc import ApiService
@@ -16,7 +18,9 @@ def run(settings: Settings) -> None:
         uvloop.install()
     except ImportError:
         pass
-    ctx = create_app(AnalyticsConfig.from_env(settings))
+    config = AnalyticsConfig.from_env(settings)
+    os.makedirs(config.state_dir, exist_ok=True)
+    ctx = create_app(config)
     register_agents(ctx)
     worker = faust.Worker(
         ctx.app, ApiService(ctx), loglevel=settings.log_level.lower(), override_logging=False,

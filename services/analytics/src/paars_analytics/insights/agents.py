@@ -61,7 +61,7 @@ class Detector:
         people = _snapshot(ctx.people)
         await asyncio.sleep(0)
         found = full_round(people, _snapshot(ctx.employees), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
-                           ctx.config.thresholds, ctx.anonymity_k)
+                           ctx.config.thresholds, ctx.config.anonymity_k)
         await self._open(found.candidates, now)
         for subject, kind, why in found.closures:
             await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})

@@ -1,6 +1,8 @@
 """Insight rules: from a person's (or team's) state to what deserves a conversation now, with a readable reason."""
 from __future__ import annotations
 
+import statistics
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -227,13 +229,15 @@ def rating_drift(
     teams = teams or {}
     managers_of = managers_of or {}
     eligible = {m: r for m, r in ratings_by_manager.items() if len(r) >= th.drift_min_ratings}
+    if len(eligible) < 3:
+        # With fewer than three raters there is no distribution to drift from.
+        return []
+    means = {m: sum(v for v, _ in r) / len(r) for m, r in eligible.items()}
+    # The median of the managers' averages: one outlier does not drag the reference towards itself.
+    org = statistics.median(means.values())
     out = []
     for manager, ratings in sorted(eligible.items()):
-        others = [v for m, rs in eligible.items() if m != manager for v, _ in rs]
-        if len(others) < th.drift_min_ratings:
-            continue
-        mine = sum(v for v, _ in ratings) / len(ratings)
-        org = sum(others) / len(others)
+        mine = means[manager]
         drift = mine - org
         if abs(drift) < th.drift_threshold:
             continue
@@ -241,7 +245,7 @@ def rating_drift(
         out.append(Candidate(
             "RATING_DRIFT", manager, teams.get(manager, ""), "attention",
             f"Ratings given by {manager} average {mine:.1f}, {abs(drift):.1f} points "
-            f"{'above' if drift > 0 else 'below'} the rest of the organisation ({org:.1f}): possibly {kind}.",
+            f"{'above' if drift > 0 else 'below'} the organisation's median manager ({org:.1f}): possibly {kind}.",
             tuple(e for _, e in ratings[-10:]), _actors(manager, managers_of.get(manager, ""), *hr),
             "Calibrate before the review meeting: compare a few ratings with concrete examples.",
         ))
