@@ -19,7 +19,7 @@ from typing import Any
 from google.protobuf import descriptor as d
 from google.protobuf import json_format
 
-from paars_platform.events import message_class, to_record
+from paars_platform.events import message_class
 from paars_platform.topics import TOPICS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -124,8 +124,9 @@ def describe_file_set() -> dict[str, Any]:
         for e in desc.enum_types:
             enums[e.full_name] = {str(v.number): v.name for v in e.values}
 
-    from paars_platform import events  # noqa: F401  (registers every generated module)
     from google.protobuf import descriptor_pool
+
+    from paars_platform import events  # noqa: F401  (registers every generated module)
 
     pool = descriptor_pool.Default()
     for module in ("paars/common/v1/event.proto", "paars/org/v1/org.proto", "paars/goals/v1/goals.proto", "paars/feedback/v1/feedback.proto", "paars/notifications/v1/notifications.proto", "paars/analytics/v1/analytics.proto"):

@@ -43,7 +43,7 @@ def test_the_directory_csvs_become_an_import_request(tmp_path: pathlib.Path) -> 
 def test_a_csv_with_an_unknown_role_is_refused_with_its_line(tmp_path: pathlib.Path) -> None:
     people = tmp_path / "people.csv"
     people.write_text("id,name,email,roles\nann,Ann,ann@x.be,wizard\n")
-    with pytest.raises(typer.BadParameter, match="people.csv:2"):
+    with pytest.raises(typer.BadParameter, match=r"people\.csv:2"):
         read_people(people)
 
 

@@ -37,7 +37,7 @@ def test_bad_tokens_are_unauthenticated(case: str) -> None:
         token = jwt.encode(claims, "another-secret-of-sufficient-length-123", algorithm="HS256")
     elif case == "tampered":
         good = jwt.encode(claims, s.jwt_secret, algorithm="HS256")
-        head, body, sig = good.split(".")
+        head, _body, sig = good.split(".")
         forged = jwt.encode({**claims, "roles": ["admin"]}, "x" * 32, algorithm="HS256").split(".")[1]
         token = f"{head}.{forged}.{sig}"
     elif case == "no-subject":

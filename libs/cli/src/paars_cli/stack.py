@@ -81,6 +81,10 @@ class Stack:
     bootstrap: str = ""
     services: tuple[str, ...] = SERVICES
     fresh: bool = True
+    # Optional per-service database URLs (default: a SQLite file per service in data_dir) and extra
+    # environment for every service; the chaos harness uses them for PostgreSQL and short timeouts.
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
@@ -109,13 +113,14 @@ class Stack:
             env.update(
                 PAARS_KAFKA_BOOTSTRAP=self.bootstrap,
                 PAARS_KAFKA_IDEMPOTENCE=env.get("PAARS_KAFKA_IDEMPOTENCE", idempotence),
-                PAARS_DATABASE_URL=f"sqlite+aiosqlite:///{self.data_dir.resolve()}/{name}.db",
+                PAARS_DATABASE_URL=self.database_urls.get(name, f"sqlite+aiosqlite:///{self.data_dir.resolve()}/{name}.db"),
                 PAARS_GRPC_PORT=str(self.grpc_port(name)),
                 PAARS_METRICS_PORT=str(self.metrics_port(name)),
                 PAARS_PROVISION_TOPICS="false",
                 PAARS_DATA_DIR=str(self.data_dir.resolve()),
                 PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "analytics-state").resolve()),
             )
+            env.update(self.extra_env)
             proc = ServiceProcess(name, self.grpc_port(name), self.metrics_port(name), self.data_dir / f"{name}.log", env)
             proc.start()
             self.processes[name] = proc

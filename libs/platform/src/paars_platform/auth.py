@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jwt
@@ -55,7 +56,19 @@ def require_role(*roles: str) -> Identity:
 
 
 class TokenVerifier:
-    def __init__(self, settings: Settings) -> None:
+    """Verifies bearer tokens; a token verified once is trusted again for a few seconds without re-checking.
+
+    A caller sends the same token on every RPC, and checking its signature and claims costs more than
+    the rest of the interceptor. Only successes are remembered, never past the token's own expiry, and
+    keyed by the whole token, so a tampered or different token is always verified afresh.
+    """
+
+    CACHE_SECONDS = 30.0
+    CACHE_SIZE = 10_000
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._verified: dict[str, tuple[Identity, float]] = {}
         self.algorithm = settings.jwt_algorithm
         self.issuer = settings.jwt_issuer
         self._key: object
@@ -74,6 +87,18 @@ class TokenVerifier:
             raise ValueError(f"unsupported PAARS_JWT_ALGORITHM {self.algorithm!r} (HS256 or RS256)")
 
     def verify(self, token: str) -> Identity:
+        now = self.clock()
+        known = self._verified.get(token)
+        if known is not None and known[1] > now:
+            return known[0]
+        who, expires = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            # Dropping everything is cheaper than tracking age order, and only costs a re-verification each.
+            self._verified.clear()
+        self._verified[token] = (who, min(expires, now + self.CACHE_SECONDS))
+        return who
+
+    def _verify(self, token: str) -> tuple[Identity, float]:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
@@ -94,7 +119,7 @@ class TokenVerifier:
         if not isinstance(sub, str) or not sub:
             raise Unauthenticated("invalid token: sub must be a non-empty string")
         kind = "system" if "system" in roles else "person"
-        return Identity(sub, frozenset(roles), kind)
+        return Identity(sub, frozenset(roles), kind), float(claims["exp"])
 
 
 def mint_token(

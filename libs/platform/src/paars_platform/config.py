@@ -84,7 +84,7 @@ class Settings:
         return f"paars-{self.service}"
 
     @classmethod
-    def from_env(cls, service: str) -> "Settings":
+    def from_env(cls, service: str) -> Settings:
         grpc_port, metrics_port = DEFAULT_PORTS.get(service, (0, 0))
         return cls(
             service=service,

@@ -104,9 +104,8 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is not None:
-            async with self._write_lock:
-                async with self.engine.begin() as conn:
-                    yield conn
+            async with self._write_lock, self.engine.begin() as conn:
+                yield conn
         else:
             async with self.engine.begin() as conn:
                 yield conn

@@ -44,21 +44,25 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
 
 
 class EmbeddedBroker:
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | None = None) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | None = None, advertised_port: int | None = None) -> None:
         self.host = host
         self.port = port or free_port()
         self.log_path = log_path
+        # Clients connect to the address the broker advertises in its metadata, so a proxy in front of
+        # the broker (fault injection) only stays in the path if the broker advertises the proxy's port.
+        self.advertised_port = advertised_port or self.port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self) -> "EmbeddedBroker":
+    def start(self) -> EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.host}:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -90,7 +94,7 @@ class EmbeddedBroker:
                 self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "EmbeddedBroker":
+    def __enter__(self) -> EmbeddedBroker:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

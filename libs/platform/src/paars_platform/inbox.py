@@ -222,4 +222,4 @@ def _is_database_down(exc: BaseException) -> bool:
     return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down"))
 
 
-__all__ = ["InboxConsumer", "Handler", "Message"]
+__all__ = ["Handler", "InboxConsumer", "Message"]

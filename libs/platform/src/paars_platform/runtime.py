@@ -36,11 +36,11 @@ class ServiceRuntime:
     metadata: sa.MetaData
     migrations: str
     service_names: list[str]
-    register: Callable[["ServiceRuntime", grpc.aio.Server], None]
+    register: Callable[[ServiceRuntime, grpc.aio.Server], None]
     consumers: list[ConsumerSpec] = field(default_factory=list)
     public_methods: tuple[str, ...] = ()
-    on_started: Callable[["ServiceRuntime"], Awaitable[None]] | None = None
-    on_stopping: Callable[["ServiceRuntime"], Awaitable[None]] | None = None
+    on_started: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    on_stopping: Callable[[ServiceRuntime], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self.db: dbmod.Database | None = None
