@@ -201,3 +201,96 @@ def echo_requests() -> list[list[bytes]]:
 
     message = event_pb2.EventMetadata(event_id="0f8fad5bd9cb469fa16570867728950e", producer="paars-bench", subject_id="e001")
     return [[message.SerializeToString()]]
+
+
+# ---------- steady (open-loop) traffic for the soak run ----------
+
+
+@dataclass
+class Steady:
+    """A fixed rate of calls spread over several targets; each call is issued on schedule, not after the previous one."""
+
+    loads: list[Load]  # each contributes its method/target/requests/metadata; weights say how often
+    weights: list[int]
+    rate_per_s: float
+    seconds: float
+    window_s: float
+    max_in_flight: int = 500
+
+
+async def _steady(spec: Steady, conn: multiprocessing.connection.Connection) -> None:
+    channels = {load.target: [grpc.aio.insecure_channel(load.target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(2)] for load in spec.loads}
+    calls = [[ch.unary_unary(load.method) for ch in channels[load.target]] for load in spec.loads]
+    plan = [i for i, w in enumerate(spec.weights) for _ in range(w)]
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    in_flight = 0
+    skipped = 0
+
+    async def one(n: int) -> None:
+        nonlocal in_flight
+        which = plan[n % len(plan)]
+        load = spec.loads[which]
+        k = n // len(plan)
+        requests = load.requests[k % len(load.requests)]
+        began = time.perf_counter()
+        try:
+            await calls[which][n % len(calls[which])](
+                requests[(k // len(load.requests)) % len(requests)], metadata=load.metadata[k % len(load.metadata)], timeout=load.deadline
+            )
+            latencies.append((time.perf_counter() - began) * 1000)
+        except grpc.aio.AioRpcError as err:
+            errors[err.code().name] += 1
+        finally:
+            in_flight -= 1
+
+    start = time.perf_counter()
+    next_window = start + spec.window_s
+    tasks: set[asyncio.Task[None]] = set()
+    n = 0
+    while True:
+        now = time.perf_counter()
+        if now - start >= spec.seconds:
+            break
+        due = int((now - start) * spec.rate_per_s)
+        while n < due:
+            if in_flight >= spec.max_in_flight:
+                skipped += 1
+            else:
+                in_flight += 1
+                task = asyncio.create_task(one(n))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            n += 1
+        if now >= next_window:
+            conn.send({"t": round(now - start, 2), "ok": len(latencies), "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+                       "errors": dict(errors), "skipped": skipped, "in_flight": in_flight})
+            latencies, errors, skipped = [], Counter(), 0
+            next_window += spec.window_s
+        await asyncio.sleep(0.002)
+    if tasks:
+        await asyncio.wait(tasks, timeout=15)
+    for chs in channels.values():
+        for ch in chs:
+            await ch.close()
+    conn.send(None)
+
+
+def _steady_child(spec: Steady, conn: multiprocessing.connection.Connection) -> None:
+    _fast_loop()
+    try:
+        asyncio.run(_steady(spec, conn))
+    except Exception as exc:
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def start_steady(spec: Steady) -> tuple[Any, multiprocessing.connection.Connection]:
+    """Starts the steady load in a spawned process; windows of {t, ok, p50_ms, p99_ms, errors} arrive on the connection, then None."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_steady_child, args=(spec, child), name="soak-load")
+    proc.start()
+    child.close()
+    return proc, parent

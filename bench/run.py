@@ -102,7 +102,7 @@ def profile(pid: int, seconds: int, out: pathlib.Path) -> subprocess.Popen[bytes
     if not spy.exists():
         return None
     return subprocess.Popen(
-        [str(spy), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200", "--format", "speedscope", "--output", str(out), "--nonblocking"],
+        [str(spy), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -128,7 +128,7 @@ def case_write_path(args: argparse.Namespace, data_dir: pathlib.Path) -> tuple[d
                     spy = None
                     if args.profile and c == args.profile_at:
                         service = "feedback" if name == "GiveFeedback" else "goals"
-                        spy = profile(pids[service], int(args.seconds), harness.RESULTS / f"profile-{service}-{c}.speedscope.json")
+                        spy = profile(pids[service], int(args.seconds), harness.RESULTS / f"profile-{service}-{c}.txt")
                     results.append(loadgen.run_load(loads[name]))
                     if spy is not None:
                         _, err = spy.communicate(timeout=60)
@@ -222,6 +222,8 @@ def main() -> int:
     parser.add_argument("--output", default="latest", help="name of the result files in bench/results/")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("kafka", "aiokafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     cases = args.cases.split(",")
