@@ -56,10 +56,12 @@ class PersonPipeline:
                     forward.append(update)
                 else:
                     out.append((event, update))
+        by_giver: dict[str, list[list[Any]]] = {}
         for update in forward:
-            self.ctx.given_topic.send_soon(
-                key=update.key.encode(), value={"e": update.event_id, "t": update.at, "f": update.facts[0]["f"]}
-            )
+            by_giver.setdefault(update.key, []).append([update.event_id, update.at, update.facts[0]["f"]])
+        # One record per giver per batch, not one per feedback.
+        for giver, items in by_giver.items():
+            self.ctx.given_topic.send_soon(key=giver.encode(), value={"items": items})
         return out, dead
 
     def apply(self, pairs: Sequence[tuple[Any, PersonUpdate]]) -> list[DeadLetter]:

@@ -25,5 +25,6 @@ def register(ctx: Analytics) -> None:
             for event in events:
                 value = event.value
                 key = event.message.key.decode() if isinstance(event.message.key, bytes) else str(event.message.key)
-                pairs.append((event, PersonUpdate(key, value["e"], float(value["t"]), [{"k": "given", "f": value["f"]}])))
+                for eid, at, feedback_id in value["items"]:
+                    pairs.append((event, PersonUpdate(key, eid, float(at), [{"k": "given", "f": feedback_id}])))
             pipeline.apply(pairs)
