@@ -26,6 +26,7 @@ log = logging.getLogger("paars.notifications.deliveries")
 
 LEASE = dt.timedelta(seconds=60)
 BATCH = 50
+BREAKER_RECHECK_SECONDS = 1.0
 CHANNEL_LABEL = {pb.CHANNEL_WEBHOOK: "webhook", pb.CHANNEL_EMAIL: "email"}
 
 
@@ -88,6 +89,10 @@ class DeliveryWorker:
                 continue
             try:
                 pause = await self._seconds_to_next_due()
+            except Exception:
+                log.warning("could not read the next due delivery", exc_info=True)
+                pause = 1.0
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=pause)
             except TimeoutError:
                 pass
@@ -96,11 +101,9 @@ class DeliveryWorker:
         assert self.db is not None
         d = t.deliveries.c
         async with self.db.read() as conn:
-            due = (await conn.execute(sa.select(sa.func.min(d.next_attempt_at)).where(d.state == "pending"))).scalar()
+            due = (await conn.execute(sa.select(d.next_attempt_at).where(d.state == "pending").order_by(d.next_attempt_at).limit(1))).scalar()
         if due is None:
             return 5.0
-        if due.tzinfo is None:
-            due = due.replace(tzinfo=dt.UTC)
         return min(5.0, max(0.01, (due - utcnow()).total_seconds()))
 
     async def run_once(self) -> int:
@@ -150,8 +153,9 @@ class DeliveryWorker:
                 return
             breaker = self.breakers.for_endpoint(endpoint(row.target))
             if not breaker.allow():
-                # Not an attempt: the endpoint is resting; come back when the breaker lets a trial through.
-                await self._postpone(row, max(0.05, breaker.seconds_until_trial()))
+                # Not an attempt: the endpoint is resting. Look again soon (at most every second), not only
+                # when this process's breaker expects a trial: the breaker's state is per process.
+                await self._postpone(row, min(BREAKER_RECHECK_SECONDS, max(0.05, breaker.seconds_until_trial())))
                 return
             outcome = await self.webhooks.send(row.target, row.secret, row.payload, delivery_id=f"pd_{row.id}", event_type=row.event_type)
             (breaker.record_success if outcome.ok else breaker.record_failure)()

@@ -1,0 +1,418 @@
+"""The notifications service in-process on a real database and broker: prompts from published events,
+exactly once under redelivery, the resumable stream, closing the loop, quiet hours and the digest,
+webhooks against a real local HTTP endpoint, e-mail through a real SMTP server process, restarts."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import mailbox
+import pathlib
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+
+from paars.common.v1 import event_pb2 as ev
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars.notifications.v1 import notifications_pb2_grpc
+from paars.org.v1 import org_pb2
+from paars_notifications.adapters import tables as t
+from paars_notifications.bootstrap import Notifications
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain.resilience import CLOSED, OPEN, Breakers
+from paars_notifications.domain.signing import SIGNATURE_HEADER, verify
+from paars_platform.db import utcnow
+from paars_platform.embedded_broker import free_port, wait_for_port
+from paars_platform.events import new_metadata, to_record
+from paars_platform.kafka import Publisher
+from tests.conftest import kafka_idempotence, make_settings
+from tests.helpers import auth
+
+FAST = NotificationsConfig(
+    scheduler_seconds=0.1, stream_poll_seconds=0.5, backoff_base_seconds=0.05, backoff_cap_seconds=0.2,
+    delivery_max_attempts=3, breaker_threshold=50, breaker_reset_seconds=0.2,
+)
+
+
+class MovableClock:
+    """Real time plus an offset the test moves (quiet hours, digests)."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return utcnow() + self.offset
+
+
+async def until(check: Callable[[], Awaitable[Any]], timeout: float = 25.0) -> Any:
+    """Polls check() until it returns something truthy; the test then asserts on what it returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+@dataclasses.dataclass
+class Harness:
+    database_url: str
+    kafka_bootstrap: str
+    publisher: Publisher
+    clock: MovableClock
+    prefix: str
+    app: Notifications | None = None
+    channel: grpc.aio.Channel | None = None
+
+    def id(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    async def start(self, config: NotificationsConfig = FAST, breakers: Breakers | None = None) -> None:
+        settings = make_settings("notifications", database_url=self.database_url, kafka_bootstrap=self.kafka_bootstrap)
+        self.app = Notifications(settings, config=config, clock=self.clock)
+        if breakers is not None:
+            self.app.deliveries.breakers = breakers
+        await self.app.runtime.start()
+        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.app.runtime.grpc_port}")
+
+    async def stop(self) -> None:
+        if self.channel is not None:
+            await self.channel.close()
+        if self.app is not None:
+            await self.app.runtime.stop()
+        self.app = self.channel = None
+
+    @property
+    def stub(self) -> notifications_pb2_grpc.NotificationServiceStub:
+        assert self.channel is not None
+        return notifications_pb2_grpc.NotificationServiceStub(self.channel)
+
+    def auth(self, name: str, *roles: str) -> list[tuple[str, str]]:
+        return auth(self.id(name), *roles)
+
+    async def publish(self, *events: Any) -> None:
+        await asyncio.to_thread(self.publisher.publish, [to_record(e) for e in events])
+
+    async def rows(self, table: sa.Table, *where: Any) -> list[Any]:
+        assert self.app is not None and self.app.prompts.db is not None
+        async with self.app.prompts.db.read() as conn:
+            return list((await conn.execute(sa.select(table).where(*where))).all())
+
+    async def directory(self) -> None:
+        people = [("boss", "Bea Baas", ""), ("mgr", "Mo Manager", "boss"), ("ann", "Ann Peeters", "mgr"), ("bob", "Bob Claes", "mgr")]
+        await self.publish(*(
+            org_pb2.EmployeeChanged(
+                metadata=new_metadata(producer="goals", subject_id=self.id(p), visibility=ev.VISIBILITY_INTERNAL),
+                change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+                employee=org_pb2.Employee(id=self.id(p), name=n, email=f"{p}@paars.example", manager_id=self.id(m) if m else "", active=True, version=1, time_zone="Europe/Brussels"),
+            )
+            for p, n, m in people
+        ))
+        assert len(await until(lambda: _all(self.rows(t.people, t.people.c.id.like(f"{self.prefix}-%")), 4))) == 4
+
+    async def subscribe(self, name: str, after_cursor: int = 0) -> Any:
+        assert self.app is not None
+        before = self.app.fanout.subscribers(self.id(name))
+        call = self.stub.Subscribe(pb.SubscribeRequest(after_cursor=after_cursor), metadata=self.auth(name))
+        # Wait until the server registered the stream, so "only new prompts" starts from here.
+        await until(lambda: _true(self.app is not None and self.app.fanout.subscribers(self.id(name)) > before))
+        return call
+
+    def milestone(self, owner: str = "ann", percent: int = 50, event_id: str | None = None, goal: str = "g1") -> gl.GoalUpdated:
+        return gl.GoalUpdated(
+            metadata=new_metadata(producer="goals", subject_id=self.id(owner), visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=self.id(owner), event_id=event_id),
+            changes=[gl.GoalUpdated.CHANGE_PROGRESS], milestone_percent=percent, confidence=4,
+            goal=gl.Goal(id=self.id(goal), title="Present at the guild", owner_id=self.id(owner), agreement=gl.AGREEMENT_STATE_AGREED, status=gl.GOAL_STATUS_ON_TRACK, progress=percent / 100),
+        )
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+@pytest.fixture
+async def harness(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Harness]:
+    publisher = await asyncio.to_thread(Publisher, kafka_bootstrap, client_id="notifications-test", idempotence=kafka_idempotence())
+    h = Harness(database_url, kafka_bootstrap, publisher, MovableClock(), uuid.uuid4().hex[:8])
+    try:
+        yield h
+    finally:
+        await h.stop()
+        await asyncio.to_thread(publisher.close)
+
+
+async def read(call: Any, timeout: float = 25.0) -> pb.Prompt:
+    return await asyncio.wait_for(call.read(), timeout)
+
+
+async def test_a_redelivered_cause_prompts_once_the_stream_resumes_from_its_cursor_and_acting_closes_the_loop(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(weekly_budget=100)), metadata=h.auth("mgr"))
+    live = await h.subscribe("mgr")
+    first = h.milestone(goal="g1")
+    await h.publish(first, first)  # the same event twice: a redelivery
+    await h.publish(h.milestone(goal="g2"))
+    a, b = await read(live), await read(live)
+    assert (a.cursor, b.cursor) == (1, 2)
+    assert a.cause_event_id == first.metadata.event_id and a.kind == pb.PROMPT_KIND_GIVE_FEEDBACK and a.about_id == h.id("ann")
+    assert b.cause_event_id != first.metadata.event_id
+    live.cancel()
+
+    # Disconnected: three more causes arrive; then the client comes back from cursor 2 while more arrive live.
+    await h.publish(*(h.milestone(goal=f"g{i}") for i in range(3, 6)))
+    assert len(await until(lambda: _all(h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0), 5))) == 5
+    resumed = await h.subscribe("mgr", after_cursor=2)
+    await h.publish(*(h.milestone(goal=f"g{i}") for i in range(6, 8)))
+    got = [await read(resumed) for _ in range(5)]
+    assert [p.cursor for p in got] == [3, 4, 5, 6, 7]
+    assert len({p.cause_event_id for p in got} | {a.cause_event_id, b.cause_event_id}) == 7
+    await h.publish(first)  # redelivered once more, much later: still nothing new
+    listed = await h.stub.ListPrompts(pb.ListPromptsRequest(limit=50), metadata=h.auth("mgr"))
+    assert [p.cursor for p in listed.prompts] == [7, 6, 5, 4, 3, 2, 1]
+
+    # The manager gives Ann feedback: every open feedback prompt about Ann counts as acted on.
+    await h.publish(fb.FeedbackGiven(
+        metadata=new_metadata(producer="feedback", subject_id=h.id("ann"), visibility=ev.VISIBILITY_PRIVATE, actor_id=h.id("mgr")),
+        feedback_id="f1", receiver_id=h.id("ann"), giver_id=h.id("mgr"), kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_MANAGER,
+    ))
+    acted = await until(lambda: h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.acted.is_(True)))
+    assert len(acted) == 7
+    # Ann, for her part, was asked to acknowledge the praise.
+    ann = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("ann"))
+    assert [p.kind for p in ann.prompts] == [pb.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK]
+    marked = await h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=[ann.prompts[0].id, a.id]), metadata=h.auth("ann"))
+    assert marked.updated == 1, "only your own prompts"
+    outbox = await h.rows(t.platform["outbox"])
+    topics = [r.topic for r in outbox]
+    assert topics.count("notifications.prompt-sent.v1") == 8 and topics.count("notifications.prompt-acted.v1") == 7
+    sent = pb.PromptSent.FromString(next(bytes(r.payload) for r in outbox if r.topic == "notifications.prompt-sent.v1"))
+    assert sent.recipient_id == h.id("mgr") and sent.cause_event_id == first.metadata.event_id and sent.latency_seconds >= 0
+
+
+async def test_quiet_hours_hold_a_prompt_until_morning_and_the_budget_sends_the_rest_to_the_digest(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    now_brussels = h.clock().astimezone(ZoneInfo("Europe/Brussels"))
+    quiet_from = (now_brussels - dt.timedelta(minutes=30)).strftime("%H:%M")
+    quiet_to = (now_brussels + dt.timedelta(hours=1)).strftime("%H:%M")
+    prefs = await h.stub.SetPreferences(
+        pb.SetPreferencesRequest(preferences=pb.Preferences(quiet_start=quiet_from, quiet_end=quiet_to, weekly_budget=1)), metadata=h.auth("mgr"),
+    )
+    assert prefs.time_zone == "Europe/Brussels", "from the org projection"
+    await h.publish(h.milestone(goal="g1"), h.milestone(goal="g2"))
+    held = await until(lambda: _all(h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr")), 2))
+    assert sorted((r.state, r.digest, r.budgeted) for r in held) == [("held", False, True), ("held", True, False)]
+    assert (await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))).prompts == []
+
+    live = await h.subscribe("mgr")
+    h.clock.offset = dt.timedelta(hours=1, minutes=5)  # after the quiet hours
+    morning = await read(live)
+    assert (morning.cursor, morning.digest) == (1, False)
+    h.clock.offset = dt.timedelta(days=1, hours=1)  # past the next 09:00 digest
+    digest = await read(live)
+    assert (digest.cursor, digest.digest) == (2, True)
+
+
+async def _all(rows: Awaitable[list[Any]], n: int) -> list[Any] | None:
+    got = await rows
+    return got if len(got) >= n else None
+
+
+class Endpoint:
+    """A real local HTTP receiver that verifies signatures and answers what the test says."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, bytes, dict[str, str]]] = []
+        self.statuses: dict[str, int] = {}
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append((request.path, body, dict(request.headers)))
+        return web.Response(status=self.statuses.get(request.path, 200))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", self.handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def ok(self, path: str) -> list[tuple[str, bytes, dict[str, str]]]:
+        return [r for r in self.requests if r[0] == path]
+
+
+@pytest.fixture
+async def endpoint() -> AsyncIterator[Endpoint]:
+    e = Endpoint()
+    await e.start()
+    try:
+        yield e
+    finally:
+        assert e.runner is not None
+        await e.runner.cleanup()
+
+
+async def test_webhooks_are_signed_filtered_retried_and_dead_lettered_then_retried_by_hand(harness: Harness, endpoint: Endpoint) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    signed = await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/signed"), event_filter=["goals.goal-updated.v1"]), metadata=h.auth("mgr"))
+    assert signed.secret.startswith("whsec_")
+    await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/other"), event_filter=["feedback.feedback-given.v1"]), metadata=h.auth("mgr"))
+    chat = await h.stub.CreateWebhook(
+        pb.CreateWebhookRequest(url=endpoint.url("/chat"), event_filter=["PROMPT_KIND_GIVE_FEEDBACK"], format=pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK), metadata=h.auth("mgr"),
+    )
+    assert chat.secret
+    listed = await h.stub.ListWebhooks(pb.ListWebhooksRequest(), metadata=h.auth("mgr"))
+    assert len(listed.subscriptions) == 3 and all(not s.secret for s in listed.subscriptions)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/all"), organisation_wide=True), metadata=h.auth("mgr"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    await h.publish(h.milestone())
+    [(_, body, headers)] = await until(lambda: _true_list(endpoint.ok("/signed")))
+    assert verify(signed.secret, body, headers[SIGNATURE_HEADER], now=int(time.time())) > 0
+    payload = json.loads(body)
+    assert payload["type"] == "notifications.prompt-sent.v1" and payload["data"]["prompt"]["recipient_id"] == h.id("mgr")
+    assert "Ann Peeters" in payload["data"]["prompt"]["title"]
+    [(_, chat_body, _)] = await until(lambda: _true_list(endpoint.ok("/chat")))
+    assert set(json.loads(chat_body)) == {"text"} and "Ann Peeters" in json.loads(chat_body)["text"]
+    assert endpoint.ok("/other") == [], "filtered out"
+
+    # An endpoint that keeps failing: three tries with the same delivery id, then a dead letter.
+    failing = await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/signed-fail"), event_filter=["PROMPT_KIND_CHECK_IN"]), metadata=h.auth("mgr"))
+    endpoint.statuses["/signed-fail"] = 500
+    slipped = h.milestone(percent=0)
+    slipped.changes.append(gl.GoalUpdated.CHANGE_STATUS)
+    slipped.goal.status = gl.GOAL_STATUS_OFF_TRACK
+    slipped.field_changes.add(field="status", before="GOAL_STATUS_ON_TRACK", after="GOAL_STATUS_OFF_TRACK")
+    await h.publish(slipped)
+    dead = await until(lambda: _dead_letters(h))
+    assert len(dead) == 1 and dead[0].attempts == 3 and dead[0].subscription_id == failing.id and "500" in dead[0].last_error
+    tries = endpoint.ok("/signed-fail")
+    assert len(tries) == 3 and len({hd["Paars-Delivery-Id"] for _, _, hd in tries}) == 1
+    endpoint.statuses["/signed-fail"] = 200
+    await h.stub.RetryDeadLetter(pb.RetryDeadLetterRequest(id=dead[0].id), metadata=h.auth("mgr"))
+    assert len(await until(lambda: _true_list(endpoint.ok("/signed-fail") if len(endpoint.ok("/signed-fail")) == 4 else []))) == 4
+    assert (await h.stub.ListDeadLetters(pb.ListDeadLettersRequest(), metadata=h.auth("mgr"))).dead_letters == []
+    assert (await h.stub.ListDeadLetters(pb.ListDeadLettersRequest(), metadata=h.auth("bob"))).dead_letters == []
+
+
+async def _true_list(items: list[Any]) -> list[Any]:
+    return items
+
+
+async def _dead_letters(h: Harness) -> list[pb.DeadLetter]:
+    return list((await h.stub.ListDeadLetters(pb.ListDeadLettersRequest(), metadata=h.auth("mgr"))).dead_letters)
+
+
+class StoppedClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_circuit_breaker_stops_calling_a_failing_endpoint_until_a_trial_succeeds(harness: Harness, endpoint: Endpoint) -> None:
+    h = harness
+    breaker_clock = StoppedClock()
+    config = dataclasses.replace(FAST, delivery_max_attempts=20, delivery_concurrency=1, breaker_threshold=2, breaker_reset_seconds=30)
+    await h.start(config, breakers=Breakers(threshold=2, reset_seconds=30, clock=breaker_clock))
+    await h.directory()
+    await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/flaky")), metadata=h.auth("mgr"))
+    endpoint.statuses["/flaky"] = 503
+    await h.publish(*(h.milestone(goal=f"g{i}") for i in range(3)))
+    assert h.app is not None
+    breaker = h.app.deliveries.breakers.for_endpoint(endpoint.url(""))
+    await until(lambda: _true(breaker.state == OPEN))
+    pending = await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "pending"), 3))
+    assert len(pending) == 3
+    assert len(endpoint.ok("/flaky")) == 2, "the breaker opened after two failures and made no call since"
+    endpoint.statuses["/flaky"] = 200
+    breaker_clock.now = 31  # the pause is over: one trial, which succeeds and closes the breaker
+    delivered = await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "delivered"), 3))
+    assert len(delivered) == 3 and breaker.state == CLOSED
+    assert len(endpoint.ok("/flaky")) == 5
+
+
+async def test_a_restart_resends_nothing_delivered_and_loses_nothing_accepted(harness: Harness, endpoint: Endpoint) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/hook")), metadata=h.auth("mgr"))
+    await h.publish(h.milestone(goal="g1"))
+    await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "delivered"), 1))
+    endpoint.statuses["/hook"] = 503  # the next one is accepted but cannot be delivered before the restart
+    await h.publish(h.milestone(goal="g2"))
+    await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.attempts >= 1, t.deliveries.c.state == "pending"), 1))
+    await h.stop()
+
+    endpoint.statuses["/hook"] = 200
+    await h.start()
+    delivered = await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "delivered"), 2))
+    assert len(delivered) == 2
+    successes = [hd["Paars-Delivery-Id"] for path, _, hd in endpoint.requests if path == "/hook"]
+    first_id = f"pd_{min(r.id for r in delivered)}"
+    assert successes.count(first_id) == 1, "delivered before the restart, not sent again after it"
+    # The in-app side resumes too: the stream from cursor 0 of a fresh client replays nothing, the list has both.
+    listed = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
+    assert [p.cursor for p in listed.prompts] == [2, 1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path: pathlib.Path) -> Any:
+    """A real SMTP server process (aiosmtpd) storing what it receives in a Maildir."""
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port("127.0.0.1", port)
+        yield port, maildir
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+async def test_a_prompt_reaches_someone_who_chose_e_mail_through_a_real_smtp_server(harness: Harness, smtp_server: Any) -> None:
+    h = harness
+    port, maildir = smtp_server
+    await h.start(dataclasses.replace(FAST, smtp_host="127.0.0.1", smtp_port=port))
+    await h.directory()
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(channels=[pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL], email="mo@paars.example")), metadata=h.auth("mgr"))
+    await h.publish(h.milestone())
+
+    async def messages() -> list[Any]:
+        return list(mailbox.Maildir(str(maildir), create=True)) if maildir.exists() else []
+
+    [message] = await until(messages)
+    assert message["To"] == "mo@paars.example"
+    assert "Ann Peeters reached 50%" in message["Subject"]
+    assert "one concrete example" in message.get_payload(decode=True).decode()
+    [delivery] = await h.rows(t.deliveries, t.deliveries.c.channel == pb.CHANNEL_EMAIL)
+    assert delivery.state == "delivered"
