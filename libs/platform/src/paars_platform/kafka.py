@@ -1,7 +1,9 @@
 """Kafka plumbing: the producer behind the outbox relay and dead letters, and idempotent topic provisioning."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
@@ -25,7 +27,7 @@ class Publisher:
     """
 
     def __init__(self, bootstrap: str, *, client_id: str, idempotence: bool = True, linger_ms: int = 0) -> None:
-        self.producer = KafkaProducer(
+        self._config = dict(
             bootstrap_servers=bootstrap,
             client_id=client_id,
             acks="all",
@@ -39,21 +41,64 @@ class Publisher:
             # Payloads are compact protobuf; a cap protects the broker from runaway messages.
             max_request_size=1024 * 1024,
         )
+        self._lock = threading.Lock()
+        self._producer: KafkaProducer | None = KafkaProducer(**self._config)
+
+    @property
+    def producer(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(**self._config)
+            return self._producer
+
+    def _discard(self, failed: KafkaProducer) -> None:
+        """Drops a producer after a failed send; the next call builds a fresh one.
+
+        kafka-python 2.3 can leave a partition muted for good after a batch fails on a broken
+        connection (every later send to it expires), so a producer that failed once is not reused.
+        """
+        with self._lock:
+            if self._producer is failed:
+                self._producer = None
+        sender = getattr(failed, "_sender", None)
+        if sender is not None:
+            sender.force_close()
+            sender.join(5)
+        try:
+            failed.close(timeout=0)
+        except Exception:  # it is being thrown away
+            log.debug("closing a failed producer failed", exc_info=True)
+            # A batch that was in flight when the link broke is never completed, so close() (and
+            # __del__, at garbage collection) would wait on it; its sender thread has already stopped.
+            with contextlib.suppress(Exception):
+                failed._sender._client.close()  # type: ignore[union-attr]
+            failed._closed = True
 
     def publish(self, records: Sequence[Record], timeout: float = 30.0) -> None:
         """Sends all records and waits for every acknowledgement; raises on the first failure."""
-        futures = [
-            self.producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers)) for r in records
-        ]
-        self.producer.flush(timeout=timeout)
-        for future in futures:
-            future.get(timeout=timeout)
+        producer = self.producer
+        try:
+            futures = [producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers)) for r in records]
+            producer.flush(timeout=timeout)
+            for future in futures:
+                future.get(timeout=timeout)
+        except Exception:
+            self._discard(producer)
+            raise
 
     def send_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers, timeout: float = 30.0) -> None:
-        self.producer.send(topic, key=key, value=value, headers=list(headers)).get(timeout=timeout)
+        producer = self.producer
+        try:
+            producer.send(topic, key=key, value=value, headers=list(headers)).get(timeout=timeout)
+        except Exception:
+            self._discard(producer)
+            raise
 
     def close(self) -> None:
-        self.producer.close(timeout=5)
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=5)
 
 
 def provision_topics(
