@@ -41,7 +41,7 @@ class Worker:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen([sys.executable, "-m", "paars_analytics"], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         return self

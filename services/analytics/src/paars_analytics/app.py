@@ -1,11 +1,10 @@
 """The Faust app: topics, tables (keyed by employee id, with changelogs) and the shared context the agents use."""
 from __future__ import annotations
 
+import pickle
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
-
-import pickle
 
 import faust
 from faust.serializers import codecs
@@ -40,7 +39,7 @@ class StateCodec(codecs.Codec):
         return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
     def _loads(self, s: bytes) -> Any:
-        return pickle.loads(s)  # noqa: S301
+        return pickle.loads(s)
 
 
 codecs.register("paars-state", StateCodec())

@@ -34,7 +34,7 @@ class Thresholds:
     insight_ttl_days: int = 14
 
     @classmethod
-    def from_env(cls) -> "Thresholds":
+    def from_env(cls) -> Thresholds:
         p = "PAARS_ANALYTICS_"
         d = cls()
         return cls(
@@ -78,7 +78,7 @@ class AnalyticsConfig:
         return self.settings.anonymity_k
 
     @classmethod
-    def from_env(cls, settings: Settings | None = None) -> "AnalyticsConfig":
+    def from_env(cls, settings: Settings | None = None) -> AnalyticsConfig:
         p = "PAARS_ANALYTICS_"
         d = cls(settings=settings or Settings.from_env("analytics"), thresholds=Thresholds())
         return cls(

@@ -8,6 +8,7 @@ of a do-nothing agent this was the largest single cost. The method below is faus
 progress), the callback is awaited directly. During a rebalance the original path is taken.
 """
 # mypy: ignore-errors
+# ruff: noqa: SIM102  (faust's own code, kept as close to the original as possible)
 from __future__ import annotations
 
 import asyncio

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -9,8 +10,6 @@ from paars.analytics.v1 import analytics_pb2 as pb
 from paars.common.v1 import event_pb2
 from paars_analytics.signals.insights import Candidate
 from paars_platform.events import new_metadata, timestamp
-
-import datetime as dt
 
 NAMESPACE = uuid.UUID("6f1c7a52-2b1e-4d0e-9a55-0a7c1b6e4e11")
 HISTORY = 20

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import statistics
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,9 +86,9 @@ def goal_stalled(person_id: str, state: State, now: float, th: Thresholds, *, ma
     for goal in open_goals(state):
         behind = expected_now(goal, now) - goal["progress"]
         last = goal["check"] or goal["since"]
-        if behind >= th.behind_margin and now - last >= th.stall_days * DAY:
-            if worst is None or behind > worst[0]:
-                worst = (behind, goal)
+        stalled = behind >= th.behind_margin and now - last >= th.stall_days * DAY
+        if stalled and (worst is None or behind > worst[0]):
+            worst = (behind, goal)
     if worst is None:
         return None
     behind, goal = worst
@@ -313,4 +312,4 @@ def expired(kind: str, detected_at: float, now: float, th: Thresholds) -> bool:
     return now - detected_at >= ttl
 
 
-__all__ = ["Candidate", "detect_person", "rating_drift", "team_pitfalls", "expired", "goal_ratio"]
+__all__ = ["Candidate", "detect_person", "expired", "goal_ratio", "rating_drift", "team_pitfalls"]

@@ -1,0 +1,239 @@
+"""Analytics throughput: our worker against a naive Faust agent, a do-nothing Faust agent and a plain aiokafka loop.
+
+Standalone: starts the embedded broker, preloads N events (a mix of goal, feedback, acknowledgement and action-item
+events over P people), runs each consumer in its own process on the same records, and measures events/s from the
+first to the N-th processed event (start-up and group join excluded). Prints and writes bench/results/analytics.json.
+
+    .venv/bin/python bench/analytics_bench.py [--events 100000] [--people 2000]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TOPICS = ("goals.goal-updated.v1", "feedback.feedback-given.v1", "feedback.feedback-acknowledged.v1", "feedback.action-item-updated.v1")
+
+
+def make_events(n: int, people: int) -> list:
+    import datetime as dt
+
+    from paars.feedback.v1 import feedback_pb2 as fb
+    from paars.goals.v1 import goals_pb2 as goals
+    from paars_platform.events import new_metadata, timestamp, to_record
+
+    rng = random.Random(4)
+    now = dt.datetime.now(dt.UTC)
+    out = []
+    for i in range(n):
+        who = f"p{rng.randrange(people)}"
+        when = now - dt.timedelta(days=rng.random() * 80)
+        meta = new_metadata(producer="bench", subject_id=who, visibility=1, occurred_at=when, event_id=str(uuid.uuid4()))
+        r = rng.random()
+        if r < 0.35:
+            event = goals.GoalUpdated(metadata=meta, changes=[goals.GoalUpdated.CHANGE_PROGRESS], goal=goals.Goal(
+                id=f"g-{who}-{i % 3}", kind=1 + i % 2, level=3, title="Goal", owner_id=who, progress=rng.random(),
+                expected_progress=rng.random(), status=1, agreement=2, version=i))
+        elif r < 0.75:
+            event = fb.FeedbackGiven(metadata=meta, feedback_id=f"f{i}", receiver_id=who, kind=1 + i % 3, relation=2 + i % 5,
+                                     has_example=bool(i % 2), moment_at=timestamp(when - dt.timedelta(hours=5)),
+                                     giver_id=f"p{rng.randrange(people)}" if i % 10 == 0 else "")
+        elif r < 0.9:
+            event = fb.FeedbackAcknowledged(metadata=meta, feedback_id=f"f{i - 7}", receiver_id=who, action_item_created=bool(i % 3 == 0))
+        else:
+            event = fb.ActionItemUpdated(metadata=meta, action_item_id=f"a{i % 500}", employee_id=who, state=1 + i % 4)
+        out.append(to_record(event))
+    return out
+
+
+async def preload(bootstrap: str, records: list) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10, max_batch_size=512 * 1024, acks=1)
+    await producer.start()
+    try:
+        futures = [await producer.send(r.topic, r.value, key=r.key, headers=r.headers) for r in records]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+# ---------- baselines, each run as `analytics_bench.py --baseline NAME` in its own process ----------
+
+def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
+    import faust
+
+    from paars_analytics.signals.state import apply_update, new_state
+    from paars_analytics.translate import person_updates
+    from paars_platform.events import decode
+    from paars_platform.topics import topic as registered
+
+    app = faust.App(f"bench-{name}-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", value_serializer="raw", key_serializer="raw",
+                    web_enabled=False, topic_partitions=6, store="memory://", consumer_auto_offset_reset="earliest",
+                    broker_session_timeout=6, broker_rebalance_timeout=2, broker_heartbeat_interval=1)
+    table = app.Table("people", default=None, partitions=6)
+    seen = {"n": 0, "t0": 0.0}
+
+    def tick() -> None:
+        if not seen["t0"]:
+            seen["t0"] = time.perf_counter()
+        seen["n"] += 1
+        if seen["n"] >= n:
+            pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - seen["t0"])}))
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    @app.agent(app.topic(*TOPICS, value_serializer="raw", key_serializer="raw"))
+    async def agent(stream):  # type: ignore[no-untyped-def]
+        async for event in stream.events():
+            if name == "naive":
+                message = event.message
+                decoded = decode(message.value, message.headers, registered(message.topic).message_type)
+                for update in person_updates(message.topic, decoded):
+                    if update.event_id.endswith(":given"):
+                        continue
+                    state = table.get(update.key) or new_state()
+                    apply_update(state, update, time.time())
+                    table[update.key] = state
+            tick()
+
+    sys.argv = [sys.argv[0], "worker", "-l", "warn", "--without-web"]
+    app.main()
+
+
+async def aiokafka_baseline(bootstrap: str, n: int, out: str) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    from paars_analytics.signals.state import apply_update, new_state
+    from paars_analytics.translate import person_updates
+    from paars_platform.events import decode
+    from paars_platform.topics import topic as registered
+
+    expected = {t: registered(t).message_type for t in TOPICS}
+    consumer = AIOKafkaConsumer(*TOPICS, bootstrap_servers=bootstrap, group_id=f"bench-aiokafka-{uuid.uuid4().hex[:6]}",
+                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=5000,
+                                session_timeout_ms=6000, rebalance_timeout_ms=2000)
+    await consumer.start()
+    people: dict = {}
+    done, t0 = 0, 0.0
+    try:
+        while done < n:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            now = time.time()
+            for records in batches.values():
+                if not t0:
+                    t0 = time.perf_counter()
+                for record in records:
+                    decoded = decode(record.value, record.headers, expected[record.topic])
+                    for update in person_updates(record.topic, decoded):
+                        state = people.get(update.key)
+                        if state is None:
+                            state = people[update.key] = new_state()
+                        apply_update(state, update, now)
+                done += len(records)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+    pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - t0)}))
+
+
+# ---------- our worker: `python -m paars_analytics`, watched through its /metrics ----------
+
+def processed(metrics_port: int) -> float:
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1).read().decode()
+    except OSError:
+        return 0.0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("paars_analytics_events_processed_total{") and any(t in line for t in TOPICS))
+
+
+def run_worker(bootstrap: str, n: int, store: str, state_dir: str) -> float:
+    from paars_platform.embedded_broker import free_port
+
+    metrics_port = free_port()
+    env = dict(os.environ, PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="false", PAARS_ANALYTICS_STORE=store,
+               PAARS_ANALYTICS_STATE_DIR=state_dir, PAARS_ANALYTICS_APP_ID=f"bench-worker-{uuid.uuid4().hex[:6]}",
+               PAARS_METRICS_PORT=str(metrics_port), PAARS_GRPC_PORT=str(free_port()), PAARS_PROVISION_TOPICS="false",
+               PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_LOG_LEVEL="WARNING")
+    proc = subprocess.Popen([sys.executable, "-m", "paars_analytics"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        first = 0.0
+        while time.monotonic() < deadline:
+            count = processed(metrics_port)
+            if count > 0 and not first:
+                first, first_count = time.perf_counter(), count
+            if count >= n:
+                return (count - first_count) / (time.perf_counter() - first)
+            time.sleep(0.02)
+        raise TimeoutError("the worker did not finish in time")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_baseline(name: str, bootstrap: str, n: int) -> float:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    subprocess.run([sys.executable, __file__, "--baseline", name, "--bootstrap", bootstrap, "--events", str(n), "--out", out],
+                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900, check=False)
+    return float(json.loads(pathlib.Path(out).read_text())["events_per_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--baseline")
+    parser.add_argument("--bootstrap")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.baseline == "aiokafka":
+        asyncio.run(aiokafka_baseline(args.bootstrap, args.events, args.out))
+        return
+    if args.baseline:
+        faust_baseline(args.baseline, args.bootstrap, args.events, args.out)
+        return
+
+    from paars_platform.embedded_broker import EmbeddedBroker
+    from paars_platform.kafka import provision_topics
+
+    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as state_dir:
+        provision_topics(broker.bootstrap)
+        records = make_events(args.events, args.people)
+        asyncio.run(preload(broker.bootstrap, records))
+        results = {
+            "events": args.events,
+            "people": args.people,
+            "events_per_s": run_worker(broker.bootstrap, args.events, "rocksdb://", state_dir),
+            "events_per_s_memory_store": run_worker(broker.bootstrap, args.events, "memory://", state_dir),
+            "baseline_naive_events_per_s": run_baseline("naive", broker.bootstrap, args.events),
+            "baseline_noop_events_per_s": run_baseline("noop", broker.bootstrap, args.events),
+            "baseline_aiokafka_events_per_s": run_baseline("aiokafka", broker.bootstrap, args.events),
+        }
+    for name in ("naive", "noop", "aiokafka"):
+        results[f"ratio_{name}"] = results["events_per_s"] / results[f"baseline_{name}_events_per_s"]
+    results = {k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}
+    print(json.dumps(results, indent=2))
+    target = ROOT / "bench" / "results" / "analytics.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+# Analytics throughput against its references (see services/analytics/README.md, "Performance").
+.PHONY: bench-analytics
+bench-analytics: $(STAMP)
+	$(PY) bench/analytics_bench.py $(BENCH_ARGS)
+
