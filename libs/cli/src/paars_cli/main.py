@@ -8,7 +8,7 @@ import signal
 
 import typer
 
-from paars_cli import events, feedback, goal, org
+from paars_cli import events, feedback, goal, insights, org
 from paars_cli.token import token
 
 app = typer.Typer(no_args_is_help=True, help="Paars: continuous performance and development, on your terms.")
@@ -17,6 +17,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(goal.app, name="goal")
 app.add_typer(events.app, name="events")
 app.add_typer(feedback.app, name="feedback")
+app.add_typer(insights.app, name="insights")
 
 
 @app.command()
