@@ -88,7 +88,7 @@ class Backend:
     version: str = ""
     created: list[str] = field(default_factory=list)
 
-    def open(self) -> "Backend":
+    def open(self) -> Backend:
         pg = None if self.force_sqlite else postgres_version()
         if pg:
             self.kind, self.version = "postgresql", pg
@@ -298,6 +298,36 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far; None when it is gone."""
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(backend: Backend) -> dict[str, int]:
+    """The PostgreSQL server processes serving this run's databases, by pid, so their CPU can be counted too."""
+    if backend.kind != "postgresql":
+        return {}
+
+    async def query() -> dict[str, int]:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1::text[])", backend.created)
+        finally:
+            await conn.close()
+        return {f"postgres:{r['pid']}": int(r["pid"]) for r in rows}
+
+    try:
+        return asyncio.run(query())
+    except Exception:
+        return {}
 
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")

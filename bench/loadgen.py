@@ -40,6 +40,10 @@ class LoadResult:
     latencies_ms: list[float]
     # Completed calls per second since the start of the warm-up.
     timeline: list[int] = field(default_factory=list)
+    # CPU seconds the load generator itself used (it shares the machine with what it measures).
+    cpu_s: float = 0.0
+    # Filled in by the orchestrator: CPU milliseconds per completed call, per process involved.
+    cpu_ms_per_call: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -105,7 +109,10 @@ async def _drive(load: Load) -> LoadResult:
 def _child(load: Load, conn: multiprocessing.connection.Connection) -> None:
     _fast_loop()
     try:
-        conn.send(asyncio.run(_drive(load)))
+        began = time.process_time()
+        result = asyncio.run(_drive(load))
+        result.cpu_s = time.process_time() - began
+        conn.send(result)
     except Exception as exc:
         conn.send(exc)
     finally:
@@ -178,7 +185,7 @@ class EchoServer:
         self.stopping = ctx.Event()
         self.process = ctx.Process(target=_echo_server, args=(port, self.ready, self.stopping), name="echo-server")
 
-    def __enter__(self) -> "EchoServer":
+    def __enter__(self) -> EchoServer:
         self.process.start()
         if not self.ready.wait(30):
             self.process.kill()

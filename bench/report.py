@@ -27,7 +27,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"# Paars benchmark, {result.get('date', '')}",
         "",
         f"Machine: {m.get('cores')} cores ({m.get('cpu_model')}), {m.get('memory_mb', 0) // 1024} GiB, Python {m.get('python')}, "
-        f"{m.get('database')}, {m.get('broker')}. Reproduce with `make bench`.",
+        f"{m.get('database')}, {m.get('broker')}; load average {m.get('load_average_1m_at_start')} at the start, "
+        f"{m.get('load_average_1m_at_end')} at the end (the machine is shared). Reproduce with `make bench`.",
         "",
         "| case | figure | measured | baseline (same run) | ratio | target | met |",
         "|---|---|---|---|---|---|---|",
@@ -72,9 +73,12 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"| footprint | {name} | not measured: {why} | | | | |")
     if w:
         lines += ["", "Write path, every level (closed loop, separate load process, 4 channels):", "",
-                  "| RPC | callers | RPCs/s | p50 ms | p99 ms | ratio to echo | errors |", "|---|---|---|---|---|---|---|"]
+                  "| RPC | callers | RPCs/s | p50 ms | p99 ms | ratio to echo | CPU ms per call, by process | errors |", "|---|---|---|---|---|---|---|---|"]
+        echo_cpu = ", ".join(f"{k} {v:.2f}" for k, v in w.get("baseline_echo_cpu_ms_per_call", {}).items())
+        lines.append(f"| echo (baseline) | {w['baseline_echo_concurrency']} | {_fmt(w['baseline_echo_rps'])} | {_fmt(w['baseline_echo_p50_ms'])} | {_fmt(w['baseline_echo_p99_ms'])} | 1.00 | {echo_cpu} | |")
         for r in w["runs"]:
-            lines.append(f"| {r['rpc']} | {r['concurrency']} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {r['ratio']:.2f} | {r['errors'] or ''} |")
+            cpu = ", ".join(f"{k} {v:.2f}" for k, v in r.get("cpu_ms_per_call", {}).items())
+            lines.append(f"| {r['rpc']} | {r['concurrency']} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {r['ratio']:.2f} | {cpu} | {r['errors'] or ''} |")
     return "\n".join(lines) + "\n"
 
 

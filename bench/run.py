@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import pathlib
 import subprocess
 import sys
@@ -15,8 +16,8 @@ from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from bench import harness, loadgen, report  # noqa: E402
-from paars.goals.v1 import goals_pb2  # noqa: E402
+from bench import harness, loadgen, report
+from paars.goals.v1 import goals_pb2
 
 log = logging.getLogger("paars.bench")
 
@@ -50,13 +51,35 @@ class RssSampler:
                     self.peak[name] = max(self.peak.get(name, 0.0), value)
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def cpu_snapshot(stack: harness.BenchStack, extra: dict[str, int] | None = None) -> dict[str, float]:
+    procs = {**stack.pids(), **harness.postgres_backends(stack.backend), **(extra or {})}
+    return {name: harness.cpu_seconds(pid) or 0.0 for name, pid in procs.items()}
+
+
+def measured(stack: harness.BenchStack, load: loadgen.Load, extra: dict[str, int] | None = None) -> loadgen.LoadResult:
+    """Runs a load and charges the CPU every process spent during it to the calls completed (warm-up included).
+
+    On a shared 2-core machine throughput depends on what else runs; CPU per call does much less.
+    """
+    before = cpu_snapshot(stack, extra)
+    result = loadgen.run_load(load)
+    after = cpu_snapshot(stack, extra)
+    calls = max(1, sum(result.timeline))
+    grouped: dict[str, float] = {"load generator": result.cpu_s}
+    for name, value in after.items():
+        key = "postgres" if name.startswith("postgres:") else name
+        grouped[key] = grouped.get(key, 0.0) + value - before.get(name, 0.0)
+    result.cpu_ms_per_call = {k: round(v * 1000 / calls, 3) for k, v in grouped.items() if v > 0.005}
+    return result
 
 
 def write_loads(stack: harness.BenchStack, goals: dict[str, list[str]], concurrency: int, seconds: float) -> dict[str, loadgen.Load]:
@@ -92,7 +115,7 @@ def summarise(result: loadgen.LoadResult) -> dict[str, Any]:
     return {
         "rpc": result.name, "concurrency": result.concurrency, "rps": round(result.rps, 1),
         "p50_ms": round(loadgen.percentile(lat, 50), 2), "p99_ms": round(loadgen.percentile(lat, 99), 2),
-        "ok": result.ok, "errors": result.errors,
+        "ok": result.ok, "errors": result.errors, "cpu_ms_per_call": result.cpu_ms_per_call,
     }
 
 
@@ -117,9 +140,9 @@ def case_write_path(args: argparse.Namespace, data_dir: pathlib.Path) -> tuple[d
         pids = stack.pids()
         idle = {name: harness.rss_mb(pid) for name, pid in pids.items()}
         results: list[loadgen.LoadResult] = []
-        with loadgen.EchoServer(ECHO_PORT):
+        with loadgen.EchoServer(ECHO_PORT) as echo_server:
             echo = loadgen.Load("echo", f"127.0.0.1:{ECHO_PORT}", loadgen.ECHO_METHOD, 16, loadgen.echo_requests(), [], args.seconds, channels=4)
-            results.append(loadgen.run_load(echo))
+            results.append(measured(stack, echo, {"echo server": echo_server.pid}))
             log.info("echo baseline: %s", summarise(results[-1]))
         with RssSampler(pids) as rss:
             for c in args.concurrency:
@@ -129,7 +152,7 @@ def case_write_path(args: argparse.Namespace, data_dir: pathlib.Path) -> tuple[d
                     if args.profile and c == args.profile_at:
                         service = "feedback" if name == "GiveFeedback" else "goals"
                         spy = profile(pids[service], int(args.seconds), harness.RESULTS / f"profile-{service}-{c}.txt")
-                    results.append(loadgen.run_load(loads[name]))
+                    results.append(measured(stack, loads[name]))
                     if spy is not None:
                         _, err = spy.communicate(timeout=60)
                         if spy.returncode:
@@ -173,6 +196,7 @@ def write_path_case(results: list[loadgen.LoadResult]) -> dict[str, Any]:
         "rps": best["rps"], "p50_ms": best["p50_ms"], "p99_ms": best["p99_ms"], "concurrency": best["concurrency"],
         "baseline_echo_rps": round(echo.rps, 1), "baseline_echo_p50_ms": round(loadgen.percentile(echo.latencies_ms, 50), 2),
         "baseline_echo_p99_ms": round(loadgen.percentile(echo.latencies_ms, 99), 2), "baseline_echo_concurrency": echo.concurrency,
+        "baseline_echo_cpu_ms_per_call": echo.cpu_ms_per_call,
         "ratio": round(best["rps"] / echo_rps, 3),
         "checkin_rps": best_checkin.get("rps", 0.0), "checkin_p99_ms": best_checkin.get("p99_ms", 0.0),
         "checkin_concurrency": best_checkin.get("concurrency", 0),
@@ -226,6 +250,7 @@ def main() -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    load_at_start = round(os.getloadavg()[0], 2)
     cases = args.cases.split(",")
     result: dict[str, Any] = {"cases": {}}
     runs: list[loadgen.LoadResult] = []
@@ -243,6 +268,9 @@ def main() -> int:
     result["machine"] = harness.machine(backend)
     result["machine"]["database"] = database
     result["duration_s"] = round(time.time() - started, 1)
+    # Others share this machine: the load average says how much, next to the same-run baselines.
+    result["machine"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
+    result["machine"]["load_average_1m_at_start"] = load_at_start
     result["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     paths = report.write(result, runs, harness.RESULTS, args.output)
     for path in paths:

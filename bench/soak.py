@@ -13,8 +13,8 @@ from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from bench import growth, harness, loadgen  # noqa: E402
-from bench.run import PEOPLE, write_loads  # noqa: E402
+from bench import growth, harness, loadgen
+from bench.run import PEOPLE, write_loads
 
 log = logging.getLogger("paars.soak")
 
@@ -114,7 +114,7 @@ def plot(result: dict[str, Any], path: pathlib.Path) -> None:
     samples = result["samples"]
     fig, axes = plt.subplots(2, 2, figsize=(10, 6), dpi=80, sharex=True)
     panels = [("rss_mb", "resident memory (MB)"), ("p99_ms", "RPC latency (ms)"), ("outbox_backlog", "outbox backlog (rows)"), ("consumer_lag", "consumer lag (records)")]
-    for ax, (kind, title) in zip(axes.flat, panels):
+    for ax, (kind, title) in zip(axes.flat, panels, strict=True):
         keys = sorted({k for s in samples for k in s if k.split(".", 1)[0] == kind or (kind == "p99_ms" and k == "p50_ms")})
         for key in keys:
             points = [(s["t"], s[key]) for s in samples if key in s]
