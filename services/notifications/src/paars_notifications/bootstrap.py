@@ -18,7 +18,7 @@ from paars_notifications.domain.resilience import Breakers
 from paars_notifications.entrypoints.grpc import NotificationServicer
 from paars_notifications.service_layer.deliveries import DeliveryWorker
 from paars_notifications.service_layer.handlers import NotificationHandlers
-from paars_notifications.service_layer.prompting import Clock, PromptService
+from paars_notifications.service_layer.prompting import Clock, PromptService, ReadCache
 from paars_platform.config import Settings
 from paars_platform.db import utcnow
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
@@ -41,8 +41,9 @@ class Notifications:
             self.config, webhooks=WebhookSender(self.config), email=EmailSender(self.config),
             breakers=Breakers(threshold=self.config.breaker_threshold, reset_seconds=self.config.breaker_reset_seconds),
         )
-        self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake)
-        self.handlers = NotificationHandlers(self.config, self.fanout, on_deliveries=self.deliveries.wake)
+        cache = ReadCache()
+        self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake, cache=cache)
+        self.handlers = NotificationHandlers(self.config, self.fanout, on_deliveries=self.deliveries.wake, cache=cache)
         self._scheduler: asyncio.Task[None] | None = None
         self.runtime = ServiceRuntime(
             settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,

@@ -34,7 +34,7 @@ class NotificationsConfig:
         return bool(self.smtp_host)
 
     @classmethod
-    def from_env(cls) -> "NotificationsConfig":
+    def from_env(cls) -> NotificationsConfig:
         return cls(
             scheduler_seconds=env_float("PAARS_NOTIFICATIONS_SCHEDULER_SECONDS", 5.0),
             digest_at=parse_hhmm(env_str("PAARS_NOTIFICATIONS_DIGEST_AT", "09:00")) or DEFAULT_DIGEST_AT,

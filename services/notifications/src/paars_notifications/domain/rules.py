@@ -83,7 +83,7 @@ def goal_prompts(event: gl.GoalUpdated, directory: Directory) -> list[PromptDraf
             owner, goal.id,
         ))
     before = next((f.before for f in event.field_changes if f.field == "status"), "")
-    before_rank = SLIPPING.get(gl.GoalStatus.Value(before), 0) if before in gl.GoalStatus.keys() else 0
+    before_rank = SLIPPING.get(gl.GoalStatus.Value(before), 0) if before in gl.GoalStatus.keys() else 0  # noqa: SIM118 (an enum wrapper, not a dict)
     after_rank = SLIPPING.get(goal.status, 0)
     if gl.GoalUpdated.CHANGE_STATUS in event.changes and after_rank > before_rank:
         drafts.append(PromptDraft(

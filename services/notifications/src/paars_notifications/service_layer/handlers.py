@@ -17,7 +17,7 @@ from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import policy
-from paars_notifications.service_layer.prompting import last_cursor, preferences_of, prompt_proto
+from paars_notifications.service_layer.prompting import ReadCache, last_cursor, preferences_of, prompt_proto
 from paars_platform import metrics
 from paars_platform.auth import Identity
 from paars_platform.db import Database, upsert, utcnow
@@ -32,8 +32,9 @@ PROMPT_LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15,
 
 
 class NotificationHandlers:
-    def __init__(self, config: NotificationsConfig, fanout: FanOut, on_deliveries: Any = lambda: None) -> None:
+    def __init__(self, config: NotificationsConfig, fanout: FanOut, on_deliveries: Any = lambda: None, cache: ReadCache | None = None) -> None:
         self.config = config
+        self.cache = cache or ReadCache()
         self.fanout = fanout
         self.on_deliveries = on_deliveries
         self.db: Database | None = None
@@ -164,6 +165,7 @@ class NotificationHandlers:
                 email=given.email, updated_at=utcnow(),
             ), keys=["employee_id"])
             prefs = await preferences_of(conn, caller.employee_id)
+        self.cache.forget_person(caller.employee_id)
         return _prefs_proto(caller.employee_id, prefs)
 
     # ---------- webhooks ----------
@@ -184,6 +186,7 @@ class NotificationHandlers:
         )
         async with self._db.transaction() as conn:
             await conn.execute(t.webhooks.insert().values(**row))
+        self.cache.forget_webhooks()
         return _webhook_proto(row, with_secret=True)
 
     async def list_webhooks(self, caller: Identity) -> pb.ListWebhooksResponse:
@@ -207,6 +210,7 @@ class NotificationHandlers:
             await conn.execute(
                 t.deliveries.update().where(t.deliveries.c.subscription_id == request.id, t.deliveries.c.state == "pending").values(state="cancelled")
             )
+        self.cache.forget_webhooks()
         data = dict(row._mapping)
         data["active"] = False
         return _webhook_proto(data, with_secret=False)

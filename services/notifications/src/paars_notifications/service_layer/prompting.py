@@ -46,6 +46,65 @@ CONSUMED_TOPICS = (
 )
 # Prompts released by an event, kept until its transaction committed (then pushed to live streams).
 _PENDING_LIMIT = 10_000
+# How long the org projection, preferences and subscriptions are reused from memory. Changes made in
+# this process invalidate at once; another replica's changes are seen within this time.
+CACHE_SECONDS = 5.0
+
+
+class ReadCache:
+    """Per-process read-through cache of what every event needs: it keeps the consumer's transaction to
+    the writes (a database round trip per read would cap the prompt rate and lengthen the lock)."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._people: dict[str, tuple[float, Person | None]] = {}
+        self._prefs: dict[str, tuple[float, policy.DeliveryPreferences]] = {}
+        self._webhooks: tuple[float, list[Any]] | None = None
+
+    def _fresh(self, stamp: float) -> bool:
+        return time.monotonic() - stamp < self.seconds
+
+    async def directory(self, conn: AsyncConnection, ids: Iterable[str], depth: int = 10) -> Directory:
+        """The named people and their manager chains, from the org projection."""
+        people: dict[str, Person] = {}
+        wanted = {i for i in ids if i}
+        for _ in range(depth):
+            wanted -= people.keys()
+            if not wanted:
+                break
+            missing = sorted(i for i in wanted if i not in self._people or not self._fresh(self._people[i][0]))
+            if missing:
+                rows = (await conn.execute(sa.select(t.people).where(t.people.c.id.in_(missing)))).all()
+                found = {row.id: _person_of(row) for row in rows}
+                now = time.monotonic()
+                for i in missing:
+                    self._people[i] = (now, found.get(i))
+            batch = {i: self._people[i][1] for i in wanted}
+            people.update({i: p for i, p in batch.items() if p is not None})
+            wanted = {p.manager_id for p in batch.values() if p is not None and p.manager_id}
+        return Directory(people)
+
+    async def preferences(self, conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:
+        cached = self._prefs.get(person_id)
+        if cached is not None and self._fresh(cached[0]):
+            return cached[1]
+        prefs = await preferences_of(conn, person_id)
+        self._prefs[person_id] = (time.monotonic(), prefs)
+        return prefs
+
+    async def webhooks(self, conn: AsyncConnection) -> list[Any]:
+        if self._webhooks is not None and self._fresh(self._webhooks[0]):
+            return self._webhooks[1]
+        rows = list((await conn.execute(sa.select(t.webhooks).where(t.webhooks.c.active.is_(True)))).all())
+        self._webhooks = (time.monotonic(), rows)
+        return rows
+
+    def forget_person(self, person_id: str) -> None:
+        self._people.pop(person_id, None)
+        self._prefs.pop(person_id, None)
+
+    def forget_webhooks(self) -> None:
+        self._webhooks = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +149,13 @@ def _dialect_insert(conn: AsyncConnection) -> Any:
 
 
 class PromptService:
-    def __init__(self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None,
+        cache: ReadCache | None = None,
+    ) -> None:
         self.config = config
+        self.cache = cache or ReadCache()
+        self._deliveries_queued = False
         self.fanout = fanout
         self.clock = clock
         self.on_deliveries = on_deliveries
@@ -122,7 +186,7 @@ class PromptService:
             return
         now = self.clock()
         cause = cause_of(event)
-        directory = await load_directory(conn, involved_ids(event))
+        directory = await self.cache.directory(conn, involved_ids(event))
         await self._close_loop(conn, event, cause, now)
         if isinstance(event, fb.FeedbackRequested):
             await self._track_request(conn, event, cause)
@@ -139,7 +203,9 @@ class PromptService:
         released = self._pending.pop(event.metadata.event_id, None)
         if released:
             self.published(released)
-        self.on_deliveries()
+        if self._deliveries_queued:
+            self._deliveries_queued = False
+            self.on_deliveries()
 
     def published(self, prompts: Sequence[pb.Prompt]) -> None:
         for p in prompts:
@@ -158,6 +224,7 @@ class PromptService:
         )
         insert = _dialect_insert(conn)(t.people).values(**values)
         await conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_={k: insert.excluded[k] for k in values if k != "id"}))
+        self.cache.forget_person(e.id)
 
     async def _track_request(self, conn: AsyncConnection, event: fb.FeedbackRequested, cause: Cause) -> None:
         if event.state == fb.FeedbackRequest.STATE_OPEN and event.recipient_id and not event.external:
@@ -173,7 +240,7 @@ class PromptService:
 
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
         """Stores the prompt once per (cause, recipient, kind) and releases it now, or holds it."""
-        prefs = await preferences_of(conn, draft.recipient_id)
+        prefs = await self.cache.preferences(conn, draft.recipient_id)
         p = t.prompts.c
         sent = (
             await conn.execute(
@@ -233,7 +300,7 @@ class PromptService:
 
     async def _enqueue_deliveries(self, conn: AsyncConnection, recipient: str, views: list[payloads.PromptView], now: dt.datetime) -> list[int]:
         channels = [pb.CHANNEL_IN_APP]
-        prefs = await preferences_of(conn, recipient)
+        prefs = await self.cache.preferences(conn, recipient)
         if await self._enqueue_webhooks(conn, recipient, payloads.PROMPT_SENT, views, now):
             channels.append(pb.CHANNEL_WEBHOOK)
         address = prefs.email
@@ -252,14 +319,7 @@ class PromptService:
         self, conn: AsyncConnection, recipient: str, event_type: str, views: list[payloads.PromptView], now: dt.datetime,
         extra: dict[str, dict[str, Any]] | None = None,
     ) -> bool:
-        w = t.webhooks.c
-        subs = (
-            await conn.execute(
-                sa.select(t.webhooks).where(
-                    w.active.is_(True), sa.or_(sa.and_(w.owner_id == recipient, w.organisation_wide.is_(False)), w.organisation_wide.is_(True))
-                )
-            )
-        ).all()
+        subs = [s for s in await self.cache.webhooks(conn) if s.organisation_wide or s.owner_id == recipient]
         queued = False
         for sub in subs:
             for view in views:
@@ -282,6 +342,7 @@ class PromptService:
         self, conn: AsyncConnection, key: str, channel: int, subscription_id: str | None, owner: str, target: str,
         event_type: str, kind: int, subject: str, payload: str, now: dt.datetime,
     ) -> None:
+        self._deliveries_queued = True
         await insert_ignore(conn, t.deliveries, dict(
             delivery_key=key, channel=channel, subscription_id=subscription_id, owner_id=owner, target=target,
             event_type=event_type, kind=kind, subject=subject[:300], payload=payload, state="pending", attempts=0,
@@ -352,7 +413,7 @@ class PromptService:
         rows = (await conn.execute(sa.select(t.open_requests).where(r.reminded.is_(False), r.due_date != "", r.due_date <= horizon))).all()
         released: list[pb.Prompt] = []
         for row in rows:
-            directory = await load_directory(conn, {row.requester_id, row.subject_id, row.recipient_id})
+            directory = await self.cache.directory(conn, {row.requester_id, row.subject_id, row.recipient_id})
             draft = rules.request_due_reminder(row.request_id, row.requester_id, row.subject_id, row.recipient_id, row.due_date, now.date(), directory)
             await conn.execute(t.open_requests.update().where(r.request_id == row.request_id).values(reminded=True))
             if draft is None:
@@ -386,21 +447,6 @@ async def _person(conn: AsyncConnection, person_id: str) -> Person | None:
 
 def _person_of(row: Any) -> Person:
     return Person(row.id, row.name, row.email, row.manager_id or "", row.time_zone, row.hr, row.active)
-
-
-async def load_directory(conn: AsyncConnection, ids: Iterable[str], depth: int = 10) -> Directory:
-    """The named people and their manager chains, from the org projection."""
-    people: dict[str, Person] = {}
-    wanted = {i for i in ids if i}
-    for _ in range(depth):
-        wanted -= people.keys()
-        if not wanted:
-            break
-        rows = (await conn.execute(sa.select(t.people).where(t.people.c.id.in_(sorted(wanted))))).all()
-        found = {row.id: _person_of(row) for row in rows}
-        people.update(found)
-        wanted = {p.manager_id for p in found.values() if p.manager_id}
-    return Directory(people)
 
 
 async def preferences_of(conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:

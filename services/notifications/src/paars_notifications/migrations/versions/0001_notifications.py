@@ -1,23 +1,22 @@
 """prompts, deliveries, org projection and preferences
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 03:53:23.031316
 
 """
-from typing import Sequence, Union
+from typing import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import paars_platform.db
 
-
 # revision identifiers, used by Alembic.
 revision: str = '0001'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,300 @@
+"""Prompt latency: the commit of a goal check-in that crossed a milestone -> the prompt on the manager's in-app stream.
+
+Standalone: starts the embedded broker, then goals and notifications as real service processes (SQLite by
+default, `--database postgresql` for fresh PostgreSQL databases), drives CheckIn RPCs open-loop at a fixed
+rate, and reads every manager's Subscribe stream. As the floor it measures, in the same run, the broker-only
+produce -> consume round trip with the same clients the services use (kafka-python producer, aiokafka consumer
+with the services' fetch wait). Writes bench/results/prompt_latency.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+import grpc
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from paars.goals.v1 import goals_pb2 as gl
+from paars.goals.v1 import goals_pb2_grpc
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars.notifications.v1 import notifications_pb2_grpc
+from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars_platform.auth import mint_token
+from paars_platform.config import DEV_JWT_SECRET
+from paars_platform.embedded_broker import EmbeddedBroker, free_port
+from paars_platform.events import decode
+from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.topics import Topic
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+ROUND_TRIP_TOPIC = Topic("bench.round-trip.v1", "", "none", partitions=1)
+FETCH_WAIT_MS = int(os.environ.get("PAARS_CONSUMER_FETCH_WAIT_MS", "10"))
+
+
+def auth(person: str, *roles: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {mint_token(person, roles or ('employee',), secret=DEV_JWT_SECRET)}")]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def fresh_pg_database() -> str:
+    import asyncpg
+
+    name = f"paars_bench_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+def start_service(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = dict(
+        os.environ, PAARS_GRPC_PORT=str(port), PAARS_METRICS_PORT=str(free_port()), PAARS_DATABASE_URL=database_url,
+        PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="false", PAARS_LOG_LEVEL="WARNING",
+        PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_PROVISION_TOPICS="false",
+    )
+    log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "-m", f"paars_{name}", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return process, port
+
+
+async def wait_serving(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing serving on {port}")
+            await asyncio.sleep(0.2)
+
+
+async def broker_round_trip(bootstrap: str, count: int, rate: float) -> list[float]:
+    """Produce -> consume through the broker alone, with the services' producer and consumer settings."""
+    await asyncio.to_thread(provision_topics, bootstrap, [ROUND_TRIP_TOPIC])
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FETCH_WAIT_MS, enable_auto_commit=False)
+    await consumer.start()
+    tp = TopicPartition(ROUND_TRIP_TOPIC.name, 0)
+    consumer.assign([tp])
+    await consumer.seek_to_end(tp)
+    publisher = await asyncio.to_thread(Publisher, bootstrap, client_id="bench-round-trip", idempotence=False)
+    samples: list[float] = []
+
+    async def consume() -> None:
+        while len(samples) < count:
+            batches = await consumer.getmany(timeout_ms=1000)
+            now = time.time()
+            for records in batches.values():
+                samples.extend(now - float(r.value.decode()) for r in records)
+
+    reader = asyncio.create_task(consume())
+    await asyncio.sleep(0.5)
+    for i in range(count):
+        await asyncio.to_thread(publisher.send_raw, ROUND_TRIP_TOPIC.name, b"k", str(time.time()).encode(), [])
+        await asyncio.sleep(max(0.0, 1 / rate - 0.001))
+        if i and i % 50 == 0 and reader.done():
+            break
+    await asyncio.wait_for(reader, 30)
+    await consumer.stop()
+    await asyncio.to_thread(publisher.close)
+    return samples
+
+
+async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list[dict[str, Any]], list[str]]:
+    R = org_pb2
+    employees = []
+    manager_ids = [f"m{i:03d}" for i in range(managers)]
+    for m in manager_ids:
+        employees.append(R.Employee(id=m, name=f"Manager {m}", email=f"{m}@bench.example", team_id="org", roles=[R.ROLE_MANAGER], active=True))
+        for j in range(reports_each):
+            e = f"{m}-e{j:02d}"
+            employees.append(R.Employee(id=e, name=f"Employee {e}", email=f"{e}@bench.example", manager_id=m, team_id="org", roles=[R.ROLE_EMPLOYEE], active=True))
+    goals = []
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        org = org_pb2_grpc.OrgServiceStub(channel)
+        await org.ImportDirectory(R.ImportDirectoryRequest(teams=[R.Team(id="org", name="Bench NV")], employees=employees), metadata=auth("hr", "hr"))
+        stub = goals_pb2_grpc.GoalServiceStub(channel)
+        limit = asyncio.Semaphore(16)
+
+        async def one(owner: str, manager: str) -> None:
+            async with limit:
+                proposed = await stub.ProposeGoal(gl.ProposeGoalRequest(
+                    kind=gl.GOAL_KIND_DEVELOPMENT, level=gl.GOAL_LEVEL_INDIVIDUAL, title="Present at the guild", owner_id=owner,
+                    key_results=[gl.KeyResult(title="talks", start_value=0, target_value=4)], start_date="2026-01-01", due_date="2030-12-31",
+                ), metadata=auth(owner))
+                agreed = await stub.AgreeGoal(gl.AgreeGoalRequest(goal_id=proposed.id, expected_version=proposed.version), metadata=auth(manager, "manager"))
+                goals.append({"id": agreed.id, "owner": owner, "kr": agreed.key_results[0].id, "version": agreed.version, "value": 0})
+
+        await asyncio.gather(*(one(f"{m}-e{j:02d}", m) for m in manager_ids for j in range(reports_each)))
+    return goals, manager_ids
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        await asyncio.to_thread(provision_topics, broker.bootstrap)
+        urls = {
+            name: (fresh_pg_database() if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
+            for name in ("goals", "notifications")
+        }
+        processes = {}
+        ports = {}
+        try:
+            for name in ("goals", "notifications"):
+                processes[name], ports[name] = start_service(name, broker.bootstrap, urls[name], work)
+            for name in ports:
+                await wait_serving(ports[name])
+            baseline = await broker_round_trip(broker.bootstrap, count=args.baseline_messages, rate=args.rate)
+
+            total = int(args.rate * args.seconds)
+            goals, managers = await setup_goals(ports["goals"], args.managers, max(1, -(-total // 4 // args.managers)))
+            channel = grpc.aio.insecure_channel(f"127.0.0.1:{ports['notifications']}")
+            notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
+            # Room for every prompt of the run: the fatigue budget is not what this measures.
+            for m in managers:
+                await notifications.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(weekly_budget=100)), metadata=auth(m))
+            latencies: list[float] = []
+            received = 0
+
+            async def listen(manager: str) -> None:
+                nonlocal received
+                async for prompt in notifications.Subscribe(pb.SubscribeRequest(), metadata=auth(manager)):
+                    latencies.append(time.time() - prompt.cause_occurred_at.ToNanoseconds() / 1e9)
+                    received += 1
+
+            listeners = [asyncio.create_task(listen(m)) for m in managers]
+            # Where the time goes: the cause's own trip from the goals commit to the broker and back out.
+            cause_seen: list[float] = []
+            cause_reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, fetch_max_wait_ms=FETCH_WAIT_MS, enable_auto_commit=False)
+            await cause_reader.start()
+            parts = [TopicPartition("goals.goal-updated.v1", i) for i in range(6)]
+            cause_reader.assign(parts)
+            await cause_reader.seek_to_end(*parts)
+
+            async def read_causes() -> None:
+                while True:
+                    batches = await cause_reader.getmany(timeout_ms=500)
+                    now = time.time()
+                    for records in batches.values():
+                        for r in records:
+                            cause_seen.append(now - decode(r.value, r.headers).metadata.occurred_at.ToNanoseconds() / 1e9)
+
+            cause_task = asyncio.create_task(read_causes())
+            # Let the directory and the agreements (which prompt nobody) drain through the consumer first.
+            await asyncio.sleep(args.settle_seconds)
+            latencies.clear()
+            cause_seen.clear()
+            received = 0
+
+            goals_channel = grpc.aio.insecure_channel(f"127.0.0.1:{ports['goals']}")
+            stub = goals_pb2_grpc.GoalServiceStub(goals_channel)
+            failures = 0
+            sent = 0
+
+            async def check_in(goal: dict[str, Any]) -> None:
+                nonlocal failures, sent
+                goal["value"] += 1
+                try:
+                    reply = await stub.CheckIn(gl.CheckInRequest(
+                        goal_id=goal["id"], expected_version=goal["version"], confidence=4,
+                        updates=[gl.KeyResultUpdate(key_result_id=goal["kr"], current_value=goal["value"])],
+                    ), metadata=auth(goal["owner"]))
+                    goal["version"] = reply.version
+                    sent += 1
+                except grpc.aio.AioRpcError:
+                    failures += 1
+
+            started = time.monotonic()
+            tasks = []
+            for i in range(total):
+                # Open loop: causes leave on schedule whether or not earlier ones finished.
+                delay = started + i / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(check_in(goals[i % len(goals)])))
+            await asyncio.gather(*tasks)
+            duration = time.monotonic() - started
+            deadline = time.monotonic() + 15
+            while received < sent and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            for task in [*listeners, cause_task]:
+                task.cancel()
+            await cause_reader.stop()
+            await channel.close()
+            await goals_channel.close()
+        finally:
+            for process in processes.values():
+                process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    ms = [x * 1000 for x in latencies]
+    base = [x * 1000 for x in baseline]
+    return {
+        "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2), "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2) if ms else None, "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+        "baseline_p50_ms": round(percentile(base, 50), 2), "baseline_p99_ms": round(percentile(base, 99), 2),
+        "rate_per_s": round(sent / duration, 1), "target_rate_per_s": args.rate, "seconds": round(duration, 1),
+        "causes": sent, "cause_failures": failures, "prompts_received": received, "database": args.database,
+        "cause_on_broker_p50_ms": round(percentile([x * 1000 for x in cause_seen], 50), 2),
+        "cause_on_broker_p99_ms": round(percentile([x * 1000 for x in cause_seen], 99), 2),
+        "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=100.0, help="causes per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--managers", type=int, default=25, help="managers, each with an open stream")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--baseline-messages", type=int, default=500)
+    parser.add_argument("--settle-seconds", type=float, default=4.0)
+    args = parser.parse_args()
+    figures = asyncio.run(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "prompt_latency.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(
+        f"prompt latency at {figures['rate_per_s']}/s over {figures['seconds']} s ({figures['database']}): "
+        f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms "
+        f"({figures['prompts_received']} prompts for {figures['causes']} causes)\n"
+        f"the cause alone, goals commit -> read from the broker: p50 {figures['cause_on_broker_p50_ms']} ms, p99 {figures['cause_on_broker_p99_ms']} ms\n"
+        f"broker-only produce -> consume floor: p50 {figures['baseline_p50_ms']} ms, p99 {figures['baseline_p99_ms']} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
