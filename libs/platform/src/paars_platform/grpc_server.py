@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import grpc
@@ -145,59 +146,50 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         default = self.settings.default_deadline_seconds
         return default if remaining is None else max(0.0, min(remaining, default))
 
+    @contextlib.asynccontextmanager
+    async def _outcome(self, short: str, context: grpc.aio.ServicerContext, started: float | None) -> AsyncIterator[None]:
+        """Maps whatever the call raised to its status (the one place that does) and records RED metrics."""
+        code = grpc.StatusCode.OK
+        try:
+            yield
+        except DomainError as err:
+            code = err.code
+            await self._fail(context, err)
+        except TimeoutError:
+            code = grpc.StatusCode.DEADLINE_EXCEEDED
+            await context.abort(code, "deadline exceeded")
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            raise
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            log.exception("unhandled error in %s", short)
+            await context.abort_with_status(rpc_status.to_status(internal_status()))
+        finally:
+            self.requests.labels(short, code.name).inc()
+            if started is not None:
+                self.latency.labels(short).observe(time.perf_counter() - started)
+
     def _unary(self, short: str, method: str, inner: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            started = time.perf_counter()
-            code = grpc.StatusCode.OK
-            try:
+            async with self._outcome(short, context, time.perf_counter()):
                 _check_request(request)
                 current_identity.set(self._authenticate(method, context))
                 return await asyncio.wait_for(inner(request, context), timeout=self._timeout(context))
-            except DomainError as err:
-                code = err.code
-                await self._fail(context, err)
-            except TimeoutError:
-                code = grpc.StatusCode.DEADLINE_EXCEEDED
-                await context.abort(code, "deadline exceeded")
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s", short)
-                await context.abort_with_status(rpc_status.to_status(internal_status()))
-            finally:
-                self.requests.labels(short, code.name).inc()
-                self.latency.labels(short).observe(time.perf_counter() - started)
 
         return call
 
     def _stream(self, short: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        # Streams are long-lived (Subscribe): their duration is not a latency, so only the outcome is counted.
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            code = grpc.StatusCode.OK
-            try:
+            async with self._outcome(short, context, None):
                 _check_request(request)
                 current_identity.set(self._authenticate(method, context))
                 async for item in inner(request, context):
                     yield item
-            except DomainError as err:
-                code = err.code
-                await self._fail(context, err)
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s", short)
-                await context.abort_with_status(rpc_status.to_status(internal_status()))
-            finally:
-                self.requests.labels(short, code.name).inc()
 
         return call
 
