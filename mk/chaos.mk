@@ -1,0 +1,6 @@
+# make chaos: traffic with faults injected (SIGKILL of every service, broker SIGSTOP, network cut,
+# PostgreSQL restart, poison records) and the history checker; writes bench/results/chaos.json.
+CHAOS_DURATION ?= 120
+
+chaos: $(STAMP)
+	$(PY) -m tests.chaos.run --duration $(CHAOS_DURATION)

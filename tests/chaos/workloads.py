@@ -1,0 +1,270 @@
+"""Realistic traffic through the public gRPC API, with idempotency keys, recording every acknowledged operation."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.feedback.v1 import feedback_pb2_grpc
+from paars.goals.v1 import goals_pb2 as gp
+from paars.goals.v1 import goals_pb2_grpc
+from paars.org.v1 import org_pb2, org_pb2_grpc
+from tests.helpers import auth
+
+# A retry of the same idempotency key is safe for these: the first answer, if any, is returned.
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
+
+MANAGERS = {"team-a": "mgr", "team-b": "boss"}
+REPORTS = {"mgr": ["ann", "bob", "cas", "dirk"], "boss": ["mgr", "eva", "fien"]}
+EMPLOYEES = ["ann", "bob", "cas", "dirk", "eva", "fien"]
+
+
+def directory() -> org_pb2.ImportDirectoryRequest:
+    R = org_pb2
+    people = [
+        R.Employee(id="boss", name="Bea Baas", email="bea@paars.example", team_id="org", roles=[R.ROLE_MANAGER, R.ROLE_LEADER], active=True),
+        R.Employee(id="hr1", name="Hanne HR", email="hanne@paars.example", manager_id="boss", team_id="org", roles=[R.ROLE_HR], active=True),
+        R.Employee(id="mgr", name="Mo Manager", email="mo@paars.example", manager_id="boss", team_id="team-a", roles=[R.ROLE_MANAGER], active=True),
+    ]
+    for manager, reports in REPORTS.items():
+        team = "team-a" if manager == "mgr" else "team-b"
+        for person in reports:
+            if person != "mgr":
+                people.append(R.Employee(id=person, name=person.title(), email=f"{person}@paars.example", manager_id=manager, team_id=team, roles=[R.ROLE_EMPLOYEE], active=True))
+    return R.ImportDirectoryRequest(
+        teams=[
+            R.Team(id="org", name="Paars NV"),
+            R.Team(id="team-a", name="Team A", parent_team_id="org", manager_id="mgr"),
+            R.Team(id="team-b", name="Team B", parent_team_id="org", manager_id="boss"),
+        ],
+        employees=people,
+    )
+
+
+def manager_of(person: str) -> str:
+    return next(m for m, reports in REPORTS.items() if person in reports)
+
+
+@dataclass
+class Ack:
+    """One acknowledged operation: what the client was told, and when."""
+
+    service: str
+    op: str
+    key: str
+    entity: str
+    version: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+    at: float = 0.0
+
+
+@dataclass
+class History:
+    acks: list[Ack] = field(default_factory=list)
+    attempts: collections.Counter[str] = field(default_factory=collections.Counter)
+    retried_codes: collections.Counter[str] = field(default_factory=collections.Counter)
+    rejected: list[str] = field(default_factory=list)
+
+    def record(self, ack: Ack) -> Ack:
+        ack.at = time.monotonic()
+        self.acks.append(ack)
+        return ack
+
+    def of(self, service: str, op: str | None = None) -> list[Ack]:
+        return [a for a in self.acks if a.service == service and (op is None or a.op == op)]
+
+
+class Driver:
+    """Calls one service: every call retried with the same idempotency key until acknowledged or rejected."""
+
+    service = ""
+    topic = ""
+
+    def __init__(self, address: str, history: History, run_id: str, rng: random.Random) -> None:
+        self.address = address
+        self.history = history
+        self.run_id = run_id
+        self.rng = rng
+        self.channel = grpc.aio.insecure_channel(address)
+
+    async def call(
+        self, method: Callable[..., Awaitable[Any]], request: Any, who: str, *roles: str, op: str = "", also_retry: frozenset[grpc.StatusCode] = frozenset(), give_up_after: float = 600.0,
+    ) -> Any:
+        """The answer once acknowledged; None if the service rejected it (recorded: the workload is wrong)."""
+        deadline = time.monotonic() + give_up_after
+        while True:
+            self.history.attempts[f"{self.service}.{op}"] += 1
+            try:
+                return await method(request, metadata=auth(who, *roles), timeout=5)
+            except grpc.aio.AioRpcError as err:
+                if (err.code() in RETRYABLE or err.code() in also_retry) and time.monotonic() < deadline:
+                    self.history.retried_codes[f"{self.service}:{err.code().name}"] += 1
+                    await asyncio.sleep(0.1 + self.rng.random() * 0.2)
+                    continue
+                self.history.rejected.append(f"{self.service}.{op} as {who}: {err.code().name} {err.details()}")
+                return None
+
+    async def setup(self) -> None:
+        """Whatever the service needs before traffic (a directory, a warm-up write)."""
+
+    async def probe(self) -> Ack | None:
+        """One acknowledged write, used to time recovery."""
+        raise NotImplementedError
+
+    @staticmethod
+    def carries(event: Any, ack: Ack) -> bool:
+        """Whether an event on the driver's topic is the one an acknowledged write published."""
+        raise NotImplementedError
+
+    def workers(self, stop: asyncio.Event, pace: float) -> list[Awaitable[None]]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+class GoalsDriver(Driver):
+    """Employees propose goals, their managers agree, then the owners check in again and again."""
+
+    service = "goals"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.goals = goals_pb2_grpc.GoalServiceStub(self.channel)
+        self.org = org_pb2_grpc.OrgServiceStub(self.channel)
+        self.probe_goal: gp.Goal | None = None
+        self.probe_count = 0
+
+    async def setup(self) -> None:
+        await self.call(self.org.ImportDirectory, directory(), "hr1", "hr", op="import")
+        self.probe_goal = await self.propose_and_agree("hr1", "probe", 0)
+
+    async def propose_and_agree(self, owner: str, tag: str, n: int) -> gp.Goal | None:
+        key = f"{self.run_id}-{owner}-{tag}{n}"
+        request = gp.ProposeGoalRequest(
+            kind=gp.GOAL_KIND_DEVELOPMENT, level=gp.GOAL_LEVEL_INDIVIDUAL, owner_id=owner, title=f"Grow {n}",
+            key_results=[gp.KeyResult(title="steps", start_value=0, target_value=1_000_000)], due_date="2030-01-01",
+            idempotency_key=f"{key}-propose",
+        )
+        goal = await self.call(self.goals.ProposeGoal, request, owner, op="propose")
+        if goal is None:
+            return None
+        self.history.record(Ack("goals", "propose", request.idempotency_key, goal.id, goal.version, {"owner": owner}))
+        manager = manager_of(owner) if any(owner in r for r in REPORTS.values()) else "boss"
+        agree = gp.AgreeGoalRequest(goal_id=goal.id, idempotency_key=f"{key}-agree")
+        agreed = await self.call(self.goals.AgreeGoal, agree, manager, "manager", op="agree")
+        if agreed is None:
+            return None
+        self.history.record(Ack("goals", "agree", agree.idempotency_key, agreed.id, agreed.version, {"owner": owner}))
+        return agreed
+
+    async def check_in(self, owner: str, goal: gp.Goal, value: int, *, op: str = "check_in") -> Ack | None:
+        request = gp.CheckInRequest(
+            goal_id=goal.id, updates=[gp.KeyResultUpdate(key_result_id=goal.key_results[0].id, current_value=value)],
+            confidence=1 + value % 5, note=f"step {value}", idempotency_key=f"{self.run_id}-{goal.id}-{value}",
+        )
+        answer = await self.call(self.goals.CheckIn, request, owner, op=op)
+        if answer is None:
+            return None
+        return self.history.record(Ack("goals", "check_in", request.idempotency_key, answer.id, answer.version, {"owner": owner, "value": value}))
+
+    async def probe(self) -> Ack | None:
+        """One acknowledged write (a check-in on a goal of the HR person); used to time recovery."""
+        assert self.probe_goal is not None
+        self.probe_count += 1
+        return await self.check_in("hr1", self.probe_goal, self.probe_count, op="probe")
+
+    topic = "goals.goal-updated.v1"
+
+    @staticmethod
+    def carries(event: Any, ack: Ack) -> bool:
+        return bool(event.goal.id == ack.entity and event.goal.version == ack.version)
+
+    async def worker(self, owner: str, stop: asyncio.Event, pace: float) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            goal = await self.propose_and_agree(owner, "g", n)
+            if goal is None:
+                return
+            for value in range(1, 9):
+                if stop.is_set():
+                    return
+                await self.check_in(owner, goal, value)
+                await asyncio.sleep(pace * (0.5 + self.rng.random()))
+
+    def workers(self, stop: asyncio.Event, pace: float) -> list[Awaitable[None]]:
+        return [self.worker(owner, stop, pace) for owner in EMPLOYEES]
+
+
+class FeedbackDriver(Driver):
+    """Colleagues give each other feedback with an example, ask for feedback, and managers schedule dialogues."""
+
+    service = "feedback"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.feedback = feedback_pb2_grpc.FeedbackServiceStub(self.channel)
+        self.probe_count = 0
+
+    async def setup(self) -> None:
+        """Waits until the feedback service knows the directory (it learns it from org.employee-changed.v1)."""
+        if await self._give("eva", "fien", "warm-up", also_retry=frozenset({grpc.StatusCode.NOT_FOUND}), give_up_after=90) is None:
+            raise RuntimeError("feedback never accepted a first feedback (directory not consumed?)")
+
+    async def _give(self, giver: str, receiver: str, key: str, *, op: str = "give", **retry: Any) -> Ack | None:
+        request = fb.GiveFeedbackRequest(
+            receiver_id=receiver, kind=fb.FEEDBACK_KIND_PRAISE,
+            relation=fb.RELATION_PEER, setting=fb.FEEDBACK_SETTING_INFORMAL,
+            text=f"Thanks for pairing on the incident review; it made the fix land a day earlier (chaos-key {key}).",
+            examples=[fb.Example(situation="incident review", behaviour="paired with me for an hour", impact="fix shipped a day earlier")],
+            idempotency_key=f"{self.run_id}-{giver}-{key}",
+        )
+        answer = await self.call(self.feedback.GiveFeedback, request, giver, op=op, **retry)
+        if answer is None:
+            return None
+        return self.history.record(Ack("feedback", "give", request.idempotency_key, answer.id, 0, {"giver": giver, "receiver": receiver}))
+
+    async def request(self, requester: str, recipient: str, key: str) -> None:
+        request = fb.RequestFeedbackRequest(
+            subject_id=requester, recipient_id=recipient, question="What should I keep doing in stand-ups?",
+            relation=fb.RELATION_PEER, due_date="2030-01-01", idempotency_key=f"{self.run_id}-{requester}-{key}",
+        )
+        answer = await self.call(self.feedback.RequestFeedback, request, requester, op="request")
+        if answer is not None:
+            self.history.record(Ack("feedback", "request", request.idempotency_key, answer.request.id, 0, {"requester": requester, "recipient": recipient}))
+
+    async def probe(self) -> Ack | None:
+        self.probe_count += 1
+        return await self._give("hr1", "boss", f"probe{self.probe_count}", op="probe")
+
+    topic = "feedback.feedback-given.v1"
+
+    @staticmethod
+    def carries(event: Any, ack: Ack) -> bool:
+        return bool(event.feedback_id == ack.entity)
+
+    async def worker(self, giver: str, stop: asyncio.Event, pace: float) -> None:
+        n = 0
+        colleagues = [p for p in EMPLOYEES if p != giver]
+        while not stop.is_set():
+            n += 1
+            receiver = self.rng.choice(colleagues)
+            if n % 4 == 0:
+                await self.request(giver, receiver, f"r{n}")
+            else:
+                await self._give(giver, receiver, f"f{n}")
+            await asyncio.sleep(pace * (0.5 + self.rng.random()))
+
+    def workers(self, stop: asyncio.Event, pace: float) -> list[Awaitable[None]]:
+        return [self.worker(person, stop, pace) for person in EMPLOYEES]
+
+
+DRIVERS: dict[str, type[Driver]] = {"goals": GoalsDriver, "feedback": FeedbackDriver}
