@@ -8,7 +8,7 @@ import signal
 
 import typer
 
-from paars_cli import events, feedback, goal, insights, org
+from paars_cli import events, feedback, goal, insights, org, watch
 from paars_cli.token import token
 
 app = typer.Typer(no_args_is_help=True, help="Paars: continuous performance and development, on your terms.")
@@ -18,6 +18,8 @@ app.add_typer(goal.app, name="goal")
 app.add_typer(events.app, name="events")
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(insights.app, name="insights")
+app.add_typer(watch.app, name="watch")
+app.add_typer(watch.prompts_app, name="prompts")
 
 
 @app.command()
