@@ -1,31 +1,18 @@
 """`paars insights ...`: open insights, a person's signals and a team's roll-up, from the analytics service."""
 from __future__ import annotations
 
-import grpc
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from paars.analytics.v1 import analytics_pb2 as pb
 from paars.analytics.v1 import analytics_pb2_grpc
-from paars_platform.auth import mint_token
-from paars_platform.config import Settings
+from paars_cli.client import call, console, metadata
 
 app = typer.Typer(no_args_is_help=True, help="Insights, signals and team roll-ups from the analytics stream.")
-console = Console()
-ADDRESS = "127.0.0.1:50054"
 
 
 def _call(method: str, request: object, who: str, roles: str) -> object:
-    settings = Settings.from_env("analytics")
-    token = mint_token(who, [r for r in roles.split(",") if r], secret=settings.jwt_secret)
-    with grpc.insecure_channel(ADDRESS) as channel:
-        stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
-        try:
-            return getattr(stub, method)(request, metadata=[("authorization", f"Bearer {token}")], timeout=10)
-        except grpc.RpcError as err:
-            console.print(f"[red]{err.code().name}[/red]: {err.details()}")  # type: ignore[attr-defined]
-            raise typer.Exit(1) from None
+    return call("analytics", analytics_pb2_grpc.AnalyticsServiceStub, lambda stub: getattr(stub, method)(request, metadata=metadata(who, roles), timeout=10))
 
 
 @app.command("list")

@@ -8,30 +8,17 @@ import pathlib
 
 import grpc
 import typer
-from rich.console import Console
 
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.notifications.v1 import notifications_pb2_grpc
-from paars_platform.auth import mint_token
-from paars_platform.config import DEFAULT_PORTS, Settings
+from paars_cli.client import AS_OPTION as AS
+from paars_cli.client import ROLES_OPTION as ROLES
+from paars_cli.client import address, console, metadata
 
 app = typer.Typer(help="Stream your prompts in the terminal (resumes where it left off).")
 prompts_app = typer.Typer(help="List your prompts and mark them read.", no_args_is_help=True)
-console = Console()
-
-AS = typer.Option(..., "--as", help="The employee id you act as (a development token is minted for it).")
-ROLES = typer.Option("employee", "--roles", help="Comma-separated roles in the token.")
 PRIORITY_STYLE = {pb.PRIORITY_HIGH: "bold red", pb.PRIORITY_NORMAL: "bold", pb.PRIORITY_LOW: "dim"}
 RECONNECT_MAX_SECONDS = 10.0
-
-
-def _address() -> str:
-    return os.environ.get("PAARS_NOTIFICATIONS_ADDR") or f"127.0.0.1:{DEFAULT_PORTS['notifications'][0]}"
-
-
-def _metadata(person: str, roles: str) -> list[tuple[str, str]]:
-    token = mint_token(person, [r.strip() for r in roles.split(",") if r.strip()], secret=Settings.from_env("cli").jwt_secret)
-    return [("authorization", f"Bearer {token}")]
 
 
 def cursor_file(person: str) -> pathlib.Path:
@@ -64,14 +51,14 @@ def show(prompt: pb.Prompt) -> None:
 async def _watch(person: str, roles: str, from_cursor: int | None) -> None:
     path = cursor_file(person)
     cursor = _read_cursor(path) if from_cursor is None else from_cursor
-    metadata = _metadata(person, roles)
+    md = metadata(person, roles)
     pause = 0.5
-    console.print(f"[dim]watching prompts for {person} on {_address()} from cursor {cursor} (Ctrl-C to stop)[/dim]")
+    console.print(f"[dim]watching prompts for {person} on {address('notifications')} from cursor {cursor} (Ctrl-C to stop)[/dim]")
     while True:
         try:
-            async with grpc.aio.insecure_channel(_address()) as channel:
+            async with grpc.aio.insecure_channel(address("notifications")) as channel:
                 stub = notifications_pb2_grpc.NotificationServiceStub(channel)
-                async for prompt in stub.Subscribe(pb.SubscribeRequest(after_cursor=cursor), metadata=metadata):
+                async for prompt in stub.Subscribe(pb.SubscribeRequest(after_cursor=cursor), metadata=md):
                     show(prompt)
                     cursor = prompt.cursor
                     _write_cursor(path, cursor)
@@ -102,11 +89,11 @@ def watch(
 
 
 async def _call(person: str, roles: str, request: pb.ListPromptsRequest | pb.MarkReadRequest) -> pb.ListPromptsResponse | pb.MarkReadResponse:
-    async with grpc.aio.insecure_channel(_address()) as channel:
+    async with grpc.aio.insecure_channel(address("notifications")) as channel:
         stub = notifications_pb2_grpc.NotificationServiceStub(channel)
         if isinstance(request, pb.ListPromptsRequest):
-            return await stub.ListPrompts(request, metadata=_metadata(person, roles))
-        return await stub.MarkRead(request, metadata=_metadata(person, roles))
+            return await stub.ListPrompts(request, metadata=metadata(person, roles))
+        return await stub.MarkRead(request, metadata=metadata(person, roles))
 
 
 def _run(person: str, roles: str, request: pb.ListPromptsRequest | pb.MarkReadRequest) -> pb.ListPromptsResponse | pb.MarkReadResponse:
