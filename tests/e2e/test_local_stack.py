@@ -1,16 +1,21 @@
 """`make run` as a user meets it: every service serving (health, reflection, metrics), the demo active,
-and goal events on the topic that an independent client decodes, with CloudEvents headers."""
+goal events an independent client decodes, and a real Prometheus finding what was just driven."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pathlib
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import grpc
 import pytest
@@ -21,6 +26,7 @@ from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
 from paars_cli.stack import SERVICES, installed
 from paars_platform.config import DEFAULT_PORTS
+from paars_platform.embedded_broker import free_port
 from paars_platform.events import header
 from tests.helpers import auth, decoded, read_topic
 
@@ -34,12 +40,67 @@ SERVICE_NAMES = {
 }
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError(what)
         time.sleep(0.3)
+
+
+@dataclass
+class RunningStack:
+    offset: int
+    output: pathlib.Path
+    data_dir: pathlib.Path
+    services: list[str]
+
+    def text(self) -> str:
+        return self.output.read_text()
+
+    def grpc_port(self, service: str) -> int:
+        return DEFAULT_PORTS[service][0] + self.offset
+
+    def metrics_port(self, service: str) -> int:
+        return DEFAULT_PORTS[service][1] + self.offset
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{9092 + self.offset}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """`paars run` (what `make run` starts) as a subprocess, stopped with SIGTERM like Ctrl-C."""
+    tmp = tmp_path_factory.mktemp("stack")
+    running = RunningStack(random.randint(200, 900), tmp / "run.out", tmp / "data", [s for s in SERVICES if installed(s)])
+    env = {k: v for k, v in os.environ.items() if k != "PAARS_KAFKA_BOOTSTRAP"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "paars_cli", "run", "--plain", "--port-offset", str(running.offset), "--data-dir", str(running.data_dir), "--seed", "7"],
+        stdout=running.output.open("wb"), stderr=subprocess.STDOUT, env=env,
+    )
+    try:
+        wait_for(lambda: "serving:" in running.text() or run.poll() is not None, 120, "the stack did not start")
+        assert run.poll() is None, running.text()
+        yield running
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+    text = running.text()
+    assert run.returncode == 0, text[-3000:]
+    assert "stopped" in text
+    assert "Traceback" not in text, text[-3000:]
+
+
+def explained(stack: RunningStack, check: Callable[[], None]) -> None:
+    """Runs check; on failure shows what the platform printed."""
+    try:
+        check()
+    except BaseException as exc:
+        raise AssertionError(f"{exc!r}\n--- paars run output ---\n{stack.text()[-4000:]}") from exc
 
 
 async def listed_services(port: int) -> set[str]:
@@ -56,74 +117,99 @@ async def health(port: int, service: str) -> int:
         return answer.status
 
 
-def test_make_run_serves_every_service_and_the_demo_produces_decodable_events(tmp_path: pathlib.Path) -> None:
-    offset = random.randint(200, 900)
-    services = [s for s in SERVICES if installed(s)]
-    out = tmp_path / "run.out"
-    env = {k: v for k, v in os.environ.items() if k != "PAARS_KAFKA_BOOTSTRAP"}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "paars_cli", "run", "--plain", "--port-offset", str(offset), "--data-dir", str(tmp_path / "data"), "--seed", "7"],
-        stdout=out.open("wb"), stderr=subprocess.STDOUT, env=env,
+def metrics_text(stack: RunningStack, service: str) -> str:
+    return urllib.request.urlopen(f"http://127.0.0.1:{stack.metrics_port(service)}/metrics", timeout=5).read().decode()
+
+
+def test_every_service_serves_health_reflection_and_metrics(stack: RunningStack) -> None:
+    def check() -> None:
+        assert set(stack.services) == set(SERVICES), "make run starts every service"
+        for name in stack.services:
+            port = stack.grpc_port(name)
+            assert asyncio.run(health(port, "")) == health_pb2.HealthCheckResponse.SERVING
+            listed = asyncio.run(listed_services(port))
+            assert SERVICE_NAMES[name] <= listed, f"{name} reflection lists {listed}"
+            for service_name in SERVICE_NAMES[name]:
+                assert asyncio.run(health(port, service_name)) == health_pb2.HealthCheckResponse.SERVING
+            assert f"paars_{name}_" in metrics_text(stack, name)
+
+    explained(stack, check)
+
+
+def test_propose_agree_check_in_yields_decodable_events_and_the_demo_keeps_people_active(stack: RunningStack) -> None:
+    def check() -> None:
+        wait_for(lambda: "demo organisation loaded" in stack.text(), 60, "the demo directory was not loaded")
+
+        async def flow() -> pb.Goal:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.grpc_port('goals')}") as channel:
+                stub = goals_pb2_grpc.GoalServiceStub(channel)
+                g = await stub.ProposeGoal(
+                    pb.ProposeGoalRequest(kind=pb.GOAL_KIND_WELLBEING, level=pb.GOAL_LEVEL_INDIVIDUAL, owner_id="emma", title="e2e: lunch away from the desk",
+                                          key_results=[pb.KeyResult(title="lunches", start_value=0, target_value=10)], due_date="2030-01-01"),
+                    metadata=auth("emma"),
+                )
+                g = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=g.id, expected_version=g.version), metadata=auth("sofie", "manager"))
+                return await stub.CheckIn(pb.CheckInRequest(goal_id=g.id, updates=[pb.KeyResultUpdate(key_result_id=g.key_results[0].id, current_value=5)], confidence=4), metadata=auth("emma"))
+
+        goal = asyncio.run(flow())
+
+        def ours(records: list) -> list:
+            return [r for r in records if r.key == b"emma" and decoded([r])[0].goal.id == goal.id]
+
+        records = ours(read_topic(stack.bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 3, timeout=30))
+        events = decoded(records)
+        assert [list(e.changes)[0] for e in events] == [pb.GoalUpdated.CHANGE_PROPOSED, pb.GoalUpdated.CHANGE_AGREED, pb.GoalUpdated.CHANGE_PROGRESS]
+        for record, event in zip(records, events, strict=True):
+            assert header(record.headers, "ce_id") == event.metadata.event_id
+            assert header(record.headers, "ce_type") == "paars.goals.v1.GoalUpdated"
+            assert header(record.headers, "ce_specversion") == "1.0"
+        wait_for(lambda: stack.text().count("[demo]") >= 8, 60, "the demo is not active")
+        assert "[events] goal proposed" in stack.text(), "the demo's goals reach the live view through Kafka"
+
+    explained(stack, check)
+
+
+def test_promtool_accepts_every_services_live_metrics(stack: RunningStack) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is installed by scripts/install-ops-tools.sh (tests/ops)"
+    for name in stack.services:
+        result = subprocess.run([promtool, "check", "metrics"], input=metrics_text(stack, name), capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
+
+
+def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningStack, tmp_path: pathlib.Path) -> None:
+    prometheus = shutil.which("prometheus")
+    assert prometheus, "Debian's prometheus package provides it (scripts/install-ops-tools.sh)"
+    config = stack.data_dir / "prometheus.yml"
+    assert config.exists(), "make run writes the scrape configuration"
+    port = free_port()
+    server = subprocess.Popen(
+        [prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("wb"),
     )
-    try:
-        _exercise(run, out, offset, services, tmp_path)
-    except BaseException as exc:
-        raise AssertionError(f"{exc!r}\n--- paars run output ---\n{out.read_text()[-4000:]}") from exc
-    finally:
-        run.send_signal(signal.SIGTERM)
+
+    def query(promql: str) -> float:
+        url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
         try:
-            run.wait(60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-    text = out.read_text()
-    assert run.returncode == 0, text[-3000:]
-    assert "stopped" in text
-    assert "Traceback" not in text, text[-3000:]
+            answer = json.loads(urllib.request.urlopen(url, timeout=5).read())
+        except OSError:
+            return 0.0
+        result = answer["data"]["result"]
+        return float(result[0]["value"][1]) if result else 0.0
 
-
-def _exercise(run: subprocess.Popen, out: pathlib.Path, offset: int, services: list[str], tmp_path: pathlib.Path) -> None:
-    wait_for(lambda: "serving:" in out.read_text() or run.poll() is not None, 120, "the stack did not start")
-    assert run.poll() is None, out.read_text()
-    for name in services:
-        grpc_port, metrics_port = (p + offset for p in DEFAULT_PORTS[name])
-        assert asyncio.run(health(grpc_port, "")) == health_pb2.HealthCheckResponse.SERVING
-        listed = asyncio.run(listed_services(grpc_port))
-        assert SERVICE_NAMES[name] <= listed, f"{name} reflection lists {listed}"
-        for service_name in SERVICE_NAMES[name]:
-            assert asyncio.run(health(grpc_port, service_name)) == health_pb2.HealthCheckResponse.SERVING
-        metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-        assert f"paars_{name}_" in metrics
-
-    # The API as an outside client uses it: propose -> agree -> check in.
-    goals_port = DEFAULT_PORTS["goals"][0] + offset
-    wait_for(lambda: "demo organisation loaded" in out.read_text(), 60, "the demo directory was not loaded")
-
-    async def flow() -> pb.Goal:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{goals_port}") as channel:
-            stub = goals_pb2_grpc.GoalServiceStub(channel)
-            g = await stub.ProposeGoal(
-                pb.ProposeGoalRequest(kind=pb.GOAL_KIND_WELLBEING, level=pb.GOAL_LEVEL_INDIVIDUAL, owner_id="emma", title="e2e: lunch away from the desk",
-                                      key_results=[pb.KeyResult(title="lunches", start_value=0, target_value=10)], due_date="2030-01-01"),
-                metadata=auth("emma"),
-            )
-            g = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=g.id, expected_version=g.version), metadata=auth("sofie", "manager"))
-            return await stub.CheckIn(pb.CheckInRequest(goal_id=g.id, updates=[pb.KeyResultUpdate(key_result_id=g.key_results[0].id, current_value=5)], confidence=4), metadata=auth("emma"))
-
-    goal = asyncio.run(flow())
-    bootstrap = f"127.0.0.1:{9092 + offset}"
-
-    def ours(records: list) -> list:
-        return [r for r in records if r.key == b"emma" and decoded([r])[0].goal.id == goal.id]
-
-    records = ours(read_topic(bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 3, timeout=30))
-    events = decoded(records)
-    assert [list(e.changes)[0] for e in events] == [pb.GoalUpdated.CHANGE_PROPOSED, pb.GoalUpdated.CHANGE_AGREED, pb.GoalUpdated.CHANGE_PROGRESS]
-    for record, event in zip(records, events, strict=True):
-        assert header(record.headers, "ce_id") == event.metadata.event_id
-        assert header(record.headers, "ce_type") == "paars.goals.v1.GoalUpdated"
-        assert header(record.headers, "ce_specversion") == "1.0"
-    assert (tmp_path / "data" / "prometheus.yml").exists()
-    # Let the demo keep the organisation active for a while: goals are proposed, agreed, checked in.
-    wait_for(lambda: out.read_text().count("[demo]") >= 8, 60, "the demo is not active")
-    text = out.read_text()
-    assert "[events] goal proposed" in text, "the demo's goals reach the live view through Kafka"
+    try:
+        expectations = {
+            'sum(paars_goals_grpc_requests_total{method="CheckIn",code="OK"})': "check-ins answered by goals",
+            'sum(paars_goals_outbox_published_total{topic="goals.goal-updated.v1"})': "goal events published",
+            'sum(paars_feedback_grpc_requests_total{code="OK"})': "feedback RPCs answered",
+            'sum(paars_feedback_events_consumed_total{topic="org.employee-changed.v1"})': "directory events consumed by feedback",
+            'sum(paars_notifications_events_consumed_total)': "events consumed by notifications",
+            'sum(paars_analytics_events_processed_total)': "events processed by analytics",
+            'count(up{job=~"paars-.*"} == 1)': "scraped targets up",
+        }
+        for promql, what in expectations.items():
+            wait_for(lambda promql=promql: query(promql) > 0, 60, f"Prometheus did not see {what}: {promql}")
+        assert query('count(up{job=~"paars-.*"} == 1)') == len(stack.services)
+    finally:
+        server.terminate()
+        server.wait(30)
