@@ -77,3 +77,37 @@ def test_invalid_arguments_carry_every_field_violation() -> None:
 
 def test_a_stale_version_is_aborted() -> None:
     assert to_rpc_status(StaleVersion("goal g at version 3")).code == grpc.StatusCode.ABORTED.value[0]
+
+
+def test_production_tokens_can_be_verified_against_the_identity_providers_jwks_endpoint() -> None:
+    import http.server
+    import json
+    import threading
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid="k1", use="sig", alg="RS256")
+    body = json.dumps({"keys": [jwk]}).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        verifier = TokenVerifier(settings(jwt_algorithm="RS256", jwt_jwks_url=f"http://127.0.0.1:{server.server_port}/jwks.json"))
+        now = int(time.time())
+        token = jwt.encode({"sub": "lotte", "roles": ["employee"], "iss": "paars", "exp": now + 60}, key, algorithm="RS256", headers={"kid": "k1"})
+        assert verifier.verify(token).employee_id == "lotte"
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with pytest.raises(Unauthenticated):
+            verifier.verify(jwt.encode({"sub": "lotte", "iss": "paars", "exp": now + 60}, other, algorithm="RS256", headers={"kid": "k1"}))
+    finally:
+        server.shutdown()
