@@ -4,7 +4,7 @@ Standalone: starts the embedded broker, preloads N events (a mix of goal, feedba
 events over P people), runs each consumer in its own process on the same records, and measures events/s from the
 first to the N-th processed event (start-up and group join excluded). Prints and writes bench/results/analytics.json.
 
-    .venv/bin/python bench/analytics_bench.py [--events 100000] [--people 2000]
+    .venv/bin/python bench/analytics_bench.py [--events 100000] [--people 2000] [--only rocksdb,memory] [--profile DIR]
 """
 from __future__ import annotations
 
@@ -83,14 +83,15 @@ def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
                     web_enabled=False, topic_partitions=6, store="memory://", consumer_auto_offset_reset="earliest",
                     broker_session_timeout=6, broker_rebalance_timeout=2, broker_heartbeat_interval=1)
     table = app.Table("people", default=None, partitions=6)
-    seen = {"n": 0, "t0": 0.0}
+    seen = {"n": 0, "t0": 0.0, "c0": 0.0}
 
     def tick() -> None:
         if not seen["t0"]:
-            seen["t0"] = time.perf_counter()
+            seen["t0"], seen["c0"] = time.perf_counter(), time.process_time()
         seen["n"] += 1
         if seen["n"] >= n:
-            pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - seen["t0"])}))
+            pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - seen["t0"]),
+                                                     "events_per_cpu_s": n / max(1e-9, time.process_time() - seen["c0"])}))
             os.kill(os.getpid(), signal.SIGTERM)
 
     @app.agent(app.topic(*TOPICS, value_serializer="raw", key_serializer="raw"))
@@ -125,14 +126,14 @@ async def aiokafka_baseline(bootstrap: str, n: int, out: str) -> None:
                                 session_timeout_ms=6000, rebalance_timeout_ms=2000)
     await consumer.start()
     people: dict = {}
-    done, t0 = 0, 0.0
+    done, t0, c0 = 0, 0.0, 0.0
     try:
         while done < n:
             batches = await consumer.getmany(timeout_ms=500, max_records=5000)
             now = time.time()
             for records in batches.values():
                 if not t0:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                 for record in records:
                     decoded = decode(record.value, record.headers, expected[record.topic])
                     for update in person_updates(record.topic, decoded):
@@ -145,7 +146,8 @@ async def aiokafka_baseline(bootstrap: str, n: int, out: str) -> None:
                 await consumer.commit()
     finally:
         await consumer.stop()
-    pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - t0)}))
+    pathlib.Path(out).write_text(json.dumps({"events_per_s": n / (time.perf_counter() - t0),
+                                             "events_per_cpu_s": n / max(1e-9, time.process_time() - c0)}))
 
 
 # ---------- our worker: `python -m paars_analytics`, watched through its /metrics ----------
@@ -159,7 +161,13 @@ def processed(metrics_port: int) -> float:
                if line.startswith("paars_analytics_events_processed_total{") and any(t in line for t in TOPICS))
 
 
-def run_worker(bootstrap: str, n: int, store: str, state_dir: str) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): a figure less sensitive to a busy machine than wall time."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_worker(bootstrap: str, n: int, store: str, state_dir: str, profile: str = "") -> dict[str, float]:
     from paars_platform.embedded_broker import free_port
 
     metrics_port = free_port()
@@ -168,18 +176,29 @@ def run_worker(bootstrap: str, n: int, store: str, state_dir: str) -> float:
                PAARS_METRICS_PORT=str(metrics_port), PAARS_GRPC_PORT=str(free_port()), PAARS_PROVISION_TOPICS="false",
                PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_LOG_LEVEL="WARNING")
     proc = subprocess.Popen([sys.executable, "-m", "paars_analytics"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spy = None
     try:
         deadline = time.monotonic() + 600
         first = 0.0
         while time.monotonic() < deadline:
             count = processed(metrics_port)
             if count > 0 and not first:
-                first, first_count = time.perf_counter(), count
+                first, first_count, first_cpu = time.perf_counter(), count, cpu_seconds(proc.pid)
+                if profile:
+                    # Sampling starts with the first processed event: start-up and group join stay out of the profile.
+                    spy = subprocess.Popen([str(pathlib.Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
+                                            "--rate", "250", "--nonblocking", "-o", profile, "--pid", str(proc.pid)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if count >= n:
-                return (count - first_count) / (time.perf_counter() - first)
+                wall = time.perf_counter() - first
+                cpu = cpu_seconds(proc.pid) - first_cpu
+                return {"events_per_s": (count - first_count) / wall, "events_per_cpu_s": (count - first_count) / max(cpu, 1e-9)}
             time.sleep(0.02)
         raise TimeoutError("the worker did not finish in time")
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
@@ -187,18 +206,23 @@ def run_worker(bootstrap: str, n: int, store: str, state_dir: str) -> float:
             proc.kill()
 
 
-def run_baseline(name: str, bootstrap: str, n: int) -> float:
+def run_baseline(name: str, bootstrap: str, n: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     subprocess.run([sys.executable, __file__, "--baseline", name, "--bootstrap", bootstrap, "--events", str(n), "--out", out],
                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900, check=False)
-    return float(json.loads(pathlib.Path(out).read_text())["events_per_s"])
+    return {k: float(v) for k, v in json.loads(pathlib.Path(out).read_text()).items()}
+
+
+CASES = ("rocksdb", "memory", "naive", "noop", "aiokafka")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--only", default=",".join(CASES), help=f"comma-separated subset of {', '.join(CASES)} (a subset is not saved)")
+    parser.add_argument("--profile", default="", help="directory for py-spy collapsed stacks of the worker runs")
     parser.add_argument("--baseline")
     parser.add_argument("--bootstrap")
     parser.add_argument("--out")
@@ -213,26 +237,43 @@ def main() -> None:
     from paars_platform.embedded_broker import EmbeddedBroker
     from paars_platform.kafka import provision_topics
 
+    cases = [c.strip() for c in args.only.split(",") if c.strip()]
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+    measured: dict[str, dict[str, float]] = {}
+    started = time.time()
     with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as state_dir:
         provision_topics(broker.bootstrap)
         records = make_events(args.events, args.people)
         asyncio.run(preload(broker.bootstrap, records))
-        results = {
-            "events": args.events,
-            "people": args.people,
-            "events_per_s": run_worker(broker.bootstrap, args.events, "rocksdb://", state_dir),
-            "events_per_s_memory_store": run_worker(broker.bootstrap, args.events, "memory://", state_dir),
-            "baseline_naive_events_per_s": run_baseline("naive", broker.bootstrap, args.events),
-            "baseline_noop_events_per_s": run_baseline("noop", broker.bootstrap, args.events),
-            "baseline_aiokafka_events_per_s": run_baseline("aiokafka", broker.bootstrap, args.events),
-        }
-    for name in ("naive", "noop", "aiokafka"):
-        results[f"ratio_{name}"] = results["events_per_s"] / results[f"baseline_{name}_events_per_s"]
+        for case in cases:
+            if case in ("rocksdb", "memory"):
+                profile = os.path.join(args.profile, f"analytics-{case}.txt") if args.profile else ""
+                measured[case] = run_worker(broker.bootstrap, args.events, f"{case}://", os.path.join(state_dir, case), profile)
+            else:
+                measured[case] = run_baseline(case, broker.bootstrap, args.events)
+            print(case, {k: round(v) for k, v in measured[case].items()}, flush=True)
+    names = {"rocksdb": "events_per_s", "memory": "events_per_s_memory_store", "naive": "baseline_naive_events_per_s",
+             "noop": "baseline_noop_events_per_s", "aiokafka": "baseline_aiokafka_events_per_s"}
+    results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)), "events": args.events, "people": args.people,
+        # A busy machine lowers every wall-clock figure; the ratios (same run) and CPU figures are steadier.
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+    }
+    for case, figures in measured.items():
+        results[names[case]] = figures["events_per_s"]
+        results[names[case].replace("events_per_s", "events_per_cpu_s")] = figures.get("events_per_cpu_s", 0.0)
+    for ours in ("rocksdb", "memory"):
+        for ref in ("naive", "noop", "aiokafka"):
+            if ours in measured and ref in measured:
+                suffix = "" if ours == "rocksdb" else "_memory_store"
+                results[f"ratio_{ref}{suffix}"] = measured[ours]["events_per_s"] / measured[ref]["events_per_s"]
     results = {k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}
     print(json.dumps(results, indent=2))
-    target = ROOT / "bench" / "results" / "analytics.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n")
+    if set(cases) == set(CASES):
+        target = ROOT / "bench" / "results" / "analytics.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

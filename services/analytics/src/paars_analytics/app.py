@@ -11,6 +11,7 @@ from faust.serializers import codecs
 from faust.streams import _current_event
 
 from paars_analytics.config import AnalyticsConfig
+from paars_analytics.people import PeopleStore
 from paars_analytics.transport import FastApp
 from paars_platform import metrics
 from paars_platform.topics import topic as registered_topic
@@ -59,6 +60,8 @@ class Analytics:
     commands_topic: Any
     insight_topic: Any
     dead_letter_topic: Any
+    # People's state: memory in front of the people table (see people.py); detection and the API read it.
+    state: PeopleStore
     # People whose state changed since the last detection round (process-local; a full scan covers restarts).
     dirty: set[str] = field(default_factory=set)
     processed: Any = None
@@ -118,10 +121,11 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         t.changelog_topic = t._new_changelog_topic()
         return t
 
+    people = table("people")
     ctx = Analytics(
         config=config,
         app=app,
-        people=table("people"),
+        people=people,
         employees=table("employees"),
         teams=table("teams"),
         insights=table("insights"),
@@ -131,7 +135,11 @@ def create_app(config: AnalyticsConfig) -> Analytics:
                                  key_serializer="raw", value_serializer="json"),
         insight_topic=app.topic(INSIGHT_TOPIC, key_serializer="raw", value_serializer="raw"),
         dead_letter_topic=app.topic(DEAD_LETTER_TOPIC, key_serializer="raw", value_serializer="raw"),
+        state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
+                          flush_events=config.flush_events),
     )
+    # Pending writes go out (and their offsets are acknowledged) before any partition can move.
+    app.rebalance_start_callbacks.append(ctx.state.drop)
     ctx.processed = metrics.counter("paars_analytics_events_processed_total", "Input events processed, by topic.", ("topic",))
     ctx.lag = metrics.histogram(
         "paars_analytics_event_lag_seconds", "Seconds from a record's append to the broker to its processing (oldest of each batch).",
@@ -144,7 +152,7 @@ def create_app(config: AnalyticsConfig) -> Analytics:
 
 
 def register_agents(ctx: Analytics) -> None:
-    """Attaches every domain's agents and timers to the app (one sub-package per domain)."""
+    """Attaches every domain's agents, bulk topics and timers to the app (one sub-package per domain)."""
     from paars_analytics.feedback import agents as feedback_agents
     from paars_analytics.goals import agents as goal_agents
     from paars_analytics.insights import agents as insight_agents
@@ -153,3 +161,10 @@ def register_agents(ctx: Analytics) -> None:
 
     for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents):
         module.register(ctx)
+
+    @ctx.app.timer(ctx.config.flush_interval_seconds / 2, name="paars_analytics.flush_people")
+    async def flush_people() -> None:
+        # Without new input, what is pending would otherwise wait for the next fetch.
+        now = ctx.now()
+        if ctx.state.due(now):
+            ctx.state.flush(now)

@@ -69,6 +69,8 @@ class AnalyticsConfig:
     batch_within_seconds: float = 0.05
     poll_records: int = 5000
     stream_buffer: int = 20000
+    flush_interval_seconds: float = 1.0
+    flush_events: int = 50000
     detect_interval_seconds: float = 1.0
     scan_interval_seconds: float = 60.0
     clock: Clock = field(default=time.time)
@@ -91,6 +93,8 @@ class AnalyticsConfig:
             batch_within_seconds=env_float(p + "BATCH_WITHIN_SECONDS", d.batch_within_seconds),
             poll_records=env_int(p + "POLL_RECORDS", d.poll_records),
             stream_buffer=env_int(p + "STREAM_BUFFER", d.stream_buffer),
+            flush_interval_seconds=env_float(p + "FLUSH_INTERVAL_SECONDS", d.flush_interval_seconds),
+            flush_events=env_int(p + "FLUSH_EVENTS", d.flush_events),
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
         )

@@ -1,32 +1,37 @@
-"""The batch path every person-keyed agent shares: decode, dead-letter, apply updates, write each key once per batch."""
+"""The bulk path every person-keyed input shares: decode, dead-letter, apply updates in memory, write back per flush."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from paars_analytics.app import Analytics, use_event
+from faust.types import TP
+
+from paars_analytics.app import Analytics
 from paars_analytics.signals.state import PersonUpdate, apply_update, new_state
 from paars_analytics.translate import person_updates
 from paars_platform.events import UndecodableEvent, decode, header
 
 log = logging.getLogger("paars.analytics")
 
+# (record, reason, detail); a record is an aiokafka ConsumerRecord or a Faust Message (same attribute names).
 DeadLetter = tuple[Any, str, str]
+Batches = Sequence[tuple[TP, Sequence[Any]]]
 
 
 class PersonPipeline:
-    """Applies a batch of events to the people table.
+    """Applies fetched records to people's state (``ctx.state``), for the consumer's bulk path.
 
-    A batch is grouped by partition, then by person; each person's state is read once, every update
-    applied (idempotent on event id), and written once: one changelog record per person per batch
-    instead of one per event.
+    Records come one list per partition per fetch, without Faust's per-message machinery. Each update is applied
+    in memory at once (idempotent on event id), so detection and queries see it; the state is written back to the
+    table, and the records' offsets acknowledged, by ``PeopleStore.flush`` at most once per flush interval.
     """
 
     def __init__(self, ctx: Analytics) -> None:
         self.ctx = ctx
-        self.expected = {}
+        self.expected: dict[str, str] = {}
 
     def _expected(self, topic: str) -> str:
         expected = self.expected.get(topic)
@@ -34,91 +39,103 @@ class PersonPipeline:
             expected = self.expected[topic] = self.ctx.expected_type(topic)
         return expected
 
-    def updates_of(self, events: Sequence[Any]) -> tuple[list[tuple[Any, PersonUpdate]], list[DeadLetter]]:
+    def updates_of(self, records: Sequence[Any]) -> tuple[list[tuple[Any, PersonUpdate]], list[DeadLetter]]:
         """Decodes and translates; what cannot be decoded or translated becomes a dead letter."""
         out: list[tuple[Any, PersonUpdate]] = []
         dead: list[DeadLetter] = []
-        forward: list[PersonUpdate] = []
-        for event in events:
-            message = event.message
-            topic = message.topic
+        by_giver: dict[str, list[list[Any]]] = {}
+        for record in records:
+            topic = record.topic
             try:
-                decoded = decode(message.value, message.headers, self._expected(topic))
+                decoded = decode(record.value, record.headers, self._expected(topic))
                 updates = person_updates(topic, decoded)
             except UndecodableEvent as exc:
-                dead.append((event, "undecodable", str(exc)))
+                dead.append((record, "undecodable", str(exc)))
                 continue
             except Exception as exc:
-                dead.append((event, "handler-failed", repr(exc)[:500]))
+                dead.append((record, "handler-failed", repr(exc)[:500]))
                 continue
             for update in updates:
                 if update.event_id.endswith(":given"):
-                    forward.append(update)
+                    by_giver.setdefault(update.key, []).append([update.event_id, update.at, update.facts[0]["f"]])
                 else:
-                    out.append((event, update))
-        by_giver: dict[str, list[list[Any]]] = {}
-        for update in forward:
-            by_giver.setdefault(update.key, []).append([update.event_id, update.at, update.facts[0]["f"]])
-        # One record per giver per batch, not one per feedback.
+                    out.append((record, update))
+        # The giver lives on another partition: one record per giver per fetch, keyed by giver.
         for giver, items in by_giver.items():
             self.ctx.given_topic.send_soon(key=giver.encode(), value={"items": items})
         return out, dead
 
-    def apply(self, pairs: Sequence[tuple[Any, PersonUpdate]]) -> list[DeadLetter]:
-        """Applies updates grouped by partition and person; no await inside, so no other task sees half a batch."""
-        ctx = self.ctx
-        people = ctx.people
-        now = ctx.now()
-        by_partition: dict[int, tuple[Any, dict[str, list[tuple[Any, PersonUpdate]]]]] = {}
-        for event, update in pairs:
-            partition = event.message.partition
-            group = by_partition.get(partition)
-            if group is None:
-                group = by_partition[partition] = (event, {})
-            group[1].setdefault(update.key, []).append((event, update))
+    def apply(self, partition: int, updates: Sequence[tuple[Any, PersonUpdate]], now: float) -> list[DeadLetter]:
+        """Applies one partition's updates to the people in memory; no await inside, so no task sees half of it."""
+        store = self.ctx.state
+        dirty = self.ctx.dirty
         dead: list[DeadLetter] = []
-        for anchor, per_key in by_partition.values():
-            use_event(anchor)
-            for key, updates in per_key.items():
-                state = people.get(key) or new_state()
-                changed = False
-                for event, update in updates:
-                    try:
-                        changed = apply_update(state, update, now) or changed
-                    except Exception as exc:
-                        dead.append((event, "handler-failed", repr(exc)[:500]))
-                if changed:
-                    people[key] = state
-                    ctx.dirty.add(key)
+        for record, update in updates:
+            key = update.key
+            state = store.state(key, partition)
+            if state is None:
+                state = new_state()
+            try:
+                changed = apply_update(state, update, now)
+            except Exception as exc:
+                dead.append((record, "handler-failed", repr(exc)[:500]))
+                continue
+            if changed:
+                store.put(key, state, partition)
+                dirty.add(key)
         return dead
 
-    async def process(self, events: Sequence[Any]) -> None:
-        if not events:
-            return
-        pairs, dead = self.updates_of(events)
-        dead += self.apply(pairs)
-        self.count(events)
-        for event, reason, detail in dead:
-            await dead_letter(self.ctx, event, reason, detail)
+    async def handle(self, batches: Batches) -> None:
+        """The bulk handler for the person topics: one call per fetch, one list of records per partition."""
+        now = self.ctx.now()
+        dead: list[DeadLetter] = []
+        for tp, records in batches:
+            updates, undecodable = self.updates_of(records)
+            dead += undecodable
+            dead += self.apply(tp.partition, updates, now)
+        await self.finish(batches, dead, now)
 
-    def count(self, events: Sequence[Any]) -> None:
-        per_topic: dict[str, int] = {}
-        oldest = None
-        for event in events:
-            topic = event.message.topic
-            per_topic[topic] = per_topic.get(topic, 0) + 1
-            ts = event.message.timestamp
-            if ts and (oldest is None or ts < oldest):
+    async def handle_given(self, batches: Batches) -> None:
+        """The bulk handler for the internal given-by-giver topic (JSON values written by ``updates_of``)."""
+        now = self.ctx.now()
+        dead: list[DeadLetter] = []
+        for tp, records in batches:
+            updates: list[tuple[Any, PersonUpdate]] = []
+            for record in records:
+                try:
+                    key = record.key.decode()
+                    for eid, at, feedback_id in json.loads(record.value)["items"]:
+                        updates.append((record, PersonUpdate(key, eid, float(at), [{"k": "given", "f": feedback_id}])))
+                except Exception as exc:
+                    dead.append((record, "handler-failed", repr(exc)[:500]))
+            dead += self.apply(tp.partition, updates, now)
+        await self.finish(batches, dead, now)
+
+    async def finish(self, batches: Batches, dead: list[DeadLetter], now: float) -> None:
+        """Dead letters out, offsets held until the next flush, metrics; flushes when one is due."""
+        store = self.ctx.state
+        for record, reason, detail in dead:
+            await dead_letter(self.ctx, record, reason, detail)
+        for tp, records in batches:
+            store.hold(tp, [r.offset for r in records])
+        self.count(batches)
+        if store.due(now):
+            store.flush(now)
+
+    def count(self, batches: Batches) -> None:
+        oldest = 0
+        for tp, records in batches:
+            self.ctx.processed.labels(tp.topic).inc(len(records))
+            ts = min((r.timestamp for r in records if r.timestamp), default=0)
+            if ts and (not oldest or ts < oldest):
                 oldest = ts
-        for topic, n in per_topic.items():
-            self.ctx.processed.labels(topic).inc(n)
         if oldest:
-            self.ctx.lag.observe(max(0.0, time.time() - oldest))
+            # aiokafka record timestamps are milliseconds.
+            self.ctx.lag.observe(max(0.0, time.time() - oldest / 1000.0))
 
 
-async def dead_letter(ctx: Analytics, event: Any, reason: str, detail: str) -> None:
+async def dead_letter(ctx: Analytics, message: Any, reason: str, detail: str) -> None:
     """The original record's bytes to analytics.dead-letter.v1, the reason in dlq_* headers; the worker moves on."""
-    message = event.message
     headers = list(message.headers.items() if isinstance(message.headers, dict) else (message.headers or ()))
     headers += [
         ("dlq_reason", reason.encode()),

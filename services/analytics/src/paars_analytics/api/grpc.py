@@ -69,7 +69,7 @@ class ApiService(Service):
         s = ctx.config.settings
         if s.metrics_port >= 0:
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
-        queries = Queries(ctx.people, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now)
+        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now)
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME],
             register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries), server),

@@ -53,12 +53,12 @@ class Detector:
             self.last_full = now
         elif ctx.dirty:
             keys, ctx.dirty = ctx.dirty, set()
-            await self._open(people_round(keys, ctx.people, _snapshot(ctx.employees), now, ctx.config.thresholds), now)
+            await self._open(people_round(keys, ctx.state, _snapshot(ctx.employees), now, ctx.config.thresholds), now)
         self.update_consumer_lag()
 
     async def full_scan(self, now: float) -> None:
         ctx = self.ctx
-        people = _snapshot(ctx.people)
+        people = _snapshot(ctx.state)
         await asyncio.sleep(0)
         found = full_round(people, _snapshot(ctx.employees), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
                            ctx.config.thresholds, ctx.config.anonymity_k)

@@ -32,10 +32,10 @@ async def _apply(ctx: Analytics, event: Any, table: Any, to_record: Any) -> None
         decoded = decode(message.value, message.headers, ctx.expected_type(message.topic))
         record = to_record(decoded)
     except UndecodableEvent as exc:
-        await dead_letter(ctx, event, "undecodable", str(exc))
+        await dead_letter(ctx, message, "undecodable", str(exc))
         return
     except Exception as exc:
-        await dead_letter(ctx, event, "handler-failed", repr(exc)[:500])
+        await dead_letter(ctx, message, "handler-failed", repr(exc)[:500])
         return
     if _newer(table.get(record["id"]), record):
         table[record["id"]] = record

@@ -1,4 +1,11 @@
-"""A person's state: the facts of the last 90 days in event-time order, goal snapshots, and the event ids seen."""
+"""A person's state: the facts of the last 90 days in event-time order, goal snapshots, and the event ids seen.
+
+Idempotence on event id is bounded: the ids of the events inside the horizon are remembered, the horizon being
+the retention (92 days of event time) or, for a person with more than MAX_SEEN events in that time, the event
+time of the newest id the ring had to forget (``floor``). An event at or beyond the horizon cannot be told from a
+redelivery, so it adds no fact; it still merges into the goal and rating snapshots, which are idempotent by
+themselves (version and time win). Within the horizon no event ever counts twice.
+"""
 from __future__ import annotations
 
 import bisect
@@ -10,6 +17,8 @@ RETENTION_DAYS = 90
 # A little beyond the longest window, so a late event at the edge still counts for its own day.
 RETENTION_SECONDS = (RETENTION_DAYS + 2) * DAY
 MAX_SEEN = 20000
+# After an overflow the ring keeps this share of MAX_SEEN, so it is not re-sorted on every later event.
+KEEP_AFTER_OVERFLOW = 0.9
 PRUNE_EVERY_SECONDS = 3600.0
 
 State = dict[str, Any]
@@ -30,7 +39,12 @@ class PersonUpdate:
 
 
 def new_state() -> State:
-    return {"seen": {}, "log": [], "goals": {}, "self": {}, "others": {}, "first": 0.0, "pruned": 0.0}
+    return {"seen": {}, "log": [], "goals": {}, "self": {}, "others": {}, "first": 0.0, "pruned": 0.0, "floor": 0.0}
+
+
+def horizon(state: State, now: float) -> float:
+    """Events at or before this event time add no fact: their ids are no longer remembered (see the module doc)."""
+    return max(now - RETENTION_SECONDS, state.get("floor", 0.0))
 
 
 def apply_update(state: State, update: PersonUpdate, now: float) -> bool:
@@ -38,11 +52,10 @@ def apply_update(state: State, update: PersonUpdate, now: float) -> bool:
     seen: dict[str, float] = state["seen"]
     if update.event_id in seen:
         return False
-    seen[update.event_id] = update.at
     if not state["first"] or update.at < state["first"]:
         state["first"] = update.at
-    cutoff = now - RETENTION_SECONDS
-    if update.at >= cutoff:
+    if update.at > horizon(state, now):
+        seen[update.event_id] = update.at
         log: list[Fact] = state["log"]
         for fact in update.facts:
             fact["t"] = update.at
@@ -84,15 +97,21 @@ def _merge_ratings(target: dict[str, list[Any]], ratings: dict[str, float], even
 
 
 def prune(state: State, now: float) -> None:
-    """Forgets facts and event ids older than the retention horizon (bounded state per person)."""
+    """Forgets facts and event ids older than the retention horizon, and the oldest ids beyond MAX_SEEN (raising
+    the floor to the newest forgotten one): bounded state per person, exact idempotence within the horizon."""
     cutoff = now - RETENTION_SECONDS
     log: list[Fact] = state["log"]
     if log and log[0]["t"] < cutoff:
         del log[: bisect.bisect_left(log, cutoff, key=_time)]
     seen: dict[str, float] = state["seen"]
-    if len(seen) > MAX_SEEN or any(t < cutoff for t in seen.values()):
-        kept = sorted(((t, e) for e, t in seen.items() if t >= cutoff), reverse=True)[:MAX_SEEN]
-        state["seen"] = {e: t for t, e in kept}
+    if len(seen) > MAX_SEEN or any(t <= cutoff for t in seen.values()):
+        ring = sorted(((t, e) for e, t in seen.items() if t > cutoff), reverse=True)
+        if len(ring) > MAX_SEEN:
+            keep = int(MAX_SEEN * KEEP_AFTER_OVERFLOW)
+            state["floor"] = max(state.get("floor", 0.0), ring[keep][0])
+            # Ids at the floor's own time go too: the floor is inclusive.
+            ring = [(t, e) for t, e in ring[:keep] if t > state["floor"]]
+        state["seen"] = {e: t for t, e in ring}
     state["pruned"] = now
 
 

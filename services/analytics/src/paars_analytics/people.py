@@ -1,0 +1,141 @@
+"""People's state in process memory, written back to the people table (store and changelog) at most once per flush.
+
+Each person's state (up to 90 days of facts, a few KB pickled) used to be read from the table and written back,
+whole, once per batch: in the profile the changelog (pickling, Faust's send path, the producer) and, with RocksDB,
+the read-back dominated. Here the state stays in memory between events; a person touched many times within a
+flush interval is written once. The input offsets of the events behind a write are acknowledged only after that
+write went to the producer, and Faust flushes the producer before it commits offsets: a committed offset's effect
+is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
+
+At the start of a rebalance everything pending is written and acknowledged, then the memory is dropped: partitions
+may move, and the table (recovered from the changelog by Faust) is the truth for whoever owns them next.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from faust.streams import _current_event
+from faust.types import TP
+
+from paars_analytics.signals.state import State
+
+# Memory bound in RocksDB mode: past this many people, clean entries are dropped after a flush and re-read on use.
+HOT_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class _Message:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Stands in for Faust's current event, which only tells a table write its partition (store and changelog)."""
+
+    message: _Message
+
+
+class PeopleStore:
+    """A write-back cache in front of the people table, shared by every agent that updates a person."""
+
+    def __init__(self, table: Any, consumer: Any, source_topic: str, *, flush_interval: float, flush_events: int,
+                 hot_limit: int = HOT_LIMIT) -> None:
+        self.table = table
+        # A callable: the app's consumer exists only once the worker runs.
+        self.consumer = consumer
+        self.source_topic = source_topic
+        self.flush_interval = flush_interval
+        self.flush_events = flush_events
+        self.hot_limit = hot_limit
+        self.hot: dict[str, State] = {}
+        self.dirty: dict[str, int] = {}
+        self.pending: dict[TP, list[int]] = {}
+        self.pending_events = 0
+        self.last_flush = 0.0
+        self.writes = 0
+        self._anchors: dict[int, Anchor] = {}
+
+    def _anchor(self, partition: int) -> Anchor:
+        anchor = self._anchors.get(partition)
+        if anchor is None:
+            anchor = self._anchors[partition] = Anchor(_Message(self.source_topic, partition))
+        _current_event.set(weakref.ref(anchor))
+        return anchor
+
+    def state(self, key: str, partition: int) -> State | None:
+        """The person's state for an update, from memory or else from the table (this partition's store)."""
+        state = self.hot.get(key)
+        if state is None:
+            self._anchor(partition)
+            state = self.table.get(key)
+            if state is not None:
+                self.hot[key] = state
+        return state
+
+    def put(self, key: str, state: State, partition: int) -> None:
+        self.hot[key] = state
+        self.dirty[key] = partition
+
+    def hold(self, tp: TP, offsets: list[int]) -> None:
+        """Offsets to acknowledge at the next flush (their effects are in memory only)."""
+        self.pending.setdefault(tp, []).extend(offsets)
+        self.pending_events += len(offsets)
+
+    def due(self, now: float) -> bool:
+        return bool(self.dirty or self.pending) and (
+            now - self.last_flush >= self.flush_interval or self.pending_events >= self.flush_events)
+
+    def flush(self, now: float) -> int:
+        """Writes each changed person once, then acknowledges the offsets behind the writes. No await inside."""
+        table = self.table
+        written = 0
+        try:
+            for key, partition in self.dirty.items():
+                self._anchor(partition)
+                table[key] = self.hot[key]
+                written += 1
+        finally:
+            _current_event.set(None)
+        self.dirty.clear()
+        consumer = self.consumer()
+        for tp, offsets in self.pending.items():
+            consumer.ack_offsets(tp, offsets)
+        self.pending.clear()
+        self.pending_events = 0
+        self.last_flush = now
+        self.writes += written
+        if len(self.hot) > self.hot_limit:
+            self.hot.clear()
+        return written
+
+    def drop(self) -> None:
+        """Flushes, then forgets the memory (at a rebalance: the table is the truth for whoever owns a partition)."""
+        if self.dirty or self.pending:
+            self.flush(self.last_flush)
+        self.hot.clear()
+
+    # A read-only mapping view for detection and the query API: memory first, then the table.
+    def get(self, key: str, default: Any = None) -> State | None:
+        state = self.hot.get(key)
+        if state is None:
+            state = self.table.get(key)
+        return state if state is not None else default
+
+    def keys(self) -> list[str]:
+        keys = dict.fromkeys(self.hot)
+        for key in self.table.keys():
+            keys.setdefault(str(key), None)
+        return list(keys)
+
+    def items(self) -> Iterator[tuple[str, State]]:
+        for key in self.keys():
+            state = self.get(key)
+            if state is not None:
+                yield key, state
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
