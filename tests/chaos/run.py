@@ -244,14 +244,22 @@ class ChaosRun:
             await asyncio.sleep(2.0)
         report.writes = {s: t.as_dict() for s, t in writes.items()}
         report.poison = poison
-        if "notifications" in chaos.services:
+        assert chaos.stack is not None
+        dead = [name for name, proc in chaos.stack.processes.items() if not proc.alive()]
+        for name in dead:
+            report.failures.append(f"{name} is not running at the end of the run (crashed after a fault): {chaos.stack.processes[name].log_tail(3)[-600:]}")
+        if "notifications" in chaos.services and "notifications" not in dead:
             report.prompts = await checker.check_prompts(chaos.grpc_address("notifications"))
         else:
             report.not_covered.append("notifications: prompts (service not runnable in this tree)")
-        if "analytics" in chaos.services and "feedback" in self.drivers:
+        if "analytics" in chaos.services and "feedback" in self.drivers and "analytics" not in dead:
             deadline = time.monotonic() + cfg.settle_s
             while True:
-                report.analytics = await checker.check_analytics(chaos.grpc_address("analytics"), self.history)
+                try:
+                    report.analytics = await checker.check_analytics(chaos.grpc_address("analytics"), self.history)
+                except TimeoutError:
+                    report.analytics = {"ok": 0, "lost": -1, "duplicated": 0, "mismatches": ["analytics did not answer GetSignals"]}
+                    break
                 if not report.analytics["lost"] or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(2.0)
