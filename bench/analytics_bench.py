@@ -193,7 +193,9 @@ def run_worker(bootstrap: str, n: int, store: str, state_dir: str, profile: str 
                 wall = time.perf_counter() - first
                 cpu = cpu_seconds(proc.pid) - first_cpu
                 return {"events_per_s": (count - first_count) / wall, "events_per_cpu_s": (count - first_count) / max(cpu, 1e-9)}
-            time.sleep(0.02)
+            # The worker serves each poll of /metrics itself (a thread, the GIL, the whole registry): polling every
+            # 20 ms cost it about 8% of its CPU in the profile. 100 ms keeps the end-point error under 2% of a run.
+            time.sleep(0.1)
         raise TimeoutError("the worker did not finish in time")
     finally:
         if spy is not None:
