@@ -157,7 +157,7 @@ def _seed(channels: dict[str, grpc.Channel]) -> tuple[list[str], dict[str, str]]
         metadata=auth("ann"), timeout=10,
     )
     known = [*PEOPLE, goal.id, goal.key_results[0].id, "team-a", "team-b", "org", "2030-01-01", "2026-06-01"]
-    private = {"goal": goal.id}
+    private = {"goal": goal.id, "key_result": goal.key_results[0].id}
     if "feedback" in channels:
         stub = feedback_pb2_grpc.FeedbackServiceStub(channels["feedback"])
         request = feedback_pb2.GiveFeedbackRequest(

@@ -116,7 +116,7 @@ def test_no_read_shows_a_colleague_what_is_private_to_ann(running_stack: Running
 def _person_scoped_cases(private: dict[str, str]) -> list[tuple[str, str, Any]]:
     """Acting on ann's private data as cas: each must be refused."""
     cases: list[tuple[str, str, Any]] = [
-        ("goals", "CheckIn", goals_pb2.CheckInRequest(goal_id=private["goal"], confidence=3)),
+        ("goals", "CheckIn", goals_pb2.CheckInRequest(goal_id=private["goal"], confidence=3, updates=[goals_pb2.KeyResultUpdate(key_result_id=private["key_result"], current_value=1)])),
         ("goals", "AgreeGoal", goals_pb2.AgreeGoalRequest(goal_id=private["goal"])),
         ("goals", "CloseGoal", goals_pb2.CloseGoalRequest(goal_id=private["goal"], achieved=True)),
         ("goals", "CounterProposeGoal", goals_pb2.CounterProposeGoalRequest(goal_id=private["goal"], comment="mine now", title="x")),
