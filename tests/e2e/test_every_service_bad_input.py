@@ -27,7 +27,7 @@ def test_no_generated_request_gets_internal_or_leaves_a_partial_write(running_st
     # What each caller sees, refreshed after every accepted call: one read per example, not two.
     seen: dict[str, object] = {}
 
-    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(request=requests(method.request_type, running_stack.known), who=st.sampled_from(PEOPLE), roles=st.sampled_from(ROLES))
     def check(request, who, roles) -> None:
         if snapshot and who not in seen:
@@ -50,7 +50,7 @@ def test_no_generated_request_gets_internal_or_leaves_a_partial_write(running_st
 def test_garbage_bytes_are_invalid_argument_not_internal(running_stack: RunningStack, method: Method) -> None:  # noqa: F811
     channel = running_stack.channel(method.service)
 
-    @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(payload=st.one_of(st.binary(min_size=1, max_size=300), st.just(b"\xff" * 70_000)))
     def check(payload: bytes) -> None:
         try:
