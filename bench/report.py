@@ -60,8 +60,10 @@ def markdown(result: dict[str, Any]) -> str:
                 f"broker round trip {_fmt(c.get('baseline_p50_ms'))} / – / {_fmt(c.get('baseline_p99_ms'))} | {_fmt(c.get('ratio'))} | p50 ≤ 50, p99 ≤ 200 | {_fmt(c.get('met'))} |"
             )
         else:
-            baselines = ", ".join(f"{k.removeprefix('baseline_').removesuffix('_events_per_s')} {_fmt(v)}" for k, v in c.items() if k.startswith("baseline_"))
-            ratios = ", ".join(f"{k.removeprefix('ratio_')} {_fmt(v)}" for k, v in c.items() if k.startswith("ratio_"))
+            baselines = ", ".join(
+                f"{k.removeprefix('baseline_').removesuffix('_events_per_s')} {_fmt(v)}" for k, v in c.items() if k.startswith("baseline_") and k.endswith("_events_per_s")
+            )
+            ratios = ", ".join(f"{k.removeprefix('ratio_')} {_fmt(v)}" for k, v in c.items() if k.startswith("ratio_") and "memory" not in k)
             lines.append(f"| analytics | {label} | {_fmt(c.get(key))} | {baselines} | {ratios} | ≥ 10,000/s | {_fmt(c.get('met'))} |")
     f = cases.get("footprint")
     if f:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
@@ -130,6 +131,27 @@ def profile(pid: int, seconds: int, out: pathlib.Path) -> subprocess.Popen[bytes
     )
 
 
+def summarise_profile(raw: pathlib.Path, top: int = 40) -> pathlib.Path:
+    """Collapsed py-spy stacks -> the functions with the largest share of samples (inclusive and self)."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n, frames = int(count), stack.split(";")
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    lines = [f"{total} samples", "", "inclusive:"] + [f"{n / total:6.1%}  {f}" for f, n in inclusive.most_common(top)]
+    lines += ["", "self:"] + [f"{n / total:6.1%}  {f}" for f, n in own.most_common(top)]
+    out = raw.with_suffix(".summary.txt")
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
 def case_write_path(args: argparse.Namespace, data_dir: pathlib.Path) -> tuple[dict[str, Any], dict[str, Any], list[loadgen.LoadResult], str]:
     """The write path and the footprint share one stack: the footprint under load is the write path's load."""
     with harness.running_stack(data_dir, PORT_OFFSET, force_sqlite=args.sqlite) as stack:
@@ -151,12 +173,16 @@ def case_write_path(args: argparse.Namespace, data_dir: pathlib.Path) -> tuple[d
                     spy = None
                     if args.profile and c == args.profile_at:
                         service = "feedback" if name == "GiveFeedback" else "goals"
-                        spy = profile(pids[service], int(args.seconds), harness.RESULTS / f"profile-{service}-{c}.txt")
+                        profiles = harness.REPO / ".paars" / "bench-profiles"
+                        profiles.mkdir(parents=True, exist_ok=True)
+                        spy = profile(pids[service], int(args.seconds), profiles / f"{service}-{c}.txt")
                     results.append(measured(stack, loads[name]))
                     if spy is not None:
                         _, err = spy.communicate(timeout=60)
                         if spy.returncode:
                             log.warning("py-spy failed: %s", err.decode(errors="replace").strip()[-300:])
+                        else:
+                            log.info("profile: %s", summarise_profile(profiles / f"{service}-{c}.txt"))
                     log.info("%s", summarise(results[-1]))
         under_load = dict(rss.peak)
         # Let the relay drain what the load wrote, so its lag is visible rather than left behind.
@@ -241,7 +267,7 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,4,16,64", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--seconds", default=8.0, type=float, help="measured seconds per level (after 1 s of warm-up)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even when PostgreSQL is reachable")
-    parser.add_argument("--profile", action="store_true", help="py-spy record the services during one level")
+    parser.add_argument("--profile", action="store_true", help="py-spy record the services during one level (.paars/bench-profiles/, collapsed stacks)")
     parser.add_argument("--profile-at", default=16, type=int, help="the concurrency level to profile")
     parser.add_argument("--output", default="latest", help="name of the result files in bench/results/")
     args = parser.parse_args()
