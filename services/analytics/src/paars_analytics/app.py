@@ -147,6 +147,12 @@ def create_app(config: AnalyticsConfig) -> Analytics:
     )
     ctx.insights_total = metrics.counter("paars_analytics_insights_total", "Insights detected and published, by kind.", ("kind",))
     ctx.dead_letters = metrics.counter("paars_analytics_dead_letters_total", "Records sent to analytics.dead-letter.v1.", ("topic", "reason"))
+    ctx.state.writes_metric = metrics.counter(
+        "paars_analytics_state_writes_total", "Person states written back to the people table (store and changelog).")
+    ctx.state.flushed_metric = metrics.counter(
+        "paars_analytics_events_flushed_total",
+        "Input events whose effects are in the people changelog (their offsets acknowledged for commit), by topic.",
+        ("topic",))
     ctx.consumer_lag = metrics.gauge("paars_analytics_consumer_lag", "Messages behind the end of each consumed topic.", ("topic",))
     return ctx
 

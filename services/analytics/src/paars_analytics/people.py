@@ -2,8 +2,8 @@
 
 Each person's state (up to 90 days of facts, a few KB pickled) used to be read from the table and written back,
 whole, once per batch: in the profile the changelog (pickling, Faust's send path, the producer) and, with RocksDB,
-the read-back dominated. Here the state stays in memory between events; a person touched many times within a
-flush interval is written once. The input offsets of the events behind a write are acknowledged only after that
+the read-back dominated. Here the state stays in memory between events; while the stream is behind, a person
+touched many times within a flush interval is written once; once it has caught up, every fetch is written back. The input offsets of the events behind a write are acknowledged only after that
 write went to the producer, and Faust flushes the producer before it commits offsets: a committed offset's effect
 is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
 
@@ -56,7 +56,9 @@ class PeopleStore:
         self.pending: dict[TP, list[int]] = {}
         self.pending_events = 0
         self.last_flush = 0.0
-        self.writes = 0
+        # Optional counters (prometheus): person states written, input events whose effects are now in the changelog.
+        self.writes_metric: Any = None
+        self.flushed_metric: Any = None
         self._anchors: dict[int, Anchor] = {}
 
     def _anchor(self, partition: int) -> Anchor:
@@ -104,10 +106,13 @@ class PeopleStore:
         consumer = self.consumer()
         for tp, offsets in self.pending.items():
             consumer.ack_offsets(tp, offsets)
+            if self.flushed_metric is not None:
+                self.flushed_metric.labels(tp.topic).inc(len(offsets))
+        if self.writes_metric is not None:
+            self.writes_metric.inc(written)
         self.pending.clear()
         self.pending_events = 0
         self.last_flush = now
-        self.writes += written
         if len(self.hot) > self.hot_limit:
             self.hot.clear()
         return written

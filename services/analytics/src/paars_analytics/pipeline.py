@@ -119,8 +119,18 @@ class PersonPipeline:
         for tp, records in batches:
             store.hold(tp, [r.offset for r in records])
         self.count(batches)
-        if store.due(now):
+        if store.due(now) or self.caught_up(batches):
             store.flush(now)
+
+    def caught_up(self, batches: Batches) -> bool:
+        """True when this fetch reached the end of its partitions: nothing to coalesce with, so write back now
+        (while behind, writes wait for the flush interval; once caught up, durability does not wait)."""
+        highwater = self.ctx.app.consumer.highwater
+        for tp, records in batches:
+            end = highwater(tp)
+            if end is None or records[-1].offset + 1 < end:
+                return False
+        return True
 
     def count(self, batches: Batches) -> None:
         oldest = 0
