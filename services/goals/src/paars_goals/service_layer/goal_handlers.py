@@ -111,17 +111,21 @@ class GoalHandlers:
             (await conn.execute(sa.select(t.goals).where(t.goals.c.parent_goal_id == goal_id, t.goals.c.agreement != pb.AGREEMENT_STATE_PROPOSED))).all()
         )
 
-    async def _progress(self, conn: AsyncConnection, row: Any, depth: int = 0) -> float:
-        """Own key results, or the weighted roll-up of agreed (and closed-achieved) children."""
-        children = [c for c in await self._children(conn, row.id) if c.closed_status != pb.GOAL_STATUS_DROPPED] if depth < 20 else []
+    async def _progress(self, conn: AsyncConnection, row: Any, depth: int = 0, children: list[Any] | None = None) -> float:
+        """Own key results, or the weighted roll-up of agreed (and closed-achieved) children (given, or read)."""
+        if depth >= 20:
+            children = []
+        elif children is None:
+            children = await self._children(conn, row.id)
+        children = [c for c in children if c.closed_status != pb.GOAL_STATUS_DROPPED]
         if children:
             parts = [(c.weight, await self._progress(conn, c, depth + 1)) for c in children]
             return rules.weighted_rollup(parts)
         return rules.own_progress(_kr_values(row.key_results))
 
-    async def _to_proto(self, conn: AsyncConnection, row: Any, today: dt.date | None = None) -> pb.Goal:
+    async def _to_proto(self, conn: AsyncConnection, row: Any, today: dt.date | None = None, children: list[Any] | None = None) -> pb.Goal:
         today = today or self.clock().date()
-        progress = await self._progress(conn, row)
+        progress = await self._progress(conn, row, children=children)
         expected = rules.expected_progress(row.start_date, row.due_date, today)
         return pb.Goal(
             id=row.id, kind=row.kind, level=row.level, title=row.title, description=row.description,
@@ -246,12 +250,18 @@ class GoalHandlers:
             raise StaleVersion(f"goal {row.id} is at version {row.version}, not {expected}: reload and retry")
 
     async def _update(self, conn: AsyncConnection, row: Any, **values: Any) -> Any:
-        result = await conn.execute(
-            t.goals.update().where(t.goals.c.id == row.id, t.goals.c.version == row.version).values(version=row.version + 1, updated_at=self.clock(), **values)
-        )
-        if result.rowcount != 1:
+        # RETURNING gives the updated row in the same round trip (PostgreSQL, SQLite >= 3.35).
+        updated = (
+            await conn.execute(
+                t.goals.update()
+                .where(t.goals.c.id == row.id, t.goals.c.version == row.version)
+                .values(version=row.version + 1, updated_at=self.clock(), **values)
+                .returning(*t.goals.c)
+            )
+        ).first()
+        if updated is None:
             raise StaleVersion(f"goal {row.id} changed concurrently: reload and retry")
-        return await self._goal(conn, row.id)
+        return updated
 
     async def _comment(self, conn: AsyncConnection, goal_id: str, author: str, text: str, counter: bool) -> pb.Comment:
         cid = uuid.uuid4().hex
@@ -375,7 +385,9 @@ class GoalHandlers:
                 if kr["current"] != u.current_value:
                     changed.append((f"key_results.{kr['id']}.current", f"{kr['current']:g}", f"{u.current_value:g}"))
                 kr["current"] = u.current_value
-            before = await self._to_proto(conn, row)
+            # A check-in moves this goal's own key results, never its children: read them once.
+            children = await self._children(conn, row.id)
+            before = await self._to_proto(conn, row, children=children)
             now = self.clock()
             await conn.execute(
                 t.check_ins.insert().values(
@@ -383,7 +395,8 @@ class GoalHandlers:
                     updates=[{"key_result_id": u.key_result_id, "current_value": u.current_value} for u in request.updates], created_at=now,
                 )
             )
-            goal = await self._to_proto(conn, await self._update(conn, row, key_results=krs, confidence=request.confidence, last_check_in_at=now))
+            updated = await self._update(conn, row, key_results=krs, confidence=request.confidence, last_check_in_at=now)
+            goal = await self._to_proto(conn, updated, children=children)
             changes = [pb.GoalUpdated.CHANGE_PROGRESS]
             changed.insert(0, ("progress", f"{before.progress:.4f}", f"{goal.progress:.4f}"))
             if goal.status != before.status:
