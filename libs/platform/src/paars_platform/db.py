@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger("paars.db")
@@ -81,6 +82,16 @@ def platform_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when an error means the database is down or restarting (worth a retry), not that the work was wrong."""
+    if isinstance(exc, (ConnectionError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down"))
 
 
 class Database:

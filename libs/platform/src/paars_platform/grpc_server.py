@@ -17,6 +17,7 @@ from grpc_status import rpc_status
 from paars_platform import metrics
 from paars_platform.auth import ANONYMOUS, Identity, TokenVerifier, current_identity
 from paars_platform.config import Settings
+from paars_platform.db import is_unavailable
 from paars_platform.errors import DomainError, InvalidArgument, Unauthenticated, internal_status, to_rpc_status
 from paars_platform.logs import correlation_id, new_correlation_id
 
@@ -164,10 +165,17 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         except grpc.aio.AbortError:
             code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
             raise
-        except Exception:
-            code = grpc.StatusCode.INTERNAL
-            log.exception("unhandled error in %s", short)
-            await context.abort_with_status(rpc_status.to_status(internal_status()))
+        except Exception as exc:
+            if is_unavailable(exc):
+                # A restarting database is not the caller's fault nor a bug: UNAVAILABLE tells clients
+                # to retry (with their idempotency key), and nothing was committed.
+                code = grpc.StatusCode.UNAVAILABLE
+                log.warning("database unavailable in %s: %s", short, exc.__class__.__name__)
+                await context.abort(code, "temporarily unavailable; retry with the same idempotency key")
+            else:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", short)
+                await context.abort_with_status(rpc_status.to_status(internal_status()))
         finally:
             self.requests.labels(short, code.name).inc()
             if started is not None:

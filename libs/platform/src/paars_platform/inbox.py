@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_platform import metrics
 from paars_platform.config import Settings
-from paars_platform.db import Database, insert_ignore, utcnow
+from paars_platform.db import Database, insert_ignore, is_unavailable, utcnow
 from paars_platform.events import UndecodableEvent, decode, header
 from paars_platform.kafka import Publisher
 from paars_platform.logs import correlation_id
@@ -162,7 +162,7 @@ class InboxConsumer:
                 self.consumed.labels(topic, "processed").inc()
                 break
             except (OperationalError, DBAPIError, ConnectionError, OSError) as exc:
-                if _is_database_down(exc) and not self._stopping:
+                if is_unavailable(exc) and not self._stopping:
                     log.warning("database unavailable; retrying event", extra={"event_id": meta.event_id})
                     await asyncio.sleep(min(5.0, 0.2 * attempt))
                     continue
@@ -211,15 +211,5 @@ class InboxConsumer:
                 await asyncio.sleep(1.0)
         self.dead_letters.labels(record.topic, reason).inc()
         self.consumed.labels(record.topic, "dead_lettered").inc()
-
-
-def _is_database_down(exc: BaseException) -> bool:
-    if isinstance(exc, (ConnectionError, OSError)):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    text = str(exc).lower()
-    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down"))
-
 
 __all__ = ["Handler", "InboxConsumer", "Message"]

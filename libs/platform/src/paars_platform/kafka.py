@@ -35,8 +35,10 @@ class Publisher:
             max_in_flight_requests_per_connection=5 if idempotence else 1,
             retries=2**31 - 1 if idempotence else 10,
             linger_ms=linger_ms,
-            request_timeout_ms=15000,
-            delivery_timeout_ms=30000,
+            # Short enough that a send stuck on a cut connection fails (and the relay retries on a
+            # fresh producer) within seconds; a failed send is repeated, never lost.
+            request_timeout_ms=5000,
+            delivery_timeout_ms=10000,
             max_block_ms=15000,
             # Payloads are compact protobuf; a cap protects the broker from runaway messages.
             max_request_size=1024 * 1024,

@@ -216,6 +216,8 @@ class NotificationHandlers:
         return _webhook_proto(data, with_secret=False)
 
     async def list_dead_letters(self, caller: Identity, request: pb.ListDeadLettersRequest) -> pb.ListDeadLettersResponse:
+        if request.limit < 0:
+            raise InvalidArgument("limit", "must not be negative")
         d = t.deliveries.c
         query = sa.select(t.deliveries).where(d.state == "dead").order_by(d.finished_at.desc()).limit(min(request.limit or 100, MAX_LIST))
         if not caller.has("admin", "system"):
