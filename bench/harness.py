@@ -179,7 +179,14 @@ class BenchStack:
         deadline = time.monotonic() + timeout
         for name, proc in list(self.processes.items()):
             try:
-                await proc.wait_serving(max(0.1, deadline - time.monotonic()))
+                try:
+                    await proc.wait_serving(max(0.1, deadline - time.monotonic()))
+                except RuntimeError:
+                    # The fixed ports lie in Linux's ephemeral range: a client socket elsewhere on the
+                    # machine can hold one for a moment. One more start gets past that.
+                    log.warning("%s exited during start-up; starting it once more", name)
+                    proc.start()
+                    await proc.wait_serving(max(0.1, deadline - time.monotonic()))
             except (RuntimeError, TimeoutError) as exc:
                 if name in REQUIRED:
                     raise
