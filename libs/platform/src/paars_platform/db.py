@@ -88,10 +88,12 @@ def is_unavailable(exc: BaseException) -> bool:
     """True when an error means the database is down or restarting (worth a retry), not that the work was wrong."""
     if isinstance(exc, (ConnectionError, OSError)):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
         return True
     text = str(exc).lower()
-    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down"))
+    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down", "starting up"))
 
 
 class Database:
