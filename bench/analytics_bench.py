@@ -181,12 +181,18 @@ def run_worker(bootstrap: str, n: int, store: str, state_dir: str, profile: str 
                PAARS_ANALYTICS_STATE_DIR=state_dir, PAARS_ANALYTICS_APP_ID=f"bench-worker-{uuid.uuid4().hex[:6]}",
                PAARS_METRICS_PORT=str(metrics_port), PAARS_GRPC_PORT=str(free_port()), PAARS_PROVISION_TOPICS="false",
                PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_LOG_LEVEL="WARNING")
-    proc = subprocess.Popen([sys.executable, "-m", "paars_analytics"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.makedirs(state_dir, exist_ok=True)
+    log_path = os.path.join(state_dir, "worker.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "paars_analytics"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     spy = None
     try:
         deadline = time.monotonic() + 600
         first = applied_at = 0.0
         while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = pathlib.Path(log_path).read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"the worker exited with {proc.returncode}:\n{tail}")
             count, flushed = processed(metrics_port)
             if count > 0 and not first:
                 first, first_count, first_cpu = time.perf_counter(), count, cpu_seconds(proc.pid)

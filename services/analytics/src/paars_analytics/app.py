@@ -138,8 +138,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
                           flush_events=config.flush_events),
     )
-    # Pending writes go out (and their offsets are acknowledged) before any partition can move.
-    app.rebalance_start_callbacks.append(ctx.state.drop)
+    # Pending writes go out (and their offsets are acknowledged) before any partition moves.
+    app.revoke_callbacks.append(ctx.state.drop)
     ctx.processed = metrics.counter("paars_analytics_events_processed_total", "Input events processed, by topic.", ("topic",))
     ctx.lag = metrics.histogram(
         "paars_analytics_event_lag_seconds", "Seconds from a record's append to the broker to its processing (oldest of each batch).",

@@ -7,8 +7,9 @@ touched many times within a flush interval is written once; once it has caught u
 write went to the producer, and Faust flushes the producer before it commits offsets: a committed offset's effect
 is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
 
-At the start of a rebalance everything pending is written and acknowledged, then the memory is dropped: partitions
-may move, and the table (recovered from the changelog by Faust) is the truth for whoever owns them next.
+When partitions are revoked (a rebalance) everything pending is written and acknowledged, then the memory is
+dropped: partitions may move, and the table (recovered from the changelog by Faust) is the truth for whoever owns
+them next.
 """
 from __future__ import annotations
 

@@ -126,10 +126,14 @@ class PersonPipeline:
         """True when this fetch reached the end of its partitions: nothing to coalesce with, so write back now
         (while behind, writes wait for the flush interval; once caught up, durability does not wait)."""
         highwater = self.ctx.app.consumer.highwater
-        for tp, records in batches:
-            end = highwater(tp)
-            if end is None or records[-1].offset + 1 < end:
-                return False
+        try:
+            for tp, records in batches:
+                end = highwater(tp)
+                if end is None or records[-1].offset + 1 < end:
+                    return False
+        except Exception:
+            # A partition revoked meanwhile has no highwater: not caught up, the timer flushes.
+            return False
         return True
 
     def count(self, batches: Batches) -> None:

@@ -207,12 +207,12 @@ class FastTransport(faust_aiokafka.Transport):
 
 class FastApp(faust.App):
     """A Faust app whose consumer is FastConsumer (same broker URL, same settings), with bulk topics and
-    callbacks run at the very start of a rebalance (before any partition is revoked)."""
+    callbacks run when partitions are revoked, before Faust's own handling (tables, flow, producer flush)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bulk_handlers: dict[str, BulkHandler] = {}
-        self.rebalance_start_callbacks: list[Callable[[], None]] = []
+        self.revoke_callbacks: list[Callable[[], None]] = []
 
     def bulk_topic(self, topic: Any, handler: BulkHandler) -> None:
         """Subscribes to ``topic`` (a faust Topic) and hands its records to ``handler`` in bulk, not to an agent."""
@@ -220,10 +220,13 @@ class FastApp(faust.App):
         for name in topic.topics:
             self.bulk_handlers[name] = handler
 
-    def on_rebalance_start(self) -> None:
-        for callback in self.rebalance_start_callbacks:
-            callback()
-        super().on_rebalance_start()
+    async def _on_partitions_revoked(self, revoked: Any) -> None:
+        # On the app's event loop (not the consumer thread's, where on_rebalance_start runs), so the callbacks
+        # may touch state the agents and timers share.
+        if not self.should_stop:
+            for callback in self.revoke_callbacks:
+                callback()
+        await super()._on_partitions_revoked(revoked)
 
     def _new_transport(self):
         return FastTransport(self.conf.broker_consumer, self)
