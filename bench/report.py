@@ -118,9 +118,10 @@ def plots(runs: list[LoadResult], out_dir: pathlib.Path, name: str) -> list[path
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=80)
     offset = 0
     for r in runs:
-        xs = list(range(offset, offset + len(r.timeline)))
-        ax.plot(xs, r.timeline, label=f"{r.name} ×{r.concurrency}", linewidth=1.2)
-        offset += len(r.timeline)
+        whole_seconds = r.timeline[:-1]  # the last bucket is a fraction of a second
+        xs = list(range(offset, offset + len(whole_seconds)))
+        ax.plot(xs, whole_seconds, label=f"{r.name} ×{r.concurrency}", linewidth=1.2)
+        offset += len(whole_seconds)
     ax.set_xlabel("seconds (loads one after another; first second is warm-up)")
     ax.set_ylabel("completed calls per second")
     ax.set_title("write path: throughput over time")
