@@ -65,11 +65,9 @@ class AnalyticsConfig:
     app_id: str = "paars-analytics"
     store: str = "rocksdb://"
     state_dir: str = ".paars/analytics"
-    batch_size: int = 2000
-    batch_within_seconds: float = 0.05
     poll_records: int = 5000
     stream_buffer: int = 20000
-    flush_interval_seconds: float = 1.0
+    flush_interval_seconds: float = 2.0
     flush_events: int = 50000
     detect_interval_seconds: float = 1.0
     scan_interval_seconds: float = 60.0
@@ -89,8 +87,6 @@ class AnalyticsConfig:
             app_id=env_str(p + "APP_ID", d.app_id),
             store=env_str(p + "STORE", d.store),
             state_dir=env_str(p + "STATE_DIR", os.path.join(env_str("PAARS_DATA_DIR", ".paars"), "analytics")),
-            batch_size=env_int(p + "BATCH_SIZE", d.batch_size),
-            batch_within_seconds=env_float(p + "BATCH_WITHIN_SECONDS", d.batch_within_seconds),
             poll_records=env_int(p + "POLL_RECORDS", d.poll_records),
             stream_buffer=env_int(p + "STREAM_BUFFER", d.stream_buffer),
             flush_interval_seconds=env_float(p + "FLUSH_INTERVAL_SECONDS", d.flush_interval_seconds),
