@@ -29,6 +29,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield broker.bootstrap
 
 
+@pytest.fixture
+def private_kafka_bootstrap(kafka_bootstrap: str, tmp_path: pathlib.Path) -> Iterator[str]:
+    """A broker with no history, for tests whose consumers must not replay what other tests published
+    (the embedded broker starts in milliseconds). With an external broker, the shared one."""
+    if os.environ.get("PAARS_TEST_KAFKA_BOOTSTRAP"):
+        yield kafka_bootstrap
+        return
+    with EmbeddedBroker(log_path=str(tmp_path / "private-broker.log")) as broker:
+        yield broker.bootstrap
+
+
 def kafka_idempotence() -> bool:
     # The embedded broker rejects idempotent producers (see paars_platform.embedded_broker).
     return bool(os.environ.get("PAARS_TEST_KAFKA_BOOTSTRAP"))
