@@ -32,6 +32,8 @@ def goal_event(owner: str, title: str) -> pb.GoalUpdated:
 async def database(database_url: str):
     metadata = sa.MetaData()
     tables = platform_tables(metadata)
+    # What a handler does to the database (transactional, like every real handler's effects).
+    tables["applied"] = sa.Table("applied", metadata, sa.Column("event_id", sa.String(64)))
     db = Database(database_url)
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -80,14 +82,17 @@ async def test_the_inbox_applies_each_event_once_and_dead_letters_what_it_cannot
     db, tables = database
     publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
     settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
-    applied: list[str] = []
     marker = uuid.uuid4().hex
 
     async def handle(conn, event) -> None:
         if event.goal.title == f"{marker}-poison":
             raise ValueError("cannot apply this one")
         if event.goal.title.startswith(marker):
-            applied.append(event.metadata.event_id)
+            await conn.execute(tables["applied"].insert().values(event_id=event.metadata.event_id))
+
+    async def applied() -> list[str]:
+        async with db.read() as conn:
+            return [r.event_id for r in (await conn.execute(sa.select(tables["applied"].c.event_id))).all()]
 
     good = goal_event("inbox-owner", f"{marker}-good")
     poison = goal_event("inbox-owner", f"{marker}-poison")
@@ -98,7 +103,7 @@ async def test_the_inbox_applies_each_event_once_and_dead_letters_what_it_cannot
     await consumer.start()
     try:
         for _ in range(200):
-            if applied and consumer.dead_letters.labels("goals.goal-updated.v1", "undecodable")._value.get() >= 1:
+            if await applied() and consumer.dead_letters.labels("goals.goal-updated.v1", "undecodable")._value.get() >= 1:
                 break
             await asyncio.sleep(0.1)
         dead = await asyncio.to_thread(
@@ -108,7 +113,7 @@ async def test_the_inbox_applies_each_event_once_and_dead_letters_what_it_cannot
     finally:
         await consumer.stop()
         publisher.close()
-    assert applied == [good.metadata.event_id], "the redelivered event was applied once"
+    assert await applied() == [good.metadata.event_id], "the redelivered event was applied once"
     reasons = {header(r.headers, "ce_id"): header(r.headers, "dlq_reason") for r in dead}
     assert reasons[marker] == "undecodable"
     assert reasons[poison.metadata.event_id] == "handler-failed"

@@ -27,6 +27,8 @@ Handler = Callable[[AsyncConnection, Any], Awaitable[None]]
 AfterCommit = Callable[[Any], Awaitable[None]]
 
 _HANDLER_ATTEMPTS = 3
+# Events applied in one transaction: one commit (and one fsync) per batch instead of per event.
+_BATCH = 100
 
 
 class InboxConsumer:
@@ -107,8 +109,8 @@ class InboxConsumer:
                 await asyncio.sleep(1.0)
                 continue
             for _tp, records in batches.items():
-                for record in records:
-                    await self.process(record)
+                for start in range(0, len(records), _BATCH):
+                    await self.process_batch(records[start : start + _BATCH])
             if batches:
                 await self._commit(consumer)
             await self._update_lag(consumer)
@@ -133,6 +135,65 @@ class InboxConsumer:
             per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, high - position)
         for name, lag in per_topic.items():
             self.lag.labels(name).set(lag)
+
+    async def process_batch(self, records: list[ConsumerRecord]) -> None:
+        """Applies a partition's records in one transaction, in order.
+
+        Under load this is what keeps a consumer ahead of its topic: the commit (and its fsync) is
+        paid once per batch. If any handler fails, the batch's transaction rolls back as a whole and
+        its records go through process() one by one, so only the failing event is retried and, in
+        the end, dead-lettered; the others are applied exactly as if they had come alone.
+        """
+        decoded: list[tuple[ConsumerRecord, Any]] = []
+        for record in records:
+            try:
+                decoded.append((record, decode(record.value, record.headers, self.expected_types[record.topic])))
+            except UndecodableEvent as exc:
+                await self._dead_letter(record, "undecodable", str(exc))
+        if not decoded:
+            return
+        if len(decoded) == 1:
+            await self.process(decoded[0][0])
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            applied: list[tuple[str, Any]] = []
+            duplicates: list[str] = []
+            try:
+                async with self.db.transaction() as conn:
+                    for record, event in decoded:
+                        meta = event.metadata
+                        correlation_id.set(meta.correlation_id)
+                        fresh = await insert_ignore(
+                            conn, self.inbox, {"consumer": self.group_id, "event_id": meta.event_id, "topic": record.topic, "processed_at": utcnow()}
+                        )
+                        if fresh:
+                            await self.handlers[record.topic](conn, event)
+                            applied.append((record.topic, event))
+                        else:
+                            duplicates.append(record.topic)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_unavailable(exc) and not self._stopping:
+                    log.warning("database unavailable; retrying a batch", extra={"events": len(decoded)})
+                    await asyncio.sleep(min(5.0, 0.2 * attempt))
+                    continue
+                for record, _event in decoded:
+                    await self.process(record)
+                return
+        for topic in duplicates:
+            self.consumed.labels(topic, "duplicate").inc()
+        for topic, _event in applied:
+            self.consumed.labels(topic, "processed").inc()
+        if self.after_commit is not None:
+            for _topic, event in applied:
+                try:
+                    await self.after_commit(event)
+                except Exception:
+                    log.exception("after-commit hook failed", extra={"event_id": event.metadata.event_id})
 
     async def process(self, record: ConsumerRecord) -> None:
         topic = record.topic
