@@ -237,17 +237,21 @@ class FeedbackHandlers(Base):
                     raise FailedPrecondition("receiver_id: the person is no longer active")
                 await self._check_relation(conn, caller, giver, receiver, relation)
             feedback_id = uuid.uuid4().hex
-            await conn.execute(
-                t.feedback.insert().values(
-                    id=feedback_id, giver_id=giver, receiver_id=receiver, kind=request.kind, relation=relation,
-                    setting=request.setting or pb.FEEDBACK_SETTING_INFORMAL, text=request.text.strip(),
-                    examples=[{"situation": e.situation.strip(), "behaviour": e.behaviour.strip(), "impact": e.impact.strip()} for e in request.examples],
-                    visibility=visibility, goal_ids=list(request.goal_ids), tags=[x.strip() for x in request.tags],
-                    moment_at=moment or now, given_at=now, request_id=answered.id if answered is not None else None,
-                    acknowledged_at=None, acknowledgement_note="", action_item_id=None,
+            # RETURNING: the stored row comes back with the insert (one round trip, not two).
+            row = (
+                await conn.execute(
+                    t.feedback.insert()
+                    .values(
+                        id=feedback_id, giver_id=giver, receiver_id=receiver, kind=request.kind, relation=relation,
+                        setting=request.setting or pb.FEEDBACK_SETTING_INFORMAL, text=request.text.strip(),
+                        examples=[{"situation": e.situation.strip(), "behaviour": e.behaviour.strip(), "impact": e.impact.strip()} for e in request.examples],
+                        visibility=visibility, goal_ids=list(request.goal_ids), tags=[x.strip() for x in request.tags],
+                        moment_at=moment or now, given_at=now, request_id=answered.id if answered is not None else None,
+                        acknowledged_at=None, acknowledgement_note="", action_item_id=None,
+                    )
+                    .returning(*t.feedback.c)
                 )
-            )
-            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == feedback_id))).one()
+            ).one()
             events: list[Any] = [given_event(row, now)]
             if feedback_event_view(visibility).content:
                 await record_reads(conn, privacy.SUBSCRIBER, [Read(receiver, feedback_id, "system")], "event")
