@@ -164,7 +164,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         work = pathlib.Path(tmp)
         await asyncio.to_thread(provision_topics, broker.bootstrap)
         urls = {
-            name: (fresh_pg_database() if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
+            # fresh_pg_database runs its own event loop, so it gets a thread of its own.
+            name: (await asyncio.to_thread(fresh_pg_database) if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
             for name in ("goals", "notifications")
         }
         processes = {}
