@@ -133,7 +133,7 @@ class PeopleStore:
 
     def keys(self) -> list[str]:
         keys = dict.fromkeys(self.hot)
-        for key in self.table.keys():
+        for key in self.table:
             keys.setdefault(str(key), None)
         return list(keys)
 
