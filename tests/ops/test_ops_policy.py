@@ -314,6 +314,13 @@ def test_dev_runs_one_replica_of_everything(rendered) -> None:
     assert pool["spec"]["replicas"] == 1 and sorted(pool["spec"]["roles"]) == ["broker", "controller"]
 
 
+# Workloads that must run exactly one replica, and why (docs/operations.md, "Scaling").
+SINGLE_WORKER = {
+    "analytics": "team roll-ups, rating drift and team insights need every partition in one worker until "
+    "the directory is a global table; a restarted pod recovers its state from the changelogs",
+}
+
+
 def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
     objects = rendered["prod"]
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(objects, "HorizontalPodAutoscaler")}
@@ -326,6 +333,8 @@ def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
             assert "replicas" not in w["spec"], name
             assert hpa["spec"]["scaleTargetRef"]["kind"] == w["kind"]
             assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"], name
+        elif name in SINGLE_WORKER:
+            assert w["spec"].get("replicas", 1) == 1, f"{name}: {SINGLE_WORKER[name]}"
         else:
             assert w["spec"].get("replicas", 1) >= 2, name
         assert name in pdbs and pdbs[name]["spec"].get("maxUnavailable") == 1, name
