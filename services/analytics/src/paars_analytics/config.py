@@ -71,6 +71,8 @@ class AnalyticsConfig:
     flush_events: int = 50000
     detect_interval_seconds: float = 1.0
     scan_interval_seconds: float = 60.0
+    # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
+    changelog_replication: int = 1
     clock: Clock = field(default=time.time)
 
     @property
@@ -93,4 +95,5 @@ class AnalyticsConfig:
             flush_events=env_int(p + "FLUSH_EVENTS", d.flush_events),
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
+            changelog_replication=env_int(p + "CHANGELOG_REPLICATION", d.changelog_replication),
         )
