@@ -145,9 +145,10 @@ def test_constructive_feedback_without_action_after_two_weeks_suggests_an_action
 
 def test_a_milestone_prompts_the_people_around_to_give_feedback_now() -> None:
     state = history(goal_event("e1", "ann", 0.5, progress=0.5, changes=[goals.GoalUpdated.CHANGE_PROGRESS], milestone=50, checked=0.5))
-    found = [c for c in rules.detect_person("ann", state, NOW, TH, person={"manager_id": "mgr"}, teammates=["ann", "bob", "cas"])
+    found = [c for c in rules.detect_person("ann", state, NOW, TH, person={"manager_id": "mgr", "name": "Ann Peeters"}, teammates=["ann", "bob", "cas"])
              if c.kind == "MOMENT_FOR_FEEDBACK"]
     assert found and found[0].actors == ("mgr", "bob", "cas") and "50%" in found[0].reason
+    assert found[0].reason.startswith("Ann Peeters just reached"), "people read a name, not an id"
     old = history(goal_event("e1", "ann", 5, progress=0.5, changes=[goals.GoalUpdated.CHANGE_PROGRESS], milestone=50, checked=5))
     assert "MOMENT_FOR_FEEDBACK" not in kinds(old)
 

@@ -74,7 +74,7 @@ def detect_person(
         found = rule(person_id, state, now, th, manager=manager, team=team, coach=coach)
         if found is not None:
             out.append(found)
-    moment = moment_for_feedback(person_id, state, now, th, manager=manager, team=team, teammates=teammates)
+    moment = moment_for_feedback(person_id, state, now, th, manager=manager, team=team, teammates=teammates, name=str(person.get("name") or ""))
     if moment is not None:
         out.append(moment)
     return out
@@ -196,7 +196,7 @@ def constructive_without_action(person_id: str, state: State, now: float, th: Th
 
 
 def moment_for_feedback(
-    person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, teammates: Sequence[str]
+    person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, teammates: Sequence[str], name: str = ""
 ) -> Candidate | None:
     """A goal milestone or a completed action item in the last moment_hours: the people around should say something now."""
     moments = [
@@ -209,7 +209,7 @@ def moment_for_feedback(
     what = (f"reached {latest['pct']}% on '{latest['title']}'" if latest["k"] == "mile" else "completed an action item")
     return Candidate(
         "MOMENT_FOR_FEEDBACK", person_id, team, "info",
-        f"{person_id} just {what}: a good moment for immediate, concrete feedback.",
+        f"{name or person_id} just {what}: a good moment for immediate, concrete feedback.",
         tuple(f["e"] for f in moments[-5:]),
         _actors(manager, *[t for t in teammates if t != person_id][:10]),
         "Give feedback now, naming the moment and one concrete example.",
