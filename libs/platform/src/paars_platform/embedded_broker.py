@@ -25,6 +25,18 @@ def tansu_binary() -> pathlib.Path:
     return path
 
 
+def _die_with_parent() -> None:
+    """Runs in the broker's child process before exec: Linux sends it SIGTERM when its parent dies, so a
+    test run or launcher that is killed outright does not leave a broker behind."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: the broker is still stopped by stop() and the context manager
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,6 +79,7 @@ class EmbeddedBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (only prctl, before exec)
         )
         try:
             wait_for_port(self.host, self.port)
