@@ -79,7 +79,7 @@ class EmbeddedBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 (only prctl, before exec)
+            preexec_fn=_die_with_parent,  # only a prctl call, before exec
         )
         try:
             wait_for_port(self.host, self.port)
