@@ -40,6 +40,19 @@ class Tally:
     def lost(self) -> int:
         return len(self.lost_in_database) + len(self.lost_on_topic)
 
+    def judge(self, name: str, stored: int, event_ids: set[str], stored_as: str = "stored") -> None:
+        """One acknowledged write: exactly once in the database and under exactly one event id on its topic."""
+        if stored == 0:
+            self.lost_in_database.append(name)
+        elif stored > 1:
+            self.duplicated.append(f"{name} {stored_as} {stored} times")
+        if not event_ids:
+            self.lost_on_topic.append(name)
+        elif len(event_ids) > 1:
+            self.duplicated.append(f"{name} on the topic under {len(event_ids)} event ids")
+        if stored == 1 and len(event_ids) == 1:
+            self.ok += 1
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok, "lost": self.lost, "duplicated": len(self.duplicated),
@@ -108,17 +121,7 @@ async def check_goals(driver: GoalsDriver, history: History, bootstrap: str) -> 
                 stored = int(detail.goal.agreement in (gp.AGREEMENT_STATE_AGREED, gp.AGREEMENT_STATE_CLOSED))
             else:
                 stored = 1
-        seen = ids.get((ack.entity, ack.version), set())
-        if stored == 0:
-            tally.lost_in_database.append(name)
-        elif stored > 1:
-            tally.duplicated.append(f"{name} stored {stored} times")
-        if not seen:
-            tally.lost_on_topic.append(name)
-        elif len(seen) > 1:
-            tally.duplicated.append(f"{name} on the topic under {len(seen)} event ids")
-        if stored == 1 and len(seen) == 1:
-            tally.ok += 1
+        tally.judge(name, stored, ids.get((ack.entity, ack.version), set()))
     return tally
 
 
@@ -161,17 +164,7 @@ async def check_feedback(driver: FeedbackDriver, history: History, bootstrap: st
     for ack in acks:
         name = f"{ack.op} {ack.key}"
         stored = (stored_given if ack.op == "give" else stored_requests)[ack.entity]
-        seen = (given_ids if ack.op == "give" else requested_ids).get(ack.entity, set())
-        if stored == 0:
-            tally.lost_in_database.append(name)
-        elif stored > 1:
-            tally.duplicated.append(f"{name} listed {stored} times")
-        if not seen:
-            tally.lost_on_topic.append(name)
-        elif len(seen) > 1:
-            tally.duplicated.append(f"{name} on the topic under {len(seen)} event ids")
-        if stored == 1 and len(seen) == 1:
-            tally.ok += 1
+        tally.judge(name, stored, (given_ids if ack.op == "give" else requested_ids).get(ack.entity, set()), "listed")
     return tally
 
 
