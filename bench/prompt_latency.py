@@ -15,7 +15,6 @@ import os
 import pathlib
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,13 +22,13 @@ from typing import Any
 
 import grpc
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from paars.goals.v1 import goals_pb2 as gl
 from paars.goals.v1 import goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.notifications.v1 import notifications_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars_cli.stack import ServiceProcess
 from paars_platform.auth import mint_token
 from paars_platform.config import DEV_JWT_SECRET
 from paars_platform.embedded_broker import EmbeddedBroker, free_port
@@ -71,32 +70,13 @@ def fresh_pg_database() -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
-def start_service(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
+def service_process(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path) -> ServiceProcess:
     env = dict(
-        os.environ, PAARS_GRPC_PORT=str(port), PAARS_METRICS_PORT=str(free_port()), PAARS_DATABASE_URL=database_url,
+        os.environ, PAARS_GRPC_PORT=str(free_port()), PAARS_METRICS_PORT=str(free_port()), PAARS_DATABASE_URL=database_url,
         PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="false", PAARS_LOG_LEVEL="WARNING",
         PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_PROVISION_TOPICS="false",
     )
-    log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", f"paars_{name}", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return process, port
-
-
-async def wait_serving(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            try:
-                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing serving on {port}")
-            await asyncio.sleep(0.2)
+    return ServiceProcess(name, int(env["PAARS_GRPC_PORT"]), int(env["PAARS_METRICS_PORT"]), log_dir / f"{name}.log", env)
 
 
 async def broker_round_trip(bootstrap: str, count: int, rate: float) -> list[float]:
@@ -172,9 +152,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ports = {}
         try:
             for name in ("goals", "notifications"):
-                processes[name], ports[name] = start_service(name, broker.bootstrap, urls[name], work)
-            for name in ports:
-                await wait_serving(ports[name])
+                service = service_process(name, broker.bootstrap, urls[name], work)
+                service.start()
+                assert service.process is not None
+                processes[name], ports[name] = service.process, service.grpc_port
+                await service.wait_serving(60)
             baseline = await broker_round_trip(broker.bootstrap, count=args.baseline_messages, rate=args.rate)
 
             total = int(args.rate * args.seconds)
