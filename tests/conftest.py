@@ -5,6 +5,8 @@ import asyncio
 import dataclasses
 import os
 import pathlib
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +17,15 @@ from paars_platform.embedded_broker import EmbeddedBroker
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = os.environ.get("PAARS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def ops_tools_installed() -> None:
+    """promtool, prometheus, kubectl (kustomize v5) and hadolint, installed by the project's own script
+    when missing (once per session), so that no test depends on what an earlier run left behind."""
+    script = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "install-ops-tools.sh"
+    done = subprocess.run(["bash", str(script), sys.executable], check=False, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{script.name} failed:\n{done.stderr}"
 
 
 @pytest.fixture(scope="session")

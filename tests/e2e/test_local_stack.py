@@ -169,7 +169,7 @@ def test_propose_agree_check_in_yields_decodable_events_and_the_demo_keeps_peopl
     explained(stack, check)
 
 
-def test_promtool_accepts_every_services_live_metrics(stack: RunningStack) -> None:
+def test_promtool_accepts_every_services_live_metrics(stack: RunningStack, ops_tools_installed: None) -> None:
     promtool = shutil.which("promtool")
     assert promtool, "promtool is installed by scripts/install-ops-tools.sh (tests/ops)"
     for name in stack.services:
@@ -177,7 +177,7 @@ def test_promtool_accepts_every_services_live_metrics(stack: RunningStack) -> No
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
 
 
-def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningStack, tmp_path: pathlib.Path) -> None:
+def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningStack, tmp_path: pathlib.Path, ops_tools_installed: None) -> None:
     prometheus = shutil.which("prometheus")
     assert prometheus, "Debian's prometheus package provides it (scripts/install-ops-tools.sh)"
     config = stack.data_dir / "prometheus.yml"

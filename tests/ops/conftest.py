@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import pytest
@@ -17,11 +15,8 @@ class Tools:
 
 
 @pytest.fixture(scope="session")
-def ops_tools() -> Tools:
+def ops_tools(ops_tools_installed: None) -> Tools:
     """kubectl (kustomize v5) and promtool; the script installs whichever is missing, so nothing is skipped."""
-    script = ROOT / "scripts" / "install-ops-tools.sh"
-    done = subprocess.run(["bash", str(script), sys.executable], check=False, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"{script.name} failed:\n{done.stderr}"
     promtool = shutil.which("promtool")
     assert promtool, "promtool is not on PATH after install-ops-tools.sh"
     return Tools(kubectl=find_kubectl(), promtool=promtool)
