@@ -50,6 +50,9 @@ async def test_the_relay_publishes_in_order_and_a_restarted_relay_resumes_where_
         await outbox.append(conn, tables["outbox"], *events[:10])
     first = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test")
     assert await first.publish_pending() == 10
+    # Published and remembered until the marker records them: the next read does not send them again.
+    assert await first.publish_pending() == 0
+    await first.stop()  # a stopping relay records what it published
     # Rows written while no relay runs are published by the next one, after the ones before them.
     async with db.transaction() as conn:
         await outbox.append(conn, tables["outbox"], *events[10:])
@@ -66,6 +69,29 @@ async def test_the_relay_publishes_in_order_and_a_restarted_relay_resumes_where_
     async with db.read() as conn:
         unsent = (await conn.execute(sa.select(sa.func.count()).select_from(tables["outbox"]).where(tables["outbox"].c.sent_at.is_(None)))).scalar()
     assert unsent == 0
+
+
+async def test_rows_published_but_not_yet_recorded_are_sent_again_by_the_next_relay(database, kafka_bootstrap: str) -> None:
+    """A crash between the publish and the (deferred) mark repeats the send with the same event ids."""
+    db, tables = database
+    marker = uuid.uuid4().hex
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    events = [goal_event("crash-owner", f"{marker}-{i}") for i in range(3)]
+    async with db.transaction() as conn:
+        await outbox.append(conn, tables["outbox"], *events)
+    crashed = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test")
+    assert await crashed.publish_pending() == 3  # and then the process dies: nothing recorded
+    successor = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test")
+    assert await successor.publish_pending() == 3
+    assert await successor.mark_published() == 3
+    assert await successor.publish_pending() == 0
+    records = await asyncio.to_thread(
+        read_topic, kafka_bootstrap, "goals.goal-updated.v1",
+        until=lambda rs: sum(1 for e in decoded(rs) if e.goal.title.startswith(marker)) >= 6,
+    )
+    publisher.close()
+    ids = [e.metadata.event_id for e in decoded(records) if e.goal.title.startswith(marker)]
+    assert sorted(ids) == sorted([e.metadata.event_id for e in events] * 2), "repeats carry the same event ids"
 
 
 async def test_a_rolled_back_transaction_publishes_nothing(database) -> None:
