@@ -108,9 +108,12 @@ class InboxConsumer:
                 log.warning("fetch failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
                 continue
-            for _tp, records in batches.items():
-                for start in range(0, len(records), _BATCH):
-                    await self.process_batch(records[start : start + _BATCH])
+            # Every fetched partition's records in one transaction (each partition's in order): one
+            # commit per poll rather than one per partition, and no partition's events wait behind
+            # the commits of the others.
+            fetched = [record for records in batches.values() for record in records]
+            for start in range(0, len(fetched), _BATCH):
+                await self.process_batch(fetched[start : start + _BATCH])
             if batches:
                 await self._commit(consumer)
             await self._update_lag(consumer)
@@ -137,7 +140,7 @@ class InboxConsumer:
             self.lag.labels(name).set(lag)
 
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
-        """Applies a partition's records in one transaction, in order.
+        """Applies records in one transaction, in the order given (each partition's in offset order).
 
         Under load this is what keeps a consumer ahead of its topic: the commit (and its fsync) is
         paid once per batch. If any handler fails, the batch's transaction rolls back as a whole and
