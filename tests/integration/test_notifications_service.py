@@ -33,7 +33,7 @@ from paars_notifications.bootstrap import Notifications
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import CLOSED, OPEN, Breakers
 from paars_notifications.domain.signing import SIGNATURE_HEADER, verify
-from paars_platform.db import utcnow
+from paars_platform.db import Database, utcnow
 from paars_platform.embedded_broker import free_port, wait_for_port
 from paars_platform.events import new_metadata, to_record
 from paars_platform.kafka import Publisher
@@ -242,12 +242,14 @@ class Endpoint:
     def __init__(self) -> None:
         self.requests: list[tuple[str, bytes, dict[str, str]]] = []
         self.statuses: dict[str, int] = {}
+        self.delays: dict[str, float] = {}
         self.runner: web.AppRunner | None = None
         self.port = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests.append((request.path, body, dict(request.headers)))
+        await asyncio.sleep(self.delays.get(request.path, 0.0))
         return web.Response(status=self.statuses.get(request.path, 200))
 
     async def start(self) -> None:
@@ -363,7 +365,9 @@ async def test_the_circuit_breaker_stops_calling_a_failing_endpoint_until_a_tria
 
 async def test_a_restart_resends_nothing_delivered_and_loses_nothing_accepted(harness: Harness, endpoint: Endpoint) -> None:
     h = harness
-    await h.start()
+    # Enough tries that the failing delivery is still pending (not dead) when the restart comes.
+    patient = dataclasses.replace(FAST, delivery_max_attempts=1000)
+    await h.start(patient)
     await h.directory()
     await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/hook")), metadata=h.auth("mgr"))
     await h.publish(h.milestone(goal="g1"))
@@ -374,7 +378,7 @@ async def test_a_restart_resends_nothing_delivered_and_loses_nothing_accepted(ha
     await h.stop()
 
     endpoint.statuses["/hook"] = 200
-    await h.start()
+    await h.start(patient)
     delivered = await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "delivered"), 2))
     assert len(delivered) == 2
     successes = [hd["Paars-Delivery-Id"] for path, _, hd in endpoint.requests if path == "/hook"]
@@ -383,6 +387,28 @@ async def test_a_restart_resends_nothing_delivered_and_loses_nothing_accepted(ha
     # The in-app side resumes too: the stream from cursor 0 of a fresh client replays nothing, the list has both.
     listed = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
     assert [p.cursor for p in listed.prompts] == [2, 1]
+
+
+async def test_a_graceful_stop_hands_back_the_calls_it_had_in_flight(harness: Harness, endpoint: Endpoint) -> None:
+    """Without this a rolling restart would hold a cut-short webhook call for the whole lease (60 s)."""
+    h = harness
+    await h.start()
+    await h.directory()
+    await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/slow")), metadata=h.auth("mgr"))
+    endpoint.delays["/slow"] = 5.0
+    await h.publish(h.milestone(goal="g1"))
+    await until(lambda: _all(asyncio.sleep(0, endpoint.ok("/slow")), 1))
+    await h.stop()
+    stopped = Database(h.database_url)
+    async with stopped.read() as conn:
+        [pending] = (await conn.execute(sa.select(t.deliveries))).all()
+    await stopped.dispose()
+    assert pending.state == "pending" and pending.lease_until is None
+    endpoint.delays.clear()
+    await h.start()
+    [delivered] = await until(lambda: _all(h.rows(t.deliveries, t.deliveries.c.state == "delivered"), 1))
+    calls = [hd["Paars-Delivery-Id"] for _, _, hd in endpoint.ok("/slow")]
+    assert calls == [f"pd_{delivered.id}"] * 2, "the cut-short call is repeated once, with the same delivery id"
 
 
 @pytest.fixture

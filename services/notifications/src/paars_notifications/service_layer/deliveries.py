@@ -50,6 +50,8 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Claimed (leased) by this worker and not yet recorded: handed back on a graceful stop.
+        self._in_flight: set[int] = set()
         self.failures = metrics.counter("paars_notifications_delivery_failures_total", "Failed delivery attempts by channel.", ("channel",))
         self.dead = metrics.counter("paars_notifications_dead_letters_stored_total", "Deliveries that failed their last try.", ("channel",))
         self.prompts_total = metrics.counter("paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel"))
@@ -72,7 +74,22 @@ class DeliveryWorker:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        await self._release_leases()
         await self.webhooks.close()
+
+    async def _release_leases(self) -> None:
+        """Calls cut short by the stop are due again at once, for the next process (a restart, another
+        replica), instead of after the lease; the receiver may see one repeat (same Paars-Delivery-Id)."""
+        ids = sorted(self._in_flight)
+        if not ids or self.db is None:
+            return
+        d = t.deliveries.c
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(t.deliveries.update().where(d.id.in_(ids), d.state == "pending").values(lease_until=None))
+            self._in_flight.clear()
+        except Exception:
+            log.warning("could not hand back leased deliveries; they are retried when the lease ends", exc_info=True)
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -115,7 +132,11 @@ class DeliveryWorker:
 
         async def one(row: Any) -> None:
             async with limit:
-                await self._deliver(row)
+                try:
+                    await self._deliver(row)
+                finally:
+                    if not self._stopping:
+                        self._in_flight.discard(row.id)
 
         await asyncio.gather(*(one(r) for r in claimed))
         return len(claimed)
@@ -144,6 +165,7 @@ class DeliveryWorker:
                 )
                 if result.rowcount:
                     claimed.append(row)
+        self._in_flight.update(r.id for r in claimed)
         return claimed
 
     async def _deliver(self, row: Any) -> None:
