@@ -73,6 +73,15 @@ def _kr_values(krs: list[dict[str, Any]]) -> list[rules.KeyResultValues]:
     return [rules.KeyResultValues(k["start"], k["target"], k["current"]) for k in krs]
 
 
+
+# Statements of the hot paths, built once; values go in as parameters (see paars_platform.db).
+_GOAL = sa.select(t.goals).where(t.goals.c.id == sa.bindparam("b_id"))
+_GOAL_FOR_UPDATE = _GOAL.with_for_update()
+_CHILDREN = sa.select(t.goals).where(t.goals.c.parent_goal_id == sa.bindparam("b_parent"), t.goals.c.agreement != pb.AGREEMENT_STATE_PROPOSED)
+_UPDATE_GOAL = (
+    t.goals.update().where(t.goals.c.id == sa.bindparam("b_id"), t.goals.c.version == sa.bindparam("b_version")).returning(*t.goals.c)
+)
+
 class GoalHandlers:
     def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
@@ -98,18 +107,14 @@ class GoalHandlers:
     async def _goal(self, conn: AsyncConnection, goal_id: str, *, for_update: bool = False) -> Any:
         if not goal_id:
             raise InvalidArgument("goal_id", "is required")
-        query = sa.select(t.goals).where(t.goals.c.id == goal_id)
-        if for_update and conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await conn.execute(query)).first()
+        query = _GOAL_FOR_UPDATE if for_update and conn.dialect.name == "postgresql" else _GOAL
+        row = (await conn.execute(query, {"b_id": goal_id})).first()
         if row is None:
             raise NotFound(f"goal {goal_id!r} not found")
         return row
 
     async def _children(self, conn: AsyncConnection, goal_id: str) -> list[Any]:
-        return list(
-            (await conn.execute(sa.select(t.goals).where(t.goals.c.parent_goal_id == goal_id, t.goals.c.agreement != pb.AGREEMENT_STATE_PROPOSED))).all()
-        )
+        return list((await conn.execute(_CHILDREN, {"b_parent": goal_id})).all())
 
     async def _progress(self, conn: AsyncConnection, row: Any, depth: int = 0, children: list[Any] | None = None) -> float:
         """Own key results, or the weighted roll-up of agreed (and closed-achieved) children (given, or read)."""
@@ -250,15 +255,10 @@ class GoalHandlers:
             raise StaleVersion(f"goal {row.id} is at version {row.version}, not {expected}: reload and retry")
 
     async def _update(self, conn: AsyncConnection, row: Any, **values: Any) -> Any:
-        # RETURNING gives the updated row in the same round trip (PostgreSQL, SQLite >= 3.35).
-        updated = (
-            await conn.execute(
-                t.goals.update()
-                .where(t.goals.c.id == row.id, t.goals.c.version == row.version)
-                .values(version=row.version + 1, updated_at=self.clock(), **values)
-                .returning(*t.goals.c)
-            )
-        ).first()
+        # RETURNING gives the updated row in the same round trip (PostgreSQL, SQLite >= 3.35). The SET
+        # clause comes from the parameters' column names.
+        params = {"b_id": row.id, "b_version": row.version, "version": row.version + 1, "updated_at": self.clock(), **values}
+        updated = (await conn.execute(_UPDATE_GOAL, params)).first()
         if updated is None:
             raise StaleVersion(f"goal {row.id} changed concurrently: reload and retry")
         return updated
@@ -389,12 +389,10 @@ class GoalHandlers:
             children = await self._children(conn, row.id)
             before = await self._to_proto(conn, row, children=children)
             now = self.clock()
-            await conn.execute(
-                t.check_ins.insert().values(
-                    id=uuid.uuid4().hex, goal_id=row.id, author_id=caller.employee_id, note=request.note, confidence=request.confidence,
-                    updates=[{"key_result_id": u.key_result_id, "current_value": u.current_value} for u in request.updates], created_at=now,
-                )
-            )
+            await conn.execute(t.check_ins.insert(), dict(
+                id=uuid.uuid4().hex, goal_id=row.id, author_id=caller.employee_id, note=request.note, confidence=request.confidence,
+                updates=[{"key_result_id": u.key_result_id, "current_value": u.current_value} for u in request.updates], created_at=now,
+            ))
             updated = await self._update(conn, row, key_results=krs, confidence=request.confidence, last_check_in_at=now)
             goal = await self._to_proto(conn, updated, children=children)
             changes = [pb.GoalUpdated.CHANGE_PROGRESS]

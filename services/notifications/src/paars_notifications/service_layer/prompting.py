@@ -3,6 +3,7 @@ release with per-recipient cursors, webhook and e-mail deliveries, and closing t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 import uuid
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.analytics.v1 import analytics_pb2 as an
@@ -26,7 +26,7 @@ from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import payloads, policy, rules
 from paars_notifications.domain.visibility import Directory, Person
 from paars_platform import metrics, outbox
-from paars_platform.db import Database, insert_ignore, utcnow
+from paars_platform.db import Database, UtcDateTime, dialect_insert, insert_ignore, upsert, utcnow
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.inbox import Handler
 from paars_platform.topics import topic_for_message
@@ -144,8 +144,37 @@ def involved_ids(event: Any) -> set[str]:
     return {i for i in ids if i}
 
 
-def _dialect_insert(conn: AsyncConnection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+# Statements of the per-event path, built once (values go in as parameters); see paars_platform.db.
+_p = t.prompts.c
+_BUDGET_SPENT = sa.select(sa.func.count()).where(
+    _p.recipient_id == sa.bindparam("b_recipient"), _p.budgeted.is_(True), _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime)
+)
+_MARK_RELEASED = (
+    t.prompts.update()
+    .where(_p.id == sa.bindparam("b_id"))
+    .values(state="released", cursor=sa.bindparam("b_cursor"), released_at=sa.bindparam("b_at", type_=UtcDateTime))
+)
+
+
+@functools.cache
+def _open_prompts_query(by_about: bool, by_ref: bool) -> Any:
+    query = sa.select(t.prompts).where(
+        _p.recipient_id == sa.bindparam("b_recipient"), _p.kind.in_(sa.bindparam("b_kinds", expanding=True)), _p.acted.is_(False),
+        _p.state != "dropped", _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
+    )
+    if by_about:
+        query = query.where(_p.about_id == sa.bindparam("b_about"))
+    if by_ref:
+        query = query.where(_p.ref_id == sa.bindparam("b_ref"))
+    return query
+
+
+@functools.cache
+def _take_cursors_statement(dialect: str) -> Any:
+    c = t.recipient_cursors.c
+    n = sa.bindparam("b_n", type_=sa.BigInteger)
+    insert = dialect_insert(dialect)(t.recipient_cursors).values(recipient_id=sa.bindparam("b_recipient"), last_cursor=n)
+    return insert.on_conflict_do_update(index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + n}).returning(c.last_cursor)
 
 
 class PromptService:
@@ -222,8 +251,7 @@ class PromptService:
             hr=org_pb2.ROLE_HR in e.roles, active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
             version=e.version,
         )
-        insert = _dialect_insert(conn)(t.people).values(**values)
-        await conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_={k: insert.excluded[k] for k in values if k != "id"}))
+        await upsert(conn, t.people, values, keys=["id"])
         self.cache.forget_person(e.id)
 
     async def _track_request(self, conn: AsyncConnection, event: fb.FeedbackRequested, cause: Cause) -> None:
@@ -241,14 +269,7 @@ class PromptService:
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
         """Stores the prompt once per (cause, recipient, kind) and releases it now, or holds it."""
         prefs = await self.cache.preferences(conn, draft.recipient_id)
-        p = t.prompts.c
-        sent = (
-            await conn.execute(
-                sa.select(sa.func.count()).where(
-                    p.recipient_id == draft.recipient_id, p.budgeted.is_(True), p.created_at >= now - policy.BUDGET_WINDOW
-                )
-            )
-        ).scalar() or 0
+        sent = (await conn.execute(_BUDGET_SPENT, {"b_recipient": draft.recipient_id, "b_since": now - policy.BUDGET_WINDOW})).scalar() or 0
         decision = policy.decide(now, prefs, draft.priority, sent, self.config.digest_at)
         row = dict(
             id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
@@ -278,9 +299,7 @@ class PromptService:
             prompts = []
             for offset, row in enumerate(group):
                 cursor = last - len(group) + 1 + offset
-                await conn.execute(
-                    t.prompts.update().where(t.prompts.c.id == _get(row, "id")).values(state="released", cursor=cursor, released_at=now)
-                )
+                await conn.execute(_MARK_RELEASED, {"b_id": _get(row, "id"), "b_cursor": cursor, "b_at": now})
                 prompts.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
             views = [_view(row) for row in group]
             channels = await self._enqueue_deliveries(conn, recipient, views, now)
@@ -354,15 +373,12 @@ class PromptService:
     async def _close_loop(self, conn: AsyncConnection, event: Any, cause: Cause, now: dt.datetime) -> None:
         p = t.prompts.c
         for match in rules.actions_in(event):
-            query = sa.select(t.prompts).where(
-                p.recipient_id == match.recipient_id, p.kind.in_(sorted(match.kinds)), p.acted.is_(False),
-                p.state != "dropped", p.created_at <= cause.occurred_at,
-            )
+            params = {"b_recipient": match.recipient_id, "b_kinds": sorted(match.kinds), "b_before": cause.occurred_at}
             if match.about_id:
-                query = query.where(p.about_id == match.about_id)
+                params["b_about"] = match.about_id
             if match.ref_id:
-                query = query.where(p.ref_id == match.ref_id)
-            for row in (await conn.execute(query)).all():
+                params["b_ref"] = match.ref_id
+            for row in (await conn.execute(_open_prompts_query(bool(match.about_id), bool(match.ref_id)), params)).all():
                 if row.state != "released":
                     # Done before we even showed it: the prompt is moot, and the person is not bothered.
                     await conn.execute(t.prompts.update().where(p.id == row.id).values(state="dropped"))
@@ -429,10 +445,7 @@ class PromptService:
 async def take_cursors(conn: AsyncConnection, recipient: str, n: int) -> int:
     """Reserves n consecutive cursors for the recipient; returns the last. The row lock orders
     concurrent releases for one person, so their commits become visible in cursor order."""
-    c = t.recipient_cursors.c
-    insert = _dialect_insert(conn)(t.recipient_cursors).values(recipient_id=recipient, last_cursor=n)
-    stmt = insert.on_conflict_do_update(index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + n}).returning(c.last_cursor)
-    return int((await conn.execute(stmt)).scalar_one())
+    return int((await conn.execute(_take_cursors_statement(conn.dialect.name), {"b_recipient": recipient, "b_n": n})).scalar_one())
 
 
 async def last_cursor(conn: AsyncConnection, recipient: str) -> int:
