@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from google.protobuf.message import Message
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +30,11 @@ AfterCommit = Callable[[Any], Awaitable[None]]
 _HANDLER_ATTEMPTS = 3
 # Events applied in one transaction: one commit (and one fsync) per batch instead of per event.
 _BATCH = 100
+# Offsets are committed at most this often (and on stop): a commit per poll was a broker round trip
+# per handful of events. A crash redelivers at most this much, which the inbox drops as duplicates.
+COMMIT_INTERVAL_SECONDS = 0.25
+# The lag gauge reads every assigned partition's position; once a second is plenty for a gauge.
+LAG_INTERVAL_SECONDS = 1.0
 
 
 class InboxConsumer:
@@ -64,6 +70,12 @@ class InboxConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Next offset to read per partition, counting only records fully processed (applied, dropped
+        # as a duplicate or dead-lettered): what is committed, never the fetch position.
+        self._processed: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        self._next_commit = 0.0
+        self._next_lag = 0.0
         svc = settings.service
         self.consumed = metrics.counter(f"paars_{svc}_events_consumed_total", "Events consumed by outcome.", ("topic", "outcome"))
         self.dead_letters = metrics.counter(f"paars_{svc}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"))
@@ -96,6 +108,10 @@ class InboxConsumer:
             except (asyncio.CancelledError, Exception):
                 pass
         if self._consumer:
+            try:
+                await asyncio.wait_for(self._commit(self._consumer), timeout=5)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                log.warning("final offset commit failed; the next owner re-reads (the inbox drops repeats)")
             await self._consumer.stop()
 
     async def _run(self) -> None:
@@ -114,19 +130,31 @@ class InboxConsumer:
             fetched = [record for records in batches.values() for record in records]
             for start in range(0, len(fetched), _BATCH):
                 await self.process_batch(fetched[start : start + _BATCH])
-            if batches:
+            for tp, records in batches.items():
+                if records:
+                    self._processed[tp] = records[-1].offset + 1
+            now = time.monotonic()
+            if now >= self._next_commit:
+                self._next_commit = now + COMMIT_INTERVAL_SECONDS
                 await self._commit(consumer)
-            await self._update_lag(consumer)
+            if now >= self._next_lag:
+                self._next_lag = now + LAG_INTERVAL_SECONDS
+                await self._update_lag(consumer)
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            try:
-                await consumer.commit()
-                return
-            except Exception:
-                # A rebalance lost the partitions: the new owner re-reads; inbox drops the repeats.
-                log.warning("offset commit failed", exc_info=True)
-                return
+        """Commits what was processed since the last commit, for partitions still assigned."""
+        assigned = consumer.assignment()
+        offsets = {tp: o for tp, o in self._processed.items() if tp in assigned and self._committed.get(tp) != o}
+        for tp in [tp for tp in self._processed if tp not in assigned]:
+            del self._processed[tp]  # revoked: its new owner commits from now on
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+            self._committed.update(offsets)
+        except Exception:
+            # A rebalance lost the partitions: the new owner re-reads; the inbox drops the repeats.
+            log.warning("offset commit failed", exc_info=True)
 
     async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
         per_topic: dict[str, int] = {}

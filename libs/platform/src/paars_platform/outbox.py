@@ -133,7 +133,8 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if sent:
+            # A partial batch was everything unsent when read: read again only if a commit came since.
+            if sent == self.batch_size or (sent and self._wake.is_set()):
                 continue
             if self._stopping:
                 return
