@@ -4,6 +4,7 @@ sends nothing twice that was recorded as delivered and forgets nothing that was 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -52,6 +53,9 @@ class DeliveryWorker:
         self._stopping = False
         # Claimed (leased) by this worker and not yet recorded: handed back on a graceful stop.
         self._in_flight: set[int] = set()
+        # The claim runs shielded from cancellation: a stop arriving while its commit is on the wire
+        # (PostgreSQL) would otherwise leave leases taken that nobody knows to hand back.
+        self._claiming: asyncio.Future[list[Any]] | None = None
         self.failures = metrics.counter("paars_notifications_delivery_failures_total", "Failed delivery attempts by channel.", ("channel",))
         self.dead = metrics.counter("paars_notifications_dead_letters_stored_total", "Deliveries that failed their last try.", ("channel",))
         self.prompts_total = metrics.counter("paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel"))
@@ -74,6 +78,9 @@ class DeliveryWorker:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        if self._claiming is not None:
+            with contextlib.suppress(Exception):
+                await self._claiming  # its leases join _in_flight
         await self._release_leases()
         await self.webhooks.close()
 
@@ -117,15 +124,18 @@ class DeliveryWorker:
     async def _seconds_to_next_due(self) -> float:
         assert self.db is not None
         d = t.deliveries.c
+        # A leased row is not due before its lease ends, whatever its next attempt time says.
+        due_at = sa.case((d.lease_until > d.next_attempt_at, d.lease_until), else_=d.next_attempt_at)
         async with self.db.read() as conn:
-            due = (await conn.execute(sa.select(d.next_attempt_at).where(d.state == "pending").order_by(d.next_attempt_at).limit(1))).scalar()
+            due = (await conn.execute(sa.select(due_at).where(d.state == "pending").order_by(due_at).limit(1))).scalar()
         if due is None:
             return 5.0
         return min(5.0, max(0.01, (due - utcnow()).total_seconds()))
 
     async def run_once(self) -> int:
         """Sends every due delivery once (concurrently); returns how many it tried."""
-        claimed = await self._claim()
+        self._claiming = asyncio.ensure_future(self._claim())
+        claimed = await asyncio.shield(self._claiming)
         if not claimed:
             return 0
         limit = asyncio.Semaphore(self.config.delivery_concurrency)
