@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import pathlib
@@ -42,7 +43,9 @@ ROUND_TRIP_TOPIC = Topic("bench.round-trip.v1", "", "none", partitions=1)
 FETCH_WAIT_MS = int(os.environ.get("PAARS_CONSUMER_FETCH_WAIT_MS", "10"))
 
 
+@functools.cache
 def auth(person: str, *roles: str) -> list[tuple[str, str]]:
+    # Like a real client, each person keeps one token for the run rather than minting one per call.
     return [("authorization", f"Bearer {mint_token(person, roles or ('employee',), secret=DEV_JWT_SECRET)}")]
 
 
@@ -141,7 +144,8 @@ async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
-        work = pathlib.Path(tmp)
+        work = pathlib.Path(args.keep_logs or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(provision_topics, broker.bootstrap)
         urls = {
             # fresh_pg_database runs its own event loop, so it gets a thread of its own.
@@ -265,6 +269,7 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--baseline-messages", type=int, default=500)
     parser.add_argument("--settle-seconds", type=float, default=4.0)
+    parser.add_argument("--keep-logs", metavar="DIR", help="keep the services' logs and databases here instead of a temporary directory")
     args = parser.parse_args()
     figures = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
