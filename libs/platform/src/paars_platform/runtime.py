@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -110,6 +111,11 @@ class ServiceRuntime:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         await self.start()
+        # What start-up loaded (modules, descriptors, table metadata, pools) lives as long as the
+        # process; frozen, the cyclic collector stops re-scanning it. Under load a full collection
+        # otherwise stalled the event loop for 50-60 ms, visible in the prompt latency's tail.
+        gc.collect()
+        gc.freeze()
         await self._stop.wait()
         await self.stop()
 
