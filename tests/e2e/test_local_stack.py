@@ -28,6 +28,7 @@ from paars_cli.stack import SERVICES, installed
 from paars_platform.config import DEFAULT_PORTS
 from paars_platform.embedded_broker import free_port
 from paars_platform.events import header
+from tests.chaos.harness import free_port_offset
 from tests.helpers import auth, decoded, read_topic
 
 pytestmark = pytest.mark.e2e
@@ -73,7 +74,7 @@ class RunningStack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """`paars run` (what `make run` starts) as a subprocess, stopped with SIGTERM like Ctrl-C."""
     tmp = tmp_path_factory.mktemp("stack")
-    running = RunningStack(random.randint(200, 900), tmp / "run.out", tmp / "data", [s for s in SERVICES if installed(s)])
+    running = RunningStack(free_port_offset(random.Random()), tmp / "run.out", tmp / "data", [s for s in SERVICES if installed(s)])
     env = {k: v for k, v in os.environ.items() if k != "PAARS_KAFKA_BOOTSTRAP"}
     run = subprocess.Popen(
         [sys.executable, "-m", "paars_cli", "run", "--plain", "--port-offset", str(running.offset), "--data-dir", str(running.data_dir), "--seed", "7"],
