@@ -70,6 +70,9 @@ class OutboxRelay:
         # Published, not yet recorded as sent: skipped by reads until the marker has written them.
         self._unmarked: set[int] = set()
         self._mark_wake = asyncio.Event()
+        # A read and a mark never overlap: a mark committed while a read was in flight (PostgreSQL)
+        # would drop ids from _unmarked that the read still returns as unsent, and they would go twice.
+        self._read_or_mark = asyncio.Lock()
         self._marker: asyncio.Task[None] | None = None
         self._lock_conn: AsyncConnection | None = None
         self.backlog = metrics.gauge(f"paars_{service}_outbox_backlog", "Outbox rows not yet published.")
@@ -148,7 +151,7 @@ class OutboxRelay:
         task (or by mark_published())."""
         o = self.outbox
         skip = self._unmarked
-        async with self.db.read() as conn:
+        async with self._read_or_mark, self.db.read() as conn:
             rows = [
                 r
                 for r in (
@@ -191,10 +194,11 @@ class OutboxRelay:
         o = self.outbox
         # Losing this write in a crash only repeats sends (same event ids, dropped by consumers), so it
         # skips the flush to disk: only the callers' commits pay for durability.
-        async with self.db.transaction(durable=False, notify=False) as conn:
-            for start in range(0, len(ids), _MARK_CHUNK):
-                await conn.execute(o.update().where(o.c.id.in_(ids[start : start + _MARK_CHUNK])).values(sent_at=utcnow()))
-        self._unmarked.difference_update(ids)
+        async with self._read_or_mark:
+            async with self.db.transaction(durable=False, notify=False) as conn:
+                for start in range(0, len(ids), _MARK_CHUNK):
+                    await conn.execute(o.update().where(o.c.id.in_(ids[start : start + _MARK_CHUNK])).values(sent_at=utcnow()))
+            self._unmarked.difference_update(ids)
         return len(ids)
 
     async def _mark_loop(self) -> None:
