@@ -9,12 +9,12 @@ import pytest
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
-from paars.org.v1 import org_pb2_grpc
+from paars.org.v1 import org_pb2, org_pb2_grpc
 from paars_goals.bootstrap import build
 from paars_platform.errors import field_violations
 from paars_platform.events import header
 from tests.conftest import make_settings
-from tests.helpers import auth, decoded, demo_directory, read_topic
+from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ async def goals(database_url: str, kafka_bootstrap: str) -> AsyncIterator[tuple[
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
     try:
         org = org_pb2_grpc.OrgServiceStub(channel)
-        await org.ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
+        await org.ImportDirectory(demo_directory(), metadata=system_auth())
         yield goals_pb2_grpc.GoalServiceStub(channel), org
     finally:
         await channel.close()
@@ -168,3 +168,115 @@ async def test_calls_without_a_valid_token_are_unauthenticated(goals) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.ListGoals(pb.ListGoalsRequest(), metadata=[("authorization", "Bearer not-a-jwt")])
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_counter_proposal_hands_the_decision_back_to_the_manager_who_proposed(goals, kafka_bootstrap: str) -> None:
+    stub, _ = goals
+    proposed = await stub.ProposeGoal(a_goal(title="Mentor a new colleague"), metadata=auth("mgr", "manager"))
+    assert (proposed.proposed_by, proposed.awaiting_agreement_from) == ("mgr", "ann")
+    countered = await stub.CounterProposeGoal(
+        pb.CounterProposeGoalRequest(goal_id=proposed.id, expected_version=proposed.version, comment="Two talks, not four", title="Mentor two new colleagues"),
+        metadata=auth("ann"),
+    )
+    assert (countered.proposed_by, countered.awaiting_agreement_from) == ("ann", "mgr")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id), metadata=auth("ann"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    again = await stub.CounterProposeGoal(
+        pb.CounterProposeGoalRequest(goal_id=proposed.id, expected_version=countered.version, comment="Three, then"), metadata=auth("mgr", "manager"),
+    )
+    assert (again.proposed_by, again.awaiting_agreement_from) == ("mgr", "ann")
+    back = await stub.CounterProposeGoal(
+        pb.CounterProposeGoalRequest(goal_id=proposed.id, expected_version=again.version, comment="Two it is"), metadata=auth("ann"),
+    )
+    assert back.awaiting_agreement_from == "mgr"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.CounterProposeGoal(pb.CounterProposeGoalRequest(goal_id=proposed.id, comment="me too"), metadata=auth("bob"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    agreed = await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=proposed.id, expected_version=back.version), metadata=auth("mgr", "manager"))
+    assert agreed.agreement == pb.AGREEMENT_STATE_AGREED and agreed.title == "Mentor two new colleagues"
+
+    # The events name the awaited party each time, so the prompts built from them ask the right person.
+    def ours(records: list) -> list:
+        return [e for e in decoded(records) if e.goal.id == proposed.id]
+
+    events = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 5))
+    assert [(e.metadata.actor_id, e.goal.awaiting_agreement_from) for e in events] == [
+        ("mgr", "ann"), ("ann", "mgr"), ("mgr", "ann"), ("ann", "mgr"), ("mgr", ""),
+    ]
+
+
+async def test_a_team_list_shows_and_counts_only_the_goals_the_caller_may_read(goals) -> None:
+    stub, _ = goals
+    personal = await stub.ProposeGoal(a_goal(title="Private growth goal"), metadata=auth("ann"))
+    await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=personal.id), metadata=auth("mgr", "manager"))
+    team_goal = await stub.ProposeGoal(
+        a_goal(owner="", level=pb.GOAL_LEVEL_TEAM, team_id="team-a", kind=pb.GOAL_KIND_PERFORMANCE, title="Ship the release"), metadata=auth("mgr", "manager"),
+    )
+    await stub.AgreeGoal(pb.AgreeGoalRequest(goal_id=team_goal.id), metadata=auth("boss", "manager"))
+    for caller in (auth("bob"), auth("boss", "manager"), auth("mgr", "manager"), auth("ann")):
+        listed = await stub.ListTeamGoals(pb.ListTeamGoalsRequest(team_id="team-a"), metadata=caller)
+        for g in listed.goals:
+            await stub.GetGoal(pb.GetGoalRequest(goal_id=g.id), metadata=caller)  # readable, or this raises
+        assert listed.agreed_goals == len(listed.goals) == sum(listed.goals_by_status.values())
+    peer = await stub.ListTeamGoals(pb.ListTeamGoalsRequest(team_id="team-a"), metadata=auth("bob"))
+    assert personal.id not in {g.id for g in peer.goals}
+    assert team_goal.id in {g.id for g in peer.goals}
+    manager = await stub.ListTeamGoals(pb.ListTeamGoalsRequest(team_id="team-a"), metadata=auth("mgr", "manager"))
+    assert {personal.id, team_goal.id} <= {g.id for g in manager.goals}
+
+
+@pytest.mark.parametrize("zone", ["A" * 300, "Europe", "../../etc/passwd", "Mars/Olympus_Mons"])
+async def test_a_wrong_time_zone_is_an_invalid_argument_naming_the_field(goals, zone: str) -> None:
+    _, org = goals
+    request = org_pb2.ImportDirectoryRequest(employees=[org_pb2.Employee(id="tz", name="Tz", email="tz@paars.example", roles=[org_pb2.ROLE_EMPLOYEE], active=True, time_zone=zone)])
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await org.ImportDirectory(request, metadata=auth("hr1", "hr"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == ["employees[0].time_zone"]
+
+
+def _as_in_directory(employee_id: str, **changes: object) -> org_pb2.Employee:
+    employee = next(e for e in demo_directory().employees if e.id == employee_id)
+    for name, value in changes.items():
+        if name == "roles":
+            del employee.roles[:]
+            employee.roles.extend(value)  # type: ignore[arg-type]
+        else:
+            setattr(employee, name, value)
+    return employee
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("ann", manager_id="hr1")]),
+        org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("ann", coach_id="hr1")]),
+        org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("hr1", roles=[org_pb2.ROLE_HR, org_pb2.ROLE_ADMIN])]),
+        org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("hr1", team_id="team-a")]),
+        org_pb2.ImportDirectoryRequest(teams=[org_pb2.Team(id="team-a", name="Team A", parent_team_id="org", manager_id="hr1")]),
+    ],
+    ids=["manager", "coach", "own roles", "own team", "team manager"],
+)
+async def test_an_hr_person_cannot_give_themselves_power_through_the_directory_import(goals, change: org_pb2.ImportDirectoryRequest) -> None:
+    _, org = goals
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await org.ImportDirectory(change, metadata=auth("hr1", "hr"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    ann = await org.GetEmployee(org_pb2.GetEmployeeRequest(employee_id="ann"), metadata=auth("ann"))
+    assert (ann.manager_id, ann.coach_id) == ("mgr", "")
+
+
+async def test_another_hr_person_or_the_hris_makes_the_change_and_is_recorded_as_its_actor(goals, kafka_bootstrap: str) -> None:
+    _, org = goals
+    # The same full directory again by the same HR person changes nothing, and so is allowed.
+    unchanged = await org.ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
+    assert unchanged.unchanged == len(demo_directory().teams) + len(demo_directory().employees)
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("cas", coach_id="hr1")]), metadata=auth("boss", "admin"))
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("bob", coach_id="hr1")]), metadata=auth("hris", "system"))
+
+    def changes_of(records: list) -> list:
+        return [(e.employee.id, e.metadata.actor_id) for e in decoded(records) if e.employee.coach_id == "hr1"]
+
+    found = changes_of(await asyncio.to_thread(read_topic, kafka_bootstrap, "org.employee-changed.v1", until=lambda rs: len(changes_of(rs)) >= 2))
+    assert ("cas", "boss") in found and ("bob", "hris") in found

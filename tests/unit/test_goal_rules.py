@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars_goals.domain import goals as rules
@@ -61,9 +63,75 @@ def test_milestones_report_the_highest_mark_crossed() -> None:
 
 def test_the_manager_agrees_to_what_the_employee_proposes_and_vice_versa() -> None:
     assert rules.counterpart_for(owner_id="ann", proposer_id="ann", owner_manager_id="mgr") == "mgr"
-    assert rules.counterpart_for(owner_id="ann", proposer_id="mgr", owner_manager_id="mgr") == "ann"
+    assert rules.counterpart_for(owner_id="ann", proposer_id="mgr", owner_manager_id="mgr") == "mgr"
     assert rules.next_to_agree(owner_id="ann", counterpart_id="mgr", last_proposer="ann") == "mgr"
     assert rules.next_to_agree(owner_id="ann", counterpart_id="mgr", last_proposer="mgr") == "ann"
+
+
+def test_an_owner_without_a_manager_proposing_for_themselves_has_nobody_to_agree_with() -> None:
+    assert rules.counterpart_for(owner_id="boss", proposer_id="boss", owner_manager_id=None) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "rounds", "awaited"),
+    [
+        # The sequence: the manager proposes, the employee counter-proposes: the manager decides.
+        ("mgr", ["ann"], "mgr"),
+        ("mgr", [], "ann"),
+        ("ann", [], "mgr"),
+        ("ann", ["mgr"], "ann"),
+        ("ann", ["mgr", "ann"], "mgr"),
+        ("mgr", ["ann", "mgr", "ann"], "mgr"),
+        # A skip-level manager who proposes is the other party, not the direct manager.
+        ("boss", ["ann"], "boss"),
+    ],
+)
+def test_every_counter_proposal_hands_the_decision_to_the_other_party(first: str, rounds: list[str], awaited: str) -> None:
+    counterpart = rules.counterpart_for(owner_id="ann", proposer_id=first, owner_manager_id="mgr")
+    assert counterpart is not None
+    last = first
+    for by in rounds:
+        assert rules.is_party(by, owner_id="ann", counterpart_id=counterpart)
+        last = by
+    assert rules.next_to_agree(owner_id="ann", counterpart_id=counterpart, last_proposer=last) == awaited
+    assert rules.may_agree(awaited, owner_id="ann", counterpart_id=counterpart, last_proposer=last)
+    assert not rules.may_agree(last, owner_id="ann", counterpart_id=counterpart, last_proposer=last)
+
+
+PEOPLE = ("ann", "mgr", "boss", "hr1", "bob")
+
+
+@given(
+    first=st.sampled_from([p for p in PEOPLE if p != "bob"]),
+    steps=st.lists(st.tuples(st.sampled_from(PEOPLE), st.sampled_from(["counter-propose", "agree"])), max_size=12),
+)
+def test_in_any_sequence_only_the_party_who_did_not_make_the_latest_proposal_may_agree(first: str, steps: list[tuple[str, str]]) -> None:
+    # The specification in set terms: the pair is the owner and the proposer (the manager when the
+    # owner proposes); whoever of the pair did not propose last is awaited and alone may agree.
+    owner, manager = "ann", "mgr"
+    pair = {owner, first if first != owner else manager}
+    counterpart = rules.counterpart_for(owner_id=owner, proposer_id=first, owner_manager_id=manager)
+    assert counterpart is not None and {owner, counterpart} == pair
+    last = first
+    for person, action in steps:
+        awaited = next(iter(pair - {last}))
+        assert rules.next_to_agree(owner_id=owner, counterpart_id=counterpart, last_proposer=last) == awaited
+        if action == "counter-propose":
+            assert rules.is_party(person, owner_id=owner, counterpart_id=counterpart) == (person in pair)
+            if person in pair:
+                last = person
+        else:
+            allowed = rules.may_agree(person, owner_id=owner, counterpart_id=counterpart, last_proposer=last)
+            assert allowed == (person == awaited)
+            if allowed:
+                break
+
+
+def test_someone_outside_the_pair_is_never_awaited() -> None:
+    with pytest.raises(ValueError):
+        rules.next_to_agree(owner_id="ann", counterpart_id="mgr", last_proposer="bob")
+    with pytest.raises(ValueError):
+        rules.next_to_agree(owner_id="ann", counterpart_id="ann", last_proposer="ann")
 
 
 def test_manager_chains_stop_at_the_top_and_cycles_are_found() -> None:
@@ -72,3 +140,32 @@ def test_manager_chains_stop_at_the_top_and_cycles_are_found() -> None:
     assert org.find_manager_cycle(managers) is None
     assert org.find_manager_cycle({"a": "b", "b": "a"}) is not None
     assert org.team_path("team-a", {"team-a": "org", "org": None}) == ["team-a", "org"]
+
+
+def _links(manager: str | None = None, coach: str | None = None, team: str | None = "team-a", roles: frozenset[int] = frozenset({1})) -> org.EmployeeLinks:
+    return org.EmployeeLinks(manager, coach, team, roles)
+
+
+def test_an_import_by_a_person_may_not_raise_that_persons_own_power() -> None:
+    existing = {"ann": _links("mgr"), "hr1": _links(team="org", roles=frozenset({3}))}
+    found = org.self_escalations(
+        "hr1",
+        [("ann", _links("hr1", "hr1")), ("hr1", _links(team="team-a", roles=frozenset({3, 5}))), ("new", _links("hr1"))],
+        [("team-a", "hr1")],
+        existing,
+        {"team-a": "mgr"},
+    )
+    assert [field for field, _ in found] == [
+        "employees[0].manager_id", "employees[0].coach_id", "employees[1].roles", "employees[1].team_id",
+        "employees[2].manager_id", "teams[0].manager_id",
+    ]
+
+
+def test_re_importing_what_is_already_so_is_no_escalation() -> None:
+    existing = {"ann": _links("hr1", "hr1"), "hr1": _links(team="org", roles=frozenset({3}))}
+    assert org.self_escalations("hr1", [("ann", _links("hr1", "hr1")), ("hr1", _links(team="org", roles=frozenset({3})))], [("t", "hr1")], existing, {"t": "hr1"}) == []
+
+
+@pytest.mark.parametrize(("zone", "valid"), [("Europe/Brussels", True), ("UTC", True), ("A" * 300, False), ("Europe", False), ("../../etc/passwd", False), ("", False), ("Europe/Brussels\x00", False)])
+def test_a_time_zone_is_valid_only_if_the_tz_database_knows_it(zone: str, valid: bool) -> None:
+    assert org.valid_time_zone(zone) is valid

@@ -74,12 +74,30 @@ def milestone_crossed(before: float, after: float) -> int:
 
 
 def counterpart_for(*, owner_id: str, proposer_id: str, owner_manager_id: str | None) -> str | None:
-    """Co-creation: the other party is the owner's manager when the owner proposes, else the owner."""
-    if proposer_id == owner_id:
+    """Co-creation is between two people: the owner and whoever proposed the goal for them, or, when
+    the owners propose for themselves, their manager. None when the owner has nobody to agree with."""
+    if proposer_id != owner_id:
+        return proposer_id
+    if owner_manager_id and owner_manager_id != owner_id:
         return owner_manager_id
-    return owner_id
+    return None
+
+
+def is_party(person_id: str, *, owner_id: str, counterpart_id: str) -> bool:
+    """Only the two people of the pair shape a proposal (counter-propose) or agree to it."""
+    return person_id in (owner_id, counterpart_id)
 
 
 def next_to_agree(*, owner_id: str, counterpart_id: str, last_proposer: str) -> str:
-    """Whoever did not make the latest proposal must agree to it."""
+    """Whoever of the pair did not make the latest proposal decides on it: a proposal by one party
+    always hands the decision to the other, in either direction, however many rounds it takes."""
+    if owner_id == counterpart_id or not is_party(last_proposer, owner_id=owner_id, counterpart_id=counterpart_id):
+        raise ValueError(f"{last_proposer!r} is not the other party of {owner_id!r} and {counterpart_id!r}")
     return counterpart_id if last_proposer == owner_id else owner_id
+
+
+def may_agree(person_id: str, *, owner_id: str, counterpart_id: str, last_proposer: str) -> bool:
+    """Agreeing is for the party awaited, never for the one who made the latest proposal."""
+    return is_party(person_id, owner_id=owner_id, counterpart_id=counterpart_id) and person_id == next_to_agree(
+        owner_id=owner_id, counterpart_id=counterpart_id, last_proposer=last_proposer
+    )

@@ -1,15 +1,33 @@
-"""Directory rules: identifiers, manager chains without cycles, team paths."""
+"""Directory rules: identifiers, time zones, manager chains without cycles, team paths, no self-escalation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+MAX_TIME_ZONE = 64
+
+
 def valid_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
+
+
+def valid_time_zone(name: str) -> bool:
+    """An IANA zone name the tz database knows. zoneinfo reads it as a file name, so a name too long
+    for the file system, a directory ("Europe") or a path raise OSError or ValueError, not just
+    ZoneInfoNotFoundError: every one of them is a wrong name, never an outage."""
+    if not name or len(name) > MAX_TIME_ZONE:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def manager_chain(employee_id: str, managers: Mapping[str, str | None], limit: int = 100) -> list[str]:
@@ -45,3 +63,41 @@ def team_path(team_id: str | None, parents: Mapping[str, str | None], limit: int
         path.append(current)
         current = parents.get(current)
     return path
+
+
+@dataclass(frozen=True)
+class EmployeeLinks:
+    """What of a person's directory record can grant someone power over others: their roles, their team
+    (an HR person's scope is their team's subtree), and who manages and coaches them."""
+
+    manager_id: str | None
+    coach_id: str | None
+    team_id: str | None
+    roles: frozenset[int]
+
+
+def self_escalations(
+    caller_id: str,
+    employees: Sequence[tuple[str, EmployeeLinks]],
+    teams: Sequence[tuple[str, str | None]],
+    existing_employees: Mapping[str, EmployeeLinks],
+    existing_team_managers: Mapping[str, str | None],
+) -> list[tuple[str, str]]:
+    """(field, reason) for every change in an import by a person that would raise that person's own
+    power: becoming someone's manager or coach, a team's manager, or changing their own roles or team. Another
+    HR person or the HRIS (a system client) makes those changes; what is already so may be re-imported."""
+    found: list[tuple[str, str]] = []
+    for i, (employee_id, links) in enumerate(employees):
+        old = existing_employees.get(employee_id)
+        if links.manager_id == caller_id and (old is None or old.manager_id != caller_id):
+            found.append((f"employees[{i}].manager_id", "you cannot make yourself someone's manager"))
+        if links.coach_id == caller_id and (old is None or old.coach_id != caller_id):
+            found.append((f"employees[{i}].coach_id", "you cannot make yourself someone's coach"))
+        if employee_id == caller_id and old is not None and links.roles != old.roles:
+            found.append((f"employees[{i}].roles", "you cannot change your own roles"))
+        if employee_id == caller_id and old is not None and links.team_id != old.team_id:
+            found.append((f"employees[{i}].team_id", "you cannot move yourself to another team (it sets your HR scope)"))
+    for i, (team_id, manager_id) in enumerate(teams):
+        if manager_id == caller_id and existing_team_managers.get(team_id) != caller_id:
+            found.append((f"teams[{i}].manager_id", "you cannot make yourself a team's manager"))
+    return found

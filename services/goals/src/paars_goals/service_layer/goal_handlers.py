@@ -286,7 +286,7 @@ class GoalHandlers:
             if row.agreement != pb.AGREEMENT_STATE_PROPOSED:
                 raise FailedPrecondition("goal_id: only a proposed goal can be counter-proposed")
             me = caller.employee_id
-            if me not in (row.owner_id, row.counterpart_id):
+            if not rules.is_party(me, owner_id=row.owner_id, counterpart_id=row.counterpart_id):
                 raise PermissionDenied("only the two parties of a goal shape it")
             values: dict[str, Any] = {"proposed_by": me, "awaiting_from": rules.next_to_agree(owner_id=row.owner_id, counterpart_id=row.counterpart_id, last_proposer=me)}
             changed: list[tuple[str, str, str]] = []
@@ -325,7 +325,7 @@ class GoalHandlers:
             self._check_version(row, request.expected_version)
             if row.agreement != pb.AGREEMENT_STATE_PROPOSED:
                 raise FailedPrecondition(f"goal_id: the goal is {pb.AgreementState.Name(row.agreement)}, not proposed")
-            if caller.employee_id != row.awaiting_from:
+            if not rules.may_agree(caller.employee_id, owner_id=row.owner_id, counterpart_id=row.counterpart_id, last_proposer=row.proposed_by):
                 raise PermissionDenied("only the other party of the latest proposal can agree to it")
             if request.comment:
                 await self._comment(conn, row.id, caller.employee_id, request.comment, False)
@@ -452,13 +452,15 @@ class GoalHandlers:
 
     # ---------- reads ----------
 
-    async def _may_read(self, conn: AsyncConnection, caller: Identity, row: Any) -> bool:
+    async def _may_read(self, conn: AsyncConnection, caller: Identity, row: Any, managers: dict[str, str | None] | None = None) -> bool:
+        """Who reads a goal (GetGoal, and every list and roll-up built from goals): team and organisation
+        goals anyone; an individual goal its two parties, the owner's managers up the chain, HR and admins."""
         if row.level != pb.GOAL_LEVEL_INDIVIDUAL:
             return True
         me = caller.employee_id
         if me in (row.owner_id, row.counterpart_id) or caller.has("hr", "admin", "system"):
             return True
-        return await self._is_above(conn, me, row.owner_id)
+        return me in manager_chain(row.owner_id, managers if managers is not None else await self._managers(conn))
 
     async def get(self, caller: Identity, goal_id: str) -> pb.GoalDetail:
         async with self.db.read() as conn:
@@ -504,6 +506,10 @@ class GoalHandlers:
                     sa.select(t.goals).where(t.goals.c.team_id == request.team_id, t.goals.c.agreement == pb.AGREEMENT_STATE_AGREED).order_by(t.goals.c.created_at)
                 )
             ).all()
+            # Every figure comes from the goals the caller may read with GetGoal (the same rule), so
+            # neither the list nor the roll-up, counts or statuses tell anything about the others.
+            managers = await self._managers(conn)
+            rows = [r for r in rows if await self._may_read(conn, caller, r, managers)]
             today = self.clock().date()
             goals = [await self._to_proto(conn, r, today) for r in rows]
             ids = {g.id for g in goals}
@@ -512,9 +518,8 @@ class GoalHandlers:
             by_status: dict[str, int] = {}
             for g in goals:
                 by_status[pb.GoalStatus.Name(g.status)] = by_status.get(pb.GoalStatus.Name(g.status), 0) + 1
-            visible = [g for g, r in zip(goals, rows, strict=True) if await self._may_read(conn, caller, r)]
             return pb.ListTeamGoalsResponse(
-                goals=visible,
+                goals=goals,
                 rolled_up_progress=round(rules.weighted_rollup((g.weight, g.progress) for g in tops), 6),
                 expected_progress=round(rules.weighted_rollup((g.weight, g.expected_progress) for g in tops), 6),
                 agreed_goals=len(goals),

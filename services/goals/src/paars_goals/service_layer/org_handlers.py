@@ -1,6 +1,8 @@
 """Organisation directory use cases: bulk idempotent import, lookups."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,14 @@ from paars_platform.idempotency import run_once
 
 PRODUCER = "goals"
 MAX_IMPORT = 20_000
+audit = logging.getLogger("paars.goals.audit")
+
+
+def _capacity(caller: Identity) -> str:
+    """A directory change is an HR or admin action when a person makes it, else the HRIS's (a system)."""
+    if caller.kind == "system":
+        return "system"
+    return "admin" if caller.has("admin") else "hr"
 
 
 def employee_to_proto(row: Any) -> org_pb2.Employee:
@@ -68,25 +78,16 @@ def _validate(request: org_pb2.ImportDirectoryRequest) -> None:
             v.check(emp.coach_id != emp.id, f"{f}.coach_id", "nobody coaches themselves")
         v.check(len(emp.roles) > 0, f"{f}.roles", "at least one role is required")
         v.check(all(r in org_pb2.Role.values() and r != org_pb2.ROLE_UNSPECIFIED for r in emp.roles), f"{f}.roles", "unknown role")
-        v.max_length(emp.time_zone, f"{f}.time_zone", 64)
-        if emp.time_zone:
-            v.check(_valid_time_zone(emp.time_zone), f"{f}.time_zone", "is not an IANA time zone")
+        if emp.time_zone and v.max_length(emp.time_zone, f"{f}.time_zone", rules.MAX_TIME_ZONE):
+            v.check(rules.valid_time_zone(emp.time_zone), f"{f}.time_zone", "is not an IANA time zone")
     v.raise_if_any()
 
 
-def _valid_time_zone(name: str) -> bool:
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(name)
-        return True
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-
-
 class OrgHandlers:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, forget_callers: Callable[..., None] | None = None) -> None:
         self.db = db
+        # Drops remembered callers (CallerResolver.forget) so an import applies to their next call.
+        self.forget_callers = forget_callers
 
     async def import_directory(self, caller: Identity, request: org_pb2.ImportDirectoryRequest) -> org_pb2.ImportDirectoryResponse:
         if not caller.has("hr", "admin", "system"):
@@ -96,10 +97,13 @@ class OrgHandlers:
         async def work(conn: AsyncConnection) -> org_pb2.ImportDirectoryResponse:
             return await self._import(conn, caller, request)
 
-        return await run_once(
+        response = await run_once(
             self.db, t.platform["idempotency_keys"], caller=caller.employee_id, key=request.idempotency_key,
             method="ImportDirectory", request=request, response_type=org_pb2.ImportDirectoryResponse, work=work,
         )
+        if self.forget_callers is not None:
+            self.forget_callers(*(e.id for e in request.employees))
+        return response
 
     async def _import(self, conn: AsyncConnection, caller: Identity, request: org_pb2.ImportDirectoryRequest) -> org_pb2.ImportDirectoryResponse:
         now = utcnow()
@@ -112,6 +116,8 @@ class OrgHandlers:
         parents.update({team.id: team.parent_team_id or None for team in request.teams})
         managers = {eid: r.manager_id for eid, r in existing_emps.items()}
         managers.update({e.id: e.manager_id or None for e in request.employees})
+        if caller.kind != "system":
+            self._refuse_self_escalation(caller, request, existing_emps, existing_teams)
         violations: list[FieldViolation] = []
         for i, team in enumerate(request.teams):
             if team.parent_team_id and team.parent_team_id not in parents:
@@ -194,7 +200,34 @@ class OrgHandlers:
                 )
             )
         await outbox.append(conn, t.platform["outbox"], *events)
+        if events:
+            # Each event names the importer as its actor; this line records in what capacity they acted.
+            audit.info(
+                "directory changed", extra={
+                    "actor_id": caller.employee_id, "acting_as": _capacity(caller), "teams_changed": result.teams_created + result.teams_updated,
+                    "employees_changed": result.employees_created + result.employees_updated,
+                },
+            )
         return result
+
+    @staticmethod
+    def _refuse_self_escalation(caller: Identity, request: org_pb2.ImportDirectoryRequest, existing_emps: dict[str, Any], existing_teams: dict[str, Any]) -> None:
+        """A person imports as an HR person or admin, never to give themselves power over others."""
+
+        def links(manager_id: str | None, coach_id: str | None, team_id: str | None, roles: Any) -> rules.EmployeeLinks:
+            return rules.EmployeeLinks(manager_id or None, coach_id or None, team_id or None, frozenset(int(r) for r in roles))
+
+        found = rules.self_escalations(
+            caller.employee_id,
+            [(e.id, links(e.manager_id, e.coach_id, e.team_id, e.roles)) for e in request.employees],
+            [(team.id, team.manager_id or None) for team in request.teams],
+            {eid: links(r.manager_id, r.coach_id, r.team_id, r.roles) for eid, r in existing_emps.items()},
+            {tid: r.manager_id for tid, r in existing_teams.items()},
+        )
+        if found:
+            shown = "; ".join(f"{field}: {reason}" for field, reason in found[:5])
+            more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+            raise PermissionDenied(f"{shown}{more}; another HR person or the HRIS makes this change")
 
     async def get_employee(self, employee_id: str) -> org_pb2.Employee:
         if not employee_id:
