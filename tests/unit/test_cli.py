@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from paars.org.v1 import org_pb2
 from paars_cli.goal import parse_key_result
 from paars_cli.main import app
-from paars_cli.org import read_people, read_teams
+from paars_cli.org import read_csv, read_people, read_teams, source_locator
 from paars_platform.auth import TokenVerifier
 from paars_platform.config import Settings
 
@@ -52,3 +52,38 @@ def test_key_results_are_written_title_start_target_unit() -> None:
     assert (kr.title, kr.start_value, kr.target_value, kr.unit) == ("talks given", 0, 4, "talks")
     with pytest.raises(typer.BadParameter):
         parse_key_result("talks:zero:4")
+
+
+def test_a_csv_that_is_not_utf8_is_refused_naming_its_line_and_column_without_a_traceback(tmp_path: pathlib.Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_bytes("id,name,email\nann,Ann,ann@x.be\nbob,Jos\xe9,bob@x.be\n".encode("latin-1"))
+    result = CliRunner().invoke(app, ["org", "import", str(people)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert f"error: {people}:3:8: not UTF-8 (byte 0xe9)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name,email\nAnn,ann@x.be\n", r"people\.csv:1: the header lacks the column\(s\) id"),
+        (b"id,name,email\nann,Ann,ann@x.be,extra\n", r"people\.csv:2: 4 fields, but the header names 3"),
+        (b"id,name,email\nann,\"Ann,ann@x.be\n", r"people\.csv:\d+: unexpected end of data"),
+        (b"", r"people\.csv: empty"),
+    ],
+)
+def test_a_malformed_csv_is_refused_naming_the_file_and_line(tmp_path: pathlib.Path, content: bytes, message: str) -> None:
+    people = tmp_path / "people.csv"
+    people.write_bytes(content)
+    with pytest.raises(typer.BadParameter, match=message):
+        read_people(people)
+
+
+def test_the_services_field_paths_are_shown_as_the_file_line_and_column_they_came_from(tmp_path: pathlib.Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,email,manager_id\n\nmgr,Mo,mo@x.be,\nann,Ann,not-an-address,mgr\n")
+    locate = source_locator({"employees": read_csv(people, ("id",)), "teams": []})
+    assert locate("employees[1].email") == f"{people}:4, column 3 (email)"
+    assert locate("employees[0].manager_id: you cannot make yourself someone's manager") == f"{people}:3, column 4 (manager_id): you cannot make yourself someone's manager"
+    assert locate("employees[7].id") == "employees[7].id"

@@ -10,6 +10,7 @@ import grpc
 import typer
 from google.protobuf import json_format
 from rich.console import Console
+from rich.markup import escape
 
 from paars_platform.auth import mint_token
 from paars_platform.config import DEFAULT_PORTS, Settings
@@ -38,8 +39,11 @@ def to_dict(message: Any) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
-def call(service: str, make_stub: Callable[[grpc.aio.Channel], Any], invoke: Callable[[Any], Awaitable[T]]) -> T:
-    """Runs one RPC; a gRPC error becomes a readable message and exit code 1."""
+def call(
+    service: str, make_stub: Callable[[grpc.aio.Channel], Any], invoke: Callable[[Any], Awaitable[T]], locate: Callable[[str], str] = str
+) -> T:
+    """Runs one RPC; a gRPC error becomes a readable message and exit code 1. locate rewrites the
+    request's field paths in it into where the user wrote them (a file and line)."""
 
     async def run() -> T:
         async with grpc.aio.insecure_channel(address(service)) as channel:
@@ -48,9 +52,9 @@ def call(service: str, make_stub: Callable[[grpc.aio.Channel], Any], invoke: Cal
     try:
         return asyncio.run(run())
     except grpc.aio.AioRpcError as err:
-        err_console.print(f"[red]{err.code().name}[/red]: {err.details()}")
+        err_console.print(f"[red]{err.code().name}[/red]: {escape(locate(err.details() or ''))}")
         for field, why in field_violations(err):
-            err_console.print(f"  [yellow]{field}[/yellow]: {why}")
+            err_console.print(f"  [yellow]{escape(locate(field))}[/yellow]: {escape(why)}")
         raise typer.Exit(1) from None
 
 
