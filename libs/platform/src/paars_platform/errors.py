@@ -1,10 +1,11 @@
 """Domain errors and their one mapping to gRPC status codes (with google.rpc field details)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 
@@ -47,6 +48,16 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class ResourceExhausted(DomainError):
+    """Too many calls from one caller in a while; the status carries a google.rpc.RetryInfo."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class StaleVersion(DomainError):
@@ -104,7 +115,26 @@ def to_rpc_status(error: DomainError) -> status_pb2.Status:
             )
         )
         status.details.append(detail)
+    if isinstance(error, ResourceExhausted):
+        delay = duration_pb2.Duration()
+        delay.FromMilliseconds(max(1, math.ceil(error.retry_after_seconds * 1000)))
+        detail = any_pb2.Any()
+        detail.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
+        status.details.append(detail)
     return status
+
+
+def retry_delay(err: grpc.RpcError) -> float | None:
+    """Client side: the seconds a RESOURCE_EXHAUSTED status asks to wait (its RetryInfo), or None."""
+    from grpc_status import rpc_status
+
+    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.ToTimedelta().total_seconds()
+    return None
 
 
 def internal_status(message: str = "internal error") -> status_pb2.Status:
