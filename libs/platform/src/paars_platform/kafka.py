@@ -12,6 +12,8 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTo
 from kafka.errors import IncompatibleBrokerVersion, TopicAlreadyExistsError
 
 from paars_platform.events import Headers, Record
+from paars_platform.kafka_security import KafkaSecurity
+from paars_platform.signing import EventSigner
 from paars_platform.topics import TOPICS, Topic
 
 log = logging.getLogger("paars.kafka")
@@ -24,10 +26,18 @@ class Publisher:
     With it off (brokers without InitProducerId support, such as the embedded one), at most one
     request is in flight per connection, so retries keep per-partition order; consumers are
     idempotent on event id either way.
+
+    With a signer, every record of publish() carries the producer's signature (dead letters sent with
+    send_raw() keep the original record's headers, signature included).
     """
 
-    def __init__(self, bootstrap: str, *, client_id: str, idempotence: bool = True, linger_ms: int = 0) -> None:
+    def __init__(
+        self, bootstrap: str, *, client_id: str, idempotence: bool = True, linger_ms: int = 0,
+        security: KafkaSecurity | None = None, signer: EventSigner | None = None,
+    ) -> None:
+        self.signer = signer
         self._config = dict(
+            **(security or KafkaSecurity()).kafka_python(),
             bootstrap_servers=bootstrap,
             client_id=client_id,
             acks="all",
@@ -78,6 +88,8 @@ class Publisher:
 
     def publish(self, records: Sequence[Record], timeout: float = 30.0) -> None:
         """Sends all records and waits for every acknowledgement; raises on the first failure."""
+        if self.signer is not None:
+            records = [self.signer.sign(r) for r in records]
         producer = self.producer
         try:
             futures = [producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers)) for r in records]
@@ -110,15 +122,17 @@ def provision_topics(
     replication_factor: int = 1,
     min_insync_replicas: int | None = None,
     timeout_s: float = 30.0,
+    security: KafkaSecurity | None = None,
 ) -> dict[str, str]:
     """Creates missing topics, adds missing partitions and aligns configs; running it twice changes nothing.
 
     Returns what happened per topic: created, partitions-added, config-updated or unchanged.
     """
+    auth = (security or KafkaSecurity()).kafka_python()
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="paars-provisioner", request_timeout_ms=10000)
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="paars-provisioner", request_timeout_ms=10000, **auth)
             break
         except Exception:
             if time.monotonic() > deadline:
@@ -136,7 +150,7 @@ def provision_topics(
                 continue
             except TopicAlreadyExistsError:
                 outcome[t.name] = "unchanged"
-            existing_partitions = _partition_count(bootstrap, t.name)
+            existing_partitions = _partition_count(bootstrap, t.name, auth)
             if existing_partitions and existing_partitions < t.partitions:
                 try:
                     admin.create_partitions({t.name: NewPartitions(total_count=t.partitions)})
@@ -158,8 +172,8 @@ def provision_topics(
     return outcome
 
 
-def _partition_count(bootstrap: str, topic: str) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="paars-provisioner")
+def _partition_count(bootstrap: str, topic: str, auth: dict[str, object]) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="paars-provisioner", **auth)
     try:
         parts = consumer.partitions_for_topic(topic)
         return len(parts or ())

@@ -17,6 +17,9 @@ class Topic:
     retention_ms: int = 30 * DAY_MS
     owner: str = ""
     description: str = ""
+    # Consumers apply a record of a signed topic only with its owner's signature (paars_platform.signing):
+    # the directory decides who manages whom, and so who may read whose feedback.
+    signed: bool = False
     extra_config: dict[str, str] = field(default_factory=dict)
 
     def config(self, *, min_insync_replicas: int | None = None) -> dict[str, str]:
@@ -34,12 +37,12 @@ class Topic:
 TOPICS: tuple[Topic, ...] = (
     Topic(
         "org.employee-changed.v1", "paars.org.v1.EmployeeChanged", "employee id",
-        compacted=True, owner="goals",
+        compacted=True, owner="goals", signed=True,
         description="Whole state of an employee after each change (event-carried state transfer).",
     ),
     Topic(
         "org.team-changed.v1", "paars.org.v1.TeamChanged", "team id",
-        compacted=True, owner="goals", description="Whole state of a team after each change.",
+        compacted=True, owner="goals", signed=True, description="Whole state of a team after each change.",
     ),
     Topic(
         "goals.goal-updated.v1", "paars.goals.v1.GoalUpdated", "owner (employee) id",
@@ -100,6 +103,18 @@ TOPICS: tuple[Topic, ...] = (
         for service in ("goals", "feedback", "notifications", "analytics")
     ),
 )
+
+# The consumer groups each service uses (production ACLs allow each only its own; tests/unit checks the
+# services still use these names).
+CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
+    "goals": (),
+    "feedback": ("paars-feedback-org",),
+    "notifications": ("notifications",),
+    "analytics": ("paars-analytics",),
+}
+# Topics a service creates for itself, by name prefix: Faust's changelogs, repartitions and internal
+# topics are "<app id>-...". Private to their service in production.
+PRIVATE_TOPIC_PREFIXES: dict[str, str] = {"analytics": "paars-analytics-"}
 
 BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}
 
