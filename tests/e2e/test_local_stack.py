@@ -9,6 +9,7 @@ import pathlib
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
-from paars_cli.stack import SERVICES, installed
+from paars_cli import ports
+from paars_cli.stack import SERVICES, Stack, installed
 from paars_platform.config import DEFAULT_PORTS
 from paars_platform.embedded_broker import free_port
 from paars_platform.events import header
@@ -214,3 +216,50 @@ def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningS
     finally:
         server.terminate()
         server.wait(30)
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie nobody reaped yet has let go of its sockets too)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_the_services_die_with_a_killed_launcher_and_free_their_ports(tmp_path: pathlib.Path) -> None:
+    offset = free_port_offset(random.Random())
+    output = tmp_path / "run.out"
+    env = {k: v for k, v in os.environ.items() if k != "PAARS_KAFKA_BOOTSTRAP"}
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "paars_cli", "run", "--plain", "--no-demo", "--port-offset", str(offset), "--data-dir", str(tmp_path / "data")],
+        stdout=output.open("wb"), stderr=subprocess.STDOUT, env=env,
+    )
+    stack = Stack(data_dir=tmp_path / "data", port_offset=offset)
+    try:
+        wait_for(lambda: "serving:" in output.read_text() or launcher.poll() is not None, 120, "the stack did not start")
+        assert launcher.poll() is None, output.read_text()
+        held = {port: ports.holders(port) for port, _ in stack.ports()}
+        assert all(held.values()), f"every port of the stack is listened on: {held}"
+        children = {h.pid for found in held.values() for h in found}
+        assert launcher.pid not in children and len(children) == len([s for s in SERVICES if installed(s)]) + 1, held
+    finally:
+        launcher.kill()  # SIGKILL: no clean stop runs
+        launcher.wait()
+    wait_for(lambda: all(_gone(pid) for pid in children), 60, f"services outlived their launcher: {children}")
+    wait_for(lambda: not ports.busy(stack.ports()), 30, f"ports still held: {ports.busy(stack.ports())}")
+
+
+def test_a_port_still_held_stops_paars_run_naming_the_process_that_holds_it(tmp_path: pathlib.Path) -> None:
+    offset = free_port_offset(random.Random())
+    port = DEFAULT_PORTS["feedback"][0] + offset
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "paars_cli", "run", "--plain", "--no-demo", "--port-offset", str(offset), "--data-dir", str(tmp_path / "data")],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"port {port} (feedback gRPC) is held by pid {os.getpid()} ({sys.executable}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists(), "nothing was started or cleared"

@@ -34,10 +34,15 @@ def run(
     services: str = typer.Option("goals,feedback,notifications,analytics", help="Which services to start."),
 ) -> None:
     """Start the whole platform locally (foreground until Ctrl-C or SIGTERM, then a clean stop)."""
-    from paars_cli.stack import Stack
+    from paars_cli.stack import PortsInUse, Stack
 
     logging.basicConfig(level=logging.WARNING)
     stack = Stack(data_dir=data_dir, port_offset=port_offset, bootstrap=bootstrap, services=tuple(s.strip() for s in services.split(",") if s.strip()))
+    try:
+        stack.check_ports()
+    except PortsInUse as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     typer.echo("starting Paars: broker, services ...")
     try:
         stack.start()

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from paars_cli.ports import BusyPort, busy
 from paars_platform.config import DEFAULT_PORTS
-from paars_platform.embedded_broker import EmbeddedBroker
+from paars_platform.embedded_broker import EmbeddedBroker, die_with_parent
 from paars_platform.kafka import provision_topics
 
 log = logging.getLogger("paars.stack")
@@ -30,6 +31,14 @@ def installed(service: str) -> bool:
     return importlib.util.find_spec(f"paars_{service}") is not None
 
 
+class PortsInUse(RuntimeError):
+    def __init__(self, taken: list[BusyPort]) -> None:
+        self.taken = taken
+        lines = "\n".join(f"  {b.describe()}" for b in taken)
+        super().__init__(f"cannot start: {len(taken)} port(s) this stack needs are in use\n{lines}\n"
+                         "stop that process (or an earlier `paars run`), or start with another --port-offset")
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -40,9 +49,12 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """A session of its own (a Ctrl-C reaches only the launcher, which stops services in order), and
+        SIGTERM when the launcher dies without that stop (SIGKILL, a closed terminal)."""
         log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"paars_{self.name}"], env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            [sys.executable, "-m", f"paars_{self.name}"], env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=die_with_parent,  # only a prctl call, before exec
         )
         log_file.close()
 
@@ -94,7 +106,24 @@ class Stack:
     def metrics_port(self, service: str) -> int:
         return DEFAULT_PORTS[service][1] + self.port_offset
 
+    def ports(self) -> list[tuple[int, str]]:
+        """Every local port this stack will listen on, with what for: each service's gRPC and metrics
+        ports (from DEFAULT_PORTS), and the embedded broker's when it starts one."""
+        wanted = [(EMBEDDED_BROKER_PORT + self.port_offset, "embedded broker")] if not self.bootstrap else []
+        for name in self.services:
+            if installed(name):
+                wanted += [(self.grpc_port(name), f"{name} gRPC"), (self.metrics_port(name), f"{name} metrics")]
+        return [(port, what) for port, what in wanted if port > 0]
+
+    def check_ports(self) -> None:
+        """Refuses to start over processes that still hold the ports (say, of a launcher killed
+        before its stop): they would answer health checks, and every write would meet the old databases."""
+        taken = busy(self.ports())
+        if taken:
+            raise PortsInUse(taken)
+
     def start(self, ready_timeout: float = 90.0) -> None:
+        self.check_ports()
         if self.fresh and self.data_dir.exists():
             # The embedded broker keeps nothing across restarts, so neither do the databases it fed.
             shutil.rmtree(self.data_dir)

@@ -25,9 +25,10 @@ def tansu_binary() -> pathlib.Path:
     return path
 
 
-def _die_with_parent() -> None:
-    """Runs in the broker's child process before exec: Linux sends it SIGTERM when its parent dies, so a
-    test run or launcher that is killed outright does not leave a broker behind."""
+def die_with_parent() -> None:
+    """Runs in a child process before exec (preexec_fn): Linux sends it SIGTERM when its parent dies, so a
+    test run or launcher that is killed outright leaves no broker or service behind. "Parent" is the
+    thread that started the child: start children from a thread that lives as long as they should."""
     try:
         import ctypes
 
@@ -79,7 +80,7 @@ class EmbeddedBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # only a prctl call, before exec
+            preexec_fn=die_with_parent,  # only a prctl call, before exec
         )
         try:
             wait_for_port(self.host, self.port)
