@@ -43,6 +43,19 @@ SERVICES = {
         Service("analytics", 50054, 9104, "StatefulSet", False),
     )
 }
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """The web app (paars_web): HTTP and metrics, no database, no Kafka; it calls the four services."""
+
+    name: str = "web"
+    http_port: int = 8080
+    metrics_port: int = 9105
+    package: str = "paars_web"
+
+
+WEB = WebApp()
 # Services drain for up to this long after SIGTERM (PAARS_SHUTDOWN_GRACE_SECONDS).
 DRAIN_SECONDS = 20
 ANALYTICS_STATE_DIR = "/var/lib/paars-analytics"
@@ -108,6 +121,11 @@ def by_name(objects: list[dict], kind: str) -> dict[str, dict]:
 
 def workloads(objects: list[dict]) -> list[dict]:
     return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")]
+
+
+def service_workloads(objects: list[dict]) -> list[dict]:
+    """The four gRPC services' workloads; the web app's own rules are in test_ops_web.py."""
+    return [w for w in workloads(objects) if w["metadata"]["name"] in SERVICES]
 
 
 def pod_spec(workload: dict) -> dict:

@@ -8,6 +8,7 @@ from ops_support import (
     ANALYTICS_STATE_DIR,
     DRAIN_SECONDS,
     SERVICES,
+    WEB,
     all_containers,
     analytics_input_topics,
     by_name,
@@ -16,6 +17,7 @@ from ops_support import (
     pod_spec,
     ref,
     server_container,
+    service_workloads,
     topics,
     workloads,
 )
@@ -27,9 +29,10 @@ def _violations(objects: list[dict], check) -> list[str]:
     return [f"{ref(w)}: {problem}" for w in workloads(objects) for problem in check(w)]
 
 
-def test_the_four_services_run_as_the_expected_kinds(overlay) -> None:
+def test_the_four_services_and_the_web_app_run_as_the_expected_kinds(overlay) -> None:
     _, objects = overlay
-    assert {w["metadata"]["name"]: w["kind"] for w in workloads(objects)} == {s.name: s.kind for s in SERVICES.values()}
+    expected = {s.name: s.kind for s in SERVICES.values()} | {WEB.name: "Deployment"}
+    assert {w["metadata"]["name"]: w["kind"] for w in workloads(objects)} == expected
 
 
 def _security(workload: dict) -> list[str]:
@@ -107,7 +110,7 @@ def test_no_image_is_latest_or_untagged(overlay) -> None:
 def test_every_server_has_native_grpc_probes_on_its_grpc_port(overlay) -> None:
     name, objects = overlay
     problems = []
-    for w in workloads(objects):
+    for w in service_workloads(objects):
         service = SERVICES[w["metadata"]["name"]]
         server = server_container(w)
         ports = {p["name"]: p["containerPort"] for p in server.get("ports", [])}
@@ -133,7 +136,7 @@ def test_servers_listen_where_their_probes_and_services_look(overlay) -> None:
     """The ConfigMap's ports match the container ports, and gRPC binds all interfaces (its default is 127.0.0.1)."""
     name, objects = overlay
     problems = []
-    for w in workloads(objects):
+    for w in service_workloads(objects):
         service = SERVICES[w["metadata"]["name"]]
         config = config_map_for(objects, w)
         expected = {
@@ -153,7 +156,7 @@ def test_servers_listen_where_their_probes_and_services_look(overlay) -> None:
 
 def test_jwt_is_rs256_in_prod_and_hs256_only_in_dev(rendered) -> None:
     for name, algorithm, secret_env in (("prod", "RS256", "PAARS_JWT_PUBLIC_KEY"), ("dev", "HS256", "PAARS_JWT_SECRET")):
-        for w in workloads(rendered[name]):
+        for w in service_workloads(rendered[name]):
             assert config_map_for(rendered[name], w)["PAARS_JWT_ALGORITHM"] == algorithm, (name, ref(w))
             env = {e["name"] for e in server_container(w).get("env", [])}
             assert secret_env in env, (name, ref(w), env)
@@ -176,7 +179,7 @@ def test_secrets_are_referenced_never_inlined(overlay) -> None:
 
 def test_services_with_a_database_get_its_url_from_a_secret(overlay) -> None:
     name, objects = overlay
-    for w in workloads(objects):
+    for w in service_workloads(objects):
         service = SERVICES[w["metadata"]["name"]]
         for c in all_containers(pod_spec(w)):
             env = {e["name"]: e for e in c.get("env", [])}
@@ -208,7 +211,7 @@ def test_tmp_is_a_writable_empty_dir(overlay) -> None:
 
 def test_migrations_run_in_an_init_container_before_the_server(overlay) -> None:
     name, objects = overlay
-    for w in workloads(objects):
+    for w in service_workloads(objects):
         service = SERVICES[w["metadata"]["name"]]
         pod = pod_spec(w)
         inits = pod.get("initContainers", [])
@@ -249,7 +252,7 @@ def test_every_service_exposes_named_grpc_and_metrics_ports(overlay) -> None:
 def test_every_service_is_scraped_on_its_metrics_port(overlay) -> None:
     name, objects = overlay
     monitors = by_name(objects, "ServiceMonitor")
-    assert set(monitors) == set(SERVICES), name
+    assert set(monitors) == set(SERVICES) | {WEB.name}, name
     for service_name, monitor in monitors.items():
         assert monitor["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": service_name}
         assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
@@ -281,7 +284,7 @@ def _allowed_ports(policies: list[dict], direction: str) -> set[object]:
 
 def test_network_policies_allow_only_the_needed_flows(overlay) -> None:
     name, objects = overlay
-    for w in workloads(objects):
+    for w in service_workloads(objects):
         service = SERVICES[w["metadata"]["name"]]
         policies = _policies_for(objects, w["spec"]["template"]["metadata"]["labels"])
         own = [p for p in policies if p["metadata"]["name"] == service.name]
@@ -308,7 +311,7 @@ def test_dev_runs_one_replica_of_everything(rendered) -> None:
     objects = rendered["dev"]
     assert {ref(w): w["spec"].get("replicas") for w in workloads(objects)} == {
         f"{s.kind}/{s.name}": 1 for s in SERVICES.values()
-    }
+    } | {f"Deployment/{WEB.name}": 1}
     assert not of_kind(objects, "HorizontalPodAutoscaler")
     [pool] = of_kind(objects, "KafkaNodePool")
     assert pool["spec"]["replicas"] == 1 and sorted(pool["spec"]["roles"]) == ["broker", "controller"]
@@ -344,7 +347,7 @@ def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
         assert all(
             t["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": name} for t in terms
         ), name
-    assert set(hpas) == {"goals", "feedback", "notifications"}
+    assert set(hpas) == {"goals", "feedback", "notifications", WEB.name}
 
 
 def test_analytics_never_has_more_workers_than_partitions(rendered) -> None:

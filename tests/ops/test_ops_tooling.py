@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 import subprocess
 
-from ops_support import ROOT, SERVICES, all_containers, pod_spec, workloads
+from ops_support import ROOT, SERVICES, WEB, all_containers, pod_spec, workloads
 
 
 def test_make_images_builds_exactly_the_images_the_overlays_run(rendered) -> None:
     done = subprocess.run(["make", "-n", "-f", "mk/ops.mk", "images"], check=False, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     builds = re.findall(r"^docker build -f services/(\w+)/Dockerfile -t (\S+) \.$", done.stdout, re.MULTILINE)
-    assert sorted(service for service, _ in builds) == sorted(SERVICES)
+    assert sorted(service for service, _ in builds) == sorted([*SERVICES, WEB.name])
     built = {tag for _, tag in builds}
     for name, objects in rendered.items():
         running = {c["image"] for w in workloads(objects) for c in all_containers(pod_spec(w))}
