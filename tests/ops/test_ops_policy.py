@@ -22,7 +22,9 @@ from ops_support import (
     workloads,
 )
 
-SECRET_ENV = re.compile(r"(DATABASE_URL|SECRET|PASSWORD|TOKEN|PRIVATE_KEY|PUBLIC_KEY)$")
+SECRET_ENV = re.compile(r"(DATABASE_URL|SECRET|PASSWORD|TOKEN|PRIVATE_KEY|PUBLIC_KEY|SIGNING_KEY|VERIFY_KEYS)$")
+# Where the services reach Kafka: the dev broker's plain listener, the production TLS listener.
+KAFKA_PORT = {"dev": 9092, "prod": 9093}
 
 
 def _violations(objects: list[dict], check) -> list[str]:
@@ -143,7 +145,7 @@ def test_servers_listen_where_their_probes_and_services_look(overlay) -> None:
             "PAARS_GRPC_HOST": "0.0.0.0",
             "PAARS_GRPC_PORT": str(service.grpc_port),
             "PAARS_METRICS_PORT": str(service.metrics_port),
-            "PAARS_KAFKA_BOOTSTRAP": "paars-kafka-kafka-bootstrap:9092",
+            "PAARS_KAFKA_BOOTSTRAP": f"paars-kafka-kafka-bootstrap:{KAFKA_PORT[name]}",
             "PAARS_KAFKA_IDEMPOTENCE": "true",
             "PAARS_MIGRATE_ON_START": "false",
             "PAARS_PROVISION_TOPICS": "false",
@@ -294,7 +296,7 @@ def test_network_policies_allow_only_the_needed_flows(overlay) -> None:
             for direction in ("ingress", "egress"):
                 assert all(rule.get("ports") for rule in p["spec"].get(direction, [])), (name, p["metadata"]["name"])
         assert _allowed_ports(policies, "ingress") == {"grpc", "metrics"}, (name, ref(w))
-        expected_egress = {53, 9092} | ({5432} if service.has_database else set())
+        expected_egress = {53, KAFKA_PORT[name]} | ({5432} if service.has_database else set())
         if service.name == "notifications":
             expected_egress |= {587, 443}  # e-mail and webhooks
         assert _allowed_ports(policies, "egress") == expected_egress, (name, ref(w))
@@ -378,7 +380,7 @@ def test_every_topic_is_a_kafka_topic_with_the_environments_replication(rendered
         assert resource["spec"]["config"] == topic.config(min_insync_replicas=int(min_insync))
     [kafka] = of_kind(rendered[name], "Kafka")
     assert kafka["metadata"]["name"] == "paars-kafka"
-    assert {listener["port"] for listener in kafka["spec"]["kafka"]["listeners"]} == {9092}
+    assert {listener["port"] for listener in kafka["spec"]["kafka"]["listeners"]} == {KAFKA_PORT[name]}
     brokers = sum(
         p["spec"]["replicas"] for p in of_kind(rendered[name], "KafkaNodePool") if "broker" in p["spec"]["roles"]
     )

@@ -82,12 +82,16 @@ def test_every_rendered_object_matches_its_schema(overlay) -> None:
 
 
 def test_every_custom_resource_kind_has_a_crd_copy(overlay) -> None:
-    _, objects = overlay
+    name, objects = overlay
     kinds = {(o["apiVersion"], o["kind"]) for o in objects if _group_version(o["apiVersion"])[0] not in BUILTIN_GROUPS}
-    assert kinds == {
+    expected = {
         ("kafka.strimzi.io/v1", "Kafka"), ("kafka.strimzi.io/v1", "KafkaNodePool"), ("kafka.strimzi.io/v1", "KafkaTopic"),
         ("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule"),
     }
+    # Production authenticates and authorizes every Kafka client as a KafkaUser.
+    if name == "prod":
+        expected.add(("kafka.strimzi.io/v1", "KafkaUser"))
+    assert kinds == expected
 
 
 @pytest.mark.parametrize(
