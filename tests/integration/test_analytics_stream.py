@@ -15,6 +15,7 @@ import pytest
 
 from paars.analytics.v1 import analytics_pb2 as pb
 from paars.analytics.v1 import analytics_pb2_grpc
+from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars.org.v1 import org_pb2 as org
@@ -86,6 +87,15 @@ def feedback_given(receiver: str, eid: str) -> fb.FeedbackGiven:
     )
 
 
+def anonymous_feedback(receiver: str, eid: str, *, giver: str) -> fb.FeedbackGiven:
+    """Anonymous in aggregate, but carrying a relation, a giver and a request id (as events once did)."""
+    event = feedback_given(receiver, eid)
+    event.metadata.visibility = event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
+    event.visibility = event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
+    event.relation, event.giver_id, event.request_id = fb.RELATION_DIRECT_REPORT, giver, f"rq-{eid}"
+    return event
+
+
 async def until(check, timeout: float = 45.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while True:
@@ -131,6 +141,26 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
         assert letters[0].value == b"\x00not a protobuf"
         signals = await until(lambda: _received(worker, ann, 1))
         assert signals is not None and signals.received_by_source["peer"] == 1
+        # Ann is Mo's only report: anonymous pieces counted by relation ("report: 3") would name her.
+        publisher.publish([to_record(org.EmployeeChanged(
+            metadata=new_metadata(producer="goals", subject_id=mgr, visibility=6), change=org.EmployeeChanged.CHANGE_CREATED,
+            employee=org.Employee(id=mgr, name="Mo", team_id=f"team-{run}", active=True, version=1)))])
+        publisher.publish(
+            [to_record(anonymous_feedback(mgr, f"anon-{run}-{i}", giver=ann)) for i in range(3)]
+            + [to_record(feedback_given(mgr, f"peer-{run}-{i}")) for i in range(3)]
+        )
+        signals = await until(lambda: _received(worker, mgr, 6))
+        assert signals is not None and dict(signals.received_by_source) == {"anonymous": 3, "peer": 3}
+        assert signals.given == 0
+
+        def about_mgr(records: list) -> list:
+            return [e for e in decoded(records) if e.insight.subject_id == mgr and e.insight.kind == pb.INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK]
+
+        single = about_mgr(await asyncio.to_thread(read_topic, kafka_bootstrap, "analytics.insight-detected.v1", until=lambda rs: bool(about_mgr(rs)), timeout=60))
+        assert [e.insight.reason for e in single] == ["All 3 pieces of feedback with a named giver in the last 90 days came from peers."]
+        assert not {f"anon-{run}-{i}" for i in range(3)} & set(single[0].insight.evidence_event_ids)
+        given = await worker.signals(ann)
+        assert given is not None and given.given == 0, "an anonymous piece is never counted for its giver"
         assert worker.stop() == 0
     finally:
         worker.stop()

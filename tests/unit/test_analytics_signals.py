@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars_analytics.config import Thresholds
@@ -253,3 +254,54 @@ def test_an_expired_moment_closes_after_its_window_and_others_after_the_ttl() ->
     assert rules.expired("MOMENT_FOR_FEEDBACK", days_ago(3), NOW, TH)
     assert not rules.expired("GOAL_STALLED", days_ago(3), NOW, TH)
     assert rules.expired("GOAL_STALLED", days_ago(15), NOW, TH)
+
+
+def anonymous(eid: str, receiver: str, when: float, *, relation: int, giver: str = "", request: str = "", on_metadata_only: bool = False) -> tuple[str, object]:
+    """An anonymous-in-aggregate FeedbackGiven carrying what it must not (a relation, maybe a giver and a request)."""
+    topic, event = feedback(eid, receiver, when, relation=relation, giver=giver)
+    assert isinstance(event, fb.FeedbackGiven)
+    event.metadata.visibility = event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
+    if not on_metadata_only:
+        event.visibility = event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
+    event.request_id = request
+    return topic, event
+
+
+@pytest.mark.parametrize("on_metadata_only", [False, True])
+def test_anonymous_feedback_is_counted_without_its_relation(on_metadata_only: bool) -> None:
+    # A manager with one report: "report: 1" would name the giver.
+    state = history(
+        anonymous("a1", "mgr", 3, relation=fb.RELATION_DIRECT_REPORT, giver="ann", request="rq-1", on_metadata_only=on_metadata_only),
+        feedback("e1", "mgr", 2, relation=fb.RELATION_PEER),
+        person="mgr",
+    )
+    assert compute_signals(state, NOW, 30)["received_by_source"] == {"anonymous": 1, "peer": 1}
+    assert "report" not in repr(state) and "rq-1" not in repr(state)
+
+
+def test_the_giver_of_anonymous_feedback_gets_no_given_update_even_if_the_event_names_them() -> None:
+    updates = person_updates(*anonymous("a1", "mgr", 1, relation=fb.RELATION_DIRECT_REPORT, giver="ann"))
+    assert [u.key for u in updates] == ["mgr"]
+
+
+@pytest.mark.parametrize("relation", [fb.RELATION_PEER, fb.RELATION_DIRECT_REPORT, fb.RELATION_MANAGER])
+def test_no_insight_names_the_source_of_anonymous_feedback(relation: int) -> None:
+    all_anonymous = [anonymous(f"a{i}", "ann", i + 1, relation=relation) for i in range(4)]
+    reasons = [c.reason for c in rules.detect_person("ann", history(*all_anonymous), NOW, TH, person={"manager_id": "mgr", "team_id": "team-a"})]
+    assert "SINGLE_SOURCE_FEEDBACK" not in kinds(history(*all_anonymous))
+    assert not any(name in reason for reason in reasons for name in rules.SOURCE_NAMES.values())
+    # Named pieces from one source still make the insight, and it speaks only of those.
+    peers = [feedback(f"e{i}", "ann", i + 1) for i in range(3)]
+    found = [c for c in rules.detect_person("ann", history(*peers, *all_anonymous), NOW, TH, person={"manager_id": "mgr", "team_id": "team-a"})
+             if c.kind == "SINGLE_SOURCE_FEEDBACK"]
+    assert [c.reason for c in found] == ["All 3 pieces of feedback with a named giver in the last 90 days came from peers."]
+    assert not {e for c in found for e in c.evidence} & {"a0", "a1", "a2", "a3"}
+
+
+def test_whether_a_single_source_insight_fires_does_not_depend_on_the_relation_of_anonymous_pieces() -> None:
+    peers = [feedback(f"e{i}", "ann", i + 1) for i in range(3)]
+    outcomes = {
+        frozenset(kinds(history(*peers, anonymous("a1", "ann", 2, relation=relation))))
+        for relation in (fb.RELATION_PEER, fb.RELATION_MANAGER, fb.RELATION_CUSTOMER)
+    }
+    assert len(outcomes) == 1

@@ -8,11 +8,12 @@ from typing import Any
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars.notifications.v1 import notifications_pb2 as notif
 from paars.org.v1 import org_pb2 as org
-from paars_analytics.signals.state import PersonUpdate
+from paars_analytics.signals.state import ANONYMOUS, PersonUpdate
 
 RELATIONS = {
     fb.RELATION_SELF: "self", fb.RELATION_MANAGER: "manager", fb.RELATION_PEER: "peer",
@@ -72,16 +73,24 @@ def _goal_updated(e: goals.GoalUpdated, eid: str, at: float) -> list[PersonUpdat
     return [PersonUpdate(key, eid, at, facts, goal=snapshot)]
 
 
+def is_anonymous(e: fb.FeedbackGiven) -> bool:
+    """Anonymous-in-aggregate feedback, whichever of the two visibility fields says so."""
+    return event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE in (e.visibility, e.metadata.visibility)
+
+
 def _feedback_given(e: fb.FeedbackGiven, eid: str, at: float) -> list[PersonUpdate]:
     moment = seconds(e.moment_at)
     delay = (at - moment) / 3600.0 if moment else -1.0
+    anonymous = is_anonymous(e)
+    # An anonymous piece keeps no trace of who gave it, whatever the event carries: no relation (a
+    # manager with one report would know the giver from "report: 1"), and no "given" for the giver.
     fact = {
-        "k": "recv", "f": e.feedback_id, "src": RELATIONS.get(e.relation, "unspecified"), "ex": e.has_example,
+        "k": "recv", "f": e.feedback_id, "src": ANONYMOUS if anonymous else RELATIONS.get(e.relation, "unspecified"), "ex": e.has_example,
         "fk": FEEDBACK_KINDS.get(e.kind, "praise"), "d": max(0.0, delay) if moment else -1.0,
         "formal": e.setting == fb.FEEDBACK_SETTING_FORMAL,
     }
     updates = [PersonUpdate(e.receiver_id or e.metadata.subject_id, eid, at, [fact])]
-    if e.giver_id:
+    if e.giver_id and not anonymous:
         # The giver lives on another partition: the agent routes this one through a topic keyed by giver.
         updates.append(PersonUpdate(e.giver_id, f"{eid}:given", at, [{"k": "given", "f": e.feedback_id}]))
     return updates

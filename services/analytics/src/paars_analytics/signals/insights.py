@@ -16,7 +16,7 @@ from paars_analytics.signals.person import (
     performance_between,
     self_others_gap,
 )
-from paars_analytics.signals.state import DAY, State, facts_between
+from paars_analytics.signals.state import ANONYMOUS, DAY, State, facts_between
 
 SOURCE_NAMES = {
     "manager": "your manager", "peer": "peers", "report": "your reports", "hr": "HR",
@@ -163,15 +163,18 @@ def feedback_drought(person_id: str, state: State, now: float, th: Thresholds, *
 
 
 def single_source_feedback(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
-    """Enough feedback in 90 days, but all of it from one source."""
-    received = facts_between(state, now - 90 * DAY, now, "recv")
+    """Enough feedback in 90 days with a named giver, all of it from one source. Anonymous pieces have
+    no source: they neither count nor break the run, so the insight says nothing about where they came from."""
+    window = facts_between(state, now - 90 * DAY, now, "recv")
+    received = [f for f in window if f["src"] != ANONYMOUS]
     sources = {f["src"] for f in received}
     if len(received) < th.single_source_min or len(sources) != 1:
         return None
     source = SOURCE_NAMES.get(next(iter(sources)), next(iter(sources)))
+    pieces = "pieces of feedback with a named giver" if len(received) < len(window) else "pieces of feedback"
     return Candidate(
         "SINGLE_SOURCE_FEEDBACK", person_id, team, "info",
-        f"All {len(received)} pieces of feedback in the last 90 days came from {source}.",
+        f"All {len(received)} {pieces} in the last 90 days came from {source}.",
         tuple(f["e"] for f in received[-10:]), _actors(person_id),
         "Seek feedback from other sources: peers, reports, customers.",
     )

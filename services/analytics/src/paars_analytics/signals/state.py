@@ -23,6 +23,8 @@ PRUNE_EVERY_SECONDS = 3600.0
 
 State = dict[str, Any]
 Fact = dict[str, Any]
+# The source ("src") of every anonymous-in-aggregate piece received, in place of its giver's relation.
+ANONYMOUS = "anonymous"
 
 
 @dataclass
