@@ -1,0 +1,167 @@
+"""What every page needs: the stubs, the session, the person's language, rendering, the directory, the sign-in seam."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import grpc
+import jinja2
+from babel.support import Translations
+from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute
+
+from paars.org.v1 import org_pb2
+from paars_web import i18n
+from paars_web.clients import Stubs
+from paars_web.config import WebConfig
+from paars_web.middleware import SESSION_KEY, session_of
+from paars_web.sessions import Session, SessionStore
+
+T = TypeVar("T")
+DIRECTORY_SECONDS = 30.0
+
+
+class SignIn(Protocol):
+    """A way to sign in. /signin lists each; its routes end in Web.complete_sign_in with the person's own token.
+
+    The development sign-in (paars_web.signin) and OpenID Connect (paars_web.oidc) implement it.
+    """
+
+    key: str
+    # Where the sign-in choice on /signin points.
+    start_path: str
+
+    def label(self, gettext: Callable[[str], str]) -> str: ...
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    async def sign_out_url(self, session: Session) -> str | None:
+        """Where to send the person after signing out to end the sign-in there too, or None."""
+        ...
+
+
+class SignInRequired(Exception):
+    """Raised by a page when nobody is signed in; answered with a redirect to /signin."""
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    session: Session
+
+    @property
+    def bearer(self) -> list[tuple[str, str]]:
+        return self.session.bearer
+
+
+class Web:
+    def __init__(self, config: WebConfig, stubs: Stubs | None, store: SessionStore, templates: jinja2.Environment, catalogues: dict[str, Translations]) -> None:
+        self.config = config
+        self.stubs: Stubs = stubs  # type: ignore[assignment]  # set by the lifespan before the first request
+        self.store = store
+        self.templates = templates
+        self.catalogues = catalogues
+        self.sign_ins: list[SignIn] = []
+        self._directory: tuple[float, dict[str, org_pb2.Employee]] = (0.0, {})
+        self._directory_lock = asyncio.Lock()
+
+    # ---------- the person and their language ----------
+
+    def person(self, request: Request) -> Person:
+        session = session_of(request.scope)
+        if not session.signed_in:
+            raise SignInRequired()
+        return Person(session.person_id, session.person_name, session)
+
+    def language(self, request: Request) -> str:
+        session: Session | None = request.scope.get(SESSION_KEY)
+        return i18n.choose([session.language if session else "", i18n.from_accept_language(request.headers.get("accept-language", ""))])
+
+    def translations(self, request: Request) -> Translations:
+        return self.catalogues[self.language(request)]
+
+    def gettext(self, request: Request) -> Callable[[str], str]:
+        return self.translations(request).gettext
+
+    # ---------- calls ----------
+
+    async def call(self, rpc: Callable[..., Awaitable[T]], request: Any, person: Person | None = None) -> T:
+        metadata = person.bearer if person else []
+        return await rpc(request, metadata=metadata, timeout=self.config.rpc_deadline_seconds)
+
+    async def maybe(self, rpc: Callable[..., Awaitable[T]], request: Any, person: Person, default: T) -> T:
+        """For a part of a page that may be refused (not your reports): the page shows the rest."""
+        try:
+            return await self.call(rpc, request, person)
+        except grpc.aio.AioRpcError as err:
+            if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                return default
+            raise
+
+    async def directory(self, person: Person) -> dict[str, org_pb2.Employee]:
+        """Everyone's names and managers (every person may read the directory), cached for a few seconds."""
+        fetched_at, people = self._directory
+        if time.monotonic() - fetched_at < DIRECTORY_SECONDS:
+            return people
+        async with self._directory_lock:
+            fetched_at, people = self._directory
+            if time.monotonic() - fetched_at >= DIRECTORY_SECONDS:
+                answer = await self.call(self.stubs.org.ListEmployees, org_pb2.ListEmployeesRequest(), person)
+                people = {e.id: e for e in answer.employees}
+                self._directory = (time.monotonic(), people)
+        return people
+
+    # ---------- rendering ----------
+
+    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return HTMLResponse(self.render_text(request, template, **context), status_code=status_code)
+
+    def render_text(self, request: Request, template: str, **context: Any) -> str:
+        translations = self.translations(request)
+        session: Session | None = request.scope.get(SESSION_KEY)
+        gettext = _make_new_gettext(translations.gettext)
+        context.update(
+            request=request,
+            gettext=gettext,
+            _=gettext,
+            ngettext=_make_new_ngettext(translations.ngettext),
+            language=self.language(request),
+            languages=i18n.LANGUAGE_NAMES,
+            session=session,
+            csrf_token=session.csrf_token if session else "",
+            signed_in=bool(session and session.signed_in),
+            dev_sign_in=self.config.dev_sign_in,
+        )
+        return self.templates.get_template(template).render(context)
+
+    def not_found(self) -> HTTPException:
+        return HTTPException(404)
+
+    # ---------- the end of every sign-in ----------
+
+    def complete_sign_in(self, request: Request, *, person_id: str, person_name: str, access_token: str, expires_at: float, next_path: str = "/") -> Response:
+        fresh = self.store.sign_in(session_of(request.scope), person_id=person_id, person_name=person_name, access_token=access_token, expires_at=expires_at)
+        request.scope[SESSION_KEY] = fresh
+        return RedirectResponse(safe_next(next_path), status_code=303)
+
+    def sign_out(self, request: Request) -> None:
+        self.store.drop(session_of(request.scope))
+        request.scope[SESSION_KEY] = None
+
+
+def safe_next(path: str) -> str:
+    """Only a path on this site: `next` must not send a person elsewhere (open redirect)."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def web_of(request: Request) -> Web:
+    return request.app.state.web

@@ -1,0 +1,258 @@
+"""The web app with fake gRPC stubs: sessions, CSRF, CSP, the development sign-in's switch, errors beside their fields."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from starlette.testclient import TestClient
+
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.notifications.v1 import notifications_pb2 as nt
+from paars.org.v1 import org_pb2
+from paars_web.app import create_app
+from paars_web.clients import Stubs
+from paars_web.config import WebConfig
+
+PEOPLE = [
+    org_pb2.Employee(id="mgr", name="Mo Manager", team_id="team-a", roles=[org_pb2.ROLE_MANAGER], active=True),
+    org_pb2.Employee(id="ann", name="Ann Peeters", manager_id="mgr", team_id="team-a", roles=[org_pb2.ROLE_EMPLOYEE], active=True),
+    org_pb2.Employee(id="bob", name="Bob Claes", manager_id="mgr", team_id="team-a", roles=[org_pb2.ROLE_EMPLOYEE], active=True),
+]
+
+
+def bad_request(*violations: tuple[str, str]) -> grpc.aio.AioRpcError:
+    """An INVALID_ARGUMENT as the platform's servers send it: google.rpc.Status with BadRequest details."""
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.BadRequest(field_violations=[error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations]))
+    status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message="invalid request", details=[detail])
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.INVALID_ARGUMENT, grpc.aio.Metadata(), grpc.aio.Metadata(("grpc-status-details-bin", status.SerializeToString())), "invalid request"
+    )
+
+
+class Recorder:
+    """A fake stub: every call is recorded with its metadata; answers come from `answers` (a value or an exception)."""
+
+    def __init__(self, **answers: Any) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, Any, dict[str, str]]] = []
+
+    def __getattr__(self, method: str) -> Any:
+        async def call(request: Any, metadata: Any = (), timeout: float | None = None) -> Any:
+            self.calls.append((method, request, dict(metadata or ())))
+            answer = self.answers[method]
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer(request) if callable(answer) else answer
+
+        return call
+
+
+class FakeNotifications(Recorder):
+    def __init__(self, prompts: list[nt.Prompt]) -> None:
+        super().__init__(ListPrompts=nt.ListPromptsResponse(prompts=prompts), MarkRead=nt.MarkReadResponse(updated=1))
+        self.stream = prompts
+        self.subscribed_after: list[int] = []
+
+    def Subscribe(self, request: nt.SubscribeRequest, metadata: Any = ()) -> Any:
+        self.subscribed_after.append(request.after_cursor)
+        prompts = [p for p in self.stream if p.cursor > request.after_cursor]
+
+        class Call:
+            def __aiter__(self) -> AsyncIterator[nt.Prompt]:
+                return self.gen()
+
+            async def gen(self) -> AsyncIterator[nt.Prompt]:
+                for p in prompts:
+                    yield p
+
+            def cancel(self) -> bool:
+                return True
+
+        return Call()
+
+
+def stubs(give: Any = None) -> Stubs:
+    return Stubs(
+        goals=Recorder(ListGoals=gl.ListGoalsResponse(), ListTeamGoals=gl.ListTeamGoalsResponse()),
+        org=Recorder(ListEmployees=org_pb2.ListEmployeesResponse(employees=PEOPLE), ListTeams=org_pb2.ListTeamsResponse()),
+        feedback=Recorder(
+            ListFeedbackRequests=fb.ListFeedbackRequestsResponse(), ListFeedback=fb.ListFeedbackResponse(),
+            GiveFeedback=give if give is not None else (lambda r: fb.Feedback(id="f1", receiver_id=r.receiver_id)),
+            ListReads=fb.ListReadsResponse(),
+        ),
+        notifications=FakeNotifications([
+            nt.Prompt(id="p1", recipient_id="ann", kind=nt.PROMPT_KIND_GIVE_FEEDBACK, title="Bob reached a milestone", about_id="bob", cursor=1),
+            nt.Prompt(id="p2", recipient_id="ann", kind=nt.PROMPT_KIND_CHECK_IN, title="Time for a check-in", cursor=2),
+        ]),
+        analytics=Recorder(),
+    )
+
+
+def config(**overrides: Any) -> WebConfig:
+    base = WebConfig(
+        host="127.0.0.1", port=8080, metrics_port=-1, base_url="http://127.0.0.1:8080", environment="development", dev_sign_in_requested=True,
+        service_addresses={}, session_secret="test-secret", session_max_age_seconds=3600, jwt_secret="paars-local-development-secret-change-me",
+        jwt_issuer="paars", rpc_deadline_seconds=5.0, log_level="INFO",
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+def csrf(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, person: str = "ann") -> None:
+    page = client.get("/signin/dev")
+    answer = client.post("/signin/dev", data={"person_id": person, "csrf_token": csrf(page.text)}, follow_redirects=False)
+    assert answer.status_code == 303
+
+
+@pytest.fixture
+def fakes() -> Stubs:
+    return stubs()
+
+
+@pytest.fixture
+def client(fakes: Stubs) -> Iterator[TestClient]:
+    with TestClient(create_app(config(), stubs=fakes), base_url="http://127.0.0.1:8080") as c:
+        yield c
+
+
+def test_every_page_carries_a_content_security_policy_without_unsafe_inline(client: TestClient) -> None:
+    answer = client.get("/signin")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "<script>" not in answer.text and "style=" not in answer.text
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_outside_development(fakes: Stubs) -> None:
+    with TestClient(create_app(config(), stubs=fakes)) as c:
+        cookie = c.get("/signin").headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    with TestClient(create_app(config(environment="production", dev_sign_in_requested=False), stubs=fakes)) as c:
+        assert "Secure" in c.get("/signin").headers["set-cookie"]
+
+
+def test_a_state_changing_request_without_the_csrf_token_is_refused(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client)
+    refused = client.post("/feedback/give", data={"receiver_id": "bob", "kind": "praise", "text": "Goed gedaan"})
+    assert refused.status_code == 403
+    wrong = client.post("/feedback/give", data={"receiver_id": "bob", "kind": "praise", "text": "Goed gedaan", "csrf_token": "forged"})
+    assert wrong.status_code == 403
+    assert not [c for c in fakes.feedback.calls if c[0] == "GiveFeedback"]
+
+
+def test_htmx_requests_may_send_the_csrf_token_as_a_header(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client)
+    token = csrf(client.get("/feedback/give").text)
+    answer = client.post(
+        "/feedback/give", data={"receiver_id": "bob", "kind": "praise", "text": "Goed gedaan", "visibility": "public"},
+        headers={"x-csrf-token": token}, follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert [c for c in fakes.feedback.calls if c[0] == "GiveFeedback"]
+
+
+def test_the_development_sign_in_does_not_exist_when_its_flag_is_off(fakes: Stubs) -> None:
+    with TestClient(create_app(config(dev_sign_in_requested=False), stubs=fakes)) as c:
+        assert c.get("/signin/dev").status_code == 404
+        token = csrf(c.get("/signin").text)
+        assert c.post("/signin/dev", data={"person_id": "ann", "csrf_token": token}).status_code == 404
+
+
+def test_the_development_sign_in_does_not_exist_outside_development_even_when_asked_for(fakes: Stubs) -> None:
+    with TestClient(create_app(config(environment="production", dev_sign_in_requested=True), stubs=fakes)) as c:
+        assert c.get("/signin/dev").status_code == 404
+
+
+def test_the_development_sign_in_lists_the_directory_and_signs_in_as_that_person_only(client: TestClient, fakes: Stubs) -> None:
+    page = client.get("/signin/dev")
+    assert "Ann Peeters" in page.text and "Mo Manager" in page.text
+    first_cookie = client.cookies.get("paars_session")
+    sign_in(client, "ann")
+    assert client.cookies.get("paars_session") != first_cookie, "signing in must give a fresh session id"
+    client.get("/")
+    token = next(md["authorization"] for name, _, md in fakes.feedback.calls if name == "ListFeedback")
+    import jwt
+
+    claims = jwt.decode(token.removeprefix("Bearer "), options={"verify_signature": False})
+    assert claims["sub"] == "ann" and claims["roles"] == ["employee"]
+
+
+def test_pages_need_a_signed_in_person(client: TestClient) -> None:
+    answer = client.get("/goals", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+
+
+def test_sign_out_ends_the_session(client: TestClient) -> None:
+    sign_in(client)
+    token = csrf(client.get("/").text)
+    client.post("/signout", data={"csrf_token": token})
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_field_the_service_refuses_is_shown_beside_it_and_in_the_summary_and_nothing_typed_is_lost(fakes: Stubs) -> None:
+    fakes.feedback.answers["GiveFeedback"] = bad_request(("examples[0].impact", "is required"), ("visibility", "only praise can be public"))
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        sign_in(client)
+        token = csrf(client.get("/feedback/give?receiver=bob").text)
+        answer = client.post(
+            "/feedback/give",
+            data={"csrf_token": token, "receiver_id": "bob", "kind": "constructive", "text": "De overdracht kan beter.", "situation": "Dinsdag",
+                  "behaviour": "Geen notities", "impact": "", "visibility": "public"},
+            headers={"accept-language": "nl"},
+        )
+    assert answer.status_code == 422
+    page = answer.text
+    assert 'id="error-summary"' in page and 'href="#impact"' in page and 'href="#visibility"' in page
+    assert re.search(r'id="impact-error".*is verplicht', page), "the message is beside the field, in Dutch"
+    assert "alleen lof kan openbaar zijn" in page
+    assert "De overdracht kan beter." in page and "Geen notities" in page and ">Dinsdag<" in page
+
+
+def test_every_grpc_call_of_a_page_carries_the_persons_token(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client)
+    client.get("/", headers={"x-correlation-id": "trace-123"})
+    calls = [c for stub in (fakes.feedback, fakes.goals, fakes.notifications) for c in stub.calls]
+    assert calls
+    assert all(md.get("authorization", "").startswith("Bearer ") for _, _, md in calls)
+
+
+def test_the_now_page_shows_prompts_and_the_stream_resumes_after_the_newest_one_shown(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client)
+    page = client.get("/").text
+    assert "Bob reached a milestone" in page and 'data-after="2"' in page
+    assert "/feedback/give?receiver=bob&amp;prompt=p1" in page
+    stream = client.get("/now/prompts?after=1", headers={"last-event-id": "1"})
+    assert "id: 2\nevent: prompt\n" in stream.text and "p1" not in stream.text
+    assert fakes.notifications.subscribed_after[-1] == 1
+
+
+def test_a_prompt_opens_the_feedback_form_with_the_receiver_and_moment_filled_in(client: TestClient) -> None:
+    sign_in(client)
+    page = client.get("/feedback/give?receiver=bob&moment=2026-11-30T10:00&prompt=p1").text
+    assert re.search(r'<option value="bob" selected>', page)
+    assert 'value="2026-11-30T10:00"' in page and 'name="prompt_id" value="p1"' in page
+
+
+def test_the_language_follows_accept_language_and_the_switch(client: TestClient) -> None:
+    assert "Aanmelden" in client.get("/signin", headers={"accept-language": "nl-BE,nl;q=0.9"}).text
+    english = client.get("/signin", headers={"accept-language": "en-GB"}).text
+    assert "Sign in" in english and 'lang="en"' in english
+    client.post("/language", data={"language": "nl", "next": "/signin", "csrf_token": csrf(english)})
+    assert 'lang="nl"' in client.get("/signin", headers={"accept-language": "en-GB"}).text
+
+
+def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:
+    assert client.get("/no-such-page").status_code == 404
