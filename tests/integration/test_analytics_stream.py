@@ -22,6 +22,7 @@ from paars.org.v1 import org_pb2 as org
 from paars_platform.embedded_broker import free_port
 from paars_platform.events import header, new_metadata, to_record
 from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.signing import EventSigner, development_key
 from tests.conftest import ROOT, kafka_idempotence
 from tests.helpers import auth, decoded, read_topic
 
@@ -75,7 +76,8 @@ class Worker:
 @pytest.fixture(scope="module")
 def publisher(kafka_bootstrap: str) -> Iterator[Publisher]:
     provision_topics(kafka_bootstrap)
-    p = Publisher(kafka_bootstrap, client_id="analytics-test", idempotence=kafka_idempotence())
+    # Signed with goals' development key: analytics applies directory events only with their producer's signature.
+    p = Publisher(kafka_bootstrap, client_id="analytics-test", idempotence=kafka_idempotence(), signer=EventSigner("goals", development_key("goals")))
     yield p
     p.close()
 
@@ -111,7 +113,7 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
     worker = Worker(kafka_bootstrap, f"analytics-test-{run}", str(tmp_path / "worker.log")).start()
     try:
         publisher.publish([to_record(org.EmployeeChanged(
-            metadata=new_metadata(producer="test", subject_id=ann, visibility=6), change=org.EmployeeChanged.CHANGE_CREATED,
+            metadata=new_metadata(producer="goals", subject_id=ann, visibility=6), change=org.EmployeeChanged.CHANGE_CREATED,
             employee=org.Employee(id=ann, name="Ann", manager_id=mgr, team_id=f"team-{run}", active=True, version=1)))])
         publisher.send_raw("feedback.feedback-given.v1", ann.encode(), b"\x00not a protobuf", [("ce_type", b"paars.feedback.v1.FeedbackGiven")])
         milestone = goals.GoalUpdated(

@@ -37,6 +37,7 @@ from paars_platform.db import Database, utcnow
 from paars_platform.embedded_broker import free_port, wait_for_port
 from paars_platform.events import new_metadata, to_record
 from paars_platform.kafka import Publisher
+from paars_platform.signing import EventSigner, development_key
 from tests.conftest import kafka_idempotence, make_settings
 from tests.helpers import auth
 
@@ -147,7 +148,11 @@ async def harness(database_url: str, private_kafka_bootstrap: str) -> AsyncItera
     # A broker of its own: a fresh consumer group must not have to work through every event the
     # rest of the suite published before the assertions' deadlines run out.
     kafka_bootstrap = private_kafka_bootstrap
-    publisher = await asyncio.to_thread(Publisher, kafka_bootstrap, client_id="notifications-test", idempotence=kafka_idempotence())
+    # Signed with goals' development key: consumers apply directory events only with their producer's signature.
+    publisher = await asyncio.to_thread(
+        Publisher, kafka_bootstrap, client_id="notifications-test", idempotence=kafka_idempotence(),
+        signer=EventSigner("goals", development_key("goals")),
+    )
     h = Harness(database_url, kafka_bootstrap, publisher, MovableClock(), uuid.uuid4().hex[:8])
     try:
         yield h

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from paars_platform.kafka_security import KafkaSecurity
+from paars_platform.signing import EventKeys
+
 # Local ports of each service: gRPC, Prometheus metrics.
 DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "goals": (50051, 9101),
@@ -77,6 +80,8 @@ class Settings:
     default_deadline_seconds: float
     shutdown_grace_seconds: float
     anonymity_k: int
+    kafka_security: KafkaSecurity
+    event_keys: EventKeys
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -111,4 +116,6 @@ class Settings:
             default_deadline_seconds=env_float("PAARS_DEFAULT_DEADLINE_SECONDS", 10.0),
             shutdown_grace_seconds=env_float("PAARS_SHUTDOWN_GRACE_SECONDS", 15.0),
             anonymity_k=env_int("PAARS_ANONYMITY_K", 3),
+            kafka_security=KafkaSecurity.from_env(),
+            event_keys=EventKeys.from_env(service, development=env_str("PAARS_ENVIRONMENT", "development") == "development"),
         )

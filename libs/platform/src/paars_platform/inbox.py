@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars_platform import metrics
 from paars_platform.config import Settings
 from paars_platform.db import Database, insert_ignore, is_unavailable, utcnow
-from paars_platform.events import UndecodableEvent, decode, header
+from paars_platform.events import UndecodableEvent, header
 from paars_platform.kafka import Publisher
 from paars_platform.logs import correlation_id
+from paars_platform.signing import UntrustedEvent
 from paars_platform.topics import topic as registered_topic
 
 log = logging.getLogger("paars.inbox")
@@ -42,9 +43,10 @@ class InboxConsumer:
     same transaction as the handler's writes) and offsets are committed only after processing, so
     nothing is lost (at-least-once delivery, exactly-once effect).
 
-    Undecodable records and events whose handler keeps failing go to `<service>.dead-letter.v1` with
-    dlq_* headers; the consumer moves on. A database outage is not the event's fault: it is retried
-    until the database is back, never dead-lettered.
+    Undecodable records, records of a signed topic without its owner's valid signature (reason
+    unsigned, bad-signature or wrong-producer: never applied) and events whose handler keeps failing
+    go to `<service>.dead-letter.v1` with dlq_* headers; the consumer moves on. A database outage is
+    not the event's fault: it is retried until the database is back, never dead-lettered.
     """
 
     def __init__(
@@ -67,6 +69,9 @@ class InboxConsumer:
         self.after_commit = after_commit
         self.dead_letter_topic = f"{settings.service}.dead-letter.v1"
         self.expected_types = {name: registered_topic(name).message_type for name in handlers}
+        self.verifier = settings.event_keys.verifier()
+        # A consumer of a signed topic without its owner's key would dead-letter every record: refuse to start.
+        self.verifier.require(handlers)
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -95,6 +100,7 @@ class InboxConsumer:
             rebalance_timeout_ms=s.consumer_rebalance_timeout_ms,
             heartbeat_interval_ms=min(3000, s.consumer_session_timeout_ms // 3),
             max_poll_records=500,
+            **s.kafka_security.aiokafka(),
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"inbox-{self.group_id}")
@@ -178,7 +184,9 @@ class InboxConsumer:
         decoded: list[tuple[ConsumerRecord, Any]] = []
         for record in records:
             try:
-                decoded.append((record, decode(record.value, record.headers, self.expected_types[record.topic])))
+                decoded.append((record, self._decode(record)))
+            except UntrustedEvent as exc:
+                await self._dead_letter(record, exc.reason, str(exc))
             except UndecodableEvent as exc:
                 await self._dead_letter(record, "undecodable", str(exc))
         if not decoded:
@@ -226,10 +234,16 @@ class InboxConsumer:
                 except Exception:
                     log.exception("after-commit hook failed", extra={"event_id": event.metadata.event_id})
 
+    def _decode(self, record: ConsumerRecord) -> Any:
+        return self.verifier.decode(record.topic, record.key, record.value, record.headers, self.expected_types[record.topic])
+
     async def process(self, record: ConsumerRecord) -> None:
         topic = record.topic
         try:
-            event = decode(record.value, record.headers, self.expected_types[topic])
+            event = self._decode(record)
+        except UntrustedEvent as exc:
+            await self._dead_letter(record, exc.reason, str(exc))
+            return
         except UndecodableEvent as exc:
             await self._dead_letter(record, "undecodable", str(exc))
             return

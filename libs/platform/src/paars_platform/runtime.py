@@ -63,11 +63,12 @@ class ServiceRuntime:
         if s.migrate_on_start:
             await dbmod.migrate(s.database_url, self.migrations)
         if s.provision_topics:
-            outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap)
+            outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap, security=s.kafka_security)
             log.info("topics provisioned", extra={"topics_created": sum(1 for v in outcome.values() if v == "created")})
         self.db = dbmod.Database(s.database_url)
         self.publisher = await asyncio.to_thread(
-            Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence
+            Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence,
+            security=s.kafka_security, signer=s.event_keys.signer(s.service),
         )
         self.relay = OutboxRelay(self.db, self.table("outbox"), self.publisher, service=s.service, poll_seconds=s.relay_poll_seconds)
         self.relay.start()

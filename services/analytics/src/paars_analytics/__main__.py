@@ -24,7 +24,7 @@ def main(argv: list[str]) -> None:
     from paars_analytics.worker import run
 
     if settings.provision_topics:
-        provision_topics(settings.kafka_bootstrap)
+        provision_topics(settings.kafka_bootstrap, security=settings.kafka_security)
     run(settings)
 
 

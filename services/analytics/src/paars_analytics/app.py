@@ -14,6 +14,8 @@ from paars_analytics.config import AnalyticsConfig
 from paars_analytics.people import PeopleStore
 from paars_analytics.transport import FastApp
 from paars_platform import metrics
+from paars_platform.kafka_security import KafkaSecurity
+from paars_platform.signing import EventVerifier
 from paars_platform.topics import topic as registered_topic
 
 GOAL_TOPICS = ("goals.goal-updated.v1",)
@@ -69,6 +71,8 @@ class Analytics:
     insights_total: Any = None
     dead_letters: Any = None
     consumer_lag: Any = None
+    # Checks that directory events come signed by their producer (goals) before they are applied.
+    verifier: EventVerifier | None = None
 
     def now(self) -> float:
         return self.config.clock()
@@ -92,11 +96,25 @@ def broker_url(bootstrap: str) -> list[str]:
     return [f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip()]
 
 
+def broker_credentials(security: KafkaSecurity) -> Any:
+    """Faust's form of the platform's broker security (None: plaintext, the development broker)."""
+    security.validate()
+    if security.sasl:
+        return faust.SASLCredentials(
+            username=security.username, password=security.password, ssl_context=security.ssl_context(),
+            mechanism=security.sasl_mechanism,
+        )
+    if security.tls:
+        return faust.SSLCredentials(security.ssl_context())
+    return None
+
+
 def create_app(config: AnalyticsConfig) -> Analytics:
     s = config.settings
     app = FastApp(
         config.app_id,
         broker=broker_url(s.kafka_bootstrap),
+        broker_credentials=broker_credentials(s.kafka_security),
         store=config.store,
         datadir=config.state_dir,
         key_serializer="raw",
@@ -142,6 +160,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
                           flush_events=config.flush_events),
     )
+    ctx.verifier = s.event_keys.verifier()
+    ctx.verifier.require(ORG_TOPICS)
     # Pending writes go out (and their offsets are acknowledged) before any partition moves.
     app.revoke_callbacks.append(ctx.state.drop)
     ctx.processed = metrics.counter("paars_analytics_events_processed_total", "Input events processed, by topic.", ("topic",))

@@ -6,7 +6,8 @@ from typing import Any
 from paars_analytics.app import Analytics
 from paars_analytics.pipeline import dead_letter
 from paars_analytics.translate import employee_record, team_record
-from paars_platform.events import UndecodableEvent, decode
+from paars_platform.events import UndecodableEvent
+from paars_platform.signing import UntrustedEvent
 
 
 def _newer(current: dict[str, Any] | None, record: dict[str, Any]) -> bool:
@@ -28,9 +29,14 @@ def register(ctx: Analytics) -> None:
 
 async def _apply(ctx: Analytics, event: Any, table: Any, to_record: Any) -> None:
     message = event.message
+    assert ctx.verifier is not None
     try:
-        decoded = decode(message.value, message.headers, ctx.expected_type(message.topic))
+        decoded = ctx.verifier.decode(message.topic, message.key, message.value, message.headers, ctx.expected_type(message.topic))
         record = to_record(decoded)
+    except UntrustedEvent as exc:
+        # Not signed by goals: applying it could make anyone a manager (and so a reader of feedback).
+        await dead_letter(ctx, message, exc.reason, str(exc))
+        return
     except UndecodableEvent as exc:
         await dead_letter(ctx, message, "undecodable", str(exc))
         return
