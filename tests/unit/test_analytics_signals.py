@@ -10,6 +10,8 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars_analytics.config import Thresholds
+from paars_analytics.insights.detection import full_round
+from paars_analytics.signals import directory
 from paars_analytics.signals import insights as rules
 from paars_analytics.signals.person import compute_signals
 from paars_analytics.signals.rollups import team_rollup
@@ -156,7 +158,7 @@ def test_a_milestone_prompts_the_people_around_to_give_feedback_now() -> None:
 
 def test_a_lenient_manager_is_found_before_the_review_meeting() -> None:
     ratings = {"mgr": [(4.8, "a"), (4.9, "b"), (4.7, "c")], "boss": [(3.0, "d"), (3.2, "e"), (3.1, "f")], "lea": [(3.3, "g"), (3.0, "h"), (3.4, "i")]}
-    found = rules.rating_drift(ratings, TH, hr=["hr1"], managers_of={"mgr": "boss"})
+    found = rules.rating_drift(ratings, TH, hr_for={"mgr": ["hr1"], "boss": ["hr2"]}, managers_of={"mgr": "boss"})
     assert [c.subject_id for c in found] == ["mgr"] and "lenient" in found[0].reason and found[0].actors == ("mgr", "boss", "hr1")
     close = {"mgr": [(3.6, "a"), (3.7, "b"), (3.5, "c")], "boss": ratings["boss"], "lea": ratings["lea"]}
     assert rules.rating_drift(close, TH) == []
@@ -305,3 +307,34 @@ def test_whether_a_single_source_insight_fires_does_not_depend_on_the_relation_o
         for relation in (fb.RELATION_PEER, fb.RELATION_MANAGER, fb.RELATION_CUSTOMER)
     }
     assert len(outcomes) == 1
+
+
+TEAMS = {"org": {"id": "org"}, "people": {"id": "people", "parent_team_id": "org"}, "product": {"id": "product", "parent_team_id": "org", "manager_id": "jan"}}
+
+
+def _employees() -> dict[str, dict]:
+    people = {
+        "hanne": ("people", ["hr"]), "root-hr": ("org", ["hr"]), "no-team-hr": ("", ["hr"]), "koen": ("people", ["coach"]),
+        "jan": ("product", ["manager"]), "p0": ("product", ["employee"]), "p1": ("product", ["employee"]), "p2": ("product", ["employee"]),
+    }
+    return {pid: {"id": pid, "team_id": team, "roles": roles, "active": True, "manager_id": "jan" if pid.startswith("p") else ""} for pid, (team, roles) in people.items()}
+
+
+@pytest.mark.parametrize(
+    ("hr", "person", "team", "may"),
+    [
+        ("hanne", "koen", "people", True), ("hanne", "p0", "product", False),
+        ("root-hr", "p0", "product", True), ("no-team-hr", "koen", "people", False),
+    ],
+)
+def test_hr_reads_people_and_teams_only_in_the_subtree_of_their_own_team(hr: str, person: str, team: str, may: bool) -> None:
+    employees = _employees()
+    assert directory.can_read_person(hr, frozenset({"hr"}), person, employees, TEAMS) is may
+    assert directory.can_read_team(hr, frozenset({"hr"}), team, employees, TEAMS) is may
+
+
+def test_team_insights_name_as_actors_only_the_hr_people_whose_scope_covers_the_team() -> None:
+    members = dict(_team(3, example=False))
+    found = full_round(members, _employees(), TEAMS, {}, NOW, TH, 3)
+    product = [c for c in found.candidates if c.subject_id == "product"]
+    assert product and all(c.actors == ("jan", "root-hr") for c in product)

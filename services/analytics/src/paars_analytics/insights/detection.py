@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paars_analytics.config import Thresholds
-from paars_analytics.signals.directory import members_of
+from paars_analytics.signals.directory import hr_covering, members_of, team_ancestry, team_path_of
 from paars_analytics.signals.insights import Candidate, detect_person, expired, rating_drift, team_pitfalls
 from paars_analytics.signals.state import DAY, State, facts_between, new_state
 
@@ -52,13 +52,13 @@ def full_round(
 ) -> Round:
     """Every rule over everyone this worker holds, plus closures of open insights that no longer hold or expired."""
     result = Round(candidates=people_round(list(people.keys()), people, employees, now, th))
-    hr = sorted(pid for pid, p in employees.items() if "hr" in p.get("roles", ()) and p.get("active", True))
     team_ids = set(teams) | {str(p["team_id"]) for p in employees.values() if p.get("team_id")}
     for team_id in sorted(team_ids):
         members = members_of(team_id, employees, teams)
         manager = str(teams.get(team_id, {}).get("manager_id", ""))
         states = [(pid, people.get(pid) or new_state()) for pid in members]
-        result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr])
+        # HR acts on (and so sees) a team's insights only where the team is in their scope.
+        result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr_covering(team_ancestry(team_id, teams), employees)])
     ratings: dict[str, dict[str, tuple[float, str]]] = {}
     for state in people.values():
         for fact in facts_between(state, now - 90 * DAY, now, "rate"):
@@ -67,7 +67,8 @@ def full_round(
     result.candidates += rating_drift(
         {m: list(r.values()) for m, r in ratings.items()}, th,
         teams={pid: str(p.get("team_id", "")) for pid, p in employees.items()},
-        hr=hr, managers_of={pid: str(p.get("manager_id", "")) for pid, p in employees.items()},
+        hr_for={m: hr_covering(team_path_of(employees[m], teams), employees) for m in ratings if m in employees},
+        managers_of={pid: str(p.get("manager_id", "")) for pid, p in employees.items()},
     )
     holding = {c.key for c in result.candidates}
     for subject, record in open_insights.items():

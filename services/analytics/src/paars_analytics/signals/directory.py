@@ -1,7 +1,7 @@
 """The org directory projection as plain data: manager chains, team subtrees, and who may read what about whom."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 Person = Mapping[str, Any]
@@ -48,17 +48,30 @@ def members_of(team_id: str, employees: Mapping[str, Person], teams: Mapping[str
     )
 
 
+def in_hr_scope(hr_person: Person | None, team_path: Sequence[str]) -> bool:
+    """The one HR scope of every Paars service: an HR person covers the subtree of the team they belong
+    to (the organisation's root team: everyone; no team: nobody). team_path is the subject's team and
+    its ancestors (a person's, or a team's own ancestry)."""
+    if hr_person is None or not hr_person.get("team_id") or not hr_person.get("active", True):
+        return False
+    return str(hr_person["team_id"]) in team_path
+
+
+def hr_covering(team_path: Sequence[str], employees: Mapping[str, Person]) -> list[str]:
+    """The active HR people whose scope covers a subject with this team path (who may act on its insights)."""
+    return sorted(
+        pid for pid, p in employees.items() if "hr" in (p.get("roles") or ()) and in_hr_scope(p, team_path)
+    )
+
+
 def can_read_person(caller: str, roles: frozenset[str], subject: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> bool:
-    """A person reads their own signals; a manager their (indirect) reports; HR the people in their team subtree."""
+    """A person reads their own signals; a manager their (indirect) reports; HR the people in their scope."""
     if caller == subject or any(r in roles for r in PRIVILEGED):
         return True
     if caller in manager_chain(subject, employees):
         return True
-    if "hr" in roles:
-        me, them = employees.get(caller), employees.get(subject)
-        if me is not None and them is not None and me.get("team_id"):
-            return str(me["team_id"]) in team_path_of(them, teams)
-    return False
+    them = employees.get(subject)
+    return "hr" in roles and them is not None and in_hr_scope(employees.get(caller), team_path_of(them, teams))
 
 
 def can_read_team(caller: str, roles: frozenset[str], team_id: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> bool:
@@ -73,4 +86,4 @@ def can_read_team(caller: str, roles: frozenset[str], team_id: str, employees: M
         return False
     if team_id in team_path_of(me, teams) and str(me.get("team_id")) == team_id:
         return True
-    return "hr" in roles and str(me.get("team_id", "")) in ancestry
+    return "hr" in roles and in_hr_scope(me, ancestry)

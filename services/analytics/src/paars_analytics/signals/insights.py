@@ -224,11 +224,13 @@ def rating_drift(
     th: Thresholds,
     *,
     teams: Mapping[str, str] | None = None,
-    hr: Sequence[str] = (),
+    hr_for: Mapping[str, Sequence[str]] | None = None,
     managers_of: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
-    """Managers whose ratings sit far from everyone else's (leniency or severity), before any review meeting."""
+    """Managers whose ratings sit far from everyone else's (leniency or severity), before any review meeting.
+    hr_for: per manager, the HR people whose scope covers them (they act on it too)."""
     teams = teams or {}
+    hr_for = hr_for or {}
     managers_of = managers_of or {}
     eligible = {m: r for m, r in ratings_by_manager.items() if len(r) >= th.drift_min_ratings}
     if len(eligible) < 3:
@@ -248,7 +250,7 @@ def rating_drift(
             "RATING_DRIFT", manager, teams.get(manager, ""), "attention",
             f"Ratings given by {manager} average {mine:.1f}, {abs(drift):.1f} points "
             f"{'above' if drift > 0 else 'below'} the organisation's median manager ({org:.1f}): possibly {kind}.",
-            tuple(e for _, e in ratings[-10:]), _actors(manager, managers_of.get(manager, ""), *hr),
+            tuple(e for _, e in ratings[-10:]), _actors(manager, managers_of.get(manager, ""), *hr_for.get(manager, ())),
             "Calibrate before the review meeting: compare a few ratings with concrete examples.",
         ))
     return out
