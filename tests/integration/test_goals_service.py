@@ -272,11 +272,31 @@ async def test_another_hr_person_or_the_hris_makes_the_change_and_is_recorded_as
     # The same full directory again by the same HR person changes nothing, and so is allowed.
     unchanged = await org.ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
     assert unchanged.unchanged == len(demo_directory().teams) + len(demo_directory().employees)
-    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("cas", coach_id="hr1")]), metadata=auth("boss", "admin"))
-    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("bob", coach_id="hr1")]), metadata=auth("hris", "system"))
+    hr2 = org_pb2.Employee(id="hr2", name="Hilde HR", email="hilde@paars.example", manager_id="boss", team_id="org", roles=[org_pb2.ROLE_HR], active=True)
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[hr2]), metadata=auth("hr1"))
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("cas", coach_id="hr1")]), metadata=auth("hr2"))
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("bob", coach_id="hr1")]), metadata=system_auth())
 
     def changes_of(records: list) -> list:
         return [(e.employee.id, e.metadata.actor_id) for e in decoded(records) if e.employee.coach_id == "hr1"]
 
     found = changes_of(await asyncio.to_thread(read_topic, kafka_bootstrap, "org.employee-changed.v1", until=lambda rs: len(changes_of(rs)) >= 2))
-    assert ("cas", "boss") in found and ("bob", "hris") in found
+    assert ("cas", "hr2") in found and ("bob", "hris") in found
+
+
+async def test_hr_reads_and_shapes_goals_only_in_the_subtree_of_their_own_team(goals) -> None:
+    stub, org = goals
+    # A second HR person, in team B: Ann (team A) is outside their scope; hr1 (the root team) covers everyone.
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[org_pb2.Employee(
+        id="hr2", name="Hilde HR", email="hilde@paars.example", manager_id="boss", team_id="team-b", roles=[org_pb2.ROLE_HR], active=True)]),
+        metadata=auth("hr1", "hr"))
+    goal = await stub.ProposeGoal(a_goal(title="Scoped"), metadata=auth("ann"))
+    assert (await stub.GetGoal(pb.GetGoalRequest(goal_id=goal.id), metadata=auth("hr1", "hr"))).goal.id == goal.id
+    for call in (
+        stub.GetGoal(pb.GetGoalRequest(goal_id=goal.id), metadata=auth("hr2", "hr")),
+        stub.ListGoals(pb.ListGoalsRequest(owner_id="ann", include_all=True), metadata=auth("hr2", "hr")),
+        stub.ProposeGoal(a_goal(title="Imposed"), metadata=auth("hr2", "hr")),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await call
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -13,7 +13,8 @@ TEAMS = [
 # id, name, manager, team, roles, coach
 PEOPLE = [
     ("els", "Els Wouters", "", "people", [R.ROLE_MANAGER, R.ROLE_LEADER, R.ROLE_ADMIN], ""),
-    ("hanne", "Hanne Maes", "els", "people", [R.ROLE_HR], ""),
+    # HR in the root team: the one HR scope (a team and everything below it) covers the whole organisation.
+    ("hanne", "Hanne Maes", "els", "paars", [R.ROLE_HR], ""),
     ("koen", "Koen De Smet", "els", "people", [R.ROLE_COACH], ""),
     ("jan", "Jan Peeters", "els", "product", [R.ROLE_MANAGER], "koen"),
     ("lotte", "Lotte Janssens", "jan", "product", [R.ROLE_EMPLOYEE], "koen"),

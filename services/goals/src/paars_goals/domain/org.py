@@ -55,6 +55,12 @@ def find_manager_cycle(managers: Mapping[str, str | None]) -> list[str] | None:
     return None
 
 
+def in_hr_scope(hr_team_id: str | None, subject_team_path: Sequence[str]) -> bool:
+    """The one HR scope of every Paars service: an HR person covers the subtree of the team they belong
+    to (the organisation's root team: everyone; no team: nobody)."""
+    return bool(hr_team_id) and hr_team_id in subject_team_path
+
+
 def team_path(team_id: str | None, parents: Mapping[str, str | None], limit: int = 100) -> list[str]:
     """The team and its ancestors up to the organisation, nearest first."""
     path: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from paars.common.v1 import event_pb2
 from paars.goals.v1 import goals_pb2 as pb
 from paars_goals.adapters import tables as t
 from paars_goals.domain import goals as rules
-from paars_goals.domain.org import manager_chain, valid_id
+from paars_goals.domain.org import in_hr_scope, manager_chain, team_path, valid_id
 from paars_platform import outbox
 from paars_platform.auth import Identity
 from paars_platform.db import Database, utcnow
@@ -28,6 +29,15 @@ MAX_TEXT = 4000
 MAX_VALUE = 1e12
 
 Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """The directory as access rules need it: who manages whom, who is in which team, the team tree."""
+
+    managers: dict[str, str | None]
+    team_of: dict[str, str | None]
+    parents: dict[str, str | None]
 
 
 def _parse_date(value: str, field: str, v: Validator) -> dt.date | None:
@@ -95,12 +105,19 @@ class GoalHandlers:
             raise NotFound(f"{field}: employee {employee_id!r} not found")
         return row
 
-    async def _managers(self, conn: AsyncConnection) -> dict[str, str | None]:
-        rows = (await conn.execute(sa.select(t.employees.c.id, t.employees.c.manager_id))).all()
-        return {r.id: r.manager_id for r in rows}
+    async def _org(self, conn: AsyncConnection) -> OrgView:
+        people = (await conn.execute(sa.select(t.employees.c.id, t.employees.c.manager_id, t.employees.c.team_id))).all()
+        teams = (await conn.execute(sa.select(t.teams.c.id, t.teams.c.parent_team_id))).all()
+        return OrgView({r.id: r.manager_id for r in people}, {r.id: r.team_id for r in people}, {r.id: r.parent_team_id for r in teams})
 
-    async def _is_above(self, conn: AsyncConnection, caller_id: str, employee_id: str) -> bool:
-        return caller_id in manager_chain(employee_id, await self._managers(conn))
+    async def _oversees(self, conn: AsyncConnection, caller: Identity, employee_id: str, org: OrgView | None = None) -> bool:
+        """The caller stands above the person: one of their managers, HR whose scope covers them, an admin."""
+        if caller.has("admin"):
+            return True
+        org = org or await self._org(conn)
+        if caller.employee_id in manager_chain(employee_id, org.managers):
+            return True
+        return caller.has("hr") and in_hr_scope(org.team_of.get(caller.employee_id), team_path(org.team_of.get(employee_id), org.parents))
 
     # ---------- goal rows ----------
 
@@ -221,7 +238,6 @@ class GoalHandlers:
     async def _parties(self, conn: AsyncConnection, caller: Identity, request: pb.ProposeGoalRequest) -> tuple[str, str | None, str, bool]:
         """(owner, team, counterpart, agreed-at-once) for a new goal, enforcing who may propose it."""
         me = caller.employee_id
-        hr = caller.has("hr", "admin")
         if request.level == pb.GOAL_LEVEL_ORGANISATION:
             # Organisation goals are the organisation's story, set by HR/leadership; people co-create
             # the team and individual goals that cascade from them.
@@ -235,11 +251,11 @@ class GoalHandlers:
             if not team.manager_id:
                 raise FailedPrecondition("team_id: the team has no manager to own its goals")
             owner = team.manager_id
-            if me != owner and not hr and not await self._is_above(conn, me, owner):
+            if me != owner and not await self._oversees(conn, caller, owner):
                 raise PermissionDenied("only the team's manager, their managers or HR propose team goals")
         else:
             owner = request.owner_id
-            if me != owner and not hr and not await self._is_above(conn, me, owner):
+            if me != owner and not await self._oversees(conn, caller, owner):
                 raise PermissionDenied("only the person, their managers or HR propose their goals")
         owner_row = await self._employee(conn, owner, "owner_id")
         if not owner_row.active:
@@ -340,7 +356,7 @@ class GoalHandlers:
 
     async def _may_edit(self, conn: AsyncConnection, caller: Identity, row: Any) -> bool:
         me = caller.employee_id
-        return me in (row.owner_id, row.counterpart_id) or caller.has("hr", "admin") or await self._is_above(conn, me, row.owner_id)
+        return me in (row.owner_id, row.counterpart_id) or await self._oversees(conn, caller, row.owner_id)
 
     async def comment(self, caller: Identity, request: pb.CommentOnGoalRequest) -> pb.Comment:
         v = Validator()
@@ -452,15 +468,13 @@ class GoalHandlers:
 
     # ---------- reads ----------
 
-    async def _may_read(self, conn: AsyncConnection, caller: Identity, row: Any, managers: dict[str, str | None] | None = None) -> bool:
+    async def _may_read(self, conn: AsyncConnection, caller: Identity, row: Any, org: OrgView | None = None) -> bool:
         """Who reads a goal (GetGoal, and every list and roll-up built from goals): team and organisation
-        goals anyone; an individual goal its two parties, the owner's managers up the chain, HR and admins."""
-        if row.level != pb.GOAL_LEVEL_INDIVIDUAL:
+        goals anyone; an individual goal its two parties, the owner's managers up the chain, HR whose
+        scope covers the owner, and admins."""
+        if row.level != pb.GOAL_LEVEL_INDIVIDUAL or caller.employee_id in (row.owner_id, row.counterpart_id) or caller.has("system"):
             return True
-        me = caller.employee_id
-        if me in (row.owner_id, row.counterpart_id) or caller.has("hr", "admin", "system"):
-            return True
-        return me in manager_chain(row.owner_id, managers if managers is not None else await self._managers(conn))
+        return await self._oversees(conn, caller, row.owner_id, org)
 
     async def get(self, caller: Identity, goal_id: str) -> pb.GoalDetail:
         async with self.db.read() as conn:
@@ -486,7 +500,7 @@ class GoalHandlers:
         if not valid_id(owner):
             raise InvalidArgument("owner_id", "is not a valid id")
         async with self.db.read() as conn:
-            if owner != caller.employee_id and not caller.has("hr", "admin", "system") and not await self._is_above(conn, caller.employee_id, owner):
+            if owner != caller.employee_id and not caller.has("system") and not await self._oversees(conn, caller, owner):
                 raise PermissionDenied("you can list your own goals and your reports' goals")
             query = sa.select(t.goals).where(t.goals.c.owner_id == owner, t.goals.c.level == pb.GOAL_LEVEL_INDIVIDUAL).order_by(t.goals.c.created_at)
             if not request.include_all:
@@ -508,8 +522,8 @@ class GoalHandlers:
             ).all()
             # Every figure comes from the goals the caller may read with GetGoal (the same rule), so
             # neither the list nor the roll-up, counts or statuses tell anything about the others.
-            managers = await self._managers(conn)
-            rows = [r for r in rows if await self._may_read(conn, caller, r, managers)]
+            org = await self._org(conn)
+            rows = [r for r in rows if await self._may_read(conn, caller, r, org)]
             today = self.clock().date()
             goals = [await self._to_proto(conn, r, today) for r in rows]
             ids = {g.id for g in goals}
