@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import grpc
+import jwt
 import pytest
 from google.protobuf import any_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from starlette.testclient import TestClient
 
+from paars.common.v1 import event_pb2 as ev
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
@@ -100,7 +103,7 @@ def config(**overrides: Any) -> WebConfig:
     base = WebConfig(
         host="127.0.0.1", port=8080, metrics_port=-1, base_url="http://127.0.0.1:8080", environment="development", dev_sign_in_requested=True,
         service_addresses={}, session_secret="test-secret", session_max_age_seconds=3600, jwt_secret="paars-local-development-secret-change-me",
-        jwt_issuer="paars", rpc_deadline_seconds=5.0, log_level="INFO",
+        jwt_issuer="paars", jwt_audience="", rpc_deadline_seconds=5.0, log_level="INFO",
     )
     return dataclasses.replace(base, **overrides)
 
@@ -184,10 +187,8 @@ def test_the_development_sign_in_lists_the_directory_and_signs_in_as_that_person
     assert client.cookies.get("paars_session") != first_cookie, "signing in must give a fresh session id"
     client.get("/")
     token = next(md["authorization"] for name, _, md in fakes.feedback.calls if name == "ListFeedback")
-    import jwt
-
     claims = jwt.decode(token.removeprefix("Bearer "), options={"verify_signature": False})
-    assert claims["sub"] == "ann" and claims["roles"] == ["employee"]
+    assert claims["sub"] == "ann" and "roles" not in claims, "the services take her roles from the directory, not from the token"
 
 
 def test_pages_need_a_signed_in_person(client: TestClient) -> None:
@@ -256,3 +257,110 @@ def test_the_language_follows_accept_language_and_the_switch(client: TestClient)
 
 def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:
     assert client.get("/no-such-page").status_code == 404
+
+
+def rich_stubs() -> Stubs:
+    """Every list filled, so each page renders all its parts (goals to agree, feedback by visibility, reads)."""
+    at = Timestamp(seconds=1_780_000_000)
+    kr = gl.KeyResult(id="kr1", title="Cursussen", start_value=0, target_value=3, current_value=1, unit="stuks")
+    proposed = gl.Goal(id="g1", kind=gl.GOAL_KIND_DEVELOPMENT, level=gl.GOAL_LEVEL_INDIVIDUAL, title="Leer Go", owner_id="ann", team_id="team-a",
+                       key_results=[kr], agreement=gl.AGREEMENT_STATE_PROPOSED, awaiting_agreement_from="ann", proposed_by="mgr", version=1, due_date="2027-06-30")
+    agreed = gl.Goal(id="g2", kind=gl.GOAL_KIND_WELLBEING, level=gl.GOAL_LEVEL_INDIVIDUAL, title="Pauzes nemen", owner_id="ann", team_id="team-a",
+                     key_results=[kr], agreement=gl.AGREEMENT_STATE_AGREED, status=gl.GOAL_STATUS_AT_RISK, progress=0.3, expected_progress=0.5,
+                     confidence=3, version=4, due_date="2027-01-31")
+    organisation = gl.Goal(id="g0", kind=gl.GOAL_KIND_PERFORMANCE, level=gl.GOAL_LEVEL_ORGANISATION, title="Tevreden klanten", owner_id="mgr",
+                           agreement=gl.AGREEMENT_STATE_AGREED, key_results=[kr])
+    feedback = [
+        fb.Feedback(id="f1", giver_id="bob", receiver_id="ann", kind=fb.FEEDBACK_KIND_CONSTRUCTIVE, relation=fb.RELATION_PEER, text="De overdracht kan beter.",
+                    examples=[fb.Example(situation="Dinsdag", behaviour="Geen notities", impact="Klant herhaalde alles")],
+                    visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, given_at=at),
+        fb.Feedback(id="f2", giver_id="mgr", receiver_id="ann", kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_MANAGER, text="Sterke demo",
+                    visibility=ev.VISIBILITY_PUBLIC, given_at=at, acknowledged=True, acknowledgement_note="Merci!", action_item_id="a1"),
+        fb.Feedback(id="f3", receiver_id="ann", kind=fb.FEEDBACK_KIND_SUGGESTION, visibility=ev.VISIBILITY_ANONYMOUS_AGGREGATE, given_at=at),
+    ]
+    request = fb.FeedbackRequest(id="r1", requester_id="bob", subject_id="bob", recipient_id="ann", question="Hoe was mijn demo?", state=fb.FeedbackRequest.STATE_OPEN, created_at=at)
+    mine = fb.FeedbackRequest(id="r2", requester_id="ann", subject_id="ann", external_name="Klant NV", question="Hoe was de levering?", state=fb.FeedbackRequest.STATE_ANSWERED, created_at=at)
+    fakes = stubs()
+    fakes.goals.answers.update(
+        ListGoals=gl.ListGoalsResponse(goals=[proposed, agreed]),
+        ListTeamGoals=gl.ListTeamGoalsResponse(goals=[agreed, organisation], rolled_up_progress=0.3, expected_progress=0.5, agreed_goals=1),
+        GetGoal=gl.GoalDetail(goal=proposed, comments=[gl.Comment(id="c1", author_id="mgr", text="Mooi doel", created_at=at, counter_proposal=True)],
+                              check_ins=[gl.CheckIn(id="k1", author_id="ann", note="Goed bezig", confidence=4, created_at=at)]),
+        GetAlignmentTree=gl.AlignmentNode(goal=organisation, children=[gl.AlignmentNode(goal=agreed)]),
+    )
+    fakes.org.answers["ListTeams"] = org_pb2.ListTeamsResponse(teams=[org_pb2.Team(id="org", name="Paars NV"), org_pb2.Team(id="team-a", parent_team_id="org")])
+    fakes.feedback.answers.update(
+        ListFeedback=fb.ListFeedbackResponse(feedback=feedback),
+        ListFeedbackRequests=lambda r: fb.ListFeedbackRequestsResponse(requests=[request] if r.recipient_id else [mine]),
+        ListReads=fb.ListReadsResponse(reads=[fb.ReadRecord(reader_id="mgr", reader_role="manager", feedback_id="f1", path="GetFeedback", read_at=at)]),
+    )
+    return fakes
+
+
+PAGES = ["/", "/feedback/give", "/feedback/give?request=r1", "/feedback/received", "/feedback/requests", "/goals", "/goals/g1", "/goals/cascade", "/reads", "/r/some-link-token"]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_page_renders_all_its_parts_in_both_languages(language: str) -> None:
+    with TestClient(create_app(config(), stubs=rich_stubs())) as client:
+        sign_in(client)
+        for path in PAGES:
+            answer = client.get(path, headers={"accept-language": language})
+            assert answer.status_code == 200, f"{path}: {answer.status_code}"
+            assert f'<html lang="{language}">' in answer.text and '<main id="main"' in answer.text and 'class="skip-link"' in answer.text
+    page = answer.text
+    assert "style=" not in page
+
+
+def test_the_now_page_lists_what_waits_for_me_and_my_goals(fakes: Stubs) -> None:
+    with TestClient(create_app(config(), stubs=rich_stubs())) as client:
+        sign_in(client)
+        page = client.get("/", headers={"accept-language": "en"}).text
+    assert "Bob Claes asks for your feedback" in page and "/feedback/give?request=r1" in page
+    assert "/feedback/received#feedback-f1" in page, "unacknowledged feedback waits"
+    assert "feedback-f2" not in page, "acknowledged feedback no longer waits"
+    assert 'id="waiting-goals"' in page and "Leer Go" in page
+    assert "Wellbeing" in page and "Development" in page, "the kind is visible"
+
+
+def test_feedback_i_received_is_grouped_by_who_may_see_it_and_anonymous_feedback_names_nobody() -> None:
+    with TestClient(create_app(config(), stubs=rich_stubs())) as client:
+        sign_in(client)
+        page = client.get("/feedback/received", headers={"accept-language": "en"}).text
+    assert page.index("The two of you and their manager") < page.index("Everyone in the organisation") < page.index("Nobody sees your name")
+    assert "from someone who stays anonymous" in page
+    assert 'action="/feedback/f1/acknowledge"' in page and 'action="/feedback/f2/acknowledge"' not in page
+
+
+def test_acknowledging_with_a_strength_to_build_creates_an_action_item_in_the_same_call() -> None:
+    fakes = rich_stubs()
+    fakes.feedback.answers["AcknowledgeFeedback"] = fb.Feedback(id="f1", acknowledged=True)
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        sign_in(client)
+        token = csrf(client.get("/feedback/received").text)
+        answer = client.post("/feedback/f1/acknowledge", data={"csrf_token": token, "note": "Dank je", "action_kind": "build_strength", "action_title": "Notities delen"}, follow_redirects=False)
+    assert answer.status_code == 303
+    _, request, _ = next(c for c in fakes.feedback.calls if c[0] == "AcknowledgeFeedback")
+    assert request.create_action_item and request.action_kind == fb.ACTION_KIND_BUILD_STRENGTH and request.note == "Dank je"
+
+
+def test_a_customer_link_that_was_used_says_so_in_plain_words() -> None:
+    fakes = stubs()
+    fakes.feedback.answers["GiveFeedback"] = grpc.aio.AioRpcError(
+        grpc.StatusCode.PERMISSION_DENIED, grpc.aio.Metadata(), grpc.aio.Metadata(), "external_token: this link is unknown or was already used"
+    )
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        form = client.get("/r/used-token", headers={"accept-language": "en"})
+        answer = client.post("/r/used-token", data={"csrf_token": csrf(form.text), "kind": "praise", "text": "Prima"}, headers={"accept-language": "en"})
+    assert answer.status_code == 410
+    assert "This link has already been used" in answer.text and 'id="customer-form"' not in answer.text
+    _, request, metadata = fakes.feedback.calls[-1]
+    assert request.external_token == "used-token" and "authorization" not in metadata
+
+
+def test_the_customer_page_works_without_an_account_and_fits_a_phone() -> None:
+    with TestClient(create_app(config(), stubs=stubs())) as client:
+        page = client.get("/r/a-token", follow_redirects=False)
+    assert page.status_code == 200
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page.text
+    assert 'id="nav-now"' not in page.text, "no account, no navigation into the app"

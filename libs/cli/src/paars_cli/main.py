@@ -32,12 +32,13 @@ def run(
     duration: float = typer.Option(0.0, help="Stop by itself after this many seconds (0: until Ctrl-C/SIGTERM)."),
     seed: int = typer.Option(None, help="Seed of the demo's randomness."),
     services: str = typer.Option("goals,feedback,notifications,analytics", help="Which services to start."),
+    web: bool = typer.Option(True, "--web/--no-web", help="Start the web app on http://127.0.0.1:8080 (+ offset) with the development sign-in."),
 ) -> None:
     """Start the whole platform locally (foreground until Ctrl-C or SIGTERM, then a clean stop)."""
     from paars_cli.stack import PortsInUse, Stack
 
     logging.basicConfig(level=logging.WARNING)
-    stack = Stack(data_dir=data_dir, port_offset=port_offset, bootstrap=bootstrap, services=tuple(s.strip() for s in services.split(",") if s.strip()))
+    stack = Stack(data_dir=data_dir, port_offset=port_offset, bootstrap=bootstrap, services=tuple(s.strip() for s in services.split(",") if s.strip()), web=web)
     try:
         stack.check_ports()
     except PortsInUse as exc:
@@ -46,6 +47,8 @@ def run(
     typer.echo("starting Paars: broker, services ...")
     try:
         stack.start()
+        if stack.web_process is not None:
+            typer.echo(f"Paars is open at {stack.web_url} (sign in as a demo person there)")
         typer.echo(
             "serving: "
             + ", ".join(f"{name} 127.0.0.1:{p.grpc_port} (metrics :{p.metrics_port})" for name, p in stack.processes.items())

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import grpc
@@ -25,6 +26,8 @@ log = logging.getLogger("paars.stack")
 
 SERVICES = ("goals", "feedback", "notifications", "analytics")
 EMBEDDED_BROKER_PORT = 9092
+# The web app (paars_web): its HTTP port and its metrics port, like DEFAULT_PORTS for the services.
+WEB_PORTS = (8080, 9105)
 
 
 def installed(service: str) -> bool:
@@ -86,6 +89,29 @@ class ServiceProcess:
             return ""
 
 
+class WebProcess(ServiceProcess):
+    """The web app: ready when its /healthz answers, not on gRPC health (it serves HTTP, and no gRPC)."""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.grpc_port}"
+
+    async def wait_serving(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited during start-up:\n{self.log_tail()}")
+            try:
+                with await asyncio.to_thread(urllib.request.urlopen, f"{self.url}/healthz", timeout=1.0) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} not answering /healthz after {timeout}s:\n{self.log_tail()}")
+            await asyncio.sleep(0.1)
+
+
 @dataclass
 class Stack:
     data_dir: pathlib.Path
@@ -99,6 +125,13 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # `paars run` adds the web app (with the development sign-in) once the services serve.
+    web: bool = False
+    web_process: WebProcess | None = None
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{WEB_PORTS[0] + self.port_offset}"
 
     def grpc_port(self, service: str) -> int:
         return DEFAULT_PORTS[service][0] + self.port_offset
@@ -113,6 +146,8 @@ class Stack:
         for name in self.services:
             if installed(name):
                 wanted += [(self.grpc_port(name), f"{name} gRPC"), (self.metrics_port(name), f"{name} metrics")]
+        if self.web and installed("web"):
+            wanted += [(WEB_PORTS[0] + self.port_offset, "web app"), (WEB_PORTS[1] + self.port_offset, "web app metrics")]
         return [(port, what) for port, what in wanted if port > 0]
 
     def check_ports(self) -> None:
@@ -149,13 +184,32 @@ class Stack:
                 PAARS_DATA_DIR=str(self.data_dir.resolve()),
                 PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "analytics-state").resolve()),
             )
+            if self.web:
+                # Links in e-mails, webhooks and prompts point at the pages where the person acts.
+                env.setdefault("PAARS_WEB_BASE_URL", self.web_url)
             env.update(self.extra_env)
             proc = ServiceProcess(name, self.grpc_port(name), self.metrics_port(name), self.data_dir / f"{name}.log", env)
             proc.start()
             self.processes[name] = proc
             os.environ[f"PAARS_{name.upper()}_ADDR"] = f"127.0.0.1:{proc.grpc_port}"
         asyncio.run(self.wait_ready(ready_timeout))
+        if self.web and installed("web"):
+            self.start_web(ready_timeout)
         self.write_prometheus_config()
+
+    def start_web(self, ready_timeout: float) -> None:
+        """The web app on WEB_PORTS (+ offset), calling the services just started, with the development sign-in."""
+        env = dict(os.environ)
+        env.update(
+            PAARS_WEB_PORT=str(WEB_PORTS[0] + self.port_offset),
+            PAARS_WEB_METRICS_PORT=str(WEB_PORTS[1] + self.port_offset),
+            PAARS_WEB_DEV_SIGNIN="true",
+        )
+        env.setdefault("PAARS_WEB_BASE_URL", self.web_url)
+        env.update(self.extra_env)
+        self.web_process = WebProcess("web", WEB_PORTS[0] + self.port_offset, WEB_PORTS[1] + self.port_offset, self.data_dir / "web.log", env)
+        self.web_process.start()
+        asyncio.run(self.web_process.wait_serving(ready_timeout))
 
     async def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -166,13 +220,21 @@ class Stack:
         """A scrape configuration for `prometheus --config.file=...` (Debian's prometheus package)."""
         targets = "\n".join(
             f"  - job_name: paars-{p.name}\n    static_configs:\n      - targets: ['127.0.0.1:{p.metrics_port}']\n        labels: {{service: {p.name}}}"
-            for p in self.processes.values()
+            for p in [*self.processes.values(), *([self.web_process] if self.web_process else [])]
         )
         path = self.data_dir / "prometheus.yml"
         path.write_text(f"global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\nscrape_configs:\n{targets}\n")
         return path
 
     def stop(self, grace: float = 20.0) -> None:
+        if self.web_process is not None and self.web_process.process is not None:
+            # First: it is a client of the services, and its open streams would hold up their stop.
+            self.web_process.process.terminate()
+            try:
+                self.web_process.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.web_process.process.kill()
+                self.web_process.process.wait()
         for proc in self.processes.values():
             if proc.alive():
                 assert proc.process is not None

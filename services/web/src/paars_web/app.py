@@ -26,7 +26,7 @@ NODE_MODULES = PACKAGE.parent.parent / "node_modules"
 
 
 def templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PACKAGE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
@@ -34,6 +34,10 @@ def templates() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # {% trans %} passes its variables to gettext, which escapes them and fills in the translated text
+    # (the gettext callables themselves come with each request's language, see Web.render).
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    return env
 
 
 async def healthz(request: Request) -> Response:
@@ -124,5 +128,5 @@ def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathli
 
         # Added before WebMiddleware, so it runs inside it, where the session is known.
         app.add_middleware(KeepTokensFresh, sign_in=oidc)
-    app.add_middleware(WebMiddleware, store=store, secure_cookies=config.secure_cookies)
+    app.add_middleware(WebMiddleware, store=store, secure_cookies=config.secure_cookies, sign_out_origins=oidc.origins() if oidc else ())
     return app

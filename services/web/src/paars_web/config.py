@@ -27,6 +27,7 @@ class WebConfig:
     # Secret and issuer of development tokens (the same as the services verify in development).
     jwt_secret: str
     jwt_issuer: str
+    jwt_audience: str
     rpc_deadline_seconds: float
     log_level: str
     # OpenID Connect sign-in (paars_web.oidc); empty issuer: no OIDC sign-in offered.
@@ -79,6 +80,7 @@ class WebConfig:
             session_max_age_seconds=env_int("PAARS_WEB_SESSION_MAX_AGE_SECONDS", 12 * 3600),
             jwt_secret=env_str("PAARS_JWT_SECRET", DEV_JWT_SECRET if environment == DEVELOPMENT else ""),
             jwt_issuer=env_str("PAARS_JWT_ISSUER", "paars"),
+            jwt_audience=env_str("PAARS_JWT_AUDIENCE", ""),
             rpc_deadline_seconds=env_float("PAARS_WEB_RPC_DEADLINE_SECONDS", 5.0),
             log_level=env_str("PAARS_LOG_LEVEL", "INFO"),
             oidc_issuer=env_str("PAARS_WEB_OIDC_ISSUER", ""),

@@ -314,7 +314,7 @@ async def _requests_context(web: Web, me: Person) -> dict[str, Any]:
 async def requests_page(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
-    values = {"recipient_kind": "colleague", "idempotency_key": secrets.token_hex(16)}
+    values = {"recipient_kind": "colleague", "due_date": _in_two_weeks(), "idempotency_key": secrets.token_hex(16)}
     return web.render(request, "requests.html", values=values, errors=FormErrors(), link="", **await _requests_context(web, me))
 
 
@@ -349,8 +349,13 @@ async def ask(request: Request) -> Response:
     if not link:
         return _redirect("/feedback/requests?asked=1")
     # The customer's link is shown once, now: the service keeps only its hash.
-    fresh = {"recipient_kind": "customer", "idempotency_key": secrets.token_hex(16)}
+    fresh = {"recipient_kind": "customer", "due_date": _in_two_weeks(), "idempotency_key": secrets.token_hex(16)}
     return web.render(request, "requests.html", values=fresh, errors=FormErrors(), link=link, **await _requests_context(web, me))
+
+
+def _in_two_weeks() -> str:
+    """The answer-by date the form suggests: soon enough that the moment is still fresh."""
+    return (dt.date.today() + dt.timedelta(days=14)).isoformat()
 
 
 async def decline(request: Request) -> Response:

@@ -10,11 +10,12 @@ from starlette.routing import BaseRoute, Route
 
 from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
+from paars_platform.config import DEV_SYSTEM_CLIENT
 from paars_web.sessions import Session
 from paars_web.web import web_of
 
 TOKEN_SECONDS = 8 * 3600
-# Directory roles as the token names them (the services resolve roles from the directory anyway).
+# Directory roles by name, shown next to each demo person.
 ROLE_NAMES = {
     org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",
     org_pb2.ROLE_COACH: "coach", org_pb2.ROLE_ADMIN: "admin", org_pb2.ROLE_LEADER: "leader",
@@ -44,7 +45,10 @@ class DevelopmentSignIn:
 
     async def _people(self, request: Request) -> list[org_pb2.Employee]:
         web = web_of(request)
-        token = mint_token(DIRECTORY_READER, ["system"], secret=web.config.jwt_secret, issuer=web.config.jwt_issuer, ttl_seconds=60)
+        token = mint_token(
+            DIRECTORY_READER, ["system"], secret=web.config.jwt_secret, issuer=web.config.jwt_issuer, ttl_seconds=60,
+            client_id=DEV_SYSTEM_CLIENT, audience=web.config.jwt_audience,
+        )
         answer = await web.stubs.org.ListEmployees(
             org_pb2.ListEmployeesRequest(), metadata=[("authorization", f"Bearer {token}")], timeout=web.config.rpc_deadline_seconds
         )
@@ -62,7 +66,8 @@ class DevelopmentSignIn:
         person = next((p for p in await self._people(request) if p.id == chosen), None)
         if person is None:
             raise web.not_found()
-        token = mint_token(person.id, roles_of(person), secret=web.config.jwt_secret, issuer=web.config.jwt_issuer, ttl_seconds=TOKEN_SECONDS)
+        # No roles in the token: the services take the person's roles from their directory.
+        token = mint_token(person.id, (), secret=web.config.jwt_secret, issuer=web.config.jwt_issuer, ttl_seconds=TOKEN_SECONDS, audience=web.config.jwt_audience)
         return web.complete_sign_in(
             request, person_id=person.id, person_name=person.name, access_token=token, expires_at=time.time() + TOKEN_SECONDS,
             next_path=str(form.get("next", "/")),
