@@ -45,6 +45,7 @@ KNOWN_DESCRIPTIONS = (
     N_("a check-in needs key-result updates or a note"),
     N_("must be a finite number"),
     N_("does not match the link"),
+    N_("is required (YYYY-MM-DD)"),
 )
 GENERAL = N_("Check this answer: %(reason)s")
 NOT_ACCEPTED = N_("This was not accepted: %(reason)s")
