@@ -26,7 +26,7 @@ from paars.goals.v1 import goals_pb2
 from paars.org.v1 import org_pb2
 from paars_cli.stack import ServiceProcess, installed
 from paars_platform.auth import mint_token
-from paars_platform.config import DEFAULT_PORTS, DEV_JWT_SECRET
+from paars_platform.config import DEFAULT_PORTS, DEV_JWT_SECRET, DEV_SYSTEM_CLIENT
 from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
 
@@ -43,7 +43,9 @@ HR = "hr1"
 
 
 def token(subject: str, *roles: str) -> str:
-    return mint_token(subject, roles or ("employee",), secret=DEV_JWT_SECRET, ttl_seconds=24 * 3600)
+    # "system" only counts from an allow-listed service client (PAARS_SYSTEM_CLIENTS).
+    client = DEV_SYSTEM_CLIENT if "system" in roles else ""
+    return mint_token(subject, roles or ("employee",), secret=DEV_JWT_SECRET, ttl_seconds=24 * 3600, client_id=client)
 
 
 def auth(subject: str, *roles: str) -> list[tuple[str, str]]:
@@ -257,7 +259,7 @@ async def seed(stack: BenchStack, people: int) -> dict[str, list[str]]:
     )
     goals: dict[str, list[str]] = {}
     async with grpc.aio.insecure_channel(stack.grpc_addr("goals")) as channel:
-        await org_pb2_grpc.OrgServiceStub(channel).ImportDirectory(directory, metadata=auth(HR, "hr"), timeout=60)
+        await org_pb2_grpc.OrgServiceStub(channel).ImportDirectory(directory, metadata=auth("hris", "system"), timeout=60)
         stub = goals_pb2_grpc.GoalServiceStub(channel)
         for i in range(people):
             owner = employee_id(i)

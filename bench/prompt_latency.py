@@ -31,7 +31,7 @@ from paars.notifications.v1 import notifications_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
 from paars_cli.stack import ServiceProcess
 from paars_platform.auth import mint_token
-from paars_platform.config import DEV_JWT_SECRET
+from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT
 from paars_platform.embedded_broker import EmbeddedBroker, free_port
 from paars_platform.events import decode
 from paars_platform.kafka import Publisher, provision_topics
@@ -46,7 +46,8 @@ FETCH_WAIT_MS = int(os.environ.get("PAARS_CONSUMER_FETCH_WAIT_MS", "10"))
 @functools.cache
 def auth(person: str, *roles: str) -> list[tuple[str, str]]:
     # Like a real client, each person keeps one token for the run rather than minting one per call.
-    return [("authorization", f"Bearer {mint_token(person, roles or ('employee',), secret=DEV_JWT_SECRET)}")]
+    client = DEV_SYSTEM_CLIENT if "system" in roles else ""
+    return [("authorization", f"Bearer {mint_token(person, roles or ('employee',), secret=DEV_JWT_SECRET, client_id=client)}")]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,7 +126,7 @@ async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list
     goals = []
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         org = org_pb2_grpc.OrgServiceStub(channel)
-        await org.ImportDirectory(R.ImportDirectoryRequest(teams=[R.Team(id="org", name="Bench NV")], employees=employees), metadata=auth("hr", "hr"))
+        await org.ImportDirectory(R.ImportDirectoryRequest(teams=[R.Team(id="org", name="Bench NV")], employees=employees), metadata=auth("hris", "system"))
         stub = goals_pb2_grpc.GoalServiceStub(channel)
         limit = asyncio.Semaphore(16)
 

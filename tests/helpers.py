@@ -9,12 +9,18 @@ from kafka import KafkaConsumer, TopicPartition
 
 from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
-from paars_platform.config import DEV_JWT_SECRET
+from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT
 from paars_platform.events import UndecodableEvent, decode
 
 
 def token(sub: str, *roles: str) -> str:
-    return mint_token(sub, roles or ("employee",), secret=DEV_JWT_SECRET)
+    """A development token: no roles asks for the directory's; "system" comes from the development service client."""
+    return mint_token(sub, roles, secret=DEV_JWT_SECRET, client_id=DEV_SYSTEM_CLIENT if "system" in roles else "")
+
+
+def system_auth(client: str = "hris") -> list[tuple[str, str]]:
+    """A service client's call (the HRIS filling the directory, a subscribing system)."""
+    return auth(client, "system")
 
 
 def auth(sub: str, *roles: str) -> list[tuple[str, str]]:

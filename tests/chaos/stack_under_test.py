@@ -28,7 +28,7 @@ from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
 from tests.chaos.harness import SERVICE_ENV, free_port_offset, runnable
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.helpers import auth, demo_directory
+from tests.helpers import auth, demo_directory, system_auth
 
 PEOPLE = ["ann", "bob", "cas", "mgr", "hr1", "boss", "nobody"]
 
@@ -148,7 +148,7 @@ class RunningStack:
 
 def _seed(channels: dict[str, grpc.Channel]) -> tuple[list[str], dict[str, str]]:
     """A directory, one goal of ann's, feedback for ann: ids the generators can aim at."""
-    org_pb2_grpc.OrgServiceStub(channels["goals"]).ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"), timeout=30)
+    org_pb2_grpc.OrgServiceStub(channels["goals"]).ImportDirectory(demo_directory(), metadata=system_auth(), timeout=30)
     goal = goals_pb2_grpc.GoalServiceStub(channels["goals"]).ProposeGoal(
         goals_pb2.ProposeGoalRequest(
             kind=1, level=3, title="Learn the billing domain", owner_id="ann", due_date="2030-01-01",
@@ -171,8 +171,9 @@ def _seed(channels: dict[str, grpc.Channel]) -> tuple[list[str], dict[str, str]]
                 given = stub.GiveFeedback(request, metadata=auth("mgr", "manager"), timeout=10)
                 break
             except grpc.RpcError as err:
-                # The directory reaches feedback through org.employee-changed.v1: wait for it.
-                if err.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                # The directory reaches feedback through org.employee-changed.v1: wait for it (until then
+                # the giver is unknown there, UNAUTHENTICATED, or the receiver is, NOT_FOUND).
+                if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
         known.append(given.id)

@@ -143,7 +143,7 @@ class GoalsDriver(Driver):
         self.probe_count = 0
 
     async def setup(self) -> None:
-        await self.call(self.org.ImportDirectory, directory(), "hr1", "hr", op="import")
+        await self.call(self.org.ImportDirectory, directory(), "hris", "system", op="import")
         self.probe_goal = await self.propose_and_agree("hr1", "probe", 0)
 
     async def propose_and_agree(self, owner: str, tag: str, n: int) -> gp.Goal | None:
@@ -216,7 +216,7 @@ class FeedbackDriver(Driver):
 
     async def setup(self) -> None:
         """Waits until the feedback service knows the directory (it learns it from org.employee-changed.v1)."""
-        if await self._give("eva", "fien", "warm-up", also_retry=frozenset({grpc.StatusCode.NOT_FOUND}), give_up_after=90) is None:
+        if await self._give("eva", "fien", "warm-up", also_retry=frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED}), give_up_after=90) is None:
             raise RuntimeError("feedback never accepted a first feedback (directory not consumed?)")
 
     async def _give(self, giver: str, receiver: str, key: str, *, op: str = "give", **retry: Any) -> Ack | None:

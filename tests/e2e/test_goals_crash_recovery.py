@@ -17,7 +17,7 @@ from paars.org.v1 import org_pb2_grpc
 from paars_cli.stack import ServiceProcess
 from paars_platform.embedded_broker import free_port
 from tests.conftest import kafka_idempotence
-from tests.helpers import auth, decoded, demo_directory, read_topic
+from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ async def test_sigkill_during_acknowledged_check_ins_loses_nothing(database_url:
     await proc.wait_serving(60)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     stub = goals_pb2_grpc.GoalServiceStub(channel)
-    await org_pb2_grpc.OrgServiceStub(channel).ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
+    await org_pb2_grpc.OrgServiceStub(channel).ImportDirectory(demo_directory(), metadata=system_auth())
     goals: dict[str, pb.Goal] = {}
     for owner in OWNERS:
         g = await stub.ProposeGoal(

@@ -23,7 +23,7 @@ from paars_platform.events import header, timestamp
 from paars_platform.runtime import ServiceRuntime
 
 from tests.conftest import make_settings
-from tests.helpers import auth, decoded, demo_directory, read_topic
+from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
 DEMO_PEOPLE = {"boss", "hr1", "mgr", "ann", "bob", "cas"}
 TODAY = dt.date.today()
@@ -59,7 +59,7 @@ async def feedback(database_url: str, kafka_bootstrap: str, tmp_path: pathlib.Pa
     goals_channel = grpc.aio.insecure_channel(f"127.0.0.1:{goals.grpc_port}")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
     try:
-        await org_pb2_grpc.OrgServiceStub(goals_channel).ImportDirectory(demo_directory(), metadata=auth("hr1", "hr"))
+        await org_pb2_grpc.OrgServiceStub(goals_channel).ImportDirectory(demo_directory(), metadata=system_auth())
         # Waiting for the projection to catch up (bounded), not asserting on speed.
         for _ in range(300):
             if await _projected(runtime):

@@ -13,14 +13,23 @@ from paars_cli.goal import parse_key_result
 from paars_cli.main import app
 from paars_cli.org import read_csv, read_people, read_teams, source_locator
 from paars_platform.auth import TokenVerifier
-from paars_platform.config import Settings
+from paars_platform.config import DEV_SYSTEM_CLIENT, Settings
 
 
-def test_paars_token_mints_a_token_the_services_accept() -> None:
+async def test_paars_token_mints_a_token_the_services_accept() -> None:
+    verifier = TokenVerifier(dataclasses.replace(Settings.from_env("goals")))
     result = CliRunner().invoke(app, ["token", "lotte", "--roles", "employee,manager"])
     assert result.exit_code == 0, result.output
-    who = TokenVerifier(dataclasses.replace(Settings.from_env("goals"))).verify(result.output.strip())
-    assert who.employee_id == "lotte" and who.has("manager")
+    said = await verifier.verify(result.output.strip())
+    assert said.subject == "lotte" and said.roles == {"employee", "manager"} and said.client_id == ""
+    result = CliRunner().invoke(app, ["token", "lotte"])
+    assert (await verifier.verify(result.output.strip())).roles is None
+
+
+async def test_a_system_token_from_paars_token_comes_from_the_development_service_client() -> None:
+    result = CliRunner().invoke(app, ["token", "hris", "--roles", "system"])
+    said = await TokenVerifier(Settings.from_env("goals")).verify(result.output.strip())
+    assert said.roles == {"system"} and said.client_id == DEV_SYSTEM_CLIENT
 
 
 def test_paars_token_refuses_unknown_roles() -> None:

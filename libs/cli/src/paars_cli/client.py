@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from paars_platform.auth import mint_token
-from paars_platform.config import DEFAULT_PORTS, Settings
+from paars_platform.config import DEFAULT_PORTS, DEV_SYSTEM_CLIENT, Settings
 from paars_platform.errors import field_violations
 
 console = Console()
@@ -21,7 +21,10 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 AS_OPTION = typer.Option(..., "--as", help="The employee id you act as (a development token is minted for it).")
-ROLES_OPTION = typer.Option("employee", "--roles", help="Comma-separated roles in the token: employee,manager,hr,coach,admin,leader,system.")
+ROLES_OPTION = typer.Option(
+    "", "--roles",
+    help="Comma-separated roles to narrow the token to (default: your roles in the directory); 'system' acts as a service client.",
+)
 
 
 def address(service: str) -> str:
@@ -29,10 +32,16 @@ def address(service: str) -> str:
     return os.environ.get(f"PAARS_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service][0]}"
 
 
-def metadata(person: str, roles: str | list[str] = "employee") -> list[tuple[str, str]]:
-    role_list = [r.strip() for r in roles.split(",")] if isinstance(roles, str) else roles
-    secret = Settings.from_env("cli").jwt_secret
-    return [("authorization", f"Bearer {mint_token(person, role_list, secret=secret)}")]
+def development_token(person: str, roles: list[str], ttl_seconds: int = 12 * 3600) -> str:
+    """A development token; with "system" it comes from the development service client, the only one allowed it."""
+    settings = Settings.from_env("cli")
+    client = DEV_SYSTEM_CLIENT if "system" in roles else ""
+    return mint_token(person, roles, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl_seconds=ttl_seconds, client_id=client)
+
+
+def metadata(person: str, roles: str | list[str] = "") -> list[tuple[str, str]]:
+    role_list = [r.strip() for r in roles.split(",") if r.strip()] if isinstance(roles, str) else roles
+    return [("authorization", f"Bearer {development_token(person, role_list)}")]
 
 
 def to_dict(message: Any) -> dict[str, Any]:

@@ -137,8 +137,8 @@ def source_locator(sources: dict[str, list[CsvRow]]) -> Callable[[str], str]:
 def import_(
     people: pathlib.Path = typer.Argument(..., exists=True, dir_okay=False, help="people.csv"),
     teams: pathlib.Path = typer.Option(None, "--teams", exists=True, dir_okay=False, help="teams.csv (id,name,parent_team_id,manager_id)"),
-    person: str = typer.Option("hr", "--as", help="Who imports (needs the hr or admin role)."),
-    roles: str = typer.Option("hr", "--roles"),
+    person: str = typer.Option("hris", "--as", help="Who imports: an HR person or admin of the directory, or a service client."),
+    roles: str = typer.Option("system", "--roles", help="'system' (the default) imports as a service client, as the first import must."),
 ) -> None:
     """Import (create or update) teams and people; importing the same files again changes nothing."""
     try:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import typer
 
-from paars_platform.auth import ROLES, mint_token
+from paars_cli.client import development_token
+from paars_platform.auth import ROLES
 from paars_platform.config import Settings
 
 
 def token(
     person: str = typer.Argument(..., help="Employee id (the token's subject)."),
-    roles: str = typer.Option("employee", help="Comma-separated roles."),
+    roles: str = typer.Option("", help="Comma-separated roles to narrow to (default: the directory's); 'system' for a service client."),
     ttl: int = typer.Option(12 * 3600, help="Lifetime in seconds."),
 ) -> None:
     """Print a development token for PERSON; use it as 'authorization: Bearer <token>' metadata."""
@@ -20,4 +21,4 @@ def token(
     settings = Settings.from_env("cli")
     if settings.jwt_algorithm != "HS256":
         raise typer.BadParameter("development tokens are HS256; production tokens come from your identity provider")
-    typer.echo(mint_token(person, role_list, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl_seconds=ttl))
+    typer.echo(development_token(person, role_list, ttl_seconds=ttl))

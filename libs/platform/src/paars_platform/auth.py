@@ -1,18 +1,27 @@
-"""Identity from bearer JWTs: HS256 with a local secret for development, RS256 (PEM or JWKS) in production."""
+"""Who calls: bearer JWTs (HS256 for development, RS256 by PEM or JWKS in production) resolved against the directory."""
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
+from paars.org.v1 import org_pb2
 from paars_platform.config import Settings
-from paars_platform.errors import PermissionDenied, Unauthenticated
+from paars_platform.errors import PermissionDenied, Unauthenticated, Unavailable, shown
 
-# Roles a token may carry; the directory is the source of truth for who manages whom.
+# Roles a person can have in the directory, and "system" for the configured service clients.
 ROLES = ("employee", "manager", "hr", "coach", "admin", "leader", "system")
+# The directory's roles (org.v1.Role) by the name Identity.has() uses.
+ROLE_NAMES = {
+    org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",
+    org_pb2.ROLE_COACH: "coach", org_pb2.ROLE_ADMIN: "admin", org_pb2.ROLE_LEADER: "leader",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,67 @@ def require_role(*roles: str) -> Identity:
     return who
 
 
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says. Its roles are only a wish: the directory decides (CallerResolver)."""
+
+    subject: str
+    # None when the token lists no roles (the directory's roles apply unnarrowed).
+    roles: frozenset[str] | None
+    # The OAuth client the token was issued to (`azp`, else `client_id`); "" when it names none.
+    client_id: str = ""
+
+
+class JwksKeys:
+    """The identity provider's signing keys, fetched in a thread so a slow endpoint never stalls the event loop.
+
+    A token signed with a key id not seen yet refreshes the set (so rotated keys work at once), at most
+    once per REFRESH_SECONDS: tokens with made-up key ids must not turn every RPC into an HTTP request.
+    """
+
+    REFRESH_SECONDS = 10.0
+    FETCH_TIMEOUT_SECONDS = 5.0
+
+    def __init__(self, url: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False, cache_keys=False, timeout=self.FETCH_TIMEOUT_SECONDS)
+        self.clock = clock
+        self._keys: dict[str | None, Any] = {}
+        self._fetched_at: float | None = None
+        self._lock: asyncio.Lock | None = None
+        self.fetches = 0
+
+    def _find(self, kid: str | None) -> Any:
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get(kid)
+
+    async def key(self, kid: str | None) -> Any:
+        found = self._find(kid)
+        if found is not None:
+            return found
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            # Callers that waited for a refresh in flight find its keys here instead of fetching again.
+            found = self._find(kid)
+            if found is None and (self._fetched_at is None or self.clock() - self._fetched_at >= self.REFRESH_SECONDS):
+                await self._refresh()
+                found = self._find(kid)
+        if found is None:
+            raise Unauthenticated("invalid token: unknown signing key")
+        return found
+
+    async def _refresh(self) -> None:
+        self._fetched_at = self.clock()
+        self.fetches += 1
+        try:
+            data = await asyncio.to_thread(self._client.fetch_data)
+            keys = jwt.PyJWKSet.from_dict(data).keys
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError) as exc:
+            raise Unavailable(f"the identity provider's signing keys cannot be fetched: {exc}") from None
+        self._keys = {k.key_id: k.key for k in keys if k.public_key_use in (None, "sig")}
+
+
 class TokenVerifier:
     """Verifies bearer tokens; a token verified once is trusted again for a few seconds without re-checking.
 
@@ -68,17 +138,19 @@ class TokenVerifier:
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        self._verified: dict[str, tuple[Identity, float]] = {}
+        self._verified: dict[str, tuple[Claims, float]] = {}
         self.algorithm = settings.jwt_algorithm
         self.issuer = settings.jwt_issuer
-        self._key: object
-        self._jwks: jwt.PyJWKClient | None = None
+        self.audience = settings.jwt_audience or None
+        self.leeway = settings.jwt_leeway_seconds
+        self.max_lifetime = settings.jwt_max_lifetime_seconds
+        self._key: object = None
+        self.jwks: JwksKeys | None = None
         if self.algorithm == "HS256":
             self._key = settings.jwt_secret
         elif self.algorithm == "RS256":
             if settings.jwt_jwks_url:
-                self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
-                self._key = None
+                self.jwks = JwksKeys(settings.jwt_jwks_url)
             elif settings.jwt_public_key:
                 self._key = settings.jwt_public_key
             else:
@@ -86,51 +158,155 @@ class TokenVerifier:
         else:
             raise ValueError(f"unsupported PAARS_JWT_ALGORITHM {self.algorithm!r} (HS256 or RS256)")
 
-    def verify(self, token: str) -> Identity:
+    async def verify(self, token: str) -> Claims:
         now = self.clock()
         known = self._verified.get(token)
         if known is not None and known[1] > now:
             return known[0]
-        who, expires = self._verify(token)
+        key = await self.jwks.key(_key_id(token)) if self.jwks else self._key
+        claims, expires = self._verify(token, key)
         if len(self._verified) >= self.CACHE_SIZE:
             # Dropping everything is cheaper than tracking age order, and only costs a re-verification each.
             self._verified.clear()
-        self._verified[token] = (who, min(expires, now + self.CACHE_SECONDS))
-        return who
+        self._verified[token] = (claims, min(expires, now + self.CACHE_SECONDS))
+        return claims
 
-    def _verify(self, token: str) -> tuple[Identity, float]:
+    def _verify(self, token: str, key: object) -> tuple[Claims, float]:
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
                 token,
                 key,  # type: ignore[arg-type]
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
-                options={"require": ["sub", "exp", "iss"]},
+                audience=self.audience,
+                leeway=self.leeway,
+                # Without a configured audience (development only) a token's `aud` is not checked.
+                options={"require": ["sub", "exp", "iss", "iat"], "verify_aud": self.audience is not None},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("token expired") from None
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        roles = claims.get("roles", [])
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise Unauthenticated("invalid token: roles must be a list of strings")
+        if not isinstance(claims["iat"], int | float) or not isinstance(claims["exp"], int | float):
+            raise Unauthenticated("invalid token: iat and exp must be numbers")
+        if claims["exp"] - claims["iat"] > self.max_lifetime:
+            raise Unauthenticated(f"invalid token: lives longer than {self.max_lifetime} s (exp - iat)")
         sub = claims["sub"]
         if not isinstance(sub, str) or not sub:
             raise Unauthenticated("invalid token: sub must be a non-empty string")
-        kind = "system" if "system" in roles else "person"
-        return Identity(sub, frozenset(roles), kind), float(claims["exp"])
+        roles = claims.get("roles")
+        if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
+            raise Unauthenticated("invalid token: roles must be a list of strings")
+        client = claims.get("azp") or claims.get("client_id") or ""
+        if not isinstance(client, str):
+            raise Unauthenticated("invalid token: azp / client_id must be a string")
+        return Claims(sub, frozenset(roles) if roles else None, client), float(claims["exp"])
+
+
+def _key_id(token: str) -> str | None:
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except (jwt.PyJWTError, json.JSONDecodeError, ValueError) as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from None
+    return kid if isinstance(kid, str) else None
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """What a service's own directory data says about a person."""
+
+    roles: frozenset[str]
+    active: bool
+
+
+# A service's lookup of a person in its directory data: None when the person is not there.
+DirectoryLookup = Callable[[str], Awaitable[DirectoryEntry | None]]
+
+
+class CallerResolver:
+    """Turns verified claims into the caller: roles from the directory, `system` only for allow-listed clients.
+
+    The token may narrow the directory's roles (effective = directory ∩ token) but never widen them. A
+    subject the directory does not know is refused, and so is a deactivated one, on every RPC.
+
+    Lookups are remembered for CACHE_SECONDS so the write path pays a dictionary lookup, not a query; a
+    service forgets a person as soon as its projection of them changes (forget), so a deactivation or a
+    role change applies to the next call. Misses are never remembered: a person who was just imported
+    gets in as soon as the projection has them.
+    """
+
+    CACHE_SECONDS = 5.0
+    CACHE_SIZE = 10_000
+
+    def __init__(
+        self, settings: Settings, lookup: DirectoryLookup, *, cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookup = lookup
+        # 0 for a lookup that is already in memory (analytics' directory table).
+        self.cache_seconds = cache_seconds
+        self.system_clients = settings.system_clients
+        self.clock = clock
+        self._entries: dict[str, tuple[DirectoryEntry, float]] = {}
+        # Bumped by forget: a lookup that was in flight across a change is not remembered.
+        self._generation = 0
+
+    async def resolve(self, claims: Claims) -> Identity:
+        if claims.roles is not None and "system" in claims.roles:
+            if claims.client_id and claims.client_id in self.system_clients:
+                return Identity(claims.subject, frozenset({"system"}), "system")
+            raise PermissionDenied(
+                f"the system role is only for configured service clients (PAARS_SYSTEM_CLIENTS); client {shown(claims.client_id)} is not one"
+            )
+        entry = await self._entry(claims.subject)
+        if entry is None:
+            raise Unauthenticated(f"{shown(claims.subject)} is not a person in the directory")
+        if not entry.active:
+            raise PermissionDenied(f"{shown(claims.subject)} is deactivated in the directory")
+        roles = entry.roles if claims.roles is None else entry.roles & claims.roles
+        return Identity(claims.subject, roles, "person")
+
+    async def _entry(self, subject: str) -> DirectoryEntry | None:
+        now = self.clock()
+        known = self._entries.get(subject)
+        if known is not None and known[1] > now:
+            return known[0]
+        generation = self._generation
+        entry = await self.lookup(subject)
+        if entry is not None and self.cache_seconds > 0 and generation == self._generation:
+            if len(self._entries) >= self.CACHE_SIZE:
+                self._entries.clear()
+            self._entries[subject] = (entry, now + self.cache_seconds)
+        return entry
+
+    def forget(self, *employee_ids: str) -> None:
+        """The directory changed for these people: their next call looks them up again."""
+        self._generation += 1
+        for employee_id in employee_ids:
+            self._entries.pop(employee_id, None)
 
 
 def mint_token(
     subject: str,
-    roles: list[str] | tuple[str, ...] = ("employee",),
+    roles: list[str] | tuple[str, ...] = (),
     *,
     secret: str,
     issuer: str = "paars",
     ttl_seconds: int = 12 * 3600,
+    client_id: str = "",
+    audience: str = "",
 ) -> str:
-    """A development token (HS256). Production tokens come from the enterprise's identity provider."""
+    """A development token (HS256). Production tokens come from the enterprise's identity provider.
+
+    No roles: the token asks for the directory's roles. A system token needs the client id of an
+    allow-listed service client (PAARS_SYSTEM_CLIENTS; `paars-dev` in development).
+    """
     now = int(time.time())
-    claims = {"sub": subject, "roles": list(roles), "iss": issuer, "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, Any] = {"sub": subject, "iss": issuer, "iat": now, "exp": now + ttl_seconds}
+    if roles:
+        claims["roles"] = list(roles)
+    if client_id:
+        claims["azp"] = client_id
+    if audience:
+        claims["aud"] = audience
     return jwt.encode(claims, secret, algorithm="HS256")

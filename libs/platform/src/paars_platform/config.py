@@ -16,6 +16,9 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
 }
 
 DEV_JWT_SECRET = "paars-local-development-secret-change-me"
+# The client id development system tokens carry (`paars token --roles system`, tests, the demo).
+DEV_SYSTEM_CLIENT = "paars-dev"
+DEVELOPMENT = "development"
 
 
 def env_str(name: str, default: str) -> str:
@@ -70,6 +73,13 @@ class Settings:
     jwt_public_key: str
     jwt_jwks_url: str
     jwt_issuer: str
+    # Required `aud` claim; empty (development only) accepts any or none.
+    jwt_audience: str
+    jwt_leeway_seconds: int
+    jwt_max_lifetime_seconds: int
+    # Client ids (`azp` or `client_id` claim) whose tokens may carry the system role.
+    system_clients: frozenset[str]
+    environment: str
     log_level: str
     migrate_on_start: bool
     provision_topics: bool
@@ -88,10 +98,41 @@ class Settings:
     def producer_name(self) -> str:
         return f"paars-{self.service}"
 
+    @property
+    def is_development(self) -> bool:
+        return self.environment == DEVELOPMENT
+
+    def unsafe_outside_development(self) -> list[str]:
+        """Why these settings must not run outside development (empty: they may).
+
+        The development secret is published in this repository, so anything it signs can be forged by
+        anyone; the same goes for the development system client id.
+        """
+        if self.is_development:
+            return []
+        problems = []
+        if self.jwt_secret == DEV_JWT_SECRET:
+            problems.append("PAARS_JWT_SECRET is the published development secret")
+        if self.jwt_algorithm == "HS256" and len(self.jwt_secret) < 32:
+            problems.append("PAARS_JWT_SECRET must be set (at least 32 characters) for HS256")
+        if not self.jwt_audience:
+            problems.append("PAARS_JWT_AUDIENCE must be set")
+        if DEV_SYSTEM_CLIENT in self.system_clients:
+            problems.append(f"PAARS_SYSTEM_CLIENTS must not contain the development client {DEV_SYSTEM_CLIENT!r}")
+        return problems
+
+    def refuse_unsafe(self) -> None:
+        """Raises when the settings are unsafe for PAARS_ENVIRONMENT (the process then does not start)."""
+        problems = self.unsafe_outside_development()
+        if problems:
+            raise ValueError(f"refusing to start with PAARS_ENVIRONMENT={self.environment}: " + "; ".join(problems))
+
     @classmethod
     def from_env(cls, service: str) -> Settings:
         grpc_port, metrics_port = DEFAULT_PORTS.get(service, (0, 0))
-        return cls(
+        environment = env_str("PAARS_ENVIRONMENT", DEVELOPMENT)
+        development = environment == DEVELOPMENT
+        settings = cls(
             service=service,
             grpc_host=env_str("PAARS_GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("PAARS_GRPC_PORT", grpc_port),
@@ -102,10 +143,18 @@ class Settings:
             kafka_bootstrap=env_str("PAARS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
             kafka_idempotence=env_bool("PAARS_KAFKA_IDEMPOTENCE", True),
             jwt_algorithm=env_str("PAARS_JWT_ALGORITHM", "HS256"),
-            jwt_secret=env_str("PAARS_JWT_SECRET", DEV_JWT_SECRET),
+            # Defaulted only in development: elsewhere an HS256 deployment must bring its own.
+            jwt_secret=env_str("PAARS_JWT_SECRET", DEV_JWT_SECRET if development else ""),
             jwt_public_key=env_str("PAARS_JWT_PUBLIC_KEY", ""),
             jwt_jwks_url=env_str("PAARS_JWT_JWKS_URL", ""),
             jwt_issuer=env_str("PAARS_JWT_ISSUER", "paars"),
+            jwt_audience=env_str("PAARS_JWT_AUDIENCE", ""),
+            jwt_leeway_seconds=env_int("PAARS_JWT_LEEWAY_SECONDS", 30),
+            jwt_max_lifetime_seconds=env_int("PAARS_JWT_MAX_LIFETIME_SECONDS", 86400),
+            system_clients=frozenset(
+                c.strip() for c in env_str("PAARS_SYSTEM_CLIENTS", DEV_SYSTEM_CLIENT if development else "").split(",") if c.strip()
+            ),
+            environment=environment,
             log_level=env_str("PAARS_LOG_LEVEL", "INFO"),
             migrate_on_start=env_bool("PAARS_MIGRATE_ON_START", True),
             provision_topics=env_bool("PAARS_PROVISION_TOPICS", True),
@@ -117,5 +166,7 @@ class Settings:
             shutdown_grace_seconds=env_float("PAARS_SHUTDOWN_GRACE_SECONDS", 15.0),
             anonymity_k=env_int("PAARS_ANONYMITY_K", 3),
             kafka_security=KafkaSecurity.from_env(),
-            event_keys=EventKeys.from_env(service, development=env_str("PAARS_ENVIRONMENT", "development") == "development"),
+            event_keys=EventKeys.from_env(service, development=development),
         )
+        settings.refuse_unsafe()
+        return settings

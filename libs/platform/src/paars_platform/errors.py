@@ -8,6 +8,30 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+# What an error may echo back, in UTF-8 bytes. gRPC refuses trailers over 16 KB ("Stream removed",
+# RESOURCE_EXHAUSTED), and the message travels twice (grpc-message, percent-encoded, and
+# grpc-status-details-bin, base64): a 10 KB id in a message would replace the status the caller should see.
+MAX_MESSAGE = 600
+MAX_FIELD = 100
+MAX_DESCRIPTION = 200
+MAX_VIOLATIONS = 10
+MAX_SHOWN = 80
+
+
+def bounded(text: str, limit: int) -> str:
+    """text, or its start and end around an ellipsis when longer than limit bytes (the end often says what went wrong)."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    keep = limit - 5
+    head, tail = keep - keep // 3, keep // 3
+    return data[:head].decode(errors="ignore") + " ... " + data[len(data) - tail :].decode(errors="ignore")
+
+
+def shown(value: str) -> str:
+    """A caller-supplied value as an error message may quote it: repr'd and cut to MAX_SHOWN characters."""
+    return repr(value) if len(value) <= MAX_SHOWN else repr(value[:MAX_SHOWN]) + f"... ({len(value)} characters)"
+
 
 @dataclass(frozen=True)
 class FieldViolation:
@@ -48,6 +72,12 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class Unavailable(DomainError):
+    """A dependency (the identity provider's keys) cannot be reached; the caller may retry."""
+
+    code = grpc.StatusCode.UNAVAILABLE
 
 
 class ResourceExhausted(DomainError):
@@ -103,14 +133,16 @@ class Validator:
 
 def to_rpc_status(error: DomainError) -> status_pb2.Status:
     """The rich status for grpc-status-details-bin (google.rpc.Status with BadRequest details)."""
-    status = status_pb2.Status(code=error.code.value[0], message=error.message)
+    status = status_pb2.Status(code=error.code.value[0], message=bounded(error.message, MAX_MESSAGE))
     if isinstance(error, InvalidArgument):
         detail = any_pb2.Any()
         detail.Pack(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in error.violations
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=bounded(v.field, MAX_FIELD), description=bounded(v.description, MAX_DESCRIPTION)
+                    )
+                    for v in error.violations[:MAX_VIOLATIONS]
                 ]
             )
         )

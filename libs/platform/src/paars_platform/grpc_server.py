@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from paars_platform import metrics
-from paars_platform.auth import ANONYMOUS, Identity, TokenVerifier, current_identity
+from paars_platform.auth import ANONYMOUS, CallerResolver, Identity, TokenVerifier, current_identity
 from paars_platform.config import Settings
 from paars_platform.db import is_unavailable
 from paars_platform.errors import DomainError, InvalidArgument, Unauthenticated, internal_status, to_rpc_status
@@ -88,9 +88,12 @@ def _check_request(request: Any) -> None:
 class PlatformInterceptor(grpc.aio.ServerInterceptor):
     """One place for what every RPC needs; servicers only translate and call handlers."""
 
-    def __init__(self, settings: Settings, verifier: TokenVerifier, public_methods: Iterable[str] = ()) -> None:
+    def __init__(
+        self, settings: Settings, verifier: TokenVerifier, callers: CallerResolver, public_methods: Iterable[str] = ()
+    ) -> None:
         self.settings = settings
         self.verifier = verifier
+        self.callers = callers
         self.public_methods = set(public_methods)
         svc = settings.service
         self.requests = metrics.counter(
@@ -124,7 +127,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
-    def _authenticate(self, method: str, context: grpc.aio.ServicerContext) -> Identity:
+    async def _authenticate(self, method: str, context: grpc.aio.ServicerContext) -> Identity:
         md = {k: v for k, v in (context.invocation_metadata() or ())}
         correlation_id.set(str(md.get(CORRELATION_HEADER) or new_correlation_id()))
         auth = md.get("authorization", "")
@@ -137,7 +140,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("authorization metadata must be 'Bearer <jwt>'")
-        return self.verifier.verify(token.strip())
+        return await self.callers.resolve(await self.verifier.verify(token.strip()))
 
     async def _fail(self, context: grpc.aio.ServicerContext, error: DomainError) -> None:
         await context.abort_with_status(rpc_status.to_status(to_rpc_status(error)))
@@ -184,8 +187,9 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
     def _unary(self, short: str, method: str, inner: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._outcome(short, context, time.perf_counter()):
+                # Who calls comes first: a caller without a token learns nothing about what a valid request is.
+                current_identity.set(await self._authenticate(method, context))
                 _check_request(request)
-                current_identity.set(self._authenticate(method, context))
                 return await asyncio.wait_for(inner(request, context), timeout=self._timeout(context))
 
         return call
@@ -194,8 +198,8 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         # Streams are long-lived (Subscribe): their duration is not a latency, so only the outcome is counted.
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._outcome(short, context, None):
+                current_identity.set(await self._authenticate(method, context))
                 _check_request(request)
-                current_identity.set(self._authenticate(method, context))
                 async for item in inner(request, context):
                     yield item
 
@@ -211,11 +215,12 @@ class GrpcServer:
         *,
         service_names: list[str],
         register: Callable[[grpc.aio.Server], None],
+        callers: CallerResolver,
         public_methods: Iterable[str] = (),
     ) -> None:
         self.settings = settings
         self.service_names = service_names
-        self.interceptor = PlatformInterceptor(settings, TokenVerifier(settings), public_methods)
+        self.interceptor = PlatformInterceptor(settings, TokenVerifier(settings), callers, public_methods)
         self.server = grpc.aio.server(
             interceptors=[self.interceptor],
             options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],

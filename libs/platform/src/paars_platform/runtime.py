@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import grpc
 import sqlalchemy as sa
 
+from paars.org.v1 import org_pb2
 from paars_platform import db as dbmod
 from paars_platform import logs, metrics
+from paars_platform.auth import CallerResolver, DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.grpc_server import GrpcServer
 from paars_platform.inbox import AfterCommit, Handler, InboxConsumer
@@ -38,6 +40,8 @@ class ServiceRuntime:
     migrations: str
     service_names: list[str]
     register: Callable[[ServiceRuntime, grpc.aio.Server], None]
+    # How the service looks a caller up in its own directory data (called once the database is open).
+    directory: Callable[[ServiceRuntime], DirectoryLookup]
     consumers: list[ConsumerSpec] = field(default_factory=list)
     public_methods: tuple[str, ...] = ()
     on_started: Callable[[ServiceRuntime], Awaitable[None]] | None = None
@@ -48,6 +52,7 @@ class ServiceRuntime:
         self.publisher: Publisher | None = None
         self.relay: OutboxRelay | None = None
         self.grpc: GrpcServer | None = None
+        self.callers: CallerResolver | None = None
         self.inboxes: list[InboxConsumer] = []
         self.metrics_port = 0
         self.grpc_port = 0
@@ -72,14 +77,15 @@ class ServiceRuntime:
         )
         self.relay = OutboxRelay(self.db, self.table("outbox"), self.publisher, service=s.service, poll_seconds=s.relay_poll_seconds)
         self.relay.start()
+        self.callers = CallerResolver(s, self.directory(self))
         self.grpc = GrpcServer(
             s, service_names=self.service_names, register=lambda server: self.register(self, server),
-            public_methods=self.public_methods,
+            callers=self.callers, public_methods=self.public_methods,
         )
         for spec in self.consumers:
             inbox = InboxConsumer(
                 s, self.db, self.table("inbox"), self.publisher,
-                group_id=spec.group_id, handlers=spec.handlers, after_commit=spec.after_commit,
+                group_id=spec.group_id, handlers=spec.handlers, after_commit=self._forgetting(spec.after_commit),
             )
             await inbox.start()
             self.inboxes.append(inbox)
@@ -87,6 +93,19 @@ class ServiceRuntime:
         if self.on_started:
             await self.on_started(self)
         log.info("service started", extra={"grpc_port": self.grpc_port, "metrics_port": self.metrics_port})
+
+    def _forgetting(self, after_commit: AfterCommit | None) -> AfterCommit:
+        """after_commit, preceded by dropping the remembered caller an applied directory change is about."""
+        callers = self.callers
+        assert callers is not None
+
+        async def after(event: object) -> None:
+            if isinstance(event, org_pb2.EmployeeChanged):
+                callers.forget(event.employee.id)
+            if after_commit is not None:
+                await after_commit(event)
+
+        return after
 
     async def stop(self) -> None:
         grace = self.settings.shutdown_grace_seconds

@@ -9,6 +9,7 @@ from paars_platform.config import Settings
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 from paars_feedback.adapters import directory
+from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.tables import metadata
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
@@ -51,4 +52,5 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         ],
         public_methods=PUBLIC_METHODS,
+        directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
     )

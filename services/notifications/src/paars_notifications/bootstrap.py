@@ -11,6 +11,7 @@ import grpc
 
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.adapters.callers import directory_lookup
 from paars_notifications.adapters.senders import EmailSender, WebhookSender
 from paars_notifications.adapters.tables import metadata
 from paars_notifications.config import NotificationsConfig
@@ -47,7 +48,7 @@ class Notifications:
         self._scheduler: asyncio.Task[None] | None = None
         self.runtime = ServiceRuntime(
             settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,
-            register=self._register,
+            register=self._register, directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
             consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit)],
             on_started=self._started, on_stopping=self._stopping,
         )

@@ -14,7 +14,7 @@ from paars_analytics.api.queries import Queries
 from paars_analytics.app import Analytics
 from paars_analytics.insights.records import to_proto
 from paars_platform import metrics
-from paars_platform.auth import require_person
+from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
 from paars_platform.events import timestamp
 from paars_platform.grpc_server import GrpcServer
 
@@ -55,6 +55,18 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
         return pb.ListInsightsResponse(insights=[to_proto(i) for i in found])
 
 
+def directory_lookup(employees: Any) -> Any:
+    """Callers as analytics knows them: its in-memory directory table (no cache needed in front of it)."""
+
+    async def lookup(employee_id: str) -> DirectoryEntry | None:
+        person = employees.get(employee_id)
+        if not person:
+            return None
+        return DirectoryEntry(frozenset(r for r in person.get("roles", ()) if r), bool(person.get("active", True)))
+
+    return lookup
+
+
 class ApiService(Service):
     """Serves gRPC (health, reflection, auth, RED metrics) and /metrics from the worker, on Faust's loop."""
 
@@ -73,6 +85,7 @@ class ApiService(Service):
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME],
             register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries), server),
+            callers=CallerResolver(s, directory_lookup(ctx.employees), cache_seconds=0),
         )
         self.port = await self.grpc.start()
 

@@ -18,6 +18,8 @@ people = sa.Table(
     sa.Column("manager_id", sa.String(64), nullable=True),
     sa.Column("time_zone", sa.String(64), nullable=False),
     sa.Column("hr", sa.Boolean, nullable=False),
+    # Role names (employee, manager, hr, coach, admin, leader): what a caller may do here.
+    sa.Column("roles", sa.JSON, nullable=False, server_default="[]"),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
 )

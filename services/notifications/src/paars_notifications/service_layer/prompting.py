@@ -26,6 +26,7 @@ from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import payloads, policy, rules
 from paars_notifications.domain.visibility import Directory, Person
 from paars_platform import metrics, outbox
+from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, UtcDateTime, dialect_insert, insert_ignore, upsert, utcnow
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.inbox import Handler
@@ -248,7 +249,8 @@ class PromptService:
             return  # an older state arriving late (compaction, replays) must not win
         values = dict(
             id=e.id, name=e.name, email=e.email, manager_id=e.manager_id or None, time_zone=e.time_zone or "UTC",
-            hr=org_pb2.ROLE_HR in e.roles, active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
+            hr=org_pb2.ROLE_HR in e.roles, roles=sorted({ROLE_NAMES[r] for r in e.roles if r in ROLE_NAMES}),
+            active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
             version=e.version,
         )
         await upsert(conn, t.people, values, keys=["id"])
