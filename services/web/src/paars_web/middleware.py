@@ -65,10 +65,14 @@ def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str:
 
 
 class WebMiddleware:
-    def __init__(self, app: ASGIApp, store: SessionStore, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, store: SessionStore, *, secure_cookies: bool, sign_out_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.store = store
         self.secure_cookies = secure_cookies
+        # Signing out posts here and is redirected to the identity provider's logout: form-action governs
+        # that redirect too, so the provider's origin is the one other place a form may lead.
+        policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", " ".join(["form-action 'self'", *sign_out_origins]))
+        self.security_headers = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS[1:]]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,7 +98,7 @@ class WebMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 out = list(message.get("headers", []))
-                out.extend(SECURITY_HEADERS)
+                out.extend(self.security_headers)
                 out.append((b"x-correlation-id", correlation_id.get().encode()))
                 if with_session:
                     out.append((b"cache-control", b"no-store"))
@@ -147,7 +151,7 @@ class WebMiddleware:
         return replay
 
     async def _refuse(self, scope: Scope, send: Send, status: int, text: bytes) -> None:
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS]})
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain; charset=utf-8"), *self.security_headers]})
         await send({"type": "http.response.body", "body": text})
 
     def _set_cookie(self, value: str, *, max_age: int) -> bytes:

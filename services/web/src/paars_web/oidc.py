@@ -4,12 +4,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
+from joserfc.errors import JoseError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -54,6 +56,11 @@ class OidcSignIn:
         )
         self._refreshing: dict[str, asyncio.Lock] = {}
 
+    def origins(self) -> tuple[str, ...]:
+        """Where sign-out leads (the provider's end-session page), for the Content-Security-Policy's form-action."""
+        issuer = urllib.parse.urlsplit(self.config.oidc_issuer)
+        return (f"{issuer.scheme}://{issuer.netloc}",)
+
     def label(self, gettext: Callable[[str], str]) -> str:
         return gettext("Sign in with your organisation account")
 
@@ -87,7 +94,7 @@ class OidcSignIn:
                 self.redirect_uri, code=params["code"], code_verifier=pending["code_verifier"], **self._resource()
             )
             claims = await self.client.parse_id_token(token, nonce=pending["nonce"])
-        except (OAuthError, ValueError) as exc:
+        except (OAuthError, JoseError, ValueError) as exc:
             log.warning("sign-in refused by the provider", extra={"error": str(exc)})
             return web.render(request, "error.html", status_code=502)
         refresh_token = token.get("refresh_token", "")

@@ -1,0 +1,44 @@
+"""What a person does in the browser tests, in their words: sign in, check the page is accessible, keep a screenshot."""
+from __future__ import annotations
+
+import os
+import re
+
+from tests.conftest import ROOT
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# axe-core impacts that fail a page; "minor" and "moderate" are reported in the message only.
+BLOCKING = ("serious", "critical")
+
+
+def sign_in(page, person: str, *, password: str = "demo", next_path: str = "/") -> None:
+    """Through the organisation's provider, as a person does: Paars' sign-in choice, the provider's login form, back."""
+    page.goto(next_path)
+    page.wait_for_url(re.compile(r"/signin"))
+    paars_origin = page.url.split("/signin")[0]
+    page.locator('#sign-in-options a[href^="/signin/oidc"]').click()
+    page.locator("input[name=login]").fill(person)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name="Sign-in").click()
+    page.wait_for_url(lambda url: url.startswith(paars_origin) and "/signin" not in url)
+
+
+def assert_accessible(page, what: str) -> None:
+    """axe-core over the page as it is now: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING]
+    described = "\n".join(
+        f"- [{v['impact']}] {v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in violations
+    )
+    assert not blocking, f"{what} at {page.url} is not accessible:\n{described}"
+
+
+def screenshot(page, name: str) -> None:
+    """docs/screenshots/<name>.png for the README, when PAARS_SCREENSHOTS=1 (`make screenshots`); a run of
+    `make test` leaves the committed pictures alone."""
+    if os.environ.get("PAARS_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
