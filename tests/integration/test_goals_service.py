@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from alembic import command
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
-from paars_goals.bootstrap import build
+from paars_goals.adapters import tables as t
+from paars_goals.bootstrap import MIGRATIONS, build
+from paars_platform.db import Database, alembic_config, utcnow
 from paars_platform.errors import field_violations
 from paars_platform.events import header
 from tests.conftest import make_settings
@@ -300,3 +303,26 @@ async def test_hr_reads_and_shapes_goals_only_in_the_subtree_of_their_own_team(g
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await call
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_the_migration_gives_stored_goals_proposed_for_someone_else_the_proposer_as_other_party(database_url: str) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url, MIGRATIONS), "0001")
+    db = Database(database_url)
+    now = utcnow()
+    common = dict(kind=1, level=pb.GOAL_LEVEL_INDIVIDUAL, title="g", description="", owner_id="ann", team_id="team-a", parent_goal_id=None, weight=1.0,
+                  key_results=[], start_date=now.date(), due_date=now.date(), closed_status=None, confidence=0, last_check_in_at=None, version=1,
+                  created_at=now, updated_at=now, agreement=pb.AGREEMENT_STATE_PROPOSED)
+    async with db.transaction() as conn:
+        await conn.execute(t.employees.insert().values(id="ann", name="Ann", email="ann@x.be", manager_id="mgr", team_id="team-a", roles=[1], active=True,
+                                                       time_zone="UTC", coach_id=None, version=1, updated_at=now))
+        # As the old rule stored them: a manager's proposal, and one the owner has counter-proposed since.
+        await conn.execute(t.goals.insert().values(id="by-mgr", proposed_by="mgr", counterpart_id="ann", awaiting_from="ann", **common))
+        await conn.execute(t.goals.insert().values(id="countered", proposed_by="ann", counterpart_id="ann", awaiting_from="ann", **common))
+        await conn.execute(t.goals.insert().values(id="own", proposed_by="ann", counterpart_id="mgr", awaiting_from="mgr", **common))
+    await db.dispose()
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url, MIGRATIONS), "head")
+    db = Database(database_url)
+    async with db.read() as conn:
+        rows = {r.id: (r.counterpart_id, r.awaiting_from) for r in (await conn.execute(t.goals.select())).all()}
+    await db.dispose()
+    assert rows == {"by-mgr": ("mgr", "ann"), "countered": ("mgr", "mgr"), "own": ("mgr", "mgr")}
