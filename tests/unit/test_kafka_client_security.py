@@ -10,13 +10,19 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
+from paars.common.v1 import event_pb2
+from paars.goals.v1 import goals_pb2
+from paars.org.v1 import org_pb2
 from paars_platform import inbox as inbox_module
 from paars_platform import kafka as kafka_module
 from paars_platform.config import Settings
+from paars_platform.events import new_metadata, to_record
 from paars_platform.kafka_security import KafkaSecurity
+from paars_platform.signing import SIGNATURE_HEADER, EventSigner
 
 PRODUCTION = KafkaSecurity(protocol="SASL_SSL", username="paars-feedback", password="s3cret", ca_file="")
 _ENV = ("PROTOCOL", "MECHANISM", "USERNAME", "PASSWORD", "PASSWORD_FILE", "CA_FILE")
@@ -155,3 +161,28 @@ def test_the_analytics_faust_app_gets_the_same_credentials() -> None:
     }
     assert isinstance(auth["ssl_context"], ssl.SSLContext)
     assert credentials_to_aiokafka_auth(broker_credentials(KafkaSecurity())) == {"security_protocol": "PLAINTEXT"}
+
+
+def test_the_publisher_signs_the_records_of_signed_topics_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, list[tuple[str, bytes]]]] = []
+
+    class Producer(Captured):
+        def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Any:
+            sent.append((topic, headers))
+            return self
+
+        def flush(self, timeout: float) -> None:
+            return None
+
+        def get(self, timeout: float) -> None:
+            return None
+
+    monkeypatch.setattr(kafka_module, "KafkaProducer", Producer())
+    publisher = kafka_module.Publisher("broker:9093", client_id="paars-goals", signer=EventSigner("goals", Ed25519PrivateKey.generate()))
+    meta = new_metadata(producer="goals", subject_id="ann", visibility=event_pb2.VISIBILITY_INTERNAL)
+    publisher.publish([
+        to_record(org_pb2.EmployeeChanged(metadata=meta, employee=org_pb2.Employee(id="ann"))),
+        to_record(goals_pb2.GoalUpdated(metadata=meta, goal=goals_pb2.Goal(id="g1", owner_id="ann"))),
+    ])
+    signed = {topic: any(k == SIGNATURE_HEADER for k, _ in headers) for topic, headers in sent}
+    assert signed == {"org.employee-changed.v1": True, "goals.goal-updated.v1": False}

@@ -13,7 +13,7 @@ from kafka.errors import IncompatibleBrokerVersion, TopicAlreadyExistsError
 
 from paars_platform.events import Headers, Record
 from paars_platform.kafka_security import KafkaSecurity
-from paars_platform.signing import EventSigner
+from paars_platform.signing import EventSigner, signed_owner
 from paars_platform.topics import TOPICS, Topic
 
 log = logging.getLogger("paars.kafka")
@@ -27,8 +27,9 @@ class Publisher:
     request is in flight per connection, so retries keep per-partition order; consumers are
     idempotent on event id either way.
 
-    With a signer, every record of publish() carries the producer's signature (dead letters sent with
-    send_raw() keep the original record's headers, signature included).
+    With a signer, publish() signs the records of signed topics, the only ones consumers verify: the
+    others (goals' progress events, feedback) stay off the signature's cost. Dead letters sent with
+    send_raw() keep the original record's headers, signature included.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class Publisher:
     def publish(self, records: Sequence[Record], timeout: float = 30.0) -> None:
         """Sends all records and waits for every acknowledgement; raises on the first failure."""
         if self.signer is not None:
-            records = [self.signer.sign(r) for r in records]
+            records = [self.signer.sign(r) if signed_owner(r.topic) else r for r in records]
         producer = self.producer
         try:
             futures = [producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers)) for r in records]
