@@ -248,7 +248,7 @@ async def received(request: Request) -> Response:
     for item in sorted(answer.feedback, key=lambda f: f.given_at.seconds, reverse=True):
         groups.setdefault(item.visibility, []).append(item)
     ordered = [(vis, groups[vis]) for vis in views.VISIBILITY_ORDER if vis in groups]
-    return web.render(request, "received.html", groups=ordered, people=people, v=views, errors=FormErrors(), failed="")
+    return web.render(request, "received.html", groups=ordered, people=people, v=views, errors=FormErrors(), failed="", step_due=_in_days(30))
 
 
 ACK_FIELDS = {"note": "note", "action_title": "action_title", "action_kind": "action_kind", "action_due_date": "action_due_date"}
@@ -266,7 +266,9 @@ async def acknowledge(request: Request) -> Response:
             web.stubs.feedback.AcknowledgeFeedback,
             fb.AcknowledgeFeedbackRequest(
                 feedback_id=feedback_id, note=_str(form, "note"), create_action_item=kind != fb.ACTION_KIND_UNSPECIFIED,
-                action_title=_str(form, "action_title"), action_kind=kind, action_due_date=_str(form, "action_due_date"),
+                action_title=_str(form, "action_title"), action_kind=kind,
+                # A date only goes with a step: "thank you" alone needs none.
+                action_due_date=_str(form, "action_due_date") if kind != fb.ACTION_KIND_UNSPECIFIED else "",
                 idempotency_key=_key(form),
             ),
             me,
@@ -283,7 +285,7 @@ async def acknowledge(request: Request) -> Response:
             groups.setdefault(item.visibility, []).append(item)
         ordered = [(vis, groups[vis]) for vis in views.VISIBILITY_ORDER if vis in groups]
         return web.render(
-            request, "received.html", status_code=422, groups=ordered, people=people, v=views, errors=errors, failed=feedback_id,
+            request, "received.html", status_code=422, groups=ordered, people=people, v=views, errors=errors, failed=feedback_id, step_due=_in_days(30),
             typed={k: _str(form, k) for k in ("note", "action_kind", "action_title", "action_due_date")},
         )
     return _redirect(f"/feedback/received#feedback-{feedback_id}")
@@ -314,7 +316,7 @@ async def _requests_context(web: Web, me: Person) -> dict[str, Any]:
 async def requests_page(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
-    values = {"recipient_kind": "colleague", "due_date": _in_two_weeks(), "idempotency_key": secrets.token_hex(16)}
+    values = {"recipient_kind": "colleague", "due_date": _in_days(14), "idempotency_key": secrets.token_hex(16)}
     return web.render(request, "requests.html", values=values, errors=FormErrors(), link="", **await _requests_context(web, me))
 
 
@@ -349,13 +351,13 @@ async def ask(request: Request) -> Response:
     if not link:
         return _redirect("/feedback/requests?asked=1")
     # The customer's link is shown once, now: the service keeps only its hash.
-    fresh = {"recipient_kind": "customer", "due_date": _in_two_weeks(), "idempotency_key": secrets.token_hex(16)}
+    fresh = {"recipient_kind": "customer", "due_date": _in_days(14), "idempotency_key": secrets.token_hex(16)}
     return web.render(request, "requests.html", values=fresh, errors=FormErrors(), link=link, **await _requests_context(web, me))
 
 
-def _in_two_weeks() -> str:
-    """The answer-by date the form suggests: soon enough that the moment is still fresh."""
-    return (dt.date.today() + dt.timedelta(days=14)).isoformat()
+def _in_days(days: int) -> str:
+    """A date the form suggests (answer by, next step by): soon enough that the moment is still fresh."""
+    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
 
 
 async def decline(request: Request) -> Response:
