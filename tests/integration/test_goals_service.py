@@ -326,3 +326,19 @@ async def test_the_migration_gives_stored_goals_proposed_for_someone_else_the_pr
         rows = {r.id: (r.counterpart_id, r.awaiting_from) for r in (await conn.execute(t.goals.select())).all()}
     await db.dispose()
     assert rows == {"by-mgr": ("mgr", "ann"), "countered": ("mgr", "mgr"), "own": ("mgr", "mgr")}
+
+
+async def test_an_hr_person_cannot_move_people_or_teams_into_their_own_scope(goals) -> None:
+    _, org = goals
+    hr2 = org_pb2.Employee(id="hr2", name="Hilde HR", email="hilde@paars.example", manager_id="boss", team_id="team-b", roles=[org_pb2.ROLE_HR], active=True)
+    await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[hr2]), metadata=auth("hr1"))
+    for change in (
+        org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("ann", team_id="team-b")]),
+        org_pb2.ImportDirectoryRequest(teams=[org_pb2.Team(id="team-a", name="Team A", parent_team_id="team-b", manager_id="mgr")]),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await org.ImportDirectory(change, metadata=auth("hr2"))
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED and "into your own HR scope" in (err.value.details() or "")
+    # hr1 (the root team) has everyone in scope already: moving Ann gives hr1 nothing new.
+    moved = await org.ImportDirectory(org_pb2.ImportDirectoryRequest(employees=[_as_in_directory("ann", team_id="team-b")]), metadata=auth("hr1"))
+    assert moved.employees_updated == 1

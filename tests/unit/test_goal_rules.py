@@ -169,3 +169,18 @@ def test_re_importing_what_is_already_so_is_no_escalation() -> None:
 @pytest.mark.parametrize(("zone", "valid"), [("Europe/Brussels", True), ("UTC", True), ("A" * 300, False), ("Europe", False), ("../../etc/passwd", False), ("", False), ("Europe/Brussels\x00", False)])
 def test_a_time_zone_is_valid_only_if_the_tz_database_knows_it(zone: str, valid: bool) -> None:
     assert org.valid_time_zone(zone) is valid
+
+
+def test_an_hr_person_may_not_move_existing_people_or_teams_into_their_own_scope() -> None:
+    parents = {"org": None, "team-a": "org", "team-b": "org"}
+    existing = {"ann": _links("mgr", team="team-a"), "hr2": _links(team="team-b", roles=frozenset({3}))}
+    found = org.self_escalations(
+        "hr2", [("ann", _links("mgr", team="team-b")), ("new", _links("mgr", team="team-b"))], [("team-a", "mgr")], existing, {"team-a": "mgr"},
+        hr_team="team-b", parents_before=parents, parents_after={**parents, "team-a": "team-b"},
+    )
+    assert [field for field, _ in found] == ["employees[0].team_id", "teams[0].parent_team_id"]
+    # For HR in the root team both were in scope already.
+    assert org.self_escalations(
+        "hr1", [("ann", _links("mgr", team="team-b"))], [("team-a", "mgr")], existing, {"team-a": "mgr"},
+        hr_team="org", parents_before=parents, parents_after={**parents, "team-a": "team-b"},
+    ) == []

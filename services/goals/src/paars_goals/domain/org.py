@@ -88,11 +88,22 @@ def self_escalations(
     teams: Sequence[tuple[str, str | None]],
     existing_employees: Mapping[str, EmployeeLinks],
     existing_team_managers: Mapping[str, str | None],
+    *,
+    hr_team: str | None = None,
+    parents_before: Mapping[str, str | None] | None = None,
+    parents_after: Mapping[str, str | None] | None = None,
 ) -> list[tuple[str, str]]:
     """(field, reason) for every change in an import by a person that would raise that person's own
-    power: becoming someone's manager or coach, a team's manager, or changing their own roles or team. Another
-    HR person or the HRIS (a system client) makes those changes; what is already so may be re-imported."""
+    power: becoming someone's manager or coach, a team's manager, or changing their own roles or team;
+    for an HR person (hr_team: their team), moving an existing person or team into their HR scope.
+    Another HR person or the HRIS (a system client) makes those changes; what is already so may be
+    re-imported, and people created inside one's own scope are not moved into it."""
     found: list[tuple[str, str]] = []
+    before, after = parents_before or {}, parents_after or {}
+
+    def enters_scope(team_before: str | None, team_after: str | None) -> bool:
+        return in_hr_scope(hr_team, team_path(team_after, after)) and not in_hr_scope(hr_team, team_path(team_before, before))
+
     for i, (employee_id, links) in enumerate(employees):
         old = existing_employees.get(employee_id)
         if links.manager_id == caller_id and (old is None or old.manager_id != caller_id):
@@ -103,7 +114,11 @@ def self_escalations(
             found.append((f"employees[{i}].roles", "you cannot change your own roles"))
         if employee_id == caller_id and old is not None and links.team_id != old.team_id:
             found.append((f"employees[{i}].team_id", "you cannot move yourself to another team (it sets your HR scope)"))
+        elif hr_team and old is not None and links.team_id != old.team_id and enters_scope(old.team_id, links.team_id):
+            found.append((f"employees[{i}].team_id", "you cannot move someone into your own HR scope"))
     for i, (team_id, manager_id) in enumerate(teams):
         if manager_id == caller_id and existing_team_managers.get(team_id) != caller_id:
             found.append((f"teams[{i}].manager_id", "you cannot make yourself a team's manager"))
+        if hr_team and team_id in before and enters_scope(team_id, team_id):
+            found.append((f"teams[{i}].parent_team_id", "you cannot move a team into your own HR scope"))
     return found

@@ -117,7 +117,7 @@ class OrgHandlers:
         managers = {eid: r.manager_id for eid, r in existing_emps.items()}
         managers.update({e.id: e.manager_id or None for e in request.employees})
         if caller.kind != "system":
-            self._refuse_self_escalation(caller, request, existing_emps, existing_teams)
+            self._refuse_self_escalation(caller, request, existing_emps, existing_teams, parents)
         violations: list[FieldViolation] = []
         for i, team in enumerate(request.teams):
             if team.parent_team_id and team.parent_team_id not in parents:
@@ -211,7 +211,10 @@ class OrgHandlers:
         return result
 
     @staticmethod
-    def _refuse_self_escalation(caller: Identity, request: org_pb2.ImportDirectoryRequest, existing_emps: dict[str, Any], existing_teams: dict[str, Any]) -> None:
+    def _refuse_self_escalation(
+        caller: Identity, request: org_pb2.ImportDirectoryRequest, existing_emps: dict[str, Any], existing_teams: dict[str, Any],
+        parents_after: dict[str, str | None],
+    ) -> None:
         """A person imports as an HR person or admin, never to give themselves power over others."""
 
         def links(manager_id: str | None, coach_id: str | None, team_id: str | None, roles: Any) -> rules.EmployeeLinks:
@@ -223,6 +226,9 @@ class OrgHandlers:
             [(team.id, team.manager_id or None) for team in request.teams],
             {eid: links(r.manager_id, r.coach_id, r.team_id, r.roles) for eid, r in existing_emps.items()},
             {tid: r.manager_id for tid, r in existing_teams.items()},
+            hr_team=existing_emps[caller.employee_id].team_id if caller.has("hr") and caller.employee_id in existing_emps else None,
+            parents_before={tid: r.parent_team_id for tid, r in existing_teams.items()},
+            parents_after=parents_after,
         )
         if found:
             shown = "; ".join(f"{field}: {reason}" for field, reason in found[:5])
