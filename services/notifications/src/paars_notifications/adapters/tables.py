@@ -77,10 +77,14 @@ prompts = sa.Table(
     sa.Column("acted", sa.Boolean, nullable=False),
     sa.Column("acted_at", UtcDateTime, nullable=True),
     sa.Column("action_event_id", sa.String(80), nullable=True),
+    # The moment the prompt is about (a goal milestone's or a finished action item's event), when it is
+    # about one: a person gets one prompt per moment, whichever rule (goals, analytics) gets there first.
+    sa.Column("moment_id", sa.String(80), nullable=True),
     sa.UniqueConstraint("cause_event_id", "recipient_id", "kind", name="uq_prompts_cause_recipient_kind"),
     sa.UniqueConstraint("recipient_id", "cursor", name="uq_prompts_recipient_cursor"),
     sa.Index("ix_prompts_held", "state", "release_at"),
     sa.Index("ix_prompts_recipient_created", "recipient_id", "created_at"),
+    sa.Index("uq_prompts_recipient_moment", "recipient_id", "moment_id", unique=True),
 )
 
 # Open feedback requests addressed to employees, for the due-date reminder.

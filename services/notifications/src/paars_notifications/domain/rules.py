@@ -36,6 +36,9 @@ class PromptDraft:
     about_id: str
     # The goal, feedback, request, dialogue, action item or insight the prompt is about.
     ref_id: str
+    # The moment to give feedback on (the event of a goal milestone or a finished action item), when the
+    # prompt is about one: goals and analytics both point at the same moment, and a person gets one prompt.
+    moment_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def goal_prompts(event: gl.GoalUpdated, directory: Directory) -> list[PromptDraf
             f"{name} reached {event.milestone_percent}% on “{goal.title}”",
             f"{name} just reached {event.milestone_percent}% on “{goal.title}”. While the moment is fresh, tell {first} "
             f"one concrete example of what made the difference: the situation, what {first} did, and the impact it had.",
-            owner, goal.id,
+            owner, goal.id, moment_id=event.metadata.event_id,
         ))
     before = next((f.before for f in event.field_changes if f.field == "status"), "")
     before_rank = SLIPPING.get(gl.GoalStatus.Value(before), 0) if before in gl.GoalStatus.keys() else 0  # noqa: SIM118 (an enum wrapper, not a dict)
@@ -110,7 +113,7 @@ def action_item_prompts(event: fb.ActionItemUpdated, directory: Directory) -> li
             f"{name} completed an action item",
             f"{name} just completed an action from the development plan. Tell {first} one concrete example of the "
             f"difference it made: the situation, what {first} did, and the impact.",
-            employee, event.action_item_id,
+            employee, event.action_item_id, moment_id=event.metadata.event_id,
         )
         for r in recipients
     ]
@@ -186,9 +189,19 @@ def request_due_reminder(
     return _request_prompt(request_id, requester, subject, recipient, due_date, pb.PRIORITY_HIGH, directory, reminder=True)
 
 
+def insight_moment(event: an.InsightDetected) -> str:
+    """The moment a "moment for feedback" insight is about: the latest event of its evidence (analytics
+    also names it as the causation), the same event a goal milestone or action item prompt comes from."""
+    if event.insight.kind != an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK:
+        return ""
+    evidence = event.insight.evidence_event_ids
+    return evidence[-1] if evidence else event.metadata.causation_id
+
+
 def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[PromptDraft]:
     """Every insight goes to each of its actors."""
     insight = event.insight
+    moment = insight_moment(event)
     subject = insight.subject_id
     label = an.InsightKind.Name(insight.kind).removeprefix("INSIGHT_KIND_").replace("_", " ").lower()
     who = directory.name(subject) if subject else "your team"
@@ -199,7 +212,7 @@ def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[Pro
             f"About {who}: {label}",
             f"{insight.reason.strip() or label.capitalize() + '.'}{suggestion} Start from one concrete example you "
             f"saw yourself: the situation, what happened, and its impact.",
-            subject, insight.id,
+            subject, insight.id, moment_id=moment,
         )
         for actor in insight.actors
     ]

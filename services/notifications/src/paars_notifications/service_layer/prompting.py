@@ -248,7 +248,8 @@ class PromptService:
         if current is not None and current > e.version:
             return  # an older state arriving late (compaction, replays) must not win
         values = dict(
-            id=e.id, name=e.name, email=e.email, manager_id=e.manager_id or None, time_zone=e.time_zone or "UTC",
+            # An unknown time zone (the directory's producer checks them; a replayed old record may not) is UTC.
+            id=e.id, name=e.name, email=e.email, manager_id=e.manager_id or None, time_zone=e.time_zone if policy.valid_zone(e.time_zone) else "UTC",
             hr=org_pb2.ROLE_HR in e.roles, roles=sorted({ROLE_NAMES[r] for r in e.roles if r in ROLE_NAMES}),
             active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
             version=e.version,
@@ -269,7 +270,8 @@ class PromptService:
     # ---------- accepting and releasing prompts ----------
 
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
-        """Stores the prompt once per (cause, recipient, kind) and releases it now, or holds it."""
+        """Stores the prompt once per (cause, recipient, kind) and once per (moment, recipient), and releases
+        it now or holds it."""
         prefs = await self.cache.preferences(conn, draft.recipient_id)
         sent = (await conn.execute(_BUDGET_SPENT, {"b_recipient": draft.recipient_id, "b_since": now - policy.BUDGET_WINDOW})).scalar() or 0
         decision = policy.decide(now, prefs, draft.priority, sent, self.config.digest_at)
@@ -280,10 +282,10 @@ class PromptService:
             cause_occurred_at=cause.occurred_at, visibility=cause.visibility, created_at=now,
             state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
             released_at=None, cursor=None, digest=decision.mode == "digest", budgeted=decision.budgeted,
-            read=False, acted=False, acted_at=None, action_event_id=None,
+            read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
         )
         if not await insert_ignore(conn, t.prompts, row):
-            return []  # this cause already prompted this person for this
+            return []  # this cause already prompted this person for this, or another cause for the same moment
         if decision.mode != "now":
             for reason in decision.reasons:
                 self.held_total.labels(reason).inc()
