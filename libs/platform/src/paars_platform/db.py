@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import errno
 import functools
 import logging
 import pathlib
+import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -88,10 +90,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Errors of a socket to a server that is down, restarting or unreachable. Other OSErrors (a file name too
+# long, a directory where a file was expected, as zoneinfo raises for a bad time zone) are not an outage.
+_NETWORK_ERRNOS = frozenset(
+    getattr(errno, name) for name in (
+        "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "EHOSTDOWN",
+        "ENETUNREACH", "ENETDOWN", "ENETRESET", "ENOTCONN", "ESHUTDOWN", "EADDRNOTAVAIL",
+    ) if hasattr(errno, name)
+)
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True when an error means the database is down or restarting (worth a retry), not that the work was wrong."""
-    if isinstance(exc, (ConnectionError, OSError)):
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
         return True
+    if isinstance(exc, OSError):
+        # errno None: a driver's own OSError, e.g. asyncpg's "Multiple exceptions" when no address answered.
+        return exc.errno is None or exc.errno in _NETWORK_ERRNOS
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
