@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 
+from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2 as ev
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
@@ -29,12 +30,16 @@ from paars.notifications.v1 import notifications_pb2 as pb
 from paars.notifications.v1 import notifications_pb2_grpc
 from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.adapters.senders import Outcome, Resolve, system_resolve
 from paars_notifications.bootstrap import Notifications
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import CLOSED, OPEN, Breakers
 from paars_notifications.domain.signing import SIGNATURE_HEADER, verify
+from paars_notifications.service_layer.prompting import PromptService
 from paars_platform.db import Database, utcnow
 from paars_platform.embedded_broker import free_port, wait_for_port
+from paars_platform.errors import field_violations
 from paars_platform.events import new_metadata, to_record
 from paars_platform.kafka import Publisher
 from paars_platform.signing import EventSigner, development_key
@@ -44,6 +49,8 @@ from tests.helpers import auth
 FAST = NotificationsConfig(
     scheduler_seconds=0.1, stream_poll_seconds=0.5, backoff_base_seconds=0.05, backoff_cap_seconds=0.2,
     delivery_max_attempts=3, breaker_threshold=50, breaker_reset_seconds=0.2,
+    # The test's webhook receiver listens on loopback: the operator allow-list lets the service call it.
+    webhook_allow_hosts=("127.0.0.1/32",),
 )
 
 
@@ -80,9 +87,9 @@ class Harness:
     def id(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
-    async def start(self, config: NotificationsConfig = FAST, breakers: Breakers | None = None) -> None:
+    async def start(self, config: NotificationsConfig = FAST, breakers: Breakers | None = None, resolve: Resolve = system_resolve) -> None:
         settings = make_settings("notifications", database_url=self.database_url, kafka_bootstrap=self.kafka_bootstrap)
-        self.app = Notifications(settings, config=config, clock=self.clock)
+        self.app = Notifications(settings, config=config, clock=self.clock, resolve=resolve)
         if breakers is not None:
             self.app.deliveries.breakers = breakers
         await self.app.runtime.start()
@@ -320,7 +327,8 @@ async def test_webhooks_are_signed_filtered_retried_and_dead_lettered_then_retri
     slipped.field_changes.add(field="status", before="GOAL_STATUS_ON_TRACK", after="GOAL_STATUS_OFF_TRACK")
     await h.publish(slipped)
     dead = await until(lambda: _dead_letters(h))
-    assert len(dead) == 1 and dead[0].attempts == 3 and dead[0].subscription_id == failing.id and "500" in dead[0].last_error
+    assert len(dead) == 1 and dead[0].attempts == 3 and dead[0].subscription_id == failing.id
+    assert dead[0].last_error == "the endpoint did not accept the delivery", "generic: what answered and how stays in the logs"
     tries = endpoint.ok("/signed-fail")
     assert len(tries) == 3 and len({hd["Paars-Delivery-Id"] for _, _, hd in tries}) == 1
     endpoint.statuses["/signed-fail"] = 200
@@ -450,3 +458,202 @@ async def test_a_prompt_reaches_someone_who_chose_e_mail_through_a_real_smtp_ser
     assert "one concrete example" in message.get_payload(decode=True).decode()
     [delivery] = await h.rows(t.deliveries, t.deliveries.c.channel == pb.CHANNEL_EMAIL)
     assert delivery.state == "delivered"
+
+
+def moment_insight(h: Harness, moment_event_id: str, *actors: str) -> an.InsightDetected:
+    """What analytics publishes after a milestone: a MOMENT_FOR_FEEDBACK insight whose evidence is the goal event."""
+    return an.InsightDetected(
+        metadata=new_metadata(producer="analytics", subject_id=h.id("ann"), visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, causation_id=moment_event_id),
+        insight=an.Insight(
+            id=uuid.uuid4().hex, kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, severity=an.SEVERITY_INFO, subject_id=h.id("ann"),
+            reason="Ann just reached 50% on 'Present at the guild': a good moment for immediate, concrete feedback.",
+            evidence_event_ids=[moment_event_id], actors=[h.id(a) for a in actors], open=True,
+        ),
+    )
+
+
+@pytest.mark.parametrize("insight_first", [False, True], ids=["milestone first", "insight first"])
+async def test_one_moment_gives_the_manager_one_prompt_whichever_of_milestone_and_insight_arrives_first(harness: Harness, insight_first: bool) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    milestone = h.milestone(goal="g1")
+    insight = moment_insight(h, milestone.metadata.event_id, "mgr", "bob")
+    inbox = t.platform["inbox"].c
+    for event in ([insight, milestone] if insight_first else [milestone, insight]):
+        await h.publish(event)
+        assert await until(lambda e=event: h.rows(t.platform["inbox"], inbox.event_id == e.metadata.event_id))
+    mine = await h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"))
+    assert [r.kind for r in mine] == [pb.PROMPT_KIND_INSIGHT if insight_first else pb.PROMPT_KIND_GIVE_FEEDBACK]
+    assert mine[0].budgeted, "the one prompt uses one slot of the week's budget"
+    # A teammate named by the insight, who got no milestone prompt, still gets the insight's.
+    [teammate] = await h.rows(t.prompts, t.prompts.c.recipient_id == h.id("bob"))
+    assert teammate.kind == pb.PROMPT_KIND_INSIGHT
+    # Another moment of the same goal is a prompt of its own.
+    await h.publish(h.milestone(goal="g1", percent=75))
+    assert len(await until(lambda: _all(h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr")), 2))) == 2
+
+
+async def _refused(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await call
+    return err.value
+
+
+async def test_webhooks_to_internal_addresses_or_with_credentials_are_refused_when_the_operator_allows_none(harness: Harness) -> None:
+    h = harness
+    await h.start(dataclasses.replace(FAST, webhook_allow_hosts=()))
+    await h.directory()
+    for url in (
+        "http://169.254.169.254/latest/meta-data/", "http://localhost:8080/", "http://127.0.0.1:5432/", "http://[::1]/",
+        "http://0x7f000001/", "http://2130706433/", "http://127.1/", "http://metadata.google.internal/", "http://10.0.0.1/",
+        "http://goals:50051/", "http://x.svc.cluster.local/", "http://user:pw@hooks.example.com/",
+    ):
+        err = await _refused(h.stub.CreateWebhook(pb.CreateWebhookRequest(url=url), metadata=h.auth("ann")))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(err)] == ["url"], url
+    assert (await h.stub.ListWebhooks(pb.ListWebhooksRequest(), metadata=h.auth("ann"))).subscriptions == []
+
+
+async def test_a_name_that_rebinds_to_loopback_after_registration_is_never_called_and_its_owner_learns_nothing_of_what_answered(
+    harness: Harness, endpoint: Endpoint,
+) -> None:
+    h = harness
+    answers = {"hooks.example.com": ["93.184.216.34"]}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    await h.start(dataclasses.replace(FAST, webhook_allow_hosts=()), resolve=resolve)
+    await h.directory()
+    await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=f"http://hooks.example.com:{endpoint.port}/rebound"), metadata=h.auth("mgr"))
+    answers["hooks.example.com"] = ["127.0.0.1"]  # the attacker's DNS now points at the local receiver
+    await h.publish(h.milestone())
+    [dead] = await until(lambda: _dead_letters(h))
+    assert endpoint.requests == [], "the call went nowhere"
+    assert dead.attempts == 1, "a refused address is not retried"
+    assert dead.last_error == "the endpoint's address is not allowed for webhooks"
+
+
+async def test_inputs_that_answered_internal_or_unavailable_are_refused_naming_the_field_or_not_found(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    me = h.auth("mgr")
+    crlf = await _refused(h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(email="a@b.example\r\nBcc: all@b.example")), metadata=me))
+    assert crlf.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(crlf)] == ["preferences.email"]
+    for zone in ("a" * 300, "Europe", "Mars/Olympus_Mons"):
+        err = await _refused(h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(time_zone=zone)), metadata=me))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(err)] == ["preferences.time_zone"], zone
+    for bad_id in ("9" * 40, "12abc", " 12", "-1", "1_000"):
+        err = await _refused(h.stub.RetryDeadLetter(pb.RetryDeadLetterRequest(id=bad_id), metadata=me))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(err)] == ["id"], bad_id
+    assert (await _refused(h.stub.RetryDeadLetter(pb.RetryDeadLetterRequest(id="9" * 18), metadata=me))).code() == grpc.StatusCode.NOT_FOUND
+    missing = await _refused(h.stub.DeleteWebhook(pb.DeleteWebhookRequest(id="x" * 10_000), metadata=me))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND and len(missing.details()) < 200
+    long_ids = await _refused(h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=["x" * 10_000]), metadata=me))
+    assert [f for f, _ in field_violations(long_ids)] == ["prompt_ids"]
+    # A directory record with a time zone nobody checked is projected as UTC instead of failing later.
+    await h.publish(org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id=h.id("zed"), visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+        employee=org_pb2.Employee(id=h.id("zed"), name="Zed", email="zed@paars.example", active=True, version=1, time_zone="Europe/" + "x" * 300),
+    ))
+    [zed] = await until(lambda: h.rows(t.people, t.people.c.id == h.id("zed")))
+    assert zed.time_zone == "UTC"
+
+
+class RaisingSender:
+    """A sender with a bug: it raises instead of answering an Outcome."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, *args: Any, **kwargs: Any) -> Outcome:
+        self.calls += 1
+        raise RuntimeError("a bug in the sender")
+
+
+async def test_an_address_with_a_line_break_and_a_sender_that_raises_both_end_as_dead_letters(harness: Harness, smtp_server: Any) -> None:
+    h = harness
+    port, maildir = smtp_server
+    await h.start(dataclasses.replace(FAST, smtp_host="127.0.0.1", smtp_port=port))
+    # The address comes from the directory (never checked by SetPreferences): a header injection attempt.
+    await h.publish(*(
+        org_pb2.EmployeeChanged(
+            metadata=new_metadata(producer="goals", subject_id=h.id(p), visibility=ev.VISIBILITY_INTERNAL),
+            change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+            employee=org_pb2.Employee(id=h.id(p), name=p.title(), email=e, manager_id=h.id(m) if m else "", active=True, version=1),
+        )
+        for p, e, m in (("mgr", "mo@paars.example\r\nBcc: everyone@paars.example", ""), ("ann", "ann@paars.example", "mgr"))
+    ))
+    assert len(await until(lambda: _all(h.rows(t.people, t.people.c.id.like(f"{h.prefix}-%")), 2))) == 2
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(channels=[pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL])), metadata=h.auth("mgr"))
+    await h.publish(h.milestone(goal="g1"))
+    [dead] = await until(lambda: _dead_letters(h))
+    assert (dead.channel, dead.attempts, dead.last_error) == (pb.CHANNEL_EMAIL, 1, "the e-mail address is not valid")
+    assert not maildir.exists() or list(mailbox.Maildir(str(maildir))) == []
+
+    assert h.app is not None
+    raising = RaisingSender()
+    h.app.deliveries.email = raising  # type: ignore[assignment]
+    await h.publish(h.milestone(goal="g2"))
+    dead_letters = await until(lambda: _all(_dead_letters(h), 2))
+    assert len(dead_letters) == 2 and raising.calls == FAST.delivery_max_attempts, "retried like any failure, then dead-lettered"
+    assert all(d.last_error in ("the e-mail address is not valid", "the e-mail could not be handed to the mail server") for d in dead_letters)
+
+
+async def test_a_person_opening_more_streams_than_the_cap_closes_their_oldest_and_the_others_keep_receiving(harness: Harness) -> None:
+    h = harness
+    await h.start(dataclasses.replace(FAST, max_streams_per_person=2))
+    await h.directory()
+    oldest = await h.subscribe("mgr")
+    middle = await h.subscribe("mgr")
+    assert h.app is not None
+    newest = h.stub.Subscribe(pb.SubscribeRequest(), metadata=h.auth("mgr"))
+    with pytest.raises(grpc.aio.AioRpcError) as closed:
+        await read(oldest)
+    assert closed.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "newer stream" in (closed.value.details() or "")
+    assert h.app.fanout.subscribers(h.id("mgr")) == 2
+    await h.publish(h.milestone())
+    a, b = await read(middle), await read(newest)
+    assert a.cursor == b.cursor == 1
+
+
+async def test_idle_streams_share_one_database_read_and_still_get_what_another_replica_released(harness: Harness) -> None:
+    h = harness
+    # Quiet hours now for this replica's clock; "another replica" has a clock past them and releases the prompt.
+    await h.start(dataclasses.replace(FAST, stream_poll_seconds=0.2))
+    await h.directory()
+    now_brussels = h.clock().astimezone(ZoneInfo("Europe/Brussels"))
+    quiet = pb.Preferences(quiet_start=(now_brussels - dt.timedelta(minutes=30)).strftime("%H:%M"), quiet_end=(now_brussels + dt.timedelta(hours=1)).strftime("%H:%M"))
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=quiet), metadata=h.auth("mgr"))
+    streams = [await h.subscribe(name) for name in ("mgr", "ann", "bob", "boss")]
+    assert h.app is not None and h.app.prompts.db is not None
+    statements: list[str] = []
+    watch = asyncio.ensure_future(asyncio.sleep(0))
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # Only the watch's own statements: the streams may still be reading their start.
+        if asyncio.current_task() is watch:
+            statements.append(statement)
+
+    engine = h.app.prompts.db.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        watch = asyncio.ensure_future(h.app.handlers.watch_replicas())
+        await watch
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1 and "recipient_cursors" in statements[0], "one read for four open streams"
+
+    await h.publish(h.milestone())
+    await until(lambda: h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.state == "held"))
+    other_clock = MovableClock()
+    other_clock.offset = dt.timedelta(hours=1, minutes=5)
+    other = PromptService(FAST, FanOut(), other_clock)
+    other.attach(h.app.prompts.db)
+    [released] = await other.tick()
+    got = await read(streams[0])
+    assert (got.id, got.cursor) == (released.id, 1)
+    for stream in streams:
+        stream.cancel()

@@ -6,16 +6,18 @@ import asyncio
 import contextlib
 import logging
 import pathlib
+from collections.abc import Awaitable, Callable
 
 import grpc
 
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
-from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.adapters.callers import directory_lookup
-from paars_notifications.adapters.senders import EmailSender, WebhookSender
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.adapters.senders import EmailSender, Resolve, WebhookSender, system_resolve
 from paars_notifications.adapters.tables import metadata
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import Breakers
+from paars_notifications.domain.targets import AllowList, TargetPolicy
 from paars_notifications.entrypoints.grpc import NotificationServicer
 from paars_notifications.service_layer.deliveries import DeliveryWorker
 from paars_notifications.service_layer.handlers import NotificationHandlers
@@ -35,17 +37,23 @@ class Notifications:
     """The service's parts. `clock` decides quiet hours, budgets and digests (tests move it);
     latency and retry timing always use the real clock."""
 
-    def __init__(self, settings: Settings, *, config: NotificationsConfig | None = None, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, *, config: NotificationsConfig | None = None, clock: Clock = utcnow, resolve: Resolve = system_resolve,
+    ) -> None:
         self.config = config or NotificationsConfig.from_env()
         self.fanout = FanOut()
+        # Plain http only where everything is local anyway.
+        targets = TargetPolicy(AllowList.parse(self.config.webhook_allow_hosts), https_only=not settings.is_development)
         self.deliveries = DeliveryWorker(
-            self.config, webhooks=WebhookSender(self.config), email=EmailSender(self.config),
+            self.config, webhooks=WebhookSender(self.config, targets, resolve), email=EmailSender(self.config),
             breakers=Breakers(threshold=self.config.breaker_threshold, reset_seconds=self.config.breaker_reset_seconds),
         )
         cache = ReadCache()
         self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake, cache=cache)
-        self.handlers = NotificationHandlers(self.config, self.fanout, on_deliveries=self.deliveries.wake, cache=cache)
-        self._scheduler: asyncio.Task[None] | None = None
+        self.handlers = NotificationHandlers(
+            self.config, self.fanout, on_deliveries=self.deliveries.wake, cache=cache, targets=targets, resolve=resolve,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
         self.runtime = ServiceRuntime(
             settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,
             register=self._register, directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
@@ -62,25 +70,31 @@ class Notifications:
 
     async def _started(self, runtime: ServiceRuntime) -> None:
         self.deliveries.start()
-        self._scheduler = asyncio.create_task(self._schedule(), name="notifications-scheduler")
+        self._tasks = [
+            asyncio.create_task(self._every(self.config.scheduler_seconds, self.prompts.tick, "scheduler round"), name="notifications-scheduler"),
+            asyncio.create_task(
+                self._every(self.config.stream_poll_seconds, self.handlers.watch_replicas, "replica watch"), name="notifications-replica-watch",
+            ),
+        ]
 
     async def _stopping(self, runtime: ServiceRuntime) -> None:
         self.fanout.close()
-        if self._scheduler:
-            self._scheduler.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._scheduler
+                await task
         await self.deliveries.stop()
 
-    async def _schedule(self) -> None:
+    @staticmethod
+    async def _every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> None:
         while True:
             try:
-                await self.prompts.tick()
+                await work()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("scheduler round failed; retrying", exc_info=True)
-            await asyncio.sleep(self.config.scheduler_seconds)
+                log.warning("%s failed; retrying", what, exc_info=True)
+            await asyncio.sleep(seconds)
 
 
 def build(settings: Settings) -> ServiceRuntime:

@@ -8,6 +8,10 @@ from paars_notifications.domain.policy import DEFAULT_DIGEST_AT, parse_hhmm
 from paars_platform.config import env_bool, env_float, env_int, env_str
 
 
+def env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env_str(name, "").split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class NotificationsConfig:
     # How often held prompts (quiet hours, digests) and due-date reminders are looked at.
@@ -22,6 +26,11 @@ class NotificationsConfig:
     breaker_threshold: int = 5
     breaker_reset_seconds: float = 30.0
     delivery_concurrency: int = 8
+    # Operator exceptions to the webhook target rules: host names (exact) and networks (CIDR) that may be
+    # called though they are not public, e.g. an in-cluster chat bridge. Empty: public addresses only.
+    webhook_allow_hosts: tuple[str, ...] = ()
+    # Live Subscribe streams one person may hold open on one replica; a newer one closes the oldest.
+    max_streams_per_person: int = 5
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "Paars <paars@localhost>"
@@ -46,6 +55,8 @@ class NotificationsConfig:
             breaker_threshold=env_int("PAARS_NOTIFICATIONS_BREAKER_THRESHOLD", 5),
             breaker_reset_seconds=env_float("PAARS_NOTIFICATIONS_BREAKER_RESET_SECONDS", 30.0),
             delivery_concurrency=env_int("PAARS_NOTIFICATIONS_DELIVERY_CONCURRENCY", 8),
+            webhook_allow_hosts=env_list("PAARS_WEBHOOK_ALLOW_HOSTS"),
+            max_streams_per_person=env_int("PAARS_NOTIFICATIONS_MAX_STREAMS_PER_PERSON", 5),
             smtp_host=env_str("PAARS_SMTP_HOST", ""),
             smtp_port=env_int("PAARS_SMTP_PORT", 25),
             smtp_from=env_str("PAARS_SMTP_FROM", "Paars <paars@localhost>"),

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from paars.notifications.v1 import notifications_pb2 as pb
 
 DEFAULT_WEEKLY_BUDGET = 5
 MAX_WEEKLY_BUDGET = 100
+# The longest IANA name is 32 characters; the column holds 64.
+MAX_ZONE_NAME = 64
 BUDGET_WINDOW = dt.timedelta(days=7)
 DEFAULT_DIGEST_AT = dt.time(9, 0)
 DEFAULT_CHANNELS = (pb.CHANNEL_IN_APP,)
@@ -45,19 +48,21 @@ def parse_hhmm(value: str) -> dt.time | None:
         return None
 
 
-def zone(name: str) -> dt.tzinfo:
-    try:
-        return ZoneInfo(name) if name else dt.UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def valid_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
+    """An IANA time zone name. Checked against the list of known zones, never by opening a file named
+    after the input: ZoneInfo raises OSError for a long name or a directory ("Europe"), which a caller
+    would otherwise read as a database outage."""
+    return 0 < len(name) <= MAX_ZONE_NAME and name in _known_zones()
+
+
+def zone(name: str) -> dt.tzinfo:
+    """The zone for a stored name; UTC for an empty or unknown one (a directory record is not checked here)."""
+    return ZoneInfo(name) if valid_zone(name) else dt.UTC
 
 
 def _quiet_window(prefs: DeliveryPreferences) -> tuple[dt.time, dt.time] | None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.adapters import tables as t
-from paars_notifications.adapters.senders import EmailSender, Outcome, WebhookSender
+from paars_notifications.adapters.senders import EMAIL_FAILED, WEBHOOK_FAILED, EmailSender, Outcome, WebhookSender
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import Breakers, backoff_delay
 from paars_platform import metrics
@@ -56,7 +56,9 @@ class DeliveryWorker:
         # The claim runs shielded from cancellation: a stop arriving while its commit is on the wire
         # (PostgreSQL) would otherwise leave leases taken that nobody knows to hand back.
         self._claiming: asyncio.Future[list[Any]] | None = None
-        self.failures = metrics.counter("paars_notifications_delivery_failures_total", "Failed delivery attempts by channel.", ("channel",))
+        self.failures = metrics.counter(
+            "paars_notifications_delivery_failures_total", "Failed delivery attempts by channel and reason.", ("channel", "reason"),
+        )
         self.dead = metrics.counter("paars_notifications_dead_letters_stored_total", "Deliveries that failed their last try.", ("channel",))
         self.prompts_total = metrics.counter("paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel"))
 
@@ -179,22 +181,37 @@ class DeliveryWorker:
         return claimed
 
     async def _deliver(self, row: Any) -> None:
+        try:
+            outcome = await self._attempt(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Whatever a sender raises is a failed attempt like any other: retried, then dead-lettered;
+            # never a round that fails and leaves the row leased for the next one to try forever.
+            log.exception("delivery attempt raised", extra={"delivery_id": row.id})
+            generic = WEBHOOK_FAILED if row.channel == pb.CHANNEL_WEBHOOK else EMAIL_FAILED
+            outcome = Outcome(False, generic, f"{type(exc).__name__}: {exc}"[:500], reason="error")
+        if outcome is not None:
+            await self._record(row, outcome)
+
+    async def _attempt(self, row: Any) -> Outcome | None:
+        """One try at the delivery; None when it was not tried (cancelled, or its endpoint is resting)."""
         if row.channel == pb.CHANNEL_WEBHOOK:
             if not row.subscription_active:
                 await self._finish(row, "cancelled", "subscription deleted")
-                return
+                return None
             breaker = self.breakers.for_endpoint(endpoint(row.target))
             if not breaker.allow():
                 # Not an attempt: the endpoint is resting. Look again soon (at most every second), not only
                 # when this process's breaker expects a trial: the breaker's state is per process.
                 await self._postpone(row, min(BREAKER_RECHECK_SECONDS, max(0.05, breaker.seconds_until_trial())))
-                return
+                return None
             outcome = await self.webhooks.send(row.target, row.secret, row.payload, delivery_id=f"pd_{row.id}", event_type=row.event_type)
-            (breaker.record_success if outcome.ok else breaker.record_failure)()
-        else:
-            text = json.loads(row.payload)["text"]
-            outcome = await self.email.send(row.target, row.subject, text, delivery_id=f"pd_{row.id}")
-        await self._record(row, outcome)
+            if not outcome.permanent:
+                (breaker.record_success if outcome.ok else breaker.record_failure)()
+            return outcome
+        text = json.loads(row.payload)["text"]
+        return await self.email.send(row.target, row.subject, text, delivery_id=f"pd_{row.id}")
 
     async def _record(self, row: Any, outcome: Outcome) -> None:
         label = CHANNEL_LABEL.get(row.channel, "other")
@@ -203,10 +220,12 @@ class DeliveryWorker:
             if row.kind:
                 self.prompts_total.labels(pb.PromptKind.Name(row.kind), label).inc()
             return
-        self.failures.labels(label).inc()
+        self.failures.labels(label, outcome.reason or "error").inc()
         attempts = row.attempts + 1
-        if attempts >= self.config.delivery_max_attempts:
-            log.warning("delivery dead-lettered", extra={"delivery_id": row.id, "target": row.target, "error": outcome.error})
+        # The owner sees outcome.error (generic); operators read what happened here.
+        log.info("delivery attempt failed", extra={"delivery_id": row.id, "target": row.target, "attempt": attempts, "detail": outcome.detail})
+        if attempts >= self.config.delivery_max_attempts or outcome.permanent:
+            log.warning("delivery dead-lettered", extra={"delivery_id": row.id, "target": row.target, "detail": outcome.detail})
             self.dead.labels(label).inc()
             await self._finish(row, "dead", outcome.error, attempts=attempts)
             return

@@ -2,38 +2,58 @@
 webhook subscriptions and their dead letters."""
 from __future__ import annotations
 
-import asyncio
+import re
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
+import grpc
 import sqlalchemy as sa
 
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.adapters import tables as t
-from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.adapters.fanout import FanOut, Signal
+from paars_notifications.adapters.senders import Resolve, checked_addresses, system_resolve
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import policy
+from paars_notifications.domain.addresses import valid_email
+from paars_notifications.domain.targets import TargetPolicy, TargetRefused
 from paars_notifications.service_layer.prompting import ReadCache, last_cursor, preferences_of, prompt_proto
 from paars_platform import metrics
 from paars_platform.auth import Identity
 from paars_platform.db import Database, upsert, utcnow
-from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied, Validator
+from paars_platform.errors import DomainError, InvalidArgument, NotFound, PermissionDenied, Validator
 from paars_platform.events import timestamp
 
 REPLAY_BATCH = 200
 MAX_LIST = 500
+MAX_ID = 64
+# Recipients looked up per query of the replica watch.
+WATCH_BATCH = 500
+# Dead-letter ids are the deliveries table's BIGINT keys.
+DELIVERY_ID = re.compile(r"[1-9][0-9]{0,18}")
+MAX_DELIVERY_ID = 2**63 - 1
 ALLOWED_CHANNELS = {pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL, pb.CHANNEL_WEBHOOK}
 # Fine buckets under 200 ms: the promise is p50 < 50 ms and p99 < 200 ms.
 PROMPT_LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+class StreamReplaced(DomainError):
+    """The person opened more live streams than the cap: the oldest ends, and says why."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
 class NotificationHandlers:
-    def __init__(self, config: NotificationsConfig, fanout: FanOut, on_deliveries: Any = lambda: None, cache: ReadCache | None = None) -> None:
+    def __init__(
+        self, config: NotificationsConfig, fanout: FanOut, on_deliveries: Any = lambda: None, cache: ReadCache | None = None,
+        targets: TargetPolicy | None = None, resolve: Resolve = system_resolve,
+    ) -> None:
         self.config = config
+        self.targets = targets or TargetPolicy()
+        self.resolve = resolve
         self.cache = cache or ReadCache()
         self.fanout = fanout
         self.on_deliveries = on_deliveries
@@ -62,39 +82,59 @@ class NotificationHandlers:
         if after_cursor < 0:
             raise InvalidArgument("after_cursor", "must be 0 (only new prompts) or a cursor you received")
         me = caller.employee_id
-        sub = self.fanout.subscribe(me)
+        sub = self.fanout.subscribe(me, limit=self.config.max_streams_per_person)
         self.streams.inc()
         try:
             if after_cursor > 0:
-                last = after_cursor
+                sub.last_cursor = after_cursor
             else:
                 async with self._db.read() as conn:
-                    last = await last_cursor(conn, me)
-            async for prompt in self._replay(me, last):
-                last = prompt.cursor
+                    sub.last_cursor = await last_cursor(conn, me)
+            async for prompt in self._replay(me, sub.last_cursor):
+                sub.last_cursor = prompt.cursor
                 yield prompt
             while not self.fanout.closed:
-                try:
-                    item = await asyncio.wait_for(sub.queue.get(), timeout=self.config.stream_poll_seconds)
-                except TimeoutError:
-                    async for prompt in self._replay(me, last):
-                        last = prompt.cursor
+                # Idle streams cost nothing: no timer each, one replica watch for all (watch_replicas).
+                item = await sub.queue.get()
+                if item is Signal.CLOSED:
+                    return
+                if item is Signal.EVICTED:
+                    raise StreamReplaced(
+                        f"closed: you opened a newer stream, and one person keeps at most {self.config.max_streams_per_person} "
+                        "open; resume with after_cursor when you need this one again"
+                    )
+                if item is Signal.WAKE:
+                    sub.wake_pending = False
+                    async for prompt in self._replay(me, sub.last_cursor):
+                        sub.last_cursor = prompt.cursor
                         yield prompt
                     continue
-                if item is None:
-                    return
-                if item.cursor <= last:
+                assert isinstance(item, pb.Prompt)
+                if item.cursor <= sub.last_cursor:
                     continue
-                if item.cursor > last + 1:
-                    async for prompt in self._replay(me, last, upto=item.cursor - 1):
-                        last = prompt.cursor
+                if item.cursor > sub.last_cursor + 1:
+                    async for prompt in self._replay(me, sub.last_cursor, upto=item.cursor - 1):
+                        sub.last_cursor = prompt.cursor
                         yield prompt
                 self.latency.observe(max(0.0, time.time() - item.cause_occurred_at.ToNanoseconds() / 1e9))
-                last = item.cursor
+                sub.last_cursor = item.cursor
                 yield item
         finally:
             self.streams.dec()
             self.fanout.unsubscribe(sub)
+
+    async def watch_replicas(self) -> int:
+        """One read for every open stream of this process: wakes those whose recipient got prompts from
+        another replica (or the scheduler of one) that the in-process fan-out never saw; returns how many."""
+        recipients = self.fanout.recipients()
+        c = t.recipient_cursors.c
+        woken = 0
+        for start in range(0, len(recipients), WATCH_BATCH):
+            batch = recipients[start:start + WATCH_BATCH]
+            async with self._db.read() as conn:
+                rows = (await conn.execute(sa.select(c.recipient_id, c.last_cursor).where(c.recipient_id.in_(batch)))).all()
+            woken += self.fanout.wake_behind({r.recipient_id: int(r.last_cursor) for r in rows})
+        return woken
 
     async def _replay(self, recipient: str, after: int, upto: int | None = None) -> AsyncIterator[pb.Prompt]:
         p = t.prompts.c
@@ -127,6 +167,7 @@ class NotificationHandlers:
     async def mark_read(self, caller: Identity, request: pb.MarkReadRequest) -> pb.MarkReadResponse:
         v = Validator()
         v.check(0 < len(request.prompt_ids) <= MAX_LIST, "prompt_ids", f"give between 1 and {MAX_LIST} prompt ids")
+        v.check(all(0 < len(i) <= MAX_ID for i in request.prompt_ids), "prompt_ids", f"each id has 1 to {MAX_ID} characters")
         v.raise_if_any()
         p = t.prompts.c
         async with self._db.transaction() as conn:
@@ -155,7 +196,7 @@ class NotificationHandlers:
         v.check(bool(given.quiet_start) == bool(given.quiet_end), "preferences.quiet_end", "give both ends of the quiet hours, or neither")
         v.check(not given.time_zone or policy.valid_zone(given.time_zone), "preferences.time_zone", "must be an IANA time zone such as Europe/Brussels")
         v.check(0 <= given.weekly_budget <= policy.MAX_WEEKLY_BUDGET, "preferences.weekly_budget", f"must be between 1 and {policy.MAX_WEEKLY_BUDGET} (0: the default {policy.DEFAULT_WEEKLY_BUDGET})")
-        v.check(not given.email or ("@" in given.email and len(given.email) <= 320), "preferences.email", "must be an e-mail address")
+        v.check(not given.email or valid_email(given.email), "preferences.email", "must be one plain e-mail address such as name@example.com")
         v.raise_if_any()
         async with self._db.transaction() as conn:
             await upsert(conn, t.preferences, dict(
@@ -172,13 +213,17 @@ class NotificationHandlers:
 
     async def create_webhook(self, caller: Identity, request: pb.CreateWebhookRequest) -> pb.WebhookSubscription:
         v = Validator()
-        url = urlsplit(request.url)
-        v.check(url.scheme in ("http", "https") and bool(url.hostname) and len(request.url) <= 2000, "url", "must be an http(s) URL of at most 2000 characters")
+        v.check(len(request.url) <= 2000, "url", "must be at most 2000 characters")
         v.check(len(request.event_filter) <= 20 and all(0 < len(f) <= 200 for f in request.event_filter), "event_filter", "at most 20 non-empty entries")
         v.check(request.format in (0, pb.WebhookSubscription.FORMAT_PAARS_JSON, pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK), "format", "unknown format")
         v.raise_if_any()
         if request.organisation_wide and not caller.has("admin", "system"):
             raise PermissionDenied("organisation-wide webhooks are for admin or system callers")
+        try:
+            # Resolved now to refuse early; every call resolves and checks again (DNS rebinding).
+            await checked_addresses(self.targets, self.resolve, request.url)
+        except TargetRefused as exc:
+            raise InvalidArgument("url", str(exc)) from None
         row = dict(
             id=uuid.uuid4().hex, owner_id=caller.employee_id, url=request.url, event_filter=list(request.event_filter),
             format=request.format or pb.WebhookSubscription.FORMAT_PAARS_JSON, secret="whsec_" + secrets.token_urlsafe(32),
@@ -201,9 +246,9 @@ class NotificationHandlers:
     async def delete_webhook(self, caller: Identity, request: pb.DeleteWebhookRequest) -> pb.WebhookSubscription:
         w = t.webhooks.c
         async with self._db.transaction() as conn:
-            row = (await conn.execute(sa.select(t.webhooks).where(w.id == request.id))).first()
+            row = (await conn.execute(sa.select(t.webhooks).where(w.id == request.id))).first() if len(request.id) <= MAX_ID else None
             if row is None or not row.active:
-                raise NotFound(f"no webhook {request.id!r}")
+                raise NotFound(f"no webhook {_shown(request.id)}")
             if row.owner_id != caller.employee_id and not caller.has("admin", "system"):
                 raise PermissionDenied("only its owner or an admin deletes a webhook")
             await conn.execute(t.webhooks.update().where(w.id == request.id).values(active=False))
@@ -228,19 +273,23 @@ class NotificationHandlers:
 
     async def retry_dead_letter(self, caller: Identity, request: pb.RetryDeadLetterRequest) -> pb.DeadLetter:
         d = t.deliveries.c
-        try:
-            delivery_id = int(request.id)
-        except ValueError:
-            raise InvalidArgument("id", "is not a dead-letter id") from None
+        if DELIVERY_ID.fullmatch(request.id) is None or int(request.id) > MAX_DELIVERY_ID:
+            raise InvalidArgument("id", "is not a dead-letter id (the id from ListDeadLetters)")
+        delivery_id = int(request.id)
         async with self._db.transaction() as conn:
             row = (await conn.execute(sa.select(t.deliveries).where(d.id == delivery_id, d.state == "dead"))).first()
             if row is None:
-                raise NotFound(f"no dead letter {request.id!r}")
+                raise NotFound(f"no dead letter {request.id}")
             if row.owner_id != caller.employee_id and not caller.has("admin", "system"):
                 raise PermissionDenied("only its owner or an admin retries a dead letter")
             await conn.execute(t.deliveries.update().where(d.id == delivery_id).values(state="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None))
         self.on_deliveries()
         return _dead_letter_proto(row)
+
+
+def _shown(value: str) -> str:
+    """An id as an error message may echo it: bounded, so a huge one cannot blow up the status trailers."""
+    return repr(value if len(value) <= MAX_ID else value[:MAX_ID] + "…")
 
 
 def _normal_hhmm(value: str) -> str:
