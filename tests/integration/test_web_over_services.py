@@ -170,8 +170,24 @@ async def test_a_customer_answers_through_the_link_once_without_an_account(site:
         again = await customer.post(link.group(1), data={"csrf_token": csrf(form.text), "kind": "praise", "text": "Nog eens"})
         assert again.status_code == 410 and 'id="link-state"' in again.text and 'id="customer-form"' not in again.text
 
+        revisited = await customer.get(link.group(1))
+        assert revisited.status_code == 410 and "Deze link is al gebruikt" in revisited.text, "the state shows before anything is typed"
+
     mine = await ann.get("/feedback/requests")
     assert "Klant NV" in mine.text and "Answered" in mine.text
+
+    second = await ann.post("/feedback/requests", data={
+        "csrf_token": csrf(mine.text), "recipient_kind": "customer", "external_name": "Andere Klant", "external_email": "info@andere.example",
+        "question": "Was de uitleg duidelijk?", "due_date": re.search(r'name="due_date" value="([^"]+)"', mine.text).group(1),  # type: ignore[union-attr]
+    })
+    second_link = re.search(r'id="customer-link">([^<]+)<', second.text)
+    withdraw = re.search(r'action="(/feedback/requests/[0-9a-f]+/withdraw)"', second.text)
+    assert second_link and withdraw
+    withdrawn = await ann.post(withdraw.group(1), data={"csrf_token": csrf(second.text)})
+    assert withdrawn.status_code == 200 and "Withdrawn" in withdrawn.text
+    async with site.browser("en") as customer:
+        gone = await customer.get(second_link.group(1))
+    assert gone.status_code == 410 and "This link was withdrawn" in gone.text
 
 
 async def test_a_goal_is_proposed_agreed_by_the_manager_and_checked_in_with_a_confidence(site: Site) -> None:

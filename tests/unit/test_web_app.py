@@ -90,6 +90,7 @@ def stubs(give: Any = None) -> Stubs:
             ListFeedbackRequests=fb.ListFeedbackRequestsResponse(), ListFeedback=fb.ListFeedbackResponse(),
             GiveFeedback=give if give is not None else (lambda r: fb.Feedback(id="f1", receiver_id=r.receiver_id)),
             ListReads=fb.ListReadsResponse(),
+            GetLink=fb.Link(kind=fb.Link.KIND_FEEDBACK_REQUEST, state=fb.LINK_STATE_OPEN, subject_name="Ann Peeters", question="Hoe was de levering?"),
         ),
         notifications=FakeNotifications([
             nt.Prompt(id="p1", recipient_id="ann", kind=nt.PROMPT_KIND_GIVE_FEEDBACK, title="Bob reached a milestone", about_id="bob", cursor=1),
@@ -344,18 +345,53 @@ def test_acknowledging_with_a_strength_to_build_creates_an_action_item_in_the_sa
     assert request.create_action_item and request.action_kind == fb.ACTION_KIND_BUILD_STRENGTH and request.note == "Dank je"
 
 
-def test_a_customer_link_that_was_used_says_so_in_plain_words() -> None:
+@pytest.mark.parametrize(("state", "words"), [
+    (fb.LINK_STATE_USED, "This link has already been used"), (fb.LINK_STATE_DECLINED, "This request was declined"),
+    (fb.LINK_STATE_REVOKED, "This link was withdrawn"), (fb.LINK_STATE_EXPIRED, "This link has expired"),
+])
+def test_a_customer_link_that_no_longer_works_says_why_in_plain_words_before_anything_is_typed(state: int, words: str) -> None:
     fakes = stubs()
-    fakes.feedback.answers["GiveFeedback"] = grpc.aio.AioRpcError(
-        grpc.StatusCode.PERMISSION_DENIED, grpc.aio.Metadata(), grpc.aio.Metadata(), "external_token: this link is unknown or was already used"
-    )
+    fakes.feedback.answers["GetLink"] = fb.Link(kind=fb.Link.KIND_FEEDBACK_REQUEST, state=state, subject_name="Ann Peeters")
     with TestClient(create_app(config(), stubs=fakes)) as client:
-        form = client.get("/r/used-token", headers={"accept-language": "en"})
-        answer = client.post("/r/used-token", data={"csrf_token": csrf(form.text), "kind": "praise", "text": "Prima"}, headers={"accept-language": "en"})
-    assert answer.status_code == 410
-    assert "This link has already been used" in answer.text and 'id="customer-form"' not in answer.text
+        page = client.get("/r/old-token", headers={"accept-language": "en"})
+    assert page.status_code == 410
+    assert words in page.text and 'id="customer-form"' not in page.text
     _, request, metadata = fakes.feedback.calls[-1]
-    assert request.external_token == "used-token" and "authorization" not in metadata
+    assert request.external_token == "old-token" and "authorization" not in metadata
+
+
+def test_an_unknown_customer_link_says_so() -> None:
+    fakes = stubs()
+    fakes.feedback.answers["GetLink"] = grpc.aio.AioRpcError(grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), "external_token: this link is not valid")
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        page = client.get("/r/nonsense", headers={"accept-language": "en"})
+    assert page.status_code == 410 and "This link does not work" in page.text
+
+
+def test_a_customer_can_decline_through_the_link() -> None:
+    fakes = stubs()
+    fakes.feedback.answers["DeclineFeedbackRequest"] = fb.FeedbackRequest(id="r1", state=fb.FeedbackRequest.STATE_DECLINED)
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        form = client.get("/r/a-token", headers={"accept-language": "en"})
+        assert "Ann Peeters asks for your feedback." in form.text and "Hoe was de levering?" in form.text
+        answer = client.post("/r/a-token/decline", data={"csrf_token": csrf(form.text), "reason": "Geen tijd"}, headers={"accept-language": "en"})
+    assert answer.status_code == 200 and "You declined this request" in answer.text
+    _, request, _ = fakes.feedback.calls[-1]
+    assert request.external_token == "a-token" and request.reason == "Geen tijd"
+
+
+def test_a_refused_form_is_explained_in_the_visitors_language(client: TestClient) -> None:
+    refused = client.post("/language", data={"language": "en"}, headers={"accept-language": "nl"})
+    assert refused.status_code == 403 and "Dit formulier is verlopen" in refused.text
+
+
+def test_a_token_the_services_refuse_signs_the_person_out(fakes: Stubs) -> None:
+    fakes.goals.answers["ListGoals"] = grpc.aio.AioRpcError(grpc.StatusCode.UNAUTHENTICATED, grpc.aio.Metadata(), grpc.aio.Metadata(), "token expired")
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        sign_in(client)
+        answer = client.get("/goals", follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+        assert client.get("/reads", follow_redirects=False).status_code == 303, "the session is gone"
 
 
 def test_the_customer_page_works_without_an_account_and_fits_a_phone() -> None:

@@ -5,6 +5,7 @@ import contextlib
 import pathlib
 from collections.abc import AsyncIterator
 
+import grpc
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -12,17 +13,19 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from paars_web import i18n, pages, signin
 from paars_web.clients import Channels, Stubs
 from paars_web.config import WebConfig
-from paars_web.middleware import WebMiddleware
+from paars_web.middleware import SESSION_KEY, WebMiddleware
 from paars_web.sessions import SessionStore
 from paars_web.web import SignInRequired, Web, safe_next, web_of
 
 PACKAGE = pathlib.Path(__file__).parent
 # `npm ci` in services/web puts htmx here; an image sets PAARS_WEB_ASSETS_DIR instead.
 NODE_MODULES = PACKAGE.parent.parent / "node_modules"
+CATALOGUES = i18n.load_catalogues()
 
 
 def templates() -> jinja2.Environment:
@@ -80,10 +83,31 @@ async def to_sign_in(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
 
 
+async def service_error(request: Request, exc: Exception) -> Response:
+    """A refusal no page handles itself: an expired or refused token signs out; the rest is a plain error page."""
+    web = web_of(request)
+    code = exc.code() if isinstance(exc, grpc.aio.AioRpcError) else grpc.StatusCode.UNKNOWN
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        web.sign_out(request)
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+    if code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+        return web.render(request, "not_found.html", status_code=404)
+    unavailable = code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED)
+    return web.render(request, "error.html", status_code=503 if unavailable else 500)
+
+
+def refusal(scope: Scope) -> str:
+    """The CSRF refusal in the visitor's language (the middleware answers before any page runs)."""
+    session = scope.get(SESSION_KEY)
+    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
+    language = i18n.choose([session.language if session else "", i18n.from_accept_language(accept)])
+    return CATALOGUES[language].gettext("This form has expired. Go back, reload the page and send it again.")
+
+
 def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathlib.Path | None = None) -> Starlette:
     """The app; tests pass fake stubs, otherwise the lifespan opens one channel per service."""
     store = SessionStore(config.session_secret, config.session_max_age_seconds)
-    web = Web(config, stubs, store, templates(), i18n.load_catalogues())
+    web = Web(config, stubs, store, templates(), CATALOGUES)
     if config.dev_sign_in:
         web.sign_ins.append(signin.DevelopmentSignIn())
     oidc = None
@@ -120,7 +144,7 @@ def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathli
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={SignInRequired: to_sign_in, 404: not_found, 405: not_found, 500: not_found},
+        exception_handlers={SignInRequired: to_sign_in, grpc.aio.AioRpcError: service_error, 404: not_found, 405: not_found, 500: not_found},
     )
     app.state.web = web
     if oidc is not None:
@@ -128,5 +152,5 @@ def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathli
 
         # Added before WebMiddleware, so it runs inside it, where the session is known.
         app.add_middleware(KeepTokensFresh, sign_in=oidc)
-    app.add_middleware(WebMiddleware, store=store, secure_cookies=config.secure_cookies, sign_out_origins=oidc.origins() if oidc else ())
+    app.add_middleware(WebMiddleware, store=store, secure_cookies=config.secure_cookies, refusal=refusal, sign_out_origins=oidc.origins() if oidc else ())
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -65,10 +66,14 @@ def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str:
 
 
 class WebMiddleware:
-    def __init__(self, app: ASGIApp, store: SessionStore, *, secure_cookies: bool, sign_out_origins: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, store: SessionStore, *, secure_cookies: bool, refusal: Callable[[Scope], str], sign_out_origins: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.store = store
         self.secure_cookies = secure_cookies
+        # The text of a refused form, in the visitor's language.
+        self.refusal = refusal
         # Signing out posts here and is redirected to the identity provider's logout: form-action governs
         # that redirect too, so the provider's origin is the one other place a form may lead.
         policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", " ".join(["form-action 'self'", *sign_out_origins]))
@@ -131,13 +136,13 @@ class WebMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_FORM_BYTES:
-                await self._refuse(scope, send, 413, b"Request too large")
+                await self._refuse(scope, send, 413, b"")
                 return None
         token = _header(scope["headers"], CSRF_HEADER.encode())
         if not token and _header(scope["headers"], b"content-type").startswith("application/x-www-form-urlencoded"):
             token = (parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or [""])[0]
         if not token or not hmac.compare_digest(token, session.csrf_token):
-            await self._refuse(scope, send, 403, b"This form has expired. Go back, reload the page and send it again.")
+            await self._refuse(scope, send, 403, self.refusal(scope).encode())
             return None
         replayed = False
 

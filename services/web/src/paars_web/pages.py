@@ -39,6 +39,8 @@ def routes() -> list[BaseRoute]:
         Route("/feedback/requests/{request_id}/decline", decline, methods=["POST"]),
         Route("/r/{token}", customer_form, methods=["GET"]),
         Route("/r/{token}", customer_answer, methods=["POST"]),
+        Route("/r/{token}/decline", customer_decline, methods=["POST"]),
+        Route("/feedback/requests/{request_id}/withdraw", withdraw, methods=["POST"]),
         Route("/goals", goals_page, methods=["GET"]),
         Route("/goals", propose_goal, methods=["POST"]),
         Route("/goals/cascade", cascade),
@@ -360,6 +362,15 @@ def _in_days(days: int) -> str:
     return (dt.date.today() + dt.timedelta(days=days)).isoformat()
 
 
+async def withdraw(request: Request) -> Response:
+    """The requester takes a request back; a customer's link stops working at once."""
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    await web.call(web.stubs.feedback.RevokeLink, fb.RevokeLinkRequest(request_id=request.path_params["request_id"], idempotency_key=_key(form)), me)
+    return _redirect("/feedback/requests")
+
+
 async def decline(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
@@ -377,10 +388,28 @@ async def decline(request: Request) -> Response:
 CUSTOMER_FIELDS = {"text": "text", "kind": "kind", "examples": "situation", "examples.situation": "situation", "examples.behaviour": "behaviour", "examples.impact": "impact"}
 
 
+async def _link(web: Web, token: str) -> tuple[str, fb.Link]:
+    """What the feedback service says about a link before anyone answers: its state in words, and whom it is about."""
+    try:
+        link = await web.call(web.stubs.feedback.GetLink, fb.GetLinkRequest(external_token=token))
+    except grpc.aio.AioRpcError as err:
+        return views.link_state(err), fb.Link()
+    if link.kind != fb.Link.KIND_FEEDBACK_REQUEST:
+        # A 360 invitation is answered on the review pages (issue 14), not with this form.
+        return "unknown", fb.Link()
+    return views.LINK_STATES.get(link.state, "unknown"), link
+
+
+def _customer_page(web: Web, request: Request, state: str, link: fb.Link, values: dict[str, str], errors: FormErrors, status_code: int = 200) -> Response:
+    if status_code == 200 and state not in ("open", "thanks", "you_declined"):
+        status_code = 503 if state == "unavailable" else 410
+    return web.render(request, "customer.html", status_code=status_code, state=state, link=link, values=values, errors=errors)
+
+
 async def customer_form(request: Request) -> Response:
     web = web_of(request)
-    values = {"kind": "praise", "idempotency_key": secrets.token_hex(16)}
-    return web.render(request, "customer.html", values=values, errors=FormErrors(), state="open")
+    state, link = await _link(web, request.path_params["token"])
+    return _customer_page(web, request, state, link, {"kind": "praise", "idempotency_key": secrets.token_hex(16)}, FormErrors())
 
 
 async def customer_answer(request: Request) -> Response:
@@ -399,12 +428,29 @@ async def customer_answer(request: Request) -> Response:
             fb.GiveFeedbackRequest(external_token=token, kind=kind, text=values["text"], examples=examples, idempotency_key=values["idempotency_key"]),
         )
     except grpc.aio.AioRpcError as err:
-        state = views.link_state(err)
-        if state != "invalid":
-            return web.render(request, "customer.html", status_code=410 if state != "unavailable" else 503, values=values, errors=FormErrors(), state=state)
-        errors = from_rpc_error(err, CUSTOMER_FIELDS, web.translations(request))
-        return web.render(request, "customer.html", status_code=422, values=values, errors=errors, state="open")
-    return web.render(request, "customer.html", values=values, errors=FormErrors(), state="thanks")
+        state, link = await _link(web, token)
+        if state == "open" and err.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            errors = from_rpc_error(err, CUSTOMER_FIELDS, web.translations(request))
+            return _customer_page(web, request, "open", link, values, errors, status_code=422)
+        if state == "open":
+            state = views.link_state(err)
+        return _customer_page(web, request, state, link, values, FormErrors())
+    return _customer_page(web, request, "thanks", fb.Link(), values, FormErrors())
+
+
+async def customer_decline(request: Request) -> Response:
+    web = web_of(request)
+    token = request.path_params["token"]
+    form = await request.form()
+    try:
+        await web.call(
+            web.stubs.feedback.DeclineFeedbackRequest,
+            fb.DeclineFeedbackRequestRequest(external_token=token, reason=_str(form, "reason"), idempotency_key=_key(form)),
+        )
+    except grpc.aio.AioRpcError:
+        state, link = await _link(web, token)
+        return _customer_page(web, request, state, link, {"kind": "praise", "idempotency_key": secrets.token_hex(16)}, FormErrors())
+    return _customer_page(web, request, "you_declined", fb.Link(), {}, FormErrors())
 
 
 # ---------- Goals ----------

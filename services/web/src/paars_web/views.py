@@ -65,6 +65,7 @@ LEVEL_LABELS = {gl.GOAL_LEVEL_ORGANISATION: N_("Organisation"), gl.GOAL_LEVEL_TE
 REQUEST_STATE_LABELS = {
     fb.FeedbackRequest.STATE_OPEN: N_("Waiting for an answer"), fb.FeedbackRequest.STATE_ANSWERED: N_("Answered"),
     fb.FeedbackRequest.STATE_DECLINED: N_("Declined"), fb.FeedbackRequest.STATE_EXPIRED: N_("Expired"),
+    fb.FeedbackRequest.STATE_REVOKED: N_("Withdrawn"),
 }
 READER_ROLE_LABELS = {
     "receiver": N_("you"), "author": N_("the person who wrote it"), "manager": N_("your manager"), "hr": N_("HR"), "coach": N_("your coach"),
@@ -79,8 +80,11 @@ PROMPT_KIND_LABELS = {
     nt.PROMPT_KIND_ANSWER_REQUEST: N_("Answer a request"), nt.PROMPT_KIND_PREPARE_DIALOGUE: N_("Prepare your conversation"),
     nt.PROMPT_KIND_INSIGHT: N_("Worth a look"), nt.PROMPT_KIND_SEEK_FEEDBACK: N_("Ask for feedback"),
 }
-# What a customer's link can no longer do, each said in plain words on the page.
-LINK_STATES = ("used", "declined", "revoked", "expired", "unknown")
+# A link's state as the customer's page names it; each has its own plain words there.
+LINK_STATES = {
+    fb.LINK_STATE_OPEN: "open", fb.LINK_STATE_USED: "used", fb.LINK_STATE_DECLINED: "declined",
+    fb.LINK_STATE_REVOKED: "revoked", fb.LINK_STATE_EXPIRED: "expired",
+}
 
 
 def name(people: dict[str, org_pb2.Employee], person_id: str) -> str:
@@ -136,10 +140,7 @@ def prompt_link(prompt: nt.Prompt) -> str:
 
 
 def link_state(err: grpc.aio.AioRpcError) -> str:
-    """What the feedback service said about a customer's link: one of LINK_STATES, 'invalid' (fix the form) or 'unavailable'."""
-    if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
-        details = (err.details() or "").lower()
-        return "unknown" if "external_token" in details and "text" not in details else "invalid"
+    """A refusal about a customer's link in words: 'unavailable' (try again), else what its message says, else 'unknown'."""
     if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return "unavailable"
     details = (err.details() or "").lower()
