@@ -17,6 +17,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from paars.common.v1 import event_pb2
 from paars.goals.v1 import goals_pb2
 from paars.org.v1 import org_pb2
+from paars_cli import events as cli_events
 from paars_platform import inbox as inbox_module
 from paars_platform import kafka as kafka_module
 from paars_platform.config import Settings
@@ -124,6 +125,15 @@ class Captured:
     async def getmany(self, **_: Any) -> dict[Any, Any]:
         return {}
 
+    async def stop(self) -> None:
+        return None
+
+    def __aiter__(self) -> Captured:
+        return self
+
+    async def __anext__(self) -> Any:
+        raise StopAsyncIteration
+
 
 def test_the_publisher_connects_with_the_security_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     captured = Captured()
@@ -186,3 +196,11 @@ def test_the_publisher_signs_the_records_of_signed_topics_only(monkeypatch: pyte
     ])
     signed = {topic: any(k == SIGNATURE_HEADER for k, _ in headers) for topic, headers in sent}
     assert signed == {"org.employee-changed.v1": True, "goals.goal-updated.v1": False}
+
+
+async def test_paars_events_tail_reads_with_the_security_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    captured = Captured()
+    monkeypatch.setattr(cli_events, "AIOKafkaConsumer", captured)
+    await cli_events._tail("org.employee-changed.v1", True, 0, "broker:9093", PRODUCTION.aiokafka())
+    assert captured.options["security_protocol"] == "SASL_SSL"
+    assert captured.options["sasl_plain_username"] == "paars-feedback" and captured.options["group_id"] is None

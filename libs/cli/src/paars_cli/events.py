@@ -30,11 +30,16 @@ def tail(
     bootstrap: str = typer.Option("", help="Broker (default PAARS_KAFKA_BOOTSTRAP or 127.0.0.1:9092)."),
 ) -> None:
     """Print each record as one JSON line: headers and the decoded event."""
-    asyncio.run(_tail(topic, from_beginning, limit, bootstrap or Settings.from_env("cli").kafka_bootstrap))
+    settings = Settings.from_env("cli")
+    asyncio.run(_tail(topic, from_beginning, limit, bootstrap or settings.kafka_bootstrap, settings.kafka_security.aiokafka()))
 
 
-async def _tail(topic: str, from_beginning: bool, limit: int, bootstrap: str) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest" if from_beginning else "latest", enable_auto_commit=False)
+async def _tail(topic: str, from_beginning: bool, limit: int, bootstrap: str, security: dict[str, object]) -> None:
+    # PAARS_KAFKA_* as for the services: in production, tail as the read-only paars-internal-reader.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False, **security,
+    )
     await consumer.start()
     seen = 0
     try:
