@@ -24,7 +24,7 @@ from paars_platform.events import header, new_metadata, to_record
 from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.signing import EventSigner, development_key
 from tests.conftest import ROOT, kafka_idempotence
-from tests.helpers import auth, decoded, read_topic
+from tests.helpers import decoded, read_topic, system_auth
 
 
 class Worker:
@@ -68,7 +68,7 @@ class Worker:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as channel:
             stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
             try:
-                return await stub.GetSignals(pb.GetSignalsRequest(employee_id=employee, window_days=30), metadata=auth("ops", "admin"), timeout=2)
+                return await stub.GetSignals(pb.GetSignalsRequest(employee_id=employee, window_days=30), metadata=system_auth(), timeout=2)
             except grpc.aio.AioRpcError:
                 return None
 
@@ -143,6 +143,7 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
         assert letters[0].value == b"\x00not a protobuf"
         signals = await until(lambda: _received(worker, ann, 1))
         assert signals is not None and signals.received_by_source["peer"] == 1
+
         # Ann is Mo's only report: anonymous pieces counted by relation ("report: 3") would name her.
         publisher.publish([to_record(org.EmployeeChanged(
             metadata=new_metadata(producer="goals", subject_id=mgr, visibility=6), change=org.EmployeeChanged.CHANGE_CREATED,
