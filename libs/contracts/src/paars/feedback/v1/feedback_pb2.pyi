@@ -35,6 +35,15 @@ class FeedbackSetting(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEEDBACK_SETTING_INFORMAL: _ClassVar[FeedbackSetting]
     FEEDBACK_SETTING_FORMAL: _ClassVar[FeedbackSetting]
 
+class LinkState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LINK_STATE_UNSPECIFIED: _ClassVar[LinkState]
+    LINK_STATE_OPEN: _ClassVar[LinkState]
+    LINK_STATE_USED: _ClassVar[LinkState]
+    LINK_STATE_DECLINED: _ClassVar[LinkState]
+    LINK_STATE_REVOKED: _ClassVar[LinkState]
+    LINK_STATE_EXPIRED: _ClassVar[LinkState]
+
 class RaterGroup(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RATER_GROUP_UNSPECIFIED: _ClassVar[RaterGroup]
@@ -72,6 +81,12 @@ RELATION_CUSTOMER: Relation
 FEEDBACK_SETTING_UNSPECIFIED: FeedbackSetting
 FEEDBACK_SETTING_INFORMAL: FeedbackSetting
 FEEDBACK_SETTING_FORMAL: FeedbackSetting
+LINK_STATE_UNSPECIFIED: LinkState
+LINK_STATE_OPEN: LinkState
+LINK_STATE_USED: LinkState
+LINK_STATE_DECLINED: LinkState
+LINK_STATE_REVOKED: LinkState
+LINK_STATE_EXPIRED: LinkState
 RATER_GROUP_UNSPECIFIED: RaterGroup
 RATER_GROUP_SELF: RaterGroup
 RATER_GROUP_MANAGER: RaterGroup
@@ -254,7 +269,7 @@ class AcknowledgeFeedbackRequest(_message.Message):
     def __init__(self, feedback_id: _Optional[str] = ..., note: _Optional[str] = ..., create_action_item: _Optional[bool] = ..., action_title: _Optional[str] = ..., action_due_date: _Optional[str] = ..., action_kind: _Optional[_Union[ActionKind, str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class FeedbackRequest(_message.Message):
-    __slots__ = ("id", "requester_id", "subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "state", "relation", "created_at", "decline_reason", "answered_feedback_id")
+    __slots__ = ("id", "requester_id", "subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "state", "relation", "created_at", "decline_reason", "answered_feedback_id", "expires_at")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[FeedbackRequest.State]
@@ -262,11 +277,13 @@ class FeedbackRequest(_message.Message):
         STATE_ANSWERED: _ClassVar[FeedbackRequest.State]
         STATE_DECLINED: _ClassVar[FeedbackRequest.State]
         STATE_EXPIRED: _ClassVar[FeedbackRequest.State]
+        STATE_REVOKED: _ClassVar[FeedbackRequest.State]
     STATE_UNSPECIFIED: FeedbackRequest.State
     STATE_OPEN: FeedbackRequest.State
     STATE_ANSWERED: FeedbackRequest.State
     STATE_DECLINED: FeedbackRequest.State
     STATE_EXPIRED: FeedbackRequest.State
+    STATE_REVOKED: FeedbackRequest.State
     ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -280,6 +297,7 @@ class FeedbackRequest(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     DECLINE_REASON_FIELD_NUMBER: _ClassVar[int]
     ANSWERED_FEEDBACK_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     requester_id: str
     subject_id: str
@@ -293,7 +311,8 @@ class FeedbackRequest(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     decline_reason: str
     answered_feedback_id: str
-    def __init__(self, id: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., external_email: _Optional[str] = ..., external_name: _Optional[str] = ..., question: _Optional[str] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[FeedbackRequest.State, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_reason: _Optional[str] = ..., answered_feedback_id: _Optional[str] = ...) -> None: ...
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., external_email: _Optional[str] = ..., external_name: _Optional[str] = ..., question: _Optional[str] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[FeedbackRequest.State, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_reason: _Optional[str] = ..., answered_feedback_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RequestFeedbackRequest(_message.Message):
     __slots__ = ("subject_id", "recipient_id", "external_email", "external_name", "question", "due_date", "relation", "idempotency_key")
@@ -324,14 +343,66 @@ class RequestFeedbackResponse(_message.Message):
     def __init__(self, request: _Optional[_Union[FeedbackRequest, _Mapping]] = ..., external_token: _Optional[str] = ...) -> None: ...
 
 class DeclineFeedbackRequestRequest(_message.Message):
-    __slots__ = ("request_id", "reason", "idempotency_key")
+    __slots__ = ("request_id", "reason", "idempotency_key", "external_token")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     reason: str
     idempotency_key: str
-    def __init__(self, request_id: _Optional[str] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    external_token: str
+    def __init__(self, request_id: _Optional[str] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., external_token: _Optional[str] = ...) -> None: ...
+
+class RevokeLinkRequest(_message.Message):
+    __slots__ = ("request_id", "invitation_id", "idempotency_key")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    INVITATION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    invitation_id: str
+    idempotency_key: str
+    def __init__(self, request_id: _Optional[str] = ..., invitation_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RevokeLinkResponse(_message.Message):
+    __slots__ = ("state",)
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: LinkState
+    def __init__(self, state: _Optional[_Union[LinkState, str]] = ...) -> None: ...
+
+class GetLinkRequest(_message.Message):
+    __slots__ = ("external_token",)
+    EXTERNAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    external_token: str
+    def __init__(self, external_token: _Optional[str] = ...) -> None: ...
+
+class Link(_message.Message):
+    __slots__ = ("kind", "state", "subject_name", "requester_name", "question", "questions", "due_date", "expires_at")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[Link.Kind]
+        KIND_FEEDBACK_REQUEST: _ClassVar[Link.Kind]
+        KIND_REVIEW_INVITATION: _ClassVar[Link.Kind]
+    KIND_UNSPECIFIED: Link.Kind
+    KIND_FEEDBACK_REQUEST: Link.Kind
+    KIND_REVIEW_INVITATION: Link.Kind
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_NAME_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    kind: Link.Kind
+    state: LinkState
+    subject_name: str
+    requester_name: str
+    question: str
+    questions: _containers.RepeatedCompositeFieldContainer[CompetencyQuestion]
+    due_date: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[Link.Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., subject_name: _Optional[str] = ..., requester_name: _Optional[str] = ..., question: _Optional[str] = ..., questions: _Optional[_Iterable[_Union[CompetencyQuestion, _Mapping]]] = ..., due_date: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListFeedbackRequestsRequest(_message.Message):
     __slots__ = ("recipient_id", "requester_id")
@@ -476,12 +547,14 @@ class InviteExternalRaterRequest(_message.Message):
     def __init__(self, review_id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class InviteExternalRaterResponse(_message.Message):
-    __slots__ = ("invitation_id", "external_token")
+    __slots__ = ("invitation_id", "external_token", "expires_at")
     INVITATION_ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     invitation_id: str
     external_token: str
-    def __init__(self, invitation_id: _Optional[str] = ..., external_token: _Optional[str] = ...) -> None: ...
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, invitation_id: _Optional[str] = ..., external_token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CloseReviewCycleRequest(_message.Message):
     __slots__ = ("review_id", "idempotency_key")

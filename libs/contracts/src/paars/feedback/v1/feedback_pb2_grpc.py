@@ -184,6 +184,16 @@ class FeedbackServiceStub:
                 request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
                 response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
                 _registered_method=True)
+        self.RevokeLink = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/RevokeLink',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkResponse.FromString,
+                _registered_method=True)
+        self.GetLink = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/GetLink',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -370,6 +380,19 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeLink(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLink(self, request, context):
+        """Callable without a bearer token: the link token is the credential.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -522,6 +545,16 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.ListReferrals,
                     request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.FromString,
                     response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.SerializeToString,
+            ),
+            'RevokeLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeLink,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkResponse.SerializeToString,
+            ),
+            'GetLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLink,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1334,6 +1367,60 @@ class FeedbackService:
             '/paars.feedback.v1.FeedbackService/ListReferrals',
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/RevokeLink',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/GetLink',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.FromString,
             options,
             channel_credentials,
             insecure,
