@@ -400,3 +400,19 @@ def test_the_customer_page_works_without_an_account_and_fits_a_phone() -> None:
     assert page.status_code == 200
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page.text
     assert 'id="nav-now"' not in page.text, "no account, no navigation into the app"
+
+
+def test_acknowledging_with_htmx_swaps_just_that_feedback_in_place() -> None:
+    fakes = rich_stubs()
+    fakes.feedback.answers["AcknowledgeFeedback"] = fb.Feedback(id="f1", acknowledged=True)
+    fakes.feedback.answers["GetFeedback"] = fb.Feedback(id="f1", giver_id="bob", kind=fb.FEEDBACK_KIND_PRAISE, acknowledged=True, acknowledgement_note="Dank je")
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        sign_in(client)
+        page = client.get("/feedback/received", headers={"accept-language": "en"}).text
+        assert 'hx-post="/feedback/f1/acknowledge"' in page and 'hx-target="#feedback-f1"' in page
+        fragment = client.post(
+            "/feedback/f1/acknowledge", data={"note": "Dank je"}, headers={"hx-request": "true", "x-csrf-token": csrf(page), "accept-language": "en"},
+        )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<li class="feedback" id="feedback-f1">') and "<html" not in fragment.text
+    assert "You said thank you." in fragment.text

@@ -279,6 +279,9 @@ async def acknowledge(request: Request) -> Response:
         if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED):
             raise
         errors = from_rpc_error(err, ACK_FIELDS, web.translations(request))
+        typed = {k: _str(form, k) for k in ("note", "action_kind", "action_title", "action_due_date")}
+        if _htmx(request):
+            return await _feedback_card(web, request, me, feedback_id, errors=errors, typed=typed)
         answer, people = await asyncio.gather(
             web.call(web.stubs.feedback.ListFeedback, fb.ListFeedbackRequest(receiver_id=me.id, page_size=100), me), web.directory(me)
         )
@@ -288,9 +291,26 @@ async def acknowledge(request: Request) -> Response:
         ordered = [(vis, groups[vis]) for vis in views.VISIBILITY_ORDER if vis in groups]
         return web.render(
             request, "received.html", status_code=422, groups=ordered, people=people, v=views, errors=errors, failed=feedback_id, step_due=_in_days(30),
-            typed={k: _str(form, k) for k in ("note", "action_kind", "action_title", "action_due_date")},
+            typed=typed,
         )
+    if _htmx(request):
+        return await _feedback_card(web, request, me, feedback_id)
     return _redirect(f"/feedback/received#feedback-{feedback_id}")
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def _feedback_card(
+    web: Web, request: Request, me: Person, feedback_id: str, *, errors: FormErrors | None = None, typed: dict[str, str] | None = None
+) -> Response:
+    """The one feedback item as it is now, for htmx to swap in place (200 even with errors: htmx swaps only 2xx)."""
+    item, people = await asyncio.gather(web.call(web.stubs.feedback.GetFeedback, fb.GetFeedbackRequest(feedback_id=feedback_id), me), web.directory(me))
+    return web.render(
+        request, "_feedback_card.html", f=item, people=people, v=views, errors=errors or FormErrors(), failed=feedback_id if errors else "",
+        typed=typed or {}, step_due=_in_days(30),
+    )
 
 
 # ---------- Ask for feedback ----------
