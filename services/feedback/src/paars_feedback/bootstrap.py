@@ -13,6 +13,7 @@ from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.tables import metadata
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
+from paars_feedback.entrypoints.sweeper import Sweeper
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
@@ -22,7 +23,7 @@ MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE = feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name
 SERVICE_NAMES = [SERVICE]
 # Callable without a bearer token: external givers and customers bring a single-use link token.
-PUBLIC_METHODS = (f"/{SERVICE}/GiveFeedback", f"/{SERVICE}/SubmitReviewResponse")
+PUBLIC_METHODS = tuple(f"/{SERVICE}/{m}" for m in ("GiveFeedback", "SubmitReviewResponse", "DeclineFeedbackRequest", "GetLink"))
 ORG_CONSUMER_GROUP = "paars-feedback-org"
 
 
@@ -33,6 +34,7 @@ def org_consumer_group(settings: Settings) -> str:
 
 def build(settings: Settings) -> ServiceRuntime:
     config = FeedbackConfig.from_settings(settings)
+    sweeper = Sweeper(config.expiry_sweep_seconds)
 
     def register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
         assert runtime.db is not None
@@ -42,6 +44,7 @@ def build(settings: Settings) -> ServiceRuntime:
             dialogues=DialogueHandlers(db, config), actions=ActionPlanHandlers(db, config),
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(handlers), server)
+        sweeper.sweep = handlers.feedback.expire_overdue
 
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=register,
@@ -52,5 +55,6 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         ],
         public_methods=PUBLIC_METHODS,
+        on_started=sweeper.start, on_stopping=sweeper.stop,
         directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
     )

@@ -40,6 +40,8 @@ async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeC
             await upsert(conn, t.coach_assignments, {"employee_id": e.id, "coach_id": e.coach_id, "assigned_by": "directory", "assigned_at": now}, ["employee_id"])
         else:
             await conn.execute(t.coach_assignments.delete().where(t.coach_assignments.c.employee_id == e.id))
+        # What the person shared was shared with the old coach; a new coach starts from nothing (as with AssignCoach).
+        await conn.execute(t.coach_shares.delete().where(t.coach_shares.c.employee_id == e.id))
 
 
 async def apply_team_changed(conn: AsyncConnection, event: org_pb2.TeamChanged) -> None:
@@ -82,6 +84,26 @@ async def manager_chain(conn: AsyncConnection, employee_id: str, limit: int = 50
         seen.add(manager)
         current = manager
     return chain
+
+
+async def team_chain(conn: AsyncConnection, team_id: str | None, limit: int = 50) -> list[str]:
+    """The team and its ancestors up to the root; stops at a cycle."""
+    chain: list[str] = []
+    current = team_id
+    while current and current not in chain and len(chain) < limit:
+        chain.append(current)
+        current = (await conn.execute(sa.select(t.teams.c.parent_team_id).where(t.teams.c.id == current))).scalar()
+    return chain
+
+
+async def team_of(conn: AsyncConnection, employee_id: str) -> str | None:
+    return (await conn.execute(sa.select(t.people.c.team_id).where(t.people.c.id == employee_id))).scalar()
+
+
+async def in_team_subtree(conn: AsyncConnection, reader_id: str, subject_id: str) -> bool:
+    """The subject is in the subtree of the reader's team (the reader's own team included): an HR person's scope."""
+    team = await team_of(conn, reader_id)
+    return bool(team) and team in await team_chain(conn, await team_of(conn, subject_id))
 
 
 async def direct_reports(conn: AsyncConnection, manager_id: str) -> list[str]:

@@ -74,10 +74,14 @@ feedback = sa.Table(
     sa.Column("tags", sa.JSON, nullable=False),
     sa.Column("moment_at", UtcDateTime, nullable=False),
     sa.Column("given_at", UtcDateTime, nullable=False),
+    # The request it answered; never kept for an anonymous answer (it would name the giver).
     sa.Column("request_id", sa.String(64), nullable=True),
     sa.Column("acknowledged_at", UtcDateTime, nullable=True),
     sa.Column("acknowledgement_note", sa.Text, nullable=False),
     sa.Column("action_item_id", sa.String(64), nullable=True),
+    # Keyset pages of one person's feedback, newest first; a giver's recent items for the write limits.
+    sa.Index("ix_feedback_receiver_page", "receiver_id", "given_at", "id"),
+    sa.Index("ix_feedback_giver_recent", "giver_id", "given_at"),
 )
 
 feedback_requests = sa.Table(
@@ -89,11 +93,17 @@ feedback_requests = sa.Table(
     sa.Column("recipient_id", sa.String(64), nullable=True, index=True),
     sa.Column("external_email", sa.String(320), nullable=False),
     sa.Column("external_name", sa.String(200), nullable=False),
-    # SHA-256 of the single-use link token; the token itself is never stored.
+    # SHA-256 of the single-use link token (256 random bits); the token itself is never stored.
     sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("due_date", sa.Date, nullable=False),
+    # Until when it can be answered (and its link works).
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    # The state everyone but the recipient sees (and events carry).
     sa.Column("state", sa.Integer, nullable=False),
+    # Answered anonymously: only the recipient sees that; to everyone else it stays open, then expires,
+    # exactly as if it had not been answered.
+    sa.Column("answered_anonymously", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("relation", sa.Integer, nullable=False),
     sa.Column("decline_reason", sa.Text, nullable=False),
     sa.Column("answered_feedback_id", sa.String(64), nullable=True),
@@ -141,6 +151,8 @@ review_invitations = sa.Table(
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("used_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 review_responses = sa.Table(

@@ -6,8 +6,8 @@ basis, which the read audit records.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from paars.common.v1 import event_pb2
 
@@ -54,6 +54,8 @@ class Ties:
     shared_with_coach: bool = False
     # Author or receiver side of a dialogue, or owner of an action item.
     is_participant: bool = False
+    # The person is in the subtree of the team the reader belongs to (what an HR reader covers).
+    in_hr_scope: bool = False
 
 
 def ties_of(
@@ -65,6 +67,7 @@ def ties_of(
     coach_id: str | None = None,
     shared: bool = False,
     participants: Iterable[str] = (),
+    hr_scope: bool = False,
 ) -> Ties:
     if not reader_id:
         return Ties()
@@ -75,7 +78,14 @@ def ties_of(
         is_coach=bool(coach_id) and reader_id == coach_id,
         shared_with_coach=shared,
         is_participant=reader_id in set(participants),
+        in_hr_scope=hr_scope,
     )
+
+
+def is_hr_for(reader: Reader, ties: Ties) -> bool:
+    """The one HR scope of every Paars service: HR reads within the subtree of the team they belong to
+    (an HR person in the organisation's root team covers everyone; one without a team covers nobody)."""
+    return reader.has("hr") and ties.in_hr_scope
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ class FeedbackView:
     listed: bool = False
     # Text, examples and the acknowledgement note.
     content: bool = False
+    # Who gave it: the giver id, their relation to the receiver and the request it answered.
     giver: bool = False
     # Contributes to counts and averages.
     counted: bool = False
@@ -137,7 +148,7 @@ def feedback_view(reader: Reader, ties: Ties, visibility: int) -> FeedbackView:
             views.append(_full("manager"))
         elif visibility == ANONYMOUS:
             views.append(_count_only("manager"))
-    if reader.has("hr"):
+    if is_hr_for(reader, ties):
         if visibility == PUBLIC:
             views.append(_full("hr"))
         elif visibility in (RECEIVER_AND_MANAGER, ANONYMOUS):
@@ -171,7 +182,7 @@ def report_view(reader: Reader, ties: Ties) -> ReportView:
         return ReportView("receiver", True, True)
     if ties.in_manager_chain:
         return ReportView("manager", True, True)
-    if reader.has("hr"):
+    if is_hr_for(reader, ties):
         return ReportView("hr", True, True)
     if ties.is_coach and ties.shared_with_coach:
         return ReportView("coach", True, True)
@@ -201,7 +212,7 @@ def dialogue_view(reader: Reader, ties: Ties, *, both_prepared: bool) -> Dialogu
         return DialogueView("coach", True, both_prepared, True)
     if ties.in_manager_chain:
         return DialogueView("manager", listed=True)
-    if reader.has("hr"):
+    if is_hr_for(reader, ties):
         return DialogueView("hr", listed=True)
     return DialogueView()
 
@@ -218,7 +229,7 @@ def action_plan_visible(reader: Reader, ties: Ties) -> str:
         return "owner"
     if ties.in_manager_chain:
         return "manager"
-    if reader.has("hr"):
+    if is_hr_for(reader, ties):
         return "hr"
     if ties.is_coach and ties.shared_with_coach:
         return "coach"
@@ -231,7 +242,7 @@ def referral_visible(reader: Reader, ties: Ties) -> str:
         return ""
     if ties.is_subject:
         return "receiver"
-    if reader.has("hr"):
+    if is_hr_for(reader, ties):
         return "hr"
     return ""
 
@@ -244,3 +255,25 @@ def reads_visible(reader: Reader, ties: Ties) -> str:
 def feedback_event_view(visibility: int) -> FeedbackView:
     """What a FeedbackGiven event may carry: read as a subscribing system."""
     return feedback_view(SUBSCRIBER, Ties(), visibility)
+
+
+@dataclass(frozen=True)
+class RowCase:
+    """One combination of what varies per item once the reader's ties to its receiver are known."""
+
+    visibility: int
+    is_author: bool
+    shared_with_coach: bool
+
+
+def row_cases(reader: Reader, ties: Ties, grants: Callable[[FeedbackView], bool]) -> list[RowCase]:
+    """Every per-item case in which feedback_view grants what `grants` asks (listed, counted, ...), for a
+    reader whose ties to the receiver are fixed. Visibility, authorship and a coach share are all that vary
+    per item, so these cases are the policy itself, enumerated for a query to filter on: the rules stay here."""
+    return [
+        RowCase(visibility, author, shared)
+        for visibility in FEEDBACK_VISIBILITIES
+        for author in (False, True)
+        for shared in (False, True)
+        if grants(feedback_view(reader, replace(ties, is_author=author, shared_with_coach=shared), visibility))
+    ]

@@ -48,7 +48,8 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.feedback.request(require_person(), request)
 
     async def DeclineFeedbackRequest(self, request: pb.DeclineFeedbackRequestRequest, context: Context) -> pb.FeedbackRequest:
-        return await self.h.feedback.decline(require_person(), request)
+        # Public method: an external recipient declines through their link token.
+        return await self.h.feedback.decline(identity(), request)
 
     async def ListFeedbackRequests(self, request: pb.ListFeedbackRequestsRequest, context: Context) -> pb.ListFeedbackRequestsResponse:
         return await self.h.feedback.list_requests(require_person(), request)
@@ -119,3 +120,10 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
 
     async def ListReads(self, request: pb.ListReadsRequest, context: Context) -> pb.ListReadsResponse:
         return await self.h.feedback.list_reads(require_person(), request)
+
+    async def RevokeLink(self, request: pb.RevokeLinkRequest, context: Context) -> pb.RevokeLinkResponse:
+        return await self.h.feedback.revoke_link(require_person(), request)
+
+    async def GetLink(self, request: pb.GetLinkRequest, context: Context) -> pb.Link:
+        # Public method: the link token is the credential.
+        return await self.h.feedback.get_link(request)

@@ -26,6 +26,7 @@ from paars_feedback.domain.privacy import action_plan_visible
 from paars_feedback.service_layer.common import (
     PRODUCER,
     Base,
+    hr_for,
     parse_date,
     reader_of,
     ties_for,
@@ -103,7 +104,7 @@ class ActionPlanHandlers(Base):
             await directory.person(conn, owner_id, "owner_id")
             chain = await directory.manager_chain(conn, employee_id)
             me = caller.employee_id
-            if me != employee_id and me not in chain and not caller.has("hr") and me != await directory.coach_of(conn, employee_id):
+            if me != employee_id and me not in chain and not await hr_for(conn, caller, employee_id) and me != await directory.coach_of(conn, employee_id):
                 raise PermissionDenied("only the person, their managers, their coach or HR plan their actions")
             if request.source_feedback_id:
                 fb = (await conn.execute(sa.select(t.feedback.c.receiver_id).where(t.feedback.c.id == request.source_feedback_id))).first()

@@ -1,14 +1,14 @@
 """What every feedback use case shares: the reader, the read audit, link tokens, validation helpers."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import hmac
 import re
+import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from paars_platform.auth import Identity
@@ -67,18 +67,59 @@ def enum_ok(value: int, allowed: Iterable[int]) -> bool:
     return value in set(allowed)
 
 
+# Categories that draw nothing: controls, format characters (zero-width space, joiners, BOM, bidi marks),
+# separators, private use, unassigned, and combining marks with nothing to combine with.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that render as blank space (Hangul fillers, the braille blank, the Khmer inherent vowels).
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
+def visible(text: str) -> bool:
+    """The text has at least one character a reader would see."""
+    return any(c not in BLANK_CHARACTERS and unicodedata.category(c) not in INVISIBLE_CATEGORIES for c in text)
+
+
+def require_text(v: Validator, value: str, field: str, max_length: int = 200) -> bool:
+    """Required free text: present, not over max_length, and not made only of invisible characters."""
+    if not v.require(value, field, max_length):
+        return False
+    return v.check(visible(value), field, "has no visible characters")
+
+
+# What google.protobuf.Timestamp can hold (0001-01-01 to 9999-12-31): anything else is a malformed request.
+MIN_TIMESTAMP_SECONDS = -62135596800
+MAX_TIMESTAMP_SECONDS = 253402300799
+
+
+def timestamp_value(v: Validator, value: Any, field: str) -> dt.datetime | None:
+    """The Timestamp as an aware datetime, or a violation naming the field when it is out of range."""
+    ok = MIN_TIMESTAMP_SECONDS <= value.seconds <= MAX_TIMESTAMP_SECONDS and 0 <= value.nanos <= 999_999_999
+    if not v.check(ok, field, "is not a valid time (seconds within years 1-9999, nanos 0-999999999)"):
+        return None
+    return dt.datetime.fromtimestamp(value.seconds, dt.UTC) + dt.timedelta(microseconds=value.nanos // 1000)
+
+
 # ---------- single-use link tokens ----------
 
 
-def link_token(secret: bytes, purpose: str, item_id: str) -> str:
-    """Derived from a random item id with a server secret: the token is never stored, only its hash,
-    yet a retried call (idempotency key) returns the same token again."""
-    mac = hmac.new(secret, f"{purpose}:{item_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+def new_link_token() -> str:
+    """256 random bits: nothing about the request or invitation it opens can be derived from it, nor it from them."""
+    return secrets.token_urlsafe(32)
 
 
 def token_hash(token: str) -> str:
+    """What is stored of a link token: SHA-256 is enough for 256 random bits (nothing to brute-force)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def end_of_day(due: dt.date) -> dt.datetime:
+    """A due date holds until its end (UTC)."""
+    return dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def link_expiry(due: dt.date, now: dt.datetime, max_days: int) -> dt.datetime:
+    """A link works until the end of its due date, and never longer than max_days after it was made."""
+    return min(end_of_day(due), now + dt.timedelta(days=max_days))
 
 
 def rater_hash(review_id: str, rater: str) -> str:
@@ -137,7 +178,14 @@ async def ties_for(
     chain = await directory.manager_chain(conn, subject_id)
     coach = await directory.coach_of(conn, subject_id)
     shared = share is not None and coach == reader.employee_id and await directory.is_shared(conn, subject_id, *share)
+    hr_scope = reader.has("hr") and await directory.in_team_subtree(conn, reader.employee_id, subject_id)
     return ties_of(
         reader.employee_id, subject_id=subject_id, author_id=author_id, manager_chain=chain,
-        coach_id=coach, shared=shared, participants=participants,
+        coach_id=coach, shared=shared, participants=participants, hr_scope=hr_scope,
     )
+
+
+async def hr_for(conn: AsyncConnection, caller: Identity, subject_id: str) -> bool:
+    """The caller acts as HR for this person: an HR role and the person within their team's subtree."""
+    reader = reader_of(caller)
+    return reader.has("hr") and await directory.in_team_subtree(conn, reader.employee_id, subject_id)

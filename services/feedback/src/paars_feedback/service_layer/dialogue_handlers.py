@@ -32,6 +32,7 @@ from paars_feedback.service_layer.common import (
     Base,
     Read,
     check_ids,
+    hr_for,
     reader_of,
     record_reads,
     ties_for,
@@ -149,7 +150,7 @@ class DialogueHandlers(Base):
             person = await directory.person(conn, request.employee_id, "employee_id")
             if not person.manager_id:
                 raise FailedPrecondition("employee_id: the person has no manager to hold the dialogue with")
-            if me not in (person.id, person.manager_id) and not caller.has("hr"):
+            if me not in (person.id, person.manager_id) and not await hr_for(conn, caller, person.id):
                 raise PermissionDenied("the person, their manager or HR schedule a dialogue")
             if request.review_id:
                 review = await load_review(conn, request.review_id)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ from paars_platform.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     Unauthenticated,
     Validator,
 )
@@ -24,14 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
+from paars_feedback.adapters.policy_query import SHARED, visible_clause
 from paars_feedback.domain import privacy
 from paars_feedback.domain.privacy import (
     FeedbackView,
     Reader,
+    Ties,
     feedback_event_view,
     feedback_view,
 )
-from paars_feedback.service_layer import action_plans
+from paars_feedback.service_layer import action_plans, links
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
@@ -40,22 +45,26 @@ from paars_feedback.service_layer.common import (
     Read,
     check_ids,
     check_tags,
-    link_token,
+    end_of_day,
+    hr_for,
+    link_expiry,
+    new_link_token,
     parse_date,
     reader_of,
     record_reads,
+    require_text,
     ties_for,
+    timestamp_value,
     token_hash,
     valid_id,
 )
+from paars_feedback.service_layer.links import request_event
 
 KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
 RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)
 MAX_EXAMPLES = 10
-MAX_LIST_ROWS = 2000
 # Clocks differ; a moment a few minutes "in the future" is still now.
 CLOCK_SKEW = dt.timedelta(minutes=5)
-REQUEST_PURPOSE = "feedback-request"
 # What an acknowledgement turns feedback into, unless the receiver says otherwise.
 DEFAULT_ACTION_KIND = {
     pb.FEEDBACK_KIND_PRAISE: pb.ACTION_KIND_BUILD_STRENGTH,
@@ -74,18 +83,32 @@ def _name(enum: Any, value: int, prefix: str) -> str:
     return str(enum.Name(value)).removeprefix(prefix).lower()
 
 
+def _listed(view: FeedbackView) -> bool:
+    return view.listed
+
+
+def _listed_with_giver(view: FeedbackView) -> bool:
+    return view.listed and view.giver
+
+
+def _counted(view: FeedbackView) -> bool:
+    return view.counted
+
+
 def feedback_to_proto(row: Any, view: FeedbackView) -> pb.Feedback:
-    """The item as this view allows: never the giver of an anonymous item, never text without content."""
+    """The item as this view allows: never the giver (nor their relation or request) of an anonymous item, never text without content."""
     item = pb.Feedback(
-        id=row.id, receiver_id=row.receiver_id, kind=row.kind, relation=row.relation, setting=row.setting,
+        id=row.id, receiver_id=row.receiver_id, kind=row.kind, setting=row.setting,
         visibility=row.visibility, goal_ids=list(row.goal_ids), tags=list(row.tags), moment_at=timestamp(row.moment_at),
-        given_at=timestamp(row.given_at), request_id=row.request_id or "", acknowledged=row.acknowledged_at is not None,
+        given_at=timestamp(row.given_at), acknowledged=row.acknowledged_at is not None,
         action_item_id=row.action_item_id or "",
     )
     if row.acknowledged_at is not None:
         item.acknowledged_at.CopyFrom(timestamp(row.acknowledged_at))
     if view.giver:
         item.giver_id = row.giver_id
+        item.relation = row.relation
+        item.request_id = row.request_id or ""
     if view.content:
         item.text = row.text
         item.examples.extend(pb.Example(**e) for e in row.examples)
@@ -93,25 +116,21 @@ def feedback_to_proto(row: Any, view: FeedbackView) -> pb.Feedback:
     return item
 
 
-def request_to_proto(row: Any) -> pb.FeedbackRequest:
-    return pb.FeedbackRequest(
+def request_to_proto(row: Any, reader_id: str, now: dt.datetime) -> pb.FeedbackRequest:
+    out = pb.FeedbackRequest(
         id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
         external_email=row.external_email, external_name=row.external_name, question=row.question,
-        due_date=row.due_date.isoformat(), state=row.state, relation=row.relation, created_at=timestamp(row.created_at),
-        decline_reason=row.decline_reason, answered_feedback_id=row.answered_feedback_id or "",
+        due_date=row.due_date.isoformat(), state=links.request_state_for(row, reader_id, now), relation=row.relation,
+        created_at=timestamp(row.created_at), decline_reason=row.decline_reason, answered_feedback_id=row.answered_feedback_id or "",
     )
-
-
-def request_event(row: Any, actor: str, at: dt.datetime) -> pb.FeedbackRequested:
-    return pb.FeedbackRequested(
-        metadata=new_metadata(producer=PRODUCER, subject_id=row.subject_id, visibility=event_pb2.VISIBILITY_PRIVATE, actor_id=actor, occurred_at=at),
-        request_id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
-        external=row.recipient_id is None, due_date=row.due_date.isoformat(), state=row.state, relation=row.relation,
-    )
+    if row.expires_at is not None:
+        out.expires_at.CopyFrom(timestamp(row.expires_at))
+    return out
 
 
 def given_event(row: Any, at: dt.datetime) -> pb.FeedbackGiven:
-    """Read as a subscribing system: text only for public praise, no giver for anonymous items."""
+    """Read as a subscribing system: text only for public praise; for anonymous items no giver, no relation
+    and no request (any of them would say who gave it)."""
     view = feedback_event_view(row.visibility)
     return pb.FeedbackGiven(
         metadata=new_metadata(
@@ -119,27 +138,38 @@ def given_event(row: Any, at: dt.datetime) -> pb.FeedbackGiven:
             actor_id=row.giver_id if view.giver else "", occurred_at=at,
         ),
         feedback_id=row.id, receiver_id=row.receiver_id, giver_id=row.giver_id if view.giver else "",
-        kind=row.kind, relation=row.relation, setting=row.setting, tags=list(row.tags), goal_ids=list(row.goal_ids),
-        has_example=bool(row.examples), moment_at=timestamp(row.moment_at), visibility=row.visibility,
-        text=row.text if view.content else "", request_id=row.request_id or "",
+        kind=row.kind, relation=row.relation if view.giver else pb.RELATION_UNSPECIFIED, setting=row.setting,
+        tags=list(row.tags), goal_ids=list(row.goal_ids), has_example=bool(row.examples), moment_at=timestamp(row.moment_at),
+        visibility=row.visibility, text=row.text if view.content else "", request_id=(row.request_id or "") if view.giver else "",
     )
 
 
-def _page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+def _page_token(row: Any) -> str:
+    """A keyset cursor: the (given_at, id) of the last item on the page."""
+    return base64.urlsafe_b64encode(f"k:{row.given_at.isoformat()}|{row.id}".encode()).decode()
 
 
-def _offset(token: str) -> int:
+def _after(token: str) -> tuple[dt.datetime, str] | None:
     if not token:
-        return 0
+        return None
     try:
         raw = base64.urlsafe_b64decode(token.encode()).decode()
-        value = int(raw.removeprefix("o:")) if raw.startswith("o:") else -1
+        at, _, item_id = raw.removeprefix("k:").partition("|")
+        if raw.startswith("k:") and valid_id(item_id):
+            moment = dt.datetime.fromisoformat(at)
+            if moment.tzinfo is not None:
+                return moment, item_id
     except (ValueError, UnicodeDecodeError):
-        value = -1
-    if value < 0:
-        raise InvalidArgument("page_token", "is not a token this service gave out")
-    return value
+        pass
+    raise InvalidArgument("page_token", "is not a token this service gave out")
+
+
+def _window(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}s" if count != 1 else f"a {unit}"
+    return f"{seconds} seconds"
 
 
 class FeedbackHandlers(Base):
@@ -156,7 +186,7 @@ class FeedbackHandlers(Base):
         if not external:
             v.check(request.relation in RELATIONS, "relation", "is required: your relation to the receiver")
         v.check(request.setting in (pb.FEEDBACK_SETTING_UNSPECIFIED, pb.FEEDBACK_SETTING_INFORMAL, pb.FEEDBACK_SETTING_FORMAL), "setting", "unknown setting")
-        v.require(request.text, "text", MAX_TEXT)
+        require_text(v, request.text, "text", MAX_TEXT)
         if request.kind == pb.FEEDBACK_KIND_CONSTRUCTIVE:
             v.check(
                 len(request.examples) > 0, "examples",
@@ -165,7 +195,7 @@ class FeedbackHandlers(Base):
         v.check(len(request.examples) <= MAX_EXAMPLES, "examples", f"at most {MAX_EXAMPLES} examples")
         for i, example in enumerate(request.examples):
             for part in ("situation", "behaviour", "impact"):
-                v.require(getattr(example, part), f"examples[{i}].{part}", 1000)
+                require_text(v, getattr(example, part), f"examples[{i}].{part}", 1000)
         visibility = request.visibility or self.config.allowed_visibilities[0]
         allowed = ", ".join(_name(event_pb2.Visibility, x, "VISIBILITY_") for x in self.config.allowed_visibilities)
         if v.check(visibility in privacy.FEEDBACK_VISIBILITIES, "visibility", "must be private, receiver_and_manager, public or anonymous_aggregate"):
@@ -175,10 +205,11 @@ class FeedbackHandlers(Base):
         check_tags(v, list(request.tags), "tags")
         moment: dt.datetime | None = None
         if request.HasField("moment_at"):
-            moment = request.moment_at.ToDatetime(tzinfo=dt.UTC)
-            now = self.clock()
-            v.check(moment <= now + CLOCK_SKEW, "moment_at", "cannot be in the future")
-            v.check(moment >= now - dt.timedelta(days=3 * 365), "moment_at", "is more than three years ago")
+            moment = timestamp_value(v, request.moment_at, "moment_at")
+            if moment is not None:
+                now = self.clock()
+                v.check(moment <= now + CLOCK_SKEW, "moment_at", "cannot be in the future")
+                v.check(moment >= now - dt.timedelta(days=3 * 365), "moment_at", "is more than three years ago")
         if request.request_id:
             v.check(valid_id(request.request_id), "request_id", "is not a valid id")
         v.max_length(request.external_token, "external_token", 200)
@@ -199,12 +230,27 @@ class FeedbackHandlers(Base):
         if relation == pb.RELATION_CUSTOMER:
             raise InvalidArgument("relation", "customers give feedback through their link token")
 
+    async def _within_limits(self, conn: AsyncConnection, giver: str, now: dt.datetime) -> None:
+        """Per-giver write limits: the giver's count-th most recent item inside a window means the window is full."""
+        f = t.feedback
+        for count, seconds in self.config.give_limits:
+            window = dt.timedelta(seconds=seconds)
+            query = sa.select(f.c.given_at).where(f.c.giver_id == giver, f.c.given_at > now - window).order_by(f.c.given_at.desc()).offset(count - 1).limit(1)
+            oldest = (await conn.execute(query)).scalar()
+            if oldest is not None:
+                wait = max(1.0, (oldest + window - now).total_seconds())
+                raise ResourceExhausted(
+                    f"you gave {count} pieces of feedback within {_window(seconds)}, the most allowed: try again in {math.ceil(wait)} s", wait,
+                )
+
     async def give(self, caller: Identity, request: pb.GiveFeedbackRequest) -> pb.Feedback:
-        visibility, moment = self._validate_give(request)
         external = bool(request.external_token)
+        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
         if not external and (not caller.employee_id or caller.kind == "anonymous"):
             raise Unauthenticated("a bearer token or an external_token is required")
+        visibility, moment = self._validate_give(request)
         hashed = token_hash(request.external_token) if external else ""
+        anonymous = visibility == privacy.ANONYMOUS
 
         async def work(conn: AsyncConnection) -> pb.Feedback:
             now = self.clock()
@@ -212,8 +258,9 @@ class FeedbackHandlers(Base):
             answered: Any = None
             if external:
                 answered = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
-                if answered is None or answered.state != pb.FeedbackRequest.STATE_OPEN:
-                    raise PermissionDenied("external_token: this link is unknown or was already used")
+                if answered is None:
+                    raise PermissionDenied("external_token: this link is not valid")
+                links.refuse_closed(links.request_link_state(answered, now), answered.expires_at)
                 if request.request_id and request.request_id != answered.id:
                     raise InvalidArgument("request_id", "does not match the link")
                 if request.receiver_id and request.receiver_id != answered.subject_id:
@@ -227,8 +274,9 @@ class FeedbackHandlers(Base):
                         raise NotFound(f"request_id: feedback request {request.request_id!r} not found")
                     if answered.recipient_id != giver:
                         raise PermissionDenied("request_id: this request was sent to someone else")
-                    if answered.state != pb.FeedbackRequest.STATE_OPEN:
-                        raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, answered.state, 'STATE_')}")
+                    state = links.request_state_for(answered, giver, now)
+                    if state != pb.FeedbackRequest.STATE_OPEN:
+                        raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
                     if receiver and receiver != answered.subject_id:
                         raise InvalidArgument("receiver_id", "the request asks for feedback about someone else")
                     receiver = answered.subject_id
@@ -236,6 +284,7 @@ class FeedbackHandlers(Base):
                 if not receiver_row.active:
                     raise FailedPrecondition("receiver_id: the person is no longer active")
                 await self._check_relation(conn, caller, giver, receiver, relation)
+                await self._within_limits(conn, giver, now)
             feedback_id = uuid.uuid4().hex
             # RETURNING: the stored row comes back with the insert (one round trip, not two).
             row = (
@@ -246,7 +295,9 @@ class FeedbackHandlers(Base):
                         setting=request.setting or pb.FEEDBACK_SETTING_INFORMAL, text=request.text.strip(),
                         examples=[{"situation": e.situation.strip(), "behaviour": e.behaviour.strip(), "impact": e.impact.strip()} for e in request.examples],
                         visibility=visibility, goal_ids=list(request.goal_ids), tags=[x.strip() for x in request.tags],
-                        moment_at=moment or now, given_at=now, request_id=answered.id if answered is not None else None,
+                        moment_at=moment or now, given_at=now,
+                        # An anonymous answer keeps no link to its request: the request names the recipient.
+                        request_id=answered.id if answered is not None and not anonymous else None,
                         acknowledged_at=None, acknowledgement_note="", action_item_id=None,
                     )
                     .returning(*t.feedback.c)
@@ -255,7 +306,11 @@ class FeedbackHandlers(Base):
             events: list[Any] = [given_event(row, now)]
             if feedback_event_view(visibility).content:
                 await record_reads(conn, privacy.SUBSCRIBER, [Read(receiver, feedback_id, "system")], "event")
-            if answered is not None:
+            if answered is not None and anonymous:
+                # Only the recipient learns it was answered; to everyone else (and on the broker) the request
+                # stays open and then expires like an unanswered one, with no event now to pair with the item.
+                await conn.execute(fr.update().where(fr.c.id == answered.id).values(answered_anonymously=True))
+            elif answered is not None:
                 await conn.execute(
                     fr.update().where(fr.c.id == answered.id).values(state=pb.FeedbackRequest.STATE_ANSWERED, answered_feedback_id=feedback_id, updated_at=now)
                 )
@@ -289,9 +344,21 @@ class FeedbackHandlers(Base):
                 if view.counted:
                     raise PermissionDenied("this feedback is anonymous: only counts and averages are shown (GetFeedbackSummary)")
                 raise PermissionDenied("this feedback is not yours to read")
-            if view.content:
-                await record_reads(conn, reader, [Read(row.receiver_id, row.id, view.basis)], "GetFeedback")
+            await self._audit(conn, reader, [(row, view)], "GetFeedback")
             return feedback_to_proto(row, view)
+
+    async def _audit(self, conn: AsyncConnection, reader: Reader, shown: list[tuple[Any, FeedbackView]], path: str) -> None:
+        """Content reads go to the read audit, except an author rereading an anonymous item: that record
+        would tell the receiver who wrote it."""
+        reads = [Read(r.receiver_id, r.id, v.basis) for r, v in shown if v.content and not (r.visibility == privacy.ANONYMOUS and v.basis == "author")]
+        await record_reads(conn, reader, reads, path)
+
+    async def _receiver_ties(self, conn: AsyncConnection, reader: Reader, receivers: list[str], giver_id: str) -> dict[str, Ties]:
+        """The reader's ties to each receiver: what the policy needs besides the per-item cases.
+        An author listing their own items needs none (authorship grants them everything)."""
+        if reader.is_person and reader.employee_id == giver_id:
+            return {r: Ties() for r in receivers}
+        return {r: await ties_for(conn, reader, r) for r in receivers}
 
     async def list_for(self, caller: Identity, request: pb.ListFeedbackRequest) -> pb.ListFeedbackResponse:
         v = Validator()
@@ -304,24 +371,30 @@ class FeedbackHandlers(Base):
             v.check(valid_id(request.giver_id), "giver_id", "is not a valid id")
         v.check(0 <= request.page_size <= 200, "page_size", "must be between 0 and 200 (0 means 50)")
         v.raise_if_any()
-        offset = _offset(request.page_token)
+        after = _after(request.page_token)
         size = request.page_size or 50
-        query = sa.select(t.feedback).order_by(t.feedback.c.given_at.desc(), t.feedback.c.id.desc()).limit(MAX_LIST_ROWS)
-        if receiver_id:
-            query = query.where(t.feedback.c.receiver_id == receiver_id)
-        if request.giver_id:
-            query = query.where(t.feedback.c.giver_id == request.giver_id)
         reader = reader_of(caller)
+        f = t.feedback
+        # Filtering by giver must not reveal who gave an item whose giver the reader may not see.
+        grants = _listed_with_giver if request.giver_id else _listed
         async with self.db.transaction() as conn:
-            visible: list[tuple[Any, FeedbackView]] = []
-            for row in (await conn.execute(query)).all():
-                view = await self._view(conn, reader, row)
-                # Filtering by giver must not reveal who gave an item whose giver the reader may not see.
-                if view.listed and (view.giver or not request.giver_id):
-                    visible.append((row, view))
-            page = visible[offset: offset + size]
-            await record_reads(conn, reader, [Read(r.receiver_id, r.id, v.basis) for r, v in page if v.content], "ListFeedback")
-        next_token = _page_token(offset + size) if offset + size < len(visible) else ""
+            if receiver_id:
+                receivers = [receiver_id]
+            else:
+                receivers = list((await conn.execute(sa.select(f.c.receiver_id).where(f.c.giver_id == request.giver_id).distinct())).scalars())
+            ties = await self._receiver_ties(conn, reader, receivers, request.giver_id)
+            query = sa.select(f, SHARED.label("shared")).where(sa.or_(sa.false(), *(sa.and_(f.c.receiver_id == r, visible_clause(reader, ties[r], grants)) for r in receivers)))
+            if request.giver_id:
+                query = query.where(f.c.giver_id == request.giver_id)
+            if after is not None:
+                query = query.where(sa.or_(f.c.given_at < after[0], sa.and_(f.c.given_at == after[0], f.c.id < after[1])))
+            rows = (await conn.execute(query.order_by(f.c.given_at.desc(), f.c.id.desc()).limit(size + 1))).all()
+            page = [
+                (r, feedback_view(reader, replace(ties[r.receiver_id], is_author=r.giver_id == reader.employee_id, shared_with_coach=bool(r.shared)), r.visibility))
+                for r in rows[:size]
+            ]
+            await self._audit(conn, reader, page, "ListFeedback")
+        next_token = _page_token(rows[size - 1]) if len(rows) > size else ""
         return pb.ListFeedbackResponse(feedback=[feedback_to_proto(r, v) for r, v in page], next_page_token=next_token)
 
     async def summary(self, caller: Identity, request: pb.GetFeedbackSummaryRequest) -> pb.FeedbackSummary:
@@ -331,13 +404,15 @@ class FeedbackHandlers(Base):
         reader = reader_of(caller)
         out = pb.FeedbackSummary(employee_id=employee_id)
         delays: list[float] = []
+        f = t.feedback
         async with self.db.read() as conn:
             await directory.person(conn, employee_id, "employee_id")
-            rows = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.receiver_id == employee_id).limit(10 * MAX_LIST_ROWS))).all()
-            for row in rows:
-                view = await self._view(conn, reader, row)
-                if not view.counted:
-                    continue
+            ties = await ties_for(conn, reader, employee_id)
+            query = sa.select(
+                f.c.kind, f.c.visibility, f.c.relation, (sa.func.json_array_length(f.c.examples) > 0).label("has_example"),
+                f.c.acknowledged_at.is_not(None).label("acknowledged"), f.c.given_at, f.c.moment_at,
+            ).where(f.c.receiver_id == employee_id, visible_clause(reader, ties, _counted))
+            for row in (await conn.execute(query)).all():
                 out.total += 1
                 kind = _name(pb.FeedbackKind, row.kind, "FEEDBACK_KIND_")
                 out.by_kind[kind] = out.by_kind[kind] + 1
@@ -346,8 +421,8 @@ class FeedbackHandlers(Base):
                 else:
                     relation = _name(pb.Relation, row.relation, "RELATION_")
                     out.by_relation[relation] = out.by_relation[relation] + 1
-                out.with_example += 1 if row.examples else 0
-                out.acknowledged += 1 if row.acknowledged_at is not None else 0
+                out.with_example += 1 if row.has_example else 0
+                out.acknowledged += 1 if row.acknowledged else 0
                 delays.append((row.given_at - row.moment_at).total_seconds() / 3600)
         out.average_delay_hours = round(sum(delays) / len(delays), 3) if delays else 0.0
         return out
@@ -405,6 +480,7 @@ class FeedbackHandlers(Base):
 
         return await self.once(caller.employee_id, request.idempotency_key, "AcknowledgeFeedback", request, pb.Feedback, work)
 
+
     # ---------- seeking ----------
 
     async def request(self, caller: Identity, request: pb.RequestFeedbackRequest) -> pb.RequestFeedbackResponse:
@@ -416,11 +492,11 @@ class FeedbackHandlers(Base):
         if external:
             v.check(not request.recipient_id, "recipient_id", "give a recipient_id or an external_email, not both")
             v.check(bool(EMAIL_PATTERN.match(request.external_email)) and len(request.external_email) <= 320, "external_email", "must be an e-mail address")
-            v.require(request.external_name, "external_name")
+            require_text(v, request.external_name, "external_name")
         elif v.check(valid_id(request.recipient_id), "recipient_id", "is required (or an external_email)"):
             v.check(request.recipient_id != me, "recipient_id", "you cannot ask yourself for feedback: ask someone else, or write a self-assessment")
             v.check(request.recipient_id != subject, "recipient_id", "cannot be the person the feedback is about")
-        v.require(request.question, "question", 1000)
+        require_text(v, request.question, "question", 1000)
         due = parse_date(request.due_date, "due_date", v)
         if due is not None:
             v.check(due >= self.clock().date(), "due_date", "cannot be in the past")
@@ -429,10 +505,12 @@ class FeedbackHandlers(Base):
         v.max_length(request.idempotency_key, "idempotency_key", 200)
         v.raise_if_any()
         assert due is not None
+        # Set only when this call made the request: a link token exists in clear nowhere but in this answer.
+        issued: list[str] = []
 
         async def work(conn: AsyncConnection) -> pb.RequestFeedbackResponse:
             await directory.person(conn, subject, "subject_id")
-            if subject != me and not caller.has("hr") and me not in await directory.manager_chain(conn, subject):
+            if subject != me and not await hr_for(conn, caller, subject) and me not in await directory.manager_chain(conn, subject):
                 raise PermissionDenied("subject_id: you seek feedback about yourself (managers and HR also for their people)")
             if not external:
                 recipient = await directory.person(conn, request.recipient_id, "recipient_id")
@@ -440,67 +518,184 @@ class FeedbackHandlers(Base):
                     raise FailedPrecondition("recipient_id: the person is no longer active")
             now = self.clock()
             request_id = uuid.uuid4().hex
+            if external:
+                issued.append(new_link_token())
             await conn.execute(
                 t.feedback_requests.insert().values(
                     id=request_id, requester_id=me, subject_id=subject, recipient_id=None if external else request.recipient_id,
                     external_email=request.external_email.strip().lower(), external_name=request.external_name.strip(),
-                    token_hash=token_hash(link_token(self.config.link_secret, REQUEST_PURPOSE, request_id)) if external else None,
-                    question=request.question.strip(), due_date=due, state=pb.FeedbackRequest.STATE_OPEN,
+                    token_hash=token_hash(issued[0]) if external else None,
+                    question=request.question.strip(), due_date=due,
+                    expires_at=link_expiry(due, now, self.config.link_max_days) if external else end_of_day(due),
+                    state=pb.FeedbackRequest.STATE_OPEN, answered_anonymously=False,
                     relation=pb.RELATION_CUSTOMER if external else request.relation, decline_reason="",
                     answered_feedback_id=None, created_at=now, updated_at=now,
                 )
             )
             row = (await conn.execute(sa.select(t.feedback_requests).where(t.feedback_requests.c.id == request_id))).one()
             await outbox.append(conn, t.platform["outbox"], request_event(row, me, now))
-            # The token is not part of what the idempotency table keeps; it is derived again below.
-            return pb.RequestFeedbackResponse(request=request_to_proto(row))
+            # The token is not part of what the idempotency table keeps.
+            return pb.RequestFeedbackResponse(request=request_to_proto(row, me, now))
 
         response = await self.once(me, request.idempotency_key, "RequestFeedback", request, pb.RequestFeedbackResponse, work)
         if response.request.external_email:
-            response.external_token = link_token(self.config.link_secret, REQUEST_PURPOSE, response.request.id)
+            response.external_token = issued[0] if issued else await self._reissue(response.request.id)
         return response
 
+    async def _reissue(self, request_id: str) -> str:
+        """A retried RequestFeedback (same idempotency key) never saw its token: it gets a fresh one and the
+        first stops working. A request no longer open gets none."""
+        token = new_link_token()
+        fr = t.feedback_requests
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            done = await conn.execute(
+                fr.update().where(fr.c.id == request_id, fr.c.state == pb.FeedbackRequest.STATE_OPEN, fr.c.answered_anonymously.is_(False), fr.c.expires_at > now)
+                .values(token_hash=token_hash(token))
+            )
+        return token if done.rowcount == 1 else ""
+
     async def decline(self, caller: Identity, request: pb.DeclineFeedbackRequestRequest) -> pb.FeedbackRequest:
+        external = bool(request.external_token)
+        if not external and (not caller.employee_id or caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
         v = Validator()
-        v.check(valid_id(request.request_id), "request_id", "is required")
+        if not external or request.request_id:
+            v.check(valid_id(request.request_id), "request_id", "is required")
         v.max_length(request.reason, "reason", 1000)
+        v.max_length(request.external_token, "external_token", 200)
         v.max_length(request.idempotency_key, "idempotency_key", 200)
         v.raise_if_any()
         fr = t.feedback_requests
+        hashed = token_hash(request.external_token) if external else ""
 
         async def work(conn: AsyncConnection) -> pb.FeedbackRequest:
-            row = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
-            if row is None:
-                raise NotFound(f"feedback request {request.request_id!r} not found")
-            if row.recipient_id != caller.employee_id:
-                raise PermissionDenied("only the person asked can decline a request")
-            if row.state != pb.FeedbackRequest.STATE_OPEN:
-                raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, row.state, 'STATE_')}")
             now = self.clock()
+            if external:
+                row = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
+                if row is None:
+                    raise PermissionDenied("external_token: this link is not valid")
+                if request.request_id and request.request_id != row.id:
+                    raise InvalidArgument("request_id", "does not match the link")
+                links.refuse_closed(links.request_link_state(row, now), row.expires_at)
+            else:
+                row = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
+                if row is None:
+                    raise NotFound(f"feedback request {request.request_id!r} not found")
+                if row.recipient_id != caller.employee_id:
+                    raise PermissionDenied("only the person asked can decline a request")
+                state = links.request_state_for(row, caller.employee_id, now)
+                if state != pb.FeedbackRequest.STATE_OPEN:
+                    raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
             await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_DECLINED, decline_reason=request.reason.strip(), updated_at=now))
             row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
-            await outbox.append(conn, t.platform["outbox"], request_event(row, caller.employee_id, now))
-            return request_to_proto(row)
+            await outbox.append(conn, t.platform["outbox"], request_event(row, "" if external else caller.employee_id, now))
+            return request_to_proto(row, row.recipient_id or "", now)
 
-        return await self.once(caller.employee_id, request.idempotency_key, "DeclineFeedbackRequest", request, pb.FeedbackRequest, work)
+        caller_key = f"external:{hashed[:32]}" if external else caller.employee_id
+        return await self.once(caller_key, request.idempotency_key, "DeclineFeedbackRequest", request, pb.FeedbackRequest, work)
 
     async def list_requests(self, caller: Identity, request: pb.ListFeedbackRequestsRequest) -> pb.ListFeedbackRequestsResponse:
         me = caller.employee_id
         fr = t.feedback_requests
-        for field in ("recipient_id", "requester_id"):
-            value = getattr(request, field)
-            if value and value != me and not caller.has("hr"):
-                raise PermissionDenied(f"{field}: you list your own requests")
-        query = sa.select(fr).order_by(fr.c.created_at.desc(), fr.c.id).limit(500)
+        where = []
         if request.recipient_id:
-            query = query.where(fr.c.recipient_id == request.recipient_id)
+            where.append(fr.c.recipient_id == request.recipient_id)
         if request.requester_id:
-            query = query.where(fr.c.requester_id == request.requester_id)
+            where.append(fr.c.requester_id == request.requester_id)
         if not request.recipient_id and not request.requester_id:
-            query = query.where(sa.or_(fr.c.recipient_id == me, fr.c.requester_id == me, fr.c.subject_id == me))
+            where.append(sa.or_(fr.c.recipient_id == me, fr.c.requester_id == me, fr.c.subject_id == me))
+        async with self.db.transaction() as conn:
+            for field in ("recipient_id", "requester_id"):
+                value = getattr(request, field)
+                if value and value != me and not await hr_for(conn, caller, value):
+                    raise PermissionDenied(f"{field}: you list your own requests")
+            now = self.clock()
+            # Reading is one of the moments a request past its expiry is marked so (the sweep is the other).
+            await links.expire_due(conn, now, sa.and_(*where))
+            rows = (await conn.execute(sa.select(fr).where(*where).order_by(fr.c.created_at.desc(), fr.c.id).limit(500))).all()
+        return pb.ListFeedbackRequestsResponse(requests=[request_to_proto(r, me, now) for r in rows])
+
+    async def expire_overdue(self) -> int:
+        """One sweep: requests past their expiry become expired (with their events). Returns how many."""
+        async with self.db.transaction() as conn:
+            return await links.expire_due(conn, self.clock())
+
+    # ---------- links ----------
+
+    async def get_link(self, request: pb.GetLinkRequest) -> pb.Link:
+        """What a link token opens and whether it is still open; the token is the only credential."""
+        if not request.external_token or len(request.external_token) > 200:
+            raise InvalidArgument("external_token", "is required (at most 200 characters)")
+        hashed = token_hash(request.external_token)
+        now = self.clock()
+        fr, inv = t.feedback_requests, t.review_invitations
         async with self.db.read() as conn:
-            rows = (await conn.execute(query)).all()
-        return pb.ListFeedbackRequestsResponse(requests=[request_to_proto(r) for r in rows])
+            row = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
+            if row is not None:
+                out = pb.Link(
+                    kind=pb.Link.KIND_FEEDBACK_REQUEST, state=links.request_link_state(row, now), subject_name=await self._name_of(conn, row.subject_id),
+                    requester_name=await self._name_of(conn, row.requester_id), question=row.question, due_date=row.due_date.isoformat(),
+                )
+                expires = row.expires_at
+            else:
+                invitation = (await conn.execute(sa.select(inv).where(inv.c.token_hash == hashed))).first()
+                if invitation is None:
+                    raise NotFound("external_token: this link is not valid")
+                review = (await conn.execute(sa.select(t.reviews).where(t.reviews.c.id == invitation.review_id))).one()
+                out = pb.Link(
+                    kind=pb.Link.KIND_REVIEW_INVITATION, state=links.invitation_link_state(invitation, review, now),
+                    subject_name=await self._name_of(conn, review.subject_id), requester_name=await self._name_of(conn, review.opened_by),
+                    questions=[pb.CompetencyQuestion(competency=q["competency"], question=q["question"]) for q in review.questions],
+                    due_date=review.due_date.isoformat(),
+                )
+                expires = invitation.expires_at
+        if expires is not None:
+            out.expires_at.CopyFrom(timestamp(expires))
+        return out
+
+    async def _name_of(self, conn: AsyncConnection, employee_id: str) -> str:
+        return (await conn.execute(sa.select(t.people.c.name).where(t.people.c.id == employee_id))).scalar() or ""
+
+    async def revoke_link(self, caller: Identity, request: pb.RevokeLinkRequest) -> pb.RevokeLinkResponse:
+        v = Validator()
+        if v.check(bool(request.request_id) != bool(request.invitation_id), "request_id", "name a request_id or an invitation_id"):
+            field = "request_id" if request.request_id else "invitation_id"
+            v.check(valid_id(request.request_id or request.invitation_id), field, "is not a valid id")
+        v.max_length(request.idempotency_key, "idempotency_key", 200)
+        v.raise_if_any()
+        me = caller.employee_id
+        fr, inv = t.feedback_requests, t.review_invitations
+
+        async def work(conn: AsyncConnection) -> pb.RevokeLinkResponse:
+            now = self.clock()
+            if request.request_id:
+                row = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
+                if row is None:
+                    raise NotFound(f"request_id: feedback request {request.request_id!r} not found")
+                if me != row.requester_id and not await hr_for(conn, caller, row.subject_id):
+                    raise PermissionDenied("request_id: whoever sent the request (or HR) withdraws it")
+                # An anonymously answered request is open to the requester: withdrawing it works the same.
+                state = links.public_state(row, now)
+                if state != pb.FeedbackRequest.STATE_OPEN:
+                    raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
+                await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_REVOKED, updated_at=now))
+                row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
+                await outbox.append(conn, t.platform["outbox"], request_event(row, me, now))
+                return pb.RevokeLinkResponse(state=pb.LINK_STATE_REVOKED)
+            invitation = (await conn.execute(sa.select(inv).where(inv.c.id == request.invitation_id))).first()
+            if invitation is None:
+                raise NotFound(f"invitation_id: invitation {request.invitation_id!r} not found")
+            review = (await conn.execute(sa.select(t.reviews).where(t.reviews.c.id == invitation.review_id))).one()
+            if me not in (review.subject_id, review.opened_by) and not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
+                raise PermissionDenied("invitation_id: the person, their managers or HR withdraw an invitation")
+            state = links.invitation_link_state(invitation, review, now)
+            if state != pb.LINK_STATE_OPEN:
+                raise FailedPrecondition(f"invitation_id: the invitation is {_name(pb.LinkState, state, 'LINK_STATE_')}")
+            await conn.execute(inv.update().where(inv.c.id == invitation.id).values(revoked_at=now))
+            return pb.RevokeLinkResponse(state=pb.LINK_STATE_REVOKED)
+
+        return await self.once(me, request.idempotency_key, "RevokeLink", request, pb.RevokeLinkResponse, work)
 
     # ---------- coaches, referrals, the read audit ----------
 
@@ -511,10 +706,10 @@ class FeedbackHandlers(Base):
             v.check(request.coach_id != request.employee_id, "coach_id", "nobody coaches themselves")
         v.max_length(request.idempotency_key, "idempotency_key", 200)
         v.raise_if_any()
-        if caller.employee_id != request.employee_id and not caller.has("hr", "admin"):
-            raise PermissionDenied("a person chooses their coach, or HR assigns one")
 
         async def work(conn: AsyncConnection) -> pb.AssignCoachResponse:
+            if caller.employee_id != request.employee_id and not caller.has("admin") and not await hr_for(conn, caller, request.employee_id):
+                raise PermissionDenied("a person chooses their coach, or HR assigns one")
             await directory.person(conn, request.employee_id, "employee_id")
             await directory.person(conn, request.coach_id, "coach_id")
             values = {"employee_id": request.employee_id, "coach_id": request.coach_id, "assigned_by": caller.employee_id, "assigned_at": self.clock()}
@@ -573,7 +768,7 @@ class FeedbackHandlers(Base):
         async def work(conn: AsyncConnection) -> pb.RaiseReferralResponse:
             await directory.person(conn, request.employee_id, "employee_id")
             may = (
-                me == request.employee_id or caller.has("hr")
+                me == request.employee_id or await hr_for(conn, caller, request.employee_id)
                 or me in await directory.manager_chain(conn, request.employee_id)
                 or me == await directory.coach_of(conn, request.employee_id)
             )
@@ -599,10 +794,10 @@ class FeedbackHandlers(Base):
         if not valid_id(employee_id):
             raise InvalidArgument("employee_id", "is not a valid id")
         reader = reader_of(caller)
-        basis = privacy.referral_visible(reader, privacy.ties_of(reader.employee_id, subject_id=employee_id))
-        if not basis:
-            raise PermissionDenied("a referral is visible to HR and the person only")
         async with self.db.transaction() as conn:
+            basis = privacy.referral_visible(reader, await ties_for(conn, reader, employee_id))
+            if not basis:
+                raise PermissionDenied("a referral is visible to HR and the person only")
             rows = (await conn.execute(sa.select(t.referrals).where(t.referrals.c.employee_id == employee_id).order_by(t.referrals.c.created_at))).all()
             await record_reads(conn, reader, [Read(employee_id, r.id, basis) for r in rows], "ListReferrals")
         return pb.ListReferralsResponse(
@@ -614,10 +809,10 @@ class FeedbackHandlers(Base):
         if not valid_id(employee_id):
             raise InvalidArgument("employee_id", "is not a valid id")
         reader = reader_of(caller)
-        if not privacy.reads_visible(reader, privacy.ties_of(reader.employee_id, subject_id=employee_id)):
-            raise PermissionDenied("who read someone's feedback is for that person (and HR) to see")
         c = t.content_reads
         async with self.db.read() as conn:
+            if not privacy.reads_visible(reader, await ties_for(conn, reader, employee_id)):
+                raise PermissionDenied("who read someone's feedback is for that person (and HR) to see")
             rows = (await conn.execute(sa.select(c).where(c.c.subject_id == employee_id).order_by(c.c.id.desc()).limit(1000))).all()
         return pb.ListReadsResponse(
             reads=[pb.ReadRecord(reader_id=r.reader_id, reader_role=r.reader_role, feedback_id=r.item_id, path=r.path, read_at=timestamp(r.read_at)) for r in rows]

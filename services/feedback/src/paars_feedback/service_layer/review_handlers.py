@@ -32,13 +32,16 @@ from paars_feedback.domain.privacy import (
     Ties,
     report_view,
 )
+from paars_feedback.service_layer import links
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
     PRODUCER,
     Base,
     Read,
-    link_token,
+    hr_for,
+    link_expiry,
+    new_link_token,
     parse_date,
     rater_hash,
     reader_of,
@@ -48,7 +51,6 @@ from paars_feedback.service_layer.common import (
     valid_id,
 )
 
-INVITE_PURPOSE = "review-invitation"
 MAX_QUESTIONS = 30
 MAX_SUBJECTS = 50
 MAX_RATERS = 20
@@ -212,7 +214,7 @@ class ReviewHandlers(Base):
             now = self.clock()
             for i, subject in enumerate(request.subject_ids):
                 person = await directory.person(conn, subject, f"subject_ids[{i}]")
-                if not caller.has("hr") and me not in await directory.manager_chain(conn, subject):
+                if not await hr_for(conn, caller, subject) and me not in await directory.manager_chain(conn, subject):
                     raise PermissionDenied(f"subject_ids[{i}]: HR, or one of the person's managers, opens their review")
                 if anonymity.MANAGER in request.rater_groups and not person.manager_id:
                     raise FailedPrecondition(f"subject_ids[{i}]: {subject} has no manager to rate them")
@@ -249,7 +251,7 @@ class ReviewHandlers(Base):
 
         async def work(conn: AsyncConnection) -> pb.Review:
             review = await load_review(conn, request.review_id)
-            if me != review.subject_id and not caller.has("hr"):
+            if me != review.subject_id and not await hr_for(conn, caller, review.subject_id):
                 raise PermissionDenied("the person nominates their own peers")
             if review.state == CLOSED:
                 raise FailedPrecondition("review_id: the review is closed")
@@ -278,7 +280,7 @@ class ReviewHandlers(Base):
 
         async def work(conn: AsyncConnection) -> pb.Review:
             review = await load_review(conn, request.review_id)
-            if not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+            if not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
                 raise PermissionDenied("the person's manager approves their peers")
             if review.state == CLOSED:
                 raise FailedPrecondition("review_id: the review is closed")
@@ -303,30 +305,49 @@ class ReviewHandlers(Base):
         v.max_length(request.idempotency_key, "idempotency_key", 200)
         v.raise_if_any()
         me = caller.employee_id
+        # Set only when this call made the invitation: the token exists in clear nowhere but in this answer.
+        issued: list[str] = []
 
         async def work(conn: AsyncConnection) -> pb.InviteExternalRaterResponse:
             review = await load_review(conn, request.review_id)
-            if me != review.subject_id and not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+            if me != review.subject_id and not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
                 raise PermissionDenied("the person, their managers or HR invite customers")
             if review.state == CLOSED:
                 raise FailedPrecondition("review_id: the review is closed")
             if anonymity.CUSTOMERS not in review.rater_groups:
                 raise FailedPrecondition("review_id: this review asks no customers")
             invitation_id = uuid.uuid4().hex
+            now = self.clock()
+            issued.append(new_link_token())
+            expires = link_expiry(review.due_date, now, self.config.link_max_days)
             await conn.execute(
                 t.review_invitations.insert().values(
                     id=invitation_id, review_id=review.id, name=request.name.strip(), email=request.email.strip().lower(),
-                    token_hash=token_hash(link_token(self.config.link_secret, INVITE_PURPOSE, invitation_id)), used_at=None, created_at=self.clock(),
+                    token_hash=token_hash(issued[0]), used_at=None, created_at=now, expires_at=expires, revoked_at=None,
                 )
             )
-            return pb.InviteExternalRaterResponse(invitation_id=invitation_id)
+            return pb.InviteExternalRaterResponse(invitation_id=invitation_id, expires_at=timestamp(expires))
 
         response = await self.once(me, request.idempotency_key, "InviteExternalRater", request, pb.InviteExternalRaterResponse, work)
-        response.external_token = link_token(self.config.link_secret, INVITE_PURPOSE, response.invitation_id)
+        response.external_token = issued[0] if issued else await self._reissue(response.invitation_id)
         return response
+
+    async def _reissue(self, invitation_id: str) -> str:
+        """A retried invitation (same idempotency key) never saw its token: a fresh one replaces it, unless used or withdrawn."""
+        token = new_link_token()
+        inv = t.review_invitations
+        async with self.db.transaction() as conn:
+            done = await conn.execute(
+                inv.update().where(inv.c.id == invitation_id, inv.c.used_at.is_(None), inv.c.revoked_at.is_(None), inv.c.expires_at > self.clock())
+                .values(token_hash=token_hash(token))
+            )
+        return token if done.rowcount == 1 else ""
 
     async def respond(self, caller: Identity, request: pb.SubmitReviewResponseRequest) -> pb.SubmitReviewResponseResponse:
         external = bool(request.external_token)
+        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
+        if not external and (not caller.employee_id or caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
         v = Validator()
         if not external or request.review_id:
             v.check(valid_id(request.review_id), "review_id", "is required")
@@ -335,8 +356,6 @@ class ReviewHandlers(Base):
         v.max_length(request.external_token, "external_token", 200)
         v.max_length(request.idempotency_key, "idempotency_key", 200)
         v.raise_if_any()
-        if not external and (not caller.employee_id or caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
         hashed = token_hash(request.external_token) if external else ""
 
         async def work(conn: AsyncConnection) -> pb.SubmitReviewResponseResponse:
@@ -344,11 +363,12 @@ class ReviewHandlers(Base):
             inv = t.review_invitations
             if external:
                 invitation = (await conn.execute(sa.select(inv).where(inv.c.token_hash == hashed))).first()
-                if invitation is None or invitation.used_at is not None:
-                    raise PermissionDenied("external_token: this link is unknown or was already used")
+                if invitation is None:
+                    raise PermissionDenied("external_token: this link is not valid")
                 if request.review_id and request.review_id != invitation.review_id:
                     raise InvalidArgument("review_id", "does not match the link")
                 review = await load_review(conn, invitation.review_id)
+                links.refuse_closed(links.invitation_link_state(invitation, review, now), invitation.expires_at)
                 group, rater = anonymity.CUSTOMERS, f"invitation:{invitation.id}"
                 await conn.execute(inv.update().where(inv.c.id == invitation.id).values(used_at=now))
             else:
@@ -397,7 +417,7 @@ class ReviewHandlers(Base):
 
         async def work(conn: AsyncConnection) -> pb.Review:
             review = await load_review(conn, request.review_id)
-            if me != review.opened_by and not caller.has("hr") and me not in await directory.manager_chain(conn, review.subject_id):
+            if me != review.opened_by and not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
                 raise PermissionDenied("whoever opened the review, the person's managers or HR close it")
             if review.state == CLOSED:
                 raise FailedPrecondition("review_id: the review is already closed")
