@@ -161,6 +161,8 @@ class BenchStack:
                 PAARS_GRPC_PORT=str(grpc_port),
                 PAARS_METRICS_PORT=str(metrics_port),
                 PAARS_PROVISION_TOPICS="false",
+                # The load generator gives feedback faster than any person; the per-giver limit is not what is measured.
+                PAARS_FEEDBACK_GIVE_LIMITS="1000000/60",
                 PAARS_DATA_DIR=str(self.data_dir.resolve()),
                 PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "analytics-state").resolve()),
                 # Short group timings: a new consumer group otherwise waits seconds before it joins.

@@ -36,6 +36,8 @@ SERVICE_ENV = {
     "PAARS_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
     "PAARS_SHUTDOWN_GRACE_SECONDS": "2",
     "PAARS_LOG_LEVEL": "INFO",
+    # The workload gives feedback faster than a person would; the per-giver limit is not under test here.
+    "PAARS_FEEDBACK_GIVE_LIMITS": "1000000/60",
 }
 
 

@@ -1,15 +1,19 @@
-"""Every reader role x every visibility x every read path (get, lists, summary, events, 360 and gap reports): zero leaks."""
+"""Every reader role x every visibility x every read path (get, lists, summary, events, 360 and gap reports),
+and every path that could link an anonymous answer to its giver (requests, events, the read audit): zero leaks."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import grpc
 import pytest
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
+from paars.org.v1 import org_pb2
+from paars_feedback.adapters import directory
 
 from tests.helpers import auth, decoded, read_topic
-from tests.integration.test_feedback_service import Feedback, a_cycle, feedback, ratings  # noqa: F401  (fixture)
+from tests.integration.test_feedback_service import TODAY, Feedback, a_cycle, feedback, ratings  # noqa: F401  (fixture)
 
 PRIVATE = event_pb2.VISIBILITY_PRIVATE
 RAM = event_pb2.VISIBILITY_RECEIVER_AND_MANAGER
@@ -24,6 +28,7 @@ READERS: dict[str, tuple[str, ...] | None] = {
     "manager": ("mgr", "manager"),
     "skip-level manager": ("boss", "manager", "leader"),
     "hr": ("hr1", "hr"),
+    "hr of another team": ("hr2", "hr"),
     "coach": ("cas", "coach"),
     "admin": ("adm", "admin"),
     "colleague": ("zoe",),
@@ -39,6 +44,8 @@ EXPECTED: dict[str, dict[int, str]] = {
     "manager": {PRIVATE: "none", RAM: "full", PUBLIC: "full", ANON: "count"},
     "skip-level manager": {PRIVATE: "none", RAM: "full", PUBLIC: "full", ANON: "count"},
     "hr": {PRIVATE: "none", RAM: "count", PUBLIC: "full", ANON: "count"},
+    # HR reads within the subtree of their own team only: outside it, HR is a colleague.
+    "hr of another team": {PRIVATE: "none", RAM: "none", PUBLIC: "full", ANON: "none"},
     "coach": {PRIVATE: "full", RAM: "none", PUBLIC: "full", ANON: "none"},
     "admin": {PRIVATE: "none", RAM: "none", PUBLIC: "full", ANON: "none"},
     "colleague": {PRIVATE: "none", RAM: "none", PUBLIC: "full", ANON: "none"},
@@ -58,8 +65,21 @@ def md(reader: str) -> list[tuple[str, str]]:
     return auth(*who) if who else []
 
 
-async def _world(stub: object) -> tuple[dict[int, str], str]:
-    s = stub
+async def add_people(feedback: Feedback, *people: tuple[str, str, str, int]) -> None:  # noqa: F811
+    """People beyond the demo directory, as their org.employee-changed.v1 events would project them: (id, manager, team, role)."""
+    assert feedback.runtime.db is not None
+    async with feedback.runtime.db.transaction() as conn:
+        for person_id, manager, team, role in people:
+            employee = org_pb2.Employee(id=person_id, name=person_id, email=f"{person_id}@paars.example", manager_id=manager, team_id=team, roles=[role], active=True, version=1)
+            await directory.apply_employee_changed(conn, org_pb2.EmployeeChanged(employee=employee))
+
+
+async def _world(feedback: Feedback) -> tuple[dict[int, str], str]:  # noqa: F811
+    await add_people(
+        feedback, ("adm", "boss", "org", org_pb2.ROLE_ADMIN), ("zoe", "boss", "team-b", org_pb2.ROLE_EMPLOYEE),
+        ("hr2", "boss", "team-b", org_pb2.ROLE_HR),
+    )
+    s = feedback.stub
     items: dict[int, str] = {}
     for visibility in VISIBILITIES:
         kind = pb.FEEDBACK_KIND_PRAISE if visibility == PUBLIC else pb.FEEDBACK_KIND_CONSTRUCTIVE
@@ -91,7 +111,7 @@ def _leaks(text: str, allowed: set[int]) -> list[str]:
 
 async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read_path(feedback: Feedback, kafka_bootstrap: str) -> None:  # noqa: F811
     stub = feedback.stub
-    items, review_id = await _world(stub)
+    items, review_id = await _world(feedback)
     leaks: list[str] = []
     for reader, expected in EXPECTED.items():
         with_text = {v for v, level in expected.items() if level == "full"}
@@ -161,7 +181,7 @@ async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read
                     leaks.append(f"{reader}/{path}: peer group shown")
                 if ("manager-commentaar" in text) != (REPORT_READERS.get(reader) == "comments"):
                     leaks.append(f"{reader}/{path}: comments")
-    assert leaks == []
+    assert leaks == [], "\n".join(leaks)
 
     # Events, read by an independent Kafka client: what a subscribing system may see, no more.
     ids = set(items.values())
@@ -193,6 +213,73 @@ async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read
     readers = {r.reader_id for r in reads.reads}
     assert {"bob", "mgr", "boss", "hr1", "cas", "adm", "zoe", "crm-sync", "paars-feedback-events"} <= readers
     assert "ann" not in readers
+    # The author read their anonymous item back on every path above: no record says so (it would name the giver).
+    assert items[ANON] not in {r.feedback_id for r in reads.reads}
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.ListReads(pb.ListReadsRequest(employee_id="ann"), metadata=auth("mgr", "manager"))
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on_any_path(feedback: Feedback, kafka_bootstrap: str) -> None:  # noqa: F811
+    """Ann asks Bob and Cas; Bob answers anonymously, Cas does not answer. To everyone but Bob, Bob's request
+    looks exactly like Cas's, in the API and on the broker; the answer carries no request, relation or giver."""
+    stub = feedback.stub
+    due = (TODAY + dt.timedelta(days=7)).isoformat()
+    asked = {
+        person: (await stub.RequestFeedback(pb.RequestFeedbackRequest(recipient_id=person, question="Hoe was mijn demo?", due_date=due, relation=pb.RELATION_PEER), metadata=auth("ann"))).request
+        for person in ("bob", "cas")
+    }
+    answer = await stub.GiveFeedback(
+        pb.GiveFeedbackRequest(request_id=asked["bob"].id, kind=pb.FEEDBACK_KIND_SUGGESTION, relation=pb.RELATION_PEER, text=MARKER[ANON], visibility=ANON),
+        metadata=auth("bob"),
+    )
+    assert answer.receiver_id == "ann" and answer.request_id == ""
+    leaks: list[str] = []
+
+    def comparable(request: pb.FeedbackRequest) -> tuple:
+        return (request.state, request.answered_feedback_id, request.decline_reason, request.relation, request.expires_at.seconds)
+
+    # (a) The requests, as the subject and requester and as HR see them: Bob's is as open as Cas's.
+    for reader, listing in (("ann", pb.ListFeedbackRequestsRequest()), ("ann", pb.ListFeedbackRequestsRequest(requester_id="ann")), ("hr1", pb.ListFeedbackRequestsRequest(requester_id="ann"))):
+        shown = {r.id: r for r in (await stub.ListFeedbackRequests(listing, metadata=auth(reader))).requests}
+        if comparable(shown[asked["bob"].id]) != comparable(shown[asked["cas"].id]):
+            leaks.append(f"{reader}/ListFeedbackRequests: {shown[asked['bob'].id]}")
+        if answer.id in str(shown):
+            leaks.append(f"{reader}/ListFeedbackRequests: names the answer")
+    # Only Bob learns that he answered it, and he cannot answer it twice.
+    mine = {r.id: r for r in (await stub.ListFeedbackRequests(pb.ListFeedbackRequestsRequest(recipient_id="bob"), metadata=auth("bob"))).requests}
+    assert mine[asked["bob"].id].state == pb.FeedbackRequest.STATE_ANSWERED and mine[asked["bob"].id].answered_feedback_id == ""
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await stub.GiveFeedback(pb.GiveFeedbackRequest(request_id=asked["bob"].id, kind=pb.FEEDBACK_KIND_PRAISE, relation=pb.RELATION_PEER, text="nog eens"), metadata=auth("bob"))
+    assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    # Withdrawing it works for Ann exactly as it would for an unanswered request.
+    revoked = await stub.RevokeLink(pb.RevokeLinkRequest(request_id=asked["bob"].id), metadata=auth("ann"))
+    assert revoked.state == pb.LINK_STATE_REVOKED
+    # The subscribing system's listing of the anonymous item: no giver, relation or request.
+    listed = {f.id: f for f in (await stub.ListFeedback(pb.ListFeedbackRequest(receiver_id="ann"), metadata=auth("crm-sync", "system"))).feedback}
+    item = listed[answer.id]
+    if item.giver_id or item.relation != pb.RELATION_UNSPECIFIED or item.request_id:
+        leaks.append(f"system/ListFeedback: {item}")
+    # The read audit names no one who read the anonymous answer (its author read it back when giving it).
+    await stub.GetFeedback(pb.GetFeedbackRequest(feedback_id=answer.id), metadata=auth("bob"))
+    if answer.id in {r.feedback_id for r in (await stub.ListReads(pb.ListReadsRequest(), metadata=auth("ann"))).reads}:
+        leaks.append("ListReads: a read of the anonymous answer")
+    assert leaks == [], "\n".join(leaks)
+
+    # (b) The broker: the answer's event names no request, relation, giver or actor ...
+    given = [e for e in decoded(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-given.v1", until=lambda rs: any(e.feedback_id == answer.id for e in decoded(rs)))) if e.feedback_id == answer.id]
+    assert len(given) == 1
+    event = given[0]
+    assert (event.request_id, event.giver_id, event.metadata.actor_id, event.relation) == ("", "", "", pb.RELATION_UNSPECIFIED)
+    assert b"bob" not in event.SerializeToString()
+
+    # ... and no request event pairs with it: Bob's request has the same history as Cas's (opened, then Ann's
+    # withdrawal only for Bob's), none is ANSWERED, none carries the answer's moment or names Bob as actor.
+    def about(records: list) -> list:
+        return [e for e in decoded(records) if e.request_id in {asked["bob"].id, asked["cas"].id}]
+
+    requested = about(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(about(rs)) >= 3))
+    history = {key: [e.state for e in requested if e.request_id == asked[key].id] for key in ("bob", "cas")}
+    assert history == {"bob": [pb.FeedbackRequest.STATE_OPEN, pb.FeedbackRequest.STATE_REVOKED], "cas": [pb.FeedbackRequest.STATE_OPEN]}
+    assert all(e.metadata.actor_id != "bob" for e in requested)
+    assert all(e.metadata.occurred_at != event.metadata.occurred_at for e in requested)

@@ -26,6 +26,7 @@ from tests.conftest import make_settings
 from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
 DEMO_PEOPLE = {"boss", "hr1", "mgr", "ann", "bob", "cas"}
+DEMO_TEAMS = {"org", "team-a", "team-b"}
 TODAY = dt.date.today()
 
 
@@ -44,7 +45,9 @@ async def _projected(runtime: ServiceRuntime) -> bool:
     assert runtime.db is not None
     async with runtime.db.read() as conn:
         ids = {r.id for r in await conn.execute(sa.select(t.people.c.id))}
-    return DEMO_PEOPLE <= ids
+        teams = {r.id for r in await conn.execute(sa.select(t.teams.c.id))}
+    # Teams too: HR's scope is a team subtree.
+    return DEMO_PEOPLE <= ids and DEMO_TEAMS <= teams
 
 
 @pytest.fixture
@@ -238,7 +241,7 @@ async def test_three_peers_show_as_a_group_and_a_customer_answers_through_a_sing
     # No bearer token: the link token is the credential, and it works once.
     await stub.SubmitReviewResponse(pb.SubmitReviewResponseRequest(external_token=invite.external_token, ratings=ratings(2, 2)))
     err = await rpc_error(stub.SubmitReviewResponse(pb.SubmitReviewResponseRequest(external_token=invite.external_token, ratings=ratings(2, 2))))
-    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "already used" in (err.details() or "")
     err = await rpc_error(stub.SubmitReviewResponse(pb.SubmitReviewResponseRequest(review_id=review.id, ratings=ratings(2, 2))))
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED
     open_report = await stub.GetReviewReport(pb.GetReviewReportRequest(review_id=review.id), metadata=auth("mgr", "manager"))
@@ -267,7 +270,7 @@ async def test_requests_reach_colleagues_and_customers_and_can_be_declined(feedb
     from_customer = await stub.GiveFeedback(pb.GiveFeedbackRequest(external_token=external.external_token, kind=pb.FEEDBACK_KIND_SUGGESTION, text="Volgende keer een demo vooraf."))
     assert from_customer.relation == pb.RELATION_CUSTOMER and from_customer.receiver_id == "ann"
     err = await rpc_error(stub.GiveFeedback(pb.GiveFeedbackRequest(external_token=external.external_token, kind=pb.FEEDBACK_KIND_PRAISE, text="Nog eens")))
-    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "already used" in (err.details() or "")
     mine = await stub.ListFeedbackRequests(pb.ListFeedbackRequestsRequest(requester_id="ann"), metadata=auth("ann"))
     assert {r.id: r.state for r in mine.requests} == {
         asked.request.id: pb.FeedbackRequest.STATE_ANSWERED, declined.request.id: pb.FeedbackRequest.STATE_DECLINED,

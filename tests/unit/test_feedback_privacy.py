@@ -17,7 +17,9 @@ CASES = {
     "author": (PERSON, Ties(is_author=True), (FULL, FULL, FULL, FULL)),
     "receiver": (PERSON, Ties(is_subject=True), (FULL, FULL, FULL, COUNT)),
     "manager chain": (PERSON, Ties(in_manager_chain=True), (NONE, FULL, FULL, COUNT)),
-    "hr": (HR, Ties(), (NONE, COUNT, FULL, COUNT)),
+    "hr": (HR, Ties(in_hr_scope=True), (NONE, COUNT, FULL, COUNT)),
+    "hr of another subtree": (HR, Ties(), (NONE, NONE, FULL, NONE)),
+    "colleague in an hr's subtree": (PERSON, Ties(in_hr_scope=True), (NONE, NONE, FULL, NONE)),
     "coach, shared": (PERSON, Ties(is_coach=True, shared_with_coach=True), (FULL, FULL, FULL, NONE)),
     "coach, not shared": (PERSON, Ties(is_coach=True), (NONE, NONE, FULL, NONE)),
     "admin": (ADMIN, Ties(), (NONE, NONE, FULL, NONE)),
@@ -55,9 +57,10 @@ def test_an_unknown_visibility_shows_nothing_to_anyone() -> None:
 def test_a_360_report_is_for_the_person_their_managers_hr_and_a_coach_it_was_shared_with() -> None:
     allowed = {
         "receiver": (PERSON, Ties(is_subject=True)), "manager chain": (PERSON, Ties(in_manager_chain=True)),
-        "hr": (HR, Ties()), "coach, shared": (PERSON, Ties(is_coach=True, shared_with_coach=True)),
+        "hr": (HR, Ties(in_hr_scope=True)), "coach, shared": (PERSON, Ties(is_coach=True, shared_with_coach=True)),
     }
     denied = {
+        "hr of another subtree": (HR, Ties()),
         "rater": (PERSON, Ties(is_author=True)), "coach, not shared": (PERSON, Ties(is_coach=True)),
         "admin": (ADMIN, Ties()), "colleague": (PERSON, Ties()), "external": (EXTERNAL, Ties(is_subject=True)),
     }
@@ -72,7 +75,7 @@ def test_dialogue_preparations_show_only_once_both_are_in_and_only_to_its_people
     participant = Ties(is_participant=True)
     assert not p.dialogue_view(PERSON, participant, both_prepared=False).preparations
     assert p.dialogue_view(PERSON, participant, both_prepared=True).preparations
-    for reader, ties in ((HR, Ties()), (PERSON, Ties(in_manager_chain=True)), (p.SUBSCRIBER, Ties())):
+    for reader, ties in ((HR, Ties(in_hr_scope=True)), (PERSON, Ties(in_manager_chain=True)), (p.SUBSCRIBER, Ties())):
         view = p.dialogue_view(reader, ties, both_prepared=True)
         assert view.listed and not view.preparations and not view.notes
     assert not p.dialogue_view(PERSON, Ties(), both_prepared=True).listed
@@ -81,8 +84,9 @@ def test_dialogue_preparations_show_only_once_both_are_in_and_only_to_its_people
 
 def test_referrals_and_the_read_audit_are_for_hr_and_the_person_only() -> None:
     assert p.referral_visible(PERSON, Ties(is_subject=True)) == "receiver"
-    assert p.referral_visible(HR, Ties()) == "hr"
-    for reader, ties in ((PERSON, Ties(in_manager_chain=True)), (ADMIN, Ties()), (PERSON, Ties(is_coach=True, shared_with_coach=True)), (p.SUBSCRIBER, Ties())):
+    assert p.referral_visible(HR, Ties(in_hr_scope=True)) == "hr"
+    assert p.reads_visible(HR, Ties(in_hr_scope=True)) == "hr"
+    for reader, ties in ((HR, Ties()), (PERSON, Ties(in_manager_chain=True)), (ADMIN, Ties()), (PERSON, Ties(is_coach=True, shared_with_coach=True)), (p.SUBSCRIBER, Ties())):
         assert p.referral_visible(reader, ties) == ""
         assert p.reads_visible(reader, ties) == ""
 
@@ -91,3 +95,15 @@ def test_ties_come_from_ids_and_an_empty_reader_has_none() -> None:
     ties = p.ties_of("mgr", subject_id="ann", author_id="bob", manager_chain=["mgr", "boss"], coach_id="cas")
     assert ties == Ties(in_manager_chain=True)
     assert p.ties_of("", subject_id="", author_id="") == Ties()
+
+
+def test_hr_reads_only_within_the_subtree_of_their_own_team() -> None:
+    """One HR scope for every service: action plans, dialogues, reports and referrals follow the subtree."""
+    inside, outside = Ties(in_hr_scope=True), Ties()
+    assert p.action_plan_visible(HR, inside) == "hr" and p.action_plan_visible(HR, outside) == ""
+    assert p.dialogue_view(HR, inside, both_prepared=True).listed and not p.dialogue_view(HR, outside, both_prepared=True).listed
+    assert p.report_view(HR, inside).comments and not p.report_view(HR, outside).aggregates
+    assert p.referral_visible(HR, outside) == ""
+    # The scope is HR's: the same tie gives a person without the HR role nothing.
+    assert p.action_plan_visible(PERSON, inside) == "" and p.referral_visible(PERSON, inside) == ""
+
