@@ -12,8 +12,11 @@ def main() -> None:
     config = WebConfig.from_env()
     logs.configure("web", config.log_level)
     metrics.serve_metrics(config.metrics_port, host=config.host)
-    # uvicorn's own access log would repeat what WebMiddleware logs, and not as JSON.
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_config=None, access_log=False, proxy_headers=True)
+    # uvicorn's own access log would repeat what WebMiddleware logs, and not as JSON. Open prompt
+    # streams never end by themselves: a stop waits for them only briefly (browsers reconnect elsewhere).
+    uvicorn.run(
+        create_app(config), host=config.host, port=config.port, log_config=None, access_log=False, proxy_headers=True, timeout_graceful_shutdown=5,
+    )
 
 
 if __name__ == "__main__":
