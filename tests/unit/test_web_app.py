@@ -254,6 +254,9 @@ def test_the_language_follows_accept_language_and_the_switch(client: TestClient)
     assert "Sign in" in english and 'lang="en"' in english
     client.post("/language", data={"language": "nl", "next": "/signin", "csrf_token": csrf(english)})
     assert 'lang="nl"' in client.get("/signin", headers={"accept-language": "en-GB"}).text
+    sign_in(client)
+    client.post("/signout", data={"csrf_token": csrf(client.get("/").text)})
+    assert 'lang="nl"' in client.get("/signin", headers={"accept-language": "en-GB"}).text, "the choice outlives the session it was made in"
 
 
 def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:

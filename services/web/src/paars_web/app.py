@@ -51,9 +51,12 @@ async def switch_language(request: Request) -> Response:
     form = await request.form()
     chosen = str(form.get("language", ""))
     session = request.scope["paars.session"]
+    answer = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
     if chosen in i18n.LANGUAGES:
         session.language = chosen
-    return RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
+        # Remembered by this browser beyond the session: the next sign-in (or a customer's visit) keeps it.
+        answer.set_cookie(i18n.COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=web_of(request).config.secure_cookies)
+    return answer
 
 
 async def sign_in_choice(request: Request) -> Response:

@@ -12,6 +12,8 @@ from babel.support import Translations
 LOCALE_DIR = pathlib.Path(__file__).parent / "locale"
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+# The language a browser chose with the switch, kept for a year.
+COOKIE = "paars_language"
 # Names shown in the switch, each in its own language (so they are not translated).
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 

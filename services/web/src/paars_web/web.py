@@ -82,7 +82,10 @@ class Web:
 
     def language(self, request: Request) -> str:
         session: Session | None = request.scope.get(SESSION_KEY)
-        return i18n.choose([session.language if session else "", i18n.from_accept_language(request.headers.get("accept-language", ""))])
+        return i18n.choose([
+            session.language if session else "", request.cookies.get(i18n.COOKIE, ""),
+            i18n.from_accept_language(request.headers.get("accept-language", "")),
+        ])
 
     def translations(self, request: Request) -> Translations:
         return self.catalogues[self.language(request)]
