@@ -15,11 +15,6 @@ from tests.browser.conftest import Paars
 from tests.browser.journey import assert_accessible, screenshot, sign_in
 
 
-def unique(text: str) -> str:
-    """Tests share one platform: a title of their own finds their own goal or feedback."""
-    return f"{text} ({uuid.uuid4().hex[:6]})"
-
-
 def focus_by_tab(page, selector: str, *, limit: int = 80) -> None:
     """Presses Tab until the element is focused, as a keyboard user moves through the page."""
     target = page.locator(selector)
@@ -47,7 +42,7 @@ def fits_the_width(page) -> bool:
 def test_a_manager_sees_a_milestone_prompt_arrive_live_and_gives_constructive_feedback_from_it_in_three_steps_by_keyboard(
     open_page, paars: Paars
 ) -> None:
-    goal = agreed_goal(paars, "lotte", "jan", unique("Sneller antwoorden op tickets"))
+    goal = agreed_goal(paars, "lotte", "jan", "Sneller antwoorden op tickets")
     page = open_page("nl")
     sign_in(page, "jan")
     assert_accessible(page, "the Now page (nl)")
@@ -94,7 +89,7 @@ def test_a_manager_sees_a_milestone_prompt_arrive_live_and_gives_constructive_fe
 
 
 def test_the_receiver_sees_constructive_feedback_and_thanks_with_a_step_to_work_on(open_page, paars: Paars) -> None:
-    text = unique("Je presentatie was helder, maar te lang")
+    text = "Je presentatie was helder, maar te lang"
     paars.as_person("sofie", "feedback", feedback_pb2_grpc.FeedbackServiceStub, "GiveFeedback", fb.GiveFeedbackRequest(
         receiver_id="noor", kind=fb.FEEDBACK_KIND_CONSTRUCTIVE, relation=fb.RELATION_MANAGER, text=text,
         examples=[fb.Example(situation="Het klantenoverleg van maandag.", behaviour="Je nam veertig minuten voor twaalf dia's.", impact="Er bleef geen tijd voor vragen.")],
@@ -118,7 +113,7 @@ def test_the_receiver_sees_constructive_feedback_and_thanks_with_a_step_to_work_
 def test_a_person_sees_in_plain_words_who_read_feedback_about_them(open_page, paars: Paars) -> None:
     feedback = feedback_pb2_grpc.FeedbackServiceStub
     paars.as_person("jan", "feedback", feedback, "GiveFeedback", fb.GiveFeedbackRequest(
-        receiver_id="fatima", kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_MANAGER, text=unique("Sterke demo vandaag"),
+        receiver_id="fatima", kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_MANAGER, text="Sterke demo vandaag",
         visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, idempotency_key=uuid.uuid4().hex,
     ))
     # Her manager reads feedback about her: that read is written down.
@@ -136,7 +131,7 @@ def test_a_customer_answers_once_through_the_link_on_a_phone_and_a_second_use_sa
     page.locator("#recipient-kind-customer").check()
     page.locator("#external_name").fill("An De Klant")
     page.locator("#external_email").fill("an@klant.example")
-    page.locator("#question").fill(unique("Hoe verliep de installatie bij u?"))
+    page.locator("#question").fill("Hoe verliep de installatie bij u?")
     page.locator("#ask-submit").click()
     link = page.locator("#customer-link").get_attribute("href")
     assert link and link.startswith(paars.web_url + "/r/")
@@ -162,7 +157,7 @@ def test_a_customer_answers_once_through_the_link_on_a_phone_and_a_second_use_sa
 
 
 def test_a_goal_is_proposed_counter_proposed_agreed_and_checked_in_by_the_two_people_it_concerns(open_page, paars: Paars) -> None:
-    title = unique("Learn the new billing system")
+    title = "Learn the new billing system"
     owner = open_page("en")
     sign_in(owner, "pieter", next_path="/goals")
     owner.locator("#kind-development").check()
