@@ -208,11 +208,13 @@ def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningS
             'sum(paars_feedback_events_consumed_total{topic="org.employee-changed.v1"})': "directory events consumed by feedback",
             'sum(paars_notifications_events_consumed_total)': "events consumed by notifications",
             'sum(paars_analytics_events_processed_total)': "events processed by analytics",
+            'sum(paars_web_requests_total{route="/healthz"})': "requests answered by the web app",
             'count(up{job=~"paars-.*"} == 1)': "scraped targets up",
         }
         for promql, what in expectations.items():
             wait_for(lambda promql=promql: query(promql) > 0, 60, f"Prometheus did not see {what}: {promql}")
-        assert query('count(up{job=~"paars-.*"} == 1)') == len(stack.services)
+        # The services and the web app (paars run starts it; it answered the launcher's /healthz).
+        assert query('count(up{job=~"paars-.*"} == 1)') == len(stack.services) + 1
     finally:
         server.terminate()
         server.wait(30)
