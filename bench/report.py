@@ -65,6 +65,18 @@ def markdown(result: dict[str, Any]) -> str:
             )
             ratios = ", ".join(f"{k.removeprefix('ratio_')} {_fmt(v)}" for k, v in c.items() if k.startswith("ratio_") and "memory" not in k)
             lines.append(f"| analytics | {label} | {_fmt(c.get(key))} | {baselines} | {ratios} | ≥ 10,000/s | {_fmt(c.get('met'))} |")
+    web = cases.get("web")
+    if web is not None and web.get("status") != "ok":
+        lines.append(f"| web | server time of the Now page and of giving feedback | not measured: {web.get('status')} ({web.get('detail', '')}) | | | | |")
+    elif web is not None:
+        floor = web["static"]
+        for page, label in (("now", "Now page (GET /)"), ("give", "give feedback (POST)")):
+            c = web[page]
+            lines.append(
+                f"| web | {label} p50 / p99 ms, {web['sessions']} sessions at {_fmt(c['per_s'])}/s, {c['errors']} errors | {_fmt(c['p50_ms'])} / {_fmt(c['p99_ms'])} | "
+                f"static file {_fmt(floor['p50_ms'])} / {_fmt(floor['p99_ms'])} | {_fmt(c['p50_ratio'])} / {_fmt(c['p99_ratio'])} | p99 ≤ 150 | "
+                f"{_fmt(c['p99_ms'] <= web['targets']['p99_ms'] and not c['errors'])} |"
+            )
     f = cases.get("footprint")
     if f:
         for name, rss in f["rss_mb"].items():

@@ -30,8 +30,11 @@ TARGETS = {
     "prompt_latency": {"p50_ms": 50.0, "p99_ms": 200.0},
     "analytics": {"events_per_s": 10000.0},
     "footprint": {"rss_mb": 200.0},
+    "web": {"p99_ms": 150.0},
 }
-EXTERNAL_CASES = {"prompt_latency": ("prompt_latency.py", "prompt_latency.json"), "analytics": ("analytics_bench.py", "analytics.json")}
+EXTERNAL_CASES = {
+    "prompt_latency": ("prompt_latency.py", "prompt_latency.json"), "analytics": ("analytics_bench.py", "analytics.json"), "web": ("web_bench.py", "web.json"),
+}
 
 
 class RssSampler:
@@ -256,6 +259,8 @@ def case_external(name: str, started: float) -> dict[str, Any]:
         if figures.get("baseline_p50_ms"):
             figures.setdefault("ratio", round(figures["p50_ms"] / figures["baseline_p50_ms"], 2))
         figures["met"] = figures.get("p50_ms", 1e9) <= targets["p50_ms"] and figures.get("p99_ms", 1e9) <= targets["p99_ms"]
+    elif name == "web":
+        figures["met"] = all(figures.get(page, {}).get("p99_ms", 1e9) <= targets["p99_ms"] and not figures[page].get("errors") for page in ("now", "give"))
     else:
         figures["met"] = figures.get("events_per_s", 0) >= targets["events_per_s"]
     return figures
@@ -263,7 +268,7 @@ def case_external(name: str, started: float) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", default="write_path,prompt_latency,analytics", help="comma-separated; footprint comes with write_path")
+    parser.add_argument("--cases", default="write_path,prompt_latency,analytics,web", help="comma-separated; footprint comes with write_path")
     parser.add_argument("--concurrency", default="1,4,16,64", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--seconds", default=8.0, type=float, help="measured seconds per level (after 1 s of warm-up)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even when PostgreSQL is reachable")
