@@ -456,8 +456,9 @@ async def test_a_prompt_reaches_someone_who_chose_e_mail_through_a_real_smtp_ser
     assert message["To"] == "mo@paars.example"
     assert "Ann Peeters reached 50%" in message["Subject"]
     assert "one concrete example" in message.get_payload(decode=True).decode()
-    [delivery] = await h.rows(t.deliveries, t.deliveries.c.channel == pb.CHANNEL_EMAIL)
-    assert delivery.state == "delivered"
+    # The server stores the message before the worker records the outcome: wait for the record.
+    [delivery] = await until(lambda: h.rows(t.deliveries, t.deliveries.c.channel == pb.CHANNEL_EMAIL, t.deliveries.c.state == "delivered"))
+    assert delivery.attempts == 1
 
 
 def moment_insight(h: Harness, moment_event_id: str, *actors: str) -> an.InsightDetected:

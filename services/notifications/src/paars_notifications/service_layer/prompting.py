@@ -89,7 +89,9 @@ class ReadCache:
         cached = self._prefs.get(person_id)
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        prefs = await preferences_of(conn, person_id)
+        # The person (time zone, address) from the cached projection: one query, not two, per miss.
+        person = (await self.directory(conn, [person_id], depth=1)).people.get(person_id)
+        prefs = await _preferences_with(conn, person_id, person)
         self._prefs[person_id] = (time.monotonic(), prefs)
         return prefs
 
@@ -147,8 +149,14 @@ def involved_ids(event: Any) -> set[str]:
 
 # Statements of the per-event path, built once (values go in as parameters); see paars_platform.db.
 _p = t.prompts.c
-_BUDGET_SPENT = sa.select(sa.func.count()).where(
-    _p.recipient_id == sa.bindparam("b_recipient"), _p.budgeted.is_(True), _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime)
+# Slots of the week each recipient of an event already used: one query for all of them.
+_BUDGET_SPENT = (
+    sa.select(_p.recipient_id, sa.func.count())
+    .where(
+        _p.recipient_id.in_(sa.bindparam("b_recipients", expanding=True)), _p.budgeted.is_(True),
+        _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime),
+    )
+    .group_by(_p.recipient_id)
 )
 _MARK_RELEASED = (
     t.prompts.update()
@@ -221,8 +229,10 @@ class PromptService:
         if isinstance(event, fb.FeedbackRequested):
             await self._track_request(conn, event, cause)
         released: list[pb.Prompt] = []
-        for draft in rules.prompts_for(event, directory, now.date()):
-            released += await self.accept(conn, draft, cause, now)
+        drafts = rules.prompts_for(event, directory, now.date())
+        spent = await self.budget_spent(conn, {d.recipient_id for d in drafts}, now)
+        for draft in drafts:
+            released += await self.accept(conn, draft, cause, now, spent)
         if released:
             self._pending[event_id] = released
             while len(self._pending) > _PENDING_LIMIT:
@@ -269,12 +279,22 @@ class PromptService:
 
     # ---------- accepting and releasing prompts ----------
 
-    async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
+    async def budget_spent(self, conn: AsyncConnection, recipients: set[str], now: dt.datetime) -> dict[str, int]:
+        """Per recipient, the prompts of the last week that used a slot of the budget."""
+        if not recipients:
+            return {}
+        rows = (await conn.execute(_BUDGET_SPENT, {"b_recipients": sorted(recipients), "b_since": now - policy.BUDGET_WINDOW})).all()
+        return {recipient: int(count) for recipient, count in rows}
+
+    async def accept(
+        self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime, spent: dict[str, int] | None = None,
+    ) -> list[pb.Prompt]:
         """Stores the prompt once per (cause, recipient, kind) and once per (moment, recipient), and releases
-        it now or holds it."""
+        it now or holds it. `spent` (from budget_spent, kept up to date here) saves a query per draft."""
         prefs = await self.cache.preferences(conn, draft.recipient_id)
-        sent = (await conn.execute(_BUDGET_SPENT, {"b_recipient": draft.recipient_id, "b_since": now - policy.BUDGET_WINDOW})).scalar() or 0
-        decision = policy.decide(now, prefs, draft.priority, sent, self.config.digest_at)
+        if spent is None:
+            spent = await self.budget_spent(conn, {draft.recipient_id}, now)
+        decision = policy.decide(now, prefs, draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at)
         row = dict(
             id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
             title=draft.title[:300], body=draft.body, about_id=draft.about_id, ref_id=draft.ref_id,
@@ -286,6 +306,8 @@ class PromptService:
         )
         if not await insert_ignore(conn, t.prompts, row):
             return []  # this cause already prompted this person for this, or another cause for the same moment
+        if decision.budgeted:
+            spent[draft.recipient_id] = spent.get(draft.recipient_id, 0) + 1
         if decision.mode != "now":
             for reason in decision.reasons:
                 self.held_total.labels(reason).inc()
@@ -468,8 +490,11 @@ def _person_of(row: Any) -> Person:
 
 async def preferences_of(conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:
     """Stored preferences, falling back to defaults; the time zone and address from the org projection."""
+    return await _preferences_with(conn, person_id, await _person(conn, person_id))
+
+
+async def _preferences_with(conn: AsyncConnection, person_id: str, person: Person | None) -> policy.DeliveryPreferences:
     row = (await conn.execute(sa.select(t.preferences).where(t.preferences.c.employee_id == person_id))).first()
-    person = await _person(conn, person_id)
     zone = (row.time_zone if row and row.time_zone else "") or (person.time_zone if person else "") or "UTC"
     email = (row.email if row and row.email else "") or (person.email if person else "")
     if row is None:
