@@ -1,10 +1,11 @@
 """Prompt latency: the commit of a goal check-in that crossed a milestone -> the prompt on the manager's in-app stream.
 
-Standalone: starts the embedded broker, then goals and notifications as real service processes (SQLite by
-default, `--database postgresql` for fresh PostgreSQL databases), drives CheckIn RPCs open-loop at a fixed
-rate, and reads every manager's Subscribe stream. As the floor it measures, in the same run, the broker-only
-produce -> consume round trip with the same clients the services use (kafka-python producer, aiokafka consumer
-with the services' fetch wait). Writes bench/results/prompt_latency.json.
+Standalone: starts the embedded broker, then the whole stack (goals, feedback, notifications and analytics,
+whose insights about each milestone reach notifications too) as real service processes (SQLite by default,
+`--database postgresql` for fresh PostgreSQL databases), drives CheckIn RPCs open-loop at a fixed rate, and
+reads every manager's Subscribe stream. As the floor it measures, in the same run, the broker-only produce ->
+consume round trip with the same clients the services use (kafka-python producer, aiokafka consumer with the
+services' fetch wait). Writes bench/results/prompt_latency.json, naming the services that ran (`services`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ from paars_platform.topics import Topic
 REPO = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 ROUND_TRIP_TOPIC = Topic("bench.round-trip.v1", "", "none", partitions=1)
+# Every service of the stack, in start order (goals first: the others project its directory).
+SERVICES = ("goals", "feedback", "notifications", "analytics")
 FETCH_WAIT_MS = int(os.environ.get("PAARS_CONSUMER_FETCH_WAIT_MS", "10"))
 
 
@@ -77,6 +80,7 @@ def fresh_pg_database() -> str:
 def service_process(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path) -> ServiceProcess:
     env = dict(
         os.environ, PAARS_GRPC_PORT=str(free_port()), PAARS_METRICS_PORT=str(free_port()), PAARS_DATABASE_URL=database_url,
+        PAARS_DATA_DIR=str(log_dir), PAARS_ANALYTICS_STATE_DIR=str(log_dir / "analytics-state"),
         PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="false", PAARS_LOG_LEVEL="WARNING",
         PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_PROVISION_TOPICS="false",
     )
@@ -151,12 +155,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         urls = {
             # fresh_pg_database runs its own event loop, so it gets a thread of its own.
             name: (await asyncio.to_thread(fresh_pg_database) if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
-            for name in ("goals", "notifications")
+            for name in SERVICES
         }
         processes = {}
         ports = {}
         try:
-            for name in ("goals", "notifications"):
+            for name in SERVICES:
                 service = service_process(name, broker.bootstrap, urls[name], work)
                 service.start()
                 assert service.process is not None
@@ -258,7 +262,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "causes": sent, "cause_failures": failures, "prompts_received": received, "database": args.database,
         "cause_on_broker_p50_ms": round(percentile([x * 1000 for x in cause_seen], 50), 2),
         "cause_on_broker_p99_ms": round(percentile([x * 1000 for x in cause_seen], 99), 2),
-        "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS,
+        "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS, "services": ["broker", *SERVICES],
     }
 
 
@@ -276,7 +280,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "prompt_latency.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(
-        f"prompt latency at {figures['rate_per_s']}/s over {figures['seconds']} s ({figures['database']}): "
+        f"prompt latency at {figures['rate_per_s']}/s over {figures['seconds']} s ({figures['database']}, {', '.join(figures['services'])}): "
         f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms "
         f"({figures['prompts_received']} prompts for {figures['causes']} causes)\n"
         f"the cause alone, goals commit -> read from the broker: p50 {figures['cause_on_broker_p50_ms']} ms, p99 {figures['cause_on_broker_p99_ms']} ms\n"
