@@ -37,6 +37,8 @@ class NotificationsConfig:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # The web app's public address: e-mails and webhooks link to the page where the person acts.
+    web_base_url: str = ""
 
     @property
     def email_enabled(self) -> bool:
@@ -63,4 +65,5 @@ class NotificationsConfig:
             smtp_user=env_str("PAARS_SMTP_USER", ""),
             smtp_password=env_str("PAARS_SMTP_PASSWORD", ""),
             smtp_starttls=env_bool("PAARS_SMTP_STARTTLS", False),
+            web_base_url=env_str("PAARS_WEB_BASE_URL", ""),
         )

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -12,6 +11,7 @@ from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars.org.v1 import org_pb2
+from paars_platform import links
 from paars_web.errors import N_
 
 FEEDBACK_KINDS = {"praise": fb.FEEDBACK_KIND_PRAISE, "constructive": fb.FEEDBACK_KIND_CONSTRUCTIVE, "suggestion": fb.FEEDBACK_KIND_SUGGESTION}
@@ -125,18 +125,7 @@ def relation_between(giver: org_pb2.Employee | None, receiver: org_pb2.Employee)
 
 def prompt_link(prompt: nt.Prompt) -> str:
     """The page where the person acts on a prompt; a feedback prompt opens the form filled in."""
-    if prompt.kind == nt.PROMPT_KIND_GIVE_FEEDBACK and prompt.about_id:
-        query = {"receiver": prompt.about_id, "prompt": prompt.id}
-        if prompt.cause_occurred_at.seconds:
-            query["moment"] = iso(prompt.cause_occurred_at)
-        return "/feedback/give?" + urlencode(query)
-    return {
-        nt.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: "/feedback/received",
-        nt.PROMPT_KIND_PLAN_ACTION: "/feedback/received",
-        nt.PROMPT_KIND_CHECK_IN: "/goals",
-        nt.PROMPT_KIND_ANSWER_REQUEST: "/feedback/requests",
-        nt.PROMPT_KIND_SEEK_FEEDBACK: "/feedback/requests",
-    }.get(prompt.kind, "/")
+    return links.action_path(prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=iso(prompt.cause_occurred_at))
 
 
 def link_state(err: grpc.aio.AioRpcError) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from paars.common.v1 import event_pb2
 from paars.notifications.v1 import notifications_pb2 as pb
+from paars_platform.links import action_url
 
 PROMPT_SENT = "notifications.prompt-sent.v1"
 PROMPT_ACTED = "notifications.prompt-acted.v1"
@@ -55,7 +56,7 @@ def matches_filter(event_filter: Sequence[str], event_type: str, prompt: PromptV
     return any(f in names for f in event_filter)
 
 
-def _prompt_json(prompt: PromptView, exposure: str) -> dict[str, Any]:
+def _prompt_json(prompt: PromptView, exposure: str, base_url: str = "") -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": prompt.id,
         "recipient_id": prompt.recipient_id,
@@ -68,12 +69,19 @@ def _prompt_json(prompt: PromptView, exposure: str) -> dict[str, Any]:
     }
     if exposure == FULL:
         data.update(title=prompt.title, body=prompt.body, about_id=prompt.about_id)
+        if base_url:
+            data["link"] = link(base_url, prompt)
     return data
+
+
+def link(base_url: str, prompt: PromptView) -> str:
+    """The web app's page where the recipient acts on this prompt."""
+    return action_url(base_url, prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id)
 
 
 def webhook_body(
     *, delivery_event_id: str, event_type: str, occurred_at: str, prompt: PromptView, chat_format: bool,
-    exposure: str = FULL, extra: dict[str, Any] | None = None,
+    exposure: str = FULL, extra: dict[str, Any] | None = None, base_url: str = "",
 ) -> str | None:
     """The JSON body for one subscription, or None when the subscriber may not learn of the prompt."""
     if exposure == WITHHELD:
@@ -83,8 +91,10 @@ def webhook_body(
             text = f"Acted on: {prompt.title}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was acted on."
         else:
             text = f"*{prompt.title}*\n{prompt.body}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was sent."
+            if exposure == FULL and base_url:
+                text += f"\n{link(base_url, prompt)}"
         return json.dumps({"text": text}, ensure_ascii=False)
-    data: dict[str, Any] = {"prompt": _prompt_json(prompt, exposure)}
+    data: dict[str, Any] = {"prompt": _prompt_json(prompt, exposure, base_url)}
     if extra:
         data.update(extra)
     return json.dumps({"id": delivery_event_id, "type": event_type, "created": occurred_at, "data": data}, ensure_ascii=False)
@@ -94,14 +104,15 @@ def _kind_label(kind: int) -> str:
     return pb.PromptKind.Name(kind).removeprefix("PROMPT_KIND_").replace("_", " ").lower()
 
 
-def email_text(name: str, prompts: Sequence[PromptView], *, digest: bool) -> tuple[str, str]:
+def email_text(name: str, prompts: Sequence[PromptView], *, digest: bool, base_url: str = "") -> tuple[str, str]:
     """Subject and plain-text body of the e-mail for one prompt, or for a digest of several."""
     greeting = f"Hello {name.split(' ', 1)[0] or name},"
     if not digest and len(prompts) == 1:
         p = prompts[0]
-        return p.title, f"{greeting}\n\n{p.body}\n\nOpen Paars to act on it.\n"
+        act = f"Act on it here: {link(base_url, p)}" if base_url else "Open Paars to act on it."
+        return p.title, f"{greeting}\n\n{p.body}\n\n{act}\n"
     lines = [greeting, "", f"Your Paars digest: {len(prompts)} prompt{'s' if len(prompts) != 1 else ''} held back for you.", ""]
     ordered = sorted(prompts, key=lambda p: (-p.priority, p.created_at))
     for p in ordered:
-        lines += [f"- {p.title}", f"  {p.body}", ""]
+        lines += [f"- {p.title}", f"  {p.body}", *([f"  {link(base_url, p)}"] if base_url else []), ""]
     return f"Your Paars digest ({len(prompts)})", "\n".join(lines)

@@ -354,7 +354,7 @@ class PromptService:
             digest = any(v.digest for v in views)
             batches = [views] if digest else [[v] for v in views]
             for batch in batches:
-                subject, text = payloads.email_text(person.name if person else recipient, batch, digest=digest)
+                subject, text = payloads.email_text(person.name if person else recipient, batch, digest=digest, base_url=self.config.web_base_url)
                 key = f"digest:{batch[0].id}:email" if digest else f"{batch[0].id}:email"
                 await self._insert_delivery(conn, key, pb.CHANNEL_EMAIL, None, recipient, address, "email", 0 if digest else batch[0].kind, subject, json.dumps({"text": text}), now)
             channels.append(pb.CHANNEL_EMAIL)
@@ -375,7 +375,7 @@ class PromptService:
                 body = payloads.webhook_body(
                     delivery_event_id=event_id, event_type=event_type, occurred_at=now.isoformat().replace("+00:00", "Z"),
                     prompt=view, chat_format=sub.format == pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK,
-                    exposure=exposure, extra=(extra or {}).get(view.id),
+                    exposure=exposure, extra=(extra or {}).get(view.id), base_url=self.config.web_base_url,
                 )
                 if body is None:
                     continue

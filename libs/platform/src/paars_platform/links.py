@@ -1,0 +1,30 @@
+"""Where a person acts on a prompt: the web app's page for each prompt kind, for links in pages, e-mails and webhooks."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from paars.notifications.v1 import notifications_pb2 as nt
+
+# The web app's routes (services/web/README.md) are the contract: a link names one of them.
+PAGES = {
+    nt.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: "/feedback/received",
+    nt.PROMPT_KIND_PLAN_ACTION: "/feedback/received",
+    nt.PROMPT_KIND_CHECK_IN: "/goals",
+    nt.PROMPT_KIND_ANSWER_REQUEST: "/feedback/requests",
+    nt.PROMPT_KIND_SEEK_FEEDBACK: "/feedback/requests",
+}
+
+
+def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: str = "") -> str:
+    """The path of the page for this prompt; a give-feedback prompt opens the form with the person (and moment) filled in."""
+    if kind == nt.PROMPT_KIND_GIVE_FEEDBACK and about_id:
+        query = {"receiver": about_id, "prompt": prompt_id}
+        if moment:
+            query["moment"] = moment
+        return "/feedback/give?" + urlencode({k: v for k, v in query.items() if v})
+    return PAGES.get(kind, "/")
+
+
+def action_url(base_url: str, kind: int, **fields: str) -> str:
+    """The absolute link (base URL from configuration); empty when no base URL is configured."""
+    return base_url.rstrip("/") + action_path(kind, **fields) if base_url else ""

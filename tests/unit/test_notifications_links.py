@@ -1,0 +1,50 @@
+"""E-mails and webhooks link to the web app's page where the person acts (PAARS_WEB_BASE_URL), the same page the in-app prompt links to."""
+from __future__ import annotations
+
+import json
+
+from paars.common.v1 import event_pb2
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.domain import payloads
+from paars_platform.links import action_path
+
+BASE = "https://paars.example.org"
+
+
+def view(kind: int = pb.PROMPT_KIND_GIVE_FEEDBACK, **kw: object) -> payloads.PromptView:
+    values: dict[str, object] = dict(
+        id="p1", recipient_id="mgr", kind=kind, priority=pb.PRIORITY_NORMAL, title="Ann reached 50%", body="Tell her what made it work.",
+        about_id="ann", cause_event_id="e1", cause_type="paars.goals.v1.GoalUpdated", cause_topic="goals.goal-updated.v1",
+        visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, created_at="2026-12-01T10:00:00Z", digest=False,
+    )
+    values.update(kw)
+    return payloads.PromptView(**values)  # type: ignore[arg-type]
+
+
+def test_a_give_feedback_prompt_links_to_the_form_with_the_person_filled_in() -> None:
+    assert action_path(pb.PROMPT_KIND_GIVE_FEEDBACK, prompt_id="p1", about_id="ann") == "/feedback/give?receiver=ann&prompt=p1"
+    assert action_path(pb.PROMPT_KIND_ANSWER_REQUEST) == "/feedback/requests"
+    assert action_path(pb.PROMPT_KIND_CHECK_IN) == "/goals"
+
+
+def test_the_email_names_the_page_to_act_on_instead_of_open_paars() -> None:
+    _, text = payloads.email_text("Mo Manager", [view()], digest=False, base_url=BASE)
+    assert f"{BASE}/feedback/give?receiver=ann&prompt=p1" in text
+    assert "Open Paars to act on it." not in text
+    _, digest = payloads.email_text("Mo Manager", [view(), view(pb.PROMPT_KIND_CHECK_IN, id="p2")], digest=True, base_url=BASE)
+    assert f"{BASE}/feedback/give?receiver=ann&prompt=p1" in digest and f"{BASE}/goals" in digest
+
+
+def test_without_a_base_url_the_email_keeps_its_old_words() -> None:
+    _, text = payloads.email_text("Mo Manager", [view()], digest=False)
+    assert "Open Paars to act on it." in text and "http" not in text
+
+
+def test_webhooks_carry_the_link_only_with_the_full_prompt() -> None:
+    common = dict(delivery_event_id="d1", event_type=payloads.PROMPT_SENT, occurred_at="2026-12-01T10:00:00Z", prompt=view(), base_url=BASE)
+    full = json.loads(payloads.webhook_body(chat_format=False, **common))  # type: ignore[arg-type]
+    assert full["data"]["prompt"]["link"] == f"{BASE}/feedback/give?receiver=ann&prompt=p1"
+    chat = json.loads(payloads.webhook_body(chat_format=True, **common))  # type: ignore[arg-type]
+    assert chat["text"].endswith(f"{BASE}/feedback/give?receiver=ann&prompt=p1")
+    redacted = json.loads(payloads.webhook_body(chat_format=False, exposure=payloads.REDACTED, **common))  # type: ignore[arg-type]
+    assert "link" not in redacted["data"]["prompt"], "the link names the person: not for a redacted view"
