@@ -251,6 +251,8 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
         },
     )
     web: Process | None = None
+    # Stack.start points PAARS_<SERVICE>_ADDR of this process at its services; later tests get theirs back.
+    addresses = {k: os.environ.get(k) for k in (f"PAARS_{s.upper()}_ADDR" for s in SERVICES)}
     try:
         stack.start()
         web_env = dict(
@@ -275,6 +277,11 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
         provider.stop()
         for url in database_urls.values():
             drop_pg_database(url)
+        for key, value in addresses.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

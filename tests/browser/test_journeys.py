@@ -39,7 +39,7 @@ def fits_the_width(page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_manager_sees_a_milestone_prompt_arrive_live_and_gives_constructive_feedback_from_it_in_three_steps_by_keyboard(
+def test_a_manager_gives_constructive_feedback_from_a_live_prompt_in_three_steps_by_keyboard_and_the_receiver_thanks_for_it(
     open_page, paars: Paars
 ) -> None:
     goal = agreed_goal(paars, "lotte", "jan", "Sneller antwoorden op tickets")
@@ -87,27 +87,23 @@ def test_a_manager_sees_a_milestone_prompt_arrive_live_and_gives_constructive_fe
     assert mine.kind == fb.FEEDBACK_KIND_CONSTRUCTIVE
     assert [(e.situation, e.behaviour) for e in mine.examples] == [("Dinsdag bij de overdracht aan de tweede lijn.", "Je las elk ticket volledig voor.")]
 
-
-def test_the_receiver_sees_constructive_feedback_and_thanks_with_a_step_to_work_on(open_page, paars: Paars) -> None:
-    text = "Je presentatie was helder, maar te lang"
-    paars.as_person("sofie", "feedback", feedback_pb2_grpc.FeedbackServiceStub, "GiveFeedback", fb.GiveFeedbackRequest(
-        receiver_id="noor", kind=fb.FEEDBACK_KIND_CONSTRUCTIVE, relation=fb.RELATION_MANAGER, text=text,
-        examples=[fb.Example(situation="Het klantenoverleg van maandag.", behaviour="Je nam veertig minuten voor twaalf dia's.", impact="Er bleef geen tijd voor vragen.")],
-        visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, idempotency_key=uuid.uuid4().hex,
-    ))
-    page = open_page("en")
-    sign_in(page, "noor")
-    page.locator("#waiting-feedback").get_by_role("link").first.click()
-    page.wait_for_url(re.compile(r"/feedback/received"))
-    card = page.locator("li.feedback", has_text=text)
-    card.locator("dl.example").wait_for()
-    assert_accessible(page, "feedback I received (en)")
-    screenshot(page, "feedback-received")
-    card.locator("input[name=note]").fill("Thank you, next time I keep it to ten minutes.")
+    # Lotte, in English, finds it waiting for her, reads the example and thanks Jan with a step to work on.
+    receiver = open_page("en")
+    sign_in(receiver, "lotte")
+    receiver.locator(f'#waiting-feedback a[href$="feedback-{mine.id}"]').click()
+    receiver.wait_for_url(re.compile(r"/feedback/received"))
+    card = receiver.locator(f"#feedback-{mine.id}")
+    card.locator("dl.example", has_text="Je las elk ticket volledig voor.").wait_for()
+    assert_accessible(receiver, "feedback I received (en)")
+    screenshot(receiver, "feedback-received")
+    card.locator("input[name=note]").fill("Thank you, I will summarise instead of reading out.")
     card.locator("input[value=adjust_weakness]").check()
-    card.locator("input[name=action_title]").fill("Presentations of at most ten minutes")
+    card.locator("input[name=action_title]").fill("Hand-overs of at most ten minutes")
     card.get_by_role("button").click()
-    page.locator("li.feedback", has_text=text).locator("p.done").wait_for()
+    receiver.locator(f"#feedback-{mine.id} p.done").wait_for()
+    after = paars.as_person("lotte", "feedback", feedback_pb2_grpc.FeedbackServiceStub, "ListFeedback", fb.ListFeedbackRequest(receiver_id="lotte"))
+    [thanked] = [f for f in after.feedback if f.id == mine.id]
+    assert thanked.acknowledged and thanked.action_item_id
 
 
 def test_a_person_sees_in_plain_words_who_read_feedback_about_them(open_page, paars: Paars) -> None:
