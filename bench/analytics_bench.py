@@ -27,14 +27,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOPICS = ("goals.goal-updated.v1", "feedback.feedback-given.v1", "feedback.feedback-acknowledged.v1", "feedback.action-item-updated.v1")
 
 
-def make_events(n: int, people: int) -> list:
+def make_events(n: int, people: int, seed: int = 4) -> list:
     import datetime as dt
 
     from paars.feedback.v1 import feedback_pb2 as fb
     from paars.goals.v1 import goals_pb2 as goals
     from paars_platform.events import new_metadata, timestamp, to_record
 
-    rng = random.Random(4)
+    rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC)
     out = []
     for i in range(n):
@@ -68,6 +68,24 @@ async def preload(bootstrap: str, records: list) -> None:
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+def bytes_per_person(events_each: int, people: int = 20) -> float:
+    """Encoded state per person (what the people changelog and store hold) after `events_each` events each, with the
+    same mix and 80 days of event time as the throughput run, applied the way the worker applies them."""
+    from paars_analytics.signals.state import apply_update, encode_state, new_state
+    from paars_analytics.translate import person_updates
+    from paars_platform.events import decode
+    from paars_platform.topics import topic as registered
+
+    states: dict = {}
+    now = time.time()
+    for offset, record in enumerate(make_events(events_each * people, people, seed=events_each)):
+        decoded = decode(record.value, record.headers, registered(record.topic).message_type)
+        for update in person_updates(record.topic, decoded):
+            state = states.setdefault(update.key, new_state())
+            apply_update(state, update, now, (record.topic, 0, offset))
+    return statistics.mean(len(encode_state(s)) for s in states.values())
 
 
 # ---------- baselines, each run as `analytics_bench.py --baseline NAME` in its own process ----------
@@ -298,12 +316,24 @@ def main() -> None:
             if ours in measured and ref in measured:
                 suffix = "" if ours == "rocksdb" else "_memory_store"
                 results[f"ratio_{ref}{suffix}"] = measured[ours]["events_per_s"] / measured[ref]["events_per_s"]
+    # Memory per person: the encoded state at the larger event count (issue 14 target: <= 4 KB at both).
+    results["bytes_per_person_50_events"] = bytes_per_person(50)
+    results["bytes_per_person"] = bytes_per_person(500)
     results = {k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}
     print(json.dumps(results, indent=2))
     if set(cases) == set(CASES):
         target = ROOT / "bench" / "results" / "analytics.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(results, indent=2) + "\n")
+        # `make bench` copies analytics.json into latest.json's analytics case; a run of this script alone updates
+        # that case's figures in place, so latest.json never shows events/s without bytes per person.
+        latest = ROOT / "bench" / "results" / "latest.json"
+        if latest.exists():
+            report = json.loads(latest.read_text())
+            case = report.get("cases", {}).get("analytics")
+            if isinstance(case, dict):
+                case.update(results)
+                latest.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

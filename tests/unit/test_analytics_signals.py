@@ -15,7 +15,7 @@ from paars_analytics.signals import directory
 from paars_analytics.signals import insights as rules
 from paars_analytics.signals.person import compute_signals
 from paars_analytics.signals.rollups import team_rollup
-from paars_analytics.signals.state import DAY, PersonUpdate, apply_update, new_state
+from paars_analytics.signals.state import DAY, PersonState, PersonUpdate, apply_update, new_state
 from paars_analytics.translate import person_updates
 from paars_platform.events import new_metadata, timestamp
 
@@ -56,7 +56,7 @@ def goal_event(eid: str, owner: str, when: float, *, progress: float, changes: l
     return "goals.goal-updated.v1", goals.GoalUpdated(metadata=meta(owner, when, eid), changes=changes, goal=goal, milestone_percent=milestone)
 
 
-def history(*events: tuple[str, object], person: str = "ann") -> dict:
+def history(*events: tuple[str, object], person: str = "ann") -> PersonState:
     state = new_state()
     for topic, event in events:
         for update in person_updates(topic, event):
@@ -65,7 +65,7 @@ def history(*events: tuple[str, object], person: str = "ann") -> dict:
     return state
 
 
-def kinds(state: dict, person: str = "ann", **kw: object) -> set[str]:
+def kinds(state: PersonState, person: str = "ann", **kw: object) -> set[str]:
     return {c.kind for c in rules.detect_person(person, state, NOW, TH, person={"manager_id": "mgr", "team_id": "team-a"}, **kw)}
 
 
@@ -86,7 +86,7 @@ def test_a_goal_on_schedule_without_check_ins_is_not_stalled() -> None:
     assert "GOAL_STALLED" not in kinds(state)
 
 
-def _falling(extra: tuple = ()) -> dict:
+def _falling(extra: tuple = ()) -> PersonState:
     return history(
         goal_event("e1", "ann", 45, progress=0.4, changes=[goals.GoalUpdated.CHANGE_PROGRESS], start="2026-01-01", due="2026-12-31"),
         goal_event("e2", "ann", 10, progress=0.1, changes=[goals.GoalUpdated.CHANGE_PROGRESS, goals.GoalUpdated.CHANGE_STATUS],
@@ -105,7 +105,7 @@ def test_falling_performance_with_a_development_step_done_is_not_flagged() -> No
     assert "PERFORMANCE_WITHOUT_DEVELOPMENT" not in kinds(_falling((action,)))
 
 
-def _gap(self_score: int, others: float) -> dict:
+def _gap(self_score: int, others: float) -> PersonState:
     assessment = ("feedback.self-assessment-submitted.v1", fb.SelfAssessmentSubmitted(
         metadata=meta("ann", 5, "s1"), employee_id="ann", ratings=[fb.Rating(competency="listening", score=self_score)]))
     review = ("feedback.review-updated.v1", fb.ReviewUpdated(
@@ -164,7 +164,7 @@ def test_a_lenient_manager_is_found_before_the_review_meeting() -> None:
     assert rules.rating_drift(close, TH) == []
 
 
-def _team(n: int, *, example: bool = True, before_review: bool = True) -> list[tuple[str, dict]]:
+def _team(n: int, *, example: bool = True, before_review: bool = True) -> list[tuple[str, PersonState]]:
     members = []
     for i in range(n):
         when = 3 if before_review else 10 + 20 * i
@@ -221,7 +221,7 @@ def test_replaying_the_same_history_twice_changes_no_signal() -> None:
 
 def test_a_late_event_counts_for_its_own_time() -> None:
     state = history(feedback("e2", "ann", 2), feedback("e1", "ann", 40))
-    assert [f["e"] for f in state["log"]] == ["e1", "e2"]
+    assert [r.event_id for r in state.received] == ["e1", "e2"]
     assert compute_signals(state, NOW, 30)["received_by_source"] == {"peer": 1}
     assert compute_signals(state, NOW, 90)["received_by_source"] == {"peer": 2}
 
@@ -231,7 +231,7 @@ def test_an_older_goal_snapshot_arriving_late_does_not_overwrite_a_newer_one() -
         goal_event("e2", "ann", 2, progress=0.6, changes=[goals.GoalUpdated.CHANGE_PROGRESS], version=3),
         goal_event("e1", "ann", 5, progress=0.2, changes=[goals.GoalUpdated.CHANGE_PROGRESS], version=2),
     )
-    assert state["goals"]["g1"]["progress"] == 0.6
+    assert state.goals["g1"].progress == 0.6
 
 
 def test_feedback_health_signals_count_sources_examples_delay_and_action() -> None:

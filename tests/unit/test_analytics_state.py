@@ -1,78 +1,72 @@
-"""Analytics people state: the bounded event-id ring keeps idempotence within its horizon, and the write-back
-cache acknowledges offsets only after the state behind them went to the table."""
+"""Analytics people state: bounded and typed (day buckets, no raw events), encoded with its schema (never pickle),
+idempotent through the input offsets it records, and the write-back cache acknowledges offsets only after the state
+behind them went to the table."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 from typing import Any
 
+import pytest
+from faust.serializers import codecs
 from faust.types import TP
 
+from paars_analytics import app as analytics_app  # noqa: F401  (registers the table codecs)
 from paars_analytics.people import PeopleStore
 from paars_analytics.signals import state as st
 from paars_analytics.signals.person import compute_signals
-from paars_analytics.signals.state import DAY, PersonUpdate, apply_update, facts_between, new_state
+from paars_analytics.signals.state import DAY, PersonUpdate, apply_update, decode_state, encode_state, new_state, received_between
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC).timestamp()
+TOPIC = "feedback.feedback-given.v1"
 
 
-def received(eid: str, at: float) -> PersonUpdate:
-    # A fresh update each time: apply_update stamps the facts it logs.
-    return PersonUpdate("ann", eid, at, [{"k": "recv", "f": f"f-{eid}", "src": "peer", "ex": True, "fk": "praise", "d": 1.0,
+def received(eid: str, at: float, *, src: str = "peer", kind: str = "praise") -> PersonUpdate:
+    return PersonUpdate("ann", eid, at, [{"k": "recv", "f": f"f-{eid}", "src": src, "ex": True, "fk": kind, "d": 1.0,
                                           "formal": False}])
 
 
-def count(state: dict) -> int:
-    return len(facts_between(state, 0.0, NOW + DAY, "recv"))
+def count(state: st.PersonState) -> int:
+    return received_between(state, 0.0, NOW + DAY)
 
 
-def test_a_redelivered_event_inside_the_horizon_counts_once_even_after_pruning() -> None:
+def test_a_redelivered_record_counts_once_even_when_its_event_id_left_the_recent_ids() -> None:
     state = new_state()
-    for i in range(10):
-        apply_update(state, received(f"e{i}", NOW - i * DAY), NOW)
-    st.prune(state, NOW + 3600.0)
-    for i in range(10):
-        assert apply_update(state, received(f"e{i}", NOW - i * DAY), NOW + 3600.0) is False
-    assert count(state) == 10
+    for i in range(st.RECENT_IDS + 10):
+        apply_update(state, received(f"e{i}", NOW - i * 3600), NOW, (TOPIC, 2, i))
+    assert len(state.recent) == st.RECENT_IDS
+    # e0 is no longer among the recent ids; its record (same partition and offset) is still known as applied.
+    assert apply_update(state, received("e0", NOW), NOW, (TOPIC, 2, 0)) is False
+    assert count(state) == st.RECENT_IDS + 10
 
 
-def test_an_event_beyond_the_retention_adds_no_fact_and_leaves_no_id_behind() -> None:
+def test_a_republished_event_with_a_new_offset_counts_once_while_among_the_recent_ids() -> None:
     state = new_state()
-    old = NOW - st.RETENTION_SECONDS - DAY
-    apply_update(state, received("old", old), NOW)
-    apply_update(state, received("old", old), NOW)
-    assert count(state) == 0 and "old" not in state["seen"]
+    apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 7))
+    assert apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 9)) is False
+    assert apply_update(state, received("e2", NOW), NOW, (TOPIC, 2, 10)) is True
+    assert count(state) == 2
 
 
-def test_ids_leave_the_ring_when_their_event_time_leaves_the_retention() -> None:
+def test_the_same_offset_of_another_partition_or_topic_is_another_record() -> None:
+    state = new_state()
+    apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 7))
+    assert apply_update(state, received("e2", NOW), NOW, (TOPIC, 3, 7)) is True
+    assert apply_update(state, received("e3", NOW), NOW, ("goals.goal-updated.v1", 2, 7)) is True
+
+
+def test_an_event_beyond_the_retention_adds_no_count() -> None:
+    state = new_state()
+    apply_update(state, received("old", NOW - st.RETENTION_SECONDS - DAY), NOW)
+    assert count(state) == 0 and state.days == []
+
+
+def test_day_buckets_leave_as_event_time_advances() -> None:
     state = new_state()
     apply_update(state, received("e1", NOW - 80 * DAY), NOW)
-    later = NOW + 20 * DAY
-    st.prune(state, later)
-    assert state["seen"] == {} and count(state) == 0
-
-
-def test_a_full_ring_forgets_its_oldest_ids_and_raises_the_floor_so_nothing_counts_twice(monkeypatch: Any) -> None:
-    monkeypatch.setattr(st, "MAX_SEEN", 10)
-    state = new_state()
-    for i in range(11):
-        apply_update(state, received(f"e{i}", NOW - (20 - i) * DAY), NOW)
-    assert len(state["seen"]) <= 10
-    assert state["floor"] > 0.0
-    forgotten = [f"e{i}" for i in range(11) if f"e{i}" not in state["seen"]]
-    assert forgotten
-    before = count(state)
-    for i in range(11):
-        apply_update(state, received(f"e{i}", NOW - (20 - i) * DAY), NOW)
-    assert count(state) == before == 11
-
-
-def test_a_late_event_newer_than_the_floor_still_counts(monkeypatch: Any) -> None:
-    monkeypatch.setattr(st, "MAX_SEEN", 10)
-    state = new_state()
-    for i in range(11):
-        apply_update(state, received(f"e{i}", NOW - (20 - i) * DAY), NOW)
-    assert apply_update(state, received("late", NOW - 2 * DAY), NOW) is True
-    assert count(state) == 12
+    apply_update(state, received("e2", NOW + 20 * DAY), NOW + 20 * DAY)
+    assert [d.day for d in state.days] == [st.day_of(NOW + 20 * DAY)] and count(state) == 0
 
 
 def test_a_goal_snapshot_older_than_the_horizon_still_merges_once() -> None:
@@ -82,7 +76,88 @@ def test_a_goal_snapshot_older_than_the_horizon_still_merges_once() -> None:
             "agreed": True, "closed": False, "check": 0.0, "since": old, "start": 0.0, "due": 0.0, "version": 2}
     for _ in range(2):
         apply_update(state, PersonUpdate("ann", "g-old", old, [], goal=dict(goal)), NOW)
-    assert state["goals"]["g1"]["version"] == 2 and compute_signals(state, NOW)["goal_progress"] == 0.3
+    assert state.goals["g1"].version == 2 and compute_signals(state, NOW)["goal_progress"] == 0.3
+
+
+def busy_person(events: int) -> st.PersonState:
+    """A person with many events of every common kind over 80 days, as in the analytics bench."""
+    state = new_state()
+    for i in range(events):
+        at = NOW - (i * 7919 % 80) * DAY - i
+        eid = f"{i:08d}-3c1e-4b7a-9d2f-{i:012d}"
+        if i % 4 == 0:
+            update = PersonUpdate("ann", eid, at, [{"k": "prog", "g": f"g{i % 3}", "gk": "performance", "p": 0.5, "x": 0.4}],
+                                  goal={"id": f"g{i % 3}", "kind": "performance", "title": "Goal", "progress": 0.5,
+                                        "expected": 0.4, "status": "on_track", "agreed": True, "closed": False, "check": at,
+                                        "since": at, "start": 0.0, "due": 0.0, "version": i})
+        elif i % 4 == 3:
+            update = PersonUpdate("ann", eid, at, [{"k": "ack", "f": f"f-{i - 1}", "a": i % 3 == 0, "fk": "praise"}])
+        else:
+            update = received(eid, at, src=("peer", "manager", "report", "hr")[i % 4], kind=("praise", "constructive")[i % 2])
+        apply_update(state, update, NOW, (TOPIC, 1, i))
+    return state
+
+
+def test_bytes_per_person_do_not_grow_with_the_number_of_events() -> None:
+    small, large = len(encode_state(busy_person(50))), len(encode_state(busy_person(500)))
+    big = len(encode_state(busy_person(5000)))
+    assert large <= 4096 and big <= 4096
+    # Once every day of the window has a bucket, ten times the events is the same size (give or take a few bytes).
+    assert big - large < 0.05 * large and small < large
+
+
+def test_the_state_round_trips_through_its_schema() -> None:
+    state = busy_person(200)
+    assert decode_state(encode_state(state)) == state
+    assert codecs.get_codec("paars-person").loads(codecs.get_codec("paars-person").dumps(state)) == state
+
+
+class Hostile:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> Any:
+        # Unpickling this would create a directory: proof that the payload ran.
+        return (os.mkdir, (self.path,))
+
+
+@pytest.mark.parametrize("codec", ["paars-person", "paars-record"])
+def test_a_hostile_pickle_in_a_changelog_is_rejected_without_being_unpickled(codec: str, tmp_path: Any) -> None:
+    marker = str(tmp_path / "ran")
+    payload = pickle.dumps({"log": [Hostile(marker)]}, protocol=pickle.HIGHEST_PROTOCOL)
+    with pytest.raises(st.UntrustedState):
+        codecs.get_codec(codec).loads(payload)
+    assert not os.path.exists(marker)
+    with pytest.raises(st.UntrustedState):
+        codecs.get_codec(codec).loads(b"\x93\x01\x02garbage")
+
+
+def legacy_state() -> dict[str, Any]:
+    """What the previous version pickled for a person: a time-ordered log of facts, goal snapshots, ratings, the ring."""
+    log = [
+        {"k": "recv", "f": "f1", "src": "peer", "ex": True, "fk": "constructive", "d": 3.0, "formal": False, "t": NOW - 40 * DAY, "e": "e1"},
+        {"k": "recv", "f": "f2", "src": "manager", "ex": False, "fk": "praise", "d": 5.0, "formal": False, "t": NOW - 2 * DAY, "e": "e2"},
+        {"k": "ack", "f": "f2", "a": True, "fk": "praise", "t": NOW - DAY, "e": "e3"},
+        {"k": "prog", "g": "g1", "gk": "performance", "p": 0.2, "x": 0.4, "t": NOW - DAY, "e": "e4"},
+    ]
+    goal = {"id": "g1", "kind": "performance", "title": "Ship", "progress": 0.2, "expected": 0.4, "status": "on_track",
+            "agreed": True, "closed": False, "check": NOW - DAY, "since": NOW - 50 * DAY, "start": 0.0, "due": 0.0,
+            "version": 3, "t": NOW - DAY, "e": "e4"}
+    return {"seen": {f["e"]: f["t"] for f in log}, "log": log, "goals": {"g1": goal}, "self": {"listening": [4.0, NOW - 3 * DAY, "s1"]},
+            "others": {"listening": [2.5, NOW - 3 * DAY, "r1"]}, "first": NOW - 40 * DAY, "pruned": NOW, "floor": 0.0}
+
+
+def test_a_state_pickled_by_the_previous_version_is_read_and_upcast_with_the_same_signals() -> None:
+    state = codecs.get_codec("paars-person").loads(pickle.dumps(legacy_state(), protocol=pickle.HIGHEST_PROTOCOL))
+    assert isinstance(state, st.PersonState) and state.schema == st.SCHEMA
+    s30, s90 = compute_signals(state, NOW, 30), compute_signals(state, NOW, 90)
+    assert s30["received_by_source"] == {"manager": 1} and s90["received_by_source"] == {"peer": 1, "manager": 1}
+    assert s30["feedback_acted_on"] == 1 and s30["share_led_to_action"] == 1.0 and s30["median_delay_hours"] == 5.0
+    assert s30["goal_progress"] == 0.2 and s30["self_others_gap"] == {"listening": 1.5}
+    # The ids it had seen stay known: replaying them changes nothing.
+    assert apply_update(state, received("e1", NOW - 40 * DAY), NOW) is False
+    record = codecs.get_codec("paars-record").loads(pickle.dumps({"id": "ann", "roles": ["hr"]}, protocol=pickle.HIGHEST_PROTOCOL))
+    assert record == {"id": "ann", "roles": ["hr"]}
 
 
 class FakeTable(dict):
@@ -153,3 +228,42 @@ def test_a_rebalance_writes_what_is_pending_then_reads_state_back_from_the_table
     assert table.writes == ["ann"] and consumer.acked == [(TP("t", 0), [7], 1)]
     assert people.hot == {} and count(people.get("ann")) == 1
     assert list(people.keys()) == ["ann"] and "ann" in people
+
+
+class ChangelogTable(FakeTable):
+    """Holds what the people changelog would: each value encoded by the table codec, decoded on read."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, codecs.get_codec("paars-person").dumps(value))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        raw = super().get(key)
+        return codecs.get_codec("paars-person").loads(raw) if raw is not None else default
+
+
+def consume(people: PeopleStore, records: list[tuple[int, PersonUpdate]], *, flush: bool) -> None:
+    """What the pipeline does per fetch: apply each record with its source, hold its offset, maybe flush."""
+    tp = TP(TOPIC, 2)
+    for offset, update in records:
+        state = people.state(update.key, 2) or new_state()
+        if apply_update(state, update, NOW, (TOPIC, 2, offset)):
+            people.put(update.key, state, 2)
+        people.hold(tp, [offset])
+    if flush:
+        people.flush(NOW)
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["killed-after-the-state-write", "killed-before-the-state-write"])
+def test_a_worker_killed_between_its_state_write_and_its_offset_commit_replays_to_the_same_counts(written: bool) -> None:
+    records = [(offset, received(f"e{offset}", NOW - offset * 3600, kind=("praise", "constructive")[offset % 2])) for offset in range(12)]
+    table = ChangelogTable()
+    first = store(table, FakeConsumer(table))
+    consume(first, records[:8], flush=written)
+    # Killed: nothing committed, memory lost. The next worker recovers the table and reads from offset 0 again.
+    second = store(table, FakeConsumer(table))
+    consume(second, records, flush=True)
+    replayed = compute_signals(table.get("ann"), NOW, 30)
+    clean_table = ChangelogTable()
+    consume(store(clean_table, FakeConsumer(clean_table)), records, flush=True)
+    assert replayed == compute_signals(clean_table.get("ann"), NOW, 30)
+    assert sum(replayed["received_by_source"].values()) == 12

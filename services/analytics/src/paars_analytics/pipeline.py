@@ -19,6 +19,10 @@ log = logging.getLogger("paars.analytics")
 # (record, reason, detail); a record is an aiokafka ConsumerRecord or a Faust Message (same attribute names).
 DeadLetter = tuple[Any, str, str]
 Batches = Sequence[tuple[TP, Sequence[Any]]]
+# (topic, partition, offset) of the input record an update comes from.
+Source = tuple[str, int, int]
+# Idempotence key of "given" updates: the feedback-given record they come from, whatever given-topic offset they had.
+GIVEN_ORIGIN = "given<-feedback.feedback-given.v1"
 
 
 class PersonPipeline:
@@ -57,7 +61,9 @@ class PersonPipeline:
                 continue
             for update in updates:
                 if update.event_id.endswith(":given"):
-                    by_giver.setdefault(update.key, []).append([update.event_id, update.at, update.facts[0]["f"]])
+                    # The source record's partition and offset go along: they make the giver's update idempotent.
+                    by_giver.setdefault(update.key, []).append(
+                        [update.event_id, update.at, update.facts[0]["f"], record.partition, record.offset])
                 else:
                     out.append((record, update))
         # The giver lives on another partition: one record per giver per fetch, keyed by giver.
@@ -65,18 +71,19 @@ class PersonPipeline:
             self.ctx.given_topic.send_soon(key=giver.encode(), value={"items": items})
         return out, dead
 
-    def apply(self, partition: int, updates: Sequence[tuple[Any, PersonUpdate]], now: float) -> list[DeadLetter]:
-        """Applies one partition's updates to the people in memory; no await inside, so no task sees half of it."""
+    def apply(self, partition: int, updates: Sequence[tuple[Any, PersonUpdate, Source | None]], now: float) -> list[DeadLetter]:
+        """Applies one partition's updates to the people in memory; no await inside, so no task sees half of it.
+        Each update comes with the input it was read from (topic, partition, offset), so a replay changes nothing."""
         store = self.ctx.state
         dirty = self.ctx.dirty
         dead: list[DeadLetter] = []
-        for record, update in updates:
+        for record, update, source in updates:
             key = update.key
             state = store.state(key, partition)
             if state is None:
                 state = new_state()
             try:
-                changed = apply_update(state, update, now)
+                changed = apply_update(state, update, now, source)
             except Exception as exc:
                 dead.append((record, "handler-failed", repr(exc)[:500]))
                 continue
@@ -92,7 +99,7 @@ class PersonPipeline:
         for tp, records in batches:
             updates, undecodable = self.updates_of(records)
             dead += undecodable
-            dead += self.apply(tp.partition, updates, now)
+            dead += self.apply(tp.partition, [(r, u, (r.topic, r.partition, r.offset)) for r, u in updates], now)
         await self.finish(batches, dead, now)
 
     async def handle_given(self, batches: Batches) -> None:
@@ -100,12 +107,14 @@ class PersonPipeline:
         now = self.ctx.now()
         dead: list[DeadLetter] = []
         for tp, records in batches:
-            updates: list[tuple[Any, PersonUpdate]] = []
+            updates: list[tuple[Any, PersonUpdate, Source | None]] = []
             for record in records:
                 try:
                     key = record.key.decode()
-                    for eid, at, feedback_id in json.loads(record.value)["items"]:
-                        updates.append((record, PersonUpdate(key, eid, float(at), [{"k": "given", "f": feedback_id}])))
+                    for eid, at, feedback_id, *origin in json.loads(record.value)["items"]:
+                        # Re-sent after a crash, an item has a new offset here but the same origin.
+                        source = (GIVEN_ORIGIN, int(origin[0]), int(origin[1])) if origin else None
+                        updates.append((record, PersonUpdate(key, eid, float(at), [{"k": "given", "f": feedback_id}]), source))
                 except Exception as exc:
                     dead.append((record, "handler-failed", repr(exc)[:500]))
             dead += self.apply(tp.partition, updates, now)

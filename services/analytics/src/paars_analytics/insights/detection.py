@@ -8,7 +8,7 @@ from typing import Any
 from paars_analytics.config import Thresholds
 from paars_analytics.signals.directory import hr_covering, members_of, team_ancestry, team_path_of
 from paars_analytics.signals.insights import Candidate, detect_person, expired, rating_drift, team_pitfalls
-from paars_analytics.signals.state import DAY, State, facts_between, new_state
+from paars_analytics.signals.state import DAY, State, new_state
 
 
 @dataclass
@@ -61,9 +61,9 @@ def full_round(
         result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr_covering(team_ancestry(team_id, teams), employees)])
     ratings: dict[str, dict[str, tuple[float, str]]] = {}
     for state in people.values():
-        for fact in facts_between(state, now - 90 * DAY, now, "rate"):
-            if fact.get("m") and fact.get("ma", 0) > 0:
-                ratings.setdefault(fact["m"], {})[fact["rv"]] = (float(fact["ma"]), fact["e"])
+        for rate in state.rates:
+            if now - 90 * DAY < rate.at <= now and rate.manager and rate.manager_average > 0:
+                ratings.setdefault(rate.manager, {})[rate.review] = (rate.manager_average, rate.event_id)
     result.candidates += rating_drift(
         {m: list(r.values()) for m, r in ratings.items()}, th,
         teams={pid: str(p.get("team_id", "")) for pid, p in employees.items()},

@@ -10,13 +10,23 @@ from paars_analytics.config import Thresholds
 from paars_analytics.signals.person import (
     development_activity,
     expected_now,
-    feedback_with_action,
     goal_ratio,
     open_goals,
     performance_between,
     self_others_gap,
 )
-from paars_analytics.signals.state import ANONYMOUS, DAY, State, facts_between
+from paars_analytics.signals.state import (
+    ACTED,
+    ANONYMOUS,
+    CONSTRUCTIVE,
+    DAY,
+    NAMED,
+    RETENTION_SECONDS,
+    SOURCES,
+    Goal,
+    State,
+    days_between,
+)
 
 SOURCE_NAMES = {
     "manager": "your manager", "peer": "peers", "report": "your reports", "hr": "HR",
@@ -82,22 +92,22 @@ def detect_person(
 
 def goal_stalled(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
     """A goal behind its expected progress with no check-in for stall_days."""
-    worst: tuple[float, dict[str, Any]] | None = None
+    worst: tuple[float, Goal] | None = None
     for goal in open_goals(state):
-        behind = expected_now(goal, now) - goal["progress"]
-        last = goal["check"] or goal["since"]
+        behind = expected_now(goal, now) - goal.progress
+        last = goal.check or goal.since
         stalled = behind >= th.behind_margin and now - last >= th.stall_days * DAY
         if stalled and (worst is None or behind > worst[0]):
             worst = (behind, goal)
     if worst is None:
         return None
     behind, goal = worst
-    last = goal["check"] or goal["since"]
+    last = goal.check or goal.since
     return Candidate(
         "GOAL_STALLED", person_id, team, "urgent" if behind >= 0.3 else "attention",
-        f"'{goal['title']}' is at {goal['progress']:.0%} where {expected_now(goal, now):.0%} was expected by now, "
+        f"'{goal.title}' is at {goal.progress:.0%} where {expected_now(goal, now):.0%} was expected by now, "
         f"and has had no check-in for {_days(now - last)} days.",
-        (goal["e"],), _actors(person_id, manager),
+        (goal.event_id,), _actors(person_id, manager),
         "Check in on the goal together and give feedback on what moved and what is blocking.",
     )
 
@@ -109,13 +119,15 @@ def performance_without_development(person_id: str, state: State, now: float, th
     if recent is None:
         return None
     falling = (before is not None and before - recent >= th.performance_drop) or (
-        recent < th.performance_low and any(
-            f["s"] in ("at_risk", "off_track") for f in facts_between(state, now - 30 * DAY, now, "stat")
-        )
+        recent < th.performance_low and any(d.risk for d in days_between(state, now - 30 * DAY, now))
     )
     if not falling or development_activity(state, now - 30 * DAY, now):
         return None
-    evidence = tuple(f["e"] for f in facts_between(state, now - 30 * DAY, now) if f["k"] in ("prog", "stat", "rate"))[-10:]
+    # The latest update of each goal and the ratings of the 30 days, oldest first.
+    since = now - 30 * DAY
+    recent_items = [(g.at, g.event_id) for g in state.goals.values() if since < g.at <= now]
+    recent_items += [(r.at, r.event_id) for r in state.rates if since < r.at <= now]
+    evidence = tuple(e for _, e in sorted(recent_items))[-10:]
     trend = f"from {before:.0%} to {recent:.0%}" if before is not None else f"to {recent:.0%}"
     return Candidate(
         "PERFORMANCE_WITHOUT_DEVELOPMENT", person_id, team, "attention",
@@ -134,7 +146,7 @@ def self_others_gap_insight(person_id: str, state: State, now: float, th: Thresh
     if abs(gap) < th.gap_threshold:
         return None
     direction = "higher" if gap > 0 else "lower"
-    evidence = _actors(state["self"][competency][2], state["others"][competency][2])
+    evidence = _actors(state.self_ratings[competency].event_id, state.others_ratings[competency].event_id)
     return Candidate(
         "SELF_OTHERS_GAP", person_id, team, "info",
         f"On '{competency}' you rate yourself {abs(gap):.1f} points {direction} than others do.",
@@ -146,14 +158,16 @@ def self_others_gap_insight(person_id: str, state: State, now: float, th: Thresh
 def feedback_drought(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
     """No feedback received for drought_days (detected by the timer, not by the next event)."""
     horizon = now - th.drought_days * DAY
-    first = state["first"]
+    first = state.first
     if not first or first > horizon:
         return None
-    received = facts_between(state, 0.0, now, "recv")
-    if received and received[-1]["t"] > horizon:
+    last = state.last_received_at
+    # A piece older than the retention is no longer known: as if there were none.
+    known = bool(last) and now - RETENTION_SECONDS < last <= now
+    if known and last > horizon:
         return None
-    since = f"since {_days(now - received[-1]['t'])} days" if received else f"in the last {th.drought_days} days"
-    evidence = (received[-1]["e"],) if received else ()
+    since = f"since {_days(now - last)} days" if known else f"in the last {th.drought_days} days"
+    evidence = (state.last_received_event,) if known else ()
     return Candidate(
         "FEEDBACK_DROUGHT", person_id, team, "attention",
         f"No feedback received {since}.",
@@ -165,35 +179,38 @@ def feedback_drought(person_id: str, state: State, now: float, th: Thresholds, *
 def single_source_feedback(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
     """Enough feedback in 90 days with a named giver, all of it from one source. Anonymous pieces have
     no source: they neither count nor break the run, so the insight says nothing about where they came from."""
-    window = facts_between(state, now - 90 * DAY, now, "recv")
-    received = [f for f in window if f["src"] != ANONYMOUS]
-    sources = {f["src"] for f in received}
-    if len(received) < th.single_source_min or len(sources) != 1:
+    counts = [0] * len(SOURCES)
+    for d in days_between(state, now - 90 * DAY, now):
+        for i, n in enumerate(d.received):
+            counts[i] += n
+    total = sum(counts)
+    named = {SOURCES[i]: n for i, n in enumerate(counts) if n and SOURCES[i] != ANONYMOUS}
+    received = sum(named.values())
+    if received < th.single_source_min or len(named) != 1:
         return None
-    source = SOURCE_NAMES.get(next(iter(sources)), next(iter(sources)))
-    pieces = "pieces of feedback with a named giver" if len(received) < len(window) else "pieces of feedback"
+    source = SOURCE_NAMES.get(next(iter(named)), next(iter(named)))
+    pieces = "pieces of feedback with a named giver" if received < total else "pieces of feedback"
+    evidence = [r.event_id for r in state.received if r.flags & NAMED and now - 90 * DAY < r.at <= now]
     return Candidate(
         "SINGLE_SOURCE_FEEDBACK", person_id, team, "info",
-        f"All {len(received)} {pieces} in the last 90 days came from {source}.",
-        tuple(f["e"] for f in received[-10:]), _actors(person_id),
+        f"All {received} {pieces} in the last 90 days came from {source}.",
+        tuple(evidence[-10:]), _actors(person_id),
         "Seek feedback from other sources: peers, reports, customers.",
     )
 
 
 def constructive_without_action(person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, coach: str) -> Candidate | None:
     """Constructive feedback older than action_days that led to no action."""
-    acted = feedback_with_action(state, now)
-    waiting = [
-        f for f in facts_between(state, now - 90 * DAY, now - th.action_days * DAY, "recv")
-        if f["fk"] == "constructive" and f["f"] not in acted
-    ]
-    if not waiting:
+    start, end = now - 90 * DAY, now - th.action_days * DAY
+    waiting = sum(d.constructive - d.constructive_acted for d in days_between(state, start, end))
+    if waiting <= 0:
         return None
+    evidence = [r.event_id for r in state.received if r.flags & CONSTRUCTIVE and not r.flags & ACTED and start < r.at <= end]
     return Candidate(
         "CONSTRUCTIVE_WITHOUT_ACTION", person_id, team, "attention",
-        f"{len(waiting)} piece(s) of constructive feedback from more than {th.action_days} days ago "
+        f"{waiting} piece(s) of constructive feedback from more than {th.action_days} days ago "
         "have not led to any action yet.",
-        tuple(f["e"] for f in waiting[-10:]), _actors(person_id, manager),
+        tuple(evidence[-10:]), _actors(person_id, manager),
         "Turn the feedback into an action plan: one concrete step with a date.",
     )
 
@@ -202,18 +219,16 @@ def moment_for_feedback(
     person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, teammates: Sequence[str], name: str = ""
 ) -> Candidate | None:
     """A goal milestone or a completed action item in the last moment_hours: the people around should say something now."""
-    moments = [
-        f for f in facts_between(state, now - th.moment_hours * 3600.0, now)
-        if f["k"] == "mile" or (f["k"] == "act" and f["s"] == "done")
-    ]
+    since = now - th.moment_hours * 3600.0
+    moments = [m for m in state.moments if since < m.at <= now]
     if not moments:
         return None
     latest = moments[-1]
-    what = (f"reached {latest['pct']}% on '{latest['title']}'" if latest["k"] == "mile" else "completed an action item")
+    what = (f"reached {latest.milestone}% on '{latest.title}'" if latest.milestone else "completed an action item")
     return Candidate(
         "MOMENT_FOR_FEEDBACK", person_id, team, "info",
         f"{name or person_id} just {what}: a good moment for immediate, concrete feedback.",
-        tuple(f["e"] for f in moments[-5:]),
+        tuple(m.event_id for m in moments[-5:]),
         _actors(manager, *[t for t in teammates if t != person_id][:10]),
         "Give feedback now, naming the moment and one concrete example.",
     )
@@ -273,23 +288,27 @@ def team_pitfalls(
         return []
     act = _actors(*actors)
     out: list[Candidate] = []
-    received = [f for _, s in members for f in facts_between(s, now - 90 * DAY, now, "recv")]
-    reviews = sorted({f["t"] for _, s in members for f in facts_between(s, now - 90 * DAY, now, "rev")})
-    if reviews and len(received) >= th.pitfall_min_feedback:
-        review_at = reviews[-1]
-        before = [f for f in received if review_at - th.recency_days * DAY < f["t"] <= review_at]
-        share = len(before) / len(received)
+    start = now - 90 * DAY
+    windows = [(p, days_between(s, start, now)) for p, s in members]
+    received = sum(sum(sum(d.received) for d in days) for _, days in windows)
+    reviews = [d.review for _, days in windows for d in days if d.review and d.review <= now]
+    if reviews and received >= th.pitfall_min_feedback:
+        review_at = float(max(reviews))
+        since = review_at - th.recency_days * DAY
+        before = sum(sum(d.received) for _, s in members for d in days_between(s, max(since, start), review_at))
+        share = before / received
         if share >= th.recency_share:
+            evidence = [r.event_id for _, s in members for r in s.received if since < r.at <= review_at]
             out.append(Candidate(
                 "RECENCY_BIAS", team_id, team_id, "attention",
                 f"{share:.0%} of the team's feedback in the last 90 days was given in the {th.recency_days} days "
                 "before the review, instead of spread over the period.",
-                tuple(f["e"] for f in before[-10:]), act,
+                tuple(evidence[-10:]), act,
                 "Give feedback when things happen; set a rhythm of check-ins between reviews.",
             ))
     with_goals = [(p, s) for p, s in members if open_goals(s)]
     if len(with_goals) >= k:
-        only_perf = [p for p, s in with_goals if all(g["kind"] == "performance" for g in open_goals(s))]
+        only_perf = [p for p, s in with_goals if all(g.kind == "performance" for g in open_goals(s))]
         share = len(only_perf) / len(with_goals)
         if share >= th.portfolio_share:
             out.append(Candidate(
@@ -299,13 +318,15 @@ def team_pitfalls(
                 (), act,
                 "Add a development or wellbeing goal to each portfolio.",
             ))
-    if len(received) >= th.pitfall_min_feedback and len({p for p, s in members if facts_between(s, now - 90 * DAY, now, "recv")}) >= k:
-        share = sum(1 for f in received if f["ex"]) / len(received)
+    with_feedback = sum(1 for _, days in windows if any(sum(d.received) for d in days))
+    if received >= th.pitfall_min_feedback and with_feedback >= k:
+        share = sum(d.example for _, days in windows for d in days) / received
         if share < th.example_share:
+            evidence = [r.event_id for _, s in members for r in s.received if start < r.at <= now]
             out.append(Candidate(
                 "FEEDBACK_WITHOUT_EXAMPLES", team_id, team_id, "info",
                 f"Only {share:.0%} of the feedback in this team in the last 90 days came with a concrete example.",
-                tuple(f["e"] for f in received[-10:]), act,
+                tuple(evidence[-10:]), act,
                 "Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact).",
             ))
     return out

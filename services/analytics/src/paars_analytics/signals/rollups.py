@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from paars_analytics.signals.person import compute_signals
-from paars_analytics.signals.state import DAY, State, facts_between
+from paars_analytics.signals.state import DAY, State, received_between
 
 
 def correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -47,7 +47,7 @@ def team_rollup(
         rollup["expected_progress"] = sum(s["expected_progress"] for s in with_goals) / len(with_goals)
     without = [
         pid for pid, _, state in signals
-        if state is None or not facts_between(state, now - 30 * DAY, now, "recv")
+        if state is None or not received_between(state, now - 30 * DAY, now)
     ]
     rollup["people_without_feedback_30d"] = len(without)
     rollup["feedback_coverage"] = 1.0 - len(without) / len(members)

@@ -1,35 +1,186 @@
-"""A person's state: the facts of the last 90 days in event-time order, goal snapshots, and the event ids seen.
+"""A person's state, bounded: day buckets of counts (event time), goal and rating snapshots, a few recent items for
+evidence, and what makes applying an event idempotent (the input offsets applied, the last event ids).
 
-Idempotence on event id is bounded: the ids of the events inside the horizon are remembered, the horizon being
-the retention (92 days of event time) or, for a person with more than MAX_SEEN events in that time, the event
-time of the newest id the ring had to forget (``floor``). An event at or beyond the horizon cannot be told from a
-redelivery, so it adds no fact; it still merges into the goal and rating snapshots, which are idempotent by
-themselves (version and time win). Within the horizon no event ever counts twice.
+Nothing here grows with the number of events: at most RETENTION_DAYS buckets, and every list or map is capped.
+The encoded form is msgpack with this module's schema (``encode_state``/``decode_state``): decoding validates types
+and never runs code. State written by the previous version (a pickled dict of facts) is read by a parser that
+accepts only plain-data opcodes, then upcast (``upcast_legacy``); any other pickle is rejected unexecuted.
 """
 from __future__ import annotations
 
 import bisect
+import hashlib
+import pickletools
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-DAY = 86400.0
-RETENTION_DAYS = 90
-# A little beyond the longest window, so a late event at the edge still counts for its own day.
-RETENTION_SECONDS = (RETENTION_DAYS + 2) * DAY
-MAX_SEEN = 20000
-# After an overflow the ring keeps this share of MAX_SEEN, so it is not re-sorted on every later event.
-KEEP_AFTER_OVERFLOW = 0.9
-PRUNE_EVERY_SECONDS = 3600.0
+import msgspec
 
-State = dict[str, Any]
-Fact = dict[str, Any]
+SCHEMA = 2
+DAY = 86400.0
+# Buckets kept: a little beyond the longest window (90 days), so a late event at the edge still counts for its day.
+RETENTION_DAYS = 92
+RETENTION_SECONDS = RETENTION_DAYS * DAY
+RECEIVED_KEPT = 12
+MOMENTS_KEPT = 5
+RATES_KEPT = 16
+DIALOGUES_KEPT = 16
+RECENT_IDS = 32
+ACTED_EARLY_KEPT = 8
 # The source ("src") of every anonymous-in-aggregate piece received, in place of its giver's relation.
 ANONYMOUS = "anonymous"
+# Positions of Day.received; new sources go at the end (the encoded list is positional).
+SOURCES = ("peer", "manager", "report", "customer", "hr", "leader", ANONYMOUS, "self", "unspecified")
+_SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
+RISK_STATUSES = ("at_risk", "off_track")
+
+# Received.flags
+NAMED, EXAMPLE, CONSTRUCTIVE, ACTED, ACKED = 1, 2, 4, 8, 16
+
+Fact = dict[str, Any]
+
+
+class UntrustedState(ValueError):
+    """A stored or changelog value that is not a state of this schema (nor plain legacy data): rejected, not run."""
+
+
+# Day's counters, in wire order (positional: new ones go at the end; trailing zeros are not written).
+DAY_COUNTERS = (
+    "example", "constructive", "perf", "perf_n", "dev", "acks", "acks_action", "done", "given", "acted",
+    "constructive_acted", "status", "risk", "review",
+)
+
+
+class Day:
+    """Counts of one UTC day of event time.
+
+    received: pieces per source (SOURCES order); example, constructive: of those, with an example, constructive;
+    delays: rounded hours between moment and feedback (delay_bin) -> pieces; perf, perf_n: progress updates of
+    performance goals (the sum of progress against expected, per mille, and how many); dev: development activity
+    (development-goal progress, actions done, feedback acted upon, dialogues held/signed); acks, acks_action:
+    feedback acknowledged, with an action; done: action items done; given; acted, constructive_acted: of the pieces
+    received this day, those that led to an action; status, risk: goal status changes, to at risk or off track;
+    review: event time (seconds) of the latest review opened this day.
+
+    On the wire: [day, received, delays, *counters] with trailing zero counters left out (see encode_state).
+    """
+
+    __slots__ = ("day", "received", "delays", *DAY_COUNTERS)
+
+    def __init__(self, day: int, received: list[int] | None = None, delays: dict[int, int] | None = None, *counters: int) -> None:
+        self.day = day
+        self.received = received if received is not None else [0] * len(SOURCES)
+        self.delays = delays if delays is not None else {}
+        for name, value in zip(DAY_COUNTERS, counters + (0,) * (len(DAY_COUNTERS) - len(counters)), strict=True):
+            setattr(self, name, value)
+
+    def wire(self) -> list[Any]:
+        counters = [getattr(self, name) for name in DAY_COUNTERS]
+        while counters and not counters[-1]:
+            counters.pop()
+        return [self.day, self.received, self.delays, *counters]
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Day:
+        if not isinstance(value, list) or len(value) < 3 or len(value) > 3 + len(DAY_COUNTERS):
+            raise UntrustedState("a day bucket is [day, received, delays, *counters]")
+        day, received, delays, *counters = value
+        ints = [day, *received, *delays.keys(), *delays.values(), *counters] if isinstance(received, list) and isinstance(delays, dict) else None
+        if ints is None or not all(type(v) is int for v in ints):
+            raise UntrustedState("a day bucket holds integers only")
+        received = received + [0] * (len(SOURCES) - len(received))
+        return cls(day, received, delays, *counters)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Day) and self.wire() == other.wire()
+
+    def __repr__(self) -> str:
+        return f"Day{tuple(self.wire())!r}"
+
+
+class Goal(msgspec.Struct, array_like=True):
+    id: str
+    kind: str
+    title: str
+    progress: float
+    expected: float
+    status: str
+    agreed: bool
+    closed: bool
+    check: float
+    since: float
+    start: float
+    due: float
+    version: int
+    at: float
+    event_id: str
+
+
+class Rating(msgspec.Struct, array_like=True):
+    score: float
+    at: float
+    event_id: str
+
+
+class Rate(msgspec.Struct, array_like=True):
+    """A review's ratings as reported at one time: overall (others), and the rating manager's average."""
+
+    at: float
+    review: str
+    rating: float
+    manager: str
+    manager_average: float
+    event_id: str
+
+
+class Received(msgspec.Struct, array_like=True):
+    """One of the most recent pieces of feedback received (evidence, and the join with later actions)."""
+
+    at: float
+    event_id: str
+    feedback: int  # crc32 of the feedback id
+    flags: int
+
+
+class Moment(msgspec.Struct, array_like=True):
+    at: float
+    event_id: str
+    milestone: int  # percent reached; 0: an action item completed
+    title: str = ""
+
+
+class Dialogue(msgspec.Struct, array_like=True):
+    at: float
+    manager: str
+
+
+class PersonState(msgspec.Struct, array_like=True):
+    schema: int = SCHEMA
+    first: float = 0.0
+    days: list[Day] = msgspec.field(default_factory=list)
+    goals: dict[str, Goal] = msgspec.field(default_factory=dict)
+    self_ratings: dict[str, Rating] = msgspec.field(default_factory=dict)
+    others_ratings: dict[str, Rating] = msgspec.field(default_factory=dict)
+    rates: list[Rate] = msgspec.field(default_factory=list)
+    received: list[Received] = msgspec.field(default_factory=list)
+    moments: list[Moment] = msgspec.field(default_factory=list)
+    dialogues: dict[str, Dialogue] = msgspec.field(default_factory=dict)
+    last_received_at: float = 0.0
+    last_received_event: str = ""
+    # Idempotence: per input (crc32 of topic, partition) the last offset applied, and the last event ids' hashes.
+    offsets: dict[int, int] = msgspec.field(default_factory=dict)
+    recent: list[int] = msgspec.field(default_factory=list)
+    # Actions on feedback not (yet) received: applied when the piece arrives.
+    acted_early: list[int] = msgspec.field(default_factory=list)
+
+
+State = PersonState
 
 
 @dataclass
 class PersonUpdate:
-    """What one event means for one person: facts for the timeline plus snapshot changes."""
+    """What one event means for one person: facts for the day buckets plus snapshot changes."""
 
     key: str
     event_id: str
@@ -40,88 +191,431 @@ class PersonUpdate:
     others_ratings: dict[str, float] | None = None
 
 
-def new_state() -> State:
-    return {"seen": {}, "log": [], "goals": {}, "self": {}, "others": {}, "first": 0.0, "pruned": 0.0, "floor": 0.0}
+def new_state() -> PersonState:
+    return PersonState()
 
 
-def horizon(state: State, now: float) -> float:
-    """Events at or before this event time add no fact: their ids are no longer remembered (see the module doc)."""
-    return max(now - RETENTION_SECONDS, state.get("floor", 0.0))
+def day_of(t: float) -> int:
+    return int(t // DAY)
 
 
-def apply_update(state: State, update: PersonUpdate, now: float) -> bool:
-    """Applies an update once: a repeated event id changes nothing (at-least-once delivery). Returns True if applied."""
-    seen: dict[str, float] = state["seen"]
-    if update.event_id in seen:
+def delay_bin(hours: float) -> int:
+    """Whole hours up to three days, then 6-hour steps up to a week, then days: the median stays readable and the
+    bucket small."""
+    if hours < 72:
+        return round(hours)
+    if hours < 168:
+        return round(hours / 6.0) * 6
+    return round(hours / 24.0) * 24
+
+
+def source_key(topic: str, partition: int) -> int:
+    return (zlib.crc32(topic.encode()) << 8) | (partition & 0xFF)
+
+
+def _id_hash(event_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "little") >> 1
+
+
+def _feedback_hash(feedback_id: str) -> int:
+    return zlib.crc32(feedback_id.encode())
+
+
+def goal_ratio(progress: float, expected: float) -> float:
+    """How far along a goal is compared with where it should be: 1.0 means on schedule or ahead."""
+    if expected <= 0.05:
+        return 1.0
+    return max(0.0, min(1.0, progress / expected))
+
+
+def apply_update(state: PersonState, update: PersonUpdate, now: float, source: tuple[str, int, int] | None = None) -> bool:
+    """Applies an update once; returns True if applied.
+
+    source (topic, partition, offset) of the input record: a record at or below the offset already applied to this
+    person is a redelivery (after a crash between the state write and the offset commit) and changes nothing. The
+    offset is stored in the same state record as the counts it produced, so both survive together or not at all. An
+    event id among the person's last RECENT_IDS is a re-publication (same event, new record) and changes nothing.
+    """
+    if source is not None:
+        topic, partition, offset = source
+        key = source_key(topic, partition)
+        last = state.offsets.get(key)
+        if last is not None and offset <= last:
+            return False
+        state.offsets[key] = offset
+    ident = _id_hash(update.event_id)
+    recent = state.recent
+    if ident in recent:
         return False
-    if not state["first"] or update.at < state["first"]:
-        state["first"] = update.at
-    if update.at > horizon(state, now):
-        seen[update.event_id] = update.at
-        log: list[Fact] = state["log"]
-        for fact in update.facts:
-            fact["t"] = update.at
-            fact["e"] = update.event_id
-            if not log or log[-1]["t"] <= update.at:
-                log.append(fact)
-            else:
-                # Late or out-of-order: the fact counts for the moment it happened.
-                log.insert(bisect.bisect_right(log, update.at, key=_time), fact)
-    if update.goal is not None:
-        _merge_goal(state["goals"], update.goal, update.event_id, update.at)
-    if update.self_ratings:
-        _merge_ratings(state["self"], update.self_ratings, update.event_id, update.at)
-    if update.others_ratings:
-        _merge_ratings(state["others"], update.others_ratings, update.event_id, update.at)
-    if now - state["pruned"] > PRUNE_EVERY_SECONDS or len(seen) > MAX_SEEN:
+    recent.append(ident)
+    if len(recent) > RECENT_IDS:
+        del recent[: len(recent) - RECENT_IDS]
+    at = update.at
+    if not state.first or at < state.first:
+        state.first = at
+    today = day_of(now)
+    if state.days and state.days[0].day <= today - RETENTION_DAYS:
         prune(state, now)
+    if day_of(at) > today - RETENTION_DAYS:
+        for fact in update.facts:
+            _fold(state, fact, at, update.event_id)
+    if update.goal is not None:
+        _merge_goal(state.goals, update.goal, update.event_id, at)
+    if update.self_ratings:
+        _merge_ratings(state.self_ratings, update.self_ratings, update.event_id, at)
+    if update.others_ratings:
+        _merge_ratings(state.others_ratings, update.others_ratings, update.event_id, at)
     return True
 
 
-def _time(fact: Fact) -> float:
-    return float(fact["t"])
+def bucket(state: PersonState, at: float) -> Day:
+    """The day bucket of an event time, created in order (most events are about today: the last bucket)."""
+    days = state.days
+    d = day_of(at)
+    if days and days[-1].day == d:
+        return days[-1]
+    if not days or days[-1].day < d:
+        days.append(Day(d))
+        return days[-1]
+    i = bisect.bisect_left(days, d, key=_day)
+    if i < len(days) and days[i].day == d:
+        return days[i]
+    days.insert(i, Day(d))
+    return days[i]
 
 
-def _merge_goal(goals: dict[str, Any], goal: dict[str, Any], event_id: str, at: float) -> None:
+def _day(day: Day) -> int:
+    return day.day
+
+
+def _fold(state: PersonState, fact: Fact, at: float, event_id: str) -> None:
+    kind = fact["k"]
+    if kind == "recv":
+        _received(state, fact, at, event_id)
+    elif kind == "prog":
+        b = bucket(state, at)
+        if fact["gk"] == "performance":
+            b.perf += round(goal_ratio(fact["p"], fact["x"]) * 1000)
+            b.perf_n += 1
+        elif fact["gk"] == "development":
+            b.dev += 1
+    elif kind == "stat":
+        b = bucket(state, at)
+        b.status += 1
+        if fact["s"] in RISK_STATUSES:
+            b.risk += 1
+    elif kind == "mile":
+        _moment(state, Moment(at, event_id, int(fact["pct"]), str(fact.get("title", ""))))
+    elif kind == "act":
+        if fact["s"] == "done":
+            b = bucket(state, at)
+            b.done += 1
+            b.dev += 1
+            _moment(state, Moment(at, event_id, 0))
+        if fact.get("sf"):
+            _acted(state, fact["sf"])
+    elif kind == "ack":
+        b = bucket(state, at)
+        if _first_ack(state, fact["f"]):
+            b.acks += 1
+            if fact["a"]:
+                b.acks_action += 1
+        if fact["a"]:
+            b.dev += 1
+            _acted(state, fact["f"])
+    elif kind == "dlg":
+        if fact["s"] in ("held", "signed"):
+            bucket(state, at).dev += 1
+            current = state.dialogues.get(fact["d"])
+            if current is None or current.at <= at:
+                state.dialogues[fact["d"]] = Dialogue(at, str(fact.get("m", "")))
+                if len(state.dialogues) > DIALOGUES_KEPT:
+                    oldest = min(state.dialogues, key=lambda d: state.dialogues[d].at)
+                    del state.dialogues[oldest]
+    elif kind == "given":
+        bucket(state, at).given += 1
+    elif kind == "rev":
+        b = bucket(state, at)
+        b.review = max(b.review, int(at))
+    elif kind == "rate":
+        _rate(state, Rate(at, str(fact["rv"]), float(fact["r"]), str(fact.get("m", "")), float(fact.get("ma", 0.0)), event_id))
+    # Other kinds (requests sought, prompts sent and acted on, goals done) feed no signal: nothing to keep.
+
+
+def _received(state: PersonState, fact: Fact, at: float, event_id: str) -> None:
+    b = bucket(state, at)
+    src = _SOURCE_INDEX.get(fact["src"], _SOURCE_INDEX["unspecified"])
+    b.received[src] += 1
+    constructive = fact.get("fk") == "constructive"
+    flags = (NAMED if fact["src"] != ANONYMOUS else 0) | (EXAMPLE if fact.get("ex") else 0) | (CONSTRUCTIVE if constructive else 0)
+    if fact.get("ex"):
+        b.example += 1
+    if constructive:
+        b.constructive += 1
+    delay = fact.get("d", -1.0)
+    if delay >= 0:
+        hours = delay_bin(delay)
+        b.delays[hours] = b.delays.get(hours, 0) + 1
+    fid = _feedback_hash(fact["f"])
+    if fid in state.acted_early:
+        state.acted_early.remove(fid)
+        flags |= ACTED
+        b.acted += 1
+        if constructive:
+            b.constructive_acted += 1
+    items = state.received
+    entry = Received(at, event_id, fid, flags)
+    if not items or items[-1].at <= at:
+        items.append(entry)
+    else:
+        items.insert(bisect.bisect_right(items, at, key=_at), entry)
+    if len(items) > RECEIVED_KEPT:
+        del items[0]
+    if at >= state.last_received_at:
+        state.last_received_at, state.last_received_event = at, event_id
+
+
+def _at(item: Any) -> float:
+    return float(item.at)
+
+
+def _find_received(state: PersonState, feedback_id: str) -> Received | None:
+    fid = _feedback_hash(feedback_id)
+    for item in reversed(state.received):
+        if item.feedback == fid:
+            return item
+    return None
+
+
+def _first_ack(state: PersonState, feedback_id: str) -> bool:
+    """False for a piece already acknowledged (of the recent ones kept): the same piece counts once."""
+    item = _find_received(state, feedback_id)
+    if item is None:
+        return True
+    if item.flags & ACKED:
+        return False
+    item.flags |= ACKED
+    return True
+
+
+def _acted(state: PersonState, feedback_id: str) -> None:
+    item = _find_received(state, feedback_id)
+    if item is None:
+        fid = _feedback_hash(feedback_id)
+        if fid not in state.acted_early:
+            state.acted_early.append(fid)
+            if len(state.acted_early) > ACTED_EARLY_KEPT:
+                del state.acted_early[0]
+        return
+    if item.flags & ACTED:
+        return
+    item.flags |= ACTED
+    b = bucket(state, item.at)
+    b.acted += 1
+    if item.flags & CONSTRUCTIVE:
+        b.constructive_acted += 1
+
+
+def _moment(state: PersonState, moment: Moment) -> None:
+    items = state.moments
+    items.insert(bisect.bisect_right(items, moment.at, key=_at), moment)
+    if len(items) > MOMENTS_KEPT:
+        del items[0]
+
+
+def _rate(state: PersonState, rate: Rate) -> None:
+    items = state.rates
+    # A review reports several times: per review and day, the latest report is enough for any window.
+    for i, other in enumerate(items):
+        if other.review == rate.review and day_of(other.at) == day_of(rate.at):
+            if other.at > rate.at:
+                return
+            del items[i]
+            break
+    items.insert(bisect.bisect_right(items, rate.at, key=_at), rate)
+    if len(items) > RATES_KEPT:
+        del items[0]
+
+
+def _merge_goal(goals: dict[str, Goal], goal: dict[str, Any], event_id: str, at: float) -> None:
     current = goals.get(goal["id"])
     # Out-of-order delivery must not let an older snapshot overwrite a newer one.
-    if current is not None and (goal["version"], at) < (current["version"], current["t"]):
+    if current is not None and (goal["version"], at) < (current.version, current.at):
         return
-    snapshot = dict(goal, t=at, e=event_id)
-    goals[goal["id"]] = snapshot
+    goals[goal["id"]] = Goal(
+        id=goal["id"], kind=goal["kind"], title=goal["title"], progress=float(goal["progress"]),
+        expected=float(goal["expected"]), status=goal["status"], agreed=bool(goal["agreed"]), closed=bool(goal["closed"]),
+        check=float(goal["check"]), since=float(goal["since"]), start=float(goal["start"]), due=float(goal["due"]),
+        version=int(goal["version"]), at=at, event_id=event_id,
+    )
 
 
-def _merge_ratings(target: dict[str, list[Any]], ratings: dict[str, float], event_id: str, at: float) -> None:
+def _merge_ratings(target: dict[str, Rating], ratings: dict[str, float], event_id: str, at: float) -> None:
     for competency, score in ratings.items():
         current = target.get(competency)
-        if current is None or current[1] <= at:
-            target[competency] = [score, at, event_id]
+        if current is None or current.at <= at:
+            target[competency] = Rating(float(score), at, event_id)
 
 
-def prune(state: State, now: float) -> None:
-    """Forgets facts and event ids older than the retention horizon, and the oldest ids beyond MAX_SEEN (raising
-    the floor to the newest forgotten one): bounded state per person, exact idempotence within the horizon."""
+def prune(state: PersonState, now: float) -> None:
+    """Drops what left the retention as event time advanced: day buckets, rates, dialogues, closed goals."""
+    cutoff_day = day_of(now) - RETENTION_DAYS
     cutoff = now - RETENTION_SECONDS
-    log: list[Fact] = state["log"]
-    if log and log[0]["t"] < cutoff:
-        del log[: bisect.bisect_left(log, cutoff, key=_time)]
-    seen: dict[str, float] = state["seen"]
-    if len(seen) > MAX_SEEN or any(t <= cutoff for t in seen.values()):
-        ring = sorted(((t, e) for e, t in seen.items() if t > cutoff), reverse=True)
-        if len(ring) > MAX_SEEN:
-            keep = int(MAX_SEEN * KEEP_AFTER_OVERFLOW)
-            state["floor"] = max(state.get("floor", 0.0), ring[keep][0])
-            # Ids at the floor's own time go too: the floor is inclusive.
-            ring = [(t, e) for t, e in ring[:keep] if t > state["floor"]]
-        state["seen"] = {e: t for t, e in ring}
-    state["pruned"] = now
+    days = state.days
+    if days and days[0].day <= cutoff_day:
+        del days[: bisect.bisect_right(days, cutoff_day, key=_day)]
+    state.rates = [r for r in state.rates if r.at > cutoff]
+    state.dialogues = {k: d for k, d in state.dialogues.items() if d.at > cutoff}
+    state.goals = {k: g for k, g in state.goals.items() if not (g.closed and g.at <= cutoff)}
 
 
-def facts_between(state: State, start: float, end: float, kind: str | None = None) -> list[Fact]:
-    """Facts with start < t <= end (event time), optionally of one kind."""
-    log: list[Fact] = state["log"]
-    lo = bisect.bisect_right(log, start, key=_time)
-    hi = bisect.bisect_right(log, end, key=_time)
-    if kind is None:
-        return log[lo:hi]
-    return [f for f in log[lo:hi] if f["k"] == kind]
+def days_between(state: PersonState, start: float, end: float) -> list[Day]:
+    """Day buckets of the window (start, end], whole UTC days: the day of end and the days after start's day."""
+    days = state.days
+    lo = bisect.bisect_right(days, day_of(start), key=_day)
+    hi = bisect.bisect_right(days, day_of(end), key=_day)
+    return days[lo:hi]
+
+
+def received_between(state: PersonState, start: float, end: float) -> int:
+    return sum(sum(d.received) for d in days_between(state, start, end))
+
+
+# ---------- encoding: msgpack with this schema; the previous version's pickled dicts are upcast ----------
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, Day):
+        return obj.wire()
+    raise TypeError(f"{type(obj).__name__} is not part of the person state schema")
+
+
+def _dec_hook(kind: type, obj: Any) -> Any:
+    if kind is Day:
+        return Day.from_wire(obj)
+    raise TypeError(f"{kind} is not part of the person state schema")
+
+
+_encoder = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
+_decoder = msgspec.msgpack.Decoder(PersonState, dec_hook=_dec_hook)
+_PICKLE_PROTO = 0x80
+
+
+def encode_state(state: PersonState) -> bytes:
+    return _encoder.encode(state)
+
+
+def decode_state(data: bytes) -> PersonState:
+    """A stored state: this schema, or the previous version's plain-data pickle (upcast). Anything else raises
+    UntrustedState; no byte of it is ever executed."""
+    if data[:1] == bytes([_PICKLE_PROTO]):
+        legacy = plain_pickle(data)
+        if not isinstance(legacy, dict):
+            raise UntrustedState("a legacy state must be a dict")
+        return upcast_legacy(legacy)
+    try:
+        state = _decoder.decode(data)
+    except (msgspec.DecodeError, TypeError) as exc:
+        raise UntrustedState(f"not a person state of schema {SCHEMA}: {exc}") from None
+    if state.schema != SCHEMA:
+        raise UntrustedState(f"unknown person state schema {state.schema}")
+    return state
+
+
+# Opcodes that only build plain data (no import, no call): what pickle.dumps of dicts, lists, str, numbers writes.
+_PUSH = {
+    "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "BINFLOAT", "FLOAT", "BININT", "BININT1", "BININT2",
+    "INT", "LONG", "LONG1", "LONG4", "SHORT_BINBYTES", "BINBYTES", "BINBYTES8", "SHORT_BINSTRING", "BINSTRING",
+}
+
+
+def plain_pickle(data: bytes) -> Any:
+    """Reads a pickle that holds plain data only, by walking its opcodes (pickletools, which parses and never runs):
+    a global, a call or any object construction is rejected before anything is built."""
+    stack: list[Any] = []
+    marks: list[int] = []
+    memo: dict[int, Any] = {}
+
+    def to_mark() -> list[Any]:
+        at = marks.pop()
+        items = stack[at:]
+        del stack[at:]
+        return items
+
+    try:
+        for op, arg, _pos in pickletools.genops(data):
+            name = op.name
+            if name in ("PROTO", "FRAME"):
+                continue
+            if name == "STOP":
+                break
+            if name in _PUSH:
+                stack.append(arg)
+            elif name == "NONE":
+                stack.append(None)
+            elif name in ("NEWTRUE", "NEWFALSE"):
+                stack.append(name == "NEWTRUE")
+            elif name == "EMPTY_DICT":
+                stack.append({})
+            elif name == "EMPTY_LIST":
+                stack.append([])
+            elif name == "EMPTY_TUPLE":
+                stack.append(())
+            elif name == "MARK":
+                marks.append(len(stack))
+            elif name == "MEMOIZE":
+                memo[len(memo)] = stack[-1]
+            elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+                memo[arg] = stack[-1]
+            elif name in ("BINGET", "LONG_BINGET", "GET"):
+                stack.append(memo[arg])
+            elif name == "SETITEM":
+                value = stack.pop()
+                key = stack.pop()
+                stack[-1][key] = value
+            elif name == "SETITEMS":
+                items = to_mark()
+                target = stack[-1]
+                for i in range(0, len(items), 2):
+                    target[items[i]] = items[i + 1]
+            elif name == "APPEND":
+                value = stack.pop()
+                stack[-1].append(value)
+            elif name == "APPENDS":
+                items = to_mark()
+                stack[-1].extend(items)
+            elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+                n = int(name[-1])
+                items = stack[-n:]
+                del stack[-n:]
+                stack.append(tuple(items))
+            elif name == "TUPLE":
+                stack.append(tuple(to_mark()))
+            else:
+                raise UntrustedState(f"pickle opcode {name} is not plain data: rejected without running it")
+    except UntrustedState:
+        raise
+    except Exception as exc:
+        raise UntrustedState(f"not a plain-data pickle: {exc!r}") from None
+    if len(stack) != 1:
+        raise UntrustedState("not a plain-data pickle")
+    return stack[0]
+
+
+def upcast_legacy(legacy: dict[str, Any], now: float | None = None) -> PersonState:
+    """The previous version's state (schema 1: a time-ordered log of fact dicts, goal snapshots, self/others
+    ratings, the event-id ring) folded into the buckets; the newest ids seed the recent set."""
+    state = PersonState(first=float(legacy.get("first") or 0.0))
+    log = legacy.get("log") or []
+    horizon = max((float(f.get("t", 0.0)) for f in log), default=0.0) if now is None else now
+    for fact in log:
+        at = float(fact["t"])
+        if day_of(at) > day_of(horizon) - RETENTION_DAYS:
+            _fold(state, fact, at, str(fact.get("e", "")))
+    for goal in (legacy.get("goals") or {}).values():
+        _merge_goal(state.goals, goal, str(goal.get("e", "")), float(goal.get("t", 0.0)))
+    for source, target in (("self", state.self_ratings), ("others", state.others_ratings)):
+        for competency, (score, at, event_id) in (legacy.get(source) or {}).items():
+            target[competency] = Rating(float(score), float(at), str(event_id))
+    seen = sorted((legacy.get("seen") or {}).items(), key=lambda item: item[1])
+    state.recent = [_id_hash(eid) for eid, _t in seen[-RECENT_IDS:]]
+    return state
