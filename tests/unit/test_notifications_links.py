@@ -1,14 +1,17 @@
 """E-mails and webhooks link to the web app's page where the person acts (PAARS_WEB_BASE_URL), the same page the in-app prompt links to."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from paars.common.v1 import event_pb2
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.domain import payloads
+from paars_notifications.service_layer.prompting import prompt_proto
 from paars_platform.links import action_path
 
 BASE = "https://paars.example.org"
+AT = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 
 def view(kind: int = pb.PROMPT_KIND_GIVE_FEEDBACK, **kw: object) -> payloads.PromptView:
@@ -25,6 +28,24 @@ def test_a_give_feedback_prompt_links_to_the_form_with_the_person_filled_in() ->
     assert action_path(pb.PROMPT_KIND_GIVE_FEEDBACK, prompt_id="p1", about_id="ann") == "/feedback/give?receiver=ann&prompt=p1"
     assert action_path(pb.PROMPT_KIND_ANSWER_REQUEST) == "/feedback/requests"
     assert action_path(pb.PROMPT_KIND_CHECK_IN) == "/goals"
+
+
+def test_a_milestone_prompt_opens_the_form_with_its_goal_and_a_request_prompt_opens_the_answer() -> None:
+    milestone = action_path(
+        pb.PROMPT_KIND_GIVE_FEEDBACK, prompt_id="p1", about_id="ann", moment="2026-12-01T10:00", ref_id="g1", cause_type="paars.goals.v1.GoalUpdated",
+    )
+    assert milestone == "/feedback/give?receiver=ann&moment=2026-12-01T10%3A00&goal=g1&prompt=p1"
+    finished_action = action_path(pb.PROMPT_KIND_GIVE_FEEDBACK, about_id="ann", ref_id="a1", cause_type="paars.feedback.v1.ActionItemUpdated")
+    assert "goal=" not in finished_action, "an action item is not a goal"
+    assert action_path(pb.PROMPT_KIND_ANSWER_REQUEST, prompt_id="p3", about_id="bob", ref_id="r1") == "/feedback/give?request=r1&receiver=bob&prompt=p3"
+
+
+def test_a_prompt_on_the_stream_names_what_it_is_about() -> None:
+    row = dict(
+        id="p1", recipient_id="mgr", kind=pb.PROMPT_KIND_GIVE_FEEDBACK, priority=pb.PRIORITY_NORMAL, title="t", body="b", about_id="ann", ref_id="g1",
+        cause_event_id="e1", cause_type="paars.goals.v1.GoalUpdated", cause_occurred_at=AT, created_at=AT, cursor=3, read=False, digest=False, acted=False,
+    )
+    assert prompt_proto(row).ref_id == "g1"
 
 
 def test_the_email_names_the_page_to_act_on_instead_of_open_paars() -> None:

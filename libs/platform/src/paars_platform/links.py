@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
 
 # The web app's routes (services/web/README.md) are the contract: a link names one of them.
@@ -15,13 +16,14 @@ PAGES = {
 }
 
 
-def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: str = "") -> str:
-    """The path of the page for this prompt; a give-feedback prompt opens the form with the person (and moment) filled in."""
+def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: str = "", ref_id: str = "", cause_type: str = "") -> str:
+    """The path of the page for this prompt. A give-feedback prompt opens the form with the person, the moment
+    and (for a goal's milestone) the goal filled in; a request to answer opens the form that answers it."""
     if kind == nt.PROMPT_KIND_GIVE_FEEDBACK and about_id:
-        query = {"receiver": about_id, "prompt": prompt_id}
-        if moment:
-            query["moment"] = moment
-        return "/feedback/give?" + urlencode({k: v for k, v in query.items() if v})
+        goal = ref_id if cause_type == gl.GoalUpdated.DESCRIPTOR.full_name else ""
+        return "/feedback/give?" + urlencode({k: v for k, v in (("receiver", about_id), ("moment", moment), ("goal", goal), ("prompt", prompt_id)) if v})
+    if kind == nt.PROMPT_KIND_ANSWER_REQUEST and ref_id:
+        return "/feedback/give?" + urlencode({k: v for k, v in (("request", ref_id), ("receiver", about_id), ("prompt", prompt_id)) if v})
     return PAGES.get(kind, "/")
 
 

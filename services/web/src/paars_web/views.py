@@ -125,7 +125,9 @@ def relation_between(giver: org_pb2.Employee | None, receiver: org_pb2.Employee)
 
 def prompt_link(prompt: nt.Prompt) -> str:
     """The page where the person acts on a prompt; a feedback prompt opens the form filled in."""
-    return links.action_path(prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=iso(prompt.cause_occurred_at))
+    return links.action_path(
+        prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=iso(prompt.cause_occurred_at), ref_id=prompt.ref_id, cause_type=prompt.cause_type,
+    )
 
 
 def link_state(err: grpc.aio.AioRpcError) -> str:

@@ -522,7 +522,7 @@ def _view(row: Any) -> payloads.PromptView:
 def prompt_proto(row: Any, *, cursor: int | None = None, read: bool | None = None, acted: bool | None = None) -> pb.Prompt:
     return pb.Prompt(
         id=_get(row, "id"), recipient_id=_get(row, "recipient_id"), kind=_get(row, "kind"), priority=_get(row, "priority"),
-        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"),
+        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"), ref_id=_get(row, "ref_id"),
         cause_event_id=_get(row, "cause_event_id"), cause_type=_get(row, "cause_type"),
         cause_occurred_at=timestamp(_get(row, "cause_occurred_at")), created_at=timestamp(_get(row, "created_at")),
         cursor=cursor if cursor is not None else (_get(row, "cursor") or 0),
