@@ -18,7 +18,9 @@ from ops_support import (
     config_map_for,
     of_kind,
     pod_spec,
+    ref,
     server_container,
+    service_workloads,
 )
 from test_ops_dockerfiles import IMAGE_UID, PINNED_BASE, parse
 from test_ops_policy import _policies_for
@@ -112,6 +114,17 @@ def test_every_service_lets_the_web_app_in_on_its_grpc_port(overlay) -> None:
             and any(all(labels.get(k) == v for k, v in peer.get("podSelector", {}).get("matchLabels", {}).items()) for peer in rule["from"])
         ]
         assert admitted, f"{name}: {service} does not admit the web app's pods"
+
+
+def test_in_production_the_services_accept_the_tokens_the_web_app_forwards(rendered) -> None:
+    """The provider's access tokens carry its issuer and the Paars audience; each service must expect both."""
+    objects = rendered["prod"]
+    web = config_map_for(objects, _web(objects))
+    for w in service_workloads(objects):
+        config = config_map_for(objects, w)
+        assert config["PAARS_JWT_ALGORITHM"] == "RS256", ref(w)
+        assert config.get("PAARS_JWT_ISSUER") == web["PAARS_WEB_OIDC_ISSUER"], ref(w)
+        assert config.get("PAARS_JWT_AUDIENCE") == web["PAARS_WEB_OIDC_AUDIENCE"], ref(w)
 
 
 def test_the_web_apps_secrets_come_from_a_secret(overlay) -> None:
