@@ -126,10 +126,13 @@ def test_a_hostile_pickle_in_a_changelog_is_rejected_without_being_unpickled(cod
     marker = str(tmp_path / "ran")
     payload = pickle.dumps({"log": [Hostile(marker)]}, protocol=pickle.HIGHEST_PROTOCOL)
     with pytest.raises(st.UntrustedState):
-        codecs.get_codec(codec).loads(payload)
+        st.plain_pickle(payload)
+    # The table reads a rejected value as absent (what a deleted key reads as): the worker goes on.
+    assert codecs.get_codec(codec).loads(payload) is None
     assert not os.path.exists(marker)
+    assert codecs.get_codec(codec).loads(b"\x93\x01\x02garbage") is None
     with pytest.raises(st.UntrustedState):
-        codecs.get_codec(codec).loads(b"\x93\x01\x02garbage")
+        decode_state(payload)
 
 
 def legacy_state() -> dict[str, Any]:

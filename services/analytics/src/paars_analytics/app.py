@@ -1,6 +1,7 @@
 """The Faust app: topics, tables (keyed by employee id, with changelogs) and the shared context the agents use."""
 from __future__ import annotations
 
+import logging
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,18 +33,29 @@ DEAD_LETTER_TOPIC = "analytics.dead-letter.v1"
 PARTITIONS = 6
 
 # Event time lag can be long for late events; processing lag is what this histogram shows.
+log = logging.getLogger("paars.analytics")
+
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+def _rejected(kind: str, exc: UntrustedState) -> None:
+    # Read as absent (None, what a deleted key reads as): the worker keeps going, and nothing of the value ran.
+    log.error("rejected a table value that is not of its schema", extra={"table_value": kind, "detail": str(exc)[:300]})
 
 
 class PersonCodec(codecs.Codec):
     """People table values: the person state's msgpack schema (signals/state.py). A changelog record that is not
-    such a state (nor the previous version's plain-data state) raises UntrustedState: rejected, never executed."""
+    such a state (nor the previous version's plain-data state) is rejected, never executed."""
 
     def _dumps(self, obj: Any) -> bytes:
         return encode_state(obj)
 
     def _loads(self, s: bytes) -> Any:
-        return decode_state(s)
+        try:
+            return decode_state(s)
+        except UntrustedState as exc:
+            _rejected("person", exc)
+            return None
 
 
 class RecordCodec(codecs.Codec):
@@ -57,15 +69,19 @@ class RecordCodec(codecs.Codec):
         return self._encoder.encode(obj)
 
     def _loads(self, s: bytes) -> Any:
-        if s[:1] == b"\x80":
-            value = plain_pickle(s)
-            if not isinstance(value, dict):
-                raise UntrustedState("a record must be a map")
-            return value
         try:
-            return self._decoder.decode(s)
-        except msgspec.DecodeError as exc:
-            raise UntrustedState(f"not a plain-data record: {exc}") from None
+            if s[:1] == b"\x80":
+                value = plain_pickle(s)
+                if not isinstance(value, dict):
+                    raise UntrustedState("a record must be a map")
+                return value
+            try:
+                return self._decoder.decode(s)
+            except msgspec.DecodeError as exc:
+                raise UntrustedState(f"not a plain-data record: {exc}") from None
+        except UntrustedState as exc:
+            _rejected("record", exc)
+            return None
 
 
 codecs.register("paars-person", PersonCodec())
