@@ -419,3 +419,21 @@ def test_acknowledging_with_htmx_swaps_just_that_feedback_in_place() -> None:
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<li class="feedback" id="feedback-f1">') and "<html" not in fragment.text
     assert "You said thank you." in fragment.text
+
+
+def test_the_cascade_climbs_from_my_goals_to_the_organisations_and_shows_the_tree_from_there() -> None:
+    org = gl.Goal(id="g-org", level=gl.GOAL_LEVEL_ORGANISATION, kind=gl.GOAL_KIND_PERFORMANCE, title="Tevreden klanten", owner_id="mgr", agreement=gl.AGREEMENT_STATE_AGREED)
+    team = gl.Goal(id="g-team", level=gl.GOAL_LEVEL_TEAM, kind=gl.GOAL_KIND_PERFORMANCE, title="Sneller antwoorden", owner_id="mgr", parent_goal_id="g-org", agreement=gl.AGREEMENT_STATE_AGREED)
+    mine = gl.Goal(id="g-mine", level=gl.GOAL_LEVEL_INDIVIDUAL, kind=gl.GOAL_KIND_DEVELOPMENT, title="Leer het ticketsysteem", owner_id="ann", parent_goal_id="g-team", agreement=gl.AGREEMENT_STATE_AGREED)
+    fakes = stubs()
+    fakes.goals.answers.update(
+        ListGoals=gl.ListGoalsResponse(goals=[mine]), ListTeamGoals=gl.ListTeamGoalsResponse(goals=[team]),
+        GetGoal=lambda r: gl.GoalDetail(goal={"g-org": org, "g-team": team}[r.goal_id]),
+        GetAlignmentTree=lambda r: gl.AlignmentNode(goal=org, children=[gl.AlignmentNode(goal=team, children=[gl.AlignmentNode(goal=mine)])]),
+    )
+    with TestClient(create_app(config(), stubs=fakes)) as client:
+        sign_in(client)
+        page = client.get("/goals/cascade", headers={"accept-language": "en"}).text
+    assert [r.goal_id for name, r, _ in fakes.goals.calls if name == "GetAlignmentTree"] == ["g-org"]
+    assert page.index("Tevreden klanten") < page.index("Sneller antwoorden") < page.index("Leer het ticketsysteem")
+    assert "Organisation" in page and "Performance" in page and "Development" in page

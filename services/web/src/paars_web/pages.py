@@ -18,12 +18,13 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
-from paars.org.v1 import org_pb2
 from paars_web import views
 from paars_web.errors import FormErrors, from_rpc_error
 from paars_web.web import Person, Web, web_of
 
 SSE_KEEPALIVE_SECONDS = 15.0
+# Organisation -> team -> individual, with room for sub-teams.
+MAX_CASCADE_DEPTH = 6
 
 
 def routes() -> list[BaseRoute]:
@@ -636,20 +637,33 @@ async def check_in(request: Request) -> Response:
 
 
 async def cascade(request: Request) -> Response:
-    """The organisation's goals and what is aligned under them, down to individual goals."""
+    """From the organisation down: the top of every chain my goals and my team's belong to, and what aligns under it."""
     web = web_of(request)
     me = web.person(request)
     people = await web.directory(me)
-    teams = await web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me)
-    roots = [t for t in teams.teams if not t.parent_team_id]
-    top = await asyncio.gather(
-        *(web.maybe(web.stubs.goals.ListTeamGoals, gl.ListTeamGoalsRequest(team_id=t.id), me, gl.ListTeamGoalsResponse()) for t in roots)
+    mine = people.get(me.id)
+    own, team = await asyncio.gather(
+        web.call(web.stubs.goals.ListGoals, gl.ListGoalsRequest(owner_id=me.id), me),
+        web.maybe(web.stubs.goals.ListTeamGoals, gl.ListTeamGoalsRequest(team_id=mine.team_id), me, gl.ListTeamGoalsResponse())
+        if mine and mine.team_id else _empty_team(),
     )
-    organisation_goals = [g for answer in top for g in answer.goals if g.level == gl.GOAL_LEVEL_ORGANISATION]
+    # Organisation goals belong to no team, so they are found by climbing parent_goal_id from below.
+    known = {g.id: g for g in [*own.goals, *team.goals]}
+    climbing = {g.parent_goal_id for g in known.values() if g.parent_goal_id and g.parent_goal_id not in known}
+    for _ in range(MAX_CASCADE_DEPTH):
+        if not climbing:
+            break
+        found = await asyncio.gather(*(web.maybe(web.stubs.goals.GetGoal, gl.GetGoalRequest(goal_id=i), me, gl.GoalDetail()) for i in climbing))
+        for detail in found:
+            if detail.goal.id:
+                known[detail.goal.id] = detail.goal
+        climbing = {d.goal.parent_goal_id for d in found if d.goal.parent_goal_id and d.goal.parent_goal_id not in known}
+    tops = [g for g in known.values() if not g.parent_goal_id or g.parent_goal_id not in known]
     trees = await asyncio.gather(
-        *(web.maybe(web.stubs.goals.GetAlignmentTree, gl.GetAlignmentTreeRequest(goal_id=g.id), me, gl.AlignmentNode(goal=g)) for g in organisation_goals)
+        *(web.maybe(web.stubs.goals.GetAlignmentTree, gl.GetAlignmentTreeRequest(goal_id=g.id), me, gl.AlignmentNode(goal=g)) for g in tops)
     )
-    return web.render(request, "cascade.html", trees=trees, people=people, v=views)
+    order = {gl.GOAL_LEVEL_ORGANISATION: 0, gl.GOAL_LEVEL_TEAM: 1, gl.GOAL_LEVEL_INDIVIDUAL: 2}
+    return web.render(request, "cascade.html", trees=sorted(trees, key=lambda n: (order.get(n.goal.level, 3), n.goal.title)), people=people, v=views)
 
 
 # ---------- Who read feedback about me ----------
