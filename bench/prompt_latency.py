@@ -24,6 +24,8 @@ from typing import Any
 
 import grpc
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import TopicPartition as KafkaTopicPartition
 
 from paars.goals.v1 import goals_pb2 as gl
 from paars.goals.v1 import goals_pb2_grpc
@@ -118,6 +120,42 @@ async def broker_round_trip(bootstrap: str, count: int, rate: float) -> list[flo
     return samples
 
 
+def consumer_lag(bootstrap: str) -> int:
+    """Records not yet committed by the stack's consumer groups, over every topic of the broker."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        groups = [group for group, _kind in admin.list_consumer_groups()]
+    finally:
+        admin.close()
+    probe = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [KafkaTopicPartition(t, p) for t in probe.topics() for p in sorted(probe.partitions_for_topic(t) or ())]
+        ends = probe.end_offsets(partitions)
+    finally:
+        probe.close()
+    lag = 0
+    for group in groups:
+        member = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        try:
+            for tp in partitions:
+                committed = member.committed(tp)
+                if committed is not None:
+                    lag += max(0, ends[tp] - committed)
+        finally:
+            member.close()
+    return lag
+
+
+async def settle(bootstrap: str, timeout: float) -> float:
+    """Waits until every consumer group has committed everything twice in a row; returns the seconds it took."""
+    started = time.monotonic()
+    idle = 0
+    while idle < 2 and time.monotonic() - started < timeout:
+        idle = idle + 1 if await asyncio.to_thread(consumer_lag, bootstrap) == 0 else 0
+        await asyncio.sleep(1.0)
+    return time.monotonic() - started
+
+
 async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list[dict[str, Any]], list[str]]:
     R = org_pb2
     employees = []
@@ -202,8 +240,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             cause_seen.append(now - decode(r.value, r.headers).metadata.occurred_at.ToNanoseconds() / 1e9)
 
             cause_task = asyncio.create_task(read_causes())
-            # Let the directory and the agreements (which prompt nobody) drain through the consumer first.
+            # Let the directory and the agreements (which prompt nobody) drain through every consumer first:
+            # analytics works through them far longer than notifications, and its insights follow.
             await asyncio.sleep(args.settle_seconds)
+            settled = await settle(broker.bootstrap, args.settle_timeout)
             latencies.clear()
             cause_seen.clear()
             received = 0
@@ -263,6 +303,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cause_on_broker_p50_ms": round(percentile([x * 1000 for x in cause_seen], 50), 2),
         "cause_on_broker_p99_ms": round(percentile([x * 1000 for x in cause_seen], 99), 2),
         "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS, "services": ["broker", *SERVICES],
+        "settled_s": round(settled, 1),
     }
 
 
@@ -273,7 +314,8 @@ def main() -> int:
     parser.add_argument("--managers", type=int, default=25, help="managers, each with an open stream")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--baseline-messages", type=int, default=500)
-    parser.add_argument("--settle-seconds", type=float, default=4.0)
+    parser.add_argument("--settle-seconds", type=float, default=4.0, help="at least this long before the load")
+    parser.add_argument("--settle-timeout", type=float, default=120.0, help="at most this long for every consumer group to catch up")
     parser.add_argument("--keep-logs", metavar="DIR", help="keep the services' logs and databases here instead of a temporary directory")
     args = parser.parse_args()
     figures = asyncio.run(run(args))
