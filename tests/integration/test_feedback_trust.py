@@ -19,6 +19,7 @@ from paars_feedback.adapters import tables as t
 from paars_feedback.service_layer import links
 from paars_platform.config import DEV_JWT_SECRET
 from paars_platform.errors import field_violations, retry_delay
+from paars_platform.events import timestamp
 
 from tests.helpers import auth, decoded, read_topic
 from tests.integration.test_feedback_privacy_matrix import add_people
@@ -214,3 +215,18 @@ async def test_text_made_only_of_invisible_characters_is_refused_naming_the_fiel
     assert await feedback.count(t.feedback) == 0
     # Ordinary text with a zero-width joiner inside (an emoji sequence) is fine.
     await feedback.stub.GiveFeedback(praise(text="Top! \U0001f469\u200d\U0001f4bb"), metadata=auth("bob"))
+
+
+async def test_the_summary_counted_in_the_database_adds_up_kinds_relations_examples_and_delays(feedback: Feedback) -> None:  # noqa: F811
+    now = dt.datetime.now(dt.UTC)
+    await feedback.stub.GiveFeedback(praise(moment_at=timestamp(now - dt.timedelta(hours=3))), metadata=auth("bob"))
+    await feedback.stub.GiveFeedback(constructive(moment_at=timestamp(now - dt.timedelta(hours=1))), metadata=auth("bob"))
+    await feedback.stub.GiveFeedback(constructive(visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE), metadata=auth("cas"))
+    summary = await feedback.stub.GetFeedbackSummary(pb.GetFeedbackSummaryRequest(employee_id="ann"), metadata=auth("ann"))
+    assert (summary.total, dict(summary.by_kind), dict(summary.by_relation), summary.anonymous, summary.with_example) == (
+        3, {"praise": 1, "constructive": 2}, {"peer": 2}, 1, 2,
+    )
+    assert abs(summary.average_delay_hours - 4 / 3) < 0.01
+    # The anonymous item's author counts it too; of Bob's two items Cas, a colleague, counts only the public praise.
+    colleague = await feedback.stub.GetFeedbackSummary(pb.GetFeedbackSummaryRequest(employee_id="ann"), metadata=auth("cas"))
+    assert (colleague.total, colleague.anonymous, round(colleague.average_delay_hours, 1)) == (2, 1, 1.5)
