@@ -38,8 +38,6 @@ from paars_cli.stack import SERVICES, Stack
 from tests.chaos.harness import free_port_offset
 from tests.conftest import ROOT, create_pg_database, drop_pg_database
 
-pytestmark = pytest.mark.e2e
-
 AUDIENCE = "https://paars.test/api"
 # The allow-listed service client of the tests' own system calls (the directory import).
 TEST_CLIENT = "paars-tests"
@@ -205,6 +203,16 @@ def _everyone_known(paars: Paars) -> bool:
     return True
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed journey shows the tail of every process's log beside the assertion."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    running = getattr(item, "funcargs", {}).get("paars")
+    if report.when == "call" and report.failed and isinstance(running, Paars):
+        report.sections.append(("the platform's logs", running.logs()))
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's chromium, installed by scripts/install-browser.sh when missing."""
@@ -303,7 +311,8 @@ def open_page(browser, paars: Paars) -> Iterator[Callable[..., object]]:
     def open_(language: str = "nl", phone: bool = False) -> object:
         viewport = PHONE if phone else {"width": 1280, "height": 900}
         context = browser.new_context(base_url=paars.web_url, locale=language, viewport=viewport, extra_http_headers={"Accept-Language": language})
-        context.set_default_timeout(10_000)
+        # Generous for a loaded 2-core machine: a wait ends as soon as the element is there.
+        context.set_default_timeout(20_000)
         # Nothing leaves this machine: a page that fetches from elsewhere fails here as it would offline.
         context.route(lambda url: not url.startswith(("http://127.0.0.1", "data:", "about:")), lambda route: route.abort())
         contexts.append(context)

@@ -14,6 +14,9 @@ from paars.goals.v1 import goals_pb2_grpc
 from tests.browser.conftest import Paars
 from tests.browser.journey import assert_accessible, screenshot, sign_in
 
+# Whole service processes, an OpenID provider and a browser, like tests/e2e.
+pytestmark = pytest.mark.e2e
+
 
 def focus_by_tab(page, selector: str, *, limit: int = 80) -> None:
     """Presses Tab until the element is focused, as a keyboard user moves through the page."""
@@ -56,12 +59,13 @@ def test_a_manager_gives_constructive_feedback_from_a_live_prompt_in_three_steps
     screenshot(page, "now-live-prompt")
     link = prompt.locator("a[id^=prompt-link-]")
 
-    # 1: open the prompt. It leads to the form with the receiver and the moment filled in.
+    # 1: open the prompt. It leads to the form with the receiver, the moment and the goal filled in.
     focus_by_tab(page, f"#{link.get_attribute('id')}")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/feedback/give\?"))
     assert page.locator("#receiver_id").input_value() == "lotte"
     assert page.locator("#moment_at").input_value(), "the moment of the milestone"
+    assert page.locator("#goal_id").input_value() == goal.id
     assert page.locator("#kind-constructive").is_checked()
     assert_accessible(page, "the give-feedback form (nl)")
     # 2: the guided step, what and the example (situation, behaviour, impact), typed one after the other.
@@ -196,12 +200,16 @@ PAGES = ("/", "/feedback/give", "/feedback/received", "/feedback/requests", "/go
 
 @pytest.mark.parametrize("language, phone", [("nl", False), ("en", True)], ids=["dutch-desktop", "english-360px"])
 def test_every_page_is_accessible_in_its_language(open_page, paars: Paars, language: str, phone: bool) -> None:
+    goal = paars.as_person("sofie", "goals", goals_pb2_grpc.GoalServiceStub, "ProposeGoal", gl.ProposeGoalRequest(
+        kind=gl.GOAL_KIND_WELLBEING, level=gl.GOAL_LEVEL_INDIVIDUAL, owner_id="sofie", title="Elke week een middag zonder vergaderingen",
+        key_results=[gl.KeyResult(title="vrije middagen", start_value=0, target_value=12)], due_date="2031-03-31",
+    ))
     page = open_page(language, phone=phone)
     page.goto("/signin")
     assert page.locator("html").get_attribute("lang") == language
     assert_accessible(page, f"sign-in ({language})")
     sign_in(page, "sofie")
-    for path in PAGES:
+    for path in (*PAGES, f"/goals/{goal.id}"):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == language, path
         assert_accessible(page, f"{path} ({language})")

@@ -13,6 +13,9 @@ from paars.goals.v1 import goals_pb2_grpc
 from tests.browser.conftest import AUDIENCE, Paars
 from tests.browser.journey import assert_accessible, screenshot, sign_in
 
+# Whole service processes, an OpenID provider and a browser, like tests/e2e.
+pytestmark = pytest.mark.e2e
+
 
 def test_a_person_signs_in_at_the_provider_and_the_now_page_shows_what_the_services_say(page, paars: Paars) -> None:
     goal = paars.as_person("ruben", "goals", goals_pb2_grpc.GoalServiceStub, "ProposeGoal", gl.ProposeGoalRequest(
@@ -59,6 +62,13 @@ def test_a_callback_this_browser_did_not_start_signs_nobody_in(page, paars: Paar
     assert answer is not None and answer.status == 400
     page.goto("/")
     page.wait_for_url(re.compile(r"/signin"))
+
+
+def test_without_the_development_flag_there_is_no_development_sign_in(page, paars: Paars) -> None:
+    answer = page.goto("/signin/dev")
+    assert answer is not None and answer.status == 404
+    page.goto("/signin")
+    assert page.locator('#sign-in-options a[href^="/signin/dev"]').count() == 0
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

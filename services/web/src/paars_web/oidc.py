@@ -54,7 +54,6 @@ class OidcSignIn:
             server_metadata_url=config.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
             client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", **client_kwargs},
         )
-        self._refreshing: dict[str, asyncio.Lock] = {}
 
     def origins(self) -> tuple[str, ...]:
         """Where sign-out leads (the provider's end-session page), for the Content-Security-Policy's form-action."""
