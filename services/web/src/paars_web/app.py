@@ -132,7 +132,7 @@ def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathli
         finally:
             await channels.close()
 
-    vendor = assets_dir or NODE_MODULES
+    vendor = assets_dir or (pathlib.Path(config.assets_dir) if config.assets_dir else NODE_MODULES)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Mount("/static/vendor/htmx", StaticFiles(directory=vendor / "htmx.org" / "dist", check_dir=False)),

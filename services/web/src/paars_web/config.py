@@ -36,6 +36,8 @@ class WebConfig:
     oidc_client_secret: str = ""
     # The services' audience (PAARS_JWT_AUDIENCE there): the resource the access tokens are asked for.
     oidc_audience: str = ""
+    # Where htmx.org/ lies (the image's npm stage); empty: services/web/node_modules of the source tree.
+    assets_dir: str = ""
 
     @property
     def is_development(self) -> bool:
@@ -87,4 +89,5 @@ class WebConfig:
             oidc_client_id=env_str("PAARS_WEB_OIDC_CLIENT_ID", ""),
             oidc_client_secret=env_str("PAARS_WEB_OIDC_CLIENT_SECRET", ""),
             oidc_audience=env_str("PAARS_WEB_OIDC_AUDIENCE", ""),
+            assets_dir=env_str("PAARS_WEB_ASSETS_DIR", ""),
         )
