@@ -177,6 +177,9 @@ def test_the_web_image_follows_the_image_policy_with_its_assets_from_npm() -> No
     assert users and users[-1].stage == 2 and users[-1].args.split(":")[0] == IMAGE_UID
     final_runs = " ".join(i.args for i in instructions if i.keyword == "RUN" and i.stage == 2)
     assert "pip install" not in final_runs and "npm" not in final_runs
+    # The app serves htmx from PAARS_WEB_ASSETS_DIR: the assets stage's node_modules must land there.
+    [assets] = re.findall(r"PAARS_WEB_ASSETS_DIR=(\S+)", " ".join(i.args for i in instructions if i.keyword == "ENV" and i.stage == 2))
+    assert any(i.keyword == "COPY" and i.args == f"--from=assets /assets/node_modules {assets}" for i in instructions)
     [cmd] = [i for i in instructions if i.keyword == "CMD"]
     assert json.loads(cmd.args) == ["python", "-m", WEB.package]
     assert {p for i in instructions if i.keyword == "EXPOSE" for p in i.args.split()} == {str(WEB.http_port), str(WEB.metrics_port)}
