@@ -33,11 +33,27 @@ from tests.helpers import auth, demo_directory, system_auth
 PEOPLE = ["ann", "bob", "cas", "mgr", "hr1", "boss", "nobody"]
 
 
+def _refused_sees_nothing(snapshot: Callable[[grpc.Channel, str], Any]) -> Callable[[grpc.Channel, str], Any]:
+    """A caller the service does not know (not in its directory) sees nothing, before and after."""
+
+    def guarded(channel: grpc.Channel, who: str) -> Any:
+        try:
+            return snapshot(channel, who)
+        except grpc.RpcError as err:
+            if err.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):  # type: ignore[attr-defined]
+                return err.code()  # type: ignore[attr-defined]
+            raise
+
+    return guarded
+
+
+@_refused_sees_nothing
 def _snapshot_goals(channel: grpc.Channel, who: str) -> Any:
     stub = goals_pb2_grpc.GoalServiceStub(channel)
     return stub.ListGoals(goals_pb2.ListGoalsRequest(owner_id=who), metadata=auth(who), timeout=10).SerializeToString(deterministic=True)
 
 
+@_refused_sees_nothing
 def _snapshot_feedback(channel: grpc.Channel, who: str) -> Any:
     stub = feedback_pb2_grpc.FeedbackServiceStub(channel)
     given = stub.ListFeedback(feedback_pb2.ListFeedbackRequest(giver_id=who, page_size=100), metadata=auth(who), timeout=10)
@@ -45,6 +61,7 @@ def _snapshot_feedback(channel: grpc.Channel, who: str) -> Any:
     return (len(given.feedback), len(asked.requests))
 
 
+@_refused_sees_nothing
 def _snapshot_notifications(channel: grpc.Channel, who: str) -> Any:
     call = channel.unary_unary(
         "/paars.notifications.v1.NotificationService/GetPreferences",
