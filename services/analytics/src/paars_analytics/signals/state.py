@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import operator
 import pickletools
 import zlib
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ DAY_COUNTERS = (
 )
 
 
+_counters = operator.attrgetter(*DAY_COUNTERS)
+
+
 class Day:
     """Counts of one UTC day of event time.
 
@@ -76,7 +80,7 @@ class Day:
             setattr(self, name, value)
 
     def wire(self) -> list[Any]:
-        counters = [getattr(self, name) for name in DAY_COUNTERS]
+        counters = list(_counters(self))
         while counters and not counters[-1]:
             counters.pop()
         return [self.day, self.received, self.delays, *counters]
