@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,8 +231,9 @@ class PromptService:
         released: list[pb.Prompt] = []
         drafts = rules.prompts_for(event, directory, now.date())
         spent = await self.budget_spent(conn, {d.recipient_id for d in drafts}, now)
-        for draft in drafts:
-            released += await self.accept(conn, draft, cause, now, spent)
+        due = [row for draft in drafts if (row := await self.store(conn, draft, cause, now, spent)) is not None]
+        if due:
+            released = await self.release(conn, due, now)
         if released:
             self._pending[event_id] = released
             while len(self._pending) > _PENDING_LIMIT:
@@ -286,11 +287,17 @@ class PromptService:
         rows = (await conn.execute(_BUDGET_SPENT, {"b_recipients": sorted(recipients), "b_since": now - policy.BUDGET_WINDOW})).all()
         return {recipient: int(count) for recipient, count in rows}
 
-    async def accept(
+    async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
+        """Stores the prompt, and releases it now or holds it."""
+        row = await self.store(conn, draft, cause, now)
+        return await self.release(conn, [row], now) if row is not None else []
+
+    async def store(
         self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime, spent: dict[str, int] | None = None,
-    ) -> list[pb.Prompt]:
-        """Stores the prompt once per (cause, recipient, kind) and once per (moment, recipient), and releases
-        it now or holds it. `spent` (from budget_spent, kept up to date here) saves a query per draft."""
+    ) -> dict[str, Any] | None:
+        """Stores the prompt once per (cause, recipient, kind) and once per (moment, recipient); returns it
+        when it is to be released now, None when held or already there. `spent` (from budget_spent, kept
+        up to date here) saves a query per draft."""
         prefs = await self.cache.preferences(conn, draft.recipient_id)
         if spent is None:
             spent = await self.budget_spent(conn, {draft.recipient_id}, now)
@@ -305,42 +312,45 @@ class PromptService:
             read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
         )
         if not await insert_ignore(conn, t.prompts, row):
-            return []  # this cause already prompted this person for this, or another cause for the same moment
+            return None  # this cause already prompted this person for this, or another cause for the same moment
         if decision.budgeted:
             spent[draft.recipient_id] = spent.get(draft.recipient_id, 0) + 1
         if decision.mode != "now":
             for reason in decision.reasons:
                 self.held_total.labels(reason).inc()
-            return []
-        return await self.release(conn, [row], now)
+            return None
+        return row
 
     async def release(self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime) -> list[pb.Prompt]:
         """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them."""
-        by_recipient: dict[str, list[Any]] = defaultdict(list)
+        by_recipient: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for row in rows:
-            by_recipient[_get(row, "recipient_id")].append(row)
+            by_recipient[_fields(row)["recipient_id"]].append(_fields(row))
         out: list[pb.Prompt] = []
+        marks: list[dict[str, Any]] = []
+        events: list[pb.PromptSent] = []
         for recipient, group in by_recipient.items():
             last = await take_cursors(conn, recipient, len(group))
-            prompts = []
             for offset, row in enumerate(group):
                 cursor = last - len(group) + 1 + offset
-                await conn.execute(_MARK_RELEASED, {"b_id": _get(row, "id"), "b_cursor": cursor, "b_at": now})
-                prompts.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
-            views = [_view(row) for row in group]
-            channels = await self._enqueue_deliveries(conn, recipient, views, now)
-            events = [
+                marks.append({"b_id": row["id"], "b_cursor": cursor, "b_at": now})
+                out.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
+            channels = await self._enqueue_deliveries(conn, recipient, [_view(row) for row in group], now)
+            events += [
                 pb.PromptSent(
-                    metadata=new_metadata(producer=PRODUCER, subject_id=recipient, visibility=_get(row, "visibility"), causation_id=_get(row, "cause_event_id")),
-                    prompt_id=_get(row, "id"), recipient_id=recipient, kind=_get(row, "kind"),  # type: ignore[arg-type]
-                    cause_event_id=_get(row, "cause_event_id"), about_id=_get(row, "about_id"),
-                    channels=channels, digest=bool(_get(row, "digest")),  # type: ignore[arg-type]
-                    latency_seconds=max(0.0, time.time() - _get(row, "cause_occurred_at").timestamp()),
+                    metadata=new_metadata(producer=PRODUCER, subject_id=recipient, visibility=row["visibility"], causation_id=row["cause_event_id"]),
+                    prompt_id=row["id"], recipient_id=recipient, kind=row["kind"],
+                    cause_event_id=row["cause_event_id"], about_id=row["about_id"],
+                    channels=channels, digest=bool(row["digest"]),  # type: ignore[arg-type]
+                    latency_seconds=max(0.0, time.time() - row["cause_occurred_at"].timestamp()),
                 )
                 for row in group
             ]
-            await outbox.append(conn, t.platform["outbox"], *events)
-            out += prompts
+        # One statement each for all the prompts an event (or a scheduler round) releases: an insight
+        # names up to a dozen people, and a statement per prompt was most of its cost.
+        if marks:
+            await conn.execute(_MARK_RELEASED, marks)
+        await outbox.append(conn, t.platform["outbox"], *events)
         return out
 
     async def _enqueue_deliveries(self, conn: AsyncConnection, recipient: str, views: list[payloads.PromptView], now: dt.datetime) -> list[int]:
@@ -505,29 +515,29 @@ async def _preferences_with(conn: AsyncConnection, person_id: str, person: Perso
     )
 
 
-def _get(row: Any, name: str) -> Any:
-    return row[name] if isinstance(row, dict) else getattr(row, name)
+def _fields(row: Any) -> Mapping[str, Any]:
+    """A prompt row by column name, whether it is the dict about to be inserted or a row read back."""
+    return row if isinstance(row, Mapping) else row._mapping
 
 
 def _view(row: Any) -> payloads.PromptView:
+    r = _fields(row)
     return payloads.PromptView(
-        id=_get(row, "id"), recipient_id=_get(row, "recipient_id"), kind=_get(row, "kind"), priority=_get(row, "priority"),
-        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"),
-        cause_event_id=_get(row, "cause_event_id"), cause_type=_get(row, "cause_type"), cause_topic=_get(row, "cause_topic"),
-        visibility=_get(row, "visibility"), created_at=_get(row, "created_at").isoformat().replace("+00:00", "Z"),
-        digest=bool(_get(row, "digest")),
+        id=r["id"], recipient_id=r["recipient_id"], kind=r["kind"], priority=r["priority"], title=r["title"], body=r["body"],
+        about_id=r["about_id"], cause_event_id=r["cause_event_id"], cause_type=r["cause_type"], cause_topic=r["cause_topic"],
+        visibility=r["visibility"], created_at=r["created_at"].isoformat().replace("+00:00", "Z"), digest=bool(r["digest"]),
     )
 
 
 def prompt_proto(row: Any, *, cursor: int | None = None, read: bool | None = None, acted: bool | None = None) -> pb.Prompt:
+    r = _fields(row)
     return pb.Prompt(
-        id=_get(row, "id"), recipient_id=_get(row, "recipient_id"), kind=_get(row, "kind"), priority=_get(row, "priority"),
-        title=_get(row, "title"), body=_get(row, "body"), about_id=_get(row, "about_id"), ref_id=_get(row, "ref_id"),
-        cause_event_id=_get(row, "cause_event_id"), cause_type=_get(row, "cause_type"),
-        cause_occurred_at=timestamp(_get(row, "cause_occurred_at")), created_at=timestamp(_get(row, "created_at")),
-        cursor=cursor if cursor is not None else (_get(row, "cursor") or 0),
-        read=bool(_get(row, "read")) if read is None else read, digest=bool(_get(row, "digest")),
-        acted=bool(_get(row, "acted")) if acted is None else acted,
+        id=r["id"], recipient_id=r["recipient_id"], kind=r["kind"], priority=r["priority"], title=r["title"], body=r["body"],
+        about_id=r["about_id"], ref_id=r["ref_id"], cause_event_id=r["cause_event_id"], cause_type=r["cause_type"],
+        cause_occurred_at=timestamp(r["cause_occurred_at"]), created_at=timestamp(r["created_at"]),
+        cursor=cursor if cursor is not None else (r["cursor"] or 0),
+        read=bool(r["read"]) if read is None else read, digest=bool(r["digest"]),
+        acted=bool(r["acted"]) if acted is None else acted,
     )
 
 
