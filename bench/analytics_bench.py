@@ -104,7 +104,9 @@ def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
     from paars_analytics import app as analytics_app  # noqa: F401  (registers the paars-person codec)
 
     # Encoded as the worker encodes a person (the msgpack schema): the naive agent pays the same per write.
-    table = app.Table("people", default=None, partitions=6, value_serializer="paars-person")
+    table = app.Table("people", default=None, partitions=6)
+    table.value_serializer = "paars-person"
+    table.changelog_topic = table._new_changelog_topic()
     seen = {"n": 0, "t0": 0.0, "c0": 0.0}
 
     def tick() -> None:
