@@ -70,12 +70,15 @@ class Day:
     On the wire: [day, received, delays, *counters] with trailing zero counters left out (see encode_state).
     """
 
-    __slots__ = ("day", "received", "delays", *DAY_COUNTERS)
+    # encoded: the bucket's wire form, kept until the bucket changes (bucket() clears it): a write-back re-encodes
+    # only the days that changed since the last one.
+    __slots__ = ("day", "received", "delays", "encoded", *DAY_COUNTERS)
 
     def __init__(self, day: int, received: list[int] | None = None, delays: dict[int, int] | None = None, *counters: int) -> None:
         self.day = day
         self.received = received if received is not None else [0] * len(SOURCES)
         self.delays = delays if delays is not None else {}
+        self.encoded: msgspec.Raw | None = None
         for name, value in zip(DAY_COUNTERS, counters + (0,) * (len(DAY_COUNTERS) - len(counters)), strict=True):
             setattr(self, name, value)
 
@@ -273,19 +276,23 @@ def apply_update(state: PersonState, update: PersonUpdate, now: float, source: t
 
 
 def bucket(state: PersonState, at: float) -> Day:
-    """The day bucket of an event time, created in order (most events are about today: the last bucket)."""
+    """The day bucket of an event time, to change (created in order: most events are about today, the last bucket)."""
     days = state.days
     d = day_of(at)
     if days and days[-1].day == d:
-        return days[-1]
-    if not days or days[-1].day < d:
-        days.append(Day(d))
-        return days[-1]
-    i = bisect.bisect_left(days, d, key=_day)
-    if i < len(days) and days[i].day == d:
-        return days[i]
-    days.insert(i, Day(d))
-    return days[i]
+        b = days[-1]
+    elif not days or days[-1].day < d:
+        b = Day(d)
+        days.append(b)
+    else:
+        i = bisect.bisect_left(days, d, key=_day)
+        if i < len(days) and days[i].day == d:
+            b = days[i]
+        else:
+            b = Day(d)
+            days.insert(i, b)
+    b.encoded = None
+    return b
 
 
 def _day(day: Day) -> int:
@@ -487,9 +494,14 @@ def received_between(state: PersonState, start: float, end: float) -> int:
 
 # ---------- encoding: msgpack with this schema; the previous version's pickled dicts are upcast ----------
 
+_plain_encoder = msgspec.msgpack.Encoder()
+
+
 def _enc_hook(obj: Any) -> Any:
     if isinstance(obj, Day):
-        return obj.wire()
+        if obj.encoded is None:
+            obj.encoded = msgspec.Raw(_plain_encoder.encode(obj.wire()))
+        return obj.encoded
     raise TypeError(f"{type(obj).__name__} is not part of the person state schema")
 
 
