@@ -454,8 +454,10 @@ async def test_a_prompt_reaches_someone_who_chose_e_mail_through_a_real_smtp_ser
 
     [message] = await until(messages)
     assert message["To"] == "mo@paars.example"
-    assert "Ann Peeters reached 50%" in message["Subject"]
-    assert "one concrete example" in message.get_payload(decode=True).decode()
+    # Mo chose no language: the organisation's default, Dutch.
+    assert "Ann Peeters haalde 50%" in message["Subject"]
+    body = message.get_payload(decode=True).decode()
+    assert body.startswith("Dag Mo,") and "één concreet voorbeeld" in body
     # The server stores the message before the worker records the outcome: wait for the record.
     [delivery] = await until(lambda: h.rows(t.deliveries, t.deliveries.c.channel == pb.CHANNEL_EMAIL, t.deliveries.c.state == "delivered"))
     assert delivery.attempts == 1
@@ -658,3 +660,43 @@ async def test_idle_streams_share_one_database_read_and_still_get_what_another_r
     assert (got.id, got.cursor) == (released.id, 1)
     for stream in streams:
         stream.cancel()
+
+
+async def test_a_person_who_chose_dutch_gets_a_dutch_prompt_and_one_who_chose_english_an_english_one(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    chose = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="nl")), metadata=h.auth("mgr"))
+    assert chose.language == "nl" and (await h.stub.GetPreferences(pb.GetPreferencesRequest(), metadata=h.auth("mgr"))).language == "nl"
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en")), metadata=h.auth("boss"))
+    assert (await h.stub.GetPreferences(pb.GetPreferencesRequest(), metadata=h.auth("ann"))).language == "", "ann chose none"
+    manager, boss = await h.subscribe("mgr"), await h.subscribe("boss")
+    await h.publish(h.milestone(owner="ann"), h.milestone(owner="mgr", goal="g2"))
+    dutch, english = await read(manager), await read(boss)
+    assert dutch.title == "Ann Peeters haalde 50% op “Present at the guild”"
+    assert "Nu het moment nog vers is" in dutch.body and "één concreet voorbeeld" in dutch.body
+    assert english.title == "Mo Manager reached 50% on “Present at the guild”" and "one concrete example" in english.body
+    refused = await _refused(h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="fr")), metadata=h.auth("mgr")))
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(refused)] == ["preferences.language"]
+
+
+async def test_the_list_names_the_latest_cursor_so_a_stream_from_it_misses_nothing_released_in_between(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    empty = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
+    assert (list(empty.prompts), empty.latest_cursor) == ([], 0)
+    await h.publish(h.milestone(goal="g1"))
+    [first] = await until(lambda: h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0))
+    # Read the list with the newest prompt marked read and asked for unread only: nothing listed, and still
+    # the cursor says where the stream must begin.
+    await h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=[first.id]), metadata=h.auth("mgr"))
+    listed = await h.stub.ListPrompts(pb.ListPromptsRequest(unread_only=True), metadata=h.auth("mgr"))
+    assert (list(listed.prompts), listed.latest_cursor) == ([], 1)
+    # Released after the list was read and before the stream opened: the stream from the cursor has it.
+    await h.publish(h.milestone(goal="g2"))
+    await until(lambda: _all(h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0), 2))
+    stream = await h.subscribe("mgr", after_cursor=listed.latest_cursor)
+    late = await read(stream)
+    assert late.cursor == 2 and late.cause_event_id != first.cause_event_id
+    stream.cancel()

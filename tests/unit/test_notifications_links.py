@@ -57,7 +57,7 @@ def test_the_email_names_the_page_to_act_on_instead_of_open_paars() -> None:
 
 
 def test_without_a_base_url_the_email_keeps_its_old_words() -> None:
-    _, text = payloads.email_text("Mo Manager", [view()], digest=False)
+    _, text = payloads.email_text("Mo Manager", [view()], digest=False, language="en")
     assert "Open Paars to act on it." in text and "http" not in text
 
 

@@ -8,7 +8,7 @@ from paars.common.v1 import event_pb2 as ev
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
-from paars_notifications.domain import rules
+from paars_notifications.domain import rules, texts
 from paars_notifications.domain.visibility import Directory, Person
 
 TODAY = dt.date(2026, 11, 27)
@@ -19,6 +19,10 @@ ORG = Directory({
     "ann": Person("ann", "Ann Peeters", manager_id="mgr"),
     "bob": Person("bob", "Bob Claes", manager_id="mgr"),
 })
+
+
+def en(message: texts.Text | texts.Sentences) -> str:
+    return texts.render(message, "en")
 
 
 def meta(subject: str, visibility: int = ev.VISIBILITY_RECEIVER_AND_MANAGER, actor: str = "") -> ev.EventMetadata:
@@ -40,8 +44,8 @@ def goal_event(milestone: int = 0, before: str = "GOAL_STATUS_ON_TRACK", after: 
 def test_a_milestone_prompts_the_owners_manager_to_give_feedback_with_one_concrete_example() -> None:
     [prompt] = rules.prompts_for(goal_event(milestone=50), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.about_id, prompt.ref_id) == ("mgr", pb.PROMPT_KIND_GIVE_FEEDBACK, "ann", "g1")
-    assert "Ann Peeters" in prompt.title and "50%" in prompt.title and "Present at the guild" in prompt.body
-    assert "one concrete example" in prompt.body
+    assert "Ann Peeters" in en(prompt.title) and "50%" in en(prompt.title) and "Present at the guild" in en(prompt.body)
+    assert "one concrete example" in en(prompt.body)
 
 
 def test_progress_without_a_milestone_prompts_nobody() -> None:
@@ -56,7 +60,7 @@ def test_reaching_the_whole_goal_is_high_priority() -> None:
 def test_a_goal_slipping_off_track_asks_the_manager_to_check_in() -> None:
     [prompt] = rules.prompts_for(goal_event(after=gl.GOAL_STATUS_OFF_TRACK), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.priority) == ("mgr", pb.PROMPT_KIND_CHECK_IN, pb.PRIORITY_HIGH)
-    assert "off track" in prompt.title and "one concrete example" in prompt.body
+    assert "off track" in en(prompt.title) and "one concrete example" in en(prompt.body)
 
 
 def test_a_goal_recovering_from_off_track_to_at_risk_is_not_slipping() -> None:
@@ -76,7 +80,7 @@ def action_item(state: int) -> fb.ActionItemUpdated:
 def test_an_action_item_done_prompts_the_manager_to_give_feedback() -> None:
     [prompt] = rules.prompts_for(action_item(fb.ActionItem.STATE_DONE), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.about_id) == ("mgr", pb.PROMPT_KIND_GIVE_FEEDBACK, "ann")
-    assert "Ann Peeters" in prompt.body and "one concrete example" in prompt.body
+    assert "Ann Peeters" in en(prompt.body) and "one concrete example" in en(prompt.body)
 
 
 def test_an_action_item_in_progress_prompts_nobody() -> None:
@@ -93,7 +97,7 @@ def given(kind: int = fb.FEEDBACK_KIND_CONSTRUCTIVE, giver: str = "bob", visibil
 def test_constructive_feedback_asks_the_receiver_to_plan_one_action_and_names_the_giver() -> None:
     [prompt] = rules.prompts_for(given(), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.about_id, prompt.ref_id) == ("ann", pb.PROMPT_KIND_PLAN_ACTION, "bob", "f1")
-    assert "Bob Claes" in prompt.title and "one concrete situation" in prompt.body
+    assert "Bob Claes" in en(prompt.title) and "one concrete situation" in en(prompt.body)
 
 
 def test_praise_asks_the_receiver_to_acknowledge_it() -> None:
@@ -104,8 +108,8 @@ def test_praise_asks_the_receiver_to_acknowledge_it() -> None:
 def test_anonymous_feedback_never_names_or_points_at_the_giver() -> None:
     [prompt] = rules.prompts_for(given(giver="", visibility=ev.VISIBILITY_ANONYMOUS_AGGREGATE), ORG, TODAY)
     assert prompt.about_id == ""
-    assert "Bob" not in prompt.title + prompt.body and "bob" not in prompt.title + prompt.body
-    assert "anonymous" in prompt.title
+    assert "Bob" not in en(prompt.title) + en(prompt.body) and "bob" not in en(prompt.title) + en(prompt.body)
+    assert "anonymous" in en(prompt.title)
 
 
 def test_a_self_assessment_or_a_360_answer_prompts_nobody() -> None:
@@ -123,7 +127,7 @@ def requested(recipient: str = "bob", state: int = fb.FeedbackRequest.STATE_OPEN
 def test_a_waiting_feedback_request_prompts_its_recipient_even_when_private() -> None:
     [prompt] = rules.prompts_for(requested(), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.priority, prompt.ref_id) == ("bob", pb.PROMPT_KIND_ANSWER_REQUEST, pb.PRIORITY_NORMAL, "q1")
-    assert "Ann Peeters" in prompt.title and "one concrete example" in prompt.body
+    assert "Ann Peeters" in en(prompt.title) and "one concrete example" in en(prompt.body)
 
 
 def test_an_answered_or_external_request_prompts_nobody() -> None:
@@ -133,7 +137,7 @@ def test_an_answered_or_external_request_prompts_nobody() -> None:
 
 def test_a_request_due_tomorrow_gets_one_high_priority_reminder_but_one_due_next_week_does_not() -> None:
     reminder = rules.request_due_reminder("q1", "ann", "ann", "bob", "2026-11-28", TODAY, ORG)
-    assert reminder is not None and reminder.priority == pb.PRIORITY_HIGH and reminder.title.startswith("Reminder")
+    assert reminder is not None and reminder.priority == pb.PRIORITY_HIGH and en(reminder.title).startswith("Reminder")
     assert rules.request_due_reminder("q1", "ann", "ann", "bob", "2026-12-04", TODAY, ORG) is None
 
 
@@ -149,7 +153,7 @@ def test_every_insight_goes_to_each_of_its_actors() -> None:
     drafts = rules.prompts_for(insight(["mgr", "ann"]), ORG, TODAY)
     assert sorted(d.recipient_id for d in drafts) == ["ann", "mgr"]
     assert all(d.kind == pb.PROMPT_KIND_INSIGHT and d.priority == pb.PRIORITY_HIGH for d in drafts)
-    assert "45 days" in drafts[0].body and "one concrete example" in drafts[0].body
+    assert "45 days" in en(drafts[0].body) and "one concrete example" in en(drafts[0].body)
 
 
 def test_an_insight_without_actors_prompts_nobody() -> None:
@@ -166,7 +170,7 @@ def dialogue(waiting: list[str], prepared: list[str], state: int = fb.Dialogue.S
 def test_a_dialogue_waiting_for_one_sides_preparation_prompts_that_side() -> None:
     [prompt] = rules.prompts_for(dialogue(["ann"], ["mgr"]), ORG, TODAY)
     assert (prompt.recipient_id, prompt.kind, prompt.priority, prompt.about_id) == ("ann", pb.PROMPT_KIND_PREPARE_DIALOGUE, pb.PRIORITY_HIGH, "mgr")
-    assert "Mo has already prepared" in prompt.body and "one concrete example" in prompt.body
+    assert "Mo has already prepared" in en(prompt.body) and "one concrete example" in en(prompt.body)
 
 
 def test_a_dialogue_both_sides_prepared_for_prompts_nobody() -> None:

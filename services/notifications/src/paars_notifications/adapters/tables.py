@@ -37,6 +37,8 @@ preferences = sa.Table(
     sa.Column("weekly_budget", sa.Integer, nullable=False),
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # "nl" / "en"; empty: the organisation's default (PAARS_DEFAULT_LANGUAGE).
+    sa.Column("language", sa.String(8), nullable=False, server_default=""),
 )
 
 # The last in-app cursor handed out per recipient: cursors are assigned when a prompt is released,

@@ -9,6 +9,7 @@ from typing import Any
 
 from paars.common.v1 import event_pb2
 from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.domain.texts import N_, render, text
 from paars_platform.links import action_url
 
 PROMPT_SENT = "notifications.prompt-sent.v1"
@@ -81,38 +82,50 @@ def link(base_url: str, prompt: PromptView) -> str:
 
 def webhook_body(
     *, delivery_event_id: str, event_type: str, occurred_at: str, prompt: PromptView, chat_format: bool,
-    exposure: str = FULL, extra: dict[str, Any] | None = None, base_url: str = "",
+    exposure: str = FULL, extra: dict[str, Any] | None = None, base_url: str = "", language: str = "",
 ) -> str | None:
-    """The JSON body for one subscription, or None when the subscriber may not learn of the prompt."""
+    """The JSON body for one subscription, or None when the subscriber may not learn of the prompt. Chat
+    texts are in `language` (the prompt's own title and body already are in its recipient's)."""
     if exposure == WITHHELD:
         return None
     if chat_format:
+        kind = render(text(KIND_LABELS.get(prompt.kind, N_("Paars"))), language)
         if event_type == PROMPT_ACTED:
-            text = f"Acted on: {prompt.title}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was acted on."
+            line = (render(text(N_("Acted on: %(title)s"), title=prompt.title), language) if exposure == FULL
+                    else render(text(N_("A prompt (%(kind)s) was acted on."), kind=kind), language))
         else:
-            text = f"*{prompt.title}*\n{prompt.body}" if exposure == FULL else f"A {_kind_label(prompt.kind)} prompt was sent."
+            line = f"*{prompt.title}*\n{prompt.body}" if exposure == FULL else render(text(N_("A prompt (%(kind)s) was sent."), kind=kind), language)
             if exposure == FULL and base_url:
-                text += f"\n{link(base_url, prompt)}"
-        return json.dumps({"text": text}, ensure_ascii=False)
+                line += f"\n{link(base_url, prompt)}"
+        return json.dumps({"text": line}, ensure_ascii=False)
     data: dict[str, Any] = {"prompt": _prompt_json(prompt, exposure, base_url)}
     if extra:
         data.update(extra)
     return json.dumps({"id": delivery_event_id, "type": event_type, "created": occurred_at, "data": data}, ensure_ascii=False)
 
 
-def _kind_label(kind: int) -> str:
-    return pb.PromptKind.Name(kind).removeprefix("PROMPT_KIND_").replace("_", " ").lower()
+KIND_LABELS = {
+    pb.PROMPT_KIND_GIVE_FEEDBACK: N_("give feedback"),
+    pb.PROMPT_KIND_CHECK_IN: N_("check in"),
+    pb.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: N_("acknowledge feedback"),
+    pb.PROMPT_KIND_PLAN_ACTION: N_("plan an action"),
+    pb.PROMPT_KIND_ANSWER_REQUEST: N_("answer a request"),
+    pb.PROMPT_KIND_INSIGHT: N_("insight"),
+    pb.PROMPT_KIND_PREPARE_DIALOGUE: N_("prepare a dialogue"),
+    pb.PROMPT_KIND_SEEK_FEEDBACK: N_("ask for feedback"),
+}
 
 
-def email_text(name: str, prompts: Sequence[PromptView], *, digest: bool, base_url: str = "") -> tuple[str, str]:
-    """Subject and plain-text body of the e-mail for one prompt, or for a digest of several."""
-    greeting = f"Hello {name.split(' ', 1)[0] or name},"
+def email_text(name: str, prompts: Sequence[PromptView], *, digest: bool, base_url: str = "", language: str = "") -> tuple[str, str]:
+    """Subject and plain-text body of the e-mail for one prompt, or for a digest of several, in `language`."""
+    greeting = render(text(N_("Hello %(name)s,"), name=name.split(" ", 1)[0] or name), language)
     if not digest and len(prompts) == 1:
         p = prompts[0]
-        act = f"Act on it here: {link(base_url, p)}" if base_url else "Open Paars to act on it."
+        act = render(text(N_("Act on it here: %(link)s"), link=link(base_url, p)) if base_url else text(N_("Open Paars to act on it.")), language)
         return p.title, f"{greeting}\n\n{p.body}\n\n{act}\n"
-    lines = [greeting, "", f"Your Paars digest: {len(prompts)} prompt{'s' if len(prompts) != 1 else ''} held back for you.", ""]
+    held = render(text(N_("Your Paars digest: prompts held back for you: %(count)s."), count=len(prompts)), language)
+    lines = [greeting, "", held, ""]
     ordered = sorted(prompts, key=lambda p: (-p.priority, p.created_at))
     for p in ordered:
         lines += [f"- {p.title}", f"  {p.body}", *([f"  {link(base_url, p)}"] if base_url else []), ""]
-    return f"Your Paars digest ({len(prompts)})", "\n".join(lines)
+    return render(text(N_("Your Paars digest (%(count)s)"), count=len(prompts)), language), "\n".join(lines)

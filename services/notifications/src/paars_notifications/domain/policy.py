@@ -26,6 +26,8 @@ class DeliveryPreferences:
     daily_digest: bool = False
     weekly_budget: int = DEFAULT_WEEKLY_BUDGET
     email: str = ""
+    # The person's language, "nl" or "en"; empty: they chose none, texts use the organisation's default.
+    language: str = ""
 
 
 @dataclass(frozen=True)

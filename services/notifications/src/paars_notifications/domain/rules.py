@@ -15,6 +15,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
+from paars_notifications.domain.texts import N_, Sentences, Text, text
 from paars_notifications.domain.visibility import Directory, may_see
 
 K = pb  # PromptKind and Priority values live in the notifications package
@@ -22,6 +23,23 @@ K = pb  # PromptKind and Priority values live in the notifications package
 SLIPPING = {gl.GOAL_STATUS_AT_RISK: 1, gl.GOAL_STATUS_OFF_TRACK: 2}
 SEVERITY_PRIORITY = {an.SEVERITY_URGENT: pb.PRIORITY_HIGH, an.SEVERITY_ATTENTION: pb.PRIORITY_NORMAL, an.SEVERITY_INFO: pb.PRIORITY_LOW}
 REMIND_DAYS_BEFORE_DUE = 1
+STATUS_TEXT = {
+    gl.GOAL_STATUS_ON_TRACK: N_("on track"), gl.GOAL_STATUS_AT_RISK: N_("at risk"), gl.GOAL_STATUS_OFF_TRACK: N_("off track"),
+    gl.GOAL_STATUS_DONE: N_("done"), gl.GOAL_STATUS_DROPPED: N_("dropped"),
+}
+INSIGHT_TEXT = {
+    an.INSIGHT_KIND_GOAL_STALLED: N_("goal stalled"),
+    an.INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT: N_("performance without development"),
+    an.INSIGHT_KIND_SELF_OTHERS_GAP: N_("gap between self-reflection and others"),
+    an.INSIGHT_KIND_FEEDBACK_DROUGHT: N_("no feedback for a while"),
+    an.INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK: N_("feedback from a single source"),
+    an.INSIGHT_KIND_CONSTRUCTIVE_WITHOUT_ACTION: N_("constructive feedback without an action"),
+    an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK: N_("a moment for feedback"),
+    an.INSIGHT_KIND_RATING_DRIFT: N_("rating drift"),
+    an.INSIGHT_KIND_RECENCY_BIAS: N_("recency bias"),
+    an.INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO: N_("only performance goals"),
+    an.INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES: N_("feedback without examples"),
+}
 
 
 @dataclass(frozen=True)
@@ -31,8 +49,9 @@ class PromptDraft:
     recipient_id: str
     kind: int
     priority: int
-    title: str
-    body: str
+    # Rendered in the recipient's language when the prompt is stored (texts.render).
+    title: Text
+    body: Text | Sentences
     about_id: str
     # The goal, feedback, request, dialogue, action item or insight the prompt is about.
     ref_id: str
@@ -51,8 +70,8 @@ class ActionMatch:
     ref_id: str = ""
 
 
-def _status_name(status: int) -> str:
-    return gl.GoalStatus.Name(status).removeprefix("GOAL_STATUS_").replace("_", " ").lower()
+def _status_name(status: int) -> Text:
+    return text(STATUS_TEXT.get(status, N_("unknown")))
 
 
 def _visible(drafts: Iterable[PromptDraft], meta: Any, directory: Directory, parties: Iterable[str] = ()) -> list[PromptDraft]:
@@ -80,9 +99,12 @@ def goal_prompts(event: gl.GoalUpdated, directory: Directory) -> list[PromptDraf
     if event.milestone_percent > 0 and goal.agreement == gl.AGREEMENT_STATE_AGREED:
         drafts.append(PromptDraft(
             manager, K.PROMPT_KIND_GIVE_FEEDBACK, pb.PRIORITY_HIGH if event.milestone_percent >= 100 else pb.PRIORITY_NORMAL,
-            f"{name} reached {event.milestone_percent}% on “{goal.title}”",
-            f"{name} just reached {event.milestone_percent}% on “{goal.title}”. While the moment is fresh, tell {first} "
-            f"one concrete example of what made the difference: the situation, what {first} did, and the impact it had.",
+            text(N_("%(name)s reached %(percent)s%% on “%(goal)s”"), name=name, percent=event.milestone_percent, goal=goal.title),
+            text(
+                N_("%(name)s just reached %(percent)s%% on “%(goal)s”. While the moment is fresh, tell %(first)s one concrete "
+                   "example of what made the difference: the situation, what %(first)s did, and the impact it had."),
+                name=name, percent=event.milestone_percent, goal=goal.title, first=first,
+            ),
             owner, goal.id, moment_id=event.metadata.event_id,
         ))
     before = next((f.before for f in event.field_changes if f.field == "status"), "")
@@ -91,10 +113,13 @@ def goal_prompts(event: gl.GoalUpdated, directory: Directory) -> list[PromptDraf
     if gl.GoalUpdated.CHANGE_STATUS in event.changes and after_rank > before_rank:
         drafts.append(PromptDraft(
             manager, K.PROMPT_KIND_CHECK_IN, pb.PRIORITY_HIGH if goal.status == gl.GOAL_STATUS_OFF_TRACK else pb.PRIORITY_NORMAL,
-            f"“{goal.title}” slipped to {_status_name(goal.status)}",
-            f"{name}'s goal “{goal.title}” moved to {_status_name(goal.status)} (progress {goal.progress:.0%}, "
-            f"expected {goal.expected_progress:.0%} by now). Check in with {first} this week and ask for one concrete "
-            f"example of what is in the way.",
+            text(N_("“%(goal)s” slipped to %(status)s"), goal=goal.title, status=_status_name(goal.status)),
+            text(
+                N_("%(name)s's goal “%(goal)s” moved to %(status)s (progress %(progress)s%%, expected %(expected)s%% by now). "
+                   "Check in with %(first)s this week and ask for one concrete example of what is in the way."),
+                name=name, goal=goal.title, status=_status_name(goal.status), progress=round(goal.progress * 100),
+                expected=round(goal.expected_progress * 100), first=first,
+            ),
             owner, goal.id,
         ))
     return _visible(drafts, event.metadata, directory)
@@ -110,9 +135,12 @@ def action_item_prompts(event: fb.ActionItemUpdated, directory: Directory) -> li
     drafts = [
         PromptDraft(
             r, K.PROMPT_KIND_GIVE_FEEDBACK, pb.PRIORITY_NORMAL,
-            f"{name} completed an action item",
-            f"{name} just completed an action from the development plan. Tell {first} one concrete example of the "
-            f"difference it made: the situation, what {first} did, and the impact.",
+            text(N_("%(name)s completed an action item"), name=name),
+            text(
+                N_("%(name)s just completed an action from the development plan. Tell %(first)s one concrete example of "
+                   "the difference it made: the situation, what %(first)s did, and the impact."),
+                name=name, first=first,
+            ),
             employee, event.action_item_id, moment_id=event.metadata.event_id,
         )
         for r in recipients
@@ -127,25 +155,37 @@ def feedback_prompts(event: fb.FeedbackGiven, directory: Directory) -> list[Prom
     if not receiver or event.relation == fb.RELATION_SELF or event.giver_id == receiver or event.review_id:
         return []
     anonymous = not event.giver_id or event.visibility == event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE
-    giver = "Someone (anonymously)" if anonymous else directory.name(event.giver_id)
+    giver: Text | str = text(N_("Someone (anonymously)")) if anonymous else directory.name(event.giver_id)
     about = "" if anonymous else event.giver_id
-    topic = f" about {', '.join(event.tags)}" if event.tags else ""
-    when = f" on {event.moment_at.ToDatetime(tzinfo=dt.UTC):%d %b}" if event.HasField("moment_at") and event.moment_at.seconds else ""
+    topic = ", ".join(event.tags)
+    when: Text = (
+        text(N_("on %(date)s"), date=event.moment_at.ToDatetime(tzinfo=dt.UTC).date())
+        if event.HasField("moment_at") and event.moment_at.seconds else text(N_("just now"))
+    )
     if event.kind == fb.FEEDBACK_KIND_PRAISE:
+        title = text(N_("%(giver)s praised you about %(topic)s"), giver=giver, topic=topic) if topic else text(N_("%(giver)s praised you"), giver=giver)
         draft = PromptDraft(
-            receiver, K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, pb.PRIORITY_LOW,
-            f"{giver} praised you{topic}",
-            f"{giver} praised you{topic} for a moment{when or ' just now'}. Acknowledge it, and note one concrete "
-            f"example of where you will do more of the same.",
+            receiver, K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, pb.PRIORITY_LOW, title,
+            Sentences((
+                text(N_("%(giver)s praised you about %(topic)s for a moment %(when)s."), giver=giver, topic=topic, when=when) if topic
+                else text(N_("%(giver)s praised you for a moment %(when)s."), giver=giver, when=when),
+                text(N_("Acknowledge it, and note one concrete example of where you will do more of the same.")),
+            )),
             about, event.feedback_id,
         )
     else:
-        kind = "a suggestion" if event.kind == fb.FEEDBACK_KIND_SUGGESTION else "constructive feedback"
+        kind = text(N_("a suggestion")) if event.kind == fb.FEEDBACK_KIND_SUGGESTION else text(N_("constructive feedback"))
+        title = (
+            text(N_("%(giver)s gave you %(kind)s about %(topic)s"), giver=giver, kind=kind, topic=topic) if topic
+            else text(N_("%(giver)s gave you %(kind)s"), giver=giver, kind=kind)
+        )
         draft = PromptDraft(
-            receiver, K.PROMPT_KIND_PLAN_ACTION, pb.PRIORITY_NORMAL,
-            f"{giver} gave you {kind}{topic}",
-            f"{giver} gave you {kind}{topic} about a moment{when or ' just now'}. Acknowledge it and plan one action: "
-            f"name one concrete situation in the coming weeks where you will try something different.",
+            receiver, K.PROMPT_KIND_PLAN_ACTION, pb.PRIORITY_NORMAL, title,
+            Sentences((
+                text(N_("%(giver)s gave you %(kind)s about %(topic)s, about a moment %(when)s."), giver=giver, kind=kind, topic=topic, when=when) if topic
+                else text(N_("%(giver)s gave you %(kind)s about a moment %(when)s."), giver=giver, kind=kind, when=when),
+                text(N_("Acknowledge it and plan one action: name one concrete situation in the coming weeks where you will try something different.")),
+            )),
             about, event.feedback_id,
         )
     return _visible([draft], event.metadata, directory, parties=[receiver])
@@ -153,16 +193,30 @@ def feedback_prompts(event: fb.FeedbackGiven, directory: Directory) -> list[Prom
 
 def _request_prompt(request_id: str, requester: str, subject: str, recipient: str, due: str, priority: int, directory: Directory, reminder: bool) -> PromptDraft:
     asker = directory.name(requester)
-    about = "you" if subject == recipient else ("them" if subject == requester else directory.name(subject))
-    on = "" if subject == requester else f" on {directory.name(subject)}"
-    due_text = f", due {due}" if due else ""
-    title = f"Reminder: {asker} is waiting for your feedback{on}" if reminder else f"{asker} asked for your feedback{on}"
-    return PromptDraft(
-        recipient, K.PROMPT_KIND_ANSWER_REQUEST, priority, title,
-        f"{asker} asked for your feedback{on}{due_text}. Answer with one concrete example: a situation you saw, "
-        f"what {about} did, and the impact it had.",
-        subject, request_id,
-    )
+    on_whom = "" if subject == requester else directory.name(subject)
+    due_date = _date(due)
+    due_value: dt.date | str = due_date if due_date is not None else due
+    if reminder:
+        title = (text(N_("Reminder: %(asker)s is waiting for your feedback on %(subject)s"), asker=asker, subject=on_whom) if on_whom
+                 else text(N_("Reminder: %(asker)s is waiting for your feedback"), asker=asker))
+    else:
+        title = (text(N_("%(asker)s asked for your feedback on %(subject)s"), asker=asker, subject=on_whom) if on_whom
+                 else text(N_("%(asker)s asked for your feedback"), asker=asker))
+    if on_whom and due:
+        asked = text(N_("%(asker)s asked for your feedback on %(subject)s, due %(due)s."), asker=asker, subject=on_whom, due=due_value)
+    elif on_whom:
+        asked = text(N_("%(asker)s asked for your feedback on %(subject)s."), asker=asker, subject=on_whom)
+    elif due:
+        asked = text(N_("%(asker)s asked for your feedback, due %(due)s."), asker=asker, due=due_value)
+    else:
+        asked = text(N_("%(asker)s asked for your feedback."), asker=asker)
+    if subject == recipient:
+        answer = text(N_("Answer with one concrete example: a situation you saw, what you did, and the impact it had."))
+    elif subject == requester:
+        answer = text(N_("Answer with one concrete example: a situation you saw, what they did, and the impact it had."))
+    else:
+        answer = text(N_("Answer with one concrete example: a situation you saw, what %(subject)s did, and the impact it had."), subject=on_whom)
+    return PromptDraft(recipient, K.PROMPT_KIND_ANSWER_REQUEST, priority, title, Sentences((asked, answer)), subject, request_id)
 
 
 def request_prompts(event: fb.FeedbackRequested, directory: Directory, today: dt.date) -> list[PromptDraft]:
@@ -203,15 +257,15 @@ def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[Pro
     insight = event.insight
     moment = insight_moment(event)
     subject = insight.subject_id
-    label = an.InsightKind.Name(insight.kind).removeprefix("INSIGHT_KIND_").replace("_", " ").lower()
-    who = directory.name(subject) if subject else "your team"
-    suggestion = f" {insight.suggested_action.strip()}" if insight.suggested_action.strip() else ""
+    label = text(INSIGHT_TEXT.get(insight.kind, N_("an insight")))
+    title = text(N_("About %(who)s: %(insight)s"), who=directory.name(subject), insight=label) if subject else text(N_("About your team: %(insight)s"), insight=label)
+    # The reason and suggestion are analytics' own words (it writes them in the organisation's language).
+    reason: Text | str = insight.reason.strip() or text(N_("Insight: %(insight)s."), insight=label)
+    suggestion = (insight.suggested_action.strip(),) if insight.suggested_action.strip() else ()
+    body = Sentences((reason, *suggestion, text(N_("Start from one concrete example you saw yourself: the situation, what happened, and its impact."))))
     drafts = [
         PromptDraft(
-            actor, K.PROMPT_KIND_INSIGHT, SEVERITY_PRIORITY.get(insight.severity, pb.PRIORITY_NORMAL),
-            f"About {who}: {label}",
-            f"{insight.reason.strip() or label.capitalize() + '.'}{suggestion} Start from one concrete example you "
-            f"saw yourself: the situation, what happened, and its impact.",
+            actor, K.PROMPT_KIND_INSIGHT, SEVERITY_PRIORITY.get(insight.severity, pb.PRIORITY_NORMAL), title, body,
             subject, insight.id, moment_id=moment,
         )
         for actor in insight.actors
@@ -224,20 +278,27 @@ def dialogue_prompts(event: fb.DialogueUpdated, directory: Directory) -> list[Pr
     if event.state != fb.Dialogue.STATE_PREPARING:
         return []
     sides = {event.employee_id, event.manager_id} - {""}
-    kind = "evaluation" if event.kind == fb.DIALOGUE_KIND_EVALUATION else "performance"
-    when = f" on {event.scheduled_for}" if event.scheduled_for else ""
+    evaluation = event.kind == fb.DIALOGUE_KIND_EVALUATION
+    when = _date(event.scheduled_for[:10]) if event.scheduled_for else None
     drafts = []
     for person in event.waiting_for:
         if person not in sides:
             continue
         other = event.manager_id if person == event.employee_id else event.employee_id
         other_ready = other in event.prepared_by
-        status = f" {directory.first_name(other)} has already prepared." if other_ready else ""
+        with_whom = directory.name(other)
+        if evaluation:
+            title = text(N_("Prepare your evaluation dialogue with %(other)s"), other=with_whom)
+            waiting = (text(N_("Your evaluation dialogue with %(other)s on %(date)s is waiting for your preparation."), other=with_whom, date=when) if when
+                       else text(N_("Your evaluation dialogue with %(other)s is waiting for your preparation."), other=with_whom))
+        else:
+            title = text(N_("Prepare your performance dialogue with %(other)s"), other=with_whom)
+            waiting = (text(N_("Your performance dialogue with %(other)s on %(date)s is waiting for your preparation."), other=with_whom, date=when) if when
+                       else text(N_("Your performance dialogue with %(other)s is waiting for your preparation."), other=with_whom))
+        status = (text(N_("%(first)s has already prepared."), first=directory.first_name(other)),) if other_ready else ()
         drafts.append(PromptDraft(
-            person, K.PROMPT_KIND_PREPARE_DIALOGUE, pb.PRIORITY_HIGH if other_ready else pb.PRIORITY_NORMAL,
-            f"Prepare your {kind} dialogue with {directory.name(other)}",
-            f"Your {kind} dialogue with {directory.name(other)}{when} is waiting for your preparation.{status} "
-            f"Bring one concrete example of a moment you want to talk about: the situation, what happened, its impact.",
+            person, K.PROMPT_KIND_PREPARE_DIALOGUE, pb.PRIORITY_HIGH if other_ready else pb.PRIORITY_NORMAL, title,
+            Sentences((waiting, *status, text(N_("Bring one concrete example of a moment you want to talk about: the situation, what happened, its impact.")))),
             other, event.dialogue_id,
         ))
     return _visible(drafts, event.metadata, directory, parties=sides)

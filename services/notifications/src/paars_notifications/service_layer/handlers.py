@@ -21,7 +21,7 @@ from paars_notifications.domain import policy
 from paars_notifications.domain.addresses import valid_email
 from paars_notifications.domain.targets import TargetPolicy, TargetRefused
 from paars_notifications.service_layer.prompting import ReadCache, last_cursor, preferences_of, prompt_proto
-from paars_platform import metrics
+from paars_platform import i18n, metrics
 from paars_platform.auth import Identity
 from paars_platform.db import Database, upsert, utcnow
 from paars_platform.errors import DomainError, InvalidArgument, NotFound, PermissionDenied, Validator
@@ -161,8 +161,11 @@ class NotificationHandlers:
         if request.unread_only:
             query = query.where(p.read.is_(False))
         async with self._db.read() as conn:
+            # Read in the same snapshot as the list: Subscribe(after_cursor=latest_cursor) then starts
+            # exactly where the list ends, even when the list is empty.
+            latest = await last_cursor(conn, caller.employee_id)
             rows = (await conn.execute(query.order_by(p.cursor.desc()).limit(limit))).all()
-        return pb.ListPromptsResponse(prompts=[prompt_proto(r) for r in rows])
+        return pb.ListPromptsResponse(prompts=[prompt_proto(r) for r in rows], latest_cursor=latest)
 
     async def mark_read(self, caller: Identity, request: pb.MarkReadRequest) -> pb.MarkReadResponse:
         v = Validator()
@@ -197,13 +200,14 @@ class NotificationHandlers:
         v.check(not given.time_zone or policy.valid_zone(given.time_zone), "preferences.time_zone", "must be an IANA time zone such as Europe/Brussels")
         v.check(0 <= given.weekly_budget <= policy.MAX_WEEKLY_BUDGET, "preferences.weekly_budget", f"must be between 1 and {policy.MAX_WEEKLY_BUDGET} (0: the default {policy.DEFAULT_WEEKLY_BUDGET})")
         v.check(not given.email or valid_email(given.email), "preferences.email", "must be one plain e-mail address such as name@example.com")
+        v.check(not given.language or given.language in i18n.LANGUAGES, "preferences.language", "must be nl or en (empty: the organisation's default)")
         v.raise_if_any()
         async with self._db.transaction() as conn:
             await upsert(conn, t.preferences, dict(
                 employee_id=caller.employee_id, channels=sorted(set(given.channels)) or list(policy.DEFAULT_CHANNELS),
                 quiet_start=_normal_hhmm(given.quiet_start), quiet_end=_normal_hhmm(given.quiet_end), time_zone=given.time_zone,
                 daily_digest=given.daily_digest, weekly_budget=given.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET,
-                email=given.email, updated_at=utcnow(),
+                email=given.email, language=given.language, updated_at=utcnow(),
             ), keys=["employee_id"])
             prefs = await preferences_of(conn, caller.employee_id)
         self.cache.forget_person(caller.employee_id)
@@ -301,6 +305,7 @@ def _prefs_proto(employee_id: str, prefs: policy.DeliveryPreferences) -> pb.Pref
     return pb.Preferences(
         employee_id=employee_id, channels=list(prefs.channels), quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end,  # type: ignore[arg-type]
         time_zone=prefs.time_zone, daily_digest=prefs.daily_digest, weekly_budget=prefs.weekly_budget, email=prefs.email,
+        language=prefs.language,
     )
 
 

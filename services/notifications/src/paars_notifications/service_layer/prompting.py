@@ -23,7 +23,7 @@ from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.config import NotificationsConfig
-from paars_notifications.domain import payloads, policy, rules
+from paars_notifications.domain import payloads, policy, rules, texts
 from paars_notifications.domain.visibility import Directory, Person
 from paars_platform import metrics, outbox
 from paars_platform.auth import ROLE_NAMES
@@ -304,7 +304,8 @@ class PromptService:
         decision = policy.decide(now, prefs, draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at)
         row = dict(
             id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
-            title=draft.title[:300], body=draft.body, about_id=draft.about_id, ref_id=draft.ref_id,
+            title=texts.render(draft.title, prefs.language)[:300], body=texts.render(draft.body, prefs.language),
+            about_id=draft.about_id, ref_id=draft.ref_id,
             cause_event_id=cause.event_id, cause_type=cause.type, cause_topic=cause.topic,
             cause_occurred_at=cause.occurred_at, visibility=cause.visibility, created_at=now,
             state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
@@ -364,7 +365,9 @@ class PromptService:
             digest = any(v.digest for v in views)
             batches = [views] if digest else [[v] for v in views]
             for batch in batches:
-                subject, text = payloads.email_text(person.name if person else recipient, batch, digest=digest, base_url=self.config.web_base_url)
+                subject, text = payloads.email_text(
+                    person.name if person else recipient, batch, digest=digest, base_url=self.config.web_base_url, language=prefs.language,
+                )
                 key = f"digest:{batch[0].id}:email" if digest else f"{batch[0].id}:email"
                 await self._insert_delivery(conn, key, pb.CHANNEL_EMAIL, None, recipient, address, "email", 0 if digest else batch[0].kind, subject, json.dumps({"text": text}), now)
             channels.append(pb.CHANNEL_EMAIL)
@@ -386,6 +389,8 @@ class PromptService:
                     delivery_event_id=event_id, event_type=event_type, occurred_at=now.isoformat().replace("+00:00", "Z"),
                     prompt=view, chat_format=sub.format == pb.WebhookSubscription.FORMAT_CHAT_INCOMING_WEBHOOK,
                     exposure=exposure, extra=(extra or {}).get(view.id), base_url=self.config.web_base_url,
+                    # The subscription's owner reads the chat text (for an organisation-wide one, not the recipient).
+                    language=(await self.cache.preferences(conn, sub.owner_id)).language,
                 )
                 if body is None:
                     continue
@@ -511,7 +516,7 @@ async def _preferences_with(conn: AsyncConnection, person_id: str, person: Perso
         return policy.DeliveryPreferences(time_zone=zone, email=email)
     return policy.DeliveryPreferences(
         channels=tuple(row.channels) or policy.DEFAULT_CHANNELS, quiet_start=row.quiet_start, quiet_end=row.quiet_end,
-        time_zone=zone, daily_digest=row.daily_digest, weekly_budget=row.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET, email=email,
+        time_zone=zone, daily_digest=row.daily_digest, weekly_budget=row.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET, email=email, language=row.language,
     )
 
 

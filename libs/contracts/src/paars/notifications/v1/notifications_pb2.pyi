@@ -105,10 +105,12 @@ class ListPromptsRequest(_message.Message):
     def __init__(self, unread_only: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class ListPromptsResponse(_message.Message):
-    __slots__ = ("prompts",)
+    __slots__ = ("prompts", "latest_cursor")
     PROMPTS_FIELD_NUMBER: _ClassVar[int]
+    LATEST_CURSOR_FIELD_NUMBER: _ClassVar[int]
     prompts: _containers.RepeatedCompositeFieldContainer[Prompt]
-    def __init__(self, prompts: _Optional[_Iterable[_Union[Prompt, _Mapping]]] = ...) -> None: ...
+    latest_cursor: int
+    def __init__(self, prompts: _Optional[_Iterable[_Union[Prompt, _Mapping]]] = ..., latest_cursor: _Optional[int] = ...) -> None: ...
 
 class MarkReadRequest(_message.Message):
     __slots__ = ("prompt_ids",)
@@ -123,7 +125,7 @@ class MarkReadResponse(_message.Message):
     def __init__(self, updated: _Optional[int] = ...) -> None: ...
 
 class Preferences(_message.Message):
-    __slots__ = ("employee_id", "channels", "quiet_start", "quiet_end", "time_zone", "daily_digest", "weekly_budget", "email")
+    __slots__ = ("employee_id", "channels", "quiet_start", "quiet_end", "time_zone", "daily_digest", "weekly_budget", "email", "language")
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     QUIET_START_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +134,7 @@ class Preferences(_message.Message):
     DAILY_DIGEST_FIELD_NUMBER: _ClassVar[int]
     WEEKLY_BUDGET_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     employee_id: str
     channels: _containers.RepeatedScalarFieldContainer[Channel]
     quiet_start: str
@@ -140,7 +143,8 @@ class Preferences(_message.Message):
     daily_digest: bool
     weekly_budget: int
     email: str
-    def __init__(self, employee_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., quiet_start: _Optional[str] = ..., quiet_end: _Optional[str] = ..., time_zone: _Optional[str] = ..., daily_digest: _Optional[bool] = ..., weekly_budget: _Optional[int] = ..., email: _Optional[str] = ...) -> None: ...
+    language: str
+    def __init__(self, employee_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., quiet_start: _Optional[str] = ..., quiet_end: _Optional[str] = ..., time_zone: _Optional[str] = ..., daily_digest: _Optional[bool] = ..., weekly_budget: _Optional[int] = ..., email: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class GetPreferencesRequest(_message.Message):
     __slots__ = ()
