@@ -214,12 +214,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for m in managers:
                 await notifications.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(weekly_budget=100)), metadata=auth(m))
             latencies: list[float] = []
+            # By prompt kind: the milestone's own GIVE_FEEDBACK, and the INSIGHT prompts analytics' insights
+            # give managers (in this flat organisation other managers are a colleague's "teammates").
+            by_kind: dict[str, list[float]] = {}
             received = 0
 
             async def listen(manager: str) -> None:
                 nonlocal received
                 async for prompt in notifications.Subscribe(pb.SubscribeRequest(), metadata=auth(manager)):
-                    latencies.append(time.time() - prompt.cause_occurred_at.ToNanoseconds() / 1e9)
+                    latency = time.time() - prompt.cause_occurred_at.ToNanoseconds() / 1e9
+                    latencies.append(latency)
+                    by_kind.setdefault(pb.PromptKind.Name(prompt.kind).removeprefix("PROMPT_KIND_"), []).append(latency)
                     received += 1
 
             listeners = [asyncio.create_task(listen(m)) for m in managers]
@@ -245,6 +250,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(args.settle_seconds)
             settled = await settle(broker.bootstrap, args.settle_timeout)
             latencies.clear()
+            by_kind.clear()
             cause_seen.clear()
             received = 0
 
@@ -304,6 +310,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cause_on_broker_p99_ms": round(percentile([x * 1000 for x in cause_seen], 99), 2),
         "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS, "services": ["broker", *SERVICES],
         "settled_s": round(settled, 1),
+        "by_kind": {
+            kind: {"prompts": len(values), **{f"p{q}_ms": round(percentile([x * 1000 for x in values], q), 2) for q in (50, 95, 99)}}
+            for kind, values in sorted(by_kind.items())
+        },
     }
 
 
@@ -326,7 +336,8 @@ def main() -> int:
         f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms "
         f"({figures['prompts_received']} prompts for {figures['causes']} causes)\n"
         f"the cause alone, goals commit -> read from the broker: p50 {figures['cause_on_broker_p50_ms']} ms, p99 {figures['cause_on_broker_p99_ms']} ms\n"
-        f"broker-only produce -> consume floor: p50 {figures['baseline_p50_ms']} ms, p99 {figures['baseline_p99_ms']} ms"
+        f"broker-only produce -> consume floor: p50 {figures['baseline_p50_ms']} ms, p99 {figures['baseline_p99_ms']} ms\n"
+        + "\n".join(f"  {kind}: {f['prompts']} prompts, p50 {f['p50_ms']} / p95 {f['p95_ms']} / p99 {f['p99_ms']} ms" for kind, f in figures["by_kind"].items())
     )
     return 0
 
