@@ -213,13 +213,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append(("the platform's logs", running.logs()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_path() -> str:
     """Debian's chromium, installed by scripts/install-browser.sh when missing."""
     return run_install_script("install-browser.sh")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
     provider_script = run_install_script("install-oidc-provider.sh")
     tmp = tmp_path_factory.mktemp("paars")
@@ -292,9 +292,12 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
                 os.environ[key] = value
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: str, paars: Paars) -> Iterator[object]:
-    """One Chromium for the session, started after the platform (whose start-up runs its own event loops)."""
+    """One Chromium for the browser tests, started after the platform (whose start-up runs its own event loops).
+
+    Package scope, not session: Playwright's sync API keeps an event loop running in this thread until it
+    stops, so it must stop before the rest of the suite calls asyncio.run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
