@@ -84,8 +84,9 @@ SERVICES: tuple[ServiceUnderTest, ...] = (
     ServiceUnderTest("goals", (goals_pb2.DESCRIPTOR.services_by_name["GoalService"], org_pb2.DESCRIPTOR.services_by_name["OrgService"]), _snapshot_goals),
     ServiceUnderTest(
         "feedback", (feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"],), _snapshot_feedback,
-        # External givers and customers answer with a single-use link token (services/feedback bootstrap.PUBLIC_METHODS).
-        public=frozenset({"GiveFeedback", "SubmitReviewResponse"}),
+        # External givers and customers answer, decline or look at their request with a single-use link token
+        # (services/feedback bootstrap.PUBLIC_METHODS).
+        public=frozenset({"GiveFeedback", "SubmitReviewResponse", "DeclineFeedbackRequest", "GetLink"}),
     ),
     ServiceUnderTest("notifications", (notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"],), _snapshot_notifications),
     ServiceUnderTest("analytics", (analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"],)),
