@@ -130,10 +130,10 @@ class Harness:
         ))
         assert len(await until(lambda: _all(self.rows(t.people, t.people.c.id.like(f"{self.prefix}-%")), 4))) == 4
 
-    async def subscribe(self, name: str, after_cursor: int = 0) -> Any:
+    async def subscribe(self, name: str, after_cursor: int = 0, from_cursor: bool = False) -> Any:
         assert self.app is not None
         before = self.app.fanout.subscribers(self.id(name))
-        call = self.stub.Subscribe(pb.SubscribeRequest(after_cursor=after_cursor), metadata=self.auth(name))
+        call = self.stub.Subscribe(pb.SubscribeRequest(after_cursor=after_cursor, from_cursor=from_cursor), metadata=self.auth(name))
         # Wait until the server registered the stream, so "only new prompts" starts from here.
         await until(lambda: _true(self.app is not None and self.app.fanout.subscribers(self.id(name)) > before))
         return call
@@ -686,17 +686,21 @@ async def test_the_list_names_the_latest_cursor_so_a_stream_from_it_misses_nothi
     await h.directory()
     empty = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
     assert (list(empty.prompts), empty.latest_cursor) == ([], 0)
-    await h.publish(h.milestone(goal="g1"))
-    [first] = await until(lambda: h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0))
-    # Read the list with the newest prompt marked read and asked for unread only: nothing listed, and still
-    # the cursor says where the stream must begin.
-    await h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=[first.id]), metadata=h.auth("mgr"))
+    # Released after the list was read and before the stream opened: the stream from the list's cursor
+    # has it, also for someone who never had a prompt (cursor 0, which alone means "only new ones").
+    first = h.milestone(goal="g1")
+    await h.publish(first)
+    await until(lambda: h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0))
+    stream = await h.subscribe("mgr", after_cursor=empty.latest_cursor, from_cursor=True)
+    got = await read(stream)
+    assert (got.cursor, got.cause_event_id) == (1, first.metadata.event_id)
+    stream.cancel()
+    # Nothing listed (all read, unread only asked for) still names where the stream must begin.
+    await h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=[got.id]), metadata=h.auth("mgr"))
     listed = await h.stub.ListPrompts(pb.ListPromptsRequest(unread_only=True), metadata=h.auth("mgr"))
     assert (list(listed.prompts), listed.latest_cursor) == ([], 1)
-    # Released after the list was read and before the stream opened: the stream from the cursor has it.
     await h.publish(h.milestone(goal="g2"))
     await until(lambda: _all(h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"), t.prompts.c.cursor > 0), 2))
-    stream = await h.subscribe("mgr", after_cursor=listed.latest_cursor)
-    late = await read(stream)
-    assert late.cursor == 2 and late.cause_event_id != first.cause_event_id
+    stream = await h.subscribe("mgr", after_cursor=listed.latest_cursor, from_cursor=True)
+    assert (await read(stream)).cursor == 2
     stream.cancel()

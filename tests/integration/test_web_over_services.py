@@ -285,3 +285,41 @@ async def test_every_grpc_call_carries_the_requests_correlation_id() -> None:
         await server.stop(0)
     assert seen[0]["x-correlation-id"] == "journey-42"
     assert seen[1]["x-correlation-id"] and seen[1]["x-correlation-id"] != "journey-42", "each request has its own"
+
+
+async def test_a_prompt_released_between_the_now_page_and_its_stream_arrives_in_the_language_the_person_chose(site: Site) -> None:
+    cas = await signed_in(site, "cas", "en")
+    english = await cas.get("/")
+    assert 'lang="en"' in english.text
+    switched = await cas.post("/language", data={"language": "nl", "next": "/", "csrf_token": csrf(english.text)})
+    assert 'lang="nl"' in switched.text
+    # Stored as Cas's preference: a new session in a browser that asks for English still gets Dutch.
+    elsewhere = await signed_in(site, "cas", "en")
+    page = await elsewhere.get("/")
+    assert 'lang="nl"' in page.text
+    after = re.search(r'data-after="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+
+    ann = await signed_in(site, "ann")
+    form = await ann.get("/feedback/give?receiver=cas")
+    given = await ann.post("/feedback/give", data={
+        "csrf_token": csrf(form.text), "receiver_id": "cas", "relation": "peer", "kind": "praise", "text": "Sterke demo vandaag.", "visibility": "public",
+    })
+    assert given.status_code == 200
+
+    async def listed() -> bool:
+        return "gaf je een compliment" in (await elsewhere.get("/")).text
+
+    # Released (and in Dutch) before the stream below is opened from the first page's cursor.
+    await _until(listed, "the prompt never reached Cas's Now page")
+
+    async def first_prompt() -> str:
+        async with elsewhere.stream("GET", f"/now/prompts?after={after}") as stream:
+            event: list[str] = []
+            async for line in stream.aiter_lines():
+                event.append(line)
+                if line == "" and any(x.startswith("event: prompt") for x in event):
+                    return "\n".join(event)
+        return ""
+
+    event = await asyncio.wait_for(first_prompt(), 30)
+    assert "Ann Peeters gaf je een compliment" in event

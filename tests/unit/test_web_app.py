@@ -60,9 +60,19 @@ class Recorder:
 
 class FakeNotifications(Recorder):
     def __init__(self, prompts: list[nt.Prompt]) -> None:
-        super().__init__(ListPrompts=nt.ListPromptsResponse(prompts=prompts), MarkRead=nt.MarkReadResponse(updated=1))
+        super().__init__(
+            ListPrompts=nt.ListPromptsResponse(prompts=prompts, latest_cursor=max((p.cursor for p in prompts), default=0)),
+            MarkRead=nt.MarkReadResponse(updated=1),
+            GetPreferences=lambda r: nt.Preferences(employee_id="ann", weekly_budget=5, language=self.language),
+            SetPreferences=self.set_preferences,
+        )
+        self.language = ""
         self.stream = prompts
         self.subscribed_after: list[int] = []
+
+    def set_preferences(self, request: nt.SetPreferencesRequest) -> nt.Preferences:
+        self.language = request.preferences.language
+        return request.preferences
 
     def Subscribe(self, request: nt.SubscribeRequest, metadata: Any = ()) -> Any:
         self.subscribed_after.append(request.after_cursor)
@@ -257,6 +267,22 @@ def test_the_language_follows_accept_language_and_the_switch(client: TestClient)
     sign_in(client)
     client.post("/signout", data={"csrf_token": csrf(client.get("/").text)})
     assert 'lang="nl"' in client.get("/signin", headers={"accept-language": "en-GB"}).text, "the choice outlives the session it was made in"
+
+
+def test_the_now_page_streams_from_the_latest_cursor_even_when_no_prompt_is_listed(client: TestClient, fakes: Stubs) -> None:
+    fakes.notifications.answers["ListPrompts"] = nt.ListPromptsResponse(latest_cursor=7)
+    sign_in(client)
+    assert 'data-after="7"' in client.get("/").text, "a prompt released after this page arrives on its stream"
+
+
+def test_a_signed_in_persons_stored_language_wins_over_accept_language_and_the_switch_stores_it(client: TestClient, fakes: Stubs) -> None:
+    fakes.notifications.language = "en"
+    sign_in(client)
+    page = client.get("/", headers={"accept-language": "nl"}).text
+    assert 'lang="en"' in page
+    client.post("/language", data={"language": "nl", "next": "/", "csrf_token": csrf(page)})
+    stored = [r.preferences for m, r, _ in fakes.notifications.calls if m == "SetPreferences"]
+    assert [p.language for p in stored] == ["nl"] and stored[0].weekly_budget == 5, "the rest of the preferences is kept"
 
 
 def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:

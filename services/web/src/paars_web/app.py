@@ -54,6 +54,12 @@ async def switch_language(request: Request) -> Response:
     answer = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
     if chosen in i18n.LANGUAGES:
         session.language = chosen
+        if session.signed_in:
+            web = web_of(request)
+            try:
+                await web.save_language(web.person(request), chosen)
+            except grpc.aio.AioRpcError:
+                pass  # this session and browser keep the choice; the next switch stores it again
         # Remembered by this browser beyond the session: the next sign-in (or a customer's visit) keeps it.
         answer.set_cookie(i18n.COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=web_of(request).config.secure_cookies)
     return answer

@@ -87,7 +87,9 @@ async def now(request: Request) -> Response:
     return web.render(
         request, "now.html",
         prompts=ordered,
-        after=max((p.cursor for p in ordered), default=0),
+        # Where the stream starts: the cursor notifications read with the list, so a prompt released
+        # between this page and its stream still arrives (an empty list used to mean "only new").
+        after=max([prompts.latest_cursor, *(p.cursor for p in ordered)]),
         requests_open=[r for r in asked.requests if r.state == fb.FeedbackRequest.STATE_OPEN],
         to_acknowledge=[f for f in received_list.feedback if not f.acknowledged],
         to_agree=to_agree,
@@ -104,7 +106,7 @@ async def prompt_stream(request: Request) -> Response:
 
     async def events() -> AsyncIterator[str]:
         queue: asyncio.Queue[nt.Prompt | None] = asyncio.Queue()
-        call = web.stubs.notifications.Subscribe(nt.SubscribeRequest(after_cursor=after), metadata=me.bearer)
+        call = web.stubs.notifications.Subscribe(nt.SubscribeRequest(after_cursor=after, from_cursor=True), metadata=me.bearer)
 
         async def pump() -> None:
             try:

@@ -24,6 +24,8 @@ class Session:
     expires_at: float = 0.0
     # "nl" or "en" once the person chose with the switch; empty: their preference, else Accept-Language.
     language: str = ""
+    # Whether the person's stored language (notifications' preferences) was read into `language` yet.
+    preference_read: bool = False
     # Scratch space for a sign-in in progress (OIDC state, nonce, PKCE verifier) and similar.
     data: dict[str, Any] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from paars.notifications.v1 import notifications_pb2 as nt
 from paars.org.v1 import org_pb2
 from paars_web import i18n
 from paars_web.clients import Stubs
@@ -97,7 +98,29 @@ class Web:
 
     async def call(self, rpc: Callable[..., Awaitable[T]], request: Any, person: Person | None = None) -> T:
         metadata = person.bearer if person else []
+        if person is not None and not person.session.preference_read:
+            await self._read_language(person)
         return await rpc(request, metadata=metadata, timeout=self.config.rpc_deadline_seconds)
+
+    async def _read_language(self, person: Person) -> None:
+        """Once per session, before its first page renders: the language the person chose (in notifications'
+        preferences, so prompts and e-mails speak it too) wins over this browser's cookie and Accept-Language."""
+        person.session.preference_read = True
+        try:
+            prefs = await self.stubs.notifications.GetPreferences(
+                nt.GetPreferencesRequest(), metadata=person.bearer, timeout=self.config.rpc_deadline_seconds,
+            )
+        except grpc.aio.AioRpcError:
+            return  # the pages still work; the language falls back to the cookie and Accept-Language
+        if prefs.language in i18n.LANGUAGES and not person.session.language:
+            person.session.language = prefs.language
+
+    async def save_language(self, person: Person, language: str) -> None:
+        """The switch, for a signed-in person: stored as their preference (SetPreferences replaces the whole
+        record, so the current one is read first and sent back with the new language)."""
+        prefs = await self.call(self.stubs.notifications.GetPreferences, nt.GetPreferencesRequest(), person)
+        prefs.language = language
+        await self.call(self.stubs.notifications.SetPreferences, nt.SetPreferencesRequest(preferences=prefs), person)
 
     async def maybe(self, rpc: Callable[..., Awaitable[T]], request: Any, person: Person, default: T) -> T:
         """For a part of a page that may be refused (not your reports): the page shows the rest."""

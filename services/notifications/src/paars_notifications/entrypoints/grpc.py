@@ -16,7 +16,7 @@ class NotificationServicer(notifications_pb2_grpc.NotificationServiceServicer):
         self.handlers = handlers
 
     async def Subscribe(self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Prompt]:  # type: ignore[override]
-        async for prompt in self.handlers.stream(require_person(), request.after_cursor):
+        async for prompt in self.handlers.stream(require_person(), request.after_cursor, from_cursor=request.from_cursor):
             yield prompt
 
     async def ListPrompts(self, request: pb.ListPromptsRequest, context: grpc.aio.ServicerContext) -> pb.ListPromptsResponse:

@@ -75,7 +75,7 @@ class NotificationHandlers:
 
     # ---------- the in-app stream ----------
 
-    async def stream(self, caller: Identity, after_cursor: int) -> AsyncIterator[pb.Prompt]:
+    async def stream(self, caller: Identity, after_cursor: int, *, from_cursor: bool = False) -> AsyncIterator[pb.Prompt]:
         """The caller's prompts after the cursor, then live ones as they are released, with no gap and no
         repeat: the live queue is registered before the database is read, repeats are skipped by cursor,
         and a jump in cursors is filled from the database."""
@@ -85,7 +85,7 @@ class NotificationHandlers:
         sub = self.fanout.subscribe(me, limit=self.config.max_streams_per_person)
         self.streams.inc()
         try:
-            if after_cursor > 0:
+            if after_cursor > 0 or from_cursor:
                 sub.last_cursor = after_cursor
             else:
                 async with self._db.read() as conn:

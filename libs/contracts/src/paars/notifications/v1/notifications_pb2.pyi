@@ -91,10 +91,12 @@ class Prompt(_message.Message):
     def __init__(self, id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., about_id: _Optional[str] = ..., cause_event_id: _Optional[str] = ..., cause_type: _Optional[str] = ..., cause_occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[int] = ..., read: _Optional[bool] = ..., digest: _Optional[bool] = ..., acted: _Optional[bool] = ..., ref_id: _Optional[str] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
-    __slots__ = ("after_cursor",)
+    __slots__ = ("after_cursor", "from_cursor")
     AFTER_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    FROM_CURSOR_FIELD_NUMBER: _ClassVar[int]
     after_cursor: int
-    def __init__(self, after_cursor: _Optional[int] = ...) -> None: ...
+    from_cursor: bool
+    def __init__(self, after_cursor: _Optional[int] = ..., from_cursor: _Optional[bool] = ...) -> None: ...
 
 class ListPromptsRequest(_message.Message):
     __slots__ = ("unread_only", "limit")
