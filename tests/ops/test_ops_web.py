@@ -84,6 +84,16 @@ def test_the_ingress_serves_the_base_url_over_tls_to_the_web_service(overlay) ->
     }
 
 
+def test_a_signed_in_person_keeps_reaching_the_replica_that_holds_their_session(overlay) -> None:
+    """Sessions are kept in the web process's memory, and production scales the web app out (HPA)."""
+    name, objects = overlay
+    [ingress] = of_kind(objects, "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie", name
+    assert annotations["nginx.ingress.kubernetes.io/affinity-mode"] == "persistent", name
+    assert annotations["nginx.ingress.kubernetes.io/session-cookie-secure"] == "true", name
+
+
 def test_the_web_app_may_reach_the_four_services_dns_and_the_identity_provider_only(overlay) -> None:
     name, objects = overlay
     labels = _web(objects)["spec"]["template"]["metadata"]["labels"]
