@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 import sqlalchemy as sa
+
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
@@ -21,7 +22,6 @@ from paars_goals.bootstrap import build as build_goals
 from paars_platform.errors import field_violations
 from paars_platform.events import header, timestamp
 from paars_platform.runtime import ServiceRuntime
-
 from tests.conftest import make_settings
 from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
@@ -47,7 +47,7 @@ async def _projected(runtime: ServiceRuntime) -> bool:
         ids = {r.id for r in await conn.execute(sa.select(t.people.c.id))}
         teams = {r.id for r in await conn.execute(sa.select(t.teams.c.id))}
     # Teams too: HR's scope is a team subtree.
-    return DEMO_PEOPLE <= ids and DEMO_TEAMS <= teams
+    return ids >= DEMO_PEOPLE and teams >= DEMO_TEAMS
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import hmac
 import grpc
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.org.v1 import org_pb2
@@ -20,7 +21,6 @@ from paars_feedback.service_layer import links
 from paars_platform.config import DEV_JWT_SECRET
 from paars_platform.errors import field_violations, retry_delay
 from paars_platform.events import timestamp
-
 from tests.helpers import auth, decoded, read_topic
 from tests.integration.test_feedback_privacy_matrix import add_people
 from tests.integration.test_feedback_service import TODAY, Feedback, a_cycle, constructive, feedback, praise, ratings, rpc_error  # noqa: F401  (fixture)

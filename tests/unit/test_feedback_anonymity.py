@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import anonymity as a
 from paars_feedback.domain.gap import gap_report

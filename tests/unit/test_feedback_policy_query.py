@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.policy_query import visible_clause
 from paars_feedback.domain import privacy as p
-
 from tests.unit.test_feedback_privacy import CASES
 
 READER_ID = "x"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from paars_feedback.domain import privacy as p
 from paars_feedback.domain.privacy import Reader, Ties
 
