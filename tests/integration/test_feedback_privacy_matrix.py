@@ -7,11 +7,11 @@ import datetime as dt
 
 import grpc
 import pytest
+
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.org.v1 import org_pb2
 from paars_feedback.adapters import directory
-
 from tests.helpers import auth, decoded, read_topic
 from tests.integration.test_feedback_service import TODAY, Feedback, a_cycle, feedback, ratings  # noqa: F401  (fixture)
 

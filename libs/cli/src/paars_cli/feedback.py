@@ -5,10 +5,10 @@ import datetime as dt
 import uuid
 
 import typer
+
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
-
 from paars_cli.client import (
     AS_OPTION,
     ROLES_OPTION,

@@ -1,8 +1,7 @@
 """`python -m paars_feedback [serve|migrate]`."""
 import sys
 
-from paars_platform.runtime import main
-
 from paars_feedback.bootstrap import build
+from paars_platform.runtime import main
 
 main(build, "feedback", sys.argv)

@@ -4,10 +4,8 @@ from __future__ import annotations
 import pathlib
 
 import grpc
-from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
-from paars_platform.config import Settings
-from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
+from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars_feedback.adapters import directory
 from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.tables import metadata
@@ -18,6 +16,8 @@ from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
+from paars_platform.config import Settings
+from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE = feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name

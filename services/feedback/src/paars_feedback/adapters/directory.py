@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from paars.org.v1 import org_pb2
-from paars_platform.db import upsert, utcnow
-from paars_platform.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.org.v1 import org_pb2
 from paars_feedback.adapters import tables as t
+from paars_platform.db import upsert, utcnow
+from paars_platform.errors import NotFound
 
 ROLE_NAMES = {
     org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from paars_platform.db import BigId, UtcDateTime, platform_tables
 
 metadata = sa.MetaData()

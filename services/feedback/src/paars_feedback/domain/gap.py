@@ -5,7 +5,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from paars.feedback.v1 import feedback_pb2 as pb
-
 from paars_feedback.domain.anonymity import SELF, Folded
 
 # Below this, self and others see it alike.

@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
-from paars_platform.auth import identity, require_person
-
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
+from paars_platform.auth import identity, require_person
 
 Context = grpc.aio.ServicerContext
 

@@ -6,20 +6,10 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from paars.common.v1 import event_pb2
-from paars.feedback.v1 import feedback_pb2 as pb
-from paars_platform import outbox
-from paars_platform.auth import Identity
-from paars_platform.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Validator,
-)
-from paars_platform.events import new_metadata
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain.privacy import action_plan_visible
@@ -32,6 +22,16 @@ from paars_feedback.service_layer.common import (
     ties_for,
     valid_id,
 )
+from paars_platform import outbox
+from paars_platform.auth import Identity
+from paars_platform.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Validator,
+)
+from paars_platform.events import new_metadata
 
 KINDS = (pb.ACTION_KIND_BUILD_STRENGTH, pb.ACTION_KIND_ADJUST_WEAKNESS, pb.ACTION_KIND_DEVELOPMENT_STEP)
 STATES = (pb.ActionItem.STATE_OPEN, pb.ActionItem.STATE_IN_PROGRESS, pb.ActionItem.STATE_DONE, pb.ActionItem.STATE_DROPPED)

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
-from paars_platform.auth import Identity
-from paars_platform.db import Database, utcnow
-from paars_platform.errors import Validator
-from paars_platform.idempotency import run_once
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain.privacy import Reader, Ties, ties_of
+from paars_platform.auth import Identity
+from paars_platform.db import Database, utcnow
+from paars_platform.errors import Validator
+from paars_platform.idempotency import run_once
 
 PRODUCER = "feedback"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -6,21 +6,10 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from paars.common.v1 import event_pb2
-from paars.feedback.v1 import feedback_pb2 as pb
-from paars_platform import outbox
-from paars_platform.auth import Identity
-from paars_platform.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    StaleVersion,
-    Validator,
-)
-from paars_platform.events import new_metadata, timestamp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import dialogue as rules
@@ -45,6 +34,17 @@ from paars_feedback.service_layer.review_handlers import (
     report_to_proto,
     review_ties,
 )
+from paars_platform import outbox
+from paars_platform.auth import Identity
+from paars_platform.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    Validator,
+)
+from paars_platform.events import new_metadata, timestamp
 
 KINDS = (pb.DIALOGUE_KIND_PERFORMANCE, pb.DIALOGUE_KIND_EVALUATION)
 

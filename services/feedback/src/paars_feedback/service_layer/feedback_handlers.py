@@ -9,22 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from paars.common.v1 import event_pb2
-from paars.feedback.v1 import feedback_pb2 as pb
-from paars_platform import metrics, outbox
-from paars_platform.auth import Identity
-from paars_platform.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    ResourceExhausted,
-    Unauthenticated,
-    Validator,
-)
-from paars_platform.events import new_metadata, timestamp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.policy_query import SHARED, visible_clause
@@ -59,6 +47,18 @@ from paars_feedback.service_layer.common import (
     valid_id,
 )
 from paars_feedback.service_layer.links import request_event
+from paars_platform import metrics, outbox
+from paars_platform.auth import Identity
+from paars_platform.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Validator,
+)
+from paars_platform.events import new_metadata, timestamp
 
 KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
 RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)

@@ -5,15 +5,15 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.adapters import tables as t
+from paars_feedback.service_layer.common import PRODUCER
 from paars_platform import outbox
 from paars_platform.errors import FailedPrecondition
 from paars_platform.events import new_metadata
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from paars_feedback.adapters import tables as t
-from paars_feedback.service_layer.common import PRODUCER
 
 R = pb.FeedbackRequest
 OPEN_STATE = R.STATE_OPEN

@@ -5,23 +5,10 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from paars.common.v1 import event_pb2
-from paars.feedback.v1 import feedback_pb2 as pb
-from paars_platform import outbox
-from paars_platform.auth import Identity
-from paars_platform.db import insert_ignore
-from paars_platform.errors import (
-    AlreadyExists,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-    Validator,
-)
-from paars_platform.events import new_metadata, timestamp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import anonymity, gap
@@ -50,6 +37,19 @@ from paars_feedback.service_layer.common import (
     token_hash,
     valid_id,
 )
+from paars_platform import outbox
+from paars_platform.auth import Identity
+from paars_platform.db import insert_ignore
+from paars_platform.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Validator,
+)
+from paars_platform.events import new_metadata, timestamp
 
 MAX_QUESTIONS = 30
 MAX_SUBJECTS = 50

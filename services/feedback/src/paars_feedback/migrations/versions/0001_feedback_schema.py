@@ -1,15 +1,16 @@
 """feedback, requests, reviews, dialogues, action plans, org projection
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 03:51:05.827087
 
 """
 from collections.abc import Sequence
 
-import paars_platform.db
 import sqlalchemy as sa
 from alembic import op
+
+import paars_platform.db
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'

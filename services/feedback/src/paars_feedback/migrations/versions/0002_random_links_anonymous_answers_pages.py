@@ -10,9 +10,10 @@ development default): they are expired here, and the requester sees the request 
 import datetime as dt
 from collections.abc import Sequence
 
-import paars_platform.db
 import sqlalchemy as sa
 from alembic import op
+
+import paars_platform.db
 
 revision: str = '0002'
 down_revision: str | Sequence[str] | None = '0001'
