@@ -22,7 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # paars_platform.topics has no third-party imports, so this works without installing the package.
 sys.path.insert(0, str(ROOT / "libs" / "platform" / "src"))
 
-from paars_platform.topics import CONSUMER_GROUPS, PRIVATE_TOPIC_PREFIXES, TOPICS, Topic
+from paars_platform.topics import CONSUMER_GROUPS, PRIVATE_TOPIC_PREFIXES, TOPICS, Topic  # noqa: E402 (after the sys.path line)
 
 KAFKA_CLUSTER = "paars-kafka"
 BASE_FILE = ROOT / "deploy" / "k8s" / "base" / "kafka-topics" / "topics.yaml"

@@ -18,7 +18,7 @@ KUBERNETES_VERSION = "1.33.0"
 
 # The topics module has no third-party imports; the ops tests import nothing else of the platform.
 sys.path.insert(0, str(ROOT / "libs" / "platform" / "src"))
-from paars_platform import topics
+from paars_platform import topics  # noqa: E402 (importable only after the sys.path line above)
 
 
 @dataclass(frozen=True)

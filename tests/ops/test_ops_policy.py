@@ -267,10 +267,7 @@ def _policies_for(objects: list[dict], labels: dict[str, str]) -> list[dict]:
         selector = policy["spec"]["podSelector"]
         if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
             return False
-        for expr in selector.get("matchExpressions", []):
-            if expr["operator"] != "In" or labels.get(expr["key"]) not in expr["values"]:
-                return False
-        return True
+        return all(expr["operator"] == "In" and labels.get(expr["key"]) in expr["values"] for expr in selector.get("matchExpressions", []))
 
     return [p for p in of_kind(objects, "NetworkPolicy") if selects(p)]
 
