@@ -1,4 +1,5 @@
-"""The one list of Kafka topics Paars uses: start-up provisioning and the Strimzi KafkaTopics both read it."""
+"""The one list of Kafka topics Paars uses: start-up provisioning, the Strimzi KafkaTopics and KafkaUsers, and the
+event registry (paars_platform.registry: which service consumes which event) all read it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ class Topic:
     # Consumers apply a record of a signed topic only with its owner's signature (paars_platform.signing):
     # the directory decides who manages whom, and so who may read whose feedback.
     signed: bool = False
+    # The services that consume the topic's events (each through its CONSUMER_GROUPS); a service subscribes
+    # through paars_platform.registry, which checks its handlers against this list.
+    consumers: tuple[str, ...] = ()
     extra_config: dict[str, str] = field(default_factory=dict)
 
     def config(self, *, min_insync_replicas: int | None = None) -> dict[str, str]:
@@ -38,60 +42,74 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "org.employee-changed.v1", "paars.org.v1.EmployeeChanged", "employee id",
         compacted=True, owner="goals", signed=True,
+        consumers=("feedback", "notifications", "analytics"),
         description="Whole state of an employee after each change (event-carried state transfer).",
     ),
     Topic(
         "org.team-changed.v1", "paars.org.v1.TeamChanged", "team id",
-        compacted=True, owner="goals", signed=True, description="Whole state of a team after each change.",
+        compacted=True, owner="goals", signed=True, consumers=("feedback", "analytics"),
+        description="Whole state of a team after each change.",
     ),
     Topic(
         "goals.goal-updated.v1", "paars.goals.v1.GoalUpdated", "owner (employee) id",
         owner="goals",
+        consumers=("notifications", "analytics"),
         description="A goal was proposed, counter-proposed, agreed, checked in, changed status or closed.",
     ),
     Topic(
         "feedback.feedback-given.v1", "paars.feedback.v1.FeedbackGiven", "receiver id",
-        owner="feedback", description="Feedback was given; text only for public praise.",
+        owner="feedback", consumers=("notifications", "analytics"),
+        description="Feedback was given; text only for public praise.",
     ),
     Topic(
         "feedback.feedback-requested.v1", "paars.feedback.v1.FeedbackRequested", "subject id",
-        owner="feedback", description="Feedback was sought, declined or answered.",
+        owner="feedback", consumers=("notifications", "analytics"),
+        description="Feedback was sought, declined or answered.",
     ),
     Topic(
         "feedback.feedback-acknowledged.v1", "paars.feedback.v1.FeedbackAcknowledged", "receiver id",
-        owner="feedback", description="The receiver acknowledged feedback (and maybe planned an action).",
+        owner="feedback", consumers=("notifications", "analytics"),
+        description="The receiver acknowledged feedback (and maybe planned an action).",
     ),
     Topic(
         "feedback.self-assessment-submitted.v1", "paars.feedback.v1.SelfAssessmentSubmitted",
-        "employee id", owner="feedback", description="A self-assessment was submitted.",
+        "employee id", owner="feedback", consumers=("analytics",),
+        description="A self-assessment was submitted.",
     ),
     Topic(
         "feedback.review-updated.v1", "paars.feedback.v1.ReviewUpdated", "subject id",
-        owner="feedback", description="A 360 review moved through its life cycle.",
+        owner="feedback", consumers=("analytics",),
+        description="A 360 review moved through its life cycle.",
     ),
     Topic(
         "feedback.dialogue-updated.v1", "paars.feedback.v1.DialogueUpdated", "employee id",
-        owner="feedback", description="A purple dialogue was scheduled, prepared, held or signed.",
+        owner="feedback", consumers=("notifications", "analytics"),
+        description="A purple dialogue was scheduled, prepared, held or signed.",
     ),
     Topic(
         "feedback.action-item-updated.v1", "paars.feedback.v1.ActionItemUpdated", "employee id",
-        owner="feedback", description="An action-plan item was created or progressed.",
+        owner="feedback", consumers=("notifications", "analytics"),
+        description="An action-plan item was created or progressed.",
     ),
     Topic(
         "feedback.referral-raised.v1", "paars.feedback.v1.ReferralRaised", "employee id",
-        owner="feedback", description="A confidential referral exists; carries no content.",
+        owner="feedback", consumers=("analytics",),
+        description="A confidential referral exists; carries no content.",
     ),
     Topic(
         "analytics.insight-detected.v1", "paars.analytics.v1.InsightDetected", "subject id",
-        owner="analytics", description="Something deserves a conversation now.",
+        owner="analytics", consumers=("notifications",),
+        description="Something deserves a conversation now.",
     ),
     Topic(
         "notifications.prompt-sent.v1", "paars.notifications.v1.PromptSent", "recipient id",
-        owner="notifications", description="A prompt reached a person.",
+        owner="notifications", consumers=("analytics",),
+        description="A prompt reached a person.",
     ),
     Topic(
         "notifications.prompt-acted.v1", "paars.notifications.v1.PromptActed", "recipient id",
-        owner="notifications", description="A person acted on a prompt.",
+        owner="notifications", consumers=("analytics",),
+        description="A person acted on a prompt.",
     ),
     # Dead letters: the original record's bytes, with the reason in headers (dlq_*).
     *(
