@@ -15,19 +15,16 @@ from paars_analytics.config import AnalyticsConfig
 from paars_analytics.people import PeopleStore
 from paars_analytics.signals.state import UntrustedState, decode_state, encode_state, plain_pickle
 from paars_analytics.transport import FastApp
-from paars_platform import metrics
+from paars_platform import metrics, registry
 from paars_platform.kafka_security import KafkaSecurity
 from paars_platform.signing import EventVerifier
 from paars_platform.topics import topic as registered_topic
 
-GOAL_TOPICS = ("goals.goal-updated.v1",)
-ORG_TOPICS = ("org.employee-changed.v1", "org.team-changed.v1")
-FEEDBACK_TOPICS = (
-    "feedback.feedback-given.v1", "feedback.feedback-requested.v1", "feedback.feedback-acknowledged.v1",
-    "feedback.self-assessment-submitted.v1", "feedback.review-updated.v1", "feedback.dialogue-updated.v1",
-    "feedback.action-item-updated.v1", "feedback.referral-raised.v1",
-)
-NOTIFICATION_TOPICS = ("notifications.prompt-sent.v1", "notifications.prompt-acted.v1")
+# What the event registry routes to analytics, by producing domain (translate.py checks the handlers).
+GOAL_TOPICS = registry.topics_consumed_by("analytics", domain="goals")
+ORG_TOPICS = registry.topics_consumed_by("analytics", domain="org")
+FEEDBACK_TOPICS = registry.topics_consumed_by("analytics", domain="feedback")
+NOTIFICATION_TOPICS = registry.topics_consumed_by("analytics", domain="notifications")
 INSIGHT_TOPIC = "analytics.insight-detected.v1"
 DEAD_LETTER_TOPIC = "analytics.dead-letter.v1"
 PARTITIONS = 6

@@ -14,6 +14,7 @@ from paars.goals.v1 import goals_pb2 as goals
 from paars.notifications.v1 import notifications_pb2 as notif
 from paars.org.v1 import org_pb2 as org
 from paars_analytics.signals.state import ANONYMOUS, PersonUpdate
+from paars_platform import registry
 
 RELATIONS = {
     fb.RELATION_SELF: "self", fb.RELATION_MANAGER: "manager", fb.RELATION_PEER: "peer",
@@ -154,19 +155,22 @@ def _nothing(e: Message, eid: str, at: float) -> list[PersonUpdate]:
     return []
 
 
-TRANSLATORS: dict[str, Callable[[Any, str, float], list[PersonUpdate]]] = {
-    "goals.goal-updated.v1": _goal_updated,
-    "feedback.feedback-given.v1": _feedback_given,
-    "feedback.feedback-requested.v1": _requested,
-    "feedback.feedback-acknowledged.v1": _acknowledged,
-    "feedback.self-assessment-submitted.v1": _self_assessment,
-    "feedback.review-updated.v1": _review,
-    "feedback.dialogue-updated.v1": _dialogue,
-    "feedback.action-item-updated.v1": _action_item,
-    "feedback.referral-raised.v1": _nothing,
-    "notifications.prompt-sent.v1": _prompt_sent,
-    "notifications.prompt-acted.v1": _prompt_acted,
+# What each person-keyed event means for people's state; the directory events become records (DIRECTORY_RECORDS).
+Translator = Callable[[Any, str, float], list[PersonUpdate]]
+PERSON_UPDATES: dict[type[Message], Translator] = {
+    goals.GoalUpdated: _goal_updated,
+    fb.FeedbackGiven: _feedback_given,
+    fb.FeedbackRequested: _requested,
+    fb.FeedbackAcknowledged: _acknowledged,
+    fb.SelfAssessmentSubmitted: _self_assessment,
+    fb.ReviewUpdated: _review,
+    fb.DialogueUpdated: _dialogue,
+    fb.ActionItemUpdated: _action_item,
+    fb.ReferralRaised: _nothing,
+    notif.PromptSent: _prompt_sent,
+    notif.PromptActed: _prompt_acted,
 }
+TRANSLATORS: dict[str, Translator] = registry.by_topic(PERSON_UPDATES)
 
 
 def person_updates(topic: str, event: Message) -> list[PersonUpdate]:
@@ -189,3 +193,11 @@ def team_record(e: org.TeamChanged) -> dict[str, Any]:
     t = e.team
     return {"id": t.id, "name": t.name, "parent_team_id": t.parent_team_id, "manager_id": t.manager_id, "version": t.version,
             "at": seconds(e.metadata.occurred_at)}
+
+
+DIRECTORY_RECORDS: dict[type[Message], Callable[[Any], dict[str, Any]]] = {
+    org.EmployeeChanged: employee_record,
+    org.TeamChanged: team_record,
+}
+# Analytics handles exactly the events the registry routes to it (paars_platform.topics' consumers).
+registry.check_consumer("analytics", [*PERSON_UPDATES, *DIRECTORY_RECORDS])

@@ -6,6 +6,7 @@ import pathlib
 import grpc
 
 from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
+from paars.org.v1 import org_pb2
 from paars_feedback.adapters import directory
 from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.tables import metadata
@@ -16,6 +17,7 @@ from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
+from paars_platform import registry
 from paars_platform.config import Settings
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
@@ -51,7 +53,9 @@ def build(settings: Settings) -> ServiceRuntime:
         consumers=[
             ConsumerSpec(
                 group_id=org_consumer_group(settings),
-                handlers={"org.employee-changed.v1": directory.apply_employee_changed, "org.team-changed.v1": directory.apply_team_changed},
+                handlers=registry.subscribe(
+                    "feedback", {org_pb2.EmployeeChanged: directory.apply_employee_changed, org_pb2.TeamChanged: directory.apply_team_changed},
+                ),
             )
         ],
         public_methods=PUBLIC_METHODS,

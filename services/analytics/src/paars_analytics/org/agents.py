@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from paars.org.v1 import org_pb2
 from paars_analytics.app import Analytics
 from paars_analytics.pipeline import dead_letter
-from paars_analytics.translate import employee_record, team_record
+from paars_analytics.translate import DIRECTORY_RECORDS
+from paars_platform import registry
 from paars_platform.events import UndecodableEvent
 from paars_platform.signing import UntrustedEvent
 
@@ -16,15 +18,15 @@ def _newer(current: dict[str, Any] | None, record: dict[str, Any]) -> bool:
 
 
 def register(ctx: Analytics) -> None:
-    @ctx.app.agent(ctx.source_topic("org.employee-changed.v1"), name="paars_analytics.employees")
+    @ctx.app.agent(ctx.source_topic(registry.topic_of(org_pb2.EmployeeChanged)), name="paars_analytics.employees")
     async def employee_events(stream: Any) -> None:
         async for event in stream.events():
-            await _apply(ctx, event, ctx.employees, employee_record)
+            await _apply(ctx, event, ctx.employees, DIRECTORY_RECORDS[org_pb2.EmployeeChanged])
 
-    @ctx.app.agent(ctx.source_topic("org.team-changed.v1"), name="paars_analytics.teams")
+    @ctx.app.agent(ctx.source_topic(registry.topic_of(org_pb2.TeamChanged)), name="paars_analytics.teams")
     async def team_events(stream: Any) -> None:
         async for event in stream.events():
-            await _apply(ctx, event, ctx.teams, team_record)
+            await _apply(ctx, event, ctx.teams, DIRECTORY_RECORDS[org_pb2.TeamChanged])
 
 
 async def _apply(ctx: Analytics, event: Any, table: Any, to_record: Any) -> None:

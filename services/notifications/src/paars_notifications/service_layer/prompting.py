@@ -15,17 +15,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paars.analytics.v1 import analytics_pb2 as an
 from paars.feedback.v1 import feedback_pb2 as fb
-from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.config import NotificationsConfig
-from paars_notifications.domain import payloads, policy, rules, texts
+from paars_notifications.domain import involvement, payloads, policy, rules, texts
+from paars_notifications.domain.involvement import involved_ids
 from paars_notifications.domain.visibility import Directory, Person
-from paars_platform import metrics, outbox
+from paars_platform import metrics, outbox, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, UtcDateTime, dialect_insert, insert_ignore, upsert, utcnow
 from paars_platform.events import new_metadata, timestamp
@@ -35,16 +34,9 @@ from paars_platform.topics import topic_for_message
 PRODUCER = "notifications"
 Clock = Callable[[], dt.datetime]
 
-CONSUMED_TOPICS = (
-    "org.employee-changed.v1",
-    "goals.goal-updated.v1",
-    "feedback.feedback-given.v1",
-    "feedback.feedback-requested.v1",
-    "feedback.feedback-acknowledged.v1",
-    "feedback.dialogue-updated.v1",
-    "feedback.action-item-updated.v1",
-    "analytics.insight-detected.v1",
-)
+# What the registry routes to notifications (paars_platform.topics' consumers); handlers() checks it against
+# the events domain/involvement.py knows.
+CONSUMED_TOPICS = registry.topics_consumed_by(PRODUCER)
 # Prompts released by an event, kept until its transaction committed (then pushed to live streams).
 _PENDING_LIMIT = 10_000
 # How long the org projection, preferences and subscriptions are reused from memory. Changes made in
@@ -127,26 +119,6 @@ def cause_of(event: Any) -> Cause:
     return Cause(meta.event_id, full_name, topic_for_message(full_name).name, occurred, meta.visibility, meta.subject_id)
 
 
-def involved_ids(event: Any) -> set[str]:
-    """Everyone an event names, whose names, managers and roles the rules may need."""
-    ids = {event.metadata.subject_id, event.metadata.actor_id}
-    if isinstance(event, gl.GoalUpdated):
-        ids.add(event.goal.owner_id)
-    elif isinstance(event, fb.FeedbackGiven):
-        ids |= {event.receiver_id, event.giver_id}
-    elif isinstance(event, fb.FeedbackRequested):
-        ids |= {event.requester_id, event.subject_id, event.recipient_id}
-    elif isinstance(event, fb.FeedbackAcknowledged):
-        ids |= {event.receiver_id}
-    elif isinstance(event, fb.DialogueUpdated):
-        ids |= {event.employee_id, event.manager_id, *event.waiting_for}
-    elif isinstance(event, fb.ActionItemUpdated):
-        ids |= {event.employee_id, event.owner_id}
-    elif isinstance(event, an.InsightDetected):
-        ids |= {event.insight.subject_id, *event.insight.actors}
-    return {i for i in ids if i}
-
-
 # Statements of the per-event path, built once (values go in as parameters); see paars_platform.db.
 _p = t.prompts.c
 # Slots of the week each recipient of an event already used: one query for all of them.
@@ -213,7 +185,7 @@ class PromptService:
     # ---------- consumer ----------
 
     def handlers(self) -> dict[str, Handler]:
-        return {name: self.handle for name in CONSUMED_TOPICS}
+        return registry.subscribe(PRODUCER, dict.fromkeys(involvement.NAMED, self.handle))
 
     async def handle(self, conn: AsyncConnection, event: Any) -> None:
         """Applies one event inside the inbox transaction (so a redelivery changes nothing)."""

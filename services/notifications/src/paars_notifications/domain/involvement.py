@@ -1,0 +1,32 @@
+"""Who each consumed event names (whose names, managers and roles the prompt rules may need): one entry per event
+type, and the consumer subscribes to exactly these events through the registry (paars_platform.registry)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from google.protobuf.message import Message
+
+from paars.analytics.v1 import analytics_pb2 as an
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.org.v1 import org_pb2
+
+# Beyond the metadata's subject and actor, the people an event of that type names.
+NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
+    # A directory change updates the org projection; it names nobody to prompt.
+    org_pb2.EmployeeChanged: lambda e: (),
+    gl.GoalUpdated: lambda e: (e.goal.owner_id,),
+    fb.FeedbackGiven: lambda e: (e.receiver_id, e.giver_id),
+    fb.FeedbackRequested: lambda e: (e.requester_id, e.subject_id, e.recipient_id),
+    fb.FeedbackAcknowledged: lambda e: (e.receiver_id,),
+    fb.DialogueUpdated: lambda e: (e.employee_id, e.manager_id, *e.waiting_for),
+    fb.ActionItemUpdated: lambda e: (e.employee_id, e.owner_id),
+    an.InsightDetected: lambda e: (e.insight.subject_id, *e.insight.actors),
+}
+
+
+def involved_ids(event: Any) -> set[str]:
+    """Everyone an event names, whose names, managers and roles the rules may need."""
+    ids = {event.metadata.subject_id, event.metadata.actor_id, *NAMED[type(event)](event)}
+    return {i for i in ids if i}
