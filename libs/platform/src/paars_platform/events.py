@@ -102,7 +102,7 @@ def header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str
 
 def message_class(full_name: str) -> type[pb_message.Message]:
     try:
-        return symbol_database.Default().GetSymbol(full_name)  # type: ignore[no-any-return]
+        return symbol_database.Default().GetSymbol(full_name)
     except KeyError:
         raise UndecodableEvent(f"unknown event type {full_name!r}") from None
 

@@ -105,11 +105,11 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
-        method: str = details.method  # type: ignore[attr-defined]
+        method = details.method
         if handler is None or method.startswith("/grpc."):
             return handler
         short = method.rsplit("/", 1)[-1]
@@ -127,7 +127,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
-    async def _authenticate(self, method: str, context: grpc.aio.ServicerContext) -> Identity:
+    async def _authenticate(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> Identity:
         md = {k: v for k, v in (context.invocation_metadata() or ())}
         correlation_id.set(str(md.get(CORRELATION_HEADER) or new_correlation_id()))
         auth = md.get("authorization", "")
@@ -142,16 +142,16 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             raise Unauthenticated("authorization metadata must be 'Bearer <jwt>'")
         return await self.callers.resolve(await self.verifier.verify(token.strip()))
 
-    async def _fail(self, context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    async def _fail(self, context: grpc.aio.ServicerContext[Any, Any], error: DomainError) -> None:
         await context.abort_with_status(rpc_status.to_status(to_rpc_status(error)))
 
-    def _timeout(self, context: grpc.aio.ServicerContext) -> float:
+    def _timeout(self, context: grpc.aio.ServicerContext[Any, Any]) -> float:
         remaining = context.time_remaining()
         default = self.settings.default_deadline_seconds
         return default if remaining is None else max(0.0, min(remaining, default))
 
     @contextlib.asynccontextmanager
-    async def _outcome(self, short: str, context: grpc.aio.ServicerContext, started: float | None) -> AsyncIterator[None]:
+    async def _outcome(self, short: str, context: grpc.aio.ServicerContext[Any, Any], started: float | None) -> AsyncIterator[None]:
         """Maps whatever the call raised to its status (the one place that does) and records RED metrics."""
         code = grpc.StatusCode.OK
         try:
@@ -166,7 +166,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             code = grpc.StatusCode.CANCELLED
             raise
         except grpc.aio.AbortError:
-            code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            code = context.code() or grpc.StatusCode.UNKNOWN
             raise
         except Exception as exc:
             if is_unavailable(exc):
@@ -185,7 +185,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
                 self.latency.labels(short).observe(time.perf_counter() - started)
 
     def _unary(self, short: str, method: str, inner: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             async with self._outcome(short, context, time.perf_counter()):
                 # Who calls comes first: a caller without a token learns nothing about what a valid request is.
                 current_identity.set(await self._authenticate(method, context))
@@ -196,7 +196,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
 
     def _stream(self, short: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         # Streams are long-lived (Subscribe): their duration is not a latency, so only the outcome is counted.
-        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             async with self._outcome(short, context, None):
                 current_identity.set(await self._authenticate(method, context))
                 _check_request(request)

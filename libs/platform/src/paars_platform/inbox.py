@@ -247,7 +247,7 @@ class InboxConsumer:
         except UndecodableEvent as exc:
             await self._dead_letter(record, "undecodable", str(exc))
             return
-        meta = event.metadata  # type: ignore[attr-defined]
+        meta = event.metadata
         correlation_id.set(meta.correlation_id)
         handler = self.handlers[topic]
         attempt = 0

@@ -84,7 +84,7 @@ class Publisher:
             # A batch that was in flight when the link broke is never completed, so close() (and
             # __del__, at garbage collection) would wait on it; its sender thread has already stopped.
             with contextlib.suppress(Exception):
-                failed._sender._client.close()  # type: ignore[union-attr]
+                failed._sender._client.close()
             failed._closed = True
 
     def publish(self, records: Sequence[Record], timeout: float = 30.0) -> None:

@@ -7,7 +7,7 @@ from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
 
 # The web app's routes (services/web/README.md) are the contract: a link names one of them.
-PAGES = {
+PAGES: dict[int, str] = {
     nt.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: "/feedback/received",
     nt.PROMPT_KIND_PLAN_ACTION: "/feedback/received",
     nt.PROMPT_KIND_CHECK_IN: "/goals",
