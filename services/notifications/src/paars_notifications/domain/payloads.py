@@ -104,7 +104,7 @@ def webhook_body(
     return json.dumps({"id": delivery_event_id, "type": event_type, "created": occurred_at, "data": data}, ensure_ascii=False)
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[int, str] = {
     pb.PROMPT_KIND_GIVE_FEEDBACK: N_("give feedback"),
     pb.PROMPT_KIND_CHECK_IN: N_("check in"),
     pb.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK: N_("acknowledge feedback"),

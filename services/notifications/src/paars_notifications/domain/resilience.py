@@ -12,7 +12,8 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 def backoff_delay(attempt: int, *, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
     """Seconds to wait after the attempt-th failure: half of the exponential step fixed, half random
     ("equal jitter"), so retries of many deliveries spread out yet never come back at once."""
-    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    step: int = 2 ** max(0, attempt - 1)
+    ceiling = min(cap, base * step)
     return ceiling / 2 + rand() * ceiling / 2
 
 

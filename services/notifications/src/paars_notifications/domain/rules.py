@@ -20,10 +20,10 @@ from paars_notifications.domain.visibility import Directory, may_see
 
 K = pb  # PromptKind and Priority values live in the notifications package
 
-SLIPPING = {gl.GOAL_STATUS_AT_RISK: 1, gl.GOAL_STATUS_OFF_TRACK: 2}
+SLIPPING: dict[int, int] = {gl.GOAL_STATUS_AT_RISK: 1, gl.GOAL_STATUS_OFF_TRACK: 2}
 SEVERITY_PRIORITY = {an.SEVERITY_URGENT: pb.PRIORITY_HIGH, an.SEVERITY_ATTENTION: pb.PRIORITY_NORMAL, an.SEVERITY_INFO: pb.PRIORITY_LOW}
 REMIND_DAYS_BEFORE_DUE = 1
-STATUS_TEXT = {
+STATUS_TEXT: dict[int, str] = {
     gl.GOAL_STATUS_ON_TRACK: N_("on track"), gl.GOAL_STATUS_AT_RISK: N_("at risk"), gl.GOAL_STATUS_OFF_TRACK: N_("off track"),
     gl.GOAL_STATUS_DONE: N_("done"), gl.GOAL_STATUS_DROPPED: N_("dropped"),
 }

@@ -129,7 +129,7 @@ class DeliveryWorker:
         # A leased row is not due before its lease ends, whatever its next attempt time says.
         due_at = sa.case((d.lease_until > d.next_attempt_at, d.lease_until), else_=d.next_attempt_at)
         async with self.db.read() as conn:
-            due = (await conn.execute(sa.select(due_at).where(d.state == "pending").order_by(due_at).limit(1))).scalar()
+            due: dt.datetime | None = (await conn.execute(sa.select(due_at).where(d.state == "pending").order_by(due_at).limit(1))).scalar()
         if due is None:
             return 5.0
         return min(5.0, max(0.01, (due - utcnow()).total_seconds()))

@@ -327,7 +327,7 @@ class PromptService:
         return out
 
     async def _enqueue_deliveries(self, conn: AsyncConnection, recipient: str, views: list[payloads.PromptView], now: dt.datetime) -> list[int]:
-        channels = [pb.CHANNEL_IN_APP]
+        channels: list[int] = [pb.CHANNEL_IN_APP]
         prefs = await self.cache.preferences(conn, recipient)
         if await self._enqueue_webhooks(conn, recipient, payloads.PROMPT_SENT, views, now):
             channels.append(pb.CHANNEL_WEBHOOK)
