@@ -31,7 +31,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class GroupResult:
-    group: int
+    group: pb.RaterGroup
     responses: int
     averages: dict[str, float]
     # How many ratings each average is made of.
@@ -49,7 +49,7 @@ class Folded:
         return next((g for g in self.groups if g.group == group), None)
 
 
-def _aggregate(group: int, answers: Sequence[Answer], k: int) -> GroupResult:
+def _aggregate(group: pb.RaterGroup, answers: Sequence[Answer], k: int) -> GroupResult:
     scores: dict[str, list[int]] = {}
     comments: list[str] = []
     for answer in answers:

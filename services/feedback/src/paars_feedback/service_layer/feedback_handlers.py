@@ -702,9 +702,9 @@ class FeedbackHandlers(Base):
             review = (await conn.execute(sa.select(t.reviews).where(t.reviews.c.id == invitation.review_id))).one()
             if me not in (review.subject_id, review.opened_by) and not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
                 raise PermissionDenied("invitation_id: the person, their managers or HR withdraw an invitation")
-            state = links.invitation_link_state(invitation, review, now)
-            if state != pb.LINK_STATE_OPEN:
-                raise FailedPrecondition(f"invitation_id: the invitation is {_name(pb.LinkState, state, 'LINK_STATE_')}")
+            link_state = links.invitation_link_state(invitation, review, now)
+            if link_state != pb.LINK_STATE_OPEN:
+                raise FailedPrecondition(f"invitation_id: the invitation is {_name(pb.LinkState, link_state, 'LINK_STATE_')}")
             await conn.execute(inv.update().where(inv.c.id == invitation.id).values(revoked_at=now))
             return pb.RevokeLinkResponse(state=pb.LINK_STATE_REVOKED)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,22 +29,23 @@ CLOSED_LINK = {
 }
 
 
-def public_state(row: Any, now: dt.datetime) -> int:
+def public_state(row: Any, now: dt.datetime) -> R.State:
     """The state everyone but the recipient sees: an open request past its expiry is expired, whether or not
     it was answered anonymously (so an anonymous answer looks exactly like no answer)."""
     if row.state == OPEN_STATE and row.expires_at is not None and row.expires_at <= now:
         return EXPIRED_STATE
-    return int(row.state)
+    # The stored number is the enum's value; the generated stubs type enum fields by the enum class.
+    return cast(R.State, int(row.state))
 
 
-def request_state_for(row: Any, reader_id: str, now: dt.datetime) -> int:
+def request_state_for(row: Any, reader_id: str, now: dt.datetime) -> R.State:
     """The recipient alone learns that they answered anonymously."""
     if row.answered_anonymously and reader_id and reader_id == row.recipient_id:
         return R.STATE_ANSWERED
     return public_state(row, now)
 
 
-def request_link_state(row: Any, now: dt.datetime) -> int:
+def request_link_state(row: Any, now: dt.datetime) -> pb.LinkState:
     """The state of an external request's link, as its holder (the recipient) sees it."""
     if row.answered_anonymously:
         return pb.LINK_STATE_USED
@@ -54,7 +55,7 @@ def request_link_state(row: Any, now: dt.datetime) -> int:
     }.get(public_state(row, now), pb.LINK_STATE_EXPIRED)
 
 
-def invitation_link_state(row: Any, review: Any, now: dt.datetime) -> int:
+def invitation_link_state(row: Any, review: Any, now: dt.datetime) -> pb.LinkState:
     if row.used_at is not None:
         return pb.LINK_STATE_USED
     if row.revoked_at is not None:
@@ -64,7 +65,7 @@ def invitation_link_state(row: Any, review: Any, now: dt.datetime) -> int:
     return pb.LINK_STATE_OPEN
 
 
-def refuse_closed(state: int, expires_at: dt.datetime | None) -> None:
+def refuse_closed(state: pb.LinkState, expires_at: dt.datetime | None) -> None:
     """A link that is not open answers FAILED_PRECONDITION with what happened to it."""
     if state == pb.LINK_STATE_OPEN:
         return
@@ -74,7 +75,7 @@ def refuse_closed(state: int, expires_at: dt.datetime | None) -> None:
     raise FailedPrecondition(f"external_token: {message}")
 
 
-def request_event(row: Any, actor: str, at: dt.datetime, state: int | None = None) -> pb.FeedbackRequested:
+def request_event(row: Any, actor: str, at: dt.datetime, state: R.State | None = None) -> pb.FeedbackRequested:
     return pb.FeedbackRequested(
         metadata=new_metadata(producer=PRODUCER, subject_id=row.subject_id, visibility=event_pb2.VISIBILITY_PRIVATE, actor_id=actor, occurred_at=at),
         request_id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",

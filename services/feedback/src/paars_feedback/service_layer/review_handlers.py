@@ -361,6 +361,7 @@ class ReviewHandlers(Base):
         async def work(conn: AsyncConnection) -> pb.SubmitReviewResponseResponse:
             now = self.clock()
             inv = t.review_invitations
+            group: int
             if external:
                 invitation = (await conn.execute(sa.select(inv).where(inv.c.token_hash == hashed))).first()
                 if invitation is None:
