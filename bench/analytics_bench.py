@@ -102,11 +102,10 @@ def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
                     web_enabled=False, topic_partitions=6, store="memory://", consumer_auto_offset_reset="earliest",
                     broker_session_timeout=6, broker_rebalance_timeout=2, broker_heartbeat_interval=1)
     from paars_analytics import app as analytics_app  # noqa: F401  (registers the paars-person codec)
+    from paars_analytics.faust_seam import paars_table
 
     # Encoded as the worker encodes a person (the msgpack schema): the naive agent pays the same per write.
-    table = app.Table("people", default=None, partitions=6)
-    table.value_serializer = "paars-person"
-    table.changelog_topic = table._new_changelog_topic()
+    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
     seen = {"n": 0, "t0": 0.0, "c0": 0.0}
 
     def tick() -> None:

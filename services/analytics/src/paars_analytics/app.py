@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 import msgspec
 from faust.serializers import codecs
-from faust.streams import _current_event
 
 from paars_analytics.config import AnalyticsConfig
+from paars_analytics.faust_seam import BulkApp, paars_table
 from paars_analytics.people import PeopleStore
 from paars_analytics.signals.state import UntrustedState, decode_state, encode_state, plain_pickle
-from paars_analytics.transport import FastApp
 from paars_platform import metrics, registry
 from paars_platform.kafka_security import KafkaSecurity
 from paars_platform.signing import EventVerifier
@@ -121,14 +119,6 @@ class Analytics:
         return registered_topic(topic).message_type
 
 
-def use_event(event: Any) -> None:
-    """Makes `event` the current event, so table writes go to its partition (its changelog and RocksDB store).
-
-    Faust's take_events() hands out events without setting it; a batch is written per partition.
-    """
-    _current_event.set(weakref.ref(event))
-
-
 def broker_url(bootstrap: str) -> list[str]:
     return [f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip()]
 
@@ -148,7 +138,7 @@ def broker_credentials(security: KafkaSecurity) -> Any:
 
 def create_app(config: AnalyticsConfig) -> Analytics:
     s = config.settings
-    app = FastApp(
+    app = BulkApp(
         config.app_id,
         broker=broker_url(s.kafka_bootstrap),
         broker_credentials=broker_credentials(s.kafka_security),
@@ -173,12 +163,7 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         recovery_consistency_check=False,
     )
     def table(name: str, value_serializer: str = "paars-record") -> Any:
-        t = app.Table(name, default=None, partitions=PARTITIONS)
-        # The store is created lazily from these; the changelog topic was already made (with JSON), so remake it.
-        t.key_serializer = "json"
-        t.value_serializer = value_serializer
-        t.changelog_topic = t._new_changelog_topic()
-        return t
+        return paars_table(app, name, partitions=PARTITIONS, key_serializer="json", value_serializer=value_serializer)
 
     people = table("people", "paars-person")
     ctx = Analytics(

@@ -1,212 +1,184 @@
-"""A faster Faust consumer: the aiokafka transport, minus four asyncio tasks per message, plus a bulk path.
+"""The one place analytics reaches into Faust's non-public internals; everything else uses Faust's public API.
 
-faust-streaming 0.15.3 hands every message to the conductor through
-``Service.wait_first(callback(message), suspend_flow.wait())``, which creates four tasks
-(callback, suspend flag, stopped, crashed) and an ``asyncio.wait`` per message: in the profile
-of a do-nothing agent this was the largest single cost. The method below is faust's own
-``Consumer._drain_messages`` with two changes:
+Verified against faust-streaming ``FAUST_VERSION`` (pinned in constraints.txt). ``RELIED_ON`` names every Faust
+internal this module overrides or depends on, with a fingerprint of its source: tests/unit/test_analytics_faust_seam.py
+fails when the installed Faust differs in version or in any of them, so an upgrade cannot change them silently. After
+an upgrade, re-read each one named in the failure, adapt this module, then re-pin (``python -m paars_analytics.faust_seam``
+prints the new fingerprints).
 
-- while the flow is not suspended (no rebalance in progress), the callback is awaited directly;
-  during a rebalance the original path is taken;
-- records of a *bulk* topic (``FastApp.bulk_handlers``) skip Faust's per-message machinery
-  (Message, Event, channel queue, stream, per-event ack: about half of a do-nothing agent's cost)
-  and go, one list per fetch, to their handler. The handler acknowledges the offsets itself with
-  ``ack_offsets`` once their effects are in the changelog; Faust commits acknowledged offsets only,
-  after flushing the producer, so at-least-once delivery holds.
+Why each private use exists (no public way in Faust 0.15.3):
+
+1. **Bulk topics** (``BulkConsumer._wait_next_records``). Faust hands every record to an agent through its
+   per-message machinery: a ``Message``, an ``Event``, a channel queue, the stream, a per-event ack, and around the
+   callback ``Service.wait_first(callback, suspend_flow.wait())`` (four asyncio tasks and an ``asyncio.wait`` per
+   message). That is about half of a do-nothing agent's CPU; ``stream.take()`` batches only after it. The person
+   topics skip it: each fetch is split here, right after Faust fetched it and before its ``getmany`` iterates it,
+   and the records of a bulk topic go, one list per partition, to their handler; the other records (directory,
+   insight commands) go on through Faust's own path untouched. The split keeps ``getmany``'s checks (flow active,
+   consumer generation, active partitions), Faust's read offsets (``_read_offset``: records before it are dropped,
+   as Faust drops them after a seek) and its gap bookkeeping (``_add_gap``: offsets missing from a fetch, e.g. after
+   compaction, must not hold back the commit). This is not a broker workaround: it behaves the same on Tansu and
+   Kafka (no transactions involved). It replaces a 90-line copy of ``Consumer._drain_messages``: Faust's drain loop
+   now runs as shipped.
+   Offsets of bulk records are acknowledged with Faust's public ``Consumer.ack`` (``ack_offsets``) once their effects
+   are in the changelog; Faust commits acknowledged offsets only, after flushing the producer: at-least-once.
+2. **Write-back before a partition moves** (``BulkApp._on_partitions_revoked``). People's state is written back to
+   its table and its offsets acknowledged *before* Faust handles a revocation (tables, flow, producer flush, commit).
+   Faust's public hooks come too late (the ``on_partitions_revoked`` signal fires after the producer flush) or run on
+   the consumer's thread (``on_rebalance_start``: it raced with the agents, see git log 7ee0516).
+3. **The consumer class** (``BulkApp._new_transport``): Faust has no setting for it.
+4. **Table writes outside stream iteration** (``table_partition``). A table write or read learns its partition
+   (changelog partition and RocksDB store) from Faust's current event, which is set only while an agent iterates a
+   stream. Bulk records have no event, and the write-back runs from a timer too; Faust's ``use_partitioner`` would
+   partition by key hash, which must equal the source record's partition, and the RocksDB store requires an event
+   even then. So the current event is set to an anchor naming the partition (``faust.streams._current_event``).
+
+No longer private: the tables' codecs (``paars_table`` below uses the public ``changelog_topic`` argument instead of
+``Table._new_changelog_topic()``), the consumer lag (``BulkConsumer.read_offset``), acknowledgements (public ``ack``).
 """
-# mypy: ignore-errors
-# ruff: noqa: SIM102  (faust's own code, kept as close to the original as possible)
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, AsyncIterator, cast
+import hashlib
+import inspect
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import faust
-from faust.transport.consumer import CONSUMER_FETCHING
+from faust.streams import _current_event
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
-from mode import Service, ServiceT
+from faust.types import TP, Message
+
+log = logging.getLogger("paars.analytics")
+
+FAUST_VERSION = "0.15.3"
+
+# Faust internals this module overrides or depends on -> sha256 of their source in FAUST_VERSION (first 16 hex).
+RELIED_ON: dict[str, str] = {
+    # Overridden: called by getmany, returns (records by TP, active partitions).
+    "faust.transport.consumer:Consumer._wait_next_records": "6218e1969a636b3f",
+    # The only caller of _wait_next_records; its checks on what it yields are the ones the bulk path repeats.
+    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
+    # Drives getmany; its read-offset and gap handling per message is what the bulk path does per batch.
+    "faust.transport.consumer:Consumer._drain_messages": "44a2500309e83c63",
+    "faust.transport.consumer:Consumer._add_gap": "4df2573ded7c1c2c",
+    # Sets _read_offset after a seek (bulk records before it are dropped).
+    "faust.transport.consumer:Consumer.perform_seek": "0e8c130ff4b0afd8",
+    # Public, but called here with messages that never went through the conductor.
+    "faust.transport.consumer:Consumer.ack": "5fcf41cf45153475",
+    # Overridden: the write-back runs first.
+    "faust.app.base:App._on_partitions_revoked": "d5c895bbe57dc73a",
+    "faust.app.base:App._new_transport": "42db531312dd776f",
+    # The table reads the partition of the current event from these.
+    "faust.streams:current_event": "3b821f1a78d86a58",
+    "faust.tables.base:Collection.partition_for_key": "3b2291811b8dd791",
+    "faust.stores.rocksdb:Store._set": "4227e561e288d941",
+    "faust.stores.rocksdb:Store._get": "7ae8dfd6d7754a59",
+    # paars_table's changelog topic must stay what Faust would make (the unit test compares them).
+    "faust.tables.base:Collection._new_changelog_topic": "77bea64b59f79809",
+}
+
+
+def fingerprint(qualified: str) -> str:
+    """sha256 (first 16 hex) of the source of ``module:Class.attr`` in the installed Faust."""
+    module_name, _, path = qualified.partition(":")
+    obj: Any = __import__(module_name, fromlist=["_"])
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+
+
+def seam_drift() -> list[str]:
+    """What differs from the Faust this seam was verified against (empty: nothing)."""
+    drift = []
+    if faust.__version__ != FAUST_VERSION:
+        drift.append(f"faust-streaming {faust.__version__} installed, the seam was verified against {FAUST_VERSION}")
+    for name, expected in RELIED_ON.items():
+        try:
+            got = fingerprint(name)
+        except (AttributeError, ImportError, OSError, TypeError) as exc:
+            drift.append(f"{name}: gone ({exc!r})")
+            continue
+        if got != expected:
+            drift.append(f"{name}: source changed ({expected} -> {got})")
+    return drift
+
+
+# ---------- 1. bulk topics ----------
 
 # A bulk handler gets (partition, records) pairs of one fetch, records being aiokafka ConsumerRecords.
 BulkHandler = Callable[[list[tuple[TP, list[Any]]]], Awaitable[None]]
+RecordMap = Mapping[TP, list[Any]]
 
 
-class FastConsumer(faust_aiokafka.Consumer):
-    """faust's aiokafka consumer with a direct callback on the hot path."""
+class BulkConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer; records of bulk topics go to their handlers in lists, before ``getmany``."""
 
-    async def _drain_messages(self, fetcher: ServiceT) -> None:
-        # This is the background thread started by Fetcher, used to
-        # constantly read messages using Consumer.getmany.
-        # It takes Fetcher as argument, because we must be able to
-        # stop it using `await Fetcher.stop()`.
-        callback = self.callback
-        suspend_flow = self.suspend_flow
-        getmany = self.getmany
-        consumer_should_stop = cast(Service, self)._stopped.is_set
-        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+    async def _wait_next_records(self, timeout: float) -> tuple[RecordMap | None, set[TP] | None]:
+        records, active = await super()._wait_next_records(timeout)
+        handlers: dict[str, BulkHandler] = getattr(self.app, "bulk_handlers", {})
+        if not records or not handlers or self.should_stop or not self.flow_active:
+            # getmany seeks back when the flow stopped meanwhile.
+            return records, active
+        return await self._run_bulk(records, active, handlers), active
 
-        get_read_offset = self._read_offset.__getitem__
-        set_read_offset = self._read_offset.__setitem__
-        flag_consumer_fetching = CONSUMER_FETCHING
-        set_flag = self.diag.set_flag
-        unset_flag = self.diag.unset_flag
-        commit_every = self._commit_every
-        acks_enabled_for = self.app.topics.acks_enabled_for
-
-        yield_every = 100
-        num_since_yield = 0
-        sleep = asyncio.sleep
-
-        bulk_handlers: dict[str, BulkHandler] = getattr(self.app, "bulk_handlers", {})
-
-        try:
-            while not (consumer_should_stop() or fetcher_should_stop()):
-                set_flag(flag_consumer_fetching)
-                if bulk_handlers:
-                    await self._drain_once(bulk_handlers, callback, suspend_flow)
-                    unset_flag(flag_consumer_fetching)
-                    continue
-                ait = cast(AsyncIterator, getmany(timeout=1.0))
-
-                # Sleeping because sometimes getmany is called in a loop
-                # never releasing to the event loop
-                await self.sleep(0)
-                if not self.should_stop:
-                    async for tp, message in ait:
-                        num_since_yield += 1
-                        if num_since_yield > yield_every:
-                            await sleep(0)
-                            num_since_yield = 0
-
-                        offset = message.offset
-                        r_offset = get_read_offset(tp)
-                        if r_offset is None or offset >= r_offset:
-                            gap = offset - (r_offset or 0)
-                            # We have a gap in income messages
-                            if gap > 1 and r_offset:
-                                acks_enabled = acks_enabled_for(message.topic)
-                                if acks_enabled:
-                                    await self._add_gap(tp, r_offset + 1, offset)
-                            if commit_every is not None:
-                                if self._n_acked >= commit_every:
-                                    self._n_acked = 0
-                                    await self.commit()
-                            if suspend_flow.is_set():
-                                await self.wait_first(
-                                    callback(message), suspend_flow.wait()
-                                )
-                            else:
-                                await callback(message)
-                            set_read_offset(tp, offset)
-                        else:
-                            self.log.dev(
-                                "DROPPED MESSAGE ROFF %r: k=%r v=%r",
-                                offset,
-                                message.key,
-                                message.value,
-                            )
-                    unset_flag(flag_consumer_fetching)
-
-        except self.consumer_stopped_errors:
-            if self.transport.app.should_stop:
-                # we're already stopping so ignore
-                self.log.info("Broker stopped consumer, shutting down...")
-                return
-            raise
-        except asyncio.CancelledError:
-            if self.transport.app.should_stop:
-                # we're already stopping so ignore
-                self.log.info("Consumer shutting down for user cancel.")
-                return
-            raise
-        except Exception as exc:
-            self.log.exception("Drain messages raised: %r", exc)
-            raise
-        finally:
-            unset_flag(flag_consumer_fetching)
-
-
-    async def _drain_once(self, bulk_handlers: dict[str, BulkHandler], callback: Any, suspend_flow: Any) -> None:
-        """One fetch: bulk topics' records to their handlers as lists, every other record through Faust's path.
-
-        The checks are those of faust's ``Consumer.getmany`` (flow, generation, active partitions, read offsets).
-        """
-        records, active_partitions = await self._wait_next_records(1.0)
-        await self.sleep(0)
-        if records is None or self.should_stop:
-            return
-        if not self.flow_active:
-            await self.perform_seek()
-            return
-        generation_id = self.app.consumer_generation_id
-        get_read_offset = self._read_offset.__getitem__
-        set_read_offset = self._read_offset.__setitem__
+    async def _run_bulk(self, records: RecordMap, active: set[TP] | None, handlers: dict[str, BulkHandler]) -> RecordMap:
+        """Hands the bulk topics' records to their handlers; returns the other records, for Faust's own path."""
+        app = self.app
+        generation_id = app.consumer_generation_id
+        read_offset = self._read_offset
         buffered = self._buffered_partitions
-        per_handler: dict[Any, list[tuple[TP, list[Any]]]] = {}
+        per_handler: dict[BulkHandler, list[tuple[TP, list[Any]]]] = {}
         others: dict[TP, list[Any]] = {}
         for tp, batch in records.items():
-            if not batch or (active_partitions is not None and tp not in active_partitions and tp not in buffered):
+            handler = handlers.get(tp.topic)
+            if handler is None:
+                others[tp] = batch
                 continue
-            r_offset = get_read_offset(tp)
+            if not batch or (active is not None and tp not in active and tp not in buffered):
+                continue
+            r_offset = read_offset[tp]
             if r_offset is not None and batch[0].offset < r_offset:
                 batch = [r for r in batch if r.offset >= r_offset]
                 if not batch:
                     continue
-            handler = bulk_handlers.get(tp.topic)
-            if handler is None:
-                others[tp] = batch
-                continue
-            if r_offset and batch[0].offset - r_offset > 1 and self.app.topics.acks_enabled_for(tp.topic):
-                await self._add_gap(tp, r_offset + 1, batch[0].offset)
-            previous = batch[0].offset
+            # As Faust's drain loop does per message: offsets the fetch skipped must not hold back the commit.
+            previous = r_offset
             for record in batch:
-                # Compaction and transaction markers leave holes; acked offsets must not wait for them.
-                if record.offset - previous > 1:
+                if previous and record.offset - previous > 1:
                     await self._add_gap(tp, previous + 1, record.offset)
                 previous = record.offset
             per_handler.setdefault(handler, []).append((tp, batch))
-            set_read_offset(tp, batch[-1].offset)
+            read_offset[tp] = batch[-1].offset
         for handler, batches in per_handler.items():
-            if self.app.consumer_generation_id != generation_id or not self.flow_active:
-                return
+            if app.consumer_generation_id != generation_id or not self.flow_active:
+                # A rebalance began: the rest is fetched again from the committed offsets.
+                return {}
             await handler(batches)
-        if self._commit_every is not None and self._n_acked >= self._commit_every:
-            self._n_acked = 0
-            await self.commit()
-        if others:
-            to_message = self._to_message
-            for tp, record in self.scheduler.iterate(others):
-                if self.app.consumer_generation_id != generation_id or not self.flow_active:
-                    break
-                message = to_message(tp, record)
-                if suspend_flow.is_set():
-                    await self.wait_first(callback(message), suspend_flow.wait())
-                else:
-                    await callback(message)
-                set_read_offset(tp, record.offset)
+        if app.consumer_generation_id != generation_id:
+            return {}
+        return others
 
     def ack_offsets(self, tp: TP, offsets: Iterable[int]) -> int:
-        """Acknowledges offsets of a bulk topic (what ``ack`` does for one Faust message); returns how many were new."""
-        committed = self._committed_offset[tp]
-        acked_index = self._acked_index[tp]
-        acked = self._acked[tp]
-        n = 0
-        for offset in offsets:
-            if (committed is None or offset >= committed) and offset not in acked_index:
-                acked_index.add(offset)
-                acked.append(offset)
-                n += 1
-        self._n_acked += n
-        return n
+        """Acknowledges offsets of a bulk topic with Faust's public ``ack`` (what a stream does for each event it
+        finished); Faust commits them at its next commit. Returns how many were new."""
+        ack = self.ack
+        topic, partition = tp.topic, tp.partition
+        return sum(ack(Message(topic, partition, offset, 0.0, 0, None, None, None, None, 0, 0, tp)) for offset in offsets)
+
+    def read_offset(self, tp: TP) -> int | None:
+        """The last offset read of a partition (bulk or not), for the consumer-lag gauge."""
+        return self._read_offset.get(tp)
 
 
-class FastTransport(faust_aiokafka.Transport):
-    Consumer = FastConsumer
+class BulkTransport(faust_aiokafka.Transport):
+    Consumer = BulkConsumer
 
 
-class FastApp(faust.App):
-    """A Faust app whose consumer is FastConsumer (same broker URL, same settings), with bulk topics and
+class BulkApp(faust.App):
+    """A Faust app (same broker URL, same settings) whose consumer is ``BulkConsumer``, with bulk topics and
     callbacks run when partitions are revoked, before Faust's own handling (tables, flow, producer flush)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -220,7 +192,9 @@ class FastApp(faust.App):
         for name in topic.topics:
             self.bulk_handlers[name] = handler
 
-    async def _on_partitions_revoked(self, revoked: Any) -> None:
+    # ---------- 2. write-back before a partition moves ----------
+
+    async def _on_partitions_revoked(self, revoked: set[TP]) -> None:
         # On the app's event loop (not the consumer thread's, where on_rebalance_start runs), so the callbacks
         # may touch state the agents and timers share.
         if not self.should_stop:
@@ -228,5 +202,59 @@ class FastApp(faust.App):
                 callback()
         await super()._on_partitions_revoked(revoked)
 
-    def _new_transport(self):
-        return FastTransport(self.conf.broker_consumer, self)
+    # ---------- 3. the consumer class ----------
+
+    def _new_transport(self) -> BulkTransport:
+        return BulkTransport(self.conf.broker_consumer, self)
+
+
+# ---------- 4. table writes outside stream iteration ----------
+
+@dataclass(frozen=True)
+class _Message:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Stands in for Faust's current event, which only tells a table write its partition (store and changelog)."""
+
+    message: _Message
+
+
+_anchors: dict[tuple[str, int], Anchor] = {}
+
+
+def table_partition(topic: str, partition: int) -> Anchor:
+    """Makes table reads and writes that follow go to ``partition`` (until ``no_table_partition``); the anchor
+    returned must stay referenced meanwhile (Faust holds it weakly): the cached ones are."""
+    key = (topic, partition)
+    anchor = _anchors.get(key)
+    if anchor is None:
+        anchor = _anchors[key] = Anchor(_Message(topic, partition))
+    _current_event.set(weakref.ref(anchor))  # type: ignore[arg-type]
+    return anchor
+
+
+def no_table_partition() -> None:
+    _current_event.set(None)
+
+
+def paars_table(app: faust.App, name: str, *, partitions: int, key_serializer: str, value_serializer: str) -> Any:
+    """A Table (default None) whose store and changelog use the given codecs, through Faust's public arguments: the
+    changelog topic is the one Faust would make (same name and settings), with these serializers."""
+    changelog = app.topic(
+        f"{app.conf.id}-{name}-changelog", partitions=partitions, compacting=True, deleting=None, acks=False,
+        internal=True, maxsize=131_072, allow_empty=True, key_serializer=key_serializer, value_serializer=value_serializer,
+    )
+    table: Any = app.Table(name, default=None, partitions=partitions, changelog_topic=changelog)
+    # Read by the table's changelog writes and by its store, which is made when the worker starts.
+    table.key_serializer = key_serializer
+    table.value_serializer = value_serializer
+    return table
+
+
+if __name__ == "__main__":
+    for qualified in RELIED_ON:
+        print(f'    "{qualified}": "{fingerprint(qualified)}",')

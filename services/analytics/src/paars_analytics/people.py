@@ -13,31 +13,16 @@ them next.
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from faust.streams import _current_event
 from faust.types import TP
 
+from paars_analytics.faust_seam import no_table_partition, table_partition
 from paars_analytics.signals.state import State
 
 # Memory bound in RocksDB mode: past this many people, clean entries are dropped after a flush and re-read on use.
 HOT_LIMIT = 200_000
-
-
-@dataclass(frozen=True)
-class _Message:
-    topic: str
-    partition: int
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """Stands in for Faust's current event, which only tells a table write its partition (store and changelog)."""
-
-    message: _Message
 
 
 class PeopleStore:
@@ -60,20 +45,13 @@ class PeopleStore:
         # Optional counters (prometheus): person states written, input events whose effects are now in the changelog.
         self.writes_metric: Any = None
         self.flushed_metric: Any = None
-        self._anchors: dict[int, Anchor] = {}
-
-    def _anchor(self, partition: int) -> Anchor:
-        anchor = self._anchors.get(partition)
-        if anchor is None:
-            anchor = self._anchors[partition] = Anchor(_Message(self.source_topic, partition))
-        _current_event.set(weakref.ref(anchor))
-        return anchor
 
     def state(self, key: str, partition: int) -> State | None:
         """The person's state for an update, from memory or else from the table (this partition's store)."""
         state = self.hot.get(key)
         if state is None:
-            self._anchor(partition)
+            # Outside stream iteration: the table is told the partition (RocksDB keeps one store per partition).
+            table_partition(self.source_topic, partition)
             state = self.table.get(key)
             if state is not None:
                 self.hot[key] = state
@@ -98,11 +76,11 @@ class PeopleStore:
         written = 0
         try:
             for key, partition in self.dirty.items():
-                self._anchor(partition)
+                table_partition(self.source_topic, partition)
                 table[key] = self.hot[key]
                 written += 1
         finally:
-            _current_event.set(None)
+            no_table_partition()
         self.dirty.clear()
         consumer = self.consumer()
         for tp, offsets in self.pending.items():

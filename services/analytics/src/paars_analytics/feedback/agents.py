@@ -7,7 +7,7 @@ from paars_analytics.pipeline import PersonPipeline
 
 def register(ctx: Analytics) -> None:
     pipeline = PersonPipeline(ctx)
-    # Bulk topics, not agents: records reach the pipeline one list per fetch (see transport.py).
+    # Bulk topics, not agents: records reach the pipeline one list per fetch (see faust_seam.py).
     ctx.app.bulk_topic(ctx.source_topic(*FEEDBACK_TOPICS), pipeline.handle)
     # feedback-given is keyed by receiver; the giver's "given" count arrives re-keyed by giver.
     ctx.app.bulk_topic(ctx.given_topic, pipeline.handle_given)

@@ -6,5 +6,5 @@ from paars_analytics.pipeline import PersonPipeline
 
 
 def register(ctx: Analytics) -> None:
-    # A bulk topic, not an agent: records reach the pipeline one list per fetch (see transport.py).
+    # A bulk topic, not an agent: records reach the pipeline one list per fetch (see faust_seam.py).
     ctx.app.bulk_topic(ctx.source_topic(*GOAL_TOPICS), PersonPipeline(ctx).handle)

@@ -72,7 +72,7 @@ class Detector:
         try:
             for tp in consumer.assignment():
                 high = consumer.highwater(tp)
-                read = consumer._read_offset.get(tp)
+                read = consumer.read_offset(tp)
                 if high is None:
                     continue
                 behind = high - (read + 1 if read is not None else 0)

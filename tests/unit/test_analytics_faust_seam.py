@@ -1,0 +1,106 @@
+"""Analytics' one seam into Faust's internals (paars_analytics/faust_seam.py): pinned to the Faust version and sources
+it was verified against, so an upgrade fails here, loudly, instead of changing the worker silently; and what the seam
+does, checked against the real Faust objects (no broker: the consumer is never started)."""
+from __future__ import annotations
+
+import asyncio
+from collections import namedtuple
+from typing import Any
+
+import faust
+import pytest
+from faust.types import TP
+
+from paars_analytics import app as analytics_app  # noqa: F401  (registers the table codecs)
+from paars_analytics.faust_seam import FAUST_VERSION, RELIED_ON, BulkApp, no_table_partition, paars_table, seam_drift, table_partition
+
+Record = namedtuple("Record", "topic partition offset key value headers timestamp")
+
+
+def test_the_installed_faust_is_the_one_the_seam_was_verified_against() -> None:
+    drift = seam_drift()
+    assert drift == [], (
+        "Faust changed under paars_analytics/faust_seam.py. Re-read each internal below in the new Faust, adapt the "
+        "seam, then re-pin FAUST_VERSION and RELIED_ON (python -m paars_analytics.faust_seam prints the fingerprints):\n  "
+        + "\n  ".join(drift))
+    assert faust.__version__ == FAUST_VERSION and len(RELIED_ON) == 13
+
+
+def test_constraints_pin_the_verified_version() -> None:
+    import pathlib
+
+    pins = pathlib.Path(__file__).resolve().parents[2].joinpath("constraints.txt").read_text().splitlines()
+    assert f"faust-streaming=={FAUST_VERSION}" in pins
+
+
+@pytest.fixture
+def app() -> BulkApp:
+    return BulkApp("seam-test", broker="kafka://127.0.0.1:1", web_enabled=False, store="memory://")
+
+
+def test_a_paars_table_has_the_changelog_faust_would_make_with_its_codecs(app: BulkApp) -> None:
+    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
+    ours, fausts = table.changelog_topic, table._new_changelog_topic()
+    settings = ("topics", "partitions", "retention", "compacting", "deleting", "replicas", "internal", "acks", "config",
+                "maxsize", "allow_empty")
+    assert {s: getattr(ours, s) for s in settings} == {s: getattr(fausts, s) for s in settings}
+    assert ours.topics == ("seam-test-people-changelog",) and app.tables.changelog_topics == {"seam-test-people-changelog"}
+    assert (ours.key_serializer, ours.value_serializer) == ("json", "paars-person")
+    assert (table.key_serializer, table.value_serializer) == ("json", "paars-person")
+
+
+def test_table_partition_tells_a_table_write_its_partition_outside_stream_iteration(app: BulkApp) -> None:
+    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
+    no_table_partition()  # as outside any stream (an earlier test may have left one set)
+    with pytest.raises(TypeError):
+        table.partition_for_key("ann")
+    anchor = table_partition("goals.goal-updated.v1", 4)
+    assert faust.current_event() is anchor and table.partition_for_key("ann") == 4
+    no_table_partition()
+    assert faust.current_event() is None
+
+
+def test_bulk_records_go_to_their_handler_per_partition_and_the_rest_to_fausts_path(app: BulkApp) -> None:
+    got: list[list[tuple[TP, list[Any]]]] = []
+
+    async def handler(batches: list[tuple[TP, list[Any]]]) -> None:
+        got.append(batches)
+
+    app.bulk_topic(app.topic("bulk.a", "bulk.b"), handler)
+    app.topic("other")
+    consumer = app.consumer
+    a0, b1, other = TP("bulk.a", 0), TP("bulk.b", 1), TP("other", 0)
+
+    def records(tp: TP, *offsets: int) -> list[Record]:
+        return [Record(tp.topic, tp.partition, o, b"k", b"v", [], 0) for o in offsets]
+
+    consumer._read_offset[a0] = 4
+    fetched = {a0: records(a0, 3, 4, 5, 6, 9), b1: records(b1, 0, 1), other: records(other, 7)}
+    rest = asyncio.run(consumer._run_bulk(fetched, None, app.bulk_handlers))
+    assert rest == {other: fetched[other]}
+    # One call per fetch; what was read before is dropped, as Faust drops it after a seek.
+    assert got == [[(a0, records(a0, 4, 5, 6, 9)), (b1, records(b1, 0, 1))]]
+    assert (consumer.read_offset(a0), consumer.read_offset(b1)) == (9, 1)
+    # A partition not active (paused, revoked) is not handed out.
+    got.clear()
+    asyncio.run(consumer._run_bulk({b1: records(b1, 2)}, {a0}, app.bulk_handlers))
+    assert got == []
+
+
+def test_acknowledged_bulk_offsets_commit_through_fausts_own_bookkeeping_skipping_the_fetchs_holes(app: BulkApp) -> None:
+    async def handler(batches: list[tuple[TP, list[Any]]]) -> None:
+        pass
+
+    app.bulk_topic(app.topic("bulk.a"), handler)
+    asyncio.run(app.topics._update_indices())
+    consumer = app.consumer
+    tp = TP("bulk.a", 0)
+    consumer._read_offset[tp] = 4
+    consumer._committed_offset[tp] = 5
+    # Offsets 7 and 8 are not in the fetch (compacted away, say): a gap, so they do not hold back the commit.
+    fetched = [Record("bulk.a", 0, o, b"k", b"v", [], 0) for o in (5, 6, 9)]
+    asyncio.run(consumer._run_bulk({tp: fetched}, None, app.bulk_handlers))
+    assert consumer._new_offset(tp) is None
+    assert consumer.ack_offsets(tp, [5, 6, 9]) == 3
+    assert consumer.ack_offsets(tp, [6]) == 0
+    assert consumer._new_offset(tp) == 10
