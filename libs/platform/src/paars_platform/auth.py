@@ -11,17 +11,12 @@ from typing import Any
 
 import jwt
 
-from paars.org.v1 import org_pb2
 from paars_platform.config import Settings
+from paars_platform.directory import ROLE_NAMES as ROLE_NAMES  # re-exported: the names Identity.has() uses
 from paars_platform.errors import PermissionDenied, Unauthenticated, Unavailable, shown
 
 # Roles a person can have in the directory, and "system" for the configured service clients.
 ROLES = ("employee", "manager", "hr", "coach", "admin", "leader", "system")
-# The directory's roles (org.v1.Role) by the name Identity.has() uses.
-ROLE_NAMES = {
-    org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",
-    org_pb2.ROLE_COACH: "coach", org_pb2.ROLE_ADMIN: "admin", org_pb2.ROLE_LEADER: "leader",
-}
 
 
 @dataclass(frozen=True)

@@ -4,34 +4,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from paars_platform import directory as platform_directory
+
 Person = Mapping[str, Any]
 PRIVILEGED = ("admin", "system")
 
 
-def manager_chain(employee_id: str, employees: Mapping[str, Person], limit: int = 32) -> list[str]:
+def manager_chain(employee_id: str, employees: Mapping[str, Person]) -> list[str]:
     """The employee's managers, nearest first (cycles and gaps in the directory end the walk)."""
-    chain: list[str] = []
-    current = employees.get(employee_id)
-    while current is not None and current.get("manager_id") and len(chain) < limit:
-        manager = str(current["manager_id"])
-        if manager in chain or manager == employee_id:
-            break
-        chain.append(manager)
-        current = employees.get(manager)
-    return chain
+    return platform_directory.manager_chain(employee_id, lambda person: (employees.get(person) or {}).get("manager_id"))
 
 
-def team_ancestry(team_id: str, teams: Mapping[str, Person], limit: int = 32) -> list[str]:
+def team_ancestry(team_id: str, teams: Mapping[str, Person]) -> list[str]:
     """The team and its parents up to the organisation, nearest first."""
-    path = [team_id]
-    current = teams.get(team_id)
-    while current is not None and current.get("parent_team_id") and len(path) < limit:
-        parent = str(current["parent_team_id"])
-        if parent in path:
-            break
-        path.append(parent)
-        current = teams.get(parent)
-    return path
+    return platform_directory.team_path(team_id, lambda team: (teams.get(team) or {}).get("parent_team_id"))
 
 
 def team_path_of(person: Person, teams: Mapping[str, Person]) -> list[str]:
@@ -52,9 +38,9 @@ def in_hr_scope(hr_person: Person | None, team_path: Sequence[str]) -> bool:
     """The one HR scope of every Paars service: an HR person covers the subtree of the team they belong
     to (the organisation's root team: everyone; no team: nobody). team_path is the subject's team and
     its ancestors (a person's, or a team's own ancestry)."""
-    if hr_person is None or not hr_person.get("team_id") or not hr_person.get("active", True):
+    if hr_person is None or not hr_person.get("active", True):
         return False
-    return str(hr_person["team_id"]) in team_path
+    return platform_directory.in_hr_scope(hr_person.get("team_id"), team_path)
 
 
 def hr_covering(team_path: Sequence[str], employees: Mapping[str, Person]) -> list[str]:

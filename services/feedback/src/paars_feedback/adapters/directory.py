@@ -8,13 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.org.v1 import org_pb2
 from paars_feedback.adapters import tables as t
+from paars_platform import directory as platform_directory
 from paars_platform.db import upsert, utcnow
+from paars_platform.directory import role_names
 from paars_platform.errors import NotFound
-
-ROLE_NAMES = {
-    org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",
-    org_pb2.ROLE_COACH: "coach", org_pb2.ROLE_ADMIN: "admin", org_pb2.ROLE_LEADER: "leader",
-}
 
 
 async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
@@ -28,7 +25,7 @@ async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeC
         conn, t.people,
         {
             "id": e.id, "name": e.name, "manager_id": e.manager_id or None, "team_id": e.team_id or None,
-            "roles": sorted({ROLE_NAMES[r] for r in e.roles if r in ROLE_NAMES}), "active": e.active,
+            "roles": sorted(role_names(e.roles)), "active": e.active,
             "directory_coach_id": e.coach_id or None, "version": e.version, "updated_at": now,
         },
         ["id"],
@@ -71,29 +68,26 @@ async def exists(conn: AsyncConnection, employee_id: str) -> bool:
     return (await conn.execute(sa.select(t.people.c.id).where(t.people.c.id == employee_id))).first() is not None
 
 
-async def manager_chain(conn: AsyncConnection, employee_id: str, limit: int = 50) -> list[str]:
-    """The employee's managers, nearest first; stops at a cycle."""
-    chain: list[str] = []
-    seen = {employee_id}
-    current = employee_id
-    while len(chain) < limit:
-        manager = (await conn.execute(sa.select(t.people.c.manager_id).where(t.people.c.id == current))).scalar()
-        if not manager or manager in seen:
-            break
-        chain.append(manager)
-        seen.add(manager)
-        current = manager
-    return chain
+_MANAGER_OF = sa.select(t.people.c.manager_id).where(t.people.c.id == sa.bindparam("employee_id"))
+_PARENT_OF = sa.select(t.teams.c.parent_team_id).where(t.teams.c.id == sa.bindparam("team_id"))
 
 
-async def team_chain(conn: AsyncConnection, team_id: str | None, limit: int = 50) -> list[str]:
+async def manager_chain(conn: AsyncConnection, employee_id: str) -> list[str]:
+    """The employee's managers, nearest first; stops at a cycle (paars_platform.directory, its one limit)."""
+
+    async def manager_of(person: str) -> str | None:
+        return (await conn.execute(_MANAGER_OF, {"employee_id": person})).scalar()
+
+    return await platform_directory.manager_chain_async(employee_id, manager_of)
+
+
+async def team_chain(conn: AsyncConnection, team_id: str | None) -> list[str]:
     """The team and its ancestors up to the root; stops at a cycle."""
-    chain: list[str] = []
-    current = team_id
-    while current and current not in chain and len(chain) < limit:
-        chain.append(current)
-        current = (await conn.execute(sa.select(t.teams.c.parent_team_id).where(t.teams.c.id == current))).scalar()
-    return chain
+
+    async def parent_of(team: str) -> str | None:
+        return (await conn.execute(_PARENT_OF, {"team_id": team})).scalar()
+
+    return await platform_directory.team_path_async(team_id, parent_of)
 
 
 async def team_of(conn: AsyncConnection, employee_id: str) -> str | None:

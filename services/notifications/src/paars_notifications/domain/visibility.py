@@ -5,6 +5,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from paars.common.v1 import event_pb2
+from paars_platform import directory as platform_directory
 
 V = event_pb2
 
@@ -45,13 +46,9 @@ class Directory:
         person = self.people.get(person_id)
         return person.manager_id if person else ""
 
-    def manager_chain(self, person_id: str, limit: int = 20) -> list[str]:
-        chain: list[str] = []
-        current = self.manager_of(person_id)
-        while current and current not in chain and len(chain) < limit:
-            chain.append(current)
-            current = self.manager_of(current)
-        return chain
+    def manager_chain(self, person_id: str) -> list[str]:
+        """The person's managers known to this directory, nearest first (paars_platform.directory's rule)."""
+        return platform_directory.manager_chain(person_id, self.manager_of)
 
     def is_hr(self, person_id: str) -> bool:
         person = self.people.get(person_id)
