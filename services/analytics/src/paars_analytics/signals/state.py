@@ -73,6 +73,21 @@ class Day:
     # encoded: the bucket's wire form, kept until the bucket changes (bucket() clears it): a write-back re-encodes
     # only the days that changed since the last one.
     __slots__ = ("day", "received", "delays", "encoded", *DAY_COUNTERS)
+    # The counters, set from DAY_COUNTERS in __init__; declared here so that their uses are type-checked.
+    example: int
+    constructive: int
+    perf: int
+    perf_n: int
+    dev: int
+    acks: int
+    acks_action: int
+    done: int
+    given: int
+    acted: int
+    constructive_acted: int
+    status: int
+    risk: int
+    review: int
 
     def __init__(self, day: int, received: list[int] | None = None, delays: dict[int, int] | None = None, *counters: int) -> None:
         self.day = day
@@ -549,7 +564,8 @@ def plain_pickle(data: bytes) -> Any:
     a global, a call or any object construction is rejected before anything is built."""
     stack: list[Any] = []
     marks: list[int] = []
-    memo: dict[int, Any] = {}
+    # Keyed by the memo index pickletools reads (an int; its stubs type an opcode's argument as Any | None).
+    memo: dict[object, Any] = {}
 
     def to_mark() -> list[Any]:
         at = marks.pop()
