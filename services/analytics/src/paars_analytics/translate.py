@@ -15,6 +15,7 @@ from paars.notifications.v1 import notifications_pb2 as notif
 from paars.org.v1 import org_pb2 as org
 from paars_analytics.signals.state import ANONYMOUS, PersonUpdate
 from paars_platform import registry
+from paars_platform.values import enum_names
 
 RELATIONS = {
     fb.RELATION_SELF: "self", fb.RELATION_MANAGER: "manager", fb.RELATION_PEER: "peer",
@@ -29,10 +30,6 @@ def seconds(ts: Timestamp) -> float:
     return ts.seconds + ts.nanos / 1e9
 
 
-def _enum_name(prefix: str, name: str) -> str:
-    return name[len(prefix):].lower() if name.startswith(prefix) else name.lower()
-
-
 def _date_seconds(value: str) -> float:
     try:
         return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).timestamp() if value else 0.0
@@ -40,11 +37,11 @@ def _date_seconds(value: str) -> float:
         return 0.0
 
 
-_GOAL_STATUS = {v.number: _enum_name("GOAL_STATUS_", v.name) for v in goals.GoalStatus.DESCRIPTOR.values}
-_ACTION_STATE = {v.number: _enum_name("STATE_", v.name) for v in fb.ActionItem.State.DESCRIPTOR.values}
-_DIALOGUE_STATE = {v.number: _enum_name("STATE_", v.name) for v in fb.Dialogue.State.DESCRIPTOR.values}
-_PROMPT_KIND = {v.number: _enum_name("PROMPT_KIND_", v.name) for v in notif.PromptKind.DESCRIPTOR.values}
-_ROLE = {v.number: _enum_name("ROLE_", v.name) for v in org.Role.DESCRIPTOR.values}
+_GOAL_STATUS = enum_names(goals.GoalStatus, "GOAL_STATUS_")
+_ACTION_STATE = enum_names(fb.ActionItem.State, "STATE_")
+_DIALOGUE_STATE = enum_names(fb.Dialogue.State, "STATE_")
+_PROMPT_KIND = enum_names(notif.PromptKind, "PROMPT_KIND_")
+_ROLE = enum_names(org.Role, "ROLE_")
 
 
 def _goal_updated(e: goals.GoalUpdated, eid: str, at: float) -> list[PersonUpdate]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -22,18 +21,18 @@ from paars_platform.db import Database, utcnow
 from paars_platform.errors import Validator
 from paars_platform.idempotency import run_once
 
+# Re-exported: the handlers take the shared id, e-mail and date rules from here.
+from paars_platform.values import EMAIL_PATTERN as EMAIL_PATTERN
+from paars_platform.values import ID_PATTERN as ID_PATTERN
+from paars_platform.values import parse_date as parse_date
+from paars_platform.values import valid_id as valid_id
+
 PRODUCER = "feedback"
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 4000
 MAX_LIST = 20
 
 R = TypeVar("R", bound=Message)
 Clock = Callable[[], dt.datetime]
-
-
-def valid_id(value: str) -> bool:
-    return bool(ID_PATTERN.match(value))
 
 
 def reader_of(caller: Identity) -> Reader:
@@ -50,17 +49,6 @@ def check_tags(v: Validator, values: Sequence[str], field: str) -> None:
     v.check(len(values) <= MAX_LIST, field, f"at most {MAX_LIST}")
     for i, value in enumerate(values):
         v.check(0 < len(value.strip()) <= 64, f"{field}[{i}]", "must be 1-64 characters")
-
-
-def parse_date(value: str, field: str, v: Validator, *, required: bool = True) -> dt.date | None:
-    if not value:
-        v.check(not required, field, "is required (YYYY-MM-DD)")
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        v.check(False, field, "must be a date YYYY-MM-DD")
-        return None
 
 
 def enum_ok(value: int, allowed: Iterable[int]) -> bool:

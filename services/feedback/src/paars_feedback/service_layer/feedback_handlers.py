@@ -59,6 +59,7 @@ from paars_platform.errors import (
     Validator,
 )
 from paars_platform.events import new_metadata, timestamp
+from paars_platform.values import enum_name
 
 KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
 RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)
@@ -77,10 +78,6 @@ DELAY = metrics.histogram(
     "paars_feedback_moment_delay_seconds", "Time between the moment and the feedback about it.",
     buckets=(60, 600, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400),
 )
-
-
-def _name(enum: Any, value: int, prefix: str) -> str:
-    return str(enum.Name(value)).removeprefix(prefix).lower()
 
 
 def _listed(view: FeedbackView) -> bool:
@@ -204,7 +201,7 @@ class FeedbackHandlers(Base):
             for part in ("situation", "behaviour", "impact"):
                 require_text(v, getattr(example, part), f"examples[{i}].{part}", 1000)
         visibility = request.visibility or self.config.allowed_visibilities[0]
-        allowed = ", ".join(_name(event_pb2.Visibility, x, "VISIBILITY_") for x in self.config.allowed_visibilities)
+        allowed = ", ".join(enum_name(event_pb2.Visibility, x, "VISIBILITY_") for x in self.config.allowed_visibilities)
         if v.check(visibility in privacy.FEEDBACK_VISIBILITIES, "visibility", "must be private, receiver_and_manager, public or anonymous_aggregate"):
             v.check(visibility in self.config.allowed_visibilities, "visibility", f"the organisation allows: {allowed}")
             v.check(visibility != privacy.PUBLIC or request.kind == pb.FEEDBACK_KIND_PRAISE, "visibility", "only praise can be public")
@@ -283,7 +280,7 @@ class FeedbackHandlers(Base):
                         raise PermissionDenied("request_id: this request was sent to someone else")
                     state = links.request_state_for(answered, giver, now)
                     if state != pb.FeedbackRequest.STATE_OPEN:
-                        raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
+                        raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
                     if receiver and receiver != answered.subject_id:
                         raise InvalidArgument("receiver_id", "the request asks for feedback about someone else")
                     receiver = answered.subject_id
@@ -324,7 +321,7 @@ class FeedbackHandlers(Base):
                 updated = (await conn.execute(sa.select(fr).where(fr.c.id == answered.id))).one()
                 events.append(request_event(updated, "" if external else giver, now))
             await outbox.append(conn, t.platform["outbox"], *events)
-            GIVEN.labels(_name(pb.FeedbackKind, request.kind, "FEEDBACK_KIND_"), _name(event_pb2.Visibility, visibility, "VISIBILITY_")).inc()
+            GIVEN.labels(enum_name(pb.FeedbackKind, request.kind, "FEEDBACK_KIND_"), enum_name(event_pb2.Visibility, visibility, "VISIBILITY_")).inc()
             DELAY.observe(max(0.0, (now - row.moment_at).total_seconds()))
             # The giver reads back what they wrote (an external giver gets the same view).
             return feedback_to_proto(row, privacy.FeedbackView("author", True, True, True, True))
@@ -427,12 +424,12 @@ class FeedbackHandlers(Base):
             )
             for row in (await conn.execute(query)).all():
                 out.total += row.n
-                kind = _name(pb.FeedbackKind, row.kind, "FEEDBACK_KIND_")
+                kind = enum_name(pb.FeedbackKind, row.kind, "FEEDBACK_KIND_")
                 out.by_kind[kind] = out.by_kind[kind] + row.n
                 if row.visibility == privacy.ANONYMOUS:
                     out.anonymous += row.n
                 else:
-                    relation = _name(pb.Relation, row.relation, "RELATION_")
+                    relation = enum_name(pb.Relation, row.relation, "RELATION_")
                     out.by_relation[relation] = out.by_relation[relation] + row.n
                 out.with_example += row.n if row.has_example else 0
                 out.acknowledged += row.n if row.acknowledged else 0
@@ -599,7 +596,7 @@ class FeedbackHandlers(Base):
                     raise PermissionDenied("only the person asked can decline a request")
                 state = links.request_state_for(row, caller.employee_id, now)
                 if state != pb.FeedbackRequest.STATE_OPEN:
-                    raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
+                    raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
             await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_DECLINED, decline_reason=request.reason.strip(), updated_at=now))
             row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
             await outbox.append(conn, t.platform["outbox"], request_event(row, "" if external else caller.employee_id, now))
@@ -691,7 +688,7 @@ class FeedbackHandlers(Base):
                 # An anonymously answered request is open to the requester: withdrawing it works the same.
                 state = links.public_state(row, now)
                 if state != pb.FeedbackRequest.STATE_OPEN:
-                    raise FailedPrecondition(f"request_id: the request is {_name(pb.FeedbackRequest.State, state, 'STATE_')}")
+                    raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
                 await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_REVOKED, updated_at=now))
                 row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
                 await outbox.append(conn, t.platform["outbox"], request_event(row, me, now))
@@ -704,7 +701,7 @@ class FeedbackHandlers(Base):
                 raise PermissionDenied("invitation_id: the person, their managers or HR withdraw an invitation")
             link_state = links.invitation_link_state(invitation, review, now)
             if link_state != pb.LINK_STATE_OPEN:
-                raise FailedPrecondition(f"invitation_id: the invitation is {_name(pb.LinkState, link_state, 'LINK_STATE_')}")
+                raise FailedPrecondition(f"invitation_id: the invitation is {enum_name(pb.LinkState, link_state, 'LINK_STATE_')}")
             await conn.execute(inv.update().where(inv.c.id == invitation.id).values(revoked_at=now))
             return pb.RevokeLinkResponse(state=pb.LINK_STATE_REVOKED)
 

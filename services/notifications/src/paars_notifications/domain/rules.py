@@ -17,6 +17,7 @@ from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.domain.texts import N_, Sentences, Text, text
 from paars_notifications.domain.visibility import Directory, may_see
+from paars_platform.values import date_or_none
 
 K = pb  # PromptKind and Priority values live in the notifications package
 
@@ -194,7 +195,7 @@ def feedback_prompts(event: fb.FeedbackGiven, directory: Directory) -> list[Prom
 def _request_prompt(request_id: str, requester: str, subject: str, recipient: str, due: str, priority: int, directory: Directory, reminder: bool) -> PromptDraft:
     asker = directory.name(requester)
     on_whom = "" if subject == requester else directory.name(subject)
-    due_date = _date(due)
+    due_date = date_or_none(due)
     due_value: dt.date | str = due_date if due_date is not None else due
     if reminder:
         title = (text(N_("Reminder: %(asker)s is waiting for your feedback on %(subject)s"), asker=asker, subject=on_whom) if on_whom
@@ -224,7 +225,7 @@ def request_prompts(event: fb.FeedbackRequested, directory: Directory, today: dt
     from the feedback service itself, not a prompt."""
     if event.state != fb.FeedbackRequest.STATE_OPEN or not event.recipient_id or event.external:
         return []
-    due = _date(event.due_date)
+    due = date_or_none(event.due_date)
     urgent = due is not None and (due - today).days <= 2
     draft = _request_prompt(
         event.request_id, event.requester_id, event.subject_id, event.recipient_id, event.due_date,
@@ -237,7 +238,7 @@ def request_due_reminder(
     request_id: str, requester: str, subject: str, recipient: str, due_date: str, today: dt.date, directory: Directory
 ) -> PromptDraft | None:
     """A still-open request whose due date is tomorrow or today (or passed) gets one high-priority reminder."""
-    due = _date(due_date)
+    due = date_or_none(due_date)
     if due is None or not recipient or (due - today).days > REMIND_DAYS_BEFORE_DUE:
         return None
     return _request_prompt(request_id, requester, subject, recipient, due_date, pb.PRIORITY_HIGH, directory, reminder=True)
@@ -279,7 +280,7 @@ def dialogue_prompts(event: fb.DialogueUpdated, directory: Directory) -> list[Pr
         return []
     sides = {event.employee_id, event.manager_id} - {""}
     evaluation = event.kind == fb.DIALOGUE_KIND_EVALUATION
-    when = _date(event.scheduled_for[:10]) if event.scheduled_for else None
+    when = date_or_none(event.scheduled_for[:10]) if event.scheduled_for else None
     drafts = []
     for person in event.waiting_for:
         if person not in sides:
@@ -342,8 +343,3 @@ def actions_in(event: Any) -> list[ActionMatch]:
     return [m for m in matches if m.recipient_id]
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
