@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars_platform import metrics
 from paars_platform.config import Settings
 from paars_platform.db import Database, insert_ignore, is_unavailable, utcnow
-from paars_platform.events import UndecodableEvent, header
+from paars_platform.deadletter import dead_letter, dead_letter_topic
+from paars_platform.events import UndecodableEvent
 from paars_platform.kafka import Publisher
 from paars_platform.logs import correlation_id
 from paars_platform.signing import UntrustedEvent
@@ -67,7 +68,7 @@ class InboxConsumer:
         self.group_id = group_id
         self.handlers = handlers
         self.after_commit = after_commit
-        self.dead_letter_topic = f"{settings.service}.dead-letter.v1"
+        self.dead_letter_topic = dead_letter_topic(settings.service)
         self.expected_types = {name: registered_topic(name).message_type for name in handlers}
         self.verifier = settings.event_keys.verifier()
         # A consumer of a signed topic without its owner's key would dead-letter every record: refuse to start.
@@ -292,23 +293,10 @@ class InboxConsumer:
                 log.exception("after-commit hook failed", extra={"event_id": meta.event_id})
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> None:
-        headers = list(record.headers or ())
-        headers += [
-            ("dlq_reason", reason.encode()),
-            ("dlq_detail", detail.encode(errors="replace")),
-            ("dlq_source_topic", record.topic.encode()),
-            ("dlq_source_partition", str(record.partition).encode()),
-            ("dlq_source_offset", str(record.offset).encode()),
-            ("dlq_consumer", self.group_id.encode()),
-        ]
-        log.warning(
-            "dead-lettered a record",
-            extra={"topic": record.topic, "offset": record.offset, "reason": reason, "detail": detail[:200], "ce_id": header(record.headers, "ce_id")},
-        )
-        value = record.value if record.value is None or len(record.value) < 900_000 else record.value[:900_000]
+        letter = dead_letter(record, reason, detail, service=self.settings.service, consumer=self.group_id)
         while True:
             try:
-                await asyncio.to_thread(self.publisher.send_raw, self.dead_letter_topic, record.key, value, headers)
+                await asyncio.to_thread(self.publisher.send_raw, letter.topic, letter.key, letter.value, letter.headers)
                 break
             except Exception:
                 if self._stopping:

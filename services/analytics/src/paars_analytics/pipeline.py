@@ -12,7 +12,8 @@ from faust.types import TP
 from paars_analytics.app import Analytics
 from paars_analytics.signals.state import PersonUpdate, apply_update, new_state
 from paars_analytics.translate import person_updates
-from paars_platform.events import UndecodableEvent, decode, header
+from paars_platform import deadletter
+from paars_platform.events import UndecodableEvent, decode
 
 log = logging.getLogger("paars.analytics")
 
@@ -159,19 +160,6 @@ class PersonPipeline:
 
 async def dead_letter(ctx: Analytics, message: Any, reason: str, detail: str) -> None:
     """The original record's bytes to analytics.dead-letter.v1, the reason in dlq_* headers; the worker moves on."""
-    headers = list(message.headers.items() if isinstance(message.headers, dict) else (message.headers or ()))
-    headers += [
-        ("dlq_reason", reason.encode()),
-        ("dlq_detail", detail.encode(errors="replace")),
-        ("dlq_source_topic", message.topic.encode()),
-        ("dlq_source_partition", str(message.partition).encode()),
-        ("dlq_source_offset", str(message.offset).encode()),
-        ("dlq_consumer", ctx.config.app_id.encode()),
-    ]
-    log.warning(
-        "dead-lettered a record",
-        extra={"topic": message.topic, "offset": message.offset, "reason": reason, "detail": detail[:200],
-               "ce_id": header(headers, "ce_id")},
-    )
-    await ctx.dead_letter_topic.send(key=message.key, value=message.value, headers=headers)
+    letter = deadletter.dead_letter(message, reason, detail, service="analytics", consumer=ctx.config.app_id)
+    await ctx.dead_letter_topic.send(key=letter.key, value=letter.value, headers=letter.headers)
     ctx.dead_letters.labels(message.topic, reason).inc()
