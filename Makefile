@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := libs/contracts libs/platform libs/cli $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: run test bench chaos soak protos check-protos lint clean images test-unit test-integration
+.PHONY: run test bench chaos soak protos check-protos lint typecheck clean images test-unit test-integration
 
 EXTRA_REQUIREMENTS := $(foreach f,$(wildcard mk/*-requirements.txt),-r $(f))
 
@@ -25,11 +25,16 @@ protos: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/paars run $(ARGS)
 
-test: $(STAMP)
+# ruff and mypy first: they take seconds, and a finding fails the run before the suite's minutes.
+test: $(STAMP) lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check libs services tests
+	$(VENV)/bin/ruff check libs services tests bench scripts
+
+# mypy strict on the platform and the services' domain and service layers (mypy.ini says which files).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .paars
