@@ -1,10 +1,12 @@
 """Directory rules: identifiers, time zones, manager chains without cycles, team paths, no self-escalation."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -122,3 +124,87 @@ def self_escalations(
         if hr_team and team_id in before and enters_scope(team_id, team_id):
             found.append((f"teams[{i}].parent_team_id", "you cannot move a team into your own HR scope"))
     return found
+
+
+# ---------- the directory's people and teams, and who stands above whom ----------
+
+
+class Caller(Protocol):
+    """Who acts, as the rules need them (paars_platform.auth.Identity is one)."""
+
+    @property
+    def employee_id(self) -> str: ...
+
+    def has(self, *roles: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Employee:
+    id: str
+    name: str
+    email: str
+    manager_id: str | None
+    team_id: str | None
+    roles: tuple[int, ...]
+    active: bool
+    time_zone: str
+    coach_id: str | None
+    version: int
+    updated_at: dt.datetime
+
+    @property
+    def links(self) -> EmployeeLinks:
+        return EmployeeLinks(self.manager_id, self.coach_id, self.team_id, frozenset(self.roles))
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    parent_team_id: str | None
+    manager_id: str | None
+    version: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """The directory as access rules need it: who manages whom, who is in which team, the team tree."""
+
+    managers: Mapping[str, str | None]
+    team_of: Mapping[str, str | None]
+    parents: Mapping[str, str | None]
+
+
+def oversees(caller: Caller, employee_id: str, org: OrgView) -> bool:
+    """The caller stands above the person: one of their managers, or HR whose scope covers them.
+    (Admins stand above everyone; callers check that first, without reading the directory.)"""
+    if caller.employee_id in manager_chain(employee_id, org.managers):
+        return True
+    return caller.has("hr") and in_hr_scope(org.team_of.get(caller.employee_id), team_path(org.team_of.get(employee_id), org.parents))
+
+
+@dataclass(frozen=True)
+class TeamChanged:
+    team: Team
+    actor_id: str
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EmployeeChanged:
+    employee: Employee
+    change: int
+    actor_id: str
+    team_path: tuple[str, ...]
+
+
+@dataclass
+class ImportCounts:
+    """What an import changed."""
+
+    teams_created: int = 0
+    teams_updated: int = 0
+    employees_created: int = 0
+    employees_updated: int = 0
+    unchanged: int = 0

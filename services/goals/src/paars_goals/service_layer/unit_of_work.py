@@ -1,0 +1,101 @@
+"""The unit of work: one transaction around a use case, with the repositories it reads and writes through,
+the events it leaves in the outbox, and the answers it remembers for retried requests. The SQL one is in
+adapters/sql_unit_of_work.py; tests/unit/goals_fakes.py has one in memory."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalUpdated, GoalView
+from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, OrgView, Team, TeamChanged
+from paars_goals.service_layer.commands import RequestKey
+
+Clock = Callable[[], dt.datetime]
+Event = GoalUpdated | TeamChanged | EmployeeChanged
+# What a command answers, and so what a retried request is answered with again.
+Answer = GoalView | Comment | ImportCounts
+A = TypeVar("A", GoalView, Comment, ImportCounts)
+
+
+class GoalRepository(Protocol):
+    async def get(self, goal_id: str, *, for_update: bool = False) -> Goal | None:
+        """The goal; for_update locks its row until the transaction ends (where the database has row locks)."""
+
+    async def children(self, goal_id: str) -> list[Goal]:
+        """The goals cascading from this one that count: agreed or closed, not mere proposals."""
+
+    async def owned_by(self, owner_id: str, *, include_all: bool) -> list[Goal]:
+        """A person's individual goals, oldest first; agreed ones only unless include_all."""
+
+    async def of_team(self, team_id: str) -> list[Goal]:
+        """A team's agreed goals, oldest first."""
+
+    async def add(self, goal: Goal) -> None: ...
+
+    async def save(self, goal: Goal) -> None:
+        """Writes the goal as the next version; StaleVersion when someone else wrote it first."""
+
+    async def add_comment(self, comment: Comment) -> None: ...
+
+    async def comments(self, goal_id: str) -> list[Comment]: ...
+
+    async def add_check_in(self, check_in: CheckIn) -> None: ...
+
+    async def check_ins(self, goal_id: str) -> list[CheckIn]: ...
+
+
+class DirectoryRepository(Protocol):
+    async def employee(self, employee_id: str) -> Employee | None: ...
+
+    async def team(self, team_id: str) -> Team | None: ...
+
+    async def org(self) -> OrgView:
+        """Everyone's manager and team, and the team tree, for the access rules."""
+
+    async def employees(self, *, team_id: str = "", manager_id: str = "") -> list[Employee]:
+        """Everyone (or those of one team or manager), by id."""
+
+    async def teams(self) -> list[Team]:
+        """Every team, by id."""
+
+    async def add_team(self, team: Team) -> None: ...
+
+    async def save_team(self, team: Team) -> None: ...
+
+    async def add_employee(self, employee: Employee) -> None: ...
+
+    async def save_employee(self, employee: Employee) -> None: ...
+
+
+class RequestRace(Exception):
+    """A concurrent request with the same idempotency key committed first; running again returns its answer."""
+
+
+class UnitOfWork(Protocol):
+    goals: GoalRepository
+    directory: DirectoryRepository
+    clock: Clock
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        """Rolls back unless commit() was called."""
+
+    def add_events(self, *events: Event) -> None:
+        """Events written to the outbox by commit(), in this order, in the same transaction as the change."""
+
+    async def recall(self, caller_id: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
+        """The answer given to this caller's earlier request with this key; InvalidArgument when the key
+        was used for a different request."""
+
+    async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work; read_only for queries (no transaction, no write lock)."""
+
