@@ -37,7 +37,6 @@ from tests.chaos.workloads import DRIVERS, Ack, Driver, History
 
 log = logging.getLogger("paars.chaos")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-WRITE_SERVICES = ("goals", "feedback")
 
 
 @dataclass

@@ -21,7 +21,6 @@ from tests.helpers import auth
 # A retry of the same idempotency key is safe for these: the first answer, if any, is returned.
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 
-MANAGERS = {"team-a": "mgr", "team-b": "boss"}
 REPORTS = {"mgr": ["ann", "bob", "cas", "dirk"], "boss": ["mgr", "eva", "fien"]}
 EMPLOYEES = ["ann", "bob", "cas", "dirk", "eva", "fien"]
 

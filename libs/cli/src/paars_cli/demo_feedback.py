@@ -24,7 +24,6 @@ CONSTRUCTIVE = [
     ("Je statusupdates komen vaak te laat.",
      pb.Example(situation="De oplevering voor Klant NV", behaviour="De vertraging werd pas op de deadline gemeld", impact="We konden de klant niet tijdig verwittigen")),
 ]
-SUGGESTIONS = ["Misschien eens een korte demo vooraf aan de klant tonen?", "Probeer eens de checklist uit het teamverhaal bij elke overdracht."]
 TAGS = ["klantgericht", "samenwerken", "communicatie", "eigenaarschap", "coachend leiderschap"]
 QUESTIONS = ["Hoe kwam mijn presentatie over?", "Wat kan ik beter doen bij overdrachten?", "Hoe ervaar jij onze samenwerking deze maand?"]
 COMPETENCIES = [

@@ -29,12 +29,7 @@ class Identity:
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
 
-    @property
-    def is_privileged(self) -> bool:
-        return self.has("admin", "system")
 
-
-SYSTEM = Identity("system", frozenset({"system"}), "system")
 ANONYMOUS = Identity("", frozenset(), "anonymous")
 
 current_identity: contextvars.ContextVar[Identity] = contextvars.ContextVar("current_identity", default=ANONYMOUS)
@@ -49,13 +44,6 @@ def require_person() -> Identity:
     who = current_identity.get()
     if not who.employee_id or who.kind == "anonymous":
         raise Unauthenticated("a bearer token is required")
-    return who
-
-
-def require_role(*roles: str) -> Identity:
-    who = require_person()
-    if not who.has(*roles):
-        raise PermissionDenied(f"requires one of the roles: {', '.join(roles)}")
     return who
 
 
