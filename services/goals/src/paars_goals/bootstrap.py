@@ -1,19 +1,26 @@
-"""Composition root of the goals service: wires tables, handlers and servicers into the platform runtime."""
+"""Composition root of the goals service: builds the unit of work and the message bus over the platform
+runtime's database, and the servicers over the bus. Tests build the bus over a fake unit of work instead
+(tests/unit/goals_fakes.py)."""
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
 from paars_goals.adapters.callers import directory_lookup
+from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.tables import metadata
 from paars_goals.entrypoints.grpc import GoalServicer, OrgServicer
-from paars_goals.service_layer.goal_handlers import GoalHandlers
-from paars_goals.service_layer.org_handlers import OrgHandlers
+from paars_goals.service_layer import commands
+from paars_goals.service_layer.messagebus import MessageBus
+from paars_goals.service_layer.unit_of_work import Clock
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
+from paars_platform.db import Database, utcnow
 from paars_platform.runtime import ServiceRuntime
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
@@ -23,10 +30,24 @@ SERVICE_NAMES = [
 ]
 
 
+def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable[..., None] | None = None) -> MessageBus:
+    """The bus over the SQL unit of work; an import makes the callers it changed be looked up afresh."""
+
+    def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(db, clock, read_only=read_only)
+
+    def forget_imported(command: Any) -> None:
+        if forget_callers is not None:
+            forget_callers(*(e.id for e in command.employees))
+
+    return MessageBus(unit_of_work, clock, then={commands.ImportDirectory: forget_imported})
+
+
 def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
     assert runtime.db is not None and runtime.callers is not None
-    goals_pb2_grpc.add_GoalServiceServicer_to_server(GoalServicer(GoalHandlers(runtime.db)), server)
-    org_pb2_grpc.add_OrgServiceServicer_to_server(OrgServicer(OrgHandlers(runtime.db, runtime.callers.forget)), server)
+    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget)
+    goals_pb2_grpc.add_GoalServiceServicer_to_server(GoalServicer(bus), server)
+    org_pb2_grpc.add_OrgServiceServicer_to_server(OrgServicer(bus), server)
 
 
 def _directory(runtime: ServiceRuntime) -> DirectoryLookup:

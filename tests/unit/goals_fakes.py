@@ -1,0 +1,188 @@
+"""In-memory stand-ins for the goals service's unit of work and repositories (fakes, the cosmicpython way):
+handler tests run the real handlers and message bus over them, with no database and no broker."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from paars.goals.v1 import goals_pb2 as pb
+from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalView
+from paars_goals.domain.org import Employee, ImportCounts, OrgView, Team
+from paars_goals.service_layer import commands
+from paars_goals.service_layer.commands import RequestKey
+from paars_goals.service_layer.messagebus import MessageBus
+from paars_goals.service_layer.unit_of_work import Answer, Event
+from paars_platform.auth import Identity
+from paars_platform.errors import InvalidArgument, StaleVersion
+
+A = TypeVar("A", GoalView, Comment, ImportCounts)
+NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclasses.dataclass
+class Store:
+    """What the fake database holds; a unit of work works on a copy and writes it back on commit."""
+
+    goals: dict[str, Goal] = dataclasses.field(default_factory=dict)
+    comments: list[Comment] = dataclasses.field(default_factory=list)
+    check_ins: list[CheckIn] = dataclasses.field(default_factory=list)
+    employees: dict[str, Employee] = dataclasses.field(default_factory=dict)
+    teams: dict[str, Team] = dataclasses.field(default_factory=dict)
+    answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
+    outbox: list[Event] = dataclasses.field(default_factory=list)
+    commits: int = 0
+
+
+class FakeGoalRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, goal_id: str, *, for_update: bool = False) -> Goal | None:
+        goal = self.store.goals.get(goal_id)
+        return copy.deepcopy(goal) if goal is not None else None
+
+    async def children(self, goal_id: str) -> list[Goal]:
+        return [copy.deepcopy(g) for g in self.store.goals.values() if g.parent_goal_id == goal_id and g.agreement != pb.AGREEMENT_STATE_PROPOSED]
+
+    async def owned_by(self, owner_id: str, *, include_all: bool) -> list[Goal]:
+        found = [
+            g for g in self.store.goals.values()
+            if g.owner_id == owner_id and g.level == pb.GOAL_LEVEL_INDIVIDUAL and (include_all or g.agreement == pb.AGREEMENT_STATE_AGREED)
+        ]
+        return [copy.deepcopy(g) for g in sorted(found, key=lambda g: g.created_at)]
+
+    async def of_team(self, team_id: str) -> list[Goal]:
+        found = [g for g in self.store.goals.values() if g.team_id == team_id and g.agreement == pb.AGREEMENT_STATE_AGREED]
+        return [copy.deepcopy(g) for g in sorted(found, key=lambda g: g.created_at)]
+
+    async def add(self, goal: Goal) -> None:
+        self.store.goals[goal.id] = copy.deepcopy(goal)
+
+    async def save(self, goal: Goal) -> None:
+        stored = self.store.goals.get(goal.id)
+        if stored is None or stored.version != goal.version:
+            raise StaleVersion(f"goal {goal.id} changed concurrently: reload and retry")
+        goal.version += 1
+        self.store.goals[goal.id] = copy.deepcopy(goal)
+
+    async def add_comment(self, comment: Comment) -> None:
+        self.store.comments.append(comment)
+
+    async def comments(self, goal_id: str) -> list[Comment]:
+        return [c for c in self.store.comments if c.goal_id == goal_id]
+
+    async def add_check_in(self, check_in: CheckIn) -> None:
+        self.store.check_ins.append(check_in)
+
+    async def check_ins(self, goal_id: str) -> list[CheckIn]:
+        return [c for c in self.store.check_ins if c.goal_id == goal_id]
+
+
+class FakeDirectoryRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def employee(self, employee_id: str) -> Employee | None:
+        return self.store.employees.get(employee_id)
+
+    async def team(self, team_id: str) -> Team | None:
+        return self.store.teams.get(team_id)
+
+    async def org(self) -> OrgView:
+        people = self.store.employees.values()
+        return OrgView({e.id: e.manager_id for e in people}, {e.id: e.team_id for e in people}, {t.id: t.parent_team_id for t in self.store.teams.values()})
+
+    async def employees(self, *, team_id: str = "", manager_id: str = "") -> list[Employee]:
+        return [
+            e for _, e in sorted(self.store.employees.items())
+            if (not team_id or e.team_id == team_id) and (not manager_id or e.manager_id == manager_id)
+        ]
+
+    async def teams(self) -> list[Team]:
+        return [t for _, t in sorted(self.store.teams.items())]
+
+    async def add_team(self, team: Team) -> None:
+        self.store.teams[team.id] = team
+
+    async def save_team(self, team: Team) -> None:
+        self.store.teams[team.id] = team
+
+    async def add_employee(self, employee: Employee) -> None:
+        self.store.employees[employee.id] = employee
+
+    async def save_employee(self, employee: Employee) -> None:
+        self.store.employees[employee.id] = employee
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
+
+    def __init__(self, store: Store, clock: Clock, *, read_only: bool = False) -> None:
+        self.store = store
+        self.clock = clock
+        self.read_only = read_only
+        self.committed = False
+        self._events: list[Event] = []
+
+    async def __aenter__(self) -> Self:
+        self._work = copy.deepcopy(self.store)
+        self.goals = FakeGoalRepository(self._work)
+        self.directory = FakeDirectoryRepository(self._work)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc is None and self.committed:
+            self._work.outbox.extend(self._events)
+            self._work.commits += 1
+            for name in ("goals", "comments", "check_ins", "employees", "teams", "answers", "outbox", "commits"):
+                setattr(self.store, name, getattr(self._work, name))
+
+    def add_events(self, *events: Event) -> None:
+        self._events.extend(events)
+
+    async def recall(self, caller_id: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
+        found = self._work.answers.get((caller_id, request.key))
+        if found is None:
+            return None
+        if found[:2] != (method, request.fingerprint):
+            raise InvalidArgument("idempotency_key", "was already used for a different request")
+        answer = found[2]
+        assert isinstance(answer, answer_type)
+        return answer
+
+    async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None:
+        self._work.answers[(caller_id, request.key)] = (method, request.fingerprint, answer)
+
+    async def commit(self) -> None:
+        self.committed = True
+
+
+class FakeService:
+    """The bus over fake units of work sharing one store, as bootstrap wires the SQL ones."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.store = Store()
+        self.clock = clock or Clock()
+        self.forgotten: list[str] = []
+
+        def unit_of_work(*, read_only: bool = False) -> FakeUnitOfWork:
+            return FakeUnitOfWork(self.store, self.clock, read_only=read_only)
+
+        def forget(command: Any) -> None:
+            self.forgotten.extend(e.id for e in command.employees)
+
+        self.bus = MessageBus(unit_of_work, self.clock, then={commands.ImportDirectory: forget})
+
+    def person(self, employee_id: str, *roles: str) -> Identity:
+        return Identity(employee_id, frozenset(roles or ("employee",)))
