@@ -51,10 +51,6 @@ def check_tags(v: Validator, values: Sequence[str], field: str) -> None:
         v.check(0 < len(value.strip()) <= 64, f"{field}[{i}]", "must be 1-64 characters")
 
 
-def enum_ok(value: int, allowed: Iterable[int]) -> bool:
-    return value in set(allowed)
-
-
 # Categories that draw nothing: controls, format characters (zero-width space, joiners, BOM, bidi marks),
 # separators, private use, unassigned, and combining marks with nothing to combine with.
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
