@@ -109,6 +109,10 @@ async def test_an_internal_request_past_its_due_date_is_expired_on_read(feedback
         await conn.execute(t.feedback_requests.update().where(t.feedback_requests.c.id == asked.request.id).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     waiting = await stub.ListFeedbackRequests(pb.ListFeedbackRequestsRequest(recipient_id="bob"), metadata=auth("bob"))
     assert [r.state for r in waiting.requests if r.id == asked.request.id] == [pb.FeedbackRequest.STATE_EXPIRED]
+    # The list reads without a write transaction, and marks what it showed as overdue (with its event) after.
+    async with feedback.runtime.db.read() as conn:  # type: ignore[union-attr]
+        stored = (await conn.execute(sa.select(t.feedback_requests.c.state).where(t.feedback_requests.c.id == asked.request.id))).scalar()
+    assert stored == pb.FeedbackRequest.STATE_EXPIRED
     err = await rpc_error(stub.GiveFeedback(praise(receiver="", request_id=asked.request.id, visibility=event_pb2.VISIBILITY_PRIVATE), metadata=auth("bob")))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "expired" in (err.details() or "")
 

@@ -120,13 +120,16 @@ class Read:
     basis: str
 
 
+def audited_reads(reader: Reader, reads: Iterable[Read]) -> list[Read]:
+    """The reads the audit records: every read of feedback content, except a person reading what is about themselves."""
+    return [r for r in reads if r.subject_id != reader.employee_id]
+
+
 async def record_reads(conn: AsyncConnection, reader: Reader, reads: Iterable[Read], path: str) -> None:
-    """Every read of feedback content, except a person reading what is about themselves."""
     now = utcnow()
     rows = [
         {"subject_id": r.subject_id, "reader_id": reader.employee_id, "reader_role": r.basis, "item_id": r.item_id, "path": path, "read_at": now}
-        for r in reads
-        if r.subject_id != reader.employee_id
+        for r in audited_reads(reader, reads)
     ]
     if rows:
         await conn.execute(t.content_reads.insert(), rows)

@@ -31,6 +31,7 @@ from paars_feedback.service_layer.common import (
     PRODUCER,
     Base,
     Read,
+    audited_reads,
     check_ids,
     check_tags,
     end_of_day,
@@ -139,6 +140,12 @@ def given_event(row: Any, at: dt.datetime) -> pb.FeedbackGiven:
         tags=list(row.tags), goal_ids=list(row.goal_ids), has_example=bool(row.examples), moment_at=timestamp(row.moment_at),
         visibility=row.visibility, text=row.text if view.content else "", request_id=(row.request_id or "") if view.giver else "",
     )
+
+
+def _content_reads(shown: list[tuple[Any, FeedbackView]]) -> list[Read]:
+    """Content reads go to the read audit, except an author rereading an anonymous item: that record
+    would tell the receiver who wrote it."""
+    return [Read(r.receiver_id, r.id, v.basis) for r, v in shown if v.content and not (r.visibility == privacy.ANONYMOUS and v.basis == "author")]
 
 
 def _page_token(row: Any) -> str:
@@ -352,10 +359,7 @@ class FeedbackHandlers(Base):
             return feedback_to_proto(row, view)
 
     async def _audit(self, conn: AsyncConnection, reader: Reader, shown: list[tuple[Any, FeedbackView]], path: str) -> None:
-        """Content reads go to the read audit, except an author rereading an anonymous item: that record
-        would tell the receiver who wrote it."""
-        reads = [Read(r.receiver_id, r.id, v.basis) for r, v in shown if v.content and not (r.visibility == privacy.ANONYMOUS and v.basis == "author")]
-        await record_reads(conn, reader, reads, path)
+        await record_reads(conn, reader, _content_reads(shown), path)
 
     async def _receiver_ties(self, conn: AsyncConnection, reader: Reader, receivers: list[str], giver_id: str) -> dict[str, Ties]:
         """The reader's ties to each receiver: what the policy needs besides the per-item cases.
@@ -381,7 +385,9 @@ class FeedbackHandlers(Base):
         f = t.feedback
         # Filtering by giver must not reveal who gave an item whose giver the reader may not see.
         grants = _listed_with_giver if request.giver_id else _listed
-        async with self.db.transaction() as conn:
+        # Read without the write transaction (on SQLite the service's one write lock, and a wake-up of the
+        # outbox relay at every commit); the audit's own write follows only when the page shows something it records.
+        async with self.db.read() as conn:
             if receiver_id:
                 receivers = [receiver_id]
             else:
@@ -397,7 +403,10 @@ class FeedbackHandlers(Base):
                 (r, feedback_view(reader, replace(ties[r.receiver_id], is_author=r.giver_id == reader.employee_id, shared_with_coach=bool(r.shared)), r.visibility))
                 for r in rows[:size]
             ]
-            await self._audit(conn, reader, page, "ListFeedback")
+        reads = audited_reads(reader, _content_reads(page))
+        if reads:
+            async with self.db.transaction(notify=False) as conn:
+                await record_reads(conn, reader, reads, "ListFeedback")
         next_token = _page_token(rows[size - 1]) if len(rows) > size else ""
         return pb.ListFeedbackResponse(feedback=[feedback_to_proto(r, v) for r, v in page], next_page_token=next_token)
 
@@ -615,15 +624,21 @@ class FeedbackHandlers(Base):
             where.append(fr.c.requester_id == request.requester_id)
         if not request.recipient_id and not request.requester_id:
             where.append(sa.or_(fr.c.recipient_id == me, fr.c.requester_id == me, fr.c.subject_id == me))
-        async with self.db.transaction() as conn:
+        # A read, not a write transaction: on SQLite every write transaction waits for the service's one
+        # write lock (behind every feedback being given), and the list shows an overdue request as expired
+        # by itself (public_state), whether or not it has been marked yet.
+        async with self.db.read() as conn:
             for field in ("recipient_id", "requester_id"):
                 value = getattr(request, field)
                 if value and value != me and not await hr_for(conn, caller, value):
                     raise PermissionDenied(f"{field}: you list your own requests")
             now = self.clock()
-            # Reading is one of the moments a request past its expiry is marked so (the sweep is the other).
-            await links.expire_due(conn, now, sa.and_(*where))
             rows = (await conn.execute(sa.select(fr).where(*where).order_by(fr.c.created_at.desc(), fr.c.id).limit(500))).all()
+        if any(r.state == links.OPEN_STATE and r.expires_at is not None and r.expires_at <= now for r in rows):
+            # Reading is one of the moments a request past its expiry is marked so (the sweep is the other);
+            # only a list that shows one pays for the write.
+            async with self.db.transaction() as conn:
+                await links.expire_due(conn, now, sa.and_(*where))
         return pb.ListFeedbackRequestsResponse(requests=[request_to_proto(r, me, now) for r in rows])
 
     async def expire_overdue(self) -> int:
