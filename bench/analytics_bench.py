@@ -88,6 +88,36 @@ def bytes_per_person(events_each: int, people: int = 20) -> float:
     return statistics.mean(len(encode_state(s)) for s in states.values())
 
 
+def memory_per_person(events_each: int, people: int = 200) -> float:
+    """Python heap per person in the worker's memory (PeopleStore.hot; with the memory store the table holds the same
+    objects) after `events_each` events each, written back once (the encoded day buckets are kept): tracemalloc."""
+    import gc
+    import tracemalloc
+
+    from paars_analytics.signals.state import apply_update, encode_state, new_state
+    from paars_analytics.translate import person_updates
+    from paars_platform.events import decode
+    from paars_platform.topics import topic as registered
+
+    updates = []
+    for offset, record in enumerate(make_events(events_each * people, people, seed=events_each)):
+        decoded = decode(record.value, record.headers, registered(record.topic).message_type)
+        updates += [(record.topic, offset, u) for u in person_updates(record.topic, decoded)]
+    now = time.time()
+    gc.collect()
+    tracemalloc.start()
+    states: dict = {}
+    for topic, offset, update in updates:
+        state = states.setdefault(update.key, new_state())
+        apply_update(state, update, now, (topic, 0, offset))
+    for state in states.values():
+        encode_state(state)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return held / len(states)
+
+
 # ---------- baselines, each run as `analytics_bench.py --baseline NAME` in its own process ----------
 
 def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
@@ -195,6 +225,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), in MB."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run_worker(bootstrap: str, n: int, store: str, state_dir: str, profile: str = "") -> dict[str, float]:
     from paars_platform.embedded_broker import free_port
 
@@ -231,7 +269,8 @@ def run_worker(bootstrap: str, n: int, store: str, state_dir: str, profile: str 
                 wall = time.perf_counter() - first
                 cpu = cpu_seconds(proc.pid) - first_cpu
                 return {"events_per_s": (n - first_count) / wall, "events_per_cpu_s": (n - first_count) / max(cpu, 1e-9),
-                        "applied_events_per_s": (n - first_count) / max(applied_at - first, 1e-9)}
+                        "applied_events_per_s": (n - first_count) / max(applied_at - first, 1e-9),
+                        "rss_mb": rss_mb(proc.pid)}
             # The worker serves each poll of /metrics itself (a thread, the GIL, the whole registry): polling every
             # 20 ms cost it about 8% of its CPU in the profile. 100 ms keeps the end-point error under 2% of a run.
             time.sleep(0.1)
@@ -315,6 +354,9 @@ def main() -> None:
         if "applied_events_per_s" in figures:
             # Until the last event is applied in memory (the headline waits for its write-back too).
             results[names[case].replace("events_per_s", "applied_events_per_s")] = figures["applied_events_per_s"]
+        if "rss_mb" in figures:
+            # The worker's resident memory once every event is in the changelog (people x state + Faust + buffers).
+            results[names[case].replace("events_per_s", "rss_mb")] = figures["rss_mb"]
     for ours in ("rocksdb", "memory"):
         for ref in ("naive", "noop", "aiokafka"):
             if ours in measured and ref in measured:
@@ -323,6 +365,9 @@ def main() -> None:
     # Memory per person: the encoded state at the larger event count (issue 14 target: <= 4 KB at both).
     results["bytes_per_person_50_events"] = bytes_per_person(50)
     results["bytes_per_person"] = bytes_per_person(500)
+    # The same people in the worker's memory (Python objects): what RSS grows by per person.
+    results["memory_per_person_50_events"] = memory_per_person(50)
+    results["memory_per_person"] = memory_per_person(500, people=40)
     results = {k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}
     print(json.dumps(results, indent=2))
     if set(cases) == set(CASES):
