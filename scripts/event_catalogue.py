@@ -231,15 +231,23 @@ def markdown() -> str:
         "`ce_subject`, `content-type: application/x-protobuf`). Delivery is at least once: drop repeats by `ce_id`.",
         "Decode with the generated classes (`pip install -e libs/contracts`), or `paars events tail <topic>`.",
         "",
-        "| topic | message | key | partitions | retention | owner |",
-        "|---|---|---|---|---|---|",
+        "The consumers column is the event registry (`paars_platform.registry`): each service subscribes to exactly",
+        "those events, and a test fails when a handler and the registry disagree. Adding an event: see",
+        "[platform.md, Adding an event](platform.md#adding-an-event).",
+        "",
+        "| topic | message | key | partitions | retention | owner | consumers |",
+        "|---|---|---|---|---|---|---|",
     ]
     for t in TOPICS:
         retention = "compacted" if t.compacted else f"{t.retention_ms // 86_400_000} days"
-        lines.append(f"| `{t.name}` | `{t.message_type or 'original record + dlq_* headers'}` | {t.key} | {t.partitions} | {retention} | {t.owner} |")
+        consumers = ", ".join(t.consumers) or "-"
+        lines.append(
+            f"| `{t.name}` | `{t.message_type or 'original record + dlq_* headers'}` | {t.key} | {t.partitions} | {retention} | {t.owner} | {consumers} |"
+        )
     lines.append("")
     for t in event_topics():
-        lines += [f"## `{t.name}`", "", t.description, "", f"Message `{t.message_type}`, key: {t.key}.", ""]
+        consumed = f" Consumed by {', '.join(t.consumers)}." if t.consumers else ""
+        lines += [f"## `{t.name}`", "", t.description, "", f"Message `{t.message_type}`, key: {t.key}.{consumed}", ""]
         if (SAMPLES / f"{t.name}.json").exists():
             lines += ["Example (JSON mapping of the protobuf value):", "", "```json", json.dumps(load_sample(t.name)["json"], indent=2, ensure_ascii=False), "```", ""]
     lines += [
