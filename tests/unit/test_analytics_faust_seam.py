@@ -23,7 +23,7 @@ def test_the_installed_faust_is_the_one_the_seam_was_verified_against() -> None:
         "Faust changed under paars_analytics/faust_seam.py. Re-read each internal below in the new Faust, adapt the "
         "seam, then re-pin FAUST_VERSION and RELIED_ON (python -m paars_analytics.faust_seam prints the fingerprints):\n  "
         + "\n  ".join(drift))
-    assert faust.__version__ == FAUST_VERSION and len(RELIED_ON) == 13
+    assert faust.__version__ == FAUST_VERSION and len(RELIED_ON) == 16
 
 
 def test_constraints_pin_the_verified_version() -> None:
@@ -31,6 +31,15 @@ def test_constraints_pin_the_verified_version() -> None:
 
     pins = pathlib.Path(__file__).resolve().parents[2].joinpath("constraints.txt").read_text().splitlines()
     assert f"faust-streaming=={FAUST_VERSION}" in pins
+
+
+async def test_the_worker_consumer_waits_at_most_the_apps_fetch_wait_per_fetch() -> None:
+    # Faust's own is 1500 ms; a broker that does not answer a fetch early (Tansu) would hold each record that long.
+    for wait, expected in ((10, 10), (None, 1500)):
+        app = BulkApp("seam-fetch-test", broker="kafka://127.0.0.1:1", web_enabled=False, store="memory://", fetch_max_wait_ms=wait)
+        thread = app.consumer._thread
+        consumer = thread._create_worker_consumer(app.transport)
+        assert consumer._fetch_max_wait_ms == expected
 
 
 @pytest.fixture

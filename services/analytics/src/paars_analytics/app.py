@@ -157,6 +157,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         broker_heartbeat_interval=min(3.0, s.consumer_session_timeout_ms / 3000.0),
         broker_commit_interval=1.0,
         producer_linger_ms=5,
+        # The platform's fetch wait (PAARS_CONSUMER_FETCH_WAIT_MS), not Faust's fixed 1500 ms: see faust_seam.py, 5.
+        fetch_max_wait_ms=s.consumer_fetch_wait_ms,
         # A worker killed mid-write can find its local store one changelog record ahead of the broker
         # (seen once in a chaos run); Faust would then refuse to start for good. The local store is a
         # superset of the changelog in that case, so starting from it loses nothing.
