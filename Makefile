@@ -30,7 +30,7 @@ test: $(STAMP) lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check libs services tests bench scripts
+	$(VENV)/bin/ruff check libs services tests bench scripts deploy
 
 # mypy strict on the platform and the services' domain and service layers (mypy.ini says which files).
 typecheck: $(STAMP)
