@@ -21,6 +21,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 from aiohttp import web
+from google.protobuf import field_mask_pb2
 
 from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2 as ev
@@ -695,6 +696,9 @@ async def test_the_list_names_the_latest_cursor_so_a_stream_from_it_misses_nothi
     got = await read(stream)
     assert (got.cursor, got.cause_event_id) == (1, first.metadata.event_id)
     stream.cancel()
+    # A list with prompts names the latest cursor from the same statement.
+    full = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
+    assert ([p.cursor for p in full.prompts], full.latest_cursor) == ([1], 1)
     # Nothing listed (all read, unread only asked for) still names where the stream must begin.
     await h.stub.MarkRead(pb.MarkReadRequest(prompt_ids=[got.id]), metadata=h.auth("mgr"))
     listed = await h.stub.ListPrompts(pb.ListPromptsRequest(unread_only=True), metadata=h.auth("mgr"))
@@ -704,3 +708,38 @@ async def test_the_list_names_the_latest_cursor_so_a_stream_from_it_misses_nothi
     stream = await h.subscribe("mgr", after_cursor=listed.latest_cursor, from_cursor=True)
     assert (await read(stream)).cursor == 2
     stream.cancel()
+
+
+async def test_switching_the_language_with_a_mask_changes_only_the_language_and_keeps_what_is_stored(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()
+    mask = field_mask_pb2.FieldMask
+    # Nothing stored for ann: the language alone is stored, and her time zone and address keep following the directory.
+    chose = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="nl", time_zone="Asia/Tokyo"), update_mask=mask(paths=["language"])), metadata=h.auth("ann"))
+    assert (chose.language, chose.time_zone, chose.email) == ("nl", "Europe/Brussels", "ann@paars.example")
+    [stored] = await h.rows(t.preferences, t.preferences.c.employee_id == h.id("ann"))
+    assert (stored.language, stored.time_zone, stored.email) == ("nl", "", "")
+    # Everything chosen earlier stays as it was when only the language is named.
+    chosen = pb.Preferences(channels=[pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL], quiet_start="22:00", quiet_end="07:00", time_zone="Europe/Amsterdam", daily_digest=True, weekly_budget=12, email="mo@home.example", language="en")
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=chosen), metadata=h.auth("mgr"))
+    switched = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="nl"), update_mask=mask(paths=["language"])), metadata=h.auth("mgr"))
+    expected = pb.Preferences()
+    expected.CopyFrom(chosen)
+    expected.employee_id, expected.language = h.id("mgr"), "nl"
+    assert switched == expected
+    assert await h.stub.GetPreferences(pb.GetPreferencesRequest(), metadata=h.auth("mgr")) == expected
+    # Two named fields change together; a field that is named but left empty is cleared.
+    both = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(quiet_start="21:30"), update_mask=mask(paths=["quiet_start", "email"])), metadata=h.auth("mgr"))
+    assert (both.quiet_start, both.quiet_end, both.email, both.time_zone, both.language) == ("21:30", "07:00", "mgr@paars.example", "Europe/Amsterdam", "nl")
+    # The whole record is checked as it will be stored: one end of the quiet hours alone is refused.
+    err = await _refused(h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(quiet_start="22:00"), update_mask=mask(paths=["quiet_start"])), metadata=h.auth("ann")))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(err)] == ["preferences.quiet_end"]
+    err = await _refused(h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en"), update_mask=mask(paths=["language", "employee_id", "colour"])), metadata=h.auth("mgr")))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and [f for f, _ in field_violations(err)] == ["update_mask"]
+    assert (await h.stub.GetPreferences(pb.GetPreferencesRequest(), metadata=h.auth("mgr"))).language == "nl", "a refused mask changes nothing"
+    # Without a mask (and with "*") the record is replaced whole, as before the mask existed.
+    replaced = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en")), metadata=h.auth("mgr"))
+    assert (replaced.language, replaced.time_zone, replaced.quiet_start, replaced.email) == ("en", "Europe/Brussels", "", "mgr@paars.example")
+    star = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(time_zone="Europe/Amsterdam"), update_mask=mask(paths=["*"])), metadata=h.auth("mgr"))
+    assert (star.language, star.time_zone) == ("", "Europe/Amsterdam")

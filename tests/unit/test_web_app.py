@@ -281,8 +281,11 @@ def test_a_signed_in_persons_stored_language_wins_over_accept_language_and_the_s
     page = client.get("/", headers={"accept-language": "nl"}).text
     assert 'lang="en"' in page
     client.post("/language", data={"language": "nl", "next": "/", "csrf_token": csrf(page)})
-    stored = [r.preferences for m, r, _ in fakes.notifications.calls if m == "SetPreferences"]
-    assert [p.language for p in stored] == ["nl"] and stored[0].weekly_budget == 5, "the rest of the preferences is kept"
+    sent = [r for m, r, _ in fakes.notifications.calls if m == "SetPreferences"]
+    assert [r.preferences.language for r in sent] == ["nl"]
+    # The rest of the preferences is kept by the service: the mask names the language alone, and nothing
+    # read from GetPreferences (effective values such as the directory's time zone) is written back.
+    assert list(sent[0].update_mask.paths) == ["language"] and sent[0].preferences == nt.Preferences(language="nl")
 
 
 def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:

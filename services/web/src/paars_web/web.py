@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 import grpc
 import jinja2
 from babel.support import Translations
+from google.protobuf import field_mask_pb2
 from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -116,11 +117,12 @@ class Web:
             person.session.language = prefs.language
 
     async def save_language(self, person: Person, language: str) -> None:
-        """The switch, for a signed-in person: stored as their preference (SetPreferences replaces the whole
-        record, so the current one is read first and sent back with the new language)."""
-        prefs = await self.call(self.stubs.notifications.GetPreferences, nt.GetPreferencesRequest(), person)
-        prefs.language = language
-        await self.call(self.stubs.notifications.SetPreferences, nt.SetPreferencesRequest(preferences=prefs), person)
+        """The switch, for a signed-in person: stored as their preference. The mask names the language
+        alone, so the rest of the record stays as stored (a time zone or address the person never chose
+        keeps following the directory)."""
+        await self.call(self.stubs.notifications.SetPreferences, nt.SetPreferencesRequest(
+            preferences=nt.Preferences(language=language), update_mask=field_mask_pb2.FieldMask(paths=["language"]),
+        ), person)
 
     async def maybe(self, rpc: Callable[..., Awaitable[T]], request: Any, person: Person, default: T) -> T:
         """For a part of a page that may be refused (not your reports): the page shows the rest."""

@@ -36,6 +36,8 @@ WATCH_BATCH = 500
 DELIVERY_ID = re.compile(r"[1-9][0-9]{0,18}")
 MAX_DELIVERY_ID = 2**63 - 1
 ALLOWED_CHANNELS = {pb.CHANNEL_IN_APP, pb.CHANNEL_EMAIL, pb.CHANNEL_WEBHOOK}
+# What SetPreferencesRequest.update_mask may name.
+PREFERENCE_FIELDS = ("channels", "quiet_start", "quiet_end", "time_zone", "daily_digest", "weekly_budget", "email", "language")
 # Fine buckets under 200 ms: the promise is p50 < 50 ms and p99 < 200 ms.
 PROMPT_LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -160,11 +162,13 @@ class NotificationHandlers:
         query = sa.select(t.prompts).where(p.recipient_id == caller.employee_id, p.cursor.is_not(None))
         if request.unread_only:
             query = query.where(p.read.is_(False))
+        # The latest cursor rides along as a column of the same statement (one round trip, one snapshot), so
+        # Subscribe(after_cursor=latest_cursor) starts exactly where the list ends; an empty list asks for it alone.
+        c = t.recipient_cursors.c
+        latest_of = sa.select(c.last_cursor).where(c.recipient_id == caller.employee_id).scalar_subquery().label("latest_cursor")
         async with self._db.read() as conn:
-            # Read in the same snapshot as the list: Subscribe(after_cursor=latest_cursor) then starts
-            # exactly where the list ends, even when the list is empty.
-            latest = await last_cursor(conn, caller.employee_id)
-            rows = (await conn.execute(query.order_by(p.cursor.desc()).limit(limit))).all()
+            rows = (await conn.execute(query.add_columns(latest_of).order_by(p.cursor.desc()).limit(limit))).all()
+            latest = int(rows[0].latest_cursor or 0) if rows else await last_cursor(conn, caller.employee_id)
         return pb.ListPromptsResponse(prompts=[prompt_proto(r) for r in rows], latest_cursor=latest)
 
     async def mark_read(self, caller: Identity, request: pb.MarkReadRequest) -> pb.MarkReadResponse:
@@ -189,20 +193,22 @@ class NotificationHandlers:
         return _prefs_proto(caller.employee_id, prefs)
 
     async def set_preferences(self, caller: Identity, request: pb.SetPreferencesRequest) -> pb.Preferences:
-        given = request.preferences
-        v = Validator()
-        if given.employee_id and given.employee_id != caller.employee_id:
+        if request.preferences.employee_id and request.preferences.employee_id != caller.employee_id:
             raise PermissionDenied("you set your own preferences only")
-        v.check(all(c in ALLOWED_CHANNELS for c in given.channels), "preferences.channels", "unknown channel")
-        v.check(not given.quiet_start or policy.parse_hhmm(given.quiet_start) is not None, "preferences.quiet_start", "must be HH:MM")
-        v.check(not given.quiet_end or policy.parse_hhmm(given.quiet_end) is not None, "preferences.quiet_end", "must be HH:MM")
-        v.check(bool(given.quiet_start) == bool(given.quiet_end), "preferences.quiet_end", "give both ends of the quiet hours, or neither")
-        v.check(not given.time_zone or policy.valid_zone(given.time_zone), "preferences.time_zone", "must be an IANA time zone such as Europe/Brussels")
-        v.check(0 <= given.weekly_budget <= policy.MAX_WEEKLY_BUDGET, "preferences.weekly_budget", f"must be between 1 and {policy.MAX_WEEKLY_BUDGET} (0: the default {policy.DEFAULT_WEEKLY_BUDGET})")
-        v.check(not given.email or valid_email(given.email), "preferences.email", "must be one plain e-mail address such as name@example.com")
-        v.check(not given.language or given.language in i18n.LANGUAGES, "preferences.language", "must be nl or en (empty: the organisation's default)")
-        v.raise_if_any()
+        paths = list(request.update_mask.paths)
+        unknown = sorted({p for p in paths if p not in PREFERENCE_FIELDS and p != "*"})
+        if unknown:
+            raise InvalidArgument("update_mask", f"unknown field {', '.join(unknown)}; it names fields of Preferences: {', '.join(PREFERENCE_FIELDS)} (or *)")
         async with self._db.transaction() as conn:
+            if paths and "*" not in paths:
+                # Only the named fields change: the others keep what is stored (not the effective values
+                # GetPreferences shows, such as the directory's time zone, which would then stop following it).
+                stored = (await conn.execute(sa.select(t.preferences).where(t.preferences.c.employee_id == caller.employee_id))).first()
+                given = _stored_proto(stored)
+                request.update_mask.MergeMessage(request.preferences, given, replace_repeated_field=True)
+            else:
+                given = request.preferences
+            _check_preferences(given)
             await upsert(conn, t.preferences, dict(
                 employee_id=caller.employee_id, channels=sorted(set(given.channels)) or list(policy.DEFAULT_CHANNELS),
                 quiet_start=_normal_hhmm(given.quiet_start), quiet_end=_normal_hhmm(given.quiet_end), time_zone=given.time_zone,
@@ -294,6 +300,30 @@ class NotificationHandlers:
 def _shown(value: str) -> str:
     """An id as an error message may echo it: bounded, so a huge one cannot blow up the status trailers."""
     return repr(value if len(value) <= MAX_ID else value[:MAX_ID] + "…")
+
+
+def _check_preferences(given: pb.Preferences) -> None:
+    """The record about to be stored, whole: a field the mask left out is checked as it is stored."""
+    v = Validator()
+    v.check(all(c in ALLOWED_CHANNELS for c in given.channels), "preferences.channels", "unknown channel")
+    v.check(not given.quiet_start or policy.parse_hhmm(given.quiet_start) is not None, "preferences.quiet_start", "must be HH:MM")
+    v.check(not given.quiet_end or policy.parse_hhmm(given.quiet_end) is not None, "preferences.quiet_end", "must be HH:MM")
+    v.check(bool(given.quiet_start) == bool(given.quiet_end), "preferences.quiet_end", "give both ends of the quiet hours, or neither")
+    v.check(not given.time_zone or policy.valid_zone(given.time_zone), "preferences.time_zone", "must be an IANA time zone such as Europe/Brussels")
+    v.check(0 <= given.weekly_budget <= policy.MAX_WEEKLY_BUDGET, "preferences.weekly_budget", f"must be between 1 and {policy.MAX_WEEKLY_BUDGET} (0: the default {policy.DEFAULT_WEEKLY_BUDGET})")
+    v.check(not given.email or valid_email(given.email), "preferences.email", "must be one plain e-mail address such as name@example.com")
+    v.check(not given.language or given.language in i18n.LANGUAGES, "preferences.language", "must be nl or en (empty: the organisation's default)")
+    v.raise_if_any()
+
+
+def _stored_proto(row: Any) -> pb.Preferences:
+    """What is stored, as it is stored (empty time zone and e-mail: the directory's); None: nothing stored yet."""
+    if row is None:
+        return pb.Preferences()
+    return pb.Preferences(
+        channels=list(row.channels), quiet_start=row.quiet_start, quiet_end=row.quiet_end, time_zone=row.time_zone,
+        daily_digest=row.daily_digest, weekly_budget=row.weekly_budget, email=row.email, language=row.language,
+    )
 
 
 def _normal_hhmm(value: str) -> str:

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from paars.common.v1 import event_pb2 as _event_pb2
 from google.protobuf.internal import containers as _containers
@@ -153,10 +154,12 @@ class GetPreferencesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class SetPreferencesRequest(_message.Message):
-    __slots__ = ("preferences",)
+    __slots__ = ("preferences", "update_mask")
     PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     preferences: Preferences
-    def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ...) -> None: ...
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class WebhookSubscription(_message.Message):
     __slots__ = ("id", "url", "event_filter", "format", "secret", "active", "owner_id", "organisation_wide")
