@@ -466,3 +466,25 @@ def test_the_cascade_climbs_from_my_goals_to_the_organisations_and_shows_the_tre
     assert [r.goal_id for name, r, _ in fakes.goals.calls if name == "GetAlignmentTree"] == ["g-org"]
     assert page.index("Tevreden klanten") < page.index("Sneller antwoorden") < page.index("Leer het ticketsysteem")
     assert "Organisation" in page and "Performance" in page and "Development" in page
+
+
+def test_an_expired_directory_still_serves_pages_while_it_refreshes_once_and_a_failed_refresh_keeps_the_copy(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client)
+    web = client.app.state.web  # type: ignore[attr-defined]
+    assert "Bob Claes" in client.get("/feedback/give").text
+    org = fakes.org
+    listed = sum(1 for m, _, _ in org.calls if m == "ListEmployees")  # type: ignore[attr-defined]
+
+    def expire() -> None:
+        fetched_at, people = web._directory
+        web._directory = (fetched_at - 31.0, people)
+
+    expire()
+    org.answers["ListEmployees"] = grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(), "goals is restarting")  # type: ignore[attr-defined]
+    page = client.get("/feedback/give")
+    assert page.status_code == 200 and "Bob Claes" in page.text, "the copy in hand serves the page"
+    renamed = [*PEOPLE[:2], org_pb2.Employee(id="bob", name="Bob Janssens", manager_id="mgr", team_id="team-a", active=True)]
+    org.answers["ListEmployees"] = org_pb2.ListEmployeesResponse(employees=renamed)  # type: ignore[attr-defined]
+    pages = [client.get("/feedback/give").text for _ in range(5)]
+    assert "Bob Janssens" in pages[-1]
+    assert sum(1 for m, _, _ in org.calls if m == "ListEmployees") == listed + 2, "one refresh after the failed one, not one per page"  # type: ignore[attr-defined]

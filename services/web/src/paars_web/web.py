@@ -73,6 +73,7 @@ class Web:
         self.sign_ins: list[SignIn] = []
         self._directory: tuple[float, dict[str, org_pb2.Employee]] = (0.0, {})
         self._directory_lock = asyncio.Lock()
+        self._directory_refresh: asyncio.Task[None] | None = None
 
     # ---------- the person and their language ----------
 
@@ -134,17 +135,30 @@ class Web:
             raise
 
     async def directory(self, person: Person) -> dict[str, org_pb2.Employee]:
-        """Everyone's names and managers (every person may read the directory), cached for a few seconds."""
+        """Everyone's names and managers (every person may read the directory), cached for DIRECTORY_SECONDS.
+
+        Only the very first page waits for the list. After that an expired copy is still served while one
+        refresh runs in the background: every page used to wait behind the refresh every 30 seconds, a
+        step in the Now page's p99."""
         fetched_at, people = self._directory
-        if time.monotonic() - fetched_at < DIRECTORY_SECONDS:
-            return people
-        async with self._directory_lock:
-            fetched_at, people = self._directory
-            if time.monotonic() - fetched_at >= DIRECTORY_SECONDS:
-                answer = await self.call(self.stubs.org.ListEmployees, org_pb2.ListEmployeesRequest(), person)
-                people = {e.id: e for e in answer.employees}
-                self._directory = (time.monotonic(), people)
+        if not fetched_at:
+            async with self._directory_lock:
+                if not self._directory[0]:
+                    await self._refresh_directory(person)
+            return self._directory[1]
+        if time.monotonic() - fetched_at >= DIRECTORY_SECONDS and (self._directory_refresh is None or self._directory_refresh.done()):
+            self._directory_refresh = asyncio.create_task(self._refresh_directory(person, quietly=True))
         return people
+
+    async def _refresh_directory(self, person: Person, *, quietly: bool = False) -> None:
+        try:
+            answer = await self.call(self.stubs.org.ListEmployees, org_pb2.ListEmployeesRequest(), person)
+        except grpc.aio.AioRpcError:
+            if not quietly:
+                raise
+            # The copy in hand stays; the next page past the interval tries again.
+            return
+        self._directory = (time.monotonic(), {e.id: e for e in answer.employees})
 
     # ---------- rendering ----------
 
