@@ -20,8 +20,9 @@ Why each private use exists (no public way in Faust 0.15.3):
    compaction, must not hold back the commit). This is not a broker workaround: it behaves the same on Tansu and
    Kafka (no transactions involved). It replaces a 90-line copy of ``Consumer._drain_messages``: Faust's drain loop
    now runs as shipped.
-   Offsets of bulk records are acknowledged with Faust's public ``Consumer.ack`` (``ack_offsets``) once their effects
-   are in the changelog; Faust commits acknowledged offsets only, after flushing the producer: at-least-once.
+   Offsets of bulk records are acknowledged (``ack_offsets``: ``Consumer.ack``'s bookkeeping for a list of offsets,
+   the public ``ack`` costing a ``Message`` per offset) once their effects are in the changelog; Faust commits
+   acknowledged offsets only, after flushing the producer: at-least-once.
 2. **Write-back before a partition moves** (``BulkApp._on_partitions_revoked``). People's state is written back to
    its table and its offsets acknowledged *before* Faust handles a revocation (tables, flow, producer flush, commit).
    Faust's public hooks come too late (the ``on_partitions_revoked`` signal fires after the producer flush) or run on
@@ -40,7 +41,7 @@ Why each private use exists (no public way in Faust 0.15.3):
    wait every other Paars consumer uses; aiokafka hands ``_fetch_max_wait_ms`` to its fetcher in ``start()``.
 
 No longer private: the tables' codecs (``paars_table`` below uses the public ``changelog_topic`` argument instead of
-``Table._new_changelog_topic()``), the consumer lag (``BulkConsumer.read_offset``), acknowledgements (public ``ack``).
+``Table._new_changelog_topic()``), the consumer lag (``BulkConsumer.read_offset``).
 """
 from __future__ import annotations
 
@@ -55,7 +56,9 @@ from typing import Any
 import faust
 from faust.streams import _current_event
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, Message
+from faust.types import TP
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
 log = logging.getLogger("paars.analytics")
 
@@ -72,8 +75,9 @@ RELIED_ON: dict[str, str] = {
     "faust.transport.consumer:Consumer._add_gap": "4df2573ded7c1c2c",
     # Sets _read_offset after a seek (bulk records before it are dropped).
     "faust.transport.consumer:Consumer.perform_seek": "0e8c130ff4b0afd8",
-    # Public, but called here with messages that never went through the conductor.
+    # ack_offsets does its bookkeeping for many offsets at once; _new_offset turns it into the offset to commit.
     "faust.transport.consumer:Consumer.ack": "5fcf41cf45153475",
+    "faust.transport.consumer:Consumer._new_offset": "1d2c7ea89a7ad4f1",
     # Overridden: the write-back runs first.
     "faust.app.base:App._on_partitions_revoked": "d5c895bbe57dc73a",
     "faust.app.base:App._new_transport": "42db531312dd776f",
@@ -187,11 +191,26 @@ class BulkConsumer(faust_aiokafka.Consumer):
         return others
 
     def ack_offsets(self, tp: TP, offsets: Iterable[int]) -> int:
-        """Acknowledges offsets of a bulk topic with Faust's public ``ack`` (what a stream does for each event it
-        finished); Faust commits them at its next commit. Returns how many were new."""
-        ack = self.ack
-        topic, partition = tp.topic, tp.partition
-        return sum(ack(Message(topic, partition, offset, 0.0, 0, None, None, None, None, 0, 0, tp)) for offset in offsets)
+        """Acknowledges offsets of a bulk topic, as Faust's ``Consumer.ack`` does for each event a stream finished
+        (the same bookkeeping, under the same lock); Faust commits them at its next commit. Returns how many were new.
+
+        Not the public ``ack``: it takes one ``Message`` per offset, 5.8 us an offset against 0.4 here (measured on the
+        busy bench machine), about 8% of the worker's CPU per event."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return 0
+        n = 0
+        with ack_lock:
+            committed = self._committed_offset[tp]
+            acked_index = self._acked_index[tp]
+            acked = self._acked[tp]
+            for offset in offsets:
+                if (committed is None or offset >= committed) and offset not in acked_index:
+                    acked_index.add(offset)
+                    acked.append(offset)
+                    n += 1
+            self._n_acked += n
+        notify(self._waiting_for_ack)
+        return n
 
     def read_offset(self, tp: TP) -> int | None:
         """The last offset read of a partition (bulk or not), for the consumer-lag gauge."""
