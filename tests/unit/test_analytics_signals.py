@@ -156,6 +156,32 @@ def test_a_milestone_prompts_the_people_around_to_give_feedback_now() -> None:
     assert "MOMENT_FOR_FEEDBACK" not in kinds(old)
 
 
+def test_a_moment_asks_the_manager_and_three_teammates_each_at_most_once_a_day() -> None:
+    team = ["ann", *(f"t{i}" for i in range(1, 8))]
+    asked: dict[str, float] = {}
+
+    def moment_of(person: str, asked_at: float = NOW) -> rules.Candidate:
+        milestone = goal_event(f"g-{person}", person, 0.1, progress=0.5, changes=[goals.GoalUpdated.CHANGE_PROGRESS], milestone=50, checked=0.1)
+        found = [c for c in rules.detect_person(person, history(milestone, person=person), NOW, TH, person={"manager_id": "mgr"}, teammates=team)
+                 if c.kind == "MOMENT_FOR_FEEDBACK"]
+        assert len(found) == 1 and found[0].actors == ("mgr", *(t for t in team if t != person)), "the rule names every teammate"
+        return rules.ask_peers(found[0], "mgr", asked, asked_at, TH)
+
+    assert moment_of("ann").actors == ("mgr", "t1", "t2", "t3")
+    # The next moment in the team asks the next teammates, not the same three again.
+    assert moment_of("t1").actors == ("mgr", "ann", "t4", "t5")
+    assert moment_of("t2").actors == ("mgr", "t6", "t7")
+    # Everyone was asked today: the manager still is (notifications makes it one prompt per moment for them).
+    assert moment_of("t3").actors == ("mgr",)
+    # A day later they may be asked again; forget_asked drops what is past.
+    rules.forget_asked(asked, NOW + DAY, TH)
+    assert asked == {}
+    assert moment_of("t4", asked_at=NOW + DAY).actors == ("mgr", "ann", "t1", "t2")
+    # Other insights keep their actors.
+    stalled = rules.Candidate("GOAL_STALLED", "ann", "team", "attention", "", (), ("ann", "mgr"), "")
+    assert rules.ask_peers(stalled, "mgr", asked, NOW, TH) is stalled
+
+
 def test_a_lenient_manager_is_found_before_the_review_meeting() -> None:
     ratings = {"mgr": [(4.8, "a"), (4.9, "b"), (4.7, "c")], "boss": [(3.0, "d"), (3.2, "e"), (3.1, "f")], "lea": [(3.3, "g"), (3.0, "h"), (3.4, "i")]}
     found = rules.rating_drift(ratings, TH, hr_for={"mgr": ["hr1"], "boss": ["hr2"]}, managers_of={"mgr": "boss"})

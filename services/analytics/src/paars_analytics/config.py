@@ -24,6 +24,9 @@ class Thresholds:
     single_source_min: int = 3
     action_days: int = 14
     moment_hours: int = 48
+    # A moment for feedback asks the manager and at most this many teammates, each at most once per moment_peer_hours.
+    moment_peers: int = 3
+    moment_peer_hours: int = 24
     drift_threshold: float = 0.75
     drift_min_ratings: int = 3
     recency_days: int = 14
@@ -47,6 +50,8 @@ class Thresholds:
             single_source_min=env_int(p + "SINGLE_SOURCE_MIN", d.single_source_min),
             action_days=env_int(p + "ACTION_DAYS", d.action_days),
             moment_hours=env_int(p + "MOMENT_HOURS", d.moment_hours),
+            moment_peers=env_int(p + "MOMENT_PEERS", d.moment_peers),
+            moment_peer_hours=env_int(p + "MOMENT_PEER_HOURS", d.moment_peer_hours),
             drift_threshold=env_float(p + "DRIFT_THRESHOLD", d.drift_threshold),
             drift_min_ratings=env_int(p + "DRIFT_MIN_RATINGS", d.drift_min_ratings),
             recency_days=env_int(p + "RECENCY_DAYS", d.recency_days),
@@ -69,7 +74,7 @@ class AnalyticsConfig:
     stream_buffer: int = 20000
     flush_interval_seconds: float = 2.0
     flush_events: int = 50000
-    detect_interval_seconds: float = 1.0
+    detect_interval_seconds: float = 0.05
     scan_interval_seconds: float = 60.0
     # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
     changelog_replication: int = 1

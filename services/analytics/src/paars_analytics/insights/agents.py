@@ -3,15 +3,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from paars_analytics.app import Analytics
 from paars_analytics.insights import records
 from paars_analytics.insights.detection import full_round, people_round
-from paars_analytics.signals.insights import Candidate
+from paars_analytics.signals.insights import Candidate, ask_peers, forget_asked
 from paars_platform.events import to_record
 
 log = logging.getLogger("paars.analytics.insights")
+# The directory a detection round names people from is reused this long, unless it lacks someone the round is
+# about (it changes rarely; a round runs every detect interval, and reading the whole table each time costs more
+# than the round).
+DIRECTORY_SECONDS = 1.0
+LAG_SECONDS = 1.0
 
 
 class Detector:
@@ -21,6 +28,19 @@ class Detector:
     def __init__(self, ctx: Analytics) -> None:
         self.ctx = ctx
         self.last_full = 0.0
+        # Teammates asked about a colleague's moment, and when (process-local: after a restart, or on another
+        # worker, a teammate may be asked once more within the period; the notifications budget still applies).
+        self.asked: dict[str, float] = {}
+        self._employees: dict[str, Any] = {}
+        self._employees_at = float("-inf")
+        self._lag_at = float("-inf")
+
+    def employees(self, people: Iterable[str] = ()) -> dict[str, Any]:
+        """The directory, re-read after DIRECTORY_SECONDS or when it does not know one of ``people`` yet."""
+        known = self._employees
+        if time.monotonic() - self._employees_at >= DIRECTORY_SECONDS or any(p not in known for p in people):
+            self._employees, self._employees_at = _snapshot(self.ctx.employees), time.monotonic()
+        return self._employees
 
     def _is_open(self, candidate: Candidate) -> bool:
         record = self.ctx.insights.get(candidate.subject_id)
@@ -28,9 +48,12 @@ class Detector:
 
     async def _open(self, candidates: list[Candidate], now: float) -> int:
         sent = 0
+        employees = self.employees()
         for candidate in candidates:
             if self._is_open(candidate):
                 continue
+            manager = str((employees.get(candidate.subject_id) or {}).get("manager_id") or "")
+            candidate = ask_peers(candidate, manager, self.asked, now, self.ctx.config.thresholds)
             await self.ctx.commands_topic.send(
                 key=candidate.subject_id.encode(), value={"op": "open", "at": now, "c": records.candidate_dict(candidate)}
             )
@@ -42,7 +65,8 @@ class Detector:
         return not getattr(app, "in_recovery", False) and not getattr(app, "rebalancing", False)
 
     async def tick(self) -> None:
-        """Every detect interval: the people touched since the last round; every scan interval: everything."""
+        """Every detect interval (a short debounce: what a fetch changed is seen within it, and one round covers
+        everyone that fetch touched): the people touched since the last round; every scan interval: everything."""
         if not self._ready():
             return
         ctx = self.ctx
@@ -50,11 +74,14 @@ class Detector:
         if now - self.last_full >= ctx.config.scan_interval_seconds:
             ctx.dirty.clear()
             await self.full_scan(now)
+            forget_asked(self.asked, now, ctx.config.thresholds)
             self.last_full = now
         elif ctx.dirty:
             keys, ctx.dirty = ctx.dirty, set()
-            await self._open(people_round(keys, ctx.state, _snapshot(ctx.employees), now, ctx.config.thresholds), now)
-        self.update_consumer_lag()
+            await self._open(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
+        if time.monotonic() - self._lag_at >= LAG_SECONDS:
+            self._lag_at = time.monotonic()
+            self.update_consumer_lag()
 
     async def full_scan(self, now: float) -> None:
         ctx = self.ctx

@@ -1,6 +1,7 @@
 """Insight rules: from a person's (or team's) state to what deserves a conversation now, with a readable reason."""
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -218,7 +219,9 @@ def constructive_without_action(person_id: str, state: State, now: float, th: Th
 def moment_for_feedback(
     person_id: str, state: State, now: float, th: Thresholds, *, manager: str, team: str, teammates: Sequence[str], name: str = ""
 ) -> Candidate | None:
-    """A goal milestone or a completed action item in the last moment_hours: the people around should say something now."""
+    """A goal milestone or a completed action item in the last moment_hours: the people around should say something now.
+
+    The actors are the manager and every teammate, the pool ``ask_peers`` picks the few who are asked from."""
     since = now - th.moment_hours * 3600.0
     moments = [m for m in state.moments if since < m.at <= now]
     if not moments:
@@ -229,9 +232,37 @@ def moment_for_feedback(
         "MOMENT_FOR_FEEDBACK", person_id, team, "info",
         f"{name or person_id} just {what}: a good moment for immediate, concrete feedback.",
         tuple(m.event_id for m in moments[-5:]),
-        _actors(manager, *[t for t in teammates if t != person_id][:10]),
+        _actors(manager, *[t for t in teammates if t != person_id]),
         "Give feedback now, naming the moment and one concrete example.",
     )
+
+
+def ask_peers(candidate: Candidate, manager: str, asked: dict[str, float], now: float, th: Thresholds) -> Candidate:
+    """Who a moment for feedback really asks: the manager, and the first ``moment_peers`` teammates not asked about
+    any colleague's moment in the last ``moment_peer_hours``. Records them in ``asked`` (teammate -> when).
+
+    A team of twenty with a milestone a week each would otherwise ask every member about every colleague's
+    milestone: twenty prompts a week each, four times the default weekly budget, crowding out what is theirs to do.
+    Skipping those asked recently also spreads the asking over the team instead of always asking the first few."""
+    if candidate.kind != "MOMENT_FOR_FEEDBACK":
+        return candidate
+    horizon = now - th.moment_peer_hours * 3600.0
+    peers: list[str] = []
+    for actor in candidate.actors:
+        if len(peers) >= th.moment_peers:
+            break
+        if actor != manager and asked.get(actor, float("-inf")) <= horizon:
+            peers.append(actor)
+    for peer in peers:
+        asked[peer] = now
+    return dataclasses.replace(candidate, actors=_actors(manager if manager in candidate.actors else "", *peers))
+
+
+def forget_asked(asked: dict[str, float], now: float, th: Thresholds) -> None:
+    """Drops the teammates whose last ask is past ``moment_peer_hours`` (they may be asked again anyway)."""
+    horizon = now - th.moment_peer_hours * 3600.0
+    for peer in [p for p, at in asked.items() if at <= horizon]:
+        del asked[peer]
 
 
 def rating_drift(
@@ -338,4 +369,4 @@ def expired(kind: str, detected_at: float, now: float, th: Thresholds) -> bool:
     return now - detected_at >= ttl
 
 
-__all__ = ["Candidate", "detect_person", "expired", "goal_ratio", "rating_drift", "team_pitfalls"]
+__all__ = ["Candidate", "ask_peers", "detect_person", "expired", "forget_asked", "goal_ratio", "rating_drift", "team_pitfalls"]
