@@ -81,11 +81,29 @@ class ReadCache:
         cached = self._prefs.get(person_id)
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        # The person (time zone, address) from the cached projection: one query, not two, per miss.
-        person = (await self.directory(conn, [person_id], depth=1)).people.get(person_id)
-        prefs = await _preferences_with(conn, person_id, person)
-        self._prefs[person_id] = (time.monotonic(), prefs)
-        return prefs
+        return (await self.preferences_of(conn, [person_id]))[person_id]
+
+    async def preferences_of(self, conn: AsyncConnection, person_ids: Iterable[str]) -> dict[str, policy.DeliveryPreferences]:
+        """Everyone's preferences, the misses read in one query (an insight names several people)."""
+        out: dict[str, policy.DeliveryPreferences] = {}
+        missing: list[str] = []
+        for person_id in person_ids:
+            cached = self._prefs.get(person_id)
+            if cached is not None and self._fresh(cached[0]):
+                out[person_id] = cached[1]
+            else:
+                missing.append(person_id)
+        if missing:
+            # The people (time zone, address) from the cached projection.
+            people = (await self.directory(conn, missing, depth=1)).people
+            rows = (await conn.execute(_PREFERENCES_OF, {"b_ids": sorted(set(missing))})).all()
+            stored = {row.employee_id: row for row in rows}
+            now = time.monotonic()
+            for person_id in missing:
+                prefs = _preferences_from(stored.get(person_id), people.get(person_id))
+                self._prefs[person_id] = (now, prefs)
+                out[person_id] = prefs
+        return out
 
     async def webhooks(self, conn: AsyncConnection) -> list[Any]:
         if self._webhooks is not None and self._fresh(self._webhooks[0]):
@@ -130,6 +148,7 @@ _BUDGET_SPENT = (
     )
     .group_by(_p.recipient_id)
 )
+_PREFERENCES_OF = sa.select(t.preferences).where(t.preferences.c.employee_id.in_(sa.bindparam("b_ids", expanding=True)))
 _MARK_RELEASED = (
     t.prompts.update()
     .where(_p.id == sa.bindparam("b_id"))
@@ -148,6 +167,22 @@ def _open_prompts_query(by_about: bool, by_ref: bool) -> Any:
     if by_ref:
         query = query.where(_p.ref_id == sa.bindparam("b_ref"))
     return query
+
+
+@functools.cache
+def _store_prompts_statement(dialect: str) -> Any:
+    # Executed with many rows, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues"); RETURNING
+    # names the rows that went in, the others hit one of the once-only keys.
+    return dialect_insert(dialect)(t.prompts).on_conflict_do_nothing().returning(_p.id)
+
+
+@functools.cache
+def _take_cursors_many_statement(dialect: str) -> Any:
+    c = t.recipient_cursors.c
+    insert = dialect_insert(dialect)(t.recipient_cursors)
+    return insert.on_conflict_do_update(
+        index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + insert.excluded.last_cursor},
+    ).returning(c.recipient_id, c.last_cursor)
 
 
 @functools.cache
@@ -203,7 +238,7 @@ class PromptService:
         released: list[pb.Prompt] = []
         drafts = rules.prompts_for(event, directory, now.date())
         spent = await self.budget_spent(conn, {d.recipient_id for d in drafts}, now)
-        due = [row for draft in drafts if (row := await self.store(conn, draft, cause, now, spent)) is not None]
+        due = await self.store_all(conn, drafts, cause, now, spent)
         if due:
             released = await self.release(conn, due, now)
         if released:
@@ -264,6 +299,49 @@ class PromptService:
         row = await self.store(conn, draft, cause, now)
         return await self.release(conn, [row], now) if row is not None else []
 
+    async def store_all(
+        self, conn: AsyncConnection, drafts: Sequence[rules.PromptDraft], cause: Cause, now: dt.datetime, spent: dict[str, int],
+    ) -> list[dict[str, Any]]:
+        """store() for every draft of one event, in one INSERT; returns the rows to release now.
+
+        When one person has several drafts, whether the first goes in decides the budget left for the next,
+        so those are stored one by one, in order."""
+        recipients = [d.recipient_id for d in drafts]
+        if len(drafts) < 2 or len(set(recipients)) < len(recipients):
+            return [row for draft in drafts if (row := await self.store(conn, draft, cause, now, spent)) is not None]
+        prefs = await self.cache.preferences_of(conn, recipients)
+        decided = [(draft, policy.decide(now, prefs[draft.recipient_id], draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at))
+                   for draft in drafts]
+        rows = [self._row(draft, prefs[draft.recipient_id], decision, cause, now) for draft, decision in decided]
+        stored = set((await conn.execute(_store_prompts_statement(conn.dialect.name), rows)).scalars())
+        due = []
+        for row, (draft, decision) in zip(rows, decided, strict=True):
+            if row["id"] in stored and self._stored(draft, decision, spent):
+                due.append(row)
+        return due
+
+    def _stored(self, draft: rules.PromptDraft, decision: policy.Decision, spent: dict[str, int]) -> bool:
+        """Accounts for a prompt that went in; True when it is to be released now."""
+        if decision.budgeted:
+            spent[draft.recipient_id] = spent.get(draft.recipient_id, 0) + 1
+        if decision.mode != "now":
+            for reason in decision.reasons:
+                self.held_total.labels(reason).inc()
+            return False
+        return True
+
+    def _row(self, draft: rules.PromptDraft, prefs: policy.DeliveryPreferences, decision: policy.Decision, cause: Cause, now: dt.datetime) -> dict[str, Any]:
+        return dict(
+            id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
+            title=texts.render(draft.title, prefs.language)[:300], body=texts.render(draft.body, prefs.language),
+            about_id=draft.about_id, ref_id=draft.ref_id,
+            cause_event_id=cause.event_id, cause_type=cause.type, cause_topic=cause.topic,
+            cause_occurred_at=cause.occurred_at, visibility=cause.visibility, created_at=now,
+            state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
+            released_at=None, cursor=None, digest=decision.mode == "digest", budgeted=decision.budgeted,
+            read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
+        )
+
     async def store(
         self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime, spent: dict[str, int] | None = None,
     ) -> dict[str, Any] | None:
@@ -274,25 +352,10 @@ class PromptService:
         if spent is None:
             spent = await self.budget_spent(conn, {draft.recipient_id}, now)
         decision = policy.decide(now, prefs, draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at)
-        row = dict(
-            id=uuid.uuid4().hex, recipient_id=draft.recipient_id, kind=draft.kind, priority=draft.priority,
-            title=texts.render(draft.title, prefs.language)[:300], body=texts.render(draft.body, prefs.language),
-            about_id=draft.about_id, ref_id=draft.ref_id,
-            cause_event_id=cause.event_id, cause_type=cause.type, cause_topic=cause.topic,
-            cause_occurred_at=cause.occurred_at, visibility=cause.visibility, created_at=now,
-            state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
-            released_at=None, cursor=None, digest=decision.mode == "digest", budgeted=decision.budgeted,
-            read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
-        )
+        row = self._row(draft, prefs, decision, cause, now)
         if not await insert_ignore(conn, t.prompts, row):
             return None  # this cause already prompted this person for this, or another cause for the same moment
-        if decision.budgeted:
-            spent[draft.recipient_id] = spent.get(draft.recipient_id, 0) + 1
-        if decision.mode != "now":
-            for reason in decision.reasons:
-                self.held_total.labels(reason).inc()
-            return None
-        return row
+        return row if self._stored(draft, decision, spent) else None
 
     async def release(self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime) -> list[pb.Prompt]:
         """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them."""
@@ -302,8 +365,9 @@ class PromptService:
         out: list[pb.Prompt] = []
         marks: list[dict[str, Any]] = []
         events: list[pb.PromptSent] = []
+        lasts = await take_cursors_of(conn, {recipient: len(group) for recipient, group in by_recipient.items()})
         for recipient, group in by_recipient.items():
-            last = await take_cursors(conn, recipient, len(group))
+            last = lasts[recipient]
             for offset, row in enumerate(group):
                 cursor = last - len(group) + 1 + offset
                 marks.append({"b_id": row["id"], "b_cursor": cursor, "b_at": now})
@@ -461,6 +525,17 @@ async def take_cursors(conn: AsyncConnection, recipient: str, n: int) -> int:
     return int((await conn.execute(_take_cursors_statement(conn.dialect.name), {"b_recipient": recipient, "b_n": n})).scalar_one())
 
 
+async def take_cursors_of(conn: AsyncConnection, counts: Mapping[str, int]) -> dict[str, int]:
+    """take_cursors for several recipients in one statement; the rows are locked in recipient order, so two
+    transactions releasing for the same people cannot deadlock."""
+    if len(counts) == 1:
+        [(recipient, n)] = counts.items()
+        return {recipient: await take_cursors(conn, recipient, n)}
+    params = [{"recipient_id": r, "last_cursor": counts[r]} for r in sorted(counts)]
+    rows = (await conn.execute(_take_cursors_many_statement(conn.dialect.name), params)).all()
+    return {recipient: int(last) for recipient, last in rows}
+
+
 async def last_cursor(conn: AsyncConnection, recipient: str) -> int:
     c = t.recipient_cursors.c
     return int((await conn.execute(sa.select(c.last_cursor).where(c.recipient_id == recipient))).scalar() or 0)
@@ -482,6 +557,11 @@ async def preferences_of(conn: AsyncConnection, person_id: str) -> policy.Delive
 
 async def _preferences_with(conn: AsyncConnection, person_id: str, person: Person | None) -> policy.DeliveryPreferences:
     row = (await conn.execute(sa.select(t.preferences).where(t.preferences.c.employee_id == person_id))).first()
+    return _preferences_from(row, person)
+
+
+def _preferences_from(row: Any, person: Person | None) -> policy.DeliveryPreferences:
+    """Stored preferences (None: none stored), the time zone and address falling back to the org projection's."""
     zone = (row.time_zone if row and row.time_zone else "") or (person.time_zone if person else "") or "UTC"
     email = (row.email if row and row.email else "") or (person.email if person else "")
     if row is None:
