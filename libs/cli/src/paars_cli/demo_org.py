@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from paars.org.v1 import org_pb2 as R
+from paars_platform.directory import ROLE_NAMES
 
 TEAMS = [
     ("paars", "Paars NV", "", "els"),
@@ -40,9 +41,6 @@ def directory() -> R.ImportDirectoryRequest:
         ],
         idempotency_key="demo-directory-v1",
     )
-
-
-ROLE_NAMES = {R.ROLE_EMPLOYEE: "employee", R.ROLE_MANAGER: "manager", R.ROLE_HR: "hr", R.ROLE_COACH: "coach", R.ROLE_ADMIN: "admin", R.ROLE_LEADER: "leader"}
 
 
 def roles_of(person: str) -> list[str]:
