@@ -27,6 +27,7 @@ from paars_notifications.domain.visibility import Directory, Person
 from paars_platform import metrics, outbox, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, UtcDateTime, dialect_insert, insert_ignore, upsert, utcnow
+from paars_platform.directory import CHAIN_LIMIT
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.inbox import Handler
 from paars_platform.topics import topic_for_message
@@ -57,8 +58,9 @@ class ReadCache:
     def _fresh(self, stamp: float) -> bool:
         return time.monotonic() - stamp < self.seconds
 
-    async def directory(self, conn: AsyncConnection, ids: Iterable[str], depth: int = 10) -> Directory:
-        """The named people and their manager chains, from the org projection."""
+    async def directory(self, conn: AsyncConnection, ids: Iterable[str], depth: int = CHAIN_LIMIT) -> Directory:
+        """The named people and their manager chains, from the org projection (as deep as every service walks a
+        chain; a query per level only while someone still has a manager not loaded)."""
         people: dict[str, Person] = {}
         wanted = {i for i in ids if i}
         for _ in range(depth):
