@@ -1,9 +1,11 @@
-"""The goals service's repositories and SQL unit of work, one suite on SQLite and on PostgreSQL (the
-database_url fixture runs each test on both): what the handlers' fakes promise, the real SQL keeps."""
+"""The goals service's repositories and unit of work as one behavioural suite: the repository tests run on
+the in-memory fakes the handler tests use, on SQLite and on PostgreSQL (so a fake cannot promise what the
+SQL does not keep); the transaction, outbox and idempotency tests on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import pathlib
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +18,11 @@ from paars_goals.bootstrap import MIGRATIONS
 from paars_goals.domain.goals import CheckIn, Comment, FieldChange, Goal, GoalUpdated, GoalView, KeyResult
 from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, Team
 from paars_goals.service_layer.commands import RequestKey
+from paars_goals.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from paars_platform.errors import InvalidArgument, StaleVersion
+from tests.conftest import create_pg_database, drop_pg_database
+from tests.unit.goals_fakes import Clock, FakeUnitOfWork, Store
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 
@@ -36,6 +41,37 @@ def uow(db: Database, *, read_only: bool = False) -> SqlUnitOfWork:
     return SqlUnitOfWork(db, lambda: NOW, read_only=read_only)
 
 
+Units = Callable[..., UnitOfWork]
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]:
+    """"fake", or the URL of a fresh SQLite file or PostgreSQL database."""
+    if request.param != "postgresql":
+        yield "fake" if request.param == "fake" else f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture
+async def units(backend: str) -> AsyncIterator[Units]:
+    """Fresh units of work over one store: the fakes' memory, or the migrated database."""
+    if backend == "fake":
+        store = Store()
+        yield lambda read_only=False: FakeUnitOfWork(store, Clock(NOW), read_only=read_only)
+        return
+    await migrate(backend, MIGRATIONS)
+    database = Database(backend)
+    try:
+        yield lambda read_only=False: uow(database, read_only=read_only)
+    finally:
+        await database.dispose()
+
+
 def a_goal(goal_id: str, *, parent: str | None = None, agreement: int = pb.AGREEMENT_STATE_AGREED, at: dt.datetime = NOW, **kw: object) -> Goal:
     values: dict[str, object] = dict(
         id=goal_id, kind=pb.GOAL_KIND_DEVELOPMENT, level=pb.GOAL_LEVEL_INDIVIDUAL, title="Present at the guild", description="Twice",
@@ -49,75 +85,77 @@ def a_goal(goal_id: str, *, parent: str | None = None, agreement: int = pb.AGREE
     return Goal(**values)  # type: ignore[arg-type]
 
 
-async def test_a_goal_reads_back_as_written_and_each_save_is_the_next_version(db: Database) -> None:
+async def test_a_goal_reads_back_as_written_and_each_save_is_the_next_version(units: Units) -> None:
     goal = a_goal("g1", last_check_in_at=NOW)
-    async with uow(db) as work:
+    async with units() as work:
         await work.goals.add(goal)
         await work.commit()
-    async with uow(db, read_only=True) as reading:
+    async with units(read_only=True) as reading:
         assert await reading.goals.get("g1") == goal
         assert await reading.goals.get("nope") is None
-    async with uow(db) as work:
+    async with units() as work:
         stored = await work.goals.get("g1", for_update=True)
         assert stored is not None
         stored.title, stored.confidence, stored.closed_status = "Present twice", 5, pb.GOAL_STATUS_DONE
         await work.goals.save(stored)
         await work.commit()
     assert stored.version == 2
-    async with uow(db) as work:
+    async with units() as work:
         stale = a_goal("g1")  # still at version 1
         with pytest.raises(StaleVersion):
             await work.goals.save(stale)
-    async with uow(db, read_only=True) as reading:
+    async with units(read_only=True) as reading:
         now = await reading.goals.get("g1")
         assert now is not None and (now.title, now.confidence, now.closed_status, now.version) == ("Present twice", 5, pb.GOAL_STATUS_DONE, 2)
 
 
-async def test_children_lists_and_team_goals_are_the_ones_each_query_names_oldest_first(db: Database) -> None:
-    later = NOW + dt.timedelta(minutes=1)
-    async with uow(db) as work:
+async def test_children_lists_and_team_goals_are_the_ones_each_query_names_oldest_first(units: Units) -> None:
+    def minute(n: int) -> dt.datetime:
+        return NOW + dt.timedelta(minutes=n)
+
+    async with units() as work:
         await work.goals.add(a_goal("parent", level=pb.GOAL_LEVEL_TEAM, owner_id="mgr"))
-        await work.goals.add(a_goal("b-agreed", parent="parent", at=later))
-        await work.goals.add(a_goal("a-proposed", parent="parent", agreement=pb.AGREEMENT_STATE_PROPOSED))
-        await work.goals.add(a_goal("closed", parent="parent", agreement=pb.AGREEMENT_STATE_CLOSED, closed_status=pb.GOAL_STATUS_DROPPED, team_id=None))
+        await work.goals.add(a_goal("b-agreed", parent="parent", at=minute(3)))
+        await work.goals.add(a_goal("a-proposed", parent="parent", agreement=pb.AGREEMENT_STATE_PROPOSED, at=minute(1)))
+        await work.goals.add(a_goal("closed", parent="parent", agreement=pb.AGREEMENT_STATE_CLOSED, closed_status=pb.GOAL_STATUS_DROPPED, team_id=None, at=minute(2)))
         await work.commit()
-    async with uow(db, read_only=True) as reading:
+    async with units(read_only=True) as reading:
         assert sorted(g.id for g in await reading.goals.children("parent")) == ["b-agreed", "closed"]
         assert [g.id for g in await reading.goals.owned_by("ann", include_all=False)] == ["b-agreed"]
         assert [g.id for g in await reading.goals.owned_by("ann", include_all=True)] == ["a-proposed", "closed", "b-agreed"]
         assert [g.id for g in await reading.goals.of_team("team-a")] == ["parent", "b-agreed"]
 
 
-async def test_comments_and_check_ins_read_back_in_the_order_they_were_made(db: Database) -> None:
+async def test_comments_and_check_ins_read_back_in_the_order_they_were_made(units: Units) -> None:
     first, second = Comment("c1", "g1", "ann", "Started", False, NOW), Comment("c2", "g1", "mgr", "Fewer", True, NOW + dt.timedelta(seconds=1))
     check_in = CheckIn("ci1", "g1", "ann", "Two talks", 4, (("talks", 2.0), ("posts", 8.5)), NOW)
-    async with uow(db) as work:
+    async with units() as work:
         await work.goals.add(a_goal("g1"))
         await work.goals.add_comment(second)
         await work.goals.add_comment(first)
         await work.goals.add_check_in(check_in)
         await work.commit()
-    async with uow(db, read_only=True) as reading:
+    async with units(read_only=True) as reading:
         assert await reading.goals.comments("g1") == [first, second]
         assert await reading.goals.check_ins("g1") == [check_in]
 
 
-async def test_the_directory_reads_back_filters_and_gives_the_org_view(db: Database) -> None:
+async def test_the_directory_reads_back_filters_and_gives_the_org_view(units: Units) -> None:
     org, team_a = Team("org", "Paars NV", None, None, 1, NOW), Team("team-a", "Team A", "org", "mgr", 1, NOW)
     mgr = Employee("mgr", "Mo", "mo@paars.example", None, "team-a", (org_pb2.ROLE_MANAGER,), True, "UTC", None, 1, NOW)
     ann = Employee("ann", "Ann", "ann@paars.example", "mgr", "team-a", (org_pb2.ROLE_EMPLOYEE, org_pb2.ROLE_COACH), True, "Europe/Brussels", "mgr", 1, NOW)
-    async with uow(db) as work:
+    async with units() as work:
         for team in (org, team_a):
             await work.directory.add_team(team)
         for person in (mgr, ann):
             await work.directory.add_employee(person)
         await work.commit()
     moved = Employee(*[getattr(ann, f) for f in ("id", "name", "email", "manager_id")], None, ann.roles, False, ann.time_zone, None, 2, NOW)
-    async with uow(db) as work:
+    async with units() as work:
         await work.directory.save_employee(moved)
         await work.directory.save_team(Team("team-a", "Team Alpha", "org", "mgr", 2, NOW))
         await work.commit()
-    async with uow(db, read_only=True) as reading:
+    async with units(read_only=True) as reading:
         assert await reading.directory.employee("ann") == moved and await reading.directory.employee("x") is None
         assert (await reading.directory.team("team-a")) == Team("team-a", "Team Alpha", "org", "mgr", 2, NOW)
         assert [e.id for e in await reading.directory.employees()] == ["ann", "mgr"]

@@ -80,13 +80,13 @@ class FakeGoalRepository:
         self.store.comments.append(comment)
 
     async def comments(self, goal_id: str) -> list[Comment]:
-        return [c for c in self.store.comments if c.goal_id == goal_id]
+        return sorted((c for c in self.store.comments if c.goal_id == goal_id), key=lambda c: c.created_at)
 
     async def add_check_in(self, check_in: CheckIn) -> None:
         self.store.check_ins.append(check_in)
 
     async def check_ins(self, goal_id: str) -> list[CheckIn]:
-        return [c for c in self.store.check_ins if c.goal_id == goal_id]
+        return sorted((c for c in self.store.check_ins if c.goal_id == goal_id), key=lambda c: c.created_at)
 
 
 class FakeDirectoryRepository:
