@@ -54,11 +54,8 @@ class Candidate:
 
 
 def _actors(*ids: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for i in ids:
-        if i and i not in out:
-            out.append(i)
-    return tuple(out)
+    """The ids in order, each once, without empty ones (linear: a moment names a whole team)."""
+    return tuple(dict.fromkeys(i for i in ids if i))
 
 
 def _days(seconds: float) -> int:
