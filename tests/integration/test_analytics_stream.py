@@ -132,6 +132,8 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
         insight = found[0].insight
         assert milestone.metadata.event_id in insight.evidence_event_ids and insight.actors[0] == mgr and insight.open
         assert "50%" in insight.reason and found[0].metadata.event_id == insight.id
+        # Through the command topic and the insights table into the event: the values a reader renders it from.
+        assert dict(insight.params) == {"goal": "Guild talks", "percent": "50", "variant": "milestone"}
 
         def dead(records: list) -> list:
             return [r for r in records if r.key == ann.encode()]
@@ -161,6 +163,7 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
 
         single = about_mgr(await asyncio.to_thread(read_topic, kafka_bootstrap, "analytics.insight-detected.v1", until=lambda rs: bool(about_mgr(rs)), timeout=60))
         assert [e.insight.reason for e in single] == ["All 3 pieces of feedback with a named giver in the last 90 days came from peers."]
+        assert dict(single[0].insight.params) == {"count": "3", "source": "peer", "variant": "named_only"}
         assert not {f"anon-{run}-{i}" for i in range(3)} & set(single[0].insight.evidence_event_ids)
         given = await worker.signals(ann)
         assert given is not None and given.given == 0, "an anonymous piece is never counted for its giver"

@@ -76,6 +76,16 @@ def test_a_goal_behind_schedule_without_a_check_in_for_two_weeks_is_stalled() ->
     assert "no check-in for 20 days" in found[0].reason
 
 
+def test_an_insight_carries_the_values_of_its_reason_so_a_reader_can_say_it_in_its_own_language() -> None:
+    state = history(goal_event("e1", "ann", 20, progress=0.1, changes=[goals.GoalUpdated.CHANGE_PROGRESS], checked=20))
+    [stalled] = [c for c in rules.detect_person("ann", state, NOW, TH, person={"manager_id": "mgr"}) if c.kind == "GOAL_STALLED"]
+    assert stalled.params["days"] == "20" and stalled.params["progress"] == "10" and stalled.params["goal"] in stalled.reason
+    assert f"{stalled.params['expected']}% was expected" in stalled.reason
+    peers = [feedback(f"e{i}", "ann", i + 1) for i in range(3)]
+    [single] = [c for c in rules.detect_person("ann", history(*peers), NOW, TH, person={"manager_id": "mgr"}) if c.kind == "SINGLE_SOURCE_FEEDBACK"]
+    assert dict(single.params) == {"count": "3", "source": "peer", "variant": "all"}
+
+
 def test_a_goal_behind_schedule_but_checked_in_recently_is_not_stalled() -> None:
     state = history(goal_event("e1", "ann", 5, progress=0.1, changes=[goals.GoalUpdated.CHANGE_PROGRESS], checked=5))
     assert "GOAL_STALLED" not in kinds(state)

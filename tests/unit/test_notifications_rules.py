@@ -156,6 +156,35 @@ def test_every_insight_goes_to_each_of_its_actors() -> None:
     assert "45 days" in en(drafts[0].body) and "one concrete example" in en(drafts[0].body)
 
 
+def test_an_insight_speaks_the_readers_language_from_its_kind_and_params() -> None:
+    stalled = an.InsightDetected(metadata=meta("ann"), insight=an.Insight(
+        id="i2", kind=an.INSIGHT_KIND_GOAL_STALLED, severity=an.SEVERITY_ATTENTION, subject_id="ann", actors=["mgr"],
+        reason="'Guild talk' is at 10% where 55% was expected by now, and has had no check-in for 20 days.",
+        suggested_action="Check in on the goal together and give feedback on what moved and what is blocking.",
+        params={"goal": "Guild talk", "progress": "10", "expected": "55", "days": "20"},
+    ))
+    [draft] = rules.prompts_for(stalled, ORG, TODAY)
+    dutch = texts.render(draft.body, "nl")
+    assert dutch.startswith("“Guild talk” staat op 10%, waar nu 55% verwacht werd, en had al 20 dagen geen check-in.")
+    assert "Bekijk samen hoe het doel ervoor staat" in dutch and "expected" not in dutch
+    assert en(draft.body).startswith("“Guild talk” is at 10% where 55% was expected by now")
+    gap = an.InsightDetected(metadata=meta("ann"), insight=an.Insight(
+        id="i3", kind=an.INSIGHT_KIND_SELF_OTHERS_GAP, subject_id="ann", actors=["mgr"], reason="On 'listening' you rate yourself 1.5 points higher than others do.",
+        params={"competency": "luisteren", "points": "1.5", "variant": "higher"},
+    ))
+    [draft] = rules.prompts_for(gap, ORG, TODAY)
+    assert texts.render(draft.body, "nl").startswith("Op “luisteren” schat je jezelf 1,5 punten hoger in dan anderen.")
+    assert "1.5 points higher" in en(draft.body)
+
+
+def test_an_insight_from_before_params_shows_no_english_to_a_dutch_reader() -> None:
+    [draft] = rules.prompts_for(insight(["mgr"]), ORG, TODAY)
+    dutch = texts.render(draft.body, "nl")
+    assert dutch.startswith("Inzicht: ") and "45 days" not in dutch and "Share what you saw" not in dutch
+    assert "Vraag twee of drie collega's om feedback" in dutch, "the kind's own suggestion, in Dutch"
+    assert en(draft.body).startswith("Ann has had no feedback in 45 days. Share what you saw in the last sprint.")
+
+
 def test_an_insight_without_actors_prompts_nobody() -> None:
     assert rules.prompts_for(insight([]), ORG, TODAY) == []
 

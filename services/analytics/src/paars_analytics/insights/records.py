@@ -39,6 +39,8 @@ def to_proto(insight: dict[str, Any]) -> pb.Insight:
         suggested_action=insight["suggested_action"],
         detected_at=timestamp(dt.datetime.fromtimestamp(insight["detected_at"], dt.UTC)),
         open=insight["open"],
+        # Insights stored before params existed have none: readers fall back to the English reason.
+        params=insight.get("params") or {},
     )
 
 

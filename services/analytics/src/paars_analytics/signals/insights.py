@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from paars_analytics.config import Thresholds
@@ -47,6 +47,9 @@ class Candidate:
     evidence: tuple[str, ...]
     actors: tuple[str, ...]
     suggested_action: str
+    # What the reason and suggestion are made of, by name (Insight.params): readers render the kind's
+    # sentence in their own language from these; percentages as whole numbers 0..100.
+    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -60,6 +63,11 @@ def _actors(*ids: str) -> tuple[str, ...]:
 
 def _days(seconds: float) -> int:
     return int(seconds // DAY)
+
+
+def _pct(share: float) -> str:
+    """A share 0..1 as the whole percentage the English reason shows (its `:.0%`)."""
+    return f"{share * 100:.0f}"
 
 
 def detect_person(
@@ -107,6 +115,7 @@ def goal_stalled(person_id: str, state: State, now: float, th: Thresholds, *, ma
         f"and has had no check-in for {_days(now - last)} days.",
         (goal.event_id,), _actors(person_id, manager),
         "Check in on the goal together and give feedback on what moved and what is blocking.",
+        {"goal": goal.title, "progress": _pct(goal.progress), "expected": _pct(expected_now(goal, now)), "days": str(_days(now - last))},
     )
 
 
@@ -132,6 +141,7 @@ def performance_without_development(person_id: str, state: State, now: float, th
         f"Performance fell {trend} over the last 30 days, with no development activity in that time.",
         evidence, _actors(manager, person_id, coach),
         "Hold a coaching conversation, or agree a development goal.",
+        {"recent": _pct(recent), **({"before": _pct(before), "variant": "fell_from"} if before is not None else {"variant": "fell_to"})},
     )
 
 
@@ -150,6 +160,7 @@ def self_others_gap_insight(person_id: str, state: State, now: float, th: Thresh
         f"On '{competency}' you rate yourself {abs(gap):.1f} points {direction} than others do.",
         evidence, _actors(person_id, manager),
         f"Talk about '{competency}' in a purple dialogue: what each of you sees, with examples.",
+        {"competency": competency, "points": f"{abs(gap):.1f}", "variant": direction},
     )
 
 
@@ -171,6 +182,7 @@ def feedback_drought(person_id: str, state: State, now: float, th: Thresholds, *
         f"No feedback received {since}.",
         evidence, _actors(person_id, manager),
         "Ask two or three colleagues for feedback on something recent.",
+        {"days": str(_days(now - last)), "variant": "since_last"} if known else {"days": str(th.drought_days), "variant": "in_window"},
     )
 
 
@@ -194,6 +206,7 @@ def single_source_feedback(person_id: str, state: State, now: float, th: Thresho
         f"All {received} {pieces} in the last 90 days came from {source}.",
         tuple(evidence[-10:]), _actors(person_id),
         "Seek feedback from other sources: peers, reports, customers.",
+        {"count": str(received), "source": next(iter(named)), "variant": "named_only" if received < total else "all"},
     )
 
 
@@ -210,6 +223,7 @@ def constructive_without_action(person_id: str, state: State, now: float, th: Th
         "have not led to any action yet.",
         tuple(evidence[-10:]), _actors(person_id, manager),
         "Turn the feedback into an action plan: one concrete step with a date.",
+        {"count": str(waiting), "days": str(th.action_days)},
     )
 
 
@@ -231,6 +245,7 @@ def moment_for_feedback(
         tuple(m.event_id for m in moments[-5:]),
         _actors(manager, *[t for t in teammates if t != person_id]),
         "Give feedback now, naming the moment and one concrete example.",
+        {"goal": latest.title, "percent": str(latest.milestone), "variant": "milestone"} if latest.milestone else {"variant": "action_item"},
     )
 
 
@@ -295,6 +310,7 @@ def rating_drift(
             f"{'above' if drift > 0 else 'below'} the organisation's median manager ({org:.1f}): possibly {kind}.",
             tuple(e for _, e in ratings[-10:]), _actors(manager, managers_of.get(manager, ""), *hr_for.get(manager, ())),
             "Calibrate before the review meeting: compare a few ratings with concrete examples.",
+            {"average": f"{mine:.1f}", "points": f"{abs(drift):.1f}", "median": f"{org:.1f}", "variant": kind},
         ))
     return out
 
@@ -333,6 +349,7 @@ def team_pitfalls(
                 "before the review, instead of spread over the period.",
                 tuple(evidence[-10:]), act,
                 "Give feedback when things happen; set a rhythm of check-ins between reviews.",
+                {"share": _pct(share), "days": str(th.recency_days)},
             ))
     with_goals = [(p, s) for p, s in members if open_goals(s)]
     if len(with_goals) >= k:
@@ -345,6 +362,7 @@ def team_pitfalls(
                 "no development or wellbeing goal.",
                 (), act,
                 "Add a development or wellbeing goal to each portfolio.",
+                {"share": _pct(share)},
             ))
     with_feedback = sum(1 for _, days in windows if any(sum(d.received) for d in days))
     if received >= th.pitfall_min_feedback and with_feedback >= k:
@@ -356,6 +374,7 @@ def team_pitfalls(
                 f"Only {share:.0%} of the feedback in this team in the last 90 days came with a concrete example.",
                 tuple(evidence[-10:]), act,
                 "Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact).",
+                {"share": _pct(share)},
             ))
     return out
 

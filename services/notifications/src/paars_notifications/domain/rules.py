@@ -6,6 +6,7 @@ filtered through the cause's visibility, and a prompt never names an anonymous g
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
-from paars_notifications.domain.texts import N_, Sentences, Text, text
+from paars_notifications.domain.texts import N_, Sentences, Text, Value, Written, text
 from paars_notifications.domain.visibility import Directory, may_see
 from paars_platform.values import date_or_none
 
@@ -24,6 +25,7 @@ K = pb  # PromptKind and Priority values live in the notifications package
 SLIPPING: dict[int, int] = {gl.GOAL_STATUS_AT_RISK: 1, gl.GOAL_STATUS_OFF_TRACK: 2}
 SEVERITY_PRIORITY = {an.SEVERITY_URGENT: pb.PRIORITY_HIGH, an.SEVERITY_ATTENTION: pb.PRIORITY_NORMAL, an.SEVERITY_INFO: pb.PRIORITY_LOW}
 REMIND_DAYS_BEFORE_DUE = 1
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 STATUS_TEXT: dict[int, str] = {
     gl.GOAL_STATUS_ON_TRACK: N_("on track"), gl.GOAL_STATUS_AT_RISK: N_("at risk"), gl.GOAL_STATUS_OFF_TRACK: N_("off track"),
     gl.GOAL_STATUS_DONE: N_("done"), gl.GOAL_STATUS_DROPPED: N_("dropped"),
@@ -253,17 +255,89 @@ def insight_moment(event: an.InsightDetected) -> str:
     return evidence[-1] if evidence else event.metadata.causation_id
 
 
+# An insight's reason per kind (and Insight.params["variant"] where the kind has several), with the names of
+# its params; "who" is the subject's name from the directory.
+INSIGHT_REASON: dict[tuple[int, str], str] = {
+    (an.INSIGHT_KIND_GOAL_STALLED, ""): N_("“%(goal)s” is at %(progress)s%% where %(expected)s%% was expected by now, and has had no check-in for %(days)s days."),
+    (an.INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT, "fell_from"): N_("Performance fell from %(before)s%% to %(recent)s%% over the last 30 days, with no development activity in that time."),
+    (an.INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT, "fell_to"): N_("Performance fell to %(recent)s%% over the last 30 days, with no development activity in that time."),
+    (an.INSIGHT_KIND_SELF_OTHERS_GAP, "higher"): N_("On “%(competency)s” you rate yourself %(points)s points higher than others do."),
+    (an.INSIGHT_KIND_SELF_OTHERS_GAP, "lower"): N_("On “%(competency)s” you rate yourself %(points)s points lower than others do."),
+    (an.INSIGHT_KIND_FEEDBACK_DROUGHT, "since_last"): N_("No feedback received for %(days)s days."),
+    (an.INSIGHT_KIND_FEEDBACK_DROUGHT, "in_window"): N_("No feedback received in the last %(days)s days."),
+    (an.INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK, "all"): N_("All %(count)s pieces of feedback in the last 90 days came from %(source)s."),
+    (an.INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK, "named_only"): N_("All %(count)s pieces of feedback with a named giver in the last 90 days came from %(source)s."),
+    (an.INSIGHT_KIND_CONSTRUCTIVE_WITHOUT_ACTION, ""): N_("Constructive feedback from more than %(days)s days ago (%(count)s in all) has not led to any action yet."),
+    (an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "milestone"): N_("%(who)s just reached %(percent)s%% on “%(goal)s”: a good moment for immediate, concrete feedback."),
+    (an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "action_item"): N_("%(who)s just completed an action item: a good moment for immediate, concrete feedback."),
+    (an.INSIGHT_KIND_RATING_DRIFT, "lenient"): N_("Ratings given by %(who)s average %(average)s, %(points)s points above the organisation's median manager (%(median)s): possibly lenient."),
+    (an.INSIGHT_KIND_RATING_DRIFT, "severe"): N_("Ratings given by %(who)s average %(average)s, %(points)s points below the organisation's median manager (%(median)s): possibly severe."),
+    (an.INSIGHT_KIND_RECENCY_BIAS, ""): N_("%(share)s%% of the team's feedback in the last 90 days was given in the %(days)s days before the review, instead of spread over the period."),
+    (an.INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO, ""): N_("%(share)s%% of the people in this team with goals have only performance goals: no development or wellbeing goal."),
+    (an.INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES, ""): N_("Only %(share)s%% of the feedback in this team in the last 90 days came with a concrete example."),
+}
+INSIGHT_SUGGESTION: dict[int, str] = {
+    an.INSIGHT_KIND_GOAL_STALLED: N_("Check in on the goal together and give feedback on what moved and what is blocking."),
+    an.INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT: N_("Hold a coaching conversation, or agree a development goal."),
+    an.INSIGHT_KIND_SELF_OTHERS_GAP: N_("Talk about “%(competency)s” in a purple dialogue: what each of you sees, with examples."),
+    an.INSIGHT_KIND_FEEDBACK_DROUGHT: N_("Ask two or three colleagues for feedback on something recent."),
+    an.INSIGHT_KIND_SINGLE_SOURCE_FEEDBACK: N_("Seek feedback from other sources: peers, reports, customers."),
+    an.INSIGHT_KIND_CONSTRUCTIVE_WITHOUT_ACTION: N_("Turn the feedback into an action plan: one concrete step with a date."),
+    an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK: N_("Give feedback now, naming the moment and one concrete example."),
+    an.INSIGHT_KIND_RATING_DRIFT: N_("Calibrate before the review meeting: compare a few ratings with concrete examples."),
+    an.INSIGHT_KIND_RECENCY_BIAS: N_("Give feedback when things happen; set a rhythm of check-ins between reviews."),
+    an.INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO: N_("Add a development or wellbeing goal to each portfolio."),
+    an.INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES: N_("Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact)."),
+}
+# Insight.params["source"] of a single-source insight.
+FEEDBACK_SOURCE_TEXT: dict[str, str] = {
+    "manager": N_("your manager"), "peer": N_("peers"), "report": N_("your reports"), "hr": N_("HR"), "customer": N_("customers"),
+    "leader": N_("other leaders"), "self": N_("yourself"), "unspecified": N_("unspecified givers"),
+}
+# Numbers with a decimal point in Insight.params: written with the reader's decimal sign.
+DECIMAL_PARAMS = ("points", "average", "median")
+
+
+def _insight_values(insight: an.Insight, who: str) -> dict[str, Value]:
+    values: dict[str, Value] = dict(insight.params)
+    values["who"] = who
+    if "source" in values:
+        values["source"] = text(FEEDBACK_SOURCE_TEXT.get(str(values["source"]), N_("unspecified givers")))
+    for name in DECIMAL_PARAMS:
+        raw = str(values.get(name, ""))
+        try:
+            values[name] = float(raw)
+        except ValueError:
+            values.pop(name, None)
+    return values
+
+
+def _insight_message(msgid: str | None, values: dict[str, Value]) -> Text | None:
+    """The kind's message with the insight's params, or None when a name it needs is not there."""
+    if msgid is None or not all(name in values for name in PLACEHOLDER.findall(msgid)):
+        return None
+    return text(msgid, **{name: values[name] for name in PLACEHOLDER.findall(msgid)})
+
+
 def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[PromptDraft]:
-    """Every insight goes to each of its actors."""
+    """Every insight goes to each of its actors, in each one's language: the reason and suggestion are the
+    kind's messages with the insight's params. An insight without params (detected before they existed)
+    shows analytics' English words to an English reader and the kind's name to anyone else."""
     insight = event.insight
     moment = insight_moment(event)
     subject = insight.subject_id
     label = text(INSIGHT_TEXT.get(insight.kind, N_("an insight")))
     title = text(N_("About %(who)s: %(insight)s"), who=directory.name(subject), insight=label) if subject else text(N_("About your team: %(insight)s"), insight=label)
-    # The reason and suggestion are analytics' own words (it writes them in the organisation's language).
-    reason: Text | str = insight.reason.strip() or text(N_("Insight: %(insight)s."), insight=label)
-    suggestion = (insight.suggested_action.strip(),) if insight.suggested_action.strip() else ()
-    body = Sentences((reason, *suggestion, text(N_("Start from one concrete example you saw yourself: the situation, what happened, and its impact."))))
+    values = _insight_values(insight, directory.name(subject) if subject else "")
+    generic = text(N_("Insight: %(insight)s."), insight=label)
+    reason = _insight_message(INSIGHT_REASON.get((insight.kind, insight.params.get("variant", ""))), values)
+    suggested = _insight_message(INSIGHT_SUGGESTION.get(insight.kind), values)
+    older = not insight.params
+    said: tuple[Text | Written | None, ...] = (
+        reason or (Written(insight.reason.strip(), "en", generic) if older and insight.reason.strip() else generic),
+        Written(insight.suggested_action.strip(), "en", suggested) if older and insight.suggested_action.strip() else suggested,
+    )
+    body = Sentences((*(part for part in said if part is not None), text(N_("Start from one concrete example you saw yourself: the situation, what happened, and its impact."))))
     drafts = [
         PromptDraft(
             actor, K.PROMPT_KIND_INSIGHT, SEVERITY_PRIORITY.get(insight.severity, pb.PRIORITY_NORMAL), title, body,

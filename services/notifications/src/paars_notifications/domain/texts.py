@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from paars_platform import i18n
@@ -45,7 +46,17 @@ class Sentences:
     """Whole sentences shown one after the other (never parts of one sentence); a plain string is shown
     as it is (words another service wrote)."""
 
-    parts: tuple[Text | str, ...]
+    parts: tuple[Text | Written | str, ...]
+
+
+@dataclass(frozen=True)
+class Written:
+    """Words another service wrote in one language: shown as they are to a reader of that language, to
+    anyone else `instead` (a message of ours), so no reader gets a sentence in a language not theirs."""
+
+    words: str
+    language: str
+    instead: Text | None
 
 
 _catalogues: dict[str, Translations] = {}
@@ -62,11 +73,15 @@ def language_or_default(language: str) -> str:
     return language if language in i18n.LANGUAGES else i18n.default_language()
 
 
-def render(message: Text | Sentences | str, language: str) -> str:
+def render(message: Text | Sentences | Written | str, language: str) -> str:
     """The message in that language ("" or unknown: the organisation's default)."""
     language = language_or_default(language)
     if isinstance(message, str):
         return message
+    if isinstance(message, Written):
+        if message.language == language:
+            return message.words
+        return render(message.instead, language) if message.instead is not None else ""
     if isinstance(message, Sentences):
         return " ".join(filter(None, (render(p, language) for p in message.parts)))
     translations = catalogues()[language]
@@ -79,4 +94,7 @@ def _value(value: Value, language: str) -> str | int | float:
         return render(value, language)
     if isinstance(value, dt.date):
         return format_date(value, format="d MMM", locale=language)
+    if isinstance(value, float):
+        # One decimal, with the language's decimal sign (1,5 in Dutch).
+        return format_decimal(value, format="#,##0.0", locale=language)
     return value

@@ -110,7 +110,14 @@ class Signals(_message.Message):
     def __init__(self, employee_id: _Optional[str] = ..., window_days: _Optional[int] = ..., goal_progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., status_changes: _Optional[int] = ..., average_rating: _Optional[float] = ..., development_goal_progress: _Optional[float] = ..., action_items_done: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., feedback_acted_on: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., coaching_sessions: _Optional[int] = ..., received_by_source: _Optional[_Mapping[str, int]] = ..., given: _Optional[int] = ..., share_with_example: _Optional[float] = ..., median_delay_hours: _Optional[float] = ..., share_led_to_action: _Optional[float] = ..., self_others_gap: _Optional[_Mapping[str, float]] = ..., performance_score: _Optional[float] = ..., development_score: _Optional[float] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Insight(_message.Message):
-    __slots__ = ("id", "kind", "severity", "subject_id", "team_id", "reason", "evidence_event_ids", "actors", "suggested_action", "detected_at", "open")
+    __slots__ = ("id", "kind", "severity", "subject_id", "team_id", "reason", "evidence_event_ids", "actors", "suggested_action", "detected_at", "open", "params")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +129,7 @@ class Insight(_message.Message):
     SUGGESTED_ACTION_FIELD_NUMBER: _ClassVar[int]
     DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: InsightKind
     severity: Severity
@@ -133,7 +141,8 @@ class Insight(_message.Message):
     suggested_action: str
     detected_at: _timestamp_pb2.Timestamp
     open: bool
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[InsightKind, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_id: _Optional[str] = ..., team_id: _Optional[str] = ..., reason: _Optional[str] = ..., evidence_event_ids: _Optional[_Iterable[str]] = ..., actors: _Optional[_Iterable[str]] = ..., suggested_action: _Optional[str] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open: _Optional[bool] = ...) -> None: ...
+    params: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[InsightKind, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_id: _Optional[str] = ..., team_id: _Optional[str] = ..., reason: _Optional[str] = ..., evidence_event_ids: _Optional[_Iterable[str]] = ..., actors: _Optional[_Iterable[str]] = ..., suggested_action: _Optional[str] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open: _Optional[bool] = ..., params: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class TeamRollup(_message.Message):
     __slots__ = ("team_id", "people", "suppressed", "goal_progress", "expected_progress", "feedback_coverage", "people_without_feedback_30d", "performance_development_correlation", "average_performance_score", "average_development_score")
