@@ -41,13 +41,13 @@ Why each private use exists (no public way in Faust 0.15.3):
    wait every other Paars consumer uses; aiokafka hands ``_fetch_max_wait_ms`` to its fetcher in ``start()``.
 
 No longer private: the tables' codecs (``paars_table`` below uses the public ``changelog_topic`` argument instead of
-``Table._new_changelog_topic()``), the consumer lag (``BulkConsumer.read_offset``).
+``Table._new_changelog_topic()``). The consumer-lag gauge reads ``BulkConsumer.read_offset``, so Faust's
+``_read_offset`` is touched here only.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
-import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -59,8 +59,6 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
-
-log = logging.getLogger("paars.analytics")
 
 FAUST_VERSION = "0.15.3"
 
