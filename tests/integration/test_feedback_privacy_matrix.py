@@ -109,7 +109,7 @@ def _leaks(text: str, allowed: set[int]) -> list[str]:
     return [MARKER[v] for v in VISIBILITIES if v not in allowed and MARKER[v] in text]
 
 
-async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read_path(feedback: Feedback, kafka_bootstrap: str) -> None:  # noqa: F811
+async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read_path(feedback: Feedback) -> None:  # noqa: F811
     stub = feedback.stub
     items, review_id = await _world(feedback)
     leaks: list[str] = []
@@ -189,20 +189,20 @@ async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read
     def given(records: list) -> list:
         return [e for e in decoded(records) if e.feedback_id in ids]
 
-    events = given(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-given.v1", until=lambda rs: len(given(rs)) >= 4))
+    events = given(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-given.v1", until=lambda rs: len(given(rs)) >= 4))
     system = EXPECTED["subscribing system"]
     for event in events:
         assert (event.text == MARKER[event.visibility]) == (system[event.visibility] == "full")
         assert _leaks(str(event), {v for v, level in system.items() if level == "full"}) == []
         assert (event.giver_id == "bob") == (event.visibility != ANON)
         assert (event.metadata.actor_id == "bob") == (event.visibility != ANON)
-    acks = given(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-acknowledged.v1", until=lambda rs: len(given(rs)) >= 3))
+    acks = given(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-acknowledged.v1", until=lambda rs: len(given(rs)) >= 3))
     assert all("dank-" not in str(e) for e in acks)
 
     def reviewed(records: list) -> list:
         return [r for r in records if any(e.review.id == review_id for e in decoded([r]))]
 
-    records = reviewed(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.review-updated.v1", until=lambda rs: any(e.change == pb.ReviewUpdated.CHANGE_CLOSED for e in decoded(reviewed(rs)))))
+    records = reviewed(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.review-updated.v1", until=lambda rs: any(e.change == pb.ReviewUpdated.CHANGE_CLOSED for e in decoded(reviewed(rs)))))
     for record in records:
         assert PEER_SECRET.encode() not in record.value and b"manager-commentaar" not in record.value
         assert b"bob" not in record.value and b"cas" not in record.value
@@ -220,7 +220,7 @@ async def test_every_role_sees_exactly_what_each_visibility_allows_on_every_read
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on_any_path(feedback: Feedback, kafka_bootstrap: str) -> None:  # noqa: F811
+async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on_any_path(feedback: Feedback) -> None:  # noqa: F811
     """Ann asks Bob and Cas; Bob answers anonymously, Cas does not answer. To everyone but Bob, Bob's request
     looks exactly like Cas's, in the API and on the broker; the answer carries no request, relation or giver."""
     stub = feedback.stub
@@ -267,7 +267,7 @@ async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on
     assert leaks == [], "\n".join(leaks)
 
     # (b) The broker: the answer's event names no request, relation, giver or actor ...
-    given = [e for e in decoded(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-given.v1", until=lambda rs: any(e.feedback_id == answer.id for e in decoded(rs)))) if e.feedback_id == answer.id]
+    given = [e for e in decoded(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-given.v1", until=lambda rs: any(e.feedback_id == answer.id for e in decoded(rs)))) if e.feedback_id == answer.id]
     assert len(given) == 1
     event = given[0]
     assert (event.request_id, event.giver_id, event.metadata.actor_id, event.relation) == ("", "", "", pb.RELATION_UNSPECIFIED)
@@ -278,7 +278,7 @@ async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on
     def about(records: list) -> list:
         return [e for e in decoded(records) if e.request_id in {asked["bob"].id, asked["cas"].id}]
 
-    requested = about(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(about(rs)) >= 3))
+    requested = about(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(about(rs)) >= 3))
     history = {key: [e.state for e in requested if e.request_id == asked[key].id] for key in ("bob", "cas")}
     assert history == {"bob": [pb.FeedbackRequest.STATE_OPEN, pb.FeedbackRequest.STATE_REVOKED], "cas": [pb.FeedbackRequest.STATE_OPEN]}
     assert all(e.metadata.actor_id != "bob" for e in requested)

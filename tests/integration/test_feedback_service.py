@@ -34,6 +34,8 @@ TODAY = dt.date.today()
 class Feedback:
     stub: feedback_pb2_grpc.FeedbackServiceStub
     runtime: ServiceRuntime
+    # The test's own broker (read its topics here): no other test's events are on it.
+    bootstrap: str
 
     async def count(self, table: sa.Table) -> int:
         assert self.runtime.db is not None
@@ -51,8 +53,12 @@ async def _projected(runtime: ServiceRuntime) -> bool:
 
 
 @pytest.fixture
-async def feedback(database_url: str, kafka_bootstrap: str, tmp_path: pathlib.Path) -> AsyncIterator[Feedback]:
-    """Goals (owner of the directory) and feedback side by side; the directory reaches feedback as events."""
+async def feedback(database_url: str, private_kafka_bootstrap: str, tmp_path: pathlib.Path) -> AsyncIterator[Feedback]:
+    """Goals (owner of the directory) and feedback side by side; the directory reaches feedback as events.
+
+    On a broker of its own: on the session's broker each new group first replayed every directory event
+    the suite had published so far (set-up grew from 4 to 23 s over the run)."""
+    kafka_bootstrap = private_kafka_bootstrap
     goals = build_goals(make_settings("goals", database_url=f"sqlite+aiosqlite:///{tmp_path}/goals.db", kafka_bootstrap=kafka_bootstrap))
     # A group of its own per test: a fresh group joins at once instead of waiting out the last test's member.
     group = f"paars-feedback-org-{uuid.uuid4().hex[:8]}"
@@ -69,7 +75,7 @@ async def feedback(database_url: str, kafka_bootstrap: str, tmp_path: pathlib.Pa
                 break
             await asyncio.sleep(0.1)
         assert await _projected(runtime), "the directory never reached the feedback projection"
-        yield Feedback(feedback_pb2_grpc.FeedbackServiceStub(channel), runtime)
+        yield Feedback(feedback_pb2_grpc.FeedbackServiceStub(channel), runtime, kafka_bootstrap)
     finally:
         await channel.close()
         await goals_channel.close()
@@ -102,7 +108,7 @@ async def rpc_error(call: object) -> grpc.aio.AioRpcError:
     return err.value
 
 
-async def test_feedback_given_is_published_with_cloudevents_headers_and_text_only_for_public_praise(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_feedback_given_is_published_with_cloudevents_headers_and_text_only_for_public_praise(feedback: Feedback) -> None:
     moment = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     public = await feedback.stub.GiveFeedback(praise(), metadata=auth("bob"))
     private = await feedback.stub.GiveFeedback(constructive(), metadata=auth("bob"))
@@ -114,7 +120,7 @@ async def test_feedback_given_is_published_with_cloudevents_headers_and_text_onl
     def ours(records: list) -> list:
         return [r for r in records if any(e.feedback_id in ids for e in decoded([r]))]
 
-    records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-given.v1", until=lambda rs: len(ours(rs)) >= 4))
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-given.v1", until=lambda rs: len(ours(rs)) >= 4))
     events = {e.feedback_id: (r, e) for r, e in zip(records, decoded(records), strict=True)}
     record, event = events[public.id]
     assert record.key == b"ann"
@@ -178,7 +184,7 @@ def ratings(a: int, b: int, comment: str = "") -> list[pb.Rating]:
     return [pb.Rating(competency="samenwerken", score=a, comment=comment), pb.Rating(competency="klantgericht", score=b)]
 
 
-async def test_a_360_with_two_peer_responses_shows_no_peer_group_and_no_rater_identity_leaves(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_a_360_with_two_peer_responses_shows_no_peer_group_and_no_rater_identity_leaves(feedback: Feedback) -> None:
     stub = feedback.stub
     review = (await stub.OpenReviewCycle(a_cycle(["ann"]), metadata=auth("mgr", "manager"))).reviews[0]
     assert review.state == pb.Review.STATE_NOMINATING and review.anonymity_threshold == 3
@@ -216,7 +222,7 @@ async def test_a_360_with_two_peer_responses_shows_no_peer_group_and_no_rater_id
     def ours(records: list) -> list:
         return [r for r in records if any(e.review.id == review.id for e in decoded([r]))]
 
-    records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.review-updated.v1", until=lambda rs: any(e.change == pb.ReviewUpdated.CHANGE_CLOSED for e in decoded(ours(rs)))))
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.review-updated.v1", until=lambda rs: any(e.change == pb.ReviewUpdated.CHANGE_CLOSED for e in decoded(ours(rs)))))
     for record, event in zip(records, decoded(records), strict=True):
         assert record.key == b"ann"
         assert b"bob" not in record.value and b"cas" not in record.value and b"Peer" not in record.value
@@ -254,7 +260,7 @@ async def test_three_peers_show_as_a_group_and_a_customer_answers_through_a_sing
     assert report.suppressed_groups == 1
 
 
-async def test_requests_reach_colleagues_and_customers_and_can_be_declined(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_requests_reach_colleagues_and_customers_and_can_be_declined(feedback: Feedback) -> None:
     stub = feedback.stub
     due = (TODAY + dt.timedelta(days=7)).isoformat()
     asked = await stub.RequestFeedback(pb.RequestFeedbackRequest(recipient_id="bob", question="Hoe was mijn presentatie?", due_date=due, relation=pb.RELATION_PEER), metadata=auth("ann"))
@@ -285,11 +291,11 @@ async def test_requests_reach_colleagues_and_customers_and_can_be_declined(feedb
     def ours(records: list) -> list:
         return [r for r in records if any(e.request_id == declined.request.id for e in decoded([r]))]
 
-    records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(ours(rs)) >= 2))
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(ours(rs)) >= 2))
     assert [e.state for e in decoded(records)] == [pb.FeedbackRequest.STATE_OPEN, pb.FeedbackRequest.STATE_DECLINED]
 
 
-async def test_acknowledged_feedback_becomes_an_action_item_and_the_giver_sees_it_landed(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_acknowledged_feedback_becomes_an_action_item_and_the_giver_sees_it_landed(feedback: Feedback) -> None:
     stub = feedback.stub
     given = await stub.GiveFeedback(constructive(idempotency_key="fb-1"), metadata=auth("bob"))
     again = await stub.GiveFeedback(constructive(idempotency_key="fb-1"), metadata=auth("bob"))
@@ -314,17 +320,17 @@ async def test_acknowledged_feedback_becomes_an_action_item_and_the_giver_sees_i
     def acks(records: list) -> list:
         return [e for e in decoded(records) if e.feedback_id == given.id]
 
-    events = acks(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-acknowledged.v1", until=lambda rs: bool(acks(rs))))
+    events = acks(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-acknowledged.v1", until=lambda rs: bool(acks(rs))))
     assert events[0].giver_id == "bob" and events[0].action_item_id == item.id
 
     def items(records: list) -> list:
         return [e for e in decoded(records) if e.action_item_id == item.id]
 
-    events = items(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.action-item-updated.v1", until=lambda rs: len(items(rs)) >= 2))
+    events = items(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.action-item-updated.v1", until=lambda rs: len(items(rs)) >= 2))
     assert [e.progress_percent for e in events] == [0, 40]
 
 
-async def test_the_purple_dialogue_hides_preparations_until_both_are_in_and_both_sign(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_the_purple_dialogue_hides_preparations_until_both_are_in_and_both_sign(feedback: Feedback) -> None:
     stub = feedback.stub
     dialogue = await stub.ScheduleDialogue(
         pb.ScheduleDialogueRequest(kind=pb.DIALOGUE_KIND_EVALUATION, employee_id="ann", scheduled_for=(TODAY + dt.timedelta(days=3)).isoformat(), goal_ids=["goal-1"]),
@@ -354,7 +360,7 @@ async def test_the_purple_dialogue_hides_preparations_until_both_are_in_and_both
     def ours(records: list) -> list:
         return [e for e in decoded(records) if e.dialogue_id == dialogue.id]
 
-    events = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.dialogue-updated.v1", until=lambda rs: len(ours(rs)) >= 6))
+    events = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.dialogue-updated.v1", until=lambda rs: len(ours(rs)) >= 6))
     assert [list(e.waiting_for) for e in events[:3]] == [["ann", "mgr"], ["mgr"], []]
     assert events[-1].state == pb.Dialogue.STATE_SIGNED
     assert all("zelfreflectie" not in str(e) and "mentor" not in str(e) for e in events)
@@ -373,7 +379,7 @@ async def test_a_dialogue_pulls_in_the_closed_360_and_the_gap_report(feedback: F
     assert gaps["klantgericht"].gap == 2 and gaps["samenwerken"].gap == -1
 
 
-async def test_referrals_are_for_hr_and_the_person_and_their_event_carries_no_content(feedback: Feedback, kafka_bootstrap: str) -> None:
+async def test_referrals_are_for_hr_and_the_person_and_their_event_carries_no_content(feedback: Feedback) -> None:
     stub = feedback.stub
     raised = await stub.RaiseReferral(pb.RaiseReferralRequest(employee_id="ann", note="Vraagt om professionele ondersteuning"), metadata=auth("mgr", "manager"))
     for reader in (("mgr", "manager"), ("boss", "manager"), ("bob",), ("boss", "admin")):
@@ -388,7 +394,7 @@ async def test_referrals_are_for_hr_and_the_person_and_their_event_carries_no_co
     def ours(records: list) -> list:
         return [r for r in records if any(e.referral_id == raised.referral_id for e in decoded([r]))]
 
-    records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.referral-raised.v1", until=lambda rs: bool(ours(rs))))
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.referral-raised.v1", until=lambda rs: bool(ours(rs))))
     event = decoded(records)[0]
     assert records[0].key == b"ann" and event.metadata.visibility == event_pb2.VISIBILITY_HR_ONLY and event.metadata.actor_id == ""
     assert b"ondersteuning" not in records[0].value and b"mgr" not in records[0].value

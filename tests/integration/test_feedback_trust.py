@@ -62,7 +62,7 @@ async def test_a_link_lives_until_its_due_date_and_never_longer_than_the_configu
     assert late.request.expires_at.ToDatetime(tzinfo=dt.UTC) == made + dt.timedelta(days=30)
 
 
-async def test_a_used_declined_withdrawn_or_expired_link_says_which(feedback: Feedback, kafka_bootstrap: str) -> None:  # noqa: F811
+async def test_a_used_declined_withdrawn_or_expired_link_says_which(feedback: Feedback) -> None:  # noqa: F811
     stub = feedback.stub
     used, declined, revoked, expired = [await ask_customer(feedback) for _ in range(4)]
     link = await stub.GetLink(pb.GetLinkRequest(external_token=used.external_token))
@@ -97,7 +97,7 @@ async def test_a_used_declined_withdrawn_or_expired_link_says_which(feedback: Fe
     def ours(records: list) -> list:
         return [e for e in decoded(records) if e.request_id == expired.request.id]
 
-    events = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(ours(rs)) >= 2))
+    events = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-requested.v1", until=lambda rs: len(ours(rs)) >= 2))
     assert [e.state for e in events] == [pb.FeedbackRequest.STATE_OPEN, pb.FeedbackRequest.STATE_EXPIRED]
     assert events[1].metadata.actor_id == ""
 
