@@ -3,6 +3,7 @@ the in-memory fakes the handler tests use, on SQLite and on PostgreSQL (so a fak
 SQL does not keep); the transaction, outbox and idempotency tests on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pathlib
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -150,7 +151,7 @@ async def test_the_directory_reads_back_filters_and_gives_the_org_view(units: Un
         for person in (mgr, ann):
             await work.directory.add_employee(person)
         await work.commit()
-    moved = Employee(*[getattr(ann, f) for f in ("id", "name", "email", "manager_id")], None, ann.roles, False, ann.time_zone, None, 2, NOW)
+    moved = dataclasses.replace(ann, team_id=None, active=False, coach_id=None, version=2)
     async with units() as work:
         await work.directory.save_employee(moved)
         await work.directory.save_team(Team("team-a", "Team Alpha", "org", "mgr", 2, NOW))

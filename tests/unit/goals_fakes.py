@@ -14,7 +14,8 @@ from paars_goals.domain.org import Employee, ImportCounts, OrgView, Team
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.commands import RequestKey
 from paars_goals.service_layer.messagebus import MessageBus
-from paars_goals.service_layer.unit_of_work import Answer, Event
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository
+from paars_goals.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, StaleVersion
 
@@ -128,7 +129,11 @@ class FakeDirectoryRepository:
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
 
-    def __init__(self, store: Store, clock: Clock, *, read_only: bool = False) -> None:
+    goals: GoalRepository
+    directory: DirectoryRepository
+    clock: UowClock
+
+    def __init__(self, store: Store, clock: UowClock, *, read_only: bool = False) -> None:
         self.store = store
         self.clock = clock
         self.read_only = read_only

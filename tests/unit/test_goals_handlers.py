@@ -3,6 +3,7 @@ writes, and the events it leaves in the outbox, without a database or a broker."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ async def a_service() -> FakeService:
     return service
 
 
-def propose(caller: str, owner: str = "ann", *, key: str = "", **kw: object) -> c.ProposeGoal:
+def propose(caller: str, owner: str = "ann", *, key: str = "", **kw: Any) -> c.ProposeGoal:
     values: dict[str, object] = dict(
         kind=pb.GOAL_KIND_DEVELOPMENT, level=pb.GOAL_LEVEL_INDIVIDUAL, title="  Present at the guild ", description="",
         owner_id=owner, team_id="", parent_goal_id="", weight=0.0,
@@ -56,7 +57,7 @@ def events(service: FakeService) -> list[GoalUpdated]:
     return [e for e in service.store.outbox if isinstance(e, GoalUpdated)]
 
 
-async def an_agreed_goal(service: FakeService, **kw: object) -> str:
+async def an_agreed_goal(service: FakeService, **kw: Any) -> str:
     goal = await service.bus.handle(propose("ann", **kw))
     await service.bus.handle(c.AgreeGoal(service.person("mgr", "manager"), c.RequestKey(), goal_id=goal.id, expected_version=0, comment=""))
     return goal.id
