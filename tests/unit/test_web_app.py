@@ -1,6 +1,7 @@
 """The web app with fake gRPC stubs: sessions, CSRF, CSP, the development sign-in's switch, errors beside their fields."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -488,3 +489,36 @@ def test_an_expired_directory_still_serves_pages_while_it_refreshes_once_and_a_f
     pages = [client.get("/feedback/give").text for _ in range(5)]
     assert "Bob Janssens" in pages[-1]
     assert sum(1 for m, _, _ in org.calls if m == "ListEmployees") == listed + 2, "one refresh after the failed one, not one per page"  # type: ignore[attr-defined]
+
+
+class InFlight:
+    """Wraps a fake stub: each list call takes 50 ms, and the most calls in flight at once is kept."""
+
+    most = 0
+    now = 0
+
+    def __init__(self, stub: Any) -> None:
+        self.stub = stub
+
+    def __getattr__(self, method: str) -> Any:
+        real = getattr(self.stub, method)
+
+        async def call(request: Any, metadata: Any = (), timeout: float | None = None) -> Any:
+            if method.startswith("List"):
+                InFlight.now += 1
+                InFlight.most = max(InFlight.most, InFlight.now)
+                await asyncio.sleep(0.05)
+                InFlight.now -= 1
+            return await real(request, metadata=metadata, timeout=timeout)
+
+        return call
+
+
+def test_the_now_page_makes_its_grpc_calls_at_the_same_time(fakes: Stubs) -> None:
+    slow = Stubs(goals=InFlight(fakes.goals), org=fakes.org, feedback=InFlight(fakes.feedback), notifications=InFlight(fakes.notifications), analytics=fakes.analytics)
+    with TestClient(create_app(config(), stubs=slow), base_url="http://127.0.0.1:8080") as client:
+        sign_in(client, "mgr")
+        InFlight.most = 0
+        page = client.get("/")
+    # ListPrompts, ListFeedbackRequests, ListFeedback, ListGoals for Mo and one per report (Ann, Bob).
+    assert page.status_code == 200 and InFlight.most == 6
