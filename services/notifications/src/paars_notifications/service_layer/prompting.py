@@ -69,7 +69,7 @@ class ReadCache:
                 break
             missing = sorted(i for i in wanted if i not in self._people or not self._fresh(self._people[i][0]))
             if missing:
-                rows = (await conn.execute(sa.select(t.people).where(t.people.c.id.in_(missing)))).all()
+                rows = (await conn.execute(_PEOPLE_OF, {"b_ids": missing})).all()
                 found = {row.id: _person_of(row) for row in rows}
                 now = time.monotonic()
                 for i in missing:
@@ -150,6 +150,7 @@ _BUDGET_SPENT = (
     )
     .group_by(_p.recipient_id)
 )
+_PEOPLE_OF = sa.select(t.people).where(t.people.c.id.in_(sa.bindparam("b_ids", expanding=True)))
 _PREFERENCES_OF = sa.select(t.preferences).where(t.preferences.c.employee_id.in_(sa.bindparam("b_ids", expanding=True)))
 _MARK_RELEASED = (
     t.prompts.update()
