@@ -122,6 +122,8 @@ async def test_children_lists_and_team_goals_are_the_ones_each_query_names_oldes
         await work.commit()
     async with units(read_only=True) as reading:
         assert sorted(g.id for g in await reading.goals.children("parent")) == ["b-agreed", "closed"]
+        below = await reading.goals.children_of(["parent", "b-agreed", "nope"])
+        assert {k: sorted(g.id for g in v) for k, v in below.items()} == {"parent": ["b-agreed", "closed"], "b-agreed": [], "nope": []}
         assert [g.id for g in await reading.goals.owned_by("ann", include_all=False)] == ["b-agreed"]
         assert [g.id for g in await reading.goals.owned_by("ann", include_all=True)] == ["a-proposed", "closed", "b-agreed"]
         assert [g.id for g in await reading.goals.of_team("team-a")] == ["parent", "b-agreed"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -55,6 +56,9 @@ class FakeGoalRepository:
 
     async def children(self, goal_id: str) -> list[Goal]:
         return [copy.deepcopy(g) for g in self.store.goals.values() if g.parent_goal_id == goal_id and g.agreement != pb.AGREEMENT_STATE_PROPOSED]
+
+    async def children_of(self, goal_ids: Sequence[str]) -> dict[str, list[Goal]]:
+        return {goal_id: await self.children(goal_id) for goal_id in goal_ids}
 
     async def owned_by(self, owner_id: str, *, include_all: bool) -> list[Goal]:
         found = [

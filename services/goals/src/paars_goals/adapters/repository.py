@@ -2,7 +2,7 @@
 paars_platform.db) and the mapping between rows and domain objects."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,9 @@ from paars_platform.errors import StaleVersion
 _GOAL = sa.select(t.goals).where(t.goals.c.id == sa.bindparam("b_id"))
 _GOAL_FOR_UPDATE = _GOAL.with_for_update()
 _CHILDREN = sa.select(t.goals).where(t.goals.c.parent_goal_id == sa.bindparam("b_parent"), t.goals.c.agreement != pb.AGREEMENT_STATE_PROPOSED)
+_CHILDREN_OF = sa.select(t.goals).where(
+    t.goals.c.parent_goal_id.in_(sa.bindparam("b_parents", expanding=True)), t.goals.c.agreement != pb.AGREEMENT_STATE_PROPOSED
+)
 _OWNED = (
     sa.select(t.goals).where(t.goals.c.owner_id == sa.bindparam("b_owner"), t.goals.c.level == pb.GOAL_LEVEL_INDIVIDUAL).order_by(t.goals.c.created_at)
 )
@@ -24,6 +27,8 @@ _OWNED_AGREED = _OWNED.where(t.goals.c.agreement == pb.AGREEMENT_STATE_AGREED)
 _OF_TEAM = (
     sa.select(t.goals).where(t.goals.c.team_id == sa.bindparam("b_team"), t.goals.c.agreement == pb.AGREEMENT_STATE_AGREED).order_by(t.goals.c.created_at)
 )
+# Ids per IN (...) list: well under SQLite's limit of bound variables.
+_IDS_PER_STATEMENT = 500
 _INSERT_GOAL = t.goals.insert()
 # The SET clause comes from the parameters' column names: what a goal's life changes, and its version.
 _SAVE_GOAL = t.goals.update().where(t.goals.c.id == sa.bindparam("b_id"), t.goals.c.version == sa.bindparam("b_version"))
@@ -124,6 +129,13 @@ class SqlGoalRepository:
 
     async def children(self, goal_id: str) -> list[Goal]:
         return [goal_from_row(r) for r in await self.conn.execute(_CHILDREN, {"b_parent": goal_id})]
+
+    async def children_of(self, goal_ids: Sequence[str]) -> dict[str, list[Goal]]:
+        found: dict[str, list[Goal]] = {goal_id: [] for goal_id in goal_ids}
+        for start in range(0, len(goal_ids), _IDS_PER_STATEMENT):
+            for row in await self.conn.execute(_CHILDREN_OF, {"b_parents": list(goal_ids[start : start + _IDS_PER_STATEMENT])}):
+                found[row.parent_goal_id].append(goal_from_row(row))
+        return found
 
     async def owned_by(self, owner_id: str, *, include_all: bool) -> list[Goal]:
         query = _OWNED if include_all else _OWNED_AGREED

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars_goals.domain import goals as rules
@@ -59,18 +59,45 @@ async def _goal(uow: UnitOfWork, goal_id: str, *, for_update: bool = False) -> G
     return goal
 
 
-async def progress(goals: GoalRepository, goal: Goal, depth: int = 0, children: list[Goal] | None = None) -> float:
+class Children:
+    """Each goal's children as one use case sees them, read once and, for a list or a tree, a whole
+    level of goals per statement. Only for reads: a use case that writes a goal reads afresh after."""
+
+    def __init__(self, goals: GoalRepository) -> None:
+        self.goals = goals
+        self.known: dict[str, list[Goal]] = {}
+
+    async def of(self, goal_id: str) -> list[Goal]:
+        if goal_id not in self.known:
+            self.known[goal_id] = await self.goals.children(goal_id)
+        return self.known[goal_id]
+
+    async def read_below(self, goals: Iterable[Goal]) -> None:
+        """Reads the subtrees under these goals, level by level, as deep as roll-ups and trees go."""
+        frontier = [g.id for g in goals if g.id not in self.known]
+        for _ in range(MAX_DEPTH):
+            if not frontier:
+                return
+            found = await self.goals.children_of(frontier)
+            self.known.update(found)
+            frontier = [child.id for children in found.values() for child in children if child.id not in self.known]
+
+
+async def progress(tree: Children, goal: Goal, depth: int = 0, children: list[Goal] | None = None) -> float:
     """Own key results, or the weighted roll-up of agreed (and closed-achieved) children (given, or read)."""
     if depth >= MAX_DEPTH:
         children = []
     elif children is None:
-        children = await goals.children(goal.id)
-    parts = [(child.weight, await progress(goals, child, depth + 1)) for child in children if child.counts_in_rollup()]
+        children = await tree.of(goal.id)
+    parts = [(child.weight, await progress(tree, child, depth + 1)) for child in children if child.counts_in_rollup()]
     return rules.weighted_rollup(parts) if parts else goal.own_progress()
 
 
-async def view(uow: UnitOfWork, goal: Goal, today: dt.date | None = None, children: list[Goal] | None = None) -> GoalView:
-    return GoalView.of(goal, progress=await progress(uow.goals, goal, children=children), today=today or uow.clock().date())
+async def view(
+    uow: UnitOfWork, goal: Goal, today: dt.date | None = None, children: list[Goal] | None = None, tree: Children | None = None,
+) -> GoalView:
+    shown = await progress(tree or Children(uow.goals), goal, children=children)
+    return GoalView.of(goal, progress=shown, today=today or uow.clock().date())
 
 
 def _updated(uow: UnitOfWork, goal: GoalView, actor: str, changes: Sequence[int], field_changes: Sequence[FieldChange], *, note: str = "", confidence: int = 0, milestone_percent: int = 0) -> None:
@@ -253,7 +280,10 @@ async def list_goals(query: c.ListGoals, uow: UnitOfWork) -> list[GoalView]:
         raise InvalidArgument("owner_id", "is not a valid id")
     if owner != caller.employee_id and not caller.has("system") and not await Access(uow, caller).oversees(owner):
         raise PermissionDenied("you can list your own goals and your reports' goals")
-    return [await view(uow, goal) for goal in await uow.goals.owned_by(owner, include_all=query.include_all)]
+    goals = await uow.goals.owned_by(owner, include_all=query.include_all)
+    tree = Children(uow.goals)
+    await tree.read_below(goals)
+    return [await view(uow, goal, tree=tree) for goal in goals]
 
 
 async def list_team_goals(query: c.ListTeamGoals, uow: UnitOfWork) -> TeamGoals:
@@ -268,7 +298,9 @@ async def list_team_goals(query: c.ListTeamGoals, uow: UnitOfWork) -> TeamGoals:
     await access.org()
     readable = [goal for goal in found if await access.may_read(goal)]
     today = uow.clock().date()
-    goals = [await view(uow, goal, today) for goal in readable]
+    tree = Children(uow.goals)
+    await tree.read_below(readable)
+    goals = [await view(uow, goal, today, tree=tree) for goal in readable]
     ids = {g.id for g in goals}
     # Only the tops of the team's alignment count, so a cascaded child is not counted twice.
     tops = [g for g in goals if g.parent_goal_id not in ids]
@@ -289,13 +321,16 @@ async def get_alignment_tree(query: c.GetAlignmentTree, uow: UnitOfWork) -> Alig
     access = Access(uow, query.caller)
     if not await access.may_read(goal):
         raise PermissionDenied("you cannot see this goal")
-    return await _node(uow, access, goal, 0)
+    tree = Children(uow.goals)
+    await tree.read_below([goal])
+    return await _node(uow, access, tree, goal, 0)
 
 
-async def _node(uow: UnitOfWork, access: Access, goal: Goal, depth: int) -> AlignmentNode:
+async def _node(uow: UnitOfWork, access: Access, tree: Children, goal: Goal, depth: int) -> AlignmentNode:
+    shown = await view(uow, goal, tree=tree)
     children: list[AlignmentNode] = []
     if depth < MAX_DEPTH:
-        for child in await uow.goals.children(goal.id):
+        for child in await tree.of(goal.id):
             if await access.may_read(child):
-                children.append(await _node(uow, access, child, depth + 1))
-    return AlignmentNode(await view(uow, goal), tuple(children))
+                children.append(await _node(uow, access, tree, child, depth + 1))
+    return AlignmentNode(shown, tuple(children))

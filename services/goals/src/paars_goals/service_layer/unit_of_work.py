@@ -4,7 +4,7 @@ adapters/sql_unit_of_work.py; tests/unit/goals_fakes.py has one in memory."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -25,6 +25,9 @@ class GoalRepository(Protocol):
 
     async def children(self, goal_id: str) -> list[Goal]:
         """The goals cascading from this one that count: agreed or closed, not mere proposals."""
+
+    async def children_of(self, goal_ids: Sequence[str]) -> dict[str, list[Goal]]:
+        """children() of several goals in one read: an entry for every id asked, [] when it has none."""
 
     async def owned_by(self, owner_id: str, *, include_all: bool) -> list[Goal]:
         """A person's individual goals, oldest first; agreed ones only unless include_all."""
