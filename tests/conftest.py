@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import fcntl
 import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -19,13 +22,61 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = os.environ.get("PAARS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+# Tests that share an expensive fixture run on one pytest-xdist worker (`make test` runs `-n 2 --dist
+# loadgroup`), which starts it once; the other worker's tests need not wait for it. Session-scoped
+# fixtures named here by group; tests using a package- or module-scoped fixture are grouped by that
+# package or module. Everything else is spread test by test.
+SHARED_FIXTURE_GROUPS = {
+    "running_stack": "stack-under-test",  # tests/chaos/stack_under_test.py: every service as a process
+    "ops_tools": "ops",  # and `rendered`: kubectl renders every overlay once
+}
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    scoped: dict[str, str] = {}
+    for name in item.fixturenames:  # type: ignore[attr-defined]
+        defs = info.name2fixturedefs.get(name)
+        if not defs:
+            continue
+        if name in SHARED_FIXTURE_GROUPS:
+            return SHARED_FIXTURE_GROUPS[name]
+        scope = defs[-1].scope
+        if scope == "package":
+            scoped.setdefault("package", f"package:{pathlib.Path(str(item.path)).parent}")
+        elif scope == "module":
+            scoped.setdefault("module", f"module:{item.nodeid.split('::')[0]}")
+    return scoped.get("package") or scoped.get("module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def run_install_script(name: str, *args: str) -> str:
+    """One of scripts/install-*.sh; returns what it printed (the installed path). One at a time on this
+    machine (a file lock): xdist workers, or two runs, must not run apt-get or npm side by side."""
+    lock = pathlib.Path(tempfile.gettempdir()) / f"paars-{name}.lock"
+    with lock.open("w") as handle, contextlib.ExitStack() as held:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        held.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+        done = subprocess.run(["bash", str(ROOT / "scripts" / name), *args], check=False, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{name} failed:\n{done.stderr}"
+    return done.stdout.strip()
+
+
 @pytest.fixture(scope="session")
 def ops_tools_installed() -> None:
     """promtool, prometheus, kubectl (kustomize v5) and hadolint, installed by the project's own script
     when missing (once per session), so that no test depends on what an earlier run left behind."""
-    script = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "install-ops-tools.sh"
-    done = subprocess.run(["bash", str(script), sys.executable], check=False, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"{script.name} failed:\n{done.stderr}"
+    run_install_script("install-ops-tools.sh", sys.executable)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ from paars.org.v1 import org_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.stack import SERVICES, Stack
 from tests.chaos.harness import free_port_offset
-from tests.conftest import ROOT, create_pg_database, drop_pg_database
+from tests.conftest import create_pg_database, drop_pg_database, run_install_script
 
 AUDIENCE = "https://paars.test/api"
 # The allow-listed service client of the tests' own system calls (the directory import).
@@ -69,13 +69,6 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(what)
         time.sleep(0.1)
-
-
-def run_install_script(name: str) -> str:
-    """One of scripts/install-*.sh; returns what it printed (the installed path)."""
-    done = subprocess.run(["bash", str(ROOT / "scripts" / name)], check=False, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"{name} failed:\n{done.stderr}"
-    return done.stdout.strip()
 
 
 @dataclass(frozen=True)
