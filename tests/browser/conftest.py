@@ -36,7 +36,7 @@ from paars.org.v1 import org_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.stack import SERVICES, Stack
 from tests.chaos.harness import free_port_offset
-from tests.conftest import create_pg_database, drop_pg_database, run_install_script
+from tests.conftest import TEST_SESSION_TIMEOUT_MS, create_pg_database, drop_pg_database, run_install_script
 
 AUDIENCE = "https://paars.test/api"
 # The allow-listed service client of the tests' own system calls (the directory import).
@@ -248,6 +248,8 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
             "PAARS_JWT_ALGORITHM": "RS256", "PAARS_JWT_JWKS_URL": f"{issuer}/jwks", "PAARS_JWT_ISSUER": issuer,
             "PAARS_JWT_AUDIENCE": AUDIENCE, "PAARS_SYSTEM_CLIENTS": TEST_CLIENT,
             "PAARS_RELAY_POLL_SECONDS": "0.05", "PAARS_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
+            # Not the default 10 s: each consumer's first join waits about half of it (tests/conftest.py).
+            "PAARS_CONSUMER_SESSION_TIMEOUT_MS": str(TEST_SESSION_TIMEOUT_MS),
             "PAARS_SHUTDOWN_GRACE_SECONDS": "2",
         },
     )

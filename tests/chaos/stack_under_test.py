@@ -27,7 +27,7 @@ from paars_cli.stack import Stack
 from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
 from tests.chaos.harness import SERVICE_ENV, free_port_offset, runnable
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import TEST_SESSION_TIMEOUT_MS, create_pg_database, drop_pg_database
 from tests.helpers import auth, demo_directory, system_auth
 
 PEOPLE = ["ann", "bob", "cas", "mgr", "hr1", "boss", "nobody"]
@@ -199,26 +199,22 @@ def _seed(channels: dict[str, grpc.Channel]) -> tuple[list[str], dict[str, str]]
     return known, private
 
 
-_RUNNING: list[RunningStack] = []
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """Every runnable service as a process (PostgreSQL databases, a broker of its own), seeded.
 
-    Test modules import this fixture, so pytest holds one definition per module: the first starts the
-    stack and stops it at the end of the session; the others reuse it.
+    tests/e2e/conftest.py registers it, so the package's modules share one stack, stopped after the
+    package's last test: as a session fixture it kept five processes polling for the rest of the run.
     """
-    if _RUNNING:
-        yield _RUNNING[0]
-        return
     data = tmp_path_factory.mktemp("stack-under-test")
     services = tuple(s.name for s in present())
     broker = EmbeddedBroker(log_path=str(data / "broker.log")).start()
     urls = {name: create_pg_database() for name in services}
     stack = Stack(
         pathlib.Path(data) / "stack", port_offset=free_port_offset(random.Random()), bootstrap=broker.bootstrap,
-        services=services, database_urls=urls, extra_env=SERVICE_ENV,
+        services=services, database_urls=urls,
+        # No faults here: the tests' short session timeout (tests/conftest.py), not the chaos run's.
+        extra_env={**SERVICE_ENV, "PAARS_CONSUMER_SESSION_TIMEOUT_MS": str(TEST_SESSION_TIMEOUT_MS)},
     )
     channels: dict[str, grpc.Channel] = {}
     # Stack.start publishes PAARS_<SERVICE>_ADDR for the CLI; later tests must not inherit these ports.
@@ -228,10 +224,8 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
         stack.start(ready_timeout=120)
         channels = {name: grpc.insecure_channel(f"127.0.0.1:{stack.grpc_port(name)}") for name in services}
         known, private = _seed(channels)
-        _RUNNING.append(RunningStack(stack, channels, known, private))
-        yield _RUNNING[0]
+        yield RunningStack(stack, channels, known, private)
     finally:
-        _RUNNING.clear()
         for channel in channels.values():
             channel.close()
         stack.stop(grace=20)
