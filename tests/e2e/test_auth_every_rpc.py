@@ -17,7 +17,7 @@ from paars.analytics.v1 import analytics_pb2
 from paars.feedback.v1 import feedback_pb2
 from paars.goals.v1 import goals_pb2
 from paars_platform.config import DEV_JWT_SECRET
-from tests.chaos.stack_under_test import SERVICES, Method, RunningStack, invoke, methods, running_stack  # noqa: F401
+from tests.chaos.stack_under_test import SERVICES, Method, RunningStack, invoke, methods
 from tests.helpers import auth, token
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +68,7 @@ def _code(channel: grpc.Channel, method: Method, request: Any, metadata: list[tu
 
 
 @pytest.mark.parametrize("method", METHODS, ids=[f"{m.service}.{m.name}" for m in METHODS])
-def test_every_rpc_refuses_a_caller_without_a_valid_token(running_stack: RunningStack, method: Method) -> None:  # noqa: F811
+def test_every_rpc_refuses_a_caller_without_a_valid_token(running_stack: RunningStack, method: Method) -> None:
     channel = running_stack.channel(method.service)
     request = method.request_type()
     without = _code(channel, method, request, None)
@@ -99,7 +99,7 @@ READS = [m for m in METHODS if not m.mutating]
 
 
 @pytest.mark.parametrize("method", READS, ids=[f"{m.service}.{m.name}" for m in READS])
-def test_no_read_shows_a_colleague_what_is_private_to_ann(running_stack: RunningStack, method: Method) -> None:  # noqa: F811
+def test_no_read_shows_a_colleague_what_is_private_to_ann(running_stack: RunningStack, method: Method) -> None:
     """cas (ann's peer, no managerial role) asks every read about ann: refused, or ann's private feedback is not in it."""
     channel = running_stack.channel(method.service)
     request = _about_ann(method, running_stack.private)
@@ -130,7 +130,7 @@ def _person_scoped_cases(private: dict[str, str]) -> list[tuple[str, str, Any]]:
     return cases
 
 
-def test_acting_on_another_persons_private_data_is_refused(running_stack: RunningStack) -> None:  # noqa: F811
+def test_acting_on_another_persons_private_data_is_refused(running_stack: RunningStack) -> None:
     by_name = {(m.service, m.name): m for m in METHODS}
     failures = []
     checked = 0

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.chaos.stack_under_test import PEOPLE, SERVICES, Method, RunningStack, invoke, methods, present, running_stack  # noqa: F401
+from tests.chaos.stack_under_test import PEOPLE, SERVICES, Method, RunningStack, invoke, methods, present
 from tests.helpers import auth
 from tests.strategies import requests
 
@@ -20,7 +20,7 @@ SNAPSHOTS = {s.name: s.snapshot for s in SERVICES}
 
 
 @pytest.mark.parametrize("method", METHODS, ids=[f"{m.service}.{m.name}" for m in METHODS])
-def test_no_generated_request_gets_internal_or_leaves_a_partial_write(running_stack: RunningStack, method: Method) -> None:  # noqa: F811
+def test_no_generated_request_gets_internal_or_leaves_a_partial_write(running_stack: RunningStack, method: Method) -> None:
     channel = running_stack.channel(method.service)
     snapshot = SNAPSHOTS[method.service] if method.mutating else None
 
@@ -47,7 +47,7 @@ def test_no_generated_request_gets_internal_or_leaves_a_partial_write(running_st
 
 
 @pytest.mark.parametrize("method", METHODS, ids=[f"{m.service}.{m.name}" for m in METHODS])
-def test_garbage_bytes_are_invalid_argument_not_internal(running_stack: RunningStack, method: Method) -> None:  # noqa: F811
+def test_garbage_bytes_are_invalid_argument_not_internal(running_stack: RunningStack, method: Method) -> None:
     channel = running_stack.channel(method.service)
 
     @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -61,7 +61,7 @@ def test_garbage_bytes_are_invalid_argument_not_internal(running_stack: RunningS
     check()
 
 
-def test_no_service_logged_an_error_or_died_while_fuzzed(running_stack: RunningStack) -> None:  # noqa: F811
+def test_no_service_logged_an_error_or_died_while_fuzzed(running_stack: RunningStack) -> None:
     assert not running_stack.dead(), f"processes died: {running_stack.dead()}"
     assert not running_stack.error_logs(), f"the services logged errors while fuzzed: {running_stack.error_logs()}"
 
