@@ -113,3 +113,20 @@ def test_acknowledged_bulk_offsets_commit_through_fausts_own_bookkeeping_skippin
     assert consumer.ack_offsets(tp, [5, 6, 9]) == 3
     assert consumer.ack_offsets(tp, [6]) == 0
     assert consumer._new_offset(tp) == 10
+
+
+def test_the_lag_gauge_counts_the_input_topics_not_the_tables_changelogs(app: BulkApp) -> None:
+    from types import SimpleNamespace
+
+    from paars_analytics.insights.agents import Detector
+
+    paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
+    given, changelog = TP("feedback.feedback-given.v1", 0), TP("seam-test-people-changelog", 0)
+    ends, read = {given: 10, changelog: 64}, {given: 6}
+    gauge: dict[str, float] = {}
+    consumer = SimpleNamespace(assignment=lambda: set(ends), highwater=ends.get, read_offset=read.get)
+    lag = SimpleNamespace(labels=lambda topic: SimpleNamespace(set=lambda value: gauge.__setitem__(topic, value)))
+    ctx = SimpleNamespace(app=SimpleNamespace(consumer=consumer, tables=app.tables), consumer_lag=lag)
+    Detector(ctx).update_consumer_lag()  # type: ignore[arg-type]
+    # Offsets 7, 8 and 9 wait; the changelog holds the worker's own writes, read only when recovering.
+    assert gauge == {"feedback.feedback-given.v1": 3}
