@@ -1,0 +1,1 @@
+"""Paars story service: the organisation story (mission, vision, values, themes), co-authored and plain."""

@@ -1,0 +1,1 @@
+"""Pure rules of the story: the plain-language check, versions, proposals and publishing."""
