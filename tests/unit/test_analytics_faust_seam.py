@@ -130,3 +130,24 @@ def test_the_lag_gauge_counts_the_input_topics_not_the_tables_changelogs(app: Bu
     Detector(ctx).update_consumer_lag()  # type: ignore[arg-type]
     # Offsets 7, 8 and 9 wait; the changelog holds the worker's own writes, read only when recovering.
     assert gauge == {"feedback.feedback-given.v1": 3}
+
+
+def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchanged(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paars_analytics.app import create_app, register_agents
+    from paars_analytics.config import AnalyticsConfig
+    from paars_analytics.faust_seam import BulkConsumer
+
+    monkeypatch.setenv("PAARS_ANALYTICS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PAARS_ANALYTICS_STORE", "memory://")
+    ctx = create_app(AnalyticsConfig.from_env())
+    register_agents(ctx)
+    assert isinstance(ctx.app, BulkApp) and isinstance(ctx.app.consumer, BulkConsumer)
+    # The same changelog topics (names) as before the seam, so a worker upgraded in place recovers its state.
+    codecs = {t.changelog_topic.get_topic_name(): (t.key_serializer, t.value_serializer) for t in ctx.app.tables.values()}
+    app_id = ctx.config.app_id
+    assert codecs == {f"{app_id}-people-changelog": ("json", "paars-person"), f"{app_id}-employees-changelog": ("json", "paars-record"),
+                      f"{app_id}-teams-changelog": ("json", "paars-record"), f"{app_id}-insights-changelog": ("json", "paars-record")}
+    assert {t.changelog_topic.value_serializer for t in ctx.app.tables.values()} == {"paars-person", "paars-record"}
+    # Person topics are bulk; the directory and insight commands are agents' topics.
+    assert "goals.goal-updated.v1" in ctx.app.bulk_handlers and "feedback.feedback-given.v1" in ctx.app.bulk_handlers
+    assert "org.employee-changed.v1" not in ctx.app.bulk_handlers and ctx.app.revoke_callbacks == [ctx.state.drop]
