@@ -1,4 +1,6 @@
-"""Composition root of the feedback service: tables, handlers, the servicer and the org-directory consumer."""
+"""Composition root of the feedback service: the unit of work and message bus over the platform runtime's
+database, the handlers, the servicer and the org-directory consumer. Tests build the bus over a fake unit of
+work instead (tests/unit/feedback_fakes.py)."""
 from __future__ import annotations
 
 import pathlib
@@ -9,6 +11,8 @@ from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.org.v1 import org_pb2
 from paars_feedback.adapters import directory
 from paars_feedback.adapters.callers import directory_lookup
+from paars_feedback.adapters.metrics import count_committed
+from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_feedback.adapters.tables import metadata
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
@@ -16,9 +20,12 @@ from paars_feedback.entrypoints.sweeper import Sweeper
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
+from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
+from paars_feedback.service_layer.unit_of_work import Clock
 from paars_platform import registry
 from paars_platform.config import Settings
+from paars_platform.db import Database, utcnow
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
@@ -34,19 +41,28 @@ def org_consumer_group(settings: Settings) -> str:
     return settings.extra.get("org_consumer_group", ORG_CONSUMER_GROUP)
 
 
+def message_bus(db: Database, config: FeedbackConfig, *, clock: Clock = utcnow) -> MessageBus:
+    """The bus over the SQL unit of work; committed events are counted in the service's metrics."""
+    return MessageBus(lambda: SqlUnitOfWork(db, clock), clock, config, observers=[count_committed])
+
+
+def servicer(db: Database, config: FeedbackConfig) -> FeedbackServicer:
+    """The servicer over the bus and the handlers on this database (bench/feedback_use_cases.py drives it in-process)."""
+    return FeedbackServicer(Handlers(
+        bus=message_bus(db, config), feedback=FeedbackHandlers(db, config), reviews=ReviewHandlers(db, config),
+        dialogues=DialogueHandlers(db, config), actions=ActionPlanHandlers(db, config),
+    ))
+
+
 def build(settings: Settings) -> ServiceRuntime:
     config = FeedbackConfig.from_settings(settings)
     sweeper = Sweeper(config.expiry_sweep_seconds)
 
     def register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
         assert runtime.db is not None
-        db = runtime.db
-        handlers = Handlers(
-            feedback=FeedbackHandlers(db, config), reviews=ReviewHandlers(db, config),
-            dialogues=DialogueHandlers(db, config), actions=ActionPlanHandlers(db, config),
-        )
-        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(handlers), server)
-        sweeper.sweep = handlers.feedback.expire_overdue
+        feedback = servicer(runtime.db, config)
+        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(feedback, server)
+        sweeper.sweep = feedback.h.feedback.expire_overdue
 
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=register,

@@ -1,23 +1,49 @@
-"""The thin gRPC servicer: take the caller's identity, call a handler, return its answer."""
+"""The thin gRPC servicer: take the caller's identity, call a handler (or build a command for the bus),
+return its answer."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import grpc
+from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
+from paars_feedback.adapters.protobuf import AUTHOR, feedback_to_proto
+from paars_feedback.domain.feedback import Example
+from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
+from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
-from paars_platform.auth import identity, require_person
+from paars_platform.auth import Identity, identity, require_person
 
 Context = grpc.aio.ServicerContext
 
 
+def request_key(key: str, request: Message) -> commands.RequestKey:
+    """The idempotency key and the request's fingerprint (what a retry must repeat exactly)."""
+    if not key:
+        return commands.RequestKey()
+    return commands.RequestKey(key, hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest())
+
+
+def give_feedback(request: pb.GiveFeedbackRequest, caller: Identity) -> commands.GiveFeedback:
+    return commands.GiveFeedback(
+        caller, request_key(request.idempotency_key, request), receiver_id=request.receiver_id, kind=request.kind,
+        relation=request.relation, setting=request.setting, text=request.text,
+        examples=tuple(Example(e.situation, e.behaviour, e.impact) for e in request.examples), visibility=request.visibility,
+        goal_ids=tuple(request.goal_ids), tags=tuple(request.tags),
+        moment=commands.Moment(request.moment_at.seconds, request.moment_at.nanos) if request.HasField("moment_at") else None,
+        request_id=request.request_id, external_token=request.external_token,
+    )
+
+
 @dataclass(frozen=True)
 class Handlers:
+    bus: MessageBus
     feedback: FeedbackHandlers
     reviews: ReviewHandlers
     dialogues: DialogueHandlers
@@ -30,7 +56,8 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
 
     async def GiveFeedback(self, request: pb.GiveFeedbackRequest, context: Context) -> pb.Feedback:
         # Public method: an external giver brings a link token instead of a bearer token.
-        return await self.h.feedback.give(identity(), request)
+        given = await self.h.bus.handle(give_feedback(request, identity()))
+        return feedback_to_proto(given, AUTHOR)
 
     async def GetFeedback(self, request: pb.GetFeedbackRequest, context: Context) -> pb.Feedback:
         return await self.h.feedback.get(require_person(), request.feedback_id)

@@ -1,9 +1,9 @@
-"""Feedback use cases: give, read, acknowledge, seek and decline; coaches, referrals and the read audit."""
+"""Feedback use cases: read, acknowledge, seek and decline; coaches, referrals and the read audit. Giving is
+in give_handlers.py, through the message bus (the shape docs/architecture.md describes)."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import math
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -25,6 +25,7 @@ from paars_feedback.domain.privacy import (
     feedback_view,
 )
 from paars_feedback.service_layer import action_plans, links
+from paars_feedback.service_layer.commands import RELATIONS
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
@@ -32,8 +33,6 @@ from paars_feedback.service_layer.common import (
     Base,
     Read,
     audited_reads,
-    check_ids,
-    check_tags,
     end_of_day,
     hr_for,
     link_expiry,
@@ -43,43 +42,29 @@ from paars_feedback.service_layer.common import (
     record_reads,
     require_text,
     ties_for,
-    timestamp_value,
     token_hash,
     valid_id,
 )
 from paars_feedback.service_layer.links import request_event
-from paars_platform import metrics, outbox
+from paars_platform import outbox
 from paars_platform.auth import Identity
 from paars_platform.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
-    ResourceExhausted,
     Unauthenticated,
     Validator,
 )
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.values import enum_name
 
-KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
-RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)
-MAX_EXAMPLES = 10
-# Clocks differ; a moment a few minutes "in the future" is still now.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 # What an acknowledgement turns feedback into, unless the receiver says otherwise.
 DEFAULT_ACTION_KIND = {
     pb.FEEDBACK_KIND_PRAISE: pb.ACTION_KIND_BUILD_STRENGTH,
     pb.FEEDBACK_KIND_CONSTRUCTIVE: pb.ACTION_KIND_ADJUST_WEAKNESS,
     pb.FEEDBACK_KIND_SUGGESTION: pb.ACTION_KIND_DEVELOPMENT_STEP,
 }
-
-GIVEN = metrics.counter("paars_feedback_given_total", "Feedback items given.", ("kind", "visibility"))
-DELAY = metrics.histogram(
-    "paars_feedback_moment_delay_seconds", "Time between the moment and the feedback about it.",
-    buckets=(60, 600, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400),
-)
-
 
 def _listed(view: FeedbackView) -> bool:
     return view.listed
@@ -126,22 +111,6 @@ def request_to_proto(row: Any, reader_id: str, now: dt.datetime) -> pb.FeedbackR
     return out
 
 
-def given_event(row: Any, at: dt.datetime) -> pb.FeedbackGiven:
-    """Read as a subscribing system: text only for public praise; for anonymous items no giver, no relation
-    and no request (any of them would say who gave it)."""
-    view = feedback_event_view(row.visibility)
-    return pb.FeedbackGiven(
-        metadata=new_metadata(
-            producer=PRODUCER, subject_id=row.receiver_id, visibility=row.visibility,
-            actor_id=row.giver_id if view.giver else "", occurred_at=at,
-        ),
-        feedback_id=row.id, receiver_id=row.receiver_id, giver_id=row.giver_id if view.giver else "",
-        kind=row.kind, relation=row.relation if view.giver else pb.RELATION_UNSPECIFIED, setting=row.setting,
-        tags=list(row.tags), goal_ids=list(row.goal_ids), has_example=bool(row.examples), moment_at=timestamp(row.moment_at),
-        visibility=row.visibility, text=row.text if view.content else "", request_id=(row.request_id or "") if view.giver else "",
-    )
-
-
 def _content_reads(shown: list[tuple[Any, FeedbackView]]) -> list[Read]:
     """Content reads go to the read audit, except an author rereading an anonymous item: that record
     would tell the receiver who wrote it."""
@@ -175,167 +144,7 @@ def _hours_between(dialect: str, start: Any, end: Any) -> Any:
     return sa.func.extract("epoch", end - start) / 3600.0
 
 
-def _window(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}s" if count != 1 else f"a {unit}"
-    return f"{seconds} seconds"
-
-
 class FeedbackHandlers(Base):
-    # ---------- giving ----------
-
-    def _validate_give(self, request: pb.GiveFeedbackRequest) -> tuple[int, dt.datetime | None]:
-        v = Validator()
-        external = bool(request.external_token)
-        if not external and not request.request_id:
-            v.check(valid_id(request.receiver_id), "receiver_id", "is required")
-        elif request.receiver_id:
-            v.check(valid_id(request.receiver_id), "receiver_id", "is not a valid id")
-        v.check(request.kind in KINDS, "kind", "must be praise, constructive or suggestion")
-        if not external:
-            v.check(request.relation in RELATIONS, "relation", "is required: your relation to the receiver")
-        v.check(request.setting in (pb.FEEDBACK_SETTING_UNSPECIFIED, pb.FEEDBACK_SETTING_INFORMAL, pb.FEEDBACK_SETTING_FORMAL), "setting", "unknown setting")
-        require_text(v, request.text, "text", MAX_TEXT)
-        if request.kind == pb.FEEDBACK_KIND_CONSTRUCTIVE:
-            v.check(
-                len(request.examples) > 0, "examples",
-                "constructive feedback needs at least one concrete example: the situation, the behaviour and its impact",
-            )
-        v.check(len(request.examples) <= MAX_EXAMPLES, "examples", f"at most {MAX_EXAMPLES} examples")
-        for i, example in enumerate(request.examples):
-            for part in ("situation", "behaviour", "impact"):
-                require_text(v, getattr(example, part), f"examples[{i}].{part}", 1000)
-        visibility = request.visibility or self.config.allowed_visibilities[0]
-        allowed = ", ".join(enum_name(event_pb2.Visibility, x, "VISIBILITY_") for x in self.config.allowed_visibilities)
-        if v.check(visibility in privacy.FEEDBACK_VISIBILITIES, "visibility", "must be private, receiver_and_manager, public or anonymous_aggregate"):
-            v.check(visibility in self.config.allowed_visibilities, "visibility", f"the organisation allows: {allowed}")
-            v.check(visibility != privacy.PUBLIC or request.kind == pb.FEEDBACK_KIND_PRAISE, "visibility", "only praise can be public")
-        check_ids(v, list(request.goal_ids), "goal_ids")
-        check_tags(v, list(request.tags), "tags")
-        moment: dt.datetime | None = None
-        if request.HasField("moment_at"):
-            moment = timestamp_value(v, request.moment_at, "moment_at")
-            if moment is not None:
-                now = self.clock()
-                v.check(moment <= now + CLOCK_SKEW, "moment_at", "cannot be in the future")
-                v.check(moment >= now - dt.timedelta(days=3 * 365), "moment_at", "is more than three years ago")
-        if request.request_id:
-            v.check(valid_id(request.request_id), "request_id", "is not a valid id")
-        v.max_length(request.external_token, "external_token", 200)
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        return visibility, moment
-
-    async def _check_relation(self, conn: AsyncConnection, caller: Identity, giver: str, receiver: str, relation: int) -> None:
-        """The relation a giver claims is what the 360 groups and reports rest on: check it against the directory."""
-        if (giver == receiver) != (relation == pb.RELATION_SELF):
-            raise InvalidArgument("relation", "self exactly when giver and receiver are the same person")
-        if relation == pb.RELATION_MANAGER and giver not in await directory.manager_chain(conn, receiver):
-            raise InvalidArgument("relation", "you are not one of the receiver's managers")
-        if relation == pb.RELATION_DIRECT_REPORT and receiver not in await directory.manager_chain(conn, giver):
-            raise InvalidArgument("relation", "the receiver is not one of your managers")
-        if relation == pb.RELATION_HR and not caller.has("hr"):
-            raise InvalidArgument("relation", "only HR gives feedback as HR")
-        if relation == pb.RELATION_CUSTOMER:
-            raise InvalidArgument("relation", "customers give feedback through their link token")
-
-    async def _within_limits(self, conn: AsyncConnection, giver: str, now: dt.datetime) -> None:
-        """Per-giver write limits: the giver's count-th most recent item inside a window means the window is full."""
-        f = t.feedback
-        for count, seconds in self.config.give_limits:
-            window = dt.timedelta(seconds=seconds)
-            query = sa.select(f.c.given_at).where(f.c.giver_id == giver, f.c.given_at > now - window).order_by(f.c.given_at.desc()).offset(count - 1).limit(1)
-            oldest = (await conn.execute(query)).scalar()
-            if oldest is not None:
-                wait = max(1.0, (oldest + window - now).total_seconds())
-                raise ResourceExhausted(
-                    f"you gave {count} pieces of feedback within {_window(seconds)}, the most allowed: try again in {math.ceil(wait)} s", wait,
-                )
-
-    async def give(self, caller: Identity, request: pb.GiveFeedbackRequest) -> pb.Feedback:
-        external = bool(request.external_token)
-        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
-        if not external and (not caller.employee_id or caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
-        visibility, moment = self._validate_give(request)
-        hashed = token_hash(request.external_token) if external else ""
-        anonymous = visibility == privacy.ANONYMOUS
-
-        async def work(conn: AsyncConnection) -> pb.Feedback:
-            now = self.clock()
-            fr = t.feedback_requests
-            answered: Any = None
-            if external:
-                answered = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
-                if answered is None:
-                    raise PermissionDenied("external_token: this link is not valid")
-                links.refuse_closed(links.request_link_state(answered, now), answered.expires_at)
-                if request.request_id and request.request_id != answered.id:
-                    raise InvalidArgument("request_id", "does not match the link")
-                if request.receiver_id and request.receiver_id != answered.subject_id:
-                    raise InvalidArgument("receiver_id", "does not match the link")
-                giver, receiver, relation = f"external:{answered.id}", answered.subject_id, pb.RELATION_CUSTOMER
-            else:
-                giver, receiver, relation = caller.employee_id, request.receiver_id, request.relation
-                if request.request_id:
-                    answered = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
-                    if answered is None:
-                        raise NotFound(f"request_id: feedback request {request.request_id!r} not found")
-                    if answered.recipient_id != giver:
-                        raise PermissionDenied("request_id: this request was sent to someone else")
-                    state = links.request_state_for(answered, giver, now)
-                    if state != pb.FeedbackRequest.STATE_OPEN:
-                        raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
-                    if receiver and receiver != answered.subject_id:
-                        raise InvalidArgument("receiver_id", "the request asks for feedback about someone else")
-                    receiver = answered.subject_id
-                receiver_row = await directory.person(conn, receiver, "receiver_id")
-                if not receiver_row.active:
-                    raise FailedPrecondition("receiver_id: the person is no longer active")
-                await self._check_relation(conn, caller, giver, receiver, relation)
-                await self._within_limits(conn, giver, now)
-            feedback_id = uuid.uuid4().hex
-            # RETURNING: the stored row comes back with the insert (one round trip, not two).
-            row = (
-                await conn.execute(
-                    t.feedback.insert()
-                    .values(
-                        id=feedback_id, giver_id=giver, receiver_id=receiver, kind=request.kind, relation=relation,
-                        setting=request.setting or pb.FEEDBACK_SETTING_INFORMAL, text=request.text.strip(),
-                        examples=[{"situation": e.situation.strip(), "behaviour": e.behaviour.strip(), "impact": e.impact.strip()} for e in request.examples],
-                        visibility=visibility, goal_ids=list(request.goal_ids), tags=[x.strip() for x in request.tags],
-                        moment_at=moment or now, given_at=now,
-                        # An anonymous answer keeps no link to its request: the request names the recipient.
-                        request_id=answered.id if answered is not None and not anonymous else None,
-                        acknowledged_at=None, acknowledgement_note="", action_item_id=None,
-                    )
-                    .returning(*t.feedback.c)
-                )
-            ).one()
-            events: list[Any] = [given_event(row, now)]
-            if feedback_event_view(visibility).content:
-                await record_reads(conn, privacy.SUBSCRIBER, [Read(receiver, feedback_id, "system")], "event")
-            if answered is not None and anonymous:
-                # Only the recipient learns it was answered; to everyone else (and on the broker) the request
-                # stays open and then expires like an unanswered one, with no event now to pair with the item.
-                await conn.execute(fr.update().where(fr.c.id == answered.id).values(answered_anonymously=True))
-            elif answered is not None:
-                await conn.execute(
-                    fr.update().where(fr.c.id == answered.id).values(state=pb.FeedbackRequest.STATE_ANSWERED, answered_feedback_id=feedback_id, updated_at=now)
-                )
-                updated = (await conn.execute(sa.select(fr).where(fr.c.id == answered.id))).one()
-                events.append(request_event(updated, "" if external else giver, now))
-            await outbox.append(conn, t.platform["outbox"], *events)
-            GIVEN.labels(enum_name(pb.FeedbackKind, request.kind, "FEEDBACK_KIND_"), enum_name(event_pb2.Visibility, visibility, "VISIBILITY_")).inc()
-            DELAY.observe(max(0.0, (now - row.moment_at).total_seconds()))
-            # The giver reads back what they wrote (an external giver gets the same view).
-            return feedback_to_proto(row, privacy.FeedbackView("author", True, True, True, True))
-
-        caller_key = f"external:{hashed[:32]}" if external else caller.employee_id
-        return await self.once(caller_key, request.idempotency_key, "GiveFeedback", request, pb.Feedback, work)
-
     # ---------- reading ----------
 
     async def _view(self, conn: AsyncConnection, reader: Reader, row: Any) -> FeedbackView:

@@ -1,0 +1,88 @@
+"""Domain <-> protobuf for the reshaped use cases: API answers, the answers kept for retried requests, events."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from google.protobuf.message import Message
+
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.domain.feedback import Example, Feedback, FeedbackGiven, FeedbackRequestChanged
+from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
+from paars_feedback.service_layer.common import PRODUCER
+from paars_feedback.service_layer.links import request_event
+from paars_feedback.service_layer.unit_of_work import Answer, Event
+from paars_platform.events import new_metadata, timestamp
+
+# What the giver reads back of what they wrote (an external giver gets the same view).
+AUTHOR = FeedbackView("author", True, True, True, True)
+
+
+def feedback_to_proto(feedback: Feedback, view: FeedbackView) -> pb.Feedback:
+    """The item as this view allows: never the giver (nor their relation or request) of an anonymous item, never text without content."""
+    f = feedback
+    item = pb.Feedback(
+        id=f.id, receiver_id=f.receiver_id, kind=f.kind, setting=f.setting,  # type: ignore[arg-type]
+        visibility=f.visibility, goal_ids=list(f.goal_ids), tags=list(f.tags), moment_at=timestamp(f.moment_at),  # type: ignore[arg-type]
+        given_at=timestamp(f.given_at), acknowledged=f.acknowledged_at is not None, action_item_id=f.action_item_id or "",
+    )
+    if f.acknowledged_at is not None:
+        item.acknowledged_at.CopyFrom(timestamp(f.acknowledged_at))
+    if view.giver:
+        item.giver_id = f.giver_id
+        item.relation = f.relation  # type: ignore[assignment]
+        item.request_id = f.request_id or ""
+    if view.content:
+        item.text = f.text
+        item.examples.extend(pb.Example(situation=e.situation, behaviour=e.behaviour, impact=e.impact) for e in f.examples)
+        item.acknowledgement_note = f.acknowledgement_note
+    return item
+
+
+def _time(value: Any) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value.seconds, dt.UTC) + dt.timedelta(microseconds=value.nanos // 1000)
+
+
+def feedback_from_proto(item: pb.Feedback) -> Feedback:
+    """An item as its author was answered (AUTHOR's view: everything), back into the domain."""
+    return Feedback(
+        id=item.id, giver_id=item.giver_id, receiver_id=item.receiver_id, kind=item.kind, relation=item.relation, setting=item.setting,
+        text=item.text, examples=tuple(Example(e.situation, e.behaviour, e.impact) for e in item.examples), visibility=item.visibility,
+        goal_ids=tuple(item.goal_ids), tags=tuple(item.tags), moment_at=_time(item.moment_at), given_at=_time(item.given_at),
+        request_id=item.request_id or None, acknowledged_at=_time(item.acknowledged_at) if item.acknowledged else None,
+        acknowledgement_note=item.acknowledgement_note, action_item_id=item.action_item_id or None,
+    )
+
+
+def encode_answer(answer: Answer) -> bytes:
+    """The stored answer is the RPC's response, as before the reshape: records written by either read back."""
+    return feedback_to_proto(answer, AUTHOR).SerializeToString()
+
+
+def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
+    assert answer_type is Feedback
+    return feedback_from_proto(pb.Feedback.FromString(data))
+
+
+def given_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackGiven:
+    """Read as a subscribing system: text only for public praise; for anonymous items no giver, no relation
+    and no request (any of them would say who gave it)."""
+    f = feedback
+    view = feedback_event_view(f.visibility)
+    return pb.FeedbackGiven(
+        metadata=new_metadata(
+            producer=PRODUCER, subject_id=f.receiver_id, visibility=f.visibility, actor_id=f.giver_id if view.giver else "", occurred_at=at,
+        ),
+        feedback_id=f.id, receiver_id=f.receiver_id, giver_id=f.giver_id if view.giver else "",
+        kind=f.kind, relation=f.relation if view.giver else pb.RELATION_UNSPECIFIED, setting=f.setting,  # type: ignore[arg-type]
+        tags=list(f.tags), goal_ids=list(f.goal_ids), has_example=bool(f.examples), moment_at=timestamp(f.moment_at),
+        visibility=f.visibility, text=f.text if view.content else "", request_id=(f.request_id or "") if view.giver else "",  # type: ignore[arg-type]
+    )
+
+
+def event_to_proto(event: Event) -> Message:
+    if isinstance(event, FeedbackGiven):
+        return given_event(event.feedback, event.at)
+    if isinstance(event, FeedbackRequestChanged):
+        return request_event(event.request, event.actor_id, event.at)
+    raise TypeError(f"no protobuf for {type(event).__name__}")

@@ -1,0 +1,55 @@
+"""Runs commands through their handlers: a command's checks first, then its handler in one unit of work that
+commits the change, its events and (with an idempotency key) its answer together."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+from paars_feedback.config import FeedbackConfig
+from paars_feedback.service_layer import commands as c
+from paars_feedback.service_layer import give_handlers
+from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
+
+A = TypeVar("A")
+# A handler takes the command, the unit of work and what the organisation allows (FeedbackConfig).
+Handler = Callable[[Any, UnitOfWork, FeedbackConfig], Awaitable[Any]]
+
+COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
+    c.GiveFeedback: give_handlers.give_feedback,
+}
+# Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
+Observer = Callable[[Sequence[Event]], None]
+
+
+class MessageBus:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: FeedbackConfig, *, observers: Sequence[Observer] = ()) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.config = config
+        self.observers = tuple(observers)
+
+    async def handle(self, command: c.Command[A]) -> A:
+        # What the command alone decides is refused before a transaction (and SQLite's write lock) is taken.
+        command.check(self.clock(), self.config)
+        handler = COMMAND_HANDLERS[type(command)]
+        request, caller = command.request, command.caller_key
+        for attempt in (1, 2):
+            try:
+                async with self.uow() as uow:
+                    if request.key:
+                        earlier = await uow.recall(caller, command.METHOD, request, command.ANSWER)
+                        if earlier is not None:
+                            return cast(A, earlier)
+                    answer = cast(A, await handler(command, uow, self.config))
+                    if request.key:
+                        await uow.remember(caller, command.METHOD, request, answer)  # type: ignore[arg-type]
+                    events = await uow.commit()
+            except RequestRace:
+                # A concurrent call with the same key won the race; the next attempt returns its answer.
+                if attempt == 2:
+                    raise
+                continue
+            for observe in self.observers:
+                observe(events)
+            return answer
+        raise AssertionError("unreachable")

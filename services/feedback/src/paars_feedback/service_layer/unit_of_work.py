@@ -1,0 +1,71 @@
+"""The unit of work: one transaction around a use case, with the repositories it reads and writes through,
+the events it leaves in the outbox, and the answers it remembers for retried requests. The SQL one is in
+adapters/sql_unit_of_work.py; tests/unit/feedback_fakes.py has one in memory."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from paars_feedback.domain.feedback import Feedback, FeedbackGiven, FeedbackRequest, FeedbackRequestChanged, Receiver
+from paars_feedback.service_layer.commands import RequestKey
+
+Clock = Callable[[], dt.datetime]
+Event = FeedbackGiven | FeedbackRequestChanged
+# What a command answers, and so what a retried request is answered with again.
+Answer = Feedback
+A = TypeVar("A", bound=Feedback)
+
+
+class FeedbackRepository(Protocol):
+    async def receiver(self, receiver_id: str, giver_id: str, since: Sequence[tuple[int, dt.datetime]]) -> Receiver | None:
+        """The receiver (None when the directory has nobody by that id), whether either manages the other,
+        and for each (count, since) the given_at of the giver's count-th most recent item after since:
+        one read for everything GiveFeedback checks."""
+
+    async def add(self, feedback: Feedback) -> None: ...
+
+    async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
+        """A line in the read audit."""
+
+
+class RequestRepository(Protocol):
+    async def get(self, request_id: str) -> FeedbackRequest | None: ...
+
+    async def by_token(self, token_hash: str) -> FeedbackRequest | None:
+        """The request whose link token hashes to this."""
+
+    async def save(self, request: FeedbackRequest) -> None:
+        """Writes what a request's life changes: its state, how and by what it was answered, and when."""
+
+
+class RequestRace(Exception):
+    """A concurrent request with the same idempotency key committed first; running again returns its answer."""
+
+
+class UnitOfWork(Protocol):
+    feedback: FeedbackRepository
+    requests: RequestRepository
+    clock: Clock
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        """Rolls back unless commit() was called."""
+
+    def add_events(self, *events: Event) -> None:
+        """Events written to the outbox by commit(), in this order, in the same transaction as the change."""
+
+    async def recall(self, caller_key: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
+        """The answer given to this caller's earlier request with this key; InvalidArgument when the key
+        was used for a different request."""
+
+    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> None: ...
+
+    async def commit(self) -> list[Event]:
+        """Ends the use case's writes (events to the outbox); returns the events, for metrics once committed."""
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
