@@ -1,0 +1,1 @@
+"""Handlers and the unit of work of the story service."""
