@@ -19,7 +19,7 @@ from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_feedback.bootstrap import MIGRATIONS
 from paars_feedback.domain.feedback import Example, Feedback, FeedbackGiven, FeedbackRequest
 from paars_feedback.service_layer.commands import RequestKey
-from paars_feedback.service_layer.unit_of_work import RequestRace, UnitOfWork
+from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from paars_platform.errors import InvalidArgument
 from tests.conftest import create_pg_database, drop_pg_database
@@ -232,12 +232,13 @@ async def test_the_events_and_the_answer_commit_with_the_change(sql: Backend) ->
             await uow.recall("ann", "GiveFeedback", RequestKey("k1", "other"), Feedback)
 
 
-async def test_a_second_answer_for_the_same_key_is_a_race(sql: Backend) -> None:
+async def test_a_second_answer_for_the_same_key_is_not_kept_and_the_first_comes_back(sql: Backend) -> None:
     key = RequestKey("k1", "fingerprint")
+    first = an_item("f1")
     async with sql.uow() as uow:
-        await uow.remember("ann", "GiveFeedback", key, an_item("f1"))
+        assert await uow.remember("ann", "GiveFeedback", key, first) is None
         await uow.commit()
-    with pytest.raises(RequestRace):
-        async with sql.uow() as uow:
-            await uow.remember("ann", "GiveFeedback", key, an_item("f2"))
-            await uow.commit()
+    async with sql.uow() as uow:
+        assert await uow.remember("ann", "GiveFeedback", key, an_item("f2")) == first
+        with pytest.raises(InvalidArgument, match="different request"):
+            await uow.remember("ann", "GiveFeedback", RequestKey("k1", "other"), an_item("f3"))

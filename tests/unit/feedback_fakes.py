@@ -149,8 +149,11 @@ class FakeUnitOfWork:
         assert isinstance(answer, answer_type)
         return answer
 
-    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> None:
-        self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, answer)
+    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
+        earlier = await self.recall(caller_key, method, request, Feedback)
+        if earlier is None:
+            self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, answer)
+        return earlier
 
     async def commit(self) -> list[Event]:
         self.committed = True

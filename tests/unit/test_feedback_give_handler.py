@@ -169,6 +169,20 @@ async def test_a_retry_with_the_same_key_is_answered_again_and_writes_nothing_tw
         await service.bus.handle(give(service.person("ann"), key="k1", fingerprint="f2"))
 
 
+async def test_a_retry_is_answered_again_even_when_the_link_is_used_or_the_window_full_by_now() -> None:
+    service = a_service()
+    service.request("r1", recipient=None, token_hash=token_hash("secret-link"))
+    first = await service.bus.handle(give(ANONYMOUS, "", relation=0, external_token="secret-link", key="k1"))
+    assert await service.bus.handle(give(ANONYMOUS, "", relation=0, external_token="secret-link", key="k1")) == first
+    with pytest.raises(InvalidArgument, match="already used for a different request"):
+        await service.bus.handle(give(ANONYMOUS, "", relation=0, external_token="secret-link", key="k1", fingerprint="f2"))
+    answers = [await service.bus.handle(give(service.person("ann"), key=f"k{i}")) for i in range(20)]
+    assert await service.bus.handle(give(service.person("ann"), key="k3")) == answers[3]
+    with pytest.raises(ResourceExhausted):
+        await service.bus.handle(give(service.person("ann"), key="k20"))
+    assert len(service.store.feedback) == 21 and service.store.commits == 21
+
+
 async def test_who_asks_is_checked_before_what_they_ask() -> None:
     service = a_service()
     with pytest.raises(Unauthenticated):

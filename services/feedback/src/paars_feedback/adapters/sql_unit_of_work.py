@@ -3,8 +3,9 @@ idempotency record of its answer, committed together or not at all."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from types import TracebackType
-from typing import Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from paars_feedback.domain.feedback import Feedback
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import Answer, Clock, Event, FeedbackRepository, RequestRace, RequestRepository
 from paars_platform import outbox
-from paars_platform.db import Database, utcnow
+from paars_platform.db import Database, dialect_insert, utcnow
 from paars_platform.errors import InvalidArgument
 
 A = TypeVar("A", bound=Feedback)
@@ -26,7 +27,12 @@ _IDEMPOTENCY = t.platform["idempotency_keys"]
 _RECALL = sa.select(_IDEMPOTENCY.c.method, _IDEMPOTENCY.c.request_hash, _IDEMPOTENCY.c.response).where(
     _IDEMPOTENCY.c.caller == sa.bindparam("b_caller"), _IDEMPOTENCY.c.key == sa.bindparam("b_key")
 )
-_REMEMBER = _IDEMPOTENCY.insert()
+
+
+@functools.cache
+def _remember(dialect: str) -> Any:
+    """The idempotency record, or nothing when the key has one: no error, so the transaction stays usable."""
+    return dialect_insert(dialect)(_IDEMPOTENCY).on_conflict_do_nothing(index_elements=["caller", "key"])
 
 
 class _Rollback(Exception):
@@ -77,15 +83,20 @@ class SqlUnitOfWork:
             raise InvalidArgument("idempotency_key", "was already used for a different request")
         return cast(A, decode_answer(answer_type, bytes(row.response)))
 
-    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> None:
+    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
         self._remembered = True
-        try:
-            await self._connection.execute(_REMEMBER, {
-                "caller": caller_key, "key": request.key, "method": method, "request_hash": request.fingerprint,
-                "response": encode_answer(answer), "created_at": utcnow(),
-            })
-        except IntegrityError as error:
-            raise RequestRace() from error
+        kept = await self._connection.execute(_remember(self._connection.dialect.name), {
+            "caller": caller_key, "key": request.key, "method": method, "request_hash": request.fingerprint,
+            "response": encode_answer(answer), "created_at": utcnow(),
+        })
+        if kept.rowcount == 1:
+            return None
+        # The key has an answer already (on PostgreSQL a concurrent holder of the key was waited for, and its
+        # committed row is visible to the next statement).
+        earlier = await self.recall(caller_key, method, request, Feedback)
+        if earlier is None:
+            raise RequestRace()
+        return earlier
 
     async def commit(self) -> list[Event]:
         await outbox.append(self._connection, t.platform["outbox"], *(event_to_proto(e) for e in self._events))

@@ -9,6 +9,7 @@ from paars_feedback.config import FeedbackConfig
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer import give_handlers
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
+from paars_platform.errors import DomainError
 
 A = TypeVar("A")
 # A handler takes the command, the unit of work and what the organisation allows (FeedbackConfig).
@@ -36,13 +37,20 @@ class MessageBus:
         for attempt in (1, 2):
             try:
                 async with self.uow() as uow:
+                    # A retry is the rare case: the key is looked up only when the change cannot be kept (the
+                    # key already has an answer) or the handler refuses it (a retry of an accepted request may
+                    # now meet a used link or a full give limit), not before every change: one statement less.
+                    try:
+                        answer = cast(A, await handler(command, uow, self.config))
+                    except DomainError:
+                        earlier = await uow.recall(caller, command.METHOD, request, command.ANSWER) if request.key else None
+                        if earlier is None:
+                            raise
+                        return cast(A, earlier)  # leaving without commit() rolls the attempt back
                     if request.key:
-                        earlier = await uow.recall(caller, command.METHOD, request, command.ANSWER)
+                        earlier = await uow.remember(caller, command.METHOD, request, answer)  # type: ignore[arg-type]
                         if earlier is not None:
                             return cast(A, earlier)
-                    answer = cast(A, await handler(command, uow, self.config))
-                    if request.key:
-                        await uow.remember(caller, command.METHOD, request, answer)  # type: ignore[arg-type]
                     events = await uow.commit()
             except RequestRace:
                 # A concurrent call with the same key won the race; the next attempt returns its answer.

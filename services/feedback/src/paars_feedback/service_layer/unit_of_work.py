@@ -61,7 +61,10 @@ class UnitOfWork(Protocol):
         """The answer given to this caller's earlier request with this key; InvalidArgument when the key
         was used for a different request."""
 
-    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> None: ...
+    async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
+        """Keeps the answer for this key, in this transaction. When the key already has one (an earlier
+        request, or a concurrent one that committed first) keeps nothing and returns that one instead
+        (InvalidArgument when it was for a different request): the caller then rolls back."""
 
     async def commit(self) -> list[Event]:
         """Ends the use case's writes (events to the outbox); returns the events, for metrics once committed."""
