@@ -182,7 +182,7 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         insight_topic=app.topic(INSIGHT_TOPIC, key_serializer="raw", value_serializer="raw"),
         dead_letter_topic=app.topic(DEAD_LETTER_TOPIC, key_serializer="raw", value_serializer="raw"),
         state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
-                          flush_events=config.flush_events),
+                          flush_events=config.flush_events, hot_limit=config.hot_limit),
     )
     ctx.verifier = s.event_keys.verifier()
     ctx.verifier.require(ORG_TOPICS)
