@@ -41,6 +41,7 @@ SERVICES = {
         Service("feedback", 50052, 9102, "Deployment", True),
         Service("notifications", 50053, 9103, "Deployment", True),
         Service("analytics", 50054, 9104, "StatefulSet", False),
+        Service("story", 50055, 9106, "Deployment", True),
     )
 }
 

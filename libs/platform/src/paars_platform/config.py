@@ -13,6 +13,7 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "feedback": (50052, 9102),
     "notifications": (50053, 9103),
     "analytics": (50054, 9104),
+    "story": (50055, 9106),
 }
 
 DEV_JWT_SECRET = "paars-local-development-secret-change-me"

@@ -17,6 +17,7 @@ from paars.feedback.v1 import feedback_pb2  # noqa: F401
 from paars.goals.v1 import goals_pb2  # noqa: F401
 from paars.notifications.v1 import notifications_pb2  # noqa: F401
 from paars.org.v1 import org_pb2  # noqa: F401
+from paars.story.v1 import story_pb2  # noqa: F401
 from paars_platform.logs import correlation_id
 from paars_platform.topics import topic_for_message
 

@@ -42,12 +42,12 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "org.employee-changed.v1", "paars.org.v1.EmployeeChanged", "employee id",
         compacted=True, owner="goals", signed=True,
-        consumers=("feedback", "notifications", "analytics"),
+        consumers=("feedback", "notifications", "analytics", "story"),
         description="Whole state of an employee after each change (event-carried state transfer).",
     ),
     Topic(
         "org.team-changed.v1", "paars.org.v1.TeamChanged", "team id",
-        compacted=True, owner="goals", signed=True, consumers=("feedback", "analytics"),
+        compacted=True, owner="goals", signed=True, consumers=("feedback", "analytics", "story"),
         description="Whole state of a team after each change.",
     ),
     Topic(
@@ -111,6 +111,16 @@ TOPICS: tuple[Topic, ...] = (
         owner="notifications", consumers=("analytics",),
         description="A person acted on a prompt.",
     ),
+    Topic(
+        "story.story-published.v1", "paars.story.v1.StoryPublished", "story id",
+        compacted=True, owner="story",
+        description="A version of the organisation story was published: the whole story, values and themes included.",
+    ),
+    Topic(
+        "story.proposal-updated.v1", "paars.story.v1.ProposalUpdated", "proposal id",
+        owner="story",
+        description="A proposal to the story was made, commented on, endorsed, accepted or declined.",
+    ),
     # Dead letters: the original record's bytes, with the reason in headers (dlq_*).
     *(
         Topic(
@@ -118,7 +128,7 @@ TOPICS: tuple[Topic, ...] = (
             retention_ms=90 * DAY_MS, owner=service,
             description=f"Records the {service} consumers could not decode or process.",
         )
-        for service in ("goals", "feedback", "notifications", "analytics")
+        for service in ("goals", "feedback", "notifications", "analytics", "story")
     ),
 )
 
@@ -129,6 +139,7 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "feedback": ("paars-feedback-org",),
     "notifications": ("notifications",),
     "analytics": ("paars-analytics",),
+    "story": ("paars-story-org",),
 }
 # Topics a service creates for itself, by name prefix: Faust's changelogs, repartitions and internal
 # topics are "<app id>-...". Private to their service in production.

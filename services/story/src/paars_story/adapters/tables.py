@@ -1,0 +1,74 @@
+"""The story service's database schema (SQLAlchemy Core); migrations/ creates and evolves it."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from paars_platform.db import UtcDateTime, platform_tables
+
+metadata = sa.MetaData()
+platform = platform_tables(metadata)
+
+# Every saved draft is a version (append-only); one of them at a time is the newest published one.
+story_versions = sa.Table(
+    "story_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    # The passages as JSON (key, kind, title, text, behaviours): a version is read and written whole.
+    sa.Column("passages", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("published", sa.Boolean, nullable=False, index=True),
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    sa.Column("published_by", sa.String(64), nullable=False),
+    sa.Column("contributor_ids", sa.JSON, nullable=False),
+    sa.Column("readability_override_reason", sa.Text, nullable=False),
+)
+
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("passage", sa.JSON, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("endorser_ids", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("accepted_into_version", sa.Integer, nullable=False),
+)
+
+proposal_comments = sa.Table(
+    "proposal_comments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), sa.ForeignKey("proposals.id"), nullable=False, index=True),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The local projection of the org directory (org.* events): who is HR or a leader, and who is active.
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("manager_id", sa.String(64), nullable=True),
+    sa.Column("team_id", sa.String(64), nullable=True, index=True),
+    # Role names: employee, manager, hr, coach, admin, leader.
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent_team_id", sa.String(64), nullable=True),
+    sa.Column("manager_id", sa.String(64), nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The story service's gRPC servicer."""
