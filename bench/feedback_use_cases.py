@@ -1,11 +1,12 @@
-"""CPU and SQL statements per durable GiveFeedback, in-process through the servicer (no gRPC transport, no
-broker): the feedback service layer's own cost, so a reshape or a new statement shows up as a number.
+"""CPU and SQL statements per durable GiveFeedback and AcknowledgeFeedback, in-process through the servicer
+(no gRPC transport, no broker): the feedback service layer's own cost, so a reshape or a new statement
+shows up as a number.
 
 Standalone: feedback's migrations on a fresh SQLite file (or `--database-url`), the demo directory applied
-to its projection, then `--rounds` times a peer's praise and a manager's constructive feedback, each with an
-idempotency key (the durable write the write-path bench drives: item, outbox row, idempotency record in one
-transaction). Prints, and writes to bench/results/feedback_use_cases.json, the median CPU milliseconds and the
-statements per call. Not a test.
+to its projection, then `--rounds` times a peer's praise, a manager's constructive feedback and the
+receiver acknowledging the praise, each with an idempotency key (the durable write the write-path bench
+drives: the change, its outbox row and the idempotency record in one transaction). Prints, and writes to
+bench/results/feedback_use_cases.json, the median CPU milliseconds and the statements per call. Not a test.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from tests.helpers import demo_directory
 
 RESULT = pathlib.Path(__file__).parent / "results" / "feedback_use_cases.json"
-CASES = ("GiveFeedback peer praise", "GiveFeedback manager constructive")
+CASES = ("GiveFeedback peer praise", "GiveFeedback manager constructive", "AcknowledgeFeedback")
 # The default limits' statements run; their counts are raised so that one giver can give 200 in a minute.
 CONFIG = FeedbackConfig(tuple(VISIBILITY_NAMES[n] for n in DEFAULT_VISIBILITIES.split(",")), 3, 30, ((1_000_000, 60), (1_000_000, 86400)), 0.0)
 
@@ -68,7 +69,7 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
 
     for i in range(rounds):
         act_as("ann")
-        await timed(CASES[0], feedback.GiveFeedback(pb.GiveFeedbackRequest(
+        praise = await timed(CASES[0], feedback.GiveFeedback(pb.GiveFeedbackRequest(
             receiver_id="bob", kind=pb.FEEDBACK_KIND_PRAISE, relation=pb.RELATION_PEER, tags=["collaboration"],
             text="Clear hand-over this morning: the customer did not have to repeat anything.", idempotency_key=f"praise-{i}",
         ), None))  # type: ignore[arg-type]
@@ -77,6 +78,10 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
             receiver_id="ann", kind=pb.FEEDBACK_KIND_CONSTRUCTIVE, relation=pb.RELATION_MANAGER,
             text="The demo ran long.", examples=[pb.Example(situation="Friday demo", behaviour="20 minutes over", impact="no time for questions")],
             idempotency_key=f"constructive-{i}",
+        ), None))  # type: ignore[arg-type]
+        act_as("bob")
+        await timed(CASES[2], feedback.AcknowledgeFeedback(pb.AcknowledgeFeedbackRequest(
+            feedback_id=praise.id, note="Thanks", idempotency_key=f"acknowledge-{i}",
         ), None))  # type: ignore[arg-type]
     await db.dispose()
     return {

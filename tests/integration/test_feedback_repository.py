@@ -17,7 +17,7 @@ from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.repository import feedback_from_row
 from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_feedback.bootstrap import MIGRATIONS
-from paars_feedback.domain.feedback import Example, Feedback, FeedbackGiven, FeedbackRequest
+from paars_feedback.domain.feedback import ActionItem, Example, Feedback, FeedbackGiven, FeedbackRequest
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
@@ -182,6 +182,24 @@ async def test_what_is_not_committed_is_not_kept(backend: Backend) -> None:
     async with backend.uow() as uow:
         receiver = await uow.feedback.receiver("bob", "ann", LIMITS)
     assert receiver is not None and receiver.oldest_in_window == (None, None)
+
+
+async def test_an_item_is_got_and_its_acknowledgement_saved(backend: Backend) -> None:
+    item = an_item("f1")
+    async with backend.uow() as uow:
+        await uow.feedback.add(item)
+        await uow.commit()
+    async with backend.uow() as uow:
+        got = await uow.feedback.get("f1", for_update=True)
+        assert got == item and await uow.feedback.get("f9") is None
+        action = ActionItem.from_feedback("a1", item, "", 0, dt.date(2026, 4, 1), NOW)
+        await uow.action_items.add(action)
+        await uow.feedback.save(item.acknowledge("bob", " Thanks ", "a1", NOW))
+        await uow.commit()
+    async with backend.uow() as uow:
+        saved = await uow.feedback.get("f1")
+    assert saved is not None and (saved.acknowledged_at, saved.acknowledgement_note, saved.action_item_id) == (NOW, "Thanks", "a1")
+    assert saved.text == item.text and saved.examples == item.examples
 
 
 # ---------- SQL only: the stored row, the outbox and the idempotency record ----------

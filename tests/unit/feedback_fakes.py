@@ -12,10 +12,10 @@ from typing import Self, TypeVar
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.domain.feedback import Feedback, FeedbackRequest, Receiver
+from paars_feedback.domain.feedback import ActionItem, Feedback, FeedbackRequest, Receiver
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.messagebus import MessageBus
-from paars_feedback.service_layer.unit_of_work import Answer, Event, FeedbackRepository, RequestRepository
+from paars_feedback.service_layer.unit_of_work import ActionItemRepository, Answer, Event, FeedbackRepository, RequestRepository
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
 from paars_platform.directory import manager_chain
@@ -60,6 +60,7 @@ class Store:
     people: dict[str, Person] = dataclasses.field(default_factory=dict)
     feedback: dict[str, Feedback] = dataclasses.field(default_factory=dict)
     requests: dict[str, FeedbackRequest] = dataclasses.field(default_factory=dict)
+    action_items: dict[str, ActionItem] = dataclasses.field(default_factory=dict)
     reads: list[ReadLine] = dataclasses.field(default_factory=list)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
@@ -84,9 +85,19 @@ class FakeFeedbackRepository:
             oldest.append(recent[count - 1] if len(recent) >= count else None)
         return Receiver(person.active, giver_id in self._chain(receiver_id), receiver_id in self._chain(giver_id), tuple(oldest))
 
+    async def get(self, feedback_id: str, *, for_update: bool = False) -> Feedback | None:
+        return self.store.feedback.get(feedback_id)
+
     async def add(self, feedback: Feedback) -> None:
         assert feedback.id not in self.store.feedback
         self.store.feedback[feedback.id] = feedback
+
+    async def save(self, feedback: Feedback) -> None:
+        stored = self.store.feedback[feedback.id]
+        self.store.feedback[feedback.id] = dataclasses.replace(
+            stored, acknowledged_at=feedback.acknowledged_at, acknowledgement_note=feedback.acknowledgement_note,
+            action_item_id=feedback.action_item_id,
+        )
 
     async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
         self.store.reads.append(ReadLine(subject_id, item_id, reader_id, basis, path, at))
@@ -110,11 +121,21 @@ class FakeRequestRepository:
             setattr(stored, name, getattr(request, name))
 
 
+class FakeActionItemRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, item: ActionItem) -> None:
+        assert item.id not in self.store.action_items
+        self.store.action_items[item.id] = item
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
 
     feedback: FeedbackRepository
     requests: RequestRepository
+    action_items: ActionItemRepository
     clock: UowClock
 
     def __init__(self, store: Store, clock: UowClock) -> None:
@@ -127,6 +148,7 @@ class FakeUnitOfWork:
         self._work = copy.deepcopy(self.store)
         self.feedback = FakeFeedbackRepository(self._work)
         self.requests = FakeRequestRepository(self._work)
+        self.action_items = FakeActionItemRepository(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.domain.feedback import Example, Feedback, FeedbackGiven, FeedbackRequestChanged
+from paars_feedback.domain.feedback import ActionItemCreated, Example, Feedback, FeedbackAcknowledged, FeedbackGiven, FeedbackRequestChanged
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
+from paars_feedback.service_layer import action_plans
 from paars_feedback.service_layer.common import PRODUCER
 from paars_feedback.service_layer.links import request_event
 from paars_feedback.service_layer.unit_of_work import Answer, Event
@@ -80,9 +81,22 @@ def given_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackGiven:
     )
 
 
+def acknowledged_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackAcknowledged:
+    f = feedback
+    return pb.FeedbackAcknowledged(
+        metadata=new_metadata(producer=PRODUCER, subject_id=f.receiver_id, visibility=f.visibility, actor_id=f.receiver_id, occurred_at=at),
+        feedback_id=f.id, receiver_id=f.receiver_id, giver_id=f.giver_id if feedback_event_view(f.visibility).giver else "",
+        action_item_created=f.action_item_id is not None, action_item_id=f.action_item_id or "", kind=f.kind,  # type: ignore[arg-type]
+    )
+
+
 def event_to_proto(event: Event) -> Message:
     if isinstance(event, FeedbackGiven):
         return given_event(event.feedback, event.at)
+    if isinstance(event, FeedbackAcknowledged):
+        return acknowledged_event(event.feedback, event.at)
+    if isinstance(event, ActionItemCreated):
+        return action_plans.event(action_plans.to_proto(event.item), event.actor_id, event.at)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
     raise TypeError(f"no protobuf for {type(event).__name__}")

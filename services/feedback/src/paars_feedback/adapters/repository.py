@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import tables as t
-from paars_feedback.domain.feedback import Example, Feedback, FeedbackRequest, Receiver
+from paars_feedback.domain.feedback import ActionItem, Example, Feedback, FeedbackRequest, Receiver
 from paars_platform.directory import CHAIN_LIMIT
 
 _f, _fr, _people = t.feedback, t.feedback_requests, t.people
@@ -69,6 +69,13 @@ def _receiver_statement(windows: int) -> Any:
 
 
 _INSERT_FEEDBACK = _f.insert()
+_FEEDBACK_BY_ID = sa.select(_f).where(_f.c.id == sa.bindparam("b_id"))
+_FEEDBACK_BY_ID_FOR_UPDATE = _FEEDBACK_BY_ID.with_for_update()
+_SAVE_FEEDBACK = _f.update().where(_f.c.id == sa.bindparam("b_id")).values(
+    acknowledged_at=sa.bindparam("b_acknowledged_at"), acknowledgement_note=sa.bindparam("b_acknowledgement_note"),
+    action_item_id=sa.bindparam("b_action_item_id"),
+)
+_INSERT_ACTION_ITEM = t.action_items.insert()
 _INSERT_READ = t.content_reads.insert()
 _REQUEST_BY_ID = sa.select(_fr).where(_fr.c.id == sa.bindparam("b_id"))
 _REQUEST_BY_TOKEN = sa.select(_fr).where(_fr.c.token_hash == sa.bindparam("b_token_hash"))
@@ -95,8 +102,18 @@ class SqlFeedbackRepository:
             oldest_in_window=tuple(row[3 + i] for i in range(len(since))),
         )
 
+    async def get(self, feedback_id: str, *, for_update: bool = False) -> Feedback | None:
+        row = (await self.conn.execute(_FEEDBACK_BY_ID_FOR_UPDATE if for_update else _FEEDBACK_BY_ID, {"b_id": feedback_id})).first()
+        return feedback_from_row(row) if row is not None else None
+
     async def add(self, feedback: Feedback) -> None:
         await self.conn.execute(_INSERT_FEEDBACK, feedback_to_row(feedback))
+
+    async def save(self, feedback: Feedback) -> None:
+        await self.conn.execute(_SAVE_FEEDBACK, {
+            "b_id": feedback.id, "b_acknowledged_at": feedback.acknowledged_at, "b_acknowledgement_note": feedback.acknowledgement_note,
+            "b_action_item_id": feedback.action_item_id,
+        })
 
     async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
         await self.conn.execute(_INSERT_READ, {
@@ -122,3 +139,13 @@ class SqlRequestRepository:
             "b_answered_feedback_id": request.answered_feedback_id, "b_decline_reason": request.decline_reason,
             "b_updated_at": request.updated_at,
         })
+
+
+class SqlActionItemRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, item: ActionItem) -> None:
+        row = {c.name: getattr(item, c.name) for c in t.action_items.c}
+        row["progress_notes"] = list(item.progress_notes)
+        await self.conn.execute(_INSERT_ACTION_ITEM, row)

@@ -13,10 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.protobuf import decode_answer, encode_answer, event_to_proto
-from paars_feedback.adapters.repository import SqlFeedbackRepository, SqlRequestRepository
+from paars_feedback.adapters.repository import SqlActionItemRepository, SqlFeedbackRepository, SqlRequestRepository
 from paars_feedback.domain.feedback import Feedback
 from paars_feedback.service_layer.commands import RequestKey
-from paars_feedback.service_layer.unit_of_work import Answer, Clock, Event, FeedbackRepository, RequestRace, RequestRepository
+from paars_feedback.service_layer.unit_of_work import (
+    ActionItemRepository,
+    Answer,
+    Clock,
+    Event,
+    FeedbackRepository,
+    RequestRace,
+    RequestRepository,
+)
 from paars_platform import outbox
 from paars_platform.db import Database, dialect_insert, utcnow
 from paars_platform.errors import InvalidArgument
@@ -42,6 +50,7 @@ class _Rollback(Exception):
 class SqlUnitOfWork:
     feedback: FeedbackRepository
     requests: RequestRepository
+    action_items: ActionItemRepository
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -57,6 +66,7 @@ class SqlUnitOfWork:
         self._conn = await self._scope.__aenter__()
         self.feedback = SqlFeedbackRepository(self._conn)
         self.requests = SqlRequestRepository(self._conn)
+        self.action_items = SqlActionItemRepository(self._conn)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field, replace
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import privacy
-from paars_platform.errors import InvalidArgument
+from paars_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+
+# What an acknowledgement turns feedback into, unless the receiver says otherwise.
+DEFAULT_ACTION_KIND: dict[int, int] = {
+    pb.FEEDBACK_KIND_PRAISE: pb.ACTION_KIND_BUILD_STRENGTH,
+    pb.FEEDBACK_KIND_CONSTRUCTIVE: pb.ACTION_KIND_ADJUST_WEAKNESS,
+    pb.FEEDBACK_KIND_SUGGESTION: pb.ACTION_KIND_DEVELOPMENT_STEP,
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,20 @@ class Feedback:
     @property
     def anonymous(self) -> bool:
         return self.visibility == privacy.ANONYMOUS
+
+    def check_acknowledgeable_by(self, employee_id: str) -> None:
+        """Only the receiver acknowledges, only once, and never an anonymous item (it is only shown in aggregate)."""
+        if employee_id != self.receiver_id:
+            raise PermissionDenied("only the receiver acknowledges feedback")
+        if self.anonymous:
+            raise FailedPrecondition("feedback_id: anonymous feedback is only shown in aggregate")
+        if self.acknowledged_at is not None:
+            raise FailedPrecondition("feedback_id: already acknowledged")
+
+    def acknowledge(self, by: str, note: str, action_item_id: str | None, now: dt.datetime) -> Feedback:
+        """The item as acknowledged by its receiver, with their note and the action item made of it."""
+        self.check_acknowledgeable_by(by)
+        return replace(self, acknowledged_at=now, acknowledgement_note=note.strip(), action_item_id=action_item_id)
 
 
 @dataclass
@@ -110,6 +131,36 @@ def check_relation(giver_id: str, receiver_id: str, relation: int, receiver: Rec
 
 
 @dataclass(frozen=True)
+class ActionItem:
+    """A step in someone's action plan (here: made of acknowledged feedback), as stored."""
+
+    id: str
+    employee_id: str
+    owner_id: str
+    title: str
+    kind: int
+    due_date: dt.date
+    state: int
+    progress_percent: int
+    source_feedback_id: str | None
+    source_dialogue_id: str | None
+    source_goal_id: str | None
+    progress_notes: tuple[str, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def from_feedback(item_id: str, feedback: Feedback, title: str, kind: int, due: dt.date, now: dt.datetime) -> ActionItem:
+        """The receiver's own open step: the title they chose, or one naming the feedback; its kind follows the feedback's."""
+        return ActionItem(
+            id=item_id, employee_id=feedback.receiver_id, owner_id=feedback.receiver_id,
+            title=(title.strip() or f"Aan de slag met: {feedback.text[:150]}").strip(), kind=kind or DEFAULT_ACTION_KIND[feedback.kind],
+            due_date=due, state=pb.ActionItem.STATE_OPEN, progress_percent=0, source_feedback_id=feedback.id, source_dialogue_id=None,
+            source_goal_id=None, progress_notes=(), created_at=now, updated_at=now,
+        )
+
+
+@dataclass(frozen=True)
 class FeedbackGiven:
     feedback: Feedback
     at: dt.datetime
@@ -127,3 +178,16 @@ class FeedbackRequestChanged:
     def of(request: FeedbackRequest, actor_id: str, at: dt.datetime) -> FeedbackRequestChanged:
         # A snapshot: the event carries the request as it was when the change was made.
         return FeedbackRequestChanged(replace(request), actor_id, at)
+
+
+@dataclass(frozen=True)
+class FeedbackAcknowledged:
+    feedback: Feedback
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ActionItemCreated:
+    item: ActionItem
+    actor_id: str
+    at: dt.datetime

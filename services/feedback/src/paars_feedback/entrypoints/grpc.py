@@ -41,6 +41,14 @@ def give_feedback(request: pb.GiveFeedbackRequest, caller: Identity) -> commands
     )
 
 
+def acknowledge_feedback(request: pb.AcknowledgeFeedbackRequest, caller: Identity) -> commands.AcknowledgeFeedback:
+    return commands.AcknowledgeFeedback(
+        caller, request_key(request.idempotency_key, request), feedback_id=request.feedback_id, note=request.note,
+        create_action_item=request.create_action_item, action_title=request.action_title, action_due_date=request.action_due_date,
+        action_kind=request.action_kind,
+    )
+
+
 @dataclass(frozen=True)
 class Handlers:
     bus: MessageBus
@@ -69,7 +77,8 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.feedback.summary(require_person(), request)
 
     async def AcknowledgeFeedback(self, request: pb.AcknowledgeFeedbackRequest, context: Context) -> pb.Feedback:
-        return await self.h.feedback.acknowledge(require_person(), request)
+        acknowledged = await self.h.bus.handle(acknowledge_feedback(request, require_person()))
+        return feedback_to_proto(acknowledged, AUTHOR)
 
     async def RequestFeedback(self, request: pb.RequestFeedbackRequest, context: Context) -> pb.RequestFeedbackResponse:
         return await self.h.feedback.request(require_person(), request)

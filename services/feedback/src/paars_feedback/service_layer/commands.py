@@ -14,7 +14,10 @@ from paars_feedback.domain.feedback import Example, Feedback
 from paars_feedback.service_layer.common import MAX_TEXT, check_ids, check_tags, require_text, timestamp_value, token_hash, valid_id
 from paars_platform.auth import Identity
 from paars_platform.errors import Unauthenticated, Validator
-from paars_platform.values import enum_name
+from paars_platform.values import enum_name, parse_date
+
+# The kinds of action item (action_plans.KINDS; repeated here so that checking a command imports no SQL).
+ACTION_KINDS = (pb.ACTION_KIND_BUILD_STRENGTH, pb.ACTION_KIND_ADJUST_WEAKNESS, pb.ACTION_KIND_DEVELOPMENT_STEP)
 
 KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
 RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIED)
@@ -139,5 +142,32 @@ class GiveFeedback(Command[Feedback]):
         if self.request_id:
             v.check(valid_id(self.request_id), "request_id", "is not a valid id")
         v.max_length(self.external_token, "external_token", 200)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class AcknowledgeFeedback(Command[Feedback]):
+    METHOD: ClassVar[str] = "AcknowledgeFeedback"
+    ANSWER: ClassVar[type[Any]] = Feedback
+    feedback_id: str
+    note: str
+    create_action_item: bool
+    action_title: str
+    action_due_date: str
+    action_kind: int
+
+    def due(self) -> dt.date:
+        """The action item's due date (check() has made sure there is one when an item is asked for)."""
+        return dt.date.fromisoformat(self.action_due_date)
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.feedback_id), "feedback_id", "is required")
+        v.max_length(self.note, "note", 2000)
+        if self.create_action_item:
+            v.max_length(self.action_title, "action_title", 200)
+            parse_date(self.action_due_date, "action_due_date", v)
+            v.check(self.action_kind == pb.ACTION_KIND_UNSPECIFIED or self.action_kind in ACTION_KINDS, "action_kind", "unknown kind")
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()

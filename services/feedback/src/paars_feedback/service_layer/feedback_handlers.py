@@ -1,5 +1,5 @@
-"""Feedback use cases: read, acknowledge, seek and decline; coaches, referrals and the read audit. Giving is
-in give_handlers.py, through the message bus (the shape docs/architecture.md describes)."""
+"""Feedback use cases: read, seek and decline; coaches, referrals and the read audit. Giving and
+acknowledging are in item_handlers.py, through the message bus (the shape docs/architecture.md describes)."""
 from __future__ import annotations
 
 import base64
@@ -21,10 +21,9 @@ from paars_feedback.domain.privacy import (
     FeedbackView,
     Reader,
     Ties,
-    feedback_event_view,
     feedback_view,
 )
-from paars_feedback.service_layer import action_plans, links
+from paars_feedback.service_layer import links
 from paars_feedback.service_layer.commands import RELATIONS
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
@@ -59,12 +58,6 @@ from paars_platform.errors import (
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.values import enum_name
 
-# What an acknowledgement turns feedback into, unless the receiver says otherwise.
-DEFAULT_ACTION_KIND = {
-    pb.FEEDBACK_KIND_PRAISE: pb.ACTION_KIND_BUILD_STRENGTH,
-    pb.FEEDBACK_KIND_CONSTRUCTIVE: pb.ACTION_KIND_ADJUST_WEAKNESS,
-    pb.FEEDBACK_KIND_SUGGESTION: pb.ACTION_KIND_DEVELOPMENT_STEP,
-}
 
 def _listed(view: FeedbackView) -> bool:
     return view.listed
@@ -254,60 +247,6 @@ class FeedbackHandlers(Base):
                 delay_hours += float(row.hours or 0.0)
         out.average_delay_hours = round(delay_hours / out.total, 3) if out.total else 0.0
         return out
-
-    # ---------- acknowledging ----------
-
-    async def acknowledge(self, caller: Identity, request: pb.AcknowledgeFeedbackRequest) -> pb.Feedback:
-        v = Validator()
-        v.check(valid_id(request.feedback_id), "feedback_id", "is required")
-        v.max_length(request.note, "note", 2000)
-        due: dt.date | None = None
-        if request.create_action_item:
-            v.max_length(request.action_title, "action_title", 200)
-            due = parse_date(request.action_due_date, "action_due_date", v)
-            v.check(request.action_kind == pb.ACTION_KIND_UNSPECIFIED or request.action_kind in action_plans.KINDS, "action_kind", "unknown kind")
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-
-        async def work(conn: AsyncConnection) -> pb.Feedback:
-            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == request.feedback_id))).first()
-            if row is None:
-                raise NotFound(f"feedback {request.feedback_id!r} not found")
-            if caller.employee_id != row.receiver_id:
-                raise PermissionDenied("only the receiver acknowledges feedback")
-            if row.visibility == privacy.ANONYMOUS:
-                raise FailedPrecondition("feedback_id: anonymous feedback is only shown in aggregate")
-            if row.acknowledged_at is not None:
-                raise FailedPrecondition("feedback_id: already acknowledged")
-            now = self.clock()
-            events: list[Any] = []
-            item_id: str | None = None
-            if request.create_action_item:
-                assert due is not None
-                item = await action_plans.insert(
-                    conn, employee_id=row.receiver_id, owner_id=row.receiver_id,
-                    title=request.action_title.strip() or f"Aan de slag met: {row.text[:150]}",
-                    kind=request.action_kind or DEFAULT_ACTION_KIND[row.kind], due=due, actor=caller.employee_id, at=now,
-                    source_feedback_id=row.id,
-                )
-                item_id = item.id
-            await conn.execute(
-                t.feedback.update().where(t.feedback.c.id == row.id).values(acknowledged_at=now, acknowledgement_note=request.note.strip(), action_item_id=item_id)
-            )
-            row = (await conn.execute(sa.select(t.feedback).where(t.feedback.c.id == row.id))).one()
-            giver_visible = feedback_event_view(row.visibility).giver
-            events.append(
-                pb.FeedbackAcknowledged(
-                    metadata=new_metadata(producer=PRODUCER, subject_id=row.receiver_id, visibility=row.visibility, actor_id=row.receiver_id, occurred_at=now),
-                    feedback_id=row.id, receiver_id=row.receiver_id, giver_id=row.giver_id if giver_visible else "",
-                    action_item_created=item_id is not None, action_item_id=item_id or "", kind=row.kind,
-                )
-            )
-            await outbox.append(conn, t.platform["outbox"], *events)
-            return feedback_to_proto(row, await self._view(conn, reader_of(caller), row))
-
-        return await self.once(caller.employee_id, request.idempotency_key, "AcknowledgeFeedback", request, pb.Feedback, work)
-
 
     # ---------- seeking ----------
 

@@ -1,5 +1,5 @@
-"""Giving feedback: a person's (to a colleague, or answering a request sent to them) or an external giver's
-through a link token.
+"""Feedback items: giving (a person's, to a colleague or answering a request sent to them, or an external
+giver's through a link token) and acknowledging.
 
 The handler takes a command and a unit of work and holds the rules of the use case only: the SQL is in
 adapters/repository.py, the protobuf in entrypoints/ and adapters/protobuf.py, the transaction, outbox and
@@ -13,7 +13,18 @@ import uuid
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
-from paars_feedback.domain.feedback import Example, Feedback, FeedbackGiven, FeedbackRequest, FeedbackRequestChanged, Receiver, check_relation
+from paars_feedback.domain.feedback import (
+    ActionItem,
+    ActionItemCreated,
+    Example,
+    Feedback,
+    FeedbackAcknowledged,
+    FeedbackGiven,
+    FeedbackRequest,
+    FeedbackRequestChanged,
+    Receiver,
+    check_relation,
+)
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer import links
 from paars_feedback.service_layer.common import Read, audited_reads
@@ -109,3 +120,23 @@ async def give_feedback(command: c.GiveFeedback, uow: UnitOfWork, config: Feedba
         if announce:
             uow.add_events(FeedbackRequestChanged.of(answered, "" if command.external else giver, now))
     return feedback
+
+
+async def acknowledge_feedback(command: c.AcknowledgeFeedback, uow: UnitOfWork, config: FeedbackConfig) -> Feedback:
+    feedback = await uow.feedback.get(command.feedback_id, for_update=True)
+    if feedback is None:
+        raise NotFound(f"feedback {command.feedback_id!r} not found")
+    me = command.caller.employee_id
+    feedback.check_acknowledgeable_by(me)
+    now = uow.clock()
+    item: ActionItem | None = None
+    if command.create_action_item:
+        item = ActionItem.from_feedback(uuid.uuid4().hex, feedback, command.action_title, command.action_kind, command.due(), now)
+        await uow.action_items.add(item)
+        uow.add_events(ActionItemCreated(item, me, now))
+    acknowledged = feedback.acknowledge(me, command.note, item.id if item is not None else None, now)
+    await uow.feedback.save(acknowledged)
+    uow.add_events(FeedbackAcknowledged(acknowledged, now))
+    # The answer is the receiver's view of a non-anonymous item about them: all of it (privacy.feedback_view),
+    # which is what the protobuf adapter gives an author too.
+    return acknowledged

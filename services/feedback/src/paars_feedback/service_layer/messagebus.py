@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.service_layer import commands as c
-from paars_feedback.service_layer import give_handlers
+from paars_feedback.service_layer import item_handlers
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
 from paars_platform.errors import DomainError
 
@@ -16,7 +16,8 @@ A = TypeVar("A")
 Handler = Callable[[Any, UnitOfWork, FeedbackConfig], Awaitable[Any]]
 
 COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
-    c.GiveFeedback: give_handlers.give_feedback,
+    c.GiveFeedback: item_handlers.give_feedback,
+    c.AcknowledgeFeedback: item_handlers.acknowledge_feedback,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]

@@ -8,11 +8,20 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
-from paars_feedback.domain.feedback import Feedback, FeedbackGiven, FeedbackRequest, FeedbackRequestChanged, Receiver
+from paars_feedback.domain.feedback import (
+    ActionItem,
+    ActionItemCreated,
+    Feedback,
+    FeedbackAcknowledged,
+    FeedbackGiven,
+    FeedbackRequest,
+    FeedbackRequestChanged,
+    Receiver,
+)
 from paars_feedback.service_layer.commands import RequestKey
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated
 # What a command answers, and so what a retried request is answered with again.
 Answer = Feedback
 A = TypeVar("A", bound=Feedback)
@@ -24,7 +33,13 @@ class FeedbackRepository(Protocol):
         and for each (count, since) the given_at of the giver's count-th most recent item after since:
         one read for everything GiveFeedback checks."""
 
+    async def get(self, feedback_id: str, *, for_update: bool = False) -> Feedback | None:
+        """The item; for_update locks its row until the transaction ends (where the database has row locks)."""
+
     async def add(self, feedback: Feedback) -> None: ...
+
+    async def save(self, feedback: Feedback) -> None:
+        """Writes what an item's life changes: its acknowledgement, note and action item."""
 
     async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
         """A line in the read audit."""
@@ -40,6 +55,10 @@ class RequestRepository(Protocol):
         """Writes what a request's life changes: its state, how and by what it was answered, and when."""
 
 
+class ActionItemRepository(Protocol):
+    async def add(self, item: ActionItem) -> None: ...
+
+
 class RequestRace(Exception):
     """A concurrent request with the same idempotency key committed first; running again returns its answer."""
 
@@ -47,6 +66,7 @@ class RequestRace(Exception):
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     requests: RequestRepository
+    action_items: ActionItemRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...
