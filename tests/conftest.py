@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import pathlib
 import subprocess
@@ -51,13 +52,45 @@ def _xdist_group(item: pytest.Item) -> str | None:
     return scoped.get("package") or scoped.get("module")
 
 
+GROUPS_FILE_ENV = "PAARS_TEST_XDIST_GROUPS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller of an xdist run names a file where its workers write each grouped test's group.
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no" and "PYTEST_XDIST_WORKER" not in os.environ:
+        os.environ[GROUPS_FILE_ENV] = str(pathlib.Path(tempfile.mkdtemp(prefix="paars-xdist-")) / "groups.json")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
+    target = os.environ.get(GROUPS_FILE_ENV)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not target or not worker:
         return
-    for item in items:
-        group = _xdist_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    groups = {item.nodeid: group for item in items if (group := _xdist_group(item)) is not None}
+    partial = pathlib.Path(f"{target}.{worker}")
+    partial.write_text(json.dumps(groups))
+    os.replace(partial, target)  # every worker collects the same tests: whichever lands last is complete
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """--dist loadgroup, with the groups above. (pytest-xdist 3.8's own loadgroup renames the items'
+    nodeid to carry the group, which pytest 9 no longer lets it do: its groups had no effect.)"""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            # Called once every worker has collected (and so written the file).
+            if self._groups is None:
+                path = pathlib.Path(os.environ[GROUPS_FILE_ENV])
+                self._groups = json.loads(path.read_text()) if path.exists() else {}
+            return self._groups.get(nodeid, nodeid)
+
+    return SharedFixtureScheduling(config, log)
 
 
 def run_install_script(name: str, *args: str) -> str:
