@@ -23,6 +23,7 @@ from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.story.v1 import story_pb2
 from paars_cli.stack import Stack
 from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
@@ -90,6 +91,7 @@ SERVICES: tuple[ServiceUnderTest, ...] = (
     ),
     ServiceUnderTest("notifications", (notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"],), _snapshot_notifications),
     ServiceUnderTest("analytics", (analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"],)),
+    ServiceUnderTest("story", (story_pb2.DESCRIPTOR.services_by_name["StoryService"],)),
 )
 
 

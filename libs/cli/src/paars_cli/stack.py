@@ -24,7 +24,7 @@ from paars_platform.kafka import provision_topics
 
 log = logging.getLogger("paars.stack")
 
-SERVICES = ("goals", "feedback", "notifications", "analytics")
+SERVICES = ("goals", "feedback", "notifications", "analytics", "story")
 EMBEDDED_BROKER_PORT = 9092
 # The web app (paars_web): its HTTP port and its metrics port, like DEFAULT_PORTS for the services.
 WEB_PORTS = (8080, 9105)
