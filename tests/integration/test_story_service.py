@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from paars.org.v1 import org_pb2_grpc
 from paars.story.v1 import story_pb2 as pb
 from paars.story.v1 import story_pb2_grpc
+from paars_cli import demo_story
 from paars_goals.bootstrap import build as build_goals
 from paars_platform.errors import field_violations
 from paars_platform.runtime import ServiceRuntime
@@ -31,6 +34,7 @@ class Story:
     stub: story_pb2_grpc.StoryServiceStub
     runtime: ServiceRuntime
     bootstrap: str
+    channel: grpc.aio.Channel
 
 
 async def _projected(runtime: ServiceRuntime) -> bool:
@@ -58,7 +62,7 @@ async def story(database_url: str, private_kafka_bootstrap: str, tmp_path: pathl
                 break
             await asyncio.sleep(0.1)
         assert await _projected(runtime), "the directory never reached the story projection"
-        yield Story(story_pb2_grpc.StoryServiceStub(channel), runtime, private_kafka_bootstrap)
+        yield Story(story_pb2_grpc.StoryServiceStub(channel), runtime, private_kafka_bootstrap, channel)
     finally:
         await channel.close()
         await goals_channel.close()
@@ -145,3 +149,23 @@ async def test_an_employee_may_not_curate_and_anyone_may_check_a_text(story: Sto
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
         await story.stub.CheckText(pb.CheckTextRequest(language="fr", text="Bonjour."), metadata=auth("ann"))
     assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_the_demo_publishes_a_story_in_both_languages_and_employees_co_author_it(story: Story) -> None:
+    world = SimpleNamespace(
+        people=sorted(DEMO_PEOPLE), roles={"boss": {"manager", "leader"}, "hr1": {"hr"}}, state={},
+        channel=lambda service: story.channel, auth=lambda person: auth(person),
+    )
+    rng = random.Random(7)
+    line = await demo_story.publish_story(world, rng)
+    assert line and "published" in line
+    assert await demo_story.publish_story(world, rng) is None  # once
+    view = await story.stub.GetStory(pb.GetStoryRequest(), metadata=auth("ann"))
+    assert view.published.version == 1 and len(view.published.passages) == len(demo_story.STORY)
+    assert all(p.text.nl and p.text.en for p in view.published.passages)
+    assert not any(ch.below_threshold for c in view.published.checks for ch in c.checks), "the demo story is plain"
+    await demo_story.propose_passage(world, rng)
+    for _ in range(6):
+        await demo_story.react_to_proposal(world, rng)
+    [proposal] = (await story.stub.ListProposals(pb.ListProposalsRequest(), metadata=auth("ann"))).proposals
+    assert proposal.endorser_ids or proposal.comments
