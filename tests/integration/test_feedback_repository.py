@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import tables as t
+from paars_feedback.adapters.protobuf import declined_to_proto
 from paars_feedback.adapters.repository import feedback_from_row
 from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_feedback.bootstrap import MIGRATIONS
@@ -260,3 +261,16 @@ async def test_a_second_answer_for_the_same_key_is_not_kept_and_the_first_comes_
         assert await uow.remember("ann", "GiveFeedback", key, an_item("f2")) == first
         with pytest.raises(InvalidArgument, match="different request"):
             await uow.remember("ann", "GiveFeedback", RequestKey("k1", "other"), an_item("f3"))
+
+
+async def test_a_declined_request_is_answered_again_as_it_was_shown(sql: Backend) -> None:
+    declined = a_request("r1")
+    declined.decline(" busy ", NOW)
+    key = RequestKey("k1", "fingerprint")
+    async with sql.uow() as uow:
+        assert await uow.remember("bob", "DeclineFeedbackRequest", key, declined) is None
+        await uow.commit()
+    async with sql.uow() as uow:
+        again = await uow.recall("bob", "DeclineFeedbackRequest", key, FeedbackRequest)
+    assert again is not None and declined_to_proto(again) == declined_to_proto(declined)
+    assert again.state == pb.FeedbackRequest.STATE_DECLINED and again.decline_reason == "busy"

@@ -21,7 +21,7 @@ from paars_platform.auth import Identity
 from paars_platform.directory import manager_chain
 from paars_platform.errors import InvalidArgument
 
-A = TypeVar("A", bound=Feedback)
+A = TypeVar("A", Feedback, FeedbackRequest)
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 CONFIG = FeedbackConfig(
     (event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, event_pb2.VISIBILITY_PRIVATE, event_pb2.VISIBILITY_PUBLIC, event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE),
@@ -172,7 +172,7 @@ class FakeUnitOfWork:
         return answer
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
-        earlier = await self.recall(caller_key, method, request, Feedback)
+        earlier = await self.recall(caller_key, method, request, type(answer))  # type: ignore[type-var]
         if earlier is None:
             self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, answer)
         return earlier

@@ -7,9 +7,17 @@ from typing import Any
 from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.domain.feedback import ActionItemCreated, Example, Feedback, FeedbackAcknowledged, FeedbackGiven, FeedbackRequestChanged
+from paars_feedback.domain.feedback import (
+    ActionItemCreated,
+    Example,
+    Feedback,
+    FeedbackAcknowledged,
+    FeedbackGiven,
+    FeedbackRequest,
+    FeedbackRequestChanged,
+)
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
-from paars_feedback.service_layer import action_plans
+from paars_feedback.service_layer import action_plans, links
 from paars_feedback.service_layer.common import PRODUCER
 from paars_feedback.service_layer.links import request_event
 from paars_feedback.service_layer.unit_of_work import Answer, Event
@@ -55,12 +63,45 @@ def feedback_from_proto(item: pb.Feedback) -> Feedback:
     )
 
 
+def request_to_proto(row: Any, reader_id: str, now: dt.datetime) -> pb.FeedbackRequest:
+    """A request (a row or a FeedbackRequest) with its state as this reader sees it now."""
+    out = pb.FeedbackRequest(
+        id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
+        external_email=row.external_email, external_name=row.external_name, question=row.question,
+        due_date=row.due_date.isoformat(), state=links.request_state_for(row, reader_id, now), relation=row.relation,
+        created_at=timestamp(row.created_at), decline_reason=row.decline_reason, answered_feedback_id=row.answered_feedback_id or "",
+    )
+    if row.expires_at is not None:
+        out.expires_at.CopyFrom(timestamp(row.expires_at))
+    return out
+
+
+def declined_to_proto(request: FeedbackRequest) -> pb.FeedbackRequest:
+    """A declined request as its recipient sees it (declined is final: the time of reading changes nothing)."""
+    return request_to_proto(request, request.recipient_id or "", request.updated_at)
+
+
+def request_from_proto(out: pb.FeedbackRequest) -> FeedbackRequest:
+    """A declined request as it was answered, back into the domain: what declined_to_proto shows of it."""
+    return FeedbackRequest(
+        id=out.id, requester_id=out.requester_id, subject_id=out.subject_id, recipient_id=out.recipient_id or None,
+        external_email=out.external_email, external_name=out.external_name, token_hash=None, question=out.question,
+        due_date=dt.date.fromisoformat(out.due_date), expires_at=_time(out.expires_at) if out.HasField("expires_at") else None,
+        state=out.state, answered_anonymously=False, relation=out.relation, decline_reason=out.decline_reason,
+        answered_feedback_id=out.answered_feedback_id or None, created_at=_time(out.created_at), updated_at=_time(out.created_at),
+    )
+
+
 def encode_answer(answer: Answer) -> bytes:
     """The stored answer is the RPC's response, as before the reshape: records written by either read back."""
+    if isinstance(answer, FeedbackRequest):
+        return declined_to_proto(answer).SerializeToString()
     return feedback_to_proto(answer, AUTHOR).SerializeToString()
 
 
 def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
+    if answer_type is FeedbackRequest:
+        return request_from_proto(pb.FeedbackRequest.FromString(data))
     assert answer_type is Feedback
     return feedback_from_proto(pb.Feedback.FromString(data))
 

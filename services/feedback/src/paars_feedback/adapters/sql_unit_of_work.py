@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.protobuf import decode_answer, encode_answer, event_to_proto
 from paars_feedback.adapters.repository import SqlActionItemRepository, SqlFeedbackRepository, SqlRequestRepository
-from paars_feedback.domain.feedback import Feedback
+from paars_feedback.domain.feedback import Feedback, FeedbackRequest
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import (
     ActionItemRepository,
@@ -29,7 +29,7 @@ from paars_platform import outbox
 from paars_platform.db import Database, dialect_insert, utcnow
 from paars_platform.errors import InvalidArgument
 
-A = TypeVar("A", bound=Feedback)
+A = TypeVar("A", Feedback, FeedbackRequest)
 
 _IDEMPOTENCY = t.platform["idempotency_keys"]
 _RECALL = sa.select(_IDEMPOTENCY.c.method, _IDEMPOTENCY.c.request_hash, _IDEMPOTENCY.c.response).where(
@@ -103,7 +103,7 @@ class SqlUnitOfWork:
             return None
         # The key has an answer already (on PostgreSQL a concurrent holder of the key was waited for, and its
         # committed row is visible to the next statement).
-        earlier = await self.recall(caller_key, method, request, Feedback)
+        earlier = await self.recall(caller_key, method, request, type(answer))  # type: ignore[type-var]
         if earlier is None:
             raise RequestRace()
         return earlier

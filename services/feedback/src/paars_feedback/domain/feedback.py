@@ -102,6 +102,12 @@ class FeedbackRequest:
         self.updated_at = now
         return True
 
+    def decline(self, reason: str, now: dt.datetime) -> None:
+        """The recipient says no (the handler has checked that the request is open to them)."""
+        self.state = pb.FeedbackRequest.STATE_DECLINED
+        self.decline_reason = reason.strip()
+        self.updated_at = now
+
 
 @dataclass(frozen=True)
 class Receiver:

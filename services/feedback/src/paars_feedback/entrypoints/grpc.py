@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
-from paars_feedback.adapters.protobuf import AUTHOR, feedback_to_proto
+from paars_feedback.adapters.protobuf import AUTHOR, declined_to_proto, feedback_to_proto
 from paars_feedback.domain.feedback import Example
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
@@ -46,6 +46,13 @@ def acknowledge_feedback(request: pb.AcknowledgeFeedbackRequest, caller: Identit
         caller, request_key(request.idempotency_key, request), feedback_id=request.feedback_id, note=request.note,
         create_action_item=request.create_action_item, action_title=request.action_title, action_due_date=request.action_due_date,
         action_kind=request.action_kind,
+    )
+
+
+def decline_feedback_request(request: pb.DeclineFeedbackRequestRequest, caller: Identity) -> commands.DeclineFeedbackRequest:
+    return commands.DeclineFeedbackRequest(
+        caller, request_key(request.idempotency_key, request), request_id=request.request_id, reason=request.reason,
+        external_token=request.external_token,
     )
 
 
@@ -85,7 +92,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
 
     async def DeclineFeedbackRequest(self, request: pb.DeclineFeedbackRequestRequest, context: Context) -> pb.FeedbackRequest:
         # Public method: an external recipient declines through their link token.
-        return await self.h.feedback.decline(identity(), request)
+        return declined_to_proto(await self.h.bus.handle(decline_feedback_request(request, identity())))
 
     async def ListFeedbackRequests(self, request: pb.ListFeedbackRequestsRequest, context: Context) -> pb.ListFeedbackRequestsResponse:
         return await self.h.feedback.list_requests(require_person(), request)

@@ -10,7 +10,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
-from paars_feedback.domain.feedback import Example, Feedback
+from paars_feedback.domain.feedback import Example, Feedback, FeedbackRequest
 from paars_feedback.service_layer.common import MAX_TEXT, check_ids, check_tags, require_text, timestamp_value, token_hash, valid_id
 from paars_platform.auth import Identity
 from paars_platform.errors import Unauthenticated, Validator
@@ -169,5 +169,38 @@ class AcknowledgeFeedback(Command[Feedback]):
             v.max_length(self.action_title, "action_title", 200)
             parse_date(self.action_due_date, "action_due_date", v)
             v.check(self.action_kind == pb.ACTION_KIND_UNSPECIFIED or self.action_kind in ACTION_KINDS, "action_kind", "unknown kind")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class DeclineFeedbackRequest(Command[FeedbackRequest]):
+    METHOD: ClassVar[str] = "DeclineFeedbackRequest"
+    ANSWER: ClassVar[type[Any]] = FeedbackRequest
+    request_id: str
+    reason: str
+    external_token: str
+
+    @property
+    def external(self) -> bool:
+        return bool(self.external_token)
+
+    @property
+    def token_hash(self) -> str:
+        return token_hash(self.external_token) if self.external else ""
+
+    @property
+    def caller_key(self) -> str:
+        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        # Who asks comes before what they ask, as for GiveFeedback.
+        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
+        v = Validator()
+        if not self.external or self.request_id:
+            v.check(valid_id(self.request_id), "request_id", "is required")
+        v.max_length(self.reason, "reason", 1000)
+        v.max_length(self.external_token, "external_token", 200)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()

@@ -1,5 +1,5 @@
-"""Feedback use cases: read, seek and decline; coaches, referrals and the read audit. Giving and
-acknowledging are in item_handlers.py, through the message bus (the shape docs/architecture.md describes)."""
+"""Feedback use cases: read and seek; coaches, referrals and the read audit. Giving,
+acknowledging and declining are in item_handlers.py, through the message bus (the shape docs/architecture.md describes)."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +16,7 @@ from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.policy_query import SHARED, visible_clause
+from paars_feedback.adapters.protobuf import request_to_proto
 from paars_feedback.domain import privacy
 from paars_feedback.domain.privacy import (
     FeedbackView,
@@ -52,7 +53,6 @@ from paars_platform.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
-    Unauthenticated,
     Validator,
 )
 from paars_platform.events import new_metadata, timestamp
@@ -90,18 +90,6 @@ def feedback_to_proto(row: Any, view: FeedbackView) -> pb.Feedback:
         item.examples.extend(pb.Example(**e) for e in row.examples)
         item.acknowledgement_note = row.acknowledgement_note
     return item
-
-
-def request_to_proto(row: Any, reader_id: str, now: dt.datetime) -> pb.FeedbackRequest:
-    out = pb.FeedbackRequest(
-        id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
-        external_email=row.external_email, external_name=row.external_name, question=row.question,
-        due_date=row.due_date.isoformat(), state=links.request_state_for(row, reader_id, now), relation=row.relation,
-        created_at=timestamp(row.created_at), decline_reason=row.decline_reason, answered_feedback_id=row.answered_feedback_id or "",
-    )
-    if row.expires_at is not None:
-        out.expires_at.CopyFrom(timestamp(row.expires_at))
-    return out
 
 
 def _content_reads(shown: list[tuple[Any, FeedbackView]]) -> list[Read]:
@@ -321,46 +309,6 @@ class FeedbackHandlers(Base):
                 .values(token_hash=token_hash(token))
             )
         return token if done.rowcount == 1 else ""
-
-    async def decline(self, caller: Identity, request: pb.DeclineFeedbackRequestRequest) -> pb.FeedbackRequest:
-        external = bool(request.external_token)
-        if not external and (not caller.employee_id or caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
-        v = Validator()
-        if not external or request.request_id:
-            v.check(valid_id(request.request_id), "request_id", "is required")
-        v.max_length(request.reason, "reason", 1000)
-        v.max_length(request.external_token, "external_token", 200)
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        fr = t.feedback_requests
-        hashed = token_hash(request.external_token) if external else ""
-
-        async def work(conn: AsyncConnection) -> pb.FeedbackRequest:
-            now = self.clock()
-            if external:
-                row = (await conn.execute(sa.select(fr).where(fr.c.token_hash == hashed))).first()
-                if row is None:
-                    raise PermissionDenied("external_token: this link is not valid")
-                if request.request_id and request.request_id != row.id:
-                    raise InvalidArgument("request_id", "does not match the link")
-                links.refuse_closed(links.request_link_state(row, now), row.expires_at)
-            else:
-                row = (await conn.execute(sa.select(fr).where(fr.c.id == request.request_id))).first()
-                if row is None:
-                    raise NotFound(f"feedback request {request.request_id!r} not found")
-                if row.recipient_id != caller.employee_id:
-                    raise PermissionDenied("only the person asked can decline a request")
-                state = links.request_state_for(row, caller.employee_id, now)
-                if state != pb.FeedbackRequest.STATE_OPEN:
-                    raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
-            await conn.execute(fr.update().where(fr.c.id == row.id).values(state=pb.FeedbackRequest.STATE_DECLINED, decline_reason=request.reason.strip(), updated_at=now))
-            row = (await conn.execute(sa.select(fr).where(fr.c.id == row.id))).one()
-            await outbox.append(conn, t.platform["outbox"], request_event(row, "" if external else caller.employee_id, now))
-            return request_to_proto(row, row.recipient_id or "", now)
-
-        caller_key = f"external:{hashed[:32]}" if external else caller.employee_id
-        return await self.once(caller_key, request.idempotency_key, "DeclineFeedbackRequest", request, pb.FeedbackRequest, work)
 
     async def list_requests(self, caller: Identity, request: pb.ListFeedbackRequestsRequest) -> pb.ListFeedbackRequestsResponse:
         me = caller.employee_id

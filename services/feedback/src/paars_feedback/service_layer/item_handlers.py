@@ -140,3 +140,28 @@ async def acknowledge_feedback(command: c.AcknowledgeFeedback, uow: UnitOfWork, 
     # The answer is the receiver's view of a non-anonymous item about them: all of it (privacy.feedback_view),
     # which is what the protobuf adapter gives an author too.
     return acknowledged
+
+
+async def decline_feedback_request(command: c.DeclineFeedbackRequest, uow: UnitOfWork, config: FeedbackConfig) -> FeedbackRequest:
+    now = uow.clock()
+    if command.external:
+        request = await uow.requests.by_token(command.token_hash)
+        if request is None:
+            raise PermissionDenied("external_token: this link is not valid")
+        if command.request_id and command.request_id != request.id:
+            raise InvalidArgument("request_id", "does not match the link")
+        links.refuse_closed(links.request_link_state(request, now), request.expires_at)
+    else:
+        me = command.caller.employee_id
+        request = await uow.requests.get(command.request_id)
+        if request is None:
+            raise NotFound(f"feedback request {command.request_id!r} not found")
+        if request.recipient_id != me:
+            raise PermissionDenied("only the person asked can decline a request")
+        state = links.request_state_for(request, me, now)
+        if state != pb.FeedbackRequest.STATE_OPEN:
+            raise FailedPrecondition(f"request_id: the request is {enum_name(pb.FeedbackRequest.State, state, 'STATE_')}")
+    request.decline(command.reason, now)
+    await uow.requests.save(request)
+    uow.add_events(FeedbackRequestChanged.of(request, "" if command.external else command.caller.employee_id, now))
+    return request

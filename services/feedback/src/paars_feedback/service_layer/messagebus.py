@@ -18,6 +18,7 @@ Handler = Callable[[Any, UnitOfWork, FeedbackConfig], Awaitable[Any]]
 COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.GiveFeedback: item_handlers.give_feedback,
     c.AcknowledgeFeedback: item_handlers.acknowledge_feedback,
+    c.DeclineFeedbackRequest: item_handlers.decline_feedback_request,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]

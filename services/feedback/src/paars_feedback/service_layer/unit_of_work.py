@@ -23,8 +23,8 @@ from paars_feedback.service_layer.commands import RequestKey
 Clock = Callable[[], dt.datetime]
 Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback
-A = TypeVar("A", bound=Feedback)
+Answer = Feedback | FeedbackRequest
+A = TypeVar("A", Feedback, FeedbackRequest)
 
 
 class FeedbackRepository(Protocol):
