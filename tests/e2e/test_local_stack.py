@@ -40,6 +40,7 @@ SERVICE_NAMES = {
     "feedback": {"paars.feedback.v1.FeedbackService"},
     "notifications": {"paars.notifications.v1.NotificationService"},
     "analytics": {"paars.analytics.v1.AnalyticsService"},
+    "story": {"paars.story.v1.StoryService"},
 }
 
 
