@@ -77,6 +77,9 @@ async def publish_story(world: Any, rng: random.Random) -> str | None:
 
 
 async def propose_passage(world: Any, rng: random.Random) -> str | None:
+    if not world.state.get("story_published"):
+        # Whichever story action comes first publishes the story, so the demo has one from its first minute.
+        return await publish_story(world, rng)
     person = rng.choice([p for p in world.people if not world.roles.get(p, set()) & {"hr", "leader"}])
     passage = rng.choice(PROPOSALS)
     proposal = await _stub(world).ProposeChange(
@@ -86,6 +89,9 @@ async def propose_passage(world: Any, rng: random.Random) -> str | None:
 
 
 async def react_to_proposal(world: Any, rng: random.Random) -> str | None:
+    if not world.state.get("story_published"):
+        # Whichever story action comes first publishes the story, so the demo has one from its first minute.
+        return await publish_story(world, rng)
     person = rng.choice(world.people)
     stub = _stub(world)
     open_ones = (await stub.ListProposals(pb.ListProposalsRequest(open_only=True), metadata=world.auth(person), timeout=10)).proposals
@@ -102,6 +108,9 @@ async def react_to_proposal(world: Any, rng: random.Random) -> str | None:
 
 
 async def curate_proposal(world: Any, rng: random.Random) -> str | None:
+    if not world.state.get("story_published"):
+        # Whichever story action comes first publishes the story, so the demo has one from its first minute.
+        return await publish_story(world, rng)
     stub = _stub(world)
     curator = rng.choice(_with_role(world, "hr") + _with_role(world, "leader"))
     open_ones = (await stub.ListProposals(pb.ListProposalsRequest(open_only=True), metadata=world.auth(curator), timeout=10)).proposals
