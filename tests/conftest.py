@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # The controller of an xdist run names a file where its workers write each grouped test's group.
     if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no" and "PYTEST_XDIST_WORKER" not in os.environ:
         os.environ[GROUPS_FILE_ENV] = str(pathlib.Path(tempfile.mkdtemp(prefix="paars-xdist-")) / "groups.json")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    target = os.environ.get(GROUPS_FILE_ENV)
+    if target and "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(pathlib.Path(target).parent, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
