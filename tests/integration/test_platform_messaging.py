@@ -161,3 +161,108 @@ def test_topic_provisioning_is_idempotent_and_grows_partitions(kafka_bootstrap: 
     assert provision_topics(kafka_bootstrap, [changed]) == {name: "config-updated" if real_kafka else "config-not-supported"}
     if real_kafka:
         assert provision_topics(kafka_bootstrap, [changed]) == {name: "unchanged"}
+
+
+async def test_a_batch_claims_its_inbox_rows_in_one_statement_and_still_applies_each_event_once(database, database_url: str, kafka_bootstrap: str) -> None:
+    """process_batch claims the whole batch's inbox rows with one INSERT ... RETURNING: an event already
+    applied, or twice in the batch, is applied once; a poison event in the batch rolls it back and the
+    one-by-one fallback applies the others once and dead-letters only the poison."""
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    marker = uuid.uuid4().hex
+
+    async def handle(conn, event) -> None:
+        if event.goal.title == "poison":
+            raise ValueError("cannot apply this one")
+        await conn.execute(tables["applied"].insert().values(event_id=event.metadata.event_id))
+
+    async def applied() -> list[str]:
+        async with db.read() as conn:
+            return sorted(r.event_id for r in (await conn.execute(sa.select(tables["applied"].c.event_id))).all())
+
+    first, second, third, poison = (goal_event(marker, title) for title in ("first", "second", "third", "poison"))
+    publisher.publish([to_record(e) for e in (first, second, third, poison)])
+    records = await asyncio.to_thread(
+        read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: sum(r.key == marker.encode() for r in rs) >= 4,
+    )
+    by_id = {header(r.headers, "ce_id"): r for r in records if r.key == marker.encode()}
+    consumer = InboxConsumer(settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle})
+    try:
+        duplicates = consumer.consumed.labels("goals.goal-updated.v1", "duplicate")
+        before = duplicates._value.get()  # the metric is process-wide: count this test's
+        await consumer.process_batch([by_id[first.metadata.event_id]])
+        rec = [by_id[e.metadata.event_id] for e in (first, second, second, third)]
+        await consumer.process_batch(rec)
+        assert await applied() == sorted(e.metadata.event_id for e in (first, second, third)), "each event once"
+        assert duplicates._value.get() - before == 2, "the redelivered one and the second copy in the batch"
+
+        fourth = goal_event(marker, "fourth")
+        publisher.publish([to_record(fourth)])
+        records = await asyncio.to_thread(
+            read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: sum(r.key == marker.encode() for r in rs) >= 5,
+        )
+        by_id = {header(r.headers, "ce_id"): r for r in records if r.key == marker.encode()}
+        await consumer.process_batch([by_id[e.metadata.event_id] for e in (third, poison, fourth)])
+    finally:
+        publisher.close()
+    assert await applied() == sorted(e.metadata.event_id for e in (first, second, third, fourth)), "the fallback applied the good ones once"
+    assert consumer.dead_letters.labels("goals.goal-updated.v1", "handler-failed")._value.get() >= 1
+    dead = await asyncio.to_thread(
+        read_topic, kafka_bootstrap, "goals.dead-letter.v1", until=lambda rs: any(header(r.headers, "ce_id") == poison.metadata.event_id for r in rs),
+    )
+    assert any(header(r.headers, "ce_id") == poison.metadata.event_id for r in dead), "only the poison event was dead-lettered"
+
+
+async def test_transaction_hooks_write_once_per_batch_inside_its_transaction(database, database_url: str, kafka_bootstrap: str) -> None:
+    """A consumer's TransactionHooks gather over the whole batch and write at its end, in the same
+    transaction: once per batch; after a rolled-back batch, once per event of the one-by-one fallback."""
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    marker = uuid.uuid4().hex
+
+    class Gather:
+        def __init__(self) -> None:
+            self.conn = None
+            self.ids: list[str] = []
+            self.writes = 0
+
+        def begin(self, conn) -> None:
+            self.conn, self.ids = conn, []
+
+        async def before_commit(self, conn) -> None:
+            assert conn is self.conn, "the hook writes in the transaction that applied the events"
+            self.writes += 1
+            if self.ids:
+                await conn.execute(tables["applied"].insert(), [{"event_id": i} for i in self.ids])
+
+    hooks = Gather()
+
+    async def handle(conn, event) -> None:
+        if event.goal.title == "poison":
+            raise ValueError("cannot apply this one")
+        hooks.ids.append(event.metadata.event_id)
+
+    async def applied() -> list[str]:
+        async with db.read() as conn:
+            return sorted(r.event_id for r in (await conn.execute(sa.select(tables["applied"].c.event_id))).all())
+
+    events = [goal_event(marker, title) for title in ("one", "two", "three", "poison", "four")]
+    publisher.publish([to_record(e) for e in events])
+    records = await asyncio.to_thread(
+        read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: sum(r.key == marker.encode() for r in rs) >= 5,
+    )
+    by_id = {header(r.headers, "ce_id"): r for r in records if r.key == marker.encode()}
+    consumer = InboxConsumer(
+        settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle}, hooks=hooks,
+    )
+    try:
+        await consumer.process_batch([by_id[e.metadata.event_id] for e in events[:3]])
+        assert hooks.writes == 1, "one write for the batch"
+        assert await applied() == sorted(e.metadata.event_id for e in events[:3])
+        await consumer.process_batch([by_id[e.metadata.event_id] for e in events[2:]])
+    finally:
+        publisher.close()
+    assert await applied() == sorted(e.metadata.event_id for e in events if e.goal.title != "poison"), "nothing of the rolled-back batch twice"
+    assert hooks.writes == 2, "the fallback wrote for the one new good event; duplicates and the dead-lettered one write nothing"

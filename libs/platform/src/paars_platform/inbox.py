@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_platform import metrics
 from paars_platform.config import Settings
-from paars_platform.db import Database, insert_ignore, is_unavailable, utcnow
+from paars_platform.db import Database, dialect_insert, insert_ignore, is_unavailable, utcnow
 from paars_platform.deadletter import dead_letter, dead_letter_topic
 from paars_platform.events import UndecodableEvent
 from paars_platform.kafka import Publisher
@@ -25,9 +26,27 @@ from paars_platform.topics import topic as registered_topic
 
 log = logging.getLogger("paars.inbox")
 
+
+@functools.cache
+def _claim_statement(dialect: str, inbox: sa.Table) -> Any:
+    return dialect_insert(dialect)(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+
+
 Handler = Callable[[AsyncConnection, Any], Awaitable[None]]
 # Called after the transaction that applied an event committed (e.g. to push to live streams).
 AfterCommit = Callable[[Any], Awaitable[None]]
+
+
+class TransactionHooks(Protocol):
+    """Optional: lets handlers gather writes over a whole transaction (a batch or a single event) and make
+    them with one statement each at its end, instead of a round trip per event."""
+
+    def begin(self, conn: AsyncConnection) -> None:
+        """A transaction starts on conn (also each retry of one that rolled back): forget anything gathered.
+        Only writes made on this conn may be gathered; other work (a scheduler's own transaction) is not."""
+
+    async def before_commit(self, conn: AsyncConnection) -> None:
+        """Every handler of the transaction ran: write what was gathered, in the same transaction."""
 
 _HANDLER_ATTEMPTS = 3
 # Events applied in one transaction: one commit (and one fsync) per batch instead of per event.
@@ -60,6 +79,7 @@ class InboxConsumer:
         group_id: str,
         handlers: dict[str, Handler],
         after_commit: AfterCommit | None = None,
+        hooks: TransactionHooks | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -68,6 +88,7 @@ class InboxConsumer:
         self.group_id = group_id
         self.handlers = handlers
         self.after_commit = after_commit
+        self.hooks = hooks
         self.dead_letter_topic = dead_letter_topic(settings.service)
         self.expected_types = {name: registered_topic(name).message_type for name in handlers}
         self.verifier = settings.event_keys.verifier()
@@ -202,17 +223,21 @@ class InboxConsumer:
             duplicates: list[str] = []
             try:
                 async with self.db.transaction() as conn:
+                    if self.hooks is not None:
+                        self.hooks.begin(conn)
+                    fresh = await self._claim(conn, decoded)
                     for record, event in decoded:
                         meta = event.metadata
-                        correlation_id.set(meta.correlation_id)
-                        fresh = await insert_ignore(
-                            conn, self.inbox, {"consumer": self.group_id, "event_id": meta.event_id, "topic": record.topic, "processed_at": utcnow()}
-                        )
-                        if fresh:
+                        if meta.event_id in fresh:
+                            # Only its first copy in the batch is applied; a second one is a duplicate.
+                            fresh.discard(meta.event_id)
+                            correlation_id.set(meta.correlation_id)
                             await self.handlers[record.topic](conn, event)
                             applied.append((record.topic, event))
                         else:
                             duplicates.append(record.topic)
+                    if self.hooks is not None and applied:
+                        await self.hooks.before_commit(conn)
                 break
             except asyncio.CancelledError:
                 raise
@@ -235,6 +260,20 @@ class InboxConsumer:
                 except Exception:
                     log.exception("after-commit hook failed", extra={"event_id": event.metadata.event_id})
 
+    async def _claim(self, conn: AsyncConnection, decoded: list[tuple[ConsumerRecord, Any]]) -> set[str]:
+        """Inserts the batch's inbox rows in one statement; returns the event ids that were new to this consumer.
+
+        One INSERT ... ON CONFLICT DO NOTHING RETURNING for the whole batch (SQLAlchemy sends the rows as one
+        multi-row statement) instead of a round trip per event: under load the round trips, not the work,
+        were what capped a consumer on PostgreSQL. The rows commit or roll back with the handlers' writes."""
+        now = utcnow()
+        rows: dict[str, dict[str, Any]] = {}
+        for record, event in decoded:
+            event_id = event.metadata.event_id
+            rows.setdefault(event_id, {"consumer": self.group_id, "event_id": event_id, "topic": record.topic, "processed_at": now})
+        result = await conn.execute(_claim_statement(conn.dialect.name, self.inbox), list(rows.values()))
+        return {row[0] for row in result}
+
     def _decode(self, record: ConsumerRecord) -> Any:
         return self.verifier.decode(record.topic, record.key, record.value, record.headers, self.expected_types[record.topic])
 
@@ -256,6 +295,8 @@ class InboxConsumer:
             attempt += 1
             try:
                 async with self.db.transaction() as conn:
+                    if self.hooks is not None:
+                        self.hooks.begin(conn)
                     fresh = await insert_ignore(
                         conn,
                         self.inbox,
@@ -263,6 +304,8 @@ class InboxConsumer:
                     )
                     if fresh:
                         await handler(conn, event)
+                        if self.hooks is not None:
+                            await self.hooks.before_commit(conn)
                 if not fresh:
                     self.consumed.labels(topic, "duplicate").inc()
                     return
@@ -306,4 +349,4 @@ class InboxConsumer:
         self.dead_letters.labels(record.topic, reason).inc()
         self.consumed.labels(record.topic, "dead_lettered").inc()
 
-__all__ = ["Handler", "InboxConsumer", "Message"]
+__all__ = ["Handler", "InboxConsumer", "Message", "TransactionHooks"]

@@ -17,7 +17,7 @@ from paars_platform import logs, metrics
 from paars_platform.auth import CallerResolver, DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.grpc_server import GrpcServer
-from paars_platform.inbox import AfterCommit, Handler, InboxConsumer
+from paars_platform.inbox import AfterCommit, Handler, InboxConsumer, TransactionHooks
 from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.outbox import OutboxRelay
 
@@ -29,6 +29,7 @@ class ConsumerSpec:
     group_id: str
     handlers: dict[str, Handler]
     after_commit: AfterCommit | None = None
+    hooks: TransactionHooks | None = None
 
 
 @dataclass
@@ -85,7 +86,7 @@ class ServiceRuntime:
         for spec in self.consumers:
             inbox = InboxConsumer(
                 s, self.db, self.table("inbox"), self.publisher,
-                group_id=spec.group_id, handlers=spec.handlers, after_commit=self._forgetting(spec.after_commit),
+                group_id=spec.group_id, handlers=spec.handlers, after_commit=self._forgetting(spec.after_commit), hooks=spec.hooks,
             )
             await inbox.start()
             self.inboxes.append(inbox)

@@ -57,7 +57,7 @@ class Notifications:
         self.runtime = ServiceRuntime(
             settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,
             register=self._register, directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
-            consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit)],
+            consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit, hooks=self.prompts)],
             on_started=self._started, on_stopping=self._stopping,
         )
 
