@@ -55,10 +55,16 @@ def markdown(result: dict[str, Any]) -> str:
         if c.get("status") != "ok":
             lines.append(f"| {name} | {label} | not measured: {c.get('status')} ({c.get('detail', '')}) | | | | |")
         elif name == "prompt_latency":
-            lines.append(
-                f"| prompt_latency | {label} at {_fmt(c.get('rate_per_s'))}/s | {_fmt(c.get('p50_ms'))} / {_fmt(c.get('p95_ms'))} / {_fmt(c.get('p99_ms'))} | "
-                f"broker round trip {_fmt(c.get('baseline_p50_ms'))} / – / {_fmt(c.get('baseline_p99_ms'))} | {_fmt(c.get('ratio'))} | p50 ≤ 50, p99 ≤ 200 | {_fmt(c.get('met'))} |"
-            )
+            for sub, db in ((c, c.get("database", "sqlite")), (c.get("postgresql"), "postgresql")):
+                if not isinstance(sub, dict):
+                    continue
+                if sub.get("status") != "ok":
+                    lines.append(f"| prompt_latency | {label} on {db} | not measured: {sub.get('status')} ({sub.get('detail', '')}) | | | | |")
+                    continue
+                lines.append(
+                    f"| prompt_latency | {label} at {_fmt(sub.get('rate_per_s'))}/s on {db} | {_fmt(sub.get('p50_ms'))} / {_fmt(sub.get('p95_ms'))} / {_fmt(sub.get('p99_ms'))} | "
+                    f"broker round trip {_fmt(sub.get('baseline_p50_ms'))} / – / {_fmt(sub.get('baseline_p99_ms'))} | {_fmt(sub.get('ratio'))} | p50 ≤ 50, p99 ≤ 200 | {_fmt(sub.get('met'))} |"
+                )
         else:
             baselines = ", ".join(
                 f"{k.removeprefix('baseline_').removesuffix('_events_per_s')} {_fmt(v)}" for k, v in c.items() if k.startswith("baseline_") and k.endswith("_events_per_s")

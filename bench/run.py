@@ -234,16 +234,17 @@ def write_path_case(results: list[loadgen.LoadResult]) -> dict[str, Any]:
     }
 
 
-def case_external(name: str, started: float) -> dict[str, Any]:
+def case_external(name: str, started: float, extra: tuple[str, ...] = (), output: str | None = None) -> dict[str, Any]:
     """Runs another engineer's bench script and merges its JSON; says plainly when it is missing or failed."""
-    script, output = EXTERNAL_CASES[name]
+    script, default_output = EXTERNAL_CASES[name]
+    output = output or default_output
     path = harness.REPO / "bench" / script
     out = harness.RESULTS / output
     if not path.exists():
         return {"status": "missing", "detail": f"bench/{script} does not exist yet"}
-    log.info("running bench/%s", script)
+    log.info("running bench/%s %s", script, " ".join(extra))
     try:
-        proc = subprocess.run([sys.executable, str(path)], cwd=harness.REPO, capture_output=True, text=True, timeout=1200)
+        proc = subprocess.run([sys.executable, str(path), *extra], cwd=harness.REPO, capture_output=True, text=True, timeout=1200)
     except subprocess.TimeoutExpired:
         return {"status": "failed", "detail": f"bench/{script} ran longer than 20 minutes"}
     if proc.returncode != 0:
@@ -294,6 +295,10 @@ def main() -> int:
     for name in EXTERNAL_CASES:
         if name in cases:
             result["cases"][name] = case_external(name, started)
+            if name == "prompt_latency" and not args.sqlite:
+                # The same causes on PostgreSQL, beside the embedded default (SQLite): production's database.
+                result["cases"][name]["postgresql"] = case_external(
+                    name, started, ("--database", "postgresql", "--output", "prompt_latency_postgresql.json"), "prompt_latency_postgresql.json")
             log.info("%s: %s", name, {k: v for k, v in result["cases"][name].items() if k != "log_tail"})
     backend = harness.Backend(harness.REPO / ".paars" / "bench-probe", force_sqlite=args.sqlite).open()
     result["machine"] = harness.machine(backend)
