@@ -743,3 +743,37 @@ async def test_switching_the_language_with_a_mask_changes_only_the_language_and_
     assert (replaced.language, replaced.time_zone, replaced.quiet_start, replaced.email) == ("en", "Europe/Brussels", "", "mgr@paars.example")
     star = await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(time_zone="Europe/Amsterdam"), update_mask=mask(paths=["*"])), metadata=h.auth("mgr"))
     assert (star.language, star.time_zone) == ("", "Europe/Amsterdam")
+
+
+async def test_a_batch_reads_everyone_its_events_name_once_before_its_handlers_run(harness: Harness) -> None:
+    """The inbox's prepare hook: the org projection is read for the whole batch (one query per chain level), so
+    handling its events reads no person again."""
+    h = harness
+    await h.start()
+    await h.directory()
+    assert h.app is not None and h.app.prompts.db is not None
+    db = h.app.prompts.db
+    prompts = PromptService(FAST, FanOut(), MovableClock())  # a cold cache of its own
+    prompts.attach(db)
+    events = [h.milestone(owner="ann"), h.milestone(owner="bob", goal="g2")]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with db.transaction() as conn:
+            await prompts.prepare(conn, events)
+            prepared = [s for s in statements if "FROM people" in s]
+            statements.clear()
+            for event in events:
+                await prompts.handle(conn, event)
+            handled = [s for s in statements if "FROM people" in s]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    # ann and bob, then their manager mgr, then boss: one query per level for both events.
+    assert len(prepared) == 3, prepared
+    assert handled == [], "the handlers found everyone in the cache"
+    assert len(await h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"))) == 2, "both events prompted the manager"

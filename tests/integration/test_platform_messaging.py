@@ -266,3 +266,54 @@ async def test_transaction_hooks_write_once_per_batch_inside_its_transaction(dat
         publisher.close()
     assert await applied() == sorted(e.metadata.event_id for e in events if e.goal.title != "poison"), "nothing of the rolled-back batch twice"
     assert hooks.writes == 2, "the fallback wrote for the one new good event; duplicates and the dead-lettered one write nothing"
+
+
+async def test_transaction_hooks_prepare_reads_once_per_batch_with_its_fresh_events(database, database_url: str, kafka_bootstrap: str) -> None:
+    """A hooks object's optional prepare() runs once per batch, in its transaction, before the first handler,
+    with the batch's fresh events in order: not the duplicates, and not for a single event's transaction."""
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    marker = uuid.uuid4().hex
+    handled: list[str] = []
+
+    class Prepared:
+        def __init__(self) -> None:
+            self.conn = None
+            self.calls: list[list[str]] = []
+
+        def begin(self, conn) -> None:
+            self.conn = conn
+
+        async def prepare(self, conn, events) -> None:
+            assert conn is self.conn, "prepare reads in the batch's transaction"
+            assert not handled, "before the batch's first handler"
+            self.calls.append([e.metadata.event_id for e in events])
+
+        async def before_commit(self, conn) -> None:
+            handled.clear()
+
+    hooks = Prepared()
+
+    async def handle(conn, event) -> None:
+        handled.append(event.metadata.event_id)
+
+    events = [goal_event(marker, title) for title in ("one", "two", "three", "four")]
+    publisher.publish([to_record(e) for e in events])
+    records = await asyncio.to_thread(
+        read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: sum(r.key == marker.encode() for r in rs) >= 4,
+    )
+    by_id = {header(r.headers, "ce_id"): r for r in records if r.key == marker.encode()}
+    consumer = InboxConsumer(
+        settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle}, hooks=hooks,
+    )
+    ids = [e.metadata.event_id for e in events]
+    try:
+        await consumer.process_batch([by_id[i] for i in ids[:2]])
+        assert hooks.calls == [ids[:2]], "once, with the batch's events in order"
+        await consumer.process_batch([by_id[i] for i in ids[1:3]])
+        assert hooks.calls == [ids[:2], ids[2:3]], "a duplicate is not handed to prepare"
+        await consumer.process_batch([by_id[ids[3]]])
+        assert hooks.calls == [ids[:2], ids[2:3]], "a single event's transaction does not prepare"
+    finally:
+        publisher.close()

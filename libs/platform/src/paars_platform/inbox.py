@@ -5,7 +5,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -37,9 +37,18 @@ Handler = Callable[[AsyncConnection, Any], Awaitable[None]]
 AfterCommit = Callable[[Any], Awaitable[None]]
 
 
+# TransactionHooks' optional prepare(conn, events): a batch's reads made once before its handlers run.
+Prepare = Callable[[AsyncConnection, Sequence[Any]], Awaitable[None]]
+
+
 class TransactionHooks(Protocol):
     """Optional: lets handlers gather writes over a whole transaction (a batch or a single event) and make
-    them with one statement each at its end, instead of a round trip per event."""
+    them with one statement each at its end, instead of a round trip per event.
+
+    A hooks object may also have `async prepare(conn, events)` (see Prepare): called with a batch's fresh
+    events (claimed, about to be handled in order) before the first handler runs, to read once what every
+    event of the batch reads (e.g. warm a read cache with one query for all) instead of a round trip per
+    event. Reads only; a single event's transaction does not call it."""
 
     def begin(self, conn: AsyncConnection) -> None:
         """A transaction starts on conn (also each retry of one that rolled back): forget anything gathered.
@@ -226,6 +235,9 @@ class InboxConsumer:
                     if self.hooks is not None:
                         self.hooks.begin(conn)
                     fresh = await self._claim(conn, decoded)
+                    prepare: Prepare | None = getattr(self.hooks, "prepare", None)
+                    if prepare is not None and fresh:
+                        await prepare(conn, [event for _record, event in decoded if event.metadata.event_id in fresh])
                     for record, event in decoded:
                         meta = event.metadata
                         if meta.event_id in fresh:

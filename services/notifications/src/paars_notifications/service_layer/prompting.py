@@ -267,6 +267,18 @@ class PromptService:
     def begin(self, conn: AsyncConnection) -> None:
         self._gathered = _Gathered(conn, [], [])
 
+    async def prepare(self, conn: AsyncConnection, events: Sequence[Any]) -> None:
+        """The inbox's optional hook, before a batch's handlers run: everyone the batch's events name, and their
+        manager chains, read into the cache with one query per chain level for the whole batch instead of per
+        event (on PostgreSQL the org projection read was a fifth of the consumer's round trips at 100 events/s).
+        An EmployeeChanged later in the batch still forgets its person, so the events after it read the new row."""
+        ids: set[str] = set()
+        for event in events:
+            if not isinstance(event, org_pb2.EmployeeChanged) and type(event) in involvement.NAMED:
+                ids |= involved_ids(event)
+        if ids:
+            await self.cache.directory(conn, ids)
+
     async def before_commit(self, conn: AsyncConnection) -> None:
         gathered, self._gathered = self._gathered, None
         if gathered is None or gathered.conn is not conn:
