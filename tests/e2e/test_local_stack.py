@@ -214,8 +214,11 @@ def test_a_real_prometheus_finds_the_rpcs_and_events_just_driven(stack: RunningS
         }
         for promql, what in expectations.items():
             wait_for(lambda promql=promql: query(promql) > 0, 60, f"Prometheus did not see {what}: {promql}")
-        # The services and the web app (paars run starts it; it answered the launcher's /healthz).
-        assert query('count(up{job=~"paars-.*"} == 1)') == len(stack.services) + 1
+        # The services and the web app (paars run starts it; it answered the launcher's /healthz). Each
+        # target's first scrape lands somewhere in the 5 s interval, so all of them being up is waited for.
+        everyone = len(stack.services) + 1
+        wait_for(lambda: query('count(up{job=~"paars-.*"} == 1)') == everyone, 60, f"not all {everyone} scrape targets are up")
+        assert query('count(up{job=~"paars-.*"} == 1)') == everyone
     finally:
         server.terminate()
         server.wait(30)
