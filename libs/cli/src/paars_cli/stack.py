@@ -19,8 +19,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from paars_cli.ports import BusyPort, busy
 from paars_platform.config import DEFAULT_PORTS
-from paars_platform.embedded_broker import EmbeddedBroker, die_with_parent
+from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
+from paars_platform.parent import ENV as PARENT_ENV
 
 log = logging.getLogger("paars.stack")
 
@@ -55,9 +56,11 @@ class ServiceProcess:
         """A session of its own (a Ctrl-C reaches only the launcher, which stops services in order), and
         SIGTERM when the launcher dies without that stop (SIGKILL, a closed terminal)."""
         log_file = self.log_path.open("ab")
+        # The child sets its parent-death signal itself, after exec (paars_platform.parent): no
+        # preexec_fn, which would run Python between fork and exec in this multithreaded process.
+        env = {**self.env, PARENT_ENV: str(os.getpid())}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"paars_{self.name}"], env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=die_with_parent,  # only a prctl call, before exec
+            [sys.executable, "-m", f"paars_{self.name}"], env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log_file.close()
 

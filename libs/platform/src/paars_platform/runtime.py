@@ -20,6 +20,7 @@ from paars_platform.grpc_server import GrpcServer
 from paars_platform.inbox import AfterCommit, Handler, InboxConsumer, TransactionHooks
 from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.outbox import OutboxRelay
+from paars_platform.parent import die_with_parent_from_env
 
 log = logging.getLogger("paars.runtime")
 
@@ -143,6 +144,7 @@ class ServiceRuntime:
 
 def main(build: Callable[[Settings], ServiceRuntime], service: str, argv: list[str]) -> None:
     """`python -m paars_<service> [serve|migrate]`."""
+    die_with_parent_from_env()
     settings = Settings.from_env(service)
     logs.configure(service, settings.log_level)
     command = argv[1] if len(argv) > 1 else "serve"

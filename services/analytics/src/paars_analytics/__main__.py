@@ -7,11 +7,13 @@ import sys
 from paars_platform import logs
 from paars_platform.config import Settings
 from paars_platform.kafka import provision_topics
+from paars_platform.parent import die_with_parent_from_env
 
 log = logging.getLogger("paars.analytics")
 
 
 def main(argv: list[str]) -> None:
+    die_with_parent_from_env()
     settings = Settings.from_env("analytics")
     logs.configure("analytics", settings.log_level)
     command = argv[1] if len(argv) > 1 else "serve"

@@ -4,11 +4,13 @@ from __future__ import annotations
 import uvicorn
 
 from paars_platform import logs, metrics
+from paars_platform.parent import die_with_parent_from_env
 from paars_web.app import create_app
 from paars_web.config import WebConfig
 
 
 def main() -> None:
+    die_with_parent_from_env()
     config = WebConfig.from_env()
     logs.configure("web", config.log_level)
     metrics.serve_metrics(config.metrics_port, host=config.host)
