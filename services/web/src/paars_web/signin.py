@@ -11,21 +11,18 @@ from starlette.routing import BaseRoute, Route
 from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
 from paars_platform.config import DEV_SYSTEM_CLIENT
+from paars_platform.directory import role_names
 from paars_web.sessions import Session
 from paars_web.web import web_of
 
 TOKEN_SECONDS = 8 * 3600
-# Directory roles by name, shown next to each demo person.
-ROLE_NAMES = {
-    org_pb2.ROLE_EMPLOYEE: "employee", org_pb2.ROLE_MANAGER: "manager", org_pb2.ROLE_HR: "hr",
-    org_pb2.ROLE_COACH: "coach", org_pb2.ROLE_ADMIN: "admin", org_pb2.ROLE_LEADER: "leader",
-}
 # Lists the directory before anyone is signed in: a short-lived development system token for that one read.
 DIRECTORY_READER = "paars-web"
 
 
 def roles_of(employee: org_pb2.Employee) -> list[str]:
-    return sorted({"employee", *(ROLE_NAMES[r] for r in employee.roles if r in ROLE_NAMES)})
+    """The directory roles shown next to each demo person, by the names Identity.has() uses."""
+    return sorted({"employee", *role_names(employee.roles)})
 
 
 class DevelopmentSignIn:

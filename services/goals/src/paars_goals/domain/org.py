@@ -1,22 +1,19 @@
-"""Directory rules: identifiers, time zones, manager chains without cycles, team paths, no self-escalation."""
+"""Directory rules: time zones, manager cycles, no self-escalation. Ids, manager chains, team paths and the HR
+scope are the platform's (paars_platform.values / .directory), one way and with one limit in every service."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
+# Re-exported (org.team_path ...): the goals' handlers and rules read them here.
+from paars_platform.directory import in_hr_scope as in_hr_scope
+from paars_platform.directory import manager_chain as manager_chain
+from paars_platform.directory import team_path as team_path
 
 MAX_TIME_ZONE = 64
-
-
-def valid_id(value: str) -> bool:
-    return bool(ID_PATTERN.match(value))
 
 
 def valid_time_zone(name: str) -> bool:
@@ -32,18 +29,6 @@ def valid_time_zone(name: str) -> bool:
     return True
 
 
-def manager_chain(employee_id: str, managers: Mapping[str, str | None], limit: int = 100) -> list[str]:
-    """The employee's managers, nearest first. Stops at a cycle rather than looping."""
-    chain: list[str] = []
-    seen = {employee_id}
-    current = managers.get(employee_id)
-    while current and current not in seen and len(chain) < limit:
-        chain.append(current)
-        seen.add(current)
-        current = managers.get(current)
-    return chain
-
-
 def find_manager_cycle(managers: Mapping[str, str | None]) -> list[str] | None:
     """A cycle in the manager relation (someone ends up managing themselves), or None."""
     for start in managers:
@@ -55,22 +40,6 @@ def find_manager_cycle(managers: Mapping[str, str | None]) -> list[str] | None:
             seen.append(current)
             current = managers.get(current)
     return None
-
-
-def in_hr_scope(hr_team_id: str | None, subject_team_path: Sequence[str]) -> bool:
-    """The one HR scope of every Paars service: an HR person covers the subtree of the team they belong
-    to (the organisation's root team: everyone; no team: nobody)."""
-    return bool(hr_team_id) and hr_team_id in subject_team_path
-
-
-def team_path(team_id: str | None, parents: Mapping[str, str | None], limit: int = 100) -> list[str]:
-    """The team and its ancestors up to the organisation, nearest first."""
-    path: list[str] = []
-    current = team_id
-    while current and current not in path and len(path) < limit:
-        path.append(current)
-        current = parents.get(current)
-    return path
 
 
 @dataclass(frozen=True)

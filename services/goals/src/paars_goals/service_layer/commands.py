@@ -9,9 +9,10 @@ from typing import Any, ClassVar, Generic, TypeVar
 from paars.goals.v1 import goals_pb2 as pb
 from paars.org.v1 import org_pb2
 from paars_goals.domain.goals import AlignmentNode, Comment, GoalDetail, GoalView, ProposedKeyResult, TeamGoals
-from paars_goals.domain.org import EMAIL_PATTERN, MAX_TIME_ZONE, Employee, ImportCounts, Team, valid_id, valid_time_zone
+from paars_goals.domain.org import MAX_TIME_ZONE, Employee, ImportCounts, Team, valid_time_zone
 from paars_platform.auth import Identity
 from paars_platform.errors import PermissionDenied, Validator
+from paars_platform.values import EMAIL_PATTERN, parse_date, valid_id
 
 MAX_KEY_RESULTS = 10
 MAX_TITLE = 200
@@ -44,19 +45,6 @@ class Command(Generic[A]):
 
     def check(self, today: dt.date) -> None:
         """Raises InvalidArgument (every wrong field) or PermissionDenied for what the command alone decides."""
-
-
-def parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _date(value: str, field: str, v: Validator) -> dt.date | None:
-    parsed = parse_date(value)
-    v.check(parsed is not None, field, "must be a date YYYY-MM-DD")
-    return parsed
 
 
 def finite(x: float) -> bool:
@@ -102,8 +90,9 @@ class ProposeGoal(Command[GoalView]):
         v.max_length(self.description, "description", MAX_TEXT)
         v.check(finite(self.weight) and 0 <= self.weight <= 100, "weight", "must be between 0 and 100 (0 means 1)")
         _check_key_results(self.key_results, v)
-        start = _date(self.start_date, "start_date", v) if self.start_date else today
-        due = _date(self.due_date, "due_date", v) if v.require(self.due_date, "due_date", 10) else None
+        # parse_date only for a value that is there: presence is checked (and worded) here.
+        start = parse_date(self.start_date, "start_date", v) if self.start_date else today
+        due = parse_date(self.due_date, "due_date", v) if v.require(self.due_date, "due_date", 10) else None
         if start and due:
             v.check(due > start, "due_date", "must be after start_date")
         if self.level == pb.GOAL_LEVEL_INDIVIDUAL:
@@ -138,7 +127,7 @@ class CounterProposeGoal(Command[GoalView]):
         v.check(finite(self.weight) and 0 <= self.weight <= 100, "weight", "must be between 0 and 100 (0 keeps it)")
         _check_key_results(self.key_results, v, required=False)
         if self.due_date:
-            _date(self.due_date, "due_date", v)
+            parse_date(self.due_date, "due_date", v)
         v.raise_if_any()
 
 

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from paars.goals.v1 import goals_pb2 as pb
 from paars_goals.domain import goals as rules
 from paars_goals.domain.goals import AlignmentNode, CheckIn, Comment, FieldChange, Goal, GoalDetail, GoalUpdated, GoalView, TeamGoals
-from paars_goals.domain.org import Caller, OrgView, oversees, valid_id
+from paars_goals.domain.org import Caller, OrgView, oversees
 from paars_goals.service_layer import commands as c
 from paars_goals.service_layer.unit_of_work import GoalRepository, UnitOfWork
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from paars_platform.values import date_or_none, valid_id
 
 # How deep roll-ups, alignment trees and propagation to ancestors go (a guard against cycles).
 MAX_DEPTH = 20
@@ -154,8 +155,8 @@ async def propose_goal(cmd: c.ProposeGoal, uow: UnitOfWork) -> GoalView:
     if cmd.parent_goal_id:
         (await _goal(uow, cmd.parent_goal_id)).check_can_parent(cmd.level)
     now = uow.clock()
-    due = c.parse_date(cmd.due_date)
-    start = c.parse_date(cmd.start_date) if cmd.start_date else now.date()
+    due = date_or_none(cmd.due_date)
+    start = date_or_none(cmd.start_date) if cmd.start_date else now.date()
     assert start and due  # checked by the command
     goal = Goal.propose(
         goal_id=uuid.uuid4().hex, kind=cmd.kind, level=cmd.level, title=cmd.title, description=cmd.description,
@@ -176,7 +177,7 @@ async def counter_propose_goal(cmd: c.CounterProposeGoal, uow: UnitOfWork) -> Go
     me = cmd.caller.employee_id
     changed = goal.counter_propose(
         me, title=cmd.title, description=cmd.description, weight=cmd.weight, key_results=cmd.key_results,
-        due_date=c.parse_date(cmd.due_date) if cmd.due_date else None, at=uow.clock(),
+        due_date=date_or_none(cmd.due_date) if cmd.due_date else None, at=uow.clock(),
     )
     await _comment(uow, goal.id, me, cmd.comment, True)
     await uow.goals.save(goal)
