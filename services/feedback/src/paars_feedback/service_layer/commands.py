@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
@@ -12,8 +12,9 @@ from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
 from paars_feedback.domain.feedback import Example, Feedback, FeedbackRequest
 from paars_feedback.service_layer.common import MAX_TEXT, check_ids, check_tags, require_text, timestamp_value, token_hash, valid_id
-from paars_platform.auth import Identity
+from paars_platform import shape
 from paars_platform.errors import Unauthenticated, Validator
+from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import enum_name, parse_date
 
 # The kinds of action item (action_plans.KINDS; repeated here so that checking a command imports no SQL).
@@ -28,26 +29,12 @@ MAX_IDEMPOTENCY_KEY = 200
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class RequestKey:
-    """An idempotency key and the fingerprint of the request it was sent with ("" key: no idempotency)."""
-
-    key: str = ""
-    fingerprint: str = ""
-
-
 A = TypeVar("A")
 
 
 @dataclass(frozen=True)
-class Command(Generic[A]):
-    """A change someone asks for, answered with an A. METHOD names it where retries are remembered (the
-    RPC's name); ANSWER is the type a retried request is answered with again."""
-
-    METHOD: ClassVar[str] = ""
-    ANSWER: ClassVar[type[Any]] = object
-    caller: Identity
-    request: RequestKey
+class Command(shape.Command[A]):
+    """A change someone asks for, answered with an A (METHOD, ANSWER, caller and request: paars_platform.shape)."""
 
     @property
     def caller_key(self) -> str:

@@ -10,8 +10,10 @@ from paars.goals.v1 import goals_pb2 as pb
 from paars.org.v1 import org_pb2
 from paars_goals.domain.goals import AlignmentNode, Comment, GoalDetail, GoalView, ProposedKeyResult, TeamGoals
 from paars_goals.domain.org import MAX_TIME_ZONE, Employee, ImportCounts, Team, valid_time_zone
+from paars_platform import shape
 from paars_platform.auth import Identity
 from paars_platform.errors import PermissionDenied, Validator
+from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import EMAIL_PATTERN, parse_date, valid_id
 
 MAX_KEY_RESULTS = 10
@@ -22,26 +24,12 @@ MAX_IMPORT = 20_000
 MAX_IDEMPOTENCY_KEY = 200
 
 
-@dataclass(frozen=True)
-class RequestKey:
-    """An idempotency key and the fingerprint of the request it was sent with ("" key: no idempotency)."""
-
-    key: str = ""
-    fingerprint: str = ""
-
-
 A = TypeVar("A")
 
 
 @dataclass(frozen=True)
-class Command(Generic[A]):
-    """A change someone asks for, answered with an A. METHOD names it where retries are remembered (the
-    RPC's name); ANSWER is the type a retried request is answered with again."""
-
-    METHOD: ClassVar[str] = ""
-    ANSWER: ClassVar[type[Any]] = object
-    caller: Identity
-    request: RequestKey
+class Command(shape.Command[A]):
+    """A change someone asks for, answered with an A (METHOD, ANSWER, caller and request: paars_platform.shape)."""
 
     def check(self, today: dt.date) -> None:
         """Raises InvalidArgument (every wrong field) or PermissionDenied for what the command alone decides."""
