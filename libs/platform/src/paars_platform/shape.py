@@ -28,3 +28,7 @@ class Command(Generic[A]):
     ANSWER: ClassVar[type[Any]] = object
     caller: Identity
     request: RequestKey
+
+
+class RequestRace(Exception):
+    """A concurrent request with the same idempotency key committed first; running again returns its answer."""

@@ -19,6 +19,7 @@ from paars_feedback.domain.feedback import (
     Receiver,
 )
 from paars_feedback.service_layer.commands import RequestKey
+from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
 Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated
@@ -58,9 +59,6 @@ class RequestRepository(Protocol):
 class ActionItemRepository(Protocol):
     async def add(self, item: ActionItem) -> None: ...
 
-
-class RequestRace(Exception):
-    """A concurrent request with the same idempotency key committed first; running again returns its answer."""
 
 
 class UnitOfWork(Protocol):

@@ -1,83 +1,37 @@
 """The unit of work on the service's database: one transaction (or, for queries, one read connection), the
-outbox rows of its events and the idempotency record of its answer, committed together or not at all."""
+outbox rows of its events and the idempotency record of its answer, committed together or not at all.
+The transaction, the events and recall are paars_platform.unit_of_work's; this attaches the repositories."""
 from __future__ import annotations
 
-import contextlib
-from types import TracebackType
-from typing import Self, TypeVar, cast
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_goals.adapters import tables as t
 from paars_goals.adapters.protobuf import decode_answer, encode_answer, event_to_proto
 from paars_goals.adapters.repository import SqlDirectoryRepository, SqlGoalRepository
-from paars_goals.domain.goals import Comment, GoalView
-from paars_goals.domain.org import ImportCounts
 from paars_goals.service_layer.commands import RequestKey
-from paars_goals.service_layer.unit_of_work import Answer, Clock, DirectoryRepository, Event, GoalRepository, RequestRace
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, RequestRace
 from paars_platform import outbox
-from paars_platform.db import Database, utcnow
-from paars_platform.errors import InvalidArgument
-
-A = TypeVar("A", GoalView, Comment, ImportCounts)
+from paars_platform.db import utcnow
+from paars_platform.unit_of_work import SqlUnitOfWorkBase
 
 _IDEMPOTENCY = t.platform["idempotency_keys"]
-_RECALL = sa.select(_IDEMPOTENCY.c.method, _IDEMPOTENCY.c.request_hash, _IDEMPOTENCY.c.response).where(
-    _IDEMPOTENCY.c.caller == sa.bindparam("b_caller"), _IDEMPOTENCY.c.key == sa.bindparam("b_key")
-)
 _REMEMBER = _IDEMPOTENCY.insert()
 
 
-class _Rollback(Exception):
-    """Ends a transaction that was not committed."""
-
-
-class SqlUnitOfWork:
+class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
+    IDEMPOTENCY = _IDEMPOTENCY
     goals: GoalRepository
     directory: DirectoryRepository
 
-    def __init__(self, db: Database, clock: Clock, *, read_only: bool = False) -> None:
-        self.db = db
-        self.clock = clock
-        self.read_only = read_only
-        self._events: list[Event] = []
-        self._committed = False
-        self._remembered = False
-        self._scope: contextlib.AbstractAsyncContextManager[AsyncConnection] | None = None
-        self._conn: AsyncConnection | None = None
+    def _attach(self, conn: AsyncConnection) -> None:
+        self.goals = SqlGoalRepository(conn)
+        self.directory = SqlDirectoryRepository(conn)
 
-    async def __aenter__(self) -> Self:
-        self._scope = self.db.read() if self.read_only else self.db.transaction()
-        self._conn = await self._scope.__aenter__()
-        self.goals = SqlGoalRepository(self._conn)
-        self.directory = SqlDirectoryRepository(self._conn)
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        assert self._scope is not None
-        if exc is None and not self._committed and not self.read_only:
-            # Database.transaction() commits when its block ends without an error: hand it one to roll back.
-            await self._scope.__aexit__(_Rollback, _Rollback(), None)
-            return
-        try:
-            await self._scope.__aexit__(exc_type, exc, tb)
-        except IntegrityError as error:
-            if self._remembered:
-                raise RequestRace() from error
-            raise
-
-    def add_events(self, *events: Event) -> None:
-        self._events.extend(events)
-
-    async def recall(self, caller_id: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
-        row = (await self._connection.execute(_RECALL, {"b_caller": caller_id, "b_key": request.key})).first()
-        if row is None:
-            return None
-        if row.method != method or row.request_hash != request.fingerprint:
-            raise InvalidArgument("idempotency_key", "was already used for a different request")
-        return cast(A, decode_answer(answer_type, bytes(row.response)))
+    def _decode_answer(self, answer_type: type[Any], data: bytes) -> Any:
+        return decode_answer(answer_type, data)
 
     async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None:
         self._remembered = True
@@ -93,8 +47,3 @@ class SqlUnitOfWork:
         await outbox.append(self._connection, t.platform["outbox"], *(event_to_proto(e) for e in self._events))
         self._events.clear()
         self._committed = True
-
-    @property
-    def _connection(self) -> AsyncConnection:
-        assert self._conn is not None, "the unit of work is used outside its `async with`"
-        return self._conn

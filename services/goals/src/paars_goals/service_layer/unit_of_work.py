@@ -11,6 +11,7 @@ from typing import Protocol, Self, TypeVar
 from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalUpdated, GoalView
 from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, OrgView, Team, TeamChanged
 from paars_goals.service_layer.commands import RequestKey
+from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
 Event = GoalUpdated | TeamChanged | EmployeeChanged
@@ -71,9 +72,6 @@ class DirectoryRepository(Protocol):
 
     async def save_employee(self, employee: Employee) -> None: ...
 
-
-class RequestRace(Exception):
-    """A concurrent request with the same idempotency key committed first; running again returns its answer."""
 
 
 class UnitOfWork(Protocol):
