@@ -1,6 +1,7 @@
 """Realistic traffic through the public gRPC API, with idempotency keys, recording every acknowledged operation."""
 from __future__ import annotations
 
+import abc
 import asyncio
 import collections
 import random
@@ -80,7 +81,7 @@ class History:
         return [a for a in self.acks if a.service == service and (op is None or a.op == op)]
 
 
-class Driver:
+class Driver(abc.ABC):
     """Calls one service: every call retried with the same idempotency key until acknowledged or rejected."""
 
     service = ""
@@ -110,20 +111,21 @@ class Driver:
                 self.history.rejected.append(f"{self.service}.{op} as {who}: {err.code().name} {err.details()}")
                 return None
 
-    async def setup(self) -> None:
+    async def setup(self) -> None:  # noqa: B027 (a hook: a driver that needs nothing before traffic keeps it)
         """Whatever the service needs before traffic (a directory, a warm-up write)."""
 
+    @abc.abstractmethod
     async def probe(self) -> Ack | None:
         """One acknowledged write, used to time recovery."""
-        raise NotImplementedError
 
     @staticmethod
+    @abc.abstractmethod
     def carries(event: Any, ack: Ack) -> bool:
         """Whether an event on the driver's topic is the one an acknowledged write published."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def workers(self, stop: asyncio.Event, pace: float) -> list[Awaitable[None]]:
-        raise NotImplementedError
+        """The concurrent loops that drive the service's traffic until stop is set."""
 
     async def close(self) -> None:
         await self.channel.close()

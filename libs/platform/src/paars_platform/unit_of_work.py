@@ -1,7 +1,7 @@
 """The transaction scaffolding every service's SQL unit of work shares: one transaction (or, read_only, one
 read connection), the events collected for the outbox, and the recall of an idempotent answer. A service
-subclasses SqlUnitOfWorkBase, attaches its repositories in _attach, decodes its answers in _decode_answer,
-and keeps its own commit() (its outbox rows) and remember() (how it meets a key that is taken)."""
+subclasses SqlUnitOfWorkBase, attaches its repositories in _attach, names its idempotency table and the
+function that decodes a stored answer (IDEMPOTENCY, ANSWER_DECODER; only a service that recalls answers), and keeps its own commit() (its outbox rows) and remember() (how it meets a key that is taken)."""
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +36,10 @@ def recall_statement(table: sa.Table) -> sa.Select[Any]:
 
 
 class SqlUnitOfWorkBase(Generic[E]):
-    # The service's idempotency_keys table (only needed by a service that recalls answers).
+    # The service's idempotency_keys table and the decoder of its stored answers (a stored answer back as
+    # the domain object answer_type): only a service that recalls answers sets them.
     IDEMPOTENCY: ClassVar[sa.Table | None] = None
+    ANSWER_DECODER: ClassVar[Callable[[type[Any], bytes], Any] | None] = None
 
     def __init__(self, db: Database, clock: Callable[[], dt.datetime], *, read_only: bool = False) -> None:
         self.db = db
@@ -51,10 +53,6 @@ class SqlUnitOfWorkBase(Generic[E]):
 
     def _attach(self, conn: AsyncConnection) -> None:
         """Sets the service's repositories on the unit of work's connection."""
-
-    def _decode_answer(self, answer_type: type[Any], data: bytes) -> Any:
-        """A stored answer back as the domain object answer_type."""
-        raise NotImplementedError
 
     async def __aenter__(self) -> Self:
         self._scope = self.db.read() if self.read_only else self.db.transaction()
@@ -80,13 +78,14 @@ class SqlUnitOfWorkBase(Generic[E]):
         self._events.extend(events)
 
     async def recall(self, caller: str, method: str, request: RequestKey, answer_type: type[T]) -> T | None:
-        assert self.IDEMPOTENCY is not None, "this unit of work has no idempotency table"
+        decoder = type(self).ANSWER_DECODER
+        assert self.IDEMPOTENCY is not None and decoder is not None, "this unit of work keeps no idempotent answers"
         row = (await self._connection.execute(recall_statement(self.IDEMPOTENCY), {"b_caller": caller, "b_key": request.key})).first()
         if row is None:
             return None
         if row.method != method or row.request_hash != request.fingerprint:
             raise InvalidArgument("idempotency_key", "was already used for a different request")
-        return cast(T, self._decode_answer(answer_type, bytes(row.response)))
+        return cast(T, decoder(answer_type, bytes(row.response)))
 
     @property
     def _connection(self) -> AsyncConnection:

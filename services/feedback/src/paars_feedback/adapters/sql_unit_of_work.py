@@ -37,6 +37,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     """Always a transaction (feedback has no read-only unit of work)."""
 
     IDEMPOTENCY = _IDEMPOTENCY
+    ANSWER_DECODER = decode_answer
     feedback: FeedbackRepository
     requests: RequestRepository
     action_items: ActionItemRepository
@@ -45,9 +46,6 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
         self.feedback = SqlFeedbackRepository(conn)
         self.requests = SqlRequestRepository(conn)
         self.action_items = SqlActionItemRepository(conn)
-
-    def _decode_answer(self, answer_type: type[Any], data: bytes) -> Any:
-        return decode_answer(answer_type, data)
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
         self._remembered = True

@@ -3,8 +3,6 @@ outbox rows of its events and the idempotency record of its answer, committed to
 The transaction, the events and recall are paars_platform.unit_of_work's; this attaches the repositories."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,15 +21,13 @@ _REMEMBER = _IDEMPOTENCY.insert()
 
 class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     IDEMPOTENCY = _IDEMPOTENCY
+    ANSWER_DECODER = decode_answer
     goals: GoalRepository
     directory: DirectoryRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.goals = SqlGoalRepository(conn)
         self.directory = SqlDirectoryRepository(conn)
-
-    def _decode_answer(self, answer_type: type[Any], data: bytes) -> Any:
-        return decode_answer(answer_type, data)
 
     async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None:
         self._remembered = True
