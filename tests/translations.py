@@ -1,5 +1,5 @@
 """The catalogue check every service with person-facing texts shares: what pybabel would extract, against
-each language's messages.po (missing, fuzzy, or with other placeholders)."""
+each language's catalogue files (messages.po and any other *.po beside it) (missing, fuzzy, or with other placeholders)."""
 from __future__ import annotations
 
 import pathlib
@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from paars_platform.i18n import LANGUAGES
+from paars_platform.i18n import LANGUAGES, read_catalogue
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -25,8 +24,7 @@ def extracted(root: pathlib.Path, method_map: Sequence[tuple[str, str]], options
 def problems(msgids: set[str], locale_dir: pathlib.Path, language: str) -> dict[str, list[str]]:
     """Per kind of problem, the message ids of one language's catalogue that have it."""
     assert language in LANGUAGES
-    with (locale_dir / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalogue = read_po(po, locale=language)
+    catalogue = read_catalogue(locale_dir, language)
     found: dict[str, list[str]] = {"missing": [], "fuzzy": [], "placeholders differ": []}
     for msgid in sorted(msgids):
         message = catalogue.get(msgid)

@@ -5,6 +5,7 @@ import io
 import pathlib
 from collections.abc import Iterable
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -22,15 +23,37 @@ def default_language() -> str:
     return value if value in LANGUAGES else ORGANISATION_DEFAULT
 
 
+def catalogue_files(locale_dir: pathlib.Path, language: str) -> list[pathlib.Path]:
+    """A language's catalogue files: `messages.po` first, then every other `*.po` beside it in name order.
+    Each part of an app (the web app's story or conversation pages, say) may keep its texts in its own file."""
+    folder = locale_dir / language / "LC_MESSAGES"
+    main = folder / "messages.po"
+    return [main, *sorted(f for f in folder.glob("*.po") if f != main)]
+
+
+def read_catalogue(locale_dir: pathlib.Path, language: str) -> Catalog:
+    """Every catalogue file of a language merged into one (a message id kept in two files: the later wins)."""
+    merged: Catalog | None = None
+    for path in catalogue_files(locale_dir, language):
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=language)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id:
+                merged[message.id] = message
+    assert merged is not None
+    return merged
+
+
 def load_catalogues(locale_dir: pathlib.Path) -> dict[str, Translations]:
-    """Each `<locale_dir>/<language>/LC_MESSAGES/messages.po` compiled in memory: no .mo file to forget
+    """Each language's catalogue files (see catalogue_files) compiled in memory: no .mo file to forget
     or to go stale."""
     out: dict[str, Translations] = {}
     for language in LANGUAGES:
-        with (locale_dir / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-            catalog = read_po(po, locale=language)
         compiled = io.BytesIO()
-        write_mo(compiled, catalog, use_fuzzy=False)
+        write_mo(compiled, read_catalogue(locale_dir, language), use_fuzzy=False)
         compiled.seek(0)
         out[language] = Translations(compiled)
     return out

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from paars_web import i18n, pages, signin
+from paars_web import conversation_pages, i18n, pages, review_pages, signin, story_pages, team_pages
 from paars_web.clients import Channels, Stubs
 from paars_web.config import WebConfig
 from paars_web.middleware import SESSION_KEY, WebMiddleware
@@ -26,6 +26,8 @@ PACKAGE = pathlib.Path(__file__).parent
 # `npm ci` in services/web puts htmx here; an image sets PAARS_WEB_ASSETS_DIR instead.
 NODE_MODULES = PACKAGE.parent.parent / "node_modules"
 CATALOGUES = i18n.load_catalogues()
+# The app's sections (paars_web.sections), in the order of the main navigation.
+SECTIONS = (pages, story_pages, conversation_pages, review_pages, team_pages)
 
 
 def templates() -> jinja2.Environment:
@@ -149,7 +151,9 @@ def create_app(config: WebConfig, stubs: Stubs | None = None, assets_dir: pathli
     ]
     for way in web.sign_ins:
         routes.extend(way.routes())
-    routes.extend(pages.routes())
+    for section in SECTIONS:
+        routes.extend(section.routes())
+        web.nav.extend(section.NAV)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -12,6 +12,7 @@ from paars.feedback.v1 import feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2_grpc
 from paars.org.v1 import org_pb2_grpc
+from paars.story.v1 import story_pb2_grpc
 from paars_platform.logs import ensure_correlation_id
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -43,6 +44,7 @@ class Stubs:
     feedback: Any
     notifications: Any
     analytics: Any
+    story: Any = None
 
 
 class Channels:
@@ -60,6 +62,7 @@ class Channels:
             feedback=feedback_pb2_grpc.FeedbackServiceStub(c["feedback"]),
             notifications=notifications_pb2_grpc.NotificationServiceStub(c["notifications"]),
             analytics=analytics_pb2_grpc.AnalyticsServiceStub(c["analytics"]),
+            story=story_pb2_grpc.StoryServiceStub(c["story"]),
         )
 
     async def close(self) -> None:

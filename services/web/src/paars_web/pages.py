@@ -20,11 +20,22 @@ from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars_web import views
 from paars_web.errors import FormErrors, from_rpc_error
+from paars_web.sections import N_, NavLink
 from paars_web.web import Person, Web, web_of
 
 SSE_KEEPALIVE_SECONDS = 15.0
 # Organisation -> team -> individual, with room for sub-teams.
 MAX_CASCADE_DEPTH = 6
+
+
+NAV = (
+    NavLink("/", "nav-now", N_("Now")),
+    NavLink("/feedback/give", "nav-give", N_("Give feedback")),
+    NavLink("/feedback/received", "nav-received", N_("Feedback I received")),
+    NavLink("/feedback/requests", "nav-requests", N_("Ask for feedback")),
+    NavLink("/goals", "nav-goals", N_("Goals")),
+    NavLink("/reads", "nav-reads", N_("Who read my feedback")),
+)
 
 
 def routes() -> list[BaseRoute]:

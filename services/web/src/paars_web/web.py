@@ -23,6 +23,7 @@ from paars_web import i18n
 from paars_web.clients import Stubs
 from paars_web.config import WebConfig
 from paars_web.middleware import SESSION_KEY, session_of
+from paars_web.sections import NavLink
 from paars_web.sessions import Session, SessionStore
 
 T = TypeVar("T")
@@ -71,6 +72,8 @@ class Web:
         self.templates = templates
         self.catalogues = catalogues
         self.sign_ins: list[SignIn] = []
+        # The main navigation, every section's links in app.SECTIONS order (set by app.create_app).
+        self.nav: list[NavLink] = []
         self._directory: tuple[float, dict[str, org_pb2.Employee]] = (0.0, {})
         self._directory_lock = asyncio.Lock()
         self._directory_refresh: asyncio.Task[None] | None = None
@@ -180,6 +183,7 @@ class Web:
             csrf_token=session.csrf_token if session else "",
             signed_in=bool(session and session.signed_in),
             dev_sign_in=self.config.dev_sign_in,
+            nav=self.nav,
         )
         return self.templates.get_template(template).render(context)
 
