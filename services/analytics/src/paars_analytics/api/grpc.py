@@ -32,6 +32,16 @@ def signals_proto(s: dict[str, Any]) -> pb.Signals:
     return out
 
 
+def sense_making_proto(card: dict[str, Any]) -> pb.SenseMaking:
+    out = pb.SenseMaking(**{k: v for k, v in card.items() if k != "computed_at"})
+    out.computed_at.CopyFrom(timestamp(dt.datetime.fromtimestamp(card["computed_at"], dt.UTC)))
+    return out
+
+
+def calibration_proto(c: dict[str, Any]) -> pb.Calibration:
+    return pb.Calibration(**{k: v for k, v in c.items() if k != "rows"}, rows=[pb.ManagerRatings(**r) for r in c["rows"]])
+
+
 def rollup_proto(r: dict[str, Any]) -> pb.TeamRollup:
     return pb.TeamRollup(team_id=r["team_id"], people=r["people"], suppressed=r["suppressed"],
                          **{k: r[k] for k in ROLLUP_FIELDS if k in r})
@@ -53,6 +63,15 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
             open_only=request.open_only, limit=request.limit,
         )
         return pb.ListInsightsResponse(insights=[to_proto(i) for i in found])
+
+    async def GetSenseMaking(self, request: pb.GetSenseMakingRequest, context: grpc.aio.ServicerContext) -> pb.SenseMaking:
+        return sense_making_proto(self.queries.sense_making(require_person(), request.employee_id, request.team_id, request.window_days))
+
+    async def GetCalibration(self, request: pb.GetCalibrationRequest, context: grpc.aio.ServicerContext) -> pb.Calibration:
+        return calibration_proto(self.queries.calibration(require_person()))
+
+    async def ListPitfalls(self, request: pb.ListPitfallsRequest, context: grpc.aio.ServicerContext) -> pb.ListPitfallsResponse:
+        return pb.ListPitfallsResponse(teams=[pb.TeamPitfalls(**r) for r in self.queries.pitfalls(require_person(), request.team_id)])
 
 
 def directory_lookup(employees: Any) -> Any:
@@ -81,7 +100,8 @@ class ApiService(Service):
         s = ctx.config.settings
         if s.metrics_port >= 0:
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
-        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now)
+        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
+                          thresholds=ctx.config.thresholds)
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME],
             register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries), server),

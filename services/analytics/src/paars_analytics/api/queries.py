@@ -4,7 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from paars_analytics.signals.directory import can_read_person, can_read_team, members_of
+from paars_analytics.config import Thresholds
+from paars_analytics.signals import overview
+from paars_analytics.signals.directory import can_oversee_team, can_read_person, can_read_team, members_of
 from paars_analytics.signals.person import WINDOWS, compute_signals
 from paars_analytics.signals.rollups import team_rollup
 from paars_analytics.signals.state import new_state
@@ -17,10 +19,13 @@ Tables = Mapping[str, Any]
 class Queries:
     """Pure reads: each call takes snapshots of the tables it needs (dict-like), so tests can pass plain dicts."""
 
-    def __init__(self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any) -> None:
+    def __init__(
+        self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
+    ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
         self.k = k
         self.clock = clock
+        self.thresholds = thresholds or Thresholds()
 
     def _directory(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return ({str(k): v for k, v in self.employees.items() if v}, {str(k): v for k, v in self.teams.items() if v})
@@ -91,3 +96,52 @@ class Queries:
                     found.append(insight)
         found.sort(key=lambda i: i["detected_at"], reverse=True)
         return found[: limit or 100]
+
+    def sense_making(self, who: Identity, employee_id: str, team_id: str, window_days: int) -> dict[str, Any]:
+        """The sense-making card of a person (who may read their signals may read it) or of a team (who may read
+        its roll-up may read it; k-anonymous)."""
+        window = self._window(window_days)
+        employees, teams = self._directory()
+        if team_id and employee_id:
+            raise InvalidArgument("team_id", "ask for a person or a team, not both")
+        if team_id:
+            if team_id not in teams and not any(p.get("team_id") == team_id for p in employees.values()):
+                raise NotFound(f"unknown team {team_id!r}")
+            if not can_read_team(who.employee_id, who.roles, team_id, employees, teams):
+                raise PermissionDenied("a team's card is for the team, its managers and HR in scope")
+            members = members_of(team_id, employees, teams)
+            return overview.team_card(team_id, [(pid, self.people.get(pid)) for pid in members], self.clock(), self.k, window)
+        subject = employee_id or who.employee_id
+        if not can_read_person(who.employee_id, who.roles, subject, employees, teams):
+            raise PermissionDenied("you may read your own card, your reports' and, for HR, those in your scope")
+        if subject not in employees and self.people.get(subject) is None:
+            raise NotFound(f"no card for {subject!r}")
+        card = overview.person_card(self.people.get(subject), self.clock(), window)
+        card["employee_id"] = subject
+        return card
+
+    def calibration(self, who: Identity) -> dict[str, Any]:
+        """The calibration aid: the managers' median, and the rows of the managers the caller may read about
+        (themselves; for a manager of managers, those below; for HR, those in scope)."""
+        employees, teams = self._directory()
+        ratings = overview.ratings_by_manager(dict(self.people.items()), self.clock())
+        visible = [m for m in ratings if can_read_person(who.employee_id, who.roles, m, employees, teams)]
+        return overview.calibration(ratings, self.thresholds, visible)
+
+    def pitfalls(self, who: Identity, team_id: str) -> list[dict[str, Any]]:
+        """The pitfall monitor over the teams the caller oversees (or the one asked for), k-anonymous."""
+        employees, teams = self._directory()
+        if team_id:
+            if team_id not in teams:
+                raise NotFound(f"unknown team {team_id!r}")
+            if not can_oversee_team(who.employee_id, who.roles, team_id, employees, teams):
+                raise PermissionDenied("the pitfall monitor is for a team's managers and HR in scope")
+            chosen = [team_id]
+        else:
+            chosen = sorted(t for t in teams if can_oversee_team(who.employee_id, who.roles, t, employees, teams))
+        now = self.clock()
+        reports = []
+        for tid in chosen:
+            members = members_of(tid, employees, teams)
+            reports.append(overview.pitfall_report(tid, [(pid, self.people.get(pid) or new_state()) for pid in members], now, self.thresholds, self.k))
+        return reports

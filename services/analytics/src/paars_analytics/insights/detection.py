@@ -8,7 +8,8 @@ from typing import Any
 from paars_analytics.config import Thresholds
 from paars_analytics.signals.directory import hr_covering, members_of, team_ancestry, team_path_of
 from paars_analytics.signals.insights import Candidate, detect_person, expired, rating_drift, team_pitfalls
-from paars_analytics.signals.state import DAY, State, new_state
+from paars_analytics.signals.overview import ratings_by_manager
+from paars_analytics.signals.state import State, new_state
 
 
 @dataclass
@@ -59,13 +60,10 @@ def full_round(
         states = [(pid, people.get(pid) or new_state()) for pid in members]
         # HR acts on (and so sees) a team's insights only where the team is in their scope.
         result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr_covering(team_ancestry(team_id, teams), employees)])
-    ratings: dict[str, dict[str, tuple[float, str]]] = {}
-    for state in people.values():
-        for rate in state.rates:
-            if now - 90 * DAY < rate.at <= now and rate.manager and rate.manager_average > 0:
-                ratings.setdefault(rate.manager, {})[rate.review] = (rate.manager_average, rate.event_id)
+    # The same ratings the calibration aid shows (signals/overview.py).
+    ratings = ratings_by_manager(people, now)
     result.candidates += rating_drift(
-        {m: list(r.values()) for m, r in ratings.items()}, th,
+        ratings, th,
         teams={pid: str(p.get("team_id", "")) for pid, p in employees.items()},
         hr_for={m: hr_covering(team_path_of(employees[m], teams), employees) for m in ratings if m in employees},
         managers_of={pid: str(p.get("manager_id", "")) for pid, p in employees.items()},

@@ -73,3 +73,15 @@ def can_read_team(caller: str, roles: frozenset[str], team_id: str, employees: M
     if team_id in team_path_of(me, teams) and str(me.get("team_id")) == team_id:
         return True
     return "hr" in roles and in_hr_scope(me, ancestry)
+
+
+def can_oversee_team(caller: str, roles: frozenset[str], team_id: str, employees: Mapping[str, Person], teams: Mapping[str, Person]) -> bool:
+    """The pitfall monitor's rule: those who look after a team, not its members: the managers of the team or
+    a team above it, HR in scope (and admin and system). A member reads the team's roll-up (can_read_team),
+    not how its performance system is used."""
+    if any(r in roles for r in PRIVILEGED):
+        return True
+    ancestry = team_ancestry(team_id, teams)
+    if any(teams.get(t, {}).get("manager_id") == caller for t in ancestry):
+        return True
+    return "hr" in roles and in_hr_scope(employees.get(caller), ancestry)

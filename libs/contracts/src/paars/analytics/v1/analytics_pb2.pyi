@@ -204,6 +204,130 @@ class ListInsightsResponse(_message.Message):
     insights: _containers.RepeatedCompositeFieldContainer[Insight]
     def __init__(self, insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ...) -> None: ...
 
+class SenseMaking(_message.Message):
+    __slots__ = ("employee_id", "team_id", "window_days", "people", "suppressed", "milestones", "feedback_received", "feedback_given", "received_with_example", "feedback_acknowledged", "action_items_done", "dialogues_held", "performance_goals", "development_goals", "wellbeing_goals", "feedback_sources", "goals_at_risk", "computed_at")
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    MILESTONES_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_GIVEN_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_WITH_EXAMPLE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ITEMS_DONE_FIELD_NUMBER: _ClassVar[int]
+    DIALOGUES_HELD_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_GOALS_FIELD_NUMBER: _ClassVar[int]
+    DEVELOPMENT_GOALS_FIELD_NUMBER: _ClassVar[int]
+    WELLBEING_GOALS_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    GOALS_AT_RISK_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    team_id: str
+    window_days: int
+    people: int
+    suppressed: bool
+    milestones: int
+    feedback_received: int
+    feedback_given: int
+    received_with_example: int
+    feedback_acknowledged: int
+    action_items_done: int
+    dialogues_held: int
+    performance_goals: int
+    development_goals: int
+    wellbeing_goals: int
+    feedback_sources: int
+    goals_at_risk: int
+    computed_at: _timestamp_pb2.Timestamp
+    def __init__(self, employee_id: _Optional[str] = ..., team_id: _Optional[str] = ..., window_days: _Optional[int] = ..., people: _Optional[int] = ..., suppressed: _Optional[bool] = ..., milestones: _Optional[int] = ..., feedback_received: _Optional[int] = ..., feedback_given: _Optional[int] = ..., received_with_example: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., action_items_done: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., performance_goals: _Optional[int] = ..., development_goals: _Optional[int] = ..., wellbeing_goals: _Optional[int] = ..., feedback_sources: _Optional[int] = ..., goals_at_risk: _Optional[int] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetSenseMakingRequest(_message.Message):
+    __slots__ = ("employee_id", "team_id", "window_days")
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    team_id: str
+    window_days: int
+    def __init__(self, employee_id: _Optional[str] = ..., team_id: _Optional[str] = ..., window_days: _Optional[int] = ...) -> None: ...
+
+class ManagerRatings(_message.Message):
+    __slots__ = ("manager_id", "ratings", "suppressed", "average", "drift")
+    MANAGER_ID_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_FIELD_NUMBER: _ClassVar[int]
+    manager_id: str
+    ratings: int
+    suppressed: bool
+    average: float
+    drift: float
+    def __init__(self, manager_id: _Optional[str] = ..., ratings: _Optional[int] = ..., suppressed: _Optional[bool] = ..., average: _Optional[float] = ..., drift: _Optional[float] = ...) -> None: ...
+
+class Calibration(_message.Message):
+    __slots__ = ("median", "managers", "min_ratings", "enough", "drift_threshold", "rows", "window_days")
+    MEDIAN_FIELD_NUMBER: _ClassVar[int]
+    MANAGERS_FIELD_NUMBER: _ClassVar[int]
+    MIN_RATINGS_FIELD_NUMBER: _ClassVar[int]
+    ENOUGH_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    median: float
+    managers: int
+    min_ratings: int
+    enough: bool
+    drift_threshold: float
+    rows: _containers.RepeatedCompositeFieldContainer[ManagerRatings]
+    window_days: int
+    def __init__(self, median: _Optional[float] = ..., managers: _Optional[int] = ..., min_ratings: _Optional[int] = ..., enough: _Optional[bool] = ..., drift_threshold: _Optional[float] = ..., rows: _Optional[_Iterable[_Union[ManagerRatings, _Mapping]]] = ..., window_days: _Optional[int] = ...) -> None: ...
+
+class GetCalibrationRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TeamPitfalls(_message.Message):
+    __slots__ = ("team_id", "people", "suppressed", "recency_bunching", "recency_share", "feedback_without_examples", "example_share", "performance_only_portfolios", "performance_only_share", "single_source_people", "stalled_goal_people")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    RECENCY_BUNCHING_FIELD_NUMBER: _ClassVar[int]
+    RECENCY_SHARE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_WITHOUT_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_ONLY_PORTFOLIOS_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_ONLY_SHARE_FIELD_NUMBER: _ClassVar[int]
+    SINGLE_SOURCE_PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    STALLED_GOAL_PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    people: int
+    suppressed: bool
+    recency_bunching: bool
+    recency_share: float
+    feedback_without_examples: bool
+    example_share: float
+    performance_only_portfolios: bool
+    performance_only_share: float
+    single_source_people: int
+    stalled_goal_people: int
+    def __init__(self, team_id: _Optional[str] = ..., people: _Optional[int] = ..., suppressed: _Optional[bool] = ..., recency_bunching: _Optional[bool] = ..., recency_share: _Optional[float] = ..., feedback_without_examples: _Optional[bool] = ..., example_share: _Optional[float] = ..., performance_only_portfolios: _Optional[bool] = ..., performance_only_share: _Optional[float] = ..., single_source_people: _Optional[int] = ..., stalled_goal_people: _Optional[int] = ...) -> None: ...
+
+class ListPitfallsRequest(_message.Message):
+    __slots__ = ("team_id",)
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    def __init__(self, team_id: _Optional[str] = ...) -> None: ...
+
+class ListPitfallsResponse(_message.Message):
+    __slots__ = ("teams",)
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    teams: _containers.RepeatedCompositeFieldContainer[TeamPitfalls]
+    def __init__(self, teams: _Optional[_Iterable[_Union[TeamPitfalls, _Mapping]]] = ...) -> None: ...
+
 class InsightDetected(_message.Message):
     __slots__ = ("metadata", "insight")
     METADATA_FIELD_NUMBER: _ClassVar[int]

@@ -49,6 +49,21 @@ class AnalyticsServiceStub:
                 request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsRequest.SerializeToString,
                 response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsResponse.FromString,
                 _registered_method=True)
+        self.GetSenseMaking = channel.unary_unary(
+                '/paars.analytics.v1.AnalyticsService/GetSenseMaking',
+                request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetSenseMakingRequest.SerializeToString,
+                response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.SenseMaking.FromString,
+                _registered_method=True)
+        self.GetCalibration = channel.unary_unary(
+                '/paars.analytics.v1.AnalyticsService/GetCalibration',
+                request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetCalibrationRequest.SerializeToString,
+                response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.Calibration.FromString,
+                _registered_method=True)
+        self.ListPitfalls = channel.unary_unary(
+                '/paars.analytics.v1.AnalyticsService/ListPitfalls',
+                request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.SerializeToString,
+                response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -72,6 +87,24 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSenseMaking(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCalibration(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPitfalls(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +122,21 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.ListInsights,
                     request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsRequest.FromString,
                     response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsResponse.SerializeToString,
+            ),
+            'GetSenseMaking': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSenseMaking,
+                    request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetSenseMakingRequest.FromString,
+                    response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.SenseMaking.SerializeToString,
+            ),
+            'GetCalibration': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCalibration,
+                    request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetCalibrationRequest.FromString,
+                    response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.Calibration.SerializeToString,
+            ),
+            'ListPitfalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPitfalls,
+                    request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.FromString,
+                    response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,6 +220,87 @@ class AnalyticsService:
             '/paars.analytics.v1.AnalyticsService/ListInsights',
             paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsRequest.SerializeToString,
             paars_dot_analytics_dot_v1_dot_analytics__pb2.ListInsightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSenseMaking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.analytics.v1.AnalyticsService/GetSenseMaking',
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.GetSenseMakingRequest.SerializeToString,
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.SenseMaking.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCalibration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.analytics.v1.AnalyticsService/GetCalibration',
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.GetCalibrationRequest.SerializeToString,
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.Calibration.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPitfalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.analytics.v1.AnalyticsService/ListPitfalls',
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.SerializeToString,
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.FromString,
             options,
             channel_credentials,
             insecure,

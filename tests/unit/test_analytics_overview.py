@@ -1,0 +1,124 @@
+"""The manager's and HR's reads (signals/overview.py and their queries): the sense-making card, the calibration
+aid and the pitfall monitor, on crafted histories; each read only where signals/directory.py allows it."""
+from __future__ import annotations
+
+import pytest
+
+from paars.goals.v1 import goals_pb2 as goals
+from paars_analytics.api.queries import Queries
+from paars_analytics.signals import overview
+from paars_analytics.signals.state import PersonState, PersonUpdate, apply_update, new_state
+from paars_platform.auth import Identity
+from paars_platform.errors import PermissionDenied
+from tests.unit.test_analytics_signals import NOW, TEAMS, TH, _employees, _team, days_ago, feedback, goal_event, history
+
+
+def rated(by: dict[str, list[float]]) -> dict[str, PersonState]:
+    """People, each rated in a review by one manager: {manager: [average given in each review]}."""
+    people: dict[str, PersonState] = {}
+    for manager, averages in by.items():
+        for i, average in enumerate(averages):
+            state = new_state()
+            fact = {"k": "rate", "rv": f"rv-{manager}-{i}", "r": average, "m": manager, "ma": average}
+            apply_update(state, PersonUpdate(f"{manager}-r{i}", f"e-{manager}-{i}", days_ago(5), [fact]), NOW)
+            people[f"{manager}-r{i}"] = state
+    return people
+
+
+def test_a_persons_card_counts_what_happened_in_the_window() -> None:
+    state = history(
+        feedback("f1", "ann", 3, example=True), feedback("f2", "ann", 4, example=False), feedback("f3", "ann", 50),
+        goal_event("g1", "ann", 2, progress=0.5, changes=[goals.GoalUpdated.CHANGE_PROGRESS], milestone=50),
+        goal_event("g2", "ann", 2, progress=0.1, changes=[goals.GoalUpdated.CHANGE_AGREED], gid="g2", kind=goals.GOAL_KIND_WELLBEING),
+    )
+    card = overview.person_card(state, NOW, 30)
+    assert (card["feedback_received"], card["received_with_example"], card["milestones"]) == (2, 1, 1)
+    assert (card["performance_goals"], card["development_goals"], card["wellbeing_goals"]) == (1, 0, 1)
+    assert card["feedback_sources"] == 1 and not card["suppressed"]
+    assert overview.person_card(state, NOW, 90)["feedback_received"] == 3
+    assert overview.person_card(None, NOW)["feedback_received"] == 0
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_a_teams_card_says_nothing_about_fewer_than_k_people(k: int) -> None:
+    small = overview.team_card("team-a", _team(k - 1), NOW, k)
+    assert small["suppressed"] and "feedback_received" not in small and "milestones" not in small
+    full = overview.team_card("team-a", _team(k), NOW, k)
+    assert not full["suppressed"] and full["feedback_received"] == 2 * k and full["performance_goals"] == k
+
+
+def test_the_calibration_aid_compares_each_manager_with_the_median_of_the_managers() -> None:
+    people = rated({"mgr": [4.8, 4.9, 4.7], "boss": [3.0, 3.2, 3.1], "lea": [3.3, 3.0, 3.4], "few": [1.0]})
+    ratings = overview.ratings_by_manager(people, NOW)
+    aid = overview.calibration(ratings, TH, visible=["mgr", "few", "lea", "boss"])
+    assert aid["enough"] and aid["managers"] == 3 and aid["median"] == pytest.approx(3.2333, abs=1e-3)
+    rows = {r["manager_id"]: r for r in aid["rows"]}
+    assert rows["mgr"]["drift"] == pytest.approx(4.8 - 3.2333, abs=1e-3)
+    # One rating is no basis for a comparison: shown, without an average.
+    assert rows["few"]["suppressed"] and "average" not in rows["few"] and rows["few"]["ratings"] == 1
+    only_mine = overview.calibration(ratings, TH, visible=["mgr"])
+    assert [r["manager_id"] for r in only_mine["rows"]] == ["mgr"] and only_mine["median"] == aid["median"]
+
+
+def test_without_three_managers_with_enough_ratings_there_is_no_median_to_drift_from() -> None:
+    aid = overview.calibration(overview.ratings_by_manager(rated({"mgr": [4.8, 4.9, 4.7], "boss": [3.0, 3.2, 3.1]}), NOW), TH, ["mgr", "boss"])
+    assert not aid["enough"] and aid["median"] == 0.0 and all("drift" not in r for r in aid["rows"])
+
+
+def test_old_ratings_leave_the_calibration_window() -> None:
+    state = new_state()
+    apply_update(state, PersonUpdate("p", "e", days_ago(100), [{"k": "rate", "rv": "rv", "r": 4.0, "m": "mgr", "ma": 4.0}]), days_ago(100))
+    assert overview.ratings_by_manager({"p": state}, NOW) == {}
+
+
+def test_a_teams_pitfalls_are_found_by_the_insight_rules_and_suppressed_below_k() -> None:
+    report = overview.pitfall_report("team-a", _team(3, example=False), NOW, TH, 3)
+    assert report["recency_bunching"] and report["feedback_without_examples"] and report["performance_only_portfolios"]
+    assert report["example_share"] == 0.0 and report["performance_only_share"] == 1.0 and report["recency_share"] == 1.0
+    # Each goal is at 30 % where about 41 % was expected, without a check-in for 30 days; two pieces each are too
+    # few to call a single source.
+    assert report["stalled_goal_people"] == 3 and report["single_source_people"] == 0
+    spread = overview.pitfall_report("team-a", _team(3, before_review=False), NOW, TH, 3)
+    assert not spread["recency_bunching"] and "recency_share" not in spread
+    small = overview.pitfall_report("team-a", _team(2, example=False), NOW, TH, 3)
+    assert small["suppressed"] and set(small) == {"team_id", "people", "suppressed"}
+
+
+def queries(people: dict[str, PersonState] | None = None) -> Queries:
+    return Queries(people or dict(_team(3, example=False)), _employees(), TEAMS, {}, k=3, clock=lambda: NOW, thresholds=TH)
+
+
+def test_the_pitfall_monitor_is_for_those_who_look_after_a_team_not_its_members() -> None:
+    q = queries()
+    assert [r["team_id"] for r in q.pitfalls(Identity("root-hr", frozenset({"hr"})), "")] == ["org", "people", "product"]
+    assert [r["team_id"] for r in q.pitfalls(Identity("hanne", frozenset({"hr"})), "")] == ["people"]
+    assert [r["team_id"] for r in q.pitfalls(Identity("jan", frozenset({"manager"})), "")] == ["product"]
+    assert q.pitfalls(Identity("p0", frozenset({"employee"})), "") == []
+    with pytest.raises(PermissionDenied):
+        q.pitfalls(Identity("p0", frozenset({"employee"})), "product")
+    [product] = q.pitfalls(Identity("jan", frozenset({"manager"})), "product")
+    assert product["people"] == 4 and product["feedback_without_examples"]
+
+
+def test_a_card_is_read_by_whoever_may_read_the_signals_and_a_teams_by_whoever_may_read_its_roll_up() -> None:
+    q = queries()
+    assert q.sense_making(Identity("jan", frozenset({"manager"})), "p0", "", 30)["feedback_received"] == 2
+    assert q.sense_making(Identity("p0", frozenset({"employee"})), "", "", 30)["employee_id"] == "p0"
+    for reader, subject in (("p1", "p0"), ("hanne", "p0"), ("koen", "p0")):
+        with pytest.raises(PermissionDenied):
+            q.sense_making(Identity(reader, frozenset()), subject, "", 30)
+    team = q.sense_making(Identity("jan", frozenset({"manager"})), "", "product", 30)
+    assert not team["suppressed"] and team["people"] == 4 and team["feedback_received"] == 6
+    with pytest.raises(PermissionDenied):
+        q.sense_making(Identity("hanne", frozenset({"hr"})), "", "product", 30)
+
+
+def test_the_calibration_rows_are_those_the_caller_may_read_about() -> None:
+    people = rated({"jan": [4.8, 4.9, 4.7], "boss": [3.0, 3.2, 3.1], "lea": [3.3, 3.0, 3.4]})
+    q = queries(people)
+    mine = q.calibration(Identity("jan", frozenset({"manager"})))
+    assert [r["manager_id"] for r in mine["rows"]] == ["jan"] and mine["enough"]
+    assert q.calibration(Identity("p0", frozenset({"employee"})))["rows"] == []
+    # HR in the root team reads every manager it knows of in its scope (boss and lea are not in the directory).
+    assert [r["manager_id"] for r in q.calibration(Identity("root-hr", frozenset({"hr"})))["rows"]] == ["jan"]
+    assert len(q.calibration(Identity("admin", frozenset({"admin"})))["rows"]) == 3
