@@ -231,6 +231,8 @@ action_items = sa.Table(
     sa.Column("progress_notes", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Who of a dialogue's two people agreed to the item (migration 0003).
+    sa.Column("confirmed_by", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
 )
 
 # ---------- Confidential referrals and the read audit ----------

@@ -42,3 +42,18 @@ def may_record_notes(current_state: int) -> bool:
 
 def may_sign(current_state: int) -> bool:
     return current_state in (READY, HELD)
+
+
+def awaiting_confirmation(people: tuple[str, str], confirmed_by: Collection[str]) -> list[str]:
+    """Who of the dialogue's two people has not yet agreed to an item of its action plan."""
+    return [p for p in people if p not in confirmed_by]
+
+
+def plan_agreed(people: tuple[str, str], confirmations: Collection[Collection[str]]) -> bool:
+    """The action plan is agreed when both people confirmed every item of it (an empty plan is agreed)."""
+    return all(not awaiting_confirmation(people, confirmed) for confirmed in confirmations)
+
+
+def may_change_plan(current_state: int) -> bool:
+    """Items are added and confirmed in the conversation: after both prepared, before both signed."""
+    return current_state in (READY, HELD)

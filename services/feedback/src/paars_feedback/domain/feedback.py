@@ -154,6 +154,8 @@ class ActionItem:
     progress_notes: tuple[str, ...]
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Who of a dialogue's two people agreed to it (only items of a dialogue's plan are confirmed).
+    confirmed_by: tuple[str, ...] = ()
 
     @staticmethod
     def from_feedback(item_id: str, feedback: Feedback, title: str, kind: int, due: dt.date, now: dt.datetime) -> ActionItem:

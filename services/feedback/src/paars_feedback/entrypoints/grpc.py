@@ -170,3 +170,12 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
     async def GetLink(self, request: pb.GetLinkRequest, context: Context) -> pb.Link:
         # Public method: the link token is the credential.
         return await self.h.feedback.get_link(request)
+
+    async def ListReviews(self, request: pb.ListReviewsRequest, context: Context) -> pb.ListReviewsResponse:
+        return await self.h.reviews.list_mine(require_person())
+
+    async def ListDialogues(self, request: pb.ListDialoguesRequest, context: Context) -> pb.ListDialoguesResponse:
+        return await self.h.dialogues.list_mine(require_person())
+
+    async def ConfirmActionItem(self, request: pb.ConfirmActionItemRequest, context: Context) -> pb.ActionItem:
+        return await self.h.actions.confirm(require_person(), request)

@@ -232,9 +232,29 @@ class DialogueHandlers(Base):
             signed = list(row.signed_by)
             if me in signed:
                 return await self._proto(conn, row, _participant_view(caller, True))
+            people = rules.participants(row.employee_id, row.manager_id)
+            plan = await action_plans.for_dialogue(conn, row.id)
+            if not rules.plan_agreed(people, [item.confirmed_by for item in plan]):
+                raise FailedPrecondition("dialogue_id: both people confirm every item of the action plan before signing")
             return await self._save(conn, row, caller, signed_by=signed + [me])
 
         return await self.once(me, request.idempotency_key, "SignDialogue", request, pb.Dialogue, work)
+
+    async def list_mine(self, caller: Identity) -> pb.ListDialoguesResponse:
+        """The caller's dialogues as one of their two people: when, what state, who prepared and signed; no content."""
+        me = caller.employee_id
+        d = t.dialogues
+        async with self.db.read() as conn:
+            rows = (await conn.execute(sa.select(d).where(sa.or_(d.c.employee_id == me, d.c.manager_id == me)).order_by(d.c.scheduled_for.desc(), d.c.id))).all()
+            out = pb.ListDialoguesResponse()
+            for row in rows:
+                people = rules.participants(row.employee_id, row.manager_id)
+                prepared = [p.author_id for p in await _preparations(conn, row.id) if p.author_id in people]
+                out.dialogues.append(pb.Dialogue(
+                    id=row.id, kind=row.kind, employee_id=row.employee_id, manager_id=row.manager_id, scheduled_for=row.scheduled_for,
+                    state=row.state, prepared_by=prepared, signed_by=list(row.signed_by), review_id=row.review_id or "", version=row.version,
+                ))
+        return out
 
     async def get(self, caller: Identity, dialogue_id: str) -> pb.Dialogue:
         if not valid_id(dialogue_id):

@@ -442,6 +442,45 @@ class ReviewHandlers(Base):
             await record_reads(conn, reader, [Read(review.subject_id, review.id, view.basis)], "GetReviewReport")
         return report
 
+    async def list_mine(self, caller: Identity) -> pb.ListReviewsResponse:
+        """The reviews the caller takes part in: about them, to answer (their own answer only), or to lead."""
+        me = caller.employee_id
+        r, rr, resp = t.reviews, t.review_raters, t.review_responses
+        async with self.db.read() as conn:
+            rated = {row.review_id: row for row in await conn.execute(sa.select(rr).where(rr.c.rater_id == me))}
+            reports = set(await directory.direct_reports(conn, me))
+            found = (await conn.execute(
+                sa.select(r).where(sa.or_(
+                    r.c.subject_id == me, r.c.manager_id == me, r.c.opened_by == me, r.c.id.in_(list(rated)), r.c.subject_id.in_(list(reports)),
+                )).order_by(r.c.created_at.desc(), r.c.id)
+            )).all()
+            out = pb.ListReviewsResponse()
+            for review in found:
+                entry = pb.ReviewEntry(review=review_to_proto(review))
+                lead = review.manager_id == me or review.opened_by == me or review.subject_id in reports or await hr_for(conn, caller, review.subject_id)
+                group: int = pb.RATER_GROUP_UNSPECIFIED
+                if review.subject_id == me:
+                    entry.roles.append(pb.ReviewEntry.ROLE_SUBJECT)
+                    group = anonymity.SELF if anonymity.SELF in review.rater_groups else group
+                elif review.manager_id == me and anonymity.MANAGER in review.rater_groups:
+                    group = anonymity.MANAGER
+                elif review.id in rated:
+                    group = int(rated[review.id].rater_group)
+                    entry.awaiting_approval = not rated[review.id].approved
+                if group != pb.RATER_GROUP_UNSPECIFIED:
+                    entry.roles.append(pb.ReviewEntry.ROLE_RATER)
+                    entry.my_group = group  # type: ignore[assignment]
+                    mine = await conn.execute(sa.select(resp.c.id).where(resp.c.review_id == review.id, resp.c.rater_hash == rater_hash(review.id, me)))
+                    entry.answered = mine.first() is not None
+                if lead:
+                    entry.roles.append(pb.ReviewEntry.ROLE_LEAD)
+                if review.subject_id == me or lead:
+                    nominated = await conn.execute(sa.select(rr).where(rr.c.review_id == review.id, rr.c.rater_group == anonymity.PEERS).order_by(rr.c.rater_id))
+                    entry.nominations.extend(pb.Nomination(rater_id=n.rater_id, approved=n.approved) for n in nominated)
+                    entry.responses_received = (await conn.execute(sa.select(sa.func.count()).where(resp.c.review_id == review.id))).scalar() or 0
+                out.reviews.append(entry)
+        return out
+
     async def submit_self_assessment(self, caller: Identity, request: pb.SubmitSelfAssessmentRequest) -> pb.SelfAssessment:
         v = Validator()
         if request.review_id:

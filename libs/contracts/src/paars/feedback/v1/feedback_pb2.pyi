@@ -570,6 +570,52 @@ class GetReviewReportRequest(_message.Message):
     review_id: str
     def __init__(self, review_id: _Optional[str] = ...) -> None: ...
 
+class ListReviewsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Nomination(_message.Message):
+    __slots__ = ("rater_id", "approved")
+    RATER_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    rater_id: str
+    approved: bool
+    def __init__(self, rater_id: _Optional[str] = ..., approved: _Optional[bool] = ...) -> None: ...
+
+class ReviewEntry(_message.Message):
+    __slots__ = ("review", "roles", "my_group", "answered", "awaiting_approval", "nominations", "responses_received")
+    class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ROLE_UNSPECIFIED: _ClassVar[ReviewEntry.Role]
+        ROLE_SUBJECT: _ClassVar[ReviewEntry.Role]
+        ROLE_RATER: _ClassVar[ReviewEntry.Role]
+        ROLE_LEAD: _ClassVar[ReviewEntry.Role]
+    ROLE_UNSPECIFIED: ReviewEntry.Role
+    ROLE_SUBJECT: ReviewEntry.Role
+    ROLE_RATER: ReviewEntry.Role
+    ROLE_LEAD: ReviewEntry.Role
+    REVIEW_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    MY_GROUP_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    NOMINATIONS_FIELD_NUMBER: _ClassVar[int]
+    RESPONSES_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    review: Review
+    roles: _containers.RepeatedScalarFieldContainer[ReviewEntry.Role]
+    my_group: RaterGroup
+    answered: bool
+    awaiting_approval: bool
+    nominations: _containers.RepeatedCompositeFieldContainer[Nomination]
+    responses_received: int
+    def __init__(self, review: _Optional[_Union[Review, _Mapping]] = ..., roles: _Optional[_Iterable[_Union[ReviewEntry.Role, str]]] = ..., my_group: _Optional[_Union[RaterGroup, str]] = ..., answered: _Optional[bool] = ..., awaiting_approval: _Optional[bool] = ..., nominations: _Optional[_Iterable[_Union[Nomination, _Mapping]]] = ..., responses_received: _Optional[int] = ...) -> None: ...
+
+class ListReviewsResponse(_message.Message):
+    __slots__ = ("reviews",)
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    reviews: _containers.RepeatedCompositeFieldContainer[ReviewEntry]
+    def __init__(self, reviews: _Optional[_Iterable[_Union[ReviewEntry, _Mapping]]] = ...) -> None: ...
+
 class GroupResult(_message.Message):
     __slots__ = ("group", "responses", "averages", "comments")
     class AveragesEntry(_message.Message):
@@ -780,8 +826,18 @@ class GetDialogueRequest(_message.Message):
     dialogue_id: str
     def __init__(self, dialogue_id: _Optional[str] = ...) -> None: ...
 
+class ListDialoguesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDialoguesResponse(_message.Message):
+    __slots__ = ("dialogues",)
+    DIALOGUES_FIELD_NUMBER: _ClassVar[int]
+    dialogues: _containers.RepeatedCompositeFieldContainer[Dialogue]
+    def __init__(self, dialogues: _Optional[_Iterable[_Union[Dialogue, _Mapping]]] = ...) -> None: ...
+
 class ActionItem(_message.Message):
-    __slots__ = ("id", "owner_id", "employee_id", "title", "kind", "due_date", "state", "progress_percent", "source_feedback_id", "source_dialogue_id", "source_goal_id", "progress_notes")
+    __slots__ = ("id", "owner_id", "employee_id", "title", "kind", "due_date", "state", "progress_percent", "source_feedback_id", "source_dialogue_id", "source_goal_id", "progress_notes", "confirmed_by", "awaiting_confirmation_from")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[ActionItem.State]
@@ -806,6 +862,8 @@ class ActionItem(_message.Message):
     SOURCE_DIALOGUE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_GOAL_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_NOTES_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_BY_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_CONFIRMATION_FROM_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     employee_id: str
@@ -818,7 +876,9 @@ class ActionItem(_message.Message):
     source_dialogue_id: str
     source_goal_id: str
     progress_notes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., employee_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[ActionKind, str]] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[ActionItem.State, str]] = ..., progress_percent: _Optional[int] = ..., source_feedback_id: _Optional[str] = ..., source_dialogue_id: _Optional[str] = ..., source_goal_id: _Optional[str] = ..., progress_notes: _Optional[_Iterable[str]] = ...) -> None: ...
+    confirmed_by: _containers.RepeatedScalarFieldContainer[str]
+    awaiting_confirmation_from: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., employee_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[ActionKind, str]] = ..., due_date: _Optional[str] = ..., state: _Optional[_Union[ActionItem.State, str]] = ..., progress_percent: _Optional[int] = ..., source_feedback_id: _Optional[str] = ..., source_dialogue_id: _Optional[str] = ..., source_goal_id: _Optional[str] = ..., progress_notes: _Optional[_Iterable[str]] = ..., confirmed_by: _Optional[_Iterable[str]] = ..., awaiting_confirmation_from: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateActionItemRequest(_message.Message):
     __slots__ = ("employee_id", "owner_id", "title", "kind", "due_date", "source_feedback_id", "source_dialogue_id", "source_goal_id", "idempotency_key")
@@ -861,6 +921,14 @@ class ListActionItemsRequest(_message.Message):
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     employee_id: str
     def __init__(self, employee_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmActionItemRequest(_message.Message):
+    __slots__ = ("action_item_id", "idempotency_key")
+    ACTION_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    action_item_id: str
+    idempotency_key: str
+    def __init__(self, action_item_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListActionItemsResponse(_message.Message):
     __slots__ = ("items",)

@@ -194,6 +194,21 @@ class FeedbackServiceStub:
                 request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.SerializeToString,
                 response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.FromString,
                 _registered_method=True)
+        self.ListReviews = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/ListReviews',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsResponse.FromString,
+                _registered_method=True)
+        self.ListDialogues = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/ListDialogues',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesResponse.FromString,
+                _registered_method=True)
+        self.ConfirmActionItem = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/ConfirmActionItem',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ConfirmActionItemRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ActionItem.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -393,6 +408,24 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReviews(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDialogues(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmActionItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -555,6 +588,21 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.GetLink,
                     request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.FromString,
                     response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.SerializeToString,
+            ),
+            'ListReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReviews,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsResponse.SerializeToString,
+            ),
+            'ListDialogues': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDialogues,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesResponse.SerializeToString,
+            ),
+            'ConfirmActionItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmActionItem,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ConfirmActionItemRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ActionItem.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1421,6 +1469,87 @@ class FeedbackService:
             '/paars.feedback.v1.FeedbackService/GetLink',
             paars_dot_feedback_dot_v1_dot_feedback__pb2.GetLinkRequest.SerializeToString,
             paars_dot_feedback_dot_v1_dot_feedback__pb2.Link.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/ListReviews',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDialogues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/ListDialogues',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ListDialoguesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmActionItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/ConfirmActionItem',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ConfirmActionItemRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.ActionItem.FromString,
             options,
             channel_credentials,
             insecure,
