@@ -1,12 +1,482 @@
-"""The story section of the web app (see paars_web.sections): its pages and navigation links."""
+"""The story section of the web app (see paars_web.sections): the organisation story to read, in the reader's
+language or Dutch and English side by side; proposing a change or a new passage, commenting and endorsing; and,
+for HR and leaders, curating a draft with its plain-language check per passage and publishing it (below the
+threshold only with a recorded reason). Every rule is the story service's; this module translates forms."""
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import asyncio
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from paars_web.sections import NavLink
+import grpc
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
-NAV: tuple[NavLink, ...] = ()
+from paars.org.v1 import org_pb2
+from paars.story.v1 import story_pb2 as pb
+from paars_platform.errors import field_violations
+from paars_web import views
+from paars_web.errors import FormErrors, translate_reason
+from paars_web.sections import N_, NavLink
+from paars_web.web import Person, Web, web_of
+
+NAV = (NavLink("/story", "nav-story", N_("Our story")),)
+
+CURATOR_ROLES = (org_pb2.ROLE_HR, org_pb2.ROLE_LEADER, org_pb2.ROLE_ADMIN)
+KIND_LABELS = {
+    pb.PASSAGE_KIND_MISSION: N_("Mission"), pb.PASSAGE_KIND_VISION: N_("Vision"),
+    pb.PASSAGE_KIND_VALUE: N_("Value"), pb.PASSAGE_KIND_THEME: N_("Strategic theme"),
+}
+FINDING_LABELS = {
+    pb.FINDING_KIND_LOW_READABILITY: N_("Hard to read"), pb.FINDING_KIND_LONG_SENTENCE: N_("Long sentence"),
+    pb.FINDING_KIND_JARGON: N_("Jargon"), pb.FINDING_KIND_PASSIVE: N_("Passive phrasing"),
+    pb.FINDING_KIND_NOMINALISATION: N_("Verb hidden in a noun"),
+}
+GROUP_LABELS = {
+    pb.PASSAGE_KIND_MISSION: N_("Mission"), pb.PASSAGE_KIND_VISION: N_("Vision"),
+    pb.PASSAGE_KIND_VALUE: N_("Our values"), pb.PASSAGE_KIND_THEME: N_("Strategic themes"),
+}
+STATE_LABELS = {pb.PROPOSAL_STATE_OPEN: N_("Open"), pb.PROPOSAL_STATE_ACCEPTED: N_("Taken into the story"), pb.PROPOSAL_STATE_DECLINED: N_("Declined")}
+LANGUAGE_LABELS = {"nl": N_("Dutch"), "en": N_("English")}
+# The story service's own words for what it refuses (see paars_story/service_layer/commands.py), in the catalogue.
+STORY_DESCRIPTIONS = (
+    N_("is required in at least one language (nl or en)"),
+    N_("is required for a value or theme"),
+    N_("only a value has behaviours"),
+    N_('must be "mission", "vision", "value.<slug>" or "theme.<slug>" (lowercase, digits, dashes)'),
+    N_("between 1 and 60 passages"),
+    N_("each key at most once"),
+)
+BELOW_THRESHOLD = N_("Some passages score below the threshold: give the reason to publish them as they are, or make them plainer first")
+STALE = N_("Someone saved or published the story in the meantime. Reload the page: your text is kept below, copy it over.")
+BOTH_LANGUAGES = N_("Every passage is published in Dutch and English side by side. Write the missing language first: %(missing)s")
+ONLY_CURATORS = N_("Only HR and leaders curate and publish the story.")
+WHOLE_SPANS = (pb.FINDING_KIND_LOW_READABILITY, pb.FINDING_KIND_LONG_SENTENCE)
+NEW_VALUE, NEW_THEME = "new-value", "new-theme"
+MAX_CURATED = 60
 
 
 def routes() -> list[BaseRoute]:
-    return []
+    return [
+        Route("/story", story_page),
+        Route("/story/versions/{version:int}", version_page),
+        Route("/story/proposals", proposals_page, methods=["GET"]),
+        Route("/story/proposals", propose, methods=["POST"]),
+        Route("/story/proposals/{proposal_id}/comment", comment, methods=["POST"]),
+        Route("/story/proposals/{proposal_id}/endorse", endorse, methods=["POST"]),
+        Route("/story/proposals/{proposal_id}/decide", decide, methods=["POST"]),
+        Route("/story/curate", curate_page, methods=["GET"]),
+        Route("/story/curate", save_draft, methods=["POST"]),
+        Route("/story/publish", publish, methods=["POST"]),
+    ]
+
+
+# ---------- helpers the templates use ----------
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    finding: int  # 1-based number of the finding it marks, 0 for plain text
+
+
+def marked(text: str, findings: Sequence[pb.Finding]) -> list[Segment]:
+    """The text cut at the findings that point at a few words (jargon, passive, a verb hidden in a noun), each
+    marked piece numbered as the list of findings beside it. The whole-text score and long sentences are in
+    the list with their words quoted: marking a whole sentence would hide the words inside it. Of two
+    overlapping findings the first marks its words."""
+    segments: list[Segment] = []
+    at = 0
+    for number, f in enumerate(findings, start=1):
+        if f.kind in WHOLE_SPANS or f.start < at or f.end <= f.start or f.end > len(text):
+            continue
+        if f.start > at:
+            segments.append(Segment(text[at:f.start], 0))
+        segments.append(Segment(text[f.start:f.end], number))
+        at = f.end
+    if at < len(text):
+        segments.append(Segment(text[at:], 0))
+    return segments
+
+
+def text_of(value: pb.LocalizedText, language: str) -> str:
+    return value.nl if language == "nl" else value.en
+
+
+def in_language(value: pb.LocalizedText, language: str) -> tuple[str, str]:
+    """The text in the reader's language, else the other one, with the language it is in (for lang=)."""
+    own = text_of(value, language)
+    if own.strip():
+        return own, language
+    other = "en" if language == "nl" else "nl"
+    return text_of(value, other), other
+
+
+def check_for(version: pb.StoryVersion | pb.Proposal, key: str, language: str) -> pb.TextCheck | None:
+    checks = [version.check] if isinstance(version, pb.Proposal) else list(version.checks)
+    for passage_check in checks:
+        if passage_check.passage_key == key:
+            return next((c for c in passage_check.checks if c.language == language), None)
+    return None
+
+
+def grouped(passages: Sequence[pb.Passage]) -> list[tuple[int, list[pb.Passage]]]:
+    order = (pb.PASSAGE_KIND_MISSION, pb.PASSAGE_KIND_VISION, pb.PASSAGE_KIND_VALUE, pb.PASSAGE_KIND_THEME)
+    return [(kind, [p for p in passages if p.kind == kind]) for kind in order if any(p.kind == kind for p in passages)]
+
+
+class StoryViews:
+    """What the story templates call, beside paars_web.views."""
+
+    KIND_LABELS = KIND_LABELS
+    GROUP_LABELS = GROUP_LABELS
+    FINDING_LABELS = FINDING_LABELS
+    STATE_LABELS = STATE_LABELS
+    LANGUAGE_LABELS = LANGUAGE_LABELS
+    OPEN = pb.PROPOSAL_STATE_OPEN
+    LOW = pb.FINDING_KIND_LOW_READABILITY
+    marked = staticmethod(marked)
+    text_of = staticmethod(text_of)
+    in_language = staticmethod(in_language)
+    check_for = staticmethod(check_for)
+    grouped = staticmethod(grouped)
+    name = staticmethod(views.name)
+    when = staticmethod(views.when)
+    label = staticmethod(views.label)
+
+
+sv = StoryViews()
+
+
+def _str(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _int(raw: str) -> int:
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return 0
+
+
+def _redirect(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+def _is_curator(people: Mapping[str, org_pb2.Employee], me: Person) -> bool:
+    person = people.get(me.id)
+    return person is not None and any(r in CURATOR_ROLES for r in person.roles)
+
+
+def _passthrough(err: grpc.aio.AioRpcError) -> bool:
+    """What is not the person's doing goes to the error page (the service is down, the session expired)."""
+    return err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INTERNAL)
+
+
+def story_errors(err: grpc.aio.AioRpcError, field_names: Mapping[str, str], web: Web, request: Request) -> FormErrors:
+    """The story service's refusal as messages beside the form's fields, in the reader's language."""
+    gettext = web.gettext(request)
+    errors = FormErrors()
+    if err.code() == grpc.StatusCode.ABORTED:
+        errors.general.append(gettext(STALE))
+        return errors
+    if err.code() == grpc.StatusCode.PERMISSION_DENIED:
+        errors.general.append(gettext(ONLY_CURATORS))
+        return errors
+    details = err.details() or ""
+    if err.code() == grpc.StatusCode.FAILED_PRECONDITION and "side by side" in details:
+        errors.general.append(gettext(BOTH_LANGUAGES) % {"missing": details.rsplit("missing", 1)[-1].strip()})
+        return errors
+    for service_field, description in field_violations(err):
+        name = field_names.get(service_field)
+        if service_field == "readability_override_reason":
+            message = gettext(BELOW_THRESHOLD)
+        elif description in STORY_DESCRIPTIONS:
+            message = gettext(description)
+        else:
+            message = translate_reason(description, gettext)
+        if name:
+            errors.add(name, message)
+        else:
+            errors.general.append(message)
+    if not errors:
+        errors.general.append(translate_reason(details or err.code().name, gettext))
+    return errors
+
+
+async def _story(web: Web, me: Person) -> pb.GetStoryResponse:
+    answer: pb.GetStoryResponse = await web.call(web.stubs.story.GetStory, pb.GetStoryRequest(), me)
+    return answer
+
+
+# ---------- reading the story ----------
+
+
+async def story_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    story, people = await asyncio.gather(_story(web, me), web.directory(me))
+    both = request.query_params.get("languages") == "both"
+    return web.render(
+        request, "story_read.html", version=story.published, has_draft=bool(story.draft.version), both=both,
+        curator=_is_curator(people, me), people=people, sv=sv,
+    )
+
+
+async def version_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    number = request.path_params["version"]
+    try:
+        version, people = await asyncio.gather(
+            web.call(web.stubs.story.GetVersion, pb.GetVersionRequest(version=number), me), web.directory(me),
+        )
+    except grpc.aio.AioRpcError as err:
+        if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            raise web.not_found() from None
+        raise
+    both = request.query_params.get("languages") == "both"
+    return web.render(
+        request, "story_read.html", version=version, has_draft=False, both=both, curator=_is_curator(people, me), people=people, sv=sv,
+    )
+
+
+# ---------- proposals: propose, comment, endorse, decide ----------
+
+PROPOSAL_FIELDS = {
+    "passage.key": "target", "passage.kind": "target", "passage.title": "title_nl", "passage.title.nl": "title_nl",
+    "passage.title.en": "title_en", "passage.text": "text_nl", "passage.text.nl": "text_nl", "passage.text.en": "text_en",
+    "passage.behaviours": "behaviours_nl", "reason": "reason",
+}
+PROPOSAL_INPUTS = ("target", "title_nl", "title_en", "text_nl", "text_en", "behaviours_nl", "behaviours_en", "reason")
+
+
+def slug(title: str) -> str:
+    """A passage key's slug from its title: lowercase ASCII letters, digits and dashes."""
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40]
+
+
+def _lines(raw: str) -> list[str]:
+    return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+def behaviours(nl: str, en: str) -> list[pb.LocalizedText]:
+    """One behaviour per line in each language, paired by line."""
+    dutch, english = _lines(nl), _lines(en)
+    count = max(len(dutch), len(english))
+    return [pb.LocalizedText(nl=dutch[i] if i < len(dutch) else "", en=english[i] if i < len(english) else "") for i in range(count)]
+
+
+def passage_from_form(values: Mapping[str, str], key: str) -> pb.Passage:
+    return pb.Passage(
+        key=key, title=pb.LocalizedText(nl=values.get("title_nl", ""), en=values.get("title_en", "")),
+        text=pb.LocalizedText(nl=values.get("text_nl", ""), en=values.get("text_en", "")),
+        behaviours=behaviours(values.get("behaviours_nl", ""), values.get("behaviours_en", "")),
+    )
+
+
+def passage_values(passage: pb.Passage) -> dict[str, str]:
+    return {
+        "title_nl": passage.title.nl, "title_en": passage.title.en, "text_nl": passage.text.nl, "text_en": passage.text.en,
+        "behaviours_nl": "\n".join(b.nl for b in passage.behaviours), "behaviours_en": "\n".join(b.en for b in passage.behaviours),
+    }
+
+
+async def _proposals_page(
+    web: Web, request: Request, me: Person, *, values: dict[str, str], errors: FormErrors, status_code: int = 200,
+    failed: str = "", typed_comment: str = "",
+) -> Response:
+    story, listed, people = await asyncio.gather(
+        _story(web, me), web.call(web.stubs.story.ListProposals, pb.ListProposalsRequest(open_only=False), me), web.directory(me),
+    )
+    proposals = sorted(listed.proposals, key=lambda p: (p.state != pb.PROPOSAL_STATE_OPEN, -p.created_at.seconds))
+    base = story.draft if story.draft.version else story.published
+    return web.render(
+        request, "story_proposals.html", status_code=status_code, proposals=proposals, passages=list(base.passages),
+        values=values, errors=errors, failed=failed, typed_comment=typed_comment, curator=_is_curator(people, me),
+        people=people, sv=sv, NEW_VALUE=NEW_VALUE, NEW_THEME=NEW_THEME,
+    )
+
+
+async def proposals_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    values: dict[str, str] = {"target": request.query_params.get("passage", "")}
+    if values["target"] and values["target"] not in (NEW_VALUE, NEW_THEME):
+        story = await _story(web, me)
+        base = story.draft if story.draft.version else story.published
+        current = next((p for p in base.passages if p.key == values["target"]), None)
+        if current is not None:
+            values.update(passage_values(current))
+    return await _proposals_page(web, request, me, values=values, errors=FormErrors())
+
+
+async def propose(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    values = {n: _str(form, n) for n in PROPOSAL_INPUTS}
+    gettext = web.gettext(request)
+    errors = FormErrors()
+    target = values["target"]
+    if not target:
+        errors.add("target", gettext("Choose the passage you change, or a new value or theme"))
+    if target in (NEW_VALUE, NEW_THEME):
+        name = slug(values["title_en"] or values["title_nl"])
+        if not name:
+            errors.add("title_nl", gettext("A new value or theme needs a title"))
+        key = f"{'value' if target == NEW_VALUE else 'theme'}.{name}"
+    else:
+        key = target
+    if not errors:
+        try:
+            await web.call(web.stubs.story.ProposeChange, pb.ProposeChangeRequest(passage=passage_from_form(values, key), reason=values["reason"]), me)
+        except grpc.aio.AioRpcError as err:
+            if _passthrough(err):
+                raise
+            errors = story_errors(err, PROPOSAL_FIELDS, web, request)
+    if errors:
+        return await _proposals_page(web, request, me, values=values, errors=errors, status_code=422)
+    return _redirect("/story/proposals?proposed=1#proposals")
+
+
+async def comment(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    proposal_id = request.path_params["proposal_id"]
+    form = await request.form()
+    text = _str(form, "text")
+    try:
+        await web.call(web.stubs.story.CommentOnProposal, pb.CommentOnProposalRequest(proposal_id=proposal_id, text=text), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        errors = story_errors(err, {"text": f"comment-{proposal_id}"}, web, request)
+        return await _proposals_page(web, request, me, values={}, errors=errors, status_code=422, failed=proposal_id, typed_comment=text)
+    return _redirect(f"/story/proposals#proposal-{proposal_id}")
+
+
+async def endorse(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    proposal_id = request.path_params["proposal_id"]
+    try:
+        await web.call(web.stubs.story.EndorseProposal, pb.EndorseProposalRequest(proposal_id=proposal_id), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        return await _proposals_page(web, request, me, values={}, errors=story_errors(err, {}, web, request), status_code=422)
+    return _redirect(f"/story/proposals#proposal-{proposal_id}")
+
+
+async def decide(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    proposal_id = request.path_params["proposal_id"]
+    form = await request.form()
+    accept = _str(form, "decision") == "accept"
+    try:
+        await web.call(web.stubs.story.DecideProposal, pb.DecideProposalRequest(proposal_id=proposal_id, accept=accept), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        return await _proposals_page(web, request, me, values={}, errors=story_errors(err, {}, web, request), status_code=422)
+    return _redirect("/story/curate" if accept else f"/story/proposals#proposal-{proposal_id}")
+
+
+# ---------- curating: the draft with its check, publishing ----------
+
+CURATE_INPUTS = ("key", "title_nl", "title_en", "text_nl", "text_en", "behaviours_nl", "behaviours_en")
+
+
+def curated_rows(form: FormData) -> list[dict[str, str]]:
+    """The passages as the form sent them (p<i>-<input>), a row left wholly empty dropped."""
+    rows = []
+    for i in range(_int(_str(form, "count")) + 1):
+        row = {n: _str(form, f"p{i}-{n}") for n in CURATE_INPUTS}
+        if any(row.values()):
+            rows.append(row)
+        if len(rows) >= MAX_CURATED:
+            break
+    return rows
+
+
+def curate_fields(rows: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """The service's field paths (passages[2].text.nl) as the form's inputs (p2-text_nl)."""
+    names: dict[str, str] = {"passages": "p0-key", "base_version": "p0-key"}
+    for i in range(len(rows)):
+        for path, name in (
+            ("key", "key"), ("kind", "key"), ("title", "title_nl"), ("title.nl", "title_nl"), ("title.en", "title_en"),
+            ("text", "text_nl"), ("text.nl", "text_nl"), ("text.en", "text_en"), ("behaviours", "behaviours_nl"),
+        ):
+            names[f"passages[{i}].{path}"] = f"p{i}-{name}"
+        for j in range(10):
+            names[f"passages[{i}].behaviours[{j}].nl"] = f"p{i}-behaviours_nl"
+            names[f"passages[{i}].behaviours[{j}].en"] = f"p{i}-behaviours_en"
+    return names
+
+
+async def _curate_page(
+    web: Web, request: Request, me: Person, *, rows: list[dict[str, str]] | None = None, errors: FormErrors | None = None,
+    status_code: int = 200, override: str = "",
+) -> Response:
+    story, people, listed = await asyncio.gather(
+        _story(web, me), web.directory(me), web.call(web.stubs.story.ListProposals, pb.ListProposalsRequest(open_only=True), me),
+    )
+    if not _is_curator(people, me):
+        return web.render(request, "story_curate.html", status_code=403, curator=False, sv=sv, people=people)
+    draft = story.draft if story.draft.version else None
+    base = draft or story.published
+    if rows is None:
+        rows = [{"key": p.key, **passage_values(p)} for p in base.passages]
+    latest = max(story.draft.version, story.published.version)
+    return web.render(
+        request, "story_curate.html", status_code=status_code, curator=True, draft=draft, published=story.published, rows=rows,
+        base_version=latest, errors=errors or FormErrors(), override=override, open_proposals=list(listed.proposals),
+        people=people, sv=sv,
+    )
+
+
+async def curate_page(request: Request) -> Response:
+    web = web_of(request)
+    return await _curate_page(web, request, web.person(request))
+
+
+async def save_draft(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    rows = curated_rows(form)
+    passages = [passage_from_form(row, row["key"]) for row in rows]
+    try:
+        await web.call(web.stubs.story.SaveDraft, pb.SaveDraftRequest(base_version=_int(_str(form, "base_version")), passages=passages), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        return await _curate_page(web, request, me, rows=rows, errors=story_errors(err, curate_fields(rows), web, request), status_code=422)
+    return _redirect("/story/curate?saved=1#check")
+
+
+async def publish(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    reason = _str(form, "readability_override_reason")
+    try:
+        await web.call(
+            web.stubs.story.PublishDraft,
+            pb.PublishDraftRequest(draft_version=_int(_str(form, "draft_version")), readability_override_reason=reason), me,
+        )
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        errors = story_errors(err, {"readability_override_reason": "readability_override_reason", "draft_version": "readability_override_reason"}, web, request)
+        return await _curate_page(web, request, me, errors=errors, status_code=422, override=reason)
+    return _redirect("/story?published=1")
+

@@ -1,0 +1,119 @@
+"""The story section with fake stubs: the story read in one language or side by side, the check pointing at the
+words, a proposal's refusal beside its field in the reader's language, publishing below the threshold."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from paars.org.v1 import org_pb2
+from paars.story.v1 import story_pb2 as pb
+from paars_web.app import create_app
+from paars_web.clients import Stubs
+from paars_web.story_pages import Segment, behaviours, marked, slug
+from tests.unit.test_web_app import PEOPLE, Recorder, bad_request, config, csrf, sign_in, stubs
+
+HR = org_pb2.Employee(id="hr", name="Hanne HR", team_id="team-a", roles=[org_pb2.ROLE_HR], active=True)
+VALUE = pb.Passage(
+    key="value.openness", kind=pb.PASSAGE_KIND_VALUE, title=pb.LocalizedText(nl="Open", en="Open"),
+    text=pb.LocalizedText(nl="Wij zeggen wat we denken.", en="We say what we think."),
+    behaviours=[pb.LocalizedText(nl="Je vraagt om feedback.", en="You ask for feedback.")],
+)
+MISSION = pb.Passage(
+    key="mission", kind=pb.PASSAGE_KIND_MISSION, title=pb.LocalizedText(nl="Missie", en="Mission"),
+    text=pb.LocalizedText(nl="De implementatie wordt door ons gerealiseerd.", en="We help teams grow."),
+)
+CHECKS = [
+    pb.PassageCheck(passage_key="mission", checks=[
+        pb.TextCheck(
+            language="nl", score=41.0, score_name="Flesch-Douma", threshold=60, below_threshold=True,
+            findings=[
+                pb.Finding(kind=pb.FINDING_KIND_LOW_READABILITY, start=0, end=45, words=MISSION.text.nl, suggestion="Score 41, de drempel is 60."),
+                pb.Finding(kind=pb.FINDING_KIND_NOMINALISATION, start=3, end=16, words="implementatie", suggestion="schrijf liever “implementeren”"),
+                pb.Finding(kind=pb.FINDING_KIND_PASSIVE, start=17, end=44, words="wordt door ons gerealiseerd", suggestion="schrijf het actief"),
+            ],
+        ),
+        pb.TextCheck(language="en", score=90.0, score_name="Flesch reading ease", threshold=60),
+    ]),
+]
+PUBLISHED = pb.StoryVersion(version=1, published=True, passages=[MISSION, VALUE], published_by="hr", contributor_ids=["ann", "hr"])
+DRAFT = pb.StoryVersion(version=2, passages=[MISSION, VALUE], updated_by="hr", checks=CHECKS)
+
+
+def story_stubs(story: Recorder) -> Stubs:
+    base = stubs()
+    base.org = Recorder(ListEmployees=org_pb2.ListEmployeesResponse(employees=[*PEOPLE, HR]), ListTeams=org_pb2.ListTeamsResponse())
+    base.story = story
+    return base
+
+
+@pytest.fixture
+def story() -> Recorder:
+    return Recorder(
+        GetStory=pb.GetStoryResponse(published=PUBLISHED, draft=DRAFT),
+        ListProposals=pb.ListProposalsResponse(proposals=[pb.Proposal(proposal_id="p1", author_id="bob", passage=VALUE, state=pb.PROPOSAL_STATE_OPEN)]),
+    )
+
+
+@pytest.fixture
+def client(story: Recorder) -> Iterator[TestClient]:
+    with TestClient(create_app(config(), stubs=story_stubs(story)), base_url="http://127.0.0.1:8080") as c:
+        yield c
+
+
+def test_marks_cut_the_text_at_the_words_a_finding_points_at_and_leave_the_whole_text_score_unmarked() -> None:
+    segments = marked(MISSION.text.nl, CHECKS[0].checks[0].findings)
+    assert segments[1] == Segment("implementatie", 2) and segments[3] == Segment("wordt door ons gerealiseerd", 3)
+    assert "".join(s.text for s in segments) == MISSION.text.nl
+
+
+def test_form_helpers_pair_behaviours_by_line_and_make_a_key_from_a_title() -> None:
+    assert [(b.nl, b.en) for b in behaviours("Een\n\nTwee", "One")] == [("Een", "One"), ("Twee", "")]
+    assert slug("Zorg & Groei!") == "zorg-groei"
+
+
+def test_the_story_reads_in_the_readers_language_or_both_side_by_side_with_its_contributors(client: TestClient) -> None:
+    sign_in(client, "ann")
+    page = client.get("/story", headers={"accept-language": "en"})
+    assert page.status_code == 200
+    assert "We say what we think." in page.text and "Wij zeggen" not in page.text and "You ask for feedback." in page.text
+    assert "Ann Peeters" in page.text and "Hanne HR" in page.text
+    both = client.get("/story?languages=both")
+    assert "We say what we think." in both.text and "Wij zeggen wat we denken." in both.text and 'lang="en"' in both.text
+    assert 'id="curate-link"' not in page.text
+
+
+def test_a_curator_sees_each_finding_pointing_at_the_words_and_the_override_field(client: TestClient) -> None:
+    sign_in(client, "hr")
+    page = client.get("/story/curate")
+    assert page.status_code == 200
+    assert "<mark id=\"check-mission-nl-m2\">implementatie<sup>2</sup></mark>" in page.text
+    assert "schrijf het actief" in page.text and 'id="below-warning"' in page.text and 'name="readability_override_reason"' in page.text
+
+
+def test_someone_who_does_not_curate_is_told_so_on_the_curate_page(client: TestClient) -> None:
+    sign_in(client, "ann")
+    page = client.get("/story/curate")
+    assert page.status_code == 403 and 'id="not-curator"' in page.text
+
+
+def test_publishing_below_the_threshold_without_a_reason_names_the_field_in_dutch(client: TestClient, story: Recorder) -> None:
+    story.answers["PublishDraft"] = bad_request(("readability_override_reason", "is required to publish below the readability threshold: mission (nl 41 < 60)"))
+    sign_in(client, "hr")
+    token = csrf(client.get("/story/curate").text)
+    answer = client.post("/story/publish", data={"csrf_token": token, "draft_version": "2", "readability_override_reason": ""}, headers={"accept-language": "nl"})
+    assert answer.status_code == 422
+    assert 'id="readability_override_reason-error"' in answer.text and "drempel" in answer.text
+
+
+def test_a_refused_proposal_keeps_what_was_typed_and_names_the_field(client: TestClient, story: Recorder) -> None:
+    story.answers["ProposeChange"] = bad_request(("passage.text", "is required in at least one language (nl or en)"))
+    sign_in(client, "ann")
+    token = csrf(client.get("/story/proposals").text)
+    answer = client.post("/story/proposals", data={"csrf_token": token, "target": "new-value", "title_nl": "Moed", "reason": "Omdat het kan"})
+    assert answer.status_code == 422
+    assert 'id="text_nl-error"' in answer.text and "Omdat het kan" in answer.text and 'value="Moed"' in answer.text
+    sent: Any = next(c[1] for c in story.calls if c[0] == "ProposeChange")
+    assert sent.passage.key == "value.moed"
