@@ -14,6 +14,7 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "notifications": (50053, 9103),
     "analytics": (50054, 9104),
     "story": (50055, 9106),
+    "conversations": (50056, 9107),
 }
 
 DEV_JWT_SECRET = "paars-local-development-secret-change-me"
@@ -93,6 +94,8 @@ class Settings:
     anonymity_k: int
     kafka_security: KafkaSecurity
     event_keys: EventKeys
+    # Seconds the identity provider's JWKS is trusted before it is fetched again (a retired key stops working).
+    jwt_jwks_max_age_seconds: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -148,6 +151,7 @@ class Settings:
             jwt_secret=env_str("PAARS_JWT_SECRET", DEV_JWT_SECRET if development else ""),
             jwt_public_key=env_str("PAARS_JWT_PUBLIC_KEY", ""),
             jwt_jwks_url=env_str("PAARS_JWT_JWKS_URL", ""),
+            jwt_jwks_max_age_seconds=env_float("PAARS_JWT_JWKS_MAX_AGE_SECONDS", 300.0),
             jwt_issuer=env_str("PAARS_JWT_ISSUER", "paars"),
             jwt_audience=env_str("PAARS_JWT_AUDIENCE", ""),
             jwt_leeway_seconds=env_int("PAARS_JWT_LEEWAY_SECONDS", 30),

@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 # Importing the generated modules registers every message type in the default pool.
 from paars.analytics.v1 import analytics_pb2  # noqa: F401
 from paars.common.v1 import event_pb2
+from paars.conversations.v1 import conversations_pb2  # noqa: F401
 from paars.feedback.v1 import feedback_pb2  # noqa: F401
 from paars.goals.v1 import goals_pb2  # noqa: F401
 from paars.notifications.v1 import notifications_pb2  # noqa: F401

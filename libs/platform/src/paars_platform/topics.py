@@ -42,12 +42,12 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "org.employee-changed.v1", "paars.org.v1.EmployeeChanged", "employee id",
         compacted=True, owner="goals", signed=True,
-        consumers=("feedback", "notifications", "analytics", "story"),
+        consumers=("feedback", "notifications", "analytics", "story", "conversations"),
         description="Whole state of an employee after each change (event-carried state transfer).",
     ),
     Topic(
         "org.team-changed.v1", "paars.org.v1.TeamChanged", "team id",
-        compacted=True, owner="goals", signed=True, consumers=("feedback", "analytics", "story"),
+        compacted=True, owner="goals", signed=True, consumers=("feedback", "analytics", "story", "conversations"),
         description="Whole state of a team after each change.",
     ),
     Topic(
@@ -121,6 +121,41 @@ TOPICS: tuple[Topic, ...] = (
         owner="story",
         description="A proposal to the story was made, commented on, endorsed, accepted or declined.",
     ),
+    Topic(
+        "conversations.one-on-one-held.v1", "paars.conversations.v1.OneOnOneHeld", "other person's id",
+        owner="conversations",
+        description="A 1:1 was held; no hat, agenda or notes.",
+    ),
+    Topic(
+        "conversations.one-on-one-skipped.v1", "paars.conversations.v1.OneOnOneSkipped", "other person's id",
+        owner="conversations",
+        description="A 1:1 was skipped, with the skips in a row since the last one held (a signal, not a rebuke).",
+    ),
+    Topic(
+        "conversations.agreement-confirmed.v1", "paars.conversations.v1.AgreementConfirmed", "owner id",
+        owner="conversations",
+        description="Both people confirmed a 1:1 agreement: it is an action item; no text.",
+    ),
+    Topic(
+        "conversations.coaching-request-updated.v1", "paars.conversations.v1.CoachingRequestUpdated", "coachee id",
+        owner="conversations",
+        description="Coaching was asked for, accepted or declined; no topic.",
+    ),
+    Topic(
+        "conversations.coaching-session-completed.v1", "paars.conversations.v1.CoachingSessionCompleted", "coachee id",
+        owner="conversations",
+        description="A coaching session took place (the coaching_sessions signal); no notes.",
+    ),
+    Topic(
+        "conversations.concern-updated.v1", "paars.conversations.v1.ConcernUpdated", "concern id",
+        owner="conversations",
+        description="A confidential boundary concern changed state; keyed by the concern, without person, kind or text.",
+    ),
+    Topic(
+        "conversations.circle-session-held.v1", "paars.conversations.v1.CircleSessionHeld", "circle id",
+        owner="conversations",
+        description="A peer coaching circle met; no case owner, case or notes.",
+    ),
     # Dead letters: the original record's bytes, with the reason in headers (dlq_*).
     *(
         Topic(
@@ -128,7 +163,7 @@ TOPICS: tuple[Topic, ...] = (
             retention_ms=90 * DAY_MS, owner=service,
             description=f"Records the {service} consumers could not decode or process.",
         )
-        for service in ("goals", "feedback", "notifications", "analytics", "story")
+        for service in ("goals", "feedback", "notifications", "analytics", "story", "conversations")
     ),
 )
 
@@ -140,6 +175,7 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "notifications": ("notifications",),
     "analytics": ("paars-analytics",),
     "story": ("paars-story-org",),
+    "conversations": ("paars-conversations-org",),
 }
 # Topics a service creates for itself, by name prefix: Faust's changelogs, repartitions and internal
 # topics are "<app id>-...". Private to their service in production.
