@@ -1,0 +1,1 @@
+"""SQL, protobuf and directory adapters of the conversations service."""

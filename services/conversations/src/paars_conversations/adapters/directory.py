@@ -1,0 +1,41 @@
+"""The local projection of the org directory, applied from the org.* events: names, managers, teams, roles
+and who is active. Whole-state upserts; an older version (the compacted topics replay) is ignored."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars.org.v1 import org_pb2
+from paars_conversations.adapters import tables as t
+from paars_platform.db import upsert, utcnow
+from paars_platform.directory import role_names
+
+
+async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
+    e = event.employee
+    old = (await conn.execute(sa.select(t.people.c.version).where(t.people.c.id == e.id))).scalar()
+    if old is not None and old > e.version:
+        return
+    await upsert(
+        conn, t.people,
+        {
+            "id": e.id, "name": e.name, "manager_id": e.manager_id or None, "team_id": e.team_id or None,
+            "roles": sorted(role_names(e.roles)), "active": e.active, "version": e.version, "updated_at": utcnow(),
+        },
+        ["id"],
+    )
+
+
+async def apply_team_changed(conn: AsyncConnection, event: org_pb2.TeamChanged) -> None:
+    team = event.team
+    old = (await conn.execute(sa.select(t.teams.c.version).where(t.teams.c.id == team.id))).scalar()
+    if old is not None and old > team.version:
+        return
+    await upsert(
+        conn, t.teams,
+        {
+            "id": team.id, "name": team.name, "parent_team_id": team.parent_team_id or None,
+            "manager_id": team.manager_id or None, "version": team.version, "updated_at": utcnow(),
+        },
+        ["id"],
+    )

@@ -1,0 +1,39 @@
+"""The unit of work on the service's database: one transaction (or, for queries, one read connection) and the
+outbox rows of its events, committed together or not at all. The transaction and the events are
+paars_platform.unit_of_work's; conversations remembers no idempotent answers."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_conversations.adapters import repository as r
+from paars_conversations.adapters import tables as t
+from paars_conversations.adapters.protobuf import event_to_proto
+from paars_conversations.service_layer import unit_of_work as u
+from paars_platform import outbox
+from paars_platform.unit_of_work import SqlUnitOfWorkBase
+
+
+class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
+    people: u.PeopleRepository
+    pairs: u.PairRepository
+    meetings: u.MeetingRepository
+    private_notes: u.PrivateNoteRepository
+    reads: u.ReadAuditRepository
+    coaching: u.CoachingRepository
+    concerns: u.ConcernRepository
+    circles: u.CircleRepository
+
+    def _attach(self, conn: AsyncConnection) -> None:
+        self.people = r.SqlPeopleRepository(conn)
+        self.pairs = r.SqlPairRepository(conn)
+        self.meetings = r.SqlMeetingRepository(conn)
+        self.private_notes = r.SqlPrivateNoteRepository(conn)
+        self.reads = r.SqlReadAuditRepository(conn)
+        self.coaching = r.SqlCoachingRepository(conn)
+        self.concerns = r.SqlConcernRepository(conn)
+        self.circles = r.SqlCircleRepository(conn)
+
+    async def commit(self) -> None:
+        await outbox.append(self._connection, t.platform["outbox"], *(event_to_proto(e) for e in self._events))
+        self._events.clear()
+        self._committed = True

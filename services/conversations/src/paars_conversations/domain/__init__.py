@@ -1,0 +1,1 @@
+"""Domain of the conversations service: pure rules, no I/O."""

@@ -1,0 +1,1 @@
+"""The gRPC entrypoint of the conversations service."""

@@ -1,0 +1,1 @@
+"""Commands, handlers, the unit of work and the message bus of the conversations service."""

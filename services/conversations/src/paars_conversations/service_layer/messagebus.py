@@ -1,0 +1,65 @@
+"""Runs commands and queries through their handlers: a request's checks first, then its handler in one unit of
+work that commits the change and its events together; queries on a read-only unit of work."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
+
+from paars_conversations.service_layer import commands as c
+from paars_conversations.service_layer import handlers as h
+from paars_conversations.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+A = TypeVar("A")
+Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
+
+COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
+    c.SchedulePair: h.schedule_pair,
+    c.ReadMeeting: h.read_meeting,
+    c.AddAgendaTopic: h.add_agenda_topic,
+    c.AddNote: h.add_note,
+    c.ProposeAgreement: h.propose_agreement,
+    c.ConfirmAgreement: h.confirm_agreement,
+    c.CompleteMeeting: h.complete_meeting,
+    c.MarkHat: h.mark_hat,
+    c.SetCoachProfile: h.set_coach_profile,
+    c.RequestCoaching: h.request_coaching,
+    c.AnswerCoachingRequest: h.answer_coaching_request,
+    c.AddCoachingGoal: h.add_coaching_goal,
+    c.RecordCoachingSession: h.record_coaching_session,
+    c.RaiseConcern: h.raise_concern,
+    c.AcknowledgeConcern: h.acknowledge_concern,
+    c.ResolveConcern: h.resolve_concern,
+    c.FormCircle: h.form_circle,
+    c.HoldCircleSession: h.hold_circle_session,
+}
+QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
+    c.ListPairs: h.list_pairs,
+    c.ListMeetings: h.list_meetings,
+    c.GetHatMix: h.get_hat_mix,
+    c.ListMeetingReads: h.list_meeting_reads,
+    c.ListCoaches: h.list_coaches,
+    c.ListCoachingRequests: h.list_coaching_requests,
+    c.ListCoachingSessions: h.list_coaching_sessions,
+    c.ListConcerns: h.list_concerns,
+    c.SuggestCircle: h.suggest_circle,
+    c.ListCircles: h.list_circles,
+    c.ListCircleSessions: h.list_circle_sessions,
+}
+
+
+class MessageBus:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
+
+    async def handle(self, command: c.Command[A]) -> A:
+        # What the request alone decides is refused before a transaction (and SQLite's write lock) is taken.
+        command.check()
+        async with self.uow() as uow:
+            answer = cast(A, await COMMAND_HANDLERS[type(command)](command, uow))
+            await uow.commit()
+            return answer
+
+    async def ask(self, query: c.Query[A]) -> A:
+        query.check()
+        async with self.uow(read_only=True) as uow:
+            return cast(A, await QUERY_HANDLERS[type(query)](query, uow))
