@@ -17,9 +17,9 @@ from paars_feedback.adapters.tables import metadata
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
 from paars_feedback.entrypoints.sweeper import Sweeper
+from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
-from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
 from paars_feedback.service_layer.unit_of_work import Clock
@@ -43,13 +43,13 @@ def org_consumer_group(settings: Settings) -> str:
 
 def message_bus(db: Database, config: FeedbackConfig, *, clock: Clock = utcnow) -> MessageBus:
     """The bus over the SQL unit of work; committed events are counted in the service's metrics."""
-    return MessageBus(lambda: SqlUnitOfWork(db, clock), clock, config, observers=[count_committed])
+    return MessageBus(lambda read_only=False: SqlUnitOfWork(db, clock, read_only=read_only), clock, config, observers=[count_committed])
 
 
 def servicer(db: Database, config: FeedbackConfig) -> FeedbackServicer:
     """The servicer over the bus and the handlers on this database (bench/feedback_use_cases.py drives it in-process)."""
     return FeedbackServicer(Handlers(
-        bus=message_bus(db, config), feedback=FeedbackHandlers(db, config), reviews=ReviewHandlers(db, config),
+        bus=message_bus(db, config), reviews=ReviewHandlers(db, config),
         dialogues=DialogueHandlers(db, config), actions=ActionPlanHandlers(db, config),
     ))
 
@@ -62,7 +62,12 @@ def build(settings: Settings) -> ServiceRuntime:
         assert runtime.db is not None
         feedback = servicer(runtime.db, config)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(feedback, server)
-        sweeper.sweep = feedback.h.feedback.expire_overdue
+        bus = feedback.h.bus
+
+        async def sweep() -> int:
+            return await bus.handle(commands.ExpireOverdueRequests(commands.SERVICE_CALLER, commands.RequestKey()))
+
+        sweeper.sweep = sweep
 
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=register,

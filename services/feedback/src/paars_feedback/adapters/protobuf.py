@@ -6,22 +6,36 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain.feedback import (
     ActionItemCreated,
+    CoachAssigned,
+    CoachShares,
     Example,
     Feedback,
     FeedbackAcknowledged,
     FeedbackGiven,
+    FeedbackPage,
     FeedbackRequest,
     FeedbackRequestChanged,
+    FeedbackSummary,
+    LinkInfo,
+    LinkRevoked,
+    ReadRecord,
+    Referral,
+    ReferralRaised,
+    RequestList,
+    RequestMade,
 )
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
 from paars_feedback.service_layer import action_plans, links
+from paars_feedback.service_layer.commands import PageAfter
 from paars_feedback.service_layer.common import PRODUCER
 from paars_feedback.service_layer.links import request_event
 from paars_feedback.service_layer.unit_of_work import Answer, Event
 from paars_platform.events import new_metadata, timestamp
+from paars_platform.values import enum_name
 
 # What the giver reads back of what they wrote (an external giver gets the same view).
 AUTHOR = FeedbackView("author", True, True, True, True)
@@ -92,18 +106,99 @@ def request_from_proto(out: pb.FeedbackRequest) -> FeedbackRequest:
     )
 
 
+def made_to_proto(made: RequestMade) -> pb.RequestFeedbackResponse:
+    """The new request as its requester sees it when it was made, with the link token when there is one."""
+    return pb.RequestFeedbackResponse(request=request_to_proto(made.request, made.request.requester_id, made.request.created_at), external_token=made.token)
+
+
 def encode_answer(answer: Answer) -> bytes:
-    """The stored answer is the RPC's response, as before the reshape: records written by either read back."""
+    """The stored answer is the RPC's response, as before the reshape: records written by either read back.
+    A link token is never kept (a retry gets a fresh one)."""
     if isinstance(answer, FeedbackRequest):
         return declined_to_proto(answer).SerializeToString()
-    return feedback_to_proto(answer, AUTHOR).SerializeToString()
+    if isinstance(answer, Feedback):
+        return feedback_to_proto(answer, AUTHOR).SerializeToString()
+    if isinstance(answer, RequestMade):
+        return made_to_proto(RequestMade(answer.request)).SerializeToString()
+    if isinstance(answer, LinkRevoked):
+        return pb.RevokeLinkResponse(state=answer.state).SerializeToString()  # type: ignore[arg-type]
+    if isinstance(answer, CoachAssigned):
+        return pb.AssignCoachResponse().SerializeToString()
+    if isinstance(answer, CoachShares):
+        return pb.ShareWithCoachResponse(shared=list(answer.shared)).SerializeToString()
+    return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
+
+
+def _made_from_proto(data: bytes) -> RequestMade:
+    return RequestMade(request_from_proto(pb.RequestFeedbackResponse.FromString(data).request))
 
 
 def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
+    """A stored answer back as what the use case answered (only what its RPC response holds: a referral its id)."""
     if answer_type is FeedbackRequest:
         return request_from_proto(pb.FeedbackRequest.FromString(data))
+    if answer_type is RequestMade:
+        return _made_from_proto(data)
+    if answer_type is LinkRevoked:
+        return LinkRevoked(pb.RevokeLinkResponse.FromString(data).state)
+    if answer_type is CoachAssigned:
+        return CoachAssigned()
+    if answer_type is CoachShares:
+        return CoachShares(tuple(pb.ShareWithCoachResponse.FromString(data).shared))
+    if answer_type is Referral:
+        return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
     assert answer_type is Feedback
     return feedback_from_proto(pb.Feedback.FromString(data))
+
+
+# ---------- query answers ----------
+
+
+def page_to_proto(page: FeedbackPage) -> pb.ListFeedbackResponse:
+    last = page.items[-1].feedback if page.more and page.items else None
+    return pb.ListFeedbackResponse(
+        feedback=[feedback_to_proto(s.feedback, s.view) for s in page.items],
+        next_page_token=PageAfter(last.given_at, last.id).token() if last is not None else "",
+    )
+
+
+def summary_to_proto(summary: FeedbackSummary) -> pb.FeedbackSummary:
+    out = pb.FeedbackSummary(
+        employee_id=summary.employee_id, total=summary.total, anonymous=summary.anonymous, with_example=summary.with_example,
+        acknowledged=summary.acknowledged, average_delay_hours=summary.average_delay_hours,
+    )
+    for kind, n in summary.by_kind.items():
+        out.by_kind[enum_name(pb.FeedbackKind, kind, "FEEDBACK_KIND_")] += n
+    for relation, n in summary.by_relation.items():
+        out.by_relation[enum_name(pb.Relation, relation, "RELATION_")] += n
+    return out
+
+
+def requests_to_proto(listed: RequestList) -> pb.ListFeedbackRequestsResponse:
+    return pb.ListFeedbackRequestsResponse(requests=[request_to_proto(r, listed.reader_id, listed.at) for r in listed.requests])
+
+
+def link_to_proto(link: LinkInfo) -> pb.Link:
+    out = pb.Link(
+        kind=link.kind, state=link.state, subject_name=link.subject_name, requester_name=link.requester_name,  # type: ignore[arg-type]
+        question=link.question, due_date=link.due_date.isoformat(),
+        questions=[pb.CompetencyQuestion(competency=c, question=q) for c, q in link.questions],
+    )
+    if link.expires_at is not None:
+        out.expires_at.CopyFrom(timestamp(link.expires_at))
+    return out
+
+
+def referrals_to_proto(referrals: list[Referral]) -> pb.ListReferralsResponse:
+    return pb.ListReferralsResponse(
+        referrals=[pb.Referral(id=r.id, employee_id=r.employee_id, note=r.note, raised_at=timestamp(r.created_at)) for r in referrals]
+    )
+
+
+def reads_to_proto(reads: list[ReadRecord]) -> pb.ListReadsResponse:
+    return pb.ListReadsResponse(
+        reads=[pb.ReadRecord(reader_id=r.reader_id, reader_role=r.reader_role, feedback_id=r.item_id, path=r.path, read_at=timestamp(r.read_at)) for r in reads]
+    )
 
 
 def given_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackGiven:
@@ -140,4 +235,11 @@ def event_to_proto(event: Event) -> Message:
         return action_plans.event(action_plans.to_proto(event.item), event.actor_id, event.at)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
+    if isinstance(event, ReferralRaised):
+        r = event.referral
+        # No content and no actor: only that a referral exists, for HR's follow-up.
+        return pb.ReferralRaised(
+            metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.created_at),
+            referral_id=r.id,
+        )
     raise TypeError(f"no protobuf for {type(event).__name__}")

@@ -10,13 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.protobuf import decode_answer, encode_answer, event_to_proto
-from paars_feedback.adapters.repository import SqlActionItemRepository, SqlFeedbackRepository, SqlRequestRepository
+from paars_feedback.adapters.repository import (
+    SqlActionItemRepository,
+    SqlCoachRepository,
+    SqlDirectoryRepository,
+    SqlFeedbackRepository,
+    SqlInvitationRepository,
+    SqlReferralRepository,
+    SqlRequestRepository,
+)
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import (
     ActionItemRepository,
     Answer,
+    CoachRepository,
+    DirectoryRepository,
     Event,
     FeedbackRepository,
+    InvitationRepository,
+    ReferralRepository,
     RequestRace,
     RequestRepository,
 )
@@ -34,18 +46,26 @@ def _remember(dialect: str) -> Any:
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
-    """Always a transaction (feedback has no read-only unit of work)."""
+    """A transaction, or for a query (read_only) a read connection that commits nothing."""
 
     IDEMPOTENCY = _IDEMPOTENCY
     ANSWER_DECODER = decode_answer
     feedback: FeedbackRepository
     requests: RequestRepository
     action_items: ActionItemRepository
+    directory: DirectoryRepository
+    invitations: InvitationRepository
+    coaches: CoachRepository
+    referrals: ReferralRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.feedback = SqlFeedbackRepository(conn)
         self.requests = SqlRequestRepository(conn)
         self.action_items = SqlActionItemRepository(conn)
+        self.directory = SqlDirectoryRepository(conn)
+        self.invitations = SqlInvitationRepository(conn)
+        self.coaches = SqlCoachRepository(conn)
+        self.referrals = SqlReferralRepository(conn)
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
         self._remembered = True

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import privacy
 from paars_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from paars_platform.values import enum_name
 
 # What an acknowledgement turns feedback into, unless the receiver says otherwise.
 DEFAULT_ACTION_KIND: dict[int, int] = {
@@ -108,6 +109,126 @@ class FeedbackRequest:
         self.decline_reason = reason.strip()
         self.updated_at = now
 
+    @property
+    def external(self) -> bool:
+        return self.recipient_id is None
+
+    def public_state(self, now: dt.datetime) -> int:
+        """The state everyone but the recipient sees: an open request past its expiry is expired (marked or not)."""
+        if self.state == pb.FeedbackRequest.STATE_OPEN and self.expires_at is not None and self.expires_at <= now:
+            return pb.FeedbackRequest.STATE_EXPIRED
+        return self.state
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """Open (to everyone but perhaps its recipient) and past its expiry, but not yet marked expired."""
+        return self.state == pb.FeedbackRequest.STATE_OPEN and self.expires_at is not None and self.expires_at <= now
+
+    def revoke(self, by: str, now: dt.datetime, *, by_hr: bool) -> None:
+        """Whoever sent the request (or HR) withdraws it while it is open (an anonymous answer leaves it open)."""
+        if by != self.requester_id and not by_hr:
+            raise PermissionDenied("request_id: whoever sent the request (or HR) withdraws it")
+        state = self.public_state(now)
+        if state != pb.FeedbackRequest.STATE_OPEN:
+            raise FailedPrecondition(f"request_id: the request is {_state_name(state)}")
+        self.state = pb.FeedbackRequest.STATE_REVOKED
+        self.updated_at = now
+
+    def reissue_token(self, token_hash: str, now: dt.datetime) -> bool:
+        """A fresh link token replaces the old one while the request can still be answered through it."""
+        if self.state != pb.FeedbackRequest.STATE_OPEN or self.answered_anonymously or self.expires_at is None or self.expires_at <= now:
+            return False
+        self.token_hash = token_hash
+        return True
+
+    def expire(self, now: dt.datetime) -> None:
+        """Time closed it: open past its expiry (anonymously answered ones too, so nobody can tell them apart)."""
+        self.state = pb.FeedbackRequest.STATE_EXPIRED
+        self.updated_at = now
+
+
+def _state_name(state: int) -> str:
+    return enum_name(pb.FeedbackRequest.State, state, "STATE_")
+
+
+@dataclass(frozen=True)
+class RequestMade:
+    """RequestFeedback's answer: the new request and, for an external recipient, its link token. The token is
+    in this answer only (never stored, nor kept for a retry: a retried call gets a fresh one)."""
+
+    request: FeedbackRequest
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the directory projection, as the use cases need them."""
+
+    id: str
+    name: str
+    active: bool
+
+
+@dataclass
+class Invitation:
+    """A 360 review's single-use link for an external rater, with what of its review the link shows."""
+
+    id: str
+    review_id: str
+    subject_id: str
+    opened_by: str
+    review_closed: bool
+    questions: tuple[tuple[str, str], ...]
+    due_date: dt.date
+    used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+    def link_state(self, now: dt.datetime) -> int:
+        if self.used_at is not None:
+            return pb.LINK_STATE_USED
+        if self.revoked_at is not None:
+            return pb.LINK_STATE_REVOKED
+        if self.review_closed or self.expires_at is None or self.expires_at <= now:
+            return pb.LINK_STATE_EXPIRED
+        return pb.LINK_STATE_OPEN
+
+    def revoke(self, now: dt.datetime) -> None:
+        """Withdrawn while open (the handler has checked who asks)."""
+        state = self.link_state(now)
+        if state != pb.LINK_STATE_OPEN:
+            raise FailedPrecondition(f"invitation_id: the invitation is {enum_name(pb.LinkState, state, 'LINK_STATE_')}")
+        self.revoked_at = now
+
+
+@dataclass(frozen=True)
+class LinkRevoked:
+    """RevokeLink's answer: the link is revoked."""
+
+    state: int = pb.LINK_STATE_REVOKED
+
+
+@dataclass(frozen=True)
+class CoachAssigned:
+    """AssignCoach's answer (nothing to say but that it is done)."""
+
+
+@dataclass(frozen=True)
+class CoachShares:
+    """ShareWithCoach's answer: everything the person now shares with their coach, as "kind:item_id"."""
+
+    shared: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A confidential referral (for HR's follow-up)."""
+
+    id: str
+    employee_id: str
+    raised_by: str
+    note: str
+    created_at: dt.datetime
+
 
 @dataclass(frozen=True)
 class Receiver:
@@ -199,3 +320,110 @@ class ActionItemCreated:
     item: ActionItem
     actor_id: str
     at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReferralRaised:
+    """No content and no actor: only that a referral exists, for HR's follow-up."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    """A line of the read audit: who read what of someone's feedback, on what basis, by which path."""
+
+    subject_id: str
+    reader_id: str
+    reader_role: str
+    item_id: str
+    path: str
+    read_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    """Items about one person that share kind, visibility, relation, having an example and being
+    acknowledged: how many, and their hours from moment to giving, summed."""
+
+    kind: int
+    visibility: int
+    relation: int
+    has_example: bool
+    acknowledged: bool
+    count: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """Counts and averages of what a reader may count about a person (anonymous items included, by count only)."""
+
+    employee_id: str
+    total: int
+    by_kind: dict[int, int]
+    by_relation: dict[int, int]
+    anonymous: int
+    with_example: int
+    acknowledged: int
+    average_delay_hours: float
+
+    @staticmethod
+    def of(employee_id: str, groups: list[SummaryGroup]) -> FeedbackSummary:
+        by_kind: dict[int, int] = {}
+        by_relation: dict[int, int] = {}
+        total = anonymous = with_example = acknowledged = 0
+        hours = 0.0
+        for g in groups:
+            total += g.count
+            by_kind[g.kind] = by_kind.get(g.kind, 0) + g.count
+            if g.visibility == privacy.ANONYMOUS:
+                # Who gave an anonymous item, and so their relation, is never told.
+                anonymous += g.count
+            else:
+                by_relation[g.relation] = by_relation.get(g.relation, 0) + g.count
+            with_example += g.count if g.has_example else 0
+            acknowledged += g.count if g.acknowledged else 0
+            hours += g.hours
+        return FeedbackSummary(
+            employee_id, total, by_kind, by_relation, anonymous, with_example, acknowledged,
+            round(hours / total, 3) if total else 0.0,
+        )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An item with what of it this reader gets (privacy.feedback_view)."""
+
+    feedback: Feedback
+    view: privacy.FeedbackView
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    items: tuple[Shown, ...]
+    # More items follow the last one shown.
+    more: bool
+
+
+@dataclass(frozen=True)
+class RequestList:
+    """Requests as one reader sees them at one moment (the recipient alone learns of an anonymous answer)."""
+
+    requests: tuple[FeedbackRequest, ...]
+    reader_id: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """What a link token opens (a feedback request or a 360 invitation) and whether it is still open."""
+
+    kind: int
+    state: int
+    subject_name: str
+    requester_name: str
+    question: str
+    questions: tuple[tuple[str, str], ...]
+    due_date: dt.date
+    expires_at: dt.datetime | None

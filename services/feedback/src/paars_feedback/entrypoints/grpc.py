@@ -3,19 +3,29 @@ return its answer."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import grpc
 from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
-from paars_feedback.adapters.protobuf import AUTHOR, declined_to_proto, feedback_to_proto
+from paars_feedback.adapters.protobuf import (
+    AUTHOR,
+    declined_to_proto,
+    feedback_to_proto,
+    link_to_proto,
+    made_to_proto,
+    page_to_proto,
+    reads_to_proto,
+    referrals_to_proto,
+    requests_to_proto,
+    summary_to_proto,
+)
 from paars_feedback.domain.feedback import Example
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
-from paars_feedback.service_layer.feedback_handlers import FeedbackHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
 from paars_platform.auth import Identity, identity, require_person
@@ -56,10 +66,17 @@ def decline_feedback_request(request: pb.DeclineFeedbackRequestRequest, caller: 
     )
 
 
+def request_feedback(request: pb.RequestFeedbackRequest, caller: Identity) -> commands.RequestFeedback:
+    return commands.RequestFeedback(
+        caller, request_key(request.idempotency_key, request), subject_id=request.subject_id, recipient_id=request.recipient_id,
+        external_email=request.external_email, external_name=request.external_name, question=request.question,
+        due_date=request.due_date, relation=request.relation,
+    )
+
+
 @dataclass(frozen=True)
 class Handlers:
     bus: MessageBus
-    feedback: FeedbackHandlers
     reviews: ReviewHandlers
     dialogues: DialogueHandlers
     actions: ActionPlanHandlers
@@ -75,27 +92,35 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return feedback_to_proto(given, AUTHOR)
 
     async def GetFeedback(self, request: pb.GetFeedbackRequest, context: Context) -> pb.Feedback:
-        return await self.h.feedback.get(require_person(), request.feedback_id)
+        shown = await self.h.bus.ask(commands.GetFeedback(require_person(), request.feedback_id))
+        return feedback_to_proto(shown.feedback, shown.view)
 
     async def ListFeedback(self, request: pb.ListFeedbackRequest, context: Context) -> pb.ListFeedbackResponse:
-        return await self.h.feedback.list_for(require_person(), request)
+        return page_to_proto(await self.h.bus.ask(commands.ListFeedback(
+            require_person(), request.receiver_id, request.giver_id, request.page_size, request.page_token,
+        )))
 
     async def GetFeedbackSummary(self, request: pb.GetFeedbackSummaryRequest, context: Context) -> pb.FeedbackSummary:
-        return await self.h.feedback.summary(require_person(), request)
+        return summary_to_proto(await self.h.bus.ask(commands.GetFeedbackSummary(require_person(), request.employee_id)))
 
     async def AcknowledgeFeedback(self, request: pb.AcknowledgeFeedbackRequest, context: Context) -> pb.Feedback:
         acknowledged = await self.h.bus.handle(acknowledge_feedback(request, require_person()))
         return feedback_to_proto(acknowledged, AUTHOR)
 
     async def RequestFeedback(self, request: pb.RequestFeedbackRequest, context: Context) -> pb.RequestFeedbackResponse:
-        return await self.h.feedback.request(require_person(), request)
+        caller = require_person()
+        made = await self.h.bus.handle(request_feedback(request, caller))
+        if made.request.external and not made.token:
+            # A retry (same idempotency key) was answered as the first time, whose token it never saw: a fresh one.
+            made = replace(made, token=(await self.h.bus.handle(commands.ReissueRequestLink(caller, commands.RequestKey(), made.request.id))).token)
+        return made_to_proto(made)
 
     async def DeclineFeedbackRequest(self, request: pb.DeclineFeedbackRequestRequest, context: Context) -> pb.FeedbackRequest:
         # Public method: an external recipient declines through their link token.
         return declined_to_proto(await self.h.bus.handle(decline_feedback_request(request, identity())))
 
     async def ListFeedbackRequests(self, request: pb.ListFeedbackRequestsRequest, context: Context) -> pb.ListFeedbackRequestsResponse:
-        return await self.h.feedback.list_requests(require_person(), request)
+        return requests_to_proto(await self.h.bus.ask(commands.ListFeedbackRequests(require_person(), request.recipient_id, request.requester_id)))
 
     async def OpenReviewCycle(self, request: pb.OpenReviewCycleRequest, context: Context) -> pb.OpenReviewCycleResponse:
         return await self.h.reviews.open_cycle(require_person(), request)
@@ -150,26 +175,32 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.actions.list_for(require_person(), request)
 
     async def AssignCoach(self, request: pb.AssignCoachRequest, context: Context) -> pb.AssignCoachResponse:
-        return await self.h.feedback.assign_coach(require_person(), request)
+        await self.h.bus.handle(commands.AssignCoach(require_person(), request_key(request.idempotency_key, request), request.employee_id, request.coach_id))
+        return pb.AssignCoachResponse()
 
     async def ShareWithCoach(self, request: pb.ShareWithCoachRequest, context: Context) -> pb.ShareWithCoachResponse:
-        return await self.h.feedback.share_with_coach(require_person(), request)
+        shares = await self.h.bus.handle(commands.ShareWithCoach(
+            require_person(), request_key(request.idempotency_key, request), request.feedback_id, request.review_id, request.dialogue_id, request.action_plan, request.revoke,
+        ))
+        return pb.ShareWithCoachResponse(shared=list(shares.shared))
 
     async def RaiseReferral(self, request: pb.RaiseReferralRequest, context: Context) -> pb.RaiseReferralResponse:
-        return await self.h.feedback.raise_referral(require_person(), request)
+        referral = await self.h.bus.handle(commands.RaiseReferral(require_person(), request_key(request.idempotency_key, request), request.employee_id, request.note))
+        return pb.RaiseReferralResponse(referral_id=referral.id)
 
     async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
-        return await self.h.feedback.list_referrals(require_person(), request)
+        return referrals_to_proto(await self.h.bus.ask(commands.ListReferrals(require_person(), request.employee_id)))
 
     async def ListReads(self, request: pb.ListReadsRequest, context: Context) -> pb.ListReadsResponse:
-        return await self.h.feedback.list_reads(require_person(), request)
+        return reads_to_proto(await self.h.bus.ask(commands.ListReads(require_person(), request.employee_id)))
 
     async def RevokeLink(self, request: pb.RevokeLinkRequest, context: Context) -> pb.RevokeLinkResponse:
-        return await self.h.feedback.revoke_link(require_person(), request)
+        revoked = await self.h.bus.handle(commands.RevokeLink(require_person(), request_key(request.idempotency_key, request), request.request_id, request.invitation_id))
+        return pb.RevokeLinkResponse(state=revoked.state)  # type: ignore[arg-type]
 
     async def GetLink(self, request: pb.GetLinkRequest, context: Context) -> pb.Link:
         # Public method: the link token is the credential.
-        return await self.h.feedback.get_link(request)
+        return link_to_proto(await self.h.bus.ask(commands.GetLink(identity(), request.external_token)))
 
     async def ListReviews(self, request: pb.ListReviewsRequest, context: Context) -> pb.ListReviewsResponse:
         return await self.h.reviews.list_mine(require_person())

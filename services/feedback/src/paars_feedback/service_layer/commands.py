@@ -2,18 +2,39 @@
 before anything is read or written: who asks first, then every wrong field named at once."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
-from paars_feedback.domain.feedback import Example, Feedback, FeedbackRequest
-from paars_feedback.service_layer.common import MAX_TEXT, check_ids, check_tags, require_text, timestamp_value, token_hash, valid_id
+from paars_feedback.domain.feedback import (
+    CoachAssigned,
+    CoachShares,
+    Example,
+    Feedback,
+    FeedbackRequest,
+    LinkRevoked,
+    ReadRecord,
+    Referral,
+    RequestMade,
+)
+from paars_feedback.service_layer.common import (
+    EMAIL_PATTERN,
+    MAX_TEXT,
+    check_ids,
+    check_tags,
+    require_text,
+    timestamp_value,
+    token_hash,
+    valid_id,
+)
 from paars_platform import shape
-from paars_platform.errors import Unauthenticated, Validator
+from paars_platform.auth import Identity
+from paars_platform.errors import InvalidArgument, Unauthenticated, Validator
 from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import enum_name, parse_date
 
@@ -191,3 +212,300 @@ class DeclineFeedbackRequest(Command[FeedbackRequest]):
         v.max_length(self.external_token, "external_token", 200)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class RequestFeedback(Command[RequestMade]):
+    METHOD: ClassVar[str] = "RequestFeedback"
+    ANSWER: ClassVar[type[Any]] = RequestMade
+    subject_id: str
+    recipient_id: str
+    external_email: str
+    external_name: str
+    question: str
+    due_date: str
+    relation: int
+
+    @property
+    def subject(self) -> str:
+        return self.subject_id or self.caller.employee_id
+
+    @property
+    def external(self) -> bool:
+        return bool(self.external_email)
+
+    def due(self) -> dt.date:
+        return dt.date.fromisoformat(self.due_date)
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        me = self.caller.employee_id
+        v = Validator()
+        v.check(valid_id(self.subject), "subject_id", "is not a valid id")
+        if self.external:
+            v.check(not self.recipient_id, "recipient_id", "give a recipient_id or an external_email, not both")
+            v.check(bool(EMAIL_PATTERN.match(self.external_email)) and len(self.external_email) <= 320, "external_email", "must be an e-mail address")
+            require_text(v, self.external_name, "external_name")
+        elif v.check(valid_id(self.recipient_id), "recipient_id", "is required (or an external_email)"):
+            v.check(self.recipient_id != me, "recipient_id", "you cannot ask yourself for feedback: ask someone else, or write a self-assessment")
+            v.check(self.recipient_id != self.subject, "recipient_id", "cannot be the person the feedback is about")
+        require_text(v, self.question, "question", 1000)
+        due = parse_date(self.due_date, "due_date", v)
+        if due is not None:
+            v.check(due >= now.date(), "due_date", "cannot be in the past")
+        v.check(self.relation == pb.RELATION_UNSPECIFIED or self.relation in RELATIONS, "relation", "unknown relation")
+        v.check(not self.external or self.relation in (pb.RELATION_UNSPECIFIED, pb.RELATION_CUSTOMER), "relation", "an external recipient answers as a customer")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ReissueRequestLink(Command[RequestMade]):
+    """A retried RequestFeedback (same idempotency key) never saw its link token: the requester gets a fresh
+    one and the first stops working. A request no longer open gets none."""
+
+    METHOD: ClassVar[str] = "ReissueRequestLink"
+    ANSWER: ClassVar[type[Any]] = RequestMade
+    request_id: str
+
+
+@dataclass(frozen=True)
+class RevokeLink(Command[LinkRevoked]):
+    METHOD: ClassVar[str] = "RevokeLink"
+    ANSWER: ClassVar[type[Any]] = LinkRevoked
+    request_id: str
+    invitation_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        if v.check(bool(self.request_id) != bool(self.invitation_id), "request_id", "name a request_id or an invitation_id"):
+            field = "request_id" if self.request_id else "invitation_id"
+            v.check(valid_id(self.request_id or self.invitation_id), field, "is not a valid id")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class AssignCoach(Command[CoachAssigned]):
+    METHOD: ClassVar[str] = "AssignCoach"
+    ANSWER: ClassVar[type[Any]] = CoachAssigned
+    employee_id: str
+    coach_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.employee_id), "employee_id", "is required")
+        if v.check(valid_id(self.coach_id), "coach_id", "is required"):
+            v.check(self.coach_id != self.employee_id, "coach_id", "nobody coaches themselves")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+# What can be shared with a coach, by the request's field (an action plan is the person's own, by flag).
+SHAREABLE = (("feedback", "feedback_id"), ("review", "review_id"), ("dialogue", "dialogue_id"))
+
+
+@dataclass(frozen=True)
+class ShareWithCoach(Command[CoachShares]):
+    METHOD: ClassVar[str] = "ShareWithCoach"
+    ANSWER: ClassVar[type[Any]] = CoachShares
+    feedback_id: str
+    review_id: str
+    dialogue_id: str
+    action_plan: bool
+    revoke: bool
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(kind, item id) of what is named, in the request's order; the action plan is the caller's own."""
+        named = [(kind, getattr(self, f)) for kind, f in SHAREABLE if getattr(self, f)]
+        return named + ([("action-plan", self.caller.employee_id)] if self.action_plan else [])
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        named = [(kind, getattr(self, f)) for kind, f in SHAREABLE if getattr(self, f)]
+        for kind, value in named:
+            v.check(valid_id(value), f"{kind}_id", "is not a valid id")
+        v.check(bool(named) or self.action_plan, "feedback_id", "name something to share: feedback_id, review_id, dialogue_id or action_plan")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class RaiseReferral(Command[Referral]):
+    METHOD: ClassVar[str] = "RaiseReferral"
+    ANSWER: ClassVar[type[Any]] = Referral
+    employee_id: str
+    note: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.employee_id), "employee_id", "is required")
+        v.max_length(self.note, "note", MAX_TEXT)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ExpireOverdueRequests(Command[int]):
+    """Open requests past their expiry become expired, each with its event (no actor: time did it); the
+    sweep runs it for all of them, a list that shows overdue ones for those (request_ids). Answers how many."""
+
+    METHOD: ClassVar[str] = "ExpireOverdueRequests"
+    ANSWER: ClassVar[type[Any]] = int
+    request_ids: tuple[str, ...] | None = None
+
+
+# The service itself, when it asks for what a read leaves to do (the read audit, marking overdue requests).
+SERVICE_CALLER = Identity("paars-feedback", frozenset({"system"}), "system")
+
+
+@dataclass(frozen=True)
+class RecordReads(Command[int]):
+    """Lines for the read audit that a query showed; answers how many."""
+
+    METHOD: ClassVar[str] = "RecordReads"
+    ANSWER: ClassVar[type[Any]] = int
+    lines: tuple[ReadRecord, ...] = ()
+
+
+# ---------- queries: what callers want to know ----------
+
+
+@dataclass(frozen=True)
+class Answered(Generic[A]):
+    """A query's answer and the commands its reading leaves to do (the read audit, marking overdue requests
+    expired): the bus runs them after the read, each in its own unit of work, before it answers."""
+
+    answer: A
+    then: tuple[Command[Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Query(Generic[A]):
+    """A question, answered with an A; check() refuses what the query alone decides."""
+
+    caller: Identity
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        """Raises InvalidArgument naming every wrong field."""
+
+
+def _check_id(value: str, field: str, message: str = "is not a valid id") -> None:
+    if not valid_id(value):
+        raise InvalidArgument(field, message)
+
+
+@dataclass(frozen=True)
+class GetFeedback(Query[Any]):
+    feedback_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.feedback_id, "feedback_id", "is required")
+
+
+@dataclass(frozen=True)
+class PageAfter:
+    """A keyset cursor: the (given_at, id) of the last item on the previous page."""
+
+    given_at: dt.datetime
+    feedback_id: str
+
+    def token(self) -> str:
+        return base64.urlsafe_b64encode(f"k:{self.given_at.isoformat()}|{self.feedback_id}".encode()).decode()
+
+    @staticmethod
+    def of(token: str) -> PageAfter | None:
+        """The cursor a page token this service gave out stands for (None for the first page)."""
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token.encode()).decode()
+            at, _, item_id = raw.removeprefix("k:").partition("|")
+            if raw.startswith("k:") and valid_id(item_id):
+                moment = dt.datetime.fromisoformat(at)
+                if moment.tzinfo is not None:
+                    return PageAfter(moment, item_id)
+        except (ValueError, UnicodeDecodeError):
+            pass
+        raise InvalidArgument("page_token", "is not a token this service gave out")
+
+
+@dataclass(frozen=True)
+class ListFeedback(Query[Any]):
+    receiver_id: str
+    giver_id: str
+    page_size: int
+    page_token: str
+
+    @property
+    def after(self) -> PageAfter | None:
+        return PageAfter.of(self.page_token)
+
+    @property
+    def receiver(self) -> str:
+        """About whom: the receiver asked for, else (without a giver either) the caller."""
+        return self.receiver_id or ("" if self.giver_id else self.caller.employee_id)
+
+    @property
+    def size(self) -> int:
+        return self.page_size or 50
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        if self.receiver:
+            v.check(valid_id(self.receiver), "receiver_id", "is not a valid id")
+        if self.giver_id:
+            v.check(valid_id(self.giver_id), "giver_id", "is not a valid id")
+        v.check(0 <= self.page_size <= 200, "page_size", "must be between 0 and 200 (0 means 50)")
+        v.raise_if_any()
+        PageAfter.of(self.page_token)
+
+
+@dataclass(frozen=True)
+class GetFeedbackSummary(Query[Any]):
+    employee_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.subject, "employee_id")
+
+
+@dataclass(frozen=True)
+class ListFeedbackRequests(Query[Any]):
+    recipient_id: str
+    requester_id: str
+
+
+@dataclass(frozen=True)
+class GetLink(Query[Any]):
+    external_token: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        if not self.external_token or len(self.external_token) > 200:
+            raise InvalidArgument("external_token", "is required (at most 200 characters)")
+
+
+@dataclass(frozen=True)
+class ListReferrals(Query[Any]):
+    employee_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.subject, "employee_id")
+
+
+@dataclass(frozen=True)
+class ListReads(Query[Any]):
+    employee_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.subject, "employee_id")

@@ -7,6 +7,7 @@ from typing import Any, TypeVar, cast
 
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.service_layer import commands as c
+from paars_feedback.service_layer import feedback_handlers as fh
 from paars_feedback.service_layer import item_handlers
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
 from paars_platform.errors import DomainError
@@ -19,6 +20,24 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.GiveFeedback: item_handlers.give_feedback,
     c.AcknowledgeFeedback: item_handlers.acknowledge_feedback,
     c.DeclineFeedbackRequest: item_handlers.decline_feedback_request,
+    c.RequestFeedback: fh.request_feedback,
+    c.ReissueRequestLink: fh.reissue_request_link,
+    c.RevokeLink: fh.revoke_link,
+    c.AssignCoach: fh.assign_coach,
+    c.ShareWithCoach: fh.share_with_coach,
+    c.RaiseReferral: fh.raise_referral,
+    c.ExpireOverdueRequests: fh.expire_overdue_requests,
+    c.RecordReads: fh.record_reads,
+}
+# A query handler answers with commands.Answered: the answer and what its reading leaves to do.
+QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
+    c.GetFeedback: fh.get_feedback,
+    c.ListFeedback: fh.list_feedback,
+    c.GetFeedbackSummary: fh.get_feedback_summary,
+    c.ListFeedbackRequests: fh.list_feedback_requests,
+    c.GetLink: fh.get_link,
+    c.ListReferrals: fh.list_referrals,
+    c.ListReads: fh.list_reads,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]
@@ -63,3 +82,13 @@ class MessageBus:
                 observe(events)
             return answer
         raise AssertionError("unreachable")
+
+    async def ask(self, query: c.Query[A]) -> A:
+        """Answers a query from a read-only unit of work (no write lock, no transaction to commit), then runs what
+        the reading left to do (the read audit, marking overdue requests), each in its own unit of work."""
+        query.check(self.clock(), self.config)
+        async with self.uow(read_only=True) as uow:
+            answered = cast(c.Answered[A], await QUERY_HANDLERS[type(query)](query, uow, self.config))
+        for command in answered.then:
+            await self.handle(command)
+        return answered.answer

@@ -4,28 +4,39 @@ adapters/sql_unit_of_work.py; tests/unit/feedback_fakes.py has one in memory."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from paars_feedback.domain.feedback import (
     ActionItem,
     ActionItemCreated,
+    CoachAssigned,
+    CoachShares,
     Feedback,
     FeedbackAcknowledged,
     FeedbackGiven,
     FeedbackRequest,
     FeedbackRequestChanged,
+    Invitation,
+    LinkRevoked,
+    Person,
+    ReadRecord,
     Receiver,
+    Referral,
+    ReferralRaised,
+    RequestMade,
+    SummaryGroup,
 )
-from paars_feedback.service_layer.commands import RequestKey
+from paars_feedback.domain.privacy import Reader, Ties
+from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest
-A = TypeVar("A", Feedback, FeedbackRequest)
+Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral
+A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral)
 
 
 class FeedbackRepository(Protocol):
@@ -45,9 +56,43 @@ class FeedbackRepository(Protocol):
     async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
         """A line in the read audit."""
 
+    async def record_reads(self, lines: Sequence[ReadRecord]) -> None:
+        """Lines in the read audit, in one statement."""
+
+    async def reads_of(self, subject_id: str, limit: int) -> list[ReadRecord]:
+        """The read audit about one person, newest first."""
+
+    async def receivers_of(self, giver_id: str) -> list[str]:
+        """Everyone the giver gave an item to."""
+
+    async def page(
+        self, reader: Reader, ties: Mapping[str, Ties], *, with_giver: bool, giver_id: str, after: PageAfter | None, limit: int,
+    ) -> list[tuple[Feedback, bool]]:
+        """Items about the receivers in ties that the privacy policy lists to the reader (with_giver: and shows
+        their giver), given by giver_id when set, newest first (given_at, id), after the cursor, at most limit;
+        each with whether its receiver shared it with their coach."""
+
+    async def summary(self, employee_id: str, reader: Reader, ties: Ties) -> list[SummaryGroup]:
+        """What the reader may count of the items about the person, grouped (a handful of groups whatever the number of items)."""
+
 
 class RequestRepository(Protocol):
+    async def add(self, request: FeedbackRequest) -> None: ...
+
     async def get(self, request_id: str) -> FeedbackRequest | None: ...
+
+    async def listed(self, recipient_id: str, requester_id: str, me: str, limit: int) -> list[FeedbackRequest]:
+        """Requests sent to recipient_id and/or by requester_id; with neither, those the person `me` sent, got or is
+        the subject of; newest first."""
+
+    async def overdue(self, now: dt.datetime, request_ids: Sequence[str] | None, limit: int) -> list[FeedbackRequest]:
+        """Open requests past their expiry (of these ids, when given), soonest expired first, at most limit."""
+
+    async def save_token(self, request: FeedbackRequest) -> None:
+        """Writes the request's link token hash."""
+
+    async def expire(self, request_ids: Sequence[str], now: dt.datetime) -> None:
+        """Marks these requests expired, those still open (one statement)."""
 
     async def by_token(self, token_hash: str) -> FeedbackRequest | None:
         """The request whose link token hashes to this."""
@@ -60,11 +105,55 @@ class ActionItemRepository(Protocol):
     async def add(self, item: ActionItem) -> None: ...
 
 
+class DirectoryRepository(Protocol):
+    """The local projection of the org directory (filled from org events), as the use cases read it."""
+
+    async def person(self, employee_id: str) -> Person | None: ...
+
+    async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
+        """The reader's ties to the person: manager chain, coach (and whether this item is shared with them), HR scope."""
+
+
+class InvitationRepository(Protocol):
+    async def get(self, invitation_id: str) -> Invitation | None: ...
+
+    async def by_token(self, token_hash: str) -> Invitation | None: ...
+
+    async def save(self, invitation: Invitation) -> None:
+        """Writes what revoking changes."""
+
+
+class CoachRepository(Protocol):
+    async def assign(self, employee_id: str, coach_id: str, assigned_by: str, at: dt.datetime) -> None:
+        """The person's coach from now on; a new coach starts from nothing shared."""
+
+    async def owner_of(self, kind: str, item_id: str) -> tuple[str, int] | None:
+        """Whom a feedback item, review or dialogue is about, and (for feedback) its visibility (0 otherwise)."""
+
+    async def share(self, employee_id: str, kind: str, item_id: str, at: dt.datetime) -> None: ...
+
+    async def unshare(self, employee_id: str, kind: str, item_id: str) -> None: ...
+
+    async def shared(self, employee_id: str) -> list[str]:
+        """What the person shares with their coach, as "kind:item_id", sorted."""
+
+
+class ReferralRepository(Protocol):
+    async def add(self, referral: Referral) -> None: ...
+
+    async def of(self, employee_id: str) -> list[Referral]:
+        """The referrals about a person, oldest first."""
+
+
 
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     requests: RequestRepository
     action_items: ActionItemRepository
+    directory: DirectoryRepository
+    invitations: InvitationRepository
+    coaches: CoachRepository
+    referrals: ReferralRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...
@@ -89,4 +178,5 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; read_only: for a query (no transaction, no write lock), which commits nothing."""
