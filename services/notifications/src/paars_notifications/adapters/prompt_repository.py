@@ -1,0 +1,197 @@
+"""The SQL of the consumer's path from a batch of events to prompts: every statement built once, each called once
+per batch (not once per event), so a batch of events costs about as many round trips as one event did.
+
+What it keeps: a prompt goes in once per (cause, recipient, kind) and once per (moment, recipient) (the table's
+unique keys; `add` says which rows went in), cursors are taken per recipient under the cursor row's lock (in
+recipient order, so two transactions cannot deadlock), and everything is written in the caller's transaction
+(the inbox's), so an event's prompts commit with its inbox row or not at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_notifications.adapters import tables as t
+from paars_platform import outbox
+from paars_platform.db import UtcDateTime, dialect_insert
+
+_p = t.prompts.c
+_BUDGET = sa.and_(
+    _p.recipient_id.in_(sa.bindparam("b_budget", expanding=True)), _p.budgeted.is_(True),
+    _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime),
+)
+# Open prompts any of the batch's actions may close: a superset (recipient, kind, about or ref, old enough), each
+# match then picked exactly in Python (see ActionMatch).
+_OPEN = sa.and_(
+    _p.recipient_id.in_(sa.bindparam("b_actors", expanding=True)), _p.kind.in_(sa.bindparam("b_kinds", expanding=True)),
+    _p.acted.is_(False), _p.state != "dropped", _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
+    sa.or_(_p.about_id.in_(sa.bindparam("b_abouts", expanding=True)), _p.ref_id.in_(sa.bindparam("b_refs", expanding=True))),
+)
+# The week's budget of the batch's recipients, counted by the database when nothing is to be closed.
+_BUDGET_SPENT = sa.select(_p.recipient_id, sa.func.count()).where(_BUDGET).group_by(_p.recipient_id)
+_OPEN_PROMPTS = sa.select(t.prompts).where(_OPEN)
+# Both in one round trip: the budget's rows (few: a week's budgeted prompts) are counted here.
+_BUDGET_AND_OPEN = sa.select(t.prompts).where(sa.or_(_BUDGET, _OPEN))
+_MARK_RELEASED = (
+    t.prompts.update()
+    .where(_p.id == sa.bindparam("b_id"))
+    .values(state="released", cursor=sa.bindparam("b_cursor"), released_at=sa.bindparam("b_at", type_=UtcDateTime))
+)
+_MARK_ACTED = (
+    t.prompts.update()
+    .where(_p.id == sa.bindparam("b_id"))
+    .values(acted=True, acted_at=sa.bindparam("b_at", type_=UtcDateTime), action_event_id=sa.bindparam("b_action"))
+)
+_DROP = t.prompts.update().where(_p.id.in_(sa.bindparam("b_ids", expanding=True))).values(state="dropped")
+_r = t.open_requests.c
+_FORGET_REQUESTS = t.open_requests.delete().where(_r.request_id.in_(sa.bindparam("b_ids", expanding=True)))
+
+
+@functools.cache
+def _insert_ignore(dialect: str, table: sa.Table) -> Any:
+    return dialect_insert(dialect)(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _store_prompts(dialect: str) -> Any:
+    # Executed with many rows, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues"); RETURNING
+    # names the rows that went in, the others hit one of the once-only keys.
+    return dialect_insert(dialect)(t.prompts).on_conflict_do_nothing().returning(_p.id)
+
+
+@functools.cache
+def _take_cursors_many(dialect: str) -> Any:
+    c = t.recipient_cursors.c
+    insert = dialect_insert(dialect)(t.recipient_cursors)
+    return insert.on_conflict_do_update(
+        index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + insert.excluded.last_cursor},
+    ).returning(c.recipient_id, c.last_cursor)
+
+
+@functools.cache
+def _take_cursors_one(dialect: str) -> Any:
+    c = t.recipient_cursors.c
+    n = sa.bindparam("b_n", type_=sa.BigInteger)
+    insert = dialect_insert(dialect)(t.recipient_cursors).values(recipient_id=sa.bindparam("b_recipient"), last_cursor=n)
+    return insert.on_conflict_do_update(index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + n}).returning(c.last_cursor)
+
+
+@dataclass(frozen=True)
+class OpenQuery:
+    """What a batch's actions may close: the union of its ActionMatches (see rules.actions_in)."""
+
+    actors: frozenset[str]
+    kinds: frozenset[int]
+    abouts: frozenset[str]
+    refs: frozenset[str]
+    before: dt.datetime
+
+
+@dataclass
+class Writes:
+    """A batch's writes after its reads, made at its end with one statement each (the order below)."""
+
+    acted: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    # FeedbackRequested, in the order the events came: (request id, the open request's row or None to forget it).
+    requests: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+
+class SqlPromptRepository:
+    """The consumer path's statements on one connection (the inbox's transaction or the scheduler's)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    async def budget_and_open(
+        self, budget_for: Collection[str], since: dt.datetime, open_query: OpenQuery | None,
+    ) -> tuple[dict[str, int], list[Any]]:
+        """Per recipient, the week's prompts that used a slot of the budget; and the open prompts the batch's
+        actions may close. One statement for both."""
+        params: dict[str, Any] = {"b_budget": sorted(budget_for), "b_since": since}
+        if open_query is not None:
+            params.update(
+                b_actors=sorted(open_query.actors), b_kinds=sorted(open_query.kinds), b_abouts=sorted(open_query.abouts),
+                b_refs=sorted(open_query.refs), b_before=open_query.before,
+            )
+        if open_query is None:
+            if not budget_for:
+                return {}, []
+            rows = (await self.conn.execute(_BUDGET_SPENT, params)).all()
+            return {recipient: int(count) for recipient, count in rows}, []
+        if not budget_for:
+            return {}, list((await self.conn.execute(_OPEN_PROMPTS, params)).all())
+        spent: dict[str, int] = {}
+        open_rows: list[Any] = []
+        wanted = set(budget_for)
+        for row in (await self.conn.execute(_BUDGET_AND_OPEN, params)).all():
+            if row.recipient_id in wanted and row.budgeted and row.created_at >= since:
+                spent[row.recipient_id] = spent.get(row.recipient_id, 0) + 1
+            if (
+                row.recipient_id in open_query.actors and row.kind in open_query.kinds and not row.acted and row.state != "dropped"
+                and row.created_at <= open_query.before and (row.about_id in open_query.abouts or row.ref_id in open_query.refs)
+            ):
+                open_rows.append(row)
+        return spent, open_rows
+
+    async def add(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Inserts prompts in one statement; returns the ids that went in (not those a once-only key refused)."""
+        if not rows:
+            return set()
+        return set((await self.conn.execute(_store_prompts(self.dialect), list(rows))).scalars())
+
+    async def take_cursors(self, counts: Mapping[str, int]) -> dict[str, int]:
+        """Reserves counts[r] consecutive cursors per recipient; returns each one's last. The row locks order
+        concurrent releases for one person (their commits become visible in cursor order) and are taken in
+        recipient order, so two transactions releasing for the same people cannot deadlock."""
+        if not counts:
+            return {}
+        if len(counts) == 1:
+            [(recipient, n)] = counts.items()
+            last = (await self.conn.execute(_take_cursors_one(self.dialect), {"b_recipient": recipient, "b_n": n})).scalar_one()
+            return {recipient: int(last)}
+        params = [{"recipient_id": r, "last_cursor": counts[r]} for r in sorted(counts)]
+        rows = (await self.conn.execute(_take_cursors_many(self.dialect), params)).all()
+        return {recipient: int(last) for recipient, last in rows}
+
+    async def write(self, writes: Writes) -> None:
+        """Everything a batch decided, one statement per kind of write."""
+        conn = self.conn
+        if writes.acted:
+            await conn.execute(_MARK_ACTED, writes.acted)
+        if writes.dropped:
+            await conn.execute(_DROP, {"b_ids": writes.dropped})
+        if writes.requests:
+            await self._requests(writes.requests)
+        if writes.deliveries:
+            await conn.execute(_insert_ignore(self.dialect, t.deliveries), writes.deliveries)
+        if writes.marks:
+            await conn.execute(_MARK_RELEASED, writes.marks)
+        if writes.events:
+            await outbox.append(conn, t.platform["outbox"], *writes.events)
+
+    async def _requests(self, ops: Iterable[tuple[str, dict[str, Any] | None]]) -> None:
+        """The open requests as the batch's FeedbackRequested events leave them, applied in order: a row is kept
+        once (the first open state wins, as an insert that ignores a repeat), a closed state forgets it."""
+        forget: set[str] = set()
+        keep: dict[str, dict[str, Any]] = {}
+        for request_id, row in ops:
+            if row is None:
+                keep.pop(request_id, None)
+                forget.add(request_id)
+            elif request_id not in keep:
+                keep[request_id] = row
+        if forget:
+            await self.conn.execute(_FORGET_REQUESTS, {"b_ids": sorted(forget)})
+        if keep:
+            await self.conn.execute(_insert_ignore(self.dialect, t.open_requests), list(keep.values()))

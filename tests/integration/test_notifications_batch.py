@@ -1,0 +1,263 @@
+"""The notifications consumer takes a whole inbox batch: its statements do not grow with the batch, it decides
+exactly what applying the same events one by one decides, and a poison event in a batch still leaves every
+other event's prompts written once while it alone is dead-lettered. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiokafka.structs import ConsumerRecord
+
+from paars.analytics.v1 import analytics_pb2 as an
+from paars.common.v1 import event_pb2 as ev
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.org.v1 import org_pb2
+from paars_notifications.adapters import tables as t
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.bootstrap import GROUP_ID, MIGRATIONS
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain import rules
+from paars_notifications.service_layer.prompting import PromptService
+from paars_platform.db import Database, migrate, utcnow
+from paars_platform.events import header, new_metadata, to_record
+from paars_platform.inbox import InboxConsumer
+from tests.conftest import make_settings
+
+CONFIG = NotificationsConfig()
+MANAGERS = 4
+REPORTS = 5
+
+
+def employee(person: str, manager: str, *, version: int = 1, time_zone: str = "Europe/Brussels") -> org_pb2.EmployeeChanged:
+    return org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id=person, visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+        employee=org_pb2.Employee(
+            id=person, name=person.upper(), email=f"{person}@paars.example", manager_id=manager, active=True, version=version, time_zone=time_zone,
+        ),
+    )
+
+
+def milestone(owner: str, goal: str = "", *, percent: int = 50, title: str = "Present at the guild", event_id: str | None = None) -> gl.GoalUpdated:
+    return gl.GoalUpdated(
+        metadata=new_metadata(producer="goals", subject_id=owner, visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=owner, event_id=event_id),
+        changes=[gl.GoalUpdated.CHANGE_PROGRESS], milestone_percent=percent, confidence=4,
+        goal=gl.Goal(
+            id=goal or uuid.uuid4().hex, title=title, owner_id=owner, agreement=gl.AGREEMENT_STATE_AGREED,
+            status=gl.GOAL_STATUS_ON_TRACK, progress=percent / 100,
+        ),
+    )
+
+
+def given(giver: str, receiver: str) -> fb.FeedbackGiven:
+    return fb.FeedbackGiven(
+        metadata=new_metadata(producer="feedback", subject_id=receiver, visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=giver),
+        feedback_id=uuid.uuid4().hex, giver_id=giver, receiver_id=receiver,
+    )
+
+
+def insight_on(milestone_event: gl.GoalUpdated, manager: str) -> an.InsightDetected:
+    """analytics' moment for feedback about the same milestone: the manager gets one prompt for the moment."""
+    owner = milestone_event.goal.owner_id
+    return an.InsightDetected(
+        metadata=new_metadata(producer="analytics", subject_id=owner, visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER),
+        insight=an.Insight(
+            id=uuid.uuid4().hex, kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, severity=an.SEVERITY_ATTENTION,
+            subject_id=owner, actors=[manager], evidence_event_ids=[milestone_event.metadata.event_id],
+        ),
+    )
+
+
+def people() -> list[org_pb2.EmployeeChanged]:
+    out = [employee("boss", "")]
+    for m in range(MANAGERS):
+        out.append(employee(f"m{m}", "boss"))
+        out += [employee(f"r{m}-{r}", f"m{m}") for r in range(REPORTS)]
+    return out
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    await migrate(database_url, MIGRATIONS)
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def service(db: Database, behind: dt.timedelta = dt.timedelta()) -> PromptService:
+    prompts = PromptService(CONFIG, FanOut(), lambda: utcnow() - behind)
+    prompts.attach(db)
+    return prompts
+
+
+async def as_batch(db: Database, prompts: PromptService, events: list[Any]) -> None:
+    """What the inbox does with a batch: begin, prepare, every handler, before_commit, in one transaction."""
+    async with db.transaction() as conn:
+        prompts.begin(conn)
+        await prompts.prepare(conn, events)
+        for event in events:
+            await prompts.handle(conn, event)
+        await prompts.before_commit(conn)
+
+
+async def one_by_one(db: Database, prompts: PromptService, events: list[Any]) -> None:
+    for event in events:
+        await as_batch(db, prompts, [event])
+
+
+class Statements:
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
+        self.seen: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self.seen
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.seen.append(" ".join(statement.split()[:3]))
+
+
+async def test_a_batch_of_check_ins_costs_five_statements_however_many_events_it_holds(db: Database) -> None:
+    """Before the batch handler each milestone cost about four statements of its own (the open prompts it may
+    close, the budget, the prompt, the cursor) plus the batch's release marks and outbox rows: 6 for one event,
+    10 for two, 21 for five, 72 for twenty. Now: the budget and the open prompts in one read, one INSERT, one
+    cursor upsert, one update of the releases, one outbox append; the inbox's claim is its own one."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    async with db.transaction() as conn:  # room in every manager's week for all of this test's prompts
+        await conn.execute(t.preferences.insert(), [dict(
+            employee_id=f"m{m}", channels=[1], quiet_start="", quiet_end="", time_zone="", daily_digest=False, weekly_budget=100,
+            email="", updated_at=utcnow(), language="",
+        ) for m in range(MANAGERS)])
+    counted: dict[int, int] = {}
+    for size in (1, 2, 5, 20):
+        for _warm in range(2):  # the second round of each size, with the cache warm, is the one counted
+            events = [milestone(f"r{i % MANAGERS}-{i // MANAGERS % REPORTS}") for i in range(size)]
+            with Statements(db) as seen:
+                await as_batch(db, prompts, events)
+            counted[size] = len(seen)
+    assert counted == {1: 5, 2: 5, 5: 5, 20: 5}, (counted, seen)
+    async with db.read() as conn:
+        made = (await conn.execute(sa.select(sa.func.count()).select_from(t.prompts))).scalar_one()
+    assert made == 2 * (1 + 2 + 5 + 20), "every check-in prompted its manager once"
+
+
+async def _outcome(db: Database) -> list[tuple[Any, ...]]:
+    """What the events left, without the parts that differ between runs (ids, times)."""
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(t.prompts))).all()
+        requests = (await conn.execute(sa.select(t.open_requests.c.request_id))).scalars().all()
+        events = (await conn.execute(sa.select(t.platform["outbox"]))).all()
+    prompts = sorted(
+        (r.recipient_id, r.kind, r.ref_id, r.about_id, r.state, r.cursor, r.acted, r.digest, r.budgeted, r.title) for r in rows
+    )
+    return [*prompts, ("open requests", *sorted(requests)), ("outbox", len(events))]
+
+
+async def test_a_batch_decides_what_the_same_events_one_by_one_decide(database_url: str, tmp_path: Any) -> None:
+    """The hard cases in one batch: a manager with several prompts (the budget runs out half way), an action on
+    a prompt an earlier event of the same batch made, the same moment from goals and from analytics, a directory
+    change half way, feedback requests opened and answered. Applied as one batch and one by one (each on a
+    fresh database), the prompts, their states, cursors and the outbox are the same."""
+    second = f"sqlite+aiosqlite:///{tmp_path}/one-by-one.db"
+    await migrate(database_url, MIGRATIONS)
+    await migrate(second, MIGRATIONS)
+    batch_db, single_db = Database(database_url), Database(second)
+    try:
+        first = milestone("r0-0", "goal-a")
+        request = fb.FeedbackRequested(
+            metadata=new_metadata(producer="feedback", subject_id="r1-0", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id="r1-0"),
+            request_id="req-1", requester_id="r1-0", subject_id="r1-0", recipient_id="m1", state=fb.FeedbackRequest.STATE_OPEN,
+            due_date=(utcnow() + dt.timedelta(days=5)).date().isoformat(),
+        )
+        answered = fb.FeedbackRequested()
+        answered.CopyFrom(request)
+        answered.metadata.CopyFrom(new_metadata(producer="feedback", subject_id="r1-0", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id="m1"))
+        answered.state = fb.FeedbackRequest.STATE_ANSWERED
+        events: list[Any] = [
+            first,
+            insight_on(first, "m0"),  # the same moment: m0 gets one prompt
+            *(milestone(f"r0-{r}") for r in range(1, REPORTS)),  # m0's week fills up
+            *(milestone(f"r0-{r}", percent=100) for r in range(REPORTS)),
+            given("m0", "r0-0"),  # m0 acts on the first prompt, made in this batch
+            request,
+            employee("r2-0", "m3", version=2),  # r2-0 moves to m3 half way
+            milestone("r2-0"),
+            answered,  # m1 answers: the request prompt of this batch is closed, the open request forgotten
+            milestone("r3-1"),
+        ]
+        # The service's clock a minute behind the events' own: an action may close a prompt created before it
+        # happened, and here that is a prompt of the same batch.
+        batch, single = service(batch_db, dt.timedelta(minutes=1)), service(single_db, dt.timedelta(minutes=1))
+        for prompts, database in ((batch, batch_db), (single, single_db)):
+            await as_batch(database, prompts, people())
+        await as_batch(batch_db, batch, events)
+        await one_by_one(single_db, single, events)
+        got, expected = await _outcome(batch_db), await _outcome(single_db)
+        assert got == expected
+        states = [row for row in got if row[0] == "m0"]
+        assert any(row[6] for row in states), "m0's action closed a prompt made in the same batch"
+        assert any(row[7] for row in states), "m0's budget ran out: the rest went to the digest"
+        assert any(row[0] == "m3" for row in got), "r2-0's milestone went to the new manager"
+        assert ("open requests",) in got, "the request opened and answered in the batch is forgotten"
+    finally:
+        await batch_db.dispose()
+        await single_db.dispose()
+
+
+class DeadLetters:
+    """The inbox's publisher: only dead letters go through it here."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]] = []
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        self.sent.append((topic, key, value, headers))
+
+
+def record(event: Any, offset: int) -> ConsumerRecord[bytes, bytes]:
+    r = to_record(event)
+    return ConsumerRecord(r.topic, 0, offset, 0, 0, r.key, r.value, None, len(r.key or b""), len(r.value), r.headers)
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_every_other_prompt_is_written_once(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    real = rules.prompts_for
+
+    def prompts_for(event: Any, *args: Any) -> list[rules.PromptDraft]:
+        if isinstance(event, gl.GoalUpdated) and event.goal.title == "poison":
+            raise ValueError("a rule cannot read this event")
+        return real(event, *args)
+
+    monkeypatch.setattr(rules, "prompts_for", prompts_for)
+    settings = make_settings("notifications", database_url=database_url, kafka_bootstrap="127.0.0.1:9")
+    letters = DeadLetters()
+    consumer = InboxConsumer(
+        settings, db, t.platform["inbox"], letters, group_id=GROUP_ID,  # type: ignore[arg-type]
+        handlers=prompts.handlers(), after_commit=prompts.after_commit, hooks=prompts,
+    )
+    good = [milestone(f"r{m}-0") for m in range(MANAGERS)]
+    poison = milestone("r0-1", title="poison")
+    batch = [good[0], good[1], poison, good[2], good[3]]
+    await consumer.process_batch([record(e, i) for i, e in enumerate(batch)])
+    # Delivered again (a rebalance before the offset commit): nothing changes.
+    await consumer.process_batch([record(e, i) for i, e in enumerate(batch)])
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(t.prompts.c.cause_event_id, t.prompts.c.recipient_id))).all()
+    assert sorted(rows) == sorted((e.metadata.event_id, f"m{m}") for m, e in enumerate(good)), "each good event's prompt once"
+    assert [header(h, "ce_id") for _t, _k, _v, h in letters.sent] == [poison.metadata.event_id] * 2, "the poison alone, each time it came"
+    assert {header(h, "dlq_reason") for _t, _k, _v, h in letters.sent} == {"handler-failed"}
