@@ -144,12 +144,18 @@ class Paars:
     web: Process
     provider: Process
 
-    def token(self, subject: str, *, audience: str = AUDIENCE, roles: list[str] | None = None, client: str = WEB_CLIENT, ttl: int = 600) -> str:
-        """A token as the provider issues it (same key, issuer, claims), for calls the tests make themselves."""
+    def token(
+        self, subject: str, *, audience: str = AUDIENCE, roles: list[str] | None = None, client: str = WEB_CLIENT, ttl: int = 600,
+        scope: str | None = None,
+    ) -> str:
+        """A token as the provider issues it (same key, issuer, claims), for calls the tests make themselves.
+        A system token names the RPCs it may call in scope (paars_platform.auth.rpc_scope)."""
         now = int(time.time())
         claims: dict[str, object] = {"sub": subject, "iss": self.issuer, "aud": audience, "iat": now, "exp": now + ttl, "client_id": client}
         if roles is not None:
             claims["roles"] = roles
+        if scope is not None:
+            claims["scope"] = scope
         return jwt.encode(claims, self.key.private_pem, algorithm="RS256", headers={"kid": self.key.kid})
 
     def metadata(self, subject: str, **kwargs: object) -> list[tuple[str, str]]:
@@ -269,7 +275,7 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
         running = Paars(web_url, issuer, stack, key, web, provider)
         running.call(
             "goals", org_pb2_grpc.OrgServiceStub, "ImportDirectory", demo_org.directory(),
-            running.metadata("paars-tests", roles=["system"], client=TEST_CLIENT),
+            running.metadata("paars-tests", roles=["system"], client=TEST_CLIENT, scope="rpc:paars.org.v1.OrgService/ImportDirectory"),
         )
         wait_for(lambda: _everyone_known(running), 60, "the services' directories did not learn the demo people")
         yield running

@@ -25,6 +25,8 @@ class Identity:
     roles: frozenset[str] = field(default_factory=frozenset)
     # "person" for employees, "system" for other internal systems, "external" for link-token callers.
     kind: str = "person"
+    # A system's OAuth scopes (which RPCs it may call, see rpc_scope); None: its token named none.
+    scopes: frozenset[str] | None = None
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -56,6 +58,19 @@ class Claims:
     roles: frozenset[str] | None
     # The OAuth client the token was issued to (`azp`, else `client_id`); "" when it names none.
     client_id: str = ""
+    # The token's OAuth scopes (`scope`, space-separated, or `scp`, a list); None when it has neither.
+    scopes: frozenset[str] | None = None
+
+
+def rpc_scope(method: str) -> str:
+    """The scope a system needs for an RPC: "rpc:paars.org.v1.OrgService/ImportDirectory" for that gRPC method."""
+    return "rpc:" + method.lstrip("/")
+
+
+def scope_allows(scopes: frozenset[str], method: str) -> bool:
+    """Whether scopes grant the gRPC method: its own scope, or its service's "rpc:<package.Service>/*"."""
+    wanted = rpc_scope(method)
+    return wanted in scopes or (wanted.rsplit("/", 1)[0] + "/*") in scopes
 
 
 class JwksKeys:
@@ -67,9 +82,13 @@ class JwksKeys:
 
     REFRESH_SECONDS = 10.0
     FETCH_TIMEOUT_SECONDS = 5.0
+    # Keys are fetched again when older than this (PAARS_JWT_JWKS_MAX_AGE_SECONDS), so a key the provider
+    # retired stops being trusted; if that fetch fails, the known keys serve until twice this age.
+    MAX_AGE_SECONDS = 300.0
 
-    def __init__(self, url: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, url: str, clock: Callable[[], float] = time.monotonic, max_age_seconds: float = MAX_AGE_SECONDS) -> None:
         self._client = jwt.PyJWKClient(url, cache_jwk_set=False, cache_keys=False, timeout=self.FETCH_TIMEOUT_SECONDS)
+        self.max_age = max_age_seconds
         self.clock = clock
         self._keys: dict[str | None, Any] = {}
         self._fetched_at: float | None = None
@@ -82,6 +101,8 @@ class JwksKeys:
         return self._keys.get(kid)
 
     async def key(self, kid: str | None) -> Any:
+        if self._fetched_at is not None and self.clock() - self._fetched_at >= self.max_age:
+            await self._refresh_stale()
         found = self._find(kid)
         if found is not None:
             return found
@@ -96,6 +117,21 @@ class JwksKeys:
         if found is None:
             raise Unauthenticated("invalid token: unknown signing key")
         return found
+
+    async def _refresh_stale(self) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            fetched = self._fetched_at
+            if fetched is None or self.clock() - fetched < self.max_age:
+                return  # another caller refreshed while this one waited
+            try:
+                await self._refresh()
+            except Unavailable:
+                if self.clock() - fetched >= 2 * self.max_age:
+                    self._keys = {}
+                    raise
+                self._fetched_at = fetched  # try again on the next call, within REFRESH_SECONDS of it
 
     async def _refresh(self) -> None:
         self._fetched_at = self.clock()
@@ -133,7 +169,7 @@ class TokenVerifier:
             self._key = settings.jwt_secret
         elif self.algorithm == "RS256":
             if settings.jwt_jwks_url:
-                self.jwks = JwksKeys(settings.jwt_jwks_url)
+                self.jwks = JwksKeys(settings.jwt_jwks_url, max_age_seconds=settings.jwt_jwks_max_age_seconds)
             elif settings.jwt_public_key:
                 self._key = settings.jwt_public_key
             else:
@@ -183,7 +219,22 @@ class TokenVerifier:
         client = claims.get("azp") or claims.get("client_id") or ""
         if not isinstance(client, str):
             raise Unauthenticated("invalid token: azp / client_id must be a string")
-        return Claims(sub, frozenset(roles) if roles else None, client), float(claims["exp"])
+        return Claims(sub, frozenset(roles) if roles else None, client, _scopes(claims)), float(claims["exp"])
+
+
+def _scopes(claims: dict[str, Any]) -> frozenset[str] | None:
+    scope, scp = claims.get("scope"), claims.get("scp")
+    if scope is not None:
+        if not isinstance(scope, str):
+            raise Unauthenticated("invalid token: scope must be a space-separated string")
+        return frozenset(scope.split())
+    if scp is not None:
+        if isinstance(scp, str):
+            return frozenset(scp.split())
+        if not isinstance(scp, list) or not all(isinstance(s, str) for s in scp):
+            raise Unauthenticated("invalid token: scp must be a list of strings")
+        return frozenset(scp)
+    return None
 
 
 def _key_id(token: str) -> str | None:
@@ -235,9 +286,17 @@ class CallerResolver:
         self._generation = 0
 
     async def resolve(self, claims: Claims) -> Identity:
+        # A client-credentials token names the client as its subject (RFC 9068 2.2): no person behind it.
+        own_credential = bool(claims.client_id) and claims.subject == claims.client_id
+        if own_credential and claims.client_id in self.system_clients:
+            return Identity(claims.subject, frozenset({"system"}), "system", claims.scopes)
+        if own_credential and claims.roles is None:
+            raise PermissionDenied(
+                f"client {shown(claims.client_id)} is not a configured service client (PAARS_SYSTEM_CLIENTS)"
+            )
         if claims.roles is not None and "system" in claims.roles:
             if claims.client_id and claims.client_id in self.system_clients:
-                return Identity(claims.subject, frozenset({"system"}), "system")
+                return Identity(claims.subject, frozenset({"system"}), "system", claims.scopes)
             raise PermissionDenied(
                 f"the system role is only for configured service clients (PAARS_SYSTEM_CLIENTS); client {shown(claims.client_id)} is not one"
             )

@@ -15,10 +15,10 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from paars_platform import metrics
-from paars_platform.auth import ANONYMOUS, CallerResolver, Identity, TokenVerifier, current_identity
+from paars_platform.auth import ANONYMOUS, CallerResolver, Identity, TokenVerifier, current_identity, rpc_scope, scope_allows
 from paars_platform.config import Settings
 from paars_platform.db import is_unavailable
-from paars_platform.errors import DomainError, InvalidArgument, Unauthenticated, internal_status, to_rpc_status
+from paars_platform.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated, internal_status, shown, to_rpc_status
 from paars_platform.logs import correlation_id, new_correlation_id
 
 log = logging.getLogger("paars.grpc")
@@ -140,7 +140,20 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("authorization metadata must be 'Bearer <jwt>'")
-        return await self.callers.resolve(await self.verifier.verify(token.strip()))
+        who = await self.callers.resolve(await self.verifier.verify(token.strip()))
+        if who.kind == "system":
+            self._check_scope(who, method)
+        return who
+
+    def _check_scope(self, who: Identity, method: str) -> None:
+        """A system calls only the RPCs its scopes name. Only a development token (HS256, minted by
+        `paars token` or the demo) may name none; the provider's tokens always carry their scopes."""
+        if who.scopes is None:
+            if self.settings.is_development and self.settings.jwt_algorithm == "HS256":
+                return
+            raise PermissionDenied(f"a system token needs the scope {rpc_scope(method)} (it names no scopes)")
+        if not scope_allows(who.scopes, method):
+            raise PermissionDenied(f"client {shown(who.employee_id)} lacks the scope {rpc_scope(method)}")
 
     async def _fail(self, context: grpc.aio.ServicerContext[Any, Any], error: DomainError) -> None:
         await context.abort_with_status(rpc_status.to_status(to_rpc_status(error)))
