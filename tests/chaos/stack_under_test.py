@@ -19,6 +19,7 @@ import pytest
 from google.protobuf import descriptor as d
 
 from paars.analytics.v1 import analytics_pb2
+from paars.conversations.v1 import conversations_pb2
 from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2
@@ -92,6 +93,7 @@ SERVICES: tuple[ServiceUnderTest, ...] = (
     ServiceUnderTest("notifications", (notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"],), _snapshot_notifications),
     ServiceUnderTest("analytics", (analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"],)),
     ServiceUnderTest("story", (story_pb2.DESCRIPTOR.services_by_name["StoryService"],)),
+    ServiceUnderTest("conversations", (conversations_pb2.DESCRIPTOR.services_by_name["ConversationsService"],)),
 )
 
 

@@ -41,6 +41,7 @@ SERVICE_NAMES = {
     "notifications": {"paars.notifications.v1.NotificationService"},
     "analytics": {"paars.analytics.v1.AnalyticsService"},
     "story": {"paars.story.v1.StoryService"},
+    "conversations": {"paars.conversations.v1.ConversationsService"},
 }
 
 

@@ -180,7 +180,7 @@ GOAL_ACTIONS: list[Action] = [propose_goal, propose_goal, respond_to_proposal, r
 def all_actions() -> list[Action]:
     """Goals actions plus those other services' demo modules offer (when installed)."""
     actions = list(GOAL_ACTIONS)
-    for module in ("paars_cli.demo_feedback", "paars_cli.demo_story"):
+    for module in ("paars_cli.demo_feedback", "paars_cli.demo_story", "paars_cli.demo_conversations"):
         try:
             actions += list(importlib.import_module(module).ACTIONS)
         except ImportError:

@@ -31,7 +31,7 @@ def run(
     plain: bool = typer.Option(False, help="Print lines instead of the live view."),
     duration: float = typer.Option(0.0, help="Stop by itself after this many seconds (0: until Ctrl-C/SIGTERM)."),
     seed: int = typer.Option(None, help="Seed of the demo's randomness."),
-    services: str = typer.Option("goals,feedback,notifications,analytics,story", help="Which services to start."),
+    services: str = typer.Option("goals,feedback,notifications,analytics,story,conversations", help="Which services to start."),
     web: bool = typer.Option(True, "--web/--no-web", help="Start the web app on http://127.0.0.1:8080 (+ offset) with the development sign-in."),
 ) -> None:
     """Start the whole platform locally (foreground until Ctrl-C or SIGTERM, then a clean stop)."""

@@ -25,7 +25,7 @@ from paars_platform.parent import ENV as PARENT_ENV
 
 log = logging.getLogger("paars.stack")
 
-SERVICES = ("goals", "feedback", "notifications", "analytics", "story")
+SERVICES = ("goals", "feedback", "notifications", "analytics", "story", "conversations")
 EMBEDDED_BROKER_PORT = 9092
 # The web app (paars_web): its HTTP port and its metrics port, like DEFAULT_PORTS for the services.
 WEB_PORTS = (8080, 9105)

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from paars.analytics.v1 import analytics_pb2_grpc
+from paars.conversations.v1 import conversations_pb2_grpc
 from paars.feedback.v1 import feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2_grpc
@@ -45,6 +46,7 @@ class Stubs:
     notifications: Any
     analytics: Any
     story: Any = None
+    conversations: Any = None
 
 
 class Channels:
@@ -63,6 +65,7 @@ class Channels:
             notifications=notifications_pb2_grpc.NotificationServiceStub(c["notifications"]),
             analytics=analytics_pb2_grpc.AnalyticsServiceStub(c["analytics"]),
             story=story_pb2_grpc.StoryServiceStub(c["story"]),
+            conversations=conversations_pb2_grpc.ConversationsServiceStub(c["conversations"]),
         )
 
     async def close(self) -> None:

@@ -9,7 +9,7 @@ from paars_platform.config import DEFAULT_PORTS, DEV_JWT_SECRET, env_bool, env_f
 
 DEVELOPMENT = "development"
 # The services the web app calls, each on its own channel; OrgService is served by goals.
-SERVICES = ("goals", "feedback", "notifications", "analytics", "story")
+SERVICES = ("goals", "feedback", "notifications", "analytics", "story", "conversations")
 
 
 @dataclass(frozen=True)
