@@ -18,8 +18,10 @@ from paars_feedback.adapters.protobuf import declined_to_proto
 from paars_feedback.adapters.repository import feedback_from_row
 from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_feedback.bootstrap import MIGRATIONS
-from paars_feedback.domain.feedback import ActionItem, Example, Feedback, FeedbackGiven, FeedbackRequest
-from paars_feedback.service_layer.commands import RequestKey
+from paars_feedback.domain.feedback import ActionItem, Example, Feedback, FeedbackGiven, FeedbackRequest, Invitation, ReadRecord, Referral
+from paars_feedback.domain.feedback import Person as DirectoryPerson
+from paars_feedback.domain.privacy import Reader, Ties
+from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from paars_platform.errors import InvalidArgument
@@ -62,14 +64,38 @@ class Backend:
             return FakeUnitOfWork(self.store, lambda: NOW)
         return SqlUnitOfWork(self.db, lambda: NOW)
 
-    async def person(self, employee_id: str, manager_id: str | None = None, *, active: bool = True) -> None:
+    async def person(self, employee_id: str, manager_id: str | None = None, *, active: bool = True, team_id: str | None = None) -> None:
         if self.db is None:
-            self.store.people[employee_id] = Person(active, manager_id)
+            self.store.people[employee_id] = Person(active, manager_id, team_id, employee_id.title())
             return
         async with self.db.transaction() as conn:
             await conn.execute(t.people.insert().values(
-                id=employee_id, name=employee_id, manager_id=manager_id, team_id=None, roles=["employee"], active=active,
+                id=employee_id, name=employee_id.title(), manager_id=manager_id, team_id=team_id, roles=["employee"], active=active,
                 directory_coach_id=None, version=1, updated_at=NOW,
+            ))
+
+    async def team(self, team_id: str, parent_id: str | None = None) -> None:
+        if self.db is None:
+            self.store.teams[team_id] = parent_id
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(t.teams.insert().values(id=team_id, name=team_id, parent_team_id=parent_id, manager_id=None, version=1, updated_at=NOW))
+
+    async def invitation(self, invitation: Invitation, token_hash: str) -> None:
+        if self.db is None:
+            self.store.invitations[invitation.id] = invitation
+            self.store.invitation_tokens[invitation.id] = token_hash
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(t.reviews.insert().values(
+                id=invitation.review_id, cycle_name="2026", subject_id=invitation.subject_id, opened_by=invitation.opened_by, manager_id=None,
+                rater_groups=[], questions=[{"competency": c, "question": q} for c, q in invitation.questions], anonymity_threshold=3,
+                due_date=invitation.due_date, state=pb.Review.STATE_CLOSED if invitation.review_closed else pb.Review.STATE_COLLECTING,
+                created_at=NOW, updated_at=NOW,
+            ))
+            await conn.execute(t.review_invitations.insert().values(
+                id=invitation.id, review_id=invitation.review_id, token_hash=token_hash, name="Chris", email="c@example.org",
+                used_at=invitation.used_at, created_at=NOW, expires_at=invitation.expires_at, revoked_at=invitation.revoked_at,
             ))
 
     async def request(self, request: FeedbackRequest) -> None:
@@ -201,6 +227,162 @@ async def test_an_item_is_got_and_its_acknowledgement_saved(backend: Backend) ->
         saved = await uow.feedback.get("f1")
     assert saved is not None and (saved.acknowledged_at, saved.acknowledgement_note, saved.action_item_id) == (NOW, "Thanks", "a1")
     assert saved.text == item.text and saved.examples == item.examples
+
+
+async def test_the_directory_gives_people_and_the_readers_ties_to_them(backend: Backend) -> None:
+    await backend.team("root")
+    await backend.team("eng", "root")
+    for person, manager, team in (("boss", None, "root"), ("mgr", "boss", "eng"), ("ann", "mgr", "eng"), ("hr", None, "root"), ("cas", None, None)):
+        await backend.person(person, manager, team_id=team)
+    async with backend.uow() as uow:
+        await uow.coaches.assign("ann", "cas", "ann", NOW)
+        await uow.coaches.share("ann", "feedback", "f1", NOW)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.directory.person("ann") == DirectoryPerson("ann", "Ann", True)
+        assert await uow.directory.person("zed") is None
+        boss = await uow.directory.ties(Reader("boss"), "ann", author_id="boss")
+        hr = await uow.directory.ties(Reader("hr", frozenset({"hr"})), "ann")
+        coach = await uow.directory.ties(Reader("cas"), "ann", share=("feedback", "f1"))
+        not_shared = await uow.directory.ties(Reader("cas"), "ann", share=("feedback", "f2"))
+        system = await uow.directory.ties(Reader("paars", frozenset({"system"}), "system"), "ann")
+    assert (boss.in_manager_chain, boss.is_author, boss.in_hr_scope) == (True, True, False)
+    assert (hr.in_hr_scope, hr.in_manager_chain) == (True, False)
+    assert (coach.is_coach, coach.shared_with_coach, not_shared.shared_with_coach) == (True, True, False)
+    assert system == Ties()
+
+
+async def test_requests_are_added_listed_and_the_overdue_ones_expired(backend: Backend) -> None:
+    r1, r2, r3 = a_request("r1"), a_request("r2", token="ab" * 32), a_request("r3")
+    r1.expires_at = NOW - dt.timedelta(hours=2)
+    r2.expires_at = NOW - dt.timedelta(hours=1)
+    r3.created_at = NOW
+    async with backend.uow() as uow:
+        for r in (r1, r2, r3):
+            await uow.requests.add(r)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert [r.id for r in await uow.requests.listed("", "", "ann", 10)][0] == "r3"
+        assert {r.id for r in await uow.requests.listed("bob", "", "zed", 10)} == {"r1", "r3"}
+        assert [r.id for r in await uow.requests.listed("", "ann", "zed", 1)] == ["r3"]
+        assert [r.id for r in await uow.requests.overdue(NOW, None, 10)] == ["r1", "r2"]
+        assert [r.id for r in await uow.requests.overdue(NOW, ["r2", "r3"], 10)] == ["r2"]
+        await uow.requests.expire(["r1"], NOW)
+        got = await uow.requests.get("r3")
+        assert got is not None
+        got.token_hash = "cd" * 32
+        await uow.requests.save_token(got)
+        await uow.commit()
+    async with backend.uow() as uow:
+        expired, reissued = await uow.requests.get("r1"), await uow.requests.by_token("cd" * 32)
+        assert [r.id for r in await uow.requests.overdue(NOW, None, 10)] == ["r2"]
+    assert expired is not None and (expired.state, expired.updated_at) == (pb.FeedbackRequest.STATE_EXPIRED, NOW)
+    assert reissued is not None and reissued.id == "r3"
+
+
+async def test_a_page_is_what_the_policy_lists_newest_first_after_the_cursor(backend: Backend) -> None:
+    await backend.person("mgr")
+    await backend.person("bob", "mgr")
+    async with backend.uow() as uow:
+        for i in range(4):
+            await uow.feedback.add(an_item(f"f{i}", at=NOW - dt.timedelta(minutes=i)))
+        await uow.feedback.add(an_item("private", at=NOW, visibility=event_pb2.VISIBILITY_PRIVATE))
+        await uow.feedback.add(an_item("anon", at=NOW, visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE))
+        await uow.feedback.add(an_item("cas", giver="cas", at=NOW))
+        await uow.coaches.share("bob", "feedback", "f1", NOW)
+        await uow.commit()
+    manager = Reader("mgr")
+    async with backend.uow() as uow:
+        ties = {"bob": await uow.directory.ties(manager, "bob")}
+        page = await uow.feedback.page(manager, ties, with_giver=False, giver_id="", after=None, limit=3)
+        after = await uow.feedback.page(manager, ties, with_giver=False, giver_id="ann", after=PageAfter(page[-1][0].given_at, page[-1][0].id), limit=10)
+        own = await uow.feedback.page(Reader("ann"), {"bob": Ties()}, with_giver=True, giver_id="ann", after=None, limit=10)
+        assert await uow.feedback.receivers_of("ann") == ["bob"]
+    # Newest first, ties broken by id, descending; the private and the anonymous item are not listed to the manager.
+    assert [(f.id, shared) for f, shared in page] == [("f0", False), ("cas", False), ("f1", True)]
+    assert [f.id for f, _ in after] == ["f2", "f3"]
+    assert {f.id for f, _ in own} == {"f0", "f1", "f2", "f3", "private", "anon"}
+    assert page[0][0] == an_item("f0", at=NOW)
+
+
+async def test_the_summary_groups_what_the_reader_may_count(backend: Backend) -> None:
+    await backend.person("bob")
+    async with backend.uow() as uow:
+        await uow.feedback.add(an_item("f1"))
+        await uow.feedback.add(an_item("f2", examples=(), acknowledged_at=NOW, kind=pb.FEEDBACK_KIND_PRAISE))
+        await uow.feedback.add(an_item("f3", visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE))
+        await uow.feedback.add(an_item("f4", visibility=event_pb2.VISIBILITY_PRIVATE))
+        await uow.commit()
+    async with backend.uow() as uow:
+        groups = await uow.feedback.summary("bob", Reader("bob"), await uow.directory.ties(Reader("bob"), "bob"))
+        stranger = await uow.feedback.summary("bob", Reader("dan"), Ties())
+    got = sorted((g.kind, g.visibility, g.has_example, g.acknowledged, g.count, round(g.hours, 6)) for g in groups)
+    rm, anon, private = event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE, event_pb2.VISIBILITY_PRIVATE
+    assert got == sorted([
+        (pb.FEEDBACK_KIND_CONSTRUCTIVE, rm, True, False, 1, 2.0), (pb.FEEDBACK_KIND_PRAISE, rm, False, True, 1, 2.0),
+        (pb.FEEDBACK_KIND_CONSTRUCTIVE, anon, True, False, 1, 2.0), (pb.FEEDBACK_KIND_CONSTRUCTIVE, private, True, False, 1, 2.0),
+    ])
+    assert sum(g.count for g in stranger) < 4
+
+
+async def test_the_read_audit_keeps_lines_and_gives_them_back_newest_first(backend: Backend) -> None:
+    lines = [ReadRecord("bob", "mgr", "manager", f"f{i}", "ListFeedback", NOW) for i in range(3)]
+    async with backend.uow() as uow:
+        await uow.feedback.record_reads(lines[:2])
+        await uow.feedback.record_reads(lines[2:])
+        await uow.feedback.record_reads([])
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.feedback.reads_of("bob", 2) == [lines[2], lines[1]]
+        assert await uow.feedback.reads_of("ann", 10) == []
+
+
+async def test_coach_shares_and_owners(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        await uow.feedback.add(an_item("f1", visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE))
+        await uow.coaches.share("bob", "feedback", "f1", NOW)
+        await uow.coaches.share("bob", "action-plan", "bob", NOW)
+        await uow.coaches.share("bob", "action-plan", "bob", NOW)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.coaches.owner_of("feedback", "f1") == ("bob", event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE)
+        assert await uow.coaches.owner_of("review", "rv9") is None and await uow.coaches.owner_of("dialogue", "d9") is None
+        assert await uow.coaches.shared("bob") == ["action-plan:bob", "feedback:f1"]
+        await uow.coaches.unshare("bob", "feedback", "f1")
+        assert await uow.coaches.shared("bob") == ["action-plan:bob"]
+        await uow.coaches.assign("bob", "cas", "hr", NOW)
+        assert await uow.coaches.shared("bob") == []
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert (await uow.directory.ties(Reader("cas"), "bob")).is_coach
+
+
+async def test_referrals_are_kept_oldest_first(backend: Backend) -> None:
+    first, second = Referral("x1", "bob", "mgr", "one", NOW - dt.timedelta(days=1)), Referral("x2", "bob", "hr", "", NOW)
+    async with backend.uow() as uow:
+        await uow.referrals.add(second)
+        await uow.referrals.add(first)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.referrals.of("bob") == [first, second] and await uow.referrals.of("ann") == []
+
+
+async def test_an_invitation_is_found_by_id_and_token_and_its_revocation_saved(backend: Backend) -> None:
+    invitation = Invitation(
+        id="i1", review_id="rv1", subject_id="bob", opened_by="mgr", review_closed=False, questions=(("craft", "How is the craft?"),),
+        due_date=NOW.date(), used_at=None, revoked_at=None, expires_at=NOW + dt.timedelta(days=1),
+    )
+    await backend.invitation(invitation, "ef" * 32)
+    async with backend.uow() as uow:
+        got = await uow.invitations.get("i1")
+        assert got == invitation and await uow.invitations.by_token("ef" * 32) == invitation
+        assert await uow.invitations.get("i9") is None and await uow.invitations.by_token("00" * 32) is None
+        got.revoke(NOW)
+        await uow.invitations.save(got)
+        await uow.commit()
+    async with backend.uow() as uow:
+        saved = await uow.invitations.get("i1")
+    assert saved is not None and saved.revoked_at == NOW and saved.link_state(NOW) == pb.LINK_STATE_REVOKED
 
 
 # ---------- SQL only: the stored row, the outbox and the idempotency record ----------

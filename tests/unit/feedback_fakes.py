@@ -5,23 +5,45 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Self, TypeVar
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.domain.feedback import ActionItem, Feedback, FeedbackRequest, Receiver
-from paars_feedback.service_layer.commands import RequestKey
+from paars_feedback.domain.feedback import (
+    ActionItem,
+    Feedback,
+    FeedbackRequest,
+    Invitation,
+    ReadRecord,
+    Receiver,
+    Referral,
+    RequestMade,
+    SummaryGroup,
+)
+from paars_feedback.domain.feedback import Person as DirectoryPerson
+from paars_feedback.domain.privacy import FeedbackView, Reader, Ties, feedback_view, ties_of
+from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_feedback.service_layer.messagebus import MessageBus
-from paars_feedback.service_layer.unit_of_work import ActionItemRepository, Answer, Event, FeedbackRepository, RequestRepository
+from paars_feedback.service_layer.unit_of_work import (
+    ActionItemRepository,
+    Answer,
+    CoachRepository,
+    DirectoryRepository,
+    Event,
+    FeedbackRepository,
+    InvitationRepository,
+    ReferralRepository,
+    RequestRepository,
+)
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
-from paars_platform.directory import manager_chain
+from paars_platform.directory import in_hr_scope, manager_chain, team_path
 from paars_platform.errors import InvalidArgument
 
-A = TypeVar("A", Feedback, FeedbackRequest)
+A = TypeVar("A")
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 CONFIG = FeedbackConfig(
     (event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, event_pb2.VISIBILITY_PRIVATE, event_pb2.VISIBILITY_PUBLIC, event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE),
@@ -41,6 +63,8 @@ class Clock:
 class Person:
     active: bool = True
     manager_id: str | None = None
+    team_id: str | None = None
+    name: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +86,18 @@ class Store:
     requests: dict[str, FeedbackRequest] = dataclasses.field(default_factory=dict)
     action_items: dict[str, ActionItem] = dataclasses.field(default_factory=dict)
     reads: list[ReadLine] = dataclasses.field(default_factory=list)
+    # team id -> parent team id
+    teams: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    # employee id -> (coach id, assigned by, assigned at)
+    coaches: dict[str, tuple[str, str, dt.datetime]] = dataclasses.field(default_factory=dict)
+    # (employee id, kind, item id) -> shared at
+    shares: dict[tuple[str, str, str], dt.datetime] = dataclasses.field(default_factory=dict)
+    invitations: dict[str, Invitation] = dataclasses.field(default_factory=dict)
+    # invitation id -> its link token's hash
+    invitation_tokens: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Whom a review or dialogue is about (their tables are the review use cases'): (kind, id) -> employee id
+    owners: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+    referrals: list[Referral] = dataclasses.field(default_factory=list)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
     commits: int = 0
@@ -102,10 +138,85 @@ class FakeFeedbackRepository:
     async def record_read(self, subject_id: str, item_id: str, reader_id: str, basis: str, path: str, at: dt.datetime) -> None:
         self.store.reads.append(ReadLine(subject_id, item_id, reader_id, basis, path, at))
 
+    async def record_reads(self, lines: Sequence[ReadRecord]) -> None:
+        for r in lines:
+            self.store.reads.append(ReadLine(r.subject_id, r.item_id, r.reader_id, r.reader_role, r.path, r.read_at))
+
+    async def reads_of(self, subject_id: str, limit: int) -> list[ReadRecord]:
+        mine = [ReadRecord(r.subject_id, r.reader_id, r.basis, r.item_id, r.path, r.at) for r in self.store.reads if r.subject_id == subject_id]
+        return list(reversed(mine))[:limit]
+
+    async def receivers_of(self, giver_id: str) -> list[str]:
+        return sorted({f.receiver_id for f in self.store.feedback.values() if f.giver_id == giver_id})
+
+    def _shared(self, item: Feedback) -> bool:
+        return (item.receiver_id, "feedback", item.id) in self.store.shares
+
+    def _view(self, reader: Reader, ties: Ties, item: Feedback) -> FeedbackView:
+        """The policy itself (domain.privacy), where the SQL applies it as a filter (adapters/policy_query.py)."""
+        per_item = dataclasses.replace(ties, is_author=bool(reader.employee_id) and item.giver_id == reader.employee_id, shared_with_coach=self._shared(item))
+        return feedback_view(reader, per_item, item.visibility)
+
+    async def page(
+        self, reader: Reader, ties: Mapping[str, Ties], *, with_giver: bool, giver_id: str, after: PageAfter | None, limit: int,
+    ) -> list[tuple[Feedback, bool]]:
+        found = []
+        for item in self.store.feedback.values():
+            if item.receiver_id not in ties or (giver_id and item.giver_id != giver_id):
+                continue
+            view = self._view(reader, ties[item.receiver_id], item)
+            if not view.listed or (with_giver and not view.giver):
+                continue
+            if after is not None and (item.given_at, item.id) >= (after.given_at, after.feedback_id):
+                continue
+            found.append(item)
+        found.sort(key=lambda f: (f.given_at, f.id), reverse=True)
+        return [(f, self._shared(f)) for f in found[:limit]]
+
+    async def summary(self, employee_id: str, reader: Reader, ties: Ties) -> list[SummaryGroup]:
+        groups: dict[tuple[int, int, int, bool, bool], list[float]] = {}
+        for item in self.store.feedback.values():
+            if item.receiver_id == employee_id and self._view(reader, ties, item).counted:
+                key = (item.kind, item.visibility, item.relation, bool(item.examples), item.acknowledged_at is not None)
+                groups.setdefault(key, []).append((item.given_at - item.moment_at).total_seconds() / 3600)
+        return [SummaryGroup(*key, len(hours), sum(hours)) for key, hours in groups.items()]
+
 
 class FakeRequestRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    async def add(self, request: FeedbackRequest) -> None:
+        assert request.id not in self.store.requests
+        assert request.token_hash is None or all(r.token_hash != request.token_hash for r in self.store.requests.values())
+        self.store.requests[request.id] = copy.deepcopy(request)
+
+    async def listed(self, recipient_id: str, requester_id: str, me: str, limit: int) -> list[FeedbackRequest]:
+        def wanted(r: FeedbackRequest) -> bool:
+            if not recipient_id and not requester_id:
+                return me in (r.recipient_id, r.requester_id, r.subject_id)
+            return (not recipient_id or r.recipient_id == recipient_id) and (not requester_id or r.requester_id == requester_id)
+
+        found = sorted((r for r in self.store.requests.values() if wanted(r)), key=lambda r: r.id)
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        return [copy.deepcopy(r) for r in found[:limit]]
+
+    async def overdue(self, now: dt.datetime, request_ids: Sequence[str] | None, limit: int) -> list[FeedbackRequest]:
+        found = [
+            r for r in self.store.requests.values()
+            if r.state == pb.FeedbackRequest.STATE_OPEN and r.expires_at is not None and r.expires_at <= now and (request_ids is None or r.id in request_ids)
+        ]
+        found.sort(key=lambda r: (r.expires_at, r.id))
+        return [copy.deepcopy(r) for r in found[:limit]]
+
+    async def save_token(self, request: FeedbackRequest) -> None:
+        self.store.requests[request.id].token_hash = request.token_hash
+
+    async def expire(self, request_ids: Sequence[str], now: dt.datetime) -> None:
+        for request_id in request_ids:
+            stored = self.store.requests[request_id]
+            if stored.state == pb.FeedbackRequest.STATE_OPEN:
+                stored.state, stored.updated_at = pb.FeedbackRequest.STATE_EXPIRED, now
 
     async def get(self, request_id: str) -> FeedbackRequest | None:
         found = self.store.requests.get(request_id)
@@ -130,17 +241,96 @@ class FakeActionItemRepository:
         self.store.action_items[item.id] = item
 
 
+class FakeDirectoryRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def person(self, employee_id: str) -> DirectoryPerson | None:
+        p = self.store.people.get(employee_id)
+        return DirectoryPerson(employee_id, p.name or employee_id, p.active) if p is not None else None
+
+    async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
+        if not reader.is_person:
+            return Ties()
+        people = self.store.people
+        chain = manager_chain(subject_id, lambda e: p.manager_id if (p := people.get(e)) else None)
+        coach = self.store.coaches.get(subject_id, ("",))[0] or None
+        shared = share is not None and coach == reader.employee_id and (subject_id, *share) in self.store.shares
+        me, subject = people.get(reader.employee_id), people.get(subject_id)
+        path = team_path(subject.team_id if subject else None, lambda t: self.store.teams.get(t))
+        hr_scope = reader.has("hr") and in_hr_scope(me.team_id if me else None, path)
+        return ties_of(reader.employee_id, subject_id=subject_id, author_id=author_id, manager_chain=chain, coach_id=coach, shared=shared, hr_scope=hr_scope)
+
+
+class FakeInvitationRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, invitation_id: str) -> Invitation | None:
+        found = self.store.invitations.get(invitation_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def by_token(self, token_hash: str) -> Invitation | None:
+        found = [i for i, h in self.store.invitation_tokens.items() if h == token_hash]
+        return await self.get(found[0]) if found else None
+
+    async def save(self, invitation: Invitation) -> None:
+        self.store.invitations[invitation.id].revoked_at = invitation.revoked_at
+
+
+class FakeCoachRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def assign(self, employee_id: str, coach_id: str, assigned_by: str, at: dt.datetime) -> None:
+        self.store.coaches[employee_id] = (coach_id, assigned_by, at)
+        for key in [k for k in self.store.shares if k[0] == employee_id]:
+            del self.store.shares[key]
+
+    async def owner_of(self, kind: str, item_id: str) -> tuple[str, int] | None:
+        if kind == "feedback":
+            item = self.store.feedback.get(item_id)
+            return (item.receiver_id, item.visibility) if item is not None else None
+        owner = self.store.owners.get((kind, item_id))
+        return (owner, 0) if owner is not None else None
+
+    async def share(self, employee_id: str, kind: str, item_id: str, at: dt.datetime) -> None:
+        self.store.shares[(employee_id, kind, item_id)] = at
+
+    async def unshare(self, employee_id: str, kind: str, item_id: str) -> None:
+        self.store.shares.pop((employee_id, kind, item_id), None)
+
+    async def shared(self, employee_id: str) -> list[str]:
+        return [f"{kind}:{item}" for who, kind, item in sorted(self.store.shares) if who == employee_id]
+
+
+class FakeReferralRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, referral: Referral) -> None:
+        self.store.referrals.append(referral)
+
+    async def of(self, employee_id: str) -> list[Referral]:
+        return sorted((r for r in self.store.referrals if r.employee_id == employee_id), key=lambda r: (r.created_at, r.id))
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
 
     feedback: FeedbackRepository
     requests: RequestRepository
     action_items: ActionItemRepository
+    directory: DirectoryRepository
+    invitations: InvitationRepository
+    coaches: CoachRepository
+    referrals: ReferralRepository
     clock: UowClock
 
-    def __init__(self, store: Store, clock: UowClock) -> None:
+    def __init__(self, store: Store, clock: UowClock, *, read_only: bool = False) -> None:
         self.store = store
         self.clock = clock
+        self.read_only = read_only
         self.committed = False
         self._events: list[Event] = []
 
@@ -149,6 +339,10 @@ class FakeUnitOfWork:
         self.feedback = FakeFeedbackRepository(self._work)
         self.requests = FakeRequestRepository(self._work)
         self.action_items = FakeActionItemRepository(self._work)
+        self.directory = FakeDirectoryRepository(self._work)
+        self.invitations = FakeInvitationRepository(self._work)
+        self.coaches = FakeCoachRepository(self._work)
+        self.referrals = FakeReferralRepository(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -172,12 +366,15 @@ class FakeUnitOfWork:
         return answer
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
-        earlier = await self.recall(caller_key, method, request, type(answer))  # type: ignore[type-var]
+        earlier = await self.recall(caller_key, method, request, type(answer))
         if earlier is None:
-            self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, answer)
+            # As the SQL one: a link token is never kept (a retry gets a fresh one).
+            kept = dataclasses.replace(answer, token="") if isinstance(answer, RequestMade) else answer
+            self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, kept)
         return earlier
 
     async def commit(self) -> list[Event]:
+        assert not self.read_only, "a query's unit of work commits nothing"
         self.committed = True
         return list(self._events)
 
@@ -189,7 +386,21 @@ class FakeService:
         self.store = Store()
         self.clock = clock or Clock()
         self.observed: list[Event] = []
-        self.bus = MessageBus(lambda: FakeUnitOfWork(self.store, self.clock), self.clock, config, observers=[self.observed.extend])
+        self.bus = MessageBus(
+            lambda read_only=False: FakeUnitOfWork(self.store, self.clock, read_only=read_only), self.clock, config, observers=[self.observed.extend],
+        )
+
+    def invitation(self, invitation_id: str, *, subject: str = "ann", opened_by: str = "ann", token_hash: str = "",
+                   expires_at: dt.datetime | None = None, closed: bool = False) -> Invitation:
+        """A stored 360 invitation for an external rater about the subject."""
+        invitation = Invitation(
+            id=invitation_id, review_id=f"review-{invitation_id}", subject_id=subject, opened_by=opened_by, review_closed=closed,
+            questions=(("collaboration", "How does Ann work with others?"),), due_date=(NOW + dt.timedelta(days=7)).date(),
+            used_at=None, revoked_at=None, expires_at=expires_at or NOW + dt.timedelta(days=7),
+        )
+        self.store.invitations[invitation_id] = invitation
+        self.store.invitation_tokens[invitation_id] = token_hash or f"{invitation_id:0<64}"
+        return invitation
 
     def person(self, employee_id: str, *roles: str) -> Identity:
         return Identity(employee_id, frozenset(roles or ("employee",)), "system" if "system" in roles else "person")
