@@ -777,3 +777,56 @@ async def test_a_batch_reads_everyone_its_events_name_once_before_its_handlers_r
     assert len(prepared) == 3, prepared
     assert handled == [], "the handlers found everyone in the cache"
     assert len(await h.rows(t.prompts, t.prompts.c.recipient_id == h.id("mgr"))) == 2, "both events prompted the manager"
+
+
+async def test_a_published_story_prompts_each_manager_once_per_version_and_a_referral_tells_hr_without_content(harness: Harness) -> None:
+    """The two rules that address a group: the managers (people with direct reports in the org projection) for
+    a new story version, in their language and linking to the team page; HR for a referral, naming nothing."""
+    from paars.story.v1 import story_pb2 as st
+
+    h = harness
+    await h.start()
+    await h.directory()
+    hr = org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id=h.id("hr"), visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+        employee=org_pb2.Employee(id=h.id("hr"), name="Hanne HR", email="hr@paars.example", manager_id=h.id("boss"), active=True, version=1, time_zone="Europe/Brussels", roles=[org_pb2.ROLE_HR]),
+    )
+    await h.publish(hr)
+    await until(lambda: h.rows(t.people, t.people.c.id == h.id("hr")))
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en")), metadata=h.auth("boss"))
+    mgr, boss = await h.subscribe("mgr"), await h.subscribe("boss")
+
+    def published(version: int) -> st.StoryPublished:
+        return st.StoryPublished(
+            metadata=new_metadata(producer="story", subject_id="organisation", visibility=ev.VISIBILITY_PUBLIC, actor_id=h.id("boss")),
+            story=st.StoryVersion(version=version, published=True),
+        )
+
+    await h.publish(published(7))
+    dutch, english = await read(mgr), await read(boss)
+    assert (dutch.kind, english.kind) == (pb.PROMPT_KIND_TEAM_STORY, pb.PROMPT_KIND_TEAM_STORY)
+    assert dutch.title == "Versie 7 van ons verhaal is uit: hoe komt het aan in je team?"
+    assert english.title == "Version 7 of our story is out: how does it land in your team?"
+    # The same version again (a replay of the compacted topic, a second publish event): nobody is asked twice.
+    await h.publish(published(7), published(8))
+    again = await read(mgr)
+    assert again.title.startswith("Versie 8"), "version 7 was not asked again; version 8 is"
+    story_prompts = await h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_TEAM_STORY, t.prompts.c.recipient_id.like(f"{h.prefix}-%"))
+    assert sorted((r.recipient_id, r.ref_id) for r in story_prompts) == sorted(
+        (h.id(p), v) for p in ("mgr", "boss") for v in ("7", "8")
+    ), "only the managers: not ann, bob or hr, who have no reports"
+
+    raised = fb.ReferralRaised(
+        metadata=new_metadata(producer="feedback", subject_id=h.id("ann"), visibility=ev.VISIBILITY_HR_ONLY, actor_id=h.id("mgr")),
+        referral_id="ref-1",
+    )
+    hr_stream = await h.subscribe("hr")
+    await h.publish(raised)
+    got = await read(hr_stream)
+    assert (got.kind, got.about_id, got.ref_id) == (pb.PROMPT_KIND_REFERRAL, "", "ref-1")
+    assert "Ann" not in got.title + got.body and "Mo" not in got.title + got.body
+    referral_prompts = await h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_REFERRAL)
+    assert [r.recipient_id for r in referral_prompts] == [h.id("hr")]
+    for stream in (mgr, boss, hr_stream):
+        stream.cancel()

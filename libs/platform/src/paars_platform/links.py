@@ -13,6 +13,8 @@ PAGES: dict[int, str] = {
     nt.PROMPT_KIND_CHECK_IN: "/goals",
     nt.PROMPT_KIND_ANSWER_REQUEST: "/feedback/requests",
     nt.PROMPT_KIND_SEEK_FEEDBACK: "/feedback/requests",
+    nt.PROMPT_KIND_TEAM_STORY: "/story/team",
+    nt.PROMPT_KIND_REFERRAL: "/hr/referrals",
 }
 
 

@@ -93,7 +93,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "feedback.referral-raised.v1", "paars.feedback.v1.ReferralRaised", "employee id",
-        owner="feedback", consumers=("analytics",),
+        owner="feedback", consumers=("notifications", "analytics"),
         description="A confidential referral exists; carries no content.",
     ),
     Topic(
@@ -113,13 +113,18 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "story.story-published.v1", "paars.story.v1.StoryPublished", "story id",
-        compacted=True, owner="story",
+        compacted=True, owner="story", consumers=("notifications",),
         description="A version of the organisation story was published: the whole story, values and themes included.",
     ),
     Topic(
         "story.proposal-updated.v1", "paars.story.v1.ProposalUpdated", "proposal id",
         owner="story",
         description="A proposal to the story was made, commented on, endorsed, accepted or declined.",
+    ),
+    Topic(
+        "story.team-story-published.v1", "paars.story.v1.TeamStoryPublished", "team id",
+        compacted=True, owner="story",
+        description="A version of a team's own story was published: its text, the values and themes it tells, its manager.",
     ),
     Topic(
         "conversations.one-on-one-held.v1", "paars.conversations.v1.OneOnOneHeld", "other person's id",

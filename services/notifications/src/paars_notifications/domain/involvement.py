@@ -11,6 +11,7 @@ from paars.analytics.v1 import analytics_pb2 as an
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.org.v1 import org_pb2
+from paars.story.v1 import story_pb2 as st
 
 # Beyond the metadata's subject and actor, the people an event of that type names.
 NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
@@ -23,6 +24,10 @@ NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
     fb.DialogueUpdated: lambda e: (e.employee_id, e.manager_id, *e.waiting_for),
     fb.ActionItemUpdated: lambda e: (e.employee_id, e.owner_id),
     an.InsightDetected: lambda e: (e.insight.subject_id, *e.insight.actors),
+    # Who a referral is about is its subject; HR, whom it prompts, is the rule's audience (rules.RULES).
+    fb.ReferralRaised: lambda e: (),
+    # The managers it prompts are the rule's audience; the story names nobody.
+    st.StoryPublished: lambda e: (),
 }
 
 

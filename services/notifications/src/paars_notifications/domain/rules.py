@@ -11,11 +11,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from google.protobuf.message import Message
+
 from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
+from paars.org.v1 import org_pb2
+from paars.story.v1 import story_pb2 as st
 from paars_notifications.domain.texts import N_, Sentences, Text, Value, Written, text
 from paars_notifications.domain.visibility import Directory, may_see
 from paars_platform.values import date_or_none
@@ -379,41 +383,133 @@ def dialogue_prompts(event: fb.DialogueUpdated, directory: Directory) -> list[Pr
     return _visible(drafts, event.metadata, directory, parties=sides)
 
 
+def story_prompts(event: st.StoryPublished, directory: Directory) -> list[PromptDraft]:
+    """A new version of the organisation story: each manager (someone with direct reports, the directory's
+    audience for this event) is asked how it lands in their team, once per published version (the moment)."""
+    version = event.story.version
+    moment = f"story:{event.metadata.subject_id}:{version}"
+    drafts = [
+        PromptDraft(
+            manager, K.PROMPT_KIND_TEAM_STORY, pb.PRIORITY_NORMAL,
+            text(N_("Version %(version)s of our story is out: how does it land in your team?"), version=version),
+            Sentences((
+                text(N_("A new version of the organisation story was published.")),
+                text(N_("Read it with your team and ask what it means for your work, and note one concrete example they give.")),
+            )),
+            "", str(version), moment_id=moment,
+        )
+        for manager in directory.audience
+    ]
+    return _visible(drafts, event.metadata, directory)
+
+
+def referral_prompts(event: fb.ReferralRaised, directory: Directory) -> list[PromptDraft]:
+    """A confidential referral was raised: the HR people (the directory's audience for this event) are told
+    that one is waiting, and nothing else: not who it is about, not who raised it (the page shows it to those
+    allowed). The person it is about is not prompted."""
+    subject = event.metadata.subject_id
+    drafts = [
+        PromptDraft(
+            person, K.PROMPT_KIND_REFERRAL, pb.PRIORITY_NORMAL,
+            text(N_("A confidential referral is waiting")),
+            text(N_("Open the referrals in Paars to read it. This message says nothing about it on purpose.")),
+            "", event.referral_id,
+        )
+        for person in directory.audience
+        if person != subject
+    ]
+    return _visible(drafts, event.metadata, directory)
+
+
+# ---------- one entry per consumed event type ----------
+
+
+def feedback_given_actions(event: fb.FeedbackGiven) -> list[ActionMatch]:
+    if not event.giver_id:
+        return []
+    giver = event.giver_id
+    matches = [ActionMatch(giver, frozenset({K.PROMPT_KIND_GIVE_FEEDBACK, K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.receiver_id)]
+    if event.request_id:
+        matches.append(ActionMatch(giver, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id))
+    return matches
+
+
+def acknowledged_actions(event: fb.FeedbackAcknowledged) -> list[ActionMatch]:
+    return [ActionMatch(event.receiver_id, frozenset({K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, K.PROMPT_KIND_PLAN_ACTION}), ref_id=event.feedback_id)]
+
+
+def request_actions(event: fb.FeedbackRequested) -> list[ActionMatch]:
+    if event.recipient_id and event.state in (fb.FeedbackRequest.STATE_ANSWERED, fb.FeedbackRequest.STATE_DECLINED):
+        return [ActionMatch(event.recipient_id, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id)]
+    return []
+
+
+def goal_actions(event: gl.GoalUpdated) -> list[ActionMatch]:
+    # A check-in carries a confidence; the roll-up events it causes on parent goals do not.
+    if gl.GoalUpdated.CHANGE_PROGRESS in event.changes and event.metadata.actor_id and event.confidence:
+        return [ActionMatch(event.metadata.actor_id, frozenset({K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.goal.owner_id)]
+    return []
+
+
+def dialogue_actions(event: fb.DialogueUpdated) -> list[ActionMatch]:
+    return [ActionMatch(person, frozenset({K.PROMPT_KIND_PREPARE_DIALOGUE}), ref_id=event.dialogue_id) for person in event.prepared_by]
+
+
+def _no_prompts(event: Any, directory: Directory, today: dt.date) -> list[PromptDraft]:
+    return []
+
+
+def _no_actions(event: Any) -> list[ActionMatch]:
+    return []
+
+
+def _without_today(rule: Callable[[Any, Directory], list[PromptDraft]]) -> Callable[[Any, Directory, dt.date], list[PromptDraft]]:
+    return lambda event, directory, today: rule(event, directory)
+
+
+# Who besides the people an event names a rule addresses; the service layer loads the group into the
+# Directory's `audience` (paars_notifications.service_layer.prompting, ReadCache.audience).
+MANAGERS = "managers"  # everyone active with at least one active direct report
+HR = "hr"  # everyone active with the HR role
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """What notifications does with one event type: the prompts it deserves, what it shows someone did (closing
+    their open prompts), and the group its prompts address when that is not named in the event."""
+
+    prompts: Callable[[Any, Directory, dt.date], list[PromptDraft]] = _no_prompts
+    actions: Callable[[Any], list[ActionMatch]] = _no_actions
+    audience: str = ""
+
+
+# THE place for prompt rules: one entry per consumed event type. Adding a rule for an event (a 1:1 held, a
+# concern raised, ...): its topic routes it to "notifications" in paars_platform/topics.py (the registry), an
+# entry here, who it names in domain/involvement.py, its texts in both catalogues, and a test in
+# tests/unit/test_notifications_rules.py. The consumer subscribes to exactly these types (a test checks the
+# registry against them, and registry.subscribe refuses a mismatch at start).
+RULES: dict[type[Message], EventRule] = {
+    # A directory change updates the org projection (the service layer); it prompts nobody.
+    org_pb2.EmployeeChanged: EventRule(),
+    gl.GoalUpdated: EventRule(_without_today(goal_prompts), goal_actions),
+    fb.FeedbackGiven: EventRule(_without_today(feedback_prompts), feedback_given_actions),
+    fb.FeedbackRequested: EventRule(request_prompts, request_actions),
+    fb.FeedbackAcknowledged: EventRule(actions=acknowledged_actions),
+    fb.DialogueUpdated: EventRule(_without_today(dialogue_prompts), dialogue_actions),
+    fb.ActionItemUpdated: EventRule(_without_today(action_item_prompts)),
+    fb.ReferralRaised: EventRule(_without_today(referral_prompts), audience=HR),
+    an.InsightDetected: EventRule(_without_today(insight_prompts)),
+    st.StoryPublished: EventRule(_without_today(story_prompts), audience=MANAGERS),
+}
+
+
 def prompts_for(event: Any, directory: Directory, today: dt.date) -> list[PromptDraft]:
     """All prompts an incoming event deserves."""
-    rules: dict[type, Callable[[Any, Directory], list[PromptDraft]]] = {
-        gl.GoalUpdated: goal_prompts,
-        fb.ActionItemUpdated: action_item_prompts,
-        fb.FeedbackGiven: feedback_prompts,
-        an.InsightDetected: insight_prompts,
-        fb.DialogueUpdated: dialogue_prompts,
-    }
-    if isinstance(event, fb.FeedbackRequested):
-        return request_prompts(event, directory, today)
-    rule = rules.get(type(event))
-    return rule(event, directory) if rule else []
+    rule = RULES.get(type(event))
+    return rule.prompts(event, directory, today) if rule else []
 
 
 def actions_in(event: Any) -> list[ActionMatch]:
     """What this event shows someone did: gave feedback, acknowledged, answered, checked in, prepared."""
-    matches: list[ActionMatch] = []
-    if isinstance(event, fb.FeedbackGiven) and event.giver_id:
-        giver = event.giver_id
-        matches.append(ActionMatch(giver, frozenset({K.PROMPT_KIND_GIVE_FEEDBACK, K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.receiver_id))
-        if event.request_id:
-            matches.append(ActionMatch(giver, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id))
-    elif isinstance(event, fb.FeedbackAcknowledged):
-        matches.append(ActionMatch(event.receiver_id, frozenset({K.PROMPT_KIND_ACKNOWLEDGE_FEEDBACK, K.PROMPT_KIND_PLAN_ACTION}), ref_id=event.feedback_id))
-    elif isinstance(event, fb.FeedbackRequested) and event.recipient_id and event.state in (
-        fb.FeedbackRequest.STATE_ANSWERED, fb.FeedbackRequest.STATE_DECLINED,
-    ):
-        matches.append(ActionMatch(event.recipient_id, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id))
-    elif isinstance(event, gl.GoalUpdated) and gl.GoalUpdated.CHANGE_PROGRESS in event.changes and event.metadata.actor_id and event.confidence:
-        # A check-in carries a confidence; the roll-up events it causes on parent goals do not.
-        matches.append(ActionMatch(event.metadata.actor_id, frozenset({K.PROMPT_KIND_CHECK_IN, K.PROMPT_KIND_INSIGHT}), about_id=event.goal.owner_id))
-    elif isinstance(event, fb.DialogueUpdated):
-        for person in event.prepared_by:
-            matches.append(ActionMatch(person, frozenset({K.PROMPT_KIND_PREPARE_DIALOGUE}), ref_id=event.dialogue_id))
-    return [m for m in matches if m.recipient_id]
-
-
+    rule = RULES.get(type(event))
+    return [m for m in (rule.actions(event) if rule else []) if m.recipient_id]

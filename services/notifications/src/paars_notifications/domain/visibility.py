@@ -31,6 +31,9 @@ class Directory:
     """The people an event involves, with their manager chains (loaded by the service layer)."""
 
     people: Mapping[str, Person] = field(default_factory=dict)
+    # The group the event's rule addresses beyond the people it names (rules.EventRule.audience: the
+    # managers for a published story, HR for a referral), each also in `people`; empty for other events.
+    audience: tuple[str, ...] = ()
 
     def get(self, person_id: str) -> Person | None:
         return self.people.get(person_id)

@@ -114,6 +114,12 @@ class ReadCache:
         self._webhooks = (time.monotonic(), rows)
         return rows
 
+    async def audience(self, conn: AsyncConnection, group: str) -> list[Person]:
+        """Everyone in a group a rule addresses (rules.MANAGERS, rules.HR), read when such an event comes (rarely:
+        a published story, a referral), not cached."""
+        rows = (await conn.execute(_AUDIENCE[group])).all()
+        return [_person_of(row) for row in rows]
+
     def forget_person(self, person_id: str) -> None:
         self._people.pop(person_id, None)
         self._prefs.pop(person_id, None)
@@ -141,6 +147,14 @@ def cause_of(event: Any) -> Cause:
 
 # Statements the service layer still runs itself (the consumer path's are in adapters/prompt_repository.py).
 _PEOPLE_OF = sa.select(t.people).where(t.people.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+_reports = t.people.alias("reports")
+_AUDIENCE = {
+    rules.MANAGERS: sa.select(t.people).where(
+        t.people.c.active.is_(True),
+        t.people.c.id.in_(sa.select(_reports.c.manager_id).where(_reports.c.active.is_(True), _reports.c.manager_id.is_not(None))),
+    ).order_by(t.people.c.id),
+    rules.HR: sa.select(t.people).where(t.people.c.active.is_(True), t.people.c.hr.is_(True)).order_by(t.people.c.id),
+}
 _PREFERENCES_OF = sa.select(t.preferences).where(t.preferences.c.employee_id.in_(sa.bindparam("b_ids", expanding=True)))
 
 
@@ -231,7 +245,7 @@ class PromptService:
     # handle() called without begin() (a direct call) writes its event at once.
 
     def handlers(self) -> dict[str, Handler]:
-        return registry.subscribe(PRODUCER, dict.fromkeys(involvement.NAMED, self.handle))
+        return registry.subscribe(PRODUCER, dict.fromkeys(rules.RULES, self.handle))
 
     async def handle(self, conn: AsyncConnection, event: Any) -> None:
         """Applies one event inside the inbox transaction (so a redelivery changes nothing)."""
@@ -253,6 +267,10 @@ class PromptService:
         """The rules of one event: its prompts and actions (the directory from the cache prepare() filled)."""
         cause = cause_of(event)
         directory = await self.cache.directory(conn, involved_ids(event))
+        rule = rules.RULES.get(type(event))
+        if rule is not None and rule.audience:
+            members = await self.cache.audience(conn, rule.audience)
+            directory = Directory({**directory.people, **{p.id: p for p in members}}, audience=tuple(sorted(p.id for p in members)))
         request: tuple[str, dict[str, Any] | None] | None = None
         if isinstance(event, fb.FeedbackRequested):
             keep = event.state == fb.FeedbackRequest.STATE_OPEN and event.recipient_id and not event.external

@@ -23,6 +23,8 @@ class PromptKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROMPT_KIND_PREPARE_DIALOGUE: _ClassVar[PromptKind]
     PROMPT_KIND_INSIGHT: _ClassVar[PromptKind]
     PROMPT_KIND_SEEK_FEEDBACK: _ClassVar[PromptKind]
+    PROMPT_KIND_TEAM_STORY: _ClassVar[PromptKind]
+    PROMPT_KIND_REFERRAL: _ClassVar[PromptKind]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -46,6 +48,8 @@ PROMPT_KIND_ANSWER_REQUEST: PromptKind
 PROMPT_KIND_PREPARE_DIALOGUE: PromptKind
 PROMPT_KIND_INSIGHT: PromptKind
 PROMPT_KIND_SEEK_FEEDBACK: PromptKind
+PROMPT_KIND_TEAM_STORY: PromptKind
+PROMPT_KIND_REFERRAL: PromptKind
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
