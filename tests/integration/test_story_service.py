@@ -170,3 +170,66 @@ async def test_the_demo_publishes_a_story_in_both_languages_and_employees_co_aut
         await demo_story.react_to_proposal(world, rng)
     [proposal] = (await story.stub.ListProposals(pb.ListProposalsRequest(), metadata=auth("ann"))).proposals
     assert proposal.endorser_ids or proposal.comments
+
+
+async def test_a_team_writes_its_story_with_its_manager_who_publishes_it_and_the_event_names_the_manager(story: Story) -> None:
+    hr, ann, mgr, cas = auth("hr1"), auth("ann"), auth("mgr"), auth("cas")
+    draft = await story.stub.SaveDraft(pb.SaveDraftRequest(base_version=0, passages=[MISSION, OPENNESS]), metadata=hr)
+    await story.stub.PublishDraft(pb.PublishDraftRequest(draft_version=draft.version), metadata=hr)
+    told = text("Wij zeggen elkaar wat beter kan, elke week.", "We tell each other what could be better, every week.")
+    first = await story.stub.SaveTeamStory(pb.SaveTeamStoryRequest(
+        team_id="team-a", base_version=0, title=text("Team A", "Team A"), text=told, value_keys=["value.openness"],
+    ), metadata=ann)
+    assert first.version == 1 and first.story_version == 1 and first.check.checks[0].language == "nl"
+    with pytest.raises(grpc.aio.AioRpcError) as not_theirs:
+        await story.stub.PublishTeamStory(pb.PublishTeamStoryRequest(team_id="team-a", version=1), metadata=cas)
+    assert not_theirs.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await story.stub.SaveTeamStory(pb.SaveTeamStoryRequest(team_id="team-a", base_version=1, text=told, value_keys=["value.nope"]), metadata=cas)
+    assert [f for f, _ in field_violations(unknown.value)] == ["value_keys"]
+    published = await story.stub.PublishTeamStory(pb.PublishTeamStoryRequest(team_id="team-a", version=1), metadata=mgr)
+    assert published.published and published.published_by == "mgr"
+    listed = await story.stub.ListTeamStories(pb.ListTeamStoriesRequest(), metadata=auth("bob"))
+    assert [s.team_id for s in listed.stories] == ["team-a"]
+    records = read_topic(story.bootstrap, "story.team-story-published.v1", until=lambda rs: bool(decoded(rs)), timeout=60)
+    [event] = decoded(records)
+    assert isinstance(event, pb.TeamStoryPublished) and event.manager_id == "mgr" and event.team_name == "Team A"
+    assert event.story.value_keys == ["value.openness"] and event.metadata.subject_id == "team-a"
+
+
+async def test_an_ambition_is_read_through_the_api_only_by_whom_it_is_shared_with(story: Story) -> None:
+    ann, mgr = auth("ann"), auth("mgr")
+    saved = await story.stub.SaveAmbition(pb.SaveAmbitionRequest(text="Over twee jaar leid ik een team.", share_with_manager=False), metadata=ann)
+    assert saved.text == "Over twee jaar leid ik een team." and not saved.shared_with_manager
+    for reader in ("mgr", "bob", "hr1", "boss"):
+        with pytest.raises(grpc.aio.AioRpcError) as hidden:
+            await story.stub.GetAmbition(pb.GetAmbitionRequest(employee_id="ann"), metadata=auth(reader))
+        assert hidden.value.code() == grpc.StatusCode.NOT_FOUND, reader
+    await story.stub.SaveAmbition(pb.SaveAmbitionRequest(text="Over twee jaar leid ik een team.", share_with_manager=True), metadata=ann)
+    assert (await story.stub.GetAmbition(pb.GetAmbitionRequest(employee_id="ann"), metadata=mgr)).shared_with_manager
+    for reader in ("bob", "hr1", "boss"):
+        with pytest.raises(grpc.aio.AioRpcError) as still_hidden:
+            await story.stub.GetAmbition(pb.GetAmbitionRequest(employee_id="ann"), metadata=auth(reader))
+        assert still_hidden.value.code() == grpc.StatusCode.NOT_FOUND, reader
+
+
+async def test_hr_keeps_the_jargon_list_through_the_api_and_reach_is_counted_per_team(story: Story) -> None:
+    hr = auth("hr1")
+    terms = [pb.JargonTerm(language="nl", term="synergie", plain="samenwerken")]
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await story.stub.SetJargon(pb.SetJargonRequest(terms=terms), metadata=auth("ann"))
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    kept = await story.stub.SetJargon(pb.SetJargonRequest(terms=terms), metadata=hr)
+    assert [(t.term, t.plain) for t in kept.terms] == [("synergie", "samenwerken")]
+    checked = await story.stub.CheckText(pb.CheckTextRequest(language="nl", text="Wij zoeken synergie."), metadata=auth("ann"))
+    assert [f.words for f in checked.findings if f.kind == pb.FINDING_KIND_JARGON] == ["synergie"]
+
+    draft = await story.stub.SaveDraft(pb.SaveDraftRequest(base_version=0, passages=[MISSION]), metadata=hr)
+    await story.stub.PublishDraft(pb.PublishDraftRequest(draft_version=draft.version), metadata=hr)
+    for reader in ("ann", "bob", "cas"):
+        await story.stub.MarkStoryRead(pb.MarkStoryReadRequest(version=draft.version), metadata=auth(reader))
+    reach = await story.stub.GetStoryReach(pb.GetStoryReachRequest(), metadata=hr)
+    teams = {t.team_id: t for t in reach.teams}
+    assert reach.k == 3 and teams["team-a"].read.value == 3 and not teams["team-a"].read.hidden
+    mine = await story.stub.GetStoryReach(pb.GetStoryReachRequest(), metadata=auth("mgr"))
+    assert [t.team_id for t in mine.teams] == ["team-a"]

@@ -14,7 +14,7 @@ from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
-from paars_story.adapters import directory
+from paars_story.adapters import directory, metrics
 from paars_story.adapters.callers import directory_lookup
 from paars_story.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_story.adapters.tables import metadata
@@ -38,7 +38,7 @@ def message_bus(db: Database, policy: PlainLanguagePolicy, *, clock: Clock = utc
     def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(db, clock, policy, read_only=read_only)
 
-    return MessageBus(unit_of_work, policy)
+    return MessageBus(unit_of_work, policy, observers=(metrics.observe,))
 
 
 def build(settings: Settings) -> ServiceRuntime:

@@ -20,7 +20,7 @@ async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeC
         conn, t.people,
         {
             "id": e.id, "name": e.name, "manager_id": e.manager_id or None, "team_id": e.team_id or None,
-            "roles": sorted(role_names(e.roles)), "active": e.active, "version": e.version, "updated_at": utcnow(),
+            "roles": sorted(role_names(e.roles)), "active": e.active, "coach_id": e.coach_id or None, "version": e.version, "updated_at": utcnow(),
         },
         ["id"],
     )

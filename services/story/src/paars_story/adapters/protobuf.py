@@ -6,7 +6,10 @@ from google.protobuf.message import Message
 from paars.common.v1 import event_pb2
 from paars.story.v1 import story_pb2 as pb
 from paars_platform.events import new_metadata, timestamp
+from paars_story.domain import reach as r
 from paars_story.domain import story as s
+from paars_story.domain import team_story as ts
+from paars_story.domain.ambition import Ambition
 from paars_story.domain.plain_language import FindingKind, PlainLanguagePolicy, TextCheck
 
 PRODUCER = "paars-story"
@@ -86,7 +89,54 @@ def proposal_to_proto(p: s.Proposal, policy: PlainLanguagePolicy) -> pb.Proposal
     )
 
 
-def event_to_proto(event: s.StoryPublished | s.ProposalUpdated, policy: PlainLanguagePolicy) -> Message:
+def team_story_to_proto(story: ts.TeamStory, policy: PlainLanguagePolicy) -> pb.TeamStory:
+    message = pb.TeamStory(
+        team_id=story.team_id, version=story.version, published=story.published, title=localized_to_proto(story.title),
+        text=localized_to_proto(story.text), value_keys=list(story.value_keys), theme_keys=list(story.theme_keys),
+        story_version=story.story_version, updated_at=timestamp(story.updated_at), updated_by=story.updated_by,
+        published_by=story.published_by, contributor_ids=list(story.contributor_ids),
+        readability_override_reason=story.readability_override_reason,
+        check=passage_check_to_proto(ts.check_team_story(story, policy)),
+    )
+    if story.published_at is not None:
+        message.published_at.CopyFrom(timestamp(story.published_at))
+    return message
+
+
+def kcount_to_proto(count: r.KCount) -> pb.KCount:
+    return pb.KCount(value=count.value, hidden=count.hidden)
+
+
+def team_reach_to_proto(row: r.TeamReach) -> pb.TeamReach:
+    return pb.TeamReach(
+        team_id=row.team_id, team_name=row.team_name, members=kcount_to_proto(row.members), read=kcount_to_proto(row.read),
+        reacted=kcount_to_proto(row.reacted), contributed=kcount_to_proto(row.contributed),
+    )
+
+
+def jargon_to_proto(terms: dict[str, dict[str, str]]) -> pb.JargonList:
+    return pb.JargonList(terms=[
+        pb.JargonTerm(language=lang, term=term, plain=plain) for lang in sorted(terms) for term, plain in sorted(terms[lang].items())
+    ])
+
+
+def ambition_to_proto(a: Ambition) -> pb.Ambition:
+    return pb.Ambition(
+        employee_id=a.employee_id, text=a.text, shared_with_manager=a.shared_with_manager, shared_with_coach=a.shared_with_coach,
+        passage_keys=list(a.passage_keys), updated_at=timestamp(a.updated_at),
+    )
+
+
+def event_to_proto(event: s.StoryPublished | s.ProposalUpdated | ts.TeamStoryPublished, policy: PlainLanguagePolicy) -> Message:
+    if isinstance(event, ts.TeamStoryPublished):
+        story = event.story
+        return pb.TeamStoryPublished(
+            metadata=new_metadata(
+                producer=PRODUCER, subject_id=story.team_id, visibility=event_pb2.VISIBILITY_PUBLIC,
+                actor_id=event.actor_id, occurred_at=story.published_at,
+            ),
+            story=team_story_to_proto(story, policy), manager_id=event.team.manager_id, team_name=event.team.name,
+        )
     if isinstance(event, s.StoryPublished):
         story = event.story
         return pb.StoryPublished(

@@ -8,7 +8,14 @@ from typing import ClassVar, Generic, TypeVar
 from paars_platform.auth import Identity
 from paars_platform.errors import PermissionDenied, Validator
 from paars_story.domain import story as s
+from paars_story.domain.ambition import MAX_AMBITION, Ambition
 from paars_story.domain.plain_language import LANGUAGES, TextCheck
+from paars_story.domain.reach import TeamReach
+from paars_story.domain.team_story import MAX_LINKS, TeamStory
+
+# HR guards the language: they keep the jargon list (admins may too).
+JARGON_KEEPERS = ("hr", "admin")
+MAX_JARGON = 500
 
 A = TypeVar("A")
 
@@ -147,3 +154,129 @@ class CheckText(Query[TextCheck]):
     language: str
     text: str
 
+
+
+# ---- team stories ----
+
+def _keys(v: Validator, keys: tuple[str, ...], field: str) -> None:
+    v.check(len(keys) <= MAX_LINKS, field, f"at most {MAX_LINKS}")
+    for i, key in enumerate(keys[:MAX_LINKS]):
+        v.require(key, f"{field}[{i}]", 68)
+
+
+@dataclass(frozen=True)
+class SaveTeamStory(Command[TeamStory]):
+    team_id: str
+    base_version: int
+    title: s.Localized
+    text: s.Localized
+    value_keys: tuple[str, ...]
+    theme_keys: tuple[str, ...]
+
+    def validate(self, v: Validator) -> None:
+        v.require(self.team_id, "team_id", 64)
+        v.check(self.base_version >= 0, "base_version", "must not be negative")
+        written = False
+        for lang in LANGUAGES:
+            v.max_length(self.title.get(lang), f"title.{lang}", s.MAX_TITLE)
+            v.max_length(self.text.get(lang), f"text.{lang}", s.MAX_TEXT)
+            written = written or bool(self.text.get(lang).strip())
+        v.check(written, "text", "is required in at least one language (nl or en)")
+        _keys(v, self.value_keys, "value_keys")
+        _keys(v, self.theme_keys, "theme_keys")
+
+
+@dataclass(frozen=True)
+class PublishTeamStory(Command[TeamStory]):
+    team_id: str
+    version: int
+    readability_override_reason: str
+
+    def validate(self, v: Validator) -> None:
+        v.require(self.team_id, "team_id", 64)
+        v.check(self.version > 0, "version", "is required")
+        v.max_length(self.readability_override_reason, "readability_override_reason", s.MAX_REASON)
+
+
+@dataclass(frozen=True)
+class TeamStoryView:
+    published: TeamStory | None
+    draft: TeamStory | None
+    manager_id: str
+
+
+@dataclass(frozen=True)
+class GetTeamStory(Query[TeamStoryView]):
+    team_id: str
+
+
+@dataclass(frozen=True)
+class ListTeamStories(Query[list[TeamStory]]):
+    pass
+
+
+# ---- reach ----
+
+@dataclass(frozen=True)
+class MarkStoryRead(Command[None]):
+    version: int
+
+    def validate(self, v: Validator) -> None:
+        v.check(self.version > 0, "version", "is required")
+
+
+@dataclass(frozen=True)
+class StoryReach:
+    version: int
+    k: int
+    teams: list[TeamReach]
+    organisation: TeamReach
+
+
+@dataclass(frozen=True)
+class GetStoryReach(Query[StoryReach]):
+    version: int
+
+
+# ---- the jargon list ----
+
+@dataclass(frozen=True)
+class GetJargon(Query[dict[str, dict[str, str]]]):
+    pass
+
+
+@dataclass(frozen=True)
+class SetJargon(Command[dict[str, dict[str, str]]]):
+    # (language, term, plainer words)
+    terms: tuple[tuple[str, str, str], ...]
+
+    def check(self) -> None:
+        if not self.caller.has(*JARGON_KEEPERS):
+            raise PermissionDenied("only HR keeps the organisation's jargon list")
+        super().check()
+
+    def validate(self, v: Validator) -> None:
+        v.check(len(self.terms) <= MAX_JARGON, "terms", f"at most {MAX_JARGON} terms")
+        for i, (language, term, plain) in enumerate(self.terms[:MAX_JARGON]):
+            v.check(language in LANGUAGES, f"terms[{i}].language", f"must be one of {', '.join(LANGUAGES)}")
+            v.require(term, f"terms[{i}].term", 100)
+            v.require(plain, f"terms[{i}].plain", 200)
+
+
+# ---- a person's own ambition ----
+
+@dataclass(frozen=True)
+class SaveAmbition(Command[Ambition]):
+    text: str
+    share_with_manager: bool
+    share_with_coach: bool
+    passage_keys: tuple[str, ...]
+
+    def validate(self, v: Validator) -> None:
+        v.max_length(self.text, "text", MAX_AMBITION)
+        _keys(v, self.passage_keys, "passage_keys")
+
+
+@dataclass(frozen=True)
+class GetAmbition(Query[Ambition]):
+    employee_id: str

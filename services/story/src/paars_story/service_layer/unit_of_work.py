@@ -8,10 +8,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from paars_story.domain.ambition import Ambition, Relations
+from paars_story.domain.plain_language import PlainLanguagePolicy
 from paars_story.domain.story import Proposal, ProposalUpdated, StoryPublished, StoryVersion
+from paars_story.domain.team_story import Team, TeamStory, TeamStoryPublished
 
 Clock = Callable[[], dt.datetime]
-Event = StoryPublished | ProposalUpdated
+Event = StoryPublished | ProposalUpdated | TeamStoryPublished
 
 
 class StoryRepository(Protocol):
@@ -41,9 +44,72 @@ class ProposalRepository(Protocol):
         """Writes state, endorsements and accepted version, and any comments not yet stored."""
 
 
+class TeamStoryRepository(Protocol):
+    async def latest(self, team_id: str, *, for_update: bool = False) -> TeamStory | None: ...
+
+    async def latest_published(self, team_id: str) -> TeamStory | None: ...
+
+    async def all_published(self) -> list[TeamStory]:
+        """Each team's newest published version."""
+
+    async def add(self, story: TeamStory) -> None:
+        """Writes a new version; StaleVersion when that number was written first."""
+
+    async def mark_published(self, story: TeamStory) -> None: ...
+
+
+class Directory(Protocol):
+    """The story service's projection of the org directory, as the use cases read it."""
+
+    async def team(self, team_id: str) -> Team | None: ...
+
+    async def teams(self) -> list[Team]: ...
+
+    async def team_of(self, employee_id: str) -> str:
+        """The person's team id, empty when none."""
+
+    async def relations(self, employee_id: str) -> Relations | None:
+        """The person's manager and coach; None for someone the directory does not know."""
+
+    async def members(self) -> dict[str, list[str]]:
+        """Each team's active people."""
+
+
+class ReachRepository(Protocol):
+    async def mark_read(self, version: int, employee_id: str, at: dt.datetime) -> None: ...
+
+    async def readers(self, version: int) -> set[str]: ...
+
+    async def reactors(self) -> set[str]:
+        """Everyone who commented on or endorsed a proposal."""
+
+    async def proposers(self) -> set[str]: ...
+
+
+class JargonRepository(Protocol):
+    async def all(self) -> dict[str, dict[str, str]]:
+        """language -> term -> plainer words."""
+
+    async def replace(self, terms: dict[str, dict[str, str]]) -> None: ...
+
+
+class AmbitionRepository(Protocol):
+    async def get(self, employee_id: str) -> Ambition | None: ...
+
+    async def save(self, ambition: Ambition) -> None: ...
+
+
 class UnitOfWork(Protocol):
     stories: StoryRepository
     proposals: ProposalRepository
+    team_stories: TeamStoryRepository
+    directory: Directory
+    reach: ReachRepository
+    jargon: JargonRepository
+    ambitions: AmbitionRepository
+    # The plain-language policy the events of this unit of work are written with (the organisation's jargon
+    # list included); the message bus sets it.
+    policy: PlainLanguagePolicy
     clock: Clock
 
     async def __aenter__(self) -> Self: ...

@@ -254,6 +254,204 @@ class GetVersionRequest(_message.Message):
     version: int
     def __init__(self, version: _Optional[int] = ...) -> None: ...
 
+class TeamStory(_message.Message):
+    __slots__ = ("team_id", "version", "published", "title", "text", "value_keys", "theme_keys", "story_version", "updated_at", "updated_by", "published_at", "published_by", "contributor_ids", "readability_override_reason", "check")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    THEME_KEYS_FIELD_NUMBER: _ClassVar[int]
+    STORY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_BY_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    READABILITY_OVERRIDE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    version: int
+    published: bool
+    title: LocalizedText
+    text: LocalizedText
+    value_keys: _containers.RepeatedScalarFieldContainer[str]
+    theme_keys: _containers.RepeatedScalarFieldContainer[str]
+    story_version: int
+    updated_at: _timestamp_pb2.Timestamp
+    updated_by: str
+    published_at: _timestamp_pb2.Timestamp
+    published_by: str
+    contributor_ids: _containers.RepeatedScalarFieldContainer[str]
+    readability_override_reason: str
+    check: PassageCheck
+    def __init__(self, team_id: _Optional[str] = ..., version: _Optional[int] = ..., published: _Optional[bool] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., value_keys: _Optional[_Iterable[str]] = ..., theme_keys: _Optional[_Iterable[str]] = ..., story_version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_by: _Optional[str] = ..., contributor_ids: _Optional[_Iterable[str]] = ..., readability_override_reason: _Optional[str] = ..., check: _Optional[_Union[PassageCheck, _Mapping]] = ...) -> None: ...
+
+class GetTeamStoryRequest(_message.Message):
+    __slots__ = ("team_id",)
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    def __init__(self, team_id: _Optional[str] = ...) -> None: ...
+
+class GetTeamStoryResponse(_message.Message):
+    __slots__ = ("published", "draft", "manager_id")
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    MANAGER_ID_FIELD_NUMBER: _ClassVar[int]
+    published: TeamStory
+    draft: TeamStory
+    manager_id: str
+    def __init__(self, published: _Optional[_Union[TeamStory, _Mapping]] = ..., draft: _Optional[_Union[TeamStory, _Mapping]] = ..., manager_id: _Optional[str] = ...) -> None: ...
+
+class SaveTeamStoryRequest(_message.Message):
+    __slots__ = ("team_id", "base_version", "title", "text", "value_keys", "theme_keys")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    THEME_KEYS_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    base_version: int
+    title: LocalizedText
+    text: LocalizedText
+    value_keys: _containers.RepeatedScalarFieldContainer[str]
+    theme_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, team_id: _Optional[str] = ..., base_version: _Optional[int] = ..., title: _Optional[_Union[LocalizedText, _Mapping]] = ..., text: _Optional[_Union[LocalizedText, _Mapping]] = ..., value_keys: _Optional[_Iterable[str]] = ..., theme_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PublishTeamStoryRequest(_message.Message):
+    __slots__ = ("team_id", "version", "readability_override_reason")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    READABILITY_OVERRIDE_REASON_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    version: int
+    readability_override_reason: str
+    def __init__(self, team_id: _Optional[str] = ..., version: _Optional[int] = ..., readability_override_reason: _Optional[str] = ...) -> None: ...
+
+class ListTeamStoriesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListTeamStoriesResponse(_message.Message):
+    __slots__ = ("stories",)
+    STORIES_FIELD_NUMBER: _ClassVar[int]
+    stories: _containers.RepeatedCompositeFieldContainer[TeamStory]
+    def __init__(self, stories: _Optional[_Iterable[_Union[TeamStory, _Mapping]]] = ...) -> None: ...
+
+class MarkStoryReadRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class MarkStoryReadResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class KCount(_message.Message):
+    __slots__ = ("value", "hidden")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    value: int
+    hidden: bool
+    def __init__(self, value: _Optional[int] = ..., hidden: _Optional[bool] = ...) -> None: ...
+
+class TeamReach(_message.Message):
+    __slots__ = ("team_id", "team_name", "members", "read", "reacted", "contributed")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    REACTED_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTED_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    team_name: str
+    members: KCount
+    read: KCount
+    reacted: KCount
+    contributed: KCount
+    def __init__(self, team_id: _Optional[str] = ..., team_name: _Optional[str] = ..., members: _Optional[_Union[KCount, _Mapping]] = ..., read: _Optional[_Union[KCount, _Mapping]] = ..., reacted: _Optional[_Union[KCount, _Mapping]] = ..., contributed: _Optional[_Union[KCount, _Mapping]] = ...) -> None: ...
+
+class GetStoryReachRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetStoryReachResponse(_message.Message):
+    __slots__ = ("version", "k", "teams", "organisation")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    k: int
+    teams: _containers.RepeatedCompositeFieldContainer[TeamReach]
+    organisation: TeamReach
+    def __init__(self, version: _Optional[int] = ..., k: _Optional[int] = ..., teams: _Optional[_Iterable[_Union[TeamReach, _Mapping]]] = ..., organisation: _Optional[_Union[TeamReach, _Mapping]] = ...) -> None: ...
+
+class JargonTerm(_message.Message):
+    __slots__ = ("language", "term", "plain")
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TERM_FIELD_NUMBER: _ClassVar[int]
+    PLAIN_FIELD_NUMBER: _ClassVar[int]
+    language: str
+    term: str
+    plain: str
+    def __init__(self, language: _Optional[str] = ..., term: _Optional[str] = ..., plain: _Optional[str] = ...) -> None: ...
+
+class GetJargonRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class JargonList(_message.Message):
+    __slots__ = ("terms",)
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    terms: _containers.RepeatedCompositeFieldContainer[JargonTerm]
+    def __init__(self, terms: _Optional[_Iterable[_Union[JargonTerm, _Mapping]]] = ...) -> None: ...
+
+class SetJargonRequest(_message.Message):
+    __slots__ = ("terms",)
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    terms: _containers.RepeatedCompositeFieldContainer[JargonTerm]
+    def __init__(self, terms: _Optional[_Iterable[_Union[JargonTerm, _Mapping]]] = ...) -> None: ...
+
+class Ambition(_message.Message):
+    __slots__ = ("employee_id", "text", "shared_with_manager", "shared_with_coach", "passage_keys", "updated_at")
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SHARED_WITH_MANAGER_FIELD_NUMBER: _ClassVar[int]
+    SHARED_WITH_COACH_FIELD_NUMBER: _ClassVar[int]
+    PASSAGE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    text: str
+    shared_with_manager: bool
+    shared_with_coach: bool
+    passage_keys: _containers.RepeatedScalarFieldContainer[str]
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, employee_id: _Optional[str] = ..., text: _Optional[str] = ..., shared_with_manager: _Optional[bool] = ..., shared_with_coach: _Optional[bool] = ..., passage_keys: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SaveAmbitionRequest(_message.Message):
+    __slots__ = ("text", "share_with_manager", "share_with_coach", "passage_keys")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_WITH_MANAGER_FIELD_NUMBER: _ClassVar[int]
+    SHARE_WITH_COACH_FIELD_NUMBER: _ClassVar[int]
+    PASSAGE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    share_with_manager: bool
+    share_with_coach: bool
+    passage_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, text: _Optional[str] = ..., share_with_manager: _Optional[bool] = ..., share_with_coach: _Optional[bool] = ..., passage_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetAmbitionRequest(_message.Message):
+    __slots__ = ("employee_id",)
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    employee_id: str
+    def __init__(self, employee_id: _Optional[str] = ...) -> None: ...
+
 class StoryPublished(_message.Message):
     __slots__ = ("metadata", "story")
     METADATA_FIELD_NUMBER: _ClassVar[int]
@@ -279,3 +477,15 @@ class ProposalUpdated(_message.Message):
     endorsements: int
     comments: int
     def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., proposal_id: _Optional[str] = ..., passage_key: _Optional[str] = ..., state: _Optional[_Union[ProposalState, str]] = ..., change: _Optional[str] = ..., endorsements: _Optional[int] = ..., comments: _Optional[int] = ...) -> None: ...
+
+class TeamStoryPublished(_message.Message):
+    __slots__ = ("metadata", "story", "manager_id", "team_name")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    STORY_FIELD_NUMBER: _ClassVar[int]
+    MANAGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_NAME_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    story: TeamStory
+    manager_id: str
+    team_name: str
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., story: _Optional[_Union[TeamStory, _Mapping]] = ..., manager_id: _Optional[str] = ..., team_name: _Optional[str] = ...) -> None: ...

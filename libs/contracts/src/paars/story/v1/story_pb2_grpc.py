@@ -84,6 +84,56 @@ class StoryServiceStub:
                 request_serializer=paars_dot_story_dot_v1_dot_story__pb2.ListProposalsRequest.SerializeToString,
                 response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.ListProposalsResponse.FromString,
                 _registered_method=True)
+        self.GetTeamStory = channel.unary_unary(
+                '/paars.story.v1.StoryService/GetTeamStory',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryResponse.FromString,
+                _registered_method=True)
+        self.SaveTeamStory = channel.unary_unary(
+                '/paars.story.v1.StoryService/SaveTeamStory',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.SaveTeamStoryRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.TeamStory.FromString,
+                _registered_method=True)
+        self.PublishTeamStory = channel.unary_unary(
+                '/paars.story.v1.StoryService/PublishTeamStory',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.PublishTeamStoryRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.TeamStory.FromString,
+                _registered_method=True)
+        self.ListTeamStories = channel.unary_unary(
+                '/paars.story.v1.StoryService/ListTeamStories',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesResponse.FromString,
+                _registered_method=True)
+        self.MarkStoryRead = channel.unary_unary(
+                '/paars.story.v1.StoryService/MarkStoryRead',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadResponse.FromString,
+                _registered_method=True)
+        self.GetStoryReach = channel.unary_unary(
+                '/paars.story.v1.StoryService/GetStoryReach',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachResponse.FromString,
+                _registered_method=True)
+        self.GetJargon = channel.unary_unary(
+                '/paars.story.v1.StoryService/GetJargon',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetJargonRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.JargonList.FromString,
+                _registered_method=True)
+        self.SetJargon = channel.unary_unary(
+                '/paars.story.v1.StoryService/SetJargon',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.SetJargonRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.JargonList.FromString,
+                _registered_method=True)
+        self.SaveAmbition = channel.unary_unary(
+                '/paars.story.v1.StoryService/SaveAmbition',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.SaveAmbitionRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.Ambition.FromString,
+                _registered_method=True)
+        self.GetAmbition = channel.unary_unary(
+                '/paars.story.v1.StoryService/GetAmbition',
+                request_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetAmbitionRequest.SerializeToString,
+                response_deserializer=paars_dot_story_dot_v1_dot_story__pb2.Ambition.FromString,
+                _registered_method=True)
 
 
 class StoryServiceServicer:
@@ -151,6 +201,72 @@ class StoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTeamStory(self, request, context):
+        """A team's members and its manager write it; the manager (or HR, a leader) publishes it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveTeamStory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishTeamStory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeamStories(self, request, context):
+        """The published team stories.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkStoryRead(self, request, context):
+        """The caller read a version (the story page records it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStoryReach(self, request, context):
+        """HR and leaders: every team; a manager: the teams they manage.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJargon(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetJargon(self, request, context):
+        """HR (and admins) only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveAmbition(self, request, context):
+        """The caller's own ambition; read by them, and by their manager or coach only if shared with them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAmbition(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -203,6 +319,56 @@ def add_StoryServiceServicer_to_server(servicer, server):
                     servicer.ListProposals,
                     request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.ListProposalsRequest.FromString,
                     response_serializer=paars_dot_story_dot_v1_dot_story__pb2.ListProposalsResponse.SerializeToString,
+            ),
+            'GetTeamStory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTeamStory,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryResponse.SerializeToString,
+            ),
+            'SaveTeamStory': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveTeamStory,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.SaveTeamStoryRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.TeamStory.SerializeToString,
+            ),
+            'PublishTeamStory': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishTeamStory,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.PublishTeamStoryRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.TeamStory.SerializeToString,
+            ),
+            'ListTeamStories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeamStories,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesResponse.SerializeToString,
+            ),
+            'MarkStoryRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkStoryRead,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadResponse.SerializeToString,
+            ),
+            'GetStoryReach': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStoryReach,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachResponse.SerializeToString,
+            ),
+            'GetJargon': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJargon,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetJargonRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.JargonList.SerializeToString,
+            ),
+            'SetJargon': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetJargon,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.SetJargonRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.JargonList.SerializeToString,
+            ),
+            'SaveAmbition': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveAmbition,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.SaveAmbitionRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.Ambition.SerializeToString,
+            ),
+            'GetAmbition': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAmbition,
+                    request_deserializer=paars_dot_story_dot_v1_dot_story__pb2.GetAmbitionRequest.FromString,
+                    response_serializer=paars_dot_story_dot_v1_dot_story__pb2.Ambition.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -475,6 +641,276 @@ class StoryService:
             '/paars.story.v1.StoryService/ListProposals',
             paars_dot_story_dot_v1_dot_story__pb2.ListProposalsRequest.SerializeToString,
             paars_dot_story_dot_v1_dot_story__pb2.ListProposalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTeamStory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/GetTeamStory',
+            paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.GetTeamStoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveTeamStory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/SaveTeamStory',
+            paars_dot_story_dot_v1_dot_story__pb2.SaveTeamStoryRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.TeamStory.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishTeamStory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/PublishTeamStory',
+            paars_dot_story_dot_v1_dot_story__pb2.PublishTeamStoryRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.TeamStory.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeamStories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/ListTeamStories',
+            paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.ListTeamStoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkStoryRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/MarkStoryRead',
+            paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.MarkStoryReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStoryReach(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/GetStoryReach',
+            paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.GetStoryReachResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJargon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/GetJargon',
+            paars_dot_story_dot_v1_dot_story__pb2.GetJargonRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.JargonList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetJargon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/SetJargon',
+            paars_dot_story_dot_v1_dot_story__pb2.SetJargonRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.JargonList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveAmbition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/SaveAmbition',
+            paars_dot_story_dot_v1_dot_story__pb2.SaveAmbitionRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.Ambition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAmbition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.story.v1.StoryService/GetAmbition',
+            paars_dot_story_dot_v1_dot_story__pb2.GetAmbitionRequest.SerializeToString,
+            paars_dot_story_dot_v1_dot_story__pb2.Ambition.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,70 @@
+"""SQL repositories of who read the story, the organisation's jargon list, and people's own ambitions."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars_platform.db import upsert
+from paars_story.adapters import tables as t
+from paars_story.domain.ambition import Ambition
+
+
+class SqlReachRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def mark_read(self, version: int, employee_id: str, at: dt.datetime) -> None:
+        """Once per person and version: a second read keeps the first time."""
+        found = (await self.conn.execute(sa.select(t.story_reads.c.version).where(
+            t.story_reads.c.version == version, t.story_reads.c.employee_id == employee_id,
+        ))).first()
+        if found is None:
+            await upsert(self.conn, t.story_reads, {"version": version, "employee_id": employee_id, "read_at": at}, ["version", "employee_id"])
+
+    async def readers(self, version: int) -> set[str]:
+        return {r.employee_id for r in await self.conn.execute(sa.select(t.story_reads.c.employee_id).where(t.story_reads.c.version == version))}
+
+    async def reactors(self) -> set[str]:
+        """Everyone who commented on or endorsed a proposal."""
+        commenters = {r.author_id for r in await self.conn.execute(sa.select(t.proposal_comments.c.author_id).distinct())}
+        endorsers = {e for r in await self.conn.execute(sa.select(t.proposals.c.endorser_ids)) for e in r.endorser_ids}
+        return commenters | endorsers
+
+    async def proposers(self) -> set[str]:
+        return {r.author_id for r in await self.conn.execute(sa.select(t.proposals.c.author_id).distinct())}
+
+
+class SqlJargonRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def all(self) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for r in await self.conn.execute(sa.select(t.jargon_terms).order_by(t.jargon_terms.c.language, t.jargon_terms.c.term)):
+            found.setdefault(r.language, {})[r.term] = r.plain
+        return found
+
+    async def replace(self, terms: dict[str, dict[str, str]]) -> None:
+        await self.conn.execute(t.jargon_terms.delete())
+        rows = [{"language": lang, "term": term, "plain": plain} for lang, listed in terms.items() for term, plain in listed.items()]
+        if rows:
+            await self.conn.execute(t.jargon_terms.insert(), rows)
+
+
+class SqlAmbitionRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, employee_id: str) -> Ambition | None:
+        row = (await self.conn.execute(sa.select(t.ambitions).where(t.ambitions.c.employee_id == employee_id))).first()
+        if row is None:
+            return None
+        return Ambition(row.employee_id, row.text, bool(row.shared_with_manager), bool(row.shared_with_coach), tuple(row.passage_keys), row.updated_at)
+
+    async def save(self, ambition: Ambition) -> None:
+        await upsert(self.conn, t.ambitions, {
+            "employee_id": ambition.employee_id, "text": ambition.text, "shared_with_manager": ambition.shared_with_manager,
+            "shared_with_coach": ambition.shared_with_coach, "passage_keys": list(ambition.passage_keys), "updated_at": ambition.updated_at,
+        }, ["employee_id"])
