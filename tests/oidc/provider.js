@@ -6,6 +6,14 @@
 //   OIDC_RESOURCE          the Paars audience: access tokens for it are RS256 JWTs
 //   OIDC_SIGNING_KEY       the private RSA JWK (JSON) tokens are signed with; its public half is on /jwks
 //   OIDC_ACCESS_TOKEN_TTL  seconds an access token lives (default 600)
+// Optional, for the identity tests (tests/identity):
+//   OIDC_SIGNING_KEYS      JSON list of private RSA JWKs instead of OIDC_SIGNING_KEY: the first signs, all are
+//                          on /jwks (a rotation restarts the provider with [new, old], then [new])
+//   OIDC_EXTRA_CLIENTS     JSON list of further client metadata: the CLI (device flow, refresh tokens, no
+//                          secret) and internal systems (client_credentials with their scopes)
+//   OIDC_RESOURCE_SCOPES   space-separated scopes of the Paars resource beyond "paars" (the RPC scopes)
+//   OIDC_OTHER_RESOURCE    a second audience tokens can be asked for (a token the services must refuse)
+//   OIDC_CLIENT_TOKEN_TTL  JSON {client_id: seconds}: access tokens of these clients live that long
 // The login and consent pages are the package's development interactions: a real form the browser fills in.
 import Provider from 'oidc-provider';
 
@@ -20,8 +28,12 @@ const issuer = `http://127.0.0.1:${port}`;
 const client = JSON.parse(env('OIDC_CLIENT'));
 const accounts = JSON.parse(env('OIDC_ACCOUNTS'));
 const resource = env('OIDC_RESOURCE');
-const signingKey = JSON.parse(env('OIDC_SIGNING_KEY'));
+const signingKeys = process.env.OIDC_SIGNING_KEYS ? JSON.parse(process.env.OIDC_SIGNING_KEYS) : [JSON.parse(env('OIDC_SIGNING_KEY'))];
 const accessTokenTtl = Number(process.env.OIDC_ACCESS_TOKEN_TTL || 600);
+const extraClients = JSON.parse(process.env.OIDC_EXTRA_CLIENTS || '[]');
+const resourceScope = ['paars', ...(process.env.OIDC_RESOURCE_SCOPES || '').split(' ').filter(Boolean)].join(' ');
+const otherResource = process.env.OIDC_OTHER_RESOURCE || '';
+const clientTokenTtl = JSON.parse(process.env.OIDC_CLIENT_TOKEN_TTL || '{}');
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -29,10 +41,10 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-  }],
-  jwks: { keys: [signingKey] },
+  }, ...extraClients],
+  jwks: { keys: signingKeys },
   pkce: { required: () => true },
-  scopes: ['openid', 'profile', 'email', 'offline_access'],
+  scopes: ['openid', 'profile', 'email', 'offline_access', ...resourceScope.split(' ')],
   claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
   ttl: { AccessToken: accessTokenTtl },
   async findAccount(_ctx, id) {
@@ -46,7 +58,7 @@ const provider = new Provider(issuer, {
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope('openid profile email offline_access');
-    grant.addResourceScope(resource, 'paars');
+    grant.addResourceScope(resource, resourceScope);
     await grant.save();
     return grant;
   },
@@ -55,16 +67,20 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // RFC 8628: the CLI shows a code, the person approves it here in a browser.
+    deviceFlow: { enabled: true },
+    // Internal systems: their own credential, the scopes their client may ask for.
+    clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => resource,
       useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, indicator) => {
-        if (indicator !== resource) throw new Provider.errors.InvalidTarget();
+      getResourceServerInfo: async (_ctx, indicator, client) => {
+        if (indicator !== resource && !(otherResource && indicator === otherResource)) throw new Provider.errors.InvalidTarget();
         return {
-          scope: 'paars',
-          audience: resource,
-          accessTokenTTL: accessTokenTtl,
+          scope: indicator === resource ? resourceScope : 'paars',
+          audience: indicator,
+          accessTokenTTL: clientTokenTtl[client.clientId] || accessTokenTtl,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'RS256' } },
         };

@@ -4,7 +4,7 @@ runtime's database, and the servicers over the bus. Tests build the bus over a f
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -15,6 +15,7 @@ from paars_goals.adapters.callers import directory_lookup
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.tables import metadata
 from paars_goals.entrypoints.grpc import GoalServicer, OrgServicer
+from paars_goals.entrypoints.scim import ScimApp, ScimServer, ScimSettings
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.messagebus import MessageBus
 from paars_goals.service_layer.unit_of_work import Clock
@@ -55,8 +56,34 @@ def _directory(runtime: ServiceRuntime) -> DirectoryLookup:
     return directory_lookup(runtime.db)
 
 
+def _scim(settings: Settings) -> tuple[Callable[[ServiceRuntime], Awaitable[None]] | None, Callable[[ServiceRuntime], Awaitable[None]] | None]:
+    """SCIM provisioning on its own port when PAARS_SCIM_PORT is set (entrypoints/scim.py)."""
+    scim_settings = ScimSettings.from_env(settings.grpc_host)
+    if scim_settings is None:
+        return None, None
+    servers: list[ScimServer] = []
+
+    async def started(runtime: ServiceRuntime) -> None:
+        assert runtime.db is not None and runtime.callers is not None
+        db = runtime.db
+
+        def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
+            return SqlUnitOfWork(db, utcnow, read_only=read_only)
+
+        server = ScimServer(ScimApp(scim_settings, unit_of_work, runtime.callers.forget))
+        await server.start()
+        servers.append(server)
+
+    async def stopping(runtime: ServiceRuntime) -> None:
+        for server in servers:
+            await server.stop()
+
+    return started, stopping
+
+
 def build(settings: Settings) -> ServiceRuntime:
+    started, stopping = _scim(settings)
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
-        directory=_directory,
+        directory=_directory, on_started=started, on_stopping=stopping,
     )

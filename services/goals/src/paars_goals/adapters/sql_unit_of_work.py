@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars_goals.adapters import tables as t
 from paars_goals.adapters.protobuf import decode_answer, encode_answer, event_to_proto
 from paars_goals.adapters.repository import SqlDirectoryRepository, SqlGoalRepository
+from paars_goals.adapters.scim_repository import SqlScimRepository
 from paars_goals.service_layer.commands import RequestKey
-from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, RequestRace
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, RequestRace, ScimRepository
 from paars_platform import outbox
 from paars_platform.db import utcnow
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
@@ -24,10 +25,12 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     ANSWER_DECODER = decode_answer
     goals: GoalRepository
     directory: DirectoryRepository
+    scim: ScimRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.goals = SqlGoalRepository(conn)
         self.directory = SqlDirectoryRepository(conn)
+        self.scim = SqlScimRepository(conn)
 
     async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None:
         self._remembered = True

@@ -86,3 +86,19 @@ check_ins = sa.Table(
     sa.Column("updates", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+# SCIM 2.0 resources (RFC 7643) as the enterprise's provisioning client last wrote them: a User's id is
+# the employee id it maps onto; a Group grants the roles PAARS_SCIM_ROLE_GROUPS gives its display name.
+scim_resources = sa.Table(
+    "scim_resources",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    # userName of a User, displayName of a Group (unique per kind, case-insensitively: stored lower-cased).
+    sa.Column("name_key", sa.String(256), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "name_key", name="uq_scim_resources_name"),
+)

@@ -10,6 +10,7 @@ from typing import Protocol, Self, TypeVar
 
 from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalUpdated, GoalView
 from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, OrgView, Team, TeamChanged
+from paars_goals.domain.scim import ScimResource
 from paars_goals.service_layer.commands import RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
@@ -74,9 +75,30 @@ class DirectoryRepository(Protocol):
 
 
 
+class ScimRepository(Protocol):
+    """The SCIM resources the provisioning client wrote (service_layer/scim_handlers.py maps them)."""
+
+    async def get(self, kind: str, resource_id: str) -> ScimResource | None: ...
+
+    async def by_name(self, kind: str, name: str) -> ScimResource | None:
+        """The resource whose name_key (lower-cased userName or displayName) this is."""
+
+    async def all(self, kind: str) -> list[ScimResource]:
+        """Every resource of the kind, oldest first."""
+
+    async def add(self, resource: ScimResource) -> None:
+        """AlreadyExists when a resource of the kind has its id or name."""
+
+    async def save(self, resource: ScimResource) -> None:
+        """Writes resource.version over version - 1; StaleVersion when another write came first."""
+
+    async def delete(self, kind: str, resource_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     goals: GoalRepository
     directory: DirectoryRepository
+    scim: ScimRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...
