@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from paars.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from paars.conversations.v1 import conversations_pb2, conversations_pb2_grpc
 from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
@@ -191,6 +192,7 @@ def _everyone_known(paars: Paars) -> bool:
         ("feedback", feedback_pb2_grpc.FeedbackServiceStub, "ListFeedback", feedback_pb2.ListFeedbackRequest(receiver_id="emma")),
         ("notifications", notifications_pb2_grpc.NotificationServiceStub, "ListPrompts", notifications_pb2.ListPromptsRequest(limit=1)),
         ("analytics", analytics_pb2_grpc.AnalyticsServiceStub, "GetSignals", analytics_pb2.GetSignalsRequest(employee_id="emma", window_days=30)),
+        ("conversations", conversations_pb2_grpc.ConversationsServiceStub, "ListPairs", conversations_pb2.ListPairsRequest()),
     )
     for service, stub, method, request in probes:
         try:
