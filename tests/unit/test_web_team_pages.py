@@ -135,3 +135,13 @@ def test_preferences_are_saved_with_a_mask_and_a_refusal_keeps_what_was_typed(cl
     assert 'id="language-nl" name="language" value="nl" checked' in again.text
     budget = client.post("/preferences", data={**form, "weekly_budget": "veel"}, headers={"accept-language": "en"})
     assert budget.status_code == 422 and 'id="weekly_budget-error"' in budget.text
+
+
+def test_an_uploaded_file_is_previewed_and_its_form_needs_the_csrf_token_like_any_other(client: TestClient) -> None:
+    sign_in(client, "mgr")
+    token = csrf(client.get("/hr/import").text)
+    files = {"file": ("people.csv", CSV.encode(), "text/csv")}
+    answer = client.post("/hr/import", data={"csrf_token": token, "action": "preview"}, files=files, headers={"accept-language": "en"})
+    assert answer.status_code == 422 and 'id="row-2"' in answer.text and 'id="row-3"' in answer.text
+    forged = client.post("/hr/import", data={"csrf_token": "forged", "action": "preview"}, files=files)
+    assert forged.status_code == 403

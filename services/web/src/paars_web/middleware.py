@@ -9,6 +9,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paars_platform import metrics
@@ -142,8 +144,12 @@ class WebMiddleware:
                 await self._refuse(scope, send, 413, b"")
                 return None
         token = _header(scope["headers"], CSRF_HEADER.encode())
-        if not token and _header(scope["headers"], b"content-type").startswith("application/x-www-form-urlencoded"):
+        content_type = _header(scope["headers"], b"content-type")
+        if not token and content_type.startswith("application/x-www-form-urlencoded"):
             token = (parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or [""])[0]
+        elif not token and content_type.startswith("multipart/form-data"):
+            # A file upload (the directory import) carries the token as one of its fields.
+            token = await _multipart_field(scope, body, CSRF_FIELD)
         if not token or not hmac.compare_digest(token, session.csrf_token):
             await self._refuse(scope, send, 403, self.refusal(scope).encode())
             return None
@@ -173,3 +179,20 @@ class WebMiddleware:
         route = scope.get("route")
         # Unmatched paths share one label, so a scan of random URLs cannot grow the label set.
         return getattr(route, "path", "unmatched")
+
+
+async def _multipart_field(scope: Scope, body: bytes, name: str) -> str:
+    """One text field of a multipart/form-data body already read (bounded by MAX_FORM_BYTES); "" when absent or malformed."""
+
+    async def stream() -> Any:
+        yield body
+
+    try:
+        form = await MultiPartParser(Headers(scope=scope), stream(), max_files=4, max_fields=100).parse()
+    except MultiPartException:
+        return ""
+    try:
+        value = form.get(name, "")
+        return value if isinstance(value, str) else ""
+    finally:
+        await form.close()

@@ -42,8 +42,8 @@ NAV = (
     NavLink("/preferences", "nav-preferences", N_("My preferences")),
 )
 WINDOW_DAYS = 30
-# The largest CSV the directory import reads (a few thousand people).
-MAX_IMPORT_BYTES = 1_000_000
+# The largest CSV the directory import reads (about two thousand people; a form is at most 256 kB, see middleware).
+MAX_IMPORT_BYTES = 200_000
 
 
 def routes() -> list[BaseRoute]:
@@ -438,7 +438,7 @@ async def import_directory(request: Request) -> Response:
     if isinstance(upload, UploadFile) and upload.filename:
         raw = await upload.read(MAX_IMPORT_BYTES + 1)
         if len(raw) > MAX_IMPORT_BYTES:
-            general.append(gettext("The file is larger than 1 MB. Split it and import the parts one after the other."))
+            general.append(gettext("The file is larger than 200 kB. Split it and import the parts one after the other."))
         else:
             try:
                 text = raw.decode("utf-8-sig")
@@ -474,6 +474,10 @@ PREFERENCE_ORDER = (*PREFERENCE_FIELDS, "webhook_url")
 PREFERENCE_REASONS = (
     N_("must be HH:MM"), N_("give both ends of the quiet hours, or neither"), N_("must be an IANA time zone such as Europe/Brussels"),
     N_("unknown channel"), N_("must be nl or en (empty: the organisation's default)"), N_("must be at most 2000 characters"),
+    # A chat webhook's address (notifications' target policy).
+    N_("is not a valid URL"), N_("must be an https URL"), N_("must name a host"), N_("must not carry a user name or password"),
+    N_("must name a public host, not a local or cluster-internal one"), N_("must resolve to a public address"),
+    N_("the host name does not resolve"),
 )
 BUDGET_REASON = re.compile(r"must be between 1 and (\d+) \(0: the default (\d+)\)")
 
