@@ -1,7 +1,7 @@
 # Operations targets (included by the Makefile): container images, the tools tests/ops needs, and the
 # manifests generated from one source (KafkaTopics from paars_platform.topics, PrometheusRule and the
 # Grafana dashboard from deploy/prometheus/rules.yaml and deploy/tools/render_monitoring.py).
-OPS_SERVICES := goals feedback notifications analytics story web
+OPS_SERVICES := goals feedback notifications analytics story conversations web
 # The manifests in deploy/k8s refer to paars/<service>:0.1.0; overlays retag with `images:`.
 OPS_IMAGE_REPOSITORY ?= paars
 OPS_IMAGE_TAG ?= 0.1.0

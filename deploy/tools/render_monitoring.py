@@ -18,7 +18,7 @@ MONITORING = ROOT / "deploy" / "k8s" / "base" / "monitoring"
 PROMETHEUS_RULE = MONITORING / "prometheusrule.yaml"
 DASHBOARD = MONITORING / "dashboards" / "paars-overview.json"
 
-SERVICES = ("goals", "feedback", "notifications", "analytics", "story")
+SERVICES = ("goals", "feedback", "notifications", "analytics", "story", "conversations")
 SERVICE_REGEX = "|".join(SERVICES)
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 

@@ -42,6 +42,7 @@ SERVICES = {
         Service("notifications", 50053, 9103, "Deployment", True),
         Service("analytics", 50054, 9104, "StatefulSet", False),
         Service("story", 50055, 9106, "Deployment", True),
+        Service("conversations", 50056, 9107, "Deployment", True),
     )
 }
 

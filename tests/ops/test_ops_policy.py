@@ -346,7 +346,7 @@ def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
         assert all(
             t["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": name} for t in terms
         ), name
-    assert set(hpas) == {"goals", "feedback", "notifications", "story", WEB.name}
+    assert set(hpas) == {"goals", "feedback", "notifications", "story", "conversations", WEB.name}
 
 
 def test_analytics_never_has_more_workers_than_partitions(rendered) -> None:
