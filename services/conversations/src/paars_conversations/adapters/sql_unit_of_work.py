@@ -3,14 +3,19 @@ outbox rows of its events, committed together or not at all. The transaction and
 paars_platform.unit_of_work's; conversations remembers no idempotent answers."""
 from __future__ import annotations
 
+from types import TracebackType
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_conversations.adapters import repository as r
 from paars_conversations.adapters import tables as t
 from paars_conversations.adapters.protobuf import event_to_proto
 from paars_conversations.service_layer import unit_of_work as u
-from paars_platform import outbox
+from paars_platform import metrics, outbox
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
+
+# What happened, counted once committed; the label is the event's kind (seven values), never a person or a text.
+EVENTS = metrics.counter("paars_conversations_events_total", "Conversations events committed to the outbox, by kind.", ("kind",))
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
@@ -34,6 +39,13 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
         self.circles = r.SqlCircleRepository(conn)
 
     async def commit(self) -> None:
+        self._kinds = [type(e).__name__ for e in self._events]
         await outbox.append(self._connection, t.platform["outbox"], *(event_to_proto(e) for e in self._events))
         self._events.clear()
         self._committed = True
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        await super().__aexit__(exc_type, exc, tb)
+        if exc is None and self._committed:
+            for kind in getattr(self, "_kinds", ()):
+                EVENTS.labels(kind).inc()
