@@ -71,6 +71,8 @@ const provider = new Provider(issuer, {
     deviceFlow: { enabled: true },
     // Internal systems: their own credential, the scopes their client may ask for.
     clientCredentials: { enabled: true },
+    // `paars logout` revokes the CLI's refresh token.
+    revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => resource,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 import typer
@@ -12,18 +12,22 @@ from google.protobuf import json_format
 from rich.console import Console
 from rich.markup import escape
 
+from paars_cli import login
 from paars_platform.auth import mint_token
-from paars_platform.config import DEFAULT_PORTS, DEV_SYSTEM_CLIENT, Settings
+from paars_platform.config import DEFAULT_PORTS, DEV_SYSTEM_CLIENT, DEVELOPMENT, Settings, env_str
 from paars_platform.errors import field_violations
 
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
 
-AS_OPTION = typer.Option(..., "--as", help="The employee id you act as (a development token is minted for it).")
+AS_OPTION = typer.Option(
+    "", "--as",
+    help="Development only: the employee id to act as (a development token is minted). Without it, you act as signed in with 'paars login'.",
+)
 ROLES_OPTION = typer.Option(
     "", "--roles",
-    help="Comma-separated roles to narrow the token to (default: your roles in the directory); 'system' acts as a service client.",
+    help="With --as: comma-separated roles to narrow the token to (default: your roles in the directory); 'system' acts as a service client.",
 )
 
 
@@ -40,8 +44,32 @@ def development_token(person: str, roles: list[str], ttl_seconds: int = 12 * 360
 
 
 def metadata(person: str, roles: str | list[str] = "") -> list[tuple[str, str]]:
+    """The bearer of a call: a development token for --as PERSON, else the token of 'paars login'."""
     role_list = [r.strip() for r in roles.split(",") if r.strip()] if isinstance(roles, str) else roles
+    if not person:
+        if role_list:
+            _fail("--roles narrows development tokens only: pass --as <employee id> with it")
+        return [("authorization", f"Bearer {signed_in().access_token}")]
+    if env_str("PAARS_ENVIRONMENT", DEVELOPMENT) != DEVELOPMENT:
+        _fail("--as mints development tokens, which only PAARS_ENVIRONMENT=development accepts; sign in with 'paars login'")
     return [("authorization", f"Bearer {development_token(person, role_list)}")]
+
+
+def signed_in() -> login.Credentials:
+    try:
+        return login.current()
+    except login.LoginError as exc:
+        _fail(str(exc))
+
+
+def me(person: str) -> str:
+    """Who the command acts as: --as PERSON, else the signed-in person."""
+    return person or signed_in().subject
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"[red]error[/red]: {escape(message)}")
+    raise typer.Exit(1)
 
 
 def to_dict(message: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from rich.tree import Tree
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
-from paars_cli.client import AS_OPTION, ROLES_OPTION, call, console, metadata, print_json
+from paars_cli.client import AS_OPTION, ROLES_OPTION, call, console, me, metadata, print_json
 
 app = typer.Typer(no_args_is_help=True, help="Co-created goals.")
 
@@ -63,7 +63,7 @@ def propose(
         raise typer.BadParameter(f"kind must be one of {list(KINDS)}, level one of {list(LEVELS)}")
     request = pb.ProposeGoalRequest(
         kind=KINDS[kind], level=LEVELS[level], title=title, description=description,
-        owner_id=owner or (person if level == "individual" else ""), team_id=team, parent_goal_id=parent, weight=weight,
+        owner_id=owner or (me(person) if level == "individual" else ""), team_id=team, parent_goal_id=parent, weight=weight,
         key_results=[parse_key_result(k) for k in key_result], start_date=start, due_date=due,
         idempotency_key=f"cli-{uuid.uuid4().hex}",
     )

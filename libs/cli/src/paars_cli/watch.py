@@ -13,7 +13,7 @@ from paars.notifications.v1 import notifications_pb2 as pb
 from paars.notifications.v1 import notifications_pb2_grpc
 from paars_cli.client import AS_OPTION as AS
 from paars_cli.client import ROLES_OPTION as ROLES
-from paars_cli.client import address, console, metadata
+from paars_cli.client import address, console, me, metadata
 
 app = typer.Typer(help="Stream your prompts in the terminal (resumes where it left off).")
 prompts_app = typer.Typer(help="List your prompts and mark them read.", no_args_is_help=True)
@@ -49,7 +49,7 @@ def show(prompt: pb.Prompt) -> None:
 
 
 async def _watch(person: str, roles: str, from_cursor: int | None) -> None:
-    path = cursor_file(person)
+    path = cursor_file(me(person))
     cursor = _read_cursor(path) if from_cursor is None else from_cursor
     md = metadata(person, roles)
     pause = 0.5
