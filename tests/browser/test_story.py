@@ -163,3 +163,82 @@ def test_someone_who_does_not_curate_cannot_curate(open_page, paars: Paars, publ
     assert page.locator("#not-curator").is_visible()
     assert page.locator("#curate-form").count() == 0
     assert_accessible(page, "curate refused (en, 360 px)")
+
+
+def test_a_team_writes_its_story_with_its_manager_who_checks_and_publishes_it(open_page, paars: Paars, published: pb.StoryVersion) -> None:
+    member = open_page("nl", phone=True)
+    sign_in(member, "lotte", next_path="/story/teams")
+    member.locator("#my-team-story").click()
+    member.wait_for_url(re.compile(r"/story/teams/product$"))
+    assert_accessible(member, "the team's story page (nl, 360 px)")
+    assert fits_the_width(member)
+    member.fill("#title_nl", "Zo werken wij")
+    member.fill("#title_en", "How we work")
+    member.fill("#text_nl", "Wij vragen elke week feedback aan een klant. Zo leren wij snel.")
+    member.fill("#text_en", "Every week we ask a client for feedback. That is how we learn fast.")
+    member.locator("#link-value-openness").check()
+    member.locator("#team-save").click()
+    member.wait_for_url(re.compile(r"saved=1"))
+    assert member.locator("#check .check").count() == 2
+    assert member.locator("#team-publish-form").count() == 0, "a member does not publish"
+
+    manager = open_page("en")
+    sign_in(manager, "jan", next_path="/story/teams/product")
+    assert "Every week we ask a client" in manager.locator("#team-story-form #text_en").input_value()
+    assert_accessible(manager, "the team's draft with its check (en)")
+    manager.locator("#team-publish-submit").click()
+    manager.wait_for_url(re.compile(r"published=1"))
+    story = manager.locator("#team-story").inner_text()
+    assert "Every week we ask a client for feedback." in story and "Open" in story and "Lotte Janssens" in story
+    manager.goto("/story/teams")
+    assert "Product & Engineering" in manager.locator("#team-story-list").inner_text()
+    assert_accessible(manager, "team stories (en)")
+
+
+def test_an_ambition_shared_with_the_coach_is_read_by_the_coach_and_not_by_the_manager(open_page, paars: Paars, published: pb.StoryVersion) -> None:
+    owner = open_page("nl", phone=True)
+    sign_in(owner, "lotte", next_path="/story/ambition")
+    assert_accessible(owner, "my ambition (nl, 360 px)")
+    assert fits_the_width(owner)
+    owner.fill("#text", "Over twee jaar begeleid ik nieuwe collega's.")
+    owner.locator("#link-value-care").check()
+    owner.locator("#share_with_coach").check()
+    owner.locator("#ambition-save").click()
+    owner.wait_for_url(re.compile(r"saved=1"))
+    assert owner.locator("#text").input_value() == "Over twee jaar begeleid ik nieuwe collega's."
+    assert not owner.locator("#share_with_manager").is_checked()
+
+    coach = open_page("en")
+    sign_in(coach, "koen", next_path="/story/ambition/lotte")
+    assert "Over twee jaar begeleid ik" in coach.locator("#shared-ambition").inner_text()
+    assert "Care" in coach.locator("main").inner_text()
+    assert_accessible(coach, "a shared ambition (en)")
+    for reader in ("jan", "hanne", "els"):
+        other = open_page("en")
+        sign_in(other, reader, next_path="/story/ambition/lotte")
+        assert "Over twee jaar" not in other.locator("body").inner_text(), reader
+        assert other.locator("#shared-ambition").count() == 0, reader
+
+
+def test_hr_keeps_the_jargon_list_and_a_leader_reads_the_reach_per_team(open_page, paars: Paars, published: pb.StoryVersion) -> None:
+    hr = open_page("nl")
+    sign_in(hr, "hanne", next_path="/story/jargon")
+    hr.fill("#jargon_nl", "synergie = samenwerken\nstakeholders")
+    hr.locator("#jargon-save").click()
+    assert "regel 2" in hr.locator("#jargon_nl-error").inner_text()
+    assert_accessible(hr, "a refused jargon list (nl)")
+    hr.fill("#jargon_nl", "synergie = samenwerken\nstakeholders = betrokkenen")
+    hr.locator("#jargon-save").click()
+    hr.wait_for_url(re.compile(r"saved=1"))
+    assert "stakeholders = betrokkenen" in hr.locator("#jargon_nl").input_value()
+    checked = paars.as_person("lotte", "story", STORY, "CheckText", pb.CheckTextRequest(language="nl", text="Wij zoeken synergie."))
+    assert [f.words for f in checked.findings if f.kind == pb.FINDING_KIND_JARGON] == ["synergie"]  # type: ignore[attr-defined]
+
+    leader = open_page("en", phone=True)
+    sign_in(leader, "els", next_path="/story")
+    leader.locator("#reach-link").click()
+    leader.wait_for_url(re.compile(r"/story/reach"))
+    table = leader.locator("#reach").inner_text()
+    assert "Product & Engineering" in table and "Klantendienst" in table
+    assert_accessible(leader, "the story's reach (en, 360 px)")
+    assert fits_the_width(leader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 import pytest
 from starlette.testclient import TestClient
 
@@ -12,7 +13,7 @@ from paars.org.v1 import org_pb2
 from paars.story.v1 import story_pb2 as pb
 from paars_web.app import create_app
 from paars_web.clients import Stubs
-from paars_web.story_pages import Segment, behaviours, marked, slug
+from paars_web.story_pages import Segment, behaviours, marked, parse_jargon, slug
 from tests.unit.test_web_app import PEOPLE, Recorder, bad_request, config, csrf, sign_in, stubs
 
 HR = org_pb2.Employee(id="hr", name="Hanne HR", team_id="team-a", roles=[org_pb2.ROLE_HR], active=True)
@@ -53,13 +54,30 @@ def story_stubs(story: Recorder) -> Stubs:
 def story() -> Recorder:
     return Recorder(
         GetStory=pb.GetStoryResponse(published=PUBLISHED, draft=DRAFT),
+        MarkStoryRead=pb.MarkStoryReadResponse(),
+        GetTeamStory=pb.GetTeamStoryResponse(
+            published=pb.TeamStory(team_id="team-a", version=1, published=True, text=pb.LocalizedText(nl="Wij helpen.", en="We help."), value_keys=["value.openness"]),
+            manager_id="mgr",
+        ),
+        GetAmbition=lambda r: pb.Ambition(employee_id=r.employee_id, text="Een team leiden.", passage_keys=["value.openness"]),
+        SetJargon=pb.JargonList(),
         ListProposals=pb.ListProposalsResponse(proposals=[pb.Proposal(proposal_id="p1", author_id="bob", passage=VALUE, state=pb.PROPOSAL_STATE_OPEN)]),
     )
 
 
 @pytest.fixture
-def client(story: Recorder) -> Iterator[TestClient]:
-    with TestClient(create_app(config(), stubs=story_stubs(story)), base_url="http://127.0.0.1:8080") as c:
+def fakes(story: Recorder) -> Stubs:
+    return story_stubs(story)
+
+
+@pytest.fixture
+def fakes_org_teams(fakes: Stubs) -> None:
+    fakes.org.answers["ListTeams"] = org_pb2.ListTeamsResponse(teams=[org_pb2.Team(id="team-a", name="Team A", manager_id="mgr")])
+
+
+@pytest.fixture
+def client(fakes: Stubs) -> Iterator[TestClient]:
+    with TestClient(create_app(config(), stubs=fakes), base_url="http://127.0.0.1:8080") as c:
         yield c
 
 
@@ -117,3 +135,39 @@ def test_a_refused_proposal_keeps_what_was_typed_and_names_the_field(client: Tes
     assert 'id="text_nl-error"' in answer.text and "Omdat het kan" in answer.text and 'value="Moed"' in answer.text
     sent: Any = next(c[1] for c in story.calls if c[0] == "ProposeChange")
     assert sent.passage.key == "value.moed"
+
+
+def test_the_story_page_records_that_the_person_read_the_published_version(client: TestClient, story: Recorder) -> None:
+    sign_in(client, "ann")
+    client.get("/story")
+    assert [c[1].version for c in story.calls if c[0] == "MarkStoryRead"] == [1]
+
+
+def test_the_team_page_shows_the_published_story_and_lets_a_member_write_with_the_values_to_link(client: TestClient) -> None:
+    sign_in(client, "ann")
+    page = client.get("/story/teams/team-a", headers={"accept-language": "en"})
+    assert page.status_code == 200 and "We help." in page.text and 'id="team-story-form"' in page.text
+    assert 'value="value.openness" checked' in page.text and 'id="team-publish-form"' not in page.text
+
+
+def test_someone_elses_ambition_that_is_not_shared_with_you_is_a_page_that_does_not_exist(client: TestClient, story: Recorder) -> None:
+    story.answers["GetAmbition"] = grpc.aio.AioRpcError(grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), "no ambition shared with you")
+    sign_in(client, "bob")
+    page = client.get("/story/ambition/ann")
+    assert page.status_code == 404 and "Een team leiden." not in page.text
+
+
+def test_a_jargon_line_without_an_equals_sign_is_named_and_nothing_is_sent(client: TestClient, story: Recorder) -> None:
+    terms, bad = parse_jargon("synergie = samenwerken\n\nleverage\n", "nl")
+    assert [(t.term, t.plain) for t in terms] == [("synergie", "samenwerken")] and bad == [3]
+    sign_in(client, "hr")
+    token = csrf(client.get("/story/curate").text)
+    answer = client.post("/story/jargon", data={"csrf_token": token, "jargon_nl": "synergie = samenwerken\nleverage", "jargon_en": ""})
+    assert answer.status_code == 422 and 'id="jargon_nl-error"' in answer.text and "synergie = samenwerken" in answer.text
+    assert not [c for c in story.calls if c[0] == "SetJargon"]
+
+
+def test_the_managers_prompt_link_opens_the_team_they_manage(client: TestClient, fakes_org_teams: None) -> None:
+    sign_in(client, "mgr")
+    answer = client.get("/story/team", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/story/teams/team-a"

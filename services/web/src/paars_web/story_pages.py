@@ -72,6 +72,18 @@ def routes() -> list[BaseRoute]:
         Route("/story/curate", curate_page, methods=["GET"]),
         Route("/story/curate", save_draft, methods=["POST"]),
         Route("/story/publish", publish, methods=["POST"]),
+        # Where the notifications' prompt to managers on a new version ("how does this land in your team?") points.
+        Route("/story/team", my_team_story),
+        Route("/story/teams", team_stories_page),
+        Route("/story/teams/{team_id}", team_story_page, methods=["GET"]),
+        Route("/story/teams/{team_id}", save_team_story, methods=["POST"]),
+        Route("/story/teams/{team_id}/publish", publish_team_story, methods=["POST"]),
+        Route("/story/ambition", ambition_page, methods=["GET"]),
+        Route("/story/ambition", save_ambition, methods=["POST"]),
+        Route("/story/ambition/{employee_id}", shared_ambition_page),
+        Route("/story/reach", reach_page),
+        Route("/story/jargon", jargon_page, methods=["GET"]),
+        Route("/story/jargon", save_jargon, methods=["POST"]),
     ]
 
 
@@ -173,6 +185,10 @@ def _is_curator(people: Mapping[str, org_pb2.Employee], me: Person) -> bool:
     return person is not None and any(r in CURATOR_ROLES for r in person.roles)
 
 
+def _manages(people: Mapping[str, org_pb2.Employee], me: Person) -> bool:
+    return any(e.manager_id == me.id for e in people.values())
+
+
 def _passthrough(err: grpc.aio.AioRpcError) -> bool:
     """What is not the person's doing goes to the error page (the service is down, the session expired)."""
     return err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INTERNAL)
@@ -222,9 +238,13 @@ async def story_page(request: Request) -> Response:
     me = web.person(request)
     story, people = await asyncio.gather(_story(web, me), web.directory(me))
     both = request.query_params.get("languages") == "both"
+    if story.published.version:
+        # Counts once per person and version, only ever in the k-anonymous reach per team.
+        await web.maybe(web.stubs.story.MarkStoryRead, pb.MarkStoryReadRequest(version=story.published.version), me, pb.MarkStoryReadResponse())
+    mine = people.get(me.id)
     return web.render(
         request, "story_read.html", version=story.published, has_draft=bool(story.draft.version), both=both,
-        curator=_is_curator(people, me), people=people, sv=sv,
+        curator=_is_curator(people, me), manager=_manages(people, me), my_team=mine.team_id if mine else "", people=people, sv=sv,
     )
 
 
@@ -241,8 +261,10 @@ async def version_page(request: Request) -> Response:
             raise web.not_found() from None
         raise
     both = request.query_params.get("languages") == "both"
+    mine = people.get(me.id)
     return web.render(
-        request, "story_read.html", version=version, has_draft=False, both=both, curator=_is_curator(people, me), people=people, sv=sv,
+        request, "story_read.html", version=version, has_draft=False, both=both, curator=_is_curator(people, me),
+        manager=_manages(people, me), my_team=mine.team_id if mine else "", people=people, sv=sv,
     )
 
 
@@ -480,3 +502,246 @@ async def publish(request: Request) -> Response:
         return await _curate_page(web, request, me, errors=errors, status_code=422, override=reason)
     return _redirect("/story?published=1")
 
+
+
+# ---------- team stories ----------
+
+TEAM_FIELDS = {
+    "title.nl": "title_nl", "title.en": "title_en", "text": "text_nl", "text.nl": "text_nl", "text.en": "text_en",
+    "value_keys": "value_keys", "theme_keys": "theme_keys", "base_version": "text_nl", "readability_override_reason": "readability_override_reason",
+    "version": "readability_override_reason",
+}
+
+
+def links(passages: Sequence[pb.Passage]) -> tuple[list[pb.Passage], list[pb.Passage]]:
+    """The published story's values and themes, what a team story, a goal or an ambition links to."""
+    return [p for p in passages if p.kind == pb.PASSAGE_KIND_VALUE], [p for p in passages if p.kind == pb.PASSAGE_KIND_THEME]
+
+
+async def my_team_story(request: Request) -> Response:
+    """The team the person manages (the prompt on a new version is a manager's), else their own, else the list."""
+    web = web_of(request)
+    me = web.person(request)
+    teams, people = await asyncio.gather(web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me), web.directory(me))
+    managed = [t.id for t in teams.teams if t.manager_id == me.id]
+    mine = people.get(me.id)
+    team = managed[0] if managed else (mine.team_id if mine else "")
+    return _redirect(f"/story/teams/{team}" if team else "/story/teams")
+
+
+async def team_stories_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    listed, people, teams = await asyncio.gather(
+        web.call(web.stubs.story.ListTeamStories, pb.ListTeamStoriesRequest(), me), web.directory(me),
+        web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me),
+    )
+    names = {t.id: t.name for t in teams.teams}
+    mine = people.get(me.id)
+    managed = [t for t in teams.teams if t.manager_id == me.id]
+    return web.render(
+        request, "story_teams.html", stories=list(listed.stories), names=names, my_team=mine.team_id if mine else "", managed=managed,
+        people=people, sv=sv,
+    )
+
+
+async def _team_page(
+    web: Web, request: Request, me: Person, team_id: str, *, values: dict[str, str] | None = None, chosen: set[str] | None = None,
+    errors: FormErrors | None = None, status_code: int = 200, override: str = "",
+) -> Response:
+    try:
+        view, story, people, teams = await asyncio.gather(
+            web.call(web.stubs.story.GetTeamStory, pb.GetTeamStoryRequest(team_id=team_id), me), _story(web, me), web.directory(me),
+            web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me),
+        )
+    except grpc.aio.AioRpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            raise web.not_found() from None
+        raise
+    team = next((t for t in teams.teams if t.id == team_id), None)
+    current = view.draft if view.draft.version else view.published
+    if values is None:
+        values = {"title_nl": current.title.nl, "title_en": current.title.en, "text_nl": current.text.nl, "text_en": current.text.en}
+        chosen = set(current.value_keys) | set(current.theme_keys)
+    mine = people.get(me.id)
+    writer = (mine is not None and mine.team_id == team_id) or view.manager_id == me.id or _is_curator(people, me)
+    publisher = view.manager_id == me.id or _is_curator(people, me)
+    values_, themes = links(story.published.passages)
+    return web.render(
+        request, "story_team.html", status_code=status_code, team_id=team_id, team_name=team.name if team else team_id,
+        view=view, values=values, chosen=chosen or set(), errors=errors or FormErrors(), override=override, writer=writer,
+        publisher=publisher, story_values=values_, story_themes=themes, base_version=max(view.draft.version, view.published.version),
+        people=people, sv=sv,
+    )
+
+
+async def team_story_page(request: Request) -> Response:
+    web = web_of(request)
+    return await _team_page(web, request, web.person(request), request.path_params["team_id"])
+
+
+async def save_team_story(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    team_id = request.path_params["team_id"]
+    form = await request.form()
+    values = {n: _str(form, n) for n in ("title_nl", "title_en", "text_nl", "text_en")}
+    chosen = {str(k) for k in form.getlist("links")}
+    try:
+        await web.call(web.stubs.story.SaveTeamStory, pb.SaveTeamStoryRequest(
+            team_id=team_id, base_version=_int(_str(form, "base_version")),
+            title=pb.LocalizedText(nl=values["title_nl"], en=values["title_en"]), text=pb.LocalizedText(nl=values["text_nl"], en=values["text_en"]),
+            value_keys=sorted(k for k in chosen if k.startswith("value.")), theme_keys=sorted(k for k in chosen if k.startswith("theme.")),
+        ), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        errors = story_errors(err, TEAM_FIELDS, web, request)
+        return await _team_page(web, request, me, team_id, values=values, chosen=chosen, errors=errors, status_code=422)
+    return _redirect(f"/story/teams/{team_id}?saved=1#check")
+
+
+async def publish_team_story(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    team_id = request.path_params["team_id"]
+    form = await request.form()
+    reason = _str(form, "readability_override_reason")
+    try:
+        await web.call(web.stubs.story.PublishTeamStory, pb.PublishTeamStoryRequest(
+            team_id=team_id, version=_int(_str(form, "version")), readability_override_reason=reason,
+        ), me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        errors = story_errors(err, TEAM_FIELDS, web, request)
+        return await _team_page(web, request, me, team_id, errors=errors, status_code=422, override=reason)
+    return _redirect(f"/story/teams/{team_id}?published=1")
+
+
+# ---------- a person's own ambition ----------
+
+
+async def _ambition_page(
+    web: Web, request: Request, me: Person, *, ambition: pb.Ambition | None = None, errors: FormErrors | None = None, status_code: int = 200,
+) -> Response:
+    story, people = await asyncio.gather(_story(web, me), web.directory(me))
+    if ambition is None:
+        ambition = await web.call(web.stubs.story.GetAmbition, pb.GetAmbitionRequest(employee_id=me.id), me)
+    person = people.get(me.id)
+    values_, themes = links(story.published.passages)
+    return web.render(
+        request, "story_ambition.html", status_code=status_code, ambition=ambition, errors=errors or FormErrors(),
+        manager=views.name(people, person.manager_id) if person and person.manager_id else "",
+        coach=views.name(people, person.coach_id) if person and person.coach_id else "",
+        story_values=values_, story_themes=themes, people=people, sv=sv,
+    )
+
+
+async def ambition_page(request: Request) -> Response:
+    web = web_of(request)
+    return await _ambition_page(web, request, web.person(request))
+
+
+async def save_ambition(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    asked = pb.SaveAmbitionRequest(
+        text=_str(form, "text"), share_with_manager=_str(form, "share_with_manager") == "yes", share_with_coach=_str(form, "share_with_coach") == "yes",
+        passage_keys=sorted({str(k) for k in form.getlist("links")}),
+    )
+    try:
+        await web.call(web.stubs.story.SaveAmbition, asked, me)
+    except grpc.aio.AioRpcError as err:
+        if _passthrough(err):
+            raise
+        typed = pb.Ambition(employee_id=me.id, text=asked.text, shared_with_manager=asked.share_with_manager, shared_with_coach=asked.share_with_coach, passage_keys=asked.passage_keys)
+        errors = story_errors(err, {"text": "text", "passage_keys": "links"}, web, request)
+        return await _ambition_page(web, request, me, ambition=typed, errors=errors, status_code=422)
+    return _redirect("/story/ambition?saved=1")
+
+
+async def shared_ambition_page(request: Request) -> Response:
+    """Someone's ambition, for their manager or coach when they shared it; otherwise the page does not exist."""
+    web = web_of(request)
+    me = web.person(request)
+    owner = request.path_params["employee_id"]
+    try:
+        ambition, story, people = await asyncio.gather(
+            web.call(web.stubs.story.GetAmbition, pb.GetAmbitionRequest(employee_id=owner), me), _story(web, me), web.directory(me),
+        )
+    except grpc.aio.AioRpcError as err:
+        if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+            raise web.not_found() from None
+        raise
+    titles = {p.key: in_language(p.title, web.language(request))[0] for p in story.published.passages}
+    return web.render(request, "story_ambition_shared.html", ambition=ambition, owner=views.name(people, owner), titles=titles, sv=sv)
+
+
+# ---------- reach and the jargon list ----------
+
+
+async def reach_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    try:
+        reach = await web.call(web.stubs.story.GetStoryReach, pb.GetStoryReachRequest(), me)
+    except grpc.aio.AioRpcError as err:
+        if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
+            return web.render(request, "story_reach.html", status_code=200 if err.code() == grpc.StatusCode.NOT_FOUND else 403, reach=None, sv=sv)
+        raise
+    return web.render(request, "story_reach.html", reach=reach, sv=sv)
+
+
+def jargon_lines(terms: Sequence[pb.JargonTerm], language: str) -> str:
+    return "\n".join(f"{t.term} = {t.plain}" for t in terms if t.language == language)
+
+
+def parse_jargon(raw: str, language: str) -> tuple[list[pb.JargonTerm], list[int]]:
+    """The terms of lines written "term = plainer words", and the numbers of the lines that are not."""
+    terms, bad = [], []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        term, sep, plain = line.partition("=")
+        if not sep or not term.strip() or not plain.strip():
+            bad.append(number)
+            continue
+        terms.append(pb.JargonTerm(language=language, term=term.strip(), plain=plain.strip()))
+    return terms, bad
+
+
+async def jargon_page(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    listed, people = await asyncio.gather(web.call(web.stubs.story.GetJargon, pb.GetJargonRequest(), me), web.directory(me))
+    person = people.get(me.id)
+    keeper = person is not None and any(r in (org_pb2.ROLE_HR, org_pb2.ROLE_ADMIN) for r in person.roles)
+    values = {lang: jargon_lines(listed.terms, lang) for lang in ("nl", "en")}
+    return web.render(request, "story_jargon.html", values=values, keeper=keeper, errors=FormErrors(), sv=sv)
+
+
+async def save_jargon(request: Request) -> Response:
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    gettext = web.gettext(request)
+    values = {lang: _str(form, f"jargon_{lang}") for lang in ("nl", "en")}
+    errors = FormErrors()
+    terms: list[pb.JargonTerm] = []
+    for lang in ("nl", "en"):
+        found, bad = parse_jargon(values[lang], lang)
+        terms += found
+        if bad:
+            errors.add(f"jargon_{lang}", gettext("Write each line as “term = plainer words”; look at line %(lines)s") % {"lines": ", ".join(map(str, bad))})
+    if not errors:
+        try:
+            await web.call(web.stubs.story.SetJargon, pb.SetJargonRequest(terms=terms), me)
+        except grpc.aio.AioRpcError as err:
+            if _passthrough(err):
+                raise
+            errors = story_errors(err, {}, web, request)
+    if errors:
+        return web.render(request, "story_jargon.html", status_code=422, values=values, keeper=True, errors=errors, sv=sv)
+    return _redirect("/story/jargon?saved=1")
