@@ -30,7 +30,8 @@ TARGETS = {
     "prompt_latency": {"p50_ms": 50.0, "p99_ms": 200.0},
     "analytics": {"events_per_s": 10000.0},
     "footprint": {"rss_mb": 200.0},
-    "web": {"p99_ms": 150.0},
+    # The Now page and giving feedback; the manager's team page (issue 17) at 200 ms.
+    "web": {"p99_ms": 150.0, "team_p99_ms": 200.0},
 }
 EXTERNAL_CASES = {
     "prompt_latency": ("prompt_latency.py", "prompt_latency.json"), "analytics": ("analytics_bench.py", "analytics.json"), "web": ("web_bench.py", "web.json"),
@@ -261,7 +262,10 @@ def case_external(name: str, started: float, extra: tuple[str, ...] = (), output
             figures.setdefault("ratio", round(figures["p50_ms"] / figures["baseline_p50_ms"], 2))
         figures["met"] = figures.get("p50_ms", 1e9) <= targets["p50_ms"] and figures.get("p99_ms", 1e9) <= targets["p99_ms"]
     elif name == "web":
-        figures["met"] = all(figures.get(page, {}).get("p99_ms", 1e9) <= targets["p99_ms"] and not figures[page].get("errors") for page in ("now", "give"))
+        figures["met"] = all(
+            figures.get(page, {}).get("p99_ms", 1e9) <= targets["team_p99_ms" if page == "team" else "p99_ms"] and not figures[page].get("errors")
+            for page in ("now", "give", "team")
+        )
     else:
         figures["met"] = figures.get("events_per_s", 0) >= targets["events_per_s"]
     return figures

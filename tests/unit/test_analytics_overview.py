@@ -9,7 +9,7 @@ from paars_analytics.api.queries import Queries
 from paars_analytics.signals import overview
 from paars_analytics.signals.state import PersonState, PersonUpdate, apply_update, new_state
 from paars_platform.auth import Identity
-from paars_platform.errors import PermissionDenied
+from paars_platform.errors import InvalidArgument, PermissionDenied
 from tests.unit.test_analytics_signals import NOW, TEAMS, TH, _employees, _team, days_ago, feedback, goal_event, history
 
 
@@ -122,3 +122,19 @@ def test_the_calibration_rows_are_those_the_caller_may_read_about() -> None:
     # HR in the root team reads every manager it knows of in its scope (boss and lea are not in the directory).
     assert [r["manager_id"] for r in q.calibration(Identity("root-hr", frozenset({"hr"})))["rows"]] == ["jan"]
     assert len(q.calibration(Identity("admin", frozenset({"admin"})))["rows"]) == 3
+
+
+def test_the_team_overview_answers_each_part_by_its_own_rule_and_leaves_out_what_the_caller_may_not_read() -> None:
+    q = queries()
+    jan = Identity("jan", frozenset({"manager"}))
+    found = q.team_overview(jan, ["product", "people", "product"], ["p0", "p1", "hanne", "nobody"], 30)
+    assert [r["team_id"] for r in found["rollups"]] == ["product"] and [c["team_id"] for c in found["team_cards"]] == ["product"]
+    assert found["team_cards"][0] == q.sense_making(jan, "", "product", 30)
+    assert found["rollups"][0] == q.rollup(jan, "product", 30)
+    assert [c["employee_id"] for c in found["person_cards"]] == ["p0", "p1"]
+    assert found["calibration"] == q.calibration(jan)
+    peer = q.team_overview(Identity("p1", frozenset({"employee"})), ["product"], ["p0"], 30)
+    # A member reads their team's roll-up and card (as GetTeamRollup allows), never a colleague's card.
+    assert [r["team_id"] for r in peer["rollups"]] == ["product"] and peer["person_cards"] == []
+    with pytest.raises(InvalidArgument):
+        q.team_overview(jan, [f"t{i}" for i in range(51)], [], 30)

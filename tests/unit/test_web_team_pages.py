@@ -29,6 +29,27 @@ def sense_making(request: an.GetSenseMakingRequest) -> an.SenseMaking:
     return an.SenseMaking(employee_id=request.employee_id, people=1, milestones=1, feedback_received=0, performance_goals=1)
 
 
+def overview(request: an.GetTeamOverviewRequest) -> an.TeamOverview:
+    """As analytics answers: what the caller may not read (Bob's card) is left out."""
+    cards = []
+    for employee_id in request.employee_ids:
+        try:
+            cards.append(sense_making(an.GetSenseMakingRequest(employee_id=employee_id)))
+        except grpc.aio.AioRpcError:
+            continue
+    return an.TeamOverview(
+        rollups=[an.TeamRollup(team_id=t, people=3, goal_progress=0.4, expected_progress=0.5, feedback_coverage=2 / 3,
+                               people_without_feedback_30d=1, average_performance_score=0.6, average_development_score=0.3) for t in request.team_ids],
+        team_cards=[sense_making(an.GetSenseMakingRequest(team_id=t)) for t in request.team_ids],
+        person_cards=cards,
+        insights=[an.Insight(
+            id="i1", kind=an.INSIGHT_KIND_FEEDBACK_DROUGHT, severity=an.SEVERITY_ATTENTION, subject_id="ann", reason="No feedback received since 31 days.",
+            params={"days": "31", "variant": "since_last"}, actors=["ann", "mgr"], open=True,
+        )],
+        calibration=an.Calibration(enough=False, min_ratings=3),
+    )
+
+
 @pytest.fixture
 def fakes() -> Stubs:
     s = stubs()
@@ -40,13 +61,7 @@ def fakes() -> Stubs:
         ImportDirectory=org_pb2.ImportDirectoryResponse(employees_created=2),
     )
     s.analytics = Recorder(
-        GetTeamRollup=an.TeamRollup(team_id="team-a", people=3, goal_progress=0.4, expected_progress=0.5, feedback_coverage=2 / 3,
-                                    people_without_feedback_30d=1, average_performance_score=0.6, average_development_score=0.3),
-        GetSenseMaking=sense_making,
-        ListInsights=an.ListInsightsResponse(insights=[an.Insight(
-            id="i1", kind=an.INSIGHT_KIND_FEEDBACK_DROUGHT, severity=an.SEVERITY_ATTENTION, subject_id="ann", reason="No feedback received since 31 days.",
-            params={"days": "31", "variant": "since_last"}, actors=["ann", "mgr"], open=True,
-        )]),
+        GetTeamOverview=overview,
         GetCalibration=an.Calibration(enough=False, min_ratings=3),
         ListPitfalls=an.ListPitfallsResponse(teams=[
             an.TeamPitfalls(team_id="team-a", people=3, feedback_without_examples=True, example_share=0.2, stalled_goal_people=1),
@@ -75,8 +90,10 @@ def test_the_team_page_shows_the_roll_up_the_cards_and_the_insights_in_the_reade
     assert 'id="card-bob"' not in text
     assert "Enkel prestatiedoelen" in text, "the team's card says what the counts may mean"
     assert 'id="calibration-not-enough"' in text
-    calls = [(m, dict(md)) for m, _r, md in fakes.analytics.calls]
-    assert calls and all(md.get("authorization", "").startswith("Bearer ") for _m, md in calls)
+    # One analytics call for the whole page, under the manager's own token.
+    [(method, asked, md)] = fakes.analytics.calls
+    assert method == "GetTeamOverview" and list(asked.team_ids) == ["team-a"] and list(asked.employee_ids) == ["ann", "bob"]
+    assert md.get("authorization", "").startswith("Bearer ")
 
 
 def test_the_pitfall_monitor_shows_what_analytics_found_and_nothing_for_a_team_below_k(client: TestClient) -> None:

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ NAV = (
     NavLink("/preferences", "nav-preferences", N_("My preferences")),
 )
 WINDOW_DAYS = 30
+# What one GetTeamOverview answers about at most (analytics' OVERVIEW_MAX).
+OVERVIEW_MAX = 50
 # The largest CSV the directory import reads (about two thousand people; a form is at most 256 kB, see middleware).
 MAX_IMPORT_BYTES = 200_000
 
@@ -248,34 +251,44 @@ def team_tree(teams: Sequence[org_pb2.Team], me: str) -> list[tuple[org_pb2.Team
     return out
 
 
+# The teams (names, parents, managers) change seldom: one copy for TEAMS_SECONDS, like the directory's.
+TEAMS_SECONDS = 30.0
+_teams_copy: dict[int, tuple[float, list[org_pb2.Team]]] = {}
+
+
 async def _teams(web: Web, me: Person) -> list[org_pb2.Team]:
-    answer = await web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me)
-    return list(answer.teams)
+    fetched_at, teams = _teams_copy.get(id(web), (0.0, []))
+    if not fetched_at or time.monotonic() - fetched_at >= TEAMS_SECONDS:
+        answer = await web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me)
+        teams = list(answer.teams)
+        _teams_copy[id(web)] = (time.monotonic(), teams)
+    return teams
 
 
 async def team_page(request: Request) -> Response:
+    """One analytics call (GetTeamOverview) for the whole page: the roll-ups and cards of my team tree, my
+    reports' cards, my open insights and the calibration aid, each part by analytics' own rule."""
     web = web_of(request)
     me = web.person(request)
     gettext = web.gettext(request)
     language = web.language(request)
     people, teams = await asyncio.gather(web.directory(me), _teams(web, me))
-    tree = team_tree(teams, me.id)
-    reports = sorted((e for e in people.values() if e.manager_id == me.id and e.active), key=lambda e: e.name)
-    analytics = web.stubs.analytics
-    rollups, team_cards, person_cards, found, calibration = await asyncio.gather(
-        asyncio.gather(*(web.maybe(analytics.GetTeamRollup, an.GetTeamRollupRequest(team_id=t.id, window_days=WINDOW_DAYS), me, an.TeamRollup(team_id=t.id, suppressed=True)) for t, _ in tree)),
-        asyncio.gather(*(web.maybe(analytics.GetSenseMaking, an.GetSenseMakingRequest(team_id=t.id, window_days=WINDOW_DAYS), me, an.SenseMaking(team_id=t.id, suppressed=True)) for t, _ in tree)),
-        asyncio.gather(*(web.maybe(analytics.GetSenseMaking, an.GetSenseMakingRequest(employee_id=r.id, window_days=WINDOW_DAYS), me, an.SenseMaking()) for r in reports)),
-        web.call(analytics.ListInsights, an.ListInsightsRequest(actor_id=me.id, open_only=True, limit=50), me),
-        web.call(analytics.GetCalibration, an.GetCalibrationRequest(), me),
-    )
+    tree = team_tree(teams, me.id)[:OVERVIEW_MAX]
+    reports = sorted((e for e in people.values() if e.manager_id == me.id and e.active), key=lambda e: e.name)[:OVERVIEW_MAX]
+    found = await web.call(web.stubs.analytics.GetTeamOverview, an.GetTeamOverviewRequest(
+        team_ids=[t.id for t, _ in tree], employee_ids=[r.id for r in reports], window_days=WINDOW_DAYS,
+    ), me)
+    rollups = {r.team_id: r for r in found.rollups}
+    team_cards = {c.team_id: c for c in found.team_cards}
+    # What analytics left out (not mine to read) is not shown, rather than shown as zeros.
     views_of_teams = [
-        TeamView(team, depth, rollup, card, card_lines(card, gettext), card_meaning(card, gettext))
-        for (team, depth), rollup, card in zip(tree, rollups, team_cards, strict=True)
+        TeamView(team, depth, rollups[team.id], team_cards[team.id], card_lines(team_cards[team.id], gettext), card_meaning(team_cards[team.id], gettext))
+        for team, depth in tree if team.id in rollups and team.id in team_cards
     ]
-    # A card the service refused (not mine to read) comes back empty and is left out, not shown as zeros.
-    cards = [(r, c, card_lines(c, gettext), card_meaning(c, gettext)) for r, c in zip(reports, person_cards, strict=True) if c.employee_id]
+    person_cards = {c.employee_id: c for c in found.person_cards}
+    cards = [(r, person_cards[r.id], card_lines(person_cards[r.id], gettext), card_meaning(person_cards[r.id], gettext)) for r in reports if r.id in person_cards]
     insights = [show_insight(i, me.id, people, gettext, language) for i in found.insights]
+    calibration = found.calibration
     return web.render(
         request, "team_page.html", teams=views_of_teams, cards=cards, insights=insights, calibration=calibration,
         mine=[r for r in calibration.rows if r.manager_id == me.id], people=people, v=views, window=WINDOW_DAYS,

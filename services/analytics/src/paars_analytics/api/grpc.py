@@ -73,6 +73,14 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     async def ListPitfalls(self, request: pb.ListPitfallsRequest, context: grpc.aio.ServicerContext) -> pb.ListPitfallsResponse:
         return pb.ListPitfallsResponse(teams=[pb.TeamPitfalls(**r) for r in self.queries.pitfalls(require_person(), request.team_id)])
 
+    async def GetTeamOverview(self, request: pb.GetTeamOverviewRequest, context: grpc.aio.ServicerContext) -> pb.TeamOverview:
+        found = self.queries.team_overview(require_person(), list(request.team_ids), list(request.employee_ids), request.window_days)
+        return pb.TeamOverview(
+            rollups=[rollup_proto(r) for r in found["rollups"]], team_cards=[sense_making_proto(c) for c in found["team_cards"]],
+            person_cards=[sense_making_proto(c) for c in found["person_cards"]], insights=[to_proto(i) for i in found["insights"]],
+            calibration=calibration_proto(found["calibration"]),
+        )
+
 
 def directory_lookup(employees: Any) -> Any:
     """Callers as analytics knows them: its in-memory directory table (no cache needed in front of it)."""

@@ -14,6 +14,8 @@ from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
 
 Tables = Mapping[str, Any]
+# The most teams and people one overview answers about (a page's worth).
+OVERVIEW_MAX = 50
 
 
 class Queries:
@@ -145,3 +147,33 @@ class Queries:
             members = members_of(tid, employees, teams)
             reports.append(overview.pitfall_report(tid, [(pid, self.people.get(pid) or new_state()) for pid in members], now, self.thresholds, self.k))
         return reports
+
+    def team_overview(self, who: Identity, team_ids: list[str], employee_ids: list[str], window_days: int) -> dict[str, Any]:
+        """The manager's team page in one read: each part by the rule of its own query (rollup, sense_making,
+        insights_for, calibration); a team or person the caller may not read is left out, not refused."""
+        window = self._window(window_days)
+        if len(team_ids) > OVERVIEW_MAX or len(employee_ids) > OVERVIEW_MAX:
+            raise InvalidArgument("team_ids", f"at most {OVERVIEW_MAX} teams and {OVERVIEW_MAX} people")
+        employees, teams = self._directory()
+        now = self.clock()
+        me, roles = who.employee_id, who.roles
+        rollups, team_cards = [], []
+        for team_id in dict.fromkeys(team_ids):
+            if team_id not in teams or not can_read_team(me, roles, team_id, employees, teams):
+                continue
+            members = members_of(team_id, employees, teams)
+            states = [(pid, self.people.get(pid)) for pid in members]
+            coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
+            rollups.append(team_rollup(team_id, states, now, self.k, window, coaches))
+            team_cards.append(overview.team_card(team_id, states, now, self.k, window))
+        person_cards = []
+        for employee_id in dict.fromkeys(employee_ids):
+            if employee_id in employees and can_read_person(me, roles, employee_id, employees, teams):
+                card = overview.person_card(self.people.get(employee_id), now, window)
+                card["employee_id"] = employee_id
+                person_cards.append(card)
+        return {
+            "rollups": rollups, "team_cards": team_cards, "person_cards": person_cards,
+            "insights": self.insights_for(who, subject_id="", team_id="", actor_id=me, open_only=True, limit=50),
+            "calibration": self.calibration(who),
+        }

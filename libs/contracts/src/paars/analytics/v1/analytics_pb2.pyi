@@ -328,6 +328,30 @@ class ListPitfallsResponse(_message.Message):
     teams: _containers.RepeatedCompositeFieldContainer[TeamPitfalls]
     def __init__(self, teams: _Optional[_Iterable[_Union[TeamPitfalls, _Mapping]]] = ...) -> None: ...
 
+class GetTeamOverviewRequest(_message.Message):
+    __slots__ = ("team_ids", "employee_ids", "window_days")
+    TEAM_IDS_FIELD_NUMBER: _ClassVar[int]
+    EMPLOYEE_IDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    team_ids: _containers.RepeatedScalarFieldContainer[str]
+    employee_ids: _containers.RepeatedScalarFieldContainer[str]
+    window_days: int
+    def __init__(self, team_ids: _Optional[_Iterable[str]] = ..., employee_ids: _Optional[_Iterable[str]] = ..., window_days: _Optional[int] = ...) -> None: ...
+
+class TeamOverview(_message.Message):
+    __slots__ = ("rollups", "team_cards", "person_cards", "insights", "calibration")
+    ROLLUPS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_CARDS_FIELD_NUMBER: _ClassVar[int]
+    PERSON_CARDS_FIELD_NUMBER: _ClassVar[int]
+    INSIGHTS_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    rollups: _containers.RepeatedCompositeFieldContainer[TeamRollup]
+    team_cards: _containers.RepeatedCompositeFieldContainer[SenseMaking]
+    person_cards: _containers.RepeatedCompositeFieldContainer[SenseMaking]
+    insights: _containers.RepeatedCompositeFieldContainer[Insight]
+    calibration: Calibration
+    def __init__(self, rollups: _Optional[_Iterable[_Union[TeamRollup, _Mapping]]] = ..., team_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., person_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ...) -> None: ...
+
 class InsightDetected(_message.Message):
     __slots__ = ("metadata", "insight")
     METADATA_FIELD_NUMBER: _ClassVar[int]

@@ -64,6 +64,11 @@ class AnalyticsServiceStub:
                 request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.SerializeToString,
                 response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.FromString,
                 _registered_method=True)
+        self.GetTeamOverview = channel.unary_unary(
+                '/paars.analytics.v1.AnalyticsService/GetTeamOverview',
+                request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.SerializeToString,
+                response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -105,6 +110,12 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTeamOverview(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -137,6 +148,11 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.ListPitfalls,
                     request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.FromString,
                     response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.SerializeToString,
+            ),
+            'GetTeamOverview': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTeamOverview,
+                    request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.FromString,
+                    response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -301,6 +317,33 @@ class AnalyticsService:
             '/paars.analytics.v1.AnalyticsService/ListPitfalls',
             paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsRequest.SerializeToString,
             paars_dot_analytics_dot_v1_dot_analytics__pb2.ListPitfallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTeamOverview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.analytics.v1.AnalyticsService/GetTeamOverview',
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.SerializeToString,
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.FromString,
             options,
             channel_credentials,
             insecure,
