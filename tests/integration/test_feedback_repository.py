@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
+from paars.story.v1 import story_pb2
+from paars_feedback.adapters import story_catalogue
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.protobuf import declined_to_proto
 from paars_feedback.adapters.repository import feedback_from_row
@@ -456,3 +458,44 @@ async def test_a_declined_request_is_answered_again_as_it_was_shown(sql: Backend
         again = await uow.recall("bob", "DeclineFeedbackRequest", key, FeedbackRequest)
     assert again is not None and declined_to_proto(again) == declined_to_proto(declined)
     assert again.state == pb.FeedbackRequest.STATE_DECLINED and again.decline_reason == "busy"
+
+
+def published(version: int, *values: str) -> story_pb2.StoryPublished:
+    passages = [story_pb2.Passage(key="mission", kind=story_pb2.PASSAGE_KIND_MISSION, title=story_pb2.LocalizedText(nl="Missie", en="Mission"))]
+    passages += [story_pb2.Passage(key=v, kind=story_pb2.PASSAGE_KIND_VALUE, title=story_pb2.LocalizedText(nl=v, en=v)) for v in values]
+    return story_pb2.StoryPublished(story=story_pb2.StoryVersion(version=version, published=True, passages=passages))
+
+
+async def test_the_value_catalogue_is_the_latest_published_versions_values(sql: Backend) -> None:
+    assert sql.db is not None
+
+    async def apply(event: story_pb2.StoryPublished) -> None:
+        assert sql.db is not None
+        async with sql.db.transaction() as conn:
+            await story_catalogue.apply_story_published(conn, event)
+
+    async def named(*keys: str) -> set[str]:
+        async with sql.uow() as uow:
+            return {k for k in keys if await uow.values.named(k)}
+
+    keys = ("mission", "value.openness", "value.craft", "value.speed")
+    assert await named(*keys) == set()
+    await apply(published(2, "value.openness", "value.craft"))
+    assert await named(*keys) == {"value.openness", "value.craft"}
+    # An older version replayed (the topic is compacted, and may deliver late) changes nothing.
+    await apply(published(1, "value.speed"))
+    assert await named(*keys) == {"value.openness", "value.craft"}
+    await apply(published(3, "value.craft", "value.speed"))
+    assert await named(*keys) == {"value.craft", "value.speed"}
+    await apply(published(3, "value.craft", "value.speed"))
+    await apply(published(4))
+    assert await named(*keys) == set()
+
+
+async def test_an_item_keeps_the_value_it_names(sql: Backend) -> None:
+    item = an_item("f1", value_key="value.openness")
+    async with sql.uow() as uow:
+        await uow.feedback.add(item)
+        await uow.commit()
+    async with sql.uow() as uow:
+        assert await uow.feedback.get("f1") == item

@@ -16,13 +16,15 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
 from paars.org.v1 import org_pb2_grpc
+from paars.story.v1 import story_pb2
 from paars_feedback.adapters import tables as t
 from paars_feedback.bootstrap import build
 from paars_goals.bootstrap import build as build_goals
 from paars_platform.errors import field_violations
-from paars_platform.events import header, timestamp
+from paars_platform.events import header, new_metadata, timestamp, to_record
+from paars_platform.kafka import Publisher
 from paars_platform.runtime import ServiceRuntime
-from tests.conftest import make_settings
+from tests.conftest import kafka_idempotence, make_settings
 from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
 
 DEMO_PEOPLE = {"boss", "hr1", "mgr", "ann", "bob", "cas"}
@@ -398,3 +400,40 @@ async def test_referrals_are_for_hr_and_the_person_and_their_event_carries_no_co
     event = decoded(records)[0]
     assert records[0].key == b"ann" and event.metadata.visibility == event_pb2.VISIBILITY_HR_ONLY and event.metadata.actor_id == ""
     assert b"ondersteuning" not in records[0].value and b"mgr" not in records[0].value
+
+
+async def _catalogue(runtime: ServiceRuntime) -> set[str]:
+    assert runtime.db is not None
+    async with runtime.db.read() as conn:
+        return {r.key for r in await conn.execute(sa.select(t.story_values.c.key))}
+
+
+async def test_praise_names_a_value_of_the_story_the_broker_carried_and_its_event_says_which(feedback: Feedback) -> None:
+    """Issue 16 item 5: the catalogue reaches feedback as a real StoryPublished record on the broker (event-carried
+    state transfer, through the registry's subscription), and GiveFeedback takes only its values."""
+    story = story_pb2.StoryVersion(version=1, published=True, passages=[
+        story_pb2.Passage(key="mission", kind=story_pb2.PASSAGE_KIND_MISSION, title=story_pb2.LocalizedText(nl="Missie", en="Mission")),
+        story_pb2.Passage(key="value.openness", kind=story_pb2.PASSAGE_KIND_VALUE, title=story_pb2.LocalizedText(nl="Openheid", en="Openness")),
+    ])
+    event = story_pb2.StoryPublished(metadata=new_metadata(producer="story", subject_id="story", visibility=event_pb2.VISIBILITY_PUBLIC), story=story)
+    publisher = Publisher(feedback.bootstrap, client_id="story-test", idempotence=kafka_idempotence())
+    try:
+        await asyncio.to_thread(publisher.publish, [to_record(event)])
+    finally:
+        publisher.close()
+    # Waiting for the projection (bounded), not asserting on speed.
+    for _ in range(300):
+        if await _catalogue(feedback.runtime) == {"value.openness"}:
+            break
+        await asyncio.sleep(0.1)
+    assert await _catalogue(feedback.runtime) == {"value.openness"}, "the story's values never reached the feedback projection"
+    given = await feedback.stub.GiveFeedback(praise(value_key="value.openness"), metadata=auth("bob"))
+    assert given.value_key == "value.openness"
+    err = await rpc_error(feedback.stub.GiveFeedback(praise(value_key="mission"), metadata=auth("bob")))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and {f for f, _ in field_violations(err)} == {"value_key"}
+
+    def ours(records: list) -> list:
+        return [r for r in records if any(e.feedback_id == given.id for e in decoded([r]))]
+
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.feedback-given.v1", until=lambda rs: len(ours(rs)) >= 1))
+    assert [e.value_key for e in decoded(records)] == ["value.openness"]

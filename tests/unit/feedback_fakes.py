@@ -12,6 +12,7 @@ from typing import Self, TypeVar
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
+from paars_feedback.domain.action_plan import DialoguePlan
 from paars_feedback.domain.feedback import (
     ActionItem,
     Feedback,
@@ -37,6 +38,7 @@ from paars_feedback.service_layer.unit_of_work import (
     InvitationRepository,
     ReferralRepository,
     RequestRepository,
+    ValueCatalogue,
 )
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
@@ -98,6 +100,10 @@ class Store:
     # Whom a review or dialogue is about (their tables are the review use cases'): (kind, id) -> employee id
     owners: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
     referrals: list[Referral] = dataclasses.field(default_factory=list)
+    # What action items know of the dialogues they are agreed in (the dialogues are the dialogue use cases').
+    dialogue_plans: dict[str, DialoguePlan] = dataclasses.field(default_factory=dict)
+    # The value keys of the published organisation story (projected from story.story-published.v1).
+    values: set[str] = dataclasses.field(default_factory=set)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
     commits: int = 0
@@ -240,6 +246,26 @@ class FakeActionItemRepository:
         assert item.id not in self.store.action_items
         self.store.action_items[item.id] = item
 
+    async def get(self, item_id: str, *, for_update: bool = False) -> ActionItem | None:
+        return self.store.action_items.get(item_id)
+
+    async def save(self, item: ActionItem) -> None:
+        assert item.id in self.store.action_items
+        self.store.action_items[item.id] = item
+
+    async def of(self, employee_id: str) -> list[ActionItem]:
+        return sorted((i for i in self.store.action_items.values() if i.employee_id == employee_id), key=lambda i: (i.due_date, i.id))
+
+    async def dialogue(self, dialogue_id: str) -> DialoguePlan | None:
+        return self.store.dialogue_plans.get(dialogue_id)
+
+    async def dialogues(self, dialogue_ids: Sequence[str]) -> dict[str, DialoguePlan]:
+        return {i: self.store.dialogue_plans[i] for i in dialogue_ids if i in self.store.dialogue_plans}
+
+    async def unsign(self, plan: DialoguePlan, at: dt.datetime) -> None:
+        if plan.signed_by:
+            self.store.dialogue_plans[plan.id] = dataclasses.replace(plan, signed_by=(), version=plan.version + 1)
+
 
 class FakeDirectoryRepository:
     def __init__(self, store: Store) -> None:
@@ -315,6 +341,14 @@ class FakeReferralRepository:
         return sorted((r for r in self.store.referrals if r.employee_id == employee_id), key=lambda r: (r.created_at, r.id))
 
 
+class FakeValueCatalogue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def named(self, value_key: str) -> bool:
+        return value_key in self.store.values
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
 
@@ -325,6 +359,7 @@ class FakeUnitOfWork:
     invitations: InvitationRepository
     coaches: CoachRepository
     referrals: ReferralRepository
+    values: ValueCatalogue
     clock: UowClock
 
     def __init__(self, store: Store, clock: UowClock, *, read_only: bool = False) -> None:
@@ -343,6 +378,7 @@ class FakeUnitOfWork:
         self.invitations = FakeInvitationRepository(self._work)
         self.coaches = FakeCoachRepository(self._work)
         self.referrals = FakeReferralRepository(self._work)
+        self.values = FakeValueCatalogue(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

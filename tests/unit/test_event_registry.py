@@ -37,7 +37,8 @@ def test_every_consumer_of_an_event_has_a_consumer_group_and_never_consumes_its_
 def test_the_feedback_directory_consumer_subscribes_to_what_the_registry_routes_to_feedback() -> None:
     runtime = feedback_bootstrap.build(Settings.from_env("feedback"))
     (spec,) = runtime.consumers
-    assert set(spec.handlers) == set(registry.topics_consumed_by("feedback")) == {"org.employee-changed.v1", "org.team-changed.v1"}
+    # The directory, and (issue 16) the organisation story's value catalogue that feedback may name.
+    assert set(spec.handlers) == set(registry.topics_consumed_by("feedback")) == {"org.employee-changed.v1", "org.team-changed.v1", "story.story-published.v1"}
 
 
 def test_the_notifications_consumer_subscribes_to_what_the_registry_routes_to_notifications() -> None:

@@ -113,7 +113,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "story.story-published.v1", "paars.story.v1.StoryPublished", "story id",
-        compacted=True, owner="story", consumers=("notifications",),
+        compacted=True, owner="story", consumers=("goals", "feedback", "notifications"),
         description="A version of the organisation story was published: the whole story, values and themes included.",
     ),
     Topic(
@@ -175,7 +175,7 @@ TOPICS: tuple[Topic, ...] = (
 # The consumer groups each service uses (production ACLs allow each only its own; tests/unit checks the
 # services still use these names).
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
-    "goals": (),
+    "goals": ("paars-goals-story",),
     "feedback": ("paars-feedback-org",),
     "notifications": ("notifications",),
     "analytics": ("paars-analytics",),

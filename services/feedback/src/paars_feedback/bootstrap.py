@@ -9,7 +9,8 @@ import grpc
 
 from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.org.v1 import org_pb2
-from paars_feedback.adapters import directory
+from paars.story.v1 import story_pb2
+from paars_feedback.adapters import directory, story_catalogue
 from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.metrics import count_committed
 from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
@@ -18,7 +19,6 @@ from paars_feedback.config import FeedbackConfig
 from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
 from paars_feedback.entrypoints.sweeper import Sweeper
 from paars_feedback.service_layer import commands
-from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
@@ -50,7 +50,7 @@ def servicer(db: Database, config: FeedbackConfig) -> FeedbackServicer:
     """The servicer over the bus and the handlers on this database (bench/feedback_use_cases.py drives it in-process)."""
     return FeedbackServicer(Handlers(
         bus=message_bus(db, config), reviews=ReviewHandlers(db, config),
-        dialogues=DialogueHandlers(db, config), actions=ActionPlanHandlers(db, config),
+        dialogues=DialogueHandlers(db, config),
     ))
 
 
@@ -74,9 +74,11 @@ def build(settings: Settings) -> ServiceRuntime:
         consumers=[
             ConsumerSpec(
                 group_id=org_consumer_group(settings),
-                handlers=registry.subscribe(
-                    "feedback", {org_pb2.EmployeeChanged: directory.apply_employee_changed, org_pb2.TeamChanged: directory.apply_team_changed},
-                ),
+                # The directory and the story's value catalogue, projected from their owners' events.
+                handlers=registry.subscribe("feedback", {
+                    org_pb2.EmployeeChanged: directory.apply_employee_changed, org_pb2.TeamChanged: directory.apply_team_changed,
+                    story_pb2.StoryPublished: story_catalogue.apply_story_published,
+                }),
             )
         ],
         public_methods=PUBLIC_METHODS,

@@ -8,6 +8,8 @@ from google.protobuf.message import Message
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.adapters.action_plan_repository import item_event, item_from_proto, item_to_proto
+from paars_feedback.domain.action_plan import ActionItemChanged, PlannedItem
 from paars_feedback.domain.feedback import (
     ActionItemCreated,
     CoachAssigned,
@@ -29,7 +31,7 @@ from paars_feedback.domain.feedback import (
     RequestMade,
 )
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
-from paars_feedback.service_layer import action_plans, links
+from paars_feedback.service_layer import links
 from paars_feedback.service_layer.commands import PageAfter
 from paars_feedback.service_layer.common import PRODUCER
 from paars_feedback.service_layer.links import request_event
@@ -48,6 +50,7 @@ def feedback_to_proto(feedback: Feedback, view: FeedbackView) -> pb.Feedback:
         id=f.id, receiver_id=f.receiver_id, kind=f.kind, setting=f.setting,  # type: ignore[arg-type]
         visibility=f.visibility, goal_ids=list(f.goal_ids), tags=list(f.tags), moment_at=timestamp(f.moment_at),  # type: ignore[arg-type]
         given_at=timestamp(f.given_at), acknowledged=f.acknowledged_at is not None, action_item_id=f.action_item_id or "",
+        value_key=f.value_key,
     )
     if f.acknowledged_at is not None:
         item.acknowledged_at.CopyFrom(timestamp(f.acknowledged_at))
@@ -73,7 +76,7 @@ def feedback_from_proto(item: pb.Feedback) -> Feedback:
         text=item.text, examples=tuple(Example(e.situation, e.behaviour, e.impact) for e in item.examples), visibility=item.visibility,
         goal_ids=tuple(item.goal_ids), tags=tuple(item.tags), moment_at=_time(item.moment_at), given_at=_time(item.given_at),
         request_id=item.request_id or None, acknowledged_at=_time(item.acknowledged_at) if item.acknowledged else None,
-        acknowledgement_note=item.acknowledgement_note, action_item_id=item.action_item_id or None,
+        acknowledgement_note=item.acknowledgement_note, action_item_id=item.action_item_id or None, value_key=item.value_key,
     )
 
 
@@ -126,6 +129,8 @@ def encode_answer(answer: Answer) -> bytes:
         return pb.AssignCoachResponse().SerializeToString()
     if isinstance(answer, CoachShares):
         return pb.ShareWithCoachResponse(shared=list(answer.shared)).SerializeToString()
+    if isinstance(answer, PlannedItem):
+        return item_to_proto(answer).SerializeToString()
     return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
 
 
@@ -145,6 +150,8 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return CoachAssigned()
     if answer_type is CoachShares:
         return CoachShares(tuple(pb.ShareWithCoachResponse.FromString(data).shared))
+    if answer_type is PlannedItem:
+        return item_from_proto(pb.ActionItem.FromString(data))
     if answer_type is Referral:
         return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
     assert answer_type is Feedback
@@ -214,6 +221,7 @@ def given_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackGiven:
         kind=f.kind, relation=f.relation if view.giver else pb.RELATION_UNSPECIFIED, setting=f.setting,  # type: ignore[arg-type]
         tags=list(f.tags), goal_ids=list(f.goal_ids), has_example=bool(f.examples), moment_at=timestamp(f.moment_at),
         visibility=f.visibility, text=f.text if view.content else "", request_id=(f.request_id or "") if view.giver else "",  # type: ignore[arg-type]
+        value_key=f.value_key,
     )
 
 
@@ -232,7 +240,9 @@ def event_to_proto(event: Event) -> Message:
     if isinstance(event, FeedbackAcknowledged):
         return acknowledged_event(event.feedback, event.at)
     if isinstance(event, ActionItemCreated):
-        return action_plans.event(action_plans.to_proto(event.item), event.actor_id, event.at)
+        return item_event(event.item, event.actor_id, event.at)
+    if isinstance(event, ActionItemChanged):
+        return item_event(event.item, event.actor_id, event.at)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
     if isinstance(event, ReferralRaised):

@@ -41,7 +41,7 @@ def feedback_from_row(row: Any) -> Feedback:
         text=row.text, examples=tuple(Example(e["situation"], e["behaviour"], e["impact"]) for e in row.examples),
         visibility=row.visibility, goal_ids=tuple(row.goal_ids), tags=tuple(row.tags), moment_at=row.moment_at, given_at=row.given_at,
         request_id=row.request_id, acknowledged_at=row.acknowledged_at, acknowledgement_note=row.acknowledgement_note,
-        action_item_id=row.action_item_id,
+        action_item_id=row.action_item_id, value_key=row.value_key,
     )
 
 
@@ -53,7 +53,7 @@ def feedback_to_row(feedback: Feedback) -> dict[str, Any]:
         "visibility": feedback.visibility, "goal_ids": list(feedback.goal_ids), "tags": list(feedback.tags),
         "moment_at": feedback.moment_at, "given_at": feedback.given_at, "request_id": feedback.request_id,
         "acknowledged_at": feedback.acknowledged_at, "acknowledgement_note": feedback.acknowledgement_note,
-        "action_item_id": feedback.action_item_id,
+        "action_item_id": feedback.action_item_id, "value_key": feedback.value_key,
     }
 
 
@@ -310,6 +310,19 @@ class SqlInvitationRepository:
 
     async def save(self, invitation: Invitation) -> None:
         await self.conn.execute(_SAVE_INVITATION, {"b_id": invitation.id, "b_revoked_at": invitation.revoked_at})
+
+
+_VALUE = sa.select(t.story_values.c.key).where(t.story_values.c.key == sa.bindparam("b_key"))
+
+
+class SqlValueCatalogue:
+    """The story's value catalogue (adapters/story_catalogue.py keeps it from the story's events)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def named(self, value_key: str) -> bool:
+        return (await self.conn.execute(_VALUE, {"b_key": value_key})).first() is not None
 
 
 _PERSON = sa.select(_people.c.id, _people.c.name, _people.c.active).where(_people.c.id == sa.bindparam("b_id"))

@@ -9,15 +9,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_feedback.adapters import tables as t
+from paars_feedback.adapters.action_plan_repository import SqlActionPlanRepository
 from paars_feedback.adapters.protobuf import decode_answer, encode_answer, event_to_proto
 from paars_feedback.adapters.repository import (
-    SqlActionItemRepository,
     SqlCoachRepository,
     SqlDirectoryRepository,
     SqlFeedbackRepository,
     SqlInvitationRepository,
     SqlReferralRepository,
     SqlRequestRepository,
+    SqlValueCatalogue,
 )
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import (
@@ -31,6 +32,7 @@ from paars_feedback.service_layer.unit_of_work import (
     ReferralRepository,
     RequestRace,
     RequestRepository,
+    ValueCatalogue,
 )
 from paars_platform import outbox
 from paars_platform.db import dialect_insert, utcnow
@@ -57,15 +59,17 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     invitations: InvitationRepository
     coaches: CoachRepository
     referrals: ReferralRepository
+    values: ValueCatalogue
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.feedback = SqlFeedbackRepository(conn)
         self.requests = SqlRequestRepository(conn)
-        self.action_items = SqlActionItemRepository(conn)
+        self.action_items = SqlActionPlanRepository(conn)
         self.directory = SqlDirectoryRepository(conn)
         self.invitations = SqlInvitationRepository(conn)
         self.coaches = SqlCoachRepository(conn)
         self.referrals = SqlReferralRepository(conn)
+        self.values = SqlValueCatalogue(conn)
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:
         self._remembered = True

@@ -56,6 +56,20 @@ coach_shares = sa.Table(
     sa.Column("shared_at", UtcDateTime, nullable=False),
 )
 
+# ---------- Projection of the organisation story's value catalogue (story.story-published.v1) ----------
+
+# The values of the latest published story version: what feedback and praise may name.
+story_values = sa.Table(
+    "story_values",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("title_nl", sa.Text, nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False),
+    # The published story version the catalogue was taken from (an older event replayed changes nothing).
+    sa.Column("story_version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # ---------- Feedback and requests ----------
 
 feedback = sa.Table(
@@ -80,6 +94,8 @@ feedback = sa.Table(
     sa.Column("acknowledged_at", UtcDateTime, nullable=True),
     sa.Column("acknowledgement_note", sa.Text, nullable=False),
     sa.Column("action_item_id", sa.String(64), nullable=True),
+    # The organisation story's value it names (a value passage key of the published story), or "".
+    sa.Column("value_key", sa.String(100), nullable=False, server_default=""),
     # Keyset pages of one person's feedback, newest first; a giver's recent items for the write limits.
     sa.Index("ix_feedback_receiver_page", "receiver_id", "given_at", "id"),
     sa.Index("ix_feedback_giver_recent", "giver_id", "given_at"),

@@ -48,6 +48,8 @@ class Feedback:
     acknowledged_at: dt.datetime | None = None
     acknowledgement_note: str = ""
     action_item_id: str | None = None
+    # The organisation story's value it names (a value passage key of the published story), or "".
+    value_key: str = ""
 
     @property
     def anonymous(self) -> bool:

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
+from paars_feedback.adapters.action_plan_repository import item_to_proto
 from paars_feedback.adapters.protobuf import (
     AUTHOR,
     declined_to_proto,
@@ -24,7 +25,6 @@ from paars_feedback.adapters.protobuf import (
 )
 from paars_feedback.domain.feedback import Example
 from paars_feedback.service_layer import commands
-from paars_feedback.service_layer.action_plans import ActionPlanHandlers
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
@@ -47,7 +47,7 @@ def give_feedback(request: pb.GiveFeedbackRequest, caller: Identity) -> commands
         examples=tuple(Example(e.situation, e.behaviour, e.impact) for e in request.examples), visibility=request.visibility,
         goal_ids=tuple(request.goal_ids), tags=tuple(request.tags),
         moment=commands.Moment(request.moment_at.seconds, request.moment_at.nanos) if request.HasField("moment_at") else None,
-        request_id=request.request_id, external_token=request.external_token,
+        request_id=request.request_id, external_token=request.external_token, value_key=request.value_key,
     )
 
 
@@ -79,7 +79,6 @@ class Handlers:
     bus: MessageBus
     reviews: ReviewHandlers
     dialogues: DialogueHandlers
-    actions: ActionPlanHandlers
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
@@ -166,13 +165,21 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.dialogues.get(require_person(), request.dialogue_id)
 
     async def CreateActionItem(self, request: pb.CreateActionItemRequest, context: Context) -> pb.ActionItem:
-        return await self.h.actions.create(require_person(), request)
+        planned = await self.h.bus.handle(commands.CreateActionItem(
+            require_person(), request_key(request.idempotency_key, request), request.employee_id, request.owner_id, request.title, request.kind,
+            request.due_date, request.source_feedback_id, request.source_dialogue_id, request.source_goal_id,
+        ))
+        return item_to_proto(planned)
 
     async def UpdateActionItem(self, request: pb.UpdateActionItemRequest, context: Context) -> pb.ActionItem:
-        return await self.h.actions.update(require_person(), request)
+        planned = await self.h.bus.handle(commands.UpdateActionItem(
+            require_person(), request_key(request.idempotency_key, request), request.action_item_id, request.progress_percent, request.state, request.note,
+        ))
+        return item_to_proto(planned)
 
     async def ListActionItems(self, request: pb.ListActionItemsRequest, context: Context) -> pb.ListActionItemsResponse:
-        return await self.h.actions.list_for(require_person(), request)
+        planned = await self.h.bus.ask(commands.ListActionItems(require_person(), request.employee_id))
+        return pb.ListActionItemsResponse(items=[item_to_proto(p) for p in planned])
 
     async def AssignCoach(self, request: pb.AssignCoachRequest, context: Context) -> pb.AssignCoachResponse:
         await self.h.bus.handle(commands.AssignCoach(require_person(), request_key(request.idempotency_key, request), request.employee_id, request.coach_id))
@@ -209,4 +216,5 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.dialogues.list_mine(require_person())
 
     async def ConfirmActionItem(self, request: pb.ConfirmActionItemRequest, context: Context) -> pb.ActionItem:
-        return await self.h.actions.confirm(require_person(), request)
+        planned = await self.h.bus.handle(commands.ConfirmActionItem(require_person(), request_key(request.idempotency_key, request), request.action_item_id))
+        return item_to_proto(planned)

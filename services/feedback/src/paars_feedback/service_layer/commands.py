@@ -11,6 +11,8 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
+from paars_feedback.domain.action_plan import STATES as ACTION_STATES
+from paars_feedback.domain.action_plan import PlannedItem
 from paars_feedback.domain.feedback import (
     CoachAssigned,
     CoachShares,
@@ -38,7 +40,7 @@ from paars_platform.errors import InvalidArgument, Unauthenticated, Validator
 from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import enum_name, parse_date
 
-# The kinds of action item (action_plans.KINDS; repeated here so that checking a command imports no SQL).
+# The kinds of action item (domain/action_plan.KINDS, also in the answers of the older use cases).
 ACTION_KINDS = (pb.ACTION_KIND_BUILD_STRENGTH, pb.ACTION_KIND_ADJUST_WEAKNESS, pb.ACTION_KIND_DEVELOPMENT_STEP)
 
 KINDS = (pb.FEEDBACK_KIND_PRAISE, pb.FEEDBACK_KIND_CONSTRUCTIVE, pb.FEEDBACK_KIND_SUGGESTION)
@@ -46,6 +48,7 @@ RELATIONS = tuple(r for r in pb.Relation.values() if r != pb.RELATION_UNSPECIFIE
 SETTINGS = (pb.FEEDBACK_SETTING_UNSPECIFIED, pb.FEEDBACK_SETTING_INFORMAL, pb.FEEDBACK_SETTING_FORMAL)
 MAX_EXAMPLES = 10
 MAX_IDEMPOTENCY_KEY = 200
+MAX_VALUE_KEY = 100
 # Clocks differ; a moment a few minutes "in the future" is still now.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -90,6 +93,8 @@ class GiveFeedback(Command[Feedback]):
     moment: Moment | None
     request_id: str
     external_token: str
+    # A value of the published organisation story ("value.openness"), or "".
+    value_key: str = ""
 
     @property
     def external(self) -> bool:
@@ -150,6 +155,7 @@ class GiveFeedback(Command[Feedback]):
         if self.request_id:
             v.check(valid_id(self.request_id), "request_id", "is not a valid id")
         v.max_length(self.external_token, "external_token", 200)
+        v.max_length(self.value_key, "value_key", MAX_VALUE_KEY)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()
 
@@ -501,6 +507,92 @@ class ListReferrals(Query[Any]):
 
 @dataclass(frozen=True)
 class ListReads(Query[Any]):
+    employee_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.subject, "employee_id")
+
+
+# ---------- action plans (service_layer/action_plans.py) ----------
+
+
+@dataclass(frozen=True)
+class CreateActionItem(Command[PlannedItem]):
+    METHOD: ClassVar[str] = "CreateActionItem"
+    ANSWER: ClassVar[type[Any]] = PlannedItem
+    employee_id: str
+    owner_id: str
+    title: str
+    kind: int
+    due_date: str
+    source_feedback_id: str = ""
+    source_dialogue_id: str = ""
+    source_goal_id: str = ""
+
+    @property
+    def employee(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    @property
+    def owner(self) -> str:
+        return self.owner_id or self.employee
+
+    @property
+    def due(self) -> dt.date:
+        return dt.date.fromisoformat(self.due_date)
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.employee), "employee_id", "is not a valid id")
+        v.check(valid_id(self.owner), "owner_id", "is not a valid id")
+        v.require(self.title, "title", 200)
+        v.check(self.kind in ACTION_KINDS, "kind", "must be build-strength, adjust-weakness or development-step")
+        parse_date(self.due_date, "due_date", v)
+        for name in ("source_feedback_id", "source_dialogue_id", "source_goal_id"):
+            if getattr(self, name):
+                v.check(valid_id(getattr(self, name)), name, "is not a valid id")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class UpdateActionItem(Command[PlannedItem]):
+    METHOD: ClassVar[str] = "UpdateActionItem"
+    ANSWER: ClassVar[type[Any]] = PlannedItem
+    action_item_id: str
+    progress_percent: int
+    state: int
+    note: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.require(self.action_item_id, "action_item_id", 64)
+        v.check(0 <= self.progress_percent <= 100, "progress_percent", "must be between 0 and 100")
+        v.check(self.state == pb.ActionItem.STATE_UNSPECIFIED or self.state in ACTION_STATES, "state", "unknown state")
+        v.max_length(self.note, "note", 1000)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ConfirmActionItem(Command[PlannedItem]):
+    METHOD: ClassVar[str] = "ConfirmActionItem"
+    ANSWER: ClassVar[type[Any]] = PlannedItem
+    action_item_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.action_item_id), "action_item_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ListActionItems(Query[Any]):
     employee_id: str
 
     @property

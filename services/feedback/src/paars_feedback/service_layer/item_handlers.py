@@ -98,6 +98,8 @@ async def give_feedback(command: c.GiveFeedback, uow: UnitOfWork, config: Feedba
             raise FailedPrecondition("receiver_id: the person is no longer active")
         check_relation(giver, receiver_id, relation, receiver, giver_is_hr=command.caller.has("hr"))
         check_limits(config, receiver, now)
+    if command.value_key and not await uow.values.named(command.value_key):
+        raise InvalidArgument("value_key", "is not a value of the published organisation story")
     visibility = command.visibility_in(config)
     feedback = Feedback(
         id=uuid.uuid4().hex, giver_id=giver, receiver_id=receiver_id, kind=command.kind, relation=relation,
@@ -107,6 +109,7 @@ async def give_feedback(command: c.GiveFeedback, uow: UnitOfWork, config: Feedba
         moment_at=command.moment_at() or now, given_at=now,
         # An anonymous answer keeps no link to its request: the request names the recipient.
         request_id=answered.id if answered is not None and visibility != privacy.ANONYMOUS else None,
+        value_key=command.value_key,
     )
     await uow.feedback.add(feedback)
     uow.add_events(FeedbackGiven(feedback, now))

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from paars_feedback.domain.action_plan import ActionItemChanged, DialoguePlan, PlannedItem
 from paars_feedback.domain.feedback import (
     ActionItem,
     ActionItemCreated,
@@ -33,10 +34,10 @@ from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral
-A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral)
+Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem
+A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem)
 
 
 class FeedbackRepository(Protocol):
@@ -104,6 +105,22 @@ class RequestRepository(Protocol):
 class ActionItemRepository(Protocol):
     async def add(self, item: ActionItem) -> None: ...
 
+    async def get(self, item_id: str, *, for_update: bool = False) -> ActionItem | None: ...
+
+    async def save(self, item: ActionItem) -> None:
+        """Writes what an item's life changes: state, progress, notes, confirmations."""
+
+    async def of(self, employee_id: str) -> list[ActionItem]:
+        """The person's whole plan, by due date."""
+
+    async def dialogue(self, dialogue_id: str) -> DialoguePlan | None:
+        """What an item needs of the dialogue it is agreed in."""
+
+    async def dialogues(self, dialogue_ids: Sequence[str]) -> dict[str, DialoguePlan]: ...
+
+    async def unsign(self, plan: DialoguePlan, at: dt.datetime) -> None:
+        """Clears the dialogue's signatures: a changed plan is not what anyone signed."""
+
 
 class DirectoryRepository(Protocol):
     """The local projection of the org directory (filled from org events), as the use cases read it."""
@@ -146,6 +163,13 @@ class ReferralRepository(Protocol):
 
 
 
+class ValueCatalogue(Protocol):
+    """The organisation story's values, projected from its published versions (story.story-published.v1)."""
+
+    async def named(self, value_key: str) -> bool:
+        """The key is a value of the latest published story."""
+
+
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     requests: RequestRepository
@@ -154,6 +178,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository
     coaches: CoachRepository
     referrals: ReferralRepository
+    values: ValueCatalogue
     clock: Clock
 
     async def __aenter__(self) -> Self: ...

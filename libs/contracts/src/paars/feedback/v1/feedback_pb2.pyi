@@ -113,7 +113,7 @@ class Example(_message.Message):
     def __init__(self, situation: _Optional[str] = ..., behaviour: _Optional[str] = ..., impact: _Optional[str] = ...) -> None: ...
 
 class Feedback(_message.Message):
-    __slots__ = ("id", "giver_id", "receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "given_at", "request_id", "acknowledged", "acknowledgement_note", "action_item_id", "review_id", "acknowledged_at")
+    __slots__ = ("id", "giver_id", "receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "given_at", "request_id", "acknowledged", "acknowledgement_note", "action_item_id", "review_id", "acknowledged_at", "value_key")
     ID_FIELD_NUMBER: _ClassVar[int]
     GIVER_ID_FIELD_NUMBER: _ClassVar[int]
     RECEIVER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -133,6 +133,7 @@ class Feedback(_message.Message):
     ACTION_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_KEY_FIELD_NUMBER: _ClassVar[int]
     id: str
     giver_id: str
     receiver_id: str
@@ -152,10 +153,11 @@ class Feedback(_message.Message):
     action_item_id: str
     review_id: str
     acknowledged_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., giver_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., acknowledged: _Optional[bool] = ..., acknowledgement_note: _Optional[str] = ..., action_item_id: _Optional[str] = ..., review_id: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    value_key: str
+    def __init__(self, id: _Optional[str] = ..., giver_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., acknowledged: _Optional[bool] = ..., acknowledgement_note: _Optional[str] = ..., action_item_id: _Optional[str] = ..., review_id: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., value_key: _Optional[str] = ...) -> None: ...
 
 class GiveFeedbackRequest(_message.Message):
-    __slots__ = ("receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "request_id", "external_token", "idempotency_key")
+    __slots__ = ("receiver_id", "kind", "relation", "setting", "text", "examples", "visibility", "goal_ids", "tags", "moment_at", "request_id", "external_token", "idempotency_key", "value_key")
     RECEIVER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     RELATION_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +171,7 @@ class GiveFeedbackRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_KEY_FIELD_NUMBER: _ClassVar[int]
     receiver_id: str
     kind: FeedbackKind
     relation: Relation
@@ -182,7 +185,8 @@ class GiveFeedbackRequest(_message.Message):
     request_id: str
     external_token: str
     idempotency_key: str
-    def __init__(self, receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., external_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    value_key: str
+    def __init__(self, receiver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., text: _Optional[str] = ..., examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., external_token: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., value_key: _Optional[str] = ...) -> None: ...
 
 class GetFeedbackRequest(_message.Message):
     __slots__ = ("feedback_id",)
@@ -1039,7 +1043,7 @@ class ListReadsResponse(_message.Message):
     def __init__(self, reads: _Optional[_Iterable[_Union[ReadRecord, _Mapping]]] = ...) -> None: ...
 
 class FeedbackGiven(_message.Message):
-    __slots__ = ("metadata", "feedback_id", "receiver_id", "giver_id", "kind", "relation", "setting", "tags", "goal_ids", "has_example", "moment_at", "visibility", "text", "request_id", "review_id")
+    __slots__ = ("metadata", "feedback_id", "receiver_id", "giver_id", "kind", "relation", "setting", "tags", "goal_ids", "has_example", "moment_at", "visibility", "text", "request_id", "review_id", "value_key")
     METADATA_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_ID_FIELD_NUMBER: _ClassVar[int]
     RECEIVER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1055,6 +1059,7 @@ class FeedbackGiven(_message.Message):
     TEXT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_KEY_FIELD_NUMBER: _ClassVar[int]
     metadata: _event_pb2.EventMetadata
     feedback_id: str
     receiver_id: str
@@ -1070,7 +1075,8 @@ class FeedbackGiven(_message.Message):
     text: str
     request_id: str
     review_id: str
-    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., feedback_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., giver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., tags: _Optional[_Iterable[str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., has_example: _Optional[bool] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., text: _Optional[str] = ..., request_id: _Optional[str] = ..., review_id: _Optional[str] = ...) -> None: ...
+    value_key: str
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., feedback_id: _Optional[str] = ..., receiver_id: _Optional[str] = ..., giver_id: _Optional[str] = ..., kind: _Optional[_Union[FeedbackKind, str]] = ..., relation: _Optional[_Union[Relation, str]] = ..., setting: _Optional[_Union[FeedbackSetting, str]] = ..., tags: _Optional[_Iterable[str]] = ..., goal_ids: _Optional[_Iterable[str]] = ..., has_example: _Optional[bool] = ..., moment_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visibility: _Optional[_Union[_event_pb2.Visibility, str]] = ..., text: _Optional[str] = ..., request_id: _Optional[str] = ..., review_id: _Optional[str] = ..., value_key: _Optional[str] = ...) -> None: ...
 
 class FeedbackRequested(_message.Message):
     __slots__ = ("metadata", "request_id", "requester_id", "subject_id", "recipient_id", "external", "due_date", "state", "relation")
