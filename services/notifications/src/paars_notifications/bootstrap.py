@@ -1,5 +1,7 @@
-"""Composition root of the notifications service: the consumer, the stream fan-out, the scheduler and the
-delivery worker wired into the platform runtime. Tests build it with their own clock and settings."""
+"""Composition root of the notifications service: the RPCs' message bus over the SQL unit of work (message_bus),
+the consumer (PromptService, subscribed through the event registry), the stream fan-out, the scheduler and the
+delivery worker, wired into the platform runtime. Tests build it with their own clock and settings, and the
+handler tests build the bus over a fake unit of work (tests/unit/notifications_fakes.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,17 +15,23 @@ import grpc
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from paars_notifications.adapters.callers import directory_lookup
 from paars_notifications.adapters.fanout import FanOut
-from paars_notifications.adapters.senders import EmailSender, Resolve, WebhookSender, system_resolve
+from paars_notifications.adapters.read_cache import ReadCache
+from paars_notifications.adapters.senders import EmailSender, Resolve, WebhookSender, checked_addresses, system_resolve
+from paars_notifications.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_notifications.adapters.tables import metadata
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import Breakers
-from paars_notifications.domain.targets import AllowList, TargetPolicy
+from paars_notifications.domain.targets import AllowList, TargetPolicy, TargetRefused
 from paars_notifications.entrypoints.grpc import NotificationServicer
+from paars_notifications.service_layer import commands
 from paars_notifications.service_layer.deliveries import DeliveryWorker
-from paars_notifications.service_layer.handlers import NotificationHandlers
-from paars_notifications.service_layer.prompting import Clock, PromptService, ReadCache
+from paars_notifications.service_layer.handlers import PromptStreams
+from paars_notifications.service_layer.messagebus import MessageBus
+from paars_notifications.service_layer.prompting import Clock, PromptService
+from paars_notifications.service_layer.rpc_handlers import Services
 from paars_platform.config import Settings
-from paars_platform.db import utcnow
+from paars_platform.db import Database, utcnow
+from paars_platform.errors import InvalidArgument
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 log = logging.getLogger("paars.notifications")
@@ -31,6 +39,38 @@ log = logging.getLogger("paars.notifications")
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE_NAMES = [notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name]
 GROUP_ID = "notifications"
+
+
+def message_bus(
+    db: Database, *, targets: TargetPolicy, resolve: Resolve = system_resolve, cache: ReadCache | None = None,
+    wake_deliveries: Callable[[], None] = lambda: None, clock: Clock = utcnow,
+) -> MessageBus:
+    """The RPCs' bus over the SQL unit of work. Once committed, a change of preferences or subscriptions is
+    forgotten by this process's read cache, and a retried dead letter wakes the delivery worker."""
+
+    def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(db, clock, read_only=read_only)
+
+    async def check_target(url: str) -> None:
+        try:
+            await checked_addresses(targets, resolve, url)
+        except TargetRefused as exc:
+            raise InvalidArgument("url", str(exc)) from None
+
+    def forget_person(command: commands.SetPreferences) -> None:
+        if cache is not None:
+            cache.forget_person(command.me)
+
+    def forget_webhooks(command: object) -> None:
+        if cache is not None:
+            cache.forget_webhooks()
+
+    return MessageBus(unit_of_work, Services(check_target), then={
+        commands.SetPreferences: forget_person,
+        commands.CreateWebhook: forget_webhooks,
+        commands.DeleteWebhook: forget_webhooks,
+        commands.RetryDeadLetter: lambda command: wake_deliveries(),
+    })
 
 
 class Notifications:
@@ -48,11 +88,11 @@ class Notifications:
             self.config, webhooks=WebhookSender(self.config, targets, resolve), email=EmailSender(self.config),
             breakers=Breakers(threshold=self.config.breaker_threshold, reset_seconds=self.config.breaker_reset_seconds),
         )
-        cache = ReadCache()
-        self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake, cache=cache)
-        self.handlers = NotificationHandlers(
-            self.config, self.fanout, on_deliveries=self.deliveries.wake, cache=cache, targets=targets, resolve=resolve,
-        )
+        self.cache = ReadCache()
+        self.targets, self.resolve = targets, resolve
+        self.prompts = PromptService(self.config, self.fanout, clock, on_deliveries=self.deliveries.wake, cache=self.cache)
+        # The Subscribe streams and the replica watch (the other RPCs go through the bus, built in _register).
+        self.handlers = PromptStreams(self.config, self.fanout)
         self._tasks: list[asyncio.Task[None]] = []
         self.runtime = ServiceRuntime(
             settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES,
@@ -66,7 +106,8 @@ class Notifications:
         assert runtime.db is not None
         for part in (self.prompts, self.handlers, self.deliveries):
             part.attach(runtime.db)
-        notifications_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(self.handlers), server)
+        bus = message_bus(runtime.db, targets=self.targets, resolve=self.resolve, cache=self.cache, wake_deliveries=self.deliveries.wake)
+        notifications_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(self.handlers, bus), server)
 
     async def _started(self, runtime: ServiceRuntime) -> None:
         self.deliveries.start()

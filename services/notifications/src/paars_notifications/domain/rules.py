@@ -487,7 +487,7 @@ class EventRule:
 # concern raised, ...): its topic routes it to "notifications" in paars_platform/topics.py (the registry), an
 # entry here, who it names in domain/involvement.py, its texts in both catalogues, and a test in
 # tests/unit/test_notifications_rules.py. The consumer subscribes to exactly these types (a test checks the
-# registry against them, and registry.subscribe refuses a mismatch at start).
+# registry against them, and registry.subscribe refuses a mismatch at start). Kept in the order of TOPICS.
 RULES: dict[type[Message], EventRule] = {
     # A directory change updates the org projection (the service layer); it prompts nobody.
     org_pb2.EmployeeChanged: EventRule(),

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,17 +20,18 @@ from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.adapters.prompt_repository import OpenQuery, SqlPromptRepository, Writes
+from paars_notifications.adapters.protobuf import fields, prompt_proto, prompt_view
+from paars_notifications.adapters.read_cache import ReadCache
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import involvement, payloads, policy, rules, texts
+from paars_notifications.domain.batches import Applied, Cause, cause_of, closes, runs
 from paars_notifications.domain.involvement import involved_ids
-from paars_notifications.domain.visibility import Directory, Person
+from paars_notifications.domain.visibility import Directory
 from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, upsert, utcnow
-from paars_platform.directory import CHAIN_LIMIT
-from paars_platform.events import new_metadata, timestamp
+from paars_platform.events import new_metadata
 from paars_platform.inbox import Handler
-from paars_platform.topics import topic_for_message
 
 PRODUCER = "notifications"
 Clock = Callable[[], dt.datetime]
@@ -40,164 +41,6 @@ Clock = Callable[[], dt.datetime]
 CONSUMED_TOPICS = registry.topics_consumed_by(PRODUCER)
 # Prompts released by an event, kept until its transaction committed (then pushed to live streams).
 _PENDING_LIMIT = 10_000
-# How long the org projection, preferences and subscriptions are reused from memory. Changes made in
-# this process invalidate at once; another replica's changes are seen within this time.
-CACHE_SECONDS = 5.0
-
-
-class ReadCache:
-    """Per-process read-through cache of what every event needs: it keeps the consumer's transaction to
-    the writes (a database round trip per read would cap the prompt rate and lengthen the lock)."""
-
-    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
-        self.seconds = seconds
-        self._people: dict[str, tuple[float, Person | None]] = {}
-        self._prefs: dict[str, tuple[float, policy.DeliveryPreferences]] = {}
-        self._webhooks: tuple[float, list[Any]] | None = None
-
-    def _fresh(self, stamp: float) -> bool:
-        return time.monotonic() - stamp < self.seconds
-
-    async def directory(self, conn: AsyncConnection, ids: Iterable[str], depth: int = CHAIN_LIMIT) -> Directory:
-        """The named people and their manager chains, from the org projection (as deep as every service walks a
-        chain; a query per level only while someone still has a manager not loaded)."""
-        people: dict[str, Person] = {}
-        wanted = {i for i in ids if i}
-        for _ in range(depth):
-            wanted -= people.keys()
-            if not wanted:
-                break
-            missing = sorted(i for i in wanted if i not in self._people or not self._fresh(self._people[i][0]))
-            if missing:
-                rows = (await conn.execute(_PEOPLE_OF, {"b_ids": missing})).all()
-                found = {row.id: _person_of(row) for row in rows}
-                now = time.monotonic()
-                for i in missing:
-                    self._people[i] = (now, found.get(i))
-            batch = {i: self._people[i][1] for i in wanted}
-            people.update({i: p for i, p in batch.items() if p is not None})
-            wanted = {p.manager_id for p in batch.values() if p is not None and p.manager_id}
-        return Directory(people)
-
-    async def preferences(self, conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:
-        cached = self._prefs.get(person_id)
-        if cached is not None and self._fresh(cached[0]):
-            return cached[1]
-        return (await self.preferences_of(conn, [person_id]))[person_id]
-
-    async def preferences_of(self, conn: AsyncConnection, person_ids: Iterable[str]) -> dict[str, policy.DeliveryPreferences]:
-        """Everyone's preferences, the misses read in one query (an insight names several people)."""
-        out: dict[str, policy.DeliveryPreferences] = {}
-        missing: list[str] = []
-        for person_id in person_ids:
-            cached = self._prefs.get(person_id)
-            if cached is not None and self._fresh(cached[0]):
-                out[person_id] = cached[1]
-            else:
-                missing.append(person_id)
-        if missing:
-            # The people (time zone, address) from the cached projection.
-            people = (await self.directory(conn, missing, depth=1)).people
-            rows = (await conn.execute(_PREFERENCES_OF, {"b_ids": sorted(set(missing))})).all()
-            stored = {row.employee_id: row for row in rows}
-            now = time.monotonic()
-            for person_id in missing:
-                prefs = _preferences_from(stored.get(person_id), people.get(person_id))
-                self._prefs[person_id] = (now, prefs)
-                out[person_id] = prefs
-        return out
-
-    async def webhooks(self, conn: AsyncConnection) -> list[Any]:
-        if self._webhooks is not None and self._fresh(self._webhooks[0]):
-            return self._webhooks[1]
-        rows = list((await conn.execute(sa.select(t.webhooks).where(t.webhooks.c.active.is_(True)))).all())
-        self._webhooks = (time.monotonic(), rows)
-        return rows
-
-    async def audience(self, conn: AsyncConnection, group: str) -> list[Person]:
-        """Everyone in a group a rule addresses (rules.MANAGERS, rules.HR), read when such an event comes (rarely:
-        a published story, a referral), not cached."""
-        rows = (await conn.execute(_AUDIENCE[group])).all()
-        return [_person_of(row) for row in rows]
-
-    def forget_person(self, person_id: str) -> None:
-        self._people.pop(person_id, None)
-        self._prefs.pop(person_id, None)
-
-    def forget_webhooks(self) -> None:
-        self._webhooks = None
-
-
-@dataclass(frozen=True)
-class Cause:
-    event_id: str
-    type: str
-    topic: str
-    occurred_at: dt.datetime
-    visibility: int
-    subject_id: str
-
-
-def cause_of(event: Any) -> Cause:
-    meta = event.metadata
-    full_name = event.DESCRIPTOR.full_name
-    occurred = meta.occurred_at.ToDatetime(tzinfo=dt.UTC) if meta.occurred_at.seconds or meta.occurred_at.nanos else utcnow()
-    return Cause(meta.event_id, full_name, topic_for_message(full_name).name, occurred, meta.visibility, meta.subject_id)
-
-
-# Statements the service layer still runs itself (the consumer path's are in adapters/prompt_repository.py).
-_PEOPLE_OF = sa.select(t.people).where(t.people.c.id.in_(sa.bindparam("b_ids", expanding=True)))
-_reports = t.people.alias("reports")
-_AUDIENCE = {
-    rules.MANAGERS: sa.select(t.people).where(
-        t.people.c.active.is_(True),
-        t.people.c.id.in_(sa.select(_reports.c.manager_id).where(_reports.c.active.is_(True), _reports.c.manager_id.is_not(None))),
-    ).order_by(t.people.c.id),
-    rules.HR: sa.select(t.people).where(t.people.c.active.is_(True), t.people.c.hr.is_(True)).order_by(t.people.c.id),
-}
-_PREFERENCES_OF = sa.select(t.preferences).where(t.preferences.c.employee_id.in_(sa.bindparam("b_ids", expanding=True)))
-
-
-@dataclass
-class Applied:
-    """One event of a batch with its rules applied (pure work, done when its handler runs), waiting for the
-    batch's statements: the prompts it drafts and what it shows someone did."""
-
-    event: Any
-    cause: Cause
-    drafts: list[rules.PromptDraft]
-    matches: list[rules.ActionMatch]
-    # FeedbackRequested: the open request to keep (its row), or None to forget it; absent for other events.
-    request: tuple[str, dict[str, Any] | None] | None = None
-
-
-def acts_on(match: rules.ActionMatch, draft: rules.PromptDraft) -> bool:
-    """Whether an action would close the prompt a draft becomes (an action in the same batch as its prompt)."""
-    return (
-        draft.recipient_id == match.recipient_id and draft.kind in match.kinds
-        and (not match.about_id or draft.about_id == match.about_id) and (not match.ref_id or draft.ref_id == match.ref_id)
-    )
-
-
-def closes(match: rules.ActionMatch, row: Any, before: dt.datetime) -> bool:
-    """The open-prompt query of one action, on a row already read (see SqlPromptRepository.budget_and_open)."""
-    return (
-        row.recipient_id == match.recipient_id and row.kind in match.kinds and not row.acted and row.state != "dropped"
-        and row.created_at <= before and (not match.about_id or row.about_id == match.about_id)
-        and (not match.ref_id or row.ref_id == match.ref_id)
-    )
-
-
-def runs(items: Sequence[Applied]) -> list[list[Applied]]:
-    """A batch cut where an event acts on a prompt an earlier event of the same run drafts: each run's statements
-    are made before the next run's reads, so that action sees (and closes) the prompt, as one by one."""
-    out: list[list[Applied]] = [[]]
-    for item in items:
-        run = out[-1]
-        if item.matches and any(acts_on(m, d) for m in item.matches for earlier in run for d in earlier.drafts):
-            out.append(run := [])
-        run.append(item)
-    return [run for run in out if run]
 
 
 @dataclass
@@ -450,7 +293,7 @@ class PromptService:
         writes = writes if writes is not None else Writes()
         by_recipient: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for row in rows:
-            by_recipient[_fields(row)["recipient_id"]].append(_fields(row))
+            by_recipient[fields(row)["recipient_id"]].append(fields(row))
         out: list[pb.Prompt] = []
         lasts = await repo.take_cursors({recipient: len(group) for recipient, group in by_recipient.items()})
         for recipient, group in by_recipient.items():
@@ -459,7 +302,7 @@ class PromptService:
                 cursor = last - len(group) + 1 + offset
                 writes.marks.append({"b_id": row["id"], "b_cursor": cursor, "b_at": now})
                 out.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
-            channels = await self._enqueue_deliveries(conn, writes, recipient, [_view(row) for row in group], now)
+            channels = await self._enqueue_deliveries(conn, writes, recipient, [prompt_view(row) for row in group], now)
             writes.events += [
                 pb.PromptSent(
                     metadata=new_metadata(producer=PRODUCER, subject_id=recipient, visibility=row["visibility"], causation_id=row["cause_event_id"]),
@@ -565,7 +408,7 @@ class PromptService:
     async def _enqueue_acted(self, conn: AsyncConnection, writes: Writes, acted: Sequence[tuple[Any, Cause, float]], now: dt.datetime) -> None:
         """The prompt.acted webhook calls of the prompts acted on."""
         for row, cause, seconds in acted:
-            view = _view(row)
+            view = prompt_view(row)
             await self._enqueue_webhooks(
                 conn, writes, row.recipient_id, payloads.PROMPT_ACTED, [view], now,
                 extra={view.id: {"action_event_id": cause.event_id, "seconds_to_act": seconds}},
@@ -609,70 +452,3 @@ class PromptService:
             cause = Cause(f"due:{row.request_id}", fb.FeedbackRequested.DESCRIPTOR.full_name, "feedback.feedback-requested.v1", now, row.visibility, row.subject_id)
             released += await self.accept(conn, draft, cause, now)
         return released
-
-
-# ---------- shared reads ----------
-
-
-async def last_cursor(conn: AsyncConnection, recipient: str) -> int:
-    c = t.recipient_cursors.c
-    return int((await conn.execute(sa.select(c.last_cursor).where(c.recipient_id == recipient))).scalar() or 0)
-
-
-async def _person(conn: AsyncConnection, person_id: str) -> Person | None:
-    row = (await conn.execute(sa.select(t.people).where(t.people.c.id == person_id))).first()
-    return _person_of(row) if row else None
-
-
-def _person_of(row: Any) -> Person:
-    return Person(row.id, row.name, row.email, row.manager_id or "", row.time_zone, row.hr, row.active)
-
-
-async def preferences_of(conn: AsyncConnection, person_id: str) -> policy.DeliveryPreferences:
-    """Stored preferences, falling back to defaults; the time zone and address from the org projection."""
-    return await _preferences_with(conn, person_id, await _person(conn, person_id))
-
-
-async def _preferences_with(conn: AsyncConnection, person_id: str, person: Person | None) -> policy.DeliveryPreferences:
-    row = (await conn.execute(sa.select(t.preferences).where(t.preferences.c.employee_id == person_id))).first()
-    return _preferences_from(row, person)
-
-
-def _preferences_from(row: Any, person: Person | None) -> policy.DeliveryPreferences:
-    """Stored preferences (None: none stored), the time zone and address falling back to the org projection's."""
-    zone = (row.time_zone if row and row.time_zone else "") or (person.time_zone if person else "") or "UTC"
-    email = (row.email if row and row.email else "") or (person.email if person else "")
-    if row is None:
-        return policy.DeliveryPreferences(time_zone=zone, email=email)
-    return policy.DeliveryPreferences(
-        channels=tuple(row.channels) or policy.DEFAULT_CHANNELS, quiet_start=row.quiet_start, quiet_end=row.quiet_end,
-        time_zone=zone, daily_digest=row.daily_digest, weekly_budget=row.weekly_budget or policy.DEFAULT_WEEKLY_BUDGET, email=email, language=row.language,
-    )
-
-
-def _fields(row: Any) -> Mapping[str, Any]:
-    """A prompt row by column name, whether it is the dict about to be inserted or a row read back."""
-    return row if isinstance(row, Mapping) else row._mapping
-
-
-def _view(row: Any) -> payloads.PromptView:
-    r = _fields(row)
-    return payloads.PromptView(
-        id=r["id"], recipient_id=r["recipient_id"], kind=r["kind"], priority=r["priority"], title=r["title"], body=r["body"],
-        about_id=r["about_id"], cause_event_id=r["cause_event_id"], cause_type=r["cause_type"], cause_topic=r["cause_topic"],
-        visibility=r["visibility"], created_at=r["created_at"].isoformat().replace("+00:00", "Z"), digest=bool(r["digest"]),
-    )
-
-
-def prompt_proto(row: Any, *, cursor: int | None = None, read: bool | None = None, acted: bool | None = None) -> pb.Prompt:
-    r = _fields(row)
-    return pb.Prompt(
-        id=r["id"], recipient_id=r["recipient_id"], kind=r["kind"], priority=r["priority"], title=r["title"], body=r["body"],
-        about_id=r["about_id"], ref_id=r["ref_id"], cause_event_id=r["cause_event_id"], cause_type=r["cause_type"],
-        cause_occurred_at=timestamp(r["cause_occurred_at"]), created_at=timestamp(r["created_at"]),
-        cursor=cursor if cursor is not None else (r["cursor"] or 0),
-        read=bool(r["read"]) if read is None else read, digest=bool(r["digest"]),
-        acted=bool(r["acted"]) if acted is None else acted,
-    )
-
-

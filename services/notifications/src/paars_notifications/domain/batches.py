@@ -1,0 +1,74 @@
+"""A batch of consumed events, between their rules and their statements: the cause each prompt names, each
+event's drafts and actions, and where a batch must be cut so that applying it at once decides what applying
+its events one by one would (service_layer/prompting.py, PromptService.apply)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from paars_notifications.domain import rules
+from paars_platform.db import utcnow
+from paars_platform.topics import topic_for_message
+
+
+@dataclass(frozen=True)
+class Cause:
+    event_id: str
+    type: str
+    topic: str
+    occurred_at: dt.datetime
+    visibility: int
+    subject_id: str
+
+
+def cause_of(event: Any) -> Cause:
+    meta = event.metadata
+    full_name = event.DESCRIPTOR.full_name
+    occurred = meta.occurred_at.ToDatetime(tzinfo=dt.UTC) if meta.occurred_at.seconds or meta.occurred_at.nanos else utcnow()
+    return Cause(meta.event_id, full_name, topic_for_message(full_name).name, occurred, meta.visibility, meta.subject_id)
+
+
+@dataclass
+class Applied:
+    """One event of a batch with its rules applied (pure work, done when its handler runs), waiting for the
+    batch's statements: the prompts it drafts and what it shows someone did."""
+
+    event: Any
+    cause: Cause
+    drafts: list[rules.PromptDraft]
+    matches: list[rules.ActionMatch]
+    # FeedbackRequested: the open request to keep (its row), or None to forget it; absent for other events.
+    request: tuple[str, dict[str, Any] | None] | None = None
+
+
+def acts_on(match: rules.ActionMatch, draft: rules.PromptDraft) -> bool:
+    """Whether an action would close the prompt a draft becomes (an action in the same batch as its prompt)."""
+    return (
+        draft.recipient_id == match.recipient_id and draft.kind in match.kinds
+        and (not match.about_id or draft.about_id == match.about_id) and (not match.ref_id or draft.ref_id == match.ref_id)
+    )
+
+
+def closes(match: rules.ActionMatch, row: Any, before: dt.datetime) -> bool:
+    """The open-prompt query of one action, on a row already read (see SqlPromptRepository.budget_and_open)."""
+    return (
+        row.recipient_id == match.recipient_id and row.kind in match.kinds and not row.acted and row.state != "dropped"
+        and row.created_at <= before and (not match.about_id or row.about_id == match.about_id)
+        and (not match.ref_id or row.ref_id == match.ref_id)
+    )
+
+
+def runs(items: Sequence[Applied]) -> list[list[Applied]]:
+    """A batch cut where an event acts on a prompt an earlier event of the same run drafts: each run's statements
+    are made before the next run's reads, so that action sees (and closes) the prompt, as one by one."""
+    out: list[list[Applied]] = [[]]
+    for item in items:
+        run = out[-1]
+        if item.matches and any(acts_on(m, d) for m in item.matches for earlier in run for d in earlier.drafts):
+            out.append(run := [])
+        run.append(item)
+    return [run for run in out if run]
+
+

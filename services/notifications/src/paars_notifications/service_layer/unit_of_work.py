@@ -1,0 +1,73 @@
+"""What the RPC handlers may use: the unit of work and its repositories, as protocols. The SQL ones are in
+adapters/repository.py and adapters/sql_unit_of_work.py; the handler tests give fakes (tests/unit/notifications_fakes.py)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from paars_notifications.domain.preferences import StoredPreferences
+from paars_notifications.domain.subscriptions import DeadLetter, Webhook
+from paars_notifications.domain.visibility import Person
+
+Clock = Callable[[], dt.datetime]
+# A released prompt as stored, by column name (adapters/protobuf.py's prompt_proto maps it to the API).
+PromptRow = Mapping[str, Any]
+
+
+class PromptRepository(Protocol):
+    async def page(self, recipient: str, *, unread_only: bool, limit: int) -> tuple[list[PromptRow], int]:
+        """The recipient's released prompts, newest first, and their latest cursor (from the same snapshot)."""
+
+    async def mark_read(self, recipient: str, prompt_ids: Sequence[str]) -> int:
+        """Marks the recipient's unread prompts among these as read; returns how many changed."""
+
+
+class PreferencesRepository(Protocol):
+    async def stored(self, person_id: str) -> StoredPreferences | None: ...
+
+    async def save(self, person_id: str, preferences: StoredPreferences, at: dt.datetime) -> None: ...
+
+    async def person(self, person_id: str) -> Person | None:
+        """The org projection's person (time zone and address the preferences fall back to)."""
+
+
+class WebhookRepository(Protocol):
+    async def add(self, webhook: Webhook) -> None: ...
+
+    async def get(self, webhook_id: str) -> Webhook | None: ...
+
+    async def active(self, owner_id: str | None) -> list[Webhook]:
+        """Active subscriptions, oldest first: one owner's, or (None) everyone's."""
+
+    async def end(self, webhook: Webhook) -> None:
+        """Stores the subscription as ended and cancels its pending calls."""
+
+
+class DeadLetterRepository(Protocol):
+    async def latest(self, owner_id: str | None, limit: int) -> list[DeadLetter]:
+        """Dead letters, the latest failure first: one owner's, or (None) everyone's."""
+
+    async def get(self, delivery_id: int) -> DeadLetter | None: ...
+
+    async def retry(self, delivery_id: int, at: dt.datetime) -> None:
+        """Sends it again from the first attempt."""
+
+
+class UnitOfWork(Protocol):
+    prompts: PromptRepository
+    preferences: PreferencesRepository
+    webhooks: WebhookRepository
+    dead_letters: DeadLetterRepository
+    clock: Clock
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...

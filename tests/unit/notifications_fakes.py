@@ -1,0 +1,174 @@
+"""In-memory stand-ins for the notifications service's unit of work and repositories (fakes, the cosmicpython
+way): the RPC handler tests run the real handlers and message bus over them, with no database and no broker.
+A unit of work works on a copy of the store and writes it back on commit, so a refused request changes nothing."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from paars_notifications.domain.preferences import StoredPreferences
+from paars_notifications.domain.subscriptions import DeadLetter, Webhook
+from paars_notifications.domain.visibility import Person
+from paars_notifications.service_layer.messagebus import MessageBus
+from paars_notifications.service_layer.rpc_handlers import Services
+from paars_notifications.service_layer.unit_of_work import PromptRow
+from paars_platform.errors import InvalidArgument
+
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclasses.dataclass
+class Store:
+    """What the fake database holds."""
+
+    prompts: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    cursors: dict[str, int] = dataclasses.field(default_factory=dict)
+    preferences: dict[str, tuple[StoredPreferences, dt.datetime]] = dataclasses.field(default_factory=dict)
+    people: dict[str, Person] = dataclasses.field(default_factory=dict)
+    webhooks: dict[str, Webhook] = dataclasses.field(default_factory=dict)
+    # Deliveries: id -> (state, the dead letter's fields, subscription id, next attempt).
+    deliveries: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    commits: int = 0
+
+
+class FakePrompts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def page(self, recipient: str, *, unread_only: bool, limit: int) -> tuple[list[PromptRow], int]:
+        mine = [p for p in self.store.prompts.values() if p["recipient_id"] == recipient and p["cursor"] is not None]
+        if unread_only:
+            mine = [p for p in mine if not p["read"]]
+        mine.sort(key=lambda p: p["cursor"], reverse=True)
+        return [dict(p) for p in mine[:limit]], self.store.cursors.get(recipient, 0)
+
+    async def mark_read(self, recipient: str, prompt_ids: Sequence[str]) -> int:
+        changed = 0
+        for prompt_id in set(prompt_ids):
+            p = self.store.prompts.get(prompt_id)
+            if p is not None and p["recipient_id"] == recipient and not p["read"]:
+                p["read"] = True
+                changed += 1
+        return changed
+
+
+class FakePreferences:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def stored(self, person_id: str) -> StoredPreferences | None:
+        found = self.store.preferences.get(person_id)
+        return found[0] if found else None
+
+    async def save(self, person_id: str, preferences: StoredPreferences, at: dt.datetime) -> None:
+        self.store.preferences[person_id] = (preferences, at)
+
+    async def person(self, person_id: str) -> Person | None:
+        return self.store.people.get(person_id)
+
+
+class FakeWebhooks:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, webhook: Webhook) -> None:
+        if webhook.id in self.store.webhooks:
+            raise InvalidArgument("id", "taken")  # the primary key the table keeps
+        self.store.webhooks[webhook.id] = webhook
+
+    async def get(self, webhook_id: str) -> Webhook | None:
+        return self.store.webhooks.get(webhook_id)
+
+    async def active(self, owner_id: str | None) -> list[Webhook]:
+        hooks = [w for w in self.store.webhooks.values() if w.active and (owner_id is None or w.owner_id == owner_id)]
+        return sorted(hooks, key=lambda w: w.created_at)
+
+    async def end(self, webhook: Webhook) -> None:
+        self.store.webhooks[webhook.id] = dataclasses.replace(webhook, active=False)
+        for delivery in self.store.deliveries.values():
+            if delivery["subscription_id"] == webhook.id and delivery["state"] == "pending":
+                delivery["state"] = "cancelled"
+
+
+class FakeDeadLetters:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _letter(self, delivery_id: int, d: dict[str, Any]) -> DeadLetter:
+        return DeadLetter(
+            delivery_id, d["owner_id"], d["channel"], d["target"], d["event_type"], d["attempts"], d["last_error"], d["finished_at"],
+            d["subscription_id"] or "",
+        )
+
+    async def latest(self, owner_id: str | None, limit: int) -> list[DeadLetter]:
+        dead = [(i, d) for i, d in self.store.deliveries.items() if d["state"] == "dead" and (owner_id is None or d["owner_id"] == owner_id)]
+        dead.sort(key=lambda pair: pair[1]["finished_at"], reverse=True)
+        return [self._letter(i, d) for i, d in dead[:limit]]
+
+    async def get(self, delivery_id: int) -> DeadLetter | None:
+        d = self.store.deliveries.get(delivery_id)
+        return self._letter(delivery_id, d) if d is not None and d["state"] == "dead" else None
+
+    async def retry(self, delivery_id: int, at: dt.datetime) -> None:
+        self.store.deliveries[delivery_id].update(state="pending", attempts=0, next_attempt_at=at)
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: Store, clock: Clock, *, read_only: bool = False) -> None:
+        self.committed_to = store
+        self.clock = clock
+        self.read_only = read_only
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        self.store = copy.deepcopy(self.committed_to)
+        self.prompts = FakePrompts(self.store)
+        self.preferences = FakePreferences(self.store)
+        self.webhooks = FakeWebhooks(self.store)
+        self.dead_letters = FakeDeadLetters(self.store)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc is None and self._committed and not self.read_only:
+            for field in dataclasses.fields(Store):
+                if field.name != "commits":
+                    setattr(self.committed_to, field.name, getattr(self.store, field.name))
+            self.committed_to.commits += 1
+
+    async def commit(self) -> None:
+        assert not self.read_only, "a query does not commit"
+        self._committed = True
+
+
+class Targets:
+    """The webhook target check: hosts named here are refused (as a private address would be)."""
+
+    def __init__(self, *refused: str) -> None:
+        self.refused = set(refused)
+        self.checked: list[str] = []
+
+    async def __call__(self, url: str) -> None:
+        self.checked.append(url)
+        if any(host in url for host in self.refused):
+            raise InvalidArgument("url", "resolves to a private address")
+
+
+def bus(store: Store, clock: Clock | None = None, targets: Targets | None = None, then: dict[type, Any] | None = None) -> MessageBus:
+    clock = clock or Clock()
+
+    def unit_of_work(*, read_only: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(store, clock, read_only=read_only)
+
+    return MessageBus(unit_of_work, Services(targets or Targets()), then=then)
