@@ -104,9 +104,10 @@ async def test_a_meeting_that_does_not_exist_is_not_found() -> None:
 async def test_shared_notes_reach_both_and_private_notes_only_their_author() -> None:
     store = organisation()
     meeting_id = (await one_on_one(store)).next_meeting.id
-    await bus(store).handle(c.AddNote(MGR, meeting_id=meeting_id, text="We talked about the retro", private=False))
-    mine = await bus(store).handle(c.AddNote(MGR, meeting_id=meeting_id, text="Ann seemed tired", private=True))
-    assert [(n.text, n.private) for n in mine.notes] == [("We talked about the retro", False), ("Ann seemed tired", True)]
+    await bus(store).handle(c.AddNote(MGR, meeting_id=meeting_id, text="Ann seemed tired", private=True))
+    store.now = NOW + dt.timedelta(minutes=1)
+    mine = await bus(store).handle(c.AddNote(MGR, meeting_id=meeting_id, text="We talked about the retro", private=False))
+    assert [(n.text, n.private) for n in mine.notes] == [("Ann seemed tired", True), ("We talked about the retro", False)]
     ann = await bus(store).handle(c.ReadMeeting(ANN, meeting_id=meeting_id))
     assert [n.text for n in ann.notes] == ["We talked about the retro"]
 

@@ -192,7 +192,8 @@ def view_for(reader: privacy.Reader, meeting: Meeting, private_notes: tuple[Note
     if not privacy.may_read(reader, shared_item(meeting.pair)):
         raise PermissionDenied("only the two people in a 1:1 read it")
     own = tuple(n for n in private_notes if privacy.may_read(reader, privacy.Item(privacy.Content.PRIVATE_NOTE, n.author_id)))
-    notes = tuple(sorted((*meeting.shared_notes, *own), key=lambda n: (n.written_at, n.id)))
+    # In the order written; at the same moment, shared notes first (sorted() keeps that order).
+    notes = tuple(sorted((*meeting.shared_notes, *own), key=lambda n: n.written_at))
     hat_item = privacy.Item(privacy.Content.HAT, meeting.pair.lead_id)
     hat = meeting.hat if privacy.may_read(reader, hat_item) and meeting.pair.kind is PairKind.MANAGER_REPORT else Hat.UNMARKED
     return MeetingView(meeting, notes, hat)
