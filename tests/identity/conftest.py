@@ -170,13 +170,13 @@ class Identity:
             return err.code()
         return grpc.StatusCode.OK
 
-    def cli(self, *args: str, config_home: pathlib.Path, **popen: object) -> object:
-        """`paars ...` as a person runs it, with their own config directory, against this world's services."""
+    def cli(self, *args: str, config_home: pathlib.Path, extra_env: dict[str, str] | None = None, **popen: object) -> object:
+        """`paars ...` as a person (or a system) runs it, with its own config directory, against this world's services."""
         import subprocess
 
         env = dict(
             os.environ, XDG_CONFIG_HOME=str(config_home), PAARS_OIDC_ISSUER=self.issuer, PAARS_OIDC_AUDIENCE=AUDIENCE,
-            **{f"PAARS_{s.upper()}_ADDR": self.address(s) for s in SERVICES},
+            **{f"PAARS_{s.upper()}_ADDR": self.address(s) for s in SERVICES}, **(extra_env or {}),
         )
         return subprocess.Popen([sys.executable, "-m", "paars_cli", *args], env=env, text=True, **popen)  # type: ignore[call-overload]
 

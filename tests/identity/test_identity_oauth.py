@@ -41,7 +41,7 @@ def sign_in(identity: Identity, person: str, config_home: object) -> str:
 
 
 def run(identity: Identity, *args: str, config_home: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    process = identity.cli(*args, config_home=config_home, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = identity.cli(*args, config_home=config_home, extra_env=env or {}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert isinstance(process, subprocess.Popen)
     out, err = process.communicate(timeout=60)
     return subprocess.CompletedProcess(args, process.returncode, out, err)
@@ -108,6 +108,19 @@ def test_internal_systems_get_the_system_identity_only_by_the_allow_list_and_onl
         "grant_type": "client_credentials", "scope": "rpc:paars.org.v1.OrgService/ImportDirectory", "resource": AUDIENCE,
     })
     assert asked.status_code == 400 and asked.json()["error"] == "invalid_scope"
+
+
+def test_an_internal_system_runs_the_cli_with_its_own_client_credentials(identity: Identity, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,email\nhris-import,Imported By The HRIS,hris-import@paars.example\n")
+    system = {"PAARS_OIDC_CLIENT_ID": "hris-sync", "PAARS_OIDC_CLIENT_SECRET": identity.secrets["hris-sync"]}
+    scoped = run(identity, "org", "import", str(people), config_home=tmp_path,
+                 env={**system, "PAARS_OIDC_SCOPE": "rpc:paars.org.v1.OrgService/ImportDirectory"})
+    assert scoped.returncode == 0, scoped.stderr
+    assert "employees_created" in scoped.stdout
+    # Without the scope of the RPC, the same client is refused.
+    unscoped = run(identity, "org", "import", str(people), config_home=tmp_path, env={**system, "PAARS_OIDC_SCOPE": "rpc:paars.org.v1.OrgService/ListEmployees"})
+    assert unscoped.returncode == 1 and "PERMISSION_DENIED" in unscoped.stderr and "ImportDirectory" in unscoped.stderr
 
 
 def test_a_token_for_another_audience_is_refused_by_every_service(identity: Identity) -> None:

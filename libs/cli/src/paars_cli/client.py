@@ -43,14 +43,46 @@ def development_token(person: str, roles: list[str], ttl_seconds: int = 12 * 360
     return mint_token(person, roles, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl_seconds=ttl_seconds, client_id=client)
 
 
+def is_development() -> bool:
+    return env_str("PAARS_ENVIRONMENT", DEVELOPMENT) == DEVELOPMENT
+
+
+def system_configured() -> bool:
+    """The CLI runs for an internal system: PAARS_OIDC_CLIENT_ID and PAARS_OIDC_CLIENT_SECRET name its client."""
+    return bool(os.environ.get("PAARS_OIDC_CLIENT_SECRET"))
+
+
+_system_tokens: dict[str, str] = {}
+
+
+def system_token() -> str:
+    """The internal system's client-credentials token (PAARS_OIDC_ISSUER, PAARS_OIDC_CLIENT_ID,
+    PAARS_OIDC_CLIENT_SECRET, PAARS_OIDC_AUDIENCE, and PAARS_OIDC_SCOPE: the RPC scopes it asks for)."""
+    if "token" not in _system_tokens:
+        missing = [n for n in ("PAARS_OIDC_ISSUER", "PAARS_OIDC_CLIENT_ID") if not os.environ.get(n)]
+        if missing:
+            _fail(f"{', '.join(missing)} must be set beside PAARS_OIDC_CLIENT_SECRET")
+        try:
+            _system_tokens["token"] = login.client_credentials_token(
+                os.environ["PAARS_OIDC_ISSUER"], os.environ["PAARS_OIDC_CLIENT_ID"], os.environ["PAARS_OIDC_CLIENT_SECRET"],
+                os.environ.get("PAARS_OIDC_AUDIENCE", ""), os.environ.get("PAARS_OIDC_SCOPE", "").split(),
+            )
+        except login.LoginError as exc:
+            _fail(str(exc))
+    return _system_tokens["token"]
+
+
 def metadata(person: str, roles: str | list[str] = "") -> list[tuple[str, str]]:
-    """The bearer of a call: a development token for --as PERSON, else the token of 'paars login'."""
+    """The bearer of a call: a development token for --as PERSON; else an internal system's
+    client-credentials token when PAARS_OIDC_CLIENT_SECRET is set; else the token of 'paars login'."""
     role_list = [r.strip() for r in roles.split(",") if r.strip()] if isinstance(roles, str) else roles
     if not person:
         if role_list:
             _fail("--roles narrows development tokens only: pass --as <employee id> with it")
+        if system_configured():
+            return [("authorization", f"Bearer {system_token()}")]
         return [("authorization", f"Bearer {signed_in().access_token}")]
-    if env_str("PAARS_ENVIRONMENT", DEVELOPMENT) != DEVELOPMENT:
+    if not is_development():
         _fail("--as mints development tokens, which only PAARS_ENVIRONMENT=development accepts; sign in with 'paars login'")
     return [("authorization", f"Bearer {development_token(person, role_list)}")]
 

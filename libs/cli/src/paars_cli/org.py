@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from paars.org.v1 import org_pb2, org_pb2_grpc
-from paars_cli.client import AS_OPTION, call, console, err_console, metadata, to_dict
+from paars_cli.client import AS_OPTION, call, console, err_console, is_development, metadata, system_configured, to_dict
 
 app = typer.Typer(no_args_is_help=True, help="The organisation directory.")
 
@@ -137,10 +137,16 @@ def source_locator(sources: dict[str, list[CsvRow]]) -> Callable[[str], str]:
 def import_(
     people: pathlib.Path = typer.Argument(..., exists=True, dir_okay=False, help="people.csv"),
     teams: pathlib.Path = typer.Option(None, "--teams", exists=True, dir_okay=False, help="teams.csv (id,name,parent_team_id,manager_id)"),
-    person: str = typer.Option("hris", "--as", help="Who imports: an HR person or admin of the directory, or a service client."),
-    roles: str = typer.Option("system", "--roles", help="'system' (the default) imports as a service client, as the first import must."),
+    person: str = typer.Option(
+        "", "--as",
+        help="Development only: who imports (default there: the development HRIS client 'hris'). Otherwise the importer is the "
+        "internal system named by PAARS_OIDC_CLIENT_ID/SECRET (scope rpc:paars.org.v1.OrgService/ImportDirectory), or the signed-in HR person.",
+    ),
+    roles: str = typer.Option("system", "--roles", help="With --as: 'system' (the default) imports as a service client, as the first import must."),
 ) -> None:
     """Import (create or update) teams and people; importing the same files again changes nothing."""
+    if not person and is_development() and not system_configured():
+        person = "hris"
     try:
         sources = {"employees": read_csv(people, PEOPLE_COLUMNS), "teams": read_csv(teams, TEAM_COLUMNS) if teams else []}
         request = org_pb2.ImportDirectoryRequest(
@@ -152,7 +158,7 @@ def import_(
         raise typer.Exit(2) from None
     # Managers are imported in the same request as their reports, so order within the file is free.
     result = call(
-        "goals", org_pb2_grpc.OrgServiceStub, lambda s: s.ImportDirectory(request, metadata=metadata(person, roles), timeout=60),
+        "goals", org_pb2_grpc.OrgServiceStub, lambda s: s.ImportDirectory(request, metadata=metadata(person, roles if person else ""), timeout=60),
         locate=source_locator(sources),
     )
     console.print(to_dict(result) or "nothing changed")
