@@ -44,6 +44,8 @@ class Store:
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
     commits: int = 0
+    # Goals' catalogue of the story's values and themes (from story.story-published.v1).
+    story_catalogue: set[str] = dataclasses.field(default_factory=set)
 
 
 class FakeGoalRepository:
@@ -103,6 +105,9 @@ class FakeDirectoryRepository:
 
     async def team(self, team_id: str) -> Team | None:
         return self.store.teams.get(team_id)
+
+    async def story_keys(self, keys: Sequence[str]) -> set[str]:
+        return set(keys) & self.store.story_catalogue
 
     async def org(self) -> OrgView:
         people = self.store.employees.values()

@@ -22,9 +22,10 @@ def test_feedback_and_notifications_consume_in_the_groups_their_kafka_users_may_
     assert CONSUMER_GROUPS["notifications"] == (notifications_bootstrap.GROUP_ID,)
 
 
-def test_goals_consumes_nothing_so_its_kafka_user_has_no_group() -> None:
+def test_goals_consumes_the_story_catalogue_in_the_group_its_kafka_user_may_use() -> None:
     runtime = goals_bootstrap.build(Settings.from_env("goals"))
-    assert runtime.consumers == [] and CONSUMER_GROUPS["goals"] == ()
+    assert [spec.group_id for spec in runtime.consumers] == list(CONSUMER_GROUPS["goals"]) == [goals_bootstrap.STORY_CONSUMER_GROUP]
+    assert all(_readable_by("goals", t) for spec in runtime.consumers for t in spec.handlers)
 
 
 def test_every_topic_a_service_consumes_is_one_its_kafka_user_may_read() -> None:

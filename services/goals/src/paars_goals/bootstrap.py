@@ -11,24 +11,34 @@ import grpc
 
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.story.v1 import story_pb2
 from paars_goals.adapters.callers import directory_lookup
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
+from paars_goals.adapters.story_catalogue import apply_story_published
 from paars_goals.adapters.tables import metadata
 from paars_goals.entrypoints.grpc import GoalServicer, OrgServicer
 from paars_goals.entrypoints.scim import ScimApp, ScimServer, ScimSettings
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.messagebus import MessageBus
 from paars_goals.service_layer.unit_of_work import Clock
+from paars_platform import registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
-from paars_platform.runtime import ServiceRuntime
+from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE_NAMES = [
     goals_pb2.DESCRIPTOR.services_by_name["GoalService"].full_name,
     org_pb2.DESCRIPTOR.services_by_name["OrgService"].full_name,
 ]
+# Goals keeps the story's catalogue of values and themes (adapters/story_catalogue.py).
+STORY_CONSUMER_GROUP = "paars-goals-story"
+
+
+def story_consumer_group(settings: Settings) -> str:
+    """One group per deployment; Settings.extra["story_consumer_group"] lets two deployments (or test runs) share a broker."""
+    return settings.extra.get("story_consumer_group", STORY_CONSUMER_GROUP)
 
 
 def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable[..., None] | None = None) -> MessageBus:
@@ -86,4 +96,8 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
         directory=_directory, on_started=started, on_stopping=stopping,
+        consumers=[ConsumerSpec(
+            group_id=story_consumer_group(settings),
+            handlers=registry.subscribe("goals", {story_pb2.StoryPublished: apply_story_published}),
+        )],
     )

@@ -33,7 +33,7 @@ def goal_to_proto(goal: GoalView) -> pb.Goal:
         status=goal.status, progress=goal.progress, expected_progress=goal.expected_progress,  # type: ignore[arg-type]
         proposed_by=goal.proposed_by, awaiting_agreement_from=goal.awaiting_agreement_from, version=goal.version,
         created_at=timestamp(goal.created_at), updated_at=timestamp(goal.updated_at), confidence=goal.confidence,
-        last_check_in_at=timestamp(goal.last_check_in_at) if goal.last_check_in_at else None,
+        last_check_in_at=timestamp(goal.last_check_in_at) if goal.last_check_in_at else None, story_keys=list(goal.story_keys),
     )
 
 
@@ -47,6 +47,7 @@ def goal_from_proto(goal: pb.Goal) -> GoalView:
         awaiting_agreement_from=goal.awaiting_agreement_from, version=goal.version, created_at=_datetime(goal.created_at),
         updated_at=_datetime(goal.updated_at), confidence=goal.confidence,
         last_check_in_at=_datetime(goal.last_check_in_at) if goal.HasField("last_check_in_at") else None,
+        story_keys=tuple(goal.story_keys),
     )
 
 

@@ -66,7 +66,7 @@ def goal_from_row(row: Any) -> Goal:
         start_date=row.start_date, due_date=row.due_date, agreement=row.agreement, closed_status=row.closed_status,
         proposed_by=row.proposed_by, counterpart_id=row.counterpart_id, awaiting_from=row.awaiting_from,
         confidence=row.confidence, last_check_in_at=row.last_check_in_at, version=row.version,
-        created_at=row.created_at, updated_at=row.updated_at,
+        created_at=row.created_at, updated_at=row.updated_at, story_keys=tuple(row.story_keys or ()),
     )
 
 
@@ -88,6 +88,7 @@ def goal_to_row(goal: Goal) -> dict[str, Any]:
     return {
         "id": goal.id, "kind": goal.kind, "level": goal.level, "owner_id": goal.owner_id, "team_id": goal.team_id,
         "parent_goal_id": goal.parent_goal_id, "start_date": goal.start_date, "counterpart_id": goal.counterpart_id,
+        "story_keys": list(goal.story_keys),
         "version": goal.version, "created_at": goal.created_at, **_changing_columns(goal),
     }
 
@@ -189,6 +190,12 @@ class SqlDirectoryRepository:
     async def team(self, team_id: str) -> Team | None:
         row = (await self.conn.execute(_TEAM, {"b_id": team_id})).first()
         return team_from_row(row) if row is not None else None
+
+    async def story_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        rows = await self.conn.execute(sa.select(t.story_catalogue.c.key).where(t.story_catalogue.c.key.in_(list(keys))))
+        return {r.key for r in rows}
 
     async def org(self) -> OrgView:
         people = (await self.conn.execute(_ORG_PEOPLE)).all()

@@ -62,6 +62,21 @@ goals = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # The values and themes of the organisation story the goal serves (passage keys); NULL read as none.
+    sa.Column("story_keys", sa.JSON, nullable=True),
+)
+
+# The catalogue of the organisation story's values and themes, from story.story-published.v1 (event-carried
+# state, as the directory is for the other services): what a goal may say it serves.
+story_catalogue = sa.Table(
+    "story_catalogue",
+    metadata,
+    sa.Column("key", sa.String(68), primary_key=True),
+    # "value" or "theme".
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("title_nl", sa.String(200), nullable=False),
+    sa.Column("title_en", sa.String(200), nullable=False),
+    sa.Column("story_version", sa.Integer, nullable=False),
 )
 
 comments = sa.Table(

@@ -184,12 +184,14 @@ class Goal:
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    # The values and themes of the organisation story it serves (passage keys).
+    story_keys: tuple[str, ...] = ()
 
     @classmethod
     def propose(
         cls, *, goal_id: str, kind: int, level: int, title: str, description: str, owner_id: str, team_id: str | None,
         parent_goal_id: str | None, weight: float, key_results: list[KeyResult], start_date: dt.date, due_date: dt.date,
-        proposer_id: str, counterpart_id: str, agreed: bool, at: dt.datetime,
+        proposer_id: str, counterpart_id: str, agreed: bool, at: dt.datetime, story_keys: tuple[str, ...] = (),
     ) -> Goal:
         """A new goal: agreed at once (an organisation goal) or awaiting the other party."""
         return cls(
@@ -199,7 +201,7 @@ class Goal:
             agreement=pb.AGREEMENT_STATE_AGREED if agreed else pb.AGREEMENT_STATE_PROPOSED, closed_status=None,
             proposed_by=proposer_id, counterpart_id=counterpart_id,
             awaiting_from=None if agreed else next_to_agree(owner_id=owner_id, counterpart_id=counterpart_id, last_proposer=proposer_id),
-            confidence=0, last_check_in_at=None, version=1, created_at=at, updated_at=at,
+            confidence=0, last_check_in_at=None, version=1, created_at=at, updated_at=at, story_keys=tuple(dict.fromkeys(story_keys)),
         )
 
     def check_version(self, expected: int) -> None:
@@ -326,6 +328,7 @@ class GoalView:
     updated_at: dt.datetime
     confidence: int
     last_check_in_at: dt.datetime | None
+    story_keys: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, goal: Goal, *, progress: float, today: dt.date) -> GoalView:
@@ -337,7 +340,7 @@ class GoalView:
             status=status(progress, expected, goal.agreement, goal.closed_status),
             progress=round(progress, 6), expected_progress=round(expected, 6), proposed_by=goal.proposed_by,
             awaiting_agreement_from=goal.awaiting_from or "", version=goal.version, created_at=goal.created_at,
-            updated_at=goal.updated_at, confidence=goal.confidence, last_check_in_at=goal.last_check_in_at,
+            updated_at=goal.updated_at, confidence=goal.confidence, last_check_in_at=goal.last_check_in_at, story_keys=goal.story_keys,
         )
 
 

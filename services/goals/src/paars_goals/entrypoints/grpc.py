@@ -40,7 +40,7 @@ class GoalServicer(goals_pb2_grpc.GoalServiceServicer):
             require_person(), request_key(request.idempotency_key, request), kind=request.kind, level=request.level,
             title=request.title, description=request.description, owner_id=request.owner_id, team_id=request.team_id,
             parent_goal_id=request.parent_goal_id, weight=request.weight, key_results=key_results(request.key_results),
-            start_date=request.start_date, due_date=request.due_date,
+            start_date=request.start_date, due_date=request.due_date, story_keys=tuple(request.story_keys),
         )
         return out.goal_to_proto(await self.bus.handle(command))
 

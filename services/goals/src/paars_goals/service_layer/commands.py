@@ -22,6 +22,7 @@ MAX_TEXT = 4000
 MAX_VALUE = 1e12
 MAX_IMPORT = 20_000
 MAX_IDEMPOTENCY_KEY = 200
+MAX_STORY_KEYS = 10
 
 
 A = TypeVar("A")
@@ -69,9 +70,12 @@ class ProposeGoal(Command[GoalView]):
     key_results: tuple[ProposedKeyResult, ...]
     start_date: str
     due_date: str
+    # Values or themes of the published organisation story (checked against goals' catalogue by the handler).
+    story_keys: tuple[str, ...] = ()
 
     def check(self, today: dt.date) -> None:
         v = Validator()
+        v.check(len(self.story_keys) <= MAX_STORY_KEYS, "story_keys", f"at most {MAX_STORY_KEYS}")
         v.check(self.kind in (pb.GOAL_KIND_PERFORMANCE, pb.GOAL_KIND_DEVELOPMENT, pb.GOAL_KIND_WELLBEING), "kind", "must be performance, development or wellbeing")
         v.check(self.level in (pb.GOAL_LEVEL_ORGANISATION, pb.GOAL_LEVEL_TEAM, pb.GOAL_LEVEL_INDIVIDUAL), "level", "must be organisation, team or individual")
         v.require(self.title, "title", MAX_TITLE)

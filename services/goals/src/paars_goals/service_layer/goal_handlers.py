@@ -154,6 +154,10 @@ async def propose_goal(cmd: c.ProposeGoal, uow: UnitOfWork) -> GoalView:
     owner_id, team_id, counterpart, agreed = await _parties(uow, cmd)
     if cmd.parent_goal_id:
         (await _goal(uow, cmd.parent_goal_id)).check_can_parent(cmd.level)
+    if cmd.story_keys:
+        unknown = sorted(set(cmd.story_keys) - await uow.directory.story_keys(cmd.story_keys))
+        if unknown:
+            raise InvalidArgument("story_keys", f"not a value or theme of the published organisation story: {', '.join(unknown)}")
     now = uow.clock()
     due = date_or_none(cmd.due_date)
     start = date_or_none(cmd.start_date) if cmd.start_date else now.date()
@@ -162,7 +166,7 @@ async def propose_goal(cmd: c.ProposeGoal, uow: UnitOfWork) -> GoalView:
         goal_id=uuid.uuid4().hex, kind=cmd.kind, level=cmd.level, title=cmd.title, description=cmd.description,
         owner_id=owner_id, team_id=team_id, parent_goal_id=cmd.parent_goal_id or None, weight=cmd.weight,
         key_results=rules.shape_key_results(cmd.key_results), start_date=start, due_date=due,
-        proposer_id=cmd.caller.employee_id, counterpart_id=counterpart, agreed=agreed, at=now,
+        proposer_id=cmd.caller.employee_id, counterpart_id=counterpart, agreed=agreed, at=now, story_keys=cmd.story_keys,
     )
     await uow.goals.add(goal)
     shown = await view(uow, goal, children=[])  # a new goal has no children yet

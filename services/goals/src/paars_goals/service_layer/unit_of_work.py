@@ -56,6 +56,10 @@ class DirectoryRepository(Protocol):
 
     async def team(self, team_id: str) -> Team | None: ...
 
+    async def story_keys(self, keys: Sequence[str]) -> set[str]:
+        """Those of the keys that are values or themes of the published organisation story (goals' catalogue of
+        story.story-published.v1)."""
+
     async def org(self) -> OrgView:
         """Everyone's manager and team, and the team tree, for the access rules."""
 

@@ -76,7 +76,7 @@ class KeyResult(_message.Message):
     def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., start_value: _Optional[float] = ..., target_value: _Optional[float] = ..., current_value: _Optional[float] = ..., unit: _Optional[str] = ...) -> None: ...
 
 class Goal(_message.Message):
-    __slots__ = ("id", "kind", "level", "title", "description", "owner_id", "team_id", "parent_goal_id", "weight", "key_results", "start_date", "due_date", "agreement", "status", "progress", "expected_progress", "proposed_by", "awaiting_agreement_from", "version", "created_at", "updated_at", "confidence", "last_check_in_at")
+    __slots__ = ("id", "kind", "level", "title", "description", "owner_id", "team_id", "parent_goal_id", "weight", "key_results", "start_date", "due_date", "agreement", "status", "progress", "expected_progress", "proposed_by", "awaiting_agreement_from", "version", "created_at", "updated_at", "confidence", "last_check_in_at", "story_keys")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +100,7 @@ class Goal(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     LAST_CHECK_IN_AT_FIELD_NUMBER: _ClassVar[int]
+    STORY_KEYS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: GoalKind
     level: GoalLevel
@@ -123,7 +124,8 @@ class Goal(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     confidence: int
     last_check_in_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[GoalKind, str]] = ..., level: _Optional[_Union[GoalLevel, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., team_id: _Optional[str] = ..., parent_goal_id: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., start_date: _Optional[str] = ..., due_date: _Optional[str] = ..., agreement: _Optional[_Union[AgreementState, str]] = ..., status: _Optional[_Union[GoalStatus, str]] = ..., progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., proposed_by: _Optional[str] = ..., awaiting_agreement_from: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confidence: _Optional[int] = ..., last_check_in_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    story_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[GoalKind, str]] = ..., level: _Optional[_Union[GoalLevel, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., team_id: _Optional[str] = ..., parent_goal_id: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., start_date: _Optional[str] = ..., due_date: _Optional[str] = ..., agreement: _Optional[_Union[AgreementState, str]] = ..., status: _Optional[_Union[GoalStatus, str]] = ..., progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., proposed_by: _Optional[str] = ..., awaiting_agreement_from: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confidence: _Optional[int] = ..., last_check_in_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., story_keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Comment(_message.Message):
     __slots__ = ("id", "author_id", "text", "created_at", "counter_proposal")
@@ -166,7 +168,7 @@ class KeyResultUpdate(_message.Message):
     def __init__(self, key_result_id: _Optional[str] = ..., current_value: _Optional[float] = ...) -> None: ...
 
 class ProposeGoalRequest(_message.Message):
-    __slots__ = ("kind", "level", "title", "description", "owner_id", "team_id", "parent_goal_id", "weight", "key_results", "start_date", "due_date", "idempotency_key")
+    __slots__ = ("kind", "level", "title", "description", "owner_id", "team_id", "parent_goal_id", "weight", "key_results", "start_date", "due_date", "idempotency_key", "story_keys")
     KIND_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -179,6 +181,7 @@ class ProposeGoalRequest(_message.Message):
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    STORY_KEYS_FIELD_NUMBER: _ClassVar[int]
     kind: GoalKind
     level: GoalLevel
     title: str
@@ -191,7 +194,8 @@ class ProposeGoalRequest(_message.Message):
     start_date: str
     due_date: str
     idempotency_key: str
-    def __init__(self, kind: _Optional[_Union[GoalKind, str]] = ..., level: _Optional[_Union[GoalLevel, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., team_id: _Optional[str] = ..., parent_goal_id: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., start_date: _Optional[str] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    story_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kind: _Optional[_Union[GoalKind, str]] = ..., level: _Optional[_Union[GoalLevel, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., team_id: _Optional[str] = ..., parent_goal_id: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., start_date: _Optional[str] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., story_keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CounterProposeGoalRequest(_message.Message):
     __slots__ = ("goal_id", "expected_version", "comment", "title", "description", "weight", "key_results", "due_date", "idempotency_key")
