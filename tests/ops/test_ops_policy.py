@@ -156,12 +156,17 @@ def test_servers_listen_where_their_probes_and_services_look(overlay) -> None:
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
-def test_jwt_is_rs256_in_prod_and_hs256_only_in_dev(rendered) -> None:
-    for name, algorithm, secret_env in (("prod", "RS256", "PAARS_JWT_PUBLIC_KEY"), ("dev", "HS256", "PAARS_JWT_SECRET")):
+def test_jwt_is_rs256_by_the_providers_jwks_in_prod_and_hs256_only_in_dev(rendered) -> None:
+    """Production verifies against the provider's JWKS (keys rotate without a restart), no PEM key, no secret."""
+    for name, algorithm, secret_env in (("prod", "RS256", None), ("dev", "HS256", "PAARS_JWT_SECRET")):
         for w in service_workloads(rendered[name]):
-            assert config_map_for(rendered[name], w)["PAARS_JWT_ALGORITHM"] == algorithm, (name, ref(w))
+            config = config_map_for(rendered[name], w)
+            assert config["PAARS_JWT_ALGORITHM"] == algorithm, (name, ref(w))
             env = {e["name"] for e in server_container(w).get("env", [])}
-            assert secret_env in env, (name, ref(w), env)
+            if secret_env:
+                assert secret_env in env, (name, ref(w), env)
+            else:
+                assert config.get("PAARS_JWT_JWKS_URL", "").startswith(f"{config['PAARS_JWT_ISSUER']}/"), (name, ref(w))
             assert not ({"PAARS_JWT_SECRET", "PAARS_JWT_PUBLIC_KEY"} - {secret_env}) & env, (name, ref(w), env)
 
 
@@ -296,6 +301,8 @@ def test_network_policies_allow_only_the_needed_flows(overlay) -> None:
         expected_egress = {53, KAFKA_PORT[name]} | ({5432} if service.has_database else set())
         if service.name == "notifications":
             expected_egress |= {587, 443}  # e-mail and webhooks
+        if name == "prod":
+            expected_egress |= {443}  # the identity provider's JWKS
         assert _allowed_ports(policies, "egress") == expected_egress, (name, ref(w))
         metrics_rules = [
             rule for p in own for rule in p["spec"]["ingress"] if {x["port"] for x in rule["ports"]} == {"metrics"}
