@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.adapters import directory
+from paars_feedback.adapters import action_plan_repository, directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import dialogue as rules
 from paars_feedback.domain.privacy import DialogueView, Ties, dialogue_view, report_view
-from paars_feedback.service_layer import action_plans
 from paars_feedback.service_layer.common import (
     MAX_TEXT,
     PRODUCER,
@@ -82,7 +81,7 @@ class DialogueHandlers(Base):
             id=row.id, kind=row.kind, employee_id=row.employee_id, manager_id=row.manager_id, scheduled_for=row.scheduled_for,
             state=row.state, prepared_by=[p.author_id for p in preps if p.author_id in people], signed_by=list(row.signed_by),
             review_id=row.review_id or "", goal_ids=list(row.goal_ids), version=row.version,
-            action_items=await action_plans.for_dialogue(conn, row.id),
+            action_items=await action_plan_repository.for_dialogue(conn, row.id),
         )
         if view.notes:
             out.shared_notes = row.shared_notes
@@ -233,7 +232,7 @@ class DialogueHandlers(Base):
             if me in signed:
                 return await self._proto(conn, row, _participant_view(caller, True))
             people = rules.participants(row.employee_id, row.manager_id)
-            plan = await action_plans.for_dialogue(conn, row.id)
+            plan = await action_plan_repository.for_dialogue(conn, row.id)
             if not rules.plan_agreed(people, [item.confirmed_by for item in plan]):
                 raise FailedPrecondition("dialogue_id: both people confirm every item of the action plan before signing")
             return await self._save(conn, row, caller, signed_by=signed + [me])

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from paars_feedback.config import FeedbackConfig
+from paars_feedback.service_layer import action_plans, item_handlers
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer import feedback_handlers as fh
-from paars_feedback.service_layer import item_handlers
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
 from paars_platform.errors import DomainError
 
@@ -28,6 +28,9 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.RaiseReferral: fh.raise_referral,
     c.ExpireOverdueRequests: fh.expire_overdue_requests,
     c.RecordReads: fh.record_reads,
+    c.CreateActionItem: action_plans.create_action_item,
+    c.UpdateActionItem: action_plans.update_action_item,
+    c.ConfirmActionItem: action_plans.confirm_action_item,
 }
 # A query handler answers with commands.Answered: the answer and what its reading leaves to do.
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
@@ -38,6 +41,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.GetLink: fh.get_link,
     c.ListReferrals: fh.list_referrals,
     c.ListReads: fh.list_reads,
+    c.ListActionItems: action_plans.list_action_items,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]
