@@ -28,16 +28,23 @@ class Service:
     metrics_port: int
     kind: str
     has_database: bool
+    # Named HTTP ports beside gRPC and metrics: goals serves SCIM provisioning (/scim/v2).
+    http_ports: tuple[tuple[str, int], ...] = ()
 
     @property
     def package(self) -> str:
         return f"paars_{self.name}"
 
+    @property
+    def ports(self) -> dict[str, int]:
+        """Every named port of its container and Service."""
+        return {"grpc": self.grpc_port, "metrics": self.metrics_port, **dict(self.http_ports)}
+
 
 SERVICES = {
     s.name: s
     for s in (
-        Service("goals", 50051, 9101, "Deployment", True),
+        Service("goals", 50051, 9101, "Deployment", True, (("scim", 8090),)),
         Service("feedback", 50052, 9102, "Deployment", True),
         Service("notifications", 50053, 9103, "Deployment", True),
         Service("analytics", 50054, 9104, "StatefulSet", False),

@@ -116,7 +116,7 @@ def test_every_server_has_native_grpc_probes_on_its_grpc_port(overlay) -> None:
         service = SERVICES[w["metadata"]["name"]]
         server = server_container(w)
         ports = {p["name"]: p["containerPort"] for p in server.get("ports", [])}
-        if ports != {"grpc": service.grpc_port, "metrics": service.metrics_port}:
+        if ports != service.ports:
             problems.append(f"{ref(w)}: container ports {ports}")
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             spec = server.get(probe)
@@ -251,7 +251,7 @@ def test_every_service_exposes_named_grpc_and_metrics_ports(overlay) -> None:
     assert not unnamed, f"{name}: {unnamed}"
     for service in SERVICES.values():
         ports = {p["name"]: p for p in services[service.name]["spec"]["ports"]}
-        assert {n: p["port"] for n, p in ports.items()} == {"grpc": service.grpc_port, "metrics": service.metrics_port}
+        assert {n: p["port"] for n, p in ports.items()} == service.ports
         assert ports["grpc"]["targetPort"] == "grpc" and ports["metrics"]["targetPort"] == "metrics"
         assert services[service.name]["spec"]["selector"] == {"app.kubernetes.io/name": service.name}
 
@@ -297,7 +297,7 @@ def test_network_policies_allow_only_the_needed_flows(overlay) -> None:
         for p in policies:
             for direction in ("ingress", "egress"):
                 assert all(rule.get("ports") for rule in p["spec"].get(direction, [])), (name, p["metadata"]["name"])
-        assert _allowed_ports(policies, "ingress") == {"grpc", "metrics"}, (name, ref(w))
+        assert _allowed_ports(policies, "ingress") == set(service.ports), (name, ref(w))
         expected_egress = {53, KAFKA_PORT[name]} | ({5432} if service.has_database else set())
         if service.name == "notifications":
             expected_egress |= {587, 443}  # e-mail and webhooks

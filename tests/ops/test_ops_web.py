@@ -68,7 +68,7 @@ def test_the_web_app_calls_each_service_at_its_service_address(overlay) -> None:
 
 def test_the_ingress_serves_the_base_url_over_tls_to_the_web_service(overlay) -> None:
     name, objects = overlay
-    [ingress] = of_kind(objects, "Ingress")
+    ingress = by_name(objects, "Ingress")["web"]
     base_url = config_map_for(objects, _web(objects))["PAARS_WEB_BASE_URL"]
     assert base_url.startswith("https://"), f"{name}: links in e-mails must be https ({base_url})"
     host = base_url.removeprefix("https://").split("/")[0]
@@ -87,7 +87,7 @@ def test_the_ingress_serves_the_base_url_over_tls_to_the_web_service(overlay) ->
 def test_a_signed_in_person_keeps_reaching_the_replica_that_holds_their_session(overlay) -> None:
     """Sessions are kept in the web process's memory, and production scales the web app out (HPA)."""
     name, objects = overlay
-    [ingress] = of_kind(objects, "Ingress")
+    ingress = by_name(objects, "Ingress")["web"]
     annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie", name
     assert annotations["nginx.ingress.kubernetes.io/affinity-mode"] == "persistent", name
