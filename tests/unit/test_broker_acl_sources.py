@@ -35,7 +35,7 @@ def test_every_topic_a_service_consumes_is_one_its_kafka_user_may_read() -> None
         "notifications": set(CONSUMED_TOPICS),
         "analytics": {
             *analytics_app.GOAL_TOPICS, *analytics_app.ORG_TOPICS, *analytics_app.FEEDBACK_TOPICS,
-            *analytics_app.NOTIFICATION_TOPICS,
+            *analytics_app.NOTIFICATION_TOPICS, *analytics_app.STORY_TOPICS,
         },
     }
     for service, names in consumed.items():

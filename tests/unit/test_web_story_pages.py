@@ -171,3 +171,19 @@ def test_the_managers_prompt_link_opens_the_team_they_manage(client: TestClient,
     sign_in(client, "mgr")
     answer = client.get("/story/team", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/story/teams/team-a"
+
+
+def test_the_reach_page_includes_the_organisations_alignment_for_hr(client: TestClient, story: Recorder, fakes: Stubs) -> None:
+    from paars.analytics.v1 import analytics_pb2 as an
+
+    story.answers["GetStoryReach"] = pb.GetStoryReachResponse(version=1, k=3, teams=[pb.TeamReach(team_id="team-a", team_name="Team A")])
+    fakes.analytics.answers["GetStoryAlignment"] = an.StoryAlignment(k=3, people=an.StoryCount(value=5), parts=[
+        an.StoryPart(key="value.openness", kind="value", title_nl="Open", title_en="Open", lived_in_feedback=an.StoryCount(value=3),
+                     served_by_goals=an.StoryCount(hidden=True)),
+        an.StoryPart(key="theme.growth", kind="theme", title_nl="Groei", title_en="Growth", untouched=True),
+    ])
+    sign_in(client, "hr")
+    page = client.get("/story/reach", headers={"accept-language": "nl"})
+    assert page.status_code == 200 and 'id="story-alignment"' in page.text
+    assert "3 mensen" in page.text and "minder dan drie mensen" in page.text and "Nog geen doelen of feedback raken dit." in page.text
+    assert [c[1].team_id for c in fakes.analytics.calls if c[0] == "GetStoryAlignment"] == [""]

@@ -113,7 +113,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "story.story-published.v1", "paars.story.v1.StoryPublished", "story id",
-        compacted=True, owner="story", consumers=("goals", "feedback", "notifications"),
+        compacted=True, owner="story", consumers=("goals", "feedback", "notifications", "analytics"),
         description="A version of the organisation story was published: the whole story, values and themes included.",
     ),
     Topic(

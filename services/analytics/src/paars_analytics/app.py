@@ -23,6 +23,7 @@ GOAL_TOPICS = registry.topics_consumed_by("analytics", domain="goals")
 ORG_TOPICS = registry.topics_consumed_by("analytics", domain="org")
 FEEDBACK_TOPICS = registry.topics_consumed_by("analytics", domain="feedback")
 NOTIFICATION_TOPICS = registry.topics_consumed_by("analytics", domain="notifications")
+STORY_TOPICS = registry.topics_consumed_by("analytics", domain="story")
 INSIGHT_TOPIC = "analytics.insight-detected.v1"
 DEAD_LETTER_TOPIC = "analytics.dead-letter.v1"
 PARTITIONS = 6
@@ -108,6 +109,9 @@ class Analytics:
     consumer_lag: Any = None
     # Checks that directory events come signed by their producer (goals) before they are applied.
     verifier: EventVerifier | None = None
+    # The organisation story (story/agents.py): its catalogue of values and themes, and each person's alignment.
+    story_catalogue: Any = None
+    story_alignment: Any = None
 
     def now(self) -> float:
         return self.config.clock()
@@ -184,6 +188,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
                           flush_events=config.flush_events, hot_limit=config.hot_limit),
     )
+    ctx.story_catalogue = table("story_catalogue")
+    ctx.story_alignment = table("story_alignment")
     ctx.verifier = s.event_keys.verifier()
     ctx.verifier.require(ORG_TOPICS)
     # Pending writes go out (and their offsets are acknowledged) before any partition moves.
@@ -212,8 +218,9 @@ def register_agents(ctx: Analytics) -> None:
     from paars_analytics.insights import agents as insight_agents
     from paars_analytics.notifications import agents as notification_agents
     from paars_analytics.org import agents as org_agents
+    from paars_analytics.story import agents as story_agents
 
-    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents):
+    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents, story_agents):
         module.register(ctx)
 
     @ctx.app.timer(ctx.config.flush_interval_seconds / 2, name="paars_analytics.flush_people")

@@ -13,6 +13,7 @@ from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars.notifications.v1 import notifications_pb2 as notif
 from paars.org.v1 import org_pb2 as org
+from paars.story.v1 import story_pb2
 from paars_analytics.signals.state import ANONYMOUS, PersonUpdate
 from paars_platform import registry
 from paars_platform.values import enum_names
@@ -192,9 +193,11 @@ def team_record(e: org.TeamChanged) -> dict[str, Any]:
             "at": seconds(e.metadata.occurred_at)}
 
 
+# The organisation story's catalogue (story/agents.py keeps it; the alignment comes from the events above).
+STORY_RECORDS: tuple[type[Message], ...] = (story_pb2.StoryPublished,)
 DIRECTORY_RECORDS: dict[type[Message], Callable[[Any], dict[str, Any]]] = {
     org.EmployeeChanged: employee_record,
     org.TeamChanged: team_record,
 }
 # Analytics handles exactly the events the registry routes to it (paars_platform.topics' consumers).
-registry.check_consumer("analytics", [*PERSON_UPDATES, *DIRECTORY_RECORDS])
+registry.check_consumer("analytics", [*PERSON_UPDATES, *DIRECTORY_RECORDS, *STORY_RECORDS])

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from paars.analytics.v1 import analytics_pb2 as an
 from paars.org.v1 import org_pb2
 from paars.story.v1 import story_pb2 as pb
 from paars_platform.errors import field_violations
@@ -54,6 +55,8 @@ STORY_DESCRIPTIONS = (
 BELOW_THRESHOLD = N_("Some passages score below the threshold: give the reason to publish them as they are, or make them plainer first")
 STALE = N_("Someone saved or published the story in the meantime. Reload the page: your text is kept below, copy it over.")
 BOTH_LANGUAGES = N_("Every passage is published in Dutch and English side by side. Write the missing language first: %(missing)s")
+# The heading story_alignment.html shows unless the including page names another.
+ALIGNMENT_HEADING = N_("How our work serves the story")
 ONLY_CURATORS = N_("Only HR and leaders curate and publish the story.")
 WHOLE_SPANS = (pb.FINDING_KIND_LOW_READABILITY, pb.FINDING_KIND_LONG_SENTENCE)
 NEW_VALUE, NEW_THEME = "new-value", "new-theme"
@@ -682,16 +685,33 @@ async def shared_ambition_page(request: Request) -> Response:
 # ---------- reach and the jargon list ----------
 
 
+async def story_alignment(web: Web, me: Person, team_id: str = "") -> an.StoryAlignment | None:
+    """Analytics' alignment of a team (or, empty, the organisation) with the story, for story_alignment.html; None
+    when the person may not read it or analytics cannot answer now (the page shows the rest)."""
+    try:
+        answer: an.StoryAlignment = await web.call(web.stubs.analytics.GetStoryAlignment, an.GetStoryAlignmentRequest(team_id=team_id), me)
+    except grpc.aio.AioRpcError:
+        return None
+    return answer
+
+
 async def reach_page(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
+    people = await web.directory(me)
     try:
         reach = await web.call(web.stubs.story.GetStoryReach, pb.GetStoryReachRequest(), me)
     except grpc.aio.AioRpcError as err:
         if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
-            return web.render(request, "story_reach.html", status_code=200 if err.code() == grpc.StatusCode.NOT_FOUND else 403, reach=None, sv=sv)
+            return web.render(
+                request, "story_reach.html", status_code=200 if err.code() == grpc.StatusCode.NOT_FOUND else 403, reach=None,
+                alignment=None, sv=sv,
+            )
         raise
-    return web.render(request, "story_reach.html", reach=reach, sv=sv)
+    # HR and leaders see the organisation's alignment; a manager their (first) team's.
+    scope = "" if _is_curator(people, me) else (reach.teams[0].team_id if reach.teams else "")
+    alignment = await story_alignment(web, me, scope) if scope or _is_curator(people, me) else None
+    return web.render(request, "story_reach.html", reach=reach, alignment=alignment, sv=sv)
 
 
 def jargon_lines(terms: Sequence[pb.JargonTerm], language: str) -> str:

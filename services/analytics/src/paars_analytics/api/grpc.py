@@ -13,8 +13,10 @@ from paars.analytics.v1 import analytics_pb2_grpc
 from paars_analytics.api.queries import Queries
 from paars_analytics.app import Analytics
 from paars_analytics.insights.records import to_proto
+from paars_analytics.story.queries import StoryQueries, story_alignment_proto
 from paars_platform import metrics
 from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
+from paars_platform.errors import NotFound
 from paars_platform.events import timestamp
 from paars_platform.grpc_server import GrpcServer
 
@@ -48,8 +50,14 @@ def rollup_proto(r: dict[str, Any]) -> pb.TeamRollup:
 
 
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
-    def __init__(self, queries: Queries) -> None:
+    def __init__(self, queries: Queries, story: StoryQueries | None = None) -> None:
         self.queries = queries
+        self.story = story
+
+    async def GetStoryAlignment(self, request: pb.GetStoryAlignmentRequest, context: grpc.aio.ServicerContext) -> pb.StoryAlignment:
+        if self.story is None:
+            raise NotFound("the story's alignment is not kept here")
+        return story_alignment_proto(self.story.alignment(require_person(), request.team_id))
 
     async def GetSignals(self, request: pb.GetSignalsRequest, context: grpc.aio.ServicerContext) -> pb.Signals:
         return signals_proto(self.queries.signals(require_person(), request.employee_id, request.window_days))
@@ -110,9 +118,10 @@ class ApiService(Service):
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
         queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
                           thresholds=ctx.config.thresholds)
+        story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME],
-            register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries), server),
+            register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server),
             callers=CallerResolver(s, directory_lookup(ctx.employees), cache_seconds=0),
         )
         self.port = await self.grpc.start()

@@ -352,6 +352,52 @@ class TeamOverview(_message.Message):
     calibration: Calibration
     def __init__(self, rollups: _Optional[_Iterable[_Union[TeamRollup, _Mapping]]] = ..., team_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., person_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ...) -> None: ...
 
+class StoryCount(_message.Message):
+    __slots__ = ("value", "hidden")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    value: int
+    hidden: bool
+    def __init__(self, value: _Optional[int] = ..., hidden: _Optional[bool] = ...) -> None: ...
+
+class StoryPart(_message.Message):
+    __slots__ = ("key", "kind", "title_nl", "title_en", "lived_in_feedback", "served_by_goals", "untouched")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_NL_FIELD_NUMBER: _ClassVar[int]
+    TITLE_EN_FIELD_NUMBER: _ClassVar[int]
+    LIVED_IN_FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    SERVED_BY_GOALS_FIELD_NUMBER: _ClassVar[int]
+    UNTOUCHED_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    kind: str
+    title_nl: str
+    title_en: str
+    lived_in_feedback: StoryCount
+    served_by_goals: StoryCount
+    untouched: bool
+    def __init__(self, key: _Optional[str] = ..., kind: _Optional[str] = ..., title_nl: _Optional[str] = ..., title_en: _Optional[str] = ..., lived_in_feedback: _Optional[_Union[StoryCount, _Mapping]] = ..., served_by_goals: _Optional[_Union[StoryCount, _Mapping]] = ..., untouched: _Optional[bool] = ...) -> None: ...
+
+class GetStoryAlignmentRequest(_message.Message):
+    __slots__ = ("team_id",)
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    def __init__(self, team_id: _Optional[str] = ...) -> None: ...
+
+class StoryAlignment(_message.Message):
+    __slots__ = ("team_id", "story_version", "k", "people", "parts")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    STORY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    story_version: int
+    k: int
+    people: StoryCount
+    parts: _containers.RepeatedCompositeFieldContainer[StoryPart]
+    def __init__(self, team_id: _Optional[str] = ..., story_version: _Optional[int] = ..., k: _Optional[int] = ..., people: _Optional[_Union[StoryCount, _Mapping]] = ..., parts: _Optional[_Iterable[_Union[StoryPart, _Mapping]]] = ...) -> None: ...
+
 class InsightDetected(_message.Message):
     __slots__ = ("metadata", "insight")
     METADATA_FIELD_NUMBER: _ClassVar[int]

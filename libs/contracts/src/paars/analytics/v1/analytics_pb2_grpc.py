@@ -69,6 +69,11 @@ class AnalyticsServiceStub:
                 request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.SerializeToString,
                 response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.FromString,
                 _registered_method=True)
+        self.GetStoryAlignment = channel.unary_unary(
+                '/paars.analytics.v1.AnalyticsService/GetStoryAlignment',
+                request_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetStoryAlignmentRequest.SerializeToString,
+                response_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.StoryAlignment.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -116,6 +121,13 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStoryAlignment(self, request, context):
+        """Per team (its managers, members, HR in scope) or the organisation: alignment with the organisation story.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -153,6 +165,11 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.GetTeamOverview,
                     request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.FromString,
                     response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.SerializeToString,
+            ),
+            'GetStoryAlignment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStoryAlignment,
+                    request_deserializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.GetStoryAlignmentRequest.FromString,
+                    response_serializer=paars_dot_analytics_dot_v1_dot_analytics__pb2.StoryAlignment.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -344,6 +361,33 @@ class AnalyticsService:
             '/paars.analytics.v1.AnalyticsService/GetTeamOverview',
             paars_dot_analytics_dot_v1_dot_analytics__pb2.GetTeamOverviewRequest.SerializeToString,
             paars_dot_analytics_dot_v1_dot_analytics__pb2.TeamOverview.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStoryAlignment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.analytics.v1.AnalyticsService/GetStoryAlignment',
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.GetStoryAlignmentRequest.SerializeToString,
+            paars_dot_analytics_dot_v1_dot_analytics__pb2.StoryAlignment.FromString,
             options,
             channel_credentials,
             insecure,
