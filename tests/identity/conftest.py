@@ -38,7 +38,7 @@ OTHER_AUDIENCE = "https://elsewhere.test/api"
 CLI_CLIENT = "paars-cli"
 ORG = "paars.org.v1.OrgService"
 # The internal systems: the HRIS sync may import and list the directory, reporting may only list it,
-# a stranger has every scope but is not in PAARS_SYSTEM_CLIENTS, short-lived gets 3-second tokens.
+# a stranger has every scope but is not in PAARS_SYSTEM_CLIENTS, short-lived gets 5-second tokens.
 SYSTEMS: dict[str, list[str]] = {
     "hris-sync": [f"rpc:{ORG}/ImportDirectory", f"rpc:{ORG}/ListEmployees", f"rpc:{ORG}/GetEmployee"],
     "reporting": [f"rpc:{ORG}/ListEmployees"],
@@ -223,7 +223,7 @@ def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
         OIDC_RESOURCE=AUDIENCE,
         OIDC_RESOURCE_SCOPES=" ".join(all_scopes),
         OIDC_OTHER_RESOURCE=OTHER_AUDIENCE,
-        OIDC_CLIENT_TOKEN_TTL=json.dumps({"short-lived": 3}),
+        OIDC_CLIENT_TOKEN_TTL=json.dumps({"short-lived": 5}),
         OIDC_SIGNING_KEYS=json.dumps([k.jwk for k in keys]),
     )
     provider = start_process(
@@ -261,5 +261,5 @@ def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
                 os.environ[key] = value
 
 
-def wait_until(predicate: object, what: str, timeout: float = 60) -> None:
+def wait_until(predicate: object, what: str, timeout: float = 120) -> None:
     wait_for(predicate, timeout, what)  # type: ignore[arg-type]

@@ -134,7 +134,7 @@ def test_a_token_for_another_audience_is_refused_by_every_service(identity: Iden
 
 
 def test_an_expired_token_is_refused(identity: Identity) -> None:
-    token = identity.system_token("short-lived")  # lives 3 s at the provider
+    token = identity.system_token("short-lived")  # lives 5 s at the provider
     assert identity.code(*LIST, token) == grpc.StatusCode.OK
     wait_until(lambda: identity.code(*LIST, token) == grpc.StatusCode.UNAUTHENTICATED, "an expired token was still accepted", timeout=30)
     try:
