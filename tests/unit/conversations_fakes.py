@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import datetime as dt
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
@@ -16,6 +16,10 @@ from paars_conversations.domain.directory import Person
 from paars_conversations.service_layer.messagebus import MessageBus
 from paars_conversations.service_layer.unit_of_work import Event
 from paars_platform.auth import Identity
+from paars_platform.errors import InvalidArgument
+from paars_platform.shape import RequestKey
+
+A = TypeVar("A")
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -35,6 +39,8 @@ class Store:
     concerns: dict[str, cn.Concern] = dataclasses.field(default_factory=dict)
     circles: dict[str, ci.Circle] = dataclasses.field(default_factory=dict)
     circle_sessions: list[ci.CircleSession] = dataclasses.field(default_factory=list)
+    # (caller, key) -> (method, fingerprint, answer): the idempotency records.
+    answers: dict[tuple[str, str], tuple[str, str, object]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
     now: dt.datetime = NOW
 
@@ -234,6 +240,18 @@ class FakeUnitOfWork:
 
     def add_events(self, *events: Event) -> None:
         self._events.extend(events)
+
+    async def recall(self, caller_id: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
+        found = self._work.answers.get((caller_id, request.key))
+        if found is None:
+            return None
+        if found[:2] != (method, request.fingerprint):
+            raise InvalidArgument("idempotency_key", "was already used for a different request")
+        assert isinstance(found[2], answer_type)
+        return found[2]
+
+    async def remember(self, caller_id: str, method: str, request: RequestKey, answer: object) -> None:
+        self._work.answers[(caller_id, request.key)] = (method, request.fingerprint, answer)
 
     async def commit(self) -> None:
         self._committed = True

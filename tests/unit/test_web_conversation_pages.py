@@ -2,6 +2,7 @@
 when the service sends it), and a refusal is shown beside its field in the reader's language, nothing typed lost."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -127,3 +128,21 @@ def test_a_refused_coaching_request_says_why_in_dutch(client: TestClient) -> Non
     answer = client.post("/conversations/coaching", data={"csrf_token": csrf(page.text), "coach_id": "bob", "relation": "manager", "topic": "Presenteren"},
                          headers={"accept-language": "nl"})
     assert answer.status_code == 422 and "is niet je leidinggevende" in answer.text and "Presenteren" in answer.text
+
+
+def test_each_form_carries_its_own_request_key_and_a_form_sent_twice_sends_the_same_key(client: TestClient, conversations: Recorder) -> None:
+    sign_in(client, "mgr")
+    page = client.get("/conversations/meetings/m1")
+    keys = re.findall(r'name="idempotency_key" value="([0-9a-f]+)"', page.text)
+    assert len(keys) >= 4 and len(set(keys)) == len(keys)
+    form = {"csrf_token": csrf(page.text), "note_text": "Voor mij", "private": "yes", "idempotency_key": keys[1]}
+    for _ in range(2):
+        assert client.post("/conversations/meetings/m1/notes", data=form, follow_redirects=False).status_code == 303
+    sent = [s.idempotency_key for (m, s, _) in conversations.calls if m == "AddNote"]
+    assert sent == [keys[1], keys[1]]
+    # A form without one (an old page) still gets a key of its own per send.
+    conversations.answers["RaiseConcern"] = CONCERN
+    page = client.get("/conversations/concerns")
+    client.post("/conversations/concerns", data={"csrf_token": csrf(page.text), "concern_kind": "other", "concern_text": "x"}, follow_redirects=False)
+    [(_, raised, _)] = [c for c in conversations.calls if c[0] == "RaiseConcern"]
+    assert len(raised.idempotency_key) == 32

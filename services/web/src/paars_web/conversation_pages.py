@@ -4,6 +4,7 @@ agreements and the hat; coaching requests and sessions; boundary concerns to HR;
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 import grpc
@@ -107,6 +108,16 @@ def _str(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _key(form: FormData) -> str:
+    """The form's idempotency key (a hidden field each form is rendered with): a form sent twice (a double click,
+    a retry) is one request to the service, answered the same; a form without one gets a fresh key."""
+    return _str(form, "idempotency_key")[:64] or secrets.token_hex(16)
+
+
+def _new_key() -> str:
+    return secrets.token_hex(16)
+
+
 def _redirect(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
@@ -138,7 +149,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         "v": views, "KIND_LABELS": KIND_LABELS, "LINK_LABELS": LINK_LABELS, "HAT_LABELS": HAT_LABELS, "HAT_HINTS": HAT_HINTS,
         "HATS": HATS, "STATE_LABELS": STATE_LABELS, "RELATION_LABELS": RELATION_LABELS, "COACHING_STATE_LABELS": COACHING_STATE_LABELS,
         "CONCERN_KIND_LABELS": CONCERN_KIND_LABELS, "CONCERN_KINDS": CONCERN_KINDS, "CONCERN_STATE_LABELS": CONCERN_STATE_LABELS,
-        "errors": FormErrors(), "values": {}, **extra,
+        "errors": FormErrors(), "values": {}, "new_key": _new_key, **extra,
     }
 
 
@@ -175,7 +186,7 @@ async def schedule(request: Request) -> Response:
     kind = KINDS.get(values["kind"], -1)
     cadence = int(values["cadence_days"]) if values["cadence_days"].isdigit() else -1
     try:
-        pair = await web.call(web.stubs.conversations.SchedulePair, cv.SchedulePairRequest(
+        pair = await web.call(web.stubs.conversations.SchedulePair, cv.SchedulePairRequest(idempotency_key=_key(form),
             other_id=values["other_id"], kind=kind, cadence_days=cadence, first_on=values["first_on"],
         ), me)
     except grpc.aio.AioRpcError as err:
@@ -208,6 +219,7 @@ async def _meeting_post(request: Request, call: str, message: Any, fields: dict[
     web = web_of(request)
     me = web.person(request)
     meeting_id = request.path_params["meeting_id"]
+    message.idempotency_key = _key(await request.form())
     try:
         await web.call(getattr(web.stubs.conversations, call), message, me)
     except grpc.aio.AioRpcError as err:
@@ -298,7 +310,7 @@ async def request_coaching(request: Request) -> Response:
     form = await request.form()
     values = {n: _str(form, n) for n in ("coach_id", "relation", "topic")}
     try:
-        await web.call(web.stubs.conversations.RequestCoaching, cv.RequestCoachingRequest(
+        await web.call(web.stubs.conversations.RequestCoaching, cv.RequestCoachingRequest(idempotency_key=_key(form),
             coach_id=values["coach_id"], relation=RELATIONS.get(values["relation"], cv.COACH_RELATION_UNSPECIFIED), topic=values["topic"],
         ), me)
     except grpc.aio.AioRpcError as err:
@@ -316,7 +328,7 @@ async def set_profile(request: Request) -> Response:
     values = {n: _str(form, n) for n in ("bio", "capacity")}
     capacity = int(values["capacity"]) if values["capacity"].isdigit() else -1
     try:
-        await web.call(web.stubs.conversations.SetCoachProfile, cv.SetCoachProfileRequest(bio=values["bio"], capacity=capacity), me)
+        await web.call(web.stubs.conversations.SetCoachProfile, cv.SetCoachProfileRequest(idempotency_key=_key(form), bio=values["bio"], capacity=capacity), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
@@ -331,7 +343,7 @@ async def answer_coaching(request: Request) -> Response:
     form = await request.form()
     request_id = request.path_params["request_id"]
     try:
-        await web.call(web.stubs.conversations.AnswerCoachingRequest, cv.AnswerCoachingRequestRequest(request_id=request_id, accept=_str(form, "accept") == "yes"), me)
+        await web.call(web.stubs.conversations.AnswerCoachingRequest, cv.AnswerCoachingRequestRequest(idempotency_key=_key(form), request_id=request_id, accept=_str(form, "accept") == "yes"), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
@@ -365,7 +377,7 @@ async def add_coaching_goal(request: Request) -> Response:
     request_id = request.path_params["request_id"]
     values = {n: _str(form, n) for n in ("goal_text", "development_goal_id")}
     try:
-        await web.call(web.stubs.conversations.AddCoachingGoal, cv.AddCoachingGoalRequest(
+        await web.call(web.stubs.conversations.AddCoachingGoal, cv.AddCoachingGoalRequest(idempotency_key=_key(form),
             request_id=request_id, text=values["goal_text"], development_goal_id=values["development_goal_id"],
         ), me)
     except grpc.aio.AioRpcError as err:
@@ -383,7 +395,7 @@ async def record_session(request: Request) -> Response:
     request_id = request.path_params["request_id"]
     values = {n: _str(form, n) for n in ("held_on", "notes")}
     try:
-        await web.call(web.stubs.conversations.RecordCoachingSession, cv.RecordCoachingSessionRequest(
+        await web.call(web.stubs.conversations.RecordCoachingSession, cv.RecordCoachingSessionRequest(idempotency_key=_key(form),
             request_id=request_id, held_on=values["held_on"], notes=values["notes"],
         ), me)
     except grpc.aio.AioRpcError as err:
@@ -418,7 +430,7 @@ async def raise_concern(request: Request) -> Response:
     form = await request.form()
     values = {n: _str(form, n) for n in ("concern_kind", "concern_text")}
     try:
-        await web.call(web.stubs.conversations.RaiseConcern, cv.RaiseConcernRequest(
+        await web.call(web.stubs.conversations.RaiseConcern, cv.RaiseConcernRequest(idempotency_key=_key(form),
             kind=CONCERN_KINDS.get(values["concern_kind"], cv.CONCERN_KIND_UNSPECIFIED), text=values["concern_text"],
         ), me)
     except grpc.aio.AioRpcError as err:
@@ -433,8 +445,9 @@ async def acknowledge_concern(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
     concern_id = request.path_params["concern_id"]
+    form = await request.form()
     try:
-        await web.call(web.stubs.conversations.AcknowledgeConcern, cv.AcknowledgeConcernRequest(concern_id=concern_id), me)
+        await web.call(web.stubs.conversations.AcknowledgeConcern, cv.AcknowledgeConcernRequest(idempotency_key=_key(form), concern_id=concern_id), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
@@ -449,7 +462,7 @@ async def resolve_concern(request: Request) -> Response:
     concern_id = request.path_params["concern_id"]
     values = {"resolution": _str(form, "resolution")}
     try:
-        await web.call(web.stubs.conversations.ResolveConcern, cv.ResolveConcernRequest(concern_id=concern_id, resolution=values["resolution"]), me)
+        await web.call(web.stubs.conversations.ResolveConcern, cv.ResolveConcernRequest(idempotency_key=_key(form), concern_id=concern_id, resolution=values["resolution"]), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
@@ -489,7 +502,7 @@ async def form_circle(request: Request) -> Response:
     members = [m for m in form.getlist("member_ids") if isinstance(m, str) and m]
     values: dict[str, Any] = {"circle_name": _str(form, "circle_name"), "member_ids": members}
     try:
-        await web.call(web.stubs.conversations.FormCircle, cv.FormCircleRequest(name=values["circle_name"], member_ids=members), me)
+        await web.call(web.stubs.conversations.FormCircle, cv.FormCircleRequest(idempotency_key=_key(form), name=values["circle_name"], member_ids=members), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
@@ -524,7 +537,7 @@ async def hold_circle_session(request: Request) -> Response:
     circle_id = request.path_params["circle_id"]
     values = {n: _str(form, n) for n in ("held_on", "case_text", "notes")}
     try:
-        await web.call(web.stubs.conversations.HoldCircleSession, cv.HoldCircleSessionRequest(
+        await web.call(web.stubs.conversations.HoldCircleSession, cv.HoldCircleSessionRequest(idempotency_key=_key(form),
             circle_id=circle_id, held_on=values["held_on"], case_text=values["case_text"], notes=values["notes"],
         ), me)
     except grpc.aio.AioRpcError as err:

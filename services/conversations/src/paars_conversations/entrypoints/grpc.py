@@ -3,8 +3,10 @@ the response. Domain errors become gRPC statuses in the platform's server (paars
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import grpc
+from google.protobuf.message import Message
 
 from paars.conversations.v1 import conversations_pb2 as pb
 from paars.conversations.v1 import conversations_pb2_grpc
@@ -24,6 +26,14 @@ def _date(raw: str) -> dt.date | None:
     return date_or_none(raw)
 
 
+def _key(request: Message) -> c.RequestKey:
+    """The request's idempotency key and its fingerprint (a retry must send the same request)."""
+    key: str = request.idempotency_key  # type: ignore[attr-defined]  # every write's request has one
+    if not key:
+        return c.RequestKey()
+    return c.RequestKey(key, hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest())
+
+
 class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer):
     def __init__(self, bus: MessageBus) -> None:
         self.bus = bus
@@ -32,7 +42,7 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
 
     async def SchedulePair(self, request: pb.SchedulePairRequest, context: Context) -> pb.Pair:
         command = c.SchedulePair(
-            require_person(), other_id=request.other_id,
+            require_person(), request=_key(request), other_id=request.other_id,
             kind=out.pair_kind(request.kind) if request.kind else o.PairKind.MANAGER_REPORT,
             cadence_days=request.cadence_days or o.DEFAULT_CADENCE, first_on=_date(request.first_on), first_on_raw=request.first_on,
         )
@@ -50,31 +60,31 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
 
     async def AddAgendaTopic(self, request: pb.AddAgendaTopicRequest, context: Context) -> pb.Meeting:
         command = c.AddAgendaTopic(
-            require_person(), meeting_id=request.meeting_id, text=request.text, link_kind=out.link_kind(request.link_kind), link_id=request.link_id,
+            require_person(), request=_key(request), meeting_id=request.meeting_id, text=request.text, link_kind=out.link_kind(request.link_kind), link_id=request.link_id,
         )
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def AddNote(self, request: pb.AddNoteRequest, context: Context) -> pb.Meeting:
-        command = c.AddNote(require_person(), meeting_id=request.meeting_id, text=request.text, private=request.private)
+        command = c.AddNote(require_person(), request=_key(request), meeting_id=request.meeting_id, text=request.text, private=request.private)
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def ProposeAgreement(self, request: pb.ProposeAgreementRequest, context: Context) -> pb.Meeting:
         command = c.ProposeAgreement(
-            require_person(), meeting_id=request.meeting_id, text=request.text, owner_id=request.owner_id,
+            require_person(), request=_key(request), meeting_id=request.meeting_id, text=request.text, owner_id=request.owner_id,
             due_date=_date(request.due_date), due_date_raw=request.due_date,
         )
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def ConfirmAgreement(self, request: pb.ConfirmAgreementRequest, context: Context) -> pb.Meeting:
-        command = c.ConfirmAgreement(require_person(), meeting_id=request.meeting_id, agreement_id=request.agreement_id)
+        command = c.ConfirmAgreement(require_person(), request=_key(request), meeting_id=request.meeting_id, agreement_id=request.agreement_id)
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def CompleteMeeting(self, request: pb.CompleteMeetingRequest, context: Context) -> pb.Meeting:
-        command = c.CompleteMeeting(require_person(), meeting_id=request.meeting_id, held=request.held)
+        command = c.CompleteMeeting(require_person(), request=_key(request), meeting_id=request.meeting_id, held=request.held)
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def MarkHat(self, request: pb.MarkHatRequest, context: Context) -> pb.Meeting:
-        command = c.MarkHat(require_person(), meeting_id=request.meeting_id, hat=out.hat(request.hat))
+        command = c.MarkHat(require_person(), request=_key(request), meeting_id=request.meeting_id, hat=out.hat(request.hat))
         return out.meeting_to_proto(await self.bus.handle(command))
 
     async def GetHatMix(self, request: pb.GetHatMixRequest, context: Context) -> pb.HatMix:
@@ -88,18 +98,18 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
     # ---------- coaching ----------
 
     async def SetCoachProfile(self, request: pb.SetCoachProfileRequest, context: Context) -> pb.CoachProfile:
-        command = c.SetCoachProfile(require_person(), bio=request.bio, capacity=request.capacity)
+        command = c.SetCoachProfile(require_person(), request=_key(request), bio=request.bio, capacity=request.capacity)
         return out.profile_to_proto(await self.bus.handle(command))
 
     async def ListCoaches(self, request: pb.ListCoachesRequest, context: Context) -> pb.ListCoachesResponse:
         return pb.ListCoachesResponse(coaches=[out.profile_to_proto(p) for p in await self.bus.ask(c.ListCoaches(require_person()))])
 
     async def RequestCoaching(self, request: pb.RequestCoachingRequest, context: Context) -> pb.CoachingRequest:
-        command = c.RequestCoaching(require_person(), coach_id=request.coach_id, relation=out.relation(request.relation), topic=request.topic)
+        command = c.RequestCoaching(require_person(), request=_key(request), coach_id=request.coach_id, relation=out.relation(request.relation), topic=request.topic)
         return out.request_to_proto(await self.bus.handle(command))
 
     async def AnswerCoachingRequest(self, request: pb.AnswerCoachingRequestRequest, context: Context) -> pb.CoachingRequest:
-        command = c.AnswerCoachingRequest(require_person(), request_id=request.request_id, accept=request.accept)
+        command = c.AnswerCoachingRequest(require_person(), request=_key(request), request_id=request.request_id, accept=request.accept)
         return out.request_to_proto(await self.bus.handle(command))
 
     async def ListCoachingRequests(self, request: pb.ListCoachingRequestsRequest, context: Context) -> pb.ListCoachingRequestsResponse:
@@ -107,12 +117,12 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
         return pb.ListCoachingRequestsResponse(requests=[out.request_to_proto(r) for r in found])
 
     async def AddCoachingGoal(self, request: pb.AddCoachingGoalRequest, context: Context) -> pb.CoachingRequest:
-        command = c.AddCoachingGoal(require_person(), request_id=request.request_id, text=request.text, development_goal_id=request.development_goal_id)
+        command = c.AddCoachingGoal(require_person(), request=_key(request), request_id=request.request_id, text=request.text, development_goal_id=request.development_goal_id)
         return out.request_to_proto(await self.bus.handle(command))
 
     async def RecordCoachingSession(self, request: pb.RecordCoachingSessionRequest, context: Context) -> pb.CoachingSession:
         command = c.RecordCoachingSession(
-            require_person(), request_id=request.request_id, held_on=_date(request.held_on), notes=request.notes, held_on_raw=request.held_on,
+            require_person(), request=_key(request), request_id=request.request_id, held_on=_date(request.held_on), notes=request.notes, held_on_raw=request.held_on,
         )
         return out.session_to_proto(await self.bus.handle(command))
 
@@ -123,7 +133,7 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
     # ---------- boundary concerns ----------
 
     async def RaiseConcern(self, request: pb.RaiseConcernRequest, context: Context) -> pb.Concern:
-        command = c.RaiseConcern(require_person(), kind=out.concern_kind(request.kind), text=request.text)
+        command = c.RaiseConcern(require_person(), request=_key(request), kind=out.concern_kind(request.kind), text=request.text)
         return out.concern_to_proto(await self.bus.handle(command))
 
     async def ListConcerns(self, request: pb.ListConcernsRequest, context: Context) -> pb.ListConcernsResponse:
@@ -131,10 +141,10 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
         return pb.ListConcernsResponse(concerns=[out.concern_to_proto(x) for x in found])
 
     async def AcknowledgeConcern(self, request: pb.AcknowledgeConcernRequest, context: Context) -> pb.Concern:
-        return out.concern_to_proto(await self.bus.handle(c.AcknowledgeConcern(require_person(), concern_id=request.concern_id)))
+        return out.concern_to_proto(await self.bus.handle(c.AcknowledgeConcern(require_person(), request=_key(request), concern_id=request.concern_id)))
 
     async def ResolveConcern(self, request: pb.ResolveConcernRequest, context: Context) -> pb.Concern:
-        command = c.ResolveConcern(require_person(), concern_id=request.concern_id, resolution=request.resolution)
+        command = c.ResolveConcern(require_person(), request=_key(request), concern_id=request.concern_id, resolution=request.resolution)
         return out.concern_to_proto(await self.bus.handle(command))
 
     # ---------- circles ----------
@@ -144,7 +154,7 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
         return pb.SuggestCircleResponse(member_ids=await self.bus.ask(query))
 
     async def FormCircle(self, request: pb.FormCircleRequest, context: Context) -> pb.Circle:
-        circle = await self.bus.handle(c.FormCircle(require_person(), name=request.name, member_ids=tuple(request.member_ids)))
+        circle = await self.bus.handle(c.FormCircle(require_person(), request=_key(request), name=request.name, member_ids=tuple(request.member_ids)))
         return out.circle_to_proto(c.CircleView(circle, circle.next_case_owner(None)))
 
     async def ListCircles(self, request: pb.ListCirclesRequest, context: Context) -> pb.ListCirclesResponse:
@@ -152,7 +162,7 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
 
     async def HoldCircleSession(self, request: pb.HoldCircleSessionRequest, context: Context) -> pb.CircleSession:
         command = c.HoldCircleSession(
-            require_person(), circle_id=request.circle_id, held_on=_date(request.held_on), case_text=request.case_text,
+            require_person(), request=_key(request), circle_id=request.circle_id, held_on=_date(request.held_on), case_text=request.case_text,
             notes=request.notes, held_on_raw=request.held_on,
         )
         return out.circle_session_to_proto(await self.bus.handle(command))

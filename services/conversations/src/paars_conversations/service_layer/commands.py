@@ -3,8 +3,8 @@ pass before anything is read or written: every wrong field named at once."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
@@ -12,6 +12,7 @@ from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
 from paars_platform.auth import Identity
 from paars_platform.errors import Validator
+from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import valid_id
 
 A = TypeVar("A")
@@ -22,16 +23,33 @@ def _id(v: Validator, value: str, field: str) -> None:
         v.check(valid_id(value), field, "is not a valid id")
 
 
+MAX_IDEMPOTENCY_KEY = 200
+
+
 @dataclass(frozen=True)
 class Command(Generic[A]):
-    """A change someone asks for, answered with an A."""
+    """A change someone asks for, answered with an A. With a request key (paars_platform.shape.RequestKey) the
+    bus remembers the answer: the same key again from the same caller is answered again, nothing done twice.
+    METHOD (where the answer is remembered) is the RPC's name; ANSWER, the answer's type, is the A."""
 
+    METHOD: ClassVar[str] = ""
+    ANSWER: ClassVar[type[Any]] = object
     caller: Identity
+    request: RequestKey = field(default=RequestKey(), kw_only=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "METHOD" not in cls.__dict__:
+            cls.METHOD = cls.__name__
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Command:
+                cls.ANSWER = get_args(base)[0]
 
     def check(self) -> None:
         """Raises InvalidArgument with every wrong field."""
         v = Validator()
         self.validate(v)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()
 
     def validate(self, v: Validator) -> None:
@@ -79,7 +97,10 @@ class SchedulePair(Command[PairView]):
 
 @dataclass(frozen=True)
 class ReadMeeting(Command[o.MeetingView]):
-    """Reading a meeting is a write: it lands in the meeting's read audit."""
+    """Reading a meeting is a write: it lands in the meeting's read audit (never with a request key: a read
+    again is a read again)."""
+
+    METHOD: ClassVar[str] = "GetMeeting"
 
     meeting_id: str
 

@@ -1,5 +1,6 @@
 """Runs commands and queries through their handlers: a request's checks first, then its handler in one unit of
-work that commits the change and its events together; queries on a read-only unit of work."""
+work that commits the change, its events and (with a request key) its answer together; queries on a read-only
+unit of work."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -7,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer import handlers as h
-from paars_conversations.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from paars_conversations.service_layer.unit_of_work import RequestRace, UnitOfWork, UnitOfWorkFactory
 
 A = TypeVar("A")
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
@@ -54,10 +55,24 @@ class MessageBus:
     async def handle(self, command: c.Command[A]) -> A:
         # What the request alone decides is refused before a transaction (and SQLite's write lock) is taken.
         command.check()
-        async with self.uow() as uow:
-            answer = cast(A, await COMMAND_HANDLERS[type(command)](command, uow))
-            await uow.commit()
-            return answer
+        handler, request, caller = COMMAND_HANDLERS[type(command)], command.request, command.caller.employee_id
+        for attempt in (1, 2):
+            try:
+                async with self.uow() as uow:
+                    if request.key:
+                        earlier = await uow.recall(caller, command.METHOD, request, command.ANSWER)
+                        if earlier is not None:
+                            return cast(A, earlier)
+                    answer = cast(A, await handler(command, uow))
+                    if request.key:
+                        await uow.remember(caller, command.METHOD, request, answer)
+                    await uow.commit()
+                    return answer
+            except RequestRace:
+                # A concurrent request with the same key committed first: the second attempt answers with its answer.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def ask(self, query: c.Query[A]) -> A:
         query.check()

@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
 from paars_conversations.domain.directory import Person
+from paars_platform.shape import RequestKey
+from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
+
+A = TypeVar("A")
 
 Clock = Callable[[], dt.datetime]
 Event = (
@@ -137,6 +141,12 @@ class UnitOfWork(Protocol):
 
     def add_events(self, *events: Event) -> None:
         """Events written to the outbox by commit(), in this order, in the same transaction as the change."""
+
+    async def recall(self, caller_id: str, method: str, request: RequestKey, answer_type: type[A]) -> A | None:
+        """The answer remembered for the caller's key; InvalidArgument(idempotency_key) if it was another request."""
+
+    async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Any) -> None:
+        """Stores the answer with the change; RequestRace if a concurrent request with the key got there first."""
 
     async def commit(self) -> None: ...
 

@@ -204,16 +204,18 @@ class Meeting(_message.Message):
     def __init__(self, meeting_id: _Optional[str] = ..., pair_id: _Optional[str] = ..., lead_id: _Optional[str] = ..., other_id: _Optional[str] = ..., kind: _Optional[_Union[PairKind, str]] = ..., scheduled_on: _Optional[str] = ..., state: _Optional[_Union[MeetingState, str]] = ..., agenda: _Optional[_Iterable[_Union[AgendaTopic, _Mapping]]] = ..., notes: _Optional[_Iterable[_Union[Note, _Mapping]]] = ..., agreements: _Optional[_Iterable[_Union[Agreement, _Mapping]]] = ..., hat: _Optional[_Union[Hat, str]] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SchedulePairRequest(_message.Message):
-    __slots__ = ("other_id", "kind", "cadence_days", "first_on")
+    __slots__ = ("other_id", "kind", "cadence_days", "first_on", "idempotency_key")
     OTHER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CADENCE_DAYS_FIELD_NUMBER: _ClassVar[int]
     FIRST_ON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     other_id: str
     kind: PairKind
     cadence_days: int
     first_on: str
-    def __init__(self, other_id: _Optional[str] = ..., kind: _Optional[_Union[PairKind, str]] = ..., cadence_days: _Optional[int] = ..., first_on: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, other_id: _Optional[str] = ..., kind: _Optional[_Union[PairKind, str]] = ..., cadence_days: _Optional[int] = ..., first_on: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListPairsRequest(_message.Message):
     __slots__ = ()
@@ -244,62 +246,74 @@ class ListMeetingsResponse(_message.Message):
     def __init__(self, meetings: _Optional[_Iterable[_Union[Meeting, _Mapping]]] = ...) -> None: ...
 
 class AddAgendaTopicRequest(_message.Message):
-    __slots__ = ("meeting_id", "text", "link_kind", "link_id")
+    __slots__ = ("meeting_id", "text", "link_kind", "link_id", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     LINK_KIND_FIELD_NUMBER: _ClassVar[int]
     LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     text: str
     link_kind: LinkKind
     link_id: str
-    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., link_kind: _Optional[_Union[LinkKind, str]] = ..., link_id: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., link_kind: _Optional[_Union[LinkKind, str]] = ..., link_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class AddNoteRequest(_message.Message):
-    __slots__ = ("meeting_id", "text", "private")
+    __slots__ = ("meeting_id", "text", "private", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     PRIVATE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     text: str
     private: bool
-    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., private: _Optional[bool] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., private: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ProposeAgreementRequest(_message.Message):
-    __slots__ = ("meeting_id", "text", "owner_id", "due_date")
+    __slots__ = ("meeting_id", "text", "owner_id", "due_date", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     text: str
     owner_id: str
     due_date: str
-    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., owner_id: _Optional[str] = ..., due_date: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., text: _Optional[str] = ..., owner_id: _Optional[str] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ConfirmAgreementRequest(_message.Message):
-    __slots__ = ("meeting_id", "agreement_id")
+    __slots__ = ("meeting_id", "agreement_id", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     agreement_id: str
-    def __init__(self, meeting_id: _Optional[str] = ..., agreement_id: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., agreement_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CompleteMeetingRequest(_message.Message):
-    __slots__ = ("meeting_id", "held")
+    __slots__ = ("meeting_id", "held", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     held: bool
-    def __init__(self, meeting_id: _Optional[str] = ..., held: _Optional[bool] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., held: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class MarkHatRequest(_message.Message):
-    __slots__ = ("meeting_id", "hat")
+    __slots__ = ("meeting_id", "hat", "idempotency_key")
     MEETING_ID_FIELD_NUMBER: _ClassVar[int]
     HAT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     meeting_id: str
     hat: Hat
-    def __init__(self, meeting_id: _Optional[str] = ..., hat: _Optional[_Union[Hat, str]] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, meeting_id: _Optional[str] = ..., hat: _Optional[_Union[Hat, str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class GetHatMixRequest(_message.Message):
     __slots__ = ("days",)
@@ -400,12 +414,14 @@ class CoachingSession(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., held_on: _Optional[str] = ..., notes: _Optional[str] = ..., recorded_by: _Optional[str] = ...) -> None: ...
 
 class SetCoachProfileRequest(_message.Message):
-    __slots__ = ("bio", "capacity")
+    __slots__ = ("bio", "capacity", "idempotency_key")
     BIO_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     bio: str
     capacity: int
-    def __init__(self, bio: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, bio: _Optional[str] = ..., capacity: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListCoachesRequest(_message.Message):
     __slots__ = ()
@@ -418,22 +434,26 @@ class ListCoachesResponse(_message.Message):
     def __init__(self, coaches: _Optional[_Iterable[_Union[CoachProfile, _Mapping]]] = ...) -> None: ...
 
 class RequestCoachingRequest(_message.Message):
-    __slots__ = ("coach_id", "relation", "topic")
+    __slots__ = ("coach_id", "relation", "topic", "idempotency_key")
     COACH_ID_FIELD_NUMBER: _ClassVar[int]
     RELATION_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     coach_id: str
     relation: CoachRelation
     topic: str
-    def __init__(self, coach_id: _Optional[str] = ..., relation: _Optional[_Union[CoachRelation, str]] = ..., topic: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, coach_id: _Optional[str] = ..., relation: _Optional[_Union[CoachRelation, str]] = ..., topic: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class AnswerCoachingRequestRequest(_message.Message):
-    __slots__ = ("request_id", "accept")
+    __slots__ = ("request_id", "accept", "idempotency_key")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     accept: bool
-    def __init__(self, request_id: _Optional[str] = ..., accept: _Optional[bool] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, request_id: _Optional[str] = ..., accept: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListCoachingRequestsRequest(_message.Message):
     __slots__ = ()
@@ -446,24 +466,28 @@ class ListCoachingRequestsResponse(_message.Message):
     def __init__(self, requests: _Optional[_Iterable[_Union[CoachingRequest, _Mapping]]] = ...) -> None: ...
 
 class AddCoachingGoalRequest(_message.Message):
-    __slots__ = ("request_id", "text", "development_goal_id")
+    __slots__ = ("request_id", "text", "development_goal_id", "idempotency_key")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     DEVELOPMENT_GOAL_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     text: str
     development_goal_id: str
-    def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., development_goal_id: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, request_id: _Optional[str] = ..., text: _Optional[str] = ..., development_goal_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class RecordCoachingSessionRequest(_message.Message):
-    __slots__ = ("request_id", "held_on", "notes")
+    __slots__ = ("request_id", "held_on", "notes", "idempotency_key")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HELD_ON_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     held_on: str
     notes: str
-    def __init__(self, request_id: _Optional[str] = ..., held_on: _Optional[str] = ..., notes: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, request_id: _Optional[str] = ..., held_on: _Optional[str] = ..., notes: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListCoachingSessionsRequest(_message.Message):
     __slots__ = ("request_id",)
@@ -498,12 +522,14 @@ class Concern(_message.Message):
     def __init__(self, concern_id: _Optional[str] = ..., raised_by: _Optional[str] = ..., kind: _Optional[_Union[ConcernKind, str]] = ..., text: _Optional[str] = ..., state: _Optional[_Union[ConcernState, str]] = ..., resolution: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RaiseConcernRequest(_message.Message):
-    __slots__ = ("kind", "text")
+    __slots__ = ("kind", "text", "idempotency_key")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     kind: ConcernKind
     text: str
-    def __init__(self, kind: _Optional[_Union[ConcernKind, str]] = ..., text: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, kind: _Optional[_Union[ConcernKind, str]] = ..., text: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListConcernsRequest(_message.Message):
     __slots__ = ("all",)
@@ -518,18 +544,22 @@ class ListConcernsResponse(_message.Message):
     def __init__(self, concerns: _Optional[_Iterable[_Union[Concern, _Mapping]]] = ...) -> None: ...
 
 class AcknowledgeConcernRequest(_message.Message):
-    __slots__ = ("concern_id",)
+    __slots__ = ("concern_id", "idempotency_key")
     CONCERN_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     concern_id: str
-    def __init__(self, concern_id: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, concern_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ResolveConcernRequest(_message.Message):
-    __slots__ = ("concern_id", "resolution")
+    __slots__ = ("concern_id", "resolution", "idempotency_key")
     CONCERN_ID_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     concern_id: str
     resolution: str
-    def __init__(self, concern_id: _Optional[str] = ..., resolution: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, concern_id: _Optional[str] = ..., resolution: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class Circle(_message.Message):
     __slots__ = ("circle_id", "name", "member_ids", "formed_by", "next_case_owner_id", "formed_at")
@@ -578,12 +608,14 @@ class SuggestCircleResponse(_message.Message):
     def __init__(self, member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FormCircleRequest(_message.Message):
-    __slots__ = ("name", "member_ids")
+    __slots__ = ("name", "member_ids", "idempotency_key")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     name: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListCirclesRequest(_message.Message):
     __slots__ = ()
@@ -596,16 +628,18 @@ class ListCirclesResponse(_message.Message):
     def __init__(self, circles: _Optional[_Iterable[_Union[Circle, _Mapping]]] = ...) -> None: ...
 
 class HoldCircleSessionRequest(_message.Message):
-    __slots__ = ("circle_id", "held_on", "case_text", "notes")
+    __slots__ = ("circle_id", "held_on", "case_text", "notes", "idempotency_key")
     CIRCLE_ID_FIELD_NUMBER: _ClassVar[int]
     HELD_ON_FIELD_NUMBER: _ClassVar[int]
     CASE_TEXT_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     circle_id: str
     held_on: str
     case_text: str
     notes: str
-    def __init__(self, circle_id: _Optional[str] = ..., held_on: _Optional[str] = ..., case_text: _Optional[str] = ..., notes: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, circle_id: _Optional[str] = ..., held_on: _Optional[str] = ..., case_text: _Optional[str] = ..., notes: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListCircleSessionsRequest(_message.Message):
     __slots__ = ("circle_id",)
