@@ -242,3 +242,52 @@ def test_hr_keeps_the_jargon_list_and_a_leader_reads_the_reach_per_team(open_pag
     assert "Product & Engineering" in table and "Klantendienst" in table
     assert_accessible(leader, "the story's reach (en, 360 px)")
     assert fits_the_width(leader)
+
+
+def test_the_demo_tells_each_teams_story_and_people_read_dream_praise_a_value_and_serve_a_theme(paars: Paars, published: pb.StoryVersion) -> None:
+    """What `make run`'s demo does with the story, against the real stack (the demo organisation)."""
+    import asyncio
+    import concurrent.futures
+    import random
+    from types import SimpleNamespace
+
+    from paars.feedback.v1 import feedback_pb2 as fb
+    from paars.feedback.v1 import feedback_pb2_grpc
+    from paars_cli import demo_org
+
+    async def run() -> list[str | None]:
+        channels = {s: grpc.aio.insecure_channel(paars.address(s)) for s in ("story", "feedback", "goals")}
+        world = SimpleNamespace(
+            people=[p for p, *_ in demo_org.PEOPLE], managers={p: m for p, _n, m, *_ in demo_org.PEOPLE}, state={"story_published": True},
+            roles={}, channel=lambda service: channels[service], auth=lambda person: paars.metadata(person),
+        )
+        rng = random.Random(16)
+        try:
+            lines = [await demo_story.write_team_story(world, rng) for _ in range(3)]
+            lines.append(await demo_story.read_and_dream(world, rng))
+            lines.append(await demo_story.praise_a_value(world, rng))
+            deadline = time.monotonic() + 60
+            while True:  # goals learns the story's catalogue from story.story-published.v1
+                try:
+                    lines.append(await demo_story.goal_for_a_theme(world, rng))
+                    break
+                except grpc.aio.AioRpcError as err:
+                    if err.code() != grpc.StatusCode.INVALID_ARGUMENT or time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)
+            return lines
+        finally:
+            for channel in channels.values():
+                await channel.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        lines = thread.submit(asyncio.run, run()).result()
+    assert any(line and "team klant" in line for line in lines), lines
+    listed = paars.as_person("emma", "story", STORY, "ListTeamStories", pb.ListTeamStoriesRequest())
+    assert {"product", "klant"} <= {s.team_id for s in listed.stories}  # type: ignore[attr-defined]
+    praised = [line for line in lines if line and "for living value." in line]
+    assert praised, lines
+    receiver = praised[0].split(" praised ")[1].split(" for living ")[0]
+    received = paars.as_person(receiver, "feedback", feedback_pb2_grpc.FeedbackServiceStub, "ListFeedback", fb.ListFeedbackRequest(receiver_id=receiver))
+    assert any(f.value_key.startswith("value.") for f in received.feedback)  # type: ignore[attr-defined]
+    assert any(line and "serves theme.clients" in line for line in lines), lines
