@@ -86,8 +86,18 @@ def test_a_manager_makes_sense_of_the_team_and_of_each_person_without_reading_wh
 
 
 def test_hr_watches_the_pitfalls_across_the_organisation_and_imports_the_directory_row_by_row(open_page, paars: Paars) -> None:
+    # The customer service team hears from its manager only, and without examples: two pitfalls to find.
+    for receiver in ("noor", "noor", "noor", "ruben", "emma"):
+        paars.as_person("sofie", "feedback", FEEDBACK, "GiveFeedback", fb.GiveFeedbackRequest(
+            receiver_id=receiver, kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_MANAGER, text="Goed gedaan deze week",
+            visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, idempotency_key=uuid.uuid4().hex,
+        ))
     page = open_page("nl")
     sign_in(page, "hanne", next_path="/hr")
+    reload_until(page, "/hr", "#pitfalls-klant li.warning", "Feedback zonder voorbeelden")
+    found = page.locator("#pitfalls-klant li.warning", has_text="Feedback zonder voorbeelden")
+    assert found.locator('a[href="#do-examples"]').count() == 1, "a pitfall links to what to do about it"
+    reload_until(page, "/hr", "#pitfalls-klant li.warning", "Feedback uit één bron: bij 1 van de mensen")
     # HR in the root team oversees every team; People & Culture (two people) says nothing.
     for team in ("paars", "product", "klant"):
         assert page.locator(f"#pitfalls-{team} li").count() == 5, team

@@ -100,7 +100,7 @@ def test_the_pitfall_monitor_shows_what_analytics_found_and_nothing_for_a_team_b
     sign_in(client, "mgr")
     text = client.get("/hr", headers={"accept-language": "en"}).text
     assert "Feedback without examples: only 20% came with a concrete example." in text and 'href="#do-examples"' in text
-    assert "Stalled goals: 1 people" in text
+    assert "Stalled goals: for 1 of the people" in text
     tiny = text.split('id="pitfalls-tiny"')[1].split("</li>")[0]
     assert "Too few people" in tiny and "Recency" not in tiny
 

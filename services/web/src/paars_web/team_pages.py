@@ -192,9 +192,12 @@ def card_lines(card: an.SenseMaking, gettext: Callable[[str], str]) -> list[str]
         lines.append(gettext("Actions completed: %(num)s.") % {"num": card.action_items_done})
     if card.dialogues_held:
         lines.append(gettext("Dialogues held: %(num)s.") % {"num": card.dialogues_held})
-    lines.append(gettext("Running goals: %(performance)s performance, %(development)s development, %(wellbeing)s wellbeing.") % {
-        "performance": card.performance_goals, "development": card.development_goals, "wellbeing": card.wellbeing_goals,
-    })
+    if card.performance_goals or card.development_goals or card.wellbeing_goals:
+        lines.append(gettext("Running goals: %(performance)s performance, %(development)s development, %(wellbeing)s wellbeing.") % {
+            "performance": card.performance_goals, "development": card.development_goals, "wellbeing": card.wellbeing_goals,
+        })
+    else:
+        lines.append(gettext("No running goals agreed."))
     return lines
 
 
