@@ -118,9 +118,9 @@ class Identity:
 
     # ---------- the person at the provider ----------
 
-    def approve_device(self, verification_uri_complete: str, login: str) -> str:
-        """What a person does in a browser with the CLI's code: confirm it, sign in, see the success page.
-        Returns the last page's title."""
+    def approve_device(self, verification_uri_complete: str, login: str, *, abort: bool = False) -> str:
+        """What a person does in a browser with the CLI's code: confirm it, sign in, see the success page
+        (or, with abort, press the page's Abort). Returns the last page's title."""
         with httpx.Client(follow_redirects=True, timeout=10) as browser:
             page = browser.get(verification_uri_complete)
             for _ in range(8):
@@ -134,8 +134,12 @@ class Identity:
                 inputs = dict(form["inputs"])  # type: ignore[call-overload]
                 if "login" in inputs:
                     inputs.update(login=login, password="any password: the development login checks none")
+                if abort and "user_code" in inputs:
+                    inputs["abort"] = "yes"
                 target = urllib.parse.urljoin(str(page.url), str(form["action"]))
                 page = browser.post(target, data=inputs) if form["method"] == "post" else browser.get(target, params=inputs)
+                if "abort" in inputs:
+                    return page.text.split("<title>", 1)[-1].split("</title>", 1)[0]
         raise AssertionError(f"the provider's pages did not end in success: {page.text[:500]}")
 
     def restart_provider(self, keys: list[Key]) -> None:

@@ -84,6 +84,17 @@ def test_the_cli_signs_in_with_the_device_flow_keeps_its_tokens_private_and_refr
     assert after.returncode == 1 and "paars login" in after.stderr
 
 
+def test_a_sign_in_the_person_aborts_at_the_provider_leaves_the_cli_signed_out(identity: Identity, tmp_path) -> None:
+    process = identity.cli("login", config_home=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert isinstance(process, subprocess.Popen) and process.stderr is not None
+    url = process.stderr.readline().removeprefix("To sign in, open ").split()[0]
+    identity.approve_device(url, "emma", abort=True)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "declined" in err
+    assert not (tmp_path / "paars" / "credentials.json").exists()
+
+
 def test_as_mints_development_tokens_only_in_development(identity: Identity, tmp_path) -> None:
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), PAARS_GOALS_ADDR=identity.address("goals"), PAARS_ENVIRONMENT="production")
     refused = subprocess.run([sys.executable, "-m", "paars_cli", "org", "people", "--as", "emma"], env=env, capture_output=True, text=True, timeout=60)
