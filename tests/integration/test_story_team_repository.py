@@ -103,8 +103,9 @@ async def test_a_read_counts_once_and_reactions_and_proposals_are_found(db: Data
         await w.commit()
     async with uow(db, read_only=True) as w:
         assert await w.reach.readers(1) == {"lotte"}
-        assert await w.reach.reactors() == {"pieter", "ruben"}
-        assert await w.reach.proposers() == {"lotte"}
+        assert await w.reach.reactors() == {"lotte", "pieter", "ruben"}
+        assert await w.reach.reactors(NOW, None) == set(), "nothing after the proposal's time"
+        assert await w.reach.reactors(NOW - dt.timedelta(seconds=1), NOW) == {"lotte", "pieter", "ruben"}
 
 
 async def test_the_jargon_list_is_replaced_whole_and_the_checks_use_it(db: Database) -> None:

@@ -63,6 +63,10 @@ class FakeStoryRepository:
     async def get(self, version: int) -> StoryVersion | None:
         return self.versions.get(version)
 
+    async def next_published(self, version: int) -> StoryVersion | None:
+        later = [v for v in self.versions.values() if v.published and v.version > version]
+        return min(later, key=lambda v: v.version) if later else None
+
     async def add(self, version: StoryVersion) -> None:
         if version.version in self.versions:
             raise StaleVersion(f"story version {version.version} was written concurrently")
@@ -157,11 +161,15 @@ class FakeReachRepository:
     async def readers(self, version: int) -> set[str]:
         return {e for v, e in self.reads if v == version}
 
-    async def reactors(self) -> set[str]:
-        return {c.author_id for p in self.proposals.values() for c in p.comments} | {e for p in self.proposals.values() for e in p.endorser_ids}
+    async def reactors(self, after: dt.datetime | None = None, until: dt.datetime | None = None) -> set[str]:
+        def inside(at: dt.datetime) -> bool:
+            return (after is None or at > after) and (until is None or at <= until)
 
-    async def proposers(self) -> set[str]:
-        return {p.author_id for p in self.proposals.values()}
+        found = {c.author_id for p in self.proposals.values() for c in p.comments if inside(c.created_at)}
+        for p in self.proposals.values():
+            if inside(p.created_at):
+                found |= {p.author_id, *p.endorser_ids}
+        return found
 
 
 class FakeJargonRepository:

@@ -176,3 +176,20 @@ async def test_observers_hear_of_every_command_that_succeeded() -> None:
     await bus(store, observers=(lambda command, answer: heard.append(type(command).__name__),)).handle(save(LOTTE))
     assert heard == ["SaveTeamStory"]
     assert not any(isinstance(e, StoryPublished) for e in store.outbox[1:])
+
+
+async def test_reactions_count_for_the_version_that_was_the_story_when_they_came() -> None:
+    import dataclasses
+    import datetime as dt
+
+    store = await published_store()
+    # The first version was published at the fakes' clock; a proposal and reactions come an hour later.
+    later = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    story_bus = bus(store)
+    proposal = await story_bus.handle(c.ProposeChange(LOTTE, passage=OPENNESS, reason=""))
+    store.proposals[proposal.id] = dataclasses.replace(store.proposals[proposal.id], created_at=later, endorser_ids=("pieter", "fatima"))
+    assert (await story_bus.ask(c.GetStoryReach(HR, version=1))).organisation.reacted.value == 3
+    # Version 2 is published before them: they no longer count for version 1, and count for version 2.
+    store.versions[2] = dataclasses.replace(store.versions[1], version=2, published_at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC))
+    assert (await story_bus.ask(c.GetStoryReach(HR, version=1))).organisation.reacted.value == 0
+    assert (await story_bus.ask(c.GetStoryReach(HR, version=2))).organisation.reacted.value == 3

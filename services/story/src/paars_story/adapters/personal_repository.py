@@ -26,14 +26,21 @@ class SqlReachRepository:
     async def readers(self, version: int) -> set[str]:
         return {r.employee_id for r in await self.conn.execute(sa.select(t.story_reads.c.employee_id).where(t.story_reads.c.version == version))}
 
-    async def reactors(self) -> set[str]:
-        """Everyone who commented on or endorsed a proposal."""
-        commenters = {r.author_id for r in await self.conn.execute(sa.select(t.proposal_comments.c.author_id).distinct())}
-        endorsers = {e for r in await self.conn.execute(sa.select(t.proposals.c.endorser_ids)) for e in r.endorser_ids}
-        return commenters | endorsers
-
-    async def proposers(self) -> set[str]:
-        return {r.author_id for r in await self.conn.execute(sa.select(t.proposals.c.author_id).distinct())}
+    async def reactors(self, after: dt.datetime | None = None, until: dt.datetime | None = None) -> set[str]:
+        """Who proposed, commented on or endorsed a proposal in (after, until] (a proposal's endorsements count at
+        its time: they carry none of their own)."""
+        P, C = t.proposals, t.proposal_comments
+        proposals = sa.select(P.c.author_id, P.c.endorser_ids)
+        comments = sa.select(C.c.author_id).distinct()
+        if after is not None:
+            proposals, comments = proposals.where(P.c.created_at > after), comments.where(C.c.created_at > after)
+        if until is not None:
+            proposals, comments = proposals.where(P.c.created_at <= until), comments.where(C.c.created_at <= until)
+        found = {r.author_id for r in await self.conn.execute(comments)}
+        for r in await self.conn.execute(proposals):
+            found.add(r.author_id)
+            found.update(r.endorser_ids)
+        return found
 
 
 class SqlJargonRepository:

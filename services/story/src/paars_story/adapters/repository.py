@@ -57,6 +57,11 @@ class SqlStoryRepository:
         row = (await self.conn.execute(sa.select(_V).where(_V.c.published.is_(True)).order_by(_V.c.version.desc()).limit(1))).first()
         return _version(row) if row is not None else None
 
+    async def next_published(self, version: int) -> StoryVersion | None:
+        statement = sa.select(_V).where(_V.c.published.is_(True), _V.c.version > version).order_by(_V.c.version).limit(1)
+        row = (await self.conn.execute(statement)).first()
+        return _version(row) if row is not None else None
+
     async def get(self, version: int) -> StoryVersion | None:
         row = (await self.conn.execute(sa.select(_V).where(_V.c.version == version))).first()
         return _version(row) if row is not None else None

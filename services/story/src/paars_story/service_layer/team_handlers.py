@@ -104,10 +104,12 @@ async def get_story_reach(query: c.GetStoryReach, uow: UnitOfWork, policy: Plain
             raise PermissionDenied("the story's reach is for HR, leaders and a team's manager")
     all_members = await uow.directory.members()
     members = {t.id: all_members.get(t.id, []) for t in teams}
+    # Reactions to a version: while it was the published story (from its publication to the next one's).
+    following = await uow.stories.next_published(version.version)
     people = {
         "read": await uow.reach.readers(version.version),
-        "reacted": await uow.reach.reactors(),
-        "contributed": set(version.contributor_ids) | await uow.reach.proposers(),
+        "reacted": await uow.reach.reactors(version.published_at, following.published_at if following else None),
+        "contributed": set(version.contributor_ids),
     }
     per_team, organisation = r.reach(members, {t.id: t.name for t in teams}, people)
     if not caller.has(*s.CURATOR_ROLES):

@@ -23,6 +23,9 @@ class StoryRepository(Protocol):
 
     async def latest_published(self) -> StoryVersion | None: ...
 
+    async def next_published(self, version: int) -> StoryVersion | None:
+        """The first published version after this one (None: it is the story now)."""
+
     async def get(self, version: int) -> StoryVersion | None: ...
 
     async def add(self, version: StoryVersion) -> None:
@@ -80,10 +83,8 @@ class ReachRepository(Protocol):
 
     async def readers(self, version: int) -> set[str]: ...
 
-    async def reactors(self) -> set[str]:
-        """Everyone who commented on or endorsed a proposal."""
-
-    async def proposers(self) -> set[str]: ...
+    async def reactors(self, after: dt.datetime | None = None, until: dt.datetime | None = None) -> set[str]:
+        """Who proposed, commented on or endorsed a proposal in (after, until]."""
 
 
 class JargonRepository(Protocol):
