@@ -138,3 +138,12 @@ def test_the_team_overview_answers_each_part_by_its_own_rule_and_leaves_out_what
     assert [r["team_id"] for r in peer["rollups"]] == ["product"] and peer["person_cards"] == []
     with pytest.raises(InvalidArgument):
         q.team_overview(jan, [f"t{i}" for i in range(51)], [], 30)
+
+
+def test_the_managers_ratings_are_gathered_once_a_minute_not_once_a_page() -> None:
+    people = rated({"jan": [4.8, 4.9, 4.7], "boss": [3.0, 3.2, 3.1], "lea": [3.3, 3.0, 3.4]})
+    q = queries(people)
+    before = q.calibration(Identity("admin", frozenset({"admin"})))
+    people.update(rated({"new": [2.0, 2.0, 2.0]}))
+    assert q.calibration(Identity("admin", frozenset({"admin"}))) == before
+    assert queries(people).calibration(Identity("admin", frozenset({"admin"})))["managers"] == 4

@@ -1,6 +1,7 @@
 """Read-side handlers over the tables: a person's signals, a team's roll-up, open insights, with the privacy rules."""
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,9 @@ from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
 Tables = Mapping[str, Any]
 # The most teams and people one overview answers about (a page's worth).
 OVERVIEW_MAX = 50
+# The managers' ratings behind the calibration aid are gathered from every person's state: once a minute is
+# enough (they change with review rounds), not once per team page.
+RATINGS_SECONDS = 60.0
 
 
 class Queries:
@@ -28,6 +32,7 @@ class Queries:
         self.k = k
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
+        self._ratings: tuple[float, dict[str, list[tuple[float, str]]]] | None = None
 
     def _directory(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return ({str(k): v for k, v in self.employees.items() if v}, {str(k): v for k, v in self.teams.items() if v})
@@ -126,9 +131,14 @@ class Queries:
         """The calibration aid: the managers' median, and the rows of the managers the caller may read about
         (themselves; for a manager of managers, those below; for HR, those in scope)."""
         employees, teams = self._directory()
-        ratings = overview.ratings_by_manager(dict(self.people.items()), self.clock())
+        ratings = self._manager_ratings()
         visible = [m for m in ratings if can_read_person(who.employee_id, who.roles, m, employees, teams)]
         return overview.calibration(ratings, self.thresholds, visible)
+
+    def _manager_ratings(self) -> dict[str, list[tuple[float, str]]]:
+        if self._ratings is None or time.monotonic() - self._ratings[0] >= RATINGS_SECONDS:
+            self._ratings = (time.monotonic(), overview.ratings_by_manager(dict(self.people.items()), self.clock()))
+        return self._ratings[1]
 
     def pitfalls(self, who: Identity, team_id: str) -> list[dict[str, Any]]:
         """The pitfall monitor over the teams the caller oversees (or the one asked for), k-anonymous."""
