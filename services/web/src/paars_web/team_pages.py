@@ -15,6 +15,7 @@ import io
 import re
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,15 +257,15 @@ def team_tree(teams: Sequence[org_pb2.Team], me: str) -> list[tuple[org_pb2.Team
 
 # The teams (names, parents, managers) change seldom: one copy for TEAMS_SECONDS, like the directory's.
 TEAMS_SECONDS = 30.0
-_teams_copy: dict[int, tuple[float, list[org_pb2.Team]]] = {}
+_teams_copy: weakref.WeakKeyDictionary[Web, tuple[float, list[org_pb2.Team]]] = weakref.WeakKeyDictionary()
 
 
 async def _teams(web: Web, me: Person) -> list[org_pb2.Team]:
-    fetched_at, teams = _teams_copy.get(id(web), (0.0, []))
+    fetched_at, teams = _teams_copy.get(web, (0.0, []))
     if not fetched_at or time.monotonic() - fetched_at >= TEAMS_SECONDS:
         answer = await web.call(web.stubs.org.ListTeams, org_pb2.ListTeamsRequest(), me)
         teams = list(answer.teams)
-        _teams_copy[id(web)] = (time.monotonic(), teams)
+        _teams_copy[web] = (time.monotonic(), teams)
     return teams
 
 
