@@ -3,6 +3,7 @@ the in-memory fakes the handler tests use, on SQLite and on PostgreSQL (so a fak
 does not keep); the transaction, outbox and idempotency tests on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import pathlib
@@ -499,3 +500,43 @@ async def test_an_item_keeps_the_value_it_names(sql: Backend) -> None:
         await uow.commit()
     async with sql.uow() as uow:
         assert await uow.feedback.get("f1") == item
+
+
+async def test_concurrent_requests_with_one_key_keep_one_change_and_one_event(sql: Backend) -> None:
+    """On PostgreSQL the change, its outbox row and the idempotency record are one statement: the one that
+    loses the key writes nothing, and answers with the winner's answer."""
+    key = RequestKey("k1", "fingerprint")
+
+    async def attempt(item_id: str) -> Feedback | None:
+        async with sql.uow() as uow:
+            item = an_item(item_id)
+            await uow.feedback.add(item)
+            uow.add_events(FeedbackGiven(item, NOW))
+            earlier = await uow.remember("ann", "GiveFeedback", key, item)
+            if earlier is None:
+                await uow.commit()
+            assert earlier is None or isinstance(earlier, Feedback)
+            return earlier
+
+    answers = await asyncio.gather(*(attempt(f"f{i}") for i in range(4)))
+    assert sql.db is not None
+    async with sql.db.read() as conn:
+        kept = [r.id for r in await conn.execute(sa.select(t.feedback.c.id))]
+        events = (await conn.execute(sa.select(sa.func.count()).select_from(t.platform["outbox"]))).scalar()
+    assert len(kept) == 1 and events == 1
+    assert sorted(a.id if a is not None else "kept" for a in answers) == sorted(["kept"] + kept * 3)
+
+
+async def test_what_waits_is_written_before_a_later_read_and_rolled_back_with_the_rest(sql: Backend) -> None:
+    async with sql.uow() as uow:
+        await uow.feedback.add(an_item("f1"))
+        assert await uow.feedback.get("f1") == an_item("f1")
+        assert await uow.feedback.receivers_of("ann") == ["bob"]
+    async with sql.uow() as uow:
+        assert await uow.feedback.get("f1") is None
+        await uow.feedback.add(an_item("f2"))
+        await uow.coaches.unshare("bob", "feedback", "f2")
+        await uow.feedback.add(an_item("f3"))
+        await uow.commit()
+    async with sql.uow() as uow:
+        assert await uow.feedback.receivers_of("ann") == ["bob"] and await uow.feedback.get("f3") is not None

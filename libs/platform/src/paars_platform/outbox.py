@@ -24,8 +24,9 @@ _PG_RELAY_LOCK = 7_210_465_001
 _MARK_CHUNK = 500
 
 
-async def append(conn: AsyncConnection, outbox: sa.Table, *events: Message) -> None:
-    """Writes the events inside the caller's transaction; they are published only if it commits."""
+def rows_of(*events: Message) -> list[dict[str, Any]]:
+    """The outbox rows of these events (what append writes; a unit of work that writes its rows in a
+    statement of its own builds them here)."""
     now = utcnow()
     rows = []
     for event in events:
@@ -40,6 +41,12 @@ async def append(conn: AsyncConnection, outbox: sa.Table, *events: Message) -> N
                 "created_at": now,
             }
         )
+    return rows
+
+
+async def append(conn: AsyncConnection, outbox: sa.Table, *events: Message) -> None:
+    """Writes the events inside the caller's transaction; they are published only if it commits."""
+    rows = rows_of(*events)
     if rows:
         await conn.execute(outbox.insert(), rows)
 
