@@ -13,6 +13,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain.action_plan import DialoguePlan
+from paars_feedback.domain.dialogue import Dialogue, Preparation
 from paars_feedback.domain.feedback import (
     ActionItem,
     Feedback,
@@ -32,6 +33,7 @@ from paars_feedback.service_layer.unit_of_work import (
     ActionItemRepository,
     Answer,
     CoachRepository,
+    DialogueRepository,
     DirectoryRepository,
     Event,
     FeedbackRepository,
@@ -43,7 +45,7 @@ from paars_feedback.service_layer.unit_of_work import (
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
 from paars_platform.directory import in_hr_scope, manager_chain, team_path
-from paars_platform.errors import InvalidArgument
+from paars_platform.errors import InvalidArgument, StaleVersion
 
 A = TypeVar("A")
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -102,6 +104,7 @@ class Store:
     referrals: list[Referral] = dataclasses.field(default_factory=list)
     # What action items know of the dialogues they are agreed in (the dialogues are the dialogue use cases').
     dialogue_plans: dict[str, DialoguePlan] = dataclasses.field(default_factory=dict)
+    dialogues: dict[str, Dialogue] = dataclasses.field(default_factory=dict)
     # The value keys of the published organisation story (projected from story.story-published.v1).
     values: set[str] = dataclasses.field(default_factory=set)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
@@ -266,6 +269,47 @@ class FakeActionItemRepository:
         if plan.signed_by:
             self.store.dialogue_plans[plan.id] = dataclasses.replace(plan, signed_by=(), version=plan.version + 1)
 
+    async def in_dialogue(self, dialogue_id: str) -> list[ActionItem]:
+        return sorted((i for i in self.store.action_items.values() if i.source_dialogue_id == dialogue_id), key=lambda i: (i.created_at, i.id))
+
+
+class FakeDialogueRepository:
+    """Dialogues in memory; an item's view of its dialogue (dialogue_plans) follows every change, as the one table does."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, dialogue_id: str) -> Dialogue | None:
+        return self.store.dialogues.get(dialogue_id)
+
+    async def of(self, person: str) -> list[Dialogue]:
+        mine = [d for d in self.store.dialogues.values() if person in (d.employee_id, d.manager_id)]
+        return sorted(mine, key=lambda d: d.id)
+
+    def _keep(self, dialogue: Dialogue) -> None:
+        self.store.dialogues[dialogue.id] = dialogue
+        self.store.dialogue_plans[dialogue.id] = DialoguePlan(
+            dialogue.id, dialogue.employee_id, dialogue.manager_id, dialogue.state, dialogue.signed_by, dialogue.version,
+        )
+
+    async def add(self, dialogue: Dialogue) -> None:
+        assert dialogue.id not in self.store.dialogues
+        self._keep(dialogue)
+
+    async def save(self, dialogue: Dialogue, expected_version: int) -> None:
+        if self.store.dialogues[dialogue.id].version != expected_version:
+            raise StaleVersion(f"dialogue {dialogue.id} changed concurrently: reload and retry")
+        kept = self.store.dialogues[dialogue.id].preparations
+        self._keep(dataclasses.replace(dialogue, preparations=kept))
+
+    async def save_preparation(self, dialogue_id: str, preparation: Preparation) -> None:
+        stored = self.store.dialogues[dialogue_id]
+        others = tuple(p for p in stored.preparations if p.author_id != preparation.author_id)
+        self.store.dialogues[dialogue_id] = dataclasses.replace(stored, preparations=(*others, preparation))
+
+    async def review_subject(self, review_id: str) -> str | None:
+        return self.store.owners.get(("review", review_id))
+
 
 class FakeDirectoryRepository:
     def __init__(self, store: Store) -> None:
@@ -274,6 +318,10 @@ class FakeDirectoryRepository:
     async def person(self, employee_id: str) -> DirectoryPerson | None:
         p = self.store.people.get(employee_id)
         return DirectoryPerson(employee_id, p.name or employee_id, p.active) if p is not None else None
+
+    async def manager_of(self, employee_id: str) -> str | None:
+        p = self.store.people.get(employee_id)
+        return p.manager_id if p is not None else None
 
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         if not reader.is_person:
@@ -359,6 +407,7 @@ class FakeUnitOfWork:
     invitations: InvitationRepository
     coaches: CoachRepository
     referrals: ReferralRepository
+    dialogues: DialogueRepository
     values: ValueCatalogue
     clock: UowClock
 
@@ -378,6 +427,7 @@ class FakeUnitOfWork:
         self.invitations = FakeInvitationRepository(self._work)
         self.coaches = FakeCoachRepository(self._work)
         self.referrals = FakeReferralRepository(self._work)
+        self.dialogues = FakeDialogueRepository(self._work)
         self.values = FakeValueCatalogue(self._work)
         return self
 

@@ -71,6 +71,9 @@ class SqlActionPlanRepository(SqlActionItemRepository):
         rows = await self.conn.execute(sa.select(*_PLAN_COLUMNS).where(_dialogues.c.id.in_(sorted(set(dialogue_ids)))))
         return {r.id: plan_from_row(r) for r in rows}
 
+    async def in_dialogue(self, dialogue_id: str) -> list[ActionItem]:
+        return [item_from_row(r) for r in await self.conn.execute(_OF_DIALOGUE, {"b_dialogue_id": dialogue_id})]
+
     async def unsign(self, plan: DialoguePlan, at: dt.datetime) -> None:
         if plan.signed_by:
             await self.conn.execute(_UNSIGN, {"b_id": plan.id, "b_version": plan.version, "b_next_version": plan.version + 1, "b_updated_at": at})

@@ -9,7 +9,9 @@ from google.protobuf.message import Message
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters.action_plan_repository import item_event, item_from_proto, item_to_proto
-from paars_feedback.domain.action_plan import ActionItemChanged, PlannedItem
+from paars_feedback.adapters.dialogue_repository import dialogue_event, dialogue_from_proto, dialogue_to_proto
+from paars_feedback.domain.action_plan import ActionItemChanged, DialogueSeen, PlannedItem
+from paars_feedback.domain.dialogue import DialogueChanged
 from paars_feedback.domain.feedback import (
     ActionItemCreated,
     CoachAssigned,
@@ -131,6 +133,8 @@ def encode_answer(answer: Answer) -> bytes:
         return pb.ShareWithCoachResponse(shared=list(answer.shared)).SerializeToString()
     if isinstance(answer, PlannedItem):
         return item_to_proto(answer).SerializeToString()
+    if isinstance(answer, DialogueSeen):
+        return dialogue_to_proto(answer).SerializeToString()
     return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
 
 
@@ -152,6 +156,8 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return CoachShares(tuple(pb.ShareWithCoachResponse.FromString(data).shared))
     if answer_type is PlannedItem:
         return item_from_proto(pb.ActionItem.FromString(data))
+    if answer_type is DialogueSeen:
+        return dialogue_from_proto(pb.Dialogue.FromString(data))
     if answer_type is Referral:
         return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
     assert answer_type is Feedback
@@ -243,6 +249,8 @@ def event_to_proto(event: Event) -> Message:
         return item_event(event.item, event.actor_id, event.at)
     if isinstance(event, ActionItemChanged):
         return item_event(event.item, event.actor_id, event.at)
+    if isinstance(event, DialogueChanged):
+        return dialogue_event(event.dialogue, event.actor_id, event.at)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
     if isinstance(event, ReferralRaised):

@@ -326,6 +326,7 @@ class SqlValueCatalogue:
 
 
 _PERSON = sa.select(_people.c.id, _people.c.name, _people.c.active).where(_people.c.id == sa.bindparam("b_id"))
+_MANAGER_OF = sa.select(_people.c.manager_id).where(_people.c.id == sa.bindparam("b_id"))
 
 
 class SqlDirectoryRepository:
@@ -337,6 +338,9 @@ class SqlDirectoryRepository:
     async def person(self, employee_id: str) -> Person | None:
         row = (await self.conn.execute(_PERSON, {"b_id": employee_id})).first()
         return Person(row.id, row.name, bool(row.active)) if row is not None else None
+
+    async def manager_of(self, employee_id: str) -> str | None:
+        return (await self.conn.execute(_MANAGER_OF, {"b_id": employee_id})).scalar() or None
 
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         if not reader.is_person:

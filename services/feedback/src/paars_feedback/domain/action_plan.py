@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import dialogue as dialogue_rules
+from paars_feedback.domain.dialogue import Dialogue
 from paars_feedback.domain.feedback import ActionItem
 from paars_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
@@ -97,3 +98,17 @@ def confirmed(item: ActionItem, plan: DialoguePlan | None, person: str, now: dt.
     if person in item.confirmed_by:
         return item
     return replace(item, confirmed_by=item.confirmed_by + (person,), updated_at=now)
+
+
+@dataclass(frozen=True)
+class DialogueSeen:
+    """A dialogue as one of its two people sees it after their own change: the notes, both preparations once both
+    are in, and its action plan with who still has to confirm each item."""
+
+    dialogue: Dialogue
+    plan: tuple[PlannedItem, ...] = ()
+
+    @staticmethod
+    def of(dialogue: Dialogue, items: list[ActionItem]) -> DialogueSeen:
+        plan = DialoguePlan(dialogue.id, dialogue.employee_id, dialogue.manager_id, dialogue.state, dialogue.signed_by, dialogue.version)
+        return DialogueSeen(dialogue, tuple(PlannedItem.of(i, plan) for i in items))

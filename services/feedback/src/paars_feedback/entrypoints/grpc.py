@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
 from paars_feedback.adapters.action_plan_repository import item_to_proto
+from paars_feedback.adapters.dialogue_repository import dialogue_to_proto, listed_to_proto
 from paars_feedback.adapters.protobuf import (
     AUTHOR,
     declined_to_proto,
@@ -150,16 +151,23 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.reviews.gap_report(require_person(), request)
 
     async def ScheduleDialogue(self, request: pb.ScheduleDialogueRequest, context: Context) -> pb.Dialogue:
-        return await self.h.dialogues.schedule(require_person(), request)
+        return dialogue_to_proto(await self.h.bus.handle(commands.ScheduleDialogue(
+            require_person(), request_key(request.idempotency_key, request), request.kind, request.employee_id, request.scheduled_for,
+            request.review_id, tuple(request.goal_ids),
+        )))
 
     async def SubmitPreparation(self, request: pb.SubmitPreparationRequest, context: Context) -> pb.Dialogue:
-        return await self.h.dialogues.prepare(require_person(), request)
+        return dialogue_to_proto(await self.h.bus.handle(commands.SubmitPreparation(
+            require_person(), request_key(request.idempotency_key, request), request.dialogue_id, request.reflection, tuple(request.agenda_items),
+        )))
 
     async def RecordDialogueNotes(self, request: pb.RecordDialogueNotesRequest, context: Context) -> pb.Dialogue:
-        return await self.h.dialogues.record_notes(require_person(), request)
+        return dialogue_to_proto(await self.h.bus.handle(commands.RecordDialogueNotes(
+            require_person(), request_key(request.idempotency_key, request), request.dialogue_id, request.expected_version, request.shared_notes,
+        )))
 
     async def SignDialogue(self, request: pb.SignDialogueRequest, context: Context) -> pb.Dialogue:
-        return await self.h.dialogues.sign(require_person(), request)
+        return dialogue_to_proto(await self.h.bus.handle(commands.SignDialogue(require_person(), request_key(request.idempotency_key, request), request.dialogue_id)))
 
     async def GetDialogue(self, request: pb.GetDialogueRequest, context: Context) -> pb.Dialogue:
         return await self.h.dialogues.get(require_person(), request.dialogue_id)
@@ -213,7 +221,8 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.reviews.list_mine(require_person())
 
     async def ListDialogues(self, request: pb.ListDialoguesRequest, context: Context) -> pb.ListDialoguesResponse:
-        return await self.h.dialogues.list_mine(require_person())
+        listed = await self.h.bus.ask(commands.ListDialogues(require_person()))
+        return pb.ListDialoguesResponse(dialogues=[listed_to_proto(d) for d in listed])
 
     async def ConfirmActionItem(self, request: pb.ConfirmActionItemRequest, context: Context) -> pb.ActionItem:
         planned = await self.h.bus.handle(commands.ConfirmActionItem(require_person(), request_key(request.idempotency_key, request), request.action_item_id))

@@ -12,7 +12,7 @@ from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import privacy
 from paars_feedback.domain.action_plan import STATES as ACTION_STATES
-from paars_feedback.domain.action_plan import PlannedItem
+from paars_feedback.domain.action_plan import DialogueSeen, PlannedItem
 from paars_feedback.domain.feedback import (
     CoachAssigned,
     CoachShares,
@@ -601,3 +601,93 @@ class ListActionItems(Query[Any]):
 
     def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
         _check_id(self.subject, "employee_id")
+
+
+# ---------- the purple dialogue (service_layer/dialogue_use_cases.py) ----------
+
+DIALOGUE_KINDS = (pb.DIALOGUE_KIND_PERFORMANCE, pb.DIALOGUE_KIND_EVALUATION)
+
+
+def _moment(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ScheduleDialogue(Command[DialogueSeen]):
+    METHOD: ClassVar[str] = "ScheduleDialogue"
+    ANSWER: ClassVar[type[Any]] = DialogueSeen
+    kind: int
+    employee_id: str
+    scheduled_for: str
+    review_id: str
+    goal_ids: tuple[str, ...]
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(self.kind in DIALOGUE_KINDS, "kind", "must be performance (functioneringsgesprek) or evaluation (evaluatiegesprek)")
+        v.check(valid_id(self.employee_id), "employee_id", "is required")
+        if v.require(self.scheduled_for, "scheduled_for", 40):
+            v.check(_moment(self.scheduled_for), "scheduled_for", "must be an ISO date or date-time")
+        if self.review_id:
+            v.check(valid_id(self.review_id), "review_id", "is not a valid id")
+        check_ids(v, list(self.goal_ids), "goal_ids")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class SubmitPreparation(Command[DialogueSeen]):
+    METHOD: ClassVar[str] = "SubmitPreparation"
+    ANSWER: ClassVar[type[Any]] = DialogueSeen
+    dialogue_id: str
+    reflection: str
+    agenda_items: tuple[str, ...]
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.dialogue_id), "dialogue_id", "is required")
+        v.require(self.reflection, "reflection", MAX_TEXT)
+        v.check(len(self.agenda_items) <= 20, "agenda_items", "at most 20 items")
+        for i, item in enumerate(self.agenda_items):
+            v.require(item, f"agenda_items[{i}]", 200)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class RecordDialogueNotes(Command[DialogueSeen]):
+    METHOD: ClassVar[str] = "RecordDialogueNotes"
+    ANSWER: ClassVar[type[Any]] = DialogueSeen
+    dialogue_id: str
+    expected_version: int
+    shared_notes: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.dialogue_id), "dialogue_id", "is required")
+        v.require(self.shared_notes, "shared_notes", 10 * MAX_TEXT)
+        v.check(self.expected_version >= 0, "expected_version", "cannot be negative")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class SignDialogue(Command[DialogueSeen]):
+    METHOD: ClassVar[str] = "SignDialogue"
+    ANSWER: ClassVar[type[Any]] = DialogueSeen
+    dialogue_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.dialogue_id), "dialogue_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ListDialogues(Query[Any]):
+    """The caller's own dialogues, as one of their two people."""

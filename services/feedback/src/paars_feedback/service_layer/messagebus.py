@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.service_layer import action_plans, item_handlers
+from paars_feedback.service_layer import action_plans, dialogue_use_cases, item_handlers
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer import feedback_handlers as fh
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
@@ -31,6 +31,10 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.CreateActionItem: action_plans.create_action_item,
     c.UpdateActionItem: action_plans.update_action_item,
     c.ConfirmActionItem: action_plans.confirm_action_item,
+    c.ScheduleDialogue: dialogue_use_cases.schedule_dialogue,
+    c.SubmitPreparation: dialogue_use_cases.submit_preparation,
+    c.RecordDialogueNotes: dialogue_use_cases.record_dialogue_notes,
+    c.SignDialogue: dialogue_use_cases.sign_dialogue,
 }
 # A query handler answers with commands.Answered: the answer and what its reading leaves to do.
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
@@ -42,6 +46,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.ListReferrals: fh.list_referrals,
     c.ListReads: fh.list_reads,
     c.ListActionItems: action_plans.list_action_items,
+    c.ListDialogues: dialogue_use_cases.list_dialogues,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]

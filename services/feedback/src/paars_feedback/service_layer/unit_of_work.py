@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
-from paars_feedback.domain.action_plan import ActionItemChanged, DialoguePlan, PlannedItem
+from paars_feedback.domain.action_plan import ActionItemChanged, DialoguePlan, DialogueSeen, PlannedItem
+from paars_feedback.domain.dialogue import Dialogue, DialogueChanged, Preparation
 from paars_feedback.domain.feedback import (
     ActionItem,
     ActionItemCreated,
@@ -34,10 +35,10 @@ from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem
-A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem)
+Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen
+A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen)
 
 
 class FeedbackRepository(Protocol):
@@ -118,6 +119,9 @@ class ActionItemRepository(Protocol):
 
     async def dialogues(self, dialogue_ids: Sequence[str]) -> dict[str, DialoguePlan]: ...
 
+    async def in_dialogue(self, dialogue_id: str) -> list[ActionItem]:
+        """A dialogue's action plan, oldest item first."""
+
     async def unsign(self, plan: DialoguePlan, at: dt.datetime) -> None:
         """Clears the dialogue's signatures: a changed plan is not what anyone signed."""
 
@@ -126,6 +130,9 @@ class DirectoryRepository(Protocol):
     """The local projection of the org directory (filled from org events), as the use cases read it."""
 
     async def person(self, employee_id: str) -> Person | None: ...
+
+    async def manager_of(self, employee_id: str) -> str | None:
+        """The person's direct manager, if they have one."""
 
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         """The reader's ties to the person: manager chain, coach (and whether this item is shared with them), HR scope."""
@@ -170,6 +177,25 @@ class ValueCatalogue(Protocol):
         """The key is a value of the latest published story."""
 
 
+class DialogueRepository(Protocol):
+    async def get(self, dialogue_id: str) -> Dialogue | None:
+        """The dialogue with both preparations (who may read them is the view's to say)."""
+
+    async def of(self, person: str) -> list[Dialogue]:
+        """The person's dialogues, as either of its two people, latest first."""
+
+    async def add(self, dialogue: Dialogue) -> None: ...
+
+    async def save(self, dialogue: Dialogue, expected_version: int) -> None:
+        """Writes state, notes and signatures if the stored version is still expected_version, else StaleVersion."""
+
+    async def save_preparation(self, dialogue_id: str, preparation: Preparation) -> None:
+        """The side's preparation, replacing an earlier one of theirs."""
+
+    async def review_subject(self, review_id: str) -> str | None:
+        """Whom a 360 is about (None: no such review)."""
+
+
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     requests: RequestRepository
@@ -179,6 +205,7 @@ class UnitOfWork(Protocol):
     coaches: CoachRepository
     referrals: ReferralRepository
     values: ValueCatalogue
+    dialogues: DialogueRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...
