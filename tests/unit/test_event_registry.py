@@ -50,7 +50,7 @@ def test_the_notifications_consumer_subscribes_to_what_the_registry_routes_to_no
 def test_analytics_translates_and_subscribes_to_what_the_registry_routes_to_analytics() -> None:
     subscribed = {
         *analytics_app.GOAL_TOPICS, *analytics_app.ORG_TOPICS, *analytics_app.FEEDBACK_TOPICS, *analytics_app.NOTIFICATION_TOPICS,
-        *analytics_app.STORY_TOPICS,
+        *analytics_app.STORY_TOPICS, *analytics_app.CONVERSATION_TOPICS,
     }
     assert subscribed == set(registry.topics_consumed_by("analytics"))
     handled = {*translate.PERSON_UPDATES, *translate.DIRECTORY_RECORDS, *translate.STORY_RECORDS}

@@ -128,12 +128,12 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "conversations.one-on-one-held.v1", "paars.conversations.v1.OneOnOneHeld", "other person's id",
-        owner="conversations",
+        owner="conversations", consumers=("analytics",),
         description="A 1:1 was held; no hat, agenda or notes.",
     ),
     Topic(
         "conversations.one-on-one-skipped.v1", "paars.conversations.v1.OneOnOneSkipped", "other person's id",
-        owner="conversations",
+        owner="conversations", consumers=("analytics",),
         description="A 1:1 was skipped, with the skips in a row since the last one held (a signal, not a rebuke).",
     ),
     Topic(
@@ -148,7 +148,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "conversations.coaching-session-completed.v1", "paars.conversations.v1.CoachingSessionCompleted", "coachee id",
-        owner="conversations",
+        owner="conversations", consumers=("analytics",),
         description="A coaching session took place (the coaching_sessions signal); no notes.",
     ),
     Topic(

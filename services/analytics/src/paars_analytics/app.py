@@ -24,6 +24,7 @@ ORG_TOPICS = registry.topics_consumed_by("analytics", domain="org")
 FEEDBACK_TOPICS = registry.topics_consumed_by("analytics", domain="feedback")
 NOTIFICATION_TOPICS = registry.topics_consumed_by("analytics", domain="notifications")
 STORY_TOPICS = registry.topics_consumed_by("analytics", domain="story")
+CONVERSATION_TOPICS = registry.topics_consumed_by("analytics", domain="conversations")
 INSIGHT_TOPIC = "analytics.insight-detected.v1"
 DEAD_LETTER_TOPIC = "analytics.dead-letter.v1"
 PARTITIONS = 6
@@ -213,6 +214,7 @@ def create_app(config: AnalyticsConfig) -> Analytics:
 
 def register_agents(ctx: Analytics) -> None:
     """Attaches every domain's agents, bulk topics and timers to the app (one sub-package per domain)."""
+    from paars_analytics.conversations import agents as conversation_agents
     from paars_analytics.feedback import agents as feedback_agents
     from paars_analytics.goals import agents as goal_agents
     from paars_analytics.insights import agents as insight_agents
@@ -220,7 +222,7 @@ def register_agents(ctx: Analytics) -> None:
     from paars_analytics.org import agents as org_agents
     from paars_analytics.story import agents as story_agents
 
-    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents, story_agents):
+    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents, story_agents, conversation_agents):
         module.register(ctx)
 
     @ctx.app.timer(ctx.config.flush_interval_seconds / 2, name="paars_analytics.flush_people")

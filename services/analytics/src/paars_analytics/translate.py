@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from paars.common.v1 import event_pb2
+from paars.conversations.v1 import conversations_pb2 as conv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars.notifications.v1 import notifications_pb2 as notif
@@ -148,6 +149,21 @@ def _prompt_acted(e: notif.PromptActed, eid: str, at: float) -> list[PersonUpdat
     return [PersonUpdate(e.recipient_id or e.metadata.subject_id, eid, at, [{"k": "pacted", "pk": _PROMPT_KIND.get(e.kind, "")}])]
 
 
+def _coaching_session(e: conv.CoachingSessionCompleted, eid: str, at: float) -> list[PersonUpdate]:
+    # The coachee's development: a session took place (the event has no notes, and none are kept).
+    return [PersonUpdate(e.coachee_id or e.metadata.subject_id, eid, at, [{"k": "coach", "r": e.request_id}])]
+
+
+def _one_on_one_held(e: conv.OneOnOneHeld, eid: str, at: float) -> list[PersonUpdate]:
+    # Keyed by the other person (the report in a manager-report 1:1): their 1:1s, on their partition.
+    return [PersonUpdate(e.other_id or e.metadata.subject_id, eid, at, [{"k": "1on1", "s": "held", "p": e.pair_id}])]
+
+
+def _one_on_one_skipped(e: conv.OneOnOneSkipped, eid: str, at: float) -> list[PersonUpdate]:
+    fact = {"k": "1on1", "s": "skipped", "p": e.pair_id, "n": max(1, e.consecutive_skips)}
+    return [PersonUpdate(e.other_id or e.metadata.subject_id, eid, at, [fact])]
+
+
 def _nothing(e: Message, eid: str, at: float) -> list[PersonUpdate]:
     # A confidential referral: analytics must not even count it.
     return []
@@ -167,6 +183,9 @@ PERSON_UPDATES: dict[type[Message], Translator] = {
     fb.ReferralRaised: _nothing,
     notif.PromptSent: _prompt_sent,
     notif.PromptActed: _prompt_acted,
+    conv.CoachingSessionCompleted: _coaching_session,
+    conv.OneOnOneHeld: _one_on_one_held,
+    conv.OneOnOneSkipped: _one_on_one_skipped,
 }
 TRANSLATORS: dict[str, Translator] = registry.by_topic(PERSON_UPDATES)
 

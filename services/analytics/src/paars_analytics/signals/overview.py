@@ -19,6 +19,7 @@ from paars_analytics.signals.state import ANONYMOUS, DAY, RISK_STATUSES, SOURCES
 CARD_COUNTS = (
     "milestones", "feedback_received", "feedback_given", "received_with_example", "feedback_acknowledged",
     "action_items_done", "dialogues_held", "performance_goals", "development_goals", "wellbeing_goals", "goals_at_risk",
+    "coaching_sessions", "one_on_ones_held", "one_on_ones_skipped",
 )
 # Sources that name who gave it: "anonymous" and "unspecified" say nothing about where feedback came from.
 _NAMED_SOURCES = tuple(i for i, s in enumerate(SOURCES) if s not in (ANONYMOUS, "unspecified"))
@@ -26,7 +27,8 @@ _NAMED_SOURCES = tuple(i for i, s in enumerate(SOURCES) if s not in (ANONYMOUS, 
 
 def person_card(state: State | None, now: float, window_days: int = 30) -> dict[str, Any]:
     """One person's last window_days as counts: milestones, feedback received and given (with examples,
-    acknowledged), actions done, dialogues held, the mix of running goals, the named sources."""
+    acknowledged), actions done, dialogues held, the mix of running goals, the named sources, coaching sessions
+    had as coachee, 1:1s held and skipped."""
     card: dict[str, Any] = dict.fromkeys(CARD_COUNTS, 0)
     card.update(window_days=window_days, people=1, suppressed=False, feedback_sources=0, computed_at=now)
     if state is None:
@@ -51,6 +53,9 @@ def person_card(state: State | None, now: float, window_days: int = 30) -> dict[
         wellbeing_goals=sum(1 for g in goals if g.kind == "wellbeing"),
         goals_at_risk=sum(1 for g in goals if g.status in RISK_STATUSES),
         feedback_sources=sum(1 for i in _NAMED_SOURCES if sources[i]),
+        coaching_sessions=sum(d.coached for d in days),
+        one_on_ones_held=sum(d.held for d in days),
+        one_on_ones_skipped=sum(d.skipped for d in days),
     )
     return card
 

@@ -13,6 +13,7 @@ from paars_analytics.signals.state import (
     State,
     days_between,
     goal_ratio,
+    skips_in_a_row,
 )
 
 WINDOWS = (30, 90)
@@ -66,7 +67,8 @@ def performance_between(state: State, start: float, end: float) -> float | None:
 
 
 def development_activity(state: State, start: float, end: float) -> int:
-    """How many facts show development: development-goal progress, actions done, feedback turned into action, dialogues."""
+    """How many facts show development: development-goal progress, actions done, feedback turned into action, dialogues,
+    coaching sessions."""
     return _total(days_between(state, start, end), "dev")
 
 
@@ -111,6 +113,8 @@ def compute_signals(state: State, now: float, window_days: int = 30, coach_id: s
     acted = _total(days, "acted")
     dialogues = {k: v for k, v in state.dialogues.items() if start < v.at <= now}
     coaching = [d for d in dialogues.values() if coach_id and d.manager == coach_id]
+    # Coaching the person asked for and had (conversations' CoachingSessionCompleted), besides the assigned coach's dialogues.
+    coached = _total(days, "coached")
     gaps = self_others_gap(state)
 
     goal_progress = _mean([g.progress for g in perf_goals])
@@ -124,7 +128,7 @@ def compute_signals(state: State, now: float, window_days: int = 30, coach_id: s
     if dev_goals:
         dev_parts.append(_mean([g.progress for g in dev_goals]))
     dev_parts.append(min(1.0, actions_done / 2.0))
-    dev_parts.append(min(1.0, (len(dialogues) + len(coaching)) / 1.0))
+    dev_parts.append(min(1.0, (len(dialogues) + len(coaching) + coached) / 1.0))
     if received:
         dev_parts.append(acted / received)
     return {
@@ -139,7 +143,7 @@ def compute_signals(state: State, now: float, window_days: int = 30, coach_id: s
         "feedback_acknowledged": _total(days, "acks"),
         "feedback_acted_on": acted if received else _total(days, "acks_action"),
         "dialogues_held": len(dialogues),
-        "coaching_sessions": len(coaching),
+        "coaching_sessions": len(coaching) + coached,
         "received_by_source": by_source,
         "given": _total(days, "given"),
         "share_with_example": (_total(days, "example") / received) if received else 0.0,
@@ -149,6 +153,9 @@ def compute_signals(state: State, now: float, window_days: int = 30, coach_id: s
         "performance_score": _mean(perf_parts),
         "development_score": _mean(dev_parts),
         "computed_at": now,
+        "one_on_ones_held": _total(days, "held"),
+        "one_on_ones_skipped": _total(days, "skipped"),
+        "one_on_one_skips_in_a_row": skips_in_a_row(state, now),
     }
 
 

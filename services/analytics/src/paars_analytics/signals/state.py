@@ -29,6 +29,7 @@ RATES_KEPT = 16
 DIALOGUES_KEPT = 16
 RECENT_IDS = 32
 ACTED_EARLY_KEPT = 8
+ONE_ON_ONES_KEPT = 8
 # The source ("src") of every anonymous-in-aggregate piece received, in place of its giver's relation.
 ANONYMOUS = "anonymous"
 # Positions of Day.received; new sources go at the end (the encoded list is positional).
@@ -50,6 +51,9 @@ class UntrustedState(ValueError):
 DAY_COUNTERS = (
     "example", "constructive", "perf", "perf_n", "dev", "acks", "acks_action", "done", "given", "acted",
     "constructive_acted", "status", "risk", "review",
+    # Conversations: coaching sessions completed as coachee, 1:1s held, 1:1s skipped (a stored day without them
+    # decodes with zeros: the list is positional and trailing zeros are never written).
+    "coached", "held", "skipped",
 )
 
 
@@ -65,7 +69,8 @@ class Day:
     (development-goal progress, actions done, feedback acted upon, dialogues held/signed); acks, acks_action:
     feedback acknowledged, with an action; done: action items done; given; acted, constructive_acted: of the pieces
     received this day, those that led to an action; status, risk: goal status changes, to at risk or off track;
-    review: event time (seconds) of the latest review opened this day.
+    review: event time (seconds) of the latest review opened this day; coached: coaching sessions completed as
+    coachee (also counted in dev); held, skipped: the person's 1:1s held and skipped.
 
     On the wire: [day, received, delays, *counters] with trailing zero counters left out (see encode_state).
     """
@@ -88,6 +93,9 @@ class Day:
     status: int
     risk: int
     review: int
+    coached: int
+    held: int
+    skipped: int
 
     def __init__(self, day: int, received: list[int] | None = None, delays: dict[int, int] | None = None, *counters: int) -> None:
         self.day = day
@@ -177,6 +185,13 @@ class Dialogue(msgspec.Struct, array_like=True):
     manager: str
 
 
+class OneOnOne(msgspec.Struct, array_like=True):
+    """A 1:1 of the person as of its latest held or skipped meeting: the skips in a row then (0 once held)."""
+
+    at: float
+    skips: int
+
+
 class PersonState(msgspec.Struct, array_like=True):
     schema: int = SCHEMA
     first: float = 0.0
@@ -195,6 +210,9 @@ class PersonState(msgspec.Struct, array_like=True):
     recent: list[int] = msgspec.field(default_factory=list)
     # Actions on feedback not (yet) received: applied when the piece arrives.
     acted_early: list[int] = msgspec.field(default_factory=list)
+    # The person's 1:1s by pair id (at most ONE_ON_ONES_KEPT, the latest): the newest field, at the end, so a
+    # state stored before it decodes with none (array_like structs take a missing trailing field's default).
+    one_on_ones: dict[str, OneOnOne] = msgspec.field(default_factory=dict)
 
 
 State = PersonState
@@ -360,12 +378,39 @@ def _fold(state: PersonState, fact: Fact, at: float, event_id: str) -> None:
                     del state.dialogues[oldest]
     elif kind == "given":
         bucket(state, at).given += 1
+    elif kind == "coach":
+        b = bucket(state, at)
+        b.coached += 1
+        b.dev += 1
+    elif kind == "1on1":
+        _one_on_one(state, fact, at)
     elif kind == "rev":
         b = bucket(state, at)
         b.review = max(b.review, int(at))
     elif kind == "rate":
         _rate(state, Rate(at, str(fact["rv"]), float(fact["r"]), str(fact.get("m", "")), float(fact.get("ma", 0.0)), event_id))
     # Other kinds (requests sought, prompts sent and acted on, goals done) feed no signal: nothing to keep.
+
+
+def _one_on_one(state: PersonState, fact: Fact, at: float) -> None:
+    """A 1:1 held or skipped: counted on its day; the pair's skips in a row follow the latest meeting."""
+    held = fact["s"] == "held"
+    b = bucket(state, at)
+    if held:
+        b.held += 1
+    else:
+        b.skipped += 1
+    pair = str(fact["p"])
+    current = state.one_on_ones.get(pair)
+    if current is None or current.at <= at:
+        state.one_on_ones[pair] = OneOnOne(at, 0 if held else int(fact.get("n", 1)))
+        if len(state.one_on_ones) > ONE_ON_ONES_KEPT:
+            del state.one_on_ones[min(state.one_on_ones, key=lambda p: state.one_on_ones[p].at)]
+
+
+def skips_in_a_row(state: PersonState, now: float) -> int:
+    """The most skips in a row of any of the person's 1:1s that met or was skipped within the retention."""
+    return max((o.skips for o in state.one_on_ones.values() if o.at > now - RETENTION_SECONDS), default=0)
 
 
 def _received(state: PersonState, fact: Fact, at: float, event_id: str) -> None:
@@ -492,6 +537,7 @@ def prune(state: PersonState, now: float) -> None:
         del days[: bisect.bisect_right(days, cutoff_day, key=_day)]
     state.rates = [r for r in state.rates if r.at > cutoff]
     state.dialogues = {k: d for k, d in state.dialogues.items() if d.at > cutoff}
+    state.one_on_ones = {k: o for k, o in state.one_on_ones.items() if o.at > cutoff}
     state.goals = {k: g for k, g in state.goals.items() if not (g.closed and g.at <= cutoff)}
 
 

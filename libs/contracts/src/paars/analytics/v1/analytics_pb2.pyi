@@ -50,7 +50,7 @@ INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO: InsightKind
 INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES: InsightKind
 
 class Signals(_message.Message):
-    __slots__ = ("employee_id", "window_days", "goal_progress", "expected_progress", "status_changes", "average_rating", "development_goal_progress", "action_items_done", "feedback_acknowledged", "feedback_acted_on", "dialogues_held", "coaching_sessions", "received_by_source", "given", "share_with_example", "median_delay_hours", "share_led_to_action", "self_others_gap", "performance_score", "development_score", "computed_at")
+    __slots__ = ("employee_id", "window_days", "goal_progress", "expected_progress", "status_changes", "average_rating", "development_goal_progress", "action_items_done", "feedback_acknowledged", "feedback_acted_on", "dialogues_held", "coaching_sessions", "received_by_source", "given", "share_with_example", "median_delay_hours", "share_led_to_action", "self_others_gap", "performance_score", "development_score", "computed_at", "one_on_ones_held", "one_on_ones_skipped", "one_on_one_skips_in_a_row")
     class ReceivedBySourceEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,9 @@ class Signals(_message.Message):
     PERFORMANCE_SCORE_FIELD_NUMBER: _ClassVar[int]
     DEVELOPMENT_SCORE_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ONE_ON_ONES_HELD_FIELD_NUMBER: _ClassVar[int]
+    ONE_ON_ONES_SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    ONE_ON_ONE_SKIPS_IN_A_ROW_FIELD_NUMBER: _ClassVar[int]
     employee_id: str
     window_days: int
     goal_progress: float
@@ -107,7 +110,10 @@ class Signals(_message.Message):
     performance_score: float
     development_score: float
     computed_at: _timestamp_pb2.Timestamp
-    def __init__(self, employee_id: _Optional[str] = ..., window_days: _Optional[int] = ..., goal_progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., status_changes: _Optional[int] = ..., average_rating: _Optional[float] = ..., development_goal_progress: _Optional[float] = ..., action_items_done: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., feedback_acted_on: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., coaching_sessions: _Optional[int] = ..., received_by_source: _Optional[_Mapping[str, int]] = ..., given: _Optional[int] = ..., share_with_example: _Optional[float] = ..., median_delay_hours: _Optional[float] = ..., share_led_to_action: _Optional[float] = ..., self_others_gap: _Optional[_Mapping[str, float]] = ..., performance_score: _Optional[float] = ..., development_score: _Optional[float] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    one_on_ones_held: int
+    one_on_ones_skipped: int
+    one_on_one_skips_in_a_row: int
+    def __init__(self, employee_id: _Optional[str] = ..., window_days: _Optional[int] = ..., goal_progress: _Optional[float] = ..., expected_progress: _Optional[float] = ..., status_changes: _Optional[int] = ..., average_rating: _Optional[float] = ..., development_goal_progress: _Optional[float] = ..., action_items_done: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., feedback_acted_on: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., coaching_sessions: _Optional[int] = ..., received_by_source: _Optional[_Mapping[str, int]] = ..., given: _Optional[int] = ..., share_with_example: _Optional[float] = ..., median_delay_hours: _Optional[float] = ..., share_led_to_action: _Optional[float] = ..., self_others_gap: _Optional[_Mapping[str, float]] = ..., performance_score: _Optional[float] = ..., development_score: _Optional[float] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., one_on_ones_held: _Optional[int] = ..., one_on_ones_skipped: _Optional[int] = ..., one_on_one_skips_in_a_row: _Optional[int] = ...) -> None: ...
 
 class Insight(_message.Message):
     __slots__ = ("id", "kind", "severity", "subject_id", "team_id", "reason", "evidence_event_ids", "actors", "suggested_action", "detected_at", "open", "params")
@@ -205,7 +211,7 @@ class ListInsightsResponse(_message.Message):
     def __init__(self, insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ...) -> None: ...
 
 class SenseMaking(_message.Message):
-    __slots__ = ("employee_id", "team_id", "window_days", "people", "suppressed", "milestones", "feedback_received", "feedback_given", "received_with_example", "feedback_acknowledged", "action_items_done", "dialogues_held", "performance_goals", "development_goals", "wellbeing_goals", "feedback_sources", "goals_at_risk", "computed_at")
+    __slots__ = ("employee_id", "team_id", "window_days", "people", "suppressed", "milestones", "feedback_received", "feedback_given", "received_with_example", "feedback_acknowledged", "action_items_done", "dialogues_held", "performance_goals", "development_goals", "wellbeing_goals", "feedback_sources", "goals_at_risk", "computed_at", "coaching_sessions", "one_on_ones_held", "one_on_ones_skipped")
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
@@ -224,6 +230,9 @@ class SenseMaking(_message.Message):
     FEEDBACK_SOURCES_FIELD_NUMBER: _ClassVar[int]
     GOALS_AT_RISK_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    COACHING_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    ONE_ON_ONES_HELD_FIELD_NUMBER: _ClassVar[int]
+    ONE_ON_ONES_SKIPPED_FIELD_NUMBER: _ClassVar[int]
     employee_id: str
     team_id: str
     window_days: int
@@ -242,7 +251,10 @@ class SenseMaking(_message.Message):
     feedback_sources: int
     goals_at_risk: int
     computed_at: _timestamp_pb2.Timestamp
-    def __init__(self, employee_id: _Optional[str] = ..., team_id: _Optional[str] = ..., window_days: _Optional[int] = ..., people: _Optional[int] = ..., suppressed: _Optional[bool] = ..., milestones: _Optional[int] = ..., feedback_received: _Optional[int] = ..., feedback_given: _Optional[int] = ..., received_with_example: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., action_items_done: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., performance_goals: _Optional[int] = ..., development_goals: _Optional[int] = ..., wellbeing_goals: _Optional[int] = ..., feedback_sources: _Optional[int] = ..., goals_at_risk: _Optional[int] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    coaching_sessions: int
+    one_on_ones_held: int
+    one_on_ones_skipped: int
+    def __init__(self, employee_id: _Optional[str] = ..., team_id: _Optional[str] = ..., window_days: _Optional[int] = ..., people: _Optional[int] = ..., suppressed: _Optional[bool] = ..., milestones: _Optional[int] = ..., feedback_received: _Optional[int] = ..., feedback_given: _Optional[int] = ..., received_with_example: _Optional[int] = ..., feedback_acknowledged: _Optional[int] = ..., action_items_done: _Optional[int] = ..., dialogues_held: _Optional[int] = ..., performance_goals: _Optional[int] = ..., development_goals: _Optional[int] = ..., wellbeing_goals: _Optional[int] = ..., feedback_sources: _Optional[int] = ..., goals_at_risk: _Optional[int] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., coaching_sessions: _Optional[int] = ..., one_on_ones_held: _Optional[int] = ..., one_on_ones_skipped: _Optional[int] = ...) -> None: ...
 
 class GetSenseMakingRequest(_message.Message):
     __slots__ = ("employee_id", "team_id", "window_days")
