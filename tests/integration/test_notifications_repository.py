@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.adapters import tables as t
-from paars_notifications.adapters.prompt_repository import OpenQuery, SqlPromptRepository, Writes
+from paars_notifications.adapters.prompt_repository import SqlPromptRepository
 from paars_notifications.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_notifications.bootstrap import MIGRATIONS
+from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import Webhook
 from paars_notifications.domain.visibility import Person

@@ -6,13 +6,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import types
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from paars_notifications.adapters.read_cache import ReadCache
+from paars_notifications.domain import rules
+from paars_notifications.domain.policy import DeliveryPreferences
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
-from paars_notifications.domain.visibility import Person
+from paars_notifications.domain.visibility import Directory, Person
 from paars_notifications.service_layer.messagebus import MessageBus
 from paars_notifications.service_layer.rpc_handlers import Services
 from paars_notifications.service_layer.unit_of_work import PromptRow
@@ -172,3 +176,133 @@ def bus(store: Store, clock: Clock | None = None, targets: Targets | None = None
         return FakeUnitOfWork(store, clock, read_only=read_only)
 
     return MessageBus(unit_of_work, Services(targets or Targets()), then=then)
+
+
+# ---------- the consumer: its statements and its read cache, in memory ----------
+
+
+class FakePromptStore:
+    """adapters/prompt_repository.py's SqlPromptRepository in memory: the once-only keys, the cursors, the writes.
+    Every call is recorded (`calls`), so a test can see the batch's statements and their order."""
+
+    def __init__(self) -> None:
+        self.prompts: dict[str, dict[str, Any]] = {}
+        self.cursors: dict[str, int] = {}
+        self.requests: dict[str, dict[str, Any]] = {}
+        self.people: dict[str, dict[str, Any]] = {}
+        self.outbox: list[Any] = []
+        self.deliveries: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+
+    def __call__(self, conn: object) -> FakePromptStore:
+        return self  # one store, whatever the connection
+
+    def _row(self, prompt_id: str) -> Any:
+        """A copy of the row, read like a database row (attributes, and `_mapping` by column name)."""
+        row = types.SimpleNamespace(**self.prompts[prompt_id])
+        row._mapping = dict(self.prompts[prompt_id])
+        return row
+
+    async def budget_and_open(self, budget_for: Any, since: dt.datetime, open_query: Any) -> tuple[dict[str, int], list[Any]]:
+        self.calls.append("read")
+        spent: dict[str, int] = {}
+        for p in self.prompts.values():
+            if p["recipient_id"] in budget_for and p["budgeted"] and p["created_at"] >= since:
+                spent[p["recipient_id"]] = spent.get(p["recipient_id"], 0) + 1
+        rows = []
+        if open_query is not None:
+            q = open_query
+            rows = [
+                self._row(i) for i, p in self.prompts.items()
+                if p["recipient_id"] in q.actors and p["kind"] in q.kinds and not p["acted"] and p["state"] != "dropped"
+                and p["created_at"] <= q.before and (p["about_id"] in q.abouts or p["ref_id"] in q.refs)
+            ]
+        return spent, rows
+
+    async def add(self, rows: Sequence[Any]) -> set[str]:
+        self.calls.append("add")
+        stored = set()
+        for row in rows:
+            taken = any(
+                (p["cause_event_id"], p["recipient_id"], p["kind"]) == (row["cause_event_id"], row["recipient_id"], row["kind"])
+                or (row["moment_id"] and (p["recipient_id"], p["moment_id"]) == (row["recipient_id"], row["moment_id"]))
+                for p in self.prompts.values()
+            )
+            if not taken:
+                self.prompts[row["id"]] = dict(row)
+                stored.add(row["id"])
+        return stored
+
+    async def take_cursors(self, counts: Any) -> dict[str, int]:
+        self.calls.append("cursors")
+        for recipient in sorted(counts):
+            self.cursors[recipient] = self.cursors.get(recipient, 0) + counts[recipient]
+        return {r: self.cursors[r] for r in counts}
+
+    async def write(self, writes: Any) -> None:
+        self.calls.append("write")
+        for a in writes.acted:
+            self.prompts[a["b_id"]].update(acted=True, acted_at=a["b_at"], action_event_id=a["b_action"])
+        for prompt_id in writes.dropped:
+            self.prompts[prompt_id]["state"] = "dropped"
+        for request_id, row in writes.requests:
+            if row is None:
+                self.requests.pop(request_id, None)
+            else:
+                self.requests.setdefault(request_id, row)
+        for d in writes.deliveries:
+            self.deliveries.setdefault(d["delivery_key"], d)
+        for m in writes.marks:
+            self.prompts[m["b_id"]].update(state="released", cursor=m["b_cursor"], released_at=m["b_at"])
+        self.outbox += writes.events
+
+    async def person_version(self, person_id: str) -> int | None:
+        person = self.people.get(person_id)
+        return person["version"] if person else None
+
+    async def project_person(self, values: Any) -> None:
+        self.calls.append("project")
+        self.people[values["id"]] = dict(values)
+
+    async def held_due(self, now: dt.datetime) -> list[Any]:
+        return [self._row(i) for i, p in self.prompts.items() if p["state"] == "held" and p["release_at"] <= now]
+
+    async def due_requests(self, horizon: str) -> list[Any]:
+        return []
+
+    async def mark_reminded(self, request_id: str) -> None:
+        self.requests[request_id]["reminded"] = True
+
+
+class FakeReadCache(ReadCache):
+    """The read cache over the fake store's people (no database): everyone, with their preferences."""
+
+    def __init__(self, store: FakePromptStore, preferences: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.prefs = preferences or {}
+
+    def everyone(self) -> dict[str, Person]:
+        return {
+            i: Person(i, p["name"], p["email"], p["manager_id"] or "", p["time_zone"], p["hr"], p["active"])
+            for i, p in self.store.people.items()
+        }
+
+    async def directory(self, conn: Any, ids: Any, depth: int = 0) -> Directory:
+        return Directory(self.everyone())
+
+    async def preferences(self, conn: Any, person_id: str) -> Any:
+        return (await self.preferences_of(conn, [person_id]))[person_id]
+
+    async def preferences_of(self, conn: Any, person_ids: Any) -> dict[str, Any]:
+        return {i: self.prefs.get(i, DeliveryPreferences(time_zone="UTC")) for i in person_ids}
+
+    async def webhooks(self, conn: Any) -> list[Any]:
+        return []
+
+    async def audience(self, conn: Any, group: str) -> list[Person]:
+        people = self.everyone().values()
+        if group == rules.MANAGERS:
+            managers = {p.manager_id for p in people if p.active and p.manager_id}
+            return sorted((p for p in people if p.id in managers and p.active), key=lambda p: p.id)
+        return sorted((p for p in people if p.hr and p.active), key=lambda p: p.id)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_notifications.adapters import tables as t
+from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_platform import outbox
-from paars_platform.db import UtcDateTime, dialect_insert
+from paars_platform.db import UtcDateTime, dialect_insert, upsert
 
 _p = t.prompts.c
 _BUDGET = sa.and_(
@@ -51,6 +51,13 @@ _MARK_ACTED = (
 _DROP = t.prompts.update().where(_p.id.in_(sa.bindparam("b_ids", expanding=True))).values(state="dropped")
 _r = t.open_requests.c
 _FORGET_REQUESTS = t.open_requests.delete().where(_r.request_id.in_(sa.bindparam("b_ids", expanding=True)))
+_DUE_REQUESTS = sa.select(t.open_requests).where(_r.reminded.is_(False), _r.due_date != "", _r.due_date <= sa.bindparam("b_horizon"))
+_MARK_REMINDED = t.open_requests.update().where(_r.request_id == sa.bindparam("b_id")).values(reminded=True)
+_HELD_DUE = (
+    sa.select(t.prompts).where(_p.state == "held", _p.release_at <= sa.bindparam("b_now", type_=UtcDateTime))
+    .order_by(_p.recipient_id, _p.priority.desc(), _p.created_at).limit(1000)
+)
+_PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 
 
 @functools.cache
@@ -80,30 +87,6 @@ def _take_cursors_one(dialect: str) -> Any:
     n = sa.bindparam("b_n", type_=sa.BigInteger)
     insert = dialect_insert(dialect)(t.recipient_cursors).values(recipient_id=sa.bindparam("b_recipient"), last_cursor=n)
     return insert.on_conflict_do_update(index_elements=["recipient_id"], set_={"last_cursor": c.last_cursor + n}).returning(c.last_cursor)
-
-
-@dataclass(frozen=True)
-class OpenQuery:
-    """What a batch's actions may close: the union of its ActionMatches (see rules.actions_in)."""
-
-    actors: frozenset[str]
-    kinds: frozenset[int]
-    abouts: frozenset[str]
-    refs: frozenset[str]
-    before: dt.datetime
-
-
-@dataclass
-class Writes:
-    """A batch's writes after its reads, made at its end with one statement each (the order below)."""
-
-    acted: list[dict[str, Any]] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    # FeedbackRequested, in the order the events came: (request id, the open request's row or None to forget it).
-    requests: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
-    marks: list[dict[str, Any]] = field(default_factory=list)
-    events: list[Any] = field(default_factory=list)
 
 
 class SqlPromptRepository:
@@ -179,6 +162,25 @@ class SqlPromptRepository:
             await conn.execute(_MARK_RELEASED, writes.marks)
         if writes.events:
             await outbox.append(conn, t.platform["outbox"], *writes.events)
+
+    async def person_version(self, person_id: str) -> int | None:
+        """The org projection's version of the person (None: not projected yet)."""
+        version = (await self.conn.execute(_PERSON_VERSION, {"b_id": person_id})).scalar()
+        return int(version) if version is not None else None
+
+    async def project_person(self, values: Mapping[str, Any]) -> None:
+        await upsert(self.conn, t.people, dict(values), keys=["id"])
+
+    async def held_due(self, now: dt.datetime) -> list[Any]:
+        """Held prompts whose time came, per recipient by priority (at most 1000 a round)."""
+        return list((await self.conn.execute(_HELD_DUE, {"b_now": now})).all())
+
+    async def due_requests(self, horizon: str) -> list[Any]:
+        """Open requests due on or before the horizon (an ISO date) and not reminded yet."""
+        return list((await self.conn.execute(_DUE_REQUESTS, {"b_horizon": horizon})).all())
+
+    async def mark_reminded(self, request_id: str) -> None:
+        await self.conn.execute(_MARK_REMINDED, {"b_id": request_id})
 
     async def _requests(self, ops: Iterable[tuple[str, dict[str, Any] | None]]) -> None:
         """The open requests as the batch's FeedbackRequested events leave them, applied in order: a row is kept

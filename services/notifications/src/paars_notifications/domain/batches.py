@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from paars_notifications.domain import rules
@@ -72,3 +72,25 @@ def runs(items: Sequence[Applied]) -> list[list[Applied]]:
     return [run for run in out if run]
 
 
+@dataclass(frozen=True)
+class OpenQuery:
+    """What a batch's actions may close: the union of its ActionMatches (see rules.actions_in)."""
+
+    actors: frozenset[str]
+    kinds: frozenset[int]
+    abouts: frozenset[str]
+    refs: frozenset[str]
+    before: dt.datetime
+
+
+@dataclass
+class Writes:
+    """A batch's writes after its reads, made at its end with one statement each (the order below)."""
+
+    acted: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    # FeedbackRequested, in the order the events came: (request id, the open request's row or None to forget it).
+    requests: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)

@@ -11,25 +11,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.org.v1 import org_pb2
-from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut
-from paars_notifications.adapters.prompt_repository import OpenQuery, SqlPromptRepository, Writes
+from paars_notifications.adapters.prompt_repository import SqlPromptRepository
 from paars_notifications.adapters.protobuf import fields, prompt_proto, prompt_view
 from paars_notifications.adapters.read_cache import ReadCache
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import involvement, payloads, policy, rules, texts
-from paars_notifications.domain.batches import Applied, Cause, cause_of, closes, runs
+from paars_notifications.domain.batches import Applied, Cause, OpenQuery, Writes, cause_of, closes, runs
 from paars_notifications.domain.involvement import involved_ids
 from paars_notifications.domain.visibility import Directory
+from paars_notifications.service_layer.unit_of_work import PromptStore
 from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
-from paars_platform.db import Database, upsert, utcnow
+from paars_platform.db import Database, utcnow
 from paars_platform.events import new_metadata
 from paars_platform.inbox import Handler
 
@@ -54,9 +53,11 @@ class _Gathered:
 class PromptService:
     def __init__(
         self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None,
-        cache: ReadCache | None = None,
+        cache: ReadCache | None = None, repository: Callable[[AsyncConnection], PromptStore] = SqlPromptRepository,
     ) -> None:
         self.config = config
+        # The consumer's statements on a connection (adapters/prompt_repository.py; the unit tests give a fake).
+        self.repository = repository
         self.cache = cache or ReadCache()
         self._deliveries_queued = False
         self.fanout = fanout
@@ -152,7 +153,7 @@ class PromptService:
 
     async def _apply_run(self, conn: AsyncConnection, items: Sequence[Applied]) -> None:
         now = self.clock()
-        repo = SqlPromptRepository(conn)
+        repo = self.repository(conn)
         writes = Writes()
         drafts = [(item, draft) for item in items for draft in item.drafts]
         recipients = {draft.recipient_id for _item, draft in drafts}
@@ -195,7 +196,8 @@ class PromptService:
 
     async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
         e = event.employee
-        current = (await conn.execute(sa.select(t.people.c.version).where(t.people.c.id == e.id))).scalar()
+        repo = self.repository(conn)
+        current = await repo.person_version(e.id)
         if current is not None and current > e.version:
             return  # an older state arriving late (compaction, replays) must not win
         values = dict(
@@ -205,13 +207,13 @@ class PromptService:
             active=e.active and event.change != org_pb2.EmployeeChanged.CHANGE_DEACTIVATED,
             version=e.version,
         )
-        await upsert(conn, t.people, values, keys=["id"])
+        await repo.project_person(values)
         self.cache.forget_person(e.id)
 
     # ---------- accepting and releasing prompts ----------
 
     async def _store(
-        self, conn: AsyncConnection, repo: SqlPromptRepository, drafts: Sequence[tuple[Applied, rules.PromptDraft]],
+        self, conn: AsyncConnection, repo: PromptStore, drafts: Sequence[tuple[Applied, rules.PromptDraft]],
         spent: dict[str, int], now: dt.datetime,
     ) -> list[dict[str, Any]]:
         """Stores a run's drafts once per (cause, recipient, kind) and once per (moment, recipient); returns the
@@ -251,7 +253,7 @@ class PromptService:
 
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
         """Stores one prompt (the scheduler's reminders), and releases it now or holds it."""
-        repo = SqlPromptRepository(conn)
+        repo = self.repository(conn)
         spent, _ = await repo.budget_and_open({draft.recipient_id}, now - policy.BUDGET_WINDOW, None)
         prefs = await self.cache.preferences(conn, draft.recipient_id)
         decision = policy.decide(now, prefs, draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at)
@@ -284,11 +286,11 @@ class PromptService:
 
     async def release(
         self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime, *, writes: Writes | None = None,
-        repo: SqlPromptRepository | None = None,
+        repo: PromptStore | None = None,
     ) -> list[pb.Prompt]:
         """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them. With
         `writes` (a batch's) the marks, deliveries and events are left to the batch; without, written here."""
-        repo = repo or SqlPromptRepository(conn)
+        repo = repo or self.repository(conn)
         own = writes is None
         writes = writes if writes is not None else Writes()
         by_recipient: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -422,13 +424,7 @@ class PromptService:
         now = self.clock()
         async with self.db.transaction() as conn:
             released = await self._remind_due_requests(conn, now)
-            p = t.prompts.c
-            rows = (
-                await conn.execute(
-                    sa.select(t.prompts).where(p.state == "held", p.release_at <= now)
-                    .order_by(p.recipient_id, p.priority.desc(), p.created_at).limit(1000)
-                )
-            ).all()
+            rows = await self.repository(conn).held_due(now)
             for digest in (False, True):
                 group = [r for r in rows if bool(r.digest) == digest]
                 if group:
@@ -439,14 +435,14 @@ class PromptService:
         return released
 
     async def _remind_due_requests(self, conn: AsyncConnection, now: dt.datetime) -> list[pb.Prompt]:
-        r = t.open_requests.c
+        repo = self.repository(conn)
         horizon = (now.date() + dt.timedelta(days=rules.REMIND_DAYS_BEFORE_DUE)).isoformat()
-        rows = (await conn.execute(sa.select(t.open_requests).where(r.reminded.is_(False), r.due_date != "", r.due_date <= horizon))).all()
+        rows = await repo.due_requests(horizon)
         released: list[pb.Prompt] = []
         for row in rows:
             directory = await self.cache.directory(conn, {row.requester_id, row.subject_id, row.recipient_id})
             draft = rules.request_due_reminder(row.request_id, row.requester_id, row.subject_id, row.recipient_id, row.due_date, now.date(), directory)
-            await conn.execute(t.open_requests.update().where(r.request_id == row.request_id).values(reminded=True))
+            await repo.mark_reminded(row.request_id)
             if draft is None:
                 continue
             cause = Cause(f"due:{row.request_id}", fb.FeedbackRequested.DESCRIPTOR.full_name, "feedback.feedback-requested.v1", now, row.visibility, row.subject_id)

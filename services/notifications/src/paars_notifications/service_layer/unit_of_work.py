@@ -3,10 +3,11 @@ adapters/repository.py and adapters/sql_unit_of_work.py; the handler tests give 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
 from paars_notifications.domain.visibility import Person
@@ -67,6 +68,31 @@ class UnitOfWork(Protocol):
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+# ---------- the consumer ----------
+
+
+class PromptStore(Protocol):
+    """The consumer's statements on the inbox's (or the scheduler's) connection: adapters/prompt_repository.py."""
+
+    async def budget_and_open(self, budget_for: Collection[str], since: dt.datetime, open_query: OpenQuery | None) -> tuple[dict[str, int], list[Any]]: ...
+
+    async def add(self, rows: Sequence[Mapping[str, Any]]) -> set[str]: ...
+
+    async def take_cursors(self, counts: Mapping[str, int]) -> dict[str, int]: ...
+
+    async def write(self, writes: Writes) -> None: ...
+
+    async def person_version(self, person_id: str) -> int | None: ...
+
+    async def project_person(self, values: Mapping[str, Any]) -> None: ...
+
+    async def held_due(self, now: dt.datetime) -> list[Any]: ...
+
+    async def due_requests(self, horizon: str) -> list[Any]: ...
+
+    async def mark_reminded(self, request_id: str) -> None: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -1,0 +1,155 @@
+"""The consumer's handler (PromptService: an inbox batch's events -> prompts) over the in-memory store and read
+cache (tests/unit/notifications_fakes.py): what a batch stores, releases, closes and publishes, and that its
+statements are made once at the batch's end, not per event."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from paars.analytics.v1 import analytics_pb2 as an
+from paars.common.v1 import event_pb2 as ev
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.goals.v1 import goals_pb2 as gl
+from paars.notifications.v1 import notifications_pb2 as pb
+from paars.org.v1 import org_pb2
+from paars.story.v1 import story_pb2 as st
+from paars_notifications.adapters.fanout import FanOut
+from paars_notifications.config import NotificationsConfig
+from paars_notifications.service_layer.prompting import PromptService
+from paars_platform.db import utcnow
+from paars_platform.events import new_metadata
+from tests.unit.notifications_fakes import FakePromptStore, FakeReadCache
+
+CONN = object()  # the inbox's connection: the fakes need none
+
+
+class Published(FanOut):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[pb.Prompt] = []
+
+    def publish(self, prompts: Any) -> None:
+        self.seen += list(prompts)
+
+
+def person(person_id: str, manager: str = "", *, hr: bool = False, version: int = 1) -> dict[str, Any]:
+    return dict(id=person_id, name=person_id.upper(), email=f"{person_id}@x.example", manager_id=manager or None, time_zone="UTC", hr=hr, active=True, version=version)
+
+
+def service(behind: dt.timedelta = dt.timedelta()) -> tuple[PromptService, FakePromptStore, Published]:
+    store = FakePromptStore()
+    for p in (person("boss"), person("mgr", "boss"), person("ann", "mgr"), person("bob", "mgr"), person("hr", "boss", hr=True)):
+        store.people[p["id"]] = p
+    fanout = Published()
+    prompts = PromptService(NotificationsConfig(), fanout, lambda: utcnow() - behind, cache=FakeReadCache(store), repository=store)
+    return prompts, store, fanout
+
+
+def milestone(owner: str, percent: int = 50) -> gl.GoalUpdated:
+    return gl.GoalUpdated(
+        metadata=new_metadata(producer="goals", subject_id=owner, visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=owner),
+        changes=[gl.GoalUpdated.CHANGE_PROGRESS], milestone_percent=percent, confidence=4,
+        goal=gl.Goal(id=uuid.uuid4().hex, title="T", owner_id=owner, agreement=gl.AGREEMENT_STATE_AGREED, status=gl.GOAL_STATUS_ON_TRACK, progress=percent / 100),
+    )
+
+
+async def batch(prompts: PromptService, *events: Any) -> None:
+    prompts.begin(CONN)  # type: ignore[arg-type]
+    for event in events:
+        await prompts.handle(CONN, event)  # type: ignore[arg-type]
+    await prompts.before_commit(CONN)  # type: ignore[arg-type]
+    for event in events:
+        await prompts.after_commit(event)
+
+
+async def test_a_batch_is_written_once_at_its_end_and_each_events_prompts_are_pushed_after_the_commit() -> None:
+    prompts, store, fanout = service()
+    events = [milestone("ann"), milestone("bob"), milestone("mgr")]
+    prompts.begin(CONN)  # type: ignore[arg-type]
+    for event in events:
+        await prompts.handle(CONN, event)  # type: ignore[arg-type]
+    assert store.calls == [] and store.prompts == {}, "the handlers only apply the rules"
+    await prompts.before_commit(CONN)  # type: ignore[arg-type]
+    assert store.calls == ["read", "add", "cursors", "write"], "one of each for the whole batch"
+    assert fanout.seen == [], "nothing on a stream before the commit"
+    for event in events:
+        await prompts.after_commit(event)
+    assert sorted((p.recipient_id, p.cursor) for p in fanout.seen) == [("boss", 1), ("mgr", 1), ("mgr", 2)]
+    assert sorted(type(e).__name__ for e in store.outbox) == ["PromptSent"] * 3
+    assert {p["cause_event_id"] for p in store.prompts.values()} == {e.metadata.event_id for e in events}
+
+
+async def test_without_begin_an_event_is_written_at_once() -> None:
+    prompts, store, _ = service()
+    await prompts.handle(CONN, milestone("ann"))  # type: ignore[arg-type]
+    assert store.calls == ["read", "add", "cursors", "write"] and len(store.prompts) == 1
+
+
+async def test_an_action_in_the_same_batch_closes_the_prompt_an_earlier_event_made() -> None:
+    prompts, store, _ = service(dt.timedelta(minutes=1))  # the clock behind the events: an action may close a prompt just made
+    first = milestone("ann")
+    given = fb.FeedbackGiven(
+        metadata=new_metadata(producer="feedback", subject_id="ann", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id="mgr"),
+        feedback_id="f1", giver_id="mgr", receiver_id="ann",
+    )
+    await batch(prompts, first, given)
+    [mgr_prompt] = [p for p in store.prompts.values() if p["recipient_id"] == "mgr"]
+    assert (mgr_prompt["acted"], mgr_prompt["action_event_id"]) == (True, given.metadata.event_id)
+    assert store.calls == ["read", "add", "cursors", "write", "read", "add", "cursors", "write"], "cut in two runs"
+    assert [type(e).__name__ for e in store.outbox].count("PromptActed") == 1
+
+
+async def test_a_held_prompt_is_dropped_when_its_person_already_acted() -> None:
+    prompts, store, _ = service(dt.timedelta(minutes=1))
+    ann_goal = milestone("ann")
+    await batch(prompts, ann_goal)
+    [row] = store.prompts.values()
+    row["state"] = "held"
+    check_in = milestone("ann")
+    check_in.metadata.actor_id = "mgr"
+    await batch(prompts, check_in, fb.FeedbackGiven(
+        metadata=new_metadata(producer="feedback", subject_id="ann", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id="mgr"),
+        feedback_id="f1", giver_id="mgr", receiver_id="ann",
+    ))
+    assert store.prompts[row["id"]]["state"] == "dropped"
+
+
+async def test_one_moment_from_goals_and_from_analytics_is_one_prompt_and_the_budget_holds_the_rest() -> None:
+    prompts, store, _ = service()
+    first = milestone("ann")
+    insight = an.InsightDetected(
+        metadata=new_metadata(producer="analytics", subject_id="ann", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER),
+        insight=an.Insight(id="i1", kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, severity=an.SEVERITY_ATTENTION, subject_id="ann", actors=["mgr"], evidence_event_ids=[first.metadata.event_id]),
+    )
+    await batch(prompts, first, insight, *(milestone("bob") for _ in range(5)))
+    mgr = sorted((p for p in store.prompts.values() if p["recipient_id"] == "mgr"), key=lambda p: p["created_at"])
+    assert len(mgr) == 6, "the insight added nothing for the same moment"
+    assert [p["state"] for p in mgr].count("released") == 4 and [p["digest"] for p in mgr].count(True) == 2, "normal priority: 4 of the week's 5"
+
+
+async def test_a_directory_change_is_projected_where_it_comes_after_the_events_before_it_are_written() -> None:
+    prompts, store, _ = service()
+    moved = org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id="ann", visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_UPDATED,
+        employee=org_pb2.Employee(id="ann", name="ANN", manager_id="boss", active=True, version=2, time_zone="UTC"),
+    )
+    await batch(prompts, milestone("ann"), moved, milestone("ann"))
+    assert store.calls == ["read", "add", "cursors", "write", "project", "read", "add", "cursors", "write"]
+    assert sorted(p["recipient_id"] for p in store.prompts.values()) == ["boss", "mgr"], "before the move mgr, after it boss"
+
+
+async def test_a_story_and_a_referral_reach_their_groups() -> None:
+    prompts, store, _ = service()
+    story = st.StoryPublished(
+        metadata=new_metadata(producer="story", subject_id="organisation", visibility=ev.VISIBILITY_PUBLIC, actor_id="boss"),
+        story=st.StoryVersion(version=2, published=True),
+    )
+    referral = fb.ReferralRaised(metadata=new_metadata(producer="feedback", subject_id="ann", visibility=ev.VISIBILITY_HR_ONLY, actor_id="mgr"), referral_id="r1")
+    again = st.StoryPublished()
+    again.CopyFrom(story)
+    again.metadata.event_id = uuid.uuid4().hex
+    await batch(prompts, story, referral, again)
+    got = sorted((p["recipient_id"], p["kind"]) for p in store.prompts.values())
+    assert got == [("boss", pb.PROMPT_KIND_TEAM_STORY), ("hr", pb.PROMPT_KIND_REFERRAL), ("mgr", pb.PROMPT_KIND_TEAM_STORY)]
