@@ -115,6 +115,36 @@ def is_unavailable(exc: BaseException) -> bool:
     return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down", "starting up"))
 
 
+# A pooled PostgreSQL connection idle this long is checked before use (a restarted server left it dead).
+PING_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """pool_pre_ping, but only for connections that sat idle: asyncpg's ping is three round trips (BEGIN, an
+    empty query, ROLLBACK) on every checkout, the most of any one write's round trips. A connection back in
+    use within idle_seconds is not checked; if the server went away in that moment, the first statement fails
+    as a disconnect (an outage: UNAVAILABLE, retried), which invalidates the whole pool."""
+
+    @sa_event.listens_for(engine.sync_engine, "connect")
+    def _connected(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa_event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa_event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as error:
+            # The pool replaces the connection and checks out a fresh one.
+            raise sa.exc.DisconnectionError() from error
+
+
 class Database:
     """An async engine plus a transaction() that runs commit hooks (e.g. waking the outbox relay)."""
 
@@ -128,7 +158,8 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, async_creator=functools.partial(connect_inline_sqlite, path))
             sa_event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            _ping_when_idle(self.engine, PING_IDLE_SECONDS)
         # SQLite allows one writer: serialising in-process avoids "database is locked" under load.
         self._write_lock = asyncio.Lock() if self.sqlite else None
         self.commit_hooks: list[Callable[[], None]] = []
