@@ -11,6 +11,7 @@ import grpc
 
 from paars.analytics.v1 import analytics_pb2 as apb
 from paars.analytics.v1 import analytics_pb2_grpc
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gp
 from paars.notifications.v1 import notifications_pb2 as npb
@@ -20,6 +21,7 @@ from tests.chaos.harness import POISON_HEADER, read_whole_topic
 from tests.chaos.workloads import (
     EMPLOYEES,
     RETRYABLE,
+    ConversationsDriver,
     FeedbackDriver,
     GoalsDriver,
     History,
@@ -51,6 +53,15 @@ class Tally:
         elif len(event_ids) > 1:
             self.duplicated.append(f"{name} on the topic under {len(event_ids)} event ids")
         if stored == 1 and len(event_ids) == 1:
+            self.ok += 1
+
+    def judge_stored(self, name: str, stored: int, stored_as: str = "stored") -> None:
+        """One acknowledged write that publishes no event: exactly once in the database."""
+        if stored == 0:
+            self.lost_in_database.append(name)
+        elif stored > 1:
+            self.duplicated.append(f"{name} {stored_as} {stored} times")
+        else:
             self.ok += 1
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,16 +179,98 @@ async def check_feedback(driver: FeedbackDriver, history: History, bootstrap: st
     return tally
 
 
+def conversation_event_ids(events: list[Any], key: str, *, state: int | None = None) -> dict[str, set[str]]:
+    """Event ids by the entity the event names (its `key` field), keeping only one state when given."""
+    ids: dict[str, set[str]] = collections.defaultdict(set)
+    for e in events:
+        if state is None or e.state == state:
+            ids[getattr(e, key)].add(e.metadata.event_id)
+    return ids
+
+
+def judge_conversations(
+    acks: list[Any], meetings: dict[str, cv.Meeting], sessions: dict[str, list[cv.CoachingSession]], concerns: dict[str, list[cv.Concern]],
+    events: dict[str, list[Any]],
+) -> Tally:
+    """The acknowledged conversations writes against what the service answers and what is on its topics: an agenda
+    topic once on its meeting (no event), a completed 1:1 held or skipped as told with one OneOnOneHeld/Skipped,
+    a coaching session once with one CoachingSessionCompleted, a concern once with one ConcernUpdated (raised)."""
+    tally = Tally()
+    completed = conversation_event_ids([*events["conversations.one-on-one-held.v1"], *events["conversations.one-on-one-skipped.v1"]], "meeting_id")
+    recorded = conversation_event_ids(events["conversations.coaching-session-completed.v1"], "session_id")
+    raised = conversation_event_ids(events["conversations.concern-updated.v1"], "concern_id", state=cv.CONCERN_STATE_RAISED)
+    for person, listed in sessions.items():
+        for notes, n in collections.Counter(x.notes for x in listed).items():
+            if n > 1:
+                tally.duplicated.append(f"coaching session {notes!r} of {person} stored {n} times")
+    for person, listed in concerns.items():
+        for text, n in collections.Counter(x.text for x in listed).items():
+            if n > 1:
+                tally.duplicated.append(f"concern {text!r} of {person} stored {n} times")
+    for ack in acks:
+        name = f"{ack.op} {ack.key}"
+        person = ack.detail.get("person", "")
+        if ack.op == "topic":
+            meeting = meetings.get(ack.entity)
+            tally.judge_stored(name, sum(1 for t in meeting.agenda if t.text == ack.detail["text"]) if meeting else 0)
+        elif ack.op == "complete":
+            meeting = meetings.get(ack.entity)
+            want = cv.MEETING_STATE_HELD if ack.detail["held"] else cv.MEETING_STATE_SKIPPED
+            tally.judge(name, int(meeting is not None and meeting.state == want), completed.get(ack.entity, set()))
+        elif ack.op == "session":
+            stored = sum(1 for x in sessions.get(person, []) if x.session_id == ack.entity)
+            tally.judge(name, stored, recorded.get(ack.entity, set()), "listed")
+        else:
+            stored = sum(1 for x in concerns.get(person, []) if x.concern_id == ack.entity)
+            tally.judge(name, stored, raised.get(ack.entity, set()), "listed")
+    return tally
+
+
+CONVERSATION_TOPICS = (
+    "conversations.one-on-one-held.v1", "conversations.one-on-one-skipped.v1", "conversations.coaching-session-completed.v1",
+    "conversations.concern-updated.v1",
+)
+
+
+async def check_conversations(driver: ConversationsDriver, history: History, bootstrap: str) -> Tally:
+    acks = history.of("conversations")
+    stub = driver.conversations
+    meetings: dict[str, cv.Meeting] = {}
+    for ack in acks:
+        if ack.op in ("topic", "complete") and ack.entity not in meetings:
+            try:
+                meetings[ack.entity] = await _ask(stub.GetMeeting, cv.GetMeetingRequest(meeting_id=ack.entity), ack.detail["person"])
+            except grpc.aio.AioRpcError as err:
+                if err.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+    sessions: dict[str, list[cv.CoachingSession]] = {}
+    for person, request_id in driver.coaching.items():
+        sessions[person] = list((await _ask(stub.ListCoachingSessions, cv.ListCoachingSessionsRequest(request_id=request_id), person)).sessions)
+    concerns: dict[str, list[cv.Concern]] = {}
+    for person in {a.detail["person"] for a in acks if a.op == "concern"}:
+        concerns[person] = list((await _ask(stub.ListConcerns, cv.ListConcernsRequest(), person)).concerns)
+    events = {t: await asyncio.to_thread(events_of, bootstrap, t) for t in CONVERSATION_TOPICS}
+    return judge_conversations(acks, meetings, sessions, concerns, events)
+
+
 async def check_analytics(address: str, history: History) -> dict[str, Any]:
-    """Every acknowledged feedback counted exactly once: given by its giver, received by its receiver."""
+    """Every acknowledged feedback counted exactly once: given by its giver, received by its receiver; and every
+    acknowledged coaching session and completed 1:1 once for its coachee or report (conversations)."""
     given = collections.Counter(a.detail["giver"] for a in history.of("feedback", "give"))
     received = collections.Counter(a.detail["receiver"] for a in history.of("feedback", "give"))
+    coached = collections.Counter(a.detail["person"] for a in history.of("conversations", "session"))
+    held = collections.Counter(a.detail["person"] for a in history.of("conversations", "complete") if a.detail["held"])
+    skipped = collections.Counter(a.detail["person"] for a in history.of("conversations", "complete") if not a.detail["held"])
     ok, lost, duplicated, mismatches = 0, 0, 0, []
     async with grpc.aio.insecure_channel(address) as channel:
         stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
         for person in PEOPLE:
             signals = await _ask(stub.GetSignals, apb.GetSignalsRequest(employee_id=person, window_days=30), person)
-            for what, expected, counted in (("given", given[person], signals.given), ("received", received[person], sum(signals.received_by_source.values()))):
+            for what, expected, counted in (
+                ("given", given[person], signals.given), ("received", received[person], sum(signals.received_by_source.values())),
+                ("coaching sessions", coached[person], signals.coaching_sessions), ("1:1s held", held[person], signals.one_on_ones_held),
+                ("1:1s skipped", skipped[person], signals.one_on_ones_skipped),
+            ):
                 ok += min(expected, counted)
                 lost += max(0, expected - counted)
                 duplicated += max(0, counted - expected)

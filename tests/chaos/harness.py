@@ -58,7 +58,7 @@ def consumed_topics(service: str) -> list[str]:
     """The topics a service's inbox consumers read, from its own composition root (analytics: its Faust app)."""
     if service == "analytics":
         app = importlib.import_module("paars_analytics.app")
-        names = ("GOAL_TOPICS", "ORG_TOPICS", "FEEDBACK_TOPICS", "NOTIFICATION_TOPICS")
+        names = ("GOAL_TOPICS", "ORG_TOPICS", "FEEDBACK_TOPICS", "NOTIFICATION_TOPICS", "CONVERSATION_TOPICS")
         return sorted({topic for name in names for topic in getattr(app, name, ())})
     try:
         bootstrap = importlib.import_module(f"paars_{service}.bootstrap")

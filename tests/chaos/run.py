@@ -84,7 +84,7 @@ class Report:
         for service, t in self.writes.items():
             lines.append(f"  {service:<13} acknowledged writes ok {t['ok']}, lost {t['lost']}, duplicated {t['duplicated']}")
         if self.analytics:
-            lines.append(f"  analytics     feedback counted ok {self.analytics['ok']}, lost {self.analytics['lost']}, duplicated {self.analytics['duplicated']}")
+            lines.append(f"  analytics     feedback, coaching and 1:1s counted ok {self.analytics['ok']}, lost {self.analytics['lost']}, duplicated {self.analytics['duplicated']}")
         if self.prompts:
             lines.append(f"  notifications prompts {self.prompts.get('prompts', 0)}, duplicated {self.prompts.get('duplicated', 0)}")
         if self.poison:
@@ -236,6 +236,8 @@ class ChaosRun:
                 writes["goals"] = await checker.check_goals(self.drivers["goals"], self.history, chaos.bootstrap)  # type: ignore[arg-type]
             if "feedback" in self.drivers:
                 writes["feedback"] = await checker.check_feedback(self.drivers["feedback"], self.history, chaos.bootstrap)  # type: ignore[arg-type]
+            if "conversations" in self.drivers:
+                writes["conversations"] = await checker.check_conversations(self.drivers["conversations"], self.history, chaos.bootstrap)  # type: ignore[arg-type]
             poison = await asyncio.to_thread(checker.check_poison, chaos.bootstrap, self.poison, consumers)
             late = any(t.lost for t in writes.values()) or poison["lost"]
             if not late or time.monotonic() > deadline:
@@ -263,7 +265,7 @@ class ChaosRun:
                     break
                 await asyncio.sleep(2.0)
             if report.analytics["lost"] or report.analytics["duplicated"]:
-                report.failures.append(f"analytics: {report.analytics['lost']} feedback events not counted, {report.analytics['duplicated']} counted twice")
+                report.failures.append(f"analytics: {report.analytics['lost']} feedback or conversations events not counted, {report.analytics['duplicated']} counted twice")
         else:
             report.not_covered.append("analytics: counted exactly once (analytics or feedback not runnable in this tree)")
         for service, t in writes.items():
@@ -305,7 +307,7 @@ class ChaosRun:
 
 def run_chaos(config: ChaosConfig) -> Report:
     """Starts the stack, drives traffic with faults, checks, stops everything (PostgreSQL is left running)."""
-    services = config.services or tuple(s for s in ("goals", "feedback", "notifications", "analytics") if runnable(s))
+    services = config.services or tuple(s for s in ("goals", "feedback", "conversations", "notifications", "analytics") if runnable(s))
     config.postgres = config.postgres and postgres_reachable()
     data_dir = config.data_dir or pathlib.Path(tempfile.mkdtemp(prefix="paars-chaos-"))
     runner = ChaosRun(config)

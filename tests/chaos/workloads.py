@@ -12,6 +12,8 @@ from typing import Any
 
 import grpc
 
+from paars.conversations.v1 import conversations_pb2 as cv
+from paars.conversations.v1 import conversations_pb2_grpc
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.feedback.v1 import feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2 as gp
@@ -268,4 +270,129 @@ class FeedbackDriver(Driver):
         return [self.worker(person, stop, pace) for person in EMPLOYEES]
 
 
-DRIVERS: dict[str, type[Driver]] = {"goals": GoalsDriver, "feedback": FeedbackDriver}
+class ConversationsDriver(Driver):
+    """Each report and their manager hold 1:1s: the report adds agenda topics, the manager marks each 1:1 held or
+    skipped (the next one follows on the cadence); the manager coaches the report and records sessions; now and
+    then the report raises a boundary concern to HR. Every write with its own idempotency key."""
+
+    service = "conversations"
+    # The probe raises a concern: the one write HR-side that every run has.
+    topic = "conversations.concern-updated.v1"
+    # Until conversations has the directory from goals' org.* events, callers and colleagues are unknown to it.
+    DIRECTORY_NOT_YET = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED})
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.conversations = conversations_pb2_grpc.ConversationsServiceStub(self.channel)
+        self.probe_count = 0
+        # The coaching request of each report (coach: their manager), for the checker.
+        self.coaching: dict[str, str] = {}
+
+    async def setup(self) -> None:
+        """Waits until conversations knows the directory (from org.employee-changed.v1), with HR's first concern."""
+        if await self.concern("hr1", "warm-up", also_retry=self.DIRECTORY_NOT_YET, give_up_after=90) is None:
+            raise RuntimeError("conversations never accepted a first concern (directory not consumed?)")
+
+    async def concern(self, person: str, tag: str, *, op: str = "concern", **retry: Any) -> Ack | None:
+        request = cv.RaiseConcernRequest(
+            kind=cv.CONCERN_KIND_CONTRADICTORY_EXPECTATIONS, text=f"Two leads ask opposite things of me (chaos-key {tag})",
+            idempotency_key=f"{self.run_id}-{person}-{tag}",
+        )
+        answer = await self.call(self.conversations.RaiseConcern, request, person, op=op, **retry)
+        if answer is None:
+            return None
+        return self.history.record(Ack("conversations", "concern", request.idempotency_key, answer.concern_id, 0, {"person": person}))
+
+    async def probe(self) -> Ack | None:
+        self.probe_count += 1
+        return await self.concern("hr1", f"probe{self.probe_count}", op="probe")
+
+    @staticmethod
+    def carries(event: Any, ack: Ack) -> bool:
+        return bool(getattr(event, "concern_id", "") == ack.entity)
+
+    async def _pair(self, report: str) -> str | None:
+        """The 1:1 of the report with their manager; its first meeting's id."""
+        manager = manager_of(report)
+        request = cv.SchedulePairRequest(
+            other_id=report, kind=cv.PAIR_KIND_MANAGER_REPORT, cadence_days=7, first_on="2030-01-07", idempotency_key=f"{self.run_id}-{report}-pair",
+        )
+        pair = await self.call(self.conversations.SchedulePair, request, manager, "manager", op="pair", also_retry=self.DIRECTORY_NOT_YET, give_up_after=90)
+        return None if pair is None else str(pair.next_meeting_id)
+
+    async def _coaching(self, report: str) -> str | None:
+        manager = manager_of(report)
+        ask = cv.RequestCoachingRequest(
+            coach_id=manager, relation=cv.COACH_RELATION_MANAGER, topic="Presenting to the board", idempotency_key=f"{self.run_id}-{report}-coaching",
+        )
+        asked = await self.call(self.conversations.RequestCoaching, ask, report, op="coaching")
+        if asked is None:
+            return None
+        yes = cv.AnswerCoachingRequestRequest(request_id=asked.request_id, accept=True, idempotency_key=f"{self.run_id}-{report}-accept")
+        if await self.call(self.conversations.AnswerCoachingRequest, yes, manager, "manager", op="accept") is None:
+            return None
+        self.coaching[report] = asked.request_id
+        return str(asked.request_id)
+
+    async def topic_for(self, report: str, meeting_id: str, n: int) -> Ack | None:
+        text = f"What I learnt this week ({self.run_id} {report} t{n})"
+        request = cv.AddAgendaTopicRequest(meeting_id=meeting_id, text=text, idempotency_key=f"{self.run_id}-{report}-t{n}")
+        answer = await self.call(self.conversations.AddAgendaTopic, request, report, op="topic")
+        if answer is None:
+            return None
+        return self.history.record(Ack("conversations", "topic", request.idempotency_key, meeting_id, 0, {"person": report, "text": text}))
+
+    async def complete(self, report: str, meeting_id: str, n: int) -> Ack | None:
+        manager = manager_of(report)
+        request = cv.CompleteMeetingRequest(meeting_id=meeting_id, held=n % 3 != 0, idempotency_key=f"{self.run_id}-{report}-m{n}")
+        answer = await self.call(self.conversations.CompleteMeeting, request, manager, "manager", op="complete")
+        if answer is None:
+            return None
+        return self.history.record(Ack("conversations", "complete", request.idempotency_key, meeting_id, 0, {"person": report, "held": request.held}))
+
+    async def session(self, report: str, request_id: str, n: int) -> Ack | None:
+        manager = manager_of(report)
+        request = cv.RecordCoachingSessionRequest(
+            request_id=request_id, held_on="2030-01-08", notes=f"Practised the opening (chaos-key {report} s{n})", idempotency_key=f"{self.run_id}-{report}-s{n}",
+        )
+        answer = await self.call(self.conversations.RecordCoachingSession, request, manager, "manager", op="session")
+        if answer is None:
+            return None
+        return self.history.record(Ack("conversations", "session", request.idempotency_key, answer.session_id, 0, {"person": report, "request_id": request_id}))
+
+    async def _next_meeting(self, report: str, meeting_id: str) -> str | None:
+        """The pair's next scheduled meeting after meeting_id completed (a read, retried like any call)."""
+        pairs = await self.call(self.conversations.ListPairs, cv.ListPairsRequest(), report, op="list")
+        if pairs is None:
+            return None
+        return next((p.next_meeting_id for p in pairs.pairs if p.lead_id == manager_of(report) and p.next_meeting_id != meeting_id), None)
+
+    async def worker(self, report: str, stop: asyncio.Event, pace: float) -> None:
+        meeting_id = await self._pair(report)
+        request_id = await self._coaching(report)
+        if meeting_id is None or request_id is None:
+            return
+        n = 0
+        while not stop.is_set():
+            n += 1
+            for t in (1, 2):
+                if await self.topic_for(report, meeting_id, n * 10 + t) is None:
+                    return
+                await asyncio.sleep(pace * (0.5 + self.rng.random()))
+            if await self.complete(report, meeting_id, n) is None:
+                return
+            following = await self._next_meeting(report, meeting_id)
+            if following is None:
+                return
+            meeting_id = following
+            if await self.session(report, request_id, n) is None:
+                return
+            if n % 3 == 0 and await self.concern(report, f"c{n}") is None:
+                return
+            await asyncio.sleep(pace * (0.5 + self.rng.random()))
+
+    def workers(self, stop: asyncio.Event, pace: float) -> list[Awaitable[None]]:
+        return [self.worker(report, stop, pace) for report in EMPLOYEES]
+
+
+DRIVERS: dict[str, type[Driver]] = {"goals": GoalsDriver, "feedback": FeedbackDriver, "conversations": ConversationsDriver}
