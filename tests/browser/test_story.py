@@ -291,3 +291,38 @@ def test_the_demo_tells_each_teams_story_and_people_read_dream_praise_a_value_an
     received = paars.as_person(receiver, "feedback", feedback_pb2_grpc.FeedbackServiceStub, "ListFeedback", fb.ListFeedbackRequest(receiver_id=receiver))
     assert any(f.value_key.startswith("value.") for f in received.feedback)  # type: ignore[attr-defined]
     assert any(line and "serves theme.clients" in line for line in lines), lines
+
+
+def test_a_person_proposes_a_goal_that_serves_a_theme_of_the_story(open_page, paars: Paars, published: pb.StoryVersion) -> None:
+    from paars.goals.v1 import goals_pb2 as gl
+    from paars.goals.v1 import goals_pb2_grpc
+
+    goals_stub = goals_pb2_grpc.GoalServiceStub
+    # Goals learns the story's catalogue from story.story-published.v1: wait until it knows the theme.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            paars.as_person("noor", "goals", goals_stub, "ProposeGoal", gl.ProposeGoalRequest(
+                kind=gl.GOAL_KIND_PERFORMANCE, level=gl.GOAL_LEVEL_INDIVIDUAL, owner_id="noor", title="Klanten sneller helpen",
+                key_results=[gl.KeyResult(title="antwoorden", start_value=0, target_value=5)], due_date="2031-06-30", story_keys=["theme.clients"],
+            ))
+            break
+        except grpc.aio.AioRpcError as err:
+            if err.code() != grpc.StatusCode.INVALID_ARGUMENT or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    page = open_page("nl", phone=True)
+    sign_in(page, "ruben", next_path="/goals")
+    page.locator("#kind-performance").check()
+    page.fill("#title", "Elke klant binnen een dag een antwoord")
+    page.fill("#kr_title", "klanten binnen een dag geholpen")
+    page.fill("#kr_target", "30")
+    page.fill("#due_date", "2031-12-31")
+    page.locator("#serves-theme-clients").check()
+    assert_accessible(page, "proposing a goal that serves the story (nl, 360 px)")
+    assert fits_the_width(page)
+    page.locator("#propose-submit").click()
+    page.wait_for_url(re.compile(r"/goals/[0-9a-f]+$"))
+    goal_id = page.url.rsplit("/", 1)[1]
+    detail = paars.as_person("ruben", "goals", goals_stub, "GetGoal", gl.GetGoalRequest(goal_id=goal_id))
+    assert list(detail.goal.story_keys) == ["theme.clients"]  # type: ignore[attr-defined]

@@ -187,3 +187,22 @@ def test_the_reach_page_includes_the_organisations_alignment_for_hr(client: Test
     assert page.status_code == 200 and 'id="story-alignment"' in page.text
     assert "3 mensen" in page.text and "minder dan drie mensen" in page.text and "Nog geen doelen of feedback raken dit." in page.text
     assert [c[1].team_id for c in fakes.analytics.calls if c[0] == "GetStoryAlignment"] == [""]
+
+
+def test_a_goal_is_proposed_serving_a_value_of_the_story_and_a_refused_key_is_named_beside_the_field(client: TestClient, fakes: Stubs) -> None:
+    from paars.goals.v1 import goals_pb2 as gl
+
+    fakes.goals.answers["ProposeGoal"] = lambda r: gl.Goal(id="g1", story_keys=r.story_keys)
+    sign_in(client, "ann")
+    page = client.get("/goals", headers={"accept-language": "en"})
+    assert 'id="serves-value-openness"' in page.text and "Which part of our story does it serve?" in page.text
+    form = {
+        "csrf_token": csrf(page.text), "kind": "development", "title": "Elke week feedback vragen", "kr_title": "vragen", "kr_start": "0",
+        "kr_target": "10", "due_date": "2031-12-31", "story_keys": "value.openness",
+    }
+    assert client.post("/goals", data=form, follow_redirects=False).status_code == 303
+    sent = [c[1] for c in fakes.goals.calls if c[0] == "ProposeGoal"]
+    assert list(sent[-1].story_keys) == ["value.openness"]
+    fakes.goals.answers["ProposeGoal"] = bad_request(("story_keys", "not a value or theme of the published organisation story: value.openness"))
+    refused = client.post("/goals", data=form)
+    assert refused.status_code == 422 and 'id="story_keys-error"' in refused.text and 'value="value.openness" checked' in refused.text

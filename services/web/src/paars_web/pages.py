@@ -18,7 +18,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
-from paars_web import views
+from paars_web import story_pages, views
 from paars_web.errors import FormErrors, from_rpc_error
 from paars_web.sections import N_, NavLink
 from paars_web.web import Person, Web, web_of
@@ -493,8 +493,9 @@ PROPOSE_FIELDS = {
     "kind": "kind", "title": "title", "description": "description", "due_date": "due_date", "start_date": "due_date",
     "parent_goal_id": "parent_goal_id", "owner_id": "owner_id", "key_results": "kr_title", "key_results.title": "kr_title",
     "key_results.target_value": "kr_target", "key_results.start_value": "kr_start", "key_results.unit": "kr_unit", "weight": "title",
+    "story_keys": "story_keys",
 }
-PROPOSE_ORDER = ("owner_id", "kind", "title", "description", "kr_title", "kr_start", "kr_target", "kr_unit", "due_date", "parent_goal_id")
+PROPOSE_ORDER = ("owner_id", "kind", "title", "description", "kr_title", "kr_start", "kr_target", "kr_unit", "due_date", "parent_goal_id", "story_keys")
 
 
 async def _goals_context(web: Web, me: Person) -> dict[str, Any]:
@@ -509,7 +510,10 @@ async def _goals_context(web: Web, me: Person) -> dict[str, Any]:
     )
     reports_goals = [(r, list(answer.goals)) for r, answer in zip(reports, theirs, strict=True)]
     parents = [g for g in team.goals if g.level in (gl.GOAL_LEVEL_TEAM, gl.GOAL_LEVEL_ORGANISATION)]
-    return {"mine": list(mine.goals), "team": team, "reports_goals": reports_goals, "reports": reports, "parents": parents, "people": people, "v": views}
+    return {
+        "mine": list(mine.goals), "team": team, "reports_goals": reports_goals, "reports": reports, "parents": parents, "people": people, "v": views,
+        "story_parts": await story_pages.values_and_themes(web, me),
+    }
 
 
 async def _empty_team() -> gl.ListTeamGoalsResponse:
@@ -537,6 +541,8 @@ async def propose_goal(request: Request) -> Response:
     names = ("owner_id", "kind", "title", "description", "kr_title", "kr_start", "kr_target", "kr_unit", "due_date", "parent_goal_id")
     values = {n: _str(form, n) for n in names}
     values["idempotency_key"] = _key(form)
+    story_keys = sorted({str(k) for k in form.getlist("story_keys")})
+    values["story_keys"] = ",".join(story_keys)
     gettext = web.gettext(request)
     errors = FormErrors()
     start, target = _number(values["kr_start"] or "0"), _number(values["kr_target"])
@@ -553,7 +559,7 @@ async def propose_goal(request: Request) -> Response:
                     kind=views.GOAL_KINDS.get(values["kind"], gl.GOAL_KIND_UNSPECIFIED), level=gl.GOAL_LEVEL_INDIVIDUAL,
                     title=values["title"], description=values["description"], owner_id=values["owner_id"] or me.id,
                     parent_goal_id=values["parent_goal_id"], key_results=key_results, start_date=dt.date.today().isoformat(),
-                    due_date=values["due_date"], idempotency_key=values["idempotency_key"],
+                    due_date=values["due_date"], idempotency_key=values["idempotency_key"], story_keys=story_keys,
                 ),
                 me,
             )

@@ -516,6 +516,19 @@ TEAM_FIELDS = {
 }
 
 
+async def values_and_themes(web: Web, me: Person) -> list[pb.Passage]:
+    """The published story's values and themes, for a form that links to them (a goal); none when the story
+    service is not there or cannot answer now (the form works without)."""
+    if web.stubs.story is None:
+        return []
+    try:
+        story = await _story(web, me)
+    except grpc.aio.AioRpcError:
+        return []
+    found = links(story.published.passages)
+    return found[0] + found[1]
+
+
 def links(passages: Sequence[pb.Passage]) -> tuple[list[pb.Passage], list[pb.Passage]]:
     """The published story's values and themes, what a team story, a goal or an ambition links to."""
     return [p for p in passages if p.kind == pb.PASSAGE_KIND_VALUE], [p for p in passages if p.kind == pb.PASSAGE_KIND_THEME]
