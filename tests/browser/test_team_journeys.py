@@ -224,3 +224,37 @@ def test_every_role_sees_on_these_pages_exactly_what_the_api_lets_them_read(open
     assert [r for r in READERS if seen[r]["lotte's card"]] == ["jan"]
     assert [r for r in READERS if seen[r]["product's pitfalls"]] == ["jan", "hanne", "els"]
     assert [r for r in READERS if seen[r]["lotte's referral"]] == ["lotte", "hanne"]
+
+
+def test_before_a_review_round_a_manager_sees_their_ratings_against_the_other_managers_with_the_caveats(open_page, paars: Paars) -> None:
+    # Three managers close a round of reviews; Jan rates clearly higher than Sofie and Els.
+    questions = [fb.CompetencyQuestion(competency="samenwerken", question="Hoe werkt deze persoon samen?"),
+                 fb.CompetencyQuestion(competency="klantgericht", question="Hoe klantgericht?")]
+    for manager, reports, score in (("jan", ["lotte", "pieter", "fatima"], 5), ("sofie", ["ruben", "noor", "emma"], 3), ("els", ["jan", "sofie", "koen"], 3)):
+        opened = paars.as_person("hanne", "feedback", FEEDBACK, "OpenReviewCycle", fb.OpenReviewCycleRequest(
+            cycle_name="Najaar", subject_ids=reports, rater_groups=[fb.RATER_GROUP_MANAGER], questions=questions,
+            due_date="2031-12-31", idempotency_key=uuid.uuid4().hex,
+        ))
+        for review in opened.reviews:
+            paars.as_person(manager, "feedback", FEEDBACK, "SubmitReviewResponse", fb.SubmitReviewResponseRequest(
+                review_id=review.id, ratings=[fb.Rating(competency="samenwerken", score=score), fb.Rating(competency="klantgericht", score=score)],
+                idempotency_key=uuid.uuid4().hex,
+            ))
+            paars.as_person("hanne", "feedback", FEEDBACK, "CloseReviewCycle", fb.CloseReviewCycleRequest(review_id=review.id, idempotency_key=uuid.uuid4().hex))
+    page = open_page("nl")
+    sign_in(page, "jan", next_path="/team")
+    reload_until(page, "/team", "#calibration-mine", "mogelijk mild")
+    mine = page.locator("#calibration-mine").inner_text()
+    assert "5,0" in mine and "3,0" in mine, "Jan's average and the median, with the Dutch decimal sign"
+    assert page.locator("#calibration-caveats li").count() == 4
+    assert_accessible(page, "the calibration aid (nl)")
+    # HR sees every manager in scope, each against the median; Jan sees only his own row.
+    hr = open_page("en", phone=True)
+    sign_in(hr, "hanne", next_path="/hr")
+    rows = hr.locator("#drift-rows")
+    rows.wait_for()
+    assert "Jan Peeters" in rows.inner_text() and "Possibly lenient." in rows.inner_text()
+    assert "Sofie Goossens" in rows.inner_text() and "Els Wouters" in rows.inner_text()
+    assert fits_the_width(hr)
+    assert_accessible(hr, "rating drift at 360 px (en)")
+    assert "Sofie Goossens" not in page.locator("#calibration").inner_text()
