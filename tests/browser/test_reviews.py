@@ -327,3 +327,34 @@ def test_my_action_plan_shows_where_each_step_came_from_and_finishing_one_asks_t
             break
         assert time.monotonic() < deadline, "the manager got no prompt for the finished step"
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def emmas_closed_360(paars: Paars) -> str:
+    """A closed 360 about Emma: three colleagues (one with a comment), her manager Sofie, her self-assessment."""
+    return a_closed_360(paars, "emma", "sofie", ("ruben", "noor", "pieter"))
+
+
+# Who reads what of a 360 through its page, as GetReviewReport decides: the person, their managers up the chain and
+# HR (in scope) the report; a rater only their own part; a coach it was not shared with and a colleague outside it
+# nothing at all.
+READERS = [("emma", "report"), ("sofie", "report"), ("els", "report"), ("hanne", "report"), ("ruben", "rater"), ("koen", "none"), ("wout", "none")]
+
+
+@pytest.mark.parametrize("reader, sees", READERS, ids=[r for r, _ in READERS])
+def test_a_360_report_shows_through_its_page_exactly_to_whom_the_service_shows_it(open_page, paars: Paars, emmas_closed_360: str, reader: str, sees: str) -> None:
+    report = feedback(paars, "emma", "GetReviewReport", fb.GetReviewReportRequest(review_id=emmas_closed_360))
+    assert any(g.group == fb.RATER_GROUP_PEERS for g in report.groups)
+    page = open_page("nl")
+    sign_in(page, reader)
+    answer = page.goto(f"/reviews/{emmas_closed_360}")
+    assert answer is not None
+    if sees == "none":
+        assert answer.status == 404 and page.locator("#report").count() == 0
+        return
+    assert answer.status == 200
+    if sees == "rater":
+        assert page.locator("#answered").is_visible() and page.locator("#report").count() == 0 and page.locator("#gap-chart").count() == 0
+        return
+    assert page.locator("#report-group-3").is_visible() and page.locator("#gap-chart svg").count() == 1
+    assert "Ruben" not in page.locator("#report").inner_text() and "Noor" not in page.locator("#report").inner_text()

@@ -54,6 +54,8 @@ from paars_platform.events import new_metadata, timestamp
 MAX_QUESTIONS = 30
 MAX_SUBJECTS = 50
 MAX_RATERS = 20
+# How far down the team tree a manager's reviews are listed (organisation -> team -> individual, with room).
+CHAIN_DEPTH = 10
 NOMINATING = pb.Review.STATE_NOMINATING
 COLLECTING = pb.Review.STATE_COLLECTING
 CLOSED = pb.Review.STATE_CLOSED
@@ -448,16 +450,29 @@ class ReviewHandlers(Base):
         r, rr, resp = t.reviews, t.review_raters, t.review_responses
         async with self.db.read() as conn:
             rated = {row.review_id: row for row in await conn.execute(sa.select(rr).where(rr.c.rater_id == me))}
-            reports = set(await directory.direct_reports(conn, me))
-            found = (await conn.execute(
-                sa.select(r).where(sa.or_(
-                    r.c.subject_id == me, r.c.manager_id == me, r.c.opened_by == me, r.c.id.in_(list(rated)), r.c.subject_id.in_(list(reports)),
-                )).order_by(r.c.created_at.desc(), r.c.id)
-            )).all()
+            # Everyone below the caller leads to their reviews, as the report's own rule (the manager chain) reads them.
+            below: set[str] = set()
+            level = set(await directory.direct_reports(conn, me))
+            for _ in range(CHAIN_DEPTH):
+                level -= below | {me}
+                if not level:
+                    break
+                below |= level
+                level = {r for person in sorted(level) for r in await directory.direct_reports(conn, person)}
+            mine = sa.or_(r.c.subject_id == me, r.c.manager_id == me, r.c.opened_by == me, r.c.id.in_(list(rated)), r.c.subject_id.in_(sorted(below)))
+            # HR reads the reviews of the people in their scope: every review is a candidate, checked person by person.
+            query = sa.select(r) if reader_of(caller).has("hr") else sa.select(r).where(mine)
+            found = (await conn.execute(query.order_by(r.c.created_at.desc(), r.c.id))).all()
+            hr_scope: dict[str, bool] = {}
             out = pb.ListReviewsResponse()
             for review in found:
+                if review.subject_id not in hr_scope:
+                    hr_scope[review.subject_id] = await hr_for(conn, caller, review.subject_id)
+                lead = review.manager_id == me or review.opened_by == me or review.subject_id in below or hr_scope[review.subject_id]
+                takes_part = review.subject_id == me or review.id in rated or (review.manager_id == me)
+                if not (lead or takes_part):
+                    continue
                 entry = pb.ReviewEntry(review=review_to_proto(review))
-                lead = review.manager_id == me or review.opened_by == me or review.subject_id in reports or await hr_for(conn, caller, review.subject_id)
                 group: int = pb.RATER_GROUP_UNSPECIFIED
                 if review.subject_id == me:
                     entry.roles.append(pb.ReviewEntry.ROLE_SUBJECT)
@@ -470,8 +485,8 @@ class ReviewHandlers(Base):
                 if group != pb.RATER_GROUP_UNSPECIFIED:
                     entry.roles.append(pb.ReviewEntry.ROLE_RATER)
                     entry.my_group = group  # type: ignore[assignment]
-                    mine = await conn.execute(sa.select(resp.c.id).where(resp.c.review_id == review.id, resp.c.rater_hash == rater_hash(review.id, me)))
-                    entry.answered = mine.first() is not None
+                    own = await conn.execute(sa.select(resp.c.id).where(resp.c.review_id == review.id, resp.c.rater_hash == rater_hash(review.id, me)))
+                    entry.answered = own.first() is not None
                 if lead:
                     entry.roles.append(pb.ReviewEntry.ROLE_LEAD)
                 if review.subject_id == me or lead:
