@@ -297,3 +297,27 @@ async def test_a_batchs_writes_go_in_one_statement_each_and_the_open_requests_en
     assert got[rows[1]["id"]].state == "dropped"
     assert (got[rows[2]["id"]].cursor, got[rows[2]["id"]].state) == (1, "released")
     assert requests == ["back", "kept"]
+
+
+async def test_the_delivery_queue_leases_due_calls_once_and_records_each_outcome(db: Database) -> None:
+    from paars_notifications.adapters.delivery_repository import SqlDeliveryQueue
+
+    seed = Seed(None, db)
+    due = await seed.delivery("ann", "pending", 0, None)
+    later = await seed.delivery("ann", "pending", 0, None)
+    async with db.transaction() as conn:
+        await conn.execute(t.deliveries.update().where(t.deliveries.c.id == later).values(next_attempt_at=NOW + dt.timedelta(hours=1)))
+    queue = SqlDeliveryQueue(db)
+    assert await queue.next_due() == NOW
+    [claimed] = await queue.claim(NOW, dt.timedelta(seconds=60), 50)
+    assert claimed.id == due and claimed.subscription_active is None, "no subscription: an e-mail"
+    assert await queue.claim(NOW, dt.timedelta(seconds=60), 50) == [], "leased: not claimed twice"
+    assert await queue.next_due() == NOW + dt.timedelta(seconds=60), "due again when its lease ends"
+    await queue.hand_back([due])
+    assert [r.id for r in await queue.claim(NOW, dt.timedelta(seconds=60), 50)] == [due], "handed back: due at once"
+    await queue.reschedule(due, attempts=1, error="x" * 600, at=NOW + dt.timedelta(minutes=5))
+    assert await seed.state_of(due) == ("pending", 1)
+    await queue.finish(due, state="dead", error="the endpoint failed", attempts=8, at=NOW)
+    assert await seed.state_of(due) == ("dead", 8)
+    await queue.postpone(later, NOW)
+    assert [r.id for r in await queue.claim(NOW, dt.timedelta(seconds=60), 50)] == [later]

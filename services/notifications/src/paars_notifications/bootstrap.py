@@ -14,6 +14,7 @@ import grpc
 
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from paars_notifications.adapters.callers import directory_lookup
+from paars_notifications.adapters.delivery_repository import SqlDeliveryQueue
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.adapters.read_cache import ReadCache
 from paars_notifications.adapters.senders import EmailSender, Resolve, WebhookSender, checked_addresses, system_resolve
@@ -104,8 +105,9 @@ class Notifications:
     def _register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
         # Called once the database exists and before the consumers start.
         assert runtime.db is not None
-        for part in (self.prompts, self.handlers, self.deliveries):
+        for part in (self.prompts, self.handlers):
             part.attach(runtime.db)
+        self.deliveries.attach(SqlDeliveryQueue(runtime.db))
         bus = message_bus(runtime.db, targets=self.targets, resolve=self.resolve, cache=self.cache, wake_deliveries=self.deliveries.wake)
         notifications_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(self.handlers, bus), server)
 

@@ -13,15 +13,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 from paars.notifications.v1 import notifications_pb2 as pb
-from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.senders import EMAIL_FAILED, WEBHOOK_FAILED, EmailSender, Outcome, WebhookSender
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain.resilience import Breakers, backoff_delay
+from paars_notifications.service_layer.unit_of_work import DeliveryQueue
 from paars_platform import metrics
-from paars_platform.db import Database, utcnow
+from paars_platform.db import utcnow
 
 log = logging.getLogger("paars.notifications.deliveries")
 
@@ -47,7 +45,8 @@ class DeliveryWorker:
         self.email = email
         self.breakers = breakers
         self.rand = rand
-        self.db: Database | None = None
+        # The deliveries table as a queue (adapters/delivery_repository.py), set by attach(); tests give a fake.
+        self.queue: DeliveryQueue | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -62,8 +61,13 @@ class DeliveryWorker:
         self.dead = metrics.counter("paars_notifications_dead_letters_stored_total", "Deliveries that failed their last try.", ("channel",))
         self.prompts_total = metrics.counter("paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel"))
 
-    def attach(self, db: Database) -> None:
-        self.db = db
+    def attach(self, queue: DeliveryQueue) -> None:
+        self.queue = queue
+
+    @property
+    def _queue(self) -> DeliveryQueue:
+        assert self.queue is not None, "attach() the queue first"
+        return self.queue
 
     def wake(self) -> None:
         self._wake.set()
@@ -90,12 +94,10 @@ class DeliveryWorker:
         """Calls cut short by the stop are due again at once, for the next process (a restart, another
         replica), instead of after the lease; the receiver may see one repeat (same Paars-Delivery-Id)."""
         ids = sorted(self._in_flight)
-        if not ids or self.db is None:
+        if not ids or self.queue is None:
             return
-        d = t.deliveries.c
         try:
-            async with self.db.transaction() as conn:
-                await conn.execute(t.deliveries.update().where(d.id.in_(ids), d.state == "pending").values(lease_until=None))
+            await self.queue.hand_back(ids)
             self._in_flight.clear()
         except Exception:
             log.warning("could not hand back leased deliveries; they are retried when the lease ends", exc_info=True)
@@ -124,12 +126,7 @@ class DeliveryWorker:
                 pass
 
     async def _seconds_to_next_due(self) -> float:
-        assert self.db is not None
-        d = t.deliveries.c
-        # A leased row is not due before its lease ends, whatever its next attempt time says.
-        due_at = sa.case((d.lease_until > d.next_attempt_at, d.lease_until), else_=d.next_attempt_at)
-        async with self.db.read() as conn:
-            due: dt.datetime | None = (await conn.execute(sa.select(due_at).where(d.state == "pending").order_by(due_at).limit(1))).scalar()
+        due = await self._queue.next_due()
         if due is None:
             return 5.0
         return min(5.0, max(0.01, (due - utcnow()).total_seconds()))
@@ -154,29 +151,7 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _claim(self) -> list[Any]:
-        assert self.db is not None
-        d = t.deliveries.c
-        now = utcnow()
-        claimed = []
-        async with self.db.transaction() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(t.deliveries, t.webhooks.c.secret, t.webhooks.c.active.label("subscription_active"))
-                    .select_from(t.deliveries.outerjoin(t.webhooks, t.webhooks.c.id == d.subscription_id))
-                    .where(d.state == "pending", d.next_attempt_at <= now, sa.or_(d.lease_until.is_(None), d.lease_until < now))
-                    .order_by(d.next_attempt_at, d.id)
-                    .limit(BATCH)
-                )
-            ).all()
-            for row in rows:
-                # The lease keeps another replica (or this one after a restart) off a call in flight.
-                result = await conn.execute(
-                    t.deliveries.update()
-                    .where(d.id == row.id, d.state == "pending", sa.or_(d.lease_until.is_(None), d.lease_until < now))
-                    .values(lease_until=now + LEASE)
-                )
-                if result.rowcount:
-                    claimed.append(row)
+        claimed = await self._queue.claim(utcnow(), LEASE, BATCH)
         self._in_flight.update(r.id for r in claimed)
         return claimed
 
@@ -230,29 +205,12 @@ class DeliveryWorker:
             await self._finish(row, "dead", outcome.error, attempts=attempts)
             return
         delay = backoff_delay(attempts, base=self.config.backoff_base_seconds, cap=self.config.backoff_cap_seconds, rand=self.rand)
-        assert self.db is not None
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
-                    attempts=attempts, last_error=outcome.error[:500], next_attempt_at=utcnow() + dt.timedelta(seconds=delay), lease_until=None,
-                )
-            )
+        await self._queue.reschedule(row.id, attempts=attempts, error=outcome.error, at=utcnow() + dt.timedelta(seconds=delay))
 
     async def _postpone(self, row: Any, seconds: float) -> None:
-        assert self.db is not None
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
-                    next_attempt_at=utcnow() + dt.timedelta(seconds=seconds), lease_until=None,
-                )
-            )
+        await self._queue.postpone(row.id, utcnow() + dt.timedelta(seconds=seconds))
 
     async def _finish(self, row: Any, state: str, error: str, attempts: int | None = None) -> None:
-        assert self.db is not None
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                t.deliveries.update().where(t.deliveries.c.id == row.id).values(
-                    state=state, last_error=error[:500], finished_at=utcnow(), lease_until=None,
-                    attempts=row.attempts + 1 if attempts is None and state == "delivered" else (attempts if attempts is not None else row.attempts),
-                )
-            )
+        if attempts is None:
+            attempts = row.attempts + 1 if state == "delivered" else row.attempts
+        await self._queue.finish(row.id, state=state, error=error, attempts=attempts, at=utcnow())

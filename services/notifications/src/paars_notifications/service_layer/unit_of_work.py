@@ -97,3 +97,25 @@ class PromptStore(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+# ---------- the delivery worker ----------
+
+
+class DeliveryQueue(Protocol):
+    """The deliveries table as the worker's queue (adapters/delivery_repository.py)."""
+
+    async def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Any]:
+        """Due deliveries leased until now + lease: rows with the delivery's columns, the subscription's secret and
+        subscription_active."""
+
+    async def hand_back(self, ids: Sequence[int]) -> None:
+        """Leases given up (a graceful stop): due again at once."""
+
+    async def next_due(self) -> dt.datetime | None: ...
+
+    async def reschedule(self, delivery_id: int, *, attempts: int, error: str, at: dt.datetime) -> None: ...
+
+    async def postpone(self, delivery_id: int, at: dt.datetime) -> None: ...
+
+    async def finish(self, delivery_id: int, *, state: str, error: str, attempts: int, at: dt.datetime) -> None: ...
