@@ -183,3 +183,21 @@ async def test_each_secret_reaches_exactly_its_audience_over_sql(db: Database, r
     async with db.read() as conn:
         payloads = b"".join(r.payload for r in await conn.execute(sa.select(t.platform["outbox"].c.payload)))
     assert [s for s in AUDIENCE if s.encode() in payloads] == []
+
+
+async def test_the_professional_services_catalogue_is_added_replaced_and_listed(db: Database) -> None:
+    from paars_conversations.domain import support as su
+
+    eap = su.ProfessionalService("ps-1", su.Kind.EMPLOYEE_ASSISTANCE, "EAP Helpt", "Gesprekken, anoniem", "0800-1234", True, NOW, "hr1")
+    async with uow(db) as u:
+        await u.support.save(eap)
+        await u.support.save(su.ProfessionalService("ps-2", su.Kind.EXTERNAL_COACH, "Coach", "", "coach@example.nl", True, NOW, "hr1"))
+        await u.commit()
+    retired = eap.changed(kind=eap.kind, name=eap.name, description=eap.description, contact=eap.contact, active=False, by="hr2", at=NOW)
+    async with uow(db) as u:
+        await u.support.save(retired)
+        await u.commit()
+    async with uow(db, read_only=True) as u:
+        assert await u.support.get("ps-1") == retired
+        assert [s.id for s in await u.support.every()] == ["ps-1", "ps-2"] and await u.support.count() == 2
+        assert await u.support.get("nope") is None

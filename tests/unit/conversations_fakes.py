@@ -12,6 +12,7 @@ from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
+from paars_conversations.domain import support as su
 from paars_conversations.domain.directory import Person
 from paars_conversations.service_layer.messagebus import MessageBus
 from paars_conversations.service_layer.unit_of_work import Event
@@ -39,6 +40,7 @@ class Store:
     concerns: dict[str, cn.Concern] = dataclasses.field(default_factory=dict)
     circles: dict[str, ci.Circle] = dataclasses.field(default_factory=dict)
     circle_sessions: list[ci.CircleSession] = dataclasses.field(default_factory=list)
+    support: dict[str, su.ProfessionalService] = dataclasses.field(default_factory=dict)
     # (caller, key) -> (method, fingerprint, answer): the idempotency records.
     answers: dict[tuple[str, str], tuple[str, str, object]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
@@ -212,6 +214,23 @@ class FakeCircles:
         return [x for x in reversed(self.s.circle_sessions) if x.circle_id == circle_id]
 
 
+class FakeSupport:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    async def get(self, service_id: str, *, for_update: bool = False) -> su.ProfessionalService | None:
+        return self.s.support.get(service_id)
+
+    async def save(self, service: su.ProfessionalService) -> None:
+        self.s.support[service.id] = service
+
+    async def every(self) -> list[su.ProfessionalService]:
+        return sorted(self.s.support.values(), key=lambda x: x.id)
+
+    async def count(self) -> int:
+        return len(self.s.support)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -228,7 +247,7 @@ class FakeUnitOfWork:
         w = self._work
         self.people, self.pairs, self.meetings = FakePeople(w), FakePairs(w), FakeMeetings(w)
         self.private_notes, self.reads, self.coaching = FakePrivateNotes(w), FakeReads(w), FakeCoaching(w)
-        self.concerns, self.circles = FakeConcerns(w), FakeCircles(w)
+        self.concerns, self.circles, self.support = FakeConcerns(w), FakeCircles(w), FakeSupport(w)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from paars.conversations.v1 import conversations_pb2 as cv
+from paars.feedback.v1 import feedback_pb2 as fb
 from paars.org.v1 import org_pb2
 from paars_web.app import create_app
 from paars_web.clients import Stubs
@@ -146,3 +147,42 @@ def test_each_form_carries_its_own_request_key_and_a_form_sent_twice_sends_the_s
     client.post("/conversations/concerns", data={"csrf_token": csrf(page.text), "concern_kind": "other", "concern_text": "x"}, follow_redirects=False)
     [(_, raised, _)] = [c for c in conversations.calls if c[0] == "RaiseConcern"]
     assert len(raised.idempotency_key) == 32
+
+
+SERVICE = cv.ProfessionalService(service_id="ps1", kind=cv.PROFESSIONAL_SERVICE_KIND_CONFIDENTIAL_COUNSELLOR, name="Sanne de Vries",
+                                 description="Luistert vertrouwelijk", contact="sanne@vertrouwen.example", active=True)
+
+
+def test_everyone_finds_professional_help_and_a_manager_refers_a_report_on_to_hr(client: TestClient, conversations: Recorder) -> None:
+    conversations.answers["ListProfessionalServices"] = cv.ListProfessionalServicesResponse(services=[SERVICE])
+    sign_in(client, "ann")
+    mine = client.get("/conversations/support")
+    assert mine.status_code == 200 and "Sanne de Vries" in mine.text and "Vertrouwenspersoon" in mine.text and "Niemand ziet dat je hebt gekeken" in mine.text
+    assert "referral-form" not in mine.text and "service-form" not in mine.text
+    sign_in(client, "mgr")
+    page = client.get("/conversations/support")
+    assert "referral-form" in page.text and "Ann Peeters" in page.text and "Sanne de Vries" in page.text
+    feedback = client.app.state.web.stubs.feedback  # type: ignore[attr-defined]
+    feedback.answers["RaiseReferral"] = fb.RaiseReferralResponse(referral_id="rf1")
+    key = re.findall(r'name="idempotency_key" value="([0-9a-f]+)"', page.text)[0]
+    sent = client.post("/conversations/support/referrals", data={"csrf_token": csrf(page.text), "employee_id": "ann", "referral_note": "Slaapt slecht",
+                                                                 "idempotency_key": key}, follow_redirects=False)
+    assert sent.status_code == 303 and "referred=1" in sent.headers["location"]
+    [(_, raised, _)] = [c for c in feedback.calls if c[0] == "RaiseReferral"]
+    assert (raised.employee_id, raised.note, raised.idempotency_key) == ("ann", "Slaapt slecht", key)
+
+
+def test_hr_adds_a_service_and_a_refusal_names_the_field_in_dutch(client: TestClient, conversations: Recorder) -> None:
+    conversations.answers["ListProfessionalServices"] = cv.ListProfessionalServicesResponse(services=[SERVICE])
+    conversations.answers["SetProfessionalService"] = bad_request(("contact", "is required"))
+    sign_in(client, "hr")
+    page = client.get("/conversations/support")
+    assert "service-form" in page.text and "toggle-ps1" in page.text
+    client.post("/language", data={"language": "nl", "next": "/conversations/support", "csrf_token": csrf(page.text)})
+    page = client.get("/conversations/support")
+    refused = client.post("/conversations/support/services", data={"csrf_token": csrf(page.text), "service_kind": "employee_assistance",
+                                                                   "service_name": "EAP Helpt", "service_contact": ""})
+    assert refused.status_code == 422 and 'value="EAP Helpt"' in refused.text and "Professionele hulp" in refused.text
+    assert 'id="service_contact"' in refused.text and "has-error" in refused.text
+    [(_, asked, _)] = [c for c in conversations.calls if c[0] == "SetProfessionalService"]
+    assert (asked.kind, asked.name, asked.active) == (cv.PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE, "EAP Helpt", True)

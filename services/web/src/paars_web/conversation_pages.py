@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from paars.conversations.v1 import conversations_pb2 as cv
+from paars.feedback.v1 import feedback_pb2 as fb
 from paars.org.v1 import org_pb2
 from paars_platform.errors import field_violations
 from paars_web import views
@@ -25,6 +26,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/conversations", "nav-conversations", N_("1:1 conversations")),
     NavLink("/conversations/coaching", "nav-coaching", N_("Coaching")),
     NavLink("/conversations/concerns", "nav-concerns", N_("A concern about roles")),
+    NavLink("/conversations/support", "nav-support", N_("Professional help")),
 )
 
 KINDS = {"manager_report": cv.PAIR_KIND_MANAGER_REPORT, "mentor": cv.PAIR_KIND_MENTOR, "coach": cv.PAIR_KIND_COACH, "peer": cv.PAIR_KIND_PEER}
@@ -51,6 +53,17 @@ CONCERN_KIND_LABELS = {
     cv.CONCERN_KIND_THERAPIST_ROLE: N_("My manager is acting as my therapist"), cv.CONCERN_KIND_COACH_IS_EVALUATOR: N_("My coach is also my evaluator"),
     cv.CONCERN_KIND_CONTRADICTORY_EXPECTATIONS: N_("I get contradictory expectations"), cv.CONCERN_KIND_OTHER: N_("Something else about roles"),
 }
+SERVICE_KINDS = {
+    "employee_assistance": cv.PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE, "occupational_physician": cv.PROFESSIONAL_SERVICE_KIND_OCCUPATIONAL_PHYSICIAN,
+    "confidential_counsellor": cv.PROFESSIONAL_SERVICE_KIND_CONFIDENTIAL_COUNSELLOR, "external_coach": cv.PROFESSIONAL_SERVICE_KIND_EXTERNAL_COACH,
+    "other": cv.PROFESSIONAL_SERVICE_KIND_OTHER,
+}
+SERVICE_KIND_LABELS = {
+    cv.PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE: N_("Employee assistance programme"),
+    cv.PROFESSIONAL_SERVICE_KIND_OCCUPATIONAL_PHYSICIAN: N_("Occupational physician"),
+    cv.PROFESSIONAL_SERVICE_KIND_CONFIDENTIAL_COUNSELLOR: N_("Confidential counsellor"),
+    cv.PROFESSIONAL_SERVICE_KIND_EXTERNAL_COACH: N_("External coach"), cv.PROFESSIONAL_SERVICE_KIND_OTHER: N_("Other help"),
+}
 CONCERN_STATE_LABELS = {cv.CONCERN_STATE_RAISED: N_("Sent to HR"), cv.CONCERN_STATE_ACKNOWLEDGED: N_("HR is looking into it"), cv.CONCERN_STATE_RESOLVED: N_("Resolved")}
 
 # What the conversations service says when it refuses a field, each a msgid of conversations.po.
@@ -69,6 +82,7 @@ DESCRIPTIONS = (
     N_("is not your manager"),
     N_("is not an internal coach"),
     N_("must be therapist_role, coach_is_evaluator, contradictory_expectations or other"),
+    N_("must be employee_assistance, occupational_physician, confidential_counsellor, external_coach or other"),
 )
 
 
@@ -96,6 +110,9 @@ def routes() -> list[BaseRoute]:
         Route("/conversations/concerns", raise_concern, methods=["POST"]),
         Route("/conversations/concerns/{concern_id}/acknowledge", acknowledge_concern, methods=["POST"]),
         Route("/conversations/concerns/{concern_id}/resolve", resolve_concern, methods=["POST"]),
+        Route("/conversations/support", support_page, methods=["GET"]),
+        Route("/conversations/support/services", set_service, methods=["POST"]),
+        Route("/conversations/support/referrals", raise_referral, methods=["POST"]),
         Route("/conversations/circles", circles_page, methods=["GET"]),
         Route("/conversations/circles", form_circle, methods=["POST"]),
         Route("/conversations/circles/{circle_id}", circle_page, methods=["GET"]),
@@ -149,6 +166,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         "v": views, "KIND_LABELS": KIND_LABELS, "LINK_LABELS": LINK_LABELS, "HAT_LABELS": HAT_LABELS, "HAT_HINTS": HAT_HINTS,
         "HATS": HATS, "STATE_LABELS": STATE_LABELS, "RELATION_LABELS": RELATION_LABELS, "COACHING_STATE_LABELS": COACHING_STATE_LABELS,
         "CONCERN_KIND_LABELS": CONCERN_KIND_LABELS, "CONCERN_KINDS": CONCERN_KINDS, "CONCERN_STATE_LABELS": CONCERN_STATE_LABELS,
+        "SERVICE_KINDS": SERVICE_KINDS, "SERVICE_KIND_LABELS": SERVICE_KIND_LABELS,
         "errors": FormErrors(), "values": {}, "new_key": _new_key, **extra,
     }
 
@@ -546,3 +564,63 @@ async def hold_circle_session(request: Request) -> Response:
         errors = _errors(web, request, err, {"held_on": "held_on", "case_text": "case_text", "notes": "notes"})
         return await _circle_view(web, request, me, circle_id, status_code=422, errors=errors, values=values)
     return _redirect(f"/conversations/circles/{circle_id}#sessions")
+
+
+# ---------- professional help: the catalogue HR keeps, and referring someone on ----------
+
+
+async def _support_view(web: Web, request: Request, me: Person, *, status_code: int = 200, errors: FormErrors | None = None,
+                        values: dict[str, str] | None = None) -> Response:
+    services = (await web.call(web.stubs.conversations.ListProfessionalServices, cv.ListProfessionalServicesRequest(), me)).services
+    every = (await web.maybe(web.stubs.conversations.ListProfessionalServices, cv.ListProfessionalServicesRequest(include_retired=True), me,
+                             cv.ListProfessionalServicesResponse())).services
+    people = await web.directory(me)
+    reports = sorted((e for e in people.values() if e.active and e.manager_id == me.id), key=lambda e: e.name)
+    me_entry = people.get(me.id)
+    return web.render(
+        request, "conversation_support.html", status_code=status_code,
+        **_context(services=services, every=every, reports=reports, is_hr=me_entry is not None and org_pb2.ROLE_HR in me_entry.roles,
+                   errors=errors or FormErrors(), values=values or {}),
+    )
+
+
+async def support_page(request: Request) -> Response:
+    web = web_of(request)
+    return await _support_view(web, request, web.person(request))
+
+
+async def set_service(request: Request) -> Response:
+    """HR adds an entry, or (service_id given) edits, retires or offers again an existing one."""
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    values = {n: _str(form, n) for n in ("service_id", "service_kind", "service_name", "service_description", "service_contact", "active")}
+    try:
+        await web.call(web.stubs.conversations.SetProfessionalService, cv.SetProfessionalServiceRequest(
+            idempotency_key=_key(form), service_id=values["service_id"], kind=SERVICE_KINDS.get(values["service_kind"], cv.PROFESSIONAL_SERVICE_KIND_UNSPECIFIED),
+            name=values["service_name"], description=values["service_description"], contact=values["service_contact"], active=values["active"] != "no",
+        ), me)
+    except grpc.aio.AioRpcError as err:
+        if _passes_on(err):
+            raise
+        fields = {"kind": "service_kind", "name": "service_name", "description": "service_description", "contact": "service_contact"}
+        return await _support_view(web, request, me, status_code=422, errors=_errors(web, request, err, fields), values=values)
+    return _redirect("/conversations/support#catalogue")
+
+
+async def raise_referral(request: Request) -> Response:
+    """A manager refers a report on (feedback keeps the referral; HR is told one is waiting, not what it is about)."""
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    values = {n: _str(form, n) for n in ("employee_id", "referral_note")}
+    try:
+        await web.call(web.stubs.feedback.RaiseReferral, fb.RaiseReferralRequest(
+            employee_id=values["employee_id"], note=values["referral_note"], idempotency_key=_key(form),
+        ), me)
+    except grpc.aio.AioRpcError as err:
+        if _passes_on(err):
+            raise
+        errors = _errors(web, request, err, {"employee_id": "employee_id", "note": "referral_note"})
+        return await _support_view(web, request, me, status_code=422, errors=errors, values=values)
+    return _redirect("/conversations/support?referred=1#refer")

@@ -14,6 +14,7 @@ from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
+from paars_conversations.domain import support as su
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer.unit_of_work import Event
 from paars_platform.events import new_metadata, timestamp
@@ -43,6 +44,17 @@ def relation(value: int) -> co.Relation | None:
 
 def concern_kind(value: int) -> cn.Kind | None:
     return cn.Kind(value) if value in {k.value for k in cn.Kind} else None
+
+
+def service_kind(value: int) -> su.Kind | None:
+    return su.Kind(value) if value in {k.value for k in su.Kind} else None
+
+
+def professional_service_to_proto(s: su.ProfessionalService) -> pb.ProfessionalService:
+    return pb.ProfessionalService(
+        service_id=s.id, kind=s.kind.value, name=s.name, description=s.description, contact=s.contact,  # type: ignore[arg-type]
+        active=s.active, updated_at=timestamp(s.updated_at),
+    )
 
 
 def pair_to_proto(view: c.PairView) -> pb.Pair:

@@ -14,6 +14,7 @@ from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
+from paars_conversations.domain import support as su
 from paars_conversations.domain.directory import Person
 
 
@@ -320,6 +321,37 @@ class SqlConcernRepository:
     async def every(self) -> list[cn.Concern]:
         rows = await self.conn.execute(sa.select(_CN).order_by(_CN.c.raised_at.desc(), _CN.c.id))
         return [_concern(r) for r in rows]
+
+
+_PS = t.professional_services
+
+
+def _service(row: Any) -> su.ProfessionalService:
+    return su.ProfessionalService(row.id, su.Kind[row.kind], row.name, row.description, row.contact, bool(row.active), row.updated_at, row.updated_by)
+
+
+class SqlSupportRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, service_id: str, *, for_update: bool = False) -> su.ProfessionalService | None:
+        row = (await self.conn.execute(_locked(self.conn, sa.select(_PS).where(_PS.c.id == service_id), for_update))).first()
+        return _service(row) if row is not None else None
+
+    async def save(self, service: su.ProfessionalService) -> None:
+        values = {
+            "kind": service.kind.name, "name": service.name, "description": service.description, "contact": service.contact,
+            "active": service.active, "updated_at": service.updated_at, "updated_by": service.updated_by,
+        }
+        done = await self.conn.execute(_PS.update().where(_PS.c.id == service.id).values(**values))
+        if not done.rowcount:
+            await self.conn.execute(_PS.insert().values(id=service.id, **values))
+
+    async def every(self) -> list[su.ProfessionalService]:
+        return [_service(r) for r in await self.conn.execute(sa.select(_PS).order_by(_PS.c.id))]
+
+    async def count(self) -> int:
+        return int((await self.conn.execute(sa.select(sa.func.count()).select_from(_PS))).scalar_one())
 
 
 _CI = t.circles

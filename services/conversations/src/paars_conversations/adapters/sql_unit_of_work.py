@@ -36,6 +36,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
     coaching: u.CoachingRepository
     concerns: u.ConcernRepository
     circles: u.CircleRepository
+    support: u.SupportRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.people = r.SqlPeopleRepository(conn)
@@ -46,6 +47,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
         self.coaching = r.SqlCoachingRepository(conn)
         self.concerns = r.SqlConcernRepository(conn)
         self.circles = r.SqlCircleRepository(conn)
+        self.support = r.SqlSupportRepository(conn)
 
     async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Any) -> None:
         self._remembered = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paars_platform.db import UtcDateTime, platform_tables
+from paars_platform.personal_data import privileged_actions_table
 
 metadata = sa.MetaData()
 platform = platform_tables(metadata)
@@ -127,6 +128,20 @@ circle_sessions = sa.Table(
 )
 
 # The local projection of the org directory (org.* events): names, managers, teams, roles, who is active.
+# The catalogue of professional services HR keeps: no one's data, read by everyone, written by HR.
+professional_services = sa.Table(
+    "professional_services",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("contact", sa.String(400), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)
+
 people = sa.Table(
     "people",
     metadata,
@@ -151,3 +166,6 @@ teams = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
+privileged_actions = privileged_actions_table(metadata)

@@ -170,3 +170,16 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
     async def ListCircleSessions(self, request: pb.ListCircleSessionsRequest, context: Context) -> pb.ListCircleSessionsResponse:
         found = await self.bus.ask(c.ListCircleSessions(require_person(), circle_id=request.circle_id))
         return pb.ListCircleSessionsResponse(sessions=[out.circle_session_to_proto(s) for s in found])
+
+    # ---------- professional services HR keeps ----------
+
+    async def SetProfessionalService(self, request: pb.SetProfessionalServiceRequest, context: Context) -> pb.ProfessionalService:
+        command = c.SetProfessionalService(
+            require_person(), request=_key(request), service_id=request.service_id, kind=out.service_kind(request.kind), name=request.name,
+            description=request.description, contact=request.contact, active=request.active,
+        )
+        return out.professional_service_to_proto(await self.bus.handle(command))
+
+    async def ListProfessionalServices(self, request: pb.ListProfessionalServicesRequest, context: Context) -> pb.ListProfessionalServicesResponse:
+        found = await self.bus.ask(c.ListProfessionalServices(require_person(), include_retired=request.include_retired))
+        return pb.ListProfessionalServicesResponse(services=[out.professional_service_to_proto(s) for s in found])

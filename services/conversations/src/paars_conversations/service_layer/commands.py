@@ -10,6 +10,7 @@ from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
+from paars_conversations.domain import support as su
 from paars_platform.auth import Identity
 from paars_platform.errors import Validator
 from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
@@ -379,3 +380,29 @@ class ListCircleSessions(Query[list[ci.CircleSession]]):
 
     def validate(self, v: Validator) -> None:
         _id(v, self.circle_id, "circle_id")
+
+
+# ---------- professional services HR keeps ----------
+
+
+@dataclass(frozen=True)
+class SetProfessionalService(Command[su.ProfessionalService]):
+    service_id: str
+    kind: su.Kind | None
+    name: str
+    description: str
+    contact: str
+    active: bool
+
+    def validate(self, v: Validator) -> None:
+        if self.service_id:
+            _id(v, self.service_id, "service_id")
+        v.check(self.kind is not None, "kind", "must be employee_assistance, occupational_physician, confidential_counsellor, external_coach or other")
+        v.require(self.name, "name", su.MAX_NAME)
+        v.max_length(self.description, "description", su.MAX_DESCRIPTION)
+        v.require(self.contact, "contact", su.MAX_CONTACT)
+
+
+@dataclass(frozen=True)
+class ListProfessionalServices(Query[list[su.ProfessionalService]]):
+    include_retired: bool = False

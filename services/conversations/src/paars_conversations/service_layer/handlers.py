@@ -12,11 +12,12 @@ from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
 from paars_conversations.domain import privacy
+from paars_conversations.domain import support as su
 from paars_conversations.domain.directory import Person
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer.unit_of_work import UnitOfWork
 from paars_platform.auth import Identity
-from paars_platform.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from paars_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 
 def _new_id() -> str:
@@ -365,3 +366,28 @@ async def list_circle_sessions(query: c.ListCircleSessions, uow: UnitOfWork) -> 
     if not privacy.may_read(reader(query.caller), circle.session_item()):
         raise PermissionDenied("what is said in a circle stays in the circle")
     return await uow.circles.sessions(circle.id)
+
+
+# ---------- professional services HR keeps ----------
+
+
+async def set_professional_service(command: c.SetProfessionalService, uow: UnitOfWork) -> su.ProfessionalService:
+    assert command.kind is not None
+    su.check_keeper(command.caller.roles)
+    now, me = uow.clock(), command.caller.employee_id
+    name, description, contact = command.name.strip(), command.description.strip(), command.contact.strip()
+    if command.service_id:
+        current = await uow.support.get(command.service_id, for_update=True)
+        if current is None:
+            raise NotFound(f"professional service {command.service_id!r} not found")
+        service = current.changed(kind=command.kind, name=name, description=description, contact=contact, active=command.active, by=me, at=now)
+    else:
+        if await uow.support.count() >= su.MAX_SERVICES:
+            raise FailedPrecondition(f"the catalogue holds at most {su.MAX_SERVICES} services")
+        service = su.ProfessionalService(_new_id(), command.kind, name, description, contact, command.active, now, me)
+    await uow.support.save(service)
+    return service
+
+
+async def list_professional_services(query: c.ListProfessionalServices, uow: UnitOfWork) -> list[su.ProfessionalService]:
+    return su.offered(await uow.support.every(), include_retired=query.include_retired, roles=query.caller.roles)

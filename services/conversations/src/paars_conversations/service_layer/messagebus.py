@@ -32,6 +32,7 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.ResolveConcern: h.resolve_concern,
     c.FormCircle: h.form_circle,
     c.HoldCircleSession: h.hold_circle_session,
+    c.SetProfessionalService: h.set_professional_service,
 }
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.ListPairs: h.list_pairs,
@@ -45,6 +46,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.SuggestCircle: h.suggest_circle,
     c.ListCircles: h.list_circles,
     c.ListCircleSessions: h.list_circle_sessions,
+    c.ListProfessionalServices: h.list_professional_services,
 }
 
 

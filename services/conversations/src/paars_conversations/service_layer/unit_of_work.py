@@ -12,6 +12,7 @@ from paars_conversations.domain import circles as ci
 from paars_conversations.domain import coaching as co
 from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
+from paars_conversations.domain import support as su
 from paars_conversations.domain.directory import Person
 from paars_platform.shape import RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
@@ -123,6 +124,19 @@ class CircleRepository(Protocol):
         """Newest first."""
 
 
+class SupportRepository(Protocol):
+    """The catalogue of professional services HR keeps."""
+
+    async def get(self, service_id: str, *, for_update: bool = False) -> su.ProfessionalService | None: ...
+
+    async def save(self, service: su.ProfessionalService) -> None:
+        """Adds or replaces the entry."""
+
+    async def every(self) -> list[su.ProfessionalService]: ...
+
+    async def count(self) -> int: ...
+
+
 class UnitOfWork(Protocol):
     people: PeopleRepository
     pairs: PairRepository
@@ -132,6 +146,7 @@ class UnitOfWork(Protocol):
     coaching: CoachingRepository
     concerns: ConcernRepository
     circles: CircleRepository
+    support: SupportRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...

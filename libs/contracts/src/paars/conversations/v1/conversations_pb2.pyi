@@ -69,6 +69,15 @@ class ConcernState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONCERN_STATE_RAISED: _ClassVar[ConcernState]
     CONCERN_STATE_ACKNOWLEDGED: _ClassVar[ConcernState]
     CONCERN_STATE_RESOLVED: _ClassVar[ConcernState]
+
+class ProfessionalServiceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROFESSIONAL_SERVICE_KIND_UNSPECIFIED: _ClassVar[ProfessionalServiceKind]
+    PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE: _ClassVar[ProfessionalServiceKind]
+    PROFESSIONAL_SERVICE_KIND_OCCUPATIONAL_PHYSICIAN: _ClassVar[ProfessionalServiceKind]
+    PROFESSIONAL_SERVICE_KIND_CONFIDENTIAL_COUNSELLOR: _ClassVar[ProfessionalServiceKind]
+    PROFESSIONAL_SERVICE_KIND_EXTERNAL_COACH: _ClassVar[ProfessionalServiceKind]
+    PROFESSIONAL_SERVICE_KIND_OTHER: _ClassVar[ProfessionalServiceKind]
 PAIR_KIND_UNSPECIFIED: PairKind
 PAIR_KIND_MANAGER_REPORT: PairKind
 PAIR_KIND_MENTOR: PairKind
@@ -104,6 +113,12 @@ CONCERN_STATE_UNSPECIFIED: ConcernState
 CONCERN_STATE_RAISED: ConcernState
 CONCERN_STATE_ACKNOWLEDGED: ConcernState
 CONCERN_STATE_RESOLVED: ConcernState
+PROFESSIONAL_SERVICE_KIND_UNSPECIFIED: ProfessionalServiceKind
+PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE: ProfessionalServiceKind
+PROFESSIONAL_SERVICE_KIND_OCCUPATIONAL_PHYSICIAN: ProfessionalServiceKind
+PROFESSIONAL_SERVICE_KIND_CONFIDENTIAL_COUNSELLOR: ProfessionalServiceKind
+PROFESSIONAL_SERVICE_KIND_EXTERNAL_COACH: ProfessionalServiceKind
+PROFESSIONAL_SERVICE_KIND_OTHER: ProfessionalServiceKind
 
 class Pair(_message.Message):
     __slots__ = ("pair_id", "lead_id", "other_id", "kind", "cadence_days", "next_meeting_id", "next_on", "consecutive_skips", "created_at")
@@ -652,6 +667,54 @@ class ListCircleSessionsResponse(_message.Message):
     SESSIONS_FIELD_NUMBER: _ClassVar[int]
     sessions: _containers.RepeatedCompositeFieldContainer[CircleSession]
     def __init__(self, sessions: _Optional[_Iterable[_Union[CircleSession, _Mapping]]] = ...) -> None: ...
+
+class ProfessionalService(_message.Message):
+    __slots__ = ("service_id", "kind", "name", "description", "contact", "active", "updated_at")
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    service_id: str
+    kind: ProfessionalServiceKind
+    name: str
+    description: str
+    contact: str
+    active: bool
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, service_id: _Optional[str] = ..., kind: _Optional[_Union[ProfessionalServiceKind, str]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., contact: _Optional[str] = ..., active: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetProfessionalServiceRequest(_message.Message):
+    __slots__ = ("service_id", "kind", "name", "description", "contact", "active", "idempotency_key")
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    service_id: str
+    kind: ProfessionalServiceKind
+    name: str
+    description: str
+    contact: str
+    active: bool
+    idempotency_key: str
+    def __init__(self, service_id: _Optional[str] = ..., kind: _Optional[_Union[ProfessionalServiceKind, str]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., contact: _Optional[str] = ..., active: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ListProfessionalServicesRequest(_message.Message):
+    __slots__ = ("include_retired",)
+    INCLUDE_RETIRED_FIELD_NUMBER: _ClassVar[int]
+    include_retired: bool
+    def __init__(self, include_retired: _Optional[bool] = ...) -> None: ...
+
+class ListProfessionalServicesResponse(_message.Message):
+    __slots__ = ("services",)
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
+    services: _containers.RepeatedCompositeFieldContainer[ProfessionalService]
+    def __init__(self, services: _Optional[_Iterable[_Union[ProfessionalService, _Mapping]]] = ...) -> None: ...
 
 class OneOnOneHeld(_message.Message):
     __slots__ = ("metadata", "pair_id", "meeting_id", "kind", "lead_id", "other_id", "held_on", "agenda_topics")

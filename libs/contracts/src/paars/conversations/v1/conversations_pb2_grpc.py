@@ -179,6 +179,16 @@ class ConversationsServiceStub:
                 request_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsRequest.SerializeToString,
                 response_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsResponse.FromString,
                 _registered_method=True)
+        self.SetProfessionalService = channel.unary_unary(
+                '/paars.conversations.v1.ConversationsService/SetProfessionalService',
+                request_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.SetProfessionalServiceRequest.SerializeToString,
+                response_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ProfessionalService.FromString,
+                _registered_method=True)
+        self.ListProfessionalServices = channel.unary_unary(
+                '/paars.conversations.v1.ConversationsService/ListProfessionalServices',
+                request_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesRequest.SerializeToString,
+                response_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesResponse.FromString,
+                _registered_method=True)
 
 
 class ConversationsServiceServicer:
@@ -363,6 +373,19 @@ class ConversationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetProfessionalService(self, request, context):
+        """Professional services HR keeps, offered to every employee and to a manager raising a referral
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProfessionalServices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConversationsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -510,6 +533,16 @@ def add_ConversationsServiceServicer_to_server(servicer, server):
                     servicer.ListCircleSessions,
                     request_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsRequest.FromString,
                     response_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsResponse.SerializeToString,
+            ),
+            'SetProfessionalService': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProfessionalService,
+                    request_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.SetProfessionalServiceRequest.FromString,
+                    response_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ProfessionalService.SerializeToString,
+            ),
+            'ListProfessionalServices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProfessionalServices,
+                    request_deserializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesRequest.FromString,
+                    response_serializer=paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1295,6 +1328,60 @@ class ConversationsService:
             '/paars.conversations.v1.ConversationsService/ListCircleSessions',
             paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsRequest.SerializeToString,
             paars_dot_conversations_dot_v1_dot_conversations__pb2.ListCircleSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProfessionalService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.conversations.v1.ConversationsService/SetProfessionalService',
+            paars_dot_conversations_dot_v1_dot_conversations__pb2.SetProfessionalServiceRequest.SerializeToString,
+            paars_dot_conversations_dot_v1_dot_conversations__pb2.ProfessionalService.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProfessionalServices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.conversations.v1.ConversationsService/ListProfessionalServices',
+            paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesRequest.SerializeToString,
+            paars_dot_conversations_dot_v1_dot_conversations__pb2.ListProfessionalServicesResponse.FromString,
             options,
             channel_credentials,
             insecure,
