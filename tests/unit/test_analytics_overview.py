@@ -8,6 +8,9 @@ from paars.goals.v1 import goals_pb2 as goals
 from paars_analytics.api.queries import Queries
 from paars_analytics.signals import overview
 from paars_analytics.signals.state import PersonState, PersonUpdate, apply_update, new_state
+from paars_analytics.story import alignment as story
+from paars_analytics.story.agents import CATALOGUE_KEY
+from paars_analytics.story.queries import StoryQueries
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, PermissionDenied
 from tests.unit.test_analytics_signals import NOW, TEAMS, TH, _employees, _team, days_ago, feedback, goal_event, history
@@ -138,6 +141,25 @@ def test_the_team_overview_answers_each_part_by_its_own_rule_and_leaves_out_what
     assert [r["team_id"] for r in peer["rollups"]] == ["product"] and peer["person_cards"] == []
     with pytest.raises(InvalidArgument):
         q.team_overview(jan, [f"t{i}" for i in range(51)], [], 30)
+
+
+def test_the_team_overview_carries_each_readable_teams_story_alignment_by_get_story_alignments_rule() -> None:
+    catalogue = story.catalogue_record(2, [("value.openness", "value", "Openheid", "Openness"), ("theme.clients", "theme", "Klanten", "Clients")])
+    records = {p: story.with_feedback(None, f"f-{p}", "value.openness") for p in ("p0", "p1", "p2")}
+    records["jan"] = story.with_goal(None, "g-jan", ["theme.clients"])
+    alignment = StoryQueries(records, {CATALOGUE_KEY: catalogue}, _employees(), TEAMS, k=3)
+    q = Queries(dict(_team(3, example=False)), _employees(), TEAMS, {}, k=3, clock=lambda: NOW, thresholds=TH, story=alignment)
+    jan = Identity("jan", frozenset({"manager"}))
+    found = q.team_overview(jan, ["product", "people"], [], 30)
+    # Only the team jan may read, and exactly what GetStoryAlignment answers him for it.
+    assert found["story_alignments"] == [alignment.alignment(jan, "product")]
+    [(team_id, k, product)] = found["story_alignments"]
+    parts = {p.key: p for p in product.parts}
+    assert team_id == "product" and k == 3 and product.people.value == 4
+    assert parts["value.openness"].lived_in_feedback.value == 3
+    # One person's goal serves the theme: fewer than k, held back, but not "untouched".
+    assert parts["theme.clients"].served_by_goals.hidden and not parts["theme.clients"].untouched
+    assert queries().team_overview(jan, ["product"], [], 30)["story_alignments"] == []
 
 
 def test_the_managers_ratings_are_gathered_once_a_minute_not_once_a_page() -> None:

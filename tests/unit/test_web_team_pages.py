@@ -47,6 +47,12 @@ def overview(request: an.GetTeamOverviewRequest) -> an.TeamOverview:
             params={"days": "31", "variant": "since_last"}, actors=["ann", "mgr"], open=True,
         )],
         calibration=an.Calibration(enough=False, min_ratings=3),
+        story_alignments=[an.StoryAlignment(team_id=t, story_version=2, k=3, people=an.StoryCount(value=4), parts=[
+            an.StoryPart(key="value.openness", kind="value", title_nl="Openheid", title_en="Openness",
+                         lived_in_feedback=an.StoryCount(value=3), served_by_goals=an.StoryCount(hidden=True)),
+            an.StoryPart(key="theme.clients", kind="theme", title_nl="Klanten", title_en="Clients",
+                         lived_in_feedback=an.StoryCount(), served_by_goals=an.StoryCount(), untouched=True),
+        ]) for t in request.team_ids],
     )
 
 
@@ -94,6 +100,27 @@ def test_the_team_page_shows_the_roll_up_the_cards_and_the_insights_in_the_reade
     [(method, asked, md)] = fakes.analytics.calls
     assert method == "GetTeamOverview" and list(asked.team_ids) == ["team-a"] and list(asked.employee_ids) == ["ann", "bob"]
     assert md.get("authorization", "").startswith("Bearer ")
+
+
+def test_the_team_page_shows_the_values_lived_and_themes_served_from_the_same_one_call(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client, "mgr")
+    text = client.get("/team", headers={"accept-language": "en"}).text
+    # The story section's partial, under the team page's heading, for the top team of the tree.
+    assert 'id="story-alignment"' in text and "How the team's work serves the story" in text and "The story as it lives in Team A" in text
+    assert 'id="alignment-value-openness"' in text and "Lived in feedback: 3 people" in text
+    # A count of fewer than k people is said as such, never as a number; what nobody touches is named.
+    assert "Goals serve it: fewer than three people" in text
+    assert "Nobody&#39;s goals or feedback touch this yet." in text or "Nobody's goals or feedback touch this yet." in text
+    dutch = client.get("/team", headers={"accept-language": "nl"}).text
+    assert "Openheid" in dutch and "Hoe het werk van het team het verhaal dient" in dutch
+    assert [method for method, _asked, _md in fakes.analytics.calls] == ["GetTeamOverview", "GetTeamOverview"]
+
+
+def test_without_an_alignment_in_the_answer_the_team_page_shows_none(client: TestClient, fakes: Stubs) -> None:
+    fakes.analytics.answers["GetTeamOverview"] = lambda request: an.TeamOverview(calibration=an.Calibration(enough=False, min_ratings=3))
+    sign_in(client, "mgr")
+    page = client.get("/team")
+    assert page.status_code == 200 and 'id="story-alignment"' not in page.text
 
 
 def test_the_pitfall_monitor_shows_what_analytics_found_and_nothing_for_a_team_below_k(client: TestClient) -> None:

@@ -44,6 +44,8 @@ NAV = (
     NavLink("/preferences", "nav-preferences", N_("My preferences")),
 )
 WINDOW_DAYS = 30
+# The heading of the story's alignment on the team page (story_alignment.html, the story section's partial).
+ALIGNMENT_HEADING = N_("How the team's work serves the story")
 # What one GetTeamOverview answers about at most (analytics' OVERVIEW_MAX).
 OVERVIEW_MAX = 50
 # The largest CSV the directory import reads (about two thousand people; a form is at most 256 kB, see middleware).
@@ -269,6 +271,10 @@ async def _teams(web: Web, me: Person) -> list[org_pb2.Team]:
     return teams
 
 
+def _team_name(teams: Sequence[org_pb2.Team], team_id: str) -> str:
+    return next((t.name for t in teams if t.id == team_id), "")
+
+
 async def team_page(request: Request) -> Response:
     """One analytics call (GetTeamOverview) for the whole page: the roll-ups and cards of my team tree, my
     reports' cards, my open insights and the calibration aid, each part by analytics' own rule."""
@@ -293,8 +299,13 @@ async def team_page(request: Request) -> Response:
     cards = [(r, person_cards[r.id], card_lines(person_cards[r.id], gettext), card_meaning(person_cards[r.id], gettext)) for r in reports if r.id in person_cards]
     insights = [show_insight(i, me.id, people, gettext, language) for i in found.insights]
     calibration = found.calibration
+    # The story's alignment of the top team of my tree (its count takes in the teams below it), in the story
+    # section's own partial (story_alignment.html); none when analytics left it out.
+    alignments = {s.team_id: s for s in found.story_alignments}
+    alignment = next((alignments[t.team.id] for t in views_of_teams if t.team.id in alignments), None)
     return web.render(
         request, "team_page.html", teams=views_of_teams, cards=cards, insights=insights, calibration=calibration,
+        alignment=alignment, alignment_heading=ALIGNMENT_HEADING, alignment_team=(alignment and _team_name(teams, alignment.team_id)) or "",
         mine=[r for r in calibration.rows if r.manager_id == me.id], people=people, v=views, window=WINDOW_DAYS,
         percent=views.percent, decimal=lambda x: decimal(x, language), me_id=me.id,
     )

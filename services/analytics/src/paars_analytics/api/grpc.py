@@ -87,6 +87,7 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
             rollups=[rollup_proto(r) for r in found["rollups"]], team_cards=[sense_making_proto(c) for c in found["team_cards"]],
             person_cards=[sense_making_proto(c) for c in found["person_cards"]], insights=[to_proto(i) for i in found["insights"]],
             calibration=calibration_proto(found["calibration"]),
+            story_alignments=[story_alignment_proto(found_alignment) for found_alignment in found["story_alignments"]],
         )
 
 
@@ -116,9 +117,9 @@ class ApiService(Service):
         s = ctx.config.settings
         if s.metrics_port >= 0:
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
-        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
-                          thresholds=ctx.config.thresholds)
         story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
+        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
+                          thresholds=ctx.config.thresholds, story=story)
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME],
             register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server),

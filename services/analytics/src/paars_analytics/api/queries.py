@@ -11,6 +11,7 @@ from paars_analytics.signals.directory import can_oversee_team, can_read_person,
 from paars_analytics.signals.person import WINDOWS, compute_signals
 from paars_analytics.signals.rollups import team_rollup
 from paars_analytics.signals.state import new_state
+from paars_analytics.story.queries import StoryQueries
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
 
@@ -27,8 +28,11 @@ class Queries:
 
     def __init__(
         self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
+        story: StoryQueries | None = None,
     ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
+        # The story's alignment per team for the team overview (None: the overview carries none).
+        self.story = story
         self.k = k
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
@@ -167,7 +171,7 @@ class Queries:
         employees, teams = self._directory()
         now = self.clock()
         me, roles = who.employee_id, who.roles
-        rollups, team_cards = [], []
+        rollups, team_cards, alignments = [], [], []
         for team_id in dict.fromkeys(team_ids):
             if team_id not in teams or not can_read_team(me, roles, team_id, employees, teams):
                 continue
@@ -176,6 +180,9 @@ class Queries:
             coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
             rollups.append(team_rollup(team_id, states, now, self.k, window, coaches))
             team_cards.append(overview.team_card(team_id, states, now, self.k, window))
+            if self.story is not None:
+                # GetStoryAlignment's rule for a team is can_read_team, the roll-up's: the same members, the same k.
+                alignments.append(self.story.of_members(team_id, members))
         person_cards = []
         for employee_id in dict.fromkeys(employee_ids):
             if employee_id in employees and can_read_person(me, roles, employee_id, employees, teams):
@@ -185,5 +192,5 @@ class Queries:
         return {
             "rollups": rollups, "team_cards": team_cards, "person_cards": person_cards,
             "insights": self.insights_for(who, subject_id="", team_id="", actor_id=me, open_only=True, limit=50),
-            "calibration": self.calibration(who),
+            "calibration": self.calibration(who), "story_alignments": alignments,
         }

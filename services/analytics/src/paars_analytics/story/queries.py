@@ -35,6 +35,10 @@ class StoryQueries:
             if not who.has(*ORGANISATION_READERS):
                 raise PermissionDenied("the organisation's alignment is for HR and leaders")
             members = sorted(pid for pid, p in employees.items() if p.get("active", True))
+        return self.of_members(team_id, members)
+
+    def of_members(self, team_id: str, members: list[str]) -> tuple[str, int, a.Alignment]:
+        """The alignment of these people (a team's members, whom the caller was allowed to read about)."""
         catalogue = self.catalogue.get(CATALOGUE_KEY)
         records = {pid: self.records.get(pid) for pid in members}
         return team_id, self.k, a.alignment(records, members, catalogue, k=self.k)

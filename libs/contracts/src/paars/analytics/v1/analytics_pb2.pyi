@@ -351,18 +351,20 @@ class GetTeamOverviewRequest(_message.Message):
     def __init__(self, team_ids: _Optional[_Iterable[str]] = ..., employee_ids: _Optional[_Iterable[str]] = ..., window_days: _Optional[int] = ...) -> None: ...
 
 class TeamOverview(_message.Message):
-    __slots__ = ("rollups", "team_cards", "person_cards", "insights", "calibration")
+    __slots__ = ("rollups", "team_cards", "person_cards", "insights", "calibration", "story_alignments")
     ROLLUPS_FIELD_NUMBER: _ClassVar[int]
     TEAM_CARDS_FIELD_NUMBER: _ClassVar[int]
     PERSON_CARDS_FIELD_NUMBER: _ClassVar[int]
     INSIGHTS_FIELD_NUMBER: _ClassVar[int]
     CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    STORY_ALIGNMENTS_FIELD_NUMBER: _ClassVar[int]
     rollups: _containers.RepeatedCompositeFieldContainer[TeamRollup]
     team_cards: _containers.RepeatedCompositeFieldContainer[SenseMaking]
     person_cards: _containers.RepeatedCompositeFieldContainer[SenseMaking]
     insights: _containers.RepeatedCompositeFieldContainer[Insight]
     calibration: Calibration
-    def __init__(self, rollups: _Optional[_Iterable[_Union[TeamRollup, _Mapping]]] = ..., team_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., person_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ...) -> None: ...
+    story_alignments: _containers.RepeatedCompositeFieldContainer[StoryAlignment]
+    def __init__(self, rollups: _Optional[_Iterable[_Union[TeamRollup, _Mapping]]] = ..., team_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., person_cards: _Optional[_Iterable[_Union[SenseMaking, _Mapping]]] = ..., insights: _Optional[_Iterable[_Union[Insight, _Mapping]]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., story_alignments: _Optional[_Iterable[_Union[StoryAlignment, _Mapping]]] = ...) -> None: ...
 
 class StoryCount(_message.Message):
     __slots__ = ("value", "hidden")
