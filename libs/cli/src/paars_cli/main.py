@@ -9,6 +9,7 @@ import signal
 import typer
 
 from paars_cli import events, feedback, goal, insights, login, org, watch
+from paars_cli.export import export
 from paars_cli.token import token
 
 app = typer.Typer(no_args_is_help=True, help="Paars: continuous performance and development, on your terms.")
@@ -16,6 +17,7 @@ app.command()(token)
 app.command()(login.login)
 app.command()(login.logout)
 app.command()(login.whoami)
+app.command()(export)
 app.add_typer(org.app, name="org")
 app.add_typer(goal.app, name="goal")
 app.add_typer(events.app, name="events")

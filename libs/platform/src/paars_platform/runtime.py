@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from paars.org.v1 import org_pb2
 from paars_platform import db as dbmod
-from paars_platform import logs, metrics
+from paars_platform import logs, metrics, personal_data
 from paars_platform.auth import CallerResolver, DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.grpc_server import GrpcServer
@@ -21,6 +21,7 @@ from paars_platform.inbox import AfterCommit, Handler, InboxConsumer, Transactio
 from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.outbox import OutboxRelay
 from paars_platform.parent import die_with_parent_from_env
+from paars_platform.personal_data import PersonalDataStore
 
 log = logging.getLogger("paars.runtime")
 
@@ -48,6 +49,8 @@ class ServiceRuntime:
     public_methods: tuple[str, ...] = ()
     on_started: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     on_stopping: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    # What the service holds about a person (issue 18): served as paars.privacy.v1.PersonalData next to its API.
+    personal_data: Callable[[ServiceRuntime], PersonalDataStore] | None = None
 
     def __post_init__(self) -> None:
         self.db: dbmod.Database | None = None
@@ -81,7 +84,7 @@ class ServiceRuntime:
         self.relay.start()
         self.callers = CallerResolver(s, self.directory(self))
         self.grpc = GrpcServer(
-            s, service_names=self.service_names, register=lambda server: self.register(self, server),
+            s, service_names=self.service_names + ([personal_data.SERVICE_NAME] if self.personal_data else []), register=self._register,
             callers=self.callers, public_methods=self.public_methods,
         )
         for spec in self.consumers:
@@ -95,6 +98,11 @@ class ServiceRuntime:
         if self.on_started:
             await self.on_started(self)
         log.info("service started", extra={"grpc_port": self.grpc_port, "metrics_port": self.metrics_port})
+
+    def _register(self, server: grpc.aio.Server) -> None:
+        self.register(self, server)
+        if self.personal_data is not None:
+            personal_data.add_to_server(self.personal_data(self), server)
 
     def _forgetting(self, after_commit: AfterCommit | None) -> AfterCommit:
         """after_commit, preceded by dropping the remembered caller an applied directory change is about."""

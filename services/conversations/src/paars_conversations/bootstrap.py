@@ -9,7 +9,7 @@ import grpc
 
 from paars.conversations.v1 import conversations_pb2, conversations_pb2_grpc
 from paars.org.v1 import org_pb2
-from paars_conversations.adapters import directory
+from paars_conversations.adapters import directory, person_data
 from paars_conversations.adapters.callers import directory_lookup
 from paars_conversations.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_conversations.adapters.tables import metadata
@@ -55,4 +55,5 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         ],
         directory=callers,
+        personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
     )

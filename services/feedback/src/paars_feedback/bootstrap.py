@@ -10,7 +10,7 @@ import grpc
 from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.org.v1 import org_pb2
 from paars.story.v1 import story_pb2
-from paars_feedback.adapters import directory, story_catalogue
+from paars_feedback.adapters import directory, person_data, story_catalogue
 from paars_feedback.adapters.callers import directory_lookup
 from paars_feedback.adapters.metrics import count_committed
 from paars_feedback.adapters.sql_unit_of_work import SqlUnitOfWork
@@ -82,6 +82,7 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         ],
         public_methods=PUBLIC_METHODS,
+        personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
         on_started=sweeper.start, on_stopping=sweeper.stop,
         directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
     )

@@ -12,6 +12,7 @@ import grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
 from paars.story.v1 import story_pb2
+from paars_goals.adapters import person_data
 from paars_goals.adapters.callers import directory_lookup
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.story_catalogue import apply_story_published
@@ -96,6 +97,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
         directory=_directory, on_started=started, on_stopping=stopping,
+        personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
         consumers=[ConsumerSpec(
             group_id=story_consumer_group(settings),
             handlers=registry.subscribe("goals", {story_pb2.StoryPublished: apply_story_published}),

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 
 from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from paars_notifications.adapters import person_data
 from paars_notifications.adapters.callers import directory_lookup
 from paars_notifications.adapters.delivery_repository import SqlDeliveryQueue
 from paars_notifications.adapters.fanout import FanOut
@@ -100,6 +101,7 @@ class Notifications:
             register=self._register, directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
             consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit, hooks=self.prompts)],
             on_started=self._started, on_stopping=self._stopping,
+            personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
         )
 
     def _register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:

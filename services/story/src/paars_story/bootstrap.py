@@ -14,7 +14,7 @@ from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
-from paars_story.adapters import directory, metrics
+from paars_story.adapters import directory, metrics, person_data
 from paars_story.adapters.callers import directory_lookup
 from paars_story.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_story.adapters.tables import metadata
@@ -63,4 +63,5 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         ],
         directory=callers,
+        personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paars_platform.db import BigId, UtcDateTime, platform_tables
+from paars_platform.personal_data import privileged_actions_table
 
 metadata = sa.MetaData()
 platform = platform_tables(metadata)
@@ -277,3 +278,6 @@ content_reads = sa.Table(
     sa.Column("path", sa.String(64), nullable=False),
     sa.Column("read_at", UtcDateTime, nullable=False),
 )
+
+# HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
+privileged_actions = privileged_actions_table(metadata)

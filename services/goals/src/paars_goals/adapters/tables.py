@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paars_platform.db import UtcDateTime, platform_tables
+from paars_platform.personal_data import privileged_actions_table
 
 metadata = sa.MetaData()
 platform = platform_tables(metadata)
@@ -117,3 +118,6 @@ scim_resources = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("kind", "name_key", name="uq_scim_resources_name"),
 )
+
+# HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
+privileged_actions = privileged_actions_table(metadata)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paars_platform.db import BigId, UtcDateTime, platform_tables
+from paars_platform.personal_data import privileged_actions_table
 
 metadata = sa.MetaData()
 platform = platform_tables(metadata)
@@ -143,3 +144,6 @@ deliveries = sa.Table(
     sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
+
+# HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
+privileged_actions = privileged_actions_table(metadata)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paars_platform.db import UtcDateTime, platform_tables
+from paars_platform.personal_data import privileged_actions_table
 
 metadata = sa.MetaData()
 platform = platform_tables(metadata)
@@ -124,3 +125,6 @@ ambitions = sa.Table(
     sa.Column("passage_keys", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
+privileged_actions = privileged_actions_table(metadata)

@@ -1,0 +1,50 @@
+"""Everything conversations holds about one person (issue 18): their 1:1 pairs and the meetings in them (agenda,
+shared notes, agreements), their own private notes only (another's private note about the same meeting never),
+who opened their meetings, coaching they asked for or gave, concerns they raised, the circles they are in and the
+cases they brought. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from paars_conversations.adapters import tables as t
+from paars_platform.db import Database
+from paars_platform.personal_data import PersonalDataStore, PersonalKind
+
+
+def _their_pairs(person: str) -> sa.Select[tuple[str]]:
+    return sa.select(t.pairs.c.id).where(sa.or_(t.pairs.c.lead_id == person, t.pairs.c.other_id == person))
+
+
+def _their_meetings(person: str) -> sa.Select[tuple[str]]:
+    return sa.select(t.meetings.c.id).where(t.meetings.c.pair_id.in_(_their_pairs(person)))
+
+
+def _their_requests(person: str) -> sa.Select[tuple[str]]:
+    return sa.select(t.coaching_requests.c.id).where(
+        sa.or_(t.coaching_requests.c.coachee_id == person, t.coaching_requests.c.coach_id == person)
+    )
+
+
+def _member(person: str) -> sa.ColumnElement[bool]:
+    return sa.cast(t.circles.c.member_ids, sa.Text).like(f'%"{person}"%')
+
+
+
+KINDS = (
+    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("pairs", t.pairs, ("lead_id", "other_id")),
+    PersonalKind("meetings", t.meetings, (), through=lambda p: t.meetings.c.pair_id.in_(_their_pairs(p)), order_by=("scheduled_on", "id")),
+    # Private notes: the author's own, never the other person's about the same meeting.
+    PersonalKind("private_notes", t.private_notes, ("author_id",), order_by=("written_at", "id")),
+    PersonalKind("meeting_reads", t.meeting_reads, ("reader_id",), through=lambda p: t.meeting_reads.c.meeting_id.in_(_their_meetings(p))),
+    PersonalKind("coach_profile", t.coach_profiles, ("coach_id",)),
+    PersonalKind("coaching_requests", t.coaching_requests, ("coachee_id", "coach_id")),
+    PersonalKind("coaching_sessions", t.coaching_sessions, ("recorded_by",), through=lambda p: t.coaching_sessions.c.request_id.in_(_their_requests(p))),
+    PersonalKind("concerns", t.concerns, ("raised_by",)),
+    PersonalKind("circles", t.circles, ("formed_by",), through=_member),
+    PersonalKind("circle_cases", t.circle_sessions, ("case_owner_id",)),
+)
+
+
+def store(db: Database) -> PersonalDataStore:
+    return PersonalDataStore("conversations", db, t.platform["outbox"], t.privileged_actions, KINDS)

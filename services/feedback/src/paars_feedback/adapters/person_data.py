@@ -1,0 +1,54 @@
+"""Everything feedback holds about one person (issue 18): the kinds of data, which rows are about them, and what of
+a row is kept from them. The export reads these; erasure (item 4) is to delete or anonymise the same rows.
+
+Kept from the person: who gave them anonymous feedback (the giver and the request it answered), which of the
+requests they sent was answered anonymously by whom, who raised a confidential referral about them, the raw 360
+answers of others (only the report shows them, k-anonymous), link tokens' hashes."""
+from __future__ import annotations
+
+from typing import Any
+
+from paars_feedback.adapters import tables as t
+from paars_feedback.domain import privacy
+from paars_platform.db import Database
+from paars_platform.personal_data import PersonalDataStore, PersonalKind
+
+
+def _received(row: dict[str, Any], person: str) -> dict[str, Any]:
+    if row["visibility"] == privacy.ANONYMOUS and row["giver_id"] != person:
+        return {**row, "giver_id": "", "request_id": None}
+    return row
+
+
+def _request(row: dict[str, Any], person: str) -> dict[str, Any]:
+    # Whether and how a recipient answered anonymously is the recipient's to know.
+    if row["recipient_id"] != person and row["answered_anonymously"]:
+        return {**row, "answered_feedback_id": None, "answered_anonymously": False}
+    return row
+
+
+def _referral(row: dict[str, Any], person: str) -> dict[str, Any]:
+    return row if row["raised_by"] == person else {**row, "raised_by": ""}
+
+
+KINDS = (
+    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("feedback_received", t.feedback, ("receiver_id",), redact=_received, order_by=("given_at", "id")),
+    PersonalKind("feedback_given", t.feedback, ("giver_id",), order_by=("given_at", "id")),
+    PersonalKind("feedback_requests", t.feedback_requests, ("requester_id", "subject_id", "recipient_id"), redact=_request, hidden=("token_hash",)),
+    PersonalKind("reviews", t.reviews, ("subject_id", "manager_id")),
+    PersonalKind("review_raters", t.review_raters, ("rater_id",)),
+    PersonalKind("self_assessments", t.self_assessments, ("employee_id",)),
+    PersonalKind("dialogues", t.dialogues, ("employee_id", "manager_id")),
+    PersonalKind("dialogue_preparations", t.dialogue_preparations, ("author_id",)),
+    PersonalKind("action_items", t.action_items, ("employee_id", "owner_id")),
+    PersonalKind("coach_assignments", t.coach_assignments, ("employee_id", "coach_id")),
+    PersonalKind("coach_shares", t.coach_shares, ("employee_id",)),
+    PersonalKind("referrals", t.referrals, ("employee_id", "raised_by"), redact=_referral),
+    # The read audit: who read this person's feedback, on what basis, by which path (issue 18 item 6).
+    PersonalKind("read_audit", t.content_reads, ("subject_id",), order_by=("read_at", "id")),
+)
+
+
+def store(db: Database) -> PersonalDataStore:
+    return PersonalDataStore("feedback", db, t.platform["outbox"], t.privileged_actions, KINDS)

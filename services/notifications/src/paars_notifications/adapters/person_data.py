@@ -1,0 +1,21 @@
+"""Everything notifications holds about one person (issue 18): their directory projection and preferences, the
+prompts they were sent, the open requests they take part in, their webhooks (the signing secret kept back) and
+the deliveries made to them. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
+from __future__ import annotations
+
+from paars_notifications.adapters import tables as t
+from paars_platform.db import Database
+from paars_platform.personal_data import PersonalDataStore, PersonalKind
+
+KINDS = (
+    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("preferences", t.preferences, ("employee_id",)),
+    PersonalKind("prompts", t.prompts, ("recipient_id",), order_by=("created_at", "id")),
+    PersonalKind("open_requests", t.open_requests, ("requester_id", "subject_id", "recipient_id")),
+    PersonalKind("webhooks", t.webhooks, ("owner_id",), hidden=("secret",)),
+    PersonalKind("deliveries", t.deliveries, ("owner_id",), order_by=("id",)),
+)
+
+
+def store(db: Database) -> PersonalDataStore:
+    return PersonalDataStore("notifications", db, t.platform["outbox"], t.privileged_actions, KINDS)

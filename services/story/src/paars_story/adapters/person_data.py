@@ -1,0 +1,31 @@
+"""Everything story holds about one person (issue 18): their directory projection, their ambition (theirs alone
+unless shared), the proposals and comments they wrote or endorsed, the versions they wrote or published (the
+organisation's and their team's) and which published versions they read. The export reads these; erasure
+(item 4) is to delete or anonymise the same rows."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from paars_platform.db import Database
+from paars_platform.personal_data import PersonalDataStore, PersonalKind
+from paars_story.adapters import tables as t
+
+
+def _json_list_has(column: sa.Column[object], person: str) -> sa.ColumnElement[bool]:
+    """A JSON list of ids that holds the person (a LIKE on the serialised list: ids are quoted, so no id matches inside another)."""
+    return sa.cast(column, sa.Text).like(f'%"{person}"%')
+
+
+KINDS = (
+    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("ambition", t.ambitions, ("employee_id",)),
+    PersonalKind("proposals", t.proposals, ("author_id",), through=lambda p: _json_list_has(t.proposals.c.endorser_ids, p), order_by=("created_at", "id")),
+    PersonalKind("proposal_comments", t.proposal_comments, ("author_id",), order_by=("created_at", "id")),
+    PersonalKind("story_versions", t.story_versions, ("updated_by", "published_by")),
+    PersonalKind("team_story_versions", t.team_stories, ("updated_by", "published_by"), through=lambda p: _json_list_has(t.team_stories.c.contributor_ids, p)),
+    PersonalKind("story_reads", t.story_reads, ("employee_id",)),
+)
+
+
+def store(db: Database) -> PersonalDataStore:
+    return PersonalDataStore("story", db, t.platform["outbox"], t.privileged_actions, KINDS)
