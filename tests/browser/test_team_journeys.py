@@ -20,6 +20,9 @@ from paars.goals.v1 import goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars.notifications.v1 import notifications_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.story.v1 import story_pb2 as st
+from paars.story.v1 import story_pb2_grpc
+from paars_cli import demo_story
 from tests.browser.conftest import Paars
 from tests.browser.journey import assert_accessible, screenshot, sign_in
 from tests.browser.test_journeys import agreed_goal, fits_the_width
@@ -32,7 +35,7 @@ FEEDBACK = feedback_pb2_grpc.FeedbackServiceStub
 STREAM_SECONDS = 90
 
 
-def reload_until(page, path: str, selector: str, has_text: str = "", timeout: float = STREAM_SECONDS) -> None:
+def reload_until(page, path: str, selector: str, has_text: str | re.Pattern[str] = "", timeout: float = STREAM_SECONDS) -> None:
     """Opens the page again until it shows the element: analytics counts events as they stream in."""
     deadline = time.monotonic() + timeout
     while True:
@@ -45,7 +48,41 @@ def reload_until(page, path: str, selector: str, has_text: str = "", timeout: fl
         time.sleep(1)
 
 
+def praise_openness_in_the_product_team(paars: Paars) -> None:
+    """As make run's demo does (demo_story: the story published by HR and a leader, praise that names a value), for three
+    of Jan's five people, so the value lived shows as a number at k = 3."""
+    deadline = time.monotonic() + STREAM_SECONDS
+    while True:
+        try:
+            current = paars.as_person("hanne", "story", story_pb2_grpc.StoryServiceStub, "GetStory", st.GetStoryRequest())
+            if not current.published.version:
+                draft = paars.as_person("hanne", "story", story_pb2_grpc.StoryServiceStub, "SaveDraft", st.SaveDraftRequest(
+                    base_version=max(current.draft.version, current.published.version), passages=demo_story.STORY,
+                ))
+                paars.as_person("els", "story", story_pb2_grpc.StoryServiceStub, "PublishDraft", st.PublishDraftRequest(draft_version=draft.version))
+            break
+        except grpc.aio.AioRpcError as err:
+            # The story service's directory projection learns the demo people (and hanne's HR role) from the org events.
+            if err.code() not in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    for receiver in ("lotte", "pieter", "fatima"):
+        while True:
+            try:
+                paars.as_person("wout", "feedback", FEEDBACK, "GiveFeedback", fb.GiveFeedbackRequest(
+                    receiver_id=receiver, kind=fb.FEEDBACK_KIND_PRAISE, relation=fb.RELATION_PEER, text=demo_story.VALUE_PRAISE["value.openness"],
+                    visibility=event_pb2.VISIBILITY_PUBLIC, value_key="value.openness", idempotency_key=uuid.uuid4().hex,
+                ))
+                break
+            except grpc.aio.AioRpcError as err:
+                # Feedback learns the story's values from story.story-published.v1.
+                if err.code() != grpc.StatusCode.INVALID_ARGUMENT or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+
 def test_a_manager_makes_sense_of_the_team_and_of_each_person_without_reading_what_is_not_theirs(open_page, paars: Paars) -> None:
+    praise_openness_in_the_product_team(paars)
     goal = agreed_goal(paars, "wout", "jan", "Klantvragen binnen een dag beantwoorden")
     # A private piece of feedback to Wout from a colleague: Jan may not read it, and its words appear nowhere for him.
     secret = f"Alleen voor Wout {uuid.uuid4().hex[:8]}"
@@ -74,6 +111,8 @@ def test_a_manager_makes_sense_of_the_team_and_of_each_person_without_reading_wh
     assert moment.locator('a[href="/feedback/give?receiver=wout"]').count() == 1
     assert secret not in page.content()
     assert page.locator("#calibration-caveats li").count() == 4
+    # The story as the team lives it (issue 16): the value named in the praise, counted once three people heard it.
+    reload_until(page, "/team", "#story-alignment #alignment-value-openness", re.compile(r"Geleefd in feedback: [3-5] mensen"))
     assert_accessible(page, "the team page (nl)")
     screenshot(page, "team-page")
 
