@@ -123,6 +123,56 @@ def test_without_an_alignment_in_the_answer_the_team_page_shows_none(client: Tes
     assert page.status_code == 200 and 'id="story-alignment"' not in page.text
 
 
+NAV_IDS = ('id="nav-team"', 'id="nav-hr"', 'id="nav-preferences"')
+
+
+@pytest.mark.parametrize(("person", "shown"), [
+    # An employee: their preferences only; a manager (people report to them): their team too; HR: the HR pages;
+    # an employee who has reports without the manager role is a manager for the menu all the same.
+    ("ann", {'id="nav-preferences"'}), ("mgr", {'id="nav-team"', 'id="nav-preferences"'}),
+    ("hr", {'id="nav-hr"', 'id="nav-preferences"'}), ("lead", {'id="nav-team"', 'id="nav-preferences"'}),
+])
+def test_the_menu_shows_my_team_to_managers_hr_to_hr_and_preferences_to_everyone(client: TestClient, fakes: Stubs, person: str, shown: set[str]) -> None:
+    fakes.org.answers["ListEmployees"] = org_pb2.ListEmployeesResponse(employees=[
+        *fakes.org.answers["ListEmployees"].employees,
+        org_pb2.Employee(id="hr", name="Hilde HR", team_id="org", roles=[org_pb2.ROLE_HR], active=True),
+        org_pb2.Employee(id="lead", name="Lea Lead", team_id="team-a", roles=[org_pb2.ROLE_EMPLOYEE], active=True),
+        org_pb2.Employee(id="cas", name="Cas Cools", manager_id="lead", team_id="team-a", roles=[org_pb2.ROLE_EMPLOYEE], active=True),
+    ])
+    sign_in(client, person)
+    listed = sum(1 for method, _r, _m in fakes.org.calls if method == "ListEmployees")
+    page = client.get("/feedback/received")
+    assert {i for i in NAV_IDS if i in page.text} == shown
+    assert 'id="nav-now"' in page.text and 'id="nav-story"' in page.text, "the other sections' links are for everyone"
+    # Read once at sign-in from the directory copy: a page asks the directory for nothing more for the menu.
+    assert sum(1 for method, _r, _m in fakes.org.calls if method == "ListEmployees") == listed
+
+
+def test_the_menu_leaves_links_out_not_the_pages_what_a_page_shows_is_the_services_answer(client: TestClient, fakes: Stubs) -> None:
+    sign_in(client, "ann")
+    page = client.get("/hr")
+    assert 'id="nav-hr"' not in page.text
+    # The page is still served, with what analytics answers ann (here: nothing she oversees).
+    assert page.status_code == 200 and [m for m, _r, _md in fakes.analytics.calls] == ["ListPitfalls", "GetCalibration"]
+
+
+def test_a_directory_that_cannot_answer_at_sign_in_is_asked_again_for_the_menu(client: TestClient, fakes: Stubs) -> None:
+    people = fakes.org.answers["ListEmployees"]
+    asked: list[int] = []
+
+    def list_employees(request: org_pb2.ListEmployeesRequest) -> org_pb2.ListEmployeesResponse:
+        # The sign-in form's own lists (its page, its post) answer; the read for the session at sign-in does not.
+        asked.append(1)
+        if len(asked) == 3:
+            raise refused(grpc.StatusCode.UNAVAILABLE)
+        return people
+
+    fakes.org.answers["ListEmployees"] = list_employees
+    sign_in(client, "mgr")
+    assert len(asked) == 3
+    assert 'id="nav-team"' in client.get("/feedback/received").text and len(asked) == 4
+
+
 def test_the_pitfall_monitor_shows_what_analytics_found_and_nothing_for_a_team_below_k(client: TestClient) -> None:
     sign_in(client, "mgr")
     text = client.get("/hr", headers={"accept-language": "en"}).text

@@ -98,7 +98,7 @@ class OidcSignIn:
             return web.render(request, "error.html", status_code=502)
         refresh_token = token.get("refresh_token", "")
         access_expires = float(token["expires_at"])
-        response = web.complete_sign_in(
+        response = await web.complete_sign_in(
             request,
             person_id=claims["sub"],
             person_name=claims.get("name") or claims["sub"],

@@ -26,6 +26,11 @@ class Session:
     language: str = ""
     # Whether the person's stored language (notifications' preferences) was read into `language` yet.
     preference_read: bool = False
+    # From the directory at sign-in, for the navigation only (paars_web.sections.Reader): role names, whether anyone
+    # reports to them, and whether that was read yet (a directory that could not answer is tried again on a later call).
+    roles: frozenset[str] = frozenset()
+    has_reports: bool = False
+    reader_known: bool = False
     # Scratch space for a sign-in in progress (OIDC state, nonce, PKCE verifier) and similar.
     data: dict[str, Any] = field(default_factory=dict)
 

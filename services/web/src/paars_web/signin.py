@@ -65,7 +65,7 @@ class DevelopmentSignIn:
             raise web.not_found()
         # No roles in the token: the services take the person's roles from their directory.
         token = mint_token(person.id, (), secret=web.config.jwt_secret, issuer=web.config.jwt_issuer, ttl_seconds=TOKEN_SECONDS, audience=web.config.jwt_audience)
-        return web.complete_sign_in(
+        return await web.complete_sign_in(
             request, person_id=person.id, person_name=person.name, access_token=token, expires_at=time.time() + TOKEN_SECONDS,
             next_path=str(form.get("next", "/")),
         )

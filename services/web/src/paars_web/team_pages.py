@@ -35,12 +35,13 @@ from paars_platform.directory import ROLE_NAMES
 from paars_platform.errors import field_violations
 from paars_web import i18n, views
 from paars_web.errors import FormErrors
-from paars_web.sections import N_, NavLink
+from paars_web.sections import N_, NavLink, for_hr, for_managers
 from paars_web.web import Person, Web, web_of
 
+# Managers (someone reports to them) see My team, HR sees HR, everyone their preferences.
 NAV = (
-    NavLink("/team", "nav-team", N_("My team")),
-    NavLink("/hr", "nav-hr", N_("HR")),
+    NavLink("/team", "nav-team", N_("My team"), shown_to=for_managers),
+    NavLink("/hr", "nav-hr", N_("HR"), shown_to=for_hr),
     NavLink("/preferences", "nav-preferences", N_("My preferences")),
 )
 WINDOW_DAYS = 30

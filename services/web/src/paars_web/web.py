@@ -19,11 +19,12 @@ from starlette.routing import BaseRoute
 
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars.org.v1 import org_pb2
+from paars_platform.directory import role_names
 from paars_web import i18n
 from paars_web.clients import Stubs
 from paars_web.config import WebConfig
 from paars_web.middleware import SESSION_KEY, session_of
-from paars_web.sections import NavLink
+from paars_web.sections import NavLink, Reader
 from paars_web.sessions import Session, SessionStore
 
 T = TypeVar("T")
@@ -105,7 +106,24 @@ class Web:
         metadata = person.bearer if person else []
         if person is not None and not person.session.preference_read:
             await self._read_language(person)
+        if person is not None and not person.session.reader_known:
+            await self.read_reader(person)
         return await rpc(request, metadata=metadata, timeout=self.config.rpc_deadline_seconds)
+
+    async def read_reader(self, person: Person) -> None:
+        """Once per session, at sign-in: the person's roles and whether anyone reports to them, from the directory
+        copy every page reads, for the navigation alone (sections.Reader). A directory that cannot answer now is
+        asked again on the session's next call."""
+        session = person.session
+        session.reader_known = True
+        try:
+            people = await self.directory(person)
+        except grpc.aio.AioRpcError:
+            session.reader_known = False
+            return
+        me = people.get(person.id)
+        session.roles = role_names(me.roles) if me is not None else frozenset()
+        session.has_reports = any(e.manager_id == person.id and e.active for e in people.values())
 
     async def _read_language(self, person: Person) -> None:
         """Once per session, before its first page renders: the language the person chose (in notifications'
@@ -184,6 +202,7 @@ class Web:
             signed_in=bool(session and session.signed_in),
             dev_sign_in=self.config.dev_sign_in,
             nav=self.nav,
+            reader=Reader(session.roles, session.has_reports) if session else Reader(),
         )
         return self.templates.get_template(template).render(context)
 
@@ -192,9 +211,13 @@ class Web:
 
     # ---------- the end of every sign-in ----------
 
-    def complete_sign_in(self, request: Request, *, person_id: str, person_name: str, access_token: str, expires_at: float, next_path: str = "/") -> Response:
+    async def complete_sign_in(
+        self, request: Request, *, person_id: str, person_name: str, access_token: str, expires_at: float, next_path: str = "/",
+    ) -> Response:
         fresh = self.store.sign_in(session_of(request.scope), person_id=person_id, person_name=person_name, access_token=access_token, expires_at=expires_at)
         request.scope[SESSION_KEY] = fresh
+        # What the navigation shows this person (sections.NavLink.shown_to), read once now.
+        await self.read_reader(Person(person_id, person_name, fresh))
         return RedirectResponse(safe_next(next_path), status_code=303)
 
     def sign_out(self, request: Request) -> None:
