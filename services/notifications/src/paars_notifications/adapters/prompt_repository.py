@@ -36,8 +36,15 @@ _OPEN = sa.and_(
 # The week's budget of the batch's recipients, counted by the database when nothing is to be closed.
 _BUDGET_SPENT = sa.select(_p.recipient_id, sa.func.count()).where(_BUDGET).group_by(_p.recipient_id)
 _OPEN_PROMPTS = sa.select(t.prompts).where(_OPEN)
-# Both in one round trip: the budget's rows (few: a week's budgeted prompts) are counted here.
-_BUDGET_AND_OPEN = sa.select(t.prompts).where(sa.or_(_BUDGET, _OPEN))
+# Both in one round trip: the budget's counts per recipient (part 1; the prompt columns NULL) and the open
+# prompts (part 2), one UNION ALL. (Reading the budget's rows instead of counting them was one round trip too,
+# but a person with a large budget has a hundred rows in a week, and parsing them cost more than the trip.)
+_BUDGET_PART = sa.select(
+    sa.literal_column("1").label("part"), sa.func.count().label("spent"),
+    *(c if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
+).where(_BUDGET).group_by(_p.recipient_id)
+_OPEN_PART = sa.select(sa.literal_column("2").label("part"), sa.literal_column("0").label("spent"), *t.prompts.c).where(_OPEN)
+_BUDGET_AND_OPEN = sa.union_all(_BUDGET_PART, _OPEN_PART)
 _MARK_RELEASED = (
     t.prompts.update()
     .where(_p.id == sa.bindparam("b_id"))
@@ -116,14 +123,10 @@ class SqlPromptRepository:
             return {}, list((await self.conn.execute(_OPEN_PROMPTS, params)).all())
         spent: dict[str, int] = {}
         open_rows: list[Any] = []
-        wanted = set(budget_for)
         for row in (await self.conn.execute(_BUDGET_AND_OPEN, params)).all():
-            if row.recipient_id in wanted and row.budgeted and row.created_at >= since:
-                spent[row.recipient_id] = spent.get(row.recipient_id, 0) + 1
-            if (
-                row.recipient_id in open_query.actors and row.kind in open_query.kinds and not row.acted and row.state != "dropped"
-                and row.created_at <= open_query.before and (row.about_id in open_query.abouts or row.ref_id in open_query.refs)
-            ):
+            if row.part == 1:
+                spent[row.recipient_id] = int(row.spent)
+            else:
                 open_rows.append(row)
         return spent, open_rows
 

@@ -64,11 +64,16 @@ def runs(items: Sequence[Applied]) -> list[list[Applied]]:
     """A batch cut where an event acts on a prompt an earlier event of the same run drafts: each run's statements
     are made before the next run's reads, so that action sees (and closes) the prompt, as one by one."""
     out: list[list[Applied]] = [[]]
+    # The run's drafts by recipient: an action only meets drafts for the person who acted.
+    drafted: dict[str, list[rules.PromptDraft]] = {}
     for item in items:
         run = out[-1]
-        if item.matches and any(acts_on(m, d) for m in item.matches for earlier in run for d in earlier.drafts):
+        if item.matches and any(acts_on(m, d) for m in item.matches for d in drafted.get(m.recipient_id, ())):
             out.append(run := [])
+            drafted = {}
         run.append(item)
+        for d in item.drafts:
+            drafted.setdefault(d.recipient_id, []).append(d)
     return [run for run in out if run]
 
 
