@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from paars_web import conversation_pages, i18n, pages, review_pages, signin, story_pages, team_pages
+from paars_web import conversation_pages, i18n, pages, privacy_pages, review_pages, signin, story_pages, team_pages
 from paars_web.clients import Channels, Stubs
 from paars_web.config import WebConfig
 from paars_web.middleware import SESSION_KEY, WebMiddleware
@@ -27,7 +27,7 @@ PACKAGE = pathlib.Path(__file__).parent
 NODE_MODULES = PACKAGE.parent.parent / "node_modules"
 CATALOGUES = i18n.load_catalogues()
 # The app's sections (paars_web.sections), in the order of the main navigation.
-SECTIONS = (pages, story_pages, conversation_pages, review_pages, team_pages)
+SECTIONS = (pages, story_pages, conversation_pages, review_pages, team_pages, privacy_pages)
 
 
 def templates() -> jinja2.Environment:
