@@ -321,3 +321,18 @@ async def test_the_delivery_queue_leases_due_calls_once_and_records_each_outcome
     assert await seed.state_of(due) == ("dead", 8)
     await queue.postpone(later, NOW)
     assert [r.id for r in await queue.claim(NOW, dt.timedelta(seconds=60), 50)] == [later]
+
+
+async def test_the_streams_read_the_latest_cursors_and_replay_in_cursor_order(db: Database) -> None:
+    from paars_notifications.adapters.repository import SqlStreamReads
+
+    seed = Seed(None, db)
+    for prompt_id, cursor in (("a2", 2), ("a1", 1), ("a3", 3)):
+        await seed.prompt(prompt_id, "ann", cursor)
+    await seed.prompt("b1", "bob", 1)
+    reads = SqlStreamReads(db)
+    assert (await reads.last_cursor("ann"), await reads.last_cursor("nobody")) == (3, 0)
+    assert await reads.cursors_of(["ann", "bob", "nobody"]) == {"ann": 3, "bob": 1}
+    assert [r["id"] for r in await reads.replay("ann", 0, None, 200)] == ["a1", "a2", "a3"]
+    assert [r["id"] for r in await reads.replay("ann", 1, 2, 200)] == ["a2"]
+    assert [r["id"] for r in await reads.replay("ann", 0, None, 2)] == ["a1", "a2"], "a page at a time"

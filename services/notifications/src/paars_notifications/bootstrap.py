@@ -18,6 +18,7 @@ from paars_notifications.adapters.callers import directory_lookup
 from paars_notifications.adapters.delivery_repository import SqlDeliveryQueue
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.adapters.read_cache import ReadCache
+from paars_notifications.adapters.repository import SqlStreamReads
 from paars_notifications.adapters.senders import EmailSender, Resolve, WebhookSender, checked_addresses, system_resolve
 from paars_notifications.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_notifications.adapters.tables import metadata
@@ -107,8 +108,8 @@ class Notifications:
     def _register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
         # Called once the database exists and before the consumers start.
         assert runtime.db is not None
-        for part in (self.prompts, self.handlers):
-            part.attach(runtime.db)
+        self.prompts.attach(runtime.db)
+        self.handlers.attach(SqlStreamReads(runtime.db))
         self.deliveries.attach(SqlDeliveryQueue(runtime.db))
         bus = message_bus(runtime.db, targets=self.targets, resolve=self.resolve, cache=self.cache, wake_deliveries=self.deliveries.wake)
         notifications_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(self.handlers, bus), server)

@@ -14,7 +14,7 @@ from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
 from paars_notifications.domain.visibility import Person
 from paars_notifications.service_layer.unit_of_work import PromptRow
-from paars_platform.db import UtcDateTime, upsert
+from paars_platform.db import Database, UtcDateTime, upsert
 
 _p = t.prompts.c
 _c = t.recipient_cursors.c
@@ -165,3 +165,40 @@ class SqlDeadLetterRepository:
 
     async def retry(self, delivery_id: int, at: dt.datetime) -> None:
         await self.conn.execute(_RETRY, {"b_id": delivery_id, "b_at": at})
+
+
+_CURSORS_OF = sa.select(_c.recipient_id, _c.last_cursor).where(_c.recipient_id.in_(sa.bindparam("b_ids", expanding=True)))
+_REPLAY = (
+    sa.select(t.prompts).where(_p.recipient_id == sa.bindparam("b_recipient"), _p.cursor > sa.bindparam("b_after"))
+    .order_by(_p.cursor).limit(sa.bindparam("b_limit"))
+)
+_REPLAY_UPTO = (
+    sa.select(t.prompts)
+    .where(_p.recipient_id == sa.bindparam("b_recipient"), _p.cursor > sa.bindparam("b_after"), _p.cursor <= sa.bindparam("b_upto"))
+    .order_by(_p.cursor).limit(sa.bindparam("b_limit"))
+)
+
+
+class SqlStreamReads:
+    """What the Subscribe streams and the replica watch read, each a short read of its own."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def last_cursor(self, recipient: str) -> int:
+        async with self.db.read() as conn:
+            return await last_cursor(conn, recipient)
+
+    async def cursors_of(self, recipients: Sequence[str]) -> dict[str, int]:
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_CURSORS_OF, {"b_ids": list(recipients)})).all()
+        return {r.recipient_id: int(r.last_cursor) for r in rows}
+
+    async def replay(self, recipient: str, after: int, upto: int | None, limit: int) -> list[PromptRow]:
+        """The recipient's released prompts after a cursor (and up to one), in cursor order."""
+        params: dict[str, Any] = {"b_recipient": recipient, "b_after": after, "b_limit": limit}
+        if upto is not None:
+            params["b_upto"] = upto
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_REPLAY if upto is None else _REPLAY_UPTO, params)).all()
+        return [dict(row._mapping) for row in rows]

@@ -7,17 +7,14 @@ import time
 from collections.abc import AsyncIterator
 
 import grpc
-import sqlalchemy as sa
 
 from paars.notifications.v1 import notifications_pb2 as pb
-from paars_notifications.adapters import tables as t
 from paars_notifications.adapters.fanout import FanOut, Signal
 from paars_notifications.adapters.protobuf import prompt_proto
-from paars_notifications.adapters.repository import last_cursor
 from paars_notifications.config import NotificationsConfig
+from paars_notifications.service_layer.unit_of_work import StreamReads
 from paars_platform import metrics
 from paars_platform.auth import Identity
-from paars_platform.db import Database
 from paars_platform.errors import DomainError, InvalidArgument
 
 REPLAY_BATCH = 200
@@ -37,7 +34,8 @@ class PromptStreams:
     def __init__(self, config: NotificationsConfig, fanout: FanOut) -> None:
         self.config = config
         self.fanout = fanout
-        self.db: Database | None = None
+        # What the streams read (adapters/repository.py, SqlStreamReads), set by attach().
+        self.reads: StreamReads | None = None
         self.latency = metrics.histogram(
             "paars_notifications_prompt_latency_seconds",
             "From the cause event's occurred_at to the prompt's delivery on a live in-app stream.",
@@ -45,13 +43,13 @@ class PromptStreams:
         )
         self.streams = metrics.gauge("paars_notifications_streams_open", "Live Subscribe streams.")
 
-    def attach(self, db: Database) -> None:
-        self.db = db
+    def attach(self, reads: StreamReads) -> None:
+        self.reads = reads
 
     @property
-    def _db(self) -> Database:
-        assert self.db is not None, "attach() the database first"
-        return self.db
+    def _reads(self) -> StreamReads:
+        assert self.reads is not None, "attach() the reads first"
+        return self.reads
 
     # ---------- the in-app stream ----------
 
@@ -68,8 +66,7 @@ class PromptStreams:
             if after_cursor > 0 or from_cursor:
                 sub.last_cursor = after_cursor
             else:
-                async with self._db.read() as conn:
-                    sub.last_cursor = await last_cursor(conn, me)
+                sub.last_cursor = await self._reads.last_cursor(me)
             async for prompt in self._replay(me, sub.last_cursor):
                 sub.last_cursor = prompt.cursor
                 yield prompt
@@ -107,25 +104,16 @@ class PromptStreams:
         """One read for every open stream of this process: wakes those whose recipient got prompts from
         another replica (or the scheduler of one) that the in-process fan-out never saw; returns how many."""
         recipients = self.fanout.recipients()
-        c = t.recipient_cursors.c
         woken = 0
         for start in range(0, len(recipients), WATCH_BATCH):
-            batch = recipients[start:start + WATCH_BATCH]
-            async with self._db.read() as conn:
-                rows = (await conn.execute(sa.select(c.recipient_id, c.last_cursor).where(c.recipient_id.in_(batch)))).all()
-            woken += self.fanout.wake_behind({r.recipient_id: int(r.last_cursor) for r in rows})
+            woken += self.fanout.wake_behind(await self._reads.cursors_of(recipients[start:start + WATCH_BATCH]))
         return woken
 
     async def _replay(self, recipient: str, after: int, upto: int | None = None) -> AsyncIterator[pb.Prompt]:
-        p = t.prompts.c
         while True:
-            query = sa.select(t.prompts).where(p.recipient_id == recipient, p.cursor > after).order_by(p.cursor).limit(REPLAY_BATCH)
-            if upto is not None:
-                query = query.where(p.cursor <= upto)
-            async with self._db.read() as conn:
-                rows = (await conn.execute(query)).all()
+            rows = await self._reads.replay(recipient, after, upto, REPLAY_BATCH)
             for row in rows:
-                after = row.cursor
+                after = row["cursor"]
                 yield prompt_proto(row)
             if len(rows) < REPLAY_BATCH:
                 return

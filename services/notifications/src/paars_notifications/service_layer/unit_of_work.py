@@ -119,3 +119,17 @@ class DeliveryQueue(Protocol):
     async def postpone(self, delivery_id: int, at: dt.datetime) -> None: ...
 
     async def finish(self, delivery_id: int, *, state: str, error: str, attempts: int, at: dt.datetime) -> None: ...
+
+
+# ---------- the in-app streams ----------
+
+
+class StreamReads(Protocol):
+    """What the Subscribe streams and the replica watch read (adapters/repository.py, SqlStreamReads)."""
+
+    async def last_cursor(self, recipient: str) -> int: ...
+
+    async def cursors_of(self, recipients: Sequence[str]) -> dict[str, int]:
+        """The latest cursor of each recipient that has one."""
+
+    async def replay(self, recipient: str, after: int, upto: int | None, limit: int) -> list[PromptRow]: ...
