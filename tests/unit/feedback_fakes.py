@@ -13,6 +13,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain.action_plan import DialoguePlan
+from paars_feedback.domain.anonymity import Answer as RatedAnswer
 from paars_feedback.domain.dialogue import Dialogue, Preparation
 from paars_feedback.domain.feedback import (
     ActionItem,
@@ -27,6 +28,7 @@ from paars_feedback.domain.feedback import (
 )
 from paars_feedback.domain.feedback import Person as DirectoryPerson
 from paars_feedback.domain.privacy import FeedbackView, Reader, Ties, feedback_view, ties_of
+from paars_feedback.domain.review import Review
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.unit_of_work import (
@@ -40,6 +42,7 @@ from paars_feedback.service_layer.unit_of_work import (
     InvitationRepository,
     ReferralRepository,
     RequestRepository,
+    ReviewRepository,
     ValueCatalogue,
 )
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
@@ -105,6 +108,10 @@ class Store:
     # What action items know of the dialogues they are agreed in (the dialogues are the dialogue use cases').
     dialogue_plans: dict[str, DialoguePlan] = dataclasses.field(default_factory=dict)
     dialogues: dict[str, Dialogue] = dataclasses.field(default_factory=dict)
+    reviews: dict[str, Review] = dataclasses.field(default_factory=dict)
+    # (review id, rater id) -> (group, approved, nominated by)
+    review_raters: dict[tuple[str, str], tuple[int, bool, str]] = dataclasses.field(default_factory=dict)
+    review_answers: dict[str, list[RatedAnswer]] = dataclasses.field(default_factory=dict)
     # The value keys of the published organisation story (projected from story.story-published.v1).
     values: set[str] = dataclasses.field(default_factory=set)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
@@ -273,6 +280,37 @@ class FakeActionItemRepository:
         return sorted((i for i in self.store.action_items.values() if i.source_dialogue_id == dialogue_id), key=lambda i: (i.created_at, i.id))
 
 
+class FakeReviewRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, review_id: str) -> Review | None:
+        return self.store.reviews.get(review_id)
+
+    async def add(self, review: Review) -> None:
+        assert review.id not in self.store.reviews
+        self.store.reviews[review.id] = review
+        self.store.owners[("review", review.id)] = review.subject_id
+
+    async def save(self, review: Review) -> None:
+        self.store.reviews[review.id] = dataclasses.replace(self.store.reviews[review.id], state=review.state, updated_at=review.updated_at)
+
+    async def add_raters(self, review_id: str, rater_ids: Sequence[str], group: int, *, approved: bool, nominated_by: str) -> None:
+        for rater in rater_ids:
+            self.store.review_raters.setdefault((review_id, rater), (group, approved, nominated_by))
+
+    async def nominated(self, review_id: str) -> set[str]:
+        return {rater for (rid, rater), (group, _a, _n) in self.store.review_raters.items() if rid == review_id and group == pb.RATER_GROUP_PEERS}
+
+    async def approve(self, review_id: str, rater_ids: Sequence[str]) -> None:
+        for rater in rater_ids:
+            group, _approved, by = self.store.review_raters[(review_id, rater)]
+            self.store.review_raters[(review_id, rater)] = (group, True, by)
+
+    async def answers(self, review_id: str) -> list[RatedAnswer]:
+        return list(self.store.review_answers.get(review_id, []))
+
+
 class FakeDialogueRepository:
     """Dialogues in memory; an item's view of its dialogue (dialogue_plans) follows every change, as the one table does."""
 
@@ -322,6 +360,9 @@ class FakeDirectoryRepository:
     async def manager_of(self, employee_id: str) -> str | None:
         p = self.store.people.get(employee_id)
         return p.manager_id if p is not None else None
+
+    async def direct_reports(self, manager_id: str) -> list[str]:
+        return sorted(i for i, p in self.store.people.items() if p.manager_id == manager_id and p.active)
 
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         if not reader.is_person:
@@ -408,6 +449,7 @@ class FakeUnitOfWork:
     coaches: CoachRepository
     referrals: ReferralRepository
     dialogues: DialogueRepository
+    reviews: ReviewRepository
     values: ValueCatalogue
     clock: UowClock
 
@@ -428,6 +470,7 @@ class FakeUnitOfWork:
         self.coaches = FakeCoachRepository(self._work)
         self.referrals = FakeReferralRepository(self._work)
         self.dialogues = FakeDialogueRepository(self._work)
+        self.reviews = FakeReviewRepository(self._work)
         self.values = FakeValueCatalogue(self._work)
         return self
 

@@ -10,6 +10,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters.action_plan_repository import item_event, item_from_proto, item_to_proto
 from paars_feedback.adapters.dialogue_repository import dialogue_event, dialogue_from_proto, dialogue_to_proto
+from paars_feedback.adapters.review_repository import opened_from_proto, opened_to_proto, review_event, review_from_proto, review_to_proto
 from paars_feedback.domain.action_plan import ActionItemChanged, DialogueSeen, PlannedItem
 from paars_feedback.domain.dialogue import DialogueChanged
 from paars_feedback.domain.feedback import (
@@ -33,6 +34,7 @@ from paars_feedback.domain.feedback import (
     RequestMade,
 )
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
 from paars_feedback.service_layer import links
 from paars_feedback.service_layer.commands import PageAfter
 from paars_feedback.service_layer.common import PRODUCER
@@ -135,6 +137,10 @@ def encode_answer(answer: Answer) -> bytes:
         return item_to_proto(answer).SerializeToString()
     if isinstance(answer, DialogueSeen):
         return dialogue_to_proto(answer).SerializeToString()
+    if isinstance(answer, Review):
+        return review_to_proto(answer).SerializeToString()
+    if isinstance(answer, ReviewsOpened):
+        return opened_to_proto(answer).SerializeToString()
     return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
 
 
@@ -158,6 +164,10 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return item_from_proto(pb.ActionItem.FromString(data))
     if answer_type is DialogueSeen:
         return dialogue_from_proto(pb.Dialogue.FromString(data))
+    if answer_type is Review:
+        return review_from_proto(pb.Review.FromString(data))
+    if answer_type is ReviewsOpened:
+        return opened_from_proto(pb.OpenReviewCycleResponse.FromString(data))
     if answer_type is Referral:
         return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
     assert answer_type is Feedback
@@ -251,6 +261,8 @@ def event_to_proto(event: Event) -> Message:
         return item_event(event.item, event.actor_id, event.at)
     if isinstance(event, DialogueChanged):
         return dialogue_event(event.dialogue, event.actor_id, event.at)
+    if isinstance(event, ReviewChanged):
+        return review_event(event)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
     if isinstance(event, ReferralRaised):

@@ -342,6 +342,9 @@ class SqlDirectoryRepository:
     async def manager_of(self, employee_id: str) -> str | None:
         return (await self.conn.execute(_MANAGER_OF, {"b_id": employee_id})).scalar() or None
 
+    async def direct_reports(self, manager_id: str) -> list[str]:
+        return await directory.direct_reports(self.conn, manager_id)
+
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         if not reader.is_person:
             return Ties()

@@ -36,6 +36,7 @@ from paars_feedback.adapters.repository import (
     SqlRequestRepository,
     SqlValueCatalogue,
 )
+from paars_feedback.adapters.review_repository import SqlReviewRepository
 from paars_feedback.service_layer.commands import RequestKey
 from paars_feedback.service_layer.unit_of_work import (
     ActionItemRepository,
@@ -49,6 +50,7 @@ from paars_feedback.service_layer.unit_of_work import (
     ReferralRepository,
     RequestRace,
     RequestRepository,
+    ReviewRepository,
     ValueCatalogue,
 )
 from paars_platform import outbox
@@ -146,6 +148,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     coaches: CoachRepository
     referrals: ReferralRepository
     dialogues: DialogueRepository
+    reviews: ReviewRepository
     values: ValueCatalogue
 
     async def __aenter__(self) -> Self:
@@ -221,6 +224,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
         self.coaches = SqlCoachRepository(conn)
         self.referrals = SqlReferralRepository(conn)
         self.dialogues = SqlDialogueRepository(conn)
+        self.reviews = SqlReviewRepository(conn)
         self.values = SqlValueCatalogue(conn)
 
     async def remember(self, caller_key: str, method: str, request: RequestKey, answer: Answer) -> Answer | None:

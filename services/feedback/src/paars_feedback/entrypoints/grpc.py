@@ -24,6 +24,7 @@ from paars_feedback.adapters.protobuf import (
     requests_to_proto,
     summary_to_proto,
 )
+from paars_feedback.adapters.review_repository import opened_to_proto, review_to_proto
 from paars_feedback.domain.feedback import Example
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
@@ -123,13 +124,20 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return requests_to_proto(await self.h.bus.ask(commands.ListFeedbackRequests(require_person(), request.recipient_id, request.requester_id)))
 
     async def OpenReviewCycle(self, request: pb.OpenReviewCycleRequest, context: Context) -> pb.OpenReviewCycleResponse:
-        return await self.h.reviews.open_cycle(require_person(), request)
+        return opened_to_proto(await self.h.bus.handle(commands.OpenReviewCycle(
+            require_person(), request_key(request.idempotency_key, request), request.cycle_name, tuple(request.subject_ids),
+            tuple(request.rater_groups), tuple((q.competency, q.question) for q in request.questions), request.anonymity_threshold, request.due_date,
+        )))
 
     async def NominateRaters(self, request: pb.NominateRatersRequest, context: Context) -> pb.Review:
-        return await self.h.reviews.nominate(require_person(), request)
+        return review_to_proto(await self.h.bus.handle(commands.NominateRaters(
+            require_person(), request_key(request.idempotency_key, request), request.review_id, request.group, tuple(request.rater_ids),
+        )))
 
     async def ApproveRaters(self, request: pb.ApproveRatersRequest, context: Context) -> pb.Review:
-        return await self.h.reviews.approve(require_person(), request)
+        return review_to_proto(await self.h.bus.handle(commands.ApproveRaters(
+            require_person(), request_key(request.idempotency_key, request), request.review_id, tuple(request.rater_ids),
+        )))
 
     async def InviteExternalRater(self, request: pb.InviteExternalRaterRequest, context: Context) -> pb.InviteExternalRaterResponse:
         return await self.h.reviews.invite_external(require_person(), request)
@@ -139,7 +147,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.reviews.respond(identity(), request)
 
     async def CloseReviewCycle(self, request: pb.CloseReviewCycleRequest, context: Context) -> pb.Review:
-        return await self.h.reviews.close(require_person(), request)
+        return review_to_proto(await self.h.bus.handle(commands.CloseReviewCycle(require_person(), request_key(request.idempotency_key, request), request.review_id)))
 
     async def GetReviewReport(self, request: pb.GetReviewReportRequest, context: Context) -> pb.ReviewReport:
         return await self.h.reviews.report(require_person(), request.review_id)

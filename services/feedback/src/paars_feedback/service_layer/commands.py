@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.domain import privacy
+from paars_feedback.domain import anonymity, privacy
 from paars_feedback.domain.action_plan import STATES as ACTION_STATES
 from paars_feedback.domain.action_plan import DialogueSeen, PlannedItem
 from paars_feedback.domain.feedback import (
@@ -24,6 +24,7 @@ from paars_feedback.domain.feedback import (
     Referral,
     RequestMade,
 )
+from paars_feedback.domain.review import Review, ReviewsOpened
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
@@ -691,3 +692,102 @@ class SignDialogue(Command[DialogueSeen]):
 @dataclass(frozen=True)
 class ListDialogues(Query[Any]):
     """The caller's own dialogues, as one of their two people."""
+
+
+# ---------- 360 reviews (service_layer/review_use_cases.py) ----------
+
+MAX_QUESTIONS = 30
+MAX_SUBJECTS = 50
+MAX_RATERS = 20
+
+
+@dataclass(frozen=True)
+class OpenReviewCycle(Command[ReviewsOpened]):
+    METHOD: ClassVar[str] = "OpenReviewCycle"
+    ANSWER: ClassVar[type[Any]] = ReviewsOpened
+    cycle_name: str
+    subject_ids: tuple[str, ...]
+    rater_groups: tuple[int, ...]
+    # (competency, question)
+    questions: tuple[tuple[str, str], ...]
+    anonymity_threshold: int
+    due_date: str
+
+    @property
+    def due(self) -> dt.date:
+        return dt.date.fromisoformat(self.due_date)
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        k = config.anonymity_k
+        v = Validator()
+        v.require(self.cycle_name, "cycle_name")
+        v.check(0 < len(self.subject_ids) <= MAX_SUBJECTS, "subject_ids", f"1 to {MAX_SUBJECTS} people")
+        for i, subject in enumerate(self.subject_ids):
+            v.check(valid_id(subject), f"subject_ids[{i}]", "is not a valid id")
+        v.check(len(set(self.subject_ids)) == len(self.subject_ids), "subject_ids", "someone appears twice")
+        v.check(len(self.rater_groups) > 0, "rater_groups", "at least one rater group")
+        for i, group in enumerate(self.rater_groups):
+            v.check(group in anonymity.ASKABLE_GROUPS, f"rater_groups[{i}]", "must be self, manager, peers, reports or customers")
+        v.check(len(set(self.rater_groups)) == len(self.rater_groups), "rater_groups", "a group appears twice")
+        v.check(0 < len(self.questions) <= MAX_QUESTIONS, "questions", f"1 to {MAX_QUESTIONS} competency questions")
+        seen: set[str] = set()
+        for i, (competency, question) in enumerate(self.questions):
+            if v.require(competency, f"questions[{i}].competency", 64):
+                v.check(competency not in seen, f"questions[{i}].competency", "asked twice")
+                seen.add(competency)
+            v.require(question, f"questions[{i}].question", 500)
+        v.check(self.anonymity_threshold == 0 or k <= self.anonymity_threshold <= 50, "anonymity_threshold", f"0 (the organisation's {k}) or between {k} and 50")
+        due = parse_date(self.due_date, "due_date", v)
+        if due is not None:
+            v.check(due >= now.date(), "due_date", "cannot be in the past")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class NominateRaters(Command[Review]):
+    METHOD: ClassVar[str] = "NominateRaters"
+    ANSWER: ClassVar[type[Any]] = Review
+    review_id: str
+    group: int
+    rater_ids: tuple[str, ...]
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.review_id), "review_id", "is required")
+        v.check(self.group in (pb.RATER_GROUP_UNSPECIFIED, anonymity.PEERS), "group", "people nominate peers; managers, reports and customers come from the directory and invitations")
+        v.check(0 < len(self.rater_ids) <= MAX_RATERS, "rater_ids", f"1 to {MAX_RATERS} people")
+        for i, rater in enumerate(self.rater_ids):
+            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ApproveRaters(Command[Review]):
+    METHOD: ClassVar[str] = "ApproveRaters"
+    ANSWER: ClassVar[type[Any]] = Review
+    review_id: str
+    rater_ids: tuple[str, ...]
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.review_id), "review_id", "is required")
+        v.check(len(self.rater_ids) <= MAX_RATERS, "rater_ids", f"at most {MAX_RATERS} (none: all nominated)")
+        for i, rater in enumerate(self.rater_ids):
+            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class CloseReviewCycle(Command[Review]):
+    METHOD: ClassVar[str] = "CloseReviewCycle"
+    ANSWER: ClassVar[type[Any]] = Review
+    review_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.review_id), "review_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()

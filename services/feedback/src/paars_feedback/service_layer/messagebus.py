@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.service_layer import action_plans, dialogue_use_cases, item_handlers
+from paars_feedback.service_layer import action_plans, dialogue_use_cases, item_handlers, review_use_cases
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer import feedback_handlers as fh
 from paars_feedback.service_layer.unit_of_work import Clock, Event, RequestRace, UnitOfWork, UnitOfWorkFactory
@@ -35,6 +35,10 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.SubmitPreparation: dialogue_use_cases.submit_preparation,
     c.RecordDialogueNotes: dialogue_use_cases.record_dialogue_notes,
     c.SignDialogue: dialogue_use_cases.sign_dialogue,
+    c.OpenReviewCycle: review_use_cases.open_review_cycle,
+    c.NominateRaters: review_use_cases.nominate_raters,
+    c.ApproveRaters: review_use_cases.approve_raters,
+    c.CloseReviewCycle: review_use_cases.close_review_cycle,
 }
 # A query handler answers with commands.Answered: the answer and what its reading leaves to do.
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {

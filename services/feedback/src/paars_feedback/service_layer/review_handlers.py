@@ -1,4 +1,5 @@
-"""360 reviews: open a cycle, nominate and approve peers, collect ratings, report with k-anonymity; self-assessment and the gap."""
+"""360 reviews: answers (with a bearer token or an outsider's link), invitations, reports with k-anonymity, self-assessment and
+the gap, the reviews a person takes part in. Opening, nominating, approving and closing are commands in review_use_cases.py."""
 from __future__ import annotations
 
 import uuid
@@ -11,6 +12,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
+from paars_feedback.adapters.review_repository import answers_of
 from paars_feedback.domain import anonymity, gap
 from paars_feedback.domain.privacy import (
     SUBSCRIBER,
@@ -29,7 +31,6 @@ from paars_feedback.service_layer.common import (
     hr_for,
     link_expiry,
     new_link_token,
-    parse_date,
     rater_hash,
     reader_of,
     record_reads,
@@ -52,12 +53,8 @@ from paars_platform.errors import (
 from paars_platform.events import new_metadata, timestamp
 
 MAX_QUESTIONS = 30
-MAX_SUBJECTS = 50
-MAX_RATERS = 20
 # How far down the team tree a manager's reviews are listed (organisation -> team -> individual, with room).
 CHAIN_DEPTH = 10
-NOMINATING = pb.Review.STATE_NOMINATING
-COLLECTING = pb.Review.STATE_COLLECTING
 CLOSED = pb.Review.STATE_CLOSED
 
 
@@ -101,12 +98,7 @@ async def load_review(conn: AsyncConnection, review_id: str, field: str = "revie
 
 
 async def answers(conn: AsyncConnection, review_id: str) -> list[anonymity.Answer]:
-    rows = await conn.execute(sa.select(t.review_responses).where(t.review_responses.c.review_id == review_id))
-    out = []
-    for r in rows:
-        comments = [r.comment] + [f"{x['competency']}: {x['comment']}" for x in r.ratings if x.get("comment")]
-        out.append(anonymity.Answer(r.rater_group, {x["competency"]: x["score"] for x in r.ratings}, comments))
-    return out
+    return await answers_of(conn, review_id)
 
 
 async def folded_for(conn: AsyncConnection, review: Any) -> anonymity.Folded:
@@ -182,122 +174,6 @@ class ReviewHandlers(Base):
                 event.rater_manager_id = review.manager_id
                 event.manager_average = round(sum(manager.averages.values()) / len(manager.averages), 4)
         return event
-
-    async def open_cycle(self, caller: Identity, request: pb.OpenReviewCycleRequest) -> pb.OpenReviewCycleResponse:
-        k = self.config.anonymity_k
-        v = Validator()
-        v.require(request.cycle_name, "cycle_name")
-        v.check(0 < len(request.subject_ids) <= MAX_SUBJECTS, "subject_ids", f"1 to {MAX_SUBJECTS} people")
-        for i, subject in enumerate(request.subject_ids):
-            v.check(valid_id(subject), f"subject_ids[{i}]", "is not a valid id")
-        v.check(len(set(request.subject_ids)) == len(request.subject_ids), "subject_ids", "someone appears twice")
-        v.check(len(request.rater_groups) > 0, "rater_groups", "at least one rater group")
-        for i, group in enumerate(request.rater_groups):
-            v.check(group in anonymity.ASKABLE_GROUPS, f"rater_groups[{i}]", "must be self, manager, peers, reports or customers")
-        v.check(len(set(request.rater_groups)) == len(request.rater_groups), "rater_groups", "a group appears twice")
-        v.check(0 < len(request.questions) <= MAX_QUESTIONS, "questions", f"1 to {MAX_QUESTIONS} competency questions")
-        seen: set[str] = set()
-        for i, q in enumerate(request.questions):
-            if v.require(q.competency, f"questions[{i}].competency", 64):
-                v.check(q.competency not in seen, f"questions[{i}].competency", "asked twice")
-                seen.add(q.competency)
-            v.require(q.question, f"questions[{i}].question", 500)
-        v.check(request.anonymity_threshold == 0 or k <= request.anonymity_threshold <= 50, "anonymity_threshold", f"0 (the organisation's {k}) or between {k} and 50")
-        due = parse_date(request.due_date, "due_date", v)
-        if due is not None:
-            v.check(due >= self.clock().date(), "due_date", "cannot be in the past")
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        assert due is not None
-        me = caller.employee_id
-
-        async def work(conn: AsyncConnection) -> pb.OpenReviewCycleResponse:
-            out = pb.OpenReviewCycleResponse()
-            now = self.clock()
-            for i, subject in enumerate(request.subject_ids):
-                person = await directory.person(conn, subject, f"subject_ids[{i}]")
-                if not await hr_for(conn, caller, subject) and me not in await directory.manager_chain(conn, subject):
-                    raise PermissionDenied(f"subject_ids[{i}]: HR, or one of the person's managers, opens their review")
-                if anonymity.MANAGER in request.rater_groups and not person.manager_id:
-                    raise FailedPrecondition(f"subject_ids[{i}]: {subject} has no manager to rate them")
-                review_id = uuid.uuid4().hex
-                await conn.execute(
-                    t.reviews.insert().values(
-                        id=review_id, cycle_name=request.cycle_name.strip(), subject_id=subject, opened_by=me,
-                        manager_id=person.manager_id, rater_groups=list(request.rater_groups),
-                        questions=[{"competency": q.competency.strip(), "question": q.question.strip()} for q in request.questions],
-                        anonymity_threshold=request.anonymity_threshold or k, due_date=due,
-                        state=NOMINATING if anonymity.PEERS in request.rater_groups else COLLECTING, created_at=now, updated_at=now,
-                    )
-                )
-                if anonymity.REPORTS in request.rater_groups:
-                    for report in await directory.direct_reports(conn, subject):
-                        await conn.execute(t.review_raters.insert().values(review_id=review_id, rater_id=report, rater_group=anonymity.REPORTS, approved=True, nominated_by=me))
-                review = await load_review(conn, review_id)
-                out.reviews.append(review_to_proto(review))
-                await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_OPENED, me))
-            return out
-
-        return await self.once(me, request.idempotency_key, "OpenReviewCycle", request, pb.OpenReviewCycleResponse, work)
-
-    async def nominate(self, caller: Identity, request: pb.NominateRatersRequest) -> pb.Review:
-        v = Validator()
-        v.check(valid_id(request.review_id), "review_id", "is required")
-        v.check(request.group in (pb.RATER_GROUP_UNSPECIFIED, anonymity.PEERS), "group", "people nominate peers; managers, reports and customers come from the directory and invitations")
-        v.check(0 < len(request.rater_ids) <= MAX_RATERS, "rater_ids", f"1 to {MAX_RATERS} people")
-        for i, rater in enumerate(request.rater_ids):
-            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        me = caller.employee_id
-
-        async def work(conn: AsyncConnection) -> pb.Review:
-            review = await load_review(conn, request.review_id)
-            if me != review.subject_id and not await hr_for(conn, caller, review.subject_id):
-                raise PermissionDenied("the person nominates their own peers")
-            if review.state == CLOSED:
-                raise FailedPrecondition("review_id: the review is closed")
-            if anonymity.PEERS not in review.rater_groups:
-                raise FailedPrecondition("review_id: this review asks no peers")
-            for i, rater in enumerate(request.rater_ids):
-                await directory.person(conn, rater, f"rater_ids[{i}]")
-                if rater in (review.subject_id, review.manager_id):
-                    raise InvalidArgument(f"rater_ids[{i}]", "the person and their manager rate in their own groups")
-                await insert_ignore(conn, t.review_raters, {"review_id": review.id, "rater_id": rater, "rater_group": anonymity.PEERS, "approved": False, "nominated_by": me})
-            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_RATERS_NOMINATED, me))
-            return review_to_proto(review)
-
-        return await self.once(me, request.idempotency_key, "NominateRaters", request, pb.Review, work)
-
-    async def approve(self, caller: Identity, request: pb.ApproveRatersRequest) -> pb.Review:
-        v = Validator()
-        v.check(valid_id(request.review_id), "review_id", "is required")
-        v.check(len(request.rater_ids) <= MAX_RATERS, "rater_ids", f"at most {MAX_RATERS} (none: all nominated)")
-        for i, rater in enumerate(request.rater_ids):
-            v.check(valid_id(rater), f"rater_ids[{i}]", "is not a valid id")
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        me = caller.employee_id
-        rr = t.review_raters
-
-        async def work(conn: AsyncConnection) -> pb.Review:
-            review = await load_review(conn, request.review_id)
-            if not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
-                raise PermissionDenied("the person's manager approves their peers")
-            if review.state == CLOSED:
-                raise FailedPrecondition("review_id: the review is closed")
-            nominated = {r.rater_id for r in await conn.execute(sa.select(rr.c.rater_id).where(rr.c.review_id == review.id, rr.c.rater_group == anonymity.PEERS))}
-            for i, rater in enumerate(request.rater_ids):
-                if rater not in nominated:
-                    raise InvalidArgument(f"rater_ids[{i}]", "was not nominated for this review")
-            chosen = list(request.rater_ids) or sorted(nominated)
-            await conn.execute(rr.update().where(rr.c.review_id == review.id, rr.c.rater_id.in_(chosen)).values(approved=True))
-            await conn.execute(t.reviews.update().where(t.reviews.c.id == review.id).values(state=COLLECTING, updated_at=self.clock()))
-            review = await load_review(conn, review.id)
-            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_RATERS_APPROVED, me))
-            return review_to_proto(review)
-
-        return await self.once(me, request.idempotency_key, "ApproveRaters", request, pb.Review, work)
 
     async def invite_external(self, caller: Identity, request: pb.InviteExternalRaterRequest) -> pb.InviteExternalRaterResponse:
         v = Validator()
@@ -410,26 +286,6 @@ class ReviewHandlers(Base):
         if not row.approved:
             raise FailedPrecondition("review_id: your nomination awaits the manager's approval")
         return int(row.rater_group)
-
-    async def close(self, caller: Identity, request: pb.CloseReviewCycleRequest) -> pb.Review:
-        v = Validator()
-        v.check(valid_id(request.review_id), "review_id", "is required")
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        me = caller.employee_id
-
-        async def work(conn: AsyncConnection) -> pb.Review:
-            review = await load_review(conn, request.review_id)
-            if me != review.opened_by and not await hr_for(conn, caller, review.subject_id) and me not in await directory.manager_chain(conn, review.subject_id):
-                raise PermissionDenied("whoever opened the review, the person's managers or HR close it")
-            if review.state == CLOSED:
-                raise FailedPrecondition("review_id: the review is already closed")
-            await conn.execute(t.reviews.update().where(t.reviews.c.id == review.id).values(state=CLOSED, updated_at=self.clock()))
-            review = await load_review(conn, review.id)
-            await outbox.append(conn, t.platform["outbox"], await self._event(conn, review, pb.ReviewUpdated.CHANGE_CLOSED, me))
-            return review_to_proto(review)
-
-        return await self.once(me, request.idempotency_key, "CloseReviewCycle", request, pb.Review, work)
 
     async def report(self, caller: Identity, review_id: str) -> pb.ReviewReport:
         if not valid_id(review_id):

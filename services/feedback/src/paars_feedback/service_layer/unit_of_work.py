@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from paars_feedback.domain.action_plan import ActionItemChanged, DialoguePlan, DialogueSeen, PlannedItem
+from paars_feedback.domain.anonymity import Answer as RatedAnswer
 from paars_feedback.domain.dialogue import Dialogue, DialogueChanged, Preparation
 from paars_feedback.domain.feedback import (
     ActionItem,
@@ -31,14 +32,15 @@ from paars_feedback.domain.feedback import (
     SummaryGroup,
 )
 from paars_feedback.domain.privacy import Reader, Ties
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged | ReviewChanged
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen
-A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen)
+Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened
+A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened)
 
 
 class FeedbackRepository(Protocol):
@@ -134,6 +136,9 @@ class DirectoryRepository(Protocol):
     async def manager_of(self, employee_id: str) -> str | None:
         """The person's direct manager, if they have one."""
 
+    async def direct_reports(self, manager_id: str) -> list[str]:
+        """The active people who report to the manager, by id."""
+
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         """The reader's ties to the person: manager chain, coach (and whether this item is shared with them), HR scope."""
 
@@ -196,6 +201,26 @@ class DialogueRepository(Protocol):
         """Whom a 360 is about (None: no such review)."""
 
 
+class ReviewRepository(Protocol):
+    async def get(self, review_id: str) -> Review | None: ...
+
+    async def add(self, review: Review) -> None: ...
+
+    async def save(self, review: Review) -> None:
+        """Writes the review's state."""
+
+    async def add_raters(self, review_id: str, rater_ids: Sequence[str], group: int, *, approved: bool, nominated_by: str) -> None:
+        """Raters in a group; one already there stays as they were."""
+
+    async def nominated(self, review_id: str) -> set[str]:
+        """The peers nominated, approved or not."""
+
+    async def approve(self, review_id: str, rater_ids: Sequence[str]) -> None: ...
+
+    async def answers(self, review_id: str) -> list[RatedAnswer]:
+        """The answers as anonymity folds them (group, scores, comments), never who gave them."""
+
+
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
     requests: RequestRepository
@@ -206,6 +231,7 @@ class UnitOfWork(Protocol):
     referrals: ReferralRepository
     values: ValueCatalogue
     dialogues: DialogueRepository
+    reviews: ReviewRepository
     clock: Clock
 
     async def __aenter__(self) -> Self: ...

@@ -1,0 +1,125 @@
+"""360 reviews on the feedback database: every statement of the review lifecycle (the review, its nominated raters,
+the answers as anonymity reads them), and a review as protobuf (answers and events)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paars.common.v1 import event_pb2
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.adapters import tables as t
+from paars_feedback.domain import anonymity
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
+from paars_feedback.service_layer.common import PRODUCER
+from paars_platform.db import insert_ignore
+from paars_platform.events import new_metadata
+
+_r, _rr, _resp = t.reviews, t.review_raters, t.review_responses
+_GET = sa.select(_r).where(_r.c.id == sa.bindparam("b_id"))
+_SAVE = _r.update().where(_r.c.id == sa.bindparam("b_id")).values(state=sa.bindparam("b_state"), updated_at=sa.bindparam("b_updated_at"))
+_NOMINATED = sa.select(_rr.c.rater_id).where(_rr.c.review_id == sa.bindparam("b_id"), _rr.c.rater_group == anonymity.PEERS)
+_ANSWERS = sa.select(_resp.c.rater_group, _resp.c.ratings, _resp.c.comment).where(_resp.c.review_id == sa.bindparam("b_id"))
+
+
+def review_from_row(row: Any) -> Review:
+    return Review(
+        id=row.id, cycle_name=row.cycle_name, subject_id=row.subject_id, opened_by=row.opened_by, manager_id=row.manager_id,
+        rater_groups=tuple(row.rater_groups), questions=tuple((q["competency"], q["question"]) for q in row.questions),
+        anonymity_threshold=row.anonymity_threshold, due_date=row.due_date, state=row.state, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+async def answers_of(conn: AsyncConnection, review_id: str) -> list[anonymity.Answer]:
+    """The answers as anonymity folds them: group, scores and comments, never who gave them."""
+    out = []
+    for r in await conn.execute(_ANSWERS, {"b_id": review_id}):
+        comments = [r.comment] + [f"{x['competency']}: {x['comment']}" for x in r.ratings if x.get("comment")]
+        out.append(anonymity.Answer(r.rater_group, {x["competency"]: x["score"] for x in r.ratings}, comments))
+    return out
+
+
+class SqlReviewRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, review_id: str) -> Review | None:
+        row = (await self.conn.execute(_GET, {"b_id": review_id})).first()
+        return review_from_row(row) if row is not None else None
+
+    async def add(self, review: Review) -> None:
+        await self.conn.execute(_r.insert().values(
+            id=review.id, cycle_name=review.cycle_name, subject_id=review.subject_id, opened_by=review.opened_by, manager_id=review.manager_id,
+            rater_groups=list(review.rater_groups), questions=[{"competency": c, "question": q} for c, q in review.questions],
+            anonymity_threshold=review.anonymity_threshold, due_date=review.due_date, state=review.state,
+            created_at=review.created_at, updated_at=review.updated_at,
+        ))
+
+    async def save(self, review: Review) -> None:
+        await self.conn.execute(_SAVE, {"b_id": review.id, "b_state": review.state, "b_updated_at": review.updated_at})
+
+    async def add_raters(self, review_id: str, rater_ids: Sequence[str], group: int, *, approved: bool, nominated_by: str) -> None:
+        """Raters of the review in a group; one already there stays as they were."""
+        for rater in rater_ids:
+            await insert_ignore(self.conn, _rr, {"review_id": review_id, "rater_id": rater, "rater_group": group, "approved": approved, "nominated_by": nominated_by})
+
+    async def nominated(self, review_id: str) -> set[str]:
+        return {r.rater_id for r in await self.conn.execute(_NOMINATED, {"b_id": review_id})}
+
+    async def approve(self, review_id: str, rater_ids: Sequence[str]) -> None:
+        if rater_ids:
+            await self.conn.execute(_rr.update().where(_rr.c.review_id == review_id, _rr.c.rater_id.in_(sorted(rater_ids))).values(approved=True))
+
+    async def answers(self, review_id: str) -> list[anonymity.Answer]:
+        return await answers_of(self.conn, review_id)
+
+
+def review_to_proto(review: Review) -> pb.Review:
+    return pb.Review(
+        id=review.id, subject_id=review.subject_id, opened_by=review.opened_by, rater_groups=list(review.rater_groups),  # type: ignore[arg-type]
+        questions=[pb.CompetencyQuestion(competency=c, question=q) for c, q in review.questions], anonymity_threshold=review.anonymity_threshold,
+        due_date=review.due_date.isoformat(), state=review.state, cycle_name=review.cycle_name,  # type: ignore[arg-type]
+    )
+
+
+def review_from_proto(message: pb.Review) -> Review:
+    """A remembered answer back (its manager and times are not in it)."""
+    epoch = dt.datetime.fromtimestamp(0, dt.UTC)
+    return Review(
+        id=message.id, cycle_name=message.cycle_name, subject_id=message.subject_id, opened_by=message.opened_by, manager_id=None,
+        rater_groups=tuple(message.rater_groups), questions=tuple((q.competency, q.question) for q in message.questions),
+        anonymity_threshold=message.anonymity_threshold, due_date=dt.date.fromisoformat(message.due_date), state=message.state,
+        created_at=epoch, updated_at=epoch,
+    )
+
+
+def opened_to_proto(opened: ReviewsOpened) -> pb.OpenReviewCycleResponse:
+    return pb.OpenReviewCycleResponse(reviews=[review_to_proto(r) for r in opened.reviews])
+
+
+def opened_from_proto(message: pb.OpenReviewCycleResponse) -> ReviewsOpened:
+    return ReviewsOpened(tuple(review_from_proto(r) for r in message.reviews))
+
+
+def review_event(changed: ReviewChanged) -> pb.ReviewUpdated:
+    """Counts always; aggregates (as a subscriber reads them) only at the close; no rater identity ever."""
+    review = changed.review
+    event = pb.ReviewUpdated(
+        metadata=new_metadata(
+            producer=PRODUCER, subject_id=review.subject_id, visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE, actor_id=changed.actor_id,
+            occurred_at=changed.at,
+        ),
+        review=review_to_proto(review), change=changed.change, responses_received=changed.responses,  # type: ignore[arg-type]
+    )
+    if changed.folded is not None:
+        event.results.extend(
+            pb.GroupResult(group=g.group, responses=g.responses, averages=g.averages, comments=list(g.comments)) for g in changed.folded.groups
+        )
+        manager = changed.folded.group(anonymity.MANAGER)
+        if manager is not None and manager.averages and review.manager_id:
+            event.rater_manager_id = review.manager_id
+            event.manager_average = round(sum(manager.averages.values()) / len(manager.averages), 4)
+    return event

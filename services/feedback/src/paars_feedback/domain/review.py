@@ -1,0 +1,92 @@
+"""A 360 review's life: opened for a person, colleagues nominated by them and approved by a manager, closed; and the
+event each step leaves (counts always, k-folded aggregates only at the close, never a rater's identity)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.domain import anonymity
+from paars_platform.errors import FailedPrecondition, InvalidArgument
+
+NOMINATING = pb.Review.STATE_NOMINATING
+COLLECTING = pb.Review.STATE_COLLECTING
+CLOSED = pb.Review.STATE_CLOSED
+
+
+@dataclass(frozen=True)
+class Review:
+    id: str
+    cycle_name: str
+    subject_id: str
+    opened_by: str
+    manager_id: str | None
+    rater_groups: tuple[int, ...]
+    # (competency, question), in the order asked.
+    questions: tuple[tuple[str, str], ...]
+    anonymity_threshold: int
+    due_date: dt.date
+    state: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def open(
+        review_id: str, *, cycle_name: str, subject_id: str, opened_by: str, manager_id: str | None, rater_groups: tuple[int, ...],
+        questions: tuple[tuple[str, str], ...], threshold: int, due: dt.date, now: dt.datetime, field: str,
+    ) -> Review:
+        """Colleagues are nominated first when the review asks them; otherwise answers are collected at once."""
+        if anonymity.MANAGER in rater_groups and not manager_id:
+            raise FailedPrecondition(f"{field}: {subject_id} has no manager to rate them")
+        return Review(
+            review_id, cycle_name.strip(), subject_id, opened_by, manager_id, rater_groups,
+            tuple((c.strip(), q.strip()) for c, q in questions), threshold, due, NOMINATING if anonymity.PEERS in rater_groups else COLLECTING, now, now,
+        )
+
+    def check_open(self) -> None:
+        if self.state == CLOSED:
+            raise FailedPrecondition("review_id: the review is closed")
+
+    def check_nominee(self, rater_id: str, field: str) -> None:
+        """People nominate colleagues; they and their manager answer in their own groups."""
+        self.check_open()
+        if anonymity.PEERS not in self.rater_groups:
+            raise FailedPrecondition("review_id: this review asks no peers")
+        if rater_id in (self.subject_id, self.manager_id):
+            raise InvalidArgument(field, "the person and their manager rate in their own groups")
+
+    def approved(self, now: dt.datetime) -> Review:
+        self.check_open()
+        return replace(self, state=COLLECTING, updated_at=now)
+
+    def closed(self, now: dt.datetime) -> Review:
+        if self.state == CLOSED:
+            raise FailedPrecondition("review_id: the review is already closed")
+        return replace(self, state=CLOSED, updated_at=now)
+
+
+@dataclass(frozen=True)
+class ReviewChanged:
+    """feedback.review-updated.v1: how many answered; at the close the groups as a subscriber may see them (k-folded,
+    no comments) and the manager's average for calibration. No rater's identity, ever."""
+
+    review: Review
+    change: int
+    actor_id: str
+    at: dt.datetime
+    responses: int
+    folded: anonymity.Folded | None = None
+
+    @staticmethod
+    def of(review: Review, change: int, actor_id: str, at: dt.datetime, answers: list[anonymity.Answer]) -> ReviewChanged:
+        folded = None
+        if change == pb.ReviewUpdated.CHANGE_CLOSED:
+            folded = anonymity.without_comments(anonymity.fold(answers, review.anonymity_threshold, include_anonymous=True))
+        return ReviewChanged(review, change, actor_id, at, len(answers), folded)
+
+
+@dataclass(frozen=True)
+class ReviewsOpened:
+    """What OpenReviewCycle answers: a review per person."""
+
+    reviews: tuple[Review, ...]

@@ -1,0 +1,102 @@
+"""A 360's lifecycle as handlers (command, unit of work, config) run by the message bus: open it, nominate colleagues,
+approve them, close it; the rules are domain/review.py's. Answering, inviting outsiders, self-assessments and the
+reports (the anonymity fold over stored answers) stay in review_handlers.py for now."""
+from __future__ import annotations
+
+import uuid
+
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.config import FeedbackConfig
+from paars_feedback.domain import anonymity
+from paars_feedback.domain.privacy import is_hr_for
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
+from paars_feedback.service_layer import commands as c
+from paars_feedback.service_layer.common import reader_of
+from paars_feedback.service_layer.unit_of_work import UnitOfWork
+from paars_platform.auth import Identity
+from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
+
+
+async def _review(uow: UnitOfWork, review_id: str) -> Review:
+    review = await uow.reviews.get(review_id)
+    if review is None:
+        raise NotFound(f"review_id: review {review_id!r} not found")
+    return review
+
+
+async def _leads(uow: UnitOfWork, caller: Identity, subject_id: str) -> bool:
+    """One of the person's managers, or HR in scope."""
+    reader = reader_of(caller)
+    ties = await uow.directory.ties(reader, subject_id)
+    return ties.in_manager_chain or (reader.has("hr") and is_hr_for(reader, ties))
+
+
+async def _changed(uow: UnitOfWork, review: Review, change: int, actor: str) -> None:
+    uow.add_events(ReviewChanged.of(review, change, actor, uow.clock(), await uow.reviews.answers(review.id)))
+
+
+async def open_review_cycle(command: c.OpenReviewCycle, uow: UnitOfWork, config: FeedbackConfig) -> ReviewsOpened:
+    me = command.caller.employee_id
+    opened = []
+    for i, subject in enumerate(command.subject_ids):
+        if await uow.directory.person(subject) is None:
+            raise NotFound(f"subject_ids[{i}]: employee {subject!r} not found")
+        if not await _leads(uow, command.caller, subject):
+            raise PermissionDenied(f"subject_ids[{i}]: HR, or one of the person's managers, opens their review")
+        review = Review.open(
+            uuid.uuid4().hex, cycle_name=command.cycle_name, subject_id=subject, opened_by=me, manager_id=await uow.directory.manager_of(subject),
+            rater_groups=command.rater_groups, questions=command.questions, threshold=command.anonymity_threshold or config.anonymity_k,
+            due=command.due, now=uow.clock(), field=f"subject_ids[{i}]",
+        )
+        await uow.reviews.add(review)
+        if anonymity.REPORTS in review.rater_groups:
+            # The person's reports rate them: they come from the directory, approved as they are.
+            await uow.reviews.add_raters(review.id, await uow.directory.direct_reports(subject), anonymity.REPORTS, approved=True, nominated_by=me)
+        await _changed(uow, review, pb.ReviewUpdated.CHANGE_OPENED, me)
+        opened.append(review)
+    return ReviewsOpened(tuple(opened))
+
+
+async def nominate_raters(command: c.NominateRaters, uow: UnitOfWork, config: FeedbackConfig) -> Review:
+    me = command.caller.employee_id
+    review = await _review(uow, command.review_id)
+    if me != review.subject_id:
+        reader = reader_of(command.caller)
+        if not (reader.has("hr") and is_hr_for(reader, await uow.directory.ties(reader, review.subject_id))):
+            raise PermissionDenied("the person nominates their own peers")
+    review.check_open()
+    for i, rater in enumerate(command.rater_ids):
+        if await uow.directory.person(rater) is None:
+            raise NotFound(f"rater_ids[{i}]: employee {rater!r} not found")
+        review.check_nominee(rater, f"rater_ids[{i}]")
+    await uow.reviews.add_raters(review.id, command.rater_ids, anonymity.PEERS, approved=False, nominated_by=me)
+    await _changed(uow, review, pb.ReviewUpdated.CHANGE_RATERS_NOMINATED, me)
+    return review
+
+
+async def approve_raters(command: c.ApproveRaters, uow: UnitOfWork, config: FeedbackConfig) -> Review:
+    me = command.caller.employee_id
+    review = await _review(uow, command.review_id)
+    if not await _leads(uow, command.caller, review.subject_id):
+        raise PermissionDenied("the person's manager approves their peers")
+    review.check_open()
+    nominated = await uow.reviews.nominated(review.id)
+    for i, rater in enumerate(command.rater_ids):
+        if rater not in nominated:
+            raise InvalidArgument(f"rater_ids[{i}]", "was not nominated for this review")
+    await uow.reviews.approve(review.id, list(command.rater_ids) or sorted(nominated))
+    approved = review.approved(uow.clock())
+    await uow.reviews.save(approved)
+    await _changed(uow, approved, pb.ReviewUpdated.CHANGE_RATERS_APPROVED, me)
+    return approved
+
+
+async def close_review_cycle(command: c.CloseReviewCycle, uow: UnitOfWork, config: FeedbackConfig) -> Review:
+    me = command.caller.employee_id
+    review = await _review(uow, command.review_id)
+    if me != review.opened_by and not await _leads(uow, command.caller, review.subject_id):
+        raise PermissionDenied("whoever opened the review, the person's managers or HR close it")
+    closed = review.closed(uow.clock())
+    await uow.reviews.save(closed)
+    await _changed(uow, closed, pb.ReviewUpdated.CHANGE_CLOSED, me)
+    return closed

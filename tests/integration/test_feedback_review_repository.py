@@ -1,0 +1,65 @@
+"""The 360 lifecycle's repository, one suite on the fakes, SQLite and PostgreSQL: a review reads back as written and
+saves its state; raters are added once, nominated and approved; the directory gives a manager's reports."""
+from __future__ import annotations
+
+import datetime as dt
+
+from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.domain.review import Review
+from tests.integration.test_feedback_repository import NOW, Backend, backend, backend_url
+
+__all__ = ["backend", "backend_url"]  # the suite's fixtures, shared with the feedback repository's own tests
+
+
+def a_review(review_id: str = "r1") -> Review:
+    return Review.open(
+        review_id, cycle_name="360 spring", subject_id="ann", opened_by="mgr", manager_id="mgr",
+        rater_groups=(pb.RATER_GROUP_MANAGER, pb.RATER_GROUP_PEERS), questions=(("collaboration", "How?"),), threshold=3,
+        due=dt.date(2026, 3, 15), now=NOW, field="subject_ids[0]",
+    )
+
+
+async def test_a_review_reads_back_as_written_and_saves_its_state(backend: Backend) -> None:
+    review = a_review()
+    async with backend.uow() as uow:
+        await uow.reviews.add(review)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.reviews.get("r1") == review and await uow.reviews.get("r9") is None
+        await uow.reviews.save(review.approved(NOW))
+        await uow.commit()
+    async with backend.uow() as uow:
+        stored = await uow.reviews.get("r1")
+        assert stored is not None and stored.state == pb.Review.STATE_COLLECTING
+        assert await uow.reviews.answers("r1") == []
+
+
+async def test_raters_are_added_once_nominated_and_approved(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        await uow.reviews.add(a_review())
+        await uow.reviews.add_raters("r1", ["bob", "cas"], pb.RATER_GROUP_PEERS, approved=False, nominated_by="ann")
+        await uow.reviews.add_raters("r1", ["bob"], pb.RATER_GROUP_PEERS, approved=False, nominated_by="hr")
+        await uow.reviews.add_raters("r1", ["dan"], pb.RATER_GROUP_REPORTS, approved=True, nominated_by="mgr")
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.reviews.nominated("r1") == {"bob", "cas"}
+        await uow.reviews.approve("r1", ["bob"])
+        await uow.reviews.approve("r1", [])
+        await uow.commit()
+    if backend.db is None:
+        raters = {r: a for (rid, r), (_g, a, _n) in backend.store.review_raters.items() if rid == "r1"}
+    else:
+        from paars_feedback.adapters import tables as t
+        async with backend.db.read() as conn:
+            raters = {row.rater_id: row.approved for row in await conn.execute(t.review_raters.select().where(t.review_raters.c.review_id == "r1"))}
+    assert raters == {"bob": True, "cas": False, "dan": True}
+
+
+async def test_the_directory_gives_a_managers_active_reports(backend: Backend) -> None:
+    await backend.person("mgr")
+    await backend.person("bob", "mgr")
+    await backend.person("ann", "mgr")
+    await backend.person("gone", "mgr", active=False)
+    async with backend.uow() as uow:
+        assert await uow.directory.direct_reports("mgr") == ["ann", "bob"]
+        assert await uow.directory.direct_reports("ann") == []
