@@ -65,6 +65,10 @@ def seeded(running_stack: RunningStack) -> dict[str, str]:
     meeting = pair.next_meeting_id
     conv.AddNote(cpb.AddNoteRequest(meeting_id=meeting, text=MGR_PRIVATE, private=True), metadata=auth("mgr", "manager"), timeout=10)
     _retry(lambda: conv.AddNote(cpb.AddNoteRequest(meeting_id=meeting, text=ANN_PRIVATE, private=True), metadata=auth("ann"), timeout=10))
+    # Analytics learns the directory from its own consumer: wait until it knows ann and hr1.
+    analytics = privacy_pb2_grpc.PersonalDataStub(running_stack.channel("analytics"))
+    for who in ("ann", "hr1"):
+        _retry(lambda: analytics.ExportPersonData(privacy_pb2.ExportPersonDataRequest(), metadata=auth(who), timeout=10))  # noqa: B023
     return {"anonymous": anon.id, "given": given.id, "meeting": meeting}
 
 
@@ -84,9 +88,13 @@ def test_a_person_exports_everything_about_them_and_nothing_about_anyone_else(ru
     done = _cli_export(running_stack, tmp_path, "--as", "ann", "--out", "ann.zip")
     assert done.returncode == 0, done.stderr + done.stdout
     archive = _read(tmp_path / "ann.zip")
-    assert {"goals.json", "feedback.json", "conversations.json", "story.json", "notifications.json", "topics.json", "audit.json", "summary.nl.md", "summary.en.md"} <= set(archive)
-    for name in ("goals", "feedback", "conversations", "story", "notifications"):
+    assert {"goals.json", "feedback.json", "conversations.json", "story.json", "notifications.json", "analytics.json",
+            "topics.json", "audit.json", "summary.nl.md", "summary.en.md"} <= set(archive)
+    for name in ("goals", "feedback", "conversations", "story", "notifications", "analytics"):
         assert "problem" not in archive[f"{name}.json"], archive[f"{name}.json"]
+    analytics = archive["analytics.json"]["data"]
+    assert [s["window_days"] for s in analytics["signals"]] == [30, 90] and analytics["signals"][0]["employee_id"] == "ann"
+    assert any(t.endswith("-people-changelog") for t in analytics["changelog_topics"]), analytics["changelog_topics"]
 
     feedback = archive["feedback.json"]["data"]
     received = {f["id"]: f for f in feedback["feedback_received"]}

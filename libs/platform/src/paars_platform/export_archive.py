@@ -20,7 +20,7 @@ from paars.privacy.v1 import privacy_pb2 as pb
 from paars.privacy.v1 import privacy_pb2_grpc
 
 # The services that hold personal data and serve PersonalData, in the order the summary lists them.
-SERVICES = ("goals", "feedback", "conversations", "story", "notifications")
+SERVICES = ("goals", "feedback", "conversations", "story", "notifications", "analytics")
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,37 @@ class ServiceAnswer:
 async def _ask(service: str, address: str, metadata: Sequence[tuple[str, str]], person_id: str, reason: str, timeout: float) -> ServiceAnswer:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = privacy_pb2_grpc.PersonalDataStub(channel)  # type: ignore[no-untyped-call]
-        try:
-            answer = await stub.ExportPersonData(pb.ExportPersonDataRequest(person_id=person_id, reason=reason), metadata=metadata, timeout=timeout)
-        except grpc.aio.AioRpcError as err:
-            if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED):
-                raise
-            return ServiceAnswer(service, problem=f"{err.code().name}: {err.details()}")
+        answer = await stub.ExportPersonData(pb.ExportPersonDataRequest(person_id=person_id, reason=reason), metadata=metadata, timeout=timeout)
     return ServiceAnswer(service, json.loads(answer.json), dict(answer.counts))
+
+
+# Refusals of the request itself (not allowed, no reason): every service would say the same, so the caller hears it.
+REFUSALS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT)
 
 
 async def collect(
     addresses: Mapping[str, str], metadata: Sequence[tuple[str, str]], *, person_id: str = "", reason: str = "", timeout: float = 30.0
 ) -> list[ServiceAnswer]:
-    """Every service's export, asked at once. A refusal (not allowed, no reason) is raised as the service said it;
-    a service that cannot answer is named in the archive with what went wrong."""
+    """Every service's export, asked at once. A refusal (not allowed, no reason), or a token no service accepts,
+    is raised as the service said it; a service that cannot answer (away, or not yet knowing the caller) is named
+    in the archive with what went wrong, never silently left out."""
     services = [s for s in SERVICES if s in addresses]
-    return list(await asyncio.gather(*(_ask(s, addresses[s], metadata, person_id, reason, timeout) for s in services)))
+    outcomes = await asyncio.gather(*(_ask(s, addresses[s], metadata, person_id, reason, timeout) for s in services), return_exceptions=True)
+    errors = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    for error in errors:
+        if error.code() in REFUSALS:
+            raise error
+    if errors and len(errors) == len(outcomes) and all(e.code() == grpc.StatusCode.UNAUTHENTICATED for e in errors):
+        raise errors[0]
+    answers = []
+    for service, outcome in zip(services, outcomes, strict=True):
+        if isinstance(outcome, grpc.aio.AioRpcError):
+            answers.append(ServiceAnswer(service, problem=f"{outcome.code().name}: {outcome.details()}"))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            answers.append(outcome)
+    return answers
 
 
 TEXT = {

@@ -28,7 +28,7 @@ NAV: tuple[NavLink, ...] = (NavLink("/privacy", "nav-privacy", N_("My data")),)
 ACTION_LABELS = {"export": N_("Exported your data"), "erasure": N_("Erased data"), "retention": N_("Deleted data past its retention period")}
 SERVICE_LABELS = {
     "goals": N_("Goals and the directory"), "feedback": N_("Feedback, reviews and dialogues"), "conversations": N_("1:1s and coaching"),
-    "story": N_("The story and your ambition"), "notifications": N_("Notifications"),
+    "story": N_("The story and your ambition"), "notifications": N_("Notifications"), "analytics": N_("Signals and insights"),
 }
 # What the services say when they refuse an export's field (msgids of privacy.po).
 DESCRIPTIONS = (N_("must say why in at least 10 characters"),)

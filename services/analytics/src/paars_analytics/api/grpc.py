@@ -10,11 +10,13 @@ from mode import Service
 
 from paars.analytics.v1 import analytics_pb2 as pb
 from paars.analytics.v1 import analytics_pb2_grpc
+from paars.privacy.v1 import privacy_pb2_grpc
+from paars_analytics.api.person_data import AnalyticsPersonalData
 from paars_analytics.api.queries import Queries
 from paars_analytics.app import Analytics
 from paars_analytics.insights.records import to_proto
 from paars_analytics.story.queries import StoryQueries, story_alignment_proto
-from paars_platform import metrics
+from paars_platform import metrics, personal_data
 from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
 from paars_platform.errors import NotFound
 from paars_platform.events import timestamp
@@ -120,9 +122,12 @@ class ApiService(Service):
         story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
         queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
                           thresholds=ctx.config.thresholds, story=story)
+        def register(server: grpc.aio.Server) -> None:
+            analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server)
+            privacy_pb2_grpc.add_PersonalDataServicer_to_server(AnalyticsPersonalData(ctx), server)
+
         self.grpc = GrpcServer(
-            s, service_names=[SERVICE_NAME],
-            register=lambda server: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server),
+            s, service_names=[SERVICE_NAME, personal_data.SERVICE_NAME], register=register,
             callers=CallerResolver(s, directory_lookup(ctx.employees), cache_seconds=0),
         )
         self.port = await self.grpc.start()

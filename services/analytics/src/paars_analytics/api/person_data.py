@@ -1,0 +1,85 @@
+"""What analytics holds about one person (issue 18 item 3), served as paars.privacy.v1.PersonalData beside the
+AnalyticsService: their directory record as analytics keeps it, their counted state and the signals computed from
+it (30 and 90 days), the insights about them (open and past), their story alignment record, and the Kafka topics
+that hold it (the tables' changelogs, keyed by their id, and the insights published about them).
+
+Analytics has no database: an HR export is recorded as an audit log line ("privileged action") and a metric,
+not in a store the person can list; ListPrivilegedActions answers UNIMPLEMENTED here (docs/privacy.md)."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+import msgspec
+
+from paars.privacy.v1 import privacy_pb2 as pb
+from paars.privacy.v1 import privacy_pb2_grpc
+from paars_analytics.signals.person import compute_signals
+from paars_analytics.signals.state import DAY_COUNTERS, Day, new_state
+from paars_platform.auth import require_person
+from paars_platform.personal_data import EXPORTS, ExportPersonData, PersonDataExport, jsonable
+
+log = logging.getLogger("paars.analytics.privacy")
+INSIGHT_TOPIC = "analytics.insight-detected.v1"
+# The tables keyed by a person's id, whose changelog topics therefore hold records about them.
+PERSON_TABLES = ("people", "employees", "insights", "story_alignment")
+
+
+def _named(value: Any) -> Any:
+    """A stored state (msgspec structs kept as arrays) with its fields named, for people to read."""
+    if isinstance(value, msgspec.Struct):
+        return {f: _named(getattr(value, f)) for f in value.__struct_fields__}
+    if isinstance(value, Day):
+        return {f: _named(getattr(value, f)) for f in ("day", "received", "delays", *DAY_COUNTERS)}
+    if isinstance(value, dict):
+        return {str(k): _named(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_named(v) for v in value]
+    return value
+
+
+def _changelog(table: Any) -> str:
+    topic = getattr(table, "changelog_topic", None)
+    try:
+        return str(topic.get_topic_name()) if topic is not None else ""
+    except Exception:  # a table without a changelog (tests' plain dicts)
+        return ""
+
+
+def export_data(ctx: Any, person: str) -> dict[str, Any]:
+    """Everything analytics holds about the person, as JSON-ready lists."""
+    employee = ctx.employees.get(person)
+    state = ctx.state.get(person)
+    coach = str((employee or {}).get("coach_id", ""))
+    signals = [dict(compute_signals(state or new_state(), ctx.now(), window, coach), window_days=window, employee_id=person) for window in (30, 90)] if (state or employee) else []
+    record = ctx.insights.get(person) or {}
+    insights = list((record.get("open") or {}).values()) + list(record.get("history") or [])
+    alignment = ctx.story_alignment.get(person) if getattr(ctx, "story_alignment", None) is not None else None
+    tables = {"people": ctx.people, "employees": ctx.employees, "insights": ctx.insights, "story_alignment": getattr(ctx, "story_alignment", None)}
+    topics = sorted({t for t in (_changelog(tables[name]) for name in PERSON_TABLES if tables.get(name) is not None) if t})
+    events = [{"topic": INSIGHT_TOPIC, "type": "paars.analytics.v1.InsightDetected", "insight": i.get("kind", ""), "created_at": i.get("detected_at", "")} for i in insights]
+    return jsonable({
+        "directory": [employee] if employee else [],
+        "state": [_named(state)] if state is not None else [],
+        "signals": signals,
+        "insights": insights,
+        "story_alignment": [alignment] if alignment else [],
+        "changelog_topics": topics,
+        "events": events,
+        "privileged_actions": [],
+    })
+
+
+class AnalyticsPersonalData(privacy_pb2_grpc.PersonalDataServicer):
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    async def ExportPersonData(self, request: pb.ExportPersonDataRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.PersonDataExport:
+        query = ExportPersonData(require_person(), request.person_id, request.reason)
+        query.check()
+        if query.basis == "hr":
+            log.warning("privileged action", extra={"action": "export", "actor_id": query.caller.employee_id, "subject_id": query.subject, "reason": query.reason})
+        data = export_data(self.ctx, query.subject)
+        EXPORTS.labels("analytics", query.basis).inc()
+        return PersonDataExport("analytics", query.subject, data).to_proto()
