@@ -1,5 +1,6 @@
-"""From incoming events to prompts: rules, exactly-once per (cause, recipient, kind), the delivery policy,
-release with per-recipient cursors, webhook and e-mail deliveries, and closing the loop (sent / acted)."""
+"""The consumer: from incoming events to prompts, a whole inbox batch at a time (see "consumer" below): rules,
+exactly-once per (cause, recipient, kind), the delivery policy, release with per-recipient cursors, webhook and
+e-mail deliveries, closing the loop (sent / acted); and the scheduler's round (held prompts, due reminders)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ PRODUCER = "notifications"
 Clock = Callable[[], dt.datetime]
 
 # What the registry routes to notifications (paars_platform.topics' consumers); handlers() checks it against
-# the events domain/involvement.py knows.
+# the event types domain/rules.py's RULES knows.
 CONSUMED_TOPICS = registry.topics_consumed_by(PRODUCER)
 # Prompts released by an event, kept until its transaction committed (then pushed to live streams).
 _PENDING_LIMIT = 10_000
