@@ -41,7 +41,7 @@ class DeadLetters:
 def context() -> Any:
     return SimpleNamespace(
         verifier=EventVerifier({"goals": [GOALS_KEY.public_key()]}), expected_type=lambda t: topic(t).message_type,
-        employees={}, dirty=set(), processed=Counter(), dead_letters=Counter(), dead_letter_topic=DeadLetters(),
+        employees={}, dirty=set(), directory_version=0, processed=Counter(), dead_letters=Counter(), dead_letter_topic=DeadLetters(),
         config=SimpleNamespace(app_id="paars-analytics"),
     )
 
@@ -62,6 +62,7 @@ async def test_a_signed_employee_change_is_applied() -> None:
     ctx = context()
     await _apply(ctx, faust_event(EventSigner("goals", GOALS_KEY).sign(record("mgr", 2))), ctx.employees, employee_record)
     assert ctx.employees["ann"]["manager_id"] == "mgr" and not ctx.dead_letter_topic.sent
+    assert ctx.directory_version == 1, "the query API's copy of the directory is read again after a write"
 
 
 async def test_an_unsigned_or_foreign_signed_promotion_is_dead_lettered_and_changes_nobody() -> None:
@@ -71,6 +72,7 @@ async def test_an_unsigned_or_foreign_signed_promotion_is_dead_lettered_and_chan
     await _apply(ctx, faust_event(EventSigner("goals", Ed25519PrivateKey.generate()).sign(record("cas", 98))), ctx.employees, employee_record)
     assert (ctx.employees["ann"]["manager_id"], ctx.employees["ann"]["version"]) == ("mgr", 2)
     assert [header(d["headers"], "dlq_reason") for d in ctx.dead_letter_topic.sent] == ["unsigned", "bad-signature"]
+    assert ctx.directory_version == 1, "what was not written does not count as a directory write"
     # A later genuine change with a lower version than the forgeries still applies.
     await _apply(ctx, faust_event(EventSigner("goals", GOALS_KEY).sign(record("bob", 3))), ctx.employees, employee_record)
     assert ctx.employees["ann"]["manager_id"] == "bob"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from paars.goals.v1 import goals_pb2 as goals
-from paars_analytics.api.queries import Queries
+from paars_analytics.api.queries import Directory, Queries
 from paars_analytics.signals import overview
+from paars_analytics.signals.directory import members_of
 from paars_analytics.signals.state import PersonState, PersonUpdate, apply_update, new_state
 from paars_analytics.story import alignment as story
 from paars_analytics.story.agents import CATALOGUE_KEY
@@ -169,3 +170,32 @@ def test_the_managers_ratings_are_gathered_once_a_minute_not_once_a_page() -> No
     people.update(rated({"new": [2.0, 2.0, 2.0]}))
     assert q.calibration(Identity("admin", frozenset({"admin"}))) == before
     assert queries(people).calibration(Identity("admin", frozenset({"admin"})))["managers"] == 4
+
+
+def test_the_directory_is_decoded_once_per_version_with_each_teams_members_worked_out_in_the_same_pass() -> None:
+    employees = _employees()
+    employees["gone"] = {"id": "gone", "team_id": "product", "roles": ["employee"], "active": False, "manager_id": "jan"}
+    snapshot = Directory.of(employees, TEAMS)
+    assert {t: snapshot.members_of(t) for t in TEAMS} == {t: members_of(t, employees, TEAMS) for t in TEAMS}
+    assert snapshot.members_of("nowhere") == []
+
+    class Counted(dict):
+        reads = 0
+
+        def items(self):  # type: ignore[override]
+            Counted.reads += 1
+            return super().items()
+
+    version = [1]
+    table = Counted(_employees())
+    q = Queries(dict(_team(3, example=False)), table, TEAMS, {}, k=3, clock=lambda: NOW, thresholds=TH, directory_version=lambda: version[0])
+    jan = Identity("jan", frozenset({"manager"}))
+    first = q.team_overview(jan, ["product"], ["p0"], 30)
+    q.team_overview(jan, ["product"], ["p0"], 30)
+    assert Counted.reads == 1, "one decode of the directory for two overviews (each reads it three times)"
+    # A directory write moves the version: the next call reads the change (p0 moves to the people team).
+    table["p0"] = {**table["p0"], "team_id": "people", "manager_id": "hanne"}
+    version[0] += 1
+    moved = q.team_overview(jan, ["product"], ["p0"], 30)
+    assert Counted.reads == 2 and moved["person_cards"] == [] and first["person_cards"] != []
+    assert moved["rollups"][0]["people"] == first["rollups"][0]["people"] - 1

@@ -103,6 +103,9 @@ class Analytics:
     state: PeopleStore
     # People whose state changed since the last detection round (process-local; a full scan covers restarts).
     dirty: set[str] = field(default_factory=set)
+    # How many directory writes (employees, teams) this worker applied: the query API keeps its decoded copy of the
+    # directory until this moves (api/queries.py Directory).
+    directory_version: int = 0
     processed: Any = None
     lag: Any = None
     insights_total: Any = None

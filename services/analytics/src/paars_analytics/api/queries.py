@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from paars_analytics.config import Thresholds
 from paars_analytics.signals import overview
-from paars_analytics.signals.directory import can_oversee_team, can_read_person, can_read_team, members_of
+from paars_analytics.signals.directory import can_oversee_team, can_read_person, can_read_team, team_path_of
 from paars_analytics.signals.person import WINDOWS, compute_signals
 from paars_analytics.signals.rollups import team_rollup
 from paars_analytics.signals.state import new_state
@@ -21,6 +22,33 @@ OVERVIEW_MAX = 50
 # The managers' ratings behind the calibration aid are gathered from every person's state: once a minute is
 # enough (they change with review rounds), not once per team page.
 RATINGS_SECONDS = 60.0
+# The decoded directory is kept between calls while its version (a count of the directory writes analytics applied)
+# stays the same, and at most this long: a write the count does not see (a changelog recovery) is read within it.
+DIRECTORY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The directory tables decoded once (reading them decodes every record from the store), with each team's
+    active members (the team and every team below it, as members_of) worked out in the same pass."""
+
+    employees: dict[str, Any]
+    teams: dict[str, Any]
+    members: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, employees: Tables, teams: Tables) -> Directory:
+        people = {str(k): v for k, v in employees.items() if v}
+        groups = {str(k): v for k, v in teams.items() if v}
+        members: dict[str, list[str]] = {}
+        for pid in sorted(people):
+            if people[pid].get("active", True):
+                for team_id in dict.fromkeys(team_path_of(people[pid], groups)):
+                    members.setdefault(str(team_id), []).append(pid)
+        return cls(people, groups, members)
+
+    def members_of(self, team_id: str) -> list[str]:
+        return self.members.get(team_id, [])
 
 
 class Queries:
@@ -28,7 +56,7 @@ class Queries:
 
     def __init__(
         self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
-        story: StoryQueries | None = None,
+        story: StoryQueries | None = None, directory_version: Callable[[], int] | None = None,
     ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
         # The story's alignment per team for the team overview (None: the overview carries none).
@@ -37,9 +65,25 @@ class Queries:
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
         self._ratings: tuple[float, dict[str, list[tuple[float, str]]]] | None = None
+        # How many directory writes were applied (None: no count, so the tables are read on every call, as tests pass
+        # plain dicts they change between calls).
+        self.directory_version = directory_version
+        self._snapshot: tuple[int, float, Directory] | None = None
+
+    def directory(self) -> Directory:
+        """The directory as of the last write analytics applied: decoded once per version, not on every call (it was
+        most of a team page's cost, three times over)."""
+        if self.directory_version is None:
+            return Directory.of(self.employees, self.teams)
+        version, cached = self.directory_version(), self._snapshot
+        if cached is None or cached[0] != version or time.monotonic() - cached[1] >= DIRECTORY_SECONDS:
+            cached = (version, time.monotonic(), Directory.of(self.employees, self.teams))
+            self._snapshot = cached
+        return cached[2]
 
     def _directory(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        return ({str(k): v for k, v in self.employees.items() if v}, {str(k): v for k, v in self.teams.items() if v})
+        found = self.directory()
+        return found.employees, found.teams
 
     @staticmethod
     def _window(window_days: int) -> int:
@@ -66,12 +110,13 @@ class Queries:
         window = self._window(window_days)
         if not team_id:
             raise InvalidArgument("team_id", "is required")
-        employees, teams = self._directory()
+        directory = self.directory()
+        employees, teams = directory.employees, directory.teams
         if team_id not in teams and not any(p.get("team_id") == team_id for p in employees.values()):
             raise NotFound(f"unknown team {team_id!r}")
         if not can_read_team(who.employee_id, who.roles, team_id, employees, teams):
             raise PermissionDenied("team roll-ups are for the team, its managers and HR in scope")
-        members = members_of(team_id, employees, teams)
+        members = directory.members_of(team_id)
         coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
         return team_rollup(team_id, [(pid, self.people.get(pid)) for pid in members], self.clock(), self.k, window, coaches)
 
@@ -112,7 +157,8 @@ class Queries:
         """The sense-making card of a person (who may read their signals may read it) or of a team (who may read
         its roll-up may read it; k-anonymous)."""
         window = self._window(window_days)
-        employees, teams = self._directory()
+        directory = self.directory()
+        employees, teams = directory.employees, directory.teams
         if team_id and employee_id:
             raise InvalidArgument("team_id", "ask for a person or a team, not both")
         if team_id:
@@ -120,7 +166,7 @@ class Queries:
                 raise NotFound(f"unknown team {team_id!r}")
             if not can_read_team(who.employee_id, who.roles, team_id, employees, teams):
                 raise PermissionDenied("a team's card is for the team, its managers and HR in scope")
-            members = members_of(team_id, employees, teams)
+            members = directory.members_of(team_id)
             return overview.team_card(team_id, [(pid, self.people.get(pid)) for pid in members], self.clock(), self.k, window)
         subject = employee_id or who.employee_id
         if not can_read_person(who.employee_id, who.roles, subject, employees, teams):
@@ -146,7 +192,8 @@ class Queries:
 
     def pitfalls(self, who: Identity, team_id: str) -> list[dict[str, Any]]:
         """The pitfall monitor over the teams the caller oversees (or the one asked for), k-anonymous."""
-        employees, teams = self._directory()
+        directory = self.directory()
+        employees, teams = directory.employees, directory.teams
         if team_id:
             if team_id not in teams:
                 raise NotFound(f"unknown team {team_id!r}")
@@ -158,7 +205,7 @@ class Queries:
         now = self.clock()
         reports = []
         for tid in chosen:
-            members = members_of(tid, employees, teams)
+            members = directory.members_of(tid)
             reports.append(overview.pitfall_report(tid, [(pid, self.people.get(pid) or new_state()) for pid in members], now, self.thresholds, self.k))
         return reports
 
@@ -168,14 +215,15 @@ class Queries:
         window = self._window(window_days)
         if len(team_ids) > OVERVIEW_MAX or len(employee_ids) > OVERVIEW_MAX:
             raise InvalidArgument("team_ids", f"at most {OVERVIEW_MAX} teams and {OVERVIEW_MAX} people")
-        employees, teams = self._directory()
+        directory = self.directory()
+        employees, teams = directory.employees, directory.teams
         now = self.clock()
         me, roles = who.employee_id, who.roles
         rollups, team_cards, alignments = [], [], []
         for team_id in dict.fromkeys(team_ids):
             if team_id not in teams or not can_read_team(me, roles, team_id, employees, teams):
                 continue
-            members = members_of(team_id, employees, teams)
+            members = directory.members_of(team_id)
             states = [(pid, self.people.get(pid)) for pid in members]
             coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
             rollups.append(team_rollup(team_id, states, now, self.k, window, coaches))

@@ -47,5 +47,6 @@ async def _apply(ctx: Analytics, event: Any, table: Any, to_record: Any) -> None
         return
     if _newer(table.get(record["id"]), record):
         table[record["id"]] = record
+        ctx.directory_version += 1
         ctx.dirty.add(record["id"])
     ctx.processed.labels(message.topic).inc()
