@@ -121,7 +121,7 @@ class ApiService(Service):
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
         story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
         queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
-                          thresholds=ctx.config.thresholds, story=story)
+                          thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version)
         def register(server: grpc.aio.Server) -> None:
             analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server)
             privacy_pb2_grpc.add_PersonalDataServicer_to_server(AnalyticsPersonalData(ctx), server)
