@@ -10,7 +10,17 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters.action_plan_repository import item_event, item_from_proto, item_to_proto
 from paars_feedback.adapters.dialogue_repository import dialogue_event, dialogue_from_proto, dialogue_to_proto
-from paars_feedback.adapters.review_repository import opened_from_proto, opened_to_proto, review_event, review_from_proto, review_to_proto
+from paars_feedback.adapters.review_repository import (
+    assessed_event,
+    assessment_from_proto,
+    assessment_to_proto,
+    opened_from_proto,
+    opened_to_proto,
+    review_event,
+    review_from_proto,
+    review_to_proto,
+)
+from paars_feedback.domain import links
 from paars_feedback.domain.action_plan import ActionItemChanged, DialogueSeen, PlannedItem
 from paars_feedback.domain.dialogue import DialogueChanged
 from paars_feedback.domain.feedback import (
@@ -34,11 +44,9 @@ from paars_feedback.domain.feedback import (
     RequestMade,
 )
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
-from paars_feedback.service_layer import links
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
 from paars_feedback.service_layer.commands import PageAfter
 from paars_feedback.service_layer.common import PRODUCER
-from paars_feedback.service_layer.links import request_event
 from paars_feedback.service_layer.unit_of_work import Answer, Event
 from paars_platform.events import new_metadata, timestamp
 from paars_platform.values import enum_name
@@ -141,6 +149,8 @@ def encode_answer(answer: Answer) -> bytes:
         return review_to_proto(answer).SerializeToString()
     if isinstance(answer, ReviewsOpened):
         return opened_to_proto(answer).SerializeToString()
+    if isinstance(answer, SelfAssessment):
+        return assessment_to_proto(answer).SerializeToString()
     return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
 
 
@@ -168,6 +178,8 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return review_from_proto(pb.Review.FromString(data))
     if answer_type is ReviewsOpened:
         return opened_from_proto(pb.OpenReviewCycleResponse.FromString(data))
+    if answer_type is SelfAssessment:
+        return assessment_from_proto(pb.SelfAssessment.FromString(data))
     if answer_type is Referral:
         return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
     assert answer_type is Feedback
@@ -250,6 +262,14 @@ def acknowledged_event(feedback: Feedback, at: dt.datetime) -> pb.FeedbackAcknow
     )
 
 
+def request_event(row: Any, actor: str, at: dt.datetime, state: int | None = None) -> pb.FeedbackRequested:
+    return pb.FeedbackRequested(
+        metadata=new_metadata(producer=PRODUCER, subject_id=row.subject_id, visibility=event_pb2.VISIBILITY_PRIVATE, actor_id=actor, occurred_at=at),
+        request_id=row.id, requester_id=row.requester_id, subject_id=row.subject_id, recipient_id=row.recipient_id or "",
+        external=row.recipient_id is None, due_date=row.due_date.isoformat(), state=row.state if state is None else state, relation=row.relation,
+    )
+
+
 def event_to_proto(event: Event) -> Message:
     if isinstance(event, FeedbackGiven):
         return given_event(event.feedback, event.at)
@@ -263,6 +283,8 @@ def event_to_proto(event: Event) -> Message:
         return dialogue_event(event.dialogue, event.actor_id, event.at)
     if isinstance(event, ReviewChanged):
         return review_event(event)
+    if isinstance(event, SelfAssessed):
+        return assessed_event(event)
     if isinstance(event, FeedbackRequestChanged):
         return request_event(event.request, event.actor_id, event.at)
     if isinstance(event, ReferralRaised):

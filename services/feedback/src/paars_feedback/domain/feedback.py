@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.domain import privacy
+from paars_feedback.domain import links, privacy
 from paars_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from paars_platform.values import enum_name
 
@@ -117,9 +117,7 @@ class FeedbackRequest:
 
     def public_state(self, now: dt.datetime) -> int:
         """The state everyone but the recipient sees: an open request past its expiry is expired (marked or not)."""
-        if self.state == pb.FeedbackRequest.STATE_OPEN and self.expires_at is not None and self.expires_at <= now:
-            return pb.FeedbackRequest.STATE_EXPIRED
-        return self.state
+        return int(links.public_state(self, now))
 
     def overdue(self, now: dt.datetime) -> bool:
         """Open (to everyone but perhaps its recipient) and past its expiry, but not yet marked expired."""
