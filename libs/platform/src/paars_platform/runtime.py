@@ -22,6 +22,7 @@ from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.outbox import OutboxRelay
 from paars_platform.parent import die_with_parent_from_env
 from paars_platform.personal_data import PersonalDataStore
+from paars_platform.retention import RetentionJob
 
 log = logging.getLogger("paars.runtime")
 
@@ -51,6 +52,8 @@ class ServiceRuntime:
     on_stopping: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     # What the service holds about a person (issue 18): served as paars.privacy.v1.PersonalData next to its API.
     personal_data: Callable[[ServiceRuntime], PersonalDataStore] | None = None
+    # Its retention rules (issue 18 item 5): a job deleting what is past the organisation's periods.
+    retention: Callable[[ServiceRuntime], RetentionJob] | None = None
 
     def __post_init__(self) -> None:
         self.db: dbmod.Database | None = None
@@ -59,6 +62,7 @@ class ServiceRuntime:
         self.grpc: GrpcServer | None = None
         self.callers: CallerResolver | None = None
         self.inboxes: list[InboxConsumer] = []
+        self.retention_job: RetentionJob | None = None
         self.metrics_port = 0
         self.grpc_port = 0
         self._stop = asyncio.Event()
@@ -95,6 +99,9 @@ class ServiceRuntime:
             await inbox.start()
             self.inboxes.append(inbox)
         self.grpc_port = await self.grpc.start()
+        if self.retention is not None:
+            self.retention_job = self.retention(self)
+            await self.retention_job.start()
         if self.on_started:
             await self.on_started(self)
         log.info("service started", extra={"grpc_port": self.grpc_port, "metrics_port": self.metrics_port})
@@ -121,6 +128,8 @@ class ServiceRuntime:
         grace = self.settings.shutdown_grace_seconds
         if self.on_stopping:
             await self.on_stopping(self)
+        if self.retention_job is not None:
+            await self.retention_job.stop()
         if self.grpc:
             await self.grpc.stop(grace)
         for inbox in self.inboxes:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from paars_conversations.adapters import tables as t
 from paars_platform.db import Database
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
+from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
 
 def _their_pairs(person: str) -> sa.Select[tuple[str]]:
@@ -48,3 +49,15 @@ KINDS = (
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("conversations", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Retention (issue 18 item 5): private notes ("notes") and who opened a meeting ("read_audit"); a meeting's shared
+# notes live in the meeting row with its agenda and agreements, and are not deleted by retention.
+RETENTION = (
+    RetentionRule("notes", t.private_notes, "written_at"),
+    RetentionRule("read_audit", t.meeting_reads, "read_at"),
+)
+
+
+def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
+    return RetentionJob("conversations", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))

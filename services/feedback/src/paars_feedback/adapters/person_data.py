@@ -12,6 +12,7 @@ from paars_feedback.adapters import tables as t
 from paars_feedback.domain import privacy
 from paars_platform.db import Database
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
+from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
 
 def _received(row: dict[str, Any], person: str) -> dict[str, Any]:
@@ -52,3 +53,18 @@ KINDS = (
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("feedback", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Retention (issue 18 item 5): what the organisation may give a period (PAARS_RETENTION_<KIND>_DAYS), and the moment
+# each row's period runs from.
+RETENTION = (
+    RetentionRule("feedback", t.feedback, "given_at"),
+    RetentionRule("review_answers", t.review_responses, "submitted_at"),
+    RetentionRule("dialogue_preparations", t.dialogue_preparations, "submitted_at"),
+    RetentionRule("referrals", t.referrals, "created_at"),
+    RetentionRule("read_audit", t.content_reads, "read_at"),
+)
+
+
+def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
+    return RetentionJob("feedback", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))

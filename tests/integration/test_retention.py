@@ -1,0 +1,139 @@
+"""Retention (issue 18 item 5) on SQLite and PostgreSQL, on databases migrated as the services migrate them: the job
+deletes feedback, 360 answers, dialogue preparations, referrals, the read audit and private notes past the period the
+organisation set, keeps what is younger and every kind without a period, counts it in Prometheus and records each
+run that deleted something in the service's audit of privileged actions."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from prometheus_client import REGISTRY
+
+from paars_conversations.adapters import person_data as conversations_data
+from paars_conversations.adapters import tables as ct
+from paars_conversations.bootstrap import MIGRATIONS as CONVERSATIONS_MIGRATIONS
+from paars_feedback.adapters import person_data as feedback_data
+from paars_feedback.adapters import tables as ft
+from paars_feedback.bootstrap import MIGRATIONS as FEEDBACK_MIGRATIONS
+from paars_platform.db import Database, UtcDateTime, migrate
+from paars_platform.retention import periods_from_env
+
+NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
+OLD = NOW - dt.timedelta(days=400)
+RECENT = NOW - dt.timedelta(days=10)
+_ids = itertools.count(1)
+
+
+def row(table: sa.Table, at: dt.datetime, **given: Any) -> dict[str, Any]:
+    """A row with every required column filled (ids unique), `at` in every time column, `given` on top."""
+    values: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in given or column.nullable or column.server_default is not None or column.autoincrement is True:
+            continue
+        kind = dt.datetime if isinstance(column.type, UtcDateTime) else list if isinstance(column.type, sa.JSON) else column.type.python_type
+        if kind is str:
+            values[column.name] = f"{column.name}-{next(_ids)}"
+        elif kind is bool:
+            values[column.name] = False
+        elif kind is int:
+            values[column.name] = 0
+        elif kind is float:
+            values[column.name] = 0.0
+        elif kind is dt.datetime:
+            values[column.name] = at
+        elif kind is dt.date:
+            values[column.name] = at.date()
+        else:
+            values[column.name] = [] if kind is list else {}
+    return {**values, **given}
+
+
+def deleted_metric(service: str, kind: str) -> float:
+    return REGISTRY.get_sample_value("paars_retention_deleted_total", {"service": service, "kind": kind}) or 0.0
+
+
+async def count(db: Database, table: sa.Table) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
+
+
+async def audit_lines(db: Database, table: sa.Table) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return [dict(r) for r in (await conn.execute(sa.select(table).order_by(table.c.id))).mappings().all()]
+
+
+@pytest.fixture
+async def feedback_db(database_url: str) -> AsyncIterator[Database]:
+    await migrate(database_url, FEEDBACK_MIGRATIONS)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ft.reviews.insert(), [row(ft.reviews, OLD, id="review-1")])
+            await conn.execute(ft.dialogues.insert(), [row(ft.dialogues, OLD, id="dialogue-1")])
+            for at in (OLD, RECENT):
+                await conn.execute(ft.feedback.insert(), [row(ft.feedback, at, receiver_id="ann", giver_id="bob")])
+                await conn.execute(ft.review_responses.insert(), [row(ft.review_responses, at, review_id="review-1")])
+                await conn.execute(ft.dialogue_preparations.insert(), [row(ft.dialogue_preparations, at, dialogue_id="dialogue-1")])
+                await conn.execute(ft.referrals.insert(), [row(ft.referrals, at, employee_id="ann")])
+                await conn.execute(ft.content_reads.insert(), [row(ft.content_reads, at, subject_id="ann")])
+                await conn.execute(ft.self_assessments.insert(), [row(ft.self_assessments, at, employee_id="ann")])
+        yield db
+    finally:
+        await db.dispose()
+
+
+async def test_feedback_deletes_each_kind_past_its_period_and_records_the_run(feedback_db: Database) -> None:
+    periods = {"feedback": 365, "review_answers": 365, "dialogue_preparations": 365, "referrals": 365, "read_audit": 0}
+    before = deleted_metric("feedback", "feedback")
+    job = feedback_data.retention(feedback_db, periods)
+    job.clock = lambda: NOW
+
+    run = await job.run_once()
+
+    assert run.deleted == {"feedback": 1, "review_answers": 1, "dialogue_preparations": 1, "referrals": 1}
+    for table in (ft.feedback, ft.review_responses, ft.dialogue_preparations, ft.referrals):
+        assert await count(feedback_db, table) == 1, table.name  # the recent one stays
+    # No period for the read audit, and self-assessments are no kind of retention: both kept whole.
+    assert await count(feedback_db, ft.content_reads) == 2
+    assert await count(feedback_db, ft.self_assessments) == 2
+    assert deleted_metric("feedback", "feedback") == before + 1
+    lines = await audit_lines(feedback_db, ft.privileged_actions)
+    assert [(a["action"], a["actor_id"], a["subject_id"], a["detail"]["kind"], a["detail"]["deleted"]) for a in lines] == [
+        ("retention", "system:retention", "", kind, 1) for kind in ("feedback", "review_answers", "dialogue_preparations", "referrals")
+    ]
+
+    again = await job.run_once()
+    assert again.deleted == {"feedback": 0, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0}
+    assert len(await audit_lines(feedback_db, ft.privileged_actions)) == 4  # a run that deleted nothing adds no line
+
+
+async def test_conversations_deletes_private_notes_and_meeting_reads_past_their_period(database_url: str) -> None:
+    await migrate(database_url, CONVERSATIONS_MIGRATIONS)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ct.pairs.insert(), [row(ct.pairs, OLD, id="pair-1", lead_id="mgr", other_id="ann")])
+            await conn.execute(ct.meetings.insert(), [row(ct.meetings, OLD, id="meeting-1", pair_id="pair-1")])
+            for at in (OLD, RECENT):
+                await conn.execute(ct.private_notes.insert(), [row(ct.private_notes, at, meeting_id="meeting-1", author_id="mgr")])
+                await conn.execute(ct.meeting_reads.insert(), [row(ct.meeting_reads, at, meeting_id="meeting-1", reader_id="hr1")])
+        job = conversations_data.retention(db, {"notes": 30, "read_audit": 90})
+        job.clock = lambda: NOW
+
+        run = await job.run_once()
+
+        assert run.deleted == {"notes": 1, "read_audit": 1}
+        assert await count(db, ct.private_notes) == 1 and await count(db, ct.meeting_reads) == 1
+        assert await count(db, ct.meetings) == 1  # the meeting (its shared notes and agreements) is not a kind of retention
+        assert [a["detail"]["kind"] for a in await audit_lines(db, ct.privileged_actions)] == ["notes", "read_audit"]
+    finally:
+        await db.dispose()
+
+
+def test_the_organisation_sets_the_periods_in_the_environment() -> None:
+    periods = periods_from_env(feedback_data.RETENTION, {"PAARS_RETENTION_FEEDBACK_DAYS": "1095", "PAARS_RETENTION_READ_AUDIT_DAYS": "365"})
+    assert periods == {"feedback": 1095, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0, "read_audit": 365}
