@@ -19,6 +19,9 @@ from paars_conversations.bootstrap import MIGRATIONS as CONVERSATIONS_MIGRATIONS
 from paars_feedback.adapters import person_data as feedback_data
 from paars_feedback.adapters import tables as ft
 from paars_feedback.bootstrap import MIGRATIONS as FEEDBACK_MIGRATIONS
+from paars_goals.adapters import person_data as goals_data
+from paars_goals.adapters import tables as gt
+from paars_goals.bootstrap import MIGRATIONS as GOALS_MIGRATIONS
 from paars_platform.db import Database, UtcDateTime, migrate
 from paars_platform.retention import periods_from_env
 
@@ -136,4 +139,25 @@ async def test_conversations_deletes_private_notes_and_meeting_reads_past_their_
 
 def test_the_organisation_sets_the_periods_in_the_environment() -> None:
     periods = periods_from_env(feedback_data.RETENTION, {"PAARS_RETENTION_FEEDBACK_DAYS": "1095", "PAARS_RETENTION_READ_AUDIT_DAYS": "365"})
-    assert periods == {"feedback": 1095, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0, "read_audit": 365}
+    assert periods == {"outbox": 0, "feedback": 1095, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0, "read_audit": 365}
+
+
+async def test_goals_deletes_the_events_it_sent_long_ago_and_never_an_unsent_one(database_url: str) -> None:
+    await migrate(database_url, GOALS_MIGRATIONS)
+    db = Database(database_url)
+    outbox = gt.platform["outbox"]
+    try:
+        async with db.transaction() as conn:
+            for event_id, created, sent in (("sent-long-ago", OLD, OLD), ("sent-lately", RECENT, RECENT), ("never-sent", OLD, None)):
+                await conn.execute(outbox.insert(), [row(outbox, created, event_id=event_id, record_key=b"ann", payload=b"x", headers=[], sent_at=sent)])
+        job = goals_data.retention(db, {"outbox": 90})
+        job.clock = lambda: NOW
+
+        assert (await job.run_once()).deleted == {"outbox": 1}
+
+        async with db.read() as conn:
+            left = sorted((await conn.execute(sa.select(outbox.c.event_id))).scalars().all())
+        assert left == ["never-sent", "sent-lately"]
+        assert [a["detail"]["kind"] for a in await audit_lines(db, gt.privileged_actions)] == ["outbox"]
+    finally:
+        await db.dispose()

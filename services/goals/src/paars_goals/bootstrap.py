@@ -98,6 +98,7 @@ def build(settings: Settings) -> ServiceRuntime:
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
         directory=_directory, on_started=started, on_stopping=stopping,
         personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
+        retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
         consumers=[ConsumerSpec(
             group_id=story_consumer_group(settings),
             handlers=registry.subscribe("goals", {story_pb2.StoryPublished: apply_story_published}),

@@ -64,4 +64,5 @@ def build(settings: Settings) -> ServiceRuntime:
         ],
         directory=callers,
         personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
+        retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
     )

@@ -54,6 +54,8 @@ def store(db: Database) -> PersonalDataStore:
 # Retention (issue 18 item 5): private notes ("notes") and who opened a meeting ("read_audit"); a meeting's shared
 # notes live in the meeting row with its agenda and agreements, and are not deleted by retention.
 RETENTION = (
+    # The events this service sent, with their payloads, once published (unsent rows are never touched).
+    RetentionRule("outbox", t.platform["outbox"], "sent_at"),
     RetentionRule("notes", t.private_notes, "written_at"),
     RetentionRule("read_audit", t.meeting_reads, "read_at"),
 )

@@ -58,6 +58,8 @@ def store(db: Database) -> PersonalDataStore:
 # Retention (issue 18 item 5): what the organisation may give a period (PAARS_RETENTION_<KIND>_DAYS), and the moment
 # each row's period runs from.
 RETENTION = (
+    # The events this service sent, with their payloads, once published (unsent rows are never touched).
+    RetentionRule("outbox", t.platform["outbox"], "sent_at"),
     RetentionRule("feedback", t.feedback, "given_at"),
     RetentionRule("review_answers", t.review_responses, "submitted_at"),
     RetentionRule("dialogue_preparations", t.dialogue_preparations, "submitted_at"),
