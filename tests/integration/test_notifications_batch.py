@@ -3,6 +3,7 @@ exactly what applying the same events one by one decides, and a poison event in 
 other event's prompts written once while it alone is dead-lettered. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -261,3 +262,53 @@ async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_every_other_
     assert sorted(rows) == sorted((e.metadata.event_id, f"m{m}") for m, e in enumerate(good)), "each good event's prompt once"
     assert [header(h, "ce_id") for _t, _k, _v, h in letters.sent] == [poison.metadata.event_id] * 2, "the poison alone, each time it came"
     assert {header(h, "dlq_reason") for _t, _k, _v, h in letters.sent} == {"handler-failed"}
+
+
+async def test_an_entry_past_its_time_is_read_again_beside_the_transaction_not_in_it(db: Database) -> None:
+    """With background refresh (as the service runs it), a person or preferences entry past its time is used
+    once more and read again on a connection of its own: the consumer's transaction does not wait for it. A
+    change committed meanwhile is seen once the refresh is done; an entry forgotten meanwhile (this process
+    projected a change) is not overwritten by the refresh."""
+    from paars_notifications.adapters.read_cache import ReadCache
+
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    cache = ReadCache(seconds=0.0)  # every entry is past its time at once
+    cache.refresh_in_background(db)
+    try:
+        async with db.read() as conn:
+            first = await cache.directory(conn, {"r0-0"})
+        assert first.name("r0-0") == "R0-0" and first.manager_of("r0-0") == "m0", "absent: read at once"
+        async with db.transaction() as conn:
+            await conn.execute(t.people.update().where(t.people.c.id == "r0-0").values(name="Renamed"))
+        reader = asyncio.current_task()
+        in_transaction: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if asyncio.current_task() is reader:  # the refresh's own statements are not the reader's
+                in_transaction.append(" ".join(statement.split()[:3]))
+
+        engine = db.engine.sync_engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            async with db.read() as conn:
+                again = await cache.directory(conn, {"r0-0"}, depth=1)
+                prefs = await cache.preferences_of(conn, ["r0-0"])
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert again.name("r0-0") == "R0-0", "the entry past its time, used once more"
+        assert in_transaction == ["SELECT preferences.employee_id, preferences.channels,"], (
+            "only the preferences, which were absent; the person past its time (also what they fall back to) was not read"
+        )
+        assert prefs["r0-0"].time_zone == "Europe/Brussels"
+        assert cache._refresher is not None
+        await cache._refresher
+        async with db.read() as conn:
+            assert (await cache.directory(conn, {"r0-0"}, depth=1)).name("r0-0") == "Renamed", "seen once the refresh is done"
+        # Forgotten while a refresh is under way: the refresh leaves it alone, and the next read is at once.
+        cache._queue(people=["r0-0"])
+        cache.forget_person("r0-0")
+        await cache._refresher
+        assert "r0-0" not in cache._people
+    finally:
+        await cache.close()

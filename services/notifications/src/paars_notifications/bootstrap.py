@@ -109,6 +109,7 @@ class Notifications:
         # Called once the database exists and before the consumers start.
         assert runtime.db is not None
         self.prompts.attach(runtime.db)
+        self.cache.refresh_in_background(runtime.db)
         self.handlers.attach(SqlStreamReads(runtime.db))
         self.deliveries.attach(SqlDeliveryQueue(runtime.db))
         bus = message_bus(runtime.db, targets=self.targets, resolve=self.resolve, cache=self.cache, wake_deliveries=self.deliveries.wake)
@@ -125,6 +126,7 @@ class Notifications:
 
     async def _stopping(self, runtime: ServiceRuntime) -> None:
         self.fanout.close()
+        await self.cache.close()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
