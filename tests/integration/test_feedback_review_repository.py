@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.domain.review import Review
+from paars_feedback.domain.review import Rating, Review, SelfAssessment
 from tests.integration.test_feedback_repository import NOW, Backend, backend, backend_url
 
 __all__ = ["backend", "backend_url"]  # the suite's fixtures, shared with the feedback repository's own tests
@@ -63,3 +63,18 @@ async def test_the_directory_gives_a_managers_active_reports(backend: Backend) -
     async with backend.uow() as uow:
         assert await uow.directory.direct_reports("mgr") == ["ann", "bob"]
         assert await uow.directory.direct_reports("ann") == []
+
+
+async def test_a_self_assessment_is_kept_for_the_gap_report(backend: Backend) -> None:
+    assessment = SelfAssessment("s1", "ann", "r1", (Rating("collaboration", 4, "often"),), "On the whole well.", NOW)
+    async with backend.uow() as uow:
+        await uow.reviews.add(a_review())
+        await uow.reviews.add_self_assessment(assessment)
+        await uow.commit()
+    if backend.db is None:
+        assert backend.store.self_assessments == [assessment]
+        return
+    from paars_feedback.adapters import tables as t
+    async with backend.db.read() as conn:
+        row = (await conn.execute(t.self_assessments.select())).one()
+    assert (row.employee_id, row.review_id, row.ratings, row.reflection) == ("ann", "r1", [{"competency": "collaboration", "score": 4, "comment": "often"}], "On the whole well.")

@@ -28,7 +28,7 @@ from paars_feedback.domain.feedback import (
 )
 from paars_feedback.domain.feedback import Person as DirectoryPerson
 from paars_feedback.domain.privacy import FeedbackView, Reader, Ties, feedback_view, ties_of
-from paars_feedback.domain.review import Review
+from paars_feedback.domain.review import Review, SelfAssessment
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.unit_of_work import (
@@ -112,6 +112,7 @@ class Store:
     # (review id, rater id) -> (group, approved, nominated by)
     review_raters: dict[tuple[str, str], tuple[int, bool, str]] = dataclasses.field(default_factory=dict)
     review_answers: dict[str, list[RatedAnswer]] = dataclasses.field(default_factory=dict)
+    self_assessments: list[SelfAssessment] = dataclasses.field(default_factory=list)
     # The value keys of the published organisation story (projected from story.story-published.v1).
     values: set[str] = dataclasses.field(default_factory=set)
     answers: dict[tuple[str, str], tuple[str, str, Answer]] = dataclasses.field(default_factory=dict)
@@ -309,6 +310,9 @@ class FakeReviewRepository:
 
     async def answers(self, review_id: str) -> list[RatedAnswer]:
         return list(self.store.review_answers.get(review_id, []))
+
+    async def add_self_assessment(self, assessment: SelfAssessment) -> None:
+        self.store.self_assessments.append(assessment)
 
 
 class FakeDialogueRepository:

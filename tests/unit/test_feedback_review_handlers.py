@@ -9,7 +9,7 @@ import pytest
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters.review_repository import review_event
 from paars_feedback.domain.anonymity import Answer
-from paars_feedback.domain.review import ReviewChanged
+from paars_feedback.domain.review import Rating, ReviewChanged, SelfAssessed
 from paars_feedback.service_layer import commands as c
 from paars_platform.auth import Identity
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -117,3 +117,21 @@ async def test_a_retried_open_is_answered_as_the_first_time() -> None:
     first = await service.bus.handle(c.OpenReviewCycle(service.person("mgr"), key, "360", ("ann",), GROUPS, QUESTIONS, 0, DUE))
     again = await service.bus.handle(c.OpenReviewCycle(service.person("mgr"), key, "360", ("ann",), GROUPS, QUESTIONS, 0, DUE))
     assert [r.id for r in again.reviews] == [r.id for r in first.reviews] and len(service.store.reviews) == 1
+
+
+async def test_a_self_assessment_is_the_persons_own_on_their_reviews_competencies() -> None:
+    service = a_service()
+    review = (await service.bus.handle(open_for(service.person("mgr")))).reviews[0]
+    ratings = (Rating("collaboration", 5, " often "), Rating("ownership", 2))
+    mine = await service.bus.handle(c.SubmitSelfAssessment(service.person("ann"), c.RequestKey(), review.id, ratings, " I like working together. "))
+    assert (mine.employee_id, mine.review_id, mine.reflection, mine.ratings[0].comment) == ("ann", review.id, "I like working together.", "often")
+    assert service.store.self_assessments == [mine] and isinstance(service.store.outbox[-1], SelfAssessed)
+    with pytest.raises(PermissionDenied):
+        await service.bus.handle(c.SubmitSelfAssessment(service.person("bob"), c.RequestKey(), review.id, ratings, ""))
+    with pytest.raises(InvalidArgument, match="not a question of this review"):
+        await service.bus.handle(c.SubmitSelfAssessment(service.person("ann"), c.RequestKey(), review.id, (Rating("charisma", 3),), ""))
+    with pytest.raises(InvalidArgument) as err:
+        await service.bus.handle(c.SubmitSelfAssessment(service.person("ann"), c.RequestKey(), "", (Rating("x", 0), Rating("x", 3)), ""))
+    assert {(v.field, v.description) for v in err.value.violations} == {("ratings[0].score", "must be between 1 and 5"), ("ratings[1].competency", "rated twice")}
+    alone = await service.bus.handle(c.SubmitSelfAssessment(service.person("bob"), c.RequestKey(), "", (Rating("anything", 4),), ""))
+    assert alone.review_id is None

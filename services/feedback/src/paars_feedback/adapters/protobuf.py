@@ -151,6 +151,8 @@ def encode_answer(answer: Answer) -> bytes:
         return opened_to_proto(answer).SerializeToString()
     if isinstance(answer, SelfAssessment):
         return assessment_to_proto(answer).SerializeToString()
+    if isinstance(answer, SelfAssessment):
+        return assessment_to_proto(answer).SerializeToString()
     return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
 
 
@@ -178,6 +180,8 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return review_from_proto(pb.Review.FromString(data))
     if answer_type is ReviewsOpened:
         return opened_from_proto(pb.OpenReviewCycleResponse.FromString(data))
+    if answer_type is SelfAssessment:
+        return assessment_from_proto(pb.SelfAssessment.FromString(data))
     if answer_type is SelfAssessment:
         return assessment_from_proto(pb.SelfAssessment.FromString(data))
     if answer_type is Referral:
@@ -283,6 +287,8 @@ def event_to_proto(event: Event) -> Message:
         return dialogue_event(event.dialogue, event.actor_id, event.at)
     if isinstance(event, ReviewChanged):
         return review_event(event)
+    if isinstance(event, SelfAssessed):
+        return assessed_event(event)
     if isinstance(event, SelfAssessed):
         return assessed_event(event)
     if isinstance(event, FeedbackRequestChanged):

@@ -13,10 +13,10 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import anonymity
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
+from paars_feedback.domain.review import Rating, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
 from paars_feedback.service_layer.common import PRODUCER
 from paars_platform.db import insert_ignore
-from paars_platform.events import new_metadata
+from paars_platform.events import new_metadata, timestamp
 
 _r, _rr, _resp = t.reviews, t.review_raters, t.review_responses
 _GET = sa.select(_r).where(_r.c.id == sa.bindparam("b_id"))
@@ -76,6 +76,13 @@ class SqlReviewRepository:
     async def answers(self, review_id: str) -> list[anonymity.Answer]:
         return await answers_of(self.conn, review_id)
 
+    async def add_self_assessment(self, assessment: SelfAssessment) -> None:
+        await self.conn.execute(t.self_assessments.insert().values(
+            id=assessment.id, employee_id=assessment.employee_id, review_id=assessment.review_id,
+            ratings=[{"competency": r.competency, "score": r.score, "comment": r.comment} for r in assessment.ratings],
+            reflection=assessment.reflection, submitted_at=assessment.submitted_at,
+        ))
+
 
 def review_to_proto(review: Review) -> pb.Review:
     return pb.Review(
@@ -123,3 +130,27 @@ def review_event(changed: ReviewChanged) -> pb.ReviewUpdated:
             event.rater_manager_id = review.manager_id
             event.manager_average = round(sum(manager.averages.values()) / len(manager.averages), 4)
     return event
+
+
+def assessment_to_proto(assessment: SelfAssessment) -> pb.SelfAssessment:
+    return pb.SelfAssessment(
+        id=assessment.id, employee_id=assessment.employee_id, review_id=assessment.review_id or "",
+        ratings=[pb.Rating(competency=r.competency, score=r.score, comment=r.comment) for r in assessment.ratings],
+        reflection=assessment.reflection, submitted_at=timestamp(assessment.submitted_at),
+    )
+
+
+def assessment_from_proto(message: pb.SelfAssessment) -> SelfAssessment:
+    return SelfAssessment(
+        message.id, message.employee_id, message.review_id or None, tuple(Rating(r.competency, r.score, r.comment) for r in message.ratings),
+        message.reflection, message.submitted_at.ToDatetime(tzinfo=dt.UTC),
+    )
+
+
+def assessed_event(event: SelfAssessed) -> pb.SelfAssessmentSubmitted:
+    a = event.assessment
+    return pb.SelfAssessmentSubmitted(
+        metadata=new_metadata(producer=PRODUCER, subject_id=a.employee_id, visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=a.employee_id, occurred_at=a.submitted_at),
+        assessment_id=a.id, employee_id=a.employee_id, review_id=a.review_id or "",
+        ratings=[pb.Rating(competency=r.competency, score=r.score) for r in a.ratings],
+    )

@@ -90,3 +90,37 @@ class ReviewsOpened:
     """What OpenReviewCycle answers: a review per person."""
 
     reviews: tuple[Review, ...]
+
+
+@dataclass(frozen=True)
+class Rating:
+    competency: str
+    score: int
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class SelfAssessment:
+    """How the person sees themselves, on their review's competencies (or any): the self half of the gap report."""
+
+    id: str
+    employee_id: str
+    review_id: str | None
+    ratings: tuple[Rating, ...]
+    reflection: str
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SelfAssessed:
+    """feedback.self-assessment-submitted.v1: the ratings without comments or reflection."""
+
+    assessment: SelfAssessment
+
+
+def check_competencies(review: Review, ratings: tuple[Rating, ...], field: str = "ratings") -> None:
+    """Ratings are for the review's own competencies."""
+    known = {competency for competency, _ in review.questions}
+    for i, rating in enumerate(ratings):
+        if rating.competency not in known:
+            raise InvalidArgument(f"{field}[{i}].competency", f"is not a question of this review ({', '.join(sorted(known))})")

@@ -24,8 +24,9 @@ from paars_feedback.adapters.protobuf import (
     requests_to_proto,
     summary_to_proto,
 )
-from paars_feedback.adapters.review_repository import opened_to_proto, review_to_proto
+from paars_feedback.adapters.review_repository import assessment_to_proto, opened_to_proto, review_to_proto
 from paars_feedback.domain.feedback import Example
+from paars_feedback.domain.review import Rating
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
@@ -153,7 +154,10 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return await self.h.reviews.report(require_person(), request.review_id)
 
     async def SubmitSelfAssessment(self, request: pb.SubmitSelfAssessmentRequest, context: Context) -> pb.SelfAssessment:
-        return await self.h.reviews.submit_self_assessment(require_person(), request)
+        return assessment_to_proto(await self.h.bus.handle(commands.SubmitSelfAssessment(
+            require_person(), request_key(request.idempotency_key, request), request.review_id,
+            tuple(Rating(r.competency, r.score, r.comment) for r in request.ratings), request.reflection,
+        )))
 
     async def GetGapReport(self, request: pb.GetGapReportRequest, context: Context) -> pb.GapReport:
         return await self.h.reviews.gap_report(require_person(), request)

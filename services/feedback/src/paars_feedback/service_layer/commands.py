@@ -24,7 +24,7 @@ from paars_feedback.domain.feedback import (
     Referral,
     RequestMade,
 )
-from paars_feedback.domain.review import Review, ReviewsOpened
+from paars_feedback.domain.review import Rating, Review, ReviewsOpened, SelfAssessment
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
@@ -789,5 +789,35 @@ class CloseReviewCycle(Command[Review]):
     def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
         v = Validator()
         v.check(valid_id(self.review_id), "review_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+def check_ratings(v: Validator, ratings: tuple[Rating, ...], field: str = "ratings") -> None:
+    v.check(len(ratings) > 0, field, "at least one rating is required")
+    v.check(len(ratings) <= MAX_QUESTIONS, field, f"at most {MAX_QUESTIONS} ratings")
+    seen: set[str] = set()
+    for i, rating in enumerate(ratings):
+        if v.require(rating.competency, f"{field}[{i}].competency", 64):
+            v.check(rating.competency not in seen, f"{field}[{i}].competency", "rated twice")
+            seen.add(rating.competency)
+        v.check(anonymity.valid_score(rating.score), f"{field}[{i}].score", "must be between 1 and 5")
+        v.max_length(rating.comment, f"{field}[{i}].comment", 1000)
+
+
+@dataclass(frozen=True)
+class SubmitSelfAssessment(Command[SelfAssessment]):
+    METHOD: ClassVar[str] = "SubmitSelfAssessment"
+    ANSWER: ClassVar[type[Any]] = SelfAssessment
+    review_id: str
+    ratings: tuple[Rating, ...]
+    reflection: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        if self.review_id:
+            v.check(valid_id(self.review_id), "review_id", "is not a valid id")
+        check_ratings(v, self.ratings)
+        v.max_length(self.reflection, "reflection", MAX_TEXT)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()

@@ -39,6 +39,7 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.NominateRaters: review_use_cases.nominate_raters,
     c.ApproveRaters: review_use_cases.approve_raters,
     c.CloseReviewCycle: review_use_cases.close_review_cycle,
+    c.SubmitSelfAssessment: review_use_cases.submit_self_assessment,
 }
 # A query handler answers with commands.Answered: the answer and what its reading leaves to do.
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {

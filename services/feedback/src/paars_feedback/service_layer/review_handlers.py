@@ -1,5 +1,5 @@
-"""360 reviews: answers (with a bearer token or an outsider's link), invitations, reports with k-anonymity, self-assessment and
-the gap, the reviews a person takes part in. Opening, nominating, approving and closing are commands in review_use_cases.py."""
+"""360 reviews: answers (with a bearer token or an outsider's link), invitations, reports with k-anonymity and the gap, the
+reviews a person takes part in. Opening, nominating, approving, closing and self-assessing are commands in review_use_cases.py."""
 from __future__ import annotations
 
 import uuid
@@ -351,46 +351,6 @@ class ReviewHandlers(Base):
                     entry.responses_received = (await conn.execute(sa.select(sa.func.count()).where(resp.c.review_id == review.id))).scalar() or 0
                 out.reviews.append(entry)
         return out
-
-    async def submit_self_assessment(self, caller: Identity, request: pb.SubmitSelfAssessmentRequest) -> pb.SelfAssessment:
-        v = Validator()
-        if request.review_id:
-            v.check(valid_id(request.review_id), "review_id", "is not a valid id")
-        validate_ratings(v, request.ratings)
-        v.max_length(request.reflection, "reflection", MAX_TEXT)
-        v.max_length(request.idempotency_key, "idempotency_key", 200)
-        v.raise_if_any()
-        me = caller.employee_id
-
-        async def work(conn: AsyncConnection) -> pb.SelfAssessment:
-            await directory.person(conn, me, "employee_id")
-            if request.review_id:
-                review = await load_review(conn, request.review_id)
-                if review.subject_id != me:
-                    raise PermissionDenied("review_id: a self-assessment belongs to your own review")
-                check_competencies(request.ratings, review)
-            now = self.clock()
-            assessment = pb.SelfAssessment(
-                id=uuid.uuid4().hex, employee_id=me, review_id=request.review_id, ratings=list(request.ratings),
-                reflection=request.reflection.strip(), submitted_at=timestamp(now),
-            )
-            await conn.execute(
-                t.self_assessments.insert().values(
-                    id=assessment.id, employee_id=me, review_id=request.review_id or None, ratings=_ratings_json(request.ratings),
-                    reflection=assessment.reflection, submitted_at=now,
-                )
-            )
-            await outbox.append(
-                conn, t.platform["outbox"],
-                pb.SelfAssessmentSubmitted(
-                    metadata=new_metadata(producer=PRODUCER, subject_id=me, visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=me, occurred_at=now),
-                    assessment_id=assessment.id, employee_id=me, review_id=request.review_id,
-                    ratings=[pb.Rating(competency=r.competency, score=r.score) for r in request.ratings],
-                ),
-            )
-            return assessment
-
-        return await self.once(me, request.idempotency_key, "SubmitSelfAssessment", request, pb.SelfAssessment, work)
 
     async def gap_report(self, caller: Identity, request: pb.GetGapReportRequest) -> pb.GapReport:
         employee_id = request.employee_id or caller.employee_id

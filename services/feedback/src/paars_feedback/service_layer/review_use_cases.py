@@ -1,6 +1,6 @@
 """A 360's lifecycle as handlers (command, unit of work, config) run by the message bus: open it, nominate colleagues,
-approve them, close it; the rules are domain/review.py's. Answering, inviting outsiders, self-assessments and the
-reports (the anonymity fold over stored answers) stay in review_handlers.py for now."""
+approve them, close it, and the person's self-assessment; the rules are domain/review.py's. Answering, inviting
+outsiders and the reports (the anonymity fold over stored answers) stay in review_handlers.py for now."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +9,7 @@ from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import anonymity
 from paars_feedback.domain.privacy import is_hr_for
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
+from paars_feedback.domain.review import Rating, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment, check_competencies
 from paars_feedback.service_layer import commands as c
 from paars_feedback.service_layer.common import reader_of
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
@@ -100,3 +100,21 @@ async def close_review_cycle(command: c.CloseReviewCycle, uow: UnitOfWork, confi
     await uow.reviews.save(closed)
     await _changed(uow, closed, pb.ReviewUpdated.CHANGE_CLOSED, me)
     return closed
+
+
+async def submit_self_assessment(command: c.SubmitSelfAssessment, uow: UnitOfWork, config: FeedbackConfig) -> SelfAssessment:
+    me = command.caller.employee_id
+    if await uow.directory.person(me) is None:
+        raise NotFound(f"employee_id: employee {me!r} not found")
+    if command.review_id:
+        review = await _review(uow, command.review_id)
+        if review.subject_id != me:
+            raise PermissionDenied("review_id: a self-assessment belongs to your own review")
+        check_competencies(review, command.ratings)
+    assessment = SelfAssessment(
+        uuid.uuid4().hex, me, command.review_id or None, tuple(Rating(r.competency, r.score, r.comment.strip()) for r in command.ratings),
+        command.reflection.strip(), uow.clock(),
+    )
+    await uow.reviews.add_self_assessment(assessment)
+    uow.add_events(SelfAssessed(assessment))
+    return assessment

@@ -32,15 +32,15 @@ from paars_feedback.domain.feedback import (
     SummaryGroup,
 )
 from paars_feedback.domain.privacy import Reader, Ties
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened
+from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged | ReviewChanged
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged | ReviewChanged | SelfAssessed
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened
-A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened)
+Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened | SelfAssessment
+A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened, SelfAssessment)
 
 
 class FeedbackRepository(Protocol):
@@ -219,6 +219,8 @@ class ReviewRepository(Protocol):
 
     async def answers(self, review_id: str) -> list[RatedAnswer]:
         """The answers as anonymity folds them (group, scores, comments), never who gave them."""
+
+    async def add_self_assessment(self, assessment: SelfAssessment) -> None: ...
 
 
 class UnitOfWork(Protocol):
