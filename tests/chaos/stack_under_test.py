@@ -24,6 +24,7 @@ from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.privacy.v1 import privacy_pb2
 from paars.story.v1 import story_pb2
 from paars_cli.stack import Stack
 from paars_platform.embedded_broker import EmbeddedBroker
@@ -82,18 +83,21 @@ class ServiceUnderTest:
     public: frozenset[str] = field(default_factory=frozenset)
 
 
+# Every service with personal data also serves paars.privacy.v1.PersonalData (issue 18: export, privileged actions).
+PERSONAL_DATA = privacy_pb2.DESCRIPTOR.services_by_name["PersonalData"]
+
 SERVICES: tuple[ServiceUnderTest, ...] = (
-    ServiceUnderTest("goals", (goals_pb2.DESCRIPTOR.services_by_name["GoalService"], org_pb2.DESCRIPTOR.services_by_name["OrgService"]), _snapshot_goals),
+    ServiceUnderTest("goals", (goals_pb2.DESCRIPTOR.services_by_name["GoalService"], org_pb2.DESCRIPTOR.services_by_name["OrgService"], PERSONAL_DATA), _snapshot_goals),
     ServiceUnderTest(
-        "feedback", (feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"],), _snapshot_feedback,
+        "feedback", (feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"], PERSONAL_DATA), _snapshot_feedback,
         # External givers and customers answer, decline or look at their request with a single-use link token
         # (services/feedback bootstrap.PUBLIC_METHODS).
         public=frozenset({"GiveFeedback", "SubmitReviewResponse", "DeclineFeedbackRequest", "GetLink"}),
     ),
-    ServiceUnderTest("notifications", (notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"],), _snapshot_notifications),
-    ServiceUnderTest("analytics", (analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"],)),
-    ServiceUnderTest("story", (story_pb2.DESCRIPTOR.services_by_name["StoryService"],)),
-    ServiceUnderTest("conversations", (conversations_pb2.DESCRIPTOR.services_by_name["ConversationsService"],)),
+    ServiceUnderTest("notifications", (notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"], PERSONAL_DATA), _snapshot_notifications),
+    ServiceUnderTest("analytics", (analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"], PERSONAL_DATA)),
+    ServiceUnderTest("story", (story_pb2.DESCRIPTOR.services_by_name["StoryService"], PERSONAL_DATA)),
+    ServiceUnderTest("conversations", (conversations_pb2.DESCRIPTOR.services_by_name["ConversationsService"], PERSONAL_DATA)),
 )
 
 

@@ -4,7 +4,7 @@ it (30 and 90 days), the insights about them (open and past), their story alignm
 that hold it (the tables' changelogs, keyed by their id, and the insights published about them).
 
 Analytics has no database: an HR export is recorded as an audit log line ("privileged action") and a metric,
-not in a store the person can list; ListPrivilegedActions answers UNIMPLEMENTED here (docs/privacy.md)."""
+not in a store the person can list; ListPrivilegedActions answers an empty list here (docs/privacy.md)."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +18,8 @@ from paars.privacy.v1 import privacy_pb2_grpc
 from paars_analytics.signals.person import compute_signals
 from paars_analytics.signals.state import DAY_COUNTERS, Day, new_state
 from paars_platform.auth import require_person
-from paars_platform.personal_data import EXPORTS, ExportPersonData, PersonDataExport, jsonable
+from paars_platform.errors import PermissionDenied
+from paars_platform.personal_data import EXPORTS, HR_ROLES, ExportPersonData, PersonDataExport, jsonable
 
 log = logging.getLogger("paars.analytics.privacy")
 INSIGHT_TOPIC = "analytics.insight-detected.v1"
@@ -83,3 +84,13 @@ class AnalyticsPersonalData(privacy_pb2_grpc.PersonalDataServicer):
         data = export_data(self.ctx, query.subject)
         EXPORTS.labels("analytics", query.basis).inc()
         return PersonDataExport("analytics", query.subject, data).to_proto()
+
+    async def ListPrivilegedActions(
+        self, request: pb.ListPrivilegedActionsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListPrivilegedActionsResponse:
+        """None that analytics could list: it keeps no audit of its own (its HR exports are audit log lines)."""
+        caller = require_person()
+        subject = request.person_id or caller.employee_id
+        if subject != caller.employee_id and not caller.has(*HR_ROLES):
+            raise PermissionDenied("only the person themselves or HR may read the audit about a person")
+        return pb.ListPrivilegedActionsResponse()
