@@ -199,3 +199,85 @@ def test_the_directory_is_decoded_once_per_version_with_each_teams_members_worke
     moved = q.team_overview(jan, ["product"], ["p0"], 30)
     assert Counted.reads == 2 and moved["person_cards"] == [] and first["person_cards"] != []
     assert moved["rollups"][0]["people"] == first["rollups"][0]["people"] - 1
+
+
+def test_the_open_insights_are_read_from_one_decoded_copy_per_change_of_the_insights_table() -> None:
+    def insight(subject: str, actor: str, at: float) -> dict:
+        return {"id": f"i-{subject}", "kind": "feedback_drought", "subject_id": subject, "team_id": "product", "actors": [actor, subject],
+                "detected_at": at, "open": True}
+
+    class Counted(dict):
+        reads = 0
+
+        def items(self):  # type: ignore[override]
+            Counted.reads += 1
+            return super().items()
+
+    table = Counted({"p0": {"open": {"feedback_drought": insight("p0", "jan", 1.0)}, "history": []}})
+    version = [1]
+    q = Queries(dict(_team(3, example=False)), _employees(), TEAMS, table, k=3, clock=lambda: NOW, thresholds=TH, insights_version=lambda: version[0])
+    jan = Identity("jan", frozenset({"manager"}))
+    assert [i["id"] for i in q.team_overview(jan, ["product"], [], 30)["insights"]] == ["i-p0"]
+    assert [i["id"] for i in q.team_overview(jan, ["product"], [], 30)["insights"]] == ["i-p0"] and Counted.reads == 1
+    # An insight opened (a write to the table moves the count): the next page has it, newest first.
+    table["p1"] = {"open": {"feedback_drought": insight("p1", "jan", 2.0)}, "history": []}
+    version[0] += 1
+    assert [i["id"] for i in q.team_overview(jan, ["product"], [], 30)["insights"]] == ["i-p1", "i-p0"] and Counted.reads == 2
+    # The rule is the same as without the copy: the insights where jan is to act, and nobody else's.
+    assert q.team_overview(Identity("p2", frozenset({"employee"})), [], [], 30)["insights"] == []
+
+
+def test_a_teams_figures_are_recomputed_only_when_one_of_its_members_changes_and_at_most_a_bounded_number_are_kept(monkeypatch) -> None:
+    from paars_analytics.api import queries as api_queries
+    from paars_analytics.people import Changes
+
+    class People(dict):
+        """The people store as the query API sees it: states by person and their Changes."""
+
+        changes = Changes()
+        reads = 0
+
+        def get(self, key, default=None):  # type: ignore[no-untyped-def]
+            People.reads += 1
+            return super().get(key, default)
+
+    people = People(_team(3, example=False))
+    q = Queries(people, _employees(), TEAMS, {}, k=3, clock=lambda: NOW, thresholds=TH, directory_version=lambda: 1)
+    jan = Identity("jan", frozenset({"manager"}))
+    with_cards = q.team_overview(jan, ["product"], ["p0", "p1"], 30)
+    read = People.reads
+    assert q.team_overview(jan, ["product"], ["p0", "p1"], 30) == with_cards and People.reads == read, "nothing re-read for the same people"
+    assert with_cards["person_cards"] == [q.sense_making(jan, p, "", 30) for p in ("p0", "p1")]
+    first = q.team_overview(jan, ["product"], [], 30)
+    read = People.reads
+    # Someone outside the team changes: still kept. A member changes: recomputed, with the change in it.
+    people.changes.bump("hanne")
+    q.team_overview(jan, ["product"], [], 30)
+    assert People.reads == read
+    people["p0"] = new_state()
+    people.changes.bump("p0")
+    again = q.team_overview(jan, ["product"], [], 30)
+    assert People.reads > read and again["team_cards"][0] != first["team_cards"][0]
+    # A new generation (a rebalance, a new story catalogue) recomputes every team.
+    read = People.reads
+    people.changes.reset()
+    q.team_overview(jan, ["product"], [], 30)
+    assert People.reads > read
+    monkeypatch.setattr(api_queries, "TEAM_CACHE", 1)
+    q.team_overview(jan, ["product"], [], 90)
+    assert list(q._kept_figures) == [("team", "product", 90)], "the least recently used figures are dropped past the bound"
+    # The rule is not cached: a reader who may not read the team gets nothing, kept figures or not.
+    assert q.team_overview(Identity("hanne", frozenset({"hr"})), ["product"], [], 90)["rollups"] == []
+
+
+def test_changes_stamp_moves_when_any_of_the_people_changes() -> None:
+    from paars_analytics.people import Changes
+
+    changes = Changes()
+    before = changes.of(["a", "b"])
+    changes.bump("c")
+    assert changes.of(["a", "b"]) == before
+    changes.bump("b")
+    assert changes.of(["a", "b"]) != before and changes.of([]) == (0, 0)
+    changes.reset()
+    assert changes.of(["a", "b"])[0] == 1

@@ -106,6 +106,9 @@ class Analytics:
     # How many directory writes (employees, teams) this worker applied: the query API keeps its decoded copy of the
     # directory until this moves (api/queries.py Directory).
     directory_version: int = 0
+    # Likewise for the insights table (insights/agents.py apply_command): the team page's open insights are read
+    # from one decoded copy per change.
+    insights_version: int = 0
     processed: Any = None
     lag: Any = None
     insights_total: Any = None

@@ -13,7 +13,7 @@ them next.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from faust.types import TP
@@ -23,6 +23,29 @@ from paars_analytics.signals.state import State
 
 # Memory bound in RocksDB mode: past this many people, clean entries are dropped after a flush and re-read on use.
 HOT_LIMIT = 200_000
+
+
+class Changes:
+    """Which people's figures changed, as counts, so the query API recomputes a team only when one of its members
+    changed: each change to a person (their state, their story alignment record) takes the next count; a change that
+    may touch anyone (a rebalance, a new story catalogue) starts a new generation. One int per person who changed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.generation = 0
+        self._of: dict[str, int] = {}
+
+    def bump(self, key: str) -> None:
+        self.count += 1
+        self._of[key] = self.count
+
+    def reset(self) -> None:
+        self.generation += 1
+        self._of.clear()
+
+    def of(self, keys: Iterable[str]) -> tuple[int, int]:
+        """A stamp that moves whenever any of these people changes."""
+        return self.generation, max((self._of.get(k, 0) for k in keys), default=0)
 
 
 class PeopleStore:
@@ -42,6 +65,7 @@ class PeopleStore:
         self.pending: dict[TP, list[int]] = {}
         self.pending_events = 0
         self.last_flush = 0.0
+        self.changes = Changes()
         # Optional counters (prometheus): person states written, input events whose effects are now in the changelog.
         self.writes_metric: Any = None
         self.flushed_metric: Any = None
@@ -60,6 +84,7 @@ class PeopleStore:
     def put(self, key: str, state: State, partition: int) -> None:
         self.hot[key] = state
         self.dirty[key] = partition
+        self.changes.bump(key)
 
     def hold(self, tp: TP, offsets: list[int]) -> None:
         """Offsets to acknowledge at the next flush (their effects are in memory only)."""
@@ -101,6 +126,8 @@ class PeopleStore:
         if self.dirty or self.pending:
             self.flush(self.last_flush)
         self.hot.clear()
+        # Whoever owns these partitions next may hold other states: nothing computed from them stays current.
+        self.changes.reset()
 
     # A read-only mapping view for detection and the query API: memory first, then the table.
     def get(self, key: str, default: Any = None) -> State | None:

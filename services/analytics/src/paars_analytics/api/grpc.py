@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import grpc
@@ -93,11 +94,12 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
         )
 
 
-def directory_lookup(employees: Any) -> Any:
-    """Callers as analytics knows them: its in-memory directory table (no cache needed in front of it)."""
+def directory_lookup(employees: Callable[[], Mapping[str, Any]]) -> Any:
+    """Callers as analytics knows them: the query API's decoded directory, current with every directory write the
+    worker applied (api/queries.py Directory), so no cache in front of it and no store read per call."""
 
     async def lookup(employee_id: str) -> DirectoryEntry | None:
-        person = employees.get(employee_id)
+        person = employees().get(employee_id)
         if not person:
             return None
         return DirectoryEntry(frozenset(r for r in person.get("roles", ()) if r), bool(person.get("active", True)))
@@ -121,14 +123,15 @@ class ApiService(Service):
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
         story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
         queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
-                          thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version)
+                          thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version,
+                          insights_version=lambda: ctx.insights_version)
         def register(server: grpc.aio.Server) -> None:
             analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server)
             privacy_pb2_grpc.add_PersonalDataServicer_to_server(AnalyticsPersonalData(ctx), server)
 
         self.grpc = GrpcServer(
             s, service_names=[SERVICE_NAME, personal_data.SERVICE_NAME], register=register,
-            callers=CallerResolver(s, directory_lookup(ctx.employees), cache_seconds=0),
+            callers=CallerResolver(s, directory_lookup(lambda: queries.directory().employees), cache_seconds=0),
         )
         self.port = await self.grpc.start()
 

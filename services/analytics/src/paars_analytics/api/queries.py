@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from paars_analytics.config import Thresholds
@@ -25,6 +27,11 @@ RATINGS_SECONDS = 60.0
 # The decoded directory is kept between calls while its version (a count of the directory writes analytics applied)
 # stays the same, and at most this long: a write the count does not see (a changelog recovery) is read within it.
 DIRECTORY_SECONDS = 5.0
+# A team's (or person's) figures on the team page are recomputed when one of its members changes, and at least this
+# often: they move with the clock (days since feedback, progress expected by now), and partitions newly assigned to
+# this worker bring states that no Changes count saw.
+TEAM_SECONDS = 30.0
+TEAM_CACHE = 1024
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class Queries:
     def __init__(
         self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
         story: StoryQueries | None = None, directory_version: Callable[[], int] | None = None,
+        insights_version: Callable[[], int] | None = None,
     ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
         # The story's alignment per team for the team overview (None: the overview carries none).
@@ -69,6 +77,11 @@ class Queries:
         # plain dicts they change between calls).
         self.directory_version = directory_version
         self._snapshot: tuple[int, float, Directory] | None = None
+        # The same for the insights table (every subject's record, decoded), which the team page scans for its actor.
+        self.insights_version = insights_version
+        self._insight_records: tuple[int, float, list[Any]] | None = None
+        # The overview's figures per team and per person, most recently used last (see _kept).
+        self._kept_figures: OrderedDict[tuple[str, str, int], tuple[tuple[int, ...], float, Any]] = OrderedDict()
 
     def directory(self) -> Directory:
         """The directory as of the last write analytics applied: decoded once per version, not on every call (it was
@@ -79,6 +92,15 @@ class Queries:
         if cached is None or cached[0] != version or time.monotonic() - cached[1] >= DIRECTORY_SECONDS:
             cached = (version, time.monotonic(), Directory.of(self.employees, self.teams))
             self._snapshot = cached
+        return cached[2]
+
+    def _all_insight_records(self) -> list[Any]:
+        if self.insights_version is None:
+            return [v for _, v in self.insights.items()]
+        version, cached = self.insights_version(), self._insight_records
+        if cached is None or cached[0] != version or time.monotonic() - cached[1] >= DIRECTORY_SECONDS:
+            cached = (version, time.monotonic(), [v for _, v in self.insights.items()])
+            self._insight_records = cached
         return cached[2]
 
     def _directory(self) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,7 +158,7 @@ class Queries:
         if team_id and not can_read_team(me, roles, team_id, employees, teams):
             raise PermissionDenied("team insights are for the team, its managers and HR in scope")
         found = []
-        records = [self.insights.get(subject_id)] if subject_id else [v for _, v in self.insights.items()]
+        records = [self.insights.get(subject_id)] if subject_id else self._all_insight_records()
         for record in records:
             if not record:
                 continue
@@ -209,6 +231,47 @@ class Queries:
             reports.append(overview.pitfall_report(tid, [(pid, self.people.get(pid) or new_state()) for pid in members], now, self.thresholds, self.k))
         return reports
 
+    def _team_figures(self, directory: Directory, team_id: str, now: float, window: int) -> tuple[dict[str, Any], dict[str, Any], Any]:
+        """A team's roll-up, card and story alignment (who may read them is the caller's to check)."""
+        members = directory.members_of(team_id)
+
+        def compute() -> tuple[dict[str, Any], dict[str, Any], Any]:
+            employees = directory.employees
+            states = [(pid, self.people.get(pid)) for pid in members]
+            coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
+            # GetStoryAlignment's rule for a team is can_read_team, the roll-up's: the same members, the same k.
+            return (
+                team_rollup(team_id, states, now, self.k, window, coaches), overview.team_card(team_id, states, now, self.k, window),
+                self.story.of_members(team_id, members) if self.story is not None else None,
+            )
+
+        found: tuple[dict[str, Any], dict[str, Any], Any] = self._kept(("team", team_id, window), members, compute)
+        return found
+
+    def _kept(self, key: tuple[str, str, int], people: list[str], compute: Callable[[], Any]) -> Any:
+        """Figures about these people computed once and kept while none of them changed (the people store's Changes),
+        the directory is the same and for at most TEAM_SECONDS (they move with the clock too); at most TEAM_CACHE
+        are kept, the least recently used dropped first. Without Changes (tests with plain dicts): computed each time."""
+        changes = getattr(self.people, "changes", None)
+        if changes is None or self.directory_version is None:
+            return compute()
+        stamp = (self.directory_version(), *changes.of(people))
+        kept = self._kept_figures.get(key)
+        if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < TEAM_SECONDS:
+            self._kept_figures.move_to_end(key)
+            return kept[2]
+        value = compute()
+        self._kept_figures[key] = (stamp, time.monotonic(), value)
+        self._kept_figures.move_to_end(key)
+        while len(self._kept_figures) > TEAM_CACHE:
+            self._kept_figures.popitem(last=False)
+        return value
+
+    def _person_card(self, employee_id: str, now: float, window: int) -> dict[str, Any]:
+        card = overview.person_card(self.people.get(employee_id), now, window)
+        card["employee_id"] = employee_id
+        return card
+
     def team_overview(self, who: Identity, team_ids: list[str], employee_ids: list[str], window_days: int) -> dict[str, Any]:
         """The manager's team page in one read: each part by the rule of its own query (rollup, sense_making,
         insights_for, calibration); a team or person the caller may not read is left out, not refused."""
@@ -223,20 +286,15 @@ class Queries:
         for team_id in dict.fromkeys(team_ids):
             if team_id not in teams or not can_read_team(me, roles, team_id, employees, teams):
                 continue
-            members = directory.members_of(team_id)
-            states = [(pid, self.people.get(pid)) for pid in members]
-            coaches = {pid: str(employees[pid].get("coach_id", "")) for pid in members}
-            rollups.append(team_rollup(team_id, states, now, self.k, window, coaches))
-            team_cards.append(overview.team_card(team_id, states, now, self.k, window))
-            if self.story is not None:
-                # GetStoryAlignment's rule for a team is can_read_team, the roll-up's: the same members, the same k.
-                alignments.append(self.story.of_members(team_id, members))
+            rollup, card, alignment = self._team_figures(directory, team_id, now, window)
+            rollups.append(rollup)
+            team_cards.append(card)
+            if alignment is not None:
+                alignments.append(alignment)
         person_cards = []
         for employee_id in dict.fromkeys(employee_ids):
             if employee_id in employees and can_read_person(me, roles, employee_id, employees, teams):
-                card = overview.person_card(self.people.get(employee_id), now, window)
-                card["employee_id"] = employee_id
-                person_cards.append(card)
+                person_cards.append(self._kept(("person", employee_id, window), [employee_id], partial(self._person_card, employee_id, now, window)))
         return {
             "rollups": rollups, "team_cards": team_cards, "person_cards": person_cards,
             "insights": self.insights_for(who, subject_id="", team_id="", actor_id=me, open_only=True, limit=50),

@@ -146,7 +146,9 @@ async def apply_command(ctx: Analytics, subject: str, command: dict[str, Any]) -
         await ctx.insight_topic.send(key=published.key, value=published.value, headers=published.headers)
         record["open"][candidate["kind"]] = insight
         ctx.insights[subject] = record
+        ctx.insights_version += 1
         ctx.insights_total.labels(candidate["kind"]).inc()
         log.info("insight detected", extra={"kind": candidate["kind"], "subject": subject, "insight_id": insight["id"]})
     elif command["op"] == "close" and records.close(record, command["kind"], command["why"], float(command["at"])):
         ctx.insights[subject] = record
+        ctx.insights_version += 1

@@ -71,6 +71,7 @@ class StoryRecorder:
                     changed = record_after(table.get(key), event)
                     if changed is not None:
                         table[key] = changed
+                        self.ctx.state.changes.bump(key)
         finally:
             no_table_partition()
 
@@ -96,4 +97,6 @@ def register(ctx: Analytics) -> None:
                 continue
             if a.newer_catalogue(ctx.story_catalogue.get(CATALOGUE_KEY), candidate):
                 ctx.story_catalogue[CATALOGUE_KEY] = candidate
+                # Every team's alignment is counted against the new catalogue.
+                ctx.state.changes.reset()
             ctx.processed.labels(message.topic).inc()
