@@ -26,6 +26,7 @@ from paars_notifications.bootstrap import Notifications
 from paars_platform.embedded_broker import free_port
 from paars_platform.runtime import ServiceRuntime
 from paars_web.app import create_app
+from paars_web.config import SERVICES as WEB_SERVICES
 from paars_web.config import WebConfig
 from tests.conftest import make_settings
 from tests.helpers import demo_directory, system_auth
@@ -80,7 +81,9 @@ async def site(private_kafka_bootstrap: str, tmp_path: pathlib.Path) -> AsyncIte
             WebConfig.from_env(), port=port, base_url=f"http://127.0.0.1:{port}", environment="development", dev_sign_in_requested=True,
             service_addresses={
                 "goals": f"127.0.0.1:{goals.grpc_port}", "feedback": f"127.0.0.1:{feedback.grpc_port}",
-                "notifications": f"127.0.0.1:{notifications.runtime.grpc_port}", "analytics": "127.0.0.1:1",
+                "notifications": f"127.0.0.1:{notifications.runtime.grpc_port}",
+                # Not started here: their pages are not part of these journeys.
+                **{s: "127.0.0.1:1" for s in WEB_SERVICES if s not in ("goals", "feedback", "notifications")},
             },
         )
         server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_config=None, lifespan="on"))
@@ -269,7 +272,7 @@ async def test_every_grpc_call_carries_the_requests_correlation_id() -> None:
     port = free_port()
     config = dataclasses.replace(
         WebConfig.from_env(), port=port, environment="development", dev_sign_in_requested=True,
-        service_addresses={s: f"127.0.0.1:{grpc_port}" for s in ("goals", "feedback", "notifications", "analytics")},
+        service_addresses={s: f"127.0.0.1:{grpc_port}" for s in WEB_SERVICES},
     )
     web = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     serving = asyncio.create_task(web.serve())
