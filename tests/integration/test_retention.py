@@ -22,8 +22,14 @@ from paars_feedback.bootstrap import MIGRATIONS as FEEDBACK_MIGRATIONS
 from paars_goals.adapters import person_data as goals_data
 from paars_goals.adapters import tables as gt
 from paars_goals.bootstrap import MIGRATIONS as GOALS_MIGRATIONS
+from paars_notifications.adapters import person_data as notifications_data
+from paars_notifications.adapters import tables as nt
+from paars_notifications.bootstrap import MIGRATIONS as NOTIFICATIONS_MIGRATIONS
 from paars_platform.db import Database, UtcDateTime, migrate
 from paars_platform.retention import periods_from_env
+from paars_story.adapters import person_data as story_data
+from paars_story.adapters import tables as st
+from paars_story.bootstrap import MIGRATIONS as STORY_MIGRATIONS
 
 NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
 OLD = NOW - dt.timedelta(days=400)
@@ -142,15 +148,23 @@ def test_the_organisation_sets_the_periods_in_the_environment() -> None:
     assert periods == {"outbox": 0, "feedback": 1095, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0, "read_audit": 365}
 
 
-async def test_goals_deletes_the_events_it_sent_long_ago_and_never_an_unsent_one(database_url: str) -> None:
-    await migrate(database_url, GOALS_MIGRATIONS)
+OUTBOX_SERVICES = {
+    "goals": (GOALS_MIGRATIONS, gt, goals_data), "notifications": (NOTIFICATIONS_MIGRATIONS, nt, notifications_data),
+    "story": (STORY_MIGRATIONS, st, story_data),
+}
+
+
+@pytest.mark.parametrize("service", sorted(OUTBOX_SERVICES))
+async def test_a_service_deletes_the_events_it_sent_long_ago_and_never_an_unsent_one(database_url: str, service: str) -> None:
+    migrations, tables, data = OUTBOX_SERVICES[service]
+    await migrate(database_url, migrations)
     db = Database(database_url)
-    outbox = gt.platform["outbox"]
+    outbox = tables.platform["outbox"]
     try:
         async with db.transaction() as conn:
             for event_id, created, sent in (("sent-long-ago", OLD, OLD), ("sent-lately", RECENT, RECENT), ("never-sent", OLD, None)):
                 await conn.execute(outbox.insert(), [row(outbox, created, event_id=event_id, record_key=b"ann", payload=b"x", headers=[], sent_at=sent)])
-        job = goals_data.retention(db, {"outbox": 90})
+        job = data.retention(db, {"outbox": 90})
         job.clock = lambda: NOW
 
         assert (await job.run_once()).deleted == {"outbox": 1}
@@ -158,6 +172,6 @@ async def test_goals_deletes_the_events_it_sent_long_ago_and_never_an_unsent_one
         async with db.read() as conn:
             left = sorted((await conn.execute(sa.select(outbox.c.event_id))).scalars().all())
         assert left == ["never-sent", "sent-lately"]
-        assert [a["detail"]["kind"] for a in await audit_lines(db, gt.privileged_actions)] == ["outbox"]
+        assert [a["detail"]["kind"] for a in await audit_lines(db, tables.privileged_actions)] == ["outbox"]
     finally:
         await db.dispose()

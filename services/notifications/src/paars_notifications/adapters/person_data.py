@@ -6,6 +6,7 @@ from __future__ import annotations
 from paars_notifications.adapters import tables as t
 from paars_platform.db import Database
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
+from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
 KINDS = (
     PersonalKind("directory", t.people, ("id",)),
@@ -19,3 +20,11 @@ KINDS = (
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("notifications", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Retention (issue 18 item 5): the events this service sent, with their payloads, once published (PAARS_RETENTION_OUTBOX_DAYS).
+RETENTION = (RetentionRule("outbox", t.platform["outbox"], "sent_at"),)
+
+
+def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
+    return RetentionJob("notifications", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))
