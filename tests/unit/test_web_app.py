@@ -522,3 +522,11 @@ def test_the_now_page_makes_its_grpc_calls_at_the_same_time(fakes: Stubs) -> Non
         page = client.get("/")
     # ListPrompts, ListFeedbackRequests, ListFeedback, ListGoals for Mo and one per report (Ann, Bob).
     assert page.status_code == 200 and InFlight.most == 6
+
+
+def test_every_prompt_kind_has_a_label_on_the_now_page() -> None:
+    from paars.notifications.v1 import notifications_pb2 as nt
+    from paars_web import views
+
+    kinds = {value.number for value in nt.PromptKind.DESCRIPTOR.values if value.number != nt.PROMPT_KIND_UNSPECIFIED}
+    assert kinds - set(views.PROMPT_KIND_LABELS) == set(), "a prompt of a new kind would show without a name"

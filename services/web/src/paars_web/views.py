@@ -79,6 +79,7 @@ PROMPT_KIND_LABELS = {
     nt.PROMPT_KIND_PLAN_ACTION: N_("Make a plan"), nt.PROMPT_KIND_CHECK_IN: N_("Check in on a goal"),
     nt.PROMPT_KIND_ANSWER_REQUEST: N_("Answer a request"), nt.PROMPT_KIND_PREPARE_DIALOGUE: N_("Prepare your conversation"),
     nt.PROMPT_KIND_INSIGHT: N_("Worth a look"), nt.PROMPT_KIND_SEEK_FEEDBACK: N_("Ask for feedback"),
+    nt.PROMPT_KIND_TEAM_STORY: N_("Tell the story in your team"), nt.PROMPT_KIND_REFERRAL: N_("A referral to follow up"),
 }
 # A link's state as the customer's page names it; each has its own plain words there.
 LINK_STATES = {
