@@ -20,6 +20,7 @@ from paars.privacy.v1 import privacy_pb2 as pb
 from paars.privacy.v1 import privacy_pb2_grpc
 
 # The services that hold personal data and serve PersonalData, in the order the summary lists them.
+MAX_EXPORT_BYTES = 64 * 1024 * 1024
 SERVICES = ("goals", "feedback", "conversations", "story", "notifications", "analytics")
 
 
@@ -33,7 +34,8 @@ class ServiceAnswer:
 
 
 async def _ask(service: str, address: str, metadata: Sequence[tuple[str, str]], person_id: str, reason: str, timeout: float) -> ServiceAnswer:
-    async with grpc.aio.insecure_channel(address) as channel:
+    # A person's export can outgrow gRPC's default 4 MB (years of prompts, feedback): the client accepts up to 64 MB.
+    async with grpc.aio.insecure_channel(address, options=[("grpc.max_receive_message_length", MAX_EXPORT_BYTES)]) as channel:
         stub = privacy_pb2_grpc.PersonalDataStub(channel)  # type: ignore[no-untyped-call]
         answer = await stub.ExportPersonData(pb.ExportPersonDataRequest(person_id=person_id, reason=reason), metadata=metadata, timeout=timeout)
     return ServiceAnswer(service, json.loads(answer.json), dict(answer.counts))
