@@ -74,3 +74,53 @@ def test_a_manager_and_a_report_fill_the_shared_agenda_and_the_private_note_stay
     manager.goto(f"/{meeting_path}")
     assert "Welke opleiding" in manager.locator("#agenda-list").inner_text()
     assert PRIVATE in manager.locator("#notes-list").inner_text()
+
+
+def test_hr_keeps_the_professional_help_everyone_finds_it_and_a_manager_refers_a_report_on(open_page) -> None:
+    import uuid
+
+    # Hanne (HR), in Dutch on a phone, puts the vertrouwenspersoon on the list; a field left empty is named first.
+    run = uuid.uuid4().hex[:6]
+    name = f"Vertrouwenspersoon Sanne {run}"
+    hr = open_page("nl", phone=True)
+    sign_in(hr, "hanne", next_path="/conversations/support")
+    hr.locator("#service-kind-confidential_counsellor").check()
+    hr.fill("#service_name", name)
+    hr.locator("#add-service").click()
+    assert hr.locator("#service_contact-error").is_visible()
+    assert "is verplicht" in hr.locator("#service_contact-error").inner_text()
+    assert hr.locator("#service_name").input_value() == name, "nothing typed is lost"
+    assert_accessible(hr, "a refused service (nl, 360 px)")
+    hr.fill("#service_contact", "sanne@vertrouwen.example")
+    hr.fill("#service_description", "Luistert vertrouwelijk naar alles over hoe je op het werk behandeld wordt.")
+    hr.locator("#add-service").click()
+    hr.wait_for_url(re.compile(r"#catalogue"))
+    assert name in hr.locator("#catalogue").inner_text()
+    assert_accessible(hr, "the professional help HR keeps (nl, 360 px)")
+    assert fits_the_width(hr)
+
+    # Pieter, in English, finds it himself, without asking anyone.
+    employee = open_page("en", phone=True)
+    sign_in(employee, "pieter", next_path="/conversations")
+    employee.locator("#nav-support").click()
+    employee.wait_for_url(re.compile(r"/conversations/support$"))
+    assert name in employee.locator("#catalogue").inner_text() and "Confidential counsellor" in employee.locator("#catalogue").inner_text()
+    assert employee.locator("#referral-form").count() == 0 and employee.locator("#service-form").count() == 0
+    assert_accessible(employee, "professional help (en, 360 px)")
+    assert fits_the_width(employee)
+
+    # Jan, his manager, refers Lotte on with the list beside the form; HR's inbox has the referral.
+    manager = open_page("en", phone=True)
+    sign_in(manager, "jan", next_path="/conversations/support")
+    assert name in manager.locator("#catalogue").inner_text()
+    manager.locator("#raise-referral").click()
+    assert manager.locator("#employee_id-error").is_visible()
+    note = f"Pointed her to the counsellor {run}"
+    manager.select_option("#employee_id", "lotte")
+    manager.fill("#referral_note", note)
+    manager.locator("#raise-referral").click()
+    manager.wait_for_url(re.compile(r"referred=1"))
+    assert manager.get_by_role("status").is_visible()
+    assert_accessible(manager, "a referral sent to HR (en, 360 px)")
+    hr.goto("/hr/referrals")
+    hr.locator("#referrals li", has_text=note).wait_for()

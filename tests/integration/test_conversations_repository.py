@@ -99,7 +99,10 @@ async def test_completing_a_meeting_writes_pair_meeting_next_meeting_and_event_i
         assert (await u.pairs.get(view.pair.id)).consecutive_skips == 1
         meetings = await u.meetings.of_pair(view.pair.id)
         assert [(m.scheduled_on, m.state) for m in meetings] == [(dt.date(2026, 3, 18), o.MeetingState.SCHEDULED), (dt.date(2026, 3, 4), o.MeetingState.SKIPPED)]
-    assert await outbox_topics(db) == ["conversations.one-on-one-skipped.v1"]
+    # The first meeting planned, this one skipped, the next one planned.
+    assert await outbox_topics(db) == [
+        "conversations.one-on-one-scheduled.v1", "conversations.one-on-one-skipped.v1", "conversations.one-on-one-scheduled.v1",
+    ]
 
 
 async def test_a_failed_use_case_leaves_nothing_behind(db: Database) -> None:
@@ -109,7 +112,9 @@ async def test_a_failed_use_case_leaves_nothing_behind(db: Database) -> None:
         await bus(db).handle(c.CompleteMeeting(READERS["ann"], meeting_id=view.next_meeting.id, held=True))
     async with uow(db, read_only=True) as u:
         assert len(await u.meetings.of_pair(view.pair.id)) == 2
-    assert await outbox_topics(db) == ["conversations.one-on-one-held.v1"]
+    assert await outbox_topics(db) == [
+        "conversations.one-on-one-scheduled.v1", "conversations.one-on-one-held.v1", "conversations.one-on-one-scheduled.v1",
+    ]
 
 
 async def test_held_meetings_led_by_a_manager_are_found_since_a_moment(db: Database) -> None:

@@ -104,12 +104,13 @@ async def test_a_one_on_one_with_a_shared_agenda_a_private_note_and_an_agreement
     [listed] = (await stub.ListPairs(pb.ListPairsRequest(), metadata=ann)).pairs
     assert listed.next_on == "2026-12-22"
 
-    # The relay publishes after the commit; on a loaded machine that can take a while.
-    records = read_topic(conversations.bootstrap, "conversations.one-on-one-held.v1", timeout=60)
+    # The relay publishes after the commit; on a loaded machine that can take a while. Read in a thread: a read on
+    # this event loop would block the relay it waits for (its first send to a topic fetches metadata first).
+    records = await asyncio.to_thread(read_topic, conversations.bootstrap, "conversations.one-on-one-held.v1", timeout=60)
     [event] = [e for e in decoded(records) if isinstance(e, pb.OneOnOneHeld)]
     assert (event.meeting_id, event.lead_id, event.agenda_topics, event.metadata.subject_id) == (meeting_id, "mgr", 1, "ann")
     assert records[0].key == b"ann"
-    [confirmed] = decoded(read_topic(conversations.bootstrap, "conversations.agreement-confirmed.v1", timeout=60))
+    [confirmed] = decoded(await asyncio.to_thread(read_topic, conversations.bootstrap, "conversations.agreement-confirmed.v1", timeout=60))
     assert PRIVATE not in json_format.MessageToJson(confirmed) and "retro" not in json_format.MessageToJson(confirmed)
 
 
@@ -127,7 +128,7 @@ async def test_a_boundary_concern_reaches_hr_only_and_its_event_names_no_one(con
     await stub.AcknowledgeConcern(pb.AcknowledgeConcernRequest(concern_id=concern.concern_id), metadata=auth("hr1"))
     [mine] = (await stub.ListConcerns(pb.ListConcernsRequest(), metadata=auth("bob"))).concerns
     assert mine.state == pb.CONCERN_STATE_ACKNOWLEDGED
-    records = read_topic(conversations.bootstrap, "conversations.concern-updated.v1", at_least=2, timeout=60)
+    records = await asyncio.to_thread(read_topic, conversations.bootstrap, "conversations.concern-updated.v1", at_least=2, timeout=60)
     assert {r.key for r in records} == {concern.concern_id.encode()}
     for r in records:
         assert b"bob" not in r.value and CONCERN.encode() not in r.value
@@ -163,5 +164,5 @@ async def test_the_demo_sets_up_a_one_on_one_with_a_shared_agenda_and_a_coaching
     assert request.state == pb.COACHING_STATE_ACCEPTED
     sessions = (await conversations.stub.ListCoachingSessions(pb.ListCoachingSessionsRequest(request_id=request.request_id), metadata=auth("bob"))).sessions
     assert sessions
-    [completed, *_] = decoded(read_topic(conversations.bootstrap, "conversations.coaching-session-completed.v1", timeout=60))
+    [completed, *_] = decoded(await asyncio.to_thread(read_topic, conversations.bootstrap, "conversations.coaching-session-completed.v1", timeout=60))
     assert (completed.coachee_id, completed.coach_id) == ("bob", "mgr")

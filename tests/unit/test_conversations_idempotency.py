@@ -90,7 +90,7 @@ async def test_a_completed_meeting_resent_is_completed_once_with_one_event_and_o
     done = c.CompleteMeeting(MGR, meeting_id=meeting.id, held=False, request=key("skip"))
     first = await bus(store).handle(done)
     assert await bus(store).handle(done) == first
-    assert [type(e) for e in store.outbox] == [o.OneOnOneSkipped]
+    assert [type(e) for e in store.outbox] == [o.OneOnOneScheduled, o.OneOnOneSkipped, o.OneOnOneScheduled]
     assert len(store.meetings) == 2 and store.pairs[meeting.pair.id].consecutive_skips == 1
 
 

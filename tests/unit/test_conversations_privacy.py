@@ -147,7 +147,7 @@ async def test_the_read_audit_names_readers_and_times_and_never_what_they_read()
 async def test_no_event_carries_anyone_s_words_and_the_concern_s_names_no_person() -> None:
     store, _ = await populated()
     kinds = {type(e).__name__ for e in store.outbox}
-    assert kinds >= {"OneOnOneHeld", "AgreementConfirmed", "CoachingRequestUpdated", "CoachingSessionCompleted", "ConcernUpdated", "CircleSessionHeld"}
+    assert kinds >= {"OneOnOneScheduled", "OneOnOneHeld", "AgreementConfirmed", "CoachingRequestUpdated", "CoachingSessionCompleted", "ConcernUpdated", "CircleSessionHeld"}
     for event in store.outbox:
         message = event_to_proto(event)
         text = message.SerializeToString().decode("latin-1") + json_format.MessageToJson(message)

@@ -127,33 +127,38 @@ TOPICS: tuple[Topic, ...] = (
         description="A version of a team's own story was published: its text, the values and themes it tells, its manager.",
     ),
     Topic(
+        "conversations.one-on-one-scheduled.v1", "paars.conversations.v1.OneOnOneScheduled", "other person's id",
+        owner="conversations", consumers=("notifications",),
+        description="A 1:1 was planned (the first of a pair, or the next on its cadence); ids and its date only.",
+    ),
+    Topic(
         "conversations.one-on-one-held.v1", "paars.conversations.v1.OneOnOneHeld", "other person's id",
-        owner="conversations", consumers=("analytics",),
+        owner="conversations", consumers=("analytics", "notifications"),
         description="A 1:1 was held; no hat, agenda or notes.",
     ),
     Topic(
         "conversations.one-on-one-skipped.v1", "paars.conversations.v1.OneOnOneSkipped", "other person's id",
-        owner="conversations", consumers=("analytics",),
+        owner="conversations", consumers=("analytics", "notifications"),
         description="A 1:1 was skipped, with the skips in a row since the last one held (a signal, not a rebuke).",
     ),
     Topic(
         "conversations.agreement-confirmed.v1", "paars.conversations.v1.AgreementConfirmed", "owner id",
-        owner="conversations",
+        owner="conversations", consumers=("notifications",),
         description="Both people confirmed a 1:1 agreement: it is an action item; no text.",
     ),
     Topic(
         "conversations.coaching-request-updated.v1", "paars.conversations.v1.CoachingRequestUpdated", "coachee id",
-        owner="conversations",
+        owner="conversations", consumers=("notifications",),
         description="Coaching was asked for, accepted or declined; no topic.",
     ),
     Topic(
         "conversations.coaching-session-completed.v1", "paars.conversations.v1.CoachingSessionCompleted", "coachee id",
-        owner="conversations", consumers=("analytics",),
+        owner="conversations", consumers=("analytics", "notifications"),
         description="A coaching session took place (the coaching_sessions signal); no notes.",
     ),
     Topic(
         "conversations.concern-updated.v1", "paars.conversations.v1.ConcernUpdated", "concern id",
-        owner="conversations",
+        owner="conversations", consumers=("notifications",),
         description="A confidential boundary concern changed state; keyed by the concern, without person, kind or text.",
     ),
     Topic(

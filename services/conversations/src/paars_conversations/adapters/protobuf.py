@@ -139,6 +139,13 @@ def circle_session_to_proto(s: ci.CircleSession) -> pb.CircleSession:
 
 def event_to_proto(event: Event) -> Message:
     """The event as published: ids, dates, states and counts only."""
+    if isinstance(event, o.OneOnOneScheduled):
+        m = event.meeting
+        return pb.OneOnOneScheduled(
+            metadata=new_metadata(producer=PRODUCER, subject_id=m.pair.other_id, visibility=event_pb2.VISIBILITY_PRIVATE),
+            pair_id=m.pair.id, meeting_id=m.id, kind=m.pair.kind.value,  # type: ignore[arg-type]
+            lead_id=m.pair.lead_id, other_id=m.pair.other_id, scheduled_on=_day(m.scheduled_on),
+        )
     if isinstance(event, o.OneOnOneHeld):
         m = event.meeting
         return pb.OneOnOneHeld(

@@ -19,7 +19,7 @@ from paars_platform.db import utcnow
 from paars_platform.shape import RequestKey, RequestRace
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
 
-# What happened, counted once committed; the label is the event's kind (seven values), never a person or a text.
+# What happened, counted once committed; the label is the event's kind (eight values), never a person or a text.
 EVENTS = metrics.counter("paars_conversations_events_total", "Conversations events committed to the outbox, by kind.", ("kind",))
 _IDEMPOTENCY = t.platform["idempotency_keys"]
 _REMEMBER = _IDEMPOTENCY.insert()

@@ -217,6 +217,11 @@ def hat_mix(meetings: list[Meeting], manager_id: str, *, today: dt.date, days: i
 
 
 @dataclass(frozen=True)
+class OneOnOneScheduled:
+    meeting: Meeting
+
+
+@dataclass(frozen=True)
 class OneOnOneHeld:
     meeting: Meeting
 

@@ -67,6 +67,7 @@ def may_read(reader: Reader, item: Item) -> bool:
 # What an event may carry: ids, dates, states and counts. No event field holds a person's words; these are the
 # fields of each event that name people (a concern's event names none).
 EVENT_PEOPLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "OneOnOneScheduled": ("lead_id", "other_id"),
     "OneOnOneHeld": ("lead_id", "other_id"),
     "OneOnOneSkipped": ("lead_id", "other_id"),
     "AgreementConfirmed": ("owner_id",),

@@ -74,6 +74,7 @@ async def schedule_pair(command: c.SchedulePair, uow: UnitOfWork) -> c.PairView:
     meeting = o.Meeting(_new_id(), pair, command.first_on)
     await uow.pairs.add(pair)
     await uow.meetings.add(meeting)
+    uow.add_events(o.OneOnOneScheduled(meeting))
     return c.PairView(pair, meeting)
 
 
@@ -129,11 +130,13 @@ async def complete_meeting(command: c.CompleteMeeting, uow: UnitOfWork) -> o.Mee
     await uow.pairs.save(pair)
     await uow.meetings.save(meeting)
     # The next one on the cadence.
-    await uow.meetings.add(o.Meeting(_new_id(), pair, meeting.next_on()))
+    following = o.Meeting(_new_id(), pair, meeting.next_on())
+    await uow.meetings.add(following)
     if meeting.state is o.MeetingState.HELD:
         uow.add_events(o.OneOnOneHeld(meeting))
     else:
         uow.add_events(o.OneOnOneSkipped(meeting, pair.consecutive_skips))
+    uow.add_events(o.OneOnOneScheduled(following))
     return await _view(uow, replace(meeting, pair=pair), command.caller)
 
 

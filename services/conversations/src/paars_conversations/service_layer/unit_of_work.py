@@ -21,7 +21,7 @@ A = TypeVar("A")
 
 Clock = Callable[[], dt.datetime]
 Event = (
-    o.OneOnOneHeld | o.OneOnOneSkipped | o.AgreementConfirmed | co.CoachingRequestUpdated | co.CoachingSessionCompleted
+    o.OneOnOneScheduled | o.OneOnOneHeld | o.OneOnOneSkipped | o.AgreementConfirmed | co.CoachingRequestUpdated | co.CoachingSessionCompleted
     | cn.ConcernUpdated | ci.CircleSessionHeld
 )
 

@@ -716,6 +716,24 @@ class ListProfessionalServicesResponse(_message.Message):
     services: _containers.RepeatedCompositeFieldContainer[ProfessionalService]
     def __init__(self, services: _Optional[_Iterable[_Union[ProfessionalService, _Mapping]]] = ...) -> None: ...
 
+class OneOnOneScheduled(_message.Message):
+    __slots__ = ("metadata", "pair_id", "meeting_id", "kind", "lead_id", "other_id", "scheduled_on")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    PAIR_ID_FIELD_NUMBER: _ClassVar[int]
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LEAD_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_ON_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    pair_id: str
+    meeting_id: str
+    kind: PairKind
+    lead_id: str
+    other_id: str
+    scheduled_on: str
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., pair_id: _Optional[str] = ..., meeting_id: _Optional[str] = ..., kind: _Optional[_Union[PairKind, str]] = ..., lead_id: _Optional[str] = ..., other_id: _Optional[str] = ..., scheduled_on: _Optional[str] = ...) -> None: ...
+
 class OneOnOneHeld(_message.Message):
     __slots__ = ("metadata", "pair_id", "meeting_id", "kind", "lead_id", "other_id", "held_on", "agenda_topics")
     METADATA_FIELD_NUMBER: _ClassVar[int]
