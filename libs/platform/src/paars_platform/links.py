@@ -1,7 +1,7 @@
 """Where a person acts on a prompt: the web app's page for each prompt kind, for links in pages, e-mails and webhooks."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as nt
@@ -15,7 +15,16 @@ PAGES: dict[int, str] = {
     nt.PROMPT_KIND_SEEK_FEEDBACK: "/feedback/requests",
     nt.PROMPT_KIND_TEAM_STORY: "/story/team",
     nt.PROMPT_KIND_REFERRAL: "/hr/referrals",
+    nt.PROMPT_KIND_ONE_ON_ONE_AGENDA: "/conversations",
+    nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS: "/conversations",
+    nt.PROMPT_KIND_ONE_ON_ONE_FEEDBACK: "/feedback/requests",
+    nt.PROMPT_KIND_COACHING_REQUEST: "/conversations/coaching",
+    nt.PROMPT_KIND_COACHING_NEXT_STEP: "/conversations/coaching",
+    nt.PROMPT_KIND_BOUNDARY_CONCERN: "/conversations/concerns",
 }
+# Prompts about one 1:1 or one coaching request open its own page (ref_id: the meeting or the request).
+MEETING_KINDS = frozenset({nt.PROMPT_KIND_ONE_ON_ONE_AGENDA, nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS})
+COACHING_KINDS = frozenset({nt.PROMPT_KIND_COACHING_REQUEST, nt.PROMPT_KIND_COACHING_NEXT_STEP})
 
 
 def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: str = "", ref_id: str = "", cause_type: str = "") -> str:
@@ -26,6 +35,10 @@ def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: s
         return "/feedback/give?" + urlencode({k: v for k, v in (("receiver", about_id), ("moment", moment), ("goal", goal), ("prompt", prompt_id)) if v})
     if kind == nt.PROMPT_KIND_ANSWER_REQUEST and ref_id:
         return "/feedback/give?" + urlencode({k: v for k, v in (("request", ref_id), ("receiver", about_id), ("prompt", prompt_id)) if v})
+    if kind in MEETING_KINDS and ref_id:
+        return f"/conversations/meetings/{quote(ref_id, safe='')}"
+    if kind in COACHING_KINDS and ref_id:
+        return f"/conversations/coaching/{quote(ref_id, safe='')}"
     return PAGES.get(kind, "/")
 
 

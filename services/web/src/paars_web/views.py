@@ -80,6 +80,12 @@ PROMPT_KIND_LABELS = {
     nt.PROMPT_KIND_ANSWER_REQUEST: N_("Answer a request"), nt.PROMPT_KIND_PREPARE_DIALOGUE: N_("Prepare your conversation"),
     nt.PROMPT_KIND_INSIGHT: N_("Worth a look"), nt.PROMPT_KIND_SEEK_FEEDBACK: N_("Ask for feedback"),
     nt.PROMPT_KIND_TEAM_STORY: N_("Tell the story in your team"), nt.PROMPT_KIND_REFERRAL: N_("A referral to follow up"),
+    nt.PROMPT_KIND_ONE_ON_ONE_AGENDA: N_("Add to the 1:1 agenda"),
+    nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS: N_("Capture your agreements"),
+    nt.PROMPT_KIND_ONE_ON_ONE_FEEDBACK: N_("Ask each other for feedback"),
+    nt.PROMPT_KIND_COACHING_REQUEST: N_("A coaching request"),
+    nt.PROMPT_KIND_COACHING_NEXT_STEP: N_("What will you try?"),
+    nt.PROMPT_KIND_BOUNDARY_CONCERN: N_("A concern to follow up"),
 }
 # A link's state as the customer's page names it; each has its own plain words there.
 LINK_STATES = {

@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from paars.analytics.v1 import analytics_pb2 as an
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.org.v1 import org_pb2
@@ -28,6 +29,14 @@ NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
     fb.ReferralRaised: lambda e: (),
     # The managers it prompts are the rule's audience; the story names nobody.
     st.StoryPublished: lambda e: (),
+    cv.OneOnOneScheduled: lambda e: (e.lead_id, e.other_id),
+    cv.OneOnOneHeld: lambda e: (e.lead_id, e.other_id),
+    cv.OneOnOneSkipped: lambda e: (e.lead_id, e.other_id),
+    cv.AgreementConfirmed: lambda e: (e.owner_id,),
+    cv.CoachingRequestUpdated: lambda e: (e.coachee_id, e.coach_id),
+    cv.CoachingSessionCompleted: lambda e: (e.coachee_id, e.coach_id),
+    # A concern names nobody (its subject is the concern's id); HR, whom it prompts, is the rule's audience.
+    cv.ConcernUpdated: lambda e: (),
 }
 
 

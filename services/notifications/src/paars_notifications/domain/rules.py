@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as gl
 from paars.notifications.v1 import notifications_pb2 as pb
@@ -421,6 +422,101 @@ def referral_prompts(event: fb.ReferralRaised, directory: Directory) -> list[Pro
     return _visible(drafts, event.metadata, directory)
 
 
+def _pair(event: cv.OneOnOneScheduled | cv.OneOnOneHeld) -> list[tuple[str, str]]:
+    """The two people of a 1:1, each with the other."""
+    return [(me, other) for me, other in ((event.lead_id, event.other_id), (event.other_id, event.lead_id)) if me and other and me != other]
+
+
+def one_on_one_scheduled_prompts(event: cv.OneOnOneScheduled, directory: Directory, today: dt.date) -> list[PromptDraft]:
+    """A 1:1 is planned: both people add what they want to talk about to its shared agenda beforehand. A date
+    already past (a late or replayed event) asks nothing: the moment is gone."""
+    when = date_or_none(event.scheduled_on[:10])
+    if when is None or when < today:
+        return []
+    drafts = [
+        PromptDraft(
+            me, K.PROMPT_KIND_ONE_ON_ONE_AGENDA, pb.PRIORITY_NORMAL,
+            text(N_("Add to the agenda of your 1:1 with %(other)s"), other=directory.name(other)),
+            Sentences((
+                text(N_("Your 1:1 with %(other)s is on %(date)s."), other=directory.name(other), date=when),
+                text(N_("Add one topic you want to talk about to the shared agenda: a goal, a piece of feedback or one concrete moment.")),
+            )),
+            other, event.meeting_id, moment_id=f"one-on-one:{event.meeting_id}",
+        )
+        for me, other in _pair(event)
+    ]
+    return _visible(drafts, event.metadata, directory, parties=(event.lead_id, event.other_id))
+
+
+def one_on_one_held_prompts(event: cv.OneOnOneHeld, directory: Directory) -> list[PromptDraft]:
+    """A 1:1 was held: both capture the agreements made in it, and both ask each other for feedback."""
+    drafts = []
+    for me, other in _pair(event):
+        name = directory.name(other)
+        drafts.append(PromptDraft(
+            me, K.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, pb.PRIORITY_NORMAL,
+            text(N_("Capture your agreements from the 1:1 with %(other)s"), other=name),
+            text(N_("Write down what you agreed, who does it and by when, so that %(first)s can confirm it."), first=directory.first_name(other)),
+            other, event.meeting_id,
+        ))
+        drafts.append(PromptDraft(
+            me, K.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, pb.PRIORITY_LOW,
+            text(N_("Ask %(other)s for feedback"), other=name),
+            text(N_("While your 1:1 is fresh, ask each other for feedback on one concrete moment: what worked, and what could be better.")),
+            other, event.meeting_id,
+        ))
+    return _visible(drafts, event.metadata, directory, parties=(event.lead_id, event.other_id))
+
+
+def coaching_request_prompts(event: cv.CoachingRequestUpdated, directory: Directory) -> list[PromptDraft]:
+    """Someone asked for coaching: the person asked gets the request to accept or decline (the event carries no
+    topic, and neither does the prompt)."""
+    if event.state != cv.COACHING_STATE_REQUESTED or not event.coach_id or event.coach_id == event.coachee_id:
+        return []
+    coachee = directory.name(event.coachee_id)
+    drafts = [PromptDraft(
+        event.coach_id, K.PROMPT_KIND_COACHING_REQUEST, pb.PRIORITY_NORMAL,
+        text(N_("%(name)s asks you for coaching"), name=coachee),
+        text(N_("Open the request in Paars to accept or decline it; %(first)s sees your answer."), first=directory.first_name(event.coachee_id)),
+        event.coachee_id, event.request_id,
+    )]
+    return _visible(drafts, event.metadata, directory, parties=(event.coachee_id, event.coach_id))
+
+
+def coaching_session_prompts(event: cv.CoachingSessionCompleted, directory: Directory) -> list[PromptDraft]:
+    """A coaching session took place: the coachee names one thing they will try before the next one (linked to
+    their development goal when the coaching has one). A session without a coachee other than the coach asks nobody."""
+    if not event.coachee_id or event.coachee_id == event.coach_id:
+        return []
+    coach = directory.name(event.coach_id)
+    step = (text(N_("Pick one thing you will try before your next session, and note it as a step on your development goal."))
+            if event.development_goal_ids else text(N_("Pick one thing you will try before your next session, and note when you will try it.")))
+    drafts = [PromptDraft(
+        event.coachee_id, K.PROMPT_KIND_COACHING_NEXT_STEP, pb.PRIORITY_LOW,
+        text(N_("What will you try after your coaching session with %(coach)s?"), coach=coach),
+        step,
+        event.coach_id, event.request_id, moment_id=f"coaching-session:{event.session_id}",
+    )]
+    return _visible(drafts, event.metadata, directory, parties=(event.coachee_id, event.coach_id))
+
+
+def concern_prompts(event: cv.ConcernUpdated, directory: Directory) -> list[PromptDraft]:
+    """A boundary concern was raised: the HR people (the directory's audience for this event) are told one is
+    waiting, and nothing else (the event names nobody; neither does the prompt). Its later states prompt nobody."""
+    if event.state != cv.CONCERN_STATE_RAISED:
+        return []
+    drafts = [
+        PromptDraft(
+            person, K.PROMPT_KIND_BOUNDARY_CONCERN, pb.PRIORITY_NORMAL,
+            text(N_("A boundary concern is waiting")),
+            text(N_("Open the concerns in Paars to read it. This message says nothing about it on purpose.")),
+            "", event.concern_id,
+        )
+        for person in directory.audience
+    ]
+    return _visible(drafts, event.metadata, directory)
+
+
 # ---------- one entry per consumed event type ----------
 
 
@@ -441,6 +537,9 @@ def acknowledged_actions(event: fb.FeedbackAcknowledged) -> list[ActionMatch]:
 def request_actions(event: fb.FeedbackRequested) -> list[ActionMatch]:
     if event.recipient_id and event.state in (fb.FeedbackRequest.STATE_ANSWERED, fb.FeedbackRequest.STATE_DECLINED):
         return [ActionMatch(event.recipient_id, frozenset({K.PROMPT_KIND_ANSWER_REQUEST}), ref_id=event.request_id)]
+    if event.recipient_id and event.requester_id and event.state == fb.FeedbackRequest.STATE_OPEN:
+        # Asking the other person of a 1:1 for feedback is what its after-prompt asked.
+        return [ActionMatch(event.requester_id, frozenset({K.PROMPT_KIND_ONE_ON_ONE_FEEDBACK}), about_id=event.recipient_id)]
     return []
 
 
@@ -453,6 +552,23 @@ def goal_actions(event: gl.GoalUpdated) -> list[ActionMatch]:
 
 def dialogue_actions(event: fb.DialogueUpdated) -> list[ActionMatch]:
     return [ActionMatch(person, frozenset({K.PROMPT_KIND_PREPARE_DIALOGUE}), ref_id=event.dialogue_id) for person in event.prepared_by]
+
+
+def one_on_one_done_actions(event: cv.OneOnOneHeld | cv.OneOnOneSkipped) -> list[ActionMatch]:
+    # Held or skipped, the moment to add to its agenda is over.
+    return [ActionMatch(person, frozenset({K.PROMPT_KIND_ONE_ON_ONE_AGENDA}), ref_id=event.meeting_id) for person in (event.lead_id, event.other_id)]
+
+
+def agreement_actions(event: cv.AgreementConfirmed) -> list[ActionMatch]:
+    # Confirmed by both: the one who confirmed it and its owner have captured an agreement of that 1:1.
+    return [ActionMatch(person, frozenset({K.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS}), ref_id=event.meeting_id)
+            for person in dict.fromkeys((event.owner_id, event.metadata.actor_id))]
+
+
+def coaching_request_actions(event: cv.CoachingRequestUpdated) -> list[ActionMatch]:
+    if event.state in (cv.COACHING_STATE_ACCEPTED, cv.COACHING_STATE_DECLINED):
+        return [ActionMatch(event.coach_id, frozenset({K.PROMPT_KIND_COACHING_REQUEST}), ref_id=event.request_id)]
+    return []
 
 
 def _no_prompts(event: Any, directory: Directory, today: dt.date) -> list[PromptDraft]:
@@ -500,6 +616,14 @@ RULES: dict[type[Message], EventRule] = {
     fb.ReferralRaised: EventRule(_without_today(referral_prompts), audience=HR),
     an.InsightDetected: EventRule(_without_today(insight_prompts)),
     st.StoryPublished: EventRule(_without_today(story_prompts), audience=MANAGERS),
+    cv.OneOnOneScheduled: EventRule(one_on_one_scheduled_prompts),
+    cv.OneOnOneHeld: EventRule(_without_today(one_on_one_held_prompts), one_on_one_done_actions),
+    cv.OneOnOneSkipped: EventRule(actions=one_on_one_done_actions),
+    cv.AgreementConfirmed: EventRule(actions=agreement_actions),
+    cv.CoachingRequestUpdated: EventRule(_without_today(coaching_request_prompts), coaching_request_actions),
+    cv.CoachingSessionCompleted: EventRule(_without_today(coaching_session_prompts)),
+    # HR, whom it prompts, is the rule's audience: the event names nobody.
+    cv.ConcernUpdated: EventRule(_without_today(concern_prompts), audience=HR),
 }
 
 

@@ -25,6 +25,12 @@ class PromptKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROMPT_KIND_SEEK_FEEDBACK: _ClassVar[PromptKind]
     PROMPT_KIND_TEAM_STORY: _ClassVar[PromptKind]
     PROMPT_KIND_REFERRAL: _ClassVar[PromptKind]
+    PROMPT_KIND_ONE_ON_ONE_AGENDA: _ClassVar[PromptKind]
+    PROMPT_KIND_ONE_ON_ONE_AGREEMENTS: _ClassVar[PromptKind]
+    PROMPT_KIND_ONE_ON_ONE_FEEDBACK: _ClassVar[PromptKind]
+    PROMPT_KIND_COACHING_REQUEST: _ClassVar[PromptKind]
+    PROMPT_KIND_COACHING_NEXT_STEP: _ClassVar[PromptKind]
+    PROMPT_KIND_BOUNDARY_CONCERN: _ClassVar[PromptKind]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +56,12 @@ PROMPT_KIND_INSIGHT: PromptKind
 PROMPT_KIND_SEEK_FEEDBACK: PromptKind
 PROMPT_KIND_TEAM_STORY: PromptKind
 PROMPT_KIND_REFERRAL: PromptKind
+PROMPT_KIND_ONE_ON_ONE_AGENDA: PromptKind
+PROMPT_KIND_ONE_ON_ONE_AGREEMENTS: PromptKind
+PROMPT_KIND_ONE_ON_ONE_FEEDBACK: PromptKind
+PROMPT_KIND_COACHING_REQUEST: PromptKind
+PROMPT_KIND_COACHING_NEXT_STEP: PromptKind
+PROMPT_KIND_BOUNDARY_CONCERN: PromptKind
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
