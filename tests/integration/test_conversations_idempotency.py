@@ -98,3 +98,21 @@ async def test_a_refused_request_remembers_nothing_and_the_key_stays_free(db: Da
     await bus(db).handle(c.AddNote(ANN, meeting_id=meeting.id, text="x", private=False, request=c.RequestKey("k", "h2")))
     with pytest.raises(InvalidArgument):
         await bus(db).handle(c.AddNote(ANN, meeting_id=meeting.id, text="y", private=False, request=c.RequestKey("k", "h3")))
+
+
+async def test_remembered_answers_leave_with_their_retention_period(db: Database) -> None:
+    import datetime as dt_
+
+    from paars_conversations.adapters import person_data
+
+    meeting = await a_meeting(db)
+    await bus(db).handle(c.AddNote(ANN, meeting_id=meeting.id, text="Alleen voor mij", private=True, request=c.RequestKey("k", "h")))
+    job = person_data.retention(db, {"answers": 1})
+    from paars_platform.db import utcnow
+
+    # The record is stamped with the wall clock when it is remembered (as goals and feedback stamp theirs).
+    later = utcnow() + dt_.timedelta(days=2)
+    job.clock = lambda: later
+    run = await job.run_once()
+    assert run.deleted.get("answers") == 1 and await count(db, t.platform["idempotency_keys"]) == 0
+    assert await count(db, t.private_notes) == 1, "the note itself follows its own period"

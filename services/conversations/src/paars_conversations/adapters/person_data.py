@@ -58,6 +58,9 @@ RETENTION = (
     RetentionRule("outbox", t.platform["outbox"], "sent_at"),
     RetentionRule("notes", t.private_notes, "written_at"),
     RetentionRule("read_audit", t.meeting_reads, "read_at"),
+    # The answers remembered for request keys (a retry comes within minutes): an answer to a private note holds that
+    # note for its author, so an organisation that limits "notes" limits these as well (a day is plenty).
+    RetentionRule("answers", t.platform["idempotency_keys"], "created_at"),
 )
 
 
