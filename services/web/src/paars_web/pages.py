@@ -161,13 +161,20 @@ def _int(raw: str) -> int:
 GIVE_FIELDS = {
     "receiver_id": "receiver_id", "kind": "kind", "relation": "relation", "text": "text", "visibility": "visibility",
     "examples": "situation", "examples.situation": "situation", "examples.behaviour": "behaviour", "examples.impact": "impact",
-    "goal_ids": "goal_id", "moment_at": "moment_at", "request_id": "receiver_id",
+    "goal_ids": "goal_id", "moment_at": "moment_at", "request_id": "receiver_id", "value_key": "value_key",
 }
-GIVE_ORDER = ("receiver_id", "relation", "kind", "text", "situation", "behaviour", "impact", "visibility", "goal_id", "moment_at")
+GIVE_ORDER = ("receiver_id", "relation", "kind", "text", "situation", "behaviour", "impact", "visibility", "goal_id", "value_key", "moment_at")
 
 
-async def _give_context(web: Web, me: Person, values: dict[str, str]) -> dict[str, Any]:
-    people = await web.directory(me)
+async def _story_values(web: Web, me: Person, language: str) -> dict[str, tuple[str, str]]:
+    """The published story's values: key -> (title in the reader's language, else the other one, and the language
+    it is in); none when no story is published or the story service cannot answer (the pages work without)."""
+    values = story_pages.links(await story_pages.values_and_themes(web, me))[0]
+    return {p.key: story_pages.in_language(p.title, language) for p in values}
+
+
+async def _give_context(web: Web, me: Person, values: dict[str, str], language: str) -> dict[str, Any]:
+    people, story_values = await asyncio.gather(web.directory(me), _story_values(web, me, language))
     receiver = people.get(values.get("receiver_id", ""))
     goals: list[gl.Goal] = []
     if receiver is not None and receiver.team_id:
@@ -176,7 +183,9 @@ async def _give_context(web: Web, me: Person, values: dict[str, str]) -> dict[st
     if not values.get("relation") and receiver is not None:
         values["relation"] = views.relation_between(people.get(me.id), receiver)
     colleagues = sorted((e for e in people.values() if e.active and e.id != me.id), key=lambda e: e.name)
-    return {"values": values, "colleagues": colleagues, "receiver": receiver, "goals": goals, "people": people, "v": views}
+    return {
+        "values": values, "colleagues": colleagues, "receiver": receiver, "goals": goals, "people": people, "v": views, "story_values": story_values,
+    }
 
 
 async def give_form(request: Request) -> Response:
@@ -194,14 +203,17 @@ async def give_form(request: Request) -> Response:
         if match is not None:
             values["receiver_id"] = match.subject_id
             values["question"] = match.question
-    return web.render(request, "give.html", errors=FormErrors(), **await _give_context(web, me, values))
+    return web.render(request, "give.html", errors=FormErrors(), **await _give_context(web, me, values, web.language(request)))
 
 
 async def give(request: Request) -> Response:
     web = web_of(request)
     me = web.person(request)
     form = await request.form()
-    names = ("receiver_id", "kind", "relation", "text", "situation", "behaviour", "impact", "visibility", "goal_id", "moment_at", "request_id", "prompt_id", "question")
+    names = (
+        "receiver_id", "kind", "relation", "text", "situation", "behaviour", "impact", "visibility", "goal_id", "value_key", "moment_at", "request_id",
+        "prompt_id", "question",
+    )
     values = {n: _str(form, n) for n in names}
     values["idempotency_key"] = _key(form)
     kind = views.FEEDBACK_KINDS.get(values["kind"], fb.FEEDBACK_KIND_UNSPECIFIED)
@@ -221,7 +233,7 @@ async def give(request: Request) -> Response:
                     receiver_id=values["receiver_id"], kind=kind, relation=views.RELATIONS.get(values["relation"], fb.RELATION_UNSPECIFIED),
                     text=values["text"], examples=examples, visibility=views.VISIBILITIES.get(values["visibility"], event_pb2.VISIBILITY_UNSPECIFIED),
                     goal_ids=[values["goal_id"]] if values["goal_id"] else [], moment_at=moment, request_id=values["request_id"],
-                    idempotency_key=values["idempotency_key"],
+                    idempotency_key=values["idempotency_key"], value_key=values["value_key"],
                 ),
                 me,
             )
@@ -229,9 +241,13 @@ async def give(request: Request) -> Response:
             if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED):
                 raise
             errors = from_rpc_error(err, GIVE_FIELDS, web.translations(request), GIVE_ORDER)
+            if "value_key" in errors.fields:
+                # The service says it in its own words; the person reads what to do, in their language.
+                gettext = web.gettext(request)
+                errors.fields["value_key"] = gettext("This is not a value of our published story (any more): choose one from the list, or none")
     if errors:
         # Everything typed comes back in the form, with each message beside its field.
-        return web.render(request, "give.html", status_code=422, errors=errors, **await _give_context(web, me, values))
+        return web.render(request, "give.html", status_code=422, errors=errors, **await _give_context(web, me, values, web.language(request)))
     if values["prompt_id"]:
         await web.maybe(web.stubs.notifications.MarkRead, nt.MarkReadRequest(prompt_ids=[values["prompt_id"]]), me, nt.MarkReadResponse())
     return _redirect("/?given=1")
@@ -264,7 +280,17 @@ async def received(request: Request) -> Response:
     for item in sorted(answer.feedback, key=lambda f: f.given_at.seconds, reverse=True):
         groups.setdefault(item.visibility, []).append(item)
     ordered = [(vis, groups[vis]) for vis in views.VISIBILITY_ORDER if vis in groups]
-    return web.render(request, "received.html", groups=ordered, people=people, v=views, errors=FormErrors(), failed="", step_due=_in_days(30))
+    return web.render(
+        request, "received.html", groups=ordered, people=people, v=views, errors=FormErrors(), failed="", step_due=_in_days(30),
+        story_values=await _named_values(web, request, me, answer.feedback),
+    )
+
+
+async def _named_values(web: Web, request: Request, me: Person, items: Any) -> dict[str, tuple[str, str]]:
+    """The titles of the values these feedback items name; the story is asked only when one names a value."""
+    if not any(f.value_key for f in items):
+        return {}
+    return await _story_values(web, me, web.language(request))
 
 
 ACK_FIELDS = {"note": "note", "action_title": "action_title", "action_kind": "action_kind", "action_due_date": "action_due_date"}
@@ -305,7 +331,7 @@ async def acknowledge(request: Request) -> Response:
         ordered = [(vis, groups[vis]) for vis in views.VISIBILITY_ORDER if vis in groups]
         return web.render(
             request, "received.html", status_code=422, groups=ordered, people=people, v=views, errors=errors, failed=feedback_id, step_due=_in_days(30),
-            typed=typed,
+            typed=typed, story_values=await _named_values(web, request, me, answer.feedback),
         )
     if _htmx(request):
         return await _feedback_card(web, request, me, feedback_id)
@@ -323,7 +349,7 @@ async def _feedback_card(
     item, people = await asyncio.gather(web.call(web.stubs.feedback.GetFeedback, fb.GetFeedbackRequest(feedback_id=feedback_id), me), web.directory(me))
     return web.render(
         request, "_feedback_card.html", f=item, people=people, v=views, errors=errors or FormErrors(), failed=feedback_id if errors else "",
-        typed=typed or {}, step_due=_in_days(30),
+        typed=typed or {}, step_due=_in_days(30), story_values=await _named_values(web, request, me, [item]),
     )
 
 
