@@ -20,6 +20,7 @@ from paars.conversations.v1 import conversations_pb2 as cpb
 from paars.conversations.v1 import conversations_pb2_grpc
 from paars.feedback.v1 import feedback_pb2 as fpb
 from paars.feedback.v1 import feedback_pb2_grpc
+from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.privacy.v1 import privacy_pb2, privacy_pb2_grpc
 from tests.chaos.stack_under_test import RunningStack
 from tests.helpers import auth
@@ -139,11 +140,17 @@ def test_hr_exports_with_a_reason_the_person_then_sees_and_no_one_else_may(runni
     # HR gets what ann gets: someone else's private note stays out of ann's export, whoever asks for it.
     assert MGR_PRIVATE not in json.dumps(by_hr, ensure_ascii=False)
 
+    # HR reads ann's goal: a privileged read goals records (issue 18 item 6).
+    goals_pb2_grpc.GoalServiceStub(running_stack.channel("goals")).GetGoal(
+        goals_pb2.GetGoalRequest(goal_id=running_stack.private["goal"]), metadata=auth("hr1", "hr"), timeout=10,
+    )
     mine = _cli_export(running_stack, tmp_path, "--as", "ann", "--out", "after.zip")
     assert mine.returncode == 0, mine.stderr
     audit = _read(tmp_path / "after.zip")["audit.json"]
     exports = [a for a in audit if a["action"] == "export" and a["actor_id"] == "hr1"]
     assert {a["service"] for a in exports} == {"goals", "feedback", "conversations", "story", "notifications"}
     assert all(a["reason"] == reason and a["subject_id"] == "ann" for a in exports)
+    reads = [a for a in audit if a["action"] == "read" and a["service"] == "goals"]
+    assert [(a["actor_id"], a["detail"]["path"], a["detail"]["goal_ids"]) for a in reads] == [("hr1", "GetGoal", [running_stack.private["goal"]])]
     listed = stub.ListPrivilegedActions(privacy_pb2.ListPrivilegedActionsRequest(), metadata=auth("ann"), timeout=10)
     assert [(a.action, a.actor_id, a.reason) for a in listed.actions] == [("export", "hr1", reason)]

@@ -15,7 +15,7 @@ from paars_goals.domain.org import Employee, ImportCounts, OrgView, Team
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.commands import RequestKey
 from paars_goals.service_layer.messagebus import MessageBus
-from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, PrivilegedAct
 from paars_goals.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, StaleVersion
@@ -151,6 +151,7 @@ class FakeUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._work = copy.deepcopy(self.store)
+        self.privileged: list[PrivilegedAct] = []
         self.goals = FakeGoalRepository(self._work)
         self.directory = FakeDirectoryRepository(self._work)
         return self
@@ -196,7 +197,13 @@ class FakeService:
         def forget(command: Any) -> None:
             self.forgotten.extend(e.id for e in command.employees)
 
-        self.bus = MessageBus(unit_of_work, self.clock, then={commands.ImportDirectory: forget})
+        # What the bus recorded as privileged (HR's or an admin's reads and changes): (actor, path, act).
+        self.privileged: list[tuple[str, str, PrivilegedAct]] = []
+
+        async def record(actor: str, path: str, acts: Sequence[PrivilegedAct]) -> None:
+            self.privileged.extend((actor, path, act) for act in acts)
+
+        self.bus = MessageBus(unit_of_work, self.clock, then={commands.ImportDirectory: forget}, record=record)
 
     def person(self, employee_id: str, *roles: str) -> Identity:
         return Identity(employee_id, frozenset(roles or ("employee",)))

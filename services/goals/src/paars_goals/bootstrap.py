@@ -52,7 +52,7 @@ def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable
         if forget_callers is not None:
             forget_callers(*(e.id for e in command.employees))
 
-    return MessageBus(unit_of_work, clock, then={commands.ImportDirectory: forget_imported})
+    return MessageBus(unit_of_work, clock, then={commands.ImportDirectory: forget_imported}, record=person_data.recorder(db, clock))
 
 
 def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:

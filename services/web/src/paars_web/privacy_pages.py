@@ -25,7 +25,10 @@ from paars_web.web import Person, Web, web_of
 
 NAV: tuple[NavLink, ...] = (NavLink("/privacy", "nav-privacy", N_("My data")),)
 
-ACTION_LABELS = {"export": N_("Exported your data"), "erasure": N_("Erased data"), "retention": N_("Deleted data past its retention period")}
+ACTION_LABELS = {
+    "export": N_("Exported your data"), "read": N_("Read your data on HR's authority"), "edit": N_("Changed your data on HR's authority"),
+    "erasure": N_("Erased data"), "retention": N_("Deleted data past its retention period"),
+}
 SERVICE_LABELS = {
     "goals": N_("Goals and the directory"), "feedback": N_("Feedback, reviews and dialogues"), "conversations": N_("1:1s and coaching"),
     "story": N_("The story and your ambition"), "notifications": N_("Notifications"), "analytics": N_("Signals and insights"),

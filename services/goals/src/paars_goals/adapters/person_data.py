@@ -3,11 +3,15 @@ them, the goals they own or agree on with someone, the comments and check-ins on
 wrote. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+
 import sqlalchemy as sa
 
 from paars_goals.adapters import tables as t
+from paars_goals.service_layer.unit_of_work import PrivilegedAct
 from paars_platform.db import Database
-from paars_platform.personal_data import PersonalDataStore, PersonalKind
+from paars_platform.personal_data import PersonalDataStore, PersonalKind, PrivilegedAction, PrivilegedActionRepository
 from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
 
@@ -22,6 +26,25 @@ KINDS = (
     PersonalKind("goal_comments", t.comments, ("author_id",), through=lambda p: t.comments.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id")),
     PersonalKind("check_ins", t.check_ins, ("author_id",), through=lambda p: t.check_ins.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id")),
 )
+
+
+def recorder(db: Database, clock: Callable[[], dt.datetime]) -> Callable[[str, str, Sequence[PrivilegedAct]], Awaitable[None]]:
+    """Writes what a use case did on HR's or an admin's privilege into privileged_actions: one line per person and
+    action, naming the goals and the path (GetGoal, ListGoals, ProposeGoal, ...), in a transaction of its own."""
+
+    async def record(actor: str, path: str, acts: Sequence[PrivilegedAct]) -> None:
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for act in acts:
+            grouped.setdefault((act.action, act.subject_id, act.basis), [])
+            if act.goal_id and act.goal_id not in grouped[(act.action, act.subject_id, act.basis)]:
+                grouped[(act.action, act.subject_id, act.basis)].append(act.goal_id)
+        at = clock()
+        async with db.transaction() as conn:
+            audit = PrivilegedActionRepository(conn, t.privileged_actions)
+            for (action, subject, basis), goal_ids in grouped.items():
+                await audit.add(PrivilegedAction(action, actor, subject, f"as {basis}", at, {"path": path, "goal_ids": goal_ids}))
+
+    return record
 
 
 def store(db: Database) -> PersonalDataStore:

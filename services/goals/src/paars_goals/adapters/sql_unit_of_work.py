@@ -11,7 +11,7 @@ from paars_goals.adapters.protobuf import decode_answer, encode_answer, event_to
 from paars_goals.adapters.repository import SqlDirectoryRepository, SqlGoalRepository
 from paars_goals.adapters.scim_repository import SqlScimRepository
 from paars_goals.service_layer.commands import RequestKey
-from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, RequestRace, ScimRepository
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, PrivilegedAct, RequestRace, ScimRepository
 from paars_platform import outbox
 from paars_platform.db import utcnow
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
@@ -28,6 +28,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     scim: ScimRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
+        self.privileged: list[PrivilegedAct] = []
         self.goals = SqlGoalRepository(conn)
         self.directory = SqlDirectoryRepository(conn)
         self.scim = SqlScimRepository(conn)

@@ -145,6 +145,18 @@ class OrgView:
     parents: Mapping[str, str | None]
 
 
+def privileged_basis(caller: Caller, employee_id: str, org: OrgView) -> str:
+    """Why the caller may act on the person's goals when it is a privileged action (issue 18 item 6): "admin", or
+    "hr" for HR whose scope covers them; "" for one of their managers (their ordinary work) and for everyone else."""
+    if caller.employee_id in manager_chain(employee_id, org.managers):
+        return ""
+    if caller.has("admin"):
+        return "admin"
+    if caller.has("hr") and in_hr_scope(org.team_of.get(caller.employee_id), team_path(org.team_of.get(employee_id), org.parents)):
+        return "hr"
+    return ""
+
+
 def oversees(caller: Caller, employee_id: str, org: OrgView) -> bool:
     """The caller stands above the person: one of their managers, or HR whose scope covers them.
     (Admins stand above everyone; callers check that first, without reading the directory.)"""

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from paars.goals.v1 import goals_pb2 as pb
 from paars_goals.domain import goals as rules
 from paars_goals.domain.goals import AlignmentNode, CheckIn, Comment, FieldChange, Goal, GoalDetail, GoalUpdated, GoalView, TeamGoals
-from paars_goals.domain.org import Caller, OrgView, oversees
+from paars_goals.domain.org import Caller, OrgView, oversees, privileged_basis
 from paars_goals.service_layer import commands as c
-from paars_goals.service_layer.unit_of_work import GoalRepository, UnitOfWork
+from paars_goals.service_layer.unit_of_work import GoalRepository, PrivilegedAct, UnitOfWork
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from paars_platform.values import date_or_none, valid_id
 
@@ -35,9 +35,15 @@ class Access:
             self._org = await self.uow.directory.org()
         return self._org
 
-    async def oversees(self, employee_id: str) -> bool:
-        """The caller stands above the person: one of their managers, HR whose scope covers them, an admin."""
-        return self.caller.has("admin") or oversees(self.caller, employee_id, await self.org())
+    async def oversees(self, employee_id: str, *, action: str = "read", goal_id: str = "") -> bool:
+        """The caller stands above the person: one of their managers, HR whose scope covers them, an admin. When
+        that is HR's or an admin's privilege rather than a manager's work, the unit of work notes it."""
+        allowed = self.caller.has("admin") or oversees(self.caller, employee_id, await self.org())
+        if allowed:
+            basis = privileged_basis(self.caller, employee_id, await self.org())
+            if basis:
+                self.uow.privileged.append(PrivilegedAct(action, employee_id, goal_id, basis))
+        return allowed
 
     async def may_read(self, goal: Goal) -> bool:
         """Who reads a goal (GetGoal, and every list and roll-up built from goals): team and organisation
@@ -45,10 +51,10 @@ class Access:
         scope covers the owner, and admins."""
         if goal.level != pb.GOAL_LEVEL_INDIVIDUAL or goal.is_party(self.caller.employee_id) or self.caller.has("system"):
             return True
-        return await self.oversees(goal.owner_id)
+        return await self.oversees(goal.owner_id, goal_id=goal.id)
 
     async def may_edit(self, goal: Goal) -> bool:
-        return goal.is_party(self.caller.employee_id) or await self.oversees(goal.owner_id)
+        return goal.is_party(self.caller.employee_id) or await self.oversees(goal.owner_id, action="edit", goal_id=goal.id)
 
 
 async def _goal(uow: UnitOfWork, goal_id: str, *, for_update: bool = False) -> Goal:
@@ -132,11 +138,11 @@ async def _parties(uow: UnitOfWork, cmd: c.ProposeGoal) -> tuple[str, str | None
         if not team.manager_id:
             raise FailedPrecondition("team_id: the team has no manager to own its goals")
         owner = team.manager_id
-        if me != owner and not await access.oversees(owner):
+        if me != owner and not await access.oversees(owner, action="edit"):
             raise PermissionDenied("only the team's manager, their managers or HR propose team goals")
     else:
         owner = cmd.owner_id
-        if me != owner and not await access.oversees(owner):
+        if me != owner and not await access.oversees(owner, action="edit"):
             raise PermissionDenied("only the person, their managers or HR propose their goals")
     person = await uow.directory.employee(owner)
     if person is None:

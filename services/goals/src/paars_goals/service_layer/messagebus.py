@@ -2,12 +2,12 @@
 of work that commits the change, its events and (with an idempotency key) its answer together."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from paars_goals.service_layer import commands as c
 from paars_goals.service_layer import goal_handlers, org_handlers
-from paars_goals.service_layer.unit_of_work import Clock, RequestRace, UnitOfWork, UnitOfWorkFactory
+from paars_goals.service_layer.unit_of_work import Clock, PrivilegedAct, RequestRace, UnitOfWork, UnitOfWorkFactory
 from paars_platform.errors import InvalidArgument
 
 A = TypeVar("A")
@@ -33,13 +33,18 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
 }
 # Run after a command was answered (committed, or answered again for a retry), outside its transaction.
 Then = Callable[[c.Command[Any]], None]
+# Records what a use case did on a privileged basis (HR, admin), with who did it and by which path.
+Record = Callable[[str, str, Sequence[PrivilegedAct]], Awaitable[None]]
 
 
 class MessageBus:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, then: Mapping[type[c.Command[Any]], Then] | None = None) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, then: Mapping[type[c.Command[Any]], Then] | None = None, record: Record | None = None,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.then = dict(then or {})
+        self.record = record
 
     async def handle(self, command: c.Command[A]) -> A:
         handler = COMMAND_HANDLERS[type(command)]
@@ -67,7 +72,10 @@ class MessageBus:
                     if request.key:
                         await uow.remember(caller, command.METHOD, request, answer)  # type: ignore[arg-type]
                     await uow.commit()
-                    return answer
+                    acts = list(uow.privileged)
+                if acts and self.record is not None:
+                    await self.record(caller, command.METHOD, acts)
+                return answer
             except RequestRace:
                 # A concurrent call with the same key won the race; the next attempt returns its answer.
                 if attempt == 2:
@@ -76,4 +84,9 @@ class MessageBus:
 
     async def ask(self, query: c.Query[A]) -> A:
         async with self.uow(read_only=True) as uow:
-            return cast(A, await QUERY_HANDLERS[type(query)](query, uow))
+            answer = cast(A, await QUERY_HANDLERS[type(query)](query, uow))
+            acts = list(uow.privileged)
+        if acts and self.record is not None:
+            # After the read, in a write of its own: HR's read of someone's goals is in their audit.
+            await self.record(cast(Any, query).caller.employee_id, type(query).__name__, acts)
+        return answer

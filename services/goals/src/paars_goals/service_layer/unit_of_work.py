@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -99,11 +100,23 @@ class ScimRepository(Protocol):
     async def delete(self, kind: str, resource_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class PrivilegedAct:
+    """HR or an admin reading or changing someone's individual goal (issue 18 item 6): recorded after the use case."""
+
+    action: str
+    subject_id: str
+    goal_id: str
+    basis: str
+
+
 class UnitOfWork(Protocol):
     goals: GoalRepository
     directory: DirectoryRepository
     scim: ScimRepository
     clock: Clock
+    # What the use case did on a privileged basis; the bus records it once the use case is answered.
+    privileged: list[PrivilegedAct]
 
     async def __aenter__(self) -> Self: ...
 
