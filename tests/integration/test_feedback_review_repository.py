@@ -2,6 +2,7 @@
 saves its state; raters are added once, nominated and approved; the directory gives a manager's reports."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from paars.feedback.v1 import feedback_pb2 as pb
@@ -78,3 +79,21 @@ async def test_a_self_assessment_is_kept_for_the_gap_report(backend: Backend) ->
     async with backend.db.read() as conn:
         row = (await conn.execute(t.self_assessments.select())).one()
     assert (row.employee_id, row.review_id, row.ratings, row.reflection) == ("ann", "r1", [{"competency": "collaboration", "score": 4, "comment": "often"}], "On the whole well.")
+
+
+async def test_the_latest_review_and_self_assessment_of_a_person(backend: Backend) -> None:
+    older = a_review("r1")
+    newer = dataclasses.replace(a_review("r2"), created_at=NOW + dt.timedelta(days=1), updated_at=NOW + dt.timedelta(days=1))
+    async with backend.uow() as uow:
+        for review in (older, newer):
+            await uow.reviews.add(review)
+        await uow.reviews.add_self_assessment(SelfAssessment("s1", "ann", "r1", (Rating("collaboration", 4),), "", NOW))
+        await uow.reviews.add_self_assessment(SelfAssessment("s2", "ann", None, (Rating("collaboration", 2),), "", NOW + dt.timedelta(hours=1)))
+        await uow.commit()
+    async with backend.uow() as uow:
+        latest = await uow.reviews.latest_of("ann")
+        assert latest is not None and latest.id == "r2" and await uow.reviews.latest_of("bob") is None
+        assert await uow.reviews.self_ratings("ann", "r1") == {"collaboration": 4.0}
+        assert await uow.reviews.self_ratings("ann", "r2") == {"collaboration": 2.0}, "none for the review: the latest of any"
+        assert await uow.reviews.self_ratings("ann", None) == {"collaboration": 2.0}
+        assert await uow.reviews.self_ratings("bob", None) is None

@@ -314,6 +314,16 @@ class FakeReviewRepository:
     async def add_self_assessment(self, assessment: SelfAssessment) -> None:
         self.store.self_assessments.append(assessment)
 
+    async def latest_of(self, subject_id: str) -> Review | None:
+        theirs = [r for r in self.store.reviews.values() if r.subject_id == subject_id]
+        return max(theirs, key=lambda r: (r.created_at, r.id)) if theirs else None
+
+    async def self_ratings(self, employee_id: str, review_id: str | None) -> dict[str, float] | None:
+        theirs = sorted((a for a in self.store.self_assessments if a.employee_id == employee_id), key=lambda a: (a.submitted_at, a.id), reverse=True)
+        chosen = next((a for a in theirs if a.review_id == review_id), None) if review_id is not None else None
+        chosen = chosen or (theirs[0] if theirs else None)
+        return {r.competency: float(r.score) for r in chosen.ratings} if chosen is not None else None
+
 
 class FakeDialogueRepository:
     """Dialogues in memory; an item's view of its dialogue (dialogue_plans) follows every change, as the one table does."""

@@ -135,3 +135,44 @@ async def test_a_self_assessment_is_the_persons_own_on_their_reviews_competencie
     assert {(v.field, v.description) for v in err.value.violations} == {("ratings[0].score", "must be between 1 and 5"), ("ratings[1].competency", "rated twice")}
     alone = await service.bus.handle(c.SubmitSelfAssessment(service.person("bob"), c.RequestKey(), "", (Rating("anything", 4),), ""))
     assert alone.review_id is None
+
+
+async def closed_review(service: FakeService) -> str:
+    review = (await service.bus.handle(open_for(service.person("mgr")))).reviews[0]
+    service.store.review_answers[review.id] = [
+        Answer(pb.RATER_GROUP_PEERS, {"collaboration": 4}, ["Peer says: calm under pressure"]), Answer(pb.RATER_GROUP_PEERS, {"collaboration": 3}),
+        Answer(pb.RATER_GROUP_PEERS, {"collaboration": 2}), Answer(pb.RATER_GROUP_MANAGER, {"collaboration": 3, "ownership": 4}),
+    ]
+    await service.bus.handle(c.SubmitSelfAssessment(service.person("ann"), c.RequestKey(), review.id, (Rating("collaboration", 5),), ""))
+    return review.id
+
+
+async def test_the_report_shows_groups_at_k_only_after_the_close_and_to_whom_it_may() -> None:
+    service = a_service()
+    review = (await service.bus.handle(open_for(service.person("mgr")))).reviews[0]
+    service.store.review_answers[review.id] = [Answer(pb.RATER_GROUP_PEERS, {"collaboration": s}) for s in (4, 3, 2)]
+    before = await service.bus.ask(c.GetReviewReport(service.person("ann"), review.id))
+    assert before.folded.groups == (), "anonymous groups wait for the close"
+    await service.bus.handle(c.CloseReviewCycle(service.person("mgr"), c.RequestKey(), review.id))
+    after = await service.bus.ask(c.GetReviewReport(service.person("boss"), review.id))
+    assert [(g.group, g.responses, g.averages) for g in after.folded.groups] == [(pb.RATER_GROUP_PEERS, 3, {"collaboration": 3.0})]
+    for outsider in ("bob", "eve"):
+        with pytest.raises(PermissionDenied):
+            await service.bus.ask(c.GetReviewReport(service.person(outsider), review.id))
+    assert [(line.reader_id, line.path) for line in service.store.reads] == [("boss", "GetReviewReport")], "the person reading about themselves is not audited"
+
+
+async def test_the_gap_sets_the_self_assessment_against_the_groups_that_may_show() -> None:
+    service = a_service()
+    review_id = await closed_review(service)
+    await service.bus.handle(c.CloseReviewCycle(service.person("mgr"), c.RequestKey(), review_id))
+    seen = await service.bus.ask(c.GetGapReport(service.person("ann"), "", ""))
+    collaboration = next(g for g in seen.gaps if g.competency == "collaboration")
+    assert (collaboration.self_score, collaboration.others_average, collaboration.gap) == (5.0, 3.0, 2.0)
+    assert collaboration.others_by_group == {"RATER_GROUP_MANAGER": 3.0, "RATER_GROUP_PEERS": 3.0}
+    ownership = next(g for g in seen.gaps if g.competency == "ownership")
+    assert ownership.self_score is None and "No self-assessment yet" in ownership.conversation_starter
+    with pytest.raises(PermissionDenied):
+        await service.bus.ask(c.GetGapReport(service.person("bob"), "ann", review_id))
+    with pytest.raises(InvalidArgument, match="someone else"):
+        await service.bus.ask(c.GetGapReport(service.person("mgr"), "bob", review_id))

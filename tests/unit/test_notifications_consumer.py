@@ -153,3 +153,24 @@ async def test_a_story_and_a_referral_reach_their_groups() -> None:
     await batch(prompts, story, referral, again)
     got = sorted((p["recipient_id"], p["kind"]) for p in store.prompts.values())
     assert got == [("boss", pb.PROMPT_KIND_TEAM_STORY), ("hr", pb.PROMPT_KIND_REFERRAL), ("mgr", pb.PROMPT_KIND_TEAM_STORY)]
+
+
+async def test_conversations_events_in_one_batch_a_held_1_1_closes_the_agenda_prompt_its_own_batch_drafted() -> None:
+    from paars.conversations.v1 import conversations_pb2 as cv
+
+    prompts, store, _ = service()
+    on = (utcnow().date() + dt.timedelta(days=7)).isoformat()
+    private = ev.VISIBILITY_PRIVATE
+    scheduled = cv.OneOnOneScheduled(metadata=new_metadata(producer="conversations", subject_id="ann", visibility=private), meeting_id="m1", lead_id="mgr", other_id="ann", scheduled_on=on)
+    # Held after the prompts were made (an action closes only prompts created before it).
+    later = utcnow() + dt.timedelta(minutes=1)
+    held = cv.OneOnOneHeld(metadata=new_metadata(producer="conversations", subject_id="ann", visibility=private, occurred_at=later), meeting_id="m1", lead_id="mgr", other_id="ann", held_on=on)
+    raised = cv.ConcernUpdated(metadata=new_metadata(producer="conversations", subject_id="c1", visibility=ev.VISIBILITY_HR_ONLY), concern_id="c1", state=cv.CONCERN_STATE_RAISED)
+    await batch(prompts, scheduled, held, raised)
+    got = sorted((p["recipient_id"], p["kind"], p["acted"] or p["state"] == "dropped") for p in store.prompts.values())
+    assert got == sorted([
+        ("mgr", pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, True), ("ann", pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, True),
+        ("mgr", pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, False), ("ann", pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, False),
+        ("mgr", pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, False), ("ann", pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, False),
+        ("hr", pb.PROMPT_KIND_BOUNDARY_CONCERN, False),
+    ]), "held in the same batch: the agenda prompts are closed; the concern reaches HR alone"

@@ -13,7 +13,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import anonymity
-from paars_feedback.domain.review import Rating, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
+from paars_feedback.domain.review import GapSeen, Rating, ReportSeen, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
 from paars_feedback.service_layer.common import PRODUCER
 from paars_platform.db import insert_ignore
 from paars_platform.events import new_metadata, timestamp
@@ -22,6 +22,9 @@ _r, _rr, _resp = t.reviews, t.review_raters, t.review_responses
 _GET = sa.select(_r).where(_r.c.id == sa.bindparam("b_id"))
 _SAVE = _r.update().where(_r.c.id == sa.bindparam("b_id")).values(state=sa.bindparam("b_state"), updated_at=sa.bindparam("b_updated_at"))
 _NOMINATED = sa.select(_rr.c.rater_id).where(_rr.c.review_id == sa.bindparam("b_id"), _rr.c.rater_group == anonymity.PEERS)
+_sa = t.self_assessments
+_LATEST = sa.select(_r).where(_r.c.subject_id == sa.bindparam("b_subject")).order_by(_r.c.created_at.desc(), _r.c.id).limit(1)
+_SELF = sa.select(_sa).where(_sa.c.employee_id == sa.bindparam("b_employee")).order_by(_sa.c.submitted_at.desc(), _sa.c.id).limit(1)
 _ANSWERS = sa.select(_resp.c.rater_group, _resp.c.ratings, _resp.c.comment).where(_resp.c.review_id == sa.bindparam("b_id"))
 
 
@@ -75,6 +78,19 @@ class SqlReviewRepository:
 
     async def answers(self, review_id: str) -> list[anonymity.Answer]:
         return await answers_of(self.conn, review_id)
+
+    async def latest_of(self, subject_id: str) -> Review | None:
+        row = (await self.conn.execute(_LATEST, {"b_subject": subject_id})).first()
+        return review_from_row(row) if row is not None else None
+
+    async def self_ratings(self, employee_id: str, review_id: str | None) -> dict[str, float] | None:
+        """The person's latest self-assessment for the review, else their latest of any (review_id None: the latest)."""
+        row = None
+        if review_id is not None:
+            row = (await self.conn.execute(_SELF.where(_sa.c.review_id == review_id), {"b_employee": employee_id})).first()
+        if row is None:
+            row = (await self.conn.execute(_SELF, {"b_employee": employee_id})).first()
+        return {x["competency"]: float(x["score"]) for x in row.ratings} if row is not None else None
 
     async def add_self_assessment(self, assessment: SelfAssessment) -> None:
         await self.conn.execute(t.self_assessments.insert().values(
@@ -154,3 +170,21 @@ def assessed_event(event: SelfAssessed) -> pb.SelfAssessmentSubmitted:
         assessment_id=a.id, employee_id=a.employee_id, review_id=a.review_id or "",
         ratings=[pb.Rating(competency=r.competency, score=r.score) for r in a.ratings],
     )
+
+
+def report_to_proto(seen: ReportSeen) -> pb.ReviewReport:
+    return pb.ReviewReport(
+        review=review_to_proto(seen.review),
+        groups=[pb.GroupResult(group=g.group, responses=g.responses, averages=g.averages, comments=list(g.comments)) for g in seen.folded.groups],
+        suppressed_groups=seen.folded.suppressed_groups,
+    )
+
+
+def gap_to_proto(seen: GapSeen) -> pb.GapReport:
+    return pb.GapReport(employee_id=seen.employee_id, gaps=[
+        pb.CompetencyGap(
+            competency=g.competency, self_score=g.self_score or 0.0, others_by_group=g.others_by_group, others_average=g.others_average or 0.0,
+            gap=g.gap or 0.0, conversation_starter=g.conversation_starter,
+        )
+        for g in seen.gaps
+    ])

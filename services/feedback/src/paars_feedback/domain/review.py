@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import anonymity
+from paars_feedback.domain.gap import Gap
 from paars_platform.errors import FailedPrecondition, InvalidArgument
 
 NOMINATING = pb.Review.STATE_NOMINATING
@@ -124,3 +125,19 @@ def check_competencies(review: Review, ratings: tuple[Rating, ...], field: str =
     for i, rating in enumerate(ratings):
         if rating.competency not in known:
             raise InvalidArgument(f"{field}[{i}].competency", f"is not a question of this review ({', '.join(sorted(known))})")
+
+
+@dataclass(frozen=True)
+class ReportSeen:
+    """A 360 report as its reader may see it: the k-folded groups, with comments only where the view allows."""
+
+    review: Review
+    folded: anonymity.Folded
+
+
+@dataclass(frozen=True)
+class GapSeen:
+    """Self against others per competency, for one person (domain/gap.py)."""
+
+    employee_id: str
+    gaps: tuple[Gap, ...]

@@ -24,7 +24,7 @@ from paars_feedback.adapters.protobuf import (
     requests_to_proto,
     summary_to_proto,
 )
-from paars_feedback.adapters.review_repository import assessment_to_proto, opened_to_proto, review_to_proto
+from paars_feedback.adapters.review_repository import assessment_to_proto, gap_to_proto, opened_to_proto, report_to_proto, review_to_proto
 from paars_feedback.domain.feedback import Example
 from paars_feedback.domain.review import Rating
 from paars_feedback.service_layer import commands
@@ -151,7 +151,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return review_to_proto(await self.h.bus.handle(commands.CloseReviewCycle(require_person(), request_key(request.idempotency_key, request), request.review_id)))
 
     async def GetReviewReport(self, request: pb.GetReviewReportRequest, context: Context) -> pb.ReviewReport:
-        return await self.h.reviews.report(require_person(), request.review_id)
+        return report_to_proto(await self.h.bus.ask(commands.GetReviewReport(require_person(), request.review_id)))
 
     async def SubmitSelfAssessment(self, request: pb.SubmitSelfAssessmentRequest, context: Context) -> pb.SelfAssessment:
         return assessment_to_proto(await self.h.bus.handle(commands.SubmitSelfAssessment(
@@ -160,7 +160,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         )))
 
     async def GetGapReport(self, request: pb.GetGapReportRequest, context: Context) -> pb.GapReport:
-        return await self.h.reviews.gap_report(require_person(), request)
+        return gap_to_proto(await self.h.bus.ask(commands.GetGapReport(require_person(), request.employee_id, request.review_id)))
 
     async def ScheduleDialogue(self, request: pb.ScheduleDialogueRequest, context: Context) -> pb.Dialogue:
         return dialogue_to_proto(await self.h.bus.handle(commands.ScheduleDialogue(

@@ -821,3 +821,28 @@ class SubmitSelfAssessment(Command[SelfAssessment]):
         v.max_length(self.reflection, "reflection", MAX_TEXT)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class GetReviewReport(Query[Any]):
+    review_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.review_id, "review_id", "is required")
+
+
+@dataclass(frozen=True)
+class GetGapReport(Query[Any]):
+    employee_id: str
+    review_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.employee_id or self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.subject), "employee_id", "is not a valid id")
+        if self.review_id:
+            v.check(valid_id(self.review_id), "review_id", "is not a valid id")
+        v.raise_if_any()

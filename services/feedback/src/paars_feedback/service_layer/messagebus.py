@@ -52,6 +52,8 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.ListReads: fh.list_reads,
     c.ListActionItems: action_plans.list_action_items,
     c.ListDialogues: dialogue_use_cases.list_dialogues,
+    c.GetReviewReport: review_use_cases.get_review_report,
+    c.GetGapReport: review_use_cases.get_gap_report,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]

@@ -1,5 +1,6 @@
-"""360 reviews: answers (with a bearer token or an outsider's link), invitations, reports with k-anonymity and the gap, the
-reviews a person takes part in. Opening, nominating, approving, closing and self-assessing are commands in review_use_cases.py."""
+"""360 reviews: answers (with a bearer token or an outsider's link), invitations, the reviews a person takes part in,
+and the report helpers GetDialogue reads (k-folded results, the gap). Opening, nominating, approving, closing,
+self-assessing and the 360 and gap reports are commands and queries in review_use_cases.py."""
 from __future__ import annotations
 
 import uuid
@@ -27,13 +28,11 @@ from paars_feedback.service_layer.common import (
     MAX_TEXT,
     PRODUCER,
     Base,
-    Read,
     hr_for,
     link_expiry,
     new_link_token,
     rater_hash,
     reader_of,
-    record_reads,
     ties_for,
     token_hash,
     valid_id,
@@ -287,19 +286,6 @@ class ReviewHandlers(Base):
             raise FailedPrecondition("review_id: your nomination awaits the manager's approval")
         return int(row.rater_group)
 
-    async def report(self, caller: Identity, review_id: str) -> pb.ReviewReport:
-        if not valid_id(review_id):
-            raise InvalidArgument("review_id", "is required")
-        reader = reader_of(caller)
-        async with self.db.transaction() as conn:
-            review = await load_review(conn, review_id)
-            view = report_view(reader, await review_ties(conn, reader, review))
-            if not view.aggregates:
-                raise PermissionDenied("a 360 report is for the person, their managers, HR and a coach they shared it with")
-            report = report_to_proto(review, await folded_for(conn, review), view)
-            await record_reads(conn, reader, [Read(review.subject_id, review.id, view.basis)], "GetReviewReport")
-        return report
-
     async def list_mine(self, caller: Identity) -> pb.ListReviewsResponse:
         """The reviews the caller takes part in: about them, to answer (their own answer only), or to lead."""
         me = caller.employee_id
@@ -351,30 +337,3 @@ class ReviewHandlers(Base):
                     entry.responses_received = (await conn.execute(sa.select(sa.func.count()).where(resp.c.review_id == review.id))).scalar() or 0
                 out.reviews.append(entry)
         return out
-
-    async def gap_report(self, caller: Identity, request: pb.GetGapReportRequest) -> pb.GapReport:
-        employee_id = request.employee_id or caller.employee_id
-        v = Validator()
-        v.check(valid_id(employee_id), "employee_id", "is not a valid id")
-        if request.review_id:
-            v.check(valid_id(request.review_id), "review_id", "is not a valid id")
-        v.raise_if_any()
-        reader = reader_of(caller)
-        async with self.db.transaction() as conn:
-            await directory.person(conn, employee_id, "employee_id")
-            review: Any = None
-            if request.review_id:
-                review = await load_review(conn, request.review_id)
-                if review.subject_id != employee_id:
-                    raise InvalidArgument("review_id", "is the review of someone else")
-            else:
-                r = t.reviews
-                review = (await conn.execute(sa.select(r).where(r.c.subject_id == employee_id).order_by(r.c.created_at.desc(), r.c.id).limit(1))).first()
-            ties = await review_ties(conn, reader, review) if review is not None else await ties_for(conn, reader, employee_id)
-            view = report_view(reader, ties)
-            if not view.comments:
-                raise PermissionDenied("a gap report is for the person, their managers, HR and a coach they shared the review with")
-            report = await gap_for(conn, employee_id, review)
-            await record_reads(conn, reader, [Read(employee_id, review.id if review is not None else employee_id, view.basis)], "GetGapReport")
-        return report
-

@@ -1,17 +1,30 @@
 """A 360's lifecycle as handlers (command, unit of work, config) run by the message bus: open it, nominate colleagues,
 approve them, close it, and the person's self-assessment; the rules are domain/review.py's. Answering, inviting
-outsiders and the reports (the anonymity fold over stored answers) stay in review_handlers.py for now."""
+outsiders and ListReviews stay in review_handlers.py for now; the 360 and gap reports are queries here."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
-from paars_feedback.domain import anonymity
-from paars_feedback.domain.privacy import is_hr_for
-from paars_feedback.domain.review import Rating, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment, check_competencies
+from paars_feedback.domain import anonymity, gap
+from paars_feedback.domain.feedback import ReadRecord
+from paars_feedback.domain.privacy import Reader, is_hr_for, report_view
+from paars_feedback.domain.review import (
+    CLOSED,
+    GapSeen,
+    Rating,
+    ReportSeen,
+    Review,
+    ReviewChanged,
+    ReviewsOpened,
+    SelfAssessed,
+    SelfAssessment,
+    check_competencies,
+)
 from paars_feedback.service_layer import commands as c
-from paars_feedback.service_layer.common import reader_of
+from paars_feedback.service_layer.common import Read, audited_reads, reader_of
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
@@ -118,3 +131,52 @@ async def submit_self_assessment(command: c.SubmitSelfAssessment, uow: UnitOfWor
     await uow.reviews.add_self_assessment(assessment)
     uow.add_events(SelfAssessed(assessment))
     return assessment
+
+
+def _audit(reader: Reader, read: Read, path: str, now: dt.datetime) -> tuple[c.Command[int], ...]:
+    """The read audit's line for a report shown (none for a person reading about themselves)."""
+    lines = tuple(ReadRecord(r.subject_id, reader.employee_id, r.basis, r.item_id, path, now) for r in audited_reads(reader, [read]))
+    return (c.RecordReads(c.SERVICE_CALLER, c.RequestKey(), lines),) if lines else ()
+
+
+def _folded(review: Review, answers: list[anonymity.Answer]) -> anonymity.Folded:
+    """Anonymous groups show only once the cycle is closed, so nobody can difference two snapshots."""
+    return anonymity.fold(answers, review.anonymity_threshold, include_anonymous=review.state == CLOSED)
+
+
+async def get_review_report(query: c.GetReviewReport, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[ReportSeen]:
+    review = await _review(uow, query.review_id)
+    reader = reader_of(query.caller)
+    view = report_view(reader, await uow.directory.ties(reader, review.subject_id, share=("review", review.id)))
+    if not view.aggregates:
+        raise PermissionDenied("a 360 report is for the person, their managers, HR and a coach they shared it with")
+    folded = _folded(review, await uow.reviews.answers(review.id))
+    seen = ReportSeen(review, folded if view.comments else anonymity.without_comments(folded))
+    return c.Answered(seen, _audit(reader, Read(review.subject_id, review.id, view.basis), "GetReviewReport", uow.clock()))
+
+
+async def get_gap_report(query: c.GetGapReport, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[GapSeen]:
+    employee = query.subject
+    if await uow.directory.person(employee) is None:
+        raise NotFound(f"employee_id: employee {employee!r} not found")
+    review: Review | None
+    if query.review_id:
+        review = await _review(uow, query.review_id)
+        if review.subject_id != employee:
+            raise InvalidArgument("review_id", "is the review of someone else")
+    else:
+        review = await uow.reviews.latest_of(employee)
+    reader = reader_of(query.caller)
+    view = report_view(reader, await uow.directory.ties(reader, employee, share=("review", review.id) if review is not None else None))
+    if not view.comments:
+        raise PermissionDenied("a gap report is for the person, their managers, HR and a coach they shared the review with")
+    answers = await uow.reviews.answers(review.id) if review is not None else []
+    # The latest self-assessment for the review (or any), else the person's own answer in the review.
+    mine = await uow.reviews.self_ratings(employee, review.id if review is not None else None)
+    if mine is None and review is not None:
+        own = [a for a in answers if a.group == anonymity.SELF]
+        mine = {competency: float(score) for competency, score in own[0].ratings.items()} if own else None
+    competencies = [competency for competency, _ in review.questions] if review is not None else sorted(mine or {})
+    folded = _folded(review, answers) if review is not None else anonymity.Folded(())
+    seen = GapSeen(employee, tuple(gap.gap_report(competencies, mine, folded)))
+    return c.Answered(seen, _audit(reader, Read(employee, review.id if review is not None else employee, view.basis), "GetGapReport", uow.clock()))

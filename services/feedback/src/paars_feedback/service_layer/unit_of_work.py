@@ -222,6 +222,12 @@ class ReviewRepository(Protocol):
 
     async def add_self_assessment(self, assessment: SelfAssessment) -> None: ...
 
+    async def latest_of(self, subject_id: str) -> Review | None:
+        """The person's most recent 360."""
+
+    async def self_ratings(self, employee_id: str, review_id: str | None) -> dict[str, float] | None:
+        """Scores of the person's latest self-assessment for the review, else of their latest one."""
+
 
 class UnitOfWork(Protocol):
     feedback: FeedbackRepository
