@@ -370,6 +370,27 @@ async def test_referrals_are_kept_oldest_first(backend: Backend) -> None:
         assert await uow.referrals.of("bob") == [first, second] and await uow.referrals.of("ann") == []
 
 
+async def test_a_referral_moves_through_its_states_under_a_lock(backend: Backend) -> None:
+    raised = Referral("x3", "bob", "mgr", "drie", NOW - dt.timedelta(days=1))
+    async with backend.uow() as uow:
+        await uow.referrals.add(raised)
+        await uow.commit()
+    async with backend.uow() as uow:
+        locked = await uow.referrals.get_for_update("x3")
+        assert locked == raised and locked.state == pb.Referral.STATE_RAISED and locked.changed_at == raised.created_at
+        assert await uow.referrals.get_for_update("x9") is None
+        await uow.referrals.save(locked.acknowledge("hr", NOW))
+        await uow.commit()
+    async with backend.uow() as uow:
+        acknowledged = await uow.referrals.get_for_update("x3")
+        assert acknowledged is not None and (acknowledged.state, acknowledged.updated_at, acknowledged.handled_by, acknowledged.note) == (pb.Referral.STATE_ACKNOWLEDGED, NOW, "hr", "drie")
+        await uow.referrals.save(acknowledged.close("hr", NOW + dt.timedelta(hours=1)))
+        await uow.commit()
+    async with backend.uow() as uow:
+        [closed] = await uow.referrals.of("bob")
+        assert (closed.state, closed.updated_at, closed.handled_by, closed.raised_by) == (pb.Referral.STATE_CLOSED, NOW + dt.timedelta(hours=1), "hr", "mgr")
+
+
 async def test_an_invitation_is_found_by_id_and_token_and_its_revocation_saved(backend: Backend) -> None:
     invitation = Invitation(
         id="i1", review_id="rv1", subject_id="bob", opened_by="mgr", review_closed=False, questions=(("craft", "How is the craft?"),),

@@ -443,6 +443,12 @@ class FakeReferralRepository:
     async def of(self, employee_id: str) -> list[Referral]:
         return sorted((r for r in self.store.referrals if r.employee_id == employee_id), key=lambda r: (r.created_at, r.id))
 
+    async def get_for_update(self, referral_id: str) -> Referral | None:
+        return next((r for r in self.store.referrals if r.id == referral_id), None)
+
+    async def save(self, referral: Referral) -> None:
+        self.store.referrals = [referral if r.id == referral.id else r for r in self.store.referrals]
+
 
 class FakeValueCatalogue:
     def __init__(self, store: Store) -> None:

@@ -97,6 +97,11 @@ TOPICS: tuple[Topic, ...] = (
         description="A confidential referral exists; carries no content.",
     ),
     Topic(
+        "feedback.referral-updated.v1", "paars.feedback.v1.ReferralUpdated", "employee id",
+        owner="feedback",
+        description="HR acknowledged or closed a confidential referral; its id and state only, no content. Routed to nobody yet (analytics never counts referrals).",
+    ),
+    Topic(
         "analytics.insight-detected.v1", "paars.analytics.v1.InsightDetected", "subject id",
         owner="analytics", consumers=("notifications",),
         description="Something deserves a conversation now.",

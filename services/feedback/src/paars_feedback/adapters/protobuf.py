@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from google.protobuf.message import Message
@@ -40,6 +41,7 @@ from paars_feedback.domain.feedback import (
     ReadRecord,
     Referral,
     ReferralRaised,
+    ReferralUpdated,
     RequestList,
     RequestMade,
 )
@@ -151,9 +153,9 @@ def encode_answer(answer: Answer) -> bytes:
         return opened_to_proto(answer).SerializeToString()
     if isinstance(answer, SelfAssessment):
         return assessment_to_proto(answer).SerializeToString()
-    if isinstance(answer, SelfAssessment):
-        return assessment_to_proto(answer).SerializeToString()
-    return pb.RaiseReferralResponse(referral_id=answer.id).SerializeToString()
+    # A referral's answer is kept without its note (RaiseReferral answers its id; an answer of RaiseReferralResponse
+    # stored before the lifecycle decodes as a pb.Referral too: its field 1 is the id).
+    return referral_to_proto(replace(answer, note="")).SerializeToString()
 
 
 def _made_from_proto(data: bytes) -> RequestMade:
@@ -185,7 +187,7 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
     if answer_type is SelfAssessment:
         return assessment_from_proto(pb.SelfAssessment.FromString(data))
     if answer_type is Referral:
-        return Referral(pb.RaiseReferralResponse.FromString(data).referral_id, "", "", "", dt.datetime.fromtimestamp(0, dt.UTC))
+        return referral_from_proto(pb.Referral.FromString(data))
     assert answer_type is Feedback
     return feedback_from_proto(pb.Feedback.FromString(data))
 
@@ -226,11 +228,26 @@ def link_to_proto(link: LinkInfo) -> pb.Link:
     if link.expires_at is not None:
         out.expires_at.CopyFrom(timestamp(link.expires_at))
     return out
+def referral_to_proto(r: Referral) -> pb.Referral:
+    return pb.Referral(
+        id=r.id, employee_id=r.employee_id, note=r.note, raised_at=timestamp(r.created_at), state=r.state,  # type: ignore[arg-type]
+        updated_at=timestamp(r.changed_at), handled_by=r.handled_by,
+    )
+
+
+def referral_from_proto(r: pb.Referral) -> Referral:
+    """A kept answer back (no raiser: the RPCs never answer who raised it)."""
+    epoch = dt.datetime.fromtimestamp(0, dt.UTC)
+    raised = r.raised_at.ToDatetime(dt.UTC) if r.HasField("raised_at") else epoch
+    updated = r.updated_at.ToDatetime(dt.UTC) if r.HasField("updated_at") else None
+    return Referral(r.id, r.employee_id, "", r.note, raised, r.state or pb.Referral.STATE_RAISED, updated, r.handled_by)
+
+
 
 
 def referrals_to_proto(referrals: list[Referral]) -> pb.ListReferralsResponse:
     return pb.ListReferralsResponse(
-        referrals=[pb.Referral(id=r.id, employee_id=r.employee_id, note=r.note, raised_at=timestamp(r.created_at)) for r in referrals]
+        referrals=[referral_to_proto(r) for r in referrals]
     )
 
 
@@ -296,6 +313,13 @@ def event_to_proto(event: Event) -> Message:
     if isinstance(event, ReferralRaised):
         r = event.referral
         # No content and no actor: only that a referral exists, for HR's follow-up.
+    if isinstance(event, ReferralUpdated):
+        r = event.referral
+        # As ReferralRaised: the person it is about as subject, the id and the state; no note, no actor.
+        return pb.ReferralUpdated(
+            metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.changed_at),
+            referral_id=r.id, state=r.state,  # type: ignore[arg-type]
+        )
         return pb.ReferralRaised(
             metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.created_at),
             referral_id=r.id,

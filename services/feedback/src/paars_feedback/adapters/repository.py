@@ -393,6 +393,14 @@ class SqlCoachRepository:
 
 _rf = t.referrals
 _REFERRALS_OF = sa.select(_rf).where(_rf.c.employee_id == sa.bindparam("b_employee")).order_by(_rf.c.created_at, _rf.c.id)
+_REFERRAL_FOR_UPDATE = sa.select(_rf).where(_rf.c.id == sa.bindparam("b_id")).with_for_update()
+_SAVE_REFERRAL = _rf.update().where(_rf.c.id == sa.bindparam("b_id")).values(
+    state=sa.bindparam("b_state"), updated_at=sa.bindparam("b_updated_at"), handled_by=sa.bindparam("b_handled_by"),
+)
+
+
+def _referral_from_row(r: Any) -> Referral:
+    return Referral(r.id, r.employee_id, r.raised_by, r.note, r.created_at, r.state, r.updated_at, r.handled_by)
 
 
 class SqlReferralRepository:
@@ -401,8 +409,18 @@ class SqlReferralRepository:
 
     async def add(self, referral: Referral) -> None:
         r = referral
-        await self.conn.execute(_rf.insert().values(id=r.id, employee_id=r.employee_id, raised_by=r.raised_by, note=r.note, created_at=r.created_at))
+        await self.conn.execute(_rf.insert().values(
+            id=r.id, employee_id=r.employee_id, raised_by=r.raised_by, note=r.note, created_at=r.created_at,
+            state=r.state, updated_at=r.updated_at, handled_by=r.handled_by,
+        ))
 
     async def of(self, employee_id: str) -> list[Referral]:
-        return [Referral(r.id, r.employee_id, r.raised_by, r.note, r.created_at) for r in await self.conn.execute(_REFERRALS_OF, {"b_employee": employee_id})]
+        return [_referral_from_row(r) for r in await self.conn.execute(_REFERRALS_OF, {"b_employee": employee_id})]
+
+    async def get_for_update(self, referral_id: str) -> Referral | None:
+        row = (await self.conn.execute(_REFERRAL_FOR_UPDATE, {"b_id": referral_id})).first()
+        return _referral_from_row(row) if row is not None else None
+
+    async def save(self, referral: Referral) -> None:
+        await self.conn.execute(_SAVE_REFERRAL, {"b_id": referral.id, "b_state": referral.state, "b_updated_at": referral.updated_at, "b_handled_by": referral.handled_by})
 

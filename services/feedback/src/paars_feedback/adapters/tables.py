@@ -262,6 +262,10 @@ referrals = sa.Table(
     sa.Column("raised_by", sa.String(64), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # The lifecycle (migration 0006): pb.Referral.State, when it last changed (NULL: never), the HR person who did it.
+    sa.Column("state", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("updated_at", UtcDateTime, nullable=True),
+    sa.Column("handled_by", sa.String(64), nullable=False, server_default=sa.text("''")),
 )
 
 content_reads = sa.Table(

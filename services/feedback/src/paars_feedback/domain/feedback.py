@@ -219,15 +219,42 @@ class CoachShares:
     shared: tuple[str, ...]
 
 
+REFERRAL_RAISED = pb.Referral.STATE_RAISED
+REFERRAL_ACKNOWLEDGED = pb.Referral.STATE_ACKNOWLEDGED
+REFERRAL_CLOSED = pb.Referral.STATE_CLOSED
+
+
 @dataclass(frozen=True)
 class Referral:
-    """A confidential referral (for HR's follow-up)."""
+    """A confidential referral (for HR's follow-up): raised, acknowledged by HR, closed by HR."""
 
     id: str
     employee_id: str
     raised_by: str
     note: str
     created_at: dt.datetime
+    state: int = REFERRAL_RAISED
+    # When the state last changed; None means created_at (it is set on every change).
+    updated_at: dt.datetime | None = None
+    # The HR person who acknowledged or closed it ("" while raised).
+    handled_by: str = ""
+
+    @property
+    def changed_at(self) -> dt.datetime:
+        return self.updated_at or self.created_at
+
+    def acknowledge(self, by: str, at: dt.datetime) -> Referral:
+        """HR has it: only a raised referral is acknowledged."""
+        if self.state != REFERRAL_RAISED:
+            raise FailedPrecondition(f"referral_id: the referral is {'closed' if self.state == REFERRAL_CLOSED else 'acknowledged'} already")
+        return replace(self, state=REFERRAL_ACKNOWLEDGED, updated_at=at, handled_by=by)
+
+    def close(self, by: str, at: dt.datetime) -> Referral:
+        """HR is done with it: only an acknowledged referral is closed (raised -> acknowledged -> closed)."""
+        if self.state != REFERRAL_ACKNOWLEDGED:
+            what = "closed already" if self.state == REFERRAL_CLOSED else "acknowledged first"
+            raise FailedPrecondition(f"referral_id: the referral is {what}")
+        return replace(self, state=REFERRAL_CLOSED, updated_at=at, handled_by=by)
 
 
 @dataclass(frozen=True)
@@ -325,6 +352,13 @@ class ActionItemCreated:
 @dataclass(frozen=True)
 class ReferralRaised:
     """No content and no actor: only that a referral exists, for HR's follow-up."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class ReferralUpdated:
+    """HR acknowledged or closed a referral: its id and state only (no content, no actor, as ReferralRaised)."""
 
     referral: Referral
 

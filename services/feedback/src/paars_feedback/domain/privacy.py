@@ -247,6 +247,12 @@ def referral_visible(reader: Reader, ties: Ties) -> str:
     return ""
 
 
+def may_handle_referral(reader: Reader, ties: Ties) -> bool:
+    """Acknowledging and closing a referral: HR for the person, and not about themselves (the person reads
+    theirs, HR follows it up; whoever raised it is neither, unless HR)."""
+    return reader.is_person and not ties.is_subject and is_hr_for(reader, ties)
+
+
 def reads_visible(reader: Reader, ties: Ties) -> str:
     """The read audit of someone's feedback: the person, and HR."""
     return referral_visible(reader, ties)

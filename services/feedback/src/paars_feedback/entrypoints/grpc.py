@@ -20,6 +20,7 @@ from paars_feedback.adapters.protobuf import (
     made_to_proto,
     page_to_proto,
     reads_to_proto,
+    referral_to_proto,
     referrals_to_proto,
     requests_to_proto,
     summary_to_proto,
@@ -216,6 +217,12 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return pb.RaiseReferralResponse(referral_id=referral.id)
 
     async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
+    async def AcknowledgeReferral(self, request: pb.AcknowledgeReferralRequest, context: Context) -> pb.Referral:
+        return referral_to_proto(await self.h.bus.handle(commands.AcknowledgeReferral(require_person(), request_key(request.idempotency_key, request), request.referral_id)))
+
+    async def CloseReferral(self, request: pb.CloseReferralRequest, context: Context) -> pb.Referral:
+        return referral_to_proto(await self.h.bus.handle(commands.CloseReferral(require_person(), request_key(request.idempotency_key, request), request.referral_id)))
+
         return referrals_to_proto(await self.h.bus.ask(commands.ListReferrals(require_person(), request.employee_id)))
 
     async def ListReads(self, request: pb.ListReadsRequest, context: Context) -> pb.ListReadsResponse:

@@ -352,6 +352,36 @@ class RaiseReferral(Command[Referral]):
 
 
 @dataclass(frozen=True)
+class AcknowledgeReferral(Command[Referral]):
+    """HR has the referral (raised -> acknowledged); who may is domain/privacy.may_handle_referral."""
+
+    METHOD: ClassVar[str] = "AcknowledgeReferral"
+    ANSWER: ClassVar[type[Any]] = Referral
+    referral_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.referral_id), "referral_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class CloseReferral(Command[Referral]):
+    """HR is done with the referral (acknowledged -> closed)."""
+
+    METHOD: ClassVar[str] = "CloseReferral"
+    ANSWER: ClassVar[type[Any]] = Referral
+    referral_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.referral_id), "referral_id", "is required")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
 class ExpireOverdueRequests(Command[int]):
     """Open requests past their expiry become expired, each with its event (no actor: time did it); the
     sweep runs it for all of them, a list that shows overdue ones for those (request_ids). Answers how many."""

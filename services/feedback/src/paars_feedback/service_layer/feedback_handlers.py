@@ -27,6 +27,7 @@ from paars_feedback.domain.feedback import (
     ReadRecord,
     Referral,
     ReferralRaised,
+    ReferralUpdated,
     RequestList,
     RequestMade,
     Shown,
@@ -297,6 +298,34 @@ async def raise_referral(command: c.RaiseReferral, uow: UnitOfWork, config: Feed
     await uow.referrals.add(referral)
     uow.add_events(ReferralRaised(referral))
     return referral
+
+
+async def _handled_referral(referral_id: str, command: c.Command[Referral], uow: UnitOfWork) -> Referral:
+    """The referral to move on, locked, once the policy says the caller is HR for its person."""
+    referral = await uow.referrals.get_for_update(referral_id)
+    if referral is None:
+        raise NotFound(f"referral_id: referral {referral_id!r} not found")
+    reader = reader_of(command.caller)
+    if not privacy.may_handle_referral(reader, await uow.directory.ties(reader, referral.employee_id)):
+        raise PermissionDenied("only HR for the person acknowledges or closes a referral")
+    return referral
+
+
+async def _move_referral(changed: Referral, uow: UnitOfWork) -> Referral:
+    await uow.referrals.save(changed)
+    uow.add_events(ReferralUpdated(changed))
+    # The answer says where the referral stands, not what it says (the note stays in ListReferrals, which is audited).
+    return replace(changed, note="")
+
+
+async def acknowledge_referral(command: c.AcknowledgeReferral, uow: UnitOfWork, config: FeedbackConfig) -> Referral:
+    referral = await _handled_referral(command.referral_id, command, uow)
+    return await _move_referral(referral.acknowledge(command.caller.employee_id, uow.clock()), uow)
+
+
+async def close_referral(command: c.CloseReferral, uow: UnitOfWork, config: FeedbackConfig) -> Referral:
+    referral = await _handled_referral(command.referral_id, command, uow)
+    return await _move_referral(referral.close(command.caller.employee_id, uow.clock()), uow)
 
 
 async def list_referrals(query: c.ListReferrals, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[list[Referral]]:

@@ -26,6 +26,8 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.AssignCoach: fh.assign_coach,
     c.ShareWithCoach: fh.share_with_coach,
     c.RaiseReferral: fh.raise_referral,
+    c.AcknowledgeReferral: fh.acknowledge_referral,
+    c.CloseReferral: fh.close_referral,
     c.ExpireOverdueRequests: fh.expire_overdue_requests,
     c.RecordReads: fh.record_reads,
     c.CreateActionItem: action_plans.create_action_item,

@@ -28,6 +28,7 @@ from paars_feedback.domain.feedback import (
     Receiver,
     Referral,
     ReferralRaised,
+    ReferralUpdated,
     RequestMade,
     SummaryGroup,
 )
@@ -37,7 +38,7 @@ from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
-Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ActionItemChanged | DialogueChanged | ReviewChanged | SelfAssessed
+Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ReferralUpdated | ActionItemChanged | DialogueChanged | ReviewChanged | SelfAssessed
 # What a command answers, and so what a retried request is answered with again.
 Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened | SelfAssessment
 A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened, SelfAssessment)
@@ -172,6 +173,12 @@ class ReferralRepository(Protocol):
 
     async def of(self, employee_id: str) -> list[Referral]:
         """The referrals about a person, oldest first."""
+
+    async def get_for_update(self, referral_id: str) -> Referral | None:
+        """One referral, locked for its change (PostgreSQL: FOR UPDATE)."""
+
+    async def save(self, referral: Referral) -> None:
+        """Its state, when it changed and who changed it."""
 
 
 

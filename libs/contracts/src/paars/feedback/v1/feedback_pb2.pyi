@@ -993,22 +993,54 @@ class RaiseReferralResponse(_message.Message):
     def __init__(self, referral_id: _Optional[str] = ...) -> None: ...
 
 class Referral(_message.Message):
-    __slots__ = ("id", "employee_id", "note", "raised_at")
+    __slots__ = ("id", "employee_id", "note", "raised_at", "state", "updated_at", "handled_by")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Referral.State]
+        STATE_RAISED: _ClassVar[Referral.State]
+        STATE_ACKNOWLEDGED: _ClassVar[Referral.State]
+        STATE_CLOSED: _ClassVar[Referral.State]
+    STATE_UNSPECIFIED: Referral.State
+    STATE_RAISED: Referral.State
+    STATE_ACKNOWLEDGED: Referral.State
+    STATE_CLOSED: Referral.State
     ID_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     employee_id: str
     note: str
     raised_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., employee_id: _Optional[str] = ..., note: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    state: Referral.State
+    updated_at: _timestamp_pb2.Timestamp
+    handled_by: str
+    def __init__(self, id: _Optional[str] = ..., employee_id: _Optional[str] = ..., note: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[Referral.State, str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handled_by: _Optional[str] = ...) -> None: ...
 
 class ListReferralsRequest(_message.Message):
     __slots__ = ("employee_id",)
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     employee_id: str
     def __init__(self, employee_id: _Optional[str] = ...) -> None: ...
+
+class AcknowledgeReferralRequest(_message.Message):
+    __slots__ = ("referral_id", "idempotency_key")
+    REFERRAL_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    referral_id: str
+    idempotency_key: str
+    def __init__(self, referral_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CloseReferralRequest(_message.Message):
+    __slots__ = ("referral_id", "idempotency_key")
+    REFERRAL_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    referral_id: str
+    idempotency_key: str
+    def __init__(self, referral_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ListReferralsResponse(_message.Message):
     __slots__ = ("referrals",)
@@ -1221,3 +1253,13 @@ class ReferralRaised(_message.Message):
     metadata: _event_pb2.EventMetadata
     referral_id: str
     def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., referral_id: _Optional[str] = ...) -> None: ...
+
+class ReferralUpdated(_message.Message):
+    __slots__ = ("metadata", "referral_id", "state")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    referral_id: str
+    state: Referral.State
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., referral_id: _Optional[str] = ..., state: _Optional[_Union[Referral.State, str]] = ...) -> None: ...

@@ -184,6 +184,16 @@ class FeedbackServiceStub:
                 request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
                 response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
                 _registered_method=True)
+        self.AcknowledgeReferral = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/AcknowledgeReferral',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.AcknowledgeReferralRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.FromString,
+                _registered_method=True)
+        self.CloseReferral = channel.unary_unary(
+                '/paars.feedback.v1.FeedbackService/CloseReferral',
+                request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReferralRequest.SerializeToString,
+                response_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.FromString,
+                _registered_method=True)
         self.RevokeLink = channel.unary_unary(
                 '/paars.feedback.v1.FeedbackService/RevokeLink',
                 request_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.RevokeLinkRequest.SerializeToString,
@@ -395,6 +405,19 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AcknowledgeReferral(self, request, context):
+        """HR moves a referral on: raised -> acknowledged -> closed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseReferral(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RevokeLink(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -578,6 +601,16 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.ListReferrals,
                     request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.FromString,
                     response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.SerializeToString,
+            ),
+            'AcknowledgeReferral': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeReferral,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.AcknowledgeReferralRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.SerializeToString,
+            ),
+            'CloseReferral': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseReferral,
+                    request_deserializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReferralRequest.FromString,
+                    response_serializer=paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.SerializeToString,
             ),
             'RevokeLink': grpc.unary_unary_rpc_method_handler(
                     servicer.RevokeLink,
@@ -1415,6 +1448,60 @@ class FeedbackService:
             '/paars.feedback.v1.FeedbackService/ListReferrals',
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsRequest.SerializeToString,
             paars_dot_feedback_dot_v1_dot_feedback__pb2.ListReferralsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeReferral(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/AcknowledgeReferral',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.AcknowledgeReferralRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseReferral(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.feedback.v1.FeedbackService/CloseReferral',
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.CloseReferralRequest.SerializeToString,
+            paars_dot_feedback_dot_v1_dot_feedback__pb2.Referral.FromString,
             options,
             channel_credentials,
             insecure,
