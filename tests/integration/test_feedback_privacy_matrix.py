@@ -283,3 +283,71 @@ async def test_an_anonymous_answer_to_a_request_cannot_be_linked_to_its_giver_on
     assert history == {"bob": [pb.FeedbackRequest.STATE_OPEN, pb.FeedbackRequest.STATE_REVOKED], "cas": [pb.FeedbackRequest.STATE_OPEN]}
     assert all(e.metadata.actor_id != "bob" for e in requested)
     assert all(e.metadata.occurred_at != event.metadata.occurred_at for e in requested)
+
+
+# Referrals: who reads them (ListReferrals) and who moves them on (AcknowledgeReferral, CloseReferral), written out by hand.
+REFERRAL_READERS = {"receiver", "hr"}
+REFERRAL_HANDLERS = {"hr"}
+REFERRAL_NOTE = "DOORVERWIJZING-notitie-4417"
+
+
+async def test_referrals_are_read_by_hr_and_the_person_and_moved_on_by_hr_only_on_every_path(feedback: Feedback) -> None:  # noqa: F811
+    await add_people(feedback, ("adm", "boss", "org", org_pb2.ROLE_ADMIN), ("zoe", "boss", "team-b", org_pb2.ROLE_EMPLOYEE), ("hr2", "boss", "team-b", org_pb2.ROLE_HR))
+    stub = feedback.stub
+    await stub.AssignCoach(pb.AssignCoachRequest(employee_id="ann", coach_id="cas"), metadata=auth("hr1", "hr"))
+    raised = await stub.RaiseReferral(pb.RaiseReferralRequest(employee_id="ann", note=REFERRAL_NOTE), metadata=auth("mgr", "manager"))
+    leaks: list[str] = []
+
+    def refused(reader: str, path: str, err: grpc.aio.AioRpcError) -> None:
+        expected = grpc.StatusCode.UNAUTHENTICATED if READERS[reader] is None else grpc.StatusCode.PERMISSION_DENIED
+        if err.code() != expected:
+            leaks.append(f"{reader}/{path}: {err.code()}")
+
+    async def list_as(reader: str, state: int) -> None:
+        try:
+            listed = await stub.ListReferrals(pb.ListReferralsRequest(employee_id="ann"), metadata=md(reader))
+        except grpc.aio.AioRpcError as err:
+            if reader in REFERRAL_READERS:
+                leaks.append(f"{reader}/ListReferrals: {err.code()}")
+            refused(reader, "ListReferrals", err)
+            return
+        if reader not in REFERRAL_READERS:
+            leaks.append(f"{reader}/ListReferrals: readable")
+        if [(r.id, r.note, r.state) for r in listed.referrals] != [(raised.referral_id, REFERRAL_NOTE, state)]:
+            leaks.append(f"{reader}/ListReferrals: {listed}")
+
+    for step, state in (("AcknowledgeReferral", pb.Referral.STATE_ACKNOWLEDGED), ("CloseReferral", pb.Referral.STATE_CLOSED)):
+        before = pb.Referral.STATE_RAISED if step == "AcknowledgeReferral" else pb.Referral.STATE_ACKNOWLEDGED
+        for reader in READERS:
+            await list_as(reader, before)
+        # Everyone but HR first (each refused, nothing moves), then HR.
+        for reader in sorted(READERS, key=lambda r: r in REFERRAL_HANDLERS):
+            call = stub.AcknowledgeReferral if step == "AcknowledgeReferral" else stub.CloseReferral
+            request = (pb.AcknowledgeReferralRequest if step == "AcknowledgeReferral" else pb.CloseReferralRequest)(referral_id=raised.referral_id)
+            try:
+                moved = await call(request, metadata=md(reader))
+            except grpc.aio.AioRpcError as err:
+                if reader in REFERRAL_HANDLERS:
+                    leaks.append(f"{reader}/{step}: {err.code()}")
+                refused(reader, step, err)
+                continue
+            if reader not in REFERRAL_HANDLERS:
+                leaks.append(f"{reader}/{step}: allowed")
+            if (moved.state, moved.handled_by, moved.note) != (state, "hr1", ""):
+                leaks.append(f"{reader}/{step}: answered {moved}")
+    for reader in READERS:
+        await list_as(reader, pb.Referral.STATE_CLOSED)
+    assert leaks == [], "\n".join(leaks)
+
+    # The events: the id and the state, the person as subject, no note, no actor, no raiser.
+    def ours(records: list) -> list:
+        return [r for r in records if any(e.referral_id == raised.referral_id for e in decoded([r]))]
+
+    records = ours(await asyncio.to_thread(read_topic, feedback.bootstrap, "feedback.referral-updated.v1", until=lambda rs: len(ours(rs)) >= 2))
+    assert [e.state for e in decoded(records)] == [pb.Referral.STATE_ACKNOWLEDGED, pb.Referral.STATE_CLOSED]
+    for record, event in zip(records, decoded(records), strict=True):
+        assert (event.metadata.subject_id, event.metadata.actor_id, event.metadata.visibility) == ("ann", "", event_pb2.VISIBILITY_HR_ONLY)
+        assert REFERRAL_NOTE.encode() not in record.value and b"mgr" not in record.value and b"hr1" not in record.value
+    # The read audit: HR's reads of the note are written down, for the person to see; the moves read no note.
+    reads = await stub.ListReads(pb.ListReadsRequest(), metadata=auth("ann"))
+    assert {(r.reader_id, r.path) for r in reads.reads} == {("hr1", "ListReferrals")}
