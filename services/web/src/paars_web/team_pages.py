@@ -60,6 +60,7 @@ def routes() -> list[BaseRoute]:
         Route("/hr/import", import_form, methods=["GET"]),
         Route("/hr/import", import_directory, methods=["POST"]),
         Route("/hr/referrals", referrals_page),
+        Route("/hr/referrals/{referral_id}/{step:str}", move_referral, methods=["POST"]),
         Route("/preferences", preferences_form, methods=["GET"]),
         Route("/preferences", save_preferences, methods=["POST"]),
         Route("/preferences/webhooks/{webhook_id}/delete", delete_webhook, methods=["POST"]),
@@ -334,18 +335,59 @@ async def hr_page(request: Request) -> Response:
 # ---------- HR: the confidential referrals inbox ----------
 
 
-async def referrals_page(request: Request) -> Response:
-    """Every referral the feedback service lets this person read (HR: those in their scope), newest first.
-    Asking per person is the service's one read path; a refusal (not HR, not the person) leaves that person out."""
-    web = web_of(request)
-    me = web.person(request)
+# A referral's state in the reader's words, and HR's next step from it (feedback decides who may take it).
+REFERRAL_STATES = {
+    fb.Referral.STATE_RAISED: N_("Waiting for HR"), fb.Referral.STATE_ACKNOWLEDGED: N_("HR is following it up"), fb.Referral.STATE_CLOSED: N_("Closed by HR"),
+}
+REFERRAL_STEPS = {"acknowledge": fb.Referral.STATE_RAISED, "close": fb.Referral.STATE_ACKNOWLEDGED}
+
+
+async def _referrals_view(web: Web, request: Request, me: Person, *, status_code: int = 200, notice: str = "") -> Response:
     people = await web.directory(me)
     everyone = sorted((e for e in people.values() if e.active), key=lambda e: e.name)
     answers = await asyncio.gather(
         *(web.maybe(web.stubs.feedback.ListReferrals, fb.ListReferralsRequest(employee_id=e.id), me, fb.ListReferralsResponse()) for e in everyone)
     )
     referrals = sorted((r for a in answers for r in a.referrals), key=lambda r: r.raised_at.seconds, reverse=True)
-    return web.render(request, "hr_referrals.html", referrals=referrals, people=people, v=views, language=web.language(request))
+    mine = people.get(me.id)
+    # The buttons are offered to HR for referrals about someone else; the service still decides.
+    is_hr = mine is not None and org_pb2.ROLE_HR in mine.roles
+    return web.render(
+        request, "hr_referrals.html", status_code=status_code, referrals=referrals, people=people, v=views, language=web.language(request),
+        states=REFERRAL_STATES, steps=REFERRAL_STEPS, is_hr=is_hr, me_id=me.id, notice=notice, new_key=lambda: secrets.token_hex(16),
+    )
+
+
+async def referrals_page(request: Request) -> Response:
+    """Every referral the feedback service lets this person read (HR: those in their scope; the person: their own),
+    newest first, with where each stands. Asking per person is the service's one read path; a refusal (not HR,
+    not the person) leaves that person out."""
+    web = web_of(request)
+    return await _referrals_view(web, request, web.person(request))
+
+
+async def move_referral(request: Request) -> Response:
+    """HR acknowledges (raised -> acknowledged) or closes (acknowledged -> closed) a referral, with the form's key.
+    A step the referral is past (another HR person was quicker, a second click) shows the page as it is now."""
+    web = web_of(request)
+    me = web.person(request)
+    step = request.path_params["step"]
+    if step not in REFERRAL_STEPS:
+        return Response(status_code=404)
+    form = await request.form()
+    key = _str(form, "idempotency_key")[:64] or secrets.token_hex(16)
+    referral_id = request.path_params["referral_id"]
+    try:
+        if step == "acknowledge":
+            await web.call(web.stubs.feedback.AcknowledgeReferral, fb.AcknowledgeReferralRequest(referral_id=referral_id, idempotency_key=key), me)
+        else:
+            await web.call(web.stubs.feedback.CloseReferral, fb.CloseReferralRequest(referral_id=referral_id, idempotency_key=key), me)
+    except grpc.aio.AioRpcError as err:
+        if err.code() not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+            raise
+        notice = web.gettext(request)("This referral has moved on already; here is where it stands now.")
+        return await _referrals_view(web, request, me, status_code=409, notice=notice)
+    return RedirectResponse(f"/hr/referrals#referral-{referral_id}", status_code=303)
 
 
 # ---------- HR: the directory import (CSV) ----------
