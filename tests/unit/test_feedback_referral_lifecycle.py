@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paars.feedback.v1 import feedback_pb2 as pb
+from paars_feedback.adapters.protobuf import decode_answer, encode_answer
 from paars_feedback.domain.feedback import Referral, ReferralRaised, ReferralUpdated
 from paars_feedback.service_layer import commands as c
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -98,3 +99,12 @@ async def test_a_retried_acknowledgement_is_answered_as_the_first_and_writes_not
     assert again == first and len(service.store.outbox) == 2
     with pytest.raises(InvalidArgument, match="idempotency_key"):
         await service.bus.handle(c.CloseReferral(hr, c.RequestKey("k1", "other"), referral.id))
+
+
+def test_a_kept_referral_answer_holds_no_note_and_an_answer_kept_before_the_lifecycle_still_decodes() -> None:
+    handled = Referral("rf1", "ann", "mgr", "Lijkt overbelast", NOW, ACKNOWLEDGED, NOW, "hr")
+    kept = decode_answer(Referral, encode_answer(handled))
+    assert isinstance(kept, Referral)
+    assert (kept.id, kept.employee_id, kept.note, kept.raised_by, kept.state, kept.updated_at, kept.handled_by) == ("rf1", "ann", "", "", ACKNOWLEDGED, NOW, "hr")
+    old = decode_answer(Referral, pb.RaiseReferralResponse(referral_id="rf0").SerializeToString())
+    assert isinstance(old, Referral) and (old.id, old.state) == ("rf0", RAISED)
