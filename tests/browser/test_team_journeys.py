@@ -185,6 +185,35 @@ def test_hr_watches_the_pitfalls_across_the_organisation_and_imports_the_directo
     assert_accessible(english, "the pitfall monitor at 360 px (en)")
 
 
+def test_hr_acknowledges_then_closes_a_referral_and_the_person_sees_where_it_stands(open_page, paars: Paars) -> None:
+    note = f"Doorverwezen naar de bedrijfsarts {uuid.uuid4().hex[:8]}"
+    raised = paars.as_person("jan", "feedback", FEEDBACK, "RaiseReferral", fb.RaiseReferralRequest(employee_id="lotte", note=note, idempotency_key=uuid.uuid4().hex))
+    rid = raised.referral_id
+    page = open_page("nl", phone=True)
+    sign_in(page, "hanne", next_path="/hr/referrals")
+    card = page.locator(f"#referral-{rid}")
+    card.wait_for()
+    assert "Wacht op HR" in card.inner_text() and page.locator(f"#referral-close-{rid}").count() == 0
+    assert fits_the_width(page)
+    assert_accessible(page, "a raised referral with HR's next step (nl, 360 px)")
+    page.locator(f"#referral-acknowledge-{rid}").click()
+    page.locator(f"#referral-close-{rid}").wait_for()
+    assert "HR pakt het op" in card.inner_text() and page.locator(f"#referral-acknowledge-{rid}").count() == 0
+    page.locator(f"#referral-close-{rid}").click()
+    card.get_by_text("Afgesloten door HR").wait_for()
+    assert card.locator("button").count() == 0
+    assert_accessible(page, "a closed referral (nl, 360 px)")
+    # Lotte sees where hers stands, in English, and cannot move it.
+    lotte = open_page("en")
+    sign_in(lotte, "lotte", next_path="/hr/referrals")
+    mine = lotte.locator(f"#referral-{rid}")
+    mine.wait_for()
+    assert "Closed by HR" in mine.inner_text() and note in mine.inner_text() and mine.locator("button").count() == 0
+    assert_accessible(lotte, "the person's own referral and its state (en)")
+    listed = paars.as_person("lotte", "feedback", FEEDBACK, "ListReferrals", fb.ListReferralsRequest())
+    assert [(r.state, r.handled_by) for r in listed.referrals if r.id == rid] == [(fb.Referral.STATE_CLOSED, "hanne")]
+
+
 def test_a_person_sets_language_channels_quiet_hours_digest_and_budget_and_a_wrong_answer_names_its_field(open_page, paars: Paars) -> None:
     page = open_page("en", phone=True)
     sign_in(page, "noor", next_path="/preferences")
