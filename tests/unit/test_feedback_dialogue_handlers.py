@@ -8,13 +8,15 @@ import pytest
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters.dialogue_repository import dialogue_to_proto
+from paars_feedback.adapters.dialogue_repository import read_to_proto as dialogue_read_proto
+from paars_feedback.domain.anonymity import Answer
 from paars_feedback.domain.dialogue import DialogueChanged
 from paars_feedback.service_layer import commands as c
 from paars_platform.auth import Identity
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, StaleVersion
 from tests.unit.feedback_fakes import NOW, FakeService, Person
 
-DUE = (NOW + dt.timedelta(days=30)).date().isoformat()
+DUE = (NOW + dt.timedelta(days=14)).date().isoformat()
 
 
 def a_service() -> FakeService:
@@ -129,3 +131,24 @@ async def test_each_person_lists_only_their_own_dialogues() -> None:
     assert [d.id for d in await service.bus.ask(c.ListDialogues(service.person("ann")))] == [mine.id]
     assert len(await service.bus.ask(c.ListDialogues(service.person("mgr")))) == 2
     assert await service.bus.ask(c.ListDialogues(service.person("boss"))) == []
+
+
+async def test_reading_a_dialogue_shows_each_reader_what_their_view_allows_and_pulls_the_360_in() -> None:
+    service = a_service()
+    review = (await service.bus.handle(c.OpenReviewCycle(
+        service.person("mgr"), c.RequestKey(), "360", ("ann",), (pb.RATER_GROUP_MANAGER,), (("collaboration", "How?"),), 0, DUE,
+    ))).reviews[0]
+    service.store.review_answers[review.id] = [Answer(pb.RATER_GROUP_MANAGER, {"collaboration": 3}, ["Steady"])]
+    dialogue = (await service.bus.handle(schedule(service.person("mgr"), review=review.id))).dialogue
+    await service.bus.handle(prepare(service.person("ann"), dialogue.id, "Ann's private view"))
+    early = dialogue_read_proto(await service.bus.ask(c.GetDialogue(service.person("mgr"), dialogue.id)))
+    assert early.prepared_by == ["ann"] and not early.preparations and "Ann's private view" not in str(early)
+    assert early.review_report.groups[0].group == pb.RATER_GROUP_MANAGER and early.gap_report.gaps[0].competency == "collaboration"
+    higher = dialogue_read_proto(await service.bus.ask(c.GetDialogue(service.person("boss"), dialogue.id)))
+    assert higher.state == pb.Dialogue.STATE_PREPARING and not higher.shared_notes and not higher.HasField("review_report")
+    with pytest.raises(PermissionDenied):
+        await service.bus.ask(c.GetDialogue(service.person("bob"), dialogue.id))
+    await service.bus.handle(prepare(service.person("mgr"), dialogue.id, "Mgr's view"))
+    both = dialogue_read_proto(await service.bus.ask(c.GetDialogue(service.person("ann"), dialogue.id)))
+    assert {p.reflection for p in both.preparations} == {"Ann's private view", "Mgr's view"}
+    assert [(line.reader_id, line.path) for line in service.store.reads] == [("mgr", "GetDialogue")], "the manager's read of the 360 is audited"

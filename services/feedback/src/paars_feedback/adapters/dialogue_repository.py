@@ -13,8 +13,9 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.action_plan_repository import item_from_proto, item_to_proto
+from paars_feedback.adapters.review_repository import gap_to_proto, report_to_proto
 from paars_feedback.domain import dialogue as rules
-from paars_feedback.domain.action_plan import DialogueSeen
+from paars_feedback.domain.action_plan import DialogueRead, DialogueSeen
 from paars_feedback.domain.dialogue import Dialogue, Preparation
 from paars_feedback.service_layer.common import PRODUCER
 from paars_platform.errors import StaleVersion
@@ -144,3 +145,17 @@ def dialogue_event(dialogue: Dialogue, actor: str, at: dt.datetime) -> pb.Dialog
         prepared_by=prepared, signed_by=list(dialogue.signed_by), waiting_for=rules.waiting_for(dialogue.people, prepared),
         scheduled_for=dialogue.scheduled_for,
     )
+
+
+def read_to_proto(read: DialogueRead) -> pb.Dialogue:
+    """GetDialogue's answer: the notes and preparations only where the reader's view shows them, the pulled-in reports."""
+    out = dialogue_to_proto(read.seen)
+    if not read.notes:
+        out.shared_notes = ""
+    if not read.preparations:
+        del out.preparations[:]
+    if read.report is not None:
+        out.review_report.CopyFrom(report_to_proto(read.report))
+    if read.gap is not None:
+        out.gap_report.CopyFrom(gap_to_proto(read.gap))
+    return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import dialogue as dialogue_rules
@@ -112,3 +113,15 @@ class DialogueSeen:
     def of(dialogue: Dialogue, items: list[ActionItem]) -> DialogueSeen:
         plan = DialoguePlan(dialogue.id, dialogue.employee_id, dialogue.manager_id, dialogue.state, dialogue.signed_by, dialogue.version)
         return DialogueSeen(dialogue, tuple(PlannedItem.of(i, plan) for i in items))
+
+
+@dataclass(frozen=True)
+class DialogueRead:
+    """One dialogue as its reader may see it (GetDialogue): what the view shows of it, and the 360 and gap report it
+    pulls in as far as the reader may see them on their own."""
+
+    seen: DialogueSeen
+    notes: bool
+    preparations: bool
+    report: Any = None
+    gap: Any = None

@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars.feedback.v1 import feedback_pb2_grpc
 from paars_feedback.adapters.action_plan_repository import item_to_proto
-from paars_feedback.adapters.dialogue_repository import dialogue_to_proto, listed_to_proto
+from paars_feedback.adapters.dialogue_repository import dialogue_to_proto, listed_to_proto, read_to_proto
 from paars_feedback.adapters.protobuf import (
     AUTHOR,
     declined_to_proto,
@@ -29,7 +29,6 @@ from paars_feedback.adapters.review_repository import assessment_to_proto, gap_t
 from paars_feedback.domain.feedback import Example
 from paars_feedback.domain.review import Rating
 from paars_feedback.service_layer import commands
-from paars_feedback.service_layer.dialogue_handlers import DialogueHandlers
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.review_handlers import ReviewHandlers
 from paars_platform.auth import Identity, identity, require_person
@@ -82,7 +81,6 @@ def request_feedback(request: pb.RequestFeedbackRequest, caller: Identity) -> co
 class Handlers:
     bus: MessageBus
     reviews: ReviewHandlers
-    dialogues: DialogueHandlers
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
@@ -183,7 +181,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return dialogue_to_proto(await self.h.bus.handle(commands.SignDialogue(require_person(), request_key(request.idempotency_key, request), request.dialogue_id)))
 
     async def GetDialogue(self, request: pb.GetDialogueRequest, context: Context) -> pb.Dialogue:
-        return await self.h.dialogues.get(require_person(), request.dialogue_id)
+        return read_to_proto(await self.h.bus.ask(commands.GetDialogue(require_person(), request.dialogue_id)))
 
     async def CreateActionItem(self, request: pb.CreateActionItemRequest, context: Context) -> pb.ActionItem:
         planned = await self.h.bus.handle(commands.CreateActionItem(
@@ -217,13 +215,13 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return pb.RaiseReferralResponse(referral_id=referral.id)
 
     async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
+        return referrals_to_proto(await self.h.bus.ask(commands.ListReferrals(require_person(), request.employee_id)))
+
     async def AcknowledgeReferral(self, request: pb.AcknowledgeReferralRequest, context: Context) -> pb.Referral:
         return referral_to_proto(await self.h.bus.handle(commands.AcknowledgeReferral(require_person(), request_key(request.idempotency_key, request), request.referral_id)))
 
     async def CloseReferral(self, request: pb.CloseReferralRequest, context: Context) -> pb.Referral:
         return referral_to_proto(await self.h.bus.handle(commands.CloseReferral(require_person(), request_key(request.idempotency_key, request), request.referral_id)))
-
-        return referrals_to_proto(await self.h.bus.ask(commands.ListReferrals(require_person(), request.employee_id)))
 
     async def ListReads(self, request: pb.ListReadsRequest, context: Context) -> pb.ListReadsResponse:
         return reads_to_proto(await self.h.bus.ask(commands.ListReads(require_person(), request.employee_id)))

@@ -876,3 +876,11 @@ class GetGapReport(Query[Any]):
         if self.review_id:
             v.check(valid_id(self.review_id), "review_id", "is not a valid id")
         v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class GetDialogue(Query[Any]):
+    dialogue_id: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        _check_id(self.dialogue_id, "dialogue_id", "is required")

@@ -1,17 +1,18 @@
-"""The purple dialogue's use cases that change it (schedule, prepare, shared notes, sign) and its list, each a handler
-(command, unit of work, config) run by the message bus; the rules are domain/dialogue.py's. Reading one dialogue
-with its 360 pulled in stays in dialogue_handlers.py until the review use cases move to this shape."""
+"""The purple dialogue's use cases: schedule, prepare, shared notes, sign, the list, and reading one with its 360 pulled
+in; each a handler (command or query, unit of work, config) run by the message bus; the rules are domain/dialogue.py's."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import dialogue as rules
-from paars_feedback.domain.action_plan import DialogueSeen
+from paars_feedback.domain.action_plan import DialogueRead, DialogueSeen
 from paars_feedback.domain.dialogue import Dialogue, DialogueChanged
-from paars_feedback.domain.privacy import is_hr_for
+from paars_feedback.domain.privacy import dialogue_view, is_hr_for
 from paars_feedback.service_layer import commands as c
-from paars_feedback.service_layer.common import reader_of
+from paars_feedback.service_layer import review_use_cases
+from paars_feedback.service_layer.common import Read, reader_of
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
@@ -85,3 +86,27 @@ async def sign_dialogue(command: c.SignDialogue, uow: UnitOfWork, config: Feedba
 
 async def list_dialogues(query: c.ListDialogues, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[list[Dialogue]]:
     return c.Answered(await uow.dialogues.of(query.caller.employee_id))
+
+
+async def get_dialogue(query: c.GetDialogue, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[DialogueRead]:
+    """The two people read it all (both preparations once both are in); higher managers and HR its progress; a coach
+    what the person shared. The 360 comes in only as far as the reader may see it on their own, and is audited."""
+    dialogue = await _dialogue(uow, query.dialogue_id)
+    reader = reader_of(query.caller)
+    ties = await uow.directory.ties(reader, dialogue.employee_id, share=("dialogue", dialogue.id))
+    ties = replace(ties, is_participant=reader.employee_id in dialogue.people)
+    view = dialogue_view(reader, ties, both_prepared=dialogue.both_prepared)
+    if not view.listed:
+        raise PermissionDenied("a dialogue is for its two people (managers and HR follow its progress)")
+    read = DialogueRead(await _seen(uow, dialogue), notes=view.notes, preparations=view.preparations)
+    then: tuple[c.Command[int], ...] = ()
+    if dialogue.review_id and view.notes:
+        review = await uow.reviews.get(dialogue.review_id)
+        if review is not None:
+            report_seen, seen = await review_use_cases.report_for(uow, reader, review)
+            if seen is not None:
+                read = replace(read, report=seen)
+            if report_seen.comments:
+                read = replace(read, gap=await review_use_cases.gap_for(uow, dialogue.employee_id, review))
+                then = review_use_cases.audit(reader, Read(review.subject_id, review.id, report_seen.basis), "GetDialogue", uow.clock())
+    return c.Answered(read, then)

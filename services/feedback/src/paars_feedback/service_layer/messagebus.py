@@ -54,6 +54,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.ListReads: fh.list_reads,
     c.ListActionItems: action_plans.list_action_items,
     c.ListDialogues: dialogue_use_cases.list_dialogues,
+    c.GetDialogue: dialogue_use_cases.get_dialogue,
     c.GetReviewReport: review_use_cases.get_review_report,
     c.GetGapReport: review_use_cases.get_gap_report,
 }

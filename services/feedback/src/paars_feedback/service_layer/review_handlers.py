@@ -1,6 +1,6 @@
-"""360 reviews: answers (with a bearer token or an outsider's link), invitations, the reviews a person takes part in,
-and the report helpers GetDialogue reads (k-folded results, the gap). Opening, nominating, approving, closing,
-self-assessing and the 360 and gap reports are commands and queries in review_use_cases.py."""
+"""360 reviews in the older handler class (over Base.once): answers (with a bearer token or an outsider's link),
+invitations, and the reviews a person takes part in. Opening, nominating, approving, closing, self-assessing and the
+360 and gap reports are commands and queries in review_use_cases.py."""
 from __future__ import annotations
 
 import uuid
@@ -13,15 +13,7 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import directory
 from paars_feedback.adapters import tables as t
-from paars_feedback.adapters.review_repository import answers_of
-from paars_feedback.domain import anonymity, gap
-from paars_feedback.domain.privacy import (
-    SUBSCRIBER,
-    Reader,
-    ReportView,
-    Ties,
-    report_view,
-)
+from paars_feedback.domain import anonymity
 from paars_feedback.service_layer import links
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
@@ -33,7 +25,6 @@ from paars_feedback.service_layer.common import (
     new_link_token,
     rater_hash,
     reader_of,
-    ties_for,
     token_hash,
     valid_id,
 )
@@ -96,82 +87,15 @@ async def load_review(conn: AsyncConnection, review_id: str, field: str = "revie
     return row
 
 
-async def answers(conn: AsyncConnection, review_id: str) -> list[anonymity.Answer]:
-    return await answers_of(conn, review_id)
-
-
-async def folded_for(conn: AsyncConnection, review: Any) -> anonymity.Folded:
-    """Anonymous groups show only once the cycle is closed, so nobody can difference two snapshots."""
-    return anonymity.fold(await answers(conn, review.id), review.anonymity_threshold, include_anonymous=review.state == CLOSED)
-
-
-def report_to_proto(review: Any, folded: anonymity.Folded, view: ReportView) -> pb.ReviewReport:
-    if not view.comments:
-        folded = anonymity.without_comments(folded)
-    return pb.ReviewReport(
-        review=review_to_proto(review),
-        groups=[pb.GroupResult(group=g.group, responses=g.responses, averages=g.averages, comments=list(g.comments)) for g in folded.groups],
-        suppressed_groups=folded.suppressed_groups,
-    )
-
-
-async def self_ratings(conn: AsyncConnection, employee_id: str, review: Any | None) -> dict[str, float] | None:
-    """The latest self-assessment for the review (or any), else the person's own answer in the review."""
-    sa_t = t.self_assessments
-    query = sa.select(sa_t).where(sa_t.c.employee_id == employee_id).order_by(sa_t.c.submitted_at.desc(), sa_t.c.id)
-    if review is not None:
-        row = (await conn.execute(query.where(sa_t.c.review_id == review.id))).first()
-        if row is None:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            own = [a for a in await answers(conn, review.id) if a.group == anonymity.SELF]
-            return {c: float(s) for c, s in own[0].ratings.items()} if own else None
-    else:
-        row = (await conn.execute(query)).first()
-    return {x["competency"]: float(x["score"]) for x in row.ratings} if row is not None else None
-
-
-async def gap_for(conn: AsyncConnection, employee_id: str, review: Any | None) -> pb.GapReport:
-    mine = await self_ratings(conn, employee_id, review)
-    if review is not None:
-        competencies = [q["competency"] for q in review.questions]
-        folded = await folded_for(conn, review)
-    else:
-        competencies = sorted(mine or {})
-        folded = anonymity.Folded(())
-    return pb.GapReport(
-        employee_id=employee_id,
-        gaps=[
-            pb.CompetencyGap(
-                competency=g.competency, self_score=g.self_score or 0.0, others_by_group=g.others_by_group,
-                others_average=g.others_average or 0.0, gap=g.gap or 0.0, conversation_starter=g.conversation_starter,
-            )
-            for g in gap.gap_report(competencies, mine, folded)
-        ],
-    )
-
-
-async def review_ties(conn: AsyncConnection, reader: Reader, review: Any) -> Ties:
-    return await ties_for(conn, reader, review.subject_id, share=("review", review.id))
-
-
 class ReviewHandlers(Base):
     async def _event(self, conn: AsyncConnection, review: Any, change: int, actor: str) -> pb.ReviewUpdated:
-        """Counts always; aggregates (as a subscriber reads them) only at the close; no rater identity ever."""
+        """An answer came in: the count only, no rater identity (the close and its aggregates are review_use_cases')."""
         now = self.clock()
         count = (await conn.execute(sa.select(sa.func.count()).where(t.review_responses.c.review_id == review.id))).scalar() or 0
         event = pb.ReviewUpdated(
             metadata=new_metadata(producer=PRODUCER, subject_id=review.subject_id, visibility=event_pb2.VISIBILITY_ANONYMOUS_AGGREGATE, actor_id=actor, occurred_at=now),
             review=review_to_proto(review), change=change, responses_received=count,  # type: ignore[arg-type]
         )
-        if change == pb.ReviewUpdated.CHANGE_CLOSED:
-            folded = await folded_for(conn, review)
-            report = report_to_proto(review, folded, report_view(SUBSCRIBER, Ties()))
-            event.results.extend(report.groups)
-            manager = folded.group(anonymity.MANAGER)
-            if manager is not None and manager.averages and review.manager_id:
-                event.rater_manager_id = review.manager_id
-                event.manager_average = round(sum(manager.averages.values()) / len(manager.averages), 4)
         return event
 
     async def invite_external(self, caller: Identity, request: pb.InviteExternalRaterRequest) -> pb.InviteExternalRaterResponse:

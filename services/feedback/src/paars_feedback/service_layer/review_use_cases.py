@@ -10,7 +10,7 @@ from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import anonymity, gap
 from paars_feedback.domain.feedback import ReadRecord
-from paars_feedback.domain.privacy import Reader, is_hr_for, report_view
+from paars_feedback.domain.privacy import Reader, ReportView, is_hr_for, report_view
 from paars_feedback.domain.review import (
     CLOSED,
     GapSeen,
@@ -133,7 +133,7 @@ async def submit_self_assessment(command: c.SubmitSelfAssessment, uow: UnitOfWor
     return assessment
 
 
-def _audit(reader: Reader, read: Read, path: str, now: dt.datetime) -> tuple[c.Command[int], ...]:
+def audit(reader: Reader, read: Read, path: str, now: dt.datetime) -> tuple[c.Command[int], ...]:
     """The read audit's line for a report shown (none for a person reading about themselves)."""
     lines = tuple(ReadRecord(r.subject_id, reader.employee_id, r.basis, r.item_id, path, now) for r in audited_reads(reader, [read]))
     return (c.RecordReads(c.SERVICE_CALLER, c.RequestKey(), lines),) if lines else ()
@@ -144,15 +144,35 @@ def _folded(review: Review, answers: list[anonymity.Answer]) -> anonymity.Folded
     return anonymity.fold(answers, review.anonymity_threshold, include_anonymous=review.state == CLOSED)
 
 
+async def report_for(uow: UnitOfWork, reader: Reader, review: Review) -> tuple[ReportView, ReportSeen | None]:
+    """The 360 report as the reader may see it on their own (None: not at all)."""
+    view = report_view(reader, await uow.directory.ties(reader, review.subject_id, share=("review", review.id)))
+    if not view.aggregates:
+        return view, None
+    folded = _folded(review, await uow.reviews.answers(review.id))
+    return view, ReportSeen(review, folded if view.comments else anonymity.without_comments(folded))
+
+
+async def gap_for(uow: UnitOfWork, employee: str, review: Review | None) -> GapSeen:
+    """Self against others per competency: the latest self-assessment for the review (or any), else the person's own
+    answer in the review, against every group the folded report shows."""
+    answers = await uow.reviews.answers(review.id) if review is not None else []
+    mine = await uow.reviews.self_ratings(employee, review.id if review is not None else None)
+    if mine is None and review is not None:
+        own = [a for a in answers if a.group == anonymity.SELF]
+        mine = {competency: float(score) for competency, score in own[0].ratings.items()} if own else None
+    competencies = [competency for competency, _ in review.questions] if review is not None else sorted(mine or {})
+    folded = _folded(review, answers) if review is not None else anonymity.Folded(())
+    return GapSeen(employee, tuple(gap.gap_report(competencies, mine, folded)))
+
+
 async def get_review_report(query: c.GetReviewReport, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[ReportSeen]:
     review = await _review(uow, query.review_id)
     reader = reader_of(query.caller)
-    view = report_view(reader, await uow.directory.ties(reader, review.subject_id, share=("review", review.id)))
-    if not view.aggregates:
+    view, seen = await report_for(uow, reader, review)
+    if seen is None:
         raise PermissionDenied("a 360 report is for the person, their managers, HR and a coach they shared it with")
-    folded = _folded(review, await uow.reviews.answers(review.id))
-    seen = ReportSeen(review, folded if view.comments else anonymity.without_comments(folded))
-    return c.Answered(seen, _audit(reader, Read(review.subject_id, review.id, view.basis), "GetReviewReport", uow.clock()))
+    return c.Answered(seen, audit(reader, Read(review.subject_id, review.id, view.basis), "GetReviewReport", uow.clock()))
 
 
 async def get_gap_report(query: c.GetGapReport, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[GapSeen]:
@@ -170,13 +190,5 @@ async def get_gap_report(query: c.GetGapReport, uow: UnitOfWork, config: Feedbac
     view = report_view(reader, await uow.directory.ties(reader, employee, share=("review", review.id) if review is not None else None))
     if not view.comments:
         raise PermissionDenied("a gap report is for the person, their managers, HR and a coach they shared the review with")
-    answers = await uow.reviews.answers(review.id) if review is not None else []
-    # The latest self-assessment for the review (or any), else the person's own answer in the review.
-    mine = await uow.reviews.self_ratings(employee, review.id if review is not None else None)
-    if mine is None and review is not None:
-        own = [a for a in answers if a.group == anonymity.SELF]
-        mine = {competency: float(score) for competency, score in own[0].ratings.items()} if own else None
-    competencies = [competency for competency, _ in review.questions] if review is not None else sorted(mine or {})
-    folded = _folded(review, answers) if review is not None else anonymity.Folded(())
-    seen = GapSeen(employee, tuple(gap.gap_report(competencies, mine, folded)))
-    return c.Answered(seen, _audit(reader, Read(employee, review.id if review is not None else employee, view.basis), "GetGapReport", uow.clock()))
+    seen = await gap_for(uow, employee, review)
+    return c.Answered(seen, audit(reader, Read(employee, review.id if review is not None else employee, view.basis), "GetGapReport", uow.clock()))
