@@ -98,6 +98,7 @@ async def test_a_goal_reads_back_as_written_and_each_save_is_the_next_version(un
         stored = await work.goals.get("g1", for_update=True)
         assert stored is not None
         stored.title, stored.confidence, stored.closed_status = "Present twice", 5, pb.GOAL_STATUS_DONE
+        stored.story_keys = ("theme.clients", "value.openness")  # a counter-proposal changes them
         await work.goals.save(stored)
         await work.commit()
     assert stored.version == 2
@@ -108,6 +109,7 @@ async def test_a_goal_reads_back_as_written_and_each_save_is_the_next_version(un
     async with units(read_only=True) as reading:
         now = await reading.goals.get("g1")
         assert now is not None and (now.title, now.confidence, now.closed_status, now.version) == ("Present twice", 5, pb.GOAL_STATUS_DONE, 2)
+        assert now.story_keys == ("theme.clients", "value.openness")
 
 
 async def test_children_lists_and_team_goals_are_the_ones_each_query_names_oldest_first(units: Units) -> None:

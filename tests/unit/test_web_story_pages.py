@@ -206,3 +206,23 @@ def test_a_goal_is_proposed_serving_a_value_of_the_story_and_a_refused_key_is_na
     fakes.goals.answers["ProposeGoal"] = bad_request(("story_keys", "not a value or theme of the published organisation story: value.openness"))
     refused = client.post("/goals", data=form)
     assert refused.status_code == 422 and 'id="story_keys-error"' in refused.text and 'value="value.openness" checked' in refused.text
+
+
+def test_a_counter_proposal_changes_the_values_and_themes_a_goal_serves_and_a_refused_key_keeps_the_boxes(client: TestClient, fakes: Stubs) -> None:
+    from paars.goals.v1 import goals_pb2 as gl
+
+    goal = gl.Goal(id="g1", owner_id="ann", title="Feedback vragen", version=1, agreement=gl.AGREEMENT_STATE_PROPOSED, awaiting_agreement_from="mgr",
+                   proposed_by="ann", story_keys=["value.openness"])
+    fakes.goals.answers["GetGoal"] = gl.GoalDetail(goal=goal)
+    fakes.goals.answers["CounterProposeGoal"] = goal
+    sign_in(client, "mgr")
+    page = client.get("/goals/g1", headers={"accept-language": "en"})
+    assert page.status_code == 200 and 'id="counter-form"' in page.text
+    assert 'value="value.openness" checked' in page.text, "the counter form starts from the goal's own values and themes"
+    form = {"csrf_token": csrf(page.text), "version": "1", "comment": "Liever los van de waarde", "replace_story_keys": "1"}
+    assert client.post("/goals/g1/counter", data=form, follow_redirects=False).status_code == 303
+    sent = [c[1] for c in fakes.goals.calls if c[0] == "CounterProposeGoal"][-1]
+    assert sent.replace_story_keys and list(sent.story_keys) == [], "no box ticked clears them"
+    fakes.goals.answers["CounterProposeGoal"] = bad_request(("story_keys", "not a value or theme of the published organisation story: value.openness"))
+    refused = client.post("/goals/g1/counter", data={**form, "story_keys": "value.openness"}, headers={"accept-language": "en"})
+    assert refused.status_code == 422 and 'id="story_keys-error"' in refused.text and 'value="value.openness" checked' in refused.text

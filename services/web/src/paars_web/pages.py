@@ -607,15 +607,17 @@ async def goal_page(request: Request, errors: FormErrors | None = None, values: 
         if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
             raise web.not_found() from None
         raise
+    # The counter form offers the story's values and themes only to the party whose turn it is.
+    story_parts = await story_pages.values_and_themes(web, me) if detail.goal.awaiting_agreement_from == me.id else []
     return web.render(
         request, "goal.html", status_code=status_code, detail=detail, goal=detail.goal, people=people, v=views,
-        errors=errors or FormErrors(), values=values or {"idempotency_key": secrets.token_hex(16)}, me_id=me.id,
+        errors=errors or FormErrors(), values=values or {"idempotency_key": secrets.token_hex(16)}, me_id=me.id, story_parts=story_parts,
     )
 
 
 GOAL_ACTION_FIELDS = {
     "comment": "comment", "title": "title", "due_date": "due_date", "confidence": "confidence", "note": "note", "updates": "note",
-    "updates.current_value": "note", "expected_version": "comment",
+    "updates.current_value": "note", "expected_version": "comment", "story_keys": "story_keys",
 }
 
 
@@ -637,6 +639,7 @@ async def _goal_action(request: Request, make: Any) -> Response:
         else:
             errors = from_rpc_error(err, GOAL_ACTION_FIELDS, web.translations(request))
         typed = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        typed["story_keys"] = ",".join(str(k) for k in form.getlist("story_keys"))  # every box ticked, not only the last
         return await goal_page(request, errors=errors, values=typed, status_code=422)
     return _redirect(f"/goals/{goal_id}")
 
@@ -659,6 +662,8 @@ async def counter_goal(request: Request) -> Response:
             gl.CounterProposeGoalRequest(
                 goal_id=goal_id, expected_version=version, comment=_str(form, "comment"), title=_str(form, "title"),
                 due_date=_str(form, "due_date"), idempotency_key=key,
+                # The form carries the story's boxes (and this marker) only when it showed them: no boxes ticked then clears.
+                story_keys=sorted({str(k) for k in form.getlist("story_keys")}), replace_story_keys=bool(_str(form, "replace_story_keys")),
             ),
         ),
     )

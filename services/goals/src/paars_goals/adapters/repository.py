@@ -80,7 +80,7 @@ def _changing_columns(goal: Goal) -> dict[str, Any]:
         "title": goal.title, "description": goal.description, "weight": goal.weight, "key_results": _key_results_json(goal),
         "due_date": goal.due_date, "agreement": goal.agreement, "closed_status": goal.closed_status, "proposed_by": goal.proposed_by,
         "awaiting_from": goal.awaiting_from, "confidence": goal.confidence, "last_check_in_at": goal.last_check_in_at,
-        "updated_at": goal.updated_at,
+        "updated_at": goal.updated_at, "story_keys": list(goal.story_keys),  # a counter-proposal may change them
     }
 
 
@@ -88,7 +88,6 @@ def goal_to_row(goal: Goal) -> dict[str, Any]:
     return {
         "id": goal.id, "kind": goal.kind, "level": goal.level, "owner_id": goal.owner_id, "team_id": goal.team_id,
         "parent_goal_id": goal.parent_goal_id, "start_date": goal.start_date, "counterpart_id": goal.counterpart_id,
-        "story_keys": list(goal.story_keys),
         "version": goal.version, "created_at": goal.created_at, **_changing_columns(goal),
     }
 

@@ -214,9 +214,10 @@ class Goal:
 
     def counter_propose(
         self, person_id: str, *, title: str, description: str, weight: float, key_results: Sequence[ProposedKeyResult],
-        due_date: dt.date | None, at: dt.datetime,
+        due_date: dt.date | None, at: dt.datetime, story_keys: Sequence[str] | None = None,
     ) -> list[FieldChange]:
-        """One party changes the proposal; the decision passes to the other. Empty values keep what is."""
+        """One party changes the proposal; the decision passes to the other. Empty values keep what is; story keys
+        (values and themes of the story) change when given, an empty sequence clearing them."""
         if self.agreement != pb.AGREEMENT_STATE_PROPOSED:
             raise FailedPrecondition("goal_id: only a proposed goal can be counter-proposed")
         if not self.is_party(person_id):
@@ -240,6 +241,10 @@ class Goal:
                 raise InvalidArgument("due_date", "must be after start_date")
             changed.append(FieldChange("due_date", self.due_date.isoformat(), due_date.isoformat()))
             self.due_date = due_date
+        if story_keys is not None and tuple(dict.fromkeys(story_keys)) != self.story_keys:
+            keys = tuple(dict.fromkeys(story_keys))
+            changed.append(FieldChange("story_keys", ",".join(self.story_keys), ",".join(keys)))
+            self.story_keys = keys
         self.proposed_by = person_id
         self.awaiting_from = next_to_agree(owner_id=self.owner_id, counterpart_id=self.counterpart_id, last_proposer=person_id)
         self.updated_at = at

@@ -49,7 +49,7 @@ class GoalServicer(goals_pb2_grpc.GoalServiceServicer):
             require_person(), request_key(request.idempotency_key, request), goal_id=request.goal_id,
             expected_version=request.expected_version, comment=request.comment, title=request.title,
             description=request.description, weight=request.weight, key_results=key_results(request.key_results),
-            due_date=request.due_date,
+            due_date=request.due_date, story_keys=tuple(request.story_keys) if request.replace_story_keys else None,
         )
         return out.goal_to_proto(await self.bus.handle(command))
 

@@ -109,11 +109,15 @@ class CounterProposeGoal(Command[GoalView]):
     weight: float
     key_results: tuple[ProposedKeyResult, ...]
     due_date: str
+    # None keeps the goal's values and themes of the story; a tuple (empty clears) replaces them, checked
+    # against goals' catalogue by the handler as when proposing.
+    story_keys: tuple[str, ...] | None = None
 
     def check(self, today: dt.date) -> None:
         v = Validator()
         v.require(self.goal_id, "goal_id", 64)
         v.require(self.comment, "comment", MAX_TEXT)
+        v.check(self.story_keys is None or len(self.story_keys) <= MAX_STORY_KEYS, "story_keys", f"at most {MAX_STORY_KEYS}")
         v.max_length(self.title, "title", MAX_TITLE)
         v.max_length(self.description, "description", MAX_TEXT)
         v.check(finite(self.weight) and 0 <= self.weight <= 100, "weight", "must be between 0 and 100 (0 keeps it)")

@@ -156,14 +156,19 @@ async def _parties(uow: UnitOfWork, cmd: c.ProposeGoal) -> tuple[str, str | None
     return owner, team_id, counterpart, False
 
 
+async def _check_story_keys(uow: UnitOfWork, keys: tuple[str, ...]) -> None:
+    """Every key names a value or theme of the published organisation story (goals' catalogue, from events)."""
+    if keys:
+        unknown = sorted(set(keys) - await uow.directory.story_keys(keys))
+        if unknown:
+            raise InvalidArgument("story_keys", f"not a value or theme of the published organisation story: {', '.join(unknown)}")
+
+
 async def propose_goal(cmd: c.ProposeGoal, uow: UnitOfWork) -> GoalView:
     owner_id, team_id, counterpart, agreed = await _parties(uow, cmd)
     if cmd.parent_goal_id:
         (await _goal(uow, cmd.parent_goal_id)).check_can_parent(cmd.level)
-    if cmd.story_keys:
-        unknown = sorted(set(cmd.story_keys) - await uow.directory.story_keys(cmd.story_keys))
-        if unknown:
-            raise InvalidArgument("story_keys", f"not a value or theme of the published organisation story: {', '.join(unknown)}")
+    await _check_story_keys(uow, cmd.story_keys)
     now = uow.clock()
     due = date_or_none(cmd.due_date)
     start = date_or_none(cmd.start_date) if cmd.start_date else now.date()
@@ -185,9 +190,11 @@ async def counter_propose_goal(cmd: c.CounterProposeGoal, uow: UnitOfWork) -> Go
     goal = await _goal(uow, cmd.goal_id, for_update=True)
     goal.check_version(cmd.expected_version)
     me = cmd.caller.employee_id
+    if cmd.story_keys is not None:
+        await _check_story_keys(uow, cmd.story_keys)
     changed = goal.counter_propose(
         me, title=cmd.title, description=cmd.description, weight=cmd.weight, key_results=cmd.key_results,
-        due_date=date_or_none(cmd.due_date) if cmd.due_date else None, at=uow.clock(),
+        due_date=date_or_none(cmd.due_date) if cmd.due_date else None, at=uow.clock(), story_keys=cmd.story_keys,
     )
     await _comment(uow, goal.id, me, cmd.comment, True)
     await uow.goals.save(goal)

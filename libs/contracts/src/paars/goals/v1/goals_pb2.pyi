@@ -198,7 +198,7 @@ class ProposeGoalRequest(_message.Message):
     def __init__(self, kind: _Optional[_Union[GoalKind, str]] = ..., level: _Optional[_Union[GoalLevel, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., team_id: _Optional[str] = ..., parent_goal_id: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., start_date: _Optional[str] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., story_keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CounterProposeGoalRequest(_message.Message):
-    __slots__ = ("goal_id", "expected_version", "comment", "title", "description", "weight", "key_results", "due_date", "idempotency_key")
+    __slots__ = ("goal_id", "expected_version", "comment", "title", "description", "weight", "key_results", "due_date", "idempotency_key", "story_keys", "replace_story_keys")
     GOAL_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +208,8 @@ class CounterProposeGoalRequest(_message.Message):
     KEY_RESULTS_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    STORY_KEYS_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_STORY_KEYS_FIELD_NUMBER: _ClassVar[int]
     goal_id: str
     expected_version: int
     comment: str
@@ -217,7 +219,9 @@ class CounterProposeGoalRequest(_message.Message):
     key_results: _containers.RepeatedCompositeFieldContainer[KeyResult]
     due_date: str
     idempotency_key: str
-    def __init__(self, goal_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., comment: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    story_keys: _containers.RepeatedScalarFieldContainer[str]
+    replace_story_keys: bool
+    def __init__(self, goal_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., comment: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., weight: _Optional[float] = ..., key_results: _Optional[_Iterable[_Union[KeyResult, _Mapping]]] = ..., due_date: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., story_keys: _Optional[_Iterable[str]] = ..., replace_story_keys: _Optional[bool] = ...) -> None: ...
 
 class AgreeGoalRequest(_message.Message):
     __slots__ = ("goal_id", "expected_version", "comment", "idempotency_key")
