@@ -179,6 +179,27 @@ async def test_circles_and_their_sessions_round_trip_and_managers_come_from_the_
         assert [p.id for p in await u.people.managers()] == ["boss", "mgr", "mia", "nia", "olaf", "pim"]
 
 
+
+async def test_a_circle_s_planned_session_is_stored_set_and_cleared(db: Database) -> None:
+    planned = ci.Circle("k-2", "Kring", ("mgr", "nia", "pim"), "hr1", NOW, dt.date(2026, 3, 9))
+    async with uow(db) as u:
+        await u.circles.add(planned)
+        await u.commit()
+    async with uow(db, read_only=True) as u:
+        assert await u.circles.get("k-2") == planned
+    async with uow(db) as u:
+        await u.circles.plan("k-2", dt.date(2026, 4, 6))
+        await u.commit()
+    async with uow(db, read_only=True) as u:
+        stored = await u.circles.get("k-2")
+        assert stored is not None and stored.next_session_on == dt.date(2026, 4, 6)
+    async with uow(db) as u:
+        await u.circles.plan("k-2", None)
+        await u.commit()
+    async with uow(db, read_only=True) as u:
+        assert await u.circles.every() == [ci.Circle("k-2", "Kring", ("mgr", "nia", "pim"), "hr1", NOW, None)]
+
+
 @pytest.mark.parametrize("reader", sorted(READERS))
 async def test_each_secret_reaches_exactly_its_audience_over_sql(db: Database, reader: str) -> None:
     ids = await populate(bus(db))

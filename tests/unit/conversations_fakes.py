@@ -209,6 +209,9 @@ class FakeCircles:
     async def add_session(self, session: ci.CircleSession) -> None:
         self.s.circle_sessions.append(session)
 
+    async def plan(self, circle_id: str, next_session_on: dt.date | None) -> None:
+        self.s.circles[circle_id] = dataclasses.replace(self.s.circles[circle_id], next_session_on=next_session_on)
+
     async def sessions(self, circle_id: str) -> list[ci.CircleSession]:
         # Newest first; equal dates in reverse order of holding, as the SQL orders them.
         return [x for x in reversed(self.s.circle_sessions) if x.circle_id == circle_id]

@@ -365,3 +365,44 @@ async def test_members_bring_a_case_in_turn_and_managers_already_in_a_circle_are
     with pytest.raises(InvalidArgument) as err:
         await bus(store).handle(c.HoldCircleSession(NIA, circle_id=circle.id, held_on=None, case_text="", notes=""))
     assert fields(err.value) == {"held_on", "case_text"}
+
+
+async def test_a_circle_s_next_session_is_planned_when_it_is_formed_and_each_time_one_is_held() -> None:
+    """Prompts before sessions (issue 15 item 4): the planned date is stored on the circle and published with the
+    members' ids only; holding a session without a next date leaves none planned (and publishes no plan)."""
+    store = organisation()
+    circle = await bus(store).handle(c.FormCircle(HR, name="Kring", member_ids=("mgr", "nia", "pim"), first_session_on=dt.date(2026, 3, 9)))
+    assert circle.next_session_on == dt.date(2026, 3, 9)
+    planned = store.outbox[-1]
+    assert planned == ci.CircleSessionPlanned(circle.id, dt.date(2026, 3, 9), ("mgr", "nia", "pim"), store.now)
+    await bus(store).handle(c.HoldCircleSession(
+        NIA, circle_id=circle.id, held_on=dt.date(2026, 3, 9), case_text="A case", notes="", next_session_on=dt.date(2026, 4, 6),
+    ))
+    assert [type(e) for e in store.outbox[-2:]] == [ci.CircleSessionHeld, ci.CircleSessionPlanned]
+    assert store.outbox[-1].planned_on == dt.date(2026, 4, 6)  # type: ignore[union-attr]
+    [view] = await bus(store).ask(c.ListCircles(HR))
+    assert view.circle.next_session_on == dt.date(2026, 4, 6)
+    events = len(store.outbox)
+    await bus(store).handle(c.HoldCircleSession(NIA, circle_id=circle.id, held_on=dt.date(2026, 4, 6), case_text="A case", notes=""))
+    assert [type(e) for e in store.outbox[events:]] == [ci.CircleSessionHeld]
+    assert store.circles[circle.id].next_session_on is None
+
+
+async def test_a_planned_circle_session_in_the_past_or_not_after_the_one_held_is_refused_naming_the_field() -> None:
+    store = organisation()
+    with pytest.raises(InvalidArgument) as err:
+        await bus(store).handle(c.FormCircle(HR, name="Kring", member_ids=("mgr", "nia", "pim"), first_session_on=dt.date(2026, 3, 1)))
+    assert fields(err.value) == {"first_session_on"}
+    with pytest.raises(InvalidArgument) as err:
+        await bus(store).handle(c.FormCircle(HR, name="Kring", member_ids=("mgr", "nia", "pim"), first_session_on_raw="next week"))
+    assert fields(err.value) == {"first_session_on"}
+    assert store.circles == {}
+    circle = await bus(store).handle(c.FormCircle(HR, name="Kring", member_ids=("mgr", "nia", "pim")))
+    assert circle.next_session_on is None and store.outbox == []
+    for next_on in (dt.date(2026, 3, 9), dt.date(2026, 3, 2)):
+        with pytest.raises(InvalidArgument) as err:
+            await bus(store).handle(c.HoldCircleSession(
+                NIA, circle_id=circle.id, held_on=dt.date(2026, 3, 9), case_text="A case", notes="", next_session_on=next_on,
+            ))
+        assert fields(err.value) == {"next_session_on"}
+    assert store.circle_sessions == [] and store.outbox == []

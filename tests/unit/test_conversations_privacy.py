@@ -85,8 +85,10 @@ async def populate(b: MessageBus) -> dict[str, Any]:
     concern = await b.handle(c.RaiseConcern(bob, kind=cn.Kind.THERAPIST_ROLE, text=CONCERN))
     await b.handle(c.AcknowledgeConcern(hr, concern_id=concern.id))
     await b.handle(c.ResolveConcern(hr, concern_id=concern.id, resolution=RESOLUTION))
-    circle = await b.handle(c.FormCircle(hr, name="Kring", member_ids=("mgr", "nia", "pim")))
-    await b.handle(c.HoldCircleSession(nia, circle_id=circle.id, held_on=dt.date(2026, 3, 6), case_text=CASE, notes=CIRCLE_NOTES))
+    circle = await b.handle(c.FormCircle(hr, name="Kring", member_ids=("mgr", "nia", "pim"), first_session_on=dt.date(2026, 3, 6)))
+    await b.handle(c.HoldCircleSession(
+        nia, circle_id=circle.id, held_on=dt.date(2026, 3, 6), case_text=CASE, notes=CIRCLE_NOTES, next_session_on=dt.date(2026, 4, 3),
+    ))
     meetings = [v.meeting.id for v in await b.ask(c.ListMeetings(mgr, pair_id=pair.pair.id))]
     return {"pair": pair.pair.id, "meeting": meeting_id, "meetings": meetings, "request": request.id, "concern": concern.id, "circle": circle.id}
 
@@ -147,14 +149,24 @@ async def test_the_read_audit_names_readers_and_times_and_never_what_they_read()
 async def test_no_event_carries_anyone_s_words_and_the_concern_s_names_no_person() -> None:
     store, _ = await populated()
     kinds = {type(e).__name__ for e in store.outbox}
-    assert kinds >= {"OneOnOneScheduled", "OneOnOneHeld", "AgreementConfirmed", "CoachingRequestUpdated", "CoachingSessionCompleted", "ConcernUpdated", "CircleSessionHeld"}
+    assert kinds >= {
+        "OneOnOneScheduled", "OneOnOneHeld", "AgreementConfirmed", "CoachingRequestUpdated", "CoachingSessionCompleted", "ConcernUpdated",
+        "CircleSessionHeld", "CircleSessionPlanned",
+    }
     for event in store.outbox:
         message = event_to_proto(event)
         text = message.SerializeToString().decode("latin-1") + json_format.MessageToJson(message)
         assert not [s for s in AUDIENCE if s in text], type(event).__name__
         assert "hat" not in {f.name for f in message.DESCRIPTOR.fields}
         people = privacy.EVENT_PEOPLE_FIELDS[message.DESCRIPTOR.name]
-        named = {message.metadata.subject_id, message.metadata.actor_id} | {getattr(message, f) for f in people}
+        named = {message.metadata.subject_id, message.metadata.actor_id}
+        for f in people:
+            value = getattr(message, f)
+            named |= {value} if isinstance(value, str) else set(value)
+        if message.DESCRIPTOR.name == "CircleSessionPlanned":
+            # The members' ids and the date only: whose turn it is (the case owner) stays in the circle.
+            assert named - {""} == {message.circle_id, "mgr", "nia", "pim"}
+            assert {f.name for f in message.DESCRIPTOR.fields} == {"metadata", "circle_id", "planned_on", "member_ids"}
         if message.DESCRIPTOR.name == "ConcernUpdated":
             assert not named & set(store.people), "a concern's event names a person"
             assert message.metadata.subject_id == message.concern_id and message.metadata.actor_id == ""

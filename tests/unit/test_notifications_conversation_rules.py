@@ -143,3 +143,30 @@ def test_a_raised_concern_tells_hr_one_is_waiting_naming_nobody_and_nothing_to_a
     # Someone in the audience who is not HR (a stale cache) is still refused by the event's HR_ONLY visibility.
     not_hr = dataclasses.replace(ORG, people={**ORG.people, "bob": Person("bob", "Bob Claes", manager_id="mgr")}, audience=("bob",))
     assert rules.prompts_for(concern(), not_hr, TODAY) == []
+
+
+def planned(on: str = "2026-12-08", members: tuple[str, ...] = ("mgr", "bob", "ann")) -> cv.CircleSessionPlanned:
+    return cv.CircleSessionPlanned(metadata=meta("circle-1", PRIVATE), circle_id="circle-1", planned_on=on, member_ids=list(members))
+
+
+def test_a_planned_circle_session_asks_each_member_to_come_with_a_case_if_it_is_their_turn_and_nothing_more() -> None:
+    drafts = rules.prompts_for(planned(), ORG, TODAY)
+    assert [(d.recipient_id, d.kind, d.about_id, d.ref_id, d.moment_id) for d in drafts] == [
+        (m, pb.PROMPT_KIND_CIRCLE_SESSION, "", "circle-1", "circle-session:circle-1:2026-12-08") for m in ("mgr", "bob", "ann")
+    ]
+    ann = drafts[2]
+    assert ann.priority == pb.PRIORITY_NORMAL
+    assert texts.render(ann.title, "en").startswith("Your peer coaching circle meets on") and "8 Dec" in texts.render(ann.title, "en")
+    assert texts.render(ann.title, "nl").startswith("Je peer-coachingkring komt samen op") and "8 dec" in texts.render(ann.title, "nl")
+    assert "if it is your turn" in texts.render(ann.body, "en") and "als het jouw beurt is" in texts.render(ann.body, "nl")
+    # No content of the circle (the event has none) and nobody named: not the other members, not whose turn it is.
+    words = both(ann.title) + both(ann.body)
+    assert not any(name in words for name in ("Ann", "Bob", "Mo", "Bea", "circle-1")), words
+    assert action_path(ann.kind, ref_id=ann.ref_id) == "/conversations/circles"
+    # The day itself still asks; a date already past (a late or replayed event) or none asks nobody.
+    assert len(rules.prompts_for(planned(on=TODAY.isoformat()), ORG, TODAY)) == 3
+    assert rules.prompts_for(planned(on=(TODAY - dt.timedelta(days=1)).isoformat()), ORG, TODAY) == []
+    assert rules.prompts_for(planned(on=""), ORG, TODAY) == []
+    # A private event: its members only (a repeated id once), not their managers, not HR; it closes nothing.
+    assert [d.recipient_id for d in rules.prompts_for(planned(members=("bob", "bob", "ann")), ORG, TODAY)] == ["bob", "ann"]
+    assert rules.actions_in(planned()) == []

@@ -28,7 +28,7 @@ MEETING = cv.Meeting(
 REQUEST = cv.CoachingRequest(request_id="r1", coachee_id="ann", coach_id="mgr", relation=cv.COACH_RELATION_MANAGER, topic="Presenteren",
                              state=cv.COACHING_STATE_ACCEPTED, goals=[cv.CoachingGoal(goal_id="g1", text="Twee keer presenteren", development_goal_id="goal-7")])
 CONCERN = cv.Concern(concern_id="c1", raised_by="bob", kind=cv.CONCERN_KIND_THERAPIST_ROLE, text="Mijn leidinggevende speelt therapeut", state=cv.CONCERN_STATE_RAISED)
-CIRCLE = cv.Circle(circle_id="k1", name="Kring Noord", member_ids=["mgr", "x", "y"], next_case_owner_id="mgr")
+CIRCLE = cv.Circle(circle_id="k1", name="Kring Noord", member_ids=["mgr", "x", "y"], next_case_owner_id="mgr", next_session_on="2026-12-14")
 
 
 @pytest.fixture
@@ -186,3 +186,30 @@ def test_hr_adds_a_service_and_a_refusal_names_the_field_in_dutch(client: TestCl
     assert 'id="service_contact"' in refused.text and "has-error" in refused.text
     [(_, asked, _)] = [c for c in conversations.calls if c[0] == "SetProfessionalService"]
     assert (asked.kind, asked.name, asked.active) == (cv.PROFESSIONAL_SERVICE_KIND_EMPLOYEE_ASSISTANCE, "EAP Helpt", True)
+
+
+def test_the_circles_pages_show_the_next_session_and_send_the_dates_a_refused_one_named_in_dutch_and_kept(
+    client: TestClient, conversations: Recorder,
+) -> None:
+    sign_in(client, "mgr")
+    circle = client.get("/conversations/circles/k1", headers={"accept-language": "nl"})
+    assert "Volgende sessie op 2026-12-14" in circle.text and 'id="next_session_on" name="next_session_on"' in circle.text
+    conversations.answers["HoldCircleSession"] = bad_request(("next_session_on", "must be after held_on"))
+    answer = client.post("/conversations/circles/k1/sessions", data={
+        "csrf_token": csrf(circle.text), "held_on": "2026-12-14", "case_text": "Een casus", "notes": "", "next_session_on": "2026-12-01",
+    }, headers={"accept-language": "nl"})
+    assert answer.status_code == 422 and 'id="next_session_on-error"' in answer.text and "moet na de datum van de sessie liggen" in answer.text
+    assert 'value="2026-12-01"' in answer.text and "Een casus" in answer.text
+    [(_, sent, _)] = [c for c in conversations.calls if c[0] == "HoldCircleSession"]
+    assert (sent.held_on, sent.next_session_on) == ("2026-12-14", "2026-12-01")
+    sign_in(client, "hr")
+    circles = client.get("/conversations/circles", headers={"accept-language": "en"})
+    assert "Next session on 2026-12-14" in circles.text and 'id="first_session_on" name="first_session_on"' in circles.text
+    conversations.answers["FormCircle"] = bad_request(("first_session_on", "must be today or later"))
+    answer = client.post("/conversations/circles", data={
+        "csrf_token": csrf(circles.text), "circle_name": "Kring Zuid", "member_ids": ["mgr"], "first_session_on": "2020-01-06",
+    }, headers={"accept-language": "en"})
+    assert answer.status_code == 422 and 'id="first_session_on-error"' in answer.text and "must be today or later" in answer.text
+    assert 'value="2020-01-06"' in answer.text and 'value="Kring Zuid"' in answer.text
+    [(_, formed, _)] = [c for c in conversations.calls if c[0] == "FormCircle"]
+    assert formed.first_session_on == "2020-01-06"

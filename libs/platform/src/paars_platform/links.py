@@ -14,6 +14,7 @@ PAGES: dict[int, str] = {
     nt.PROMPT_KIND_ANSWER_REQUEST: "/feedback/requests",
     nt.PROMPT_KIND_SEEK_FEEDBACK: "/feedback/requests",
     nt.PROMPT_KIND_TEAM_STORY: "/story/team",
+    nt.PROMPT_KIND_STORY_CHANGED: "/story",
     nt.PROMPT_KIND_REFERRAL: "/hr/referrals",
     nt.PROMPT_KIND_ONE_ON_ONE_AGENDA: "/conversations",
     nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS: "/conversations",
@@ -21,6 +22,7 @@ PAGES: dict[int, str] = {
     nt.PROMPT_KIND_COACHING_REQUEST: "/conversations/coaching",
     nt.PROMPT_KIND_COACHING_NEXT_STEP: "/conversations/coaching",
     nt.PROMPT_KIND_BOUNDARY_CONCERN: "/conversations/concerns",
+    nt.PROMPT_KIND_CIRCLE_SESSION: "/conversations/circles",
 }
 # Prompts about one 1:1 or one coaching request open its own page (ref_id: the meeting or the request).
 MEETING_KINDS = frozenset({nt.PROMPT_KIND_ONE_ON_ONE_AGENDA, nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS})

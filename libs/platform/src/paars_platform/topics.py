@@ -171,6 +171,11 @@ TOPICS: tuple[Topic, ...] = (
         owner="conversations",
         description="A peer coaching circle met; no case owner, case or notes.",
     ),
+    Topic(
+        "conversations.circle-session-planned.v1", "paars.conversations.v1.CircleSessionPlanned", "circle id",
+        owner="conversations", consumers=("notifications",),
+        description="A peer coaching circle's next session was planned: its members' ids and the date; no case owner, case or notes.",
+    ),
     # Dead letters: the original record's bytes, with the reason in headers (dlq_*).
     *(
         Topic(

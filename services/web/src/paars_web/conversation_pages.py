@@ -83,6 +83,8 @@ DESCRIPTIONS = (
     N_("is not an internal coach"),
     N_("must be therapist_role, coach_is_evaluator, contradictory_expectations or other"),
     N_("must be employee_assistance, occupational_physician, confidential_counsellor, external_coach or other"),
+    N_("must be today or later"),
+    N_("must be after held_on"),
 )
 
 
@@ -518,13 +520,15 @@ async def form_circle(request: Request) -> Response:
     me = web.person(request)
     form = await request.form()
     members = [m for m in form.getlist("member_ids") if isinstance(m, str) and m]
-    values: dict[str, Any] = {"circle_name": _str(form, "circle_name"), "member_ids": members}
+    values: dict[str, Any] = {"circle_name": _str(form, "circle_name"), "member_ids": members, "first_session_on": _str(form, "first_session_on")}
     try:
-        await web.call(web.stubs.conversations.FormCircle, cv.FormCircleRequest(idempotency_key=_key(form), name=values["circle_name"], member_ids=members), me)
+        await web.call(web.stubs.conversations.FormCircle, cv.FormCircleRequest(
+            idempotency_key=_key(form), name=values["circle_name"], member_ids=members, first_session_on=values["first_session_on"],
+        ), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
-        errors = _errors(web, request, err, {"name": "circle_name", "member_ids": "member_ids"})
+        errors = _errors(web, request, err, {"name": "circle_name", "member_ids": "member_ids", "first_session_on": "first_session_on"})
         return await _circles_view(web, request, me, status_code=422, errors=errors, values=values)
     return _redirect("/conversations/circles?formed=1")
 
@@ -553,15 +557,16 @@ async def hold_circle_session(request: Request) -> Response:
     me = web.person(request)
     form = await request.form()
     circle_id = request.path_params["circle_id"]
-    values = {n: _str(form, n) for n in ("held_on", "case_text", "notes")}
+    values = {n: _str(form, n) for n in ("held_on", "case_text", "notes", "next_session_on")}
     try:
         await web.call(web.stubs.conversations.HoldCircleSession, cv.HoldCircleSessionRequest(idempotency_key=_key(form),
             circle_id=circle_id, held_on=values["held_on"], case_text=values["case_text"], notes=values["notes"],
+            next_session_on=values["next_session_on"],
         ), me)
     except grpc.aio.AioRpcError as err:
         if _passes_on(err):
             raise
-        errors = _errors(web, request, err, {"held_on": "held_on", "case_text": "case_text", "notes": "notes"})
+        errors = _errors(web, request, err, {"held_on": "held_on", "case_text": "case_text", "notes": "notes", "next_session_on": "next_session_on"})
         return await _circle_view(web, request, me, circle_id, status_code=422, errors=errors, values=values)
     return _redirect(f"/conversations/circles/{circle_id}#sessions")
 

@@ -86,6 +86,8 @@ PROMPT_KIND_LABELS = {
     nt.PROMPT_KIND_COACHING_REQUEST: N_("A coaching request"),
     nt.PROMPT_KIND_COACHING_NEXT_STEP: N_("What will you try?"),
     nt.PROMPT_KIND_BOUNDARY_CONCERN: N_("A concern to follow up"),
+    nt.PROMPT_KIND_CIRCLE_SESSION: N_("Peer coaching circle"),
+    nt.PROMPT_KIND_STORY_CHANGED: N_("Read what changed in our story"),
 }
 # A link's state as the customer's page names it; each has its own plain words there.
 LINK_STATES = {

@@ -127,7 +127,7 @@ def circle_to_proto(view: c.CircleView) -> pb.Circle:
     x = view.circle
     return pb.Circle(
         circle_id=x.id, name=x.name, member_ids=list(x.member_ids), formed_by=x.formed_by,
-        next_case_owner_id=view.next_case_owner_id, formed_at=timestamp(x.formed_at),
+        next_case_owner_id=view.next_case_owner_id, formed_at=timestamp(x.formed_at), next_session_on=_day(x.next_session_on),
     )
 
 
@@ -190,6 +190,12 @@ def event_to_proto(event: Event) -> Message:
         return pb.ConcernUpdated(
             metadata=new_metadata(producer=PRODUCER, subject_id=event.concern_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=event.at),
             concern_id=event.concern_id, state=event.state.value,  # type: ignore[arg-type]
+        )
+    if isinstance(event, ci.CircleSessionPlanned):
+        # The members are the parties (the prompt goes to each); PRIVATE: no role, HR included, reads it off a page.
+        return pb.CircleSessionPlanned(
+            metadata=new_metadata(producer=PRODUCER, subject_id=event.circle_id, visibility=event_pb2.VISIBILITY_PRIVATE, occurred_at=event.at),
+            circle_id=event.circle_id, planned_on=_day(event.planned_on), member_ids=list(event.member_ids),
         )
     return pb.CircleSessionHeld(
         metadata=new_metadata(producer=PRODUCER, subject_id=event.circle_id, visibility=event_pb2.VISIBILITY_PRIVATE, occurred_at=event.at),

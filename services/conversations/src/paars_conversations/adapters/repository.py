@@ -359,7 +359,7 @@ _CIS = t.circle_sessions
 
 
 def _circle(row: Any) -> ci.Circle:
-    return ci.Circle(row.id, row.name, tuple(row.member_ids), row.formed_by, row.formed_at)
+    return ci.Circle(row.id, row.name, tuple(row.member_ids), row.formed_by, row.formed_at, row.next_session_on)
 
 
 class SqlCircleRepository:
@@ -369,6 +369,7 @@ class SqlCircleRepository:
     async def add(self, circle: ci.Circle) -> None:
         await self.conn.execute(_CI.insert().values(
             id=circle.id, name=circle.name, member_ids=list(circle.member_ids), formed_by=circle.formed_by, formed_at=circle.formed_at,
+            next_session_on=circle.next_session_on,
         ))
 
     async def get(self, circle_id: str, *, for_update: bool = False) -> ci.Circle | None:
@@ -383,6 +384,9 @@ class SqlCircleRepository:
             id=session.id, circle_id=session.circle_id, held_on=session.held_on, case_owner_id=session.case_owner_id,
             case_text=session.case_text, notes=session.notes, created_at=dt.datetime.now(dt.UTC),
         ))
+
+    async def plan(self, circle_id: str, next_session_on: dt.date | None) -> None:
+        await self.conn.execute(sa.update(_CI).where(_CI.c.id == circle_id).values(next_session_on=next_session_on))
 
     async def sessions(self, circle_id: str) -> list[ci.CircleSession]:
         rows = await self.conn.execute(

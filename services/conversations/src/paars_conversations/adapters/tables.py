@@ -113,6 +113,8 @@ circles = sa.Table(
     sa.Column("member_ids", sa.JSON, nullable=False),
     sa.Column("formed_by", sa.String(64), nullable=False),
     sa.Column("formed_at", UtcDateTime, nullable=False),
+    # The next session planned (what the members are prompted before); empty when none is.
+    sa.Column("next_session_on", sa.Date, nullable=True),
 )
 
 circle_sessions = sa.Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from paars_conversations.domain import privacy
 from paars_platform.directory import manager_chain
@@ -69,6 +69,8 @@ class Circle:
     member_ids: tuple[str, ...]
     formed_by: str
     formed_at: dt.datetime
+    # The next session planned (when it is formed, then each time one is held); None: none planned.
+    next_session_on: dt.date | None = None
 
     def membership_item(self) -> privacy.Item:
         return privacy.Item(privacy.Content.CIRCLE_MEMBERSHIP, self.formed_by, frozenset(self.member_ids))
@@ -84,9 +86,11 @@ class Circle:
         return self.member_ids[(self.member_ids.index(last_owner) + 1) % len(self.member_ids)]
 
 
-def form(circle: Circle, *, roles: frozenset[str], people: Mapping[str, Manager]) -> Circle:
+def form(circle: Circle, *, roles: frozenset[str], people: Mapping[str, Manager], today: dt.date | None = None) -> Circle:
     if "hr" not in roles:
         raise PermissionDenied("HR forms peer coaching circles")
+    if today is not None and circle.next_session_on is not None and circle.next_session_on < today:
+        raise InvalidArgument("first_session_on", "must be today or later")
     if not MIN_SIZE <= len(circle.member_ids) <= MAX_SIZE or len(set(circle.member_ids)) != len(circle.member_ids):
         raise InvalidArgument("member_ids", f"between {MIN_SIZE} and {MAX_SIZE} different managers")
     problems = conflicts(circle.member_ids, people)
@@ -111,9 +115,26 @@ def hold(circle: Circle, session: CircleSession, *, by: str) -> CircleSession:
     return session
 
 
+def plan_next(circle: Circle, session: CircleSession, next_on: dt.date | None) -> Circle:
+    """The circle after a session: its next one planned on next_on (after the session), or none planned."""
+    if next_on is not None and next_on <= session.held_on:
+        raise InvalidArgument("next_session_on", "must be after held_on")
+    return replace(circle, next_session_on=next_on)
+
+
 @dataclass(frozen=True)
 class CircleSessionHeld:
     circle_id: str
     session_id: str
     held_on: dt.date
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CircleSessionPlanned:
+    """A circle's next session is planned: the members' ids and the date only (what is said stays in the circle)."""
+
+    circle_id: str
+    planned_on: dt.date
+    member_ids: tuple[str, ...]
     at: dt.datetime

@@ -75,4 +75,6 @@ EVENT_PEOPLE_FIELDS: dict[str, tuple[str, ...]] = {
     "CoachingSessionCompleted": ("coachee_id", "coach_id"),
     "ConcernUpdated": (),
     "CircleSessionHeld": (),
+    # The members, so that each is prompted before the session; never whose case it is, nor any case or note.
+    "CircleSessionPlanned": ("member_ids",),
 }

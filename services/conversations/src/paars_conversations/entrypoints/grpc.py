@@ -154,7 +154,10 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
         return pb.SuggestCircleResponse(member_ids=await self.bus.ask(query))
 
     async def FormCircle(self, request: pb.FormCircleRequest, context: Context) -> pb.Circle:
-        circle = await self.bus.handle(c.FormCircle(require_person(), request=_key(request), name=request.name, member_ids=tuple(request.member_ids)))
+        circle = await self.bus.handle(c.FormCircle(
+            require_person(), request=_key(request), name=request.name, member_ids=tuple(request.member_ids),
+            first_session_on=_date(request.first_session_on), first_session_on_raw=request.first_session_on,
+        ))
         return out.circle_to_proto(c.CircleView(circle, circle.next_case_owner(None)))
 
     async def ListCircles(self, request: pb.ListCirclesRequest, context: Context) -> pb.ListCirclesResponse:
@@ -164,6 +167,7 @@ class ConversationsServicer(conversations_pb2_grpc.ConversationsServiceServicer)
         command = c.HoldCircleSession(
             require_person(), request=_key(request), circle_id=request.circle_id, held_on=_date(request.held_on), case_text=request.case_text,
             notes=request.notes, held_on_raw=request.held_on,
+            next_session_on=_date(request.next_session_on), next_session_on_raw=request.next_session_on,
         )
         return out.circle_session_to_proto(await self.bus.handle(command))
 

@@ -340,9 +340,13 @@ class SuggestCircle(Query[list[str]]):
 class FormCircle(Command[ci.Circle]):
     name: str
     member_ids: tuple[str, ...]
+    first_session_on: dt.date | None = None
+    first_session_on_raw: str = ""
 
     def validate(self, v: Validator) -> None:
         v.require(self.name, "name", ci.MAX_NAME)
+        if self.first_session_on is None and self.first_session_on_raw:
+            v.check(False, "first_session_on", "must be a date YYYY-MM-DD")
         for i, m in enumerate(self.member_ids[: ci.MAX_SIZE + 1]):
             _id(v, m, f"member_ids[{i}]")
 
@@ -354,11 +358,15 @@ class HoldCircleSession(Command[ci.CircleSession]):
     case_text: str
     notes: str
     held_on_raw: str = ""
+    next_session_on: dt.date | None = None
+    next_session_on_raw: str = ""
 
     def validate(self, v: Validator) -> None:
         _id(v, self.circle_id, "circle_id")
         if self.held_on is None:
             v.check(False, "held_on", "must be a date YYYY-MM-DD" if self.held_on_raw else "is required (YYYY-MM-DD)")
+        if self.next_session_on is None and self.next_session_on_raw:
+            v.check(False, "next_session_on", "must be a date YYYY-MM-DD")
         v.require(self.case_text, "case_text", ci.MAX_CASE)
         v.max_length(self.notes, "notes", ci.MAX_CASE)
 

@@ -325,9 +325,12 @@ async def suggest_circle(query: c.SuggestCircle, uow: UnitOfWork) -> list[str]:
 
 
 async def form_circle(command: c.FormCircle, uow: UnitOfWork) -> ci.Circle:
-    circle = ci.Circle(_new_id(), command.name.strip(), command.member_ids, command.caller.employee_id, uow.clock())
-    circle = ci.form(circle, roles=command.caller.roles, people=await _managers(uow))
+    now = uow.clock()
+    circle = ci.Circle(_new_id(), command.name.strip(), command.member_ids, command.caller.employee_id, now, command.first_session_on)
+    circle = ci.form(circle, roles=command.caller.roles, people=await _managers(uow), today=now.date())
     await uow.circles.add(circle)
+    if circle.next_session_on is not None:
+        uow.add_events(ci.CircleSessionPlanned(circle.id, circle.next_session_on, circle.member_ids, now))
     return circle
 
 
@@ -350,7 +353,13 @@ async def hold_circle_session(command: c.HoldCircleSession, uow: UnitOfWork) -> 
         by=command.caller.employee_id,
     )
     await uow.circles.add_session(session)
-    uow.add_events(ci.CircleSessionHeld(circle.id, session.id, session.held_on, uow.clock()))
+    now = uow.clock()
+    uow.add_events(ci.CircleSessionHeld(circle.id, session.id, session.held_on, now))
+    # The plan this session met is done; the next one, when given, is planned (and its members prompted).
+    circle = ci.plan_next(circle, session, command.next_session_on)
+    await uow.circles.plan(circle.id, circle.next_session_on)
+    if circle.next_session_on is not None:
+        uow.add_events(ci.CircleSessionPlanned(circle.id, circle.next_session_on, circle.member_ids, now))
     return session
 
 

@@ -22,7 +22,7 @@ A = TypeVar("A")
 Clock = Callable[[], dt.datetime]
 Event = (
     o.OneOnOneScheduled | o.OneOnOneHeld | o.OneOnOneSkipped | o.AgreementConfirmed | co.CoachingRequestUpdated | co.CoachingSessionCompleted
-    | cn.ConcernUpdated | ci.CircleSessionHeld
+    | cn.ConcernUpdated | ci.CircleSessionHeld | ci.CircleSessionPlanned
 )
 
 
@@ -119,6 +119,10 @@ class CircleRepository(Protocol):
     async def every(self) -> list[ci.Circle]: ...
 
     async def add_session(self, session: ci.CircleSession) -> None: ...
+
+    async def plan(self, circle_id: str, next_session_on: dt.date | None) -> None:
+        """Sets (or, with None, clears) the circle's next planned session."""
+        ...
 
     async def sessions(self, circle_id: str) -> list[ci.CircleSession]:
         """Newest first."""

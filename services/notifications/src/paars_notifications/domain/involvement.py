@@ -27,7 +27,7 @@ NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
     an.InsightDetected: lambda e: (e.insight.subject_id, *e.insight.actors),
     # Who a referral is about is its subject; HR, whom it prompts, is the rule's audience (rules.RULES).
     fb.ReferralRaised: lambda e: (),
-    # The managers it prompts are the rule's audience; the story names nobody.
+    # Everyone it prompts (the managers about their team, the others to read it) is the rule's audience; the story names nobody.
     st.StoryPublished: lambda e: (),
     cv.OneOnOneScheduled: lambda e: (e.lead_id, e.other_id),
     cv.OneOnOneHeld: lambda e: (e.lead_id, e.other_id),
@@ -37,6 +37,7 @@ NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
     cv.CoachingSessionCompleted: lambda e: (e.coachee_id, e.coach_id),
     # A concern names nobody (its subject is the concern's id); HR, whom it prompts, is the rule's audience.
     cv.ConcernUpdated: lambda e: (),
+    cv.CircleSessionPlanned: lambda e: tuple(e.member_ids),
 }
 
 

@@ -385,21 +385,34 @@ def dialogue_prompts(event: fb.DialogueUpdated, directory: Directory) -> list[Pr
 
 
 def story_prompts(event: st.StoryPublished, directory: Directory) -> list[PromptDraft]:
-    """A new version of the organisation story: each manager (someone with direct reports, the directory's
-    audience for this event) is asked how it lands in their team, once per published version (the moment)."""
+    """A new version of the organisation story, once per published version and person (the moment): everyone
+    active (the directory's audience for this event) gets one prompt. A manager (someone with an active direct
+    report) is asked how it lands in their team, which has them read it; everyone else gets a low-priority
+    prompt to read what changed (low: when the week's budget is spent it waits for the digest). Two prompts about
+    one version would be noise, and the moment lets a person have only one anyway."""
     version = event.story.version
     moment = f"story:{event.metadata.subject_id}:{version}"
+    everyone = set(directory.audience)
+    managers = {directory.manager_of(person) for person in everyone} & everyone
     drafts = [
         PromptDraft(
-            manager, K.PROMPT_KIND_TEAM_STORY, pb.PRIORITY_NORMAL,
+            person, K.PROMPT_KIND_TEAM_STORY, pb.PRIORITY_NORMAL,
             text(N_("Version %(version)s of our story is out: how does it land in your team?"), version=version),
             Sentences((
                 text(N_("A new version of the organisation story was published.")),
                 text(N_("Read it with your team and ask what it means for your work, and note one concrete example they give.")),
             )),
             "", str(version), moment_id=moment,
+        ) if person in managers else PromptDraft(
+            person, K.PROMPT_KIND_STORY_CHANGED, pb.PRIORITY_LOW,
+            text(N_("Version %(version)s of our story is out: read what changed"), version=version),
+            Sentences((
+                text(N_("A new version of the organisation story was published.")),
+                text(N_("Read what changed, and note one concrete moment from your own work where it shows.")),
+            )),
+            "", str(version), moment_id=moment,
         )
-        for manager in directory.audience
+        for person in directory.audience
     ]
     return _visible(drafts, event.metadata, directory)
 
@@ -517,6 +530,26 @@ def concern_prompts(event: cv.ConcernUpdated, directory: Directory) -> list[Prom
     return _visible(drafts, event.metadata, directory)
 
 
+def circle_session_prompts(event: cv.CircleSessionPlanned, directory: Directory, today: dt.date) -> list[PromptDraft]:
+    """A peer coaching circle's next session is planned: each member is told the date and to bring a case if it is
+    their turn. Nothing said in the circle is in the event, nor in the prompt (not whose turn it is, no case, no
+    circle name); a date already past (a late or replayed event) asks nothing."""
+    when = date_or_none(event.planned_on[:10])
+    if when is None or when < today:
+        return []
+    members = list(dict.fromkeys(m for m in event.member_ids if m))
+    drafts = [
+        PromptDraft(
+            member, K.PROMPT_KIND_CIRCLE_SESSION, pb.PRIORITY_NORMAL,
+            text(N_("Your peer coaching circle meets on %(date)s"), date=when),
+            text(N_("Bring a case if it is your turn: one concrete situation from your work as a manager that you want to think through with your peers.")),
+            "", event.circle_id, moment_id=f"circle-session:{event.circle_id}:{when.isoformat()}",
+        )
+        for member in members
+    ]
+    return _visible(drafts, event.metadata, directory, parties=members)
+
+
 # ---------- one entry per consumed event type ----------
 
 
@@ -586,6 +619,7 @@ def _without_today(rule: Callable[[Any, Directory], list[PromptDraft]]) -> Calla
 # Who besides the people an event names a rule addresses; the service layer loads the group into the
 # Directory's `audience` (paars_notifications.service_layer.prompting, ReadCache.audience).
 MANAGERS = "managers"  # everyone active with at least one active direct report
+EVERYONE = "everyone"  # everyone active (a published story: managers are told apart by their reports)
 HR = "hr"  # everyone active with the HR role
 
 
@@ -615,7 +649,7 @@ RULES: dict[type[Message], EventRule] = {
     fb.ActionItemUpdated: EventRule(_without_today(action_item_prompts)),
     fb.ReferralRaised: EventRule(_without_today(referral_prompts), audience=HR),
     an.InsightDetected: EventRule(_without_today(insight_prompts)),
-    st.StoryPublished: EventRule(_without_today(story_prompts), audience=MANAGERS),
+    st.StoryPublished: EventRule(_without_today(story_prompts), audience=EVERYONE),
     cv.OneOnOneScheduled: EventRule(one_on_one_scheduled_prompts),
     cv.OneOnOneHeld: EventRule(_without_today(one_on_one_held_prompts), one_on_one_done_actions),
     cv.OneOnOneSkipped: EventRule(actions=one_on_one_done_actions),
@@ -624,6 +658,7 @@ RULES: dict[type[Message], EventRule] = {
     cv.CoachingSessionCompleted: EventRule(_without_today(coaching_session_prompts)),
     # HR, whom it prompts, is the rule's audience: the event names nobody.
     cv.ConcernUpdated: EventRule(_without_today(concern_prompts), audience=HR),
+    cv.CircleSessionPlanned: EventRule(circle_session_prompts),
 }
 
 

@@ -577,20 +577,22 @@ class ResolveConcernRequest(_message.Message):
     def __init__(self, concern_id: _Optional[str] = ..., resolution: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class Circle(_message.Message):
-    __slots__ = ("circle_id", "name", "member_ids", "formed_by", "next_case_owner_id", "formed_at")
+    __slots__ = ("circle_id", "name", "member_ids", "formed_by", "next_case_owner_id", "formed_at", "next_session_on")
     CIRCLE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     FORMED_BY_FIELD_NUMBER: _ClassVar[int]
     NEXT_CASE_OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     FORMED_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SESSION_ON_FIELD_NUMBER: _ClassVar[int]
     circle_id: str
     name: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
     formed_by: str
     next_case_owner_id: str
     formed_at: _timestamp_pb2.Timestamp
-    def __init__(self, circle_id: _Optional[str] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., formed_by: _Optional[str] = ..., next_case_owner_id: _Optional[str] = ..., formed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    next_session_on: str
+    def __init__(self, circle_id: _Optional[str] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., formed_by: _Optional[str] = ..., next_case_owner_id: _Optional[str] = ..., formed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_session_on: _Optional[str] = ...) -> None: ...
 
 class CircleSession(_message.Message):
     __slots__ = ("session_id", "circle_id", "held_on", "case_owner_id", "case_text", "notes")
@@ -623,14 +625,16 @@ class SuggestCircleResponse(_message.Message):
     def __init__(self, member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FormCircleRequest(_message.Message):
-    __slots__ = ("name", "member_ids", "idempotency_key")
+    __slots__ = ("name", "member_ids", "idempotency_key", "first_session_on")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SESSION_ON_FIELD_NUMBER: _ClassVar[int]
     name: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
     idempotency_key: str
-    def __init__(self, name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    first_session_on: str
+    def __init__(self, name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ..., first_session_on: _Optional[str] = ...) -> None: ...
 
 class ListCirclesRequest(_message.Message):
     __slots__ = ()
@@ -643,18 +647,20 @@ class ListCirclesResponse(_message.Message):
     def __init__(self, circles: _Optional[_Iterable[_Union[Circle, _Mapping]]] = ...) -> None: ...
 
 class HoldCircleSessionRequest(_message.Message):
-    __slots__ = ("circle_id", "held_on", "case_text", "notes", "idempotency_key")
+    __slots__ = ("circle_id", "held_on", "case_text", "notes", "idempotency_key", "next_session_on")
     CIRCLE_ID_FIELD_NUMBER: _ClassVar[int]
     HELD_ON_FIELD_NUMBER: _ClassVar[int]
     CASE_TEXT_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SESSION_ON_FIELD_NUMBER: _ClassVar[int]
     circle_id: str
     held_on: str
     case_text: str
     notes: str
     idempotency_key: str
-    def __init__(self, circle_id: _Optional[str] = ..., held_on: _Optional[str] = ..., case_text: _Optional[str] = ..., notes: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    next_session_on: str
+    def __init__(self, circle_id: _Optional[str] = ..., held_on: _Optional[str] = ..., case_text: _Optional[str] = ..., notes: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., next_session_on: _Optional[str] = ...) -> None: ...
 
 class ListCircleSessionsRequest(_message.Message):
     __slots__ = ("circle_id",)
@@ -843,3 +849,15 @@ class CircleSessionHeld(_message.Message):
     session_id: str
     held_on: str
     def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., circle_id: _Optional[str] = ..., session_id: _Optional[str] = ..., held_on: _Optional[str] = ...) -> None: ...
+
+class CircleSessionPlanned(_message.Message):
+    __slots__ = ("metadata", "circle_id", "planned_on", "member_ids")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CIRCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_ON_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    metadata: _event_pb2.EventMetadata
+    circle_id: str
+    planned_on: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., circle_id: _Optional[str] = ..., planned_on: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...

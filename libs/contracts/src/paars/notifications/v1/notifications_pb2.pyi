@@ -31,6 +31,8 @@ class PromptKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROMPT_KIND_COACHING_REQUEST: _ClassVar[PromptKind]
     PROMPT_KIND_COACHING_NEXT_STEP: _ClassVar[PromptKind]
     PROMPT_KIND_BOUNDARY_CONCERN: _ClassVar[PromptKind]
+    PROMPT_KIND_CIRCLE_SESSION: _ClassVar[PromptKind]
+    PROMPT_KIND_STORY_CHANGED: _ClassVar[PromptKind]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -62,6 +64,8 @@ PROMPT_KIND_ONE_ON_ONE_FEEDBACK: PromptKind
 PROMPT_KIND_COACHING_REQUEST: PromptKind
 PROMPT_KIND_COACHING_NEXT_STEP: PromptKind
 PROMPT_KIND_BOUNDARY_CONCERN: PromptKind
+PROMPT_KIND_CIRCLE_SESSION: PromptKind
+PROMPT_KIND_STORY_CHANGED: PromptKind
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
