@@ -228,6 +228,8 @@ def link_to_proto(link: LinkInfo) -> pb.Link:
     if link.expires_at is not None:
         out.expires_at.CopyFrom(timestamp(link.expires_at))
     return out
+
+
 def referral_to_proto(r: Referral) -> pb.Referral:
     return pb.Referral(
         id=r.id, employee_id=r.employee_id, note=r.note, raised_at=timestamp(r.created_at), state=r.state,  # type: ignore[arg-type]
@@ -241,8 +243,6 @@ def referral_from_proto(r: pb.Referral) -> Referral:
     raised = r.raised_at.ToDatetime(dt.UTC) if r.HasField("raised_at") else epoch
     updated = r.updated_at.ToDatetime(dt.UTC) if r.HasField("updated_at") else None
     return Referral(r.id, r.employee_id, "", r.note, raised, r.state or pb.Referral.STATE_RAISED, updated, r.handled_by)
-
-
 
 
 def referrals_to_proto(referrals: list[Referral]) -> pb.ListReferralsResponse:
@@ -313,15 +313,15 @@ def event_to_proto(event: Event) -> Message:
     if isinstance(event, ReferralRaised):
         r = event.referral
         # No content and no actor: only that a referral exists, for HR's follow-up.
+        return pb.ReferralRaised(
+            metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.created_at),
+            referral_id=r.id,
+        )
     if isinstance(event, ReferralUpdated):
         r = event.referral
         # As ReferralRaised: the person it is about as subject, the id and the state; no note, no actor.
         return pb.ReferralUpdated(
             metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.changed_at),
             referral_id=r.id, state=r.state,  # type: ignore[arg-type]
-        )
-        return pb.ReferralRaised(
-            metadata=new_metadata(producer=PRODUCER, subject_id=r.employee_id, visibility=event_pb2.VISIBILITY_HR_ONLY, occurred_at=r.created_at),
-            referral_id=r.id,
         )
     raise TypeError(f"no protobuf for {type(event).__name__}")
