@@ -184,8 +184,6 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return opened_from_proto(pb.OpenReviewCycleResponse.FromString(data))
     if answer_type is SelfAssessment:
         return assessment_from_proto(pb.SelfAssessment.FromString(data))
-    if answer_type is SelfAssessment:
-        return assessment_from_proto(pb.SelfAssessment.FromString(data))
     if answer_type is Referral:
         return referral_from_proto(pb.Referral.FromString(data))
     assert answer_type is Feedback
@@ -304,8 +302,6 @@ def event_to_proto(event: Event) -> Message:
         return dialogue_event(event.dialogue, event.actor_id, event.at)
     if isinstance(event, ReviewChanged):
         return review_event(event)
-    if isinstance(event, SelfAssessed):
-        return assessed_event(event)
     if isinstance(event, SelfAssessed):
         return assessed_event(event)
     if isinstance(event, FeedbackRequestChanged):
