@@ -780,8 +780,9 @@ async def test_a_batch_reads_everyone_its_events_name_once_before_its_handlers_r
 
 
 async def test_a_published_story_prompts_each_manager_once_per_version_and_a_referral_tells_hr_without_content(harness: Harness) -> None:
-    """The two rules that address a group: the managers (people with direct reports in the org projection) for
-    a new story version, in their language and linking to the team page; HR for a referral, naming nothing."""
+    """The two rules that address a group: for a new story version everyone active, the managers (people with direct
+    reports in the org projection) asked about their team, the others at low priority to read it, in their language;
+    HR for a referral, naming nothing."""
     from paars.story.v1 import story_pb2 as st
 
     h = harness
@@ -795,7 +796,9 @@ async def test_a_published_story_prompts_each_manager_once_per_version_and_a_ref
     await h.publish(hr)
     await until(lambda: h.rows(t.people, t.people.c.id == h.id("hr")))
     await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en")), metadata=h.auth("boss"))
-    mgr, boss = await h.subscribe("mgr"), await h.subscribe("boss")
+    # bob's week holds one prompt: the second version's low-priority prompt waits for his digest.
+    await h.stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(weekly_budget=1)), metadata=h.auth("bob"))
+    mgr, boss, ann = await h.subscribe("mgr"), await h.subscribe("boss"), await h.subscribe("ann")
 
     def published(version: int) -> st.StoryPublished:
         return st.StoryPublished(
@@ -808,6 +811,8 @@ async def test_a_published_story_prompts_each_manager_once_per_version_and_a_ref
     assert (dutch.kind, english.kind) == (pb.PROMPT_KIND_TEAM_STORY, pb.PROMPT_KIND_TEAM_STORY)
     assert dutch.title == "Versie 7 van ons verhaal is uit: hoe komt het aan in je team?"
     assert english.title == "Version 7 of our story is out: how does it land in your team?"
+    reader = await read(ann)
+    assert (reader.kind, reader.ref_id, reader.title) == (pb.PROMPT_KIND_STORY_CHANGED, "7", "Versie 7 van ons verhaal is uit: lees wat er veranderd is")
     # The same version again (a replay of the compacted topic, a second publish event): nobody is asked twice.
     await h.publish(published(7), published(8))
     again = await read(mgr)
@@ -816,6 +821,12 @@ async def test_a_published_story_prompts_each_manager_once_per_version_and_a_ref
     assert sorted((r.recipient_id, r.ref_id) for r in story_prompts) == sorted(
         (h.id(p), v) for p in ("mgr", "boss") for v in ("7", "8")
     ), "only the managers: not ann, bob or hr, who have no reports"
+    read_prompts = await h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_STORY_CHANGED, t.prompts.c.recipient_id.like(f"{h.prefix}-%"))
+    assert sorted((r.recipient_id, r.ref_id, r.priority) for r in read_prompts) == sorted(
+        (h.id(p), v, pb.PRIORITY_LOW) for p in ("ann", "bob", "hr") for v in ("7", "8")
+    ), "everyone else once per version, to read it; a manager is not asked twice"
+    bobs = {r.ref_id: r for r in read_prompts if r.recipient_id == h.id("bob")}
+    assert (bobs["7"].digest, bobs["8"].digest, bobs["8"].state) == (False, True, "held"), "budget spent: the digest"
 
     raised = fb.ReferralRaised(
         metadata=new_metadata(producer="feedback", subject_id=h.id("ann"), visibility=ev.VISIBILITY_HR_ONLY, actor_id=h.id("mgr")),
@@ -828,5 +839,5 @@ async def test_a_published_story_prompts_each_manager_once_per_version_and_a_ref
     assert "Ann" not in got.title + got.body and "Mo" not in got.title + got.body
     referral_prompts = await h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_REFERRAL)
     assert [r.recipient_id for r in referral_prompts] == [h.id("hr")]
-    for stream in (mgr, boss, hr_stream):
+    for stream in (mgr, boss, ann, hr_stream):
         stream.cancel()

@@ -305,4 +305,6 @@ class FakeReadCache(ReadCache):
         if group == rules.MANAGERS:
             managers = {p.manager_id for p in people if p.active and p.manager_id}
             return sorted((p for p in people if p.id in managers and p.active), key=lambda p: p.id)
+        if group == rules.EVERYONE:
+            return sorted((p for p in people if p.active), key=lambda p: p.id)
         return sorted((p for p in people if p.hr and p.active), key=lambda p: p.id)

@@ -152,7 +152,10 @@ async def test_a_story_and_a_referral_reach_their_groups() -> None:
     again.metadata.event_id = uuid.uuid4().hex
     await batch(prompts, story, referral, again)
     got = sorted((p["recipient_id"], p["kind"]) for p in store.prompts.values())
-    assert got == [("boss", pb.PROMPT_KIND_TEAM_STORY), ("hr", pb.PROMPT_KIND_REFERRAL), ("mgr", pb.PROMPT_KIND_TEAM_STORY)]
+    readers = [(p, pb.PROMPT_KIND_STORY_CHANGED) for p in ("ann", "bob", "hr")]
+    assert got == sorted([("boss", pb.PROMPT_KIND_TEAM_STORY), ("hr", pb.PROMPT_KIND_REFERRAL), ("mgr", pb.PROMPT_KIND_TEAM_STORY), *readers]), (
+        "the managers about their team, everyone else to read it, each once although the story came twice"
+    )
 
 
 async def test_conversations_events_in_one_batch_a_held_1_1_closes_the_agenda_prompt_its_own_batch_drafted() -> None:

@@ -28,6 +28,7 @@ _AUDIENCE = {
         t.people.c.id.in_(sa.select(_reports.c.manager_id).where(_reports.c.active.is_(True), _reports.c.manager_id.is_not(None))),
     ).order_by(t.people.c.id),
     rules.HR: sa.select(t.people).where(t.people.c.active.is_(True), t.people.c.hr.is_(True)).order_by(t.people.c.id),
+    rules.EVERYONE: sa.select(t.people).where(t.people.c.active.is_(True)).order_by(t.people.c.id),
 }
 _PREFERENCES_OF = sa.select(t.preferences).where(t.preferences.c.employee_id.in_(sa.bindparam("b_ids", expanding=True)))
 # How long the org projection, preferences and subscriptions are reused from memory. Changes made in
@@ -167,7 +168,7 @@ class ReadCache:
         return rows
 
     async def audience(self, conn: AsyncConnection, group: str) -> list[Person]:
-        """Everyone in a group a rule addresses (rules.MANAGERS, rules.HR), read when such an event comes (rarely:
+        """Everyone in a group a rule addresses (rules.MANAGERS, rules.HR, rules.EVERYONE), read when such an event comes (rarely:
         a published story, a referral), not cached."""
         rows = (await conn.execute(_AUDIENCE[group])).all()
         return [person_of(row) for row in rows]
