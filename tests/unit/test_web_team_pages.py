@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from paars.analytics.v1 import analytics_pb2 as an
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars.org.v1 import org_pb2
 from paars_web.app import create_app
@@ -114,6 +115,21 @@ def test_the_team_page_shows_the_values_lived_and_themes_served_from_the_same_on
     dutch = client.get("/team", headers={"accept-language": "nl"}).text
     assert "Openheid" in dutch and "Hoe het werk van het team het verhaal dient" in dutch
     assert [method for method, _asked, _md in fakes.analytics.calls] == ["GetTeamOverview", "GetTeamOverview"]
+
+
+def test_the_team_page_shows_the_managers_own_hats_asked_of_conversations_and_leaves_them_out_when_refused(client: TestClient, fakes: Stubs) -> None:
+    fakes.conversations = Recorder(GetHatMix=cv.HatMix(days=90, leader=2, manager=3, coach=1))
+    sign_in(client, "mgr")
+    text = client.get("/team", headers={"accept-language": "en"}).text
+    assert 'id="my-hats"' in text and "leader 2, manager 3, coach 1 times. Only you see this." in text
+    [(method, asked, md)] = fakes.conversations.calls
+    assert method == "GetHatMix" and asked.days == 90 and md.get("authorization", "").startswith("Bearer ")
+    # The hats never go through analytics: the one analytics call stays the overview.
+    assert [m for m, _a, _md in fakes.analytics.calls] == ["GetTeamOverview"]
+    assert "leider 2, manager 3, coach 1 keer" in client.get("/team", headers={"accept-language": "nl"}).text
+    fakes.conversations.answers["GetHatMix"] = refused(grpc.StatusCode.UNAVAILABLE)
+    page = client.get("/team", headers={"accept-language": "en"})
+    assert page.status_code == 200 and 'id="my-hats"' not in page.text and 'id="roll-up"' in page.text
 
 
 def test_without_an_alignment_in_the_answer_the_team_page_shows_none(client: TestClient, fakes: Stubs) -> None:

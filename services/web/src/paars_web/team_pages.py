@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from paars.analytics.v1 import analytics_pb2 as an
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.notifications.v1 import notifications_pb2 as nt
 from paars.org.v1 import org_pb2
@@ -277,6 +278,10 @@ def _team_name(teams: Sequence[org_pb2.Team], team_id: str) -> str:
     return next((t.name for t in teams if t.id == team_id), "")
 
 
+# The window of the manager's own mix of hats on the team page (the conversations' hats page has the same).
+HAT_DAYS = 90
+
+
 async def team_page(request: Request) -> Response:
     """One analytics call (GetTeamOverview) for the whole page: the roll-ups and cards of my team tree, my
     reports' cards, my open insights and the calibration aid, each part by analytics' own rule."""
@@ -287,9 +292,9 @@ async def team_page(request: Request) -> Response:
     people, teams = await asyncio.gather(web.directory(me), _teams(web, me))
     tree = team_tree(teams, me.id)[:OVERVIEW_MAX]
     reports = sorted((e for e in people.values() if e.manager_id == me.id and e.active), key=lambda e: e.name)[:OVERVIEW_MAX]
-    found = await web.call(web.stubs.analytics.GetTeamOverview, an.GetTeamOverviewRequest(
+    found, hats = await asyncio.gather(web.call(web.stubs.analytics.GetTeamOverview, an.GetTeamOverviewRequest(
         team_ids=[t.id for t, _ in tree], employee_ids=[r.id for r in reports], window_days=WINDOW_DAYS,
-    ), me)
+    ), me), _my_hats(web, me))
     rollups = {r.team_id: r for r in found.rollups}
     team_cards = {c.team_id: c for c in found.team_cards}
     # What analytics left out (not mine to read) is not shown, rather than shown as zeros.
@@ -309,8 +314,22 @@ async def team_page(request: Request) -> Response:
         request, "team_page.html", teams=views_of_teams, cards=cards, insights=insights, calibration=calibration,
         alignment=alignment, alignment_heading=ALIGNMENT_HEADING, alignment_team=(alignment and _team_name(teams, alignment.team_id)) or "",
         mine=[r for r in calibration.rows if r.manager_id == me.id], people=people, v=views, window=WINDOW_DAYS,
-        percent=views.percent, decimal=lambda x: decimal(x, language), me_id=me.id,
+        percent=views.percent, decimal=lambda x: decimal(x, language), me_id=me.id, hats=hats,
     )
+
+
+async def _my_hats(web: Web, me: Person) -> cv.HatMix | None:
+    """The hats I wore in my own 1:1s as a manager (HAT_DAYS): part of making sense of the team, and mine alone.
+    The conversations service answers it only to the manager themself and no event carries a hat, so analytics
+    never sees it; the team page asks beside its analytics call and leaves the part out when it cannot answer."""
+    conversations = getattr(web.stubs, "conversations", None)
+    if conversations is None:
+        return None
+    try:
+        mix: cv.HatMix = await web.call(conversations.GetHatMix, cv.GetHatMixRequest(days=HAT_DAYS), me)
+    except grpc.aio.AioRpcError:
+        return None
+    return mix if mix.leader + mix.manager + mix.coach + mix.unmarked > 0 else None
 
 
 # ---------- HR: the pitfall monitor, rating drift ----------
