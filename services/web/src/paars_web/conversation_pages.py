@@ -146,6 +146,12 @@ def _passes_on(err: grpc.aio.AioRpcError) -> bool:
     return err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED)
 
 
+def _not_there(err: grpc.aio.AioRpcError) -> bool:
+    """A thing the service says does not exist for this person (someone else's concern or coaching request) is
+    the app's 404 page, as its GET would be, not a refused form that names its id."""
+    return _passes_on(err) or err.code() == grpc.StatusCode.NOT_FOUND
+
+
 def _errors(web: Web, request: Request, err: grpc.aio.AioRpcError, fields: dict[str, str]) -> FormErrors:
     """The service's refusal beside the fields it names, in the reader's language."""
     gettext = web.gettext(request)
@@ -365,7 +371,7 @@ async def answer_coaching(request: Request) -> Response:
     try:
         await web.call(web.stubs.conversations.AnswerCoachingRequest, cv.AnswerCoachingRequestRequest(idempotency_key=_key(form), request_id=request_id, accept=_str(form, "accept") == "yes"), me)
     except grpc.aio.AioRpcError as err:
-        if _passes_on(err):
+        if _not_there(err):
             raise
         return await _coaching_view(web, request, me, status_code=422, errors=_errors(web, request, err, {}))
     return _redirect(f"/conversations/coaching#request-{request_id}")
@@ -469,7 +475,7 @@ async def acknowledge_concern(request: Request) -> Response:
     try:
         await web.call(web.stubs.conversations.AcknowledgeConcern, cv.AcknowledgeConcernRequest(idempotency_key=_key(form), concern_id=concern_id), me)
     except grpc.aio.AioRpcError as err:
-        if _passes_on(err):
+        if _not_there(err):
             raise
         return await _concerns_view(web, request, me, status_code=422, errors=_errors(web, request, err, {}))
     return _redirect(f"/conversations/concerns#concern-{concern_id}")
@@ -484,7 +490,7 @@ async def resolve_concern(request: Request) -> Response:
     try:
         await web.call(web.stubs.conversations.ResolveConcern, cv.ResolveConcernRequest(idempotency_key=_key(form), concern_id=concern_id, resolution=values["resolution"]), me)
     except grpc.aio.AioRpcError as err:
-        if _passes_on(err):
+        if _not_there(err):
             raise
         errors = _errors(web, request, err, {"resolution": f"resolution-{concern_id}"})
         return await _concerns_view(web, request, me, status_code=422, errors=errors, values={f"resolution-{concern_id}": values["resolution"]})
