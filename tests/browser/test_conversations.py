@@ -1,6 +1,12 @@
 """1:1 conversations in a real browser against the real platform (issue 15): a manager plans a 1:1 with a report,
 both add to its shared agenda ahead of time, the manager keeps a private note the report never sees; a field left
-empty is named in the person's language and nothing typed is lost. Dutch and English, axe, 360 px."""
+empty is named in the person's language and nothing typed is lost. Coaching: an employee asks an internal coach, who
+accepts and records a session; its note is read by the two of them only (the coachee's manager and HR get 404, page
+and posted form). A boundary concern: HR acknowledges and resolves it, the person sees its status, their manager sees
+nothing of it. Dutch and English, axe, 360 px.
+
+No circle journey: a circle is 3 to 5 managers from different teams, none another's manager; the demo directory's
+managers are Els, Jan and Sofie, and Els manages the other two, so it allows no circle of 3."""
 from __future__ import annotations
 
 import re
@@ -124,3 +130,133 @@ def test_hr_keeps_the_professional_help_everyone_finds_it_and_a_manager_refers_a
     assert_accessible(manager, "a referral sent to HR (en, 360 px)")
     hr.goto("/hr/referrals")
     hr.locator("#referrals li", has_text=note).wait_for()
+
+
+def test_an_employee_asks_a_coach_the_coach_accepts_and_the_session_note_stays_with_the_two_of_them(open_page, paars) -> None:
+    import uuid
+
+    run = uuid.uuid4().hex[:6]
+    topic = f"Rustiger blijven in moeilijke klantgesprekken {run}"
+    note = f"Noor tried the pause before answering; next time role-play a complaint {run}"
+
+    # Koen, the internal coach, in English on a phone, makes room for coachees first.
+    coach = open_page("en", phone=True)
+    sign_in(coach, "koen", next_path="/conversations/coaching")
+    coach.fill("#bio", "Listening, conflict, calm under pressure.")
+    coach.fill("#capacity", "5")
+    coach.locator("#save-profile").click()
+    coach.wait_for_url(re.compile(r"#profile"))
+
+    # Noor, in Dutch on a phone, asks him; the topic left empty is named first and her choices are kept.
+    coachee = open_page("nl", phone=True)
+    sign_in(coachee, "noor", next_path="/conversations")
+    coachee.locator("#nav-coaching").click()
+    coachee.wait_for_url(re.compile(r"/conversations/coaching$"))
+    coachee.locator("#relation-internal_coach").check()
+    coachee.select_option("#coach_id", "koen")
+    coachee.locator("#ask-coaching").click()
+    assert coachee.locator("#topic-error").is_visible()
+    assert "is verplicht" in coachee.locator("#topic-error").inner_text()
+    assert coachee.locator("#coach_id").input_value() == "koen" and coachee.locator("#relation-internal_coach").is_checked()
+    assert_accessible(coachee, "a refused coaching request (nl, 360 px)")
+    coachee.fill("#topic", topic)
+    coachee.locator("#ask-coaching").click()
+    coachee.wait_for_url(re.compile(r"asked=1"))
+    assert coachee.get_by_role("status").is_visible()
+    assert topic in coachee.locator("#requests-title + ul").inner_text()
+    assert fits_the_width(coachee)
+
+    # Koen accepts and records the first session with a note.
+    coach.goto("/conversations/coaching")
+    asked = coach.locator("li[id^=request-]", has_text=topic)
+    request_id = (asked.get_attribute("id") or "").removeprefix("request-")
+    assert "Noor Aerts asks you" in asked.inner_text()
+    coach.locator(f"#accept-{request_id}").click()
+    coach.wait_for_url(re.compile(rf"#request-{request_id}"))
+    assert "Accepted" in coach.locator(f"#request-{request_id}").inner_text()
+    coach.locator(f"#open-{request_id}").click()
+    coach.wait_for_url(re.compile(rf"/conversations/coaching/{request_id}$"))
+    coach.fill("#notes", note)
+    coach.get_by_role("button", name="Record the session").click()
+    coach.wait_for_url(re.compile(r"#sessions"))
+    assert note in coach.locator("#sessions").inner_text()
+    assert_accessible(coach, "a coaching session with its note (en, 360 px)")
+    assert fits_the_width(coach)
+    detail_path = f"/conversations/coaching/{request_id}"
+
+    # Noor reads the note; her manager Sofie and HR get the page as not there, and their coaching page has none of it.
+    coachee.goto("/conversations/coaching")
+    coachee.locator(f"#open-{request_id}").click()
+    coachee.wait_for_url(re.compile(rf"{detail_path}$"))
+    assert note in coachee.locator("#sessions").inner_text()
+    assert_accessible(coachee, "a coaching session as the coachee reads it (nl, 360 px)")
+    for third in ("sofie", "hanne"):
+        other = open_page("en", phone=True)
+        sign_in(other, third, next_path="/conversations/coaching")
+        assert topic not in other.content() and other.locator(f"#request-{request_id}").count() == 0, third
+        token = other.locator("input[name=csrf_token]").first.input_value()
+        posted = other.request.post(f"{paars.web_url}{detail_path}/sessions", form={"csrf_token": token, "held_on": "2026-01-05", "notes": "x"})
+        assert posted.status == 404 and note not in posted.text(), third
+        answer = other.goto(detail_path)
+        assert answer is not None and answer.status == 404, third
+        assert note not in other.content() and topic not in other.content(), third
+
+
+def test_a_concern_goes_to_hr_who_acknowledges_and_resolves_it_and_the_manager_sees_nothing_of_it(open_page, paars) -> None:
+    import uuid
+
+    run = uuid.uuid4().hex[:6]
+    text = f"Mijn manager vraagt in elke 1:1 naar mijn privéleven en geeft dan therapie-advies {run}"
+    resolution = f"We spraken met je manager; je 1:1 gaat weer over je werk {run}"
+
+    # Fatima, in Dutch on a phone, raises a concern; the kind left out is named first and her words are kept.
+    person = open_page("nl", phone=True)
+    sign_in(person, "fatima", next_path="/conversations")
+    person.locator("#nav-concerns").click()
+    person.wait_for_url(re.compile(r"/conversations/concerns$"))
+    person.fill("#concern_text", text)
+    person.locator("#raise-concern").click()
+    assert person.locator("#concern_kind-error").is_visible()
+    assert person.locator("#concern_text").input_value() == text, "nothing typed is lost"
+    assert_accessible(person, "a refused concern (nl, 360 px)")
+    person.locator("#concern-kind-therapist_role").check()
+    person.locator("#raise-concern").click()
+    person.wait_for_url(re.compile(r"raised=1"))
+    assert person.get_by_role("status").is_visible()
+    assert "Verstuurd naar HR" in person.locator("#mine-title + ul").inner_text()
+    assert_accessible(person, "a concern sent to HR (nl, 360 px)")
+    assert fits_the_width(person)
+
+    # Jan, her manager, sees nothing of it on his concerns page, and cannot handle it by posting the form.
+    manager = open_page("en", phone=True)
+    sign_in(manager, "jan", next_path="/conversations/concerns")
+    assert text not in manager.content() and manager.locator("#hr-title").count() == 0
+
+    # Hanne (HR), in English on a phone, finds it, acknowledges it, then resolves it with a word to Fatima.
+    hr = open_page("en", phone=True)
+    sign_in(hr, "hanne", next_path="/conversations/concerns")
+    raised = hr.locator("li[id^=concern-]", has_text=text)
+    concern_id = (raised.get_attribute("id") or "").removeprefix("concern-")
+    assert "Sent to HR" in raised.inner_text()
+    token = manager.locator("input[name=csrf_token]").first.input_value()
+    for action in ("acknowledge", "resolve"):
+        refused = manager.request.post(f"{paars.web_url}/conversations/concerns/{concern_id}/{action}", form={"csrf_token": token, "resolution": "x"})
+        assert refused.status == 404 and text not in refused.text(), action
+    manager.goto(f"/conversations/concerns#concern-{concern_id}")
+    assert text not in manager.content() and manager.locator(f"#concern-{concern_id}").count() == 0
+    hr.locator(f"#acknowledge-{concern_id}").click()
+    hr.wait_for_url(re.compile(rf"#concern-{concern_id}"))
+    assert "HR is looking into it" in hr.locator(f"#concern-{concern_id}").inner_text()
+    hr.fill(f"#resolution-{concern_id}", resolution)
+    hr.locator(f"#resolve-{concern_id}").click()
+    hr.wait_for_url(re.compile(rf"#concern-{concern_id}"))
+    assert "Resolved" in hr.locator(f"#concern-{concern_id}").inner_text()
+    assert_accessible(hr, "concerns HR handles (en, 360 px)")
+    assert fits_the_width(hr)
+
+    # Fatima sees it resolved with HR's word; Jan still sees nothing.
+    person.goto("/conversations/concerns")
+    mine = person.locator(f"#concern-{concern_id}").inner_text()
+    assert "Afgerond" in mine and resolution in mine
+    manager.goto("/conversations/concerns")
+    assert text not in manager.content() and resolution not in manager.content()
