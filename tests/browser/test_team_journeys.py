@@ -313,7 +313,10 @@ def test_before_a_review_round_a_manager_sees_their_ratings_against_the_other_ma
     sign_in(page, "jan", next_path="/team")
     reload_until(page, "/team", "#calibration-mine", "mogelijk mild")
     mine = page.locator("#calibration-mine").inner_text()
-    assert "5,0" in mine and "3,0" in mine, "Jan's average and the median, with the Dutch decimal sign"
+    # Jan's average and the median, with the Dutch decimal sign. Other journeys of the session (the 360s of
+    # test_reviews) add ratings of their own, so the figures are compared, not fixed: Jan's lies above the median.
+    figures = [float(x.replace(",", ".")) for x in re.findall(r"\d+,\d", mine)]
+    assert len(figures) >= 2 and figures[0] > figures[1], f"Jan's average above the median, in Dutch: {mine!r}"
     assert page.locator("#calibration-caveats li").count() == 4
     assert_accessible(page, "the calibration aid (nl)")
     # HR sees every manager in scope, each against the median; Jan sees only his own row.
