@@ -96,7 +96,7 @@ INSIGHT_REASON: dict[tuple[int, str], str] = {
     (an.INSIGHT_KIND_PERFORMANCE_ONLY_PORTFOLIO, ""): N_("%(share)s%% of the people in this team with goals have only performance goals: no development or wellbeing goal."),
     (an.INSIGHT_KIND_FEEDBACK_WITHOUT_EXAMPLES, ""): N_("Only %(share)s%% of the feedback in this team in the last 90 days came with a concrete example."),
 }
-INSIGHT_TODO: dict[int, str] = {
+INSIGHT_NEXT_STEP: dict[int, str] = {
     an.INSIGHT_KIND_GOAL_STALLED: N_("Check in on the goal together and give feedback on what moved and what is blocking."),
     an.INSIGHT_KIND_PERFORMANCE_WITHOUT_DEVELOPMENT: N_("Hold a coaching conversation, or agree a development goal."),
     an.INSIGHT_KIND_SELF_OTHERS_GAP: N_("Talk about “%(competency)s” in a purple dialogue: what each of you sees, with examples."),
@@ -134,7 +134,7 @@ class ShownInsight:
     id: str
     severity: str
     reason: str
-    todo: str
+    next_step: str
     link: str
     subject: str
 
@@ -157,8 +157,8 @@ def show_insight(insight: an.Insight, me: str, people: Mapping[str, org_pb2.Empl
         except (KeyError, ValueError):
             values.pop(name, None)
     reason = _fill(INSIGHT_REASON.get((insight.kind, insight.params.get("variant", ""))), values, gettext) or insight.reason
-    todo = _fill(INSIGHT_TODO.get(insight.kind), values, gettext) or insight.suggested_action
-    return ShownInsight(insight.id, gettext(SEVERITY_LABELS.get(insight.severity, N_("Worth knowing"))), reason, todo, _act_link(insight, me), insight.subject_id)
+    next_step = _fill(INSIGHT_NEXT_STEP.get(insight.kind), values, gettext) or insight.suggested_action
+    return ShownInsight(insight.id, gettext(SEVERITY_LABELS.get(insight.severity, N_("Worth knowing"))), reason, next_step, _act_link(insight, me), insight.subject_id)
 
 
 def _act_link(insight: an.Insight, me: str) -> str:
