@@ -121,3 +121,16 @@ scim_resources = sa.Table(
 
 # HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
 privileged_actions = privileged_actions_table(metadata)
+
+# A data key per person (crypto-shredding of the personal fields of events, issue 18 item 4), wrapped with the
+# key-encryption key from the settings; destroy (erasure) clears wrapped_key and keeps the row as "erased".
+person_keys = sa.Table(
+    "person_keys",
+    metadata,
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("person_id", sa.String(100), nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("destroyed_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("person_id", name="uq_person_keys_person"),
+)
