@@ -175,3 +175,88 @@ async def test_a_service_deletes_the_events_it_sent_long_ago_and_never_an_unsent
         assert [a["detail"]["kind"] for a in await audit_lines(db, tables.privileged_actions)] == ["outbox"]
     finally:
         await db.dispose()
+
+
+async def test_conversations_empties_shared_notes_and_coaching_notes_past_their_period_and_keeps_the_meetings(database_url: str) -> None:
+    await migrate(database_url, CONVERSATIONS_MIGRATIONS)
+    db = Database(database_url)
+    topic = [{"id": "t1", "author_id": "ann", "text": "my raise", "link_kind": "NONE", "link_id": "", "added_at": OLD.isoformat()}]
+    note = [{"id": "n1", "author_id": "mgr", "text": "we agreed", "written_at": OLD.isoformat()}]
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ct.pairs.insert(), [row(ct.pairs, OLD, id="pair-1", lead_id="mgr", other_id="ann")])
+            await conn.execute(ct.coaching_requests.insert(), [row(ct.coaching_requests, OLD, id="request-1", coachee_id="ann", coach_id="koen")])
+            await conn.execute(ct.circles.insert(), [row(ct.circles, OLD, id="circle-1")])
+            for name, at in (("old", OLD), ("recent", RECENT)):
+                await conn.execute(ct.meetings.insert(), [row(
+                    ct.meetings, at, id=f"meeting-{name}", pair_id="pair-1", agenda=topic, shared_notes=note, agreements=[],
+                )])
+                await conn.execute(ct.coaching_sessions.insert(), [row(ct.coaching_sessions, at, id=f"session-{name}", request_id="request-1", notes="felt stuck")])
+                await conn.execute(ct.circle_sessions.insert(), [row(
+                    ct.circle_sessions, at, id=f"circle-session-{name}", circle_id="circle-1", case_text="my case", notes="ideas",
+                )])
+        job = conversations_data.retention(db, {"shared_notes": 180, "coaching_notes": 180})
+        job.clock = lambda: NOW
+        before = deleted_metric("conversations", "coaching_notes")
+
+        run = await job.run_once()
+
+        assert run.deleted == {"shared_notes": 1, "coaching_notes": 2}
+        async with db.read() as conn:
+            meetings = {r.id: r for r in (await conn.execute(sa.select(ct.meetings))).all()}
+            sessions = {r.id: r.notes for r in (await conn.execute(sa.select(ct.coaching_sessions))).all()}
+            circle = {r.id: (r.case_text, r.notes) for r in (await conn.execute(sa.select(ct.circle_sessions))).all()}
+        # The rows stay (a meeting held, a session held), only what was written in them goes.
+        assert (meetings["meeting-old"].agenda, meetings["meeting-old"].shared_notes, meetings["meeting-old"].agreements) == ([], [], [])
+        assert (meetings["meeting-recent"].agenda, meetings["meeting-recent"].shared_notes) == (topic, note)
+        assert sessions == {"session-old": "", "session-recent": "felt stuck"}
+        assert circle == {"circle-session-old": ("", ""), "circle-session-recent": ("my case", "ideas")}
+        assert deleted_metric("conversations", "coaching_notes") == before + 2
+        lines = await audit_lines(db, ct.privileged_actions)
+        assert [(a["actor_id"], a["detail"]["kind"], a["detail"]["table"], a["detail"]["emptied"], a["detail"]["deleted"]) for a in lines] == [
+            ("system:retention", "shared_notes", "meetings", ["agenda", "shared_notes", "agreements"], 1),
+            ("system:retention", "coaching_notes", "coaching_sessions", ["notes"], 1),
+            ("system:retention", "coaching_notes", "circle_sessions", ["case_text", "notes"], 1),
+        ]
+
+        # What is already empty is not emptied again: a second run counts nothing and adds no line.
+        assert (await job.run_once()).deleted == {"shared_notes": 0, "coaching_notes": 0}
+        assert len(await audit_lines(db, ct.privileged_actions)) == 3
+    finally:
+        await db.dispose()
+
+
+async def test_notifications_deletes_prompts_and_deliveries_past_their_period_but_never_a_held_prompt_or_a_pending_delivery(database_url: str) -> None:
+    await migrate(database_url, NOTIFICATIONS_MIGRATIONS)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            for name, at, state in (("released-old", OLD, "released"), ("dropped-old", OLD, "dropped"), ("held-old", OLD, "held"), ("released-recent", RECENT, "released")):
+                await conn.execute(nt.prompts.insert(), [row(nt.prompts, at, id=name, recipient_id="ann", state=state, cursor=None, moment_id=None)])
+            for name, at, state in (("sent-old", OLD, "sent"), ("cancelled-old", OLD, "cancelled"), ("pending-old", OLD, "pending"), ("sent-recent", RECENT, "sent")):
+                await conn.execute(nt.deliveries.insert(), [row(nt.deliveries, at, delivery_key=name, owner_id="ann", state=state)])
+        job = notifications_data.retention(db, {"prompts": 90, "deliveries": 30})
+        job.clock = lambda: NOW
+        before = deleted_metric("notifications", "prompts")
+
+        assert (await job.run_once()).deleted == {"prompts": 2, "deliveries": 2}
+
+        async with db.read() as conn:
+            prompts = sorted((await conn.execute(sa.select(nt.prompts.c.id))).scalars().all())
+            deliveries = sorted((await conn.execute(sa.select(nt.deliveries.c.delivery_key))).scalars().all())
+        assert prompts == ["held-old", "released-recent"]
+        assert deliveries == ["pending-old", "sent-recent"]
+        assert deleted_metric("notifications", "prompts") == before + 2
+        assert [(a["detail"]["kind"], a["detail"]["deleted"]) for a in await audit_lines(db, nt.privileged_actions)] == [("prompts", 2), ("deliveries", 2)]
+    finally:
+        await db.dispose()
+
+
+def test_notes_prompts_and_deliveries_are_set_in_the_environment_like_every_kind() -> None:
+    environ = {"PAARS_RETENTION_SHARED_NOTES_DAYS": "730", "PAARS_RETENTION_COACHING_NOTES_DAYS": "365", "PAARS_RETENTION_PROMPTS_DAYS": "180"}
+    assert periods_from_env(conversations_data.RETENTION, environ) == {
+        "outbox": 0, "notes": 0, "read_audit": 0, "shared_notes": 730, "coaching_notes": 365, "answers": 0,
+    }
+    assert periods_from_env(notifications_data.RETENTION, {**environ, "PAARS_RETENTION_DELIVERIES_DAYS": "30"}) == {
+        "outbox": 0, "prompts": 180, "deliveries": 30,
+    }

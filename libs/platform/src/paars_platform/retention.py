@@ -4,18 +4,20 @@ privileged actions (one line per run that deleted anything, or failed).
 
 The organisation sets `PAARS_RETENTION_<KIND>_DAYS` (e.g. PAARS_RETENTION_FEEDBACK_DAYS=1095); unset or 0 keeps that
 kind for as long as the service runs. `PAARS_RETENTION_EVERY_SECONDS` (default 3600; 0: never) says how often the
-job runs. What it does not reach: events already on the broker (topics keep them for their own retention; erasure
-through per-person keys, issue 18 item 4, is not built) and analytics' state (no database).
+job runs. A rule deletes its rows, or empties the columns it names in rows that must stay. What it does not reach:
+events already on the broker (topics keep them for their own retention; erasure through per-person keys, issue 18
+item 4, is not built) and analytics' state (no database).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -34,16 +36,41 @@ ACTOR = "system:retention"
 
 @dataclass(frozen=True)
 class RetentionRule:
-    """One kind of data: its table and the moment a row's period runs from."""
+    """One kind of data: its table and the moment a row's period runs from. Several rules may share a kind (one
+    period for all of them), e.g. the notes of coaching sessions and of circle sessions."""
 
     kind: str
     table: sa.Table
-    # The column holding when the row was made (its period runs from there).
+    # The column holding when the row was made (its period runs from there); a date column compares by day.
     since: str
+    # Columns emptied instead of deleting the row, with their empty values, for data that lives inside a row that
+    # must stay (a meeting's shared notes: that the meeting took place still counts). A row already empty is not
+    # counted again.
+    clear: tuple[tuple[str, object], ...] = ()
+    # Which rows may go at all (e.g. not a prompt still held for a digest); every row when unset.
+    only: sa.ColumnElement[bool] | None = field(default=None, compare=False)
 
     @property
     def setting(self) -> str:
         return f"PAARS_RETENTION_{self.kind.upper()}_DAYS"
+
+    def statement(self, cutoff: dt.datetime) -> sa.Delete | sa.Update:
+        """The one statement that deletes (or empties) this rule's rows made before `cutoff`."""
+        column = self.table.c[self.since]
+        older = column < (cutoff.date() if isinstance(column.type, sa.Date) else cutoff)
+        if self.only is not None:
+            older = sa.and_(older, self.only)
+        if not self.clear:
+            return self.table.delete().where(older)
+        still_there = [_differs(self.table.c[name], empty) for name, empty in self.clear]
+        return self.table.update().where(older, sa.or_(*still_there)).values(dict(self.clear))
+
+
+def _differs(column: sa.ColumnElement[object], empty: object) -> sa.ColumnElement[bool]:
+    # JSON has no equality in PostgreSQL (json, not jsonb): compare its text, which both databases keep as written.
+    if isinstance(column.type, sa.JSON):
+        return sa.cast(column, sa.Text) != json.dumps(empty)
+    return column != empty
 
 
 def periods_from_env(rules: Sequence[RetentionRule], environ: Mapping[str, str] | None = None) -> dict[str, int]:
@@ -85,14 +112,16 @@ class RetentionJob:
                     continue
                 cutoff = now - dt.timedelta(days=days)
                 async with self.db.transaction() as conn:
-                    result = await conn.execute(rule.table.delete().where(rule.table.c[rule.since] < cutoff))
+                    result = await conn.execute(rule.statement(cutoff))
                     count = int(result.rowcount or 0)
                     if count:
+                        detail: dict[str, object] = {"kind": rule.kind, "deleted": count, "before": cutoff.isoformat(), "table": rule.table.name}
+                        if rule.clear:
+                            detail["emptied"] = [name for name, _ in rule.clear]
                         await PrivilegedActionRepository(conn, self.audit).add(PrivilegedAction(
-                            "retention", ACTOR, "", f"past the retention period of {days} days for {rule.kind}", now,
-                            {"kind": rule.kind, "deleted": count, "before": cutoff.isoformat()},
+                            "retention", ACTOR, "", f"past the retention period of {days} days for {rule.kind}", now, detail,
                         ))
-                deleted[rule.kind] = count
+                deleted[rule.kind] = deleted.get(rule.kind, 0) + count
                 if count:
                     DELETED.labels(self.service, rule.kind).inc(count)
         except Exception:

@@ -51,13 +51,18 @@ def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("conversations", db, t.platform["outbox"], t.privileged_actions, KINDS)
 
 
-# Retention (issue 18 item 5): private notes ("notes") and who opened a meeting ("read_audit"); a meeting's shared
-# notes live in the meeting row with its agenda and agreements, and are not deleted by retention.
+# Retention (issue 18 item 5): private notes ("notes"), who opened a meeting ("read_audit"), a 1:1's shared notes
+# ("shared_notes": the agenda, shared notes and agreements inside the meeting row, emptied while the meeting stays,
+# so the pair's rhythm still counts it) and what coaching sessions and circle sessions recorded ("coaching_notes":
+# the notes, and a circle's case; the session stays, that it was held).
 RETENTION = (
     # The events this service sent, with their payloads, once published (unsent rows are never touched).
     RetentionRule("outbox", t.platform["outbox"], "sent_at"),
     RetentionRule("notes", t.private_notes, "written_at"),
     RetentionRule("read_audit", t.meeting_reads, "read_at"),
+    RetentionRule("shared_notes", t.meetings, "scheduled_on", clear=(("agenda", []), ("shared_notes", []), ("agreements", []))),
+    RetentionRule("coaching_notes", t.coaching_sessions, "held_on", clear=(("notes", ""),)),
+    RetentionRule("coaching_notes", t.circle_sessions, "held_on", clear=(("case_text", ""), ("notes", ""))),
     # The answers remembered for request keys (a retry comes within minutes): an answer to a private note holds that
     # note for its author, so an organisation that limits "notes" limits these as well (a day is plenty).
     RetentionRule("answers", t.platform["idempotency_keys"], "created_at"),

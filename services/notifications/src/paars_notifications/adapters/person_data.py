@@ -22,8 +22,15 @@ def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("notifications", db, t.platform["outbox"], t.privileged_actions, KINDS)
 
 
-# Retention (issue 18 item 5): the events this service sent, with their payloads, once published (PAARS_RETENTION_OUTBOX_DAYS).
-RETENTION = (RetentionRule("outbox", t.platform["outbox"], "sent_at"),)
+# Retention (issue 18 item 5): the events this service sent, with their payloads, once published ("outbox"); the
+# prompts people were sent or that were dropped, from when they were made ("prompts": one still held for a digest or
+# a quiet hour is never deleted); and deliveries (webhook, e-mail) from when they were queued ("deliveries": one still
+# pending or being tried is never deleted).
+RETENTION = (
+    RetentionRule("outbox", t.platform["outbox"], "sent_at"),
+    RetentionRule("prompts", t.prompts, "created_at", only=t.prompts.c.state != "held"),
+    RetentionRule("deliveries", t.deliveries, "created_at", only=t.deliveries.c.state != "pending"),
+)
 
 
 def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
