@@ -118,8 +118,8 @@ async def test_conversations_events_prompt_both_people_of_a_1_1_the_person_asked
     await s.notifications.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(language="en", weekly_budget=20)), metadata=auth("mgr"))
     mgr, ann, bob, hr = [await s.subscribe(p) for p in ("mgr", "ann", "bob", "hr1")]
 
-    # Before a 1:1: both add to the agenda, linked to the meeting.
-    first_on = (utcnow().date() + dt.timedelta(days=7)).isoformat()
+    # Before a 1:1: both add to the agenda, linked to the meeting. Tomorrow is sooner than the lead time: at once.
+    first_on = (utcnow().date() + dt.timedelta(days=1)).isoformat()
     pair = await cvs.SchedulePair(cv.SchedulePairRequest(other_id="ann", first_on=first_on), metadata=auth("mgr"))
     first = pair.next_meeting_id
     agenda = (pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, first)
@@ -127,17 +127,29 @@ async def test_conversations_events_prompt_both_people_of_a_1_1_the_person_asked
     assert to_mgr.title == "Add to the agenda of your 1:1 with Ann Peeters" and to_mgr.about_id == "ann"
     assert to_ann.title == "Zet iets op de agenda van je 1-op-1 met Mo Manager" and to_ann.about_id == "mgr"
 
-    # After it: capture the agreements, ask each other for feedback; and the next 1:1 on the cadence asks again.
+    # After it: capture the agreements, ask each other for feedback; the next 1:1 on the cadence asks again, the lead
+    # time before it (two days, at the digest hour): held until then, on no stream and in no list.
     held = await cvs.CompleteMeeting(cv.CompleteMeetingRequest(meeting_id=first, held=True), metadata=auth("mgr"))
     [listed] = (await cvs.ListPairs(cv.ListPairsRequest(), metadata=auth("mgr"))).pairs
     second = listed.next_meeting_id
     assert held.state == cv.MEETING_STATE_HELD and second != first
-    after = {(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first), (pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, first), (pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, second)}
+    after = {(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first), (pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, first)}
     mgr_after = await collect(mgr, after)
     assert mgr_after[(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first)].title == "Capture your agreements from the 1:1 with Ann Peeters"
     assert mgr_after[(pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, first)].title == "Ask Ann Peeters for feedback"
-    ann_after = await collect(ann, {(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first), (pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, second)})
+    ann_after = await collect(ann, {(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first)})
     assert ann_after[(pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, first)].title == "Leg je afspraken uit de 1-op-1 met Mo Manager vast"
+
+    async def ahead() -> list[Any]:
+        return await s.rows(t.prompts.c.kind == pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, t.prompts.c.ref_id == second)
+
+    waiting = await until(ahead, timeout=WAIT)
+    second_on = dt.date.fromisoformat(listed.next_on[:10])
+    assert sorted((r.recipient_id, r.state, r.cursor) for r in waiting) == [("ann", "held", None), ("mgr", "held", None)]
+    assert {r.release_at.date() for r in waiting} == {second_on - dt.timedelta(days=2)} and all(r.release_at > utcnow() for r in waiting)
+    for person in ("mgr", "ann"):
+        shown = (await s.notifications.ListPrompts(pb.ListPromptsRequest(limit=50), metadata=auth(person))).prompts
+        assert second not in {p.ref_id for p in shown}, person
 
     async def agenda_closed() -> list[Any]:
         rows = await s.rows(t.prompts.c.kind == pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, t.prompts.c.ref_id == first)

@@ -841,3 +841,67 @@ async def test_a_published_story_prompts_each_manager_once_per_version_and_a_ref
     assert [r.recipient_id for r in referral_prompts] == [h.id("hr")]
     for stream in (mgr, boss, ann, hr_stream):
         stream.cancel()
+
+
+async def test_a_prompt_before_a_1_1_waits_for_its_lead_time_is_released_once_across_a_restart_and_links_to_the_meeting(
+    harness: Harness, endpoint: Endpoint,
+) -> None:
+    """The agenda prompt of a 1:1 goes out two days before it (NotificationsConfig.lead_days), not when it is planned:
+    until then it is a held row, on no stream, in no list, in no delivery. The service stops before its time and
+    starts again after it: the scheduler releases it once (one cursor, one prompt-sent, one webhook call), with the
+    meeting's own page as its link; a 1:1 further away still waits."""
+    from paars.conversations.v1 import conversations_pb2 as cv
+
+    h = harness
+    config = dataclasses.replace(FAST, web_base_url="https://paars.example.org")
+    await h.start(config)
+    await h.directory()
+    hook = await h.stub.CreateWebhook(pb.CreateWebhookRequest(url=endpoint.url("/agenda"), event_filter=["PROMPT_KIND_ONE_ON_ONE_AGENDA"]), metadata=h.auth("mgr"))
+    today = h.clock().date()
+
+    def planned(meeting: str, days: int) -> cv.OneOnOneScheduled:
+        return cv.OneOnOneScheduled(
+            metadata=new_metadata(producer="conversations", subject_id=h.id("ann"), visibility=ev.VISIBILITY_PRIVATE, actor_id=h.id("mgr")),
+            pair_id=h.id("pair"), meeting_id=h.id(meeting), kind=cv.PAIR_KIND_MANAGER_REPORT, lead_id=h.id("mgr"), other_id=h.id("ann"),
+            scheduled_on=(today + dt.timedelta(days=days)).isoformat(),
+        )
+
+    await h.publish(planned("week", 7), planned("month", 30))
+    waiting = await until(lambda: _all(h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_ONE_ON_ONE_AGENDA), 4))
+    assert waiting is not None
+    brussels = ZoneInfo("Europe/Brussels")
+    due = {
+        r.ref_id: dt.datetime.combine(today + dt.timedelta(days=5 if r.ref_id == h.id("week") else 28), dt.time(9, 0), tzinfo=brussels)
+        for r in waiting
+    }
+    assert sorted((r.recipient_id, r.ref_id, r.state, r.cursor) for r in waiting) == sorted(
+        (h.id(p), h.id(m), "held", None) for p in ("mgr", "ann") for m in ("week", "month")
+    )
+    assert all(r.release_at == due[r.ref_id] for r in waiting), "two days before, at the digest hour in Brussels"
+    assert (await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))).prompts == []
+    assert await h.rows(t.deliveries) == [] and endpoint.ok("/agenda") == []
+    assert [r for r in await h.rows(t.platform["outbox"]) if r.topic == "notifications.prompt-sent.v1"] == []
+
+    # Stopped before its time, started again after it (six days on): released once.
+    await h.stop()
+    h.clock.offset = dt.timedelta(days=6)
+    await h.start(config)
+    live = await h.subscribe("mgr", from_cursor=True)
+    week = await read(live)
+    assert (week.kind, week.ref_id, week.cursor) == (pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, h.id("week"), 1)
+    [(_, body, headers)] = await until(lambda: _true_list(endpoint.ok("/agenda")))
+    assert verify(hook.secret, body, headers[SIGNATURE_HEADER], now=int(time.time())) > 0
+    assert json.loads(body)["data"]["prompt"]["link"] == f"https://paars.example.org/conversations/meetings/{h.id('week')}", "the meeting itself"
+    assert h.app is not None
+    assert await h.app.prompts.tick() == [], "a second round finds nothing more to release"
+    rows = {(r.recipient_id, r.ref_id): r for r in await h.rows(t.prompts, t.prompts.c.kind == pb.PROMPT_KIND_ONE_ON_ONE_AGENDA)}
+    assert {k: (r.state, r.cursor) for k, r in rows.items() if k[1] == h.id("week")} == {
+        (h.id("mgr"), h.id("week")): ("released", 1), (h.id("ann"), h.id("week")): ("released", 1),
+    }
+    assert {(r.state, r.cursor) for k, r in rows.items() if k[1] == h.id("month")} == {("held", None)}, "further away: still waiting"
+    listed = await h.stub.ListPrompts(pb.ListPromptsRequest(), metadata=h.auth("mgr"))
+    assert [(p.ref_id, p.cursor) for p in listed.prompts] == [(h.id("week"), 1)]
+    sent = [pb.PromptSent.FromString(bytes(r.payload)) for r in await h.rows(t.platform["outbox"]) if r.topic == "notifications.prompt-sent.v1"]
+    assert sorted(p.recipient_id for p in sent) == sorted([h.id("mgr"), h.id("ann")]), "one prompt-sent each"
+    assert len(endpoint.ok("/agenda")) == 1
+    live.cancel()

@@ -3,8 +3,10 @@ cache (tests/unit/notifications_fakes.py): what a batch stores, releases, closes
 statements are made once at the batch's end, not per event."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from paars.analytics.v1 import analytics_pb2 as an
@@ -52,6 +54,14 @@ def milestone(owner: str, percent: int = 50) -> gl.GoalUpdated:
         changes=[gl.GoalUpdated.CHANGE_PROGRESS], milestone_percent=percent, confidence=4,
         goal=gl.Goal(id=uuid.uuid4().hex, title="T", owner_id=owner, agreement=gl.AGREEMENT_STATE_AGREED, status=gl.GOAL_STATUS_ON_TRACK, progress=percent / 100),
     )
+
+
+class OneConnection:
+    """The scheduler's database: a transaction is the fakes' one connection."""
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[object]:
+        yield CONN
 
 
 async def batch(prompts: PromptService, *events: Any) -> None:
@@ -177,3 +187,35 @@ async def test_conversations_events_in_one_batch_a_held_1_1_closes_the_agenda_pr
         ("mgr", pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, False), ("ann", pb.PROMPT_KIND_ONE_ON_ONE_FEEDBACK, False),
         ("hr", pb.PROMPT_KIND_BOUNDARY_CONCERN, False),
     ]), "held in the same batch: the agenda prompts are closed; the concern reaches HR alone"
+
+
+async def test_a_prompt_before_a_1_1_waits_for_its_lead_time_shows_nowhere_until_then_and_the_scheduler_releases_it_once() -> None:
+    from paars.conversations.v1 import conversations_pb2 as cv
+
+    prompts, store, fanout = service()
+    private = ev.VISIBILITY_PRIVATE
+    on = utcnow().date() + dt.timedelta(days=7)
+
+    def plan(meeting: str, day: dt.date) -> cv.OneOnOneScheduled:
+        return cv.OneOnOneScheduled(
+            metadata=new_metadata(producer="conversations", subject_id="ann", visibility=private), meeting_id=meeting, lead_id="mgr",
+            other_id="ann", scheduled_on=day.isoformat(),
+        )
+
+    await batch(prompts, plan("far", on), plan("soon", utcnow().date() + dt.timedelta(days=1)))
+    rows = {(p["recipient_id"], p["ref_id"]): p for p in store.prompts.values()}
+    due = dt.datetime.combine(on - dt.timedelta(days=2), dt.time(9, 0), tzinfo=dt.UTC)
+    assert {(k, r["state"], r["release_at"]) for k, r in rows.items() if k[1] == "far"} == {
+        (("mgr", "far"), "held", due), (("ann", "far"), "held", due),
+    }
+    assert {(k, r["state"]) for k, r in rows.items() if k[1] == "soon"} == {(("mgr", "soon"), "released"), (("ann", "soon"), "released")}
+    assert {p.ref_id for p in fanout.seen} == {"soon"}, "a prompt not yet released is on no stream, in no delivery"
+    assert all(r["cursor"] is None for k, r in rows.items() if k[1] == "far")
+
+    # Its time comes: the scheduler's round releases each once; the next round finds nothing.
+    prompts.clock = lambda: due + dt.timedelta(minutes=1)
+    prompts.db = OneConnection()  # type: ignore[assignment]
+    released = await prompts.tick()
+    assert sorted((p.recipient_id, p.ref_id) for p in released) == [("ann", "far"), ("mgr", "far")]
+    assert await prompts.tick() == []
+    assert sorted(p.ref_id for p in fanout.seen) == ["far", "far", "soon", "soon"]

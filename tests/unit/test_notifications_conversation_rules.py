@@ -66,6 +66,7 @@ def test_a_planned_1_1_asks_both_people_to_add_to_its_agenda_in_their_language_l
     assert "één onderwerp" in texts.render(ann.body, "nl")
     assert action_path(ann.kind, ref_id=ann.ref_id) == "/conversations/meetings/meeting-1"
     assert {d.moment_id for d in drafts} == {"one-on-one:meeting-1"}
+    assert {d.ahead_of for d in drafts} == {dt.date(2026, 12, 8)}, "asked ahead of the 1:1, not when it is planned"
     # The day itself still asks; a date already past (a late or replayed event) asks nobody.
     assert len(rules.prompts_for(scheduled(on=TODAY.isoformat()), ORG, TODAY)) == 2
     assert rules.prompts_for(scheduled(on=(TODAY - dt.timedelta(days=1)).isoformat()), ORG, TODAY) == []
@@ -162,7 +163,8 @@ def test_a_planned_circle_session_asks_each_member_to_come_with_a_case_if_it_is_
     # No content of the circle (the event has none) and nobody named: not the other members, not whose turn it is.
     words = both(ann.title) + both(ann.body)
     assert not any(name in words for name in ("Ann", "Bob", "Mo", "Bea", "circle-1")), words
-    assert action_path(ann.kind, ref_id=ann.ref_id) == "/conversations/circles"
+    assert action_path(ann.kind, ref_id=ann.ref_id) == "/conversations/circles/circle-1", "the circle itself"
+    assert {d.ahead_of for d in drafts} == {dt.date(2026, 12, 8)}, "asked ahead of the session, not when it is planned"
     # The day itself still asks; a date already past (a late or replayed event) or none asks nobody.
     assert len(rules.prompts_for(planned(on=TODAY.isoformat()), ORG, TODAY)) == 3
     assert rules.prompts_for(planned(on=(TODAY - dt.timedelta(days=1)).isoformat()), ORG, TODAY) == []
@@ -170,3 +172,26 @@ def test_a_planned_circle_session_asks_each_member_to_come_with_a_case_if_it_is_
     # A private event: its members only (a repeated id once), not their managers, not HR; it closes nothing.
     assert [d.recipient_id for d in rules.prompts_for(planned(members=("bob", "bob", "ann")), ORG, TODAY)] == ["bob", "ann"]
     assert rules.actions_in(planned()) == []
+
+
+def test_a_prompt_before_a_moment_is_due_the_lead_time_before_it_at_the_digest_hour_in_the_person_s_zone_or_at_once() -> None:
+    from paars_notifications.domain import policy
+
+    brussels = policy.DeliveryPreferences(time_zone="Europe/Brussels")
+    [draft, _] = rules.prompts_for(scheduled(on="2026-12-10"), ORG, TODAY)
+    assert draft.ahead_of is not None
+    due = policy.ahead_of(draft.ahead_of, 2, brussels, dt.time(9, 0))
+    assert due == dt.datetime(2026, 12, 8, 8, 0, tzinfo=dt.UTC), "two days before, 09:00 in Brussels (winter: UTC+1)"
+    assert policy.ahead_of(dt.date(2026, 12, 10), 0, policy.DeliveryPreferences(), dt.time(9, 0)) == dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
+
+    planned_at = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+    ahead = policy.decide(planned_at, brussels, draft.priority, 0, not_before=due)
+    assert (ahead.mode, ahead.release_at, ahead.budgeted, ahead.reasons) == ("ahead", due, True, ("ahead of the moment",))
+    # The 1:1 is sooner than the lead time: the prompt goes at once.
+    assert policy.decide(dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.UTC), brussels, draft.priority, 0, not_before=due).mode == "now"
+    # At its time the person's own rules still hold: quiet hours then hold it until they end, a digest for the digest.
+    quiet = dataclasses.replace(brussels, quiet_start="08:00", quiet_end="10:00")
+    later = policy.decide(planned_at, quiet, draft.priority, 0, not_before=due)
+    assert (later.mode, later.release_at) == ("quiet", dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC))
+    digest = policy.decide(planned_at, dataclasses.replace(brussels, daily_digest=True), draft.priority, 0, dt.time(9, 0), not_before=due)
+    assert (digest.mode, digest.release_at) == ("digest", dt.datetime(2026, 12, 9, 8, 0, tzinfo=dt.UTC)), "the first digest after its time"

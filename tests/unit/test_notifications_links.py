@@ -69,3 +69,36 @@ def test_webhooks_carry_the_link_only_with_the_full_prompt() -> None:
     assert chat["text"].endswith(f"{BASE}/feedback/give?receiver=ann&prompt=p1")
     redacted = json.loads(payloads.webhook_body(chat_format=False, exposure=payloads.REDACTED, **common))  # type: ignore[arg-type]
     assert "link" not in redacted["data"]["prompt"], "the link names the person: not for a redacted view"
+
+
+def test_a_prompt_about_a_1_1_a_coaching_request_or_a_circle_links_to_that_item_in_e_mails_webhooks_and_pages() -> None:
+    items = [
+        (pb.PROMPT_KIND_ONE_ON_ONE_AGENDA, "m1", "/conversations/meetings/m1"),
+        (pb.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS, "m1", "/conversations/meetings/m1"),
+        (pb.PROMPT_KIND_COACHING_REQUEST, "r1", "/conversations/coaching/r1"),
+        (pb.PROMPT_KIND_COACHING_NEXT_STEP, "r1", "/conversations/coaching/r1"),
+        (pb.PROMPT_KIND_CIRCLE_SESSION, "c1", "/conversations/circles/c1"),
+    ]
+    for kind, ref, path in items:
+        about = view(kind, ref_id=ref, about_id="", cause_type="paars.conversations.v1.CircleSessionPlanned", visibility=event_pb2.VISIBILITY_PRIVATE)
+        _, text = payloads.email_text("Mo Manager", [about], digest=False, base_url=BASE)
+        assert f"{BASE}{path}\n" in text + "\n", (kind, text)
+        body = json.loads(payloads.webhook_body(  # type: ignore[arg-type]
+            delivery_event_id="d1", event_type=payloads.PROMPT_SENT, occurred_at="2026-12-01T10:00:00Z", prompt=about, chat_format=False, base_url=BASE,
+        ))
+        assert body["data"]["prompt"]["link"] == f"{BASE}{path}", kind
+        assert action_path(kind, ref_id=ref) == path
+    # Without the item the list page still opens; an id never breaks out of its path.
+    assert action_path(pb.PROMPT_KIND_CIRCLE_SESSION) == "/conversations/circles"
+    assert action_path(pb.PROMPT_KIND_CIRCLE_SESSION, ref_id="../x?y") == "/conversations/circles/..%2Fx%3Fy"
+
+
+def test_the_view_a_payload_is_made_from_keeps_the_prompt_s_reference() -> None:
+    from paars_notifications.adapters.protobuf import prompt_view
+
+    row = dict(
+        id="p1", recipient_id="ann", kind=pb.PROMPT_KIND_CIRCLE_SESSION, priority=pb.PRIORITY_NORMAL, title="t", body="b", about_id="", ref_id="c1",
+        cause_event_id="e1", cause_type="paars.conversations.v1.CircleSessionPlanned", cause_topic="conversations.circle-session-planned.v1",
+        visibility=event_pb2.VISIBILITY_PRIVATE, created_at=AT, digest=False,
+    )
+    assert payloads.link(BASE, prompt_view(row)) == f"{BASE}/conversations/circles/c1"

@@ -24,9 +24,11 @@ PAGES: dict[int, str] = {
     nt.PROMPT_KIND_BOUNDARY_CONCERN: "/conversations/concerns",
     nt.PROMPT_KIND_CIRCLE_SESSION: "/conversations/circles",
 }
-# Prompts about one 1:1 or one coaching request open its own page (ref_id: the meeting or the request).
+# Prompts about one 1:1, one coaching request (or a session of it) or one peer coaching circle open that item's own
+# page (ref_id, which the prompt keeps from its event: the meeting, the request, the circle).
 MEETING_KINDS = frozenset({nt.PROMPT_KIND_ONE_ON_ONE_AGENDA, nt.PROMPT_KIND_ONE_ON_ONE_AGREEMENTS})
 COACHING_KINDS = frozenset({nt.PROMPT_KIND_COACHING_REQUEST, nt.PROMPT_KIND_COACHING_NEXT_STEP})
+CIRCLE_KINDS = frozenset({nt.PROMPT_KIND_CIRCLE_SESSION})
 
 
 def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: str = "", ref_id: str = "", cause_type: str = "") -> str:
@@ -41,6 +43,8 @@ def action_path(kind: int, *, prompt_id: str = "", about_id: str = "", moment: s
         return f"/conversations/meetings/{quote(ref_id, safe='')}"
     if kind in COACHING_KINDS and ref_id:
         return f"/conversations/coaching/{quote(ref_id, safe='')}"
+    if kind in CIRCLE_KINDS and ref_id:
+        return f"/conversations/circles/{quote(ref_id, safe='')}"
     return PAGES.get(kind, "/")
 
 

@@ -17,6 +17,9 @@ class NotificationsConfig:
     # How often held prompts (quiet hours, digests) and due-date reminders are looked at.
     scheduler_seconds: float = 5.0
     digest_at: dt.time = DEFAULT_DIGEST_AT
+    # A prompt that prepares for a moment (add to a 1:1's agenda, bring a case to a circle) goes out this many days
+    # before it, at the digest hour in the person's time zone; at once when the moment is sooner.
+    lead_days: int = 2
     # A live stream also re-reads the database this often, for prompts released by another replica.
     stream_poll_seconds: float = 2.0
     webhook_timeout_seconds: float = 5.0
@@ -49,6 +52,7 @@ class NotificationsConfig:
         return cls(
             scheduler_seconds=env_float("PAARS_NOTIFICATIONS_SCHEDULER_SECONDS", 5.0),
             digest_at=parse_hhmm(env_str("PAARS_NOTIFICATIONS_DIGEST_AT", "09:00")) or DEFAULT_DIGEST_AT,
+            lead_days=max(0, env_int("PAARS_NOTIFICATIONS_LEAD_DAYS", 2)),
             stream_poll_seconds=env_float("PAARS_NOTIFICATIONS_STREAM_POLL_SECONDS", 2.0),
             webhook_timeout_seconds=env_float("PAARS_NOTIFICATIONS_WEBHOOK_TIMEOUT_SECONDS", 5.0),
             delivery_max_attempts=env_int("PAARS_NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS", 8),

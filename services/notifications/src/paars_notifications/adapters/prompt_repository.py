@@ -63,6 +63,8 @@ _MARK_REMINDED = t.open_requests.update().where(_r.request_id == sa.bindparam("b
 _HELD_DUE = (
     sa.select(t.prompts).where(_p.state == "held", _p.release_at <= sa.bindparam("b_now", type_=UtcDateTime))
     .order_by(_p.recipient_id, _p.priority.desc(), _p.created_at).limit(1000)
+    # Another replica's round at the same moment passes these rows by (PostgreSQL; SQLite has one writer anyway).
+    .with_for_update(skip_locked=True)
 )
 _PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 

@@ -35,6 +35,8 @@ class PromptView:
     visibility: int
     created_at: str
     digest: bool
+    # The item the prompt is about (a goal, a request, a 1:1, a coaching request, a circle): its link opens that item.
+    ref_id: str = ""
 
 
 def organisation_exposure(visibility: int) -> str:
@@ -76,8 +78,8 @@ def _prompt_json(prompt: PromptView, exposure: str, base_url: str = "") -> dict[
 
 
 def link(base_url: str, prompt: PromptView) -> str:
-    """The web app's page where the recipient acts on this prompt."""
-    return action_url(base_url, prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id)
+    """The web app's page where the recipient acts on this prompt: the item itself where it has a page of its own."""
+    return action_url(base_url, prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, ref_id=prompt.ref_id, cause_type=prompt.cause_type)
 
 
 def webhook_body(

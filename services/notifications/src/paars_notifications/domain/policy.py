@@ -32,8 +32,8 @@ class DeliveryPreferences:
 
 @dataclass(frozen=True)
 class Decision:
-    """now: release at once; quiet: hold until quiet hours end; digest: hold for the next digest.
-    budgeted: the prompt uses one of the week's slots."""
+    """now: release at once; quiet: hold until quiet hours end; digest: hold for the next digest; ahead: hold until
+    the lead time before the moment it prepares for. budgeted: the prompt uses one of the week's slots."""
 
     mode: str
     release_at: dt.datetime
@@ -126,10 +126,22 @@ def admits(priority: int, sent_in_window: int, budget: int) -> bool:
     return sent_in_window < budget_limit(priority, budget)
 
 
+def ahead_of(day: dt.date, lead_days: int, prefs: DeliveryPreferences, at: dt.time = DEFAULT_DIGEST_AT) -> dt.datetime:
+    """When a prompt that prepares for a moment on `day` (a 1:1, a circle's session) is due: lead_days before it, at
+    `at` (the digest hour) in the person's time zone (UTC)."""
+    local = dt.datetime.combine(day - dt.timedelta(days=max(0, lead_days)), at, tzinfo=zone(prefs.time_zone))
+    return local.astimezone(dt.UTC)
+
+
 def decide(
-    now: dt.datetime, prefs: DeliveryPreferences, priority: int, sent_in_window: int, digest_at: dt.time = DEFAULT_DIGEST_AT
+    now: dt.datetime, prefs: DeliveryPreferences, priority: int, sent_in_window: int, digest_at: dt.time = DEFAULT_DIGEST_AT,
+    not_before: dt.datetime | None = None,
 ) -> Decision:
-    """What happens to a new prompt for this person now."""
+    """What happens to a new prompt for this person now. A prompt not due before `not_before` is held until then
+    ("ahead"), or, where quiet hours, the digest or the budget would hold it at that moment, as they decide then."""
+    if not_before is not None and not_before > now:
+        then = decide(not_before, prefs, priority, sent_in_window, digest_at)
+        return Decision("ahead", not_before, then.budgeted, ("ahead of the moment",)) if then.mode == "now" else then
     if prefs.daily_digest:
         return Decision("digest", next_digest_at(now, prefs, digest_at), False, ("prefers a daily digest",))
     budget = prefs.weekly_budget or DEFAULT_WEEKLY_BUDGET

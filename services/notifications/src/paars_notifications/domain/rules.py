@@ -66,6 +66,9 @@ class PromptDraft:
     # The moment to give feedback on (the event of a goal milestone or a finished action item), when the
     # prompt is about one: goals and analytics both point at the same moment, and a person gets one prompt.
     moment_id: str = ""
+    # The day of the moment this prompt prepares for (a planned 1:1, a circle's session): it is held until the lead
+    # time before it (NotificationsConfig.lead_days, policy.ahead_of), or goes at once when that is past. None: now.
+    ahead_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -441,8 +444,9 @@ def _pair(event: cv.OneOnOneScheduled | cv.OneOnOneHeld) -> list[tuple[str, str]
 
 
 def one_on_one_scheduled_prompts(event: cv.OneOnOneScheduled, directory: Directory, today: dt.date) -> list[PromptDraft]:
-    """A 1:1 is planned: both people add what they want to talk about to its shared agenda beforehand. A date
-    already past (a late or replayed event) asks nothing: the moment is gone."""
+    """A 1:1 is planned: both people add what they want to talk about to its shared agenda beforehand, asked the lead
+    time before it (ahead_of), not when it is planned. A date already past (a late or replayed event) asks nothing:
+    the moment is gone."""
     when = date_or_none(event.scheduled_on[:10])
     if when is None or when < today:
         return []
@@ -454,7 +458,7 @@ def one_on_one_scheduled_prompts(event: cv.OneOnOneScheduled, directory: Directo
                 text(N_("Your 1:1 with %(other)s is on %(date)s."), other=directory.name(other), date=when),
                 text(N_("Add one topic you want to talk about to the shared agenda: a goal, a piece of feedback or one concrete moment.")),
             )),
-            other, event.meeting_id, moment_id=f"one-on-one:{event.meeting_id}",
+            other, event.meeting_id, moment_id=f"one-on-one:{event.meeting_id}", ahead_of=when,
         )
         for me, other in _pair(event)
     ]
@@ -532,8 +536,8 @@ def concern_prompts(event: cv.ConcernUpdated, directory: Directory) -> list[Prom
 
 def circle_session_prompts(event: cv.CircleSessionPlanned, directory: Directory, today: dt.date) -> list[PromptDraft]:
     """A peer coaching circle's next session is planned: each member is told the date and to bring a case if it is
-    their turn. Nothing said in the circle is in the event, nor in the prompt (not whose turn it is, no case, no
-    circle name); a date already past (a late or replayed event) asks nothing."""
+    their turn, the lead time before it (ahead_of). Nothing said in the circle is in the event, nor in the prompt (not
+    whose turn it is, no case, no circle name); a date already past (a late or replayed event) asks nothing."""
     when = date_or_none(event.planned_on[:10])
     if when is None or when < today:
         return []
@@ -543,7 +547,7 @@ def circle_session_prompts(event: cv.CircleSessionPlanned, directory: Directory,
             member, K.PROMPT_KIND_CIRCLE_SESSION, pb.PRIORITY_NORMAL,
             text(N_("Your peer coaching circle meets on %(date)s"), date=when),
             text(N_("Bring a case if it is your turn: one concrete situation from your work as a manager that you want to think through with your peers.")),
-            "", event.circle_id, moment_id=f"circle-session:{event.circle_id}:{when.isoformat()}",
+            "", event.circle_id, moment_id=f"circle-session:{event.circle_id}:{when.isoformat()}", ahead_of=when,
         )
         for member in members
     ]

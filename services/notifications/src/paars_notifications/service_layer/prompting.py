@@ -74,6 +74,11 @@ class PromptService:
             "paars_notifications_prompts_held_total", "Prompts held back on creation, by reason.", ("reason",)
         )
         self.acted_total = metrics.counter("paars_notifications_prompts_acted_total", "Prompts the person acted on.", ("kind",))
+        self.released_later_total = metrics.counter(
+            "paars_notifications_prompts_released_later_total",
+            "Held prompts the scheduler released when their time came (quiet hours over, the digest, the lead time before a moment), by kind.",
+            ("kind",),
+        )
 
     def attach(self, db: Database) -> None:
         self.db = db
@@ -232,8 +237,8 @@ class PromptService:
         planned: list[tuple[int, Applied, rules.PromptDraft, policy.Decision, dict[str, Any]]] = []
         for index, (item, draft) in enumerate(drafts):
             r = draft.recipient_id
-            decision = policy.decide(now, prefs[r], draft.priority, assumed.get(r, 0), self.config.digest_at)
-            if decision != policy.decide(now, prefs[r], draft.priority, spent.get(r, 0), self.config.digest_at):
+            decision = self._decide(now, prefs[r], draft, assumed.get(r, 0))
+            if decision != self._decide(now, prefs[r], draft, spent.get(r, 0)):
                 at_edge.add(r)
             if decision.budgeted:
                 assumed[r] = assumed.get(r, 0) + 1
@@ -246,7 +251,7 @@ class PromptService:
                 due.append((index, row))
         for index, item, draft, _decision, _row in (p for p in planned if p[2].recipient_id in at_edge):
             r = draft.recipient_id
-            decision = policy.decide(now, prefs[r], draft.priority, spent.get(r, 0), self.config.digest_at)
+            decision = self._decide(now, prefs[r], draft, spent.get(r, 0))
             row = self._row(draft, prefs[r], decision, item.cause, now)
             if await repo.add([row]) and self._stored(draft, decision, spent):
                 due.append((index, row))
@@ -257,11 +262,16 @@ class PromptService:
         repo = self.repository(conn)
         spent, _ = await repo.budget_and_open({draft.recipient_id}, now - policy.BUDGET_WINDOW, None)
         prefs = await self.cache.preferences(conn, draft.recipient_id)
-        decision = policy.decide(now, prefs, draft.priority, spent.get(draft.recipient_id, 0), self.config.digest_at)
+        decision = self._decide(now, prefs, draft, spent.get(draft.recipient_id, 0))
         row = self._row(draft, prefs, decision, cause, now)
         if not await repo.add([row]) or not self._stored(draft, decision, spent):
             return []  # held, or this cause already prompted this person for this (or another cause for the same moment)
         return await self.release(conn, [row], now)
+
+    def _decide(self, now: dt.datetime, prefs: policy.DeliveryPreferences, draft: rules.PromptDraft, sent_in_window: int) -> policy.Decision:
+        """The delivery policy for one draft; one that prepares for a moment waits until the lead time before it."""
+        not_before = policy.ahead_of(draft.ahead_of, self.config.lead_days, prefs, self.config.digest_at) if draft.ahead_of else None
+        return policy.decide(now, prefs, draft.priority, sent_in_window, self.config.digest_at, not_before=not_before)
 
     def _stored(self, draft: rules.PromptDraft, decision: policy.Decision, spent: dict[str, int]) -> bool:
         """Accounts for a prompt that went in; True when it is to be released now."""
@@ -420,7 +430,10 @@ class PromptService:
     # ---------- scheduled work: held prompts and due reminders ----------
 
     async def tick(self) -> list[pb.Prompt]:
-        """Releases held prompts whose time came and sends due-date reminders; returns what it released."""
+        """Releases held prompts whose time came (quiet hours, the digest, a prompt held until the lead time before its
+        moment) and sends due-date reminders; returns what it released. Held prompts are rows in the database, so a
+        restart loses none; each is released once: its round's transaction marks it released with its cursor (on
+        PostgreSQL the round's rows are locked, SKIP LOCKED, so a second replica's round passes them by)."""
         assert self.db is not None
         now = self.clock()
         async with self.db.transaction() as conn:
@@ -429,7 +442,10 @@ class PromptService:
             for digest in (False, True):
                 group = [r for r in rows if bool(r.digest) == digest]
                 if group:
-                    released += await self.release(conn, group, now)
+                    later = await self.release(conn, group, now)
+                    for prompt in later:
+                        self.released_later_total.labels(pb.PromptKind.Name(prompt.kind)).inc()
+                    released += later
         if released:
             self.published(released)
             self.on_deliveries()
