@@ -10,17 +10,19 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from paars.goals.v1 import goals_pb2 as pb
+from paars_goals.domain.erasure import LegalHold
 from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalView
 from paars_goals.domain.org import Employee, ImportCounts, OrgView, Team
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.commands import RequestKey
 from paars_goals.service_layer.messagebus import MessageBus
-from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, PrivilegedAct
+from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, ErasureRepository, Event, GoalRepository, PrivilegedAct
 from paars_goals.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
+from paars_platform.erasure import ErasureRecord, Kept
 from paars_platform.errors import InvalidArgument, StaleVersion
 
-A = TypeVar("A", GoalView, Comment, ImportCounts)
+A = TypeVar("A", GoalView, Comment, ImportCounts, ErasureRecord, LegalHold)
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
@@ -46,6 +48,10 @@ class Store:
     commits: int = 0
     # Goals' catalogue of the story's values and themes (from story.story-published.v1).
     story_catalogue: set[str] = dataclasses.field(default_factory=set)
+    legal_holds: dict[str, LegalHold] = dataclasses.field(default_factory=dict)
+    # Erasure: what each erasure did, and the audit lines of the holds (action, actor, subject, reason).
+    erasures: dict[str, ErasureRecord] = dataclasses.field(default_factory=dict)
+    audit: list[tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
 
 
 class FakeGoalRepository:
@@ -135,11 +141,56 @@ class FakeDirectoryRepository:
         self.store.employees[employee.id] = employee
 
 
+class FakeErasureRepository:
+    """Erasure over the fake store: goals the person owns go (with their comments and check-ins), their id leaves the
+    goals of others, unless a hold keeps the kind (the SQL one walks adapters/person_data.KINDS)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def holds(self, person_id: str = "") -> list[LegalHold]:
+        return sorted((h for h in self.store.legal_holds.values() if not person_id or h.person_id == person_id), key=lambda h: (h.placed_at, h.id))
+
+    async def hold(self, hold_id: str) -> LegalHold | None:
+        return self.store.legal_holds.get(hold_id)
+
+    async def add_hold(self, hold: LegalHold) -> None:
+        self.store.legal_holds[hold.id] = hold
+        self.store.audit.append(("legal_hold", hold.placed_by, hold.person_id, hold.reason))
+
+    async def save_hold(self, hold: LegalHold) -> None:
+        self.store.legal_holds[hold.id] = hold
+        self.store.audit.append(("release_legal_hold", hold.released_by, hold.person_id, hold.release_reason))
+
+    async def erasure(self, person_id: str) -> ErasureRecord | None:
+        return self.store.erasures.get(person_id)
+
+    async def erase(self, person_id: str, holds: Sequence[LegalHold], actor_id: str, reason: str, at: dt.datetime) -> ErasureRecord:
+        held = {h.kind: h.reason for h in holds if h.service in ("", "goals")}
+        erased: dict[str, int] = {}
+        kept: list[Kept] = []
+        if "goals" in held:
+            kept.append(Kept("goals", held["goals"], sum(1 for g in self.store.goals.values() if g.owner_id == person_id)))
+        else:
+            owned = {gid for gid, g in self.store.goals.items() if g.owner_id == person_id}
+            for gid in owned:
+                del self.store.goals[gid]
+            self.store.comments = [x for x in self.store.comments if x.goal_id not in owned]
+            self.store.check_ins = [x for x in self.store.check_ins if x.goal_id not in owned]
+            erased["goals"] = len(owned)
+        erased["events"] = 0
+        record = ErasureRecord("goals", person_id, at, erased, tuple(kept))
+        self.store.erasures[person_id] = record
+        self.store.audit.append(("erase", actor_id, person_id, reason))
+        return record
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy and the events back, anything else discards them."""
 
     goals: GoalRepository
     directory: DirectoryRepository
+    erasure: ErasureRepository
     clock: UowClock
 
     def __init__(self, store: Store, clock: UowClock, *, read_only: bool = False) -> None:
@@ -154,13 +205,14 @@ class FakeUnitOfWork:
         self.privileged: list[PrivilegedAct] = []
         self.goals = FakeGoalRepository(self._work)
         self.directory = FakeDirectoryRepository(self._work)
+        self.erasure = FakeErasureRepository(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if exc is None and self.committed:
             self._work.outbox.extend(self._events)
             self._work.commits += 1
-            for name in ("goals", "comments", "check_ins", "employees", "teams", "answers", "outbox", "commits"):
+            for name in ("goals", "comments", "check_ins", "employees", "teams", "answers", "outbox", "commits", "legal_holds", "erasures", "audit"):
                 setattr(self.store, name, getattr(self._work, name))
 
     def add_events(self, *events: Event) -> None:
@@ -197,13 +249,16 @@ class FakeService:
         def forget(command: Any) -> None:
             self.forgotten.extend(e.id for e in command.employees)
 
+        def forget_erased(command: Any) -> None:
+            self.forgotten.append(command.person_id)
+
         # What the bus recorded as privileged (HR's or an admin's reads and changes): (actor, path, act).
         self.privileged: list[tuple[str, str, PrivilegedAct]] = []
 
         async def record(actor: str, path: str, acts: Sequence[PrivilegedAct]) -> None:
             self.privileged.extend((actor, path, act) for act in acts)
 
-        self.bus = MessageBus(unit_of_work, self.clock, then={commands.ImportDirectory: forget}, record=record)
+        self.bus = MessageBus(unit_of_work, self.clock, then={commands.ImportDirectory: forget, commands.ErasePerson: forget_erased}, record=record)
 
     def person(self, employee_id: str, *roles: str) -> Identity:
         return Identity(employee_id, frozenset(roles or ("employee",)))

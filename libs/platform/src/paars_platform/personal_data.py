@@ -1,11 +1,11 @@
 """Data rights every service shares (issue 18): who may export a person's data, the audit of privileged actions,
-and the declarative list of "what this service holds about a person" that the export reads and erasure will reuse.
+and the declarative list of "what this service holds about a person" that the export reads and erasure reuses.
 
 A service declares its kinds of personal data once (`PersonalKind`: a table, which rows are about the person, what
 of a row someone else must not see) in its adapters/person_data.py; `export_person_data` is the use case (the
 query's check, the reads, the events keyed by the person, the audit line for HR) and `PersonalDataServicer` its
 gRPC face (paars.privacy.v1.PersonalData), added to the service's server next to its own API. Erasure (issue 18
-item 4, not built) is meant to walk the same kinds: `kind.rows_about(person)` is the WHERE it deletes or anonymises.
+item 4, paars_platform.erasure) walks the same kinds: `kind.rows_about(person)` is what it deletes or anonymises.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import enum
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import sqlalchemy as sa
@@ -79,9 +79,19 @@ class PersonalKind:
     order_by: tuple[str, ...] = ()
     # Rows about the person through another table (a meeting through its pair); ORed with person_columns.
     through: Callable[[str], sa.ColumnElement[bool]] | None = None
+    # Erasure (paars_platform.erasure): the person columns of rows that are someone else's too (feedback the person
+    # gave someone: the receiver keeps it); erasing the person replaces their id there with ERASED_ID and keeps the
+    # row. Rows matched by the other person columns (or `through`) are deleted.
+    keep_for_others: tuple[str, ...] = ()
+    # JSON lists of ids that may hold the person (a circle's members): erasure takes them out of the list and keeps the
+    # row, instead of deleting the rows `through` reaches.
+    id_lists: tuple[str, ...] = ()
+    # The service's record of the person in the directory: erasure leaves it as the CHANGE_ERASED record made it
+    # (id, version, inactive, nothing else), so an older record replayed later cannot bring the person back.
+    directory_record: bool = False
 
     def rows_about(self, person: str) -> sa.ColumnElement[bool]:
-        """The WHERE of this kind's rows about the person: what the export reads and erasure will delete or anonymise."""
+        """The WHERE of this kind's rows about the person: what the export reads and erasure deletes or anonymises."""
         conditions = [self.table.c[col] == person for col in self.person_columns]
         if self.through is not None:
             conditions.append(self.through(person))
@@ -239,6 +249,18 @@ class PersonDataExport:
 Gather = Callable[[AsyncConnection, str], Awaitable[dict[str, Any]]]
 
 
+class ErasureStarter(Protocol):
+    """Where erasure starts and legal holds are kept (goals, the directory's owner); the other services have none."""
+
+    async def erase(self, caller: Identity, request: pb.ErasePersonRequest) -> pb.ErasureStatus: ...
+
+    async def place_hold(self, caller: Identity, request: pb.PlaceLegalHoldRequest) -> pb.LegalHold: ...
+
+    async def release_hold(self, caller: Identity, request: pb.ReleaseLegalHoldRequest) -> pb.LegalHold: ...
+
+    async def list_holds(self, caller: Identity, request: pb.ListLegalHoldsRequest) -> pb.ListLegalHoldsResponse: ...
+
+
 @dataclass(frozen=True)
 class PersonalDataStore:
     """What the export of one service reads: its database, its outbox and audit tables, and its kinds of data
@@ -251,6 +273,8 @@ class PersonalDataStore:
     kinds: tuple[PersonalKind, ...] = ()
     extra: Gather | None = None
     clock: Callable[[], dt.datetime] = utcnow
+    # Goals only: ErasePerson and the legal holds (elsewhere they answer FAILED_PRECONDITION).
+    starter: ErasureStarter | None = None
 
 
 async def export_person_data(query: ExportPersonData, store: PersonalDataStore) -> PersonDataExport:
@@ -302,6 +326,47 @@ class PersonalDataServicer(privacy_pb2_grpc.PersonalDataServicer):
                 for a in actions
             ]
         )
+
+    # Erasure (issue 18 item 4): paars_platform.erasure builds on this module, hence the imports in the methods.
+
+    async def ErasePerson(self, request: pb.ErasePersonRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ErasureStatus:
+        from paars_platform import erasure
+
+        caller = require_person()
+        if self.store.starter is None:
+            raise erasure.starts_in_goals(caller)
+        return await self.store.starter.erase(caller, request)
+
+    async def GetErasureStatus(self, request: pb.GetErasureStatusRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ErasureStatus:
+        from paars_platform import erasure
+
+        s = self.store
+        record = await erasure.ServiceErasure(s.service, s.kinds, s.outbox, s.audit).status(s.db, require_person(), request.person_id)
+        return record.to_proto()
+
+    async def PlaceLegalHold(self, request: pb.PlaceLegalHoldRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.LegalHold:
+        from paars_platform import erasure
+
+        caller = require_person()
+        if self.store.starter is None:
+            raise erasure.starts_in_goals(caller)
+        return await self.store.starter.place_hold(caller, request)
+
+    async def ReleaseLegalHold(self, request: pb.ReleaseLegalHoldRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.LegalHold:
+        from paars_platform import erasure
+
+        caller = require_person()
+        if self.store.starter is None:
+            raise erasure.starts_in_goals(caller)
+        return await self.store.starter.release_hold(caller, request)
+
+    async def ListLegalHolds(self, request: pb.ListLegalHoldsRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ListLegalHoldsResponse:
+        from paars_platform import erasure
+
+        caller = require_person()
+        if self.store.starter is None:
+            raise erasure.starts_in_goals(caller)
+        return await self.store.starter.list_holds(caller, request)
 
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["PersonalData"].full_name

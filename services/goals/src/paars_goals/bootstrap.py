@@ -3,6 +3,7 @@ runtime's database, and the servicers over the bus. Tests build the bus over a f
 (tests/unit/goals_fakes.py)."""
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,7 +18,7 @@ from paars_goals.adapters.callers import directory_lookup
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.story_catalogue import apply_story_published
 from paars_goals.adapters.tables import metadata
-from paars_goals.entrypoints.grpc import GoalServicer, OrgServicer
+from paars_goals.entrypoints.grpc import ErasureServicer, GoalServicer, OrgServicer
 from paars_goals.entrypoints.scim import ScimApp, ScimServer, ScimSettings
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.messagebus import MessageBus
@@ -26,6 +27,7 @@ from paars_platform import registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
+from paars_platform.personal_data import PersonalDataStore
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
@@ -52,7 +54,14 @@ def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable
         if forget_callers is not None:
             forget_callers(*(e.id for e in command.employees))
 
-    return MessageBus(unit_of_work, clock, then={commands.ImportDirectory: forget_imported}, record=person_data.recorder(db, clock))
+    def forget_erased(command: Any) -> None:
+        if forget_callers is not None:
+            forget_callers(command.person_id)
+
+    return MessageBus(
+        unit_of_work, clock, then={commands.ImportDirectory: forget_imported, commands.ErasePerson: forget_erased},
+        record=person_data.recorder(db, clock),
+    )
 
 
 def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
@@ -60,6 +69,13 @@ def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
     bus = message_bus(runtime.db, forget_callers=runtime.callers.forget)
     goals_pb2_grpc.add_GoalServiceServicer_to_server(GoalServicer(bus), server)
     org_pb2_grpc.add_OrgServiceServicer_to_server(OrgServicer(bus), server)
+
+
+def _personal_data(runtime: ServiceRuntime) -> PersonalDataStore:
+    """The export's store, with erasure and the legal holds, which start here (issue 18 item 4)."""
+    assert runtime.db is not None and runtime.callers is not None
+    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget)
+    return dataclasses.replace(person_data.store(runtime.db), starter=ErasureServicer(bus))
 
 
 def _directory(runtime: ServiceRuntime) -> DirectoryLookup:
@@ -97,7 +113,7 @@ def build(settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
         directory=_directory, on_started=started, on_stopping=stopping,
-        personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
+        personal_data=_personal_data,
         retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
         consumers=[ConsumerSpec(
             group_id=story_consumer_group(settings),

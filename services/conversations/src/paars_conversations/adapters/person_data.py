@@ -1,13 +1,17 @@
 """Everything conversations holds about one person (issue 18): their 1:1 pairs and the meetings in them (agenda,
 shared notes, agreements), their own private notes only (another's private note about the same meeting never),
 who opened their meetings, coaching they asked for or gave, concerns they raised, the circles they are in and the
-cases they brought. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
+cases they brought. The export reads these; erasure (item 4, paars_platform.erasure) deletes their 1:1s (the pair,
+its meetings, and the private notes and reads on them: a 1:1 is with the person), notes, concerns, coaching they
+asked for and cases they brought, and takes their id out of what is someone else's too (coaching they gave, the
+circles they formed or were in)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from paars_conversations.adapters import tables as t
 from paars_platform.db import Database
+from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
 from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
@@ -32,23 +36,30 @@ def _member(person: str) -> sa.ColumnElement[bool]:
 
 
 KINDS = (
-    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("directory", t.people, ("id",), directory_record=True),
     PersonalKind("pairs", t.pairs, ("lead_id", "other_id")),
     PersonalKind("meetings", t.meetings, (), through=lambda p: t.meetings.c.pair_id.in_(_their_pairs(p)), order_by=("scheduled_on", "id")),
     # Private notes: the author's own, never the other person's about the same meeting.
     PersonalKind("private_notes", t.private_notes, ("author_id",), order_by=("written_at", "id")),
     PersonalKind("meeting_reads", t.meeting_reads, ("reader_id",), through=lambda p: t.meeting_reads.c.meeting_id.in_(_their_meetings(p))),
     PersonalKind("coach_profile", t.coach_profiles, ("coach_id",)),
-    PersonalKind("coaching_requests", t.coaching_requests, ("coachee_id", "coach_id")),
-    PersonalKind("coaching_sessions", t.coaching_sessions, ("recorded_by",), through=lambda p: t.coaching_sessions.c.request_id.in_(_their_requests(p))),
+    PersonalKind("coaching_requests", t.coaching_requests, ("coachee_id", "coach_id"), keep_for_others=("coach_id",)),
+    PersonalKind(
+        "coaching_sessions", t.coaching_sessions, ("recorded_by",), through=lambda p: t.coaching_sessions.c.request_id.in_(_their_requests(p)),
+        keep_for_others=("recorded_by",),
+    ),
     PersonalKind("concerns", t.concerns, ("raised_by",)),
-    PersonalKind("circles", t.circles, ("formed_by",), through=_member),
+    PersonalKind("circles", t.circles, ("formed_by",), through=_member, keep_for_others=("formed_by",), id_lists=("member_ids",)),
     PersonalKind("circle_cases", t.circle_sessions, ("case_owner_id",)),
 )
 
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("conversations", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Erasure (issue 18 item 4): what the directory consumer does on CHANGE_ERASED.
+ERASURE = ServiceErasure("conversations", KINDS, t.platform["outbox"], t.privileged_actions)
 
 
 # Retention (issue 18 item 5): private notes ("notes"), who opened a meeting ("read_audit"), a 1:1's shared notes

@@ -7,15 +7,20 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.org.v1 import org_pb2
+from paars_feedback.adapters import person_data
 from paars_feedback.adapters import tables as t
 from paars_platform import directory as platform_directory
 from paars_platform.db import upsert, utcnow
 from paars_platform.directory import role_names
+from paars_platform.erasure import is_erased
 from paars_platform.errors import NotFound
 
 
 async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
     """Whole-state upsert, ignoring an older version (the compacted topic may replay)."""
+    if is_erased(event):
+        # Erased (issue 18 item 4): the rows about the person go first; the emptied record then replaces theirs.
+        await person_data.ERASURE.on_employee_erased(conn, event)
     e = event.employee
     old = (await conn.execute(sa.select(t.people.c.version, t.people.c.directory_coach_id).where(t.people.c.id == e.id))).first()
     if old is not None and old.version > e.version:

@@ -1,5 +1,7 @@
 """Everything feedback holds about one person (issue 18): the kinds of data, which rows are about them, and what of
-a row is kept from them. The export reads these; erasure (item 4) is to delete or anonymise the same rows.
+a row is kept from them. The export reads these; erasure (item 4, paars_platform.erasure) deletes the rows about
+the person alone and takes their id out of the rows that are someone else's too (`keep_for_others`: feedback they
+gave stays with its receiver, a dialogue or review they led as manager stays with the employee).
 
 Kept from the person: who gave them anonymous feedback (the giver and the request it answered), which of the
 requests they sent was answered anonymously by whom, who raised a confidential referral about them, the raw 360
@@ -11,6 +13,7 @@ from typing import Any
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import privacy
 from paars_platform.db import Database
+from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
 from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
@@ -33,19 +36,22 @@ def _referral(row: dict[str, Any], person: str) -> dict[str, Any]:
 
 
 KINDS = (
-    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("directory", t.people, ("id",), directory_record=True),
     PersonalKind("feedback_received", t.feedback, ("receiver_id",), redact=_received, order_by=("given_at", "id")),
-    PersonalKind("feedback_given", t.feedback, ("giver_id",), order_by=("given_at", "id")),
-    PersonalKind("feedback_requests", t.feedback_requests, ("requester_id", "subject_id", "recipient_id"), redact=_request, hidden=("token_hash",)),
-    PersonalKind("reviews", t.reviews, ("subject_id", "manager_id")),
+    PersonalKind("feedback_given", t.feedback, ("giver_id",), order_by=("given_at", "id"), keep_for_others=("giver_id",)),
+    PersonalKind(
+        "feedback_requests", t.feedback_requests, ("requester_id", "subject_id", "recipient_id"), redact=_request, hidden=("token_hash",),
+        keep_for_others=("requester_id", "recipient_id"),
+    ),
+    PersonalKind("reviews", t.reviews, ("subject_id", "manager_id"), keep_for_others=("manager_id",)),
     PersonalKind("review_raters", t.review_raters, ("rater_id",)),
     PersonalKind("self_assessments", t.self_assessments, ("employee_id",)),
-    PersonalKind("dialogues", t.dialogues, ("employee_id", "manager_id")),
+    PersonalKind("dialogues", t.dialogues, ("employee_id", "manager_id"), keep_for_others=("manager_id",)),
     PersonalKind("dialogue_preparations", t.dialogue_preparations, ("author_id",)),
-    PersonalKind("action_items", t.action_items, ("employee_id", "owner_id")),
+    PersonalKind("action_items", t.action_items, ("employee_id", "owner_id"), keep_for_others=("owner_id",)),
     PersonalKind("coach_assignments", t.coach_assignments, ("employee_id", "coach_id")),
     PersonalKind("coach_shares", t.coach_shares, ("employee_id",)),
-    PersonalKind("referrals", t.referrals, ("employee_id", "raised_by"), redact=_referral),
+    PersonalKind("referrals", t.referrals, ("employee_id", "raised_by"), redact=_referral, keep_for_others=("raised_by",)),
     # The read audit: who read this person's feedback, on what basis, by which path (issue 18 item 6).
     PersonalKind("read_audit", t.content_reads, ("subject_id",), order_by=("read_at", "id")),
 )
@@ -53,6 +59,10 @@ KINDS = (
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("feedback", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Erasure (issue 18 item 4): what the directory consumer does on CHANGE_ERASED.
+ERASURE = ServiceErasure("feedback", KINDS, t.platform["outbox"], t.privileged_actions)
 
 
 # Retention (issue 18 item 5): what the organisation may give a period (PAARS_RETENTION_<KIND>_DAYS), and the moment

@@ -1,6 +1,7 @@
 """Everything goals holds about one person (issue 18): their directory record and what provisioning sent about
 them, the goals they own or agree on with someone, the comments and check-ins on those goals and the ones they
-wrote. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
+wrote. The export reads these; erasure (item 4: adapters/erasure_repository.py, paars_platform.erasure) deletes or
+anonymises the same rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,11 +21,20 @@ def _their_goals(person: str) -> sa.Select[tuple[str]]:
 
 
 KINDS = (
-    PersonalKind("directory", t.employees, ("id",)),
+    # The erasure use case anonymises the record itself (domain/erasure.anonymised).
+    PersonalKind("directory", t.employees, ("id",), directory_record=True),
     PersonalKind("provisioning", t.scim_resources, ("id",), only=lambda person: t.scim_resources.c.kind == "User"),
-    PersonalKind("goals", t.goals, ("owner_id", "counterpart_id", "proposed_by")),
-    PersonalKind("goal_comments", t.comments, ("author_id",), through=lambda p: t.comments.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id")),
-    PersonalKind("check_ins", t.check_ins, ("author_id",), through=lambda p: t.check_ins.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id")),
+    # A goal is its owner's: erased with them (its comments and check-ins with it); where they were the other party
+    # or proposed it, the owner keeps it without their id.
+    PersonalKind("goals", t.goals, ("owner_id", "counterpart_id", "proposed_by"), keep_for_others=("counterpart_id", "proposed_by", "awaiting_from")),
+    PersonalKind(
+        "goal_comments", t.comments, ("author_id",), through=lambda p: t.comments.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id"),
+        keep_for_others=("author_id",),
+    ),
+    PersonalKind(
+        "check_ins", t.check_ins, ("author_id",), through=lambda p: t.check_ins.c.goal_id.in_(_their_goals(p)), order_by=("created_at", "id"),
+        keep_for_others=("author_id",),
+    ),
 )
 
 

@@ -10,8 +10,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from paars.common.v1 import event_pb2
 from paars.goals.v1 import goals_pb2 as pb
 from paars.org.v1 import org_pb2
+from paars.privacy.v1 import privacy_pb2
+from paars_goals.domain.erasure import LegalHold
 from paars_goals.domain.goals import AlignmentNode, CheckIn, Comment, GoalDetail, GoalUpdated, GoalView, KeyResult, TeamGoals
 from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, Team, TeamChanged
+from paars_goals.service_layer.unit_of_work import Answer
+from paars_platform.erasure import ErasureRecord
 from paars_platform.events import new_metadata, timestamp
 
 PRODUCER = "goals"
@@ -115,7 +119,26 @@ def import_counts_from_proto(r: org_pb2.ImportDirectoryResponse) -> ImportCounts
 # ---------- answers of retried requests (stored as the protobuf the caller got) ----------
 
 
-def encode_answer(answer: GoalView | Comment | ImportCounts) -> bytes:
+def legal_hold_to_proto(hold: LegalHold) -> privacy_pb2.LegalHold:
+    return privacy_pb2.LegalHold(
+        id=hold.id, person_id=hold.person_id, service=hold.service, kind=hold.kind, reason=hold.reason, placed_by=hold.placed_by,
+        placed_at=hold.placed_at.isoformat(), released_at=hold.released_at.isoformat() if hold.released_at else "",
+        released_by=hold.released_by, release_reason=hold.release_reason,
+    )
+
+
+def legal_hold_from_proto(h: privacy_pb2.LegalHold) -> LegalHold:
+    return LegalHold(
+        h.id, h.person_id, h.service, h.kind, h.reason, h.placed_by, dt.datetime.fromisoformat(h.placed_at),
+        dt.datetime.fromisoformat(h.released_at) if h.released_at else None, h.released_by, h.release_reason,
+    )
+
+
+def encode_answer(answer: Answer) -> bytes:
+    if isinstance(answer, ErasureRecord):
+        return answer.to_proto().SerializeToString()
+    if isinstance(answer, LegalHold):
+        return legal_hold_to_proto(answer).SerializeToString()
     if isinstance(answer, GoalView):
         return goal_to_proto(answer).SerializeToString()
     if isinstance(answer, Comment):
@@ -123,7 +146,11 @@ def encode_answer(answer: GoalView | Comment | ImportCounts) -> bytes:
     return import_counts_to_proto(answer).SerializeToString()
 
 
-def decode_answer(answer_type: type[GoalView | Comment | ImportCounts], data: bytes) -> GoalView | Comment | ImportCounts:
+def decode_answer(answer_type: type[Answer], data: bytes) -> Answer:
+    if answer_type is ErasureRecord:
+        return ErasureRecord.from_proto(privacy_pb2.ErasureStatus.FromString(data))
+    if answer_type is LegalHold:
+        return legal_hold_from_proto(privacy_pb2.LegalHold.FromString(data))
     if answer_type is GoalView:
         return goal_from_proto(pb.Goal.FromString(data))
     if answer_type is Comment:
@@ -156,4 +183,5 @@ def event_to_proto(event: GoalUpdated | TeamChanged | EmployeeChanged) -> Messag
         change=event.change,  # type: ignore[arg-type]
         employee=employee_to_proto(event.employee),
         team_path=list(event.team_path),
+        held=[org_pb2.HeldOnErasure(service=h.service, kind=h.kind, reason=h.reason, hold_id=h.hold_id) for h in event.held],
     )

@@ -7,11 +7,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_goals.adapters import tables as t
+from paars_goals.adapters.erasure_repository import SqlErasureRepository
 from paars_goals.adapters.protobuf import decode_answer, encode_answer, event_to_proto
 from paars_goals.adapters.repository import SqlDirectoryRepository, SqlGoalRepository
 from paars_goals.adapters.scim_repository import SqlScimRepository
 from paars_goals.service_layer.commands import RequestKey
-from paars_goals.service_layer.unit_of_work import Answer, DirectoryRepository, Event, GoalRepository, PrivilegedAct, RequestRace, ScimRepository
+from paars_goals.service_layer.unit_of_work import (
+    Answer,
+    DirectoryRepository,
+    ErasureRepository,
+    Event,
+    GoalRepository,
+    PrivilegedAct,
+    RequestRace,
+    ScimRepository,
+)
 from paars_platform import outbox
 from paars_platform.db import utcnow
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
@@ -26,12 +36,14 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
     goals: GoalRepository
     directory: DirectoryRepository
     scim: ScimRepository
+    erasure: ErasureRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.privileged: list[PrivilegedAct] = []
         self.goals = SqlGoalRepository(conn)
         self.directory = SqlDirectoryRepository(conn)
         self.scim = SqlScimRepository(conn)
+        self.erasure = SqlErasureRepository(conn)
 
     async def remember(self, caller_id: str, method: str, request: RequestKey, answer: Answer) -> None:
         self._remembered = True

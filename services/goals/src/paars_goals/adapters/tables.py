@@ -34,6 +34,8 @@ employees = sa.Table(
     sa.Column("coach_id", sa.String(64), nullable=True),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Set when the person was erased (issue 18 item 4): the row keeps only the id, so the id stays taken.
+    sa.Column("erased_at", UtcDateTime, nullable=True),
 )
 
 goals = sa.Table(
@@ -133,4 +135,23 @@ person_keys = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("destroyed_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("person_id", name="uq_person_keys_person"),
+)
+
+# Legal holds (issue 18 item 4): HR keeps a kind of a person's data from erasure, with the reason; erasure carries
+# the holds in force to every service (org.employee-changed.v1, CHANGE_ERASED). A released hold stays, with who
+# released it and why.
+legal_holds = sa.Table(
+    "legal_holds",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("person_id", sa.String(100), nullable=False, index=True),
+    # The service whose data it keeps ("": every service) and the kind as that service's KINDS name it ("": all).
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("placed_by", sa.String(100), nullable=False),
+    sa.Column("placed_at", UtcDateTime, nullable=False),
+    sa.Column("released_at", UtcDateTime, nullable=True),
+    sa.Column("released_by", sa.String(100), nullable=False),
+    sa.Column("release_reason", sa.Text, nullable=False),
 )

@@ -173,11 +173,23 @@ class TeamChanged:
 
 
 @dataclass(frozen=True)
+class Held:
+    """A legal hold as CHANGE_ERASED carries it to every service: the kind of data to keep and why."""
+
+    service: str
+    kind: str
+    reason: str
+    hold_id: str
+
+
+@dataclass(frozen=True)
 class EmployeeChanged:
     employee: Employee
     change: int
     actor_id: str
     team_path: tuple[str, ...]
+    # CHANGE_ERASED only: the legal holds in force.
+    held: tuple[Held, ...] = ()
 
 
 @dataclass

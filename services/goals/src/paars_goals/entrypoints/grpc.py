@@ -10,11 +10,12 @@ from google.protobuf.message import Message
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.privacy.v1 import privacy_pb2
 from paars_goals.adapters import protobuf as out
 from paars_goals.domain.goals import ProposedKeyResult
 from paars_goals.service_layer import commands as c
 from paars_goals.service_layer.messagebus import MessageBus
-from paars_platform.auth import require_person
+from paars_platform.auth import Identity, require_person
 
 
 def request_key(key: str, request: Message) -> c.RequestKey:
@@ -120,3 +121,30 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListTeams(self, request: org_pb2.ListTeamsRequest, context: grpc.aio.ServicerContext) -> org_pb2.ListTeamsResponse:
         require_person()
         return org_pb2.ListTeamsResponse(teams=[out.team_to_proto(t) for t in await self.bus.ask(c.ListTeams())])
+
+
+class ErasureServicer:
+    """ErasePerson and the legal holds of paars.privacy.v1.PersonalData, which start in goals (the platform's
+    PersonalDataServicer hands them here; elsewhere they answer FAILED_PRECONDITION)."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self.bus = bus
+
+    async def erase(self, caller: Identity, request: privacy_pb2.ErasePersonRequest) -> privacy_pb2.ErasureStatus:
+        command = c.ErasePerson(caller, request_key(request.idempotency_key, request), person_id=request.person_id, reason=request.reason)
+        return (await self.bus.handle(command)).to_proto()
+
+    async def place_hold(self, caller: Identity, request: privacy_pb2.PlaceLegalHoldRequest) -> privacy_pb2.LegalHold:
+        command = c.PlaceLegalHold(
+            caller, request_key(request.idempotency_key, request), person_id=request.person_id, service=request.service,
+            kind=request.kind, reason=request.reason,
+        )
+        return out.legal_hold_to_proto(await self.bus.handle(command))
+
+    async def release_hold(self, caller: Identity, request: privacy_pb2.ReleaseLegalHoldRequest) -> privacy_pb2.LegalHold:
+        command = c.ReleaseLegalHold(caller, c.RequestKey(), hold_id=request.hold_id, reason=request.reason)
+        return out.legal_hold_to_proto(await self.bus.handle(command))
+
+    async def list_holds(self, caller: Identity, request: privacy_pb2.ListLegalHoldsRequest) -> privacy_pb2.ListLegalHoldsResponse:
+        holds = await self.bus.ask(c.ListLegalHolds(caller, request.person_id))
+        return privacy_pb2.ListLegalHoldsResponse(holds=[out.legal_hold_to_proto(h) for h in holds])

@@ -8,10 +8,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from paars.goals.v1 import goals_pb2 as pb
 from paars.org.v1 import org_pb2
+from paars_goals.domain import erasure as erasure_rules
+from paars_goals.domain.erasure import LegalHold
 from paars_goals.domain.goals import AlignmentNode, Comment, GoalDetail, GoalView, ProposedKeyResult, TeamGoals
 from paars_goals.domain.org import MAX_TIME_ZONE, Employee, ImportCounts, Team, valid_time_zone
 from paars_platform import shape
 from paars_platform.auth import Identity
+from paars_platform.erasure import ErasureRecord
 from paars_platform.errors import PermissionDenied, Validator
 from paars_platform.shape import RequestKey as RequestKey  # re-exported: callers import it from here
 from paars_platform.values import EMAIL_PATTERN, parse_date, valid_id
@@ -311,3 +314,74 @@ class ListEmployees(Query[list[Employee]]):
 @dataclass(frozen=True)
 class ListTeams(Query[list[Team]]):
     """Every team."""
+
+
+# ---------- erasure and legal holds (issue 18 item 4) ----------
+
+
+def _check_reason(reason: str, v: Validator) -> None:
+    if v.require(reason, "reason", erasure_rules.REASON_MAX):
+        v.check(len(reason.strip()) >= erasure_rules.REASON_MIN, "reason", f"must say why in at least {erasure_rules.REASON_MIN} characters")
+
+
+def _require_hr(caller: Identity) -> None:
+    if caller.kind != "person" or not caller.has("hr"):
+        raise PermissionDenied("only HR may erase a person or keep their data under a legal hold")
+
+
+@dataclass(frozen=True)
+class ErasePerson(Command[ErasureRecord]):
+    """HR erases a person: their directory record anonymised, goals' rows about them deleted or anonymised except
+    what a legal hold keeps, and every service told (CHANGE_ERASED). Erasing an erased person answers the record."""
+
+    METHOD: ClassVar[str] = "ErasePerson"
+    ANSWER: ClassVar[type[Any]] = ErasureRecord
+    person_id: str
+    reason: str
+
+    def check(self, today: dt.date) -> None:
+        _require_hr(self.caller)
+        v = Validator()
+        if v.require(self.person_id, "person_id", 100):
+            v.check(self.person_id != self.caller.employee_id, "person_id", "HR cannot erase themselves; another HR person does")
+        _check_reason(self.reason, v)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class PlaceLegalHold(Command[LegalHold]):
+    METHOD: ClassVar[str] = "PlaceLegalHold"
+    ANSWER: ClassVar[type[Any]] = LegalHold
+    person_id: str
+    service: str
+    kind: str
+    reason: str
+
+    def check(self, today: dt.date) -> None:
+        _require_hr(self.caller)
+        v = Validator()
+        v.require(self.person_id, "person_id", 100)
+        erasure_rules.check_hold_scope(self.service, self.kind, v)
+        _check_reason(self.reason, v)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ReleaseLegalHold(Command[LegalHold]):
+    METHOD: ClassVar[str] = "ReleaseLegalHold"
+    ANSWER: ClassVar[type[Any]] = LegalHold
+    hold_id: str
+    reason: str
+
+    def check(self, today: dt.date) -> None:
+        _require_hr(self.caller)
+        v = Validator()
+        v.require(self.hold_id, "hold_id", 64)
+        _check_reason(self.reason, v)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ListLegalHolds(Query[list[LegalHold]]):
+    caller: Identity
+    person_id: str

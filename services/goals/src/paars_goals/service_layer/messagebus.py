@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from paars_goals.service_layer import commands as c
-from paars_goals.service_layer import goal_handlers, org_handlers
+from paars_goals.service_layer import erasure_handlers, goal_handlers, org_handlers
 from paars_goals.service_layer.unit_of_work import Clock, PrivilegedAct, RequestRace, UnitOfWork, UnitOfWorkFactory
 from paars_platform.errors import InvalidArgument
 
@@ -21,6 +21,9 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.CheckIn: goal_handlers.check_in,
     c.CloseGoal: goal_handlers.close_goal,
     c.ImportDirectory: org_handlers.import_directory,
+    c.ErasePerson: erasure_handlers.erase_person,
+    c.PlaceLegalHold: erasure_handlers.place_legal_hold,
+    c.ReleaseLegalHold: erasure_handlers.release_legal_hold,
 }
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.GetGoal: goal_handlers.get_goal,
@@ -30,6 +33,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.GetEmployee: org_handlers.get_employee,
     c.ListEmployees: org_handlers.list_employees,
     c.ListTeams: org_handlers.list_teams,
+    c.ListLegalHolds: erasure_handlers.list_legal_holds,
 }
 # Run after a command was answered (committed, or answered again for a retry), outside its transaction.
 Then = Callable[[c.Command[Any]], None]

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from paars_goals.domain.erasure import LegalHold
 from paars_goals.domain.goals import CheckIn, Comment, Goal, GoalUpdated, GoalView
 from paars_goals.domain.org import Employee, EmployeeChanged, ImportCounts, OrgView, Team, TeamChanged
 from paars_goals.domain.scim import ScimResource
 from paars_goals.service_layer.commands import RequestKey
+from paars_platform.erasure import ErasureRecord
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
 Event = GoalUpdated | TeamChanged | EmployeeChanged
 # What a command answers, and so what a retried request is answered with again.
-Answer = GoalView | Comment | ImportCounts
-A = TypeVar("A", GoalView, Comment, ImportCounts)
+Answer = GoalView | Comment | ImportCounts | ErasureRecord | LegalHold
+A = TypeVar("A", GoalView, Comment, ImportCounts, ErasureRecord, LegalHold)
 
 
 class GoalRepository(Protocol):
@@ -100,6 +102,28 @@ class ScimRepository(Protocol):
     async def delete(self, kind: str, resource_id: str) -> None: ...
 
 
+class ErasureRepository(Protocol):
+    """Erasure and legal holds (issue 18 item 4): adapters/erasure_repository.py over adapters/person_data.KINDS."""
+
+    async def holds(self, person_id: str = "") -> list[LegalHold]:
+        """The person's holds (or everyone's), in force and released, oldest first."""
+
+    async def hold(self, hold_id: str) -> LegalHold | None: ...
+
+    async def add_hold(self, hold: LegalHold) -> None:
+        """Stores the hold and records it in the audit of privileged actions about the person."""
+
+    async def save_hold(self, hold: LegalHold) -> None:
+        """Stores a released hold and records the release in the audit."""
+
+    async def erasure(self, person_id: str) -> ErasureRecord | None:
+        """What goals did when it erased the person, if it did."""
+
+    async def erase(self, person_id: str, holds: Sequence[LegalHold], actor_id: str, reason: str, at: dt.datetime) -> ErasureRecord:
+        """Deletes or anonymises goals' rows about the person except what the holds keep, deletes the outbox rows keyed
+        by them, marks the directory record erased and records the erasure as a privileged action."""
+
+
 @dataclass(frozen=True)
 class PrivilegedAct:
     """HR or an admin reading or changing someone's individual goal (issue 18 item 6): recorded after the use case."""
@@ -114,6 +138,7 @@ class UnitOfWork(Protocol):
     goals: GoalRepository
     directory: DirectoryRepository
     scim: ScimRepository
+    erasure: ErasureRepository
     clock: Clock
     # What the use case did on a privileged basis; the bus records it once the use case is answered.
     privileged: list[PrivilegedAct]

@@ -1,15 +1,17 @@
 """Everything notifications holds about one person (issue 18): their directory projection and preferences, the
 prompts they were sent, the open requests they take part in, their webhooks (the signing secret kept back) and
-the deliveries made to them. The export reads these; erasure (item 4) is to delete or anonymise the same rows."""
+the deliveries made to them. The export reads these; erasure (item 4, paars_platform.erasure) deletes them all (an
+open request the person is only one party of goes too: feedback answers it, notifications only reminds)."""
 from __future__ import annotations
 
 from paars_notifications.adapters import tables as t
 from paars_platform.db import Database
+from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
 from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
 
 KINDS = (
-    PersonalKind("directory", t.people, ("id",)),
+    PersonalKind("directory", t.people, ("id",), directory_record=True),
     PersonalKind("preferences", t.preferences, ("employee_id",)),
     PersonalKind("prompts", t.prompts, ("recipient_id",), order_by=("created_at", "id")),
     PersonalKind("open_requests", t.open_requests, ("requester_id", "subject_id", "recipient_id")),
@@ -20,6 +22,10 @@ KINDS = (
 
 def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("notifications", db, t.platform["outbox"], t.privileged_actions, KINDS)
+
+
+# Erasure (issue 18 item 4): what the directory consumer does on CHANGE_ERASED.
+ERASURE = ServiceErasure("notifications", KINDS, t.platform["outbox"], t.privileged_actions)
 
 
 # Retention (issue 18 item 5): the events this service sent, with their payloads, once published ("outbox"); the

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.org.v1 import org_pb2
+from paars_notifications.adapters import person_data
 from paars_notifications.adapters.fanout import FanOut
 from paars_notifications.adapters.prompt_repository import SqlPromptRepository
 from paars_notifications.adapters.protobuf import fields, prompt_proto, prompt_view
@@ -30,6 +31,7 @@ from paars_notifications.service_layer.unit_of_work import PromptStore
 from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, utcnow
+from paars_platform.erasure import is_erased
 from paars_platform.events import new_metadata
 from paars_platform.inbox import Handler
 
@@ -55,8 +57,11 @@ class PromptService:
     def __init__(
         self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None,
         cache: ReadCache | None = None, repository: Callable[[AsyncConnection], PromptStore] = SqlPromptRepository,
+        erase: Callable[[AsyncConnection, org_pb2.EmployeeChanged], Awaitable[object]] | None = person_data.ERASURE.on_employee_erased,
     ) -> None:
         self.config = config
+        # What CHANGE_ERASED does to the service's rows about the person (paars_platform.erasure over person_data.KINDS).
+        self.erase = erase
         # The consumer's statements on a connection (adapters/prompt_repository.py; the unit tests give a fake).
         self.repository = repository
         self.cache = cache or ReadCache()
@@ -202,6 +207,9 @@ class PromptService:
 
     async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
         e = event.employee
+        if self.erase is not None and is_erased(event):
+            # Erased (issue 18 item 4): the rows about the person go first; the emptied record then replaces theirs.
+            await self.erase(conn, event)
         repo = self.repository(conn)
         current = await repo.person_version(e.id)
         if current is not None and current > e.version:

@@ -8,10 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paars.org.v1 import org_pb2
 from paars_platform.db import upsert, utcnow
 from paars_platform.directory import role_names
+from paars_platform.erasure import is_erased
+from paars_story.adapters import person_data
 from paars_story.adapters import tables as t
 
 
 async def apply_employee_changed(conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
+    if is_erased(event):
+        # Erased (issue 18 item 4): the rows about the person go first; the emptied record then replaces theirs.
+        await person_data.ERASURE.on_employee_erased(conn, event)
     e = event.employee
     old = (await conn.execute(sa.select(t.people.c.version).where(t.people.c.id == e.id))).scalar()
     if old is not None and old > e.version:

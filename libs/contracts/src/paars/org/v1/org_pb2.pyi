@@ -121,26 +121,42 @@ class ListTeamsResponse(_message.Message):
     def __init__(self, teams: _Optional[_Iterable[_Union[Team, _Mapping]]] = ...) -> None: ...
 
 class EmployeeChanged(_message.Message):
-    __slots__ = ("metadata", "change", "employee", "team_path")
+    __slots__ = ("metadata", "change", "employee", "team_path", "held")
     class Change(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         CHANGE_UNSPECIFIED: _ClassVar[EmployeeChanged.Change]
         CHANGE_CREATED: _ClassVar[EmployeeChanged.Change]
         CHANGE_UPDATED: _ClassVar[EmployeeChanged.Change]
         CHANGE_DEACTIVATED: _ClassVar[EmployeeChanged.Change]
+        CHANGE_ERASED: _ClassVar[EmployeeChanged.Change]
     CHANGE_UNSPECIFIED: EmployeeChanged.Change
     CHANGE_CREATED: EmployeeChanged.Change
     CHANGE_UPDATED: EmployeeChanged.Change
     CHANGE_DEACTIVATED: EmployeeChanged.Change
+    CHANGE_ERASED: EmployeeChanged.Change
     METADATA_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_FIELD_NUMBER: _ClassVar[int]
     TEAM_PATH_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
     metadata: _event_pb2.EventMetadata
     change: EmployeeChanged.Change
     employee: Employee
     team_path: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., change: _Optional[_Union[EmployeeChanged.Change, str]] = ..., employee: _Optional[_Union[Employee, _Mapping]] = ..., team_path: _Optional[_Iterable[str]] = ...) -> None: ...
+    held: _containers.RepeatedCompositeFieldContainer[HeldOnErasure]
+    def __init__(self, metadata: _Optional[_Union[_event_pb2.EventMetadata, _Mapping]] = ..., change: _Optional[_Union[EmployeeChanged.Change, str]] = ..., employee: _Optional[_Union[Employee, _Mapping]] = ..., team_path: _Optional[_Iterable[str]] = ..., held: _Optional[_Iterable[_Union[HeldOnErasure, _Mapping]]] = ...) -> None: ...
+
+class HeldOnErasure(_message.Message):
+    __slots__ = ("service", "kind", "reason", "hold_id")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    kind: str
+    reason: str
+    hold_id: str
+    def __init__(self, service: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., hold_id: _Optional[str] = ...) -> None: ...
 
 class TeamChanged(_message.Message):
     __slots__ = ("metadata", "team", "changed_at")

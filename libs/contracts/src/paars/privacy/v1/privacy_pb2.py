@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1epaars/privacy/v1/privacy.proto\x12\x10paars.privacy.v1\"<\n\x17\x45xportPersonDataRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb3\x01\n\x10PersonDataExport\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04json\x18\x03 \x01(\t\x12>\n\x06\x63ounts\x18\x04 \x03(\x0b\x32..paars.privacy.v1.PersonDataExport.CountsEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"1\n\x1cListPrivilegedActionsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"\x85\x01\n\x10PrivilegedAction\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x03 \x01(\t\x12\x12\n\nsubject_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\n\n\x02\x61t\x18\x06 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\"T\n\x1dListPrivilegedActionsResponse\x12\x33\n\x07\x61\x63tions\x18\x01 \x03(\x0b\x32\".paars.privacy.v1.PrivilegedAction2\xeb\x01\n\x0cPersonalData\x12\x61\n\x10\x45xportPersonData\x12).paars.privacy.v1.ExportPersonDataRequest\x1a\".paars.privacy.v1.PersonDataExport\x12x\n\x15ListPrivilegedActions\x12..paars.privacy.v1.ListPrivilegedActionsRequest\x1a/.paars.privacy.v1.ListPrivilegedActionsResponseB7Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1epaars/privacy/v1/privacy.proto\x12\x10paars.privacy.v1\"<\n\x17\x45xportPersonDataRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb3\x01\n\x10PersonDataExport\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04json\x18\x03 \x01(\t\x12>\n\x06\x63ounts\x18\x04 \x03(\x0b\x32..paars.privacy.v1.PersonDataExport.CountsEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"1\n\x1cListPrivilegedActionsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"\x85\x01\n\x10PrivilegedAction\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x03 \x01(\t\x12\x12\n\nsubject_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\n\n\x02\x61t\x18\x06 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\"T\n\x1dListPrivilegedActionsResponse\x12\x33\n\x07\x61\x63tions\x18\x01 \x03(\x0b\x32\".paars.privacy.v1.PrivilegedAction\"P\n\x12\x45rasePersonRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\",\n\x17GetErasureStatusRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"\xda\x02\n\rErasureStatus\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32%.paars.privacy.v1.ErasureStatus.State\x12\x11\n\terased_at\x18\x04 \x01(\t\x12;\n\x06\x65rased\x18\x05 \x03(\x0b\x32+.paars.privacy.v1.ErasureStatus.ErasedEntry\x12(\n\x04kept\x18\x06 \x03(\x0b\x32\x1a.paars.privacy.v1.KeptData\x1a-\n\x0b\x45rasedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"F\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10STATE_NOT_ERASED\x10\x01\x12\x10\n\x0cSTATE_ERASED\x10\x02\"6\n\x08KeptData\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04rows\x18\x03 \x01(\x05\"\xc1\x01\n\tLegalHold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x11\n\tplaced_by\x18\x06 \x01(\t\x12\x11\n\tplaced_at\x18\x07 \x01(\t\x12\x13\n\x0breleased_at\x18\x08 \x01(\t\x12\x13\n\x0breleased_by\x18\t \x01(\t\x12\x16\n\x0erelease_reason\x18\n \x01(\t\"r\n\x15PlaceLegalHoldRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0f\n\x07service\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\":\n\x17ReleaseLegalHoldRequest\x12\x0f\n\x07hold_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"*\n\x15ListLegalHoldsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"D\n\x16ListLegalHoldsResponse\x12*\n\x05holds\x18\x01 \x03(\x0b\x32\x1b.paars.privacy.v1.LegalHold2\xba\x05\n\x0cPersonalData\x12\x61\n\x10\x45xportPersonData\x12).paars.privacy.v1.ExportPersonDataRequest\x1a\".paars.privacy.v1.PersonDataExport\x12x\n\x15ListPrivilegedActions\x12..paars.privacy.v1.ListPrivilegedActionsRequest\x1a/.paars.privacy.v1.ListPrivilegedActionsResponse\x12T\n\x0b\x45rasePerson\x12$.paars.privacy.v1.ErasePersonRequest\x1a\x1f.paars.privacy.v1.ErasureStatus\x12^\n\x10GetErasureStatus\x12).paars.privacy.v1.GetErasureStatusRequest\x1a\x1f.paars.privacy.v1.ErasureStatus\x12V\n\x0ePlaceLegalHold\x12\'.paars.privacy.v1.PlaceLegalHoldRequest\x1a\x1b.paars.privacy.v1.LegalHold\x12Z\n\x10ReleaseLegalHold\x12).paars.privacy.v1.ReleaseLegalHoldRequest\x1a\x1b.paars.privacy.v1.LegalHold\x12\x63\n\x0eListLegalHolds\x12\'.paars.privacy.v1.ListLegalHoldsRequest\x1a(.paars.privacy.v1.ListLegalHoldsResponseB7Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +34,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1'
   _globals['_PERSONDATAEXPORT_COUNTSENTRY']._loaded_options = None
   _globals['_PERSONDATAEXPORT_COUNTSENTRY']._serialized_options = b'8\001'
+  _globals['_ERASURESTATUS_ERASEDENTRY']._loaded_options = None
+  _globals['_ERASURESTATUS_ERASEDENTRY']._serialized_options = b'8\001'
   _globals['_EXPORTPERSONDATAREQUEST']._serialized_start=52
   _globals['_EXPORTPERSONDATAREQUEST']._serialized_end=112
   _globals['_PERSONDATAEXPORT']._serialized_start=115
@@ -46,6 +48,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRIVILEGEDACTION']._serialized_end=481
   _globals['_LISTPRIVILEGEDACTIONSRESPONSE']._serialized_start=483
   _globals['_LISTPRIVILEGEDACTIONSRESPONSE']._serialized_end=567
-  _globals['_PERSONALDATA']._serialized_start=570
-  _globals['_PERSONALDATA']._serialized_end=805
+  _globals['_ERASEPERSONREQUEST']._serialized_start=569
+  _globals['_ERASEPERSONREQUEST']._serialized_end=649
+  _globals['_GETERASURESTATUSREQUEST']._serialized_start=651
+  _globals['_GETERASURESTATUSREQUEST']._serialized_end=695
+  _globals['_ERASURESTATUS']._serialized_start=698
+  _globals['_ERASURESTATUS']._serialized_end=1044
+  _globals['_ERASURESTATUS_ERASEDENTRY']._serialized_start=927
+  _globals['_ERASURESTATUS_ERASEDENTRY']._serialized_end=972
+  _globals['_ERASURESTATUS_STATE']._serialized_start=974
+  _globals['_ERASURESTATUS_STATE']._serialized_end=1044
+  _globals['_KEPTDATA']._serialized_start=1046
+  _globals['_KEPTDATA']._serialized_end=1100
+  _globals['_LEGALHOLD']._serialized_start=1103
+  _globals['_LEGALHOLD']._serialized_end=1296
+  _globals['_PLACELEGALHOLDREQUEST']._serialized_start=1298
+  _globals['_PLACELEGALHOLDREQUEST']._serialized_end=1412
+  _globals['_RELEASELEGALHOLDREQUEST']._serialized_start=1414
+  _globals['_RELEASELEGALHOLDREQUEST']._serialized_end=1472
+  _globals['_LISTLEGALHOLDSREQUEST']._serialized_start=1474
+  _globals['_LISTLEGALHOLDSREQUEST']._serialized_end=1516
+  _globals['_LISTLEGALHOLDSRESPONSE']._serialized_start=1518
+  _globals['_LISTLEGALHOLDSRESPONSE']._serialized_end=1586
+  _globals['_PERSONALDATA']._serialized_start=1589
+  _globals['_PERSONALDATA']._serialized_end=2287
 # @@protoc_insertion_point(module_scope)

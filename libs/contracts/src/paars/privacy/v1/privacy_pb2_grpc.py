@@ -44,6 +44,31 @@ class PersonalDataStub:
                 request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsRequest.SerializeToString,
                 response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsResponse.FromString,
                 _registered_method=True)
+        self.ErasePerson = channel.unary_unary(
+                '/paars.privacy.v1.PersonalData/ErasePerson',
+                request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasePersonRequest.SerializeToString,
+                response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.FromString,
+                _registered_method=True)
+        self.GetErasureStatus = channel.unary_unary(
+                '/paars.privacy.v1.PersonalData/GetErasureStatus',
+                request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.GetErasureStatusRequest.SerializeToString,
+                response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.FromString,
+                _registered_method=True)
+        self.PlaceLegalHold = channel.unary_unary(
+                '/paars.privacy.v1.PersonalData/PlaceLegalHold',
+                request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.PlaceLegalHoldRequest.SerializeToString,
+                response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.FromString,
+                _registered_method=True)
+        self.ReleaseLegalHold = channel.unary_unary(
+                '/paars.privacy.v1.PersonalData/ReleaseLegalHold',
+                request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ReleaseLegalHoldRequest.SerializeToString,
+                response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.FromString,
+                _registered_method=True)
+        self.ListLegalHolds = channel.unary_unary(
+                '/paars.privacy.v1.PersonalData/ListLegalHolds',
+                request_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsRequest.SerializeToString,
+                response_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsResponse.FromString,
+                _registered_method=True)
 
 
 class PersonalDataServicer:
@@ -64,6 +89,43 @@ class PersonalDataServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ErasePerson(self, request, context):
+        """Erasure (issue 18 item 4): HR with a stated reason. Starts in goals (the directory's owner), which anonymises the
+        person's record, deletes its own rows about them except what a legal hold keeps, and tells every other service
+        (org.employee-changed.v1, CHANGE_ERASED); the other services answer FAILED_PRECONDITION. Idempotent: erasing an
+        erased person answers the status again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetErasureStatus(self, request, context):
+        """Whether this service has erased the person, when, what it erased and what it kept and why. HR only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlaceLegalHold(self, request, context):
+        """Legal holds, kept in goals (the other services answer FAILED_PRECONDITION): HR keeps a kind of a person's data
+        (e.g. a signed review during a dispute) from erasure, with the reason recorded. Released holds are listed too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseLegalHold(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLegalHolds(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PersonalDataServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +138,31 @@ def add_PersonalDataServicer_to_server(servicer, server):
                     servicer.ListPrivilegedActions,
                     request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsRequest.FromString,
                     response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsResponse.SerializeToString,
+            ),
+            'ErasePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePerson,
+                    request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasePersonRequest.FromString,
+                    response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.SerializeToString,
+            ),
+            'GetErasureStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetErasureStatus,
+                    request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.GetErasureStatusRequest.FromString,
+                    response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.SerializeToString,
+            ),
+            'PlaceLegalHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceLegalHold,
+                    request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.PlaceLegalHoldRequest.FromString,
+                    response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.SerializeToString,
+            ),
+            'ReleaseLegalHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseLegalHold,
+                    request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ReleaseLegalHoldRequest.FromString,
+                    response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.SerializeToString,
+            ),
+            'ListLegalHolds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLegalHolds,
+                    request_deserializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsRequest.FromString,
+                    response_serializer=paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +219,141 @@ class PersonalData:
             '/paars.privacy.v1.PersonalData/ListPrivilegedActions',
             paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsRequest.SerializeToString,
             paars_dot_privacy_dot_v1_dot_privacy__pb2.ListPrivilegedActionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.privacy.v1.PersonalData/ErasePerson',
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasePersonRequest.SerializeToString,
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetErasureStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.privacy.v1.PersonalData/GetErasureStatus',
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.GetErasureStatusRequest.SerializeToString,
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ErasureStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceLegalHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.privacy.v1.PersonalData/PlaceLegalHold',
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.PlaceLegalHoldRequest.SerializeToString,
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseLegalHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.privacy.v1.PersonalData/ReleaseLegalHold',
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ReleaseLegalHoldRequest.SerializeToString,
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.LegalHold.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLegalHolds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paars.privacy.v1.PersonalData/ListLegalHolds',
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsRequest.SerializeToString,
+            paars_dot_privacy_dot_v1_dot_privacy__pb2.ListLegalHoldsResponse.FromString,
             options,
             channel_credentials,
             insecure,
