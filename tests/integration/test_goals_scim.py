@@ -14,7 +14,9 @@ from paars_goals.adapters import tables as t
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.bootstrap import MIGRATIONS
 from paars_goals.domain.scim import ENTERPRISE, GROUP, USER
-from paars_goals.service_layer.scim_handlers import Provisioning
+from paars_goals.service_layer import commands as c
+from paars_goals.service_layer.org_handlers import import_directory
+from paars_goals.service_layer.scim_handlers import SCIM_CALLER, Provisioning
 from paars_platform.db import Database, migrate
 from paars_platform.errors import AlreadyExists, InvalidArgument, NotFound, StaleVersion
 from tests.conftest import create_pg_database, drop_pg_database
@@ -113,3 +115,43 @@ async def test_a_refused_write_leaves_neither_resource_nor_directory_change_nor_
         assert [u.id for u in await unit.scim.all(USER)] == ["ann"]
         assert {e.id for e in await unit.directory.employees()} == {"ann"}
     assert await outbox_count(db) == events
+
+
+async def test_a_write_reads_only_those_it_concerns_and_still_finds_waiting_reports_long_cycles_and_named_teams(db: Database) -> None:
+    """What the targeted reads of a write must still see: reports provisioned before their manager, a cycle several
+    links long, a team a CSV import made under the department's name, a group's old and new members."""
+    await write(db, lambda u: import_directory(c.ImportDirectory(
+        caller=SCIM_CALLER, request=c.RequestKey(), teams=(c.TeamRecord("fin", "Finance", "", ""),), employees=(),
+    ), u))
+    # Two reports arrive before their manager, one before the manager's manager as well.
+    for uid, manager in (("dee", "cat"), ("eve", "cat"), ("cat", "bea")):
+        await write(db, lambda u, uid=uid, manager=manager: PROVISIONING.create(
+            u, USER, {"userName": uid, ENTERPRISE: {"manager": {"value": manager}, "department": "finance"}},
+        ))
+    async with uow(db, read_only=True) as unit:
+        assert [(await unit.directory.employee(x)).manager_id for x in ("dee", "eve", "cat")] == ["cat", "cat", None]  # type: ignore[union-attr]
+    outcome = await write(db, lambda u: PROVISIONING.create(u, USER, {"userName": "bea", ENTERPRISE: {"department": "Finance"}}))
+    assert outcome.changed_people == ("bea", "cat")  # type: ignore[attr-defined]
+    async with uow(db, read_only=True) as unit:
+        people = {e.id: e for e in await unit.directory.employees()}
+        teams = await unit.directory.teams()
+    assert {x: people[x].manager_id for x in people} == {"bea": None, "cat": "bea", "dee": "cat", "eve": "cat"}
+    assert {people[x].team_id for x in people} == {"fin"} and [team.id for team in teams] == ["fin"]  # the import's team, by name
+
+    # bea under dee closes bea -> dee -> cat -> bea: refused, three links away from the write.
+    with pytest.raises(InvalidArgument, match="cycle"):
+        await write(db, lambda u: PROVISIONING.replace(u, USER, "bea", {"userName": "bea", ENTERPRISE: {"manager": {"value": "dee"}}}))
+
+    await write(db, lambda u: PROVISIONING.create(u, GROUP, {"displayName": "Paars HR", "members": [{"value": "dee"}, {"value": "eve"}]}))
+    async with uow(db, read_only=True) as unit:
+        [group] = await unit.scim.all(GROUP)
+    events = await outbox_count(db)
+    outcome = await write(db, lambda u: PROVISIONING.replace(u, GROUP, group.id, {"displayName": "Paars HR", "members": [{"value": "eve"}, {"value": "cat"}]}))
+    assert sorted(outcome.changed_people) == ["cat", "dee"]  # type: ignore[attr-defined]  # eve stayed: not re-imported
+    assert await outbox_count(db) == events + 2
+    async with uow(db, read_only=True) as unit:
+        roles = {x: set((await unit.directory.employee(x)).roles) for x in ("cat", "dee", "eve")}  # type: ignore[union-attr]
+    assert roles == {"cat": {org_pb2.ROLE_EMPLOYEE, org_pb2.ROLE_HR}, "dee": {org_pb2.ROLE_EMPLOYEE}, "eve": {org_pb2.ROLE_EMPLOYEE, org_pb2.ROLE_HR}}
+    # A group renamed out of the role mapping takes the role from all its members.
+    outcome = await write(db, lambda u: PROVISIONING.replace(u, GROUP, group.id, {"displayName": "Readers", "members": [{"value": "eve"}, {"value": "cat"}]}))
+    assert sorted(outcome.changed_people) == ["cat", "eve"]  # type: ignore[attr-defined]

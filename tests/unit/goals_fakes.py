@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -127,6 +127,19 @@ class FakeDirectoryRepository:
 
     async def teams(self) -> list[Team]:
         return [t for _, t in sorted(self.store.teams.items())]
+
+    async def employees_by_id(self, ids: Collection[str]) -> dict[str, Employee]:
+        return {i: self.store.employees[i] for i in ids if i in self.store.employees}
+
+    async def teams_by_id(self, ids: Collection[str]) -> dict[str, Team]:
+        return {i: self.store.teams[i] for i in ids if i in self.store.teams}
+
+    async def team_named(self, name: str) -> Team | None:
+        named = [t for _, t in sorted(self.store.teams.items()) if t.name.lower() == name.strip().lower()]
+        return named[-1] if named else None
+
+    async def root_teams(self) -> list[Team]:
+        return [t for _, t in sorted(self.store.teams.items()) if t.parent_team_id is None]
 
     async def add_team(self, team: Team) -> None:
         self.store.teams[team.id] = team

@@ -2,7 +2,7 @@
 paars_platform.db) and the mapping between rows and domain objects."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +49,11 @@ _EMPLOYEES_OF = {
     (True, True): _EMPLOYEES.where(t.employees.c.team_id == sa.bindparam("b_team"), t.employees.c.manager_id == sa.bindparam("b_manager")),
 }
 _TEAMS = sa.select(t.teams).order_by(t.teams.c.id)
+_EMPLOYEES_BY_ID = sa.select(t.employees).where(t.employees.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+_TEAMS_BY_ID = sa.select(t.teams).where(t.teams.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+# Teams are stored with their names stripped; the last by id wins, as a map over every team by id would have it.
+_TEAM_NAMED = sa.select(t.teams).where(sa.func.lower(t.teams.c.name) == sa.bindparam("b_name")).order_by(t.teams.c.id.desc()).limit(1)
+_ROOT_TEAMS = sa.select(t.teams).where(t.teams.c.parent_team_id.is_(None)).order_by(t.teams.c.id)
 _INSERT_TEAM = t.teams.insert()
 _SAVE_TEAM = t.teams.update().where(t.teams.c.id == sa.bindparam("b_id"))
 _INSERT_EMPLOYEE = t.employees.insert()
@@ -209,6 +214,25 @@ class SqlDirectoryRepository:
     async def teams(self) -> list[Team]:
         return [team_from_row(r) for r in await self.conn.execute(_TEAMS)]
 
+    async def employees_by_id(self, ids: Collection[str]) -> dict[str, Employee]:
+        found: dict[str, Employee] = {}
+        for chunk in id_chunks(ids):
+            found.update((r.id, employee_from_row(r)) for r in await self.conn.execute(_EMPLOYEES_BY_ID, {"b_ids": chunk}))
+        return found
+
+    async def teams_by_id(self, ids: Collection[str]) -> dict[str, Team]:
+        found: dict[str, Team] = {}
+        for chunk in id_chunks(ids):
+            found.update((r.id, team_from_row(r)) for r in await self.conn.execute(_TEAMS_BY_ID, {"b_ids": chunk}))
+        return found
+
+    async def team_named(self, name: str) -> Team | None:
+        row = (await self.conn.execute(_TEAM_NAMED, {"b_name": name.strip().lower()})).first()
+        return team_from_row(row) if row is not None else None
+
+    async def root_teams(self) -> list[Team]:
+        return [team_from_row(r) for r in await self.conn.execute(_ROOT_TEAMS)]
+
     async def add_team(self, team: Team) -> None:
         await self.conn.execute(_INSERT_TEAM, {"id": team.id, **team_to_row(team)})
 
@@ -220,3 +244,9 @@ class SqlDirectoryRepository:
 
     async def save_employee(self, employee: Employee) -> None:
         await self.conn.execute(_SAVE_EMPLOYEE, {"b_id": employee.id, **employee_to_row(employee)})
+
+
+def id_chunks(ids: Collection[str]) -> list[list[str]]:
+    """Distinct ids in sorted lists of at most _IDS_PER_STATEMENT, one IN (...) each."""
+    ordered = sorted(set(ids))
+    return [ordered[i:i + _IDS_PER_STATEMENT] for i in range(0, len(ordered), _IDS_PER_STATEMENT)]

@@ -1,6 +1,8 @@
 """The SCIM resources' SQL (the scim_resources table)."""
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_goals.adapters import tables as t
+from paars_goals.adapters.repository import id_chunks
 from paars_goals.domain.scim import ScimResource
 from paars_platform.errors import AlreadyExists, StaleVersion
 
@@ -15,6 +18,14 @@ _T = t.scim_resources
 _GET = sa.select(_T).where(_T.c.kind == sa.bindparam("b_kind"), _T.c.id == sa.bindparam("b_id"))
 _BY_NAME = sa.select(_T).where(_T.c.kind == sa.bindparam("b_kind"), _T.c.name_key == sa.bindparam("b_name"))
 _ALL = sa.select(_T).where(_T.c.kind == sa.bindparam("b_kind")).order_by(_T.c.created_at, _T.c.id)
+_MANY = sa.select(_T).where(_T.c.kind == sa.bindparam("b_kind"), _T.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+_IDS_AMONG = sa.select(_T.c.id).where(_T.c.kind == sa.bindparam("b_kind"), _T.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+# The Users whose person has no manager in the directory (through employees' manager_id index): among them are the
+# reports provisioned before the manager their User names.
+_WITHOUT_MANAGER = (
+    sa.select(_T).select_from(_T.join(t.employees, t.employees.c.id == _T.c.id))
+    .where(_T.c.kind == "User", t.employees.c.manager_id.is_(None))
+)
 _INSERT = _T.insert()
 _SAVE = (
     _T.update()
@@ -42,6 +53,26 @@ class SqlScimRepository:
 
     async def all(self, kind: str) -> list[ScimResource]:
         return [_from_row(r) for r in await self.conn.execute(_ALL, {"b_kind": kind})]
+
+    async def many(self, kind: str, ids: Collection[str]) -> dict[str, ScimResource]:
+        found: dict[str, ScimResource] = {}
+        for chunk in id_chunks(ids):
+            found.update((r.id, _from_row(r)) for r in await self.conn.execute(_MANY, {"b_kind": kind, "b_ids": chunk}))
+        return found
+
+    async def ids_among(self, kind: str, ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in id_chunks(ids):
+            found.update((await self.conn.execute(_IDS_AMONG, {"b_kind": kind, "b_ids": chunk})).scalars())
+        return found
+
+    async def users_without_manager(self) -> list[ScimResource]:
+        return [_from_row(r) for r in await self.conn.execute(_WITHOUT_MANAGER)]
+
+    async def groups_mentioning(self, resource_id: str) -> list[ScimResource]:
+        # The text of the JSON as written (both databases keep it so); the caller checks the members.
+        mentions = sa.cast(_T.c.body, sa.Text).contains(json.dumps(resource_id), autoescape=True)
+        return [_from_row(r) for r in await self.conn.execute(sa.select(_T).where(_T.c.kind == "Group", mentions))]
 
     async def add(self, resource: ScimResource) -> None:
         # The handler checked id and name first; a concurrent write that got there meanwhile ends here

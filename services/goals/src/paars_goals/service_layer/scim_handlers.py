@@ -92,7 +92,7 @@ class Provisioning:
         await uow.scim.delete(kind, resource_id)
         if kind == USER:
             # A deleted person leaves their groups (RFC 7644 3.6: the service provider may do so).
-            for group in await uow.scim.all(GROUP):
+            for group in await uow.scim.groups_mentioning(resource_id):
                 if resource_id in scim.members(group.body):
                     body = dict(group.body)
                     body["members"] = [m for m in body.get("members") or [] if m.get("value") != resource_id]
@@ -110,12 +110,16 @@ class Provisioning:
         if kind == USER:
             either = new or old
             return {either.id} if either is not None else set()
-        return (scim.members(new.body) if new else set()) | (scim.members(old.body) if old else set())
+        before, after = (scim.members(old.body) if old else set()), (scim.members(new.body) if new else set())
+        if new is not None and old is not None and new.name_key == old.name_key:
+            # Same group, other members: only those who joined or left can have other roles now.
+            return before ^ after
+        return before | after
 
     async def _check(self, uow: UnitOfWork, resource: ScimResource) -> None:
         if resource.kind == GROUP:
-            known = {u.id for u in await uow.scim.all(USER)}
-            unknown = sorted(scim.members(resource.body) - known)
+            wanted = scim.members(resource.body)
+            unknown = sorted(wanted - await uow.scim.ids_among(USER, wanted))
             if unknown:
                 raise InvalidArgument("members", f"unknown users {', '.join(unknown[:5])}")
             return
@@ -131,14 +135,18 @@ class Provisioning:
         wanted = set(user_ids)
         if not wanted:
             return ()
-        users = {u.id: u for u in await uow.scim.all(USER)}
-        # A report provisioned before their manager gets that manager now.
-        wanted |= {uid for uid, u in users.items() if scim.person(u.body).manager_id in wanted}
-        groups = await uow.scim.all(GROUP)
-        existing = {e.id: e for e in await uow.directory.employees()}
-        teams = await uow.directory.teams()
-        team_by_name = {t.name.strip().lower(): t.id for t in teams}
-        roots = [t.id for t in teams if t.parent_team_id is None]
+        # Only the users concerned are read, never the whole directory: a write costs the same at any size.
+        users = await uow.scim.many(USER, wanted)
+        # A report provisioned before their manager gets that manager now (such a report has none in the directory).
+        waiting = {u.id: u for u in await uow.scim.users_without_manager() if scim.person(u.body).manager_id in wanted}
+        users.update(waiting)
+        wanted |= waiting.keys()
+        named_managers = {m for m in (scim.person(u.body).manager_id for u in users.values()) if m}
+        existing = await uow.directory.employees_by_id(wanted | named_managers)
+        provisioned = await uow.scim.ids_among(USER, named_managers)
+        groups = [g for g in [await uow.scim.by_name(GROUP, name) for name in sorted(self.role_groups)] if g is not None]
+        team_by_name: dict[str, str] = {}
+        roots: list[str] | None = None
         new_teams: dict[str, c.TeamRecord] = {}
         records: list[c.EmployeeRecord] = []
         for uid in sorted(wanted):
@@ -151,12 +159,18 @@ class Provisioning:
             person = scim.person(user.body)
             team_id = ""
             if person.department:
-                team_id = team_by_name.get(person.department.lower(), "")
+                key = person.department.lower()
+                if key not in team_by_name:
+                    named = await uow.directory.team_named(key)
+                    team_by_name[key] = named.id if named is not None else ""
+                team_id = team_by_name[key]
                 if not team_id:
+                    if roots is None:
+                        roots = [team.id for team in await uow.directory.root_teams()]
                     team_id = scim.department_team_id(person.department)
                     new_teams[team_id] = c.TeamRecord(team_id, person.department, roots[0] if len(roots) == 1 else "", "")
-                    team_by_name[person.department.lower()] = team_id
-            manager = person.manager_id if person.manager_id in existing or person.manager_id in users else ""
+                    team_by_name[key] = team_id
+            manager = person.manager_id if person.manager_id in existing or person.manager_id in provisioned or person.manager_id in users else ""
             roles = {org_pb2.ROLE_EMPLOYEE} | {
                 self.role_groups[g.name_key] for g in groups if g.name_key in self.role_groups and uid in scim.members(g.body)
             }

@@ -4,7 +4,7 @@ adapters/sql_unit_of_work.py; tests/unit/goals_fakes.py has one in memory."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
@@ -72,6 +72,18 @@ class DirectoryRepository(Protocol):
     async def teams(self) -> list[Team]:
         """Every team, by id."""
 
+    async def employees_by_id(self, ids: Collection[str]) -> dict[str, Employee]:
+        """Those of the ids the directory has, by id (what a write reads instead of everyone)."""
+
+    async def teams_by_id(self, ids: Collection[str]) -> dict[str, Team]:
+        """Those of the team ids the directory has, by id."""
+
+    async def team_named(self, name: str) -> Team | None:
+        """The team of that name, case-insensitively (the last by id if several are)."""
+
+    async def root_teams(self) -> list[Team]:
+        """The teams without a parent, by id."""
+
     async def add_team(self, team: Team) -> None: ...
 
     async def save_team(self, team: Team) -> None: ...
@@ -92,6 +104,18 @@ class ScimRepository(Protocol):
 
     async def all(self, kind: str) -> list[ScimResource]:
         """Every resource of the kind, oldest first."""
+
+    async def many(self, kind: str, ids: Collection[str]) -> dict[str, ScimResource]:
+        """Those of the ids that are resources of the kind, by id."""
+
+    async def ids_among(self, kind: str, ids: Collection[str]) -> set[str]:
+        """Those of the ids that are resources of the kind."""
+
+    async def users_without_manager(self) -> list[ScimResource]:
+        """The Users whose person has no manager in the directory (a report provisioned before their manager is one)."""
+
+    async def groups_mentioning(self, resource_id: str) -> list[ScimResource]:
+        """At least the Groups that have the id among their members (the caller checks)."""
 
     async def add(self, resource: ScimResource) -> None:
         """AlreadyExists when a resource of the kind has its id or name."""
