@@ -97,3 +97,65 @@ async def test_the_latest_review_and_self_assessment_of_a_person(backend: Backen
         assert await uow.reviews.self_ratings("ann", "r2") == {"collaboration": 2.0}, "none for the review: the latest of any"
         assert await uow.reviews.self_ratings("ann", None) == {"collaboration": 2.0}
         assert await uow.reviews.self_ratings("bob", None) is None
+
+
+async def test_an_answer_is_kept_once_per_rater_and_read_back_only_as_counts_and_folds(backend: Backend) -> None:
+    from paars_feedback.domain.review import ReviewResponse
+    from paars_feedback.service_layer.common import rater_hash
+
+    def response(response_id: str, rater: str, score: int) -> ReviewResponse:
+        return ReviewResponse(response_id, "r1", pb.RATER_GROUP_PEERS, rater_hash("r1", rater), (Rating("collaboration", score, "calm"),), "thanks", NOW)
+
+    async with backend.uow() as uow:
+        await uow.reviews.add(a_review())
+        await uow.reviews.add(a_review("r2"))
+        await uow.reviews.add_raters("r1", ["bob", "cas"], pb.RATER_GROUP_PEERS, approved=False, nominated_by="ann")
+        await uow.reviews.approve("r1", ["bob"])
+        assert await uow.reviews.add_response(response("a1", "bob", 4))
+        assert not await uow.reviews.add_response(response("a2", "bob", 2)), "one answer per rater"
+        assert await uow.reviews.add_response(response("a3", "cas", 2))
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.reviews.nomination("r1", "bob") == (pb.RATER_GROUP_PEERS, True)
+        assert await uow.reviews.nomination("r1", "cas") == (pb.RATER_GROUP_PEERS, False)
+        assert await uow.reviews.nomination("r1", "eve") is None
+        assert await uow.reviews.rated_by("cas") == {"r1": (pb.RATER_GROUP_PEERS, False)}
+        assert await uow.reviews.nominations(["r1", "r2"]) == {"r1": [("bob", True), ("cas", False)]}
+        assert await uow.reviews.answer_counts(["r1", "r2"]) == {"r1": 2}
+        hashes = {"r1": rater_hash("r1", "bob"), "r2": rater_hash("r2", "bob")}
+        assert await uow.reviews.answered(hashes) == {"r1"}
+        assert await uow.reviews.answered({"r1": rater_hash("r1", "eve")}) == set()
+        answers = await uow.reviews.answers("r1")
+        assert sorted(a.ratings["collaboration"] for a in answers) == [2, 4]
+        assert all(a.comments == ["thanks", "collaboration: calm"] for a in answers)
+
+
+async def test_reviews_are_listed_for_whoever_takes_part_and_hr_only_in_the_teams_they_cover(backend: Backend) -> None:
+    await backend.team("t-root")
+    await backend.team("t-eng", "t-root")
+    await backend.team("t-web", "t-eng")
+    await backend.team("t-other")
+    await backend.person("ann", "mgr", team_id="t-web")
+    await backend.person("fay", team_id="t-other")
+    await backend.person("hr", team_id="t-eng")
+    older = dataclasses.replace(a_review("r1"), created_at=NOW - dt.timedelta(days=1))
+    async with backend.uow() as uow:
+        await uow.reviews.add(older)
+        await uow.reviews.add(dataclasses.replace(a_review("r2"), subject_id="fay", manager_id=None, opened_by="hr"))
+        await uow.reviews.add(dataclasses.replace(a_review("r3"), subject_id="gone", manager_id=None, opened_by="x"))
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.directory.hr_teams("hr") == ["t-eng", "t-web"]
+        assert await uow.directory.hr_teams("ann") == ["t-web"]
+        assert await uow.directory.hr_teams("nobody") == []
+
+        async def listed(*args: object) -> list[tuple[str, bool]]:
+            return [(x.review.id, x.in_hr_scope) for x in await uow.reviews.listed(*args)]  # type: ignore[arg-type]
+
+        assert await listed("ann", [], [], []) == [("r1", False)]
+        assert await listed("mgr", [], [], []) == [("r1", False)], "the manager the review names"
+        assert await listed("hr", [], [], ["t-eng", "t-web"]) == [("r2", False), ("r1", True)], "opened by hr, and ann in scope; newest first"
+        assert await listed("eve", ["r3"], ["fay"], []) == [("r2", False), ("r3", False)]
+        assert await listed("eve", [], [], []) == []
+        stored = (await uow.reviews.listed("ann", [], [], []))[0].review
+        assert stored == older

@@ -28,7 +28,7 @@ from paars_feedback.domain.feedback import (
 )
 from paars_feedback.domain.feedback import Person as DirectoryPerson
 from paars_feedback.domain.privacy import FeedbackView, Reader, Ties, feedback_view, ties_of
-from paars_feedback.domain.review import Review, SelfAssessment
+from paars_feedback.domain.review import ExternalRater, InvitationMade, ListedReview, Review, ReviewResponse, SelfAssessment
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_feedback.service_layer.messagebus import MessageBus
 from paars_feedback.service_layer.unit_of_work import (
@@ -47,7 +47,7 @@ from paars_feedback.service_layer.unit_of_work import (
 )
 from paars_feedback.service_layer.unit_of_work import Clock as UowClock
 from paars_platform.auth import Identity
-from paars_platform.directory import in_hr_scope, manager_chain, team_path
+from paars_platform.directory import CHAIN_LIMIT, in_hr_scope, manager_chain, team_path
 from paars_platform.errors import InvalidArgument, StaleVersion
 
 A = TypeVar("A")
@@ -112,6 +112,10 @@ class Store:
     # (review id, rater id) -> (group, approved, nominated by)
     review_raters: dict[tuple[str, str], tuple[int, bool, str]] = dataclasses.field(default_factory=dict)
     review_answers: dict[str, list[RatedAnswer]] = dataclasses.field(default_factory=dict)
+    # (review id, rater hash) -> the answer (kept beside its folded form in review_answers)
+    review_responses: dict[tuple[str, str], ReviewResponse] = dataclasses.field(default_factory=dict)
+    # Invited customers (the invitations themselves, as revoking and answering read them, are in invitations).
+    external_raters: dict[str, ExternalRater] = dataclasses.field(default_factory=dict)
     self_assessments: list[SelfAssessment] = dataclasses.field(default_factory=list)
     # The value keys of the published organisation story (projected from story.story-published.v1).
     values: set[str] = dataclasses.field(default_factory=set)
@@ -318,6 +322,45 @@ class FakeReviewRepository:
         theirs = [r for r in self.store.reviews.values() if r.subject_id == subject_id]
         return max(theirs, key=lambda r: (r.created_at, r.id)) if theirs else None
 
+    async def nomination(self, review_id: str, rater_id: str) -> tuple[int, bool] | None:
+        found = self.store.review_raters.get((review_id, rater_id))
+        return (found[0], found[1]) if found is not None else None
+
+    async def add_response(self, response: ReviewResponse) -> bool:
+        if (response.review_id, response.rater_hash) in self.store.review_responses:
+            return False
+        self.store.review_responses[(response.review_id, response.rater_hash)] = response
+        comments = [response.comment] + [f"{r.competency}: {r.comment}" for r in response.ratings if r.comment]
+        self.store.review_answers.setdefault(response.review_id, []).append(
+            RatedAnswer(response.group, {r.competency: r.score for r in response.ratings}, comments),
+        )
+        return True
+
+    async def rated_by(self, rater_id: str) -> dict[str, tuple[int, bool]]:
+        return {rid: (group, approved) for (rid, rater), (group, approved, _n) in self.store.review_raters.items() if rater == rater_id}
+
+    async def listed(self, employee_id: str, rated: Sequence[str], below: Sequence[str], hr_teams: Sequence[str]) -> list[ListedReview]:
+        out = []
+        for r in sorted(self.store.reviews.values(), key=lambda r: r.id):
+            subject = self.store.people.get(r.subject_id)
+            in_scope = subject is not None and subject.team_id in hr_teams
+            if employee_id in (r.subject_id, r.manager_id, r.opened_by) or r.id in rated or r.subject_id in below or in_scope:
+                out.append(ListedReview(r, in_scope))
+        return sorted(out, key=lambda listed: listed.review.created_at, reverse=True)
+
+    async def nominations(self, review_ids: Sequence[str]) -> dict[str, list[tuple[str, bool]]]:
+        out: dict[str, list[tuple[str, bool]]] = {}
+        for (rid, rater), (group, approved, _n) in sorted(self.store.review_raters.items()):
+            if rid in review_ids and group == pb.RATER_GROUP_PEERS:
+                out.setdefault(rid, []).append((rater, approved))
+        return out
+
+    async def answer_counts(self, review_ids: Sequence[str]) -> dict[str, int]:
+        return {rid: len(answers) for rid, answers in self.store.review_answers.items() if rid in review_ids and answers}
+
+    async def answered(self, rater_hashes: Mapping[str, str]) -> set[str]:
+        return {rid for rid, hashed in rater_hashes.items() if (rid, hashed) in self.store.review_responses}
+
     async def self_ratings(self, employee_id: str, review_id: str | None) -> dict[str, float] | None:
         theirs = sorted((a for a in self.store.self_assessments if a.employee_id == employee_id), key=lambda a: (a.submitted_at, a.id), reverse=True)
         chosen = next((a for a in theirs if a.review_id == review_id), None) if review_id is not None else None
@@ -390,6 +433,13 @@ class FakeDirectoryRepository:
         hr_scope = reader.has("hr") and in_hr_scope(me.team_id if me else None, path)
         return ties_of(reader.employee_id, subject_id=subject_id, author_id=author_id, manager_chain=chain, coach_id=coach, shared=shared, hr_scope=hr_scope)
 
+    async def hr_teams(self, employee_id: str) -> list[str]:
+        me = self.store.people.get(employee_id)
+        if me is None or not me.team_id:
+            return []
+        # Every team whose path up reaches the HR person's team (team_path: the directory's one rule and limit).
+        return sorted(t for t in self.store.teams if in_hr_scope(me.team_id, team_path(t, lambda u: self.store.teams.get(u), CHAIN_LIMIT)))
+
 
 class FakeInvitationRepository:
     def __init__(self, store: Store) -> None:
@@ -397,14 +447,38 @@ class FakeInvitationRepository:
 
     async def get(self, invitation_id: str) -> Invitation | None:
         found = self.store.invitations.get(invitation_id)
-        return copy.deepcopy(found) if found is not None else None
+        if found is None:
+            return None
+        invitation = copy.deepcopy(found)
+        review = self.store.reviews.get(invitation.review_id)
+        if review is not None:
+            # As the SQL one joins it: the review's state now.
+            invitation.review_closed = review.state == pb.Review.STATE_CLOSED
+        return invitation
 
     async def by_token(self, token_hash: str) -> Invitation | None:
         found = [i for i, h in self.store.invitation_tokens.items() if h == token_hash]
         return await self.get(found[0]) if found else None
 
+    async def add(self, rater: ExternalRater) -> None:
+        review = self.store.reviews[rater.review_id]
+        self.store.external_raters[rater.id] = rater
+        self.store.invitations[rater.id] = Invitation(
+            rater.id, rater.review_id, review.subject_id, review.opened_by, review.state == pb.Review.STATE_CLOSED, review.questions,
+            review.due_date, None, None, rater.expires_at,
+        )
+        self.store.invitation_tokens[rater.id] = rater.token_hash
+
     async def save(self, invitation: Invitation) -> None:
         self.store.invitations[invitation.id].revoked_at = invitation.revoked_at
+        self.store.invitations[invitation.id].used_at = invitation.used_at
+
+    async def reissue(self, invitation_id: str, token_hash: str, now: dt.datetime) -> bool:
+        found = self.store.invitations.get(invitation_id)
+        if found is None or found.used_at is not None or found.revoked_at is not None or found.expires_at is None or found.expires_at <= now:
+            return False
+        self.store.invitation_tokens[invitation_id] = token_hash
+        return True
 
 
 class FakeCoachRepository:
@@ -518,7 +592,7 @@ class FakeUnitOfWork:
         earlier = await self.recall(caller_key, method, request, type(answer))
         if earlier is None:
             # As the SQL one: a link token is never kept (a retry gets a fresh one).
-            kept = dataclasses.replace(answer, token="") if isinstance(answer, RequestMade) else answer
+            kept = dataclasses.replace(answer, token="") if isinstance(answer, RequestMade | InvitationMade) else answer
             self._work.answers[(caller_key, request.key)] = (method, request.fingerprint, kept)
         return earlier
 

@@ -20,7 +20,6 @@ from paars_feedback.entrypoints.grpc import FeedbackServicer, Handlers
 from paars_feedback.entrypoints.sweeper import Sweeper
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.messagebus import MessageBus
-from paars_feedback.service_layer.review_handlers import ReviewHandlers
 from paars_feedback.service_layer.unit_of_work import Clock
 from paars_platform import registry
 from paars_platform.config import Settings
@@ -47,7 +46,7 @@ def message_bus(db: Database, config: FeedbackConfig, *, clock: Clock = utcnow) 
 
 def servicer(db: Database, config: FeedbackConfig) -> FeedbackServicer:
     """The servicer over the bus and the handlers on this database (bench/feedback_use_cases.py drives it in-process)."""
-    return FeedbackServicer(Handlers(bus=message_bus(db, config), reviews=ReviewHandlers(db, config)))
+    return FeedbackServicer(Handlers(bus=message_bus(db, config)))
 
 
 def build(settings: Settings) -> ServiceRuntime:

@@ -15,8 +15,11 @@ from paars_feedback.adapters.review_repository import (
     assessed_event,
     assessment_from_proto,
     assessment_to_proto,
+    invitation_from_proto,
+    invitation_to_proto,
     opened_from_proto,
     opened_to_proto,
+    response_to_proto,
     review_event,
     review_from_proto,
     review_to_proto,
@@ -46,7 +49,7 @@ from paars_feedback.domain.feedback import (
     RequestMade,
 )
 from paars_feedback.domain.privacy import FeedbackView, feedback_event_view
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
+from paars_feedback.domain.review import InvitationMade, ResponseSubmitted, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
 from paars_feedback.service_layer.commands import PageAfter
 from paars_feedback.service_layer.common import PRODUCER
 from paars_feedback.service_layer.unit_of_work import Answer, Event
@@ -153,6 +156,10 @@ def encode_answer(answer: Answer) -> bytes:
         return opened_to_proto(answer).SerializeToString()
     if isinstance(answer, SelfAssessment):
         return assessment_to_proto(answer).SerializeToString()
+    if isinstance(answer, InvitationMade):
+        return invitation_to_proto(InvitationMade(answer.invitation_id, answer.expires_at)).SerializeToString()
+    if isinstance(answer, ResponseSubmitted):
+        return response_to_proto(answer).SerializeToString()
     # A referral's answer is kept without its note (RaiseReferral answers its id; an answer of RaiseReferralResponse
     # stored before the lifecycle decodes as a pb.Referral too: its field 1 is the id).
     return referral_to_proto(replace(answer, note="")).SerializeToString()
@@ -184,6 +191,10 @@ def decode_answer(answer_type: type[Any], data: bytes) -> Answer:
         return opened_from_proto(pb.OpenReviewCycleResponse.FromString(data))
     if answer_type is SelfAssessment:
         return assessment_from_proto(pb.SelfAssessment.FromString(data))
+    if answer_type is InvitationMade:
+        return invitation_from_proto(pb.InviteExternalRaterResponse.FromString(data))
+    if answer_type is ResponseSubmitted:
+        return ResponseSubmitted(pb.SubmitReviewResponseResponse.FromString(data).response_id)
     if answer_type is Referral:
         return referral_from_proto(pb.Referral.FromString(data))
     assert answer_type is Feedback

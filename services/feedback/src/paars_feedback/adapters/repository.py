@@ -28,6 +28,7 @@ from paars_feedback.domain.feedback import (
     SummaryGroup,
 )
 from paars_feedback.domain.privacy import FeedbackView, Reader, Ties, ties_of
+from paars_feedback.domain.review import ExternalRater
 from paars_feedback.service_layer.commands import PageAfter
 from paars_platform.directory import CHAIN_LIMIT
 
@@ -282,7 +283,12 @@ _INVITATION = sa.select(
 ).join(t.reviews, t.reviews.c.id == _inv.c.review_id)
 _INVITATION_BY_ID = _INVITATION.where(_inv.c.id == sa.bindparam("b_id"))
 _INVITATION_BY_TOKEN = _INVITATION.where(_inv.c.token_hash == sa.bindparam("b_token_hash"))
-_SAVE_INVITATION = _inv.update().where(_inv.c.id == sa.bindparam("b_id")).values(revoked_at=sa.bindparam("b_revoked_at"))
+_SAVE_INVITATION = _inv.update().where(_inv.c.id == sa.bindparam("b_id")).values(
+    used_at=sa.bindparam("b_used_at"), revoked_at=sa.bindparam("b_revoked_at"),
+)
+_REISSUE = _inv.update().where(
+    _inv.c.id == sa.bindparam("b_id"), _inv.c.used_at.is_(None), _inv.c.revoked_at.is_(None), _inv.c.expires_at > sa.bindparam("b_now"),
+).values(token_hash=sa.bindparam("b_token_hash"))
 REVIEW_CLOSED = pb.Review.STATE_CLOSED
 
 
@@ -295,7 +301,7 @@ def invitation_from_row(row: Any) -> Invitation:
 
 
 class SqlInvitationRepository:
-    """A 360 invitation's link, with the few facts of its review the link shows (the reviews are review_handlers')."""
+    """A 360 invitation's link, with the few facts of its review the link shows (the reviews are review_repository's)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -308,8 +314,18 @@ class SqlInvitationRepository:
         row = (await self.conn.execute(_INVITATION_BY_TOKEN, {"b_token_hash": token_hash})).first()
         return invitation_from_row(row) if row is not None else None
 
+    async def add(self, rater: ExternalRater) -> None:
+        await self.conn.execute(_inv.insert(), {
+            "id": rater.id, "review_id": rater.review_id, "name": rater.name, "email": rater.email, "token_hash": rater.token_hash,
+            "used_at": None, "created_at": rater.created_at, "expires_at": rater.expires_at, "revoked_at": None,
+        })
+
     async def save(self, invitation: Invitation) -> None:
-        await self.conn.execute(_SAVE_INVITATION, {"b_id": invitation.id, "b_revoked_at": invitation.revoked_at})
+        await self.conn.execute(_SAVE_INVITATION, {"b_id": invitation.id, "b_used_at": invitation.used_at, "b_revoked_at": invitation.revoked_at})
+
+    async def reissue(self, invitation_id: str, token_hash: str, now: dt.datetime) -> bool:
+        done = await self.conn.execute(_REISSUE, {"b_id": invitation_id, "b_token_hash": token_hash, "b_now": now})
+        return bool(done.rowcount == 1)
 
 
 _VALUE = sa.select(t.story_values.c.key).where(t.story_values.c.key == sa.bindparam("b_key"))
@@ -327,6 +343,7 @@ class SqlValueCatalogue:
 
 _PERSON = sa.select(_people.c.id, _people.c.name, _people.c.active).where(_people.c.id == sa.bindparam("b_id"))
 _MANAGER_OF = sa.select(_people.c.manager_id).where(_people.c.id == sa.bindparam("b_id"))
+_CHILD_TEAMS = sa.select(t.teams.c.id).where(t.teams.c.parent_team_id.in_(sa.bindparam("b_ids", expanding=True)))
 
 
 class SqlDirectoryRepository:
@@ -355,6 +372,20 @@ class SqlDirectoryRepository:
         return ties_of(
             reader.employee_id, subject_id=subject_id, author_id=author_id, manager_chain=chain, coach_id=coach, shared=shared, hr_scope=hr_scope,
         )
+
+    async def hr_teams(self, employee_id: str) -> list[str]:
+        """The HR person's team and its subtree, a level per statement, as deep as the directory's one limit (the
+        teams whose path up (team_path) reaches theirs)."""
+        team = await directory.team_of(self.conn, employee_id)
+        if not team:
+            return []
+        covered, level = {team}, [team]
+        for _ in range(CHAIN_LIMIT - 1):
+            level = sorted({r.id for r in await self.conn.execute(_CHILD_TEAMS, {"b_ids": level})} - covered)
+            if not level:
+                break
+            covered.update(level)
+        return sorted(covered)
 
 
 _ca, _cs = t.coach_assignments, t.coach_shares

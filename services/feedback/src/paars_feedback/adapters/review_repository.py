@@ -3,7 +3,7 @@ the answers as anonymity reads them), and a review as protobuf (answers and even
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +13,21 @@ from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import anonymity
-from paars_feedback.domain.review import GapSeen, Rating, ReportSeen, Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
+from paars_feedback.domain.review import (
+    GapSeen,
+    InvitationMade,
+    ListedReview,
+    Rating,
+    ReportSeen,
+    ResponseSubmitted,
+    Review,
+    ReviewChanged,
+    ReviewEntry,
+    ReviewResponse,
+    ReviewsOpened,
+    SelfAssessed,
+    SelfAssessment,
+)
 from paars_feedback.service_layer.common import PRODUCER
 from paars_platform.db import insert_ignore
 from paars_platform.events import new_metadata, timestamp
@@ -26,6 +40,19 @@ _sa = t.self_assessments
 _LATEST = sa.select(_r).where(_r.c.subject_id == sa.bindparam("b_subject")).order_by(_r.c.created_at.desc(), _r.c.id).limit(1)
 _SELF = sa.select(_sa).where(_sa.c.employee_id == sa.bindparam("b_employee")).order_by(_sa.c.submitted_at.desc(), _sa.c.id).limit(1)
 _ANSWERS = sa.select(_resp.c.rater_group, _resp.c.ratings, _resp.c.comment).where(_resp.c.review_id == sa.bindparam("b_id"))
+_NOMINATION = sa.select(_rr.c.rater_group, _rr.c.approved).where(_rr.c.review_id == sa.bindparam("b_id"), _rr.c.rater_id == sa.bindparam("b_rater"))
+_RATED_BY = sa.select(_rr.c.review_id, _rr.c.rater_group, _rr.c.approved).where(_rr.c.rater_id == sa.bindparam("b_rater"))
+_NOMINATIONS = (
+    sa.select(_rr.c.review_id, _rr.c.rater_id, _rr.c.approved)
+    .where(_rr.c.review_id.in_(sa.bindparam("b_ids", expanding=True)), _rr.c.rater_group == anonymity.PEERS).order_by(_rr.c.rater_id)
+)
+_COUNTS = (
+    sa.select(_resp.c.review_id, sa.func.count().label("n")).where(_resp.c.review_id.in_(sa.bindparam("b_ids", expanding=True)))
+    .group_by(_resp.c.review_id)
+)
+_ANSWERED = sa.select(_resp.c.review_id, _resp.c.rater_hash).where(
+    _resp.c.review_id.in_(sa.bindparam("b_ids", expanding=True)), _resp.c.rater_hash.in_(sa.bindparam("b_hashes", expanding=True)),
+)
 
 
 def review_from_row(row: Any) -> Review:
@@ -92,6 +119,48 @@ class SqlReviewRepository:
             row = (await self.conn.execute(_SELF, {"b_employee": employee_id})).first()
         return {x["competency"]: float(x["score"]) for x in row.ratings} if row is not None else None
 
+    async def nomination(self, review_id: str, rater_id: str) -> tuple[int, bool] | None:
+        row = (await self.conn.execute(_NOMINATION, {"b_id": review_id, "b_rater": rater_id})).first()
+        return (int(row.rater_group), bool(row.approved)) if row is not None else None
+
+    async def add_response(self, response: ReviewResponse) -> bool:
+        return await insert_ignore(self.conn, _resp, {
+            "id": response.id, "review_id": response.review_id, "rater_group": response.group, "rater_hash": response.rater_hash,
+            "ratings": [{"competency": r.competency, "score": r.score, "comment": r.comment} for r in response.ratings],
+            "comment": response.comment, "submitted_at": response.submitted_at,
+        })
+
+    async def rated_by(self, rater_id: str) -> dict[str, tuple[int, bool]]:
+        return {r.review_id: (int(r.rater_group), bool(r.approved)) for r in await self.conn.execute(_RATED_BY, {"b_rater": rater_id})}
+
+    async def listed(self, employee_id: str, rated: Sequence[str], below: Sequence[str], hr_teams: Sequence[str]) -> list[ListedReview]:
+        """One statement: the subject's team (people, outer-joined: someone the directory lost is in nobody's scope)
+        says whether HR covers them, and bounds HR's search to the teams they cover instead of every review."""
+        p = t.people
+        in_scope = p.c.team_id.in_(list(hr_teams)) if hr_teams else sa.false()
+        mine = sa.or_(
+            _r.c.subject_id == employee_id, _r.c.manager_id == employee_id, _r.c.opened_by == employee_id,
+            _r.c.id.in_(list(rated)), _r.c.subject_id.in_(list(below)), in_scope,
+        )
+        query = (
+            sa.select(_r, in_scope.label("in_hr_scope")).select_from(_r.outerjoin(p, p.c.id == _r.c.subject_id))
+            .where(mine).order_by(_r.c.created_at.desc(), _r.c.id)
+        )
+        return [ListedReview(review_from_row(row), bool(row.in_hr_scope)) for row in await self.conn.execute(query)]
+
+    async def nominations(self, review_ids: Sequence[str]) -> dict[str, list[tuple[str, bool]]]:
+        out: dict[str, list[tuple[str, bool]]] = {}
+        for r in await self.conn.execute(_NOMINATIONS, {"b_ids": list(review_ids)}):
+            out.setdefault(r.review_id, []).append((r.rater_id, bool(r.approved)))
+        return out
+
+    async def answer_counts(self, review_ids: Sequence[str]) -> dict[str, int]:
+        return {r.review_id: int(r.n) for r in await self.conn.execute(_COUNTS, {"b_ids": list(review_ids)})}
+
+    async def answered(self, rater_hashes: Mapping[str, str]) -> set[str]:
+        rows = await self.conn.execute(_ANSWERED, {"b_ids": list(rater_hashes), "b_hashes": sorted(set(rater_hashes.values()))})
+        return {r.review_id for r in rows if rater_hashes.get(r.review_id) == r.rater_hash}
+
     async def add_self_assessment(self, assessment: SelfAssessment) -> None:
         await self.conn.execute(t.self_assessments.insert().values(
             id=assessment.id, employee_id=assessment.employee_id, review_id=assessment.review_id,
@@ -117,6 +186,38 @@ def review_from_proto(message: pb.Review) -> Review:
         anonymity_threshold=message.anonymity_threshold, due_date=dt.date.fromisoformat(message.due_date), state=message.state,
         created_at=epoch, updated_at=epoch,
     )
+
+
+def entries_to_proto(entries: Sequence[ReviewEntry]) -> pb.ListReviewsResponse:
+    out = pb.ListReviewsResponse()
+    for e in entries:
+        entry = pb.ReviewEntry(
+            review=review_to_proto(e.review), answered=e.answered, awaiting_approval=e.awaiting_approval,
+            nominations=[pb.Nomination(rater_id=rater, approved=approved) for rater, approved in e.nominations],
+        )
+        if e.subject:
+            entry.roles.append(pb.ReviewEntry.ROLE_SUBJECT)
+        if e.my_group:
+            entry.roles.append(pb.ReviewEntry.ROLE_RATER)
+            entry.my_group = e.my_group  # type: ignore[assignment]
+        if e.lead:
+            entry.roles.append(pb.ReviewEntry.ROLE_LEAD)
+        if e.subject or e.lead:
+            entry.responses_received = e.responses_received
+        out.reviews.append(entry)
+    return out
+
+
+def invitation_to_proto(made: InvitationMade) -> pb.InviteExternalRaterResponse:
+    return pb.InviteExternalRaterResponse(invitation_id=made.invitation_id, expires_at=timestamp(made.expires_at), external_token=made.token)
+
+
+def invitation_from_proto(message: pb.InviteExternalRaterResponse) -> InvitationMade:
+    return InvitationMade(message.invitation_id, message.expires_at.ToDatetime(tzinfo=dt.UTC))
+
+
+def response_to_proto(submitted: ResponseSubmitted) -> pb.SubmitReviewResponseResponse:
+    return pb.SubmitReviewResponseResponse(response_id=submitted.response_id)
 
 
 def opened_to_proto(opened: ReviewsOpened) -> pb.OpenReviewCycleResponse:

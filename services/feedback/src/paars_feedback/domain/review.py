@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.domain import anonymity
 from paars_feedback.domain.gap import Gap
-from paars_platform.errors import FailedPrecondition, InvalidArgument
+from paars_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
 NOMINATING = pb.Review.STATE_NOMINATING
 COLLECTING = pb.Review.STATE_COLLECTING
@@ -141,3 +141,86 @@ class GapSeen:
 
     employee_id: str
     gaps: tuple[Gap, ...]
+
+
+def rater_group(review: Review, rater_id: str, nomination: tuple[int, bool] | None) -> int:
+    """The group a colleague answers in: themselves, their manager, else their nomination (group, approved) once
+    approved; anyone else is no rater of this review."""
+    if rater_id == review.subject_id and anonymity.SELF in review.rater_groups:
+        return anonymity.SELF
+    if rater_id == review.manager_id and anonymity.MANAGER in review.rater_groups:
+        return anonymity.MANAGER
+    if nomination is None:
+        raise PermissionDenied("you are not a rater of this review")
+    group, approved = nomination
+    if not approved:
+        raise FailedPrecondition("review_id: your nomination awaits the manager's approval")
+    return group
+
+
+@dataclass(frozen=True)
+class ExternalRater:
+    """A customer invited to answer a 360 through a single-use link; only the link token's hash is kept."""
+
+    id: str
+    review_id: str
+    name: str
+    email: str
+    token_hash: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class InvitationMade:
+    """InviteExternalRater's answer: the invitation and its link token (in this answer only, never stored nor kept
+    for a retry: a retried call gets a fresh one)."""
+
+    invitation_id: str
+    expires_at: dt.datetime
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewResponse:
+    """One rater's answer, kept under a hash of the review and the rater: nobody can read back who gave it."""
+
+    id: str
+    review_id: str
+    group: int
+    rater_hash: str
+    ratings: tuple[Rating, ...]
+    comment: str
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ResponseSubmitted:
+    """SubmitReviewResponse's answer."""
+
+    response_id: str
+
+
+@dataclass(frozen=True)
+class ListedReview:
+    """A review a person may be listed, as the repository finds it: whether its subject is in the caller's HR scope."""
+
+    review: Review
+    in_hr_scope: bool
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """A review as ListReviews shows it to one person: their roles in it and, for the person and whoever leads it,
+    the peers nominated and the number of answers (never who answered)."""
+
+    review: Review
+    subject: bool
+    lead: bool
+    # The caller's own group when they rate (0: they do not).
+    my_group: int = 0
+    answered: bool = False
+    awaiting_approval: bool = False
+    # (rater id, approved), by rater id.
+    nominations: tuple[tuple[str, bool], ...] = ()
+    responses_received: int = 0

@@ -25,12 +25,20 @@ from paars_feedback.adapters.protobuf import (
     requests_to_proto,
     summary_to_proto,
 )
-from paars_feedback.adapters.review_repository import assessment_to_proto, gap_to_proto, opened_to_proto, report_to_proto, review_to_proto
+from paars_feedback.adapters.review_repository import (
+    assessment_to_proto,
+    entries_to_proto,
+    gap_to_proto,
+    invitation_to_proto,
+    opened_to_proto,
+    report_to_proto,
+    response_to_proto,
+    review_to_proto,
+)
 from paars_feedback.domain.feedback import Example
 from paars_feedback.domain.review import Rating
 from paars_feedback.service_layer import commands
 from paars_feedback.service_layer.messagebus import MessageBus
-from paars_feedback.service_layer.review_handlers import ReviewHandlers
 from paars_platform.auth import Identity, identity, require_person
 
 Context = grpc.aio.ServicerContext
@@ -80,7 +88,6 @@ def request_feedback(request: pb.RequestFeedbackRequest, caller: Identity) -> co
 @dataclass(frozen=True)
 class Handlers:
     bus: MessageBus
-    reviews: ReviewHandlers
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
@@ -140,11 +147,21 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         )))
 
     async def InviteExternalRater(self, request: pb.InviteExternalRaterRequest, context: Context) -> pb.InviteExternalRaterResponse:
-        return await self.h.reviews.invite_external(require_person(), request)
+        caller = require_person()
+        made = await self.h.bus.handle(commands.InviteExternalRater(
+            caller, request_key(request.idempotency_key, request), request.review_id, request.name, request.email,
+        ))
+        if not made.token:
+            # A retry (same idempotency key) was answered as the first time, whose token it never saw: a fresh one.
+            made = await self.h.bus.handle(commands.ReissueInvitationLink(caller, commands.RequestKey(), made))
+        return invitation_to_proto(made)
 
     async def SubmitReviewResponse(self, request: pb.SubmitReviewResponseRequest, context: Context) -> pb.SubmitReviewResponseResponse:
         # Public method: customers answer through their link token.
-        return await self.h.reviews.respond(identity(), request)
+        return response_to_proto(await self.h.bus.handle(commands.SubmitReviewResponse(
+            identity(), request_key(request.idempotency_key, request), request.review_id,
+            tuple(Rating(r.competency, r.score, r.comment) for r in request.ratings), request.comment, request.external_token,
+        )))
 
     async def CloseReviewCycle(self, request: pb.CloseReviewCycleRequest, context: Context) -> pb.Review:
         return review_to_proto(await self.h.bus.handle(commands.CloseReviewCycle(require_person(), request_key(request.idempotency_key, request), request.review_id)))
@@ -235,7 +252,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         return link_to_proto(await self.h.bus.ask(commands.GetLink(identity(), request.external_token)))
 
     async def ListReviews(self, request: pb.ListReviewsRequest, context: Context) -> pb.ListReviewsResponse:
-        return await self.h.reviews.list_mine(require_person())
+        return entries_to_proto(await self.h.bus.ask(commands.ListReviews(require_person())))
 
     async def ListDialogues(self, request: pb.ListDialoguesRequest, context: Context) -> pb.ListDialoguesResponse:
         listed = await self.h.bus.ask(commands.ListDialogues(require_person()))

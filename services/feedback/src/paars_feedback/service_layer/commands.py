@@ -24,7 +24,7 @@ from paars_feedback.domain.feedback import (
     Referral,
     RequestMade,
 )
-from paars_feedback.domain.review import Rating, Review, ReviewsOpened, SelfAssessment
+from paars_feedback.domain.review import InvitationMade, Rating, ResponseSubmitted, Review, ReviewsOpened, SelfAssessment
 from paars_feedback.service_layer.common import (
     EMAIL_PATTERN,
     MAX_TEXT,
@@ -851,6 +851,77 @@ class SubmitSelfAssessment(Command[SelfAssessment]):
         v.max_length(self.reflection, "reflection", MAX_TEXT)
         v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
         v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class InviteExternalRater(Command[InvitationMade]):
+    """A customer asked to answer the person's 360 through a single-use link."""
+
+    METHOD: ClassVar[str] = "InviteExternalRater"
+    ANSWER: ClassVar[type[Any]] = InvitationMade
+    review_id: str
+    name: str
+    email: str
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        v = Validator()
+        v.check(valid_id(self.review_id), "review_id", "is required")
+        v.require(self.name, "name")
+        v.check(bool(EMAIL_PATTERN.match(self.email)) and len(self.email) <= 320, "email", "must be an e-mail address")
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ReissueInvitationLink(Command[InvitationMade]):
+    """A retried InviteExternalRater (same idempotency key) never saw its link token: a fresh one replaces it,
+    unless the link was used, withdrawn or expired (then none)."""
+
+    METHOD: ClassVar[str] = "ReissueInvitationLink"
+    ANSWER: ClassVar[type[Any]] = InvitationMade
+    invitation: InvitationMade
+
+
+@dataclass(frozen=True)
+class SubmitReviewResponse(Command[ResponseSubmitted]):
+    """A rater's answer to a 360: a colleague with a bearer token, or a customer with their link token."""
+
+    METHOD: ClassVar[str] = "SubmitReviewResponse"
+    ANSWER: ClassVar[type[Any]] = ResponseSubmitted
+    review_id: str
+    ratings: tuple[Rating, ...]
+    comment: str
+    external_token: str
+
+    @property
+    def external(self) -> bool:
+        return bool(self.external_token)
+
+    @property
+    def token_hash(self) -> str:
+        return token_hash(self.external_token) if self.external else ""
+
+    @property
+    def caller_key(self) -> str:
+        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
+
+    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
+        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
+        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
+        v = Validator()
+        if not self.external or self.review_id:
+            v.check(valid_id(self.review_id), "review_id", "is required")
+        check_ratings(v, self.ratings)
+        v.max_length(self.comment, "comment", MAX_TEXT)
+        v.max_length(self.external_token, "external_token", 200)
+        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
+        v.raise_if_any()
+
+
+@dataclass(frozen=True)
+class ListReviews(Query[Any]):
+    """The reviews the caller takes part in: about them, to answer (their own answer only), or to lead."""
 
 
 @dataclass(frozen=True)

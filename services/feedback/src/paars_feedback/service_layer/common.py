@@ -5,21 +5,13 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from google.protobuf.message import Message
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from paars_feedback.adapters import directory
-from paars_feedback.adapters import tables as t
-from paars_feedback.config import FeedbackConfig
-from paars_feedback.domain.privacy import Reader, Ties, ties_of
+from paars_feedback.domain.privacy import Reader
 from paars_platform.auth import Identity
-from paars_platform.db import Database, utcnow
 from paars_platform.errors import Validator
-from paars_platform.idempotency import run_once
 
 # Re-exported: the handlers take the shared id, e-mail and date rules from here.
 from paars_platform.values import EMAIL_PATTERN as EMAIL_PATTERN
@@ -31,7 +23,6 @@ PRODUCER = "feedback"
 MAX_TEXT = 4000
 MAX_LIST = 20
 
-R = TypeVar("R", bound=Message)
 Clock = Callable[[], dt.datetime]
 
 
@@ -123,56 +114,3 @@ class Read:
 def audited_reads(reader: Reader, reads: Iterable[Read]) -> list[Read]:
     """The reads the audit records: every read of feedback content, except a person reading what is about themselves."""
     return [r for r in reads if r.subject_id != reader.employee_id]
-
-
-async def record_reads(conn: AsyncConnection, reader: Reader, reads: Iterable[Read], path: str) -> None:
-    now = utcnow()
-    rows = [
-        {"subject_id": r.subject_id, "reader_id": reader.employee_id, "reader_role": r.basis, "item_id": r.item_id, "path": path, "read_at": now}
-        for r in audited_reads(reader, reads)
-    ]
-    if rows:
-        await conn.execute(t.content_reads.insert(), rows)
-
-
-class Base:
-    """Database, settings and clock, shared by the handler groups."""
-
-    def __init__(self, db: Database, config: FeedbackConfig, clock: Clock | None = None) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock or utcnow
-
-    async def once(self, caller_key: str, key: str, method: str, request: Message, response_type: type[R], work: Callable[[AsyncConnection], Awaitable[R]]) -> R:
-        return await run_once(
-            self.db, t.platform["idempotency_keys"], caller=caller_key, key=key, method=method,
-            request=request, response_type=response_type, work=work,
-        )
-
-
-async def ties_for(
-    conn: AsyncConnection,
-    reader: Reader,
-    subject_id: str,
-    *,
-    author_id: str = "",
-    share: tuple[str, str] | None = None,
-    participants: Iterable[str] = (),
-) -> Ties:
-    """The reader's ties to the subject, from the org projection and the person's coach shares."""
-    if not reader.is_person:
-        return Ties()
-    chain = await directory.manager_chain(conn, subject_id)
-    coach = await directory.coach_of(conn, subject_id)
-    shared = share is not None and coach == reader.employee_id and await directory.is_shared(conn, subject_id, *share)
-    hr_scope = reader.has("hr") and await directory.in_team_subtree(conn, reader.employee_id, subject_id)
-    return ties_of(
-        reader.employee_id, subject_id=subject_id, author_id=author_id, manager_chain=chain,
-        coach_id=coach, shared=shared, participants=participants, hr_scope=hr_scope,
-    )
-
-
-async def hr_for(conn: AsyncConnection, caller: Identity, subject_id: str) -> bool:
-    """The caller acts as HR for this person: an HR role and the person within their team's subtree."""
-    reader = reader_of(caller)
-    return reader.has("hr") and await directory.in_team_subtree(conn, reader.employee_id, subject_id)

@@ -42,6 +42,9 @@ COMMAND_HANDLERS: Mapping[type[c.Command[Any]], Handler] = {
     c.ApproveRaters: review_use_cases.approve_raters,
     c.CloseReviewCycle: review_use_cases.close_review_cycle,
     c.SubmitSelfAssessment: review_use_cases.submit_self_assessment,
+    c.InviteExternalRater: review_use_cases.invite_external_rater,
+    c.ReissueInvitationLink: review_use_cases.reissue_invitation_link,
+    c.SubmitReviewResponse: review_use_cases.submit_review_response,
 }
 # A query handler answers with commands.Answered: the answer and what its reading leaves to do.
 QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
@@ -57,6 +60,7 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
     c.GetDialogue: dialogue_use_cases.get_dialogue,
     c.GetReviewReport: review_use_cases.get_review_report,
     c.GetGapReport: review_use_cases.get_gap_report,
+    c.ListReviews: review_use_cases.list_reviews,
 }
 # Told the events of every committed unit of work (metrics), after the commit and outside the transaction.
 Observer = Callable[[Sequence[Event]], None]

@@ -1,33 +1,44 @@
 """A 360's lifecycle as handlers (command, unit of work, config) run by the message bus: open it, nominate colleagues,
-approve them, close it, and the person's self-assessment; the rules are domain/review.py's. Answering, inviting
-outsiders and ListReviews stay in review_handlers.py for now; the 360 and gap reports are queries here."""
+approve them, invite customers, answer it, close it, and the person's self-assessment; the rules are
+domain/review.py's. The reviews a person takes part in (ListReviews) and the 360 and gap reports are queries here."""
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 
 from paars.feedback.v1 import feedback_pb2 as pb
 from paars_feedback.config import FeedbackConfig
 from paars_feedback.domain import anonymity, gap
 from paars_feedback.domain.feedback import ReadRecord
+from paars_feedback.domain.links import refuse_closed
 from paars_feedback.domain.privacy import Reader, ReportView, is_hr_for, report_view
 from paars_feedback.domain.review import (
     CLOSED,
+    ExternalRater,
     GapSeen,
+    InvitationMade,
     Rating,
     ReportSeen,
+    ResponseSubmitted,
     Review,
     ReviewChanged,
+    ReviewEntry,
+    ReviewResponse,
     ReviewsOpened,
     SelfAssessed,
     SelfAssessment,
     check_competencies,
+    rater_group,
 )
 from paars_feedback.service_layer import commands as c
-from paars_feedback.service_layer.common import Read, audited_reads, reader_of
+from paars_feedback.service_layer.common import Read, audited_reads, link_expiry, new_link_token, rater_hash, reader_of, token_hash
 from paars_feedback.service_layer.unit_of_work import UnitOfWork
 from paars_platform.auth import Identity
-from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
+from paars_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+
+# How far down the team tree a manager's reviews are listed (organisation -> team -> individual, with room).
+CHAIN_DEPTH = 10
 
 
 async def _review(uow: UnitOfWork, review_id: str) -> Review:
@@ -113,6 +124,113 @@ async def close_review_cycle(command: c.CloseReviewCycle, uow: UnitOfWork, confi
     await uow.reviews.save(closed)
     await _changed(uow, closed, pb.ReviewUpdated.CHANGE_CLOSED, me)
     return closed
+
+
+async def invite_external_rater(command: c.InviteExternalRater, uow: UnitOfWork, config: FeedbackConfig) -> InvitationMade:
+    me = command.caller.employee_id
+    review = await _review(uow, command.review_id)
+    if me != review.subject_id and not await _leads(uow, command.caller, review.subject_id):
+        raise PermissionDenied("the person, their managers or HR invite customers")
+    if review.state == CLOSED:
+        raise FailedPrecondition("review_id: the review is closed")
+    if anonymity.CUSTOMERS not in review.rater_groups:
+        raise FailedPrecondition("review_id: this review asks no customers")
+    now = uow.clock()
+    token = new_link_token()
+    rater = ExternalRater(
+        uuid.uuid4().hex, review.id, command.name.strip(), command.email.strip().lower(), token_hash(token), now,
+        link_expiry(review.due_date, now, config.link_max_days),
+    )
+    await uow.invitations.add(rater)
+    return InvitationMade(rater.id, rater.expires_at, token)
+
+
+async def reissue_invitation_link(command: c.ReissueInvitationLink, uow: UnitOfWork, config: FeedbackConfig) -> InvitationMade:
+    token = new_link_token()
+    if await uow.invitations.reissue(command.invitation.invitation_id, token_hash(token), uow.clock()):
+        return InvitationMade(command.invitation.invitation_id, command.invitation.expires_at, token)
+    return command.invitation
+
+
+async def submit_review_response(command: c.SubmitReviewResponse, uow: UnitOfWork, config: FeedbackConfig) -> ResponseSubmitted:
+    now = uow.clock()
+    group: int
+    if command.external:
+        invitation = await uow.invitations.by_token(command.token_hash)
+        if invitation is None:
+            raise PermissionDenied("external_token: this link is not valid")
+        if command.review_id and command.review_id != invitation.review_id:
+            raise InvalidArgument("review_id", "does not match the link")
+        review = await _review(uow, invitation.review_id)
+        refuse_closed(invitation.link_state(now), invitation.expires_at)  # type: ignore[arg-type]
+        group, rater = anonymity.CUSTOMERS, f"invitation:{invitation.id}"
+        invitation.used_at = now
+        await uow.invitations.save(invitation)
+    else:
+        review = await _review(uow, command.review_id)
+        rater = command.caller.employee_id
+        group = rater_group(review, rater, await uow.reviews.nomination(review.id, rater))
+    review.check_open()
+    check_competencies(review, command.ratings)
+    response = ReviewResponse(
+        uuid.uuid4().hex, review.id, group, rater_hash(review.id, rater),
+        tuple(Rating(r.competency, r.score, r.comment.strip()) for r in command.ratings), command.comment.strip(), now,
+    )
+    if not await uow.reviews.add_response(response):
+        raise AlreadyExists("review_id: you already answered this review")
+    # No actor: the time of an answer must not say whose it was.
+    await _changed(uow, review, pb.ReviewUpdated.CHANGE_RESPONSE_RECEIVED, "")
+    return ResponseSubmitted(response.id)
+
+
+async def _below(uow: UnitOfWork, manager_id: str) -> set[str]:
+    """Everyone below the manager, as far down as CHAIN_DEPTH levels (the report's own rule, the manager chain)."""
+    below: set[str] = set()
+    level = set(await uow.directory.direct_reports(manager_id))
+    for _ in range(CHAIN_DEPTH):
+        level -= below | {manager_id}
+        if not level:
+            break
+        below |= level
+        level = {r for person in sorted(level) for r in await uow.directory.direct_reports(person)}
+    return below
+
+
+async def list_reviews(query: c.ListReviews, uow: UnitOfWork, config: FeedbackConfig) -> c.Answered[list[ReviewEntry]]:
+    me = query.caller.employee_id
+    rated = await uow.reviews.rated_by(me)
+    below = await _below(uow, me)
+    # HR reads the reviews of the people in their scope: the teams they cover bound the search in SQL.
+    hr_teams = await uow.directory.hr_teams(me) if reader_of(query.caller).has("hr") else []
+    found = await uow.reviews.listed(me, sorted(rated), sorted(below), hr_teams)
+    shown = []
+    for listed in found:
+        review = listed.review
+        lead = review.manager_id == me or review.opened_by == me or review.subject_id in below or listed.in_hr_scope
+        if not (lead or review.subject_id == me or review.id in rated):
+            continue
+        group, awaiting = 0, False
+        if review.subject_id == me:
+            group = anonymity.SELF if anonymity.SELF in review.rater_groups else group
+        elif review.manager_id == me and anonymity.MANAGER in review.rater_groups:
+            group = anonymity.MANAGER
+        elif review.id in rated:
+            group, approved = rated[review.id]
+            awaiting = not approved
+        shown.append(ReviewEntry(review, subject=review.subject_id == me, lead=lead, my_group=group, awaiting_approval=awaiting))
+    overseen = [e.review.id for e in shown if e.subject or e.lead]
+    nominations = await uow.reviews.nominations(overseen) if overseen else {}
+    counts = await uow.reviews.answer_counts(overseen) if overseen else {}
+    rating = {e.review.id: rater_hash(e.review.id, me) for e in shown if e.my_group}
+    answered = await uow.reviews.answered(rating) if rating else set()
+    entries = [
+        replace(
+            e, answered=e.review.id in answered, nominations=tuple(nominations.get(e.review.id, ())),
+            responses_received=counts.get(e.review.id, 0),
+        )
+        for e in shown
+    ]
+    return c.Answered(entries)
 
 
 async def submit_self_assessment(command: c.SubmitSelfAssessment, uow: UnitOfWork, config: FeedbackConfig) -> SelfAssessment:

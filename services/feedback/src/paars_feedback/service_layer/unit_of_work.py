@@ -33,15 +33,32 @@ from paars_feedback.domain.feedback import (
     SummaryGroup,
 )
 from paars_feedback.domain.privacy import Reader, Ties
-from paars_feedback.domain.review import Review, ReviewChanged, ReviewsOpened, SelfAssessed, SelfAssessment
+from paars_feedback.domain.review import (
+    ExternalRater,
+    InvitationMade,
+    ListedReview,
+    ResponseSubmitted,
+    Review,
+    ReviewChanged,
+    ReviewResponse,
+    ReviewsOpened,
+    SelfAssessed,
+    SelfAssessment,
+)
 from paars_feedback.service_layer.commands import PageAfter, RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
 Clock = Callable[[], dt.datetime]
 Event = FeedbackGiven | FeedbackRequestChanged | FeedbackAcknowledged | ActionItemCreated | ReferralRaised | ReferralUpdated | ActionItemChanged | DialogueChanged | ReviewChanged | SelfAssessed
 # What a command answers, and so what a retried request is answered with again.
-Answer = Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened | SelfAssessment
-A = TypeVar("A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened, SelfAssessment)
+Answer = (
+    Feedback | FeedbackRequest | RequestMade | LinkRevoked | CoachAssigned | CoachShares | Referral | PlannedItem | DialogueSeen | Review | ReviewsOpened
+    | SelfAssessment | InvitationMade | ResponseSubmitted
+)
+A = TypeVar(
+    "A", Feedback, FeedbackRequest, RequestMade, LinkRevoked, CoachAssigned, CoachShares, Referral, PlannedItem, DialogueSeen, Review, ReviewsOpened,
+    SelfAssessment, InvitationMade, ResponseSubmitted,
+)
 
 
 class FeedbackRepository(Protocol):
@@ -143,14 +160,22 @@ class DirectoryRepository(Protocol):
     async def ties(self, reader: Reader, subject_id: str, *, author_id: str = "", share: tuple[str, str] | None = None) -> Ties:
         """The reader's ties to the person: manager chain, coach (and whether this item is shared with them), HR scope."""
 
+    async def hr_teams(self, employee_id: str) -> list[str]:
+        """The teams an HR person covers: their own team and every team below it (none without a team)."""
+
 
 class InvitationRepository(Protocol):
     async def get(self, invitation_id: str) -> Invitation | None: ...
 
     async def by_token(self, token_hash: str) -> Invitation | None: ...
 
+    async def add(self, rater: ExternalRater) -> None: ...
+
     async def save(self, invitation: Invitation) -> None:
-        """Writes what revoking changes."""
+        """Writes what an invitation's life changes: when it was used, when withdrawn."""
+
+    async def reissue(self, invitation_id: str, token_hash: str, now: dt.datetime) -> bool:
+        """A new link token for an invitation still open (not used, withdrawn or expired); False when there is none."""
 
 
 class CoachRepository(Protocol):
@@ -234,6 +259,28 @@ class ReviewRepository(Protocol):
 
     async def self_ratings(self, employee_id: str, review_id: str | None) -> dict[str, float] | None:
         """Scores of the person's latest self-assessment for the review, else of their latest one."""
+
+    async def nomination(self, review_id: str, rater_id: str) -> tuple[int, bool] | None:
+        """The rater's group in the review and whether they are approved (None: not a rater of it)."""
+
+    async def add_response(self, response: ReviewResponse) -> bool:
+        """Keeps the answer; False (and nothing kept) when this rater already answered the review."""
+
+    async def rated_by(self, rater_id: str) -> dict[str, tuple[int, bool]]:
+        """The reviews the person is a rater of: review id -> (group, approved)."""
+
+    async def listed(self, employee_id: str, rated: Sequence[str], below: Sequence[str], hr_teams: Sequence[str]) -> list[ListedReview]:
+        """Reviews about the person, led by them (manager or opener), they rate (rated), about someone below them,
+        or about someone in a team of hr_teams; newest first (created_at, id)."""
+
+    async def nominations(self, review_ids: Sequence[str]) -> dict[str, list[tuple[str, bool]]]:
+        """The peers nominated for each review, (rater id, approved) by rater id."""
+
+    async def answer_counts(self, review_ids: Sequence[str]) -> dict[str, int]:
+        """How many answered each review (reviews without answers left out)."""
+
+    async def answered(self, rater_hashes: Mapping[str, str]) -> set[str]:
+        """Of the reviews (review id -> a rater's hash), those that rater answered."""
 
 
 class UnitOfWork(Protocol):
