@@ -3,16 +3,20 @@ both add to its shared agenda ahead of time, the manager keeps a private note th
 empty is named in the person's language and nothing typed is lost. Coaching: an employee asks an internal coach, who
 accepts and records a session; its note is read by the two of them only (the coachee's manager and HR get 404, page
 and posted form). A boundary concern: HR acknowledges and resolves it, the person sees its status, their manager sees
-nothing of it. Dutch and English, axe, 360 px.
-
-No circle journey: a circle is 3 to 5 managers from different teams, none another's manager; the demo directory's
-managers are Els, Jan and Sofie, and Els manages the other two, so it allows no circle of 3."""
+nothing of it. A peer coaching circle: HR forms one from the directory's suggestion (managers of different teams, none
+another's manager or report: the demo directory's Operations branch makes that possible) and plans its first session;
+a member is prompted, opens the circle from the prompt and records the case she brings; another member reads it; HR,
+who formed it, and a manager outside it read none of it, page or RPC. Dutch and English, axe, 360 px."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import grpc
 import pytest
 
+from paars.conversations.v1 import conversations_pb2 as cv
+from paars.conversations.v1 import conversations_pb2_grpc
 from tests.browser.journey import assert_accessible, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -260,3 +264,77 @@ def test_a_concern_goes_to_hr_who_acknowledges_and_resolves_it_and_the_manager_s
     assert "Afgerond" in mine and resolution in mine
     manager.goto("/conversations/concerns")
     assert text not in manager.content() and resolution not in manager.content()
+
+
+def test_hr_forms_a_circle_from_the_suggestion_a_member_brings_a_case_and_nobody_outside_the_circle_reads_it(open_page, paars) -> None:
+    import uuid
+
+    run = uuid.uuid4().hex[:6]
+    name = f"Kring Operaties en klanten {run}"
+    case = f"Twee teamleden die elkaar ontlopen sinds de reorganisatie {run}"
+    offered = f"Ask each of them separately what they need from the other first {run}"
+    # Tomorrow: sooner than the prompt's lead time, so its members are prompted at once.
+    first_on = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+    # Hanne (HR), in Dutch on a phone: the directory suggests four managers of different teams, none another's
+    # manager or report (Jan, Sofie, and Ines and Tom of Operations; not Els or Bart, who manage them).
+    hr = open_page("nl", phone=True)
+    sign_in(hr, "hanne", next_path="/conversations/circles")
+    suggested = {m for m in ("bart", "els", "ines", "jan", "sofie", "tom") if hr.locator(f"#member-{m}").is_checked()}
+    assert suggested == {"ines", "jan", "sofie", "tom"}, suggested
+    hr.fill("#first_session_on", first_on)
+    hr.locator("#form-circle").click()
+    assert hr.locator("#circle_name-error").is_visible() and "is verplicht" in hr.locator("#circle_name-error").inner_text()
+    assert hr.locator("#first_session_on").input_value() == first_on and hr.locator("#member-ines").is_checked(), "nothing chosen is lost"
+    assert_accessible(hr, "a refused circle (nl, 360 px)")
+    hr.fill("#circle_name", name)
+    hr.locator("#form-circle").click()
+    hr.wait_for_url(re.compile(r"formed=1"))
+    formed = hr.locator("li[id^=circle-]", has_text=name)
+    circle_id = (formed.get_attribute("id") or "").removeprefix("circle-")
+    assert "Ines Dubois" in formed.inner_text() and "Tom Verbruggen" in formed.inner_text()
+    assert formed.locator("a").count() == 0, "HR formed it, and is not in it"
+    assert_accessible(hr, "the circles HR formed (nl, 360 px)")
+    assert fits_the_width(hr)
+
+    # Ines, first in turn, in Dutch on a phone: the prompt on her Now page leads to the circle itself.
+    member = open_page("nl", phone=True)
+    sign_in(member, "ines", next_path="/")
+    prompt = member.locator("#prompts li.prompt").filter(has=member.locator(f'a[id^=prompt-link-][href="/conversations/circles/{circle_id}"]'))
+    prompt.wait_for()
+    prompt.locator("a[id^=prompt-link-]").click()
+    member.wait_for_url(re.compile(rf"/conversations/circles/{circle_id}$"))
+    assert "Ines Dubois" in member.locator("#hold-title").inner_text()
+    member.locator("#case_text").fill(case)
+    member.locator("#notes").fill(offered)
+    member.locator("button[type=submit]").last.click()
+    member.wait_for_url(re.compile(r"#sessions"))
+    assert case in member.locator("#sessions").inner_text()
+    assert_accessible(member, "a circle session with its case (nl, 360 px)")
+    assert fits_the_width(member)
+    screenshot(member, "peer-coaching-circle")
+
+    # Jan, another member, in English: he reads the case, and the rotation names him next.
+    other = open_page("en", phone=True)
+    sign_in(other, "jan", next_path="/conversations/circles")
+    other.locator(f"#circle-{circle_id} a").click()
+    other.wait_for_url(re.compile(rf"/conversations/circles/{circle_id}$"))
+    sessions = other.locator("#sessions").inner_text()
+    assert case in sessions and offered in sessions and "case of Ines Dubois" in sessions
+    assert "Jan Peeters brings a case" in other.locator("#hold-title").inner_text()
+    assert_accessible(other, "a circle as another member reads it (en, 360 px)")
+
+    # HR, who formed it, and Bart, a manager outside it: the page is not there, nor the sessions through the RPC.
+    for outsider, language in (("hanne", "nl"), ("bart", "en")):
+        page = open_page(language, phone=True)
+        sign_in(page, outsider, next_path="/conversations/circles")
+        assert case not in page.content() and offered not in page.content(), outsider
+        answer = page.goto(f"/conversations/circles/{circle_id}")
+        assert answer is not None and answer.status == 404, outsider
+        assert case not in page.content(), outsider
+        with pytest.raises(grpc.RpcError) as refused:
+            paars.as_person(outsider, "conversations", conversations_pb2_grpc.ConversationsServiceStub, "ListCircleSessions",
+                            cv.ListCircleSessionsRequest(circle_id=circle_id))
+        assert refused.value.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND), outsider
+    listed = paars.as_person("bart", "conversations", conversations_pb2_grpc.ConversationsServiceStub, "ListCircles", cv.ListCirclesRequest())
+    assert circle_id not in {c.circle_id for c in listed.circles}  # type: ignore[attr-defined]

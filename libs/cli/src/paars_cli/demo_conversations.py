@@ -57,7 +57,9 @@ async def _ensure_started(world: Any, rng: random.Random) -> list[str]:
         await stub.AddAgendaTopic(pb.AddAgendaTopicRequest(meeting_id=pair.next_meeting_id, text=TOPICS_MANAGER[0]), metadata=world.auth(manager), timeout=10)
         await stub.AddNote(pb.AddNoteRequest(meeting_id=pair.next_meeting_id, text=PRIVATE, private=True), metadata=world.auth(manager), timeout=10)
         lines.append(f"{manager} and {report} set up their 1:1 every 14 days; both added to its shared agenda")
-    coachee = sorted(r for _, r in _pairs(world) if r != report)[0] if len(_pairs(world)) > 1 else report
+    # An employee who manages no one asks their manager (Emma asks Sofie in the demo directory).
+    others = [r for _, r in _pairs(world) if r != report]
+    coachee = sorted(others, key=lambda r: ("manager" in world.roles.get(r, set()), r))[0] if others else report
     asked = await stub.ListCoachingRequests(pb.ListCoachingRequestsRequest(), metadata=world.auth(coachee), timeout=10)
     if not any(r.coachee_id == coachee for r in asked.requests):
         await stub.RequestCoaching(

@@ -1,4 +1,8 @@
-"""The demo organisation `make run` loads: a Flemish company with three teams and every role."""
+"""The demo organisation `make run` and the browser tests load: a Flemish company with its teams and every role.
+
+Operations is a branch of its own (Bart, reporting to Els, heads it; Ines and Tom each lead a team in it), so the
+directory has managers in different branches: HR can form a peer coaching circle of managers from different teams
+with nobody another's manager or report (Jan, Sofie, Ines and Tom), which Els, Jan and Sofie alone never allowed."""
 from __future__ import annotations
 
 from paars.org.v1 import org_pb2 as R
@@ -9,6 +13,9 @@ TEAMS = [
     ("product", "Product & Engineering", "paars", "jan"),
     ("klant", "Klantendienst", "paars", "sofie"),
     ("people", "People & Culture", "paars", "els"),
+    ("operaties", "Operaties", "paars", "bart"),
+    ("logistiek", "Logistiek", "operaties", "ines"),
+    ("financien", "Financiën", "operaties", "tom"),
 ]
 
 # id, name, manager, team, roles, coach
@@ -26,6 +33,9 @@ PEOPLE = [
     ("ruben", "Ruben Willems", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
     ("noor", "Noor Aerts", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
     ("emma", "Emma Jacobs", "sofie", "klant", [R.ROLE_EMPLOYEE], ""),
+    ("bart", "Bart Mertens", "els", "operaties", [R.ROLE_MANAGER, R.ROLE_LEADER], ""),
+    ("ines", "Ines Dubois", "bart", "logistiek", [R.ROLE_MANAGER], ""),
+    ("tom", "Tom Verbruggen", "bart", "financien", [R.ROLE_MANAGER], ""),
 ]
 
 
