@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -18,6 +19,7 @@ from paars_conversations.service_layer.messagebus import MessageBus
 from paars_conversations.service_layer.unit_of_work import Event
 from paars_platform.auth import Identity
 from paars_platform.errors import InvalidArgument
+from paars_platform.privileged import PrivilegedAct
 from paars_platform.shape import RequestKey
 
 A = TypeVar("A")
@@ -44,6 +46,8 @@ class Store:
     # (caller, key) -> (method, fingerprint, answer): the idempotency records.
     answers: dict[tuple[str, str], tuple[str, str, object]] = dataclasses.field(default_factory=dict)
     outbox: list[Event] = dataclasses.field(default_factory=list)
+    # What the bus recorded as privileged (HR on someone's concern or circle): (actor, path, act).
+    privileged: list[tuple[str, str, PrivilegedAct]] = dataclasses.field(default_factory=list)
     now: dt.datetime = NOW
 
 
@@ -251,12 +255,13 @@ class FakeUnitOfWork:
         self.people, self.pairs, self.meetings = FakePeople(w), FakePairs(w), FakeMeetings(w)
         self.private_notes, self.reads, self.coaching = FakePrivateNotes(w), FakeReads(w), FakeCoaching(w)
         self.concerns, self.circles, self.support = FakeConcerns(w), FakeCircles(w), FakeSupport(w)
+        self.privileged: list[PrivilegedAct] = []
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if exc is None and self._committed:
             for f in dataclasses.fields(Store):
-                if f.name not in ("outbox", "now"):
+                if f.name not in ("outbox", "now", "privileged"):
                     setattr(self.store, f.name, getattr(self._work, f.name))
             self.store.outbox.extend(self._events)
 
@@ -280,7 +285,10 @@ class FakeUnitOfWork:
 
 
 def bus(store: Store) -> MessageBus:
-    return MessageBus(lambda *, read_only=False: FakeUnitOfWork(store))
+    async def record(actor: str, path: str, acts: Sequence[PrivilegedAct]) -> None:
+        store.privileged.extend((actor, path, act) for act in acts)
+
+    return MessageBus(lambda *, read_only=False: FakeUnitOfWork(store), record=record)
 
 
 def person(employee_id: str, *roles: str) -> Identity:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
 from paars_platform.auth import Identity
 from paars_platform.errors import StaleVersion
+from paars_platform.privileged import PrivilegedAct
 from paars_story.domain.ambition import Ambition, Relations
 from paars_story.domain.plain_language import PlainLanguagePolicy
 from paars_story.domain.story import Proposal, StoryVersion
@@ -47,6 +49,8 @@ class Store:
     reads: set[tuple[int, str]] = dataclasses.field(default_factory=set)
     jargon: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     ambitions: dict[str, Ambition] = dataclasses.field(default_factory=dict)
+    # What the bus recorded as privileged (an override of the readability check): (actor, path, act).
+    privileged: list[tuple[str, str, PrivilegedAct]] = dataclasses.field(default_factory=list)
 
 
 class FakeStoryRepository:
@@ -227,6 +231,7 @@ class FakeUnitOfWork:
         self.jargon = self._jargon
         self.ambitions = FakeAmbitionRepository(self._ambitions)
         self.policy = PlainLanguagePolicy()
+        self.privileged: list[PrivilegedAct] = []
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -249,7 +254,10 @@ class FakeUnitOfWork:
 
 
 def bus(store: Store, policy: PlainLanguagePolicy = PlainLanguagePolicy(), observers: tuple[Observer, ...] = ()) -> MessageBus:
-    return MessageBus(lambda *, read_only=False: FakeUnitOfWork(store), policy, observers=observers)
+    async def record(actor: str, path: str, acts: Sequence[PrivilegedAct]) -> None:
+        store.privileged.extend((actor, path, act) for act in acts)
+
+    return MessageBus(lambda *, read_only=False: FakeUnitOfWork(store), policy, observers=observers, record=record)
 
 
 def person(employee_id: str, *roles: str) -> Identity:

@@ -12,12 +12,12 @@ from paars.org.v1 import org_pb2
 from paars_conversations.adapters import directory, person_data
 from paars_conversations.adapters.callers import directory_lookup
 from paars_conversations.adapters.sql_unit_of_work import SqlUnitOfWork
-from paars_conversations.adapters.tables import metadata
+from paars_conversations.adapters.tables import metadata, privileged_actions
 from paars_conversations.config import org_consumer_group
 from paars_conversations.entrypoints.grpc import ConversationsServicer
 from paars_conversations.service_layer.messagebus import MessageBus
 from paars_conversations.service_layer.unit_of_work import Clock
-from paars_platform import registry
+from paars_platform import privileged, registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
@@ -31,7 +31,7 @@ def message_bus(db: Database, *, clock: Clock = utcnow) -> MessageBus:
     def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(db, clock, read_only=read_only)
 
-    return MessageBus(unit_of_work)
+    return MessageBus(unit_of_work, record=privileged.recorder(db, privileged_actions, clock))
 
 
 def build(settings: Settings) -> ServiceRuntime:

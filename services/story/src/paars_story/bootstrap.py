@@ -9,7 +9,7 @@ import grpc
 
 from paars.org.v1 import org_pb2
 from paars.story.v1 import story_pb2, story_pb2_grpc
-from paars_platform import registry
+from paars_platform import privileged, registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
@@ -17,7 +17,7 @@ from paars_platform.runtime import ConsumerSpec, ServiceRuntime
 from paars_story.adapters import directory, metrics, person_data
 from paars_story.adapters.callers import directory_lookup
 from paars_story.adapters.sql_unit_of_work import SqlUnitOfWork
-from paars_story.adapters.tables import metadata
+from paars_story.adapters.tables import metadata, privileged_actions
 from paars_story.config import policy_from_env
 from paars_story.domain.plain_language import PlainLanguagePolicy
 from paars_story.entrypoints.grpc import StoryServicer
@@ -38,7 +38,7 @@ def message_bus(db: Database, policy: PlainLanguagePolicy, *, clock: Clock = utc
     def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(db, clock, policy, read_only=read_only)
 
-    return MessageBus(unit_of_work, policy, observers=(metrics.observe,))
+    return MessageBus(unit_of_work, policy, observers=(metrics.observe,), record=privileged.recorder(db, privileged_actions, clock))
 
 
 def build(settings: Settings) -> ServiceRuntime:

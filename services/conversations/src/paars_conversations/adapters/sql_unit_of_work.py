@@ -16,6 +16,7 @@ from paars_conversations.adapters.protobuf import event_to_proto
 from paars_conversations.service_layer import unit_of_work as u
 from paars_platform import metrics, outbox
 from paars_platform.db import utcnow
+from paars_platform.privileged import PrivilegedAct
 from paars_platform.shape import RequestKey, RequestRace
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[u.Event]):
     support: u.SupportRepository
 
     def _attach(self, conn: AsyncConnection) -> None:
+        self.privileged: list[PrivilegedAct] = []
         self.people = r.SqlPeopleRepository(conn)
         self.pairs = r.SqlPairRepository(conn)
         self.meetings = r.SqlMeetingRepository(conn)

@@ -18,6 +18,7 @@ from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer.unit_of_work import UnitOfWork
 from paars_platform.auth import Identity
 from paars_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from paars_platform.privileged import PrivilegedAct
 
 
 def _new_id() -> str:
@@ -278,8 +279,15 @@ async def _concern(uow: UnitOfWork, concern_id: str, caller: Identity) -> cn.Con
     return concern
 
 
+def _hr_on_concern(uow: UnitOfWork, caller: Identity, action: str, concern: cn.Concern) -> None:
+    """HR reading or handling a concern someone else raised is a privileged act about that person (issue 18 item 6)."""
+    if concern.raised_by != caller.employee_id:
+        uow.privileged.append(PrivilegedAct(action, concern.raised_by, "hr", "concern", concern.id))
+
+
 async def acknowledge_concern(command: c.AcknowledgeConcern, uow: UnitOfWork) -> cn.Concern:
     concern = await _concern(uow, command.concern_id, command.caller)
+    _hr_on_concern(uow, command.caller, "edit", concern)
     now = uow.clock()
     concern = concern.acknowledge(by=command.caller.employee_id, roles=command.caller.roles, at=now)
     await uow.concerns.save(concern)
@@ -289,6 +297,7 @@ async def acknowledge_concern(command: c.AcknowledgeConcern, uow: UnitOfWork) ->
 
 async def resolve_concern(command: c.ResolveConcern, uow: UnitOfWork) -> cn.Concern:
     concern = await _concern(uow, command.concern_id, command.caller)
+    _hr_on_concern(uow, command.caller, "edit", concern)
     now = uow.clock()
     concern = concern.resolve(by=command.caller.employee_id, roles=command.caller.roles, resolution=command.resolution.strip(), at=now)
     await uow.concerns.save(concern)
@@ -304,7 +313,10 @@ async def list_concerns(query: c.ListConcerns, uow: UnitOfWork) -> list[cn.Conce
         found = await uow.concerns.every()
     else:
         found = await uow.concerns.raised_by(query.caller.employee_id)
-    return [x for x in found if privacy.may_read(me, x.item())]
+    shown = [x for x in found if privacy.may_read(me, x.item())]
+    for concern in shown:
+        _hr_on_concern(uow, query.caller, "read", concern)
+    return shown
 
 
 # ---------- circles ----------
@@ -370,6 +382,9 @@ async def list_circles(query: c.ListCircles, uow: UnitOfWork) -> list[c.CircleVi
         if privacy.may_read(me, circle.membership_item()):
             previous = await uow.circles.sessions(circle.id) if privacy.may_read(me, circle.session_item()) else []
             views.append(c.CircleView(circle, circle.next_case_owner(previous[0].case_owner_id if previous else None)))
+            if me.employee_id not in circle.member_ids:
+                # HR reading who is in a circle they are not in: a privileged read about each member.
+                uow.privileged.extend(PrivilegedAct("read", member, "hr", "circle", circle.id) for member in circle.member_ids)
     return views
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer import handlers as h
 from paars_conversations.service_layer.unit_of_work import RequestRace, UnitOfWork, UnitOfWorkFactory
+from paars_platform.privileged import PrivilegedAct, Record
 
 A = TypeVar("A")
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
@@ -51,8 +52,10 @@ QUERY_HANDLERS: Mapping[type[c.Query[Any]], Handler] = {
 
 
 class MessageBus:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, record: Record | None = None) -> None:
         self.uow = uow
+        # Writes what a use case did on a privileged basis (HR reading or handling a concern) once it is answered.
+        self.record = record
 
     async def handle(self, command: c.Command[A]) -> A:
         # What the request alone decides is refused before a transaction (and SQLite's write lock) is taken.
@@ -69,7 +72,9 @@ class MessageBus:
                     if request.key:
                         await uow.remember(caller, command.METHOD, request, answer)
                     await uow.commit()
-                    return answer
+                    acts = list(uow.privileged)
+                await self._record(caller, command.METHOD, acts)
+                return answer
             except RequestRace:
                 # A concurrent request with the same key committed first: the second attempt answers with its answer.
                 if attempt == 2:
@@ -79,4 +84,12 @@ class MessageBus:
     async def ask(self, query: c.Query[A]) -> A:
         query.check()
         async with self.uow(read_only=True) as uow:
-            return cast(A, await QUERY_HANDLERS[type(query)](query, uow))
+            answer = cast(A, await QUERY_HANDLERS[type(query)](query, uow))
+            acts = list(uow.privileged)
+        await self._record(cast(Any, query).caller.employee_id, type(query).__name__, acts)
+        return answer
+
+    async def _record(self, actor: str, path: str, acts: list[PrivilegedAct]) -> None:
+        # After the use case, in a write of its own (a query's connection only reads): HR's read is in the person's audit.
+        if acts and self.record is not None:
+            await self.record(actor, path, acts)

@@ -14,6 +14,7 @@ from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
 from paars_conversations.domain import support as su
 from paars_conversations.domain.directory import Person
+from paars_platform.privileged import PrivilegedAct
 from paars_platform.shape import RequestKey
 from paars_platform.shape import RequestRace as RequestRace  # re-exported: the bus and tests import it from here
 
@@ -152,6 +153,8 @@ class UnitOfWork(Protocol):
     circles: CircleRepository
     support: SupportRepository
     clock: Clock
+    # What the use case did on a privileged basis (HR on someone's concern); the bus records it once answered.
+    privileged: list[PrivilegedAct]
 
     async def __aenter__(self) -> Self: ...
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_platform import outbox
 from paars_platform.db import Database
+from paars_platform.privileged import PrivilegedAct
 from paars_platform.unit_of_work import SqlUnitOfWorkBase
 from paars_story.adapters import tables as t
 from paars_story.adapters.personal_repository import SqlAmbitionRepository, SqlJargonRepository, SqlReachRepository
@@ -42,6 +43,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
         self.policy = policy
 
     def _attach(self, conn: AsyncConnection) -> None:
+        self.privileged: list[PrivilegedAct] = []
         self.stories = SqlStoryRepository(conn)
         self.proposals = SqlProposalRepository(conn)
         self.team_stories = SqlTeamStoryRepository(conn)

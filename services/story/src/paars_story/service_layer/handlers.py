@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, StaleVersion
+from paars_platform.privileged import PrivilegedAct
 from paars_story.domain import story as s
 from paars_story.domain.plain_language import LANGUAGES, PlainLanguagePolicy, TextCheck, UnknownLanguage, check
 from paars_story.service_layer import commands as c
@@ -46,6 +47,13 @@ async def publish_draft(command: c.PublishDraft, uow: UnitOfWork, policy: PlainL
         raise InvalidArgument("readability_override_reason", f"is required to publish {below}") from None
     await uow.stories.mark_published(published)
     uow.add_events(s.StoryPublished(published, checks, command.caller.employee_id))
+    if published.readability_override_reason:
+        # Published over the readability check: a privileged act (issue 18 item 6), in the publisher's own audit.
+        basis = next((r for r in s.CURATOR_ROLES if command.caller.has(r)), "curator")
+        uow.privileged.append(PrivilegedAct(
+            "override", command.caller.employee_id, basis, "story", str(published.version),
+            {"check": "readability", "override_reason": published.readability_override_reason, "version": published.version},
+        ))
     return published
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
+from paars_platform.privileged import Record
 from paars_story.domain.plain_language import PlainLanguagePolicy, TextCheck
 from paars_story.service_layer import commands as c
 from paars_story.service_layer import handlers as h
@@ -48,8 +49,12 @@ Observer = Callable[[c.Command[Any], Any], None]
 
 
 class MessageBus:
-    def __init__(self, uow: UnitOfWorkFactory, policy: PlainLanguagePolicy, *, observers: tuple[Observer, ...] = ()) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, policy: PlainLanguagePolicy, *, observers: tuple[Observer, ...] = (), record: Record | None = None,
+    ) -> None:
         self.uow = uow
+        # Writes what a command did on a privileged basis (a story published over the readability check) once committed.
+        self.record = record
         # The environment's policy; the effective one adds HR's jargon list (effective_policy).
         self.policy = policy
         self.observers = observers
@@ -79,6 +84,9 @@ class MessageBus:
             uow.policy = policy
             answer = cast(A, await COMMAND_HANDLERS[type(command)](command, uow, policy))
             await uow.commit()
+            acts = list(uow.privileged)
+        if acts and self.record is not None:
+            await self.record(command.caller.employee_id, type(command).__name__, acts)
         if isinstance(command, c.SetJargon):
             self._effective = None
         for observe in self.observers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from paars_platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, StaleVersion
+from paars_platform.privileged import PrivilegedAct
 from paars_story.domain import reach as r
 from paars_story.domain import story as s
 from paars_story.domain import team_story as ts
@@ -66,6 +67,17 @@ async def publish_team_story(command: c.PublishTeamStory, uow: UnitOfWork, polic
         raise InvalidArgument("readability_override_reason", f"is required to publish {below}") from None
     await uow.team_stories.mark_published(published)
     uow.add_events(ts.TeamStoryPublished(published, checked, team, caller.employee_id))
+    # Privileged acts (issue 18 item 6), about the team's manager (whose story it is), or the publisher without one.
+    concerned = team.manager_id or caller.employee_id
+    basis = "manager" if team.manager_id == caller.employee_id else next((r for r in s.CURATOR_ROLES if caller.has(r)), "manager")
+    if team.manager_id and team.manager_id != caller.employee_id:
+        # HR, a leader or an admin publishing a team's story instead of its manager.
+        uow.privileged.append(PrivilegedAct("publish", concerned, basis, "team_story", team.id, {"version": published.version}))
+    if published.readability_override_reason:
+        uow.privileged.append(PrivilegedAct(
+            "override", concerned, basis, "team_story", team.id,
+            {"check": "readability", "override_reason": published.readability_override_reason, "version": published.version},
+        ))
     return published
 
 

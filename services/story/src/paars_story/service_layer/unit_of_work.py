@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from paars_platform.privileged import PrivilegedAct
 from paars_story.domain.ambition import Ambition, Relations
 from paars_story.domain.plain_language import PlainLanguagePolicy
 from paars_story.domain.story import Proposal, ProposalUpdated, StoryPublished, StoryVersion
@@ -112,6 +113,8 @@ class UnitOfWork(Protocol):
     # list included); the message bus sets it.
     policy: PlainLanguagePolicy
     clock: Clock
+    # What the command did on a privileged basis (an override of the readability check); the bus records it.
+    privileged: list[PrivilegedAct]
 
     async def __aenter__(self) -> Self: ...
 
