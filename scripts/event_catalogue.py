@@ -20,6 +20,7 @@ from typing import Any
 from google.protobuf import descriptor as d
 from google.protobuf import json_format
 
+from paars_platform.crypto import personal_field_names, personal_option
 from paars_platform.events import message_class
 from paars_platform.topics import TOPICS
 
@@ -163,6 +164,9 @@ def json_schema(desc: d.Descriptor, depth: int = 0) -> dict[str, Any]:
             schema = {"type": SCALARS[f.type][0]}
         if f.is_repeated and not (f.type == d.FieldDescriptor.TYPE_MESSAGE and f.message_type.GetOptions().map_entry):
             schema = {"type": "array", "items": schema}
+        if personal_option(f) is not None:
+            # Crypto-shredding: on the topic the value is "pc1:<key id>:<base64url>", encrypted with the person's key.
+            schema["x-paars-personal"] = True
         props[f.name] = schema
     return {"type": "object", "description": f"protobuf {desc.full_name} (JSON mapping)", "properties": props}
 
@@ -252,9 +256,26 @@ def markdown() -> str:
     for t in event_topics():
         consumed = f" Consumed by {', '.join(t.consumers)}." if t.consumers else ""
         lines += [f"## `{t.name}`", "", t.description, "", f"Message `{t.message_type}`, key: {t.key}.{consumed}", ""]
+        encrypted = personal_field_names(message_class(t.message_type).DESCRIPTOR)
+        lines += [f"Encrypted (personal): {', '.join(f'`{n}`' for n in encrypted)}." if encrypted else "Encrypted (personal): none.", ""]
         if (SAMPLES / f"{t.name}.json").exists():
             lines += ["Example (JSON mapping of the protobuf value):", "", "```json", json.dumps(load_sample(t.name)["json"], indent=2, ensure_ascii=False), "```", ""]
     lines += [
+        "## Encrypted fields (crypto-shredding)",
+        "",
+        "A field marked `[(paars.common.v1.personal) = {}]` in `protos/` (a person's name, e-mail or words: feedback",
+        "text, comments, goal titles and notes, insight sentences) is encrypted on the topic with a data key of the",
+        "person the event is about (`metadata.subject_id`, or the sibling field the option's `person_field` names):",
+        "`pc1:<key id>:<base64url(12-byte nonce | AES-256-GCM ciphertext | tag)>`, the associated data being",
+        "`pc1:<key id>`. The outbox relay encrypts when it publishes; every consumer decrypts in the platform's decode",
+        "path (`paars_platform.keyring.KeyRing`, keys from goals' `paars.privacy.v1.PersonKeys`, system identity only),",
+        "so handlers see plaintext. An insight's sentence keeps the encrypted title or name it quotes as is, and",
+        "decrypts in place. Erasing a person destroys their key: their values then decode as `\"\"`. Ids, enums,",
+        "counts and timestamps stay clear so consumers keep routing and counting. Each topic below lists its",
+        "encrypted fields; the AsyncAPI marks them `x-paars-personal`. To mark a new field: add the option in the",
+        "proto, `make protos`, `python scripts/event_catalogue.py`; `tests/unit/test_crypto_shredding.py` fails on an",
+        "event string field that looks personal and is neither marked nor listed as clear with its reason.",
+        "",
         "## Dead-letter topics",
         "",
         "`<service>.dead-letter.v1` carry the original record (key, value, headers) a consumer could not",

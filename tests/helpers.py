@@ -9,8 +9,9 @@ from kafka import KafkaConsumer, TopicPartition
 
 from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
-from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT
+from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT, Settings
 from paars_platform.events import UndecodableEvent, decode
+from paars_platform.keyring import KeyRing, RemoteKeySource
 
 
 def token(sub: str, *roles: str) -> str:
@@ -54,6 +55,13 @@ def read_topic(
         return records
     finally:
         consumer.close()
+
+
+async def plaintext(events: list[Any]) -> list[Any]:
+    """The events as their consumers see them: personal fields decrypted (in place) with the person keys of goals
+    (the goals runtime of this process, else PAARS_GOALS_ADDR), as the platform's decode path does."""
+    await KeyRing(RemoteKeySource.from_settings(Settings.from_env("tests"))).decrypt_events(events)
+    return events
 
 
 def decoded(records: list[Any]) -> list[Any]:

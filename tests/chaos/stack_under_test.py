@@ -24,7 +24,7 @@ from paars.feedback.v1 import feedback_pb2, feedback_pb2_grpc
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.notifications.v1 import notifications_pb2
 from paars.org.v1 import org_pb2, org_pb2_grpc
-from paars.privacy.v1 import privacy_pb2
+from paars.privacy.v1 import keys_pb2, privacy_pb2
 from paars.story.v1 import story_pb2
 from paars_cli.stack import Stack
 from paars_platform.embedded_broker import EmbeddedBroker
@@ -87,7 +87,11 @@ class ServiceUnderTest:
 PERSONAL_DATA = privacy_pb2.DESCRIPTOR.services_by_name["PersonalData"]
 
 SERVICES: tuple[ServiceUnderTest, ...] = (
-    ServiceUnderTest("goals", (goals_pb2.DESCRIPTOR.services_by_name["GoalService"], org_pb2.DESCRIPTOR.services_by_name["OrgService"], PERSONAL_DATA), _snapshot_goals),
+    ServiceUnderTest("goals", (
+        goals_pb2.DESCRIPTOR.services_by_name["GoalService"], org_pb2.DESCRIPTOR.services_by_name["OrgService"], PERSONAL_DATA,
+        # The person keys of crypto-shredding (issue 18 item 4): the system identity only.
+        keys_pb2.DESCRIPTOR.services_by_name["PersonKeys"],
+    ), _snapshot_goals),
     ServiceUnderTest(
         "feedback", (feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"], PERSONAL_DATA), _snapshot_feedback,
         # External givers and customers answer, decline or look at their request with a single-use link token

@@ -17,7 +17,7 @@ from paars_platform.db import Database, alembic_config, utcnow
 from paars_platform.errors import field_violations
 from paars_platform.events import header
 from tests.conftest import make_settings
-from tests.helpers import auth, decoded, demo_directory, read_topic, system_auth
+from tests.helpers import auth, decoded, demo_directory, plaintext, read_topic, system_auth
 
 
 @pytest.fixture
@@ -62,7 +62,10 @@ async def test_propose_agree_check_in_publishes_goal_updated_with_cloudevents_he
         return [r for r in records if r.key == b"ann" and any(e.goal.id == proposed.id for e in decoded([r]))]
 
     records = ours(await asyncio.to_thread(read_topic, kafka_bootstrap, "goals.goal-updated.v1", until=lambda rs: len(ours(rs)) >= 3))
-    events = decoded(records)
+    # On the topic the goal's words are encrypted with ann's key (crypto-shredding); consumers read them decrypted.
+    assert not any(b"first talk done" in r.value or b"Present at the guild" in r.value for r in records)
+    events = await plaintext(decoded(records))
+    assert events[2].note == "first talk done" and events[0].goal.title == "Present at the guild"
     assert [list(e.changes)[0] for e in events] == [pb.GoalUpdated.CHANGE_PROPOSED, pb.GoalUpdated.CHANGE_AGREED, pb.GoalUpdated.CHANGE_PROGRESS]
     assert events[2].milestone_percent == 50
     assert ("progress", "0.0000", "0.5000") in [(f.field, f.before, f.after) for f in events[2].field_changes]

@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from paars_cli.ports import BusyPort, busy
 from paars_platform.config import DEFAULT_PORTS
+from paars_platform.crypto import KeyEncryptionKey
 from paars_platform.embedded_broker import EmbeddedBroker
 from paars_platform.kafka import provision_topics
 from paars_platform.parent import ENV as PARENT_ENV
@@ -160,6 +161,15 @@ class Stack:
         if taken:
             raise PortsInUse(taken)
 
+    def key_encryption_key(self) -> str:
+        """This stack's key-encryption key of the person keys: made once per data directory (a fresh stack makes a
+        new one), kept beside goals' database so a restart over the same data can still unwrap its keys."""
+        path = self.data_dir / "key-encryption-key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(KeyEncryptionKey.generate())
+        return path.read_text().strip()
+
     def start(self, ready_timeout: float = 90.0) -> None:
         self.check_ports()
         if self.fresh and self.data_dir.exists():
@@ -172,6 +182,7 @@ class Stack:
             self.bootstrap = self.broker.bootstrap
             idempotence = "false"
         provision_topics(self.bootstrap)
+        key_encryption_key = self.key_encryption_key()
         for name in self.services:
             if not installed(name):
                 log.warning("service %s is not installed; skipping", name)
@@ -186,7 +197,10 @@ class Stack:
                 PAARS_PROVISION_TOPICS="false",
                 PAARS_DATA_DIR=str(self.data_dir.resolve()),
                 PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "analytics-state").resolve()),
+                # goals' key RPC (the person keys every relay and consumer uses) and its key-encryption key.
+                PAARS_GOALS_ADDR=f"127.0.0.1:{self.grpc_port('goals')}",
             )
+            env.setdefault("PAARS_KEY_ENCRYPTION_KEY", key_encryption_key)
             if self.web:
                 # Links in e-mails, webhooks and prompts point at the pages where the person acts.
                 env.setdefault("PAARS_WEB_BASE_URL", self.web_url)

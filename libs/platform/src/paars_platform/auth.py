@@ -337,6 +337,7 @@ def mint_token(
     ttl_seconds: int = 12 * 3600,
     client_id: str = "",
     audience: str = "",
+    scopes: tuple[str, ...] = (),
 ) -> str:
     """A development token (HS256). Production tokens come from the enterprise's identity provider.
 
@@ -351,4 +352,6 @@ def mint_token(
         claims["azp"] = client_id
     if audience:
         claims["aud"] = audience
+    if scopes:
+        claims["scope"] = " ".join(scopes)
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,6 +1,8 @@
 """Settings from environment variables, with local defaults that make `make run` work as is."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -21,6 +23,9 @@ DEV_JWT_SECRET = "paars-local-development-secret-change-me"
 # The client id development system tokens carry (`paars token --roles system`, tests, the demo).
 DEV_SYSTEM_CLIENT = "paars-dev"
 DEVELOPMENT = "development"
+# The development key-encryption key of the person keys (crypto-shredding), derived from a published seed: accepted
+# only with PAARS_ENVIRONMENT=development. `paars run` and the test stacks generate their own per stack.
+DEV_KEY_ENCRYPTION_KEY = base64.b64encode(hashlib.sha256(b"paars-local-development-key-encryption-key").digest()).decode()
 
 
 def env_str(name: str, default: str) -> str:
@@ -96,6 +101,8 @@ class Settings:
     event_keys: EventKeys
     # Seconds the identity provider's JWKS is trusted before it is fetched again (a retired key stops working).
     jwt_jwks_max_age_seconds: float = 300.0
+    # Wraps the person keys at rest (goals only; base64 of 32 bytes). Empty outside development: goals refuses to start.
+    key_encryption_key: str = field(default="", repr=False)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -121,6 +128,8 @@ class Settings:
             problems.append("PAARS_JWT_SECRET must be set (at least 32 characters) for HS256")
         if not self.jwt_audience:
             problems.append("PAARS_JWT_AUDIENCE must be set")
+        if self.key_encryption_key == DEV_KEY_ENCRYPTION_KEY:
+            problems.append("PAARS_KEY_ENCRYPTION_KEY is the published development key")
         if DEV_SYSTEM_CLIENT in self.system_clients:
             problems.append(f"PAARS_SYSTEM_CLIENTS must not contain the development client {DEV_SYSTEM_CLIENT!r}")
         return problems
@@ -172,6 +181,7 @@ class Settings:
             anonymity_k=env_int("PAARS_ANONYMITY_K", 3),
             kafka_security=KafkaSecurity.from_env(),
             event_keys=EventKeys.from_env(service, development=development),
+            key_encryption_key=env_str("PAARS_KEY_ENCRYPTION_KEY", DEV_KEY_ENCRYPTION_KEY if development else ""),
         )
         settings.refuse_unsafe()
         return settings

@@ -14,17 +14,23 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paars.org.v1 import org_pb2
 from paars_platform import metrics
 from paars_platform.config import Settings
+from paars_platform.crypto import UndecryptableField
 from paars_platform.db import Database, dialect_insert, insert_ignore, is_unavailable, utcnow
 from paars_platform.deadletter import dead_letter, dead_letter_topic
 from paars_platform.events import UndecodableEvent
 from paars_platform.kafka import Publisher
+from paars_platform.keyring import KeyRing, wait_for_keys
 from paars_platform.logs import correlation_id
 from paars_platform.signing import UntrustedEvent
 from paars_platform.topics import topic as registered_topic
 
 log = logging.getLogger("paars.inbox")
+
+# The directory's erasure change (issue 18 item 4): a consumer's keyring forgets the person's key when it sees one.
+_ERASED = dict(org_pb2.EmployeeChanged.Change.items()).get("CHANGE_ERASED")
 
 
 @functools.cache
@@ -76,6 +82,11 @@ class InboxConsumer:
     unsigned, bad-signature or wrong-producer: never applied) and events whose handler keeps failing
     go to `<service>.dead-letter.v1` with dlq_* headers; the consumer moves on. A database outage is
     not the event's fault: it is retried until the database is back, never dead-lettered.
+
+    With a keyring, the personal fields of every decoded event are decrypted before any handler sees it
+    (crypto-shredding: an erased person's read as ""); while the key store cannot answer the consumer waits
+    and retries, so no event is skipped or applied with ciphertext. A value its key does not open is dead-lettered
+    (reason undecryptable).
     """
 
     def __init__(
@@ -89,8 +100,10 @@ class InboxConsumer:
         handlers: dict[str, Handler],
         after_commit: AfterCommit | None = None,
         hooks: TransactionHooks | None = None,
+        keyring: KeyRing | None = None,
     ) -> None:
         self.settings = settings
+        self.keyring = keyring
         self.db = db
         self.inbox = inbox
         self.publisher = publisher
@@ -220,6 +233,14 @@ class InboxConsumer:
                 await self._dead_letter(record, exc.reason, str(exc))
             except UndecodableEvent as exc:
                 await self._dead_letter(record, "undecodable", str(exc))
+        if decoded and self.keyring is not None:
+            try:
+                await self._decrypt([event for _record, event in decoded])
+            except UndecryptableField:
+                # One value does not open: each record alone, so only that one is dead-lettered.
+                for record, _event in decoded:
+                    await self.process(record)
+                return
         if not decoded:
             return
         if len(decoded) == 1:
@@ -289,6 +310,14 @@ class InboxConsumer:
     def _decode(self, record: ConsumerRecord) -> Any:
         return self.verifier.decode(record.topic, record.key, record.value, record.headers, self.expected_types[record.topic])
 
+    async def _decrypt(self, events: list[Any]) -> None:
+        keyring = self.keyring
+        assert keyring is not None
+        for event in events:
+            if _ERASED is not None and isinstance(event, org_pb2.EmployeeChanged) and event.change == _ERASED:
+                keyring.forget(event.employee.id)
+        await wait_for_keys(lambda: keyring.decrypt_events(events), stopping=lambda: self._stopping, what="decrypting events")
+
     async def process(self, record: ConsumerRecord) -> None:
         topic = record.topic
         try:
@@ -299,6 +328,12 @@ class InboxConsumer:
         except UndecodableEvent as exc:
             await self._dead_letter(record, "undecodable", str(exc))
             return
+        if self.keyring is not None:
+            try:
+                await self._decrypt([event])
+            except UndecryptableField as exc:
+                await self._dead_letter(record, "undecryptable", str(exc))
+                return
         meta = event.metadata
         correlation_id.set(meta.correlation_id)
         handler = self.handlers[topic]

@@ -19,6 +19,7 @@ from paars_platform.config import Settings
 from paars_platform.grpc_server import GrpcServer
 from paars_platform.inbox import AfterCommit, Handler, InboxConsumer, TransactionHooks
 from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.keyring import KeyRing, KeySource, RemoteKeySource, offer_in_process, withdraw_in_process
 from paars_platform.outbox import OutboxRelay
 from paars_platform.parent import die_with_parent_from_env
 from paars_platform.personal_data import PersonalDataStore
@@ -54,11 +55,15 @@ class ServiceRuntime:
     personal_data: Callable[[ServiceRuntime], PersonalDataStore] | None = None
     # Its retention rules (issue 18 item 5): a job deleting what is past the organisation's periods.
     retention: Callable[[ServiceRuntime], RetentionJob] | None = None
+    # Where the person keys of crypto-shredding come from (issue 18 item 4): goals' own key store in goals, else
+    # goals' PersonKeys RPC (RemoteKeySource). Called once the database is open.
+    key_source: Callable[[ServiceRuntime], KeySource] | None = None
 
     def __post_init__(self) -> None:
         self.db: dbmod.Database | None = None
         self.publisher: Publisher | None = None
         self.relay: OutboxRelay | None = None
+        self.keyring: KeyRing | None = None
         self.grpc: GrpcServer | None = None
         self.callers: CallerResolver | None = None
         self.inboxes: list[InboxConsumer] = []
@@ -84,7 +89,15 @@ class ServiceRuntime:
             Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence,
             security=s.kafka_security, signer=s.event_keys.signer(s.service),
         )
-        self.relay = OutboxRelay(self.db, self.table("outbox"), self.publisher, service=s.service, poll_seconds=s.relay_poll_seconds)
+        if self.key_source is not None:
+            own = self.key_source(self)
+            offer_in_process(own)
+            self.keyring = KeyRing(own)
+        else:
+            self.keyring = KeyRing(RemoteKeySource.from_settings(s))
+        self.relay = OutboxRelay(
+            self.db, self.table("outbox"), self.publisher, service=s.service, poll_seconds=s.relay_poll_seconds, keyring=self.keyring,
+        )
         self.relay.start()
         self.callers = CallerResolver(s, self.directory(self))
         self.grpc = GrpcServer(
@@ -95,6 +108,7 @@ class ServiceRuntime:
             inbox = InboxConsumer(
                 s, self.db, self.table("inbox"), self.publisher,
                 group_id=spec.group_id, handlers=spec.handlers, after_commit=self._forgetting(spec.after_commit), hooks=spec.hooks,
+                keyring=self.keyring,
             )
             await inbox.start()
             self.inboxes.append(inbox)
@@ -138,6 +152,11 @@ class ServiceRuntime:
             await self.relay.stop()
         if self.publisher:
             await asyncio.to_thread(self.publisher.close)
+        if self.keyring is not None:
+            if isinstance(self.keyring.source, RemoteKeySource):
+                await self.keyring.source.close()
+            else:
+                withdraw_in_process(self.keyring.source)
         if self.db:
             await self.db.dispose()
         log.info("service stopped")

@@ -12,13 +12,16 @@ import grpc
 
 from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
+from paars.privacy.v1 import keys_pb2, keys_pb2_grpc
 from paars.story.v1 import story_pb2
 from paars_goals.adapters import person_data
 from paars_goals.adapters.callers import directory_lookup
+from paars_goals.adapters.key_store import KeyStore
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.story_catalogue import apply_story_published
 from paars_goals.adapters.tables import metadata
 from paars_goals.entrypoints.grpc import ErasureServicer, GoalServicer, OrgServicer
+from paars_goals.entrypoints.keys import PersonKeysServicer
 from paars_goals.entrypoints.scim import ScimApp, ScimServer, ScimSettings
 from paars_goals.service_layer import commands
 from paars_goals.service_layer.messagebus import MessageBus
@@ -26,6 +29,7 @@ from paars_goals.service_layer.unit_of_work import Clock
 from paars_platform import registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
+from paars_platform.crypto import KeyEncryptionKey
 from paars_platform.db import Database, utcnow
 from paars_platform.personal_data import PersonalDataStore
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
@@ -34,6 +38,7 @@ MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE_NAMES = [
     goals_pb2.DESCRIPTOR.services_by_name["GoalService"].full_name,
     org_pb2.DESCRIPTOR.services_by_name["OrgService"].full_name,
+    keys_pb2.DESCRIPTOR.services_by_name["PersonKeys"].full_name,
 ]
 # Goals keeps the story's catalogue of values and themes (adapters/story_catalogue.py).
 STORY_CONSUMER_GROUP = "paars-goals-story"
@@ -44,8 +49,11 @@ def story_consumer_group(settings: Settings) -> str:
     return settings.extra.get("story_consumer_group", STORY_CONSUMER_GROUP)
 
 
-def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable[..., None] | None = None) -> MessageBus:
-    """The bus over the SQL unit of work; an import makes the callers it changed be looked up afresh."""
+def message_bus(
+    db: Database, *, clock: Clock = utcnow, forget_callers: Callable[..., None] | None = None, forget_keys: Callable[..., None] | None = None,
+) -> MessageBus:
+    """The bus over the SQL unit of work; an import makes the callers it changed be looked up afresh, an erasure
+    also the person's destroyed data key (the relay's KeyRing)."""
 
     def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(db, clock, read_only=read_only)
@@ -57,6 +65,8 @@ def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable
     def forget_erased(command: Any) -> None:
         if forget_callers is not None:
             forget_callers(command.person_id)
+        if forget_keys is not None:
+            forget_keys(command.person_id)
 
     return MessageBus(
         unit_of_work, clock, then={commands.ImportDirectory: forget_imported, commands.ErasePerson: forget_erased},
@@ -65,16 +75,42 @@ def message_bus(db: Database, *, clock: Clock = utcnow, forget_callers: Callable
 
 
 def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
-    assert runtime.db is not None and runtime.callers is not None
-    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget)
+    assert runtime.db is not None and runtime.callers is not None and runtime.keyring is not None
+    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget, forget_keys=runtime.keyring.forget)
     goals_pb2_grpc.add_GoalServiceServicer_to_server(GoalServicer(bus), server)
     org_pb2_grpc.add_OrgServiceServicer_to_server(OrgServicer(bus), server)
 
 
+def key_encryption_key(settings: Settings) -> KeyEncryptionKey:
+    if not settings.key_encryption_key:
+        raise ValueError("PAARS_KEY_ENCRYPTION_KEY must be set (base64 of 32 bytes): it wraps the person keys of crypto-shredding")
+    return KeyEncryptionKey.from_text(settings.key_encryption_key)
+
+
+class PersonKeys:
+    """The process's one key store (person keys, issue 18 item 4), made once the database is open: the relay's and
+    consumers' KeyRing reads it directly, the key RPC serves it, and a destroyed key is forgotten by the KeyRing at once."""
+
+    def __init__(self, kek: KeyEncryptionKey) -> None:
+        self.kek = kek
+        self.store: KeyStore | None = None
+
+    def __call__(self, runtime: ServiceRuntime) -> KeyStore:
+        if self.store is None:
+            assert runtime.db is not None
+            self.store = KeyStore(runtime.db, self.kek)
+            self.store.on_destroyed.append(lambda person_id: runtime.keyring.forget(person_id) if runtime.keyring else None)
+        return self.store
+
+    def register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
+        _register(runtime, server)
+        keys_pb2_grpc.add_PersonKeysServicer_to_server(PersonKeysServicer(self(runtime)), server)
+
+
 def _personal_data(runtime: ServiceRuntime) -> PersonalDataStore:
     """The export's store, with erasure and the legal holds, which start here (issue 18 item 4)."""
-    assert runtime.db is not None and runtime.callers is not None
-    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget)
+    assert runtime.db is not None and runtime.callers is not None and runtime.keyring is not None
+    bus = message_bus(runtime.db, forget_callers=runtime.callers.forget, forget_keys=runtime.keyring.forget)
     return dataclasses.replace(person_data.store(runtime.db), starter=ErasureServicer(bus))
 
 
@@ -109,12 +145,14 @@ def _scim(settings: Settings) -> tuple[Callable[[ServiceRuntime], Awaitable[None
 
 
 def build(settings: Settings) -> ServiceRuntime:
+    keys = PersonKeys(key_encryption_key(settings))  # refuses to start without a key-encryption key
     started, stopping = _scim(settings)
     return ServiceRuntime(
-        settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=_register,
+        settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=keys.register,
         directory=_directory, on_started=started, on_stopping=stopping,
         personal_data=_personal_data,
         retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
+        key_source=keys,
         consumers=[ConsumerSpec(
             group_id=story_consumer_group(settings),
             handlers=registry.subscribe("goals", {story_pb2.StoryPublished: apply_story_published}),

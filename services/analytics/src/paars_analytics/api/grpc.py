@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
 from paars_platform.errors import NotFound
 from paars_platform.events import timestamp
 from paars_platform.grpc_server import GrpcServer
+from paars_platform.keyring import KeyRing, RemoteKeySource
 
 log = logging.getLogger("paars.analytics.api")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
@@ -53,9 +55,14 @@ def rollup_proto(r: dict[str, Any]) -> pb.TeamRollup:
 
 
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
-    def __init__(self, queries: Queries, story: StoryQueries | None = None) -> None:
+    """Analytics keeps the personal text it quotes (goal titles, names) as the events carried it, encrypted with the
+    person's key (crypto-shredding: its tables and changelogs never hold it in clear, and erasure makes it
+    unreadable there too); each answer is decrypted on its way out, with the keyring (see _decrypted)."""
+
+    def __init__(self, queries: Queries, story: StoryQueries | None = None, keyring: KeyRing | None = None) -> None:
         self.queries = queries
         self.story = story
+        self.keyring = keyring
 
     async def GetStoryAlignment(self, request: pb.GetStoryAlignmentRequest, context: grpc.aio.ServicerContext) -> pb.StoryAlignment:
         if self.story is None:
@@ -94,6 +101,19 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
         )
 
 
+def _decrypted(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def answer(self: AnalyticsServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        response = await method(self, request, context)
+        return response if self.keyring is None else await self.keyring.decrypt_any(response)
+
+    return answer
+
+
+for _rpc in pb.DESCRIPTOR.services_by_name["AnalyticsService"].methods:
+    setattr(AnalyticsServicer, _rpc.name, _decrypted(getattr(AnalyticsServicer, _rpc.name)))
+
+
 def directory_lookup(employees: Callable[[], Mapping[str, Any]]) -> Any:
     """Callers as analytics knows them: the query API's decoded directory, current with every directory write the
     worker applied (api/queries.py Directory), so no cache in front of it and no store read per call."""
@@ -115,6 +135,7 @@ class ApiService(Service):
         self.ctx = ctx
         self.grpc: GrpcServer | None = None
         self.port = 0
+        self.keys: RemoteKeySource | None = None
 
     async def on_start(self) -> None:
         ctx = self.ctx
@@ -125,8 +146,11 @@ class ApiService(Service):
         queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
                           thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version,
                           insights_version=lambda: ctx.insights_version)
+        self.keys = RemoteKeySource.from_settings(s)
+        keyring = KeyRing(self.keys)
+
         def register(server: grpc.aio.Server) -> None:
-            analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story), server)
+            analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story, keyring), server)
             privacy_pb2_grpc.add_PersonalDataServicer_to_server(AnalyticsPersonalData(ctx), server)
 
         self.grpc = GrpcServer(
@@ -139,3 +163,5 @@ class ApiService(Service):
         if self.grpc is not None:
             await self.grpc.stop(self.ctx.config.settings.shutdown_grace_seconds)
             log.info("gRPC stopped")
+        if self.keys is not None:
+            await self.keys.close()

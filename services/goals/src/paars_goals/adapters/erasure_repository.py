@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_goals.adapters import person_data
 from paars_goals.adapters import tables as t
+from paars_goals.adapters.key_store import destroy_key
 from paars_goals.domain.erasure import LegalHold
 from paars_platform import erasure
 from paars_platform.erasure import ErasureRecord, Hold
@@ -63,6 +64,8 @@ class SqlErasureRepository:
 
     async def erase(self, person_id: str, holds: Sequence[LegalHold], actor_id: str, reason: str, at: dt.datetime) -> ErasureRecord:
         await self.conn.execute(t.employees.update().where(t.employees.c.id == person_id).values(erased_at=at))
+        # Crypto-shredding: without the person's data key their past events' personal fields no longer decrypt.
+        await destroy_key(self.conn, person_id, at)
         return await erasure.erase_person(
             self.conn, service=SERVICE, kinds=person_data.KINDS, outbox=t.platform["outbox"], audit=t.privileged_actions, person=person_id,
             holds=[Hold(h.service, h.kind, h.reason, h.id) for h in holds if h.in_force], reason=reason, actor=actor_id, at=at,

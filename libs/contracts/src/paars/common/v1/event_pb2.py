@@ -22,18 +22,21 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpaars/common/v1/event.proto\x12\x0fpaars.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe9\x01\n\rEventMetadata\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x03 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x04 \x01(\t\x12\x12\n\nsubject_id\x18\x05 \x01(\t\x12/\n\nvisibility\x18\x06 \x01(\x0e\x32\x1b.paars.common.v1.Visibility\x12\x10\n\x08\x61\x63tor_id\x18\x07 \x01(\t\x12\x14\n\x0c\x63\x61usation_id\x18\x08 \x01(\t*\xd1\x01\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n\x12VISIBILITY_PRIVATE\x10\x01\x12#\n\x1fVISIBILITY_RECEIVER_AND_MANAGER\x10\x02\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x03\x12\"\n\x1eVISIBILITY_ANONYMOUS_AGGREGATE\x10\x04\x12\x16\n\x12VISIBILITY_HR_ONLY\x10\x05\x12\x17\n\x13VISIBILITY_INTERNAL\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpaars/common/v1/event.proto\x12\x0fpaars.common.v1\x1a google/protobuf/descriptor.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe9\x01\n\rEventMetadata\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x03 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x04 \x01(\t\x12\x12\n\nsubject_id\x18\x05 \x01(\t\x12/\n\nvisibility\x18\x06 \x01(\x0e\x32\x1b.paars.common.v1.Visibility\x12\x10\n\x08\x61\x63tor_id\x18\x07 \x01(\t\x12\x14\n\x0c\x63\x61usation_id\x18\x08 \x01(\t\"%\n\rPersonalField\x12\x14\n\x0cperson_field\x18\x01 \x01(\t*\xd1\x01\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n\x12VISIBILITY_PRIVATE\x10\x01\x12#\n\x1fVISIBILITY_RECEIVER_AND_MANAGER\x10\x02\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x03\x12\"\n\x1eVISIBILITY_ANONYMOUS_AGGREGATE\x10\x04\x12\x16\n\x12VISIBILITY_HR_ONLY\x10\x05\x12\x17\n\x13VISIBILITY_INTERNAL\x10\x06:Q\n\x08personal\x12\x1d.google.protobuf.FieldOptions\x18\xd9\x94\x03 \x01(\x0b\x32\x1e.paars.common.v1.PersonalFieldb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'paars.common.v1.event_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VISIBILITY']._serialized_start=318
-  _globals['_VISIBILITY']._serialized_end=527
-  _globals['_EVENTMETADATA']._serialized_start=82
-  _globals['_EVENTMETADATA']._serialized_end=315
+  _globals['_VISIBILITY']._serialized_start=391
+  _globals['_VISIBILITY']._serialized_end=600
+  _globals['_EVENTMETADATA']._serialized_start=116
+  _globals['_EVENTMETADATA']._serialized_end=349
+  _globals['_PERSONALFIELD']._serialized_start=351
+  _globals['_PERSONALFIELD']._serialized_end=388
 # @@protoc_insertion_point(module_scope)

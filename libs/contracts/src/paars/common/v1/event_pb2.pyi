@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -25,6 +26,8 @@ VISIBILITY_PUBLIC: Visibility
 VISIBILITY_ANONYMOUS_AGGREGATE: Visibility
 VISIBILITY_HR_ONLY: Visibility
 VISIBILITY_INTERNAL: Visibility
+PERSONAL_FIELD_NUMBER: _ClassVar[int]
+personal: _descriptor.FieldDescriptor
 
 class EventMetadata(_message.Message):
     __slots__ = ("event_id", "occurred_at", "producer", "correlation_id", "subject_id", "visibility", "actor_id", "causation_id")
@@ -45,3 +48,9 @@ class EventMetadata(_message.Message):
     actor_id: str
     causation_id: str
     def __init__(self, event_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., correlation_id: _Optional[str] = ..., subject_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., actor_id: _Optional[str] = ..., causation_id: _Optional[str] = ...) -> None: ...
+
+class PersonalField(_message.Message):
+    __slots__ = ("person_field",)
+    PERSON_FIELD_FIELD_NUMBER: _ClassVar[int]
+    person_field: str
+    def __init__(self, person_field: _Optional[str] = ...) -> None: ...

@@ -26,41 +26,45 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from paars.common.v1 import event_pb2 as paars_dot_common_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16paars/org/v1/org.proto\x12\x0cpaars.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpaars/common/v1/event.proto\"\xc1\x01\n\x08\x45mployee\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x12\n\nmanager_id\x18\x04 \x01(\t\x12\x0f\n\x07team_id\x18\x05 \x01(\t\x12!\n\x05roles\x18\x06 \x03(\x0e\x32\x12.paars.org.v1.Role\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\x12\x11\n\ttime_zone\x18\x08 \x01(\t\x12\x10\n\x08\x63oach_id\x18\t \x01(\t\x12\x0f\n\x07version\x18\n \x01(\x03\"]\n\x04Team\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0eparent_team_id\x18\x03 \x01(\t\x12\x12\n\nmanager_id\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\"\x7f\n\x16ImportDirectoryRequest\x12!\n\x05teams\x18\x01 \x03(\x0b\x32\x12.paars.org.v1.Team\x12)\n\temployees\x18\x02 \x03(\x0b\x32\x16.paars.org.v1.Employee\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x90\x01\n\x17ImportDirectoryResponse\x12\x15\n\rteams_created\x18\x01 \x01(\x05\x12\x15\n\rteams_updated\x18\x02 \x01(\x05\x12\x19\n\x11\x65mployees_created\x18\x03 \x01(\x05\x12\x19\n\x11\x65mployees_updated\x18\x04 \x01(\x05\x12\x11\n\tunchanged\x18\x05 \x01(\x05\")\n\x12GetEmployeeRequest\x12\x13\n\x0b\x65mployee_id\x18\x01 \x01(\t\";\n\x14ListEmployeesRequest\x12\x0f\n\x07team_id\x18\x01 \x01(\t\x12\x12\n\nmanager_id\x18\x02 \x01(\t\"B\n\x15ListEmployeesResponse\x12)\n\temployees\x18\x01 \x03(\x0b\x32\x16.paars.org.v1.Employee\"\x12\n\x10ListTeamsRequest\"6\n\x11ListTeamsResponse\x12!\n\x05teams\x18\x01 \x03(\x0b\x32\x12.paars.org.v1.Team\"\xd6\x02\n\x0f\x45mployeeChanged\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x34\n\x06\x63hange\x18\x02 \x01(\x0e\x32$.paars.org.v1.EmployeeChanged.Change\x12(\n\x08\x65mployee\x18\x03 \x01(\x0b\x32\x16.paars.org.v1.Employee\x12\x11\n\tteam_path\x18\x04 \x03(\t\x12)\n\x04held\x18\x05 \x03(\x0b\x32\x1b.paars.org.v1.HeldOnErasure\"s\n\x06\x43hange\x12\x16\n\x12\x43HANGE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANGE_CREATED\x10\x01\x12\x12\n\x0e\x43HANGE_UPDATED\x10\x02\x12\x16\n\x12\x43HANGE_DEACTIVATED\x10\x03\x12\x11\n\rCHANGE_ERASED\x10\x04\"O\n\rHeldOnErasure\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07hold_id\x18\x04 \x01(\t\"\x91\x01\n\x0bTeamChanged\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12 \n\x04team\x18\x02 \x01(\x0b\x32\x12.paars.org.v1.Team\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x7f\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_EMPLOYEE\x10\x01\x12\x10\n\x0cROLE_MANAGER\x10\x02\x12\x0b\n\x07ROLE_HR\x10\x03\x12\x0e\n\nROLE_COACH\x10\x04\x12\x0e\n\nROLE_ADMIN\x10\x05\x12\x0f\n\x0bROLE_LEADER\x10\x06\x32\xdd\x02\n\nOrgService\x12^\n\x0fImportDirectory\x12$.paars.org.v1.ImportDirectoryRequest\x1a%.paars.org.v1.ImportDirectoryResponse\x12G\n\x0bGetEmployee\x12 .paars.org.v1.GetEmployeeRequest\x1a\x16.paars.org.v1.Employee\x12X\n\rListEmployees\x12\".paars.org.v1.ListEmployeesRequest\x1a#.paars.org.v1.ListEmployeesResponse\x12L\n\tListTeams\x12\x1e.paars.org.v1.ListTeamsRequest\x1a\x1f.paars.org.v1.ListTeamsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16paars/org/v1/org.proto\x12\x0cpaars.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpaars/common/v1/event.proto\"\xcd\x01\n\x08\x45mployee\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x04name\x18\x02 \x01(\tB\x04\xca\xa5\x19\x00\x12\x13\n\x05\x65mail\x18\x03 \x01(\tB\x04\xca\xa5\x19\x00\x12\x12\n\nmanager_id\x18\x04 \x01(\t\x12\x0f\n\x07team_id\x18\x05 \x01(\t\x12!\n\x05roles\x18\x06 \x03(\x0e\x32\x12.paars.org.v1.Role\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\x12\x11\n\ttime_zone\x18\x08 \x01(\t\x12\x10\n\x08\x63oach_id\x18\t \x01(\t\x12\x0f\n\x07version\x18\n \x01(\x03\"]\n\x04Team\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0eparent_team_id\x18\x03 \x01(\t\x12\x12\n\nmanager_id\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\"\x7f\n\x16ImportDirectoryRequest\x12!\n\x05teams\x18\x01 \x03(\x0b\x32\x12.paars.org.v1.Team\x12)\n\temployees\x18\x02 \x03(\x0b\x32\x16.paars.org.v1.Employee\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x90\x01\n\x17ImportDirectoryResponse\x12\x15\n\rteams_created\x18\x01 \x01(\x05\x12\x15\n\rteams_updated\x18\x02 \x01(\x05\x12\x19\n\x11\x65mployees_created\x18\x03 \x01(\x05\x12\x19\n\x11\x65mployees_updated\x18\x04 \x01(\x05\x12\x11\n\tunchanged\x18\x05 \x01(\x05\")\n\x12GetEmployeeRequest\x12\x13\n\x0b\x65mployee_id\x18\x01 \x01(\t\";\n\x14ListEmployeesRequest\x12\x0f\n\x07team_id\x18\x01 \x01(\t\x12\x12\n\nmanager_id\x18\x02 \x01(\t\"B\n\x15ListEmployeesResponse\x12)\n\temployees\x18\x01 \x03(\x0b\x32\x16.paars.org.v1.Employee\"\x12\n\x10ListTeamsRequest\"6\n\x11ListTeamsResponse\x12!\n\x05teams\x18\x01 \x03(\x0b\x32\x12.paars.org.v1.Team\"\xd6\x02\n\x0f\x45mployeeChanged\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x34\n\x06\x63hange\x18\x02 \x01(\x0e\x32$.paars.org.v1.EmployeeChanged.Change\x12(\n\x08\x65mployee\x18\x03 \x01(\x0b\x32\x16.paars.org.v1.Employee\x12\x11\n\tteam_path\x18\x04 \x03(\t\x12)\n\x04held\x18\x05 \x03(\x0b\x32\x1b.paars.org.v1.HeldOnErasure\"s\n\x06\x43hange\x12\x16\n\x12\x43HANGE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANGE_CREATED\x10\x01\x12\x12\n\x0e\x43HANGE_UPDATED\x10\x02\x12\x16\n\x12\x43HANGE_DEACTIVATED\x10\x03\x12\x11\n\rCHANGE_ERASED\x10\x04\"O\n\rHeldOnErasure\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07hold_id\x18\x04 \x01(\t\"\x91\x01\n\x0bTeamChanged\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12 \n\x04team\x18\x02 \x01(\x0b\x32\x12.paars.org.v1.Team\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x7f\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_EMPLOYEE\x10\x01\x12\x10\n\x0cROLE_MANAGER\x10\x02\x12\x0b\n\x07ROLE_HR\x10\x03\x12\x0e\n\nROLE_COACH\x10\x04\x12\x0e\n\nROLE_ADMIN\x10\x05\x12\x0f\n\x0bROLE_LEADER\x10\x06\x32\xdd\x02\n\nOrgService\x12^\n\x0fImportDirectory\x12$.paars.org.v1.ImportDirectoryRequest\x1a%.paars.org.v1.ImportDirectoryResponse\x12G\n\x0bGetEmployee\x12 .paars.org.v1.GetEmployeeRequest\x1a\x16.paars.org.v1.Employee\x12X\n\rListEmployees\x12\".paars.org.v1.ListEmployeesRequest\x1a#.paars.org.v1.ListEmployeesResponse\x12L\n\tListTeams\x12\x1e.paars.org.v1.ListTeamsRequest\x1a\x1f.paars.org.v1.ListTeamsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'paars.org.v1.org_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1491
-  _globals['_ROLE']._serialized_end=1618
+  _globals['_EMPLOYEE'].fields_by_name['name']._loaded_options = None
+  _globals['_EMPLOYEE'].fields_by_name['name']._serialized_options = b'\312\245\031\000'
+  _globals['_EMPLOYEE'].fields_by_name['email']._loaded_options = None
+  _globals['_EMPLOYEE'].fields_by_name['email']._serialized_options = b'\312\245\031\000'
+  _globals['_ROLE']._serialized_start=1503
+  _globals['_ROLE']._serialized_end=1630
   _globals['_EMPLOYEE']._serialized_start=103
-  _globals['_EMPLOYEE']._serialized_end=296
-  _globals['_TEAM']._serialized_start=298
-  _globals['_TEAM']._serialized_end=391
-  _globals['_IMPORTDIRECTORYREQUEST']._serialized_start=393
-  _globals['_IMPORTDIRECTORYREQUEST']._serialized_end=520
-  _globals['_IMPORTDIRECTORYRESPONSE']._serialized_start=523
-  _globals['_IMPORTDIRECTORYRESPONSE']._serialized_end=667
-  _globals['_GETEMPLOYEEREQUEST']._serialized_start=669
-  _globals['_GETEMPLOYEEREQUEST']._serialized_end=710
-  _globals['_LISTEMPLOYEESREQUEST']._serialized_start=712
-  _globals['_LISTEMPLOYEESREQUEST']._serialized_end=771
-  _globals['_LISTEMPLOYEESRESPONSE']._serialized_start=773
-  _globals['_LISTEMPLOYEESRESPONSE']._serialized_end=839
-  _globals['_LISTTEAMSREQUEST']._serialized_start=841
-  _globals['_LISTTEAMSREQUEST']._serialized_end=859
-  _globals['_LISTTEAMSRESPONSE']._serialized_start=861
-  _globals['_LISTTEAMSRESPONSE']._serialized_end=915
-  _globals['_EMPLOYEECHANGED']._serialized_start=918
-  _globals['_EMPLOYEECHANGED']._serialized_end=1260
-  _globals['_EMPLOYEECHANGED_CHANGE']._serialized_start=1145
-  _globals['_EMPLOYEECHANGED_CHANGE']._serialized_end=1260
-  _globals['_HELDONERASURE']._serialized_start=1262
-  _globals['_HELDONERASURE']._serialized_end=1341
-  _globals['_TEAMCHANGED']._serialized_start=1344
-  _globals['_TEAMCHANGED']._serialized_end=1489
-  _globals['_ORGSERVICE']._serialized_start=1621
-  _globals['_ORGSERVICE']._serialized_end=1970
+  _globals['_EMPLOYEE']._serialized_end=308
+  _globals['_TEAM']._serialized_start=310
+  _globals['_TEAM']._serialized_end=403
+  _globals['_IMPORTDIRECTORYREQUEST']._serialized_start=405
+  _globals['_IMPORTDIRECTORYREQUEST']._serialized_end=532
+  _globals['_IMPORTDIRECTORYRESPONSE']._serialized_start=535
+  _globals['_IMPORTDIRECTORYRESPONSE']._serialized_end=679
+  _globals['_GETEMPLOYEEREQUEST']._serialized_start=681
+  _globals['_GETEMPLOYEEREQUEST']._serialized_end=722
+  _globals['_LISTEMPLOYEESREQUEST']._serialized_start=724
+  _globals['_LISTEMPLOYEESREQUEST']._serialized_end=783
+  _globals['_LISTEMPLOYEESRESPONSE']._serialized_start=785
+  _globals['_LISTEMPLOYEESRESPONSE']._serialized_end=851
+  _globals['_LISTTEAMSREQUEST']._serialized_start=853
+  _globals['_LISTTEAMSREQUEST']._serialized_end=871
+  _globals['_LISTTEAMSRESPONSE']._serialized_start=873
+  _globals['_LISTTEAMSRESPONSE']._serialized_end=927
+  _globals['_EMPLOYEECHANGED']._serialized_start=930
+  _globals['_EMPLOYEECHANGED']._serialized_end=1272
+  _globals['_EMPLOYEECHANGED_CHANGE']._serialized_start=1157
+  _globals['_EMPLOYEECHANGED_CHANGE']._serialized_end=1272
+  _globals['_HELDONERASURE']._serialized_start=1274
+  _globals['_HELDONERASURE']._serialized_end=1353
+  _globals['_TEAMCHANGED']._serialized_start=1356
+  _globals['_TEAMCHANGED']._serialized_end=1501
+  _globals['_ORGSERVICE']._serialized_start=1633
+  _globals['_ORGSERVICE']._serialized_end=1982
 # @@protoc_insertion_point(module_scope)
