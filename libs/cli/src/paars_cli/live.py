@@ -15,7 +15,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from paars.common.v1 import event_pb2
+from paars_platform.config import Settings
 from paars_platform.events import UndecodableEvent, decode
+from paars_platform.keyring import KeyRing, KeysUnavailable, RemoteKeySource
 from paars_platform.topics import TOPICS
 
 PANELS = ("events", "demo", "prompts", "insights")
@@ -114,6 +116,9 @@ async def tail_events(bootstrap: str, view: LiveView, stop: asyncio.Event) -> No
         *(t.name for t in TOPICS), bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=50
     )
     await consumer.start()
+    # Names and words travel encrypted (crypto-shredding): the view decrypts them with goals' keys, as a service does.
+    keys = RemoteKeySource.from_settings(Settings.from_env("cli"))
+    keyring = KeyRing(keys)
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=250)
@@ -124,7 +129,12 @@ async def tail_events(bootstrap: str, view: LiveView, stop: asyncio.Event) -> No
                         view.add("events", f"dead letter on {record.topic}")
                         continue
                     try:
-                        panel, line = describe(decode(record.value, record.headers), view.names)
+                        event = decode(record.value, record.headers)
+                        try:
+                            await keyring.decrypt_events([event])
+                        except KeysUnavailable:
+                            pass  # shown as it travels until goals answers
+                        panel, line = describe(event, view.names)
                     except UndecodableEvent as exc:
                         panel, line = "events", f"undecodable record on {record.topic}: {exc}"
                     except Exception as exc:  # a view must never stop showing because of one odd event
@@ -132,6 +142,7 @@ async def tail_events(bootstrap: str, view: LiveView, stop: asyncio.Event) -> No
                     view.add(panel, line)
     finally:
         await consumer.stop()
+        await keys.close()
 
 
 async def watch_prompts(people: list[str], auth: Any, address: str, view: LiveView, stop: asyncio.Event) -> None:
