@@ -1,6 +1,7 @@
 """The Faust app: topics, tables (keyed by employee id, with changelogs) and the shared context the agents use."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,8 @@ from faust.serializers import codecs
 
 from paars_analytics.config import AnalyticsConfig
 from paars_analytics.faust_seam import BulkApp, paars_table
-from paars_analytics.people import PeopleStore
+from paars_analytics.people import Changes, PeopleStore
+from paars_analytics.replica import Replicated, TopicReplica
 from paars_analytics.signals.state import UntrustedState, decode_state, encode_state, plain_pickle
 from paars_platform import metrics, registry
 from paars_platform.kafka_security import KafkaSecurity
@@ -86,14 +88,27 @@ codecs.register("paars-record", RecordCodec())
 
 
 @dataclass
+class ReadModel:
+    """What every worker reads whole for itself (replica.py), so queries and team rules answer the same on every
+    replica: people's states, open insights and story records from the tables' changelogs (each written by the
+    owner of its key), kept in their encoded form. The directory is ``Analytics.employees``/``teams``."""
+
+    people: Replicated
+    insights: Replicated
+    story_alignment: Replicated
+    story_catalogue: Replicated
+
+
+@dataclass
 class Analytics:
     """Everything the agents, timers and the query API share inside one worker process."""
 
     config: AnalyticsConfig
     app: faust.App
     people: Any
-    employees: Any
-    teams: Any
+    # The whole directory, in every worker (org/agents.py directory_replica): id -> record.
+    employees: dict[str, Any]
+    teams: dict[str, Any]
     insights: Any
     given_topic: Any
     commands_topic: Any
@@ -119,6 +134,19 @@ class Analytics:
     # The organisation story (story/agents.py): its catalogue of values and themes, and each person's alignment.
     story_catalogue: Any = None
     story_alignment: Any = None
+    read: ReadModel | None = None
+    # The worker's readers of whole topics (the directory, the read model), started with the worker.
+    replicas: list[TopicReplica] = field(default_factory=list)
+
+    def ready(self) -> bool:
+        """Whether the directory and the read model have been read to where the topics ended at start."""
+        return all(r.ready.is_set() for r in self.replicas)
+
+    def owns(self, subject: str) -> bool:
+        """Whether this worker holds the subject's partition (a person, a team, a manager): the one that runs the
+        subject's rules and keeps its insights (the commands topic, co-partitioned with the person topics)."""
+        tp = self.app.producer.key_partition(self.commands_topic.get_topic_name(), subject.encode())
+        return bool(tp in self.app.consumer.assignment())
 
     def now(self) -> float:
         return self.config.clock()
@@ -183,8 +211,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         config=config,
         app=app,
         people=people,
-        employees=table("employees"),
-        teams=table("teams"),
+        employees={},
+        teams={},
         insights=table("insights"),
         given_topic=app.topic(f"{config.app_id}-given-by-giver", internal=True, partitions=PARTITIONS,
                               key_serializer="raw", value_serializer="json"),
@@ -197,6 +225,7 @@ def create_app(config: AnalyticsConfig) -> Analytics:
     )
     ctx.story_catalogue = table("story_catalogue")
     ctx.story_alignment = table("story_alignment")
+    ctx.read = read_model(ctx)
     ctx.verifier = s.event_keys.verifier()
     ctx.verifier.require(ORG_TOPICS)
     # Pending writes go out (and their offsets are acknowledged) before any partition moves.
@@ -218,6 +247,31 @@ def create_app(config: AnalyticsConfig) -> Analytics:
     return ctx
 
 
+def _changelog_key(key: bytes | None) -> str:
+    return str(json.loads(key)) if key else ""
+
+
+def read_model(ctx: Analytics) -> ReadModel:
+    """The read model over the tables' changelogs, and the replica that keeps it (``ctx.replicas``)."""
+    person, record = codecs.get_codec("paars-person"), codecs.get_codec("paars-record")
+    changes = Changes()
+    model = ReadModel(
+        people=Replicated(person.loads, changes), insights=Replicated(record.loads),
+        story_alignment=Replicated(record.loads, changes), story_catalogue=Replicated(record.loads),
+    )
+    # A new catalogue counts every team's alignment anew.
+    model.story_catalogue.on_change.append(lambda key: changes.reset())
+    tables = {"people": model.people, "insights": model.insights, "story_alignment": model.story_alignment,
+              "story_catalogue": model.story_catalogue}
+
+    def applier(target: Replicated) -> Any:
+        return lambda r: target.put(_changelog_key(r.key), r.value)
+
+    ctx.replicas.append(TopicReplica(ctx.config.settings, {
+        f"{ctx.config.app_id}-{name}-changelog": applier(target) for name, target in tables.items()}, name="tables"))
+    return model
+
+
 def register_agents(ctx: Analytics) -> None:
     """Attaches every domain's agents, bulk topics and timers to the app (one sub-package per domain)."""
     from paars_analytics.conversations import agents as conversation_agents
@@ -228,8 +282,15 @@ def register_agents(ctx: Analytics) -> None:
     from paars_analytics.org import agents as org_agents
     from paars_analytics.story import agents as story_agents
 
+    ctx.replicas.append(org_agents.directory_replica(ctx))
     for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents, story_agents, conversation_agents):
         module.register(ctx)
+
+    @ctx.app.on_partitions_assigned.connect
+    async def assigned(app: Any, assigned: set[Any], **kwargs: Any) -> None:
+        # Which person partitions this worker owns after each rebalance (the group's whole assignment is in the
+        # workers' logs together): the multi-worker tests read it, and so can whoever debugs a rebalance.
+        log.info("partitions assigned", extra={"person_partitions": sorted(tp.partition for tp in assigned if tp.topic == GOAL_TOPICS[0])})
 
     @ctx.app.timer(ctx.config.flush_interval_seconds / 2, name="paars_analytics.flush_people")
     async def flush_people() -> None:

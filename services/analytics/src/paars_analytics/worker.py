@@ -23,6 +23,6 @@ def run(settings: Settings) -> None:
     ctx = create_app(config)
     register_agents(ctx)
     worker = faust.Worker(
-        ctx.app, ApiService(ctx), loglevel=settings.log_level.lower(), override_logging=False,
+        ctx.app, *ctx.replicas, ApiService(ctx), loglevel=settings.log_level.lower(), override_logging=False,
     )
     worker.execute_from_commandline()

@@ -142,10 +142,14 @@ class ApiService(Service):
         s = ctx.config.settings
         if s.metrics_port >= 0:
             metrics.serve_metrics(s.metrics_port, host=s.grpc_host)
-        story = StoryQueries(ctx.story_alignment, ctx.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
-        queries = Queries(ctx.state, ctx.employees, ctx.teams, ctx.insights, k=ctx.config.anonymity_k, clock=ctx.now,
+        # Every answer comes from what every replica holds whole (the directory and the read model, app.ReadModel),
+        # so any replica answers any call the same, whichever worker owns the key.
+        read = ctx.read
+        assert read is not None
+        story = StoryQueries(read.story_alignment, read.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
+        queries = Queries(read.people, ctx.employees, ctx.teams, read.insights, k=ctx.config.anonymity_k, clock=ctx.now,
                           thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version,
-                          insights_version=lambda: ctx.insights_version)
+                          insights_version=lambda: read.insights.version)
         self.keys = RemoteKeySource.from_settings(s)
         keyring = KeyRing(self.keys)
 

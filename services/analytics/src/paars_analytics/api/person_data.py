@@ -51,12 +51,15 @@ def _changelog(table: Any) -> str:
 def export_data(ctx: Any, person: str) -> dict[str, Any]:
     """Everything analytics holds about the person, as JSON-ready lists."""
     employee = ctx.employees.get(person)
-    state = ctx.state.get(person)
+    # What every replica holds (app.ReadModel), so any replica exports the same; without one, this worker's tables.
+    read = getattr(ctx, "read", None)
+    state = (read.people if read is not None else ctx.state).get(person)
     coach = str((employee or {}).get("coach_id", ""))
     signals = [dict(compute_signals(state or new_state(), ctx.now(), window, coach), window_days=window, employee_id=person) for window in (30, 90)] if (state or employee) else []
-    record = ctx.insights.get(person) or {}
+    record = (read.insights if read is not None else ctx.insights).get(person) or {}
     insights = list((record.get("open") or {}).values()) + list(record.get("history") or [])
-    alignment = ctx.story_alignment.get(person) if getattr(ctx, "story_alignment", None) is not None else None
+    alignments = read.story_alignment if read is not None else getattr(ctx, "story_alignment", None)
+    alignment = alignments.get(person) if alignments is not None else None
     tables = {"people": ctx.people, "employees": ctx.employees, "insights": ctx.insights, "story_alignment": getattr(ctx, "story_alignment", None)}
     topics = sorted({t for t in (_changelog(tables[name]) for name in PERSON_TABLES if tables.get(name) is not None) if t})
     events = [{"topic": INSIGHT_TOPIC, "type": "paars.analytics.v1.InsightDetected", "insight": i.get("kind", ""), "created_at": i.get("detected_at", "")} for i in insights]

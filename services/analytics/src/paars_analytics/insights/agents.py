@@ -62,7 +62,8 @@ class Detector:
 
     def _ready(self) -> bool:
         app = self.ctx.app
-        return not getattr(app, "in_recovery", False) and not getattr(app, "rebalancing", False)
+        # Team rules read the read model: run none before it (and the directory) has been read to the end.
+        return not getattr(app, "in_recovery", False) and not getattr(app, "rebalancing", False) and self.ctx.ready()
 
     async def tick(self) -> None:
         """Every detect interval (a short debounce: what a fetch changed is seen within it, and one round covers
@@ -87,8 +88,9 @@ class Detector:
         ctx = self.ctx
         people = _snapshot(ctx.state)
         await asyncio.sleep(0)
+        assert ctx.read is not None
         found = full_round(people, _snapshot(ctx.employees), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
-                           ctx.config.thresholds, ctx.config.anonymity_k)
+                           ctx.config.thresholds, ctx.config.anonymity_k, everyone=_snapshot(ctx.read.people), owns=ctx.owns)
         await self._open(found.candidates, now)
         for subject, kind, why in found.closures:
             await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})

@@ -1,7 +1,7 @@
 """One detection round over the tables: which insights hold now, and which open ones no longer do."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,24 +50,36 @@ def full_round(
     now: float,
     th: Thresholds,
     k: int,
+    *,
+    everyone: Mapping[str, State] | None = None,
+    owns: Callable[[str], bool] | None = None,
 ) -> Round:
-    """Every rule over everyone this worker holds, plus closures of open insights that no longer hold or expired."""
+    """Every rule over everyone this worker holds, plus closures of open insights that no longer hold or expired.
+
+    On several workers, ``people`` are the states this worker owns (its partitions), ``everyone`` every person's
+    state (the read model) and ``owns`` says which subjects' insights this worker keeps: person rules run over its
+    own people, a team's rules and a manager's rating drift (over everyone's states) only where the team or manager
+    is owned, so each insight is raised, and closed, by one worker. ``open_insights`` are this worker's own."""
+    everyone = people if everyone is None else everyone
+    mine = owns or (lambda subject: True)
     result = Round(candidates=people_round(list(people.keys()), people, employees, now, th))
     team_ids = set(teams) | {str(p["team_id"]) for p in employees.values() if p.get("team_id")}
     for team_id in sorted(team_ids):
+        if not mine(team_id):
+            continue
         members = members_of(team_id, employees, teams)
         manager = str(teams.get(team_id, {}).get("manager_id", ""))
-        states = [(pid, people.get(pid) or new_state()) for pid in members]
+        states = [(pid, everyone.get(pid) or new_state()) for pid in members]
         # HR acts on (and so sees) a team's insights only where the team is in their scope.
         result.candidates += team_pitfalls(team_id, states, now, th, k, actors=[manager, *hr_covering(team_ancestry(team_id, teams), employees)])
     # The same ratings the calibration aid shows (signals/overview.py).
-    ratings = ratings_by_manager(people, now)
-    result.candidates += rating_drift(
+    ratings = ratings_by_manager(everyone, now)
+    result.candidates += [c for c in rating_drift(
         ratings, th,
         teams={pid: str(p.get("team_id", "")) for pid, p in employees.items()},
         hr_for={m: hr_covering(team_path_of(employees[m], teams), employees) for m in ratings if m in employees},
         managers_of={pid: str(p.get("manager_id", "")) for pid, p in employees.items()},
-    )
+    ) if mine(c.subject_id)]
     holding = {c.key for c in result.candidates}
     for subject, record in open_insights.items():
         for kind, insight in (record or {}).get("open", {}).items():
