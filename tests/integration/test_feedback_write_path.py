@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from paars_platform.auth import Identity, current_identity
 from paars_platform.db import Database, migrate
 from tests.helpers import demo_directory
 
+# What asyncpg sends outside any statement: the transaction commands and the pool's ping (an empty query).
+SIMPLE = frozenset({"BEGIN;", "COMMIT;", "ROLLBACK;", ";", ""})
 CONFIG = FeedbackConfig(tuple(VISIBILITY_NAMES[n] for n in DEFAULT_VISIBILITIES.split(",")), 3, 30, ((1000, 60), (10000, 86400)), 0.0)
 
 
@@ -28,11 +31,19 @@ class Counted:
         self.db = db
         self.statements: list[str] = []
         # Simple-protocol queries asyncpg sends (BEGIN, COMMIT, ROLLBACK, the pool's ping); prepared statements
-        # are the `statements` above.
+        # are the `statements` above: SQLAlchemy's cursor executes, and those the unit of work runs straight on
+        # asyncpg (adapters/asyncpg_direct.py), which only asyncpg's query logger sees.
         self.simple: list[str] = []
         event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: self.statements.append(a[2].split(None, 1)[0]))
         if not db.sqlite:
-            event.listen(db.engine.sync_engine, "connect", lambda c, _: c.driver_connection.add_query_logger(lambda r: self.simple.append(r.query.strip())))
+            event.listen(db.engine.sync_engine, "connect", lambda c, _: c.driver_connection.add_query_logger(self._sent))
+
+    def _sent(self, record: Any) -> None:
+        query = record.query.strip()
+        if query in SIMPLE:
+            self.simple.append(query)
+        else:
+            self.statements.append(query.split(None, 1)[0])
 
     def reset(self) -> None:
         self.statements.clear()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.feedback.v1 import feedback_pb2 as pb
-from paars_feedback.adapters import directory
+from paars_feedback.adapters import asyncpg_direct, directory
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.policy_query import SHARED, visible_clause
 from paars_feedback.domain.feedback import (
@@ -84,7 +84,7 @@ def _receiver_statement(windows: int) -> Any:
     return sa.select(
         _people.c.active, _manages("up_from_receiver", "receiver", "giver").label("giver_manages"),
         _manages("up_from_giver", "giver", "receiver").label("receiver_manages"), *oldest,
-    ).where(_people.c.id == sa.bindparam("receiver"))
+    ).where(_people.c.id == sa.bindparam("receiver")).execution_options(**asyncpg_direct.DIRECT)
 
 
 _INSERT_FEEDBACK = _f.insert()

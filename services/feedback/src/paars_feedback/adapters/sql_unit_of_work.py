@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import Select
 
+from paars_feedback.adapters import asyncpg_direct
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.action_plan_repository import SqlActionPlanRepository
 from paars_feedback.adapters.dialogue_repository import SqlDialogueRepository
@@ -93,7 +94,7 @@ def _one_statement(shape: Shape, keyed: bool) -> Select[Any]:
         source = rows[0] if count == 1 else sa.union_all(*rows)
         writes.append(table.insert().from_select(list(columns), source).cte(f"w{g}"))
     answer = sa.select(sa.func.count()).select_from(k) if k is not None else sa.select(sa.literal(1))
-    return answer.add_cte(*writes) if writes else answer
+    return (answer.add_cte(*writes) if writes else answer).execution_options(**asyncpg_direct.DIRECT)
 
 
 def _waits(statement: Any, params: Any) -> bool:
@@ -132,6 +133,8 @@ class _Deferred:
         plain_read = isinstance(statement, Select) and statement._for_update_arg is None
         if not plain_read or self.uow._waiting:
             await self.uow._begin()
+        elif asyncpg_direct.is_direct(statement):
+            return await self.uow._direct(statement, params or {})
         return await (self.conn.execute(statement) if params is None else self.conn.execute(statement, params))
 
 
@@ -159,6 +162,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
         self._pg = not self.db.sqlite and not self.read_only
         if not self._pg:
             return await super().__aenter__()
+        self._pg_driver: Any = None
         self._raw_scope = self.db.engine.connect()
         self._raw = await self._raw_scope.__aenter__()
         await self._raw.execution_options(isolation_level="AUTOCOMMIT")
@@ -207,13 +211,22 @@ class SqlUnitOfWork(SqlUnitOfWorkBase[Event]):
         for g, (_, rows) in enumerate(waiting):
             for r, row in enumerate(rows):
                 params.update({f"p{g}_{r}_{c}": v for c, v in row.items()})
+        statement = _one_statement(shape, key is not None)
         try:
-            answer = (await self._raw.execute(_one_statement(shape, key is not None), params)).scalar()
+            # Outside a transaction the statement is its own commit, straight on asyncpg; inside one, SQLAlchemy's.
+            result = await (self._raw.execute(statement, params) if self._in_transaction else self._direct(statement, params))
+            answer = result.scalar()
         except IntegrityError:
             if self._remembered:
                 raise RequestRace() from None
             raise
         return key is None or answer == 1
+
+    async def _direct(self, statement: Any, params: dict[str, Any]) -> asyncpg_direct.Result:
+        """A hot statement outside a transaction (autocommit: it is its own atomic commit) straight on asyncpg."""
+        if self._pg_driver is None:
+            self._pg_driver = await asyncpg_direct.driver(self._raw)
+        return await asyncpg_direct.execute(self._raw, self._pg_driver, statement, params)
 
     def _attach(self, conn: AsyncConnection) -> None:
         self.feedback = SqlFeedbackRepository(conn)
