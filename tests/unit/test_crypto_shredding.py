@@ -189,6 +189,19 @@ async def test_an_insight_naming_a_goal_decrypts_inside_its_sentence() -> None:
     assert insight.insight.reason == "'Ship it' is at 20%" and insight.insight.params["goal"] == "Ship it"
 
 
+async def test_an_analytics_answer_is_decrypted_wherever_it_quotes_an_encrypted_value() -> None:
+    store = FakeKeyStore()
+    ring = KeyRing(store)
+    await ring.for_people(["ann"])
+    ann = store.keys["ann"]
+    assert ann.key is not None
+    title = crypto.encrypt_value(ann.key_id, ann.key, "Ship it")
+    answer = analytics_pb2.TeamOverview(insights=[analytics_pb2.Insight(reason=f"'{title}' is at 20%", params={"goal": title}, actors=["mgr"])])
+    await ring.decrypt_any(answer)
+    assert answer.insights[0].reason == "'Ship it' is at 20%" and answer.insights[0].params["goal"] == "Ship it"
+    assert list(answer.insights[0].actors) == ["mgr"]
+
+
 # ---------- which fields are personal ----------
 
 # A string field of an event whose name says it may hold a person's words, name or e-mail...

@@ -199,9 +199,8 @@ def personal_field_names(desc: Any, prefix: str = "") -> list[str]:
 Transform = Callable[[str, str], str]
 
 
-def transform_personal(message: Message, subject_id: str, fn: Transform) -> None:
-    """Applies fn to every non-empty personal value in message (in place), with the person whose key applies."""
-    plan = _plan(message.DESCRIPTOR)
+def _transform(message: Message, plan_of: Callable[[Any], _Plan | None], subject_id: str, fn: Transform) -> None:
+    plan = plan_of(message.DESCRIPTOR)
     if plan is None:
         return
     for field, person_field in plan.strings:
@@ -220,56 +219,38 @@ def transform_personal(message: Message, subject_id: str, fn: Transform) -> None
     for field in plan.children:
         if _is_map(field):
             for item in getattr(message, field.name).values():
-                transform_personal(item, subject_id, fn)
+                _transform(item, plan_of, subject_id, fn)
         elif field.is_repeated:
             for item in getattr(message, field.name):
-                transform_personal(item, subject_id, fn)
+                _transform(item, plan_of, subject_id, fn)
         elif message.HasField(field.name):
-            transform_personal(getattr(message, field.name), subject_id, fn)
+            _transform(getattr(message, field.name), plan_of, subject_id, fn)
+
+
+def transform_personal(message: Message, subject_id: str, fn: Transform) -> None:
+    """Applies fn to every non-empty personal value in message (in place), with the person whose key applies."""
+    _transform(message, _plan, subject_id, fn)
 
 
 @functools.cache
-def _all_strings(desc: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    strings: list[Any] = []
+def _all_strings(desc: Any) -> _Plan:
+    strings: list[tuple[Any, str]] = []
     children: list[Any] = []
     for field in desc.fields:
         if _is_map(field):
             value = field.message_type.fields_by_name["value"]
             if value.type == d.FieldDescriptor.TYPE_STRING:
-                strings.append(field)
+                strings.append((field, ""))
             elif value.message_type is not None:
                 children.append(field)
         elif field.type == d.FieldDescriptor.TYPE_STRING:
-            strings.append(field)
+            strings.append((field, ""))
         elif field.type == d.FieldDescriptor.TYPE_MESSAGE and not field.message_type.full_name.startswith("google.protobuf."):
             children.append(field)
-    return tuple(strings), tuple(children)
+    return _Plan(tuple(strings), tuple(children))
 
 
 def transform_tokens(message: Message, fn: Callable[[str], str]) -> None:
     """Applies fn to every string of message that holds a token, whether or not its field is marked: for answers
     built from what a service kept encrypted (analytics' insights and directory, quoted in its query answers)."""
-    strings, children = _all_strings(message.DESCRIPTOR)
-    for field in strings:
-        value = getattr(message, field.name)
-        if _is_map(field):
-            for k in list(value):
-                if PREFIX in value[k]:
-                    value[k] = fn(value[k])
-        elif field.is_repeated:
-            if any(PREFIX in v for v in value):
-                new = [fn(v) if PREFIX in v else v for v in value]
-                del value[:]
-                value.extend(new)
-        elif PREFIX in value:
-            setattr(message, field.name, fn(value))
-    for field in children:
-        value = getattr(message, field.name)
-        if _is_map(field):
-            for item in value.values():
-                transform_tokens(item, fn)
-        elif field.is_repeated:
-            for item in value:
-                transform_tokens(item, fn)
-        elif message.HasField(field.name):
-            transform_tokens(value, fn)
+    _transform(message, _all_strings, "", lambda value, _person: fn(value) if PREFIX in value else value)
