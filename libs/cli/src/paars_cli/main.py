@@ -9,6 +9,7 @@ import signal
 import typer
 
 from paars_cli import events, feedback, goal, insights, login, org, watch
+from paars_cli.erase import erase
 from paars_cli.export import export
 from paars_cli.token import token
 
@@ -18,6 +19,7 @@ app.command()(login.login)
 app.command()(login.logout)
 app.command()(login.whoami)
 app.command()(export)
+app.command()(erase)
 app.add_typer(org.app, name="org")
 app.add_typer(goal.app, name="goal")
 app.add_typer(events.app, name="events")

@@ -14,7 +14,9 @@ What a kind's rows become:
 - rows that are someone else's too (`keep_for_others`: the giver of feedback, the manager of a dialogue): the
   person's id becomes ERASED_ID and the row stays with the other person;
 - JSON lists of ids (`id_lists`: a circle's members): the person leaves the list;
-- the directory record (`directory_record`): stays as the erased record made it (id, version, inactive).
+- the directory record (`directory_record`): stays as the erased record made it (id, version, inactive);
+- texts of other people's rows that name the person (`mentions`: a prompt to their manager): the name becomes
+  ERASED_NAME, read from the directory record before it is emptied.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ log = logging.getLogger("paars.erasure")
 # What an erased person's id becomes in rows kept for someone else: not a valid employee id, so it names nobody.
 ERASED_ID = "~erased"
 ACTION = "erase"
+# What an erased person's name becomes in texts kept for someone else (a prompt to their manager naming them).
+ERASED_NAME = "—"
 ACTOR = "system:erasure"
 
 ERASURES = metrics.counter("paars_erasures_total", "People erased, by service", ("service",))
@@ -184,6 +188,27 @@ async def erase_kind(conn: AsyncConnection, kind: PersonalKind, person: str) -> 
     return count
 
 
+async def _scrub_mentions(conn: AsyncConnection, mentions: Sequence[Mention], name: str) -> int:
+    """Takes the person's name out of texts that are someone else's (a prompt telling their manager about a 1:1 with
+    them); the rows stay."""
+    count = 0
+    if len(name.strip()) < 2:
+        return count
+    for table, columns in mentions:
+        for column in columns:
+            c = table.c[column]
+            result = await conn.execute(table.update().where(c.contains(name, autoescape=True)).values({column: sa.func.replace(c, name, ERASED_NAME)}))
+            count += int(result.rowcount or 0)
+    return count
+
+
+async def _name_of(conn: AsyncConnection, kinds: Sequence[PersonalKind], person: str) -> str:
+    directory = next((k for k in kinds if k.directory_record), None)
+    if directory is None or "name" not in directory.table.c:
+        return ""
+    return str((await conn.execute(sa.select(directory.table.c.name).where(directory.rows_about(person)))).scalar() or "")
+
+
 async def _kept_rows(conn: AsyncConnection, kind: PersonalKind, person: str) -> int:
     return int((await conn.execute(sa.select(sa.func.count()).select_from(kind.table).where(kind.rows_about(person)))).scalar_one())
 
@@ -191,6 +216,7 @@ async def _kept_rows(conn: AsyncConnection, kind: PersonalKind, person: str) -> 
 async def erase_person(
     conn: AsyncConnection, *, service: str, kinds: Sequence[PersonalKind], outbox: sa.Table, audit: sa.Table, person: str,
     holds: Iterable[Hold], reason: str, actor: str = ACTOR, at: dt.datetime, detail: dict[str, Any] | None = None,
+    mentions: Sequence[Mention] = (), name: str | None = None,
 ) -> ErasureRecord:
     """Erases the person from this service's database in the caller's transaction, or answers the earlier erasure."""
     earlier = await erasure_of(conn, audit, service, person)
@@ -199,6 +225,8 @@ async def erase_person(
     holds = tuple(holds)
     erased: dict[str, int] = {}
     kept: list[Kept] = []
+    if mentions:
+        erased["mentions"] = await _scrub_mentions(conn, mentions, name if name is not None else await _name_of(conn, kinds, person))
     # Last declared first: a kind reached through another (comments through goals) goes before the rows it hangs on.
     for kind in reversed(kinds):
         hold = next((h for h in holds if h.keeps(service, kind.name)), None)
@@ -219,6 +247,10 @@ async def erase_person(
     return record
 
 
+# Text columns of other people's rows that may name a person (a prompt's title and body): (table, columns).
+Mention = tuple[sa.Table, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class ServiceErasure:
     """One service's erasure: its kinds, outbox and audit; what its directory consumer calls on CHANGE_ERASED."""
@@ -227,6 +259,7 @@ class ServiceErasure:
     kinds: tuple[PersonalKind, ...]
     outbox: sa.Table
     audit: sa.Table
+    mentions: tuple[Mention, ...] = ()
     clock: Callable[[], dt.datetime] = utcnow
 
     async def on_employee_erased(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> ErasureRecord:
@@ -235,7 +268,7 @@ class ServiceErasure:
         return await erase_person(
             conn, service=self.service, kinds=self.kinds, outbox=self.outbox, audit=self.audit, person=event.employee.id,
             holds=Hold.from_event(event), reason="erased in goals, the directory's owner, at HR's request", at=self.clock(),
-            detail={"requested_by": event.metadata.actor_id, "event_id": event.metadata.event_id},
+            detail={"requested_by": event.metadata.actor_id, "event_id": event.metadata.event_id}, mentions=self.mentions,
         )
 
     async def status(self, db: Database, caller: Identity, person_id: str) -> ErasureRecord:

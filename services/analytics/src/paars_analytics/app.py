@@ -280,10 +280,11 @@ def register_agents(ctx: Analytics) -> None:
     from paars_analytics.insights import agents as insight_agents
     from paars_analytics.notifications import agents as notification_agents
     from paars_analytics.org import agents as org_agents
+    from paars_analytics.org import erasure as org_erasure
     from paars_analytics.story import agents as story_agents
 
     ctx.replicas.append(org_agents.directory_replica(ctx))
-    for module in (goal_agents, org_agents, feedback_agents, notification_agents, insight_agents, story_agents, conversation_agents):
+    for module in (goal_agents, org_agents, org_erasure, feedback_agents, notification_agents, insight_agents, story_agents, conversation_agents):
         module.register(ctx)
 
     @ctx.app.on_partitions_assigned.connect

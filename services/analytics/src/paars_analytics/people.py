@@ -129,6 +129,21 @@ class PeopleStore:
         # Whoever owns these partitions next may hold other states: nothing computed from them stays current.
         self.changes.reset()
 
+    def forget(self, key: str, partition: int) -> bool:
+        """Drops the person's state (erasure, issue 18 item 4): from memory, and from the table with a tombstone on
+        its changelog. Whether there was one."""
+        had = key in self
+        self.hot.pop(key, None)
+        self.dirty.pop(key, None)
+        try:
+            table_partition(self.source_topic, partition)
+            if self.table.get(key) is not None:
+                del self.table[key]
+        finally:
+            no_table_partition()
+        self.changes.bump(key)
+        return had
+
     # A read-only mapping view for detection and the query API: memory first, then the table.
     def get(self, key: str, default: Any = None) -> State | None:
         state = self.hot.get(key)

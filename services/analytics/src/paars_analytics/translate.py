@@ -203,6 +203,8 @@ def employee_record(e: org.EmployeeChanged) -> dict[str, Any]:
         "roles": [_ROLE.get(r, "") for r in emp.roles], "active": emp.active and e.change != org.EmployeeChanged.CHANGE_DEACTIVATED,
         "coach_id": emp.coach_id, "team_path": list(e.team_path), "version": emp.version,
         "at": seconds(e.metadata.occurred_at),
+        # Erased (issue 18 item 4): org/erasure.py drops the person's state; the record stays, emptied.
+        **({"erased": True} if e.change == org.EmployeeChanged.CHANGE_ERASED else {}),
     }
 
 

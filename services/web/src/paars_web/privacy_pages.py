@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 
 import grpc
@@ -17,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from paars.org.v1 import org_pb2
 from paars.privacy.v1 import privacy_pb2 as pb
 from paars.privacy.v1 import privacy_pb2_grpc
-from paars_platform import export_archive
+from paars_platform import erasure_client, export_archive
 from paars_platform.errors import field_violations
 from paars_web.errors import NOT_ACCEPTED, FormErrors, translate_reason
 from paars_web.sections import N_, NavLink
@@ -27,14 +28,15 @@ NAV: tuple[NavLink, ...] = (NavLink("/privacy", "nav-privacy", N_("My data")),)
 
 ACTION_LABELS = {
     "export": N_("Exported your data"), "read": N_("Read your data on HR's authority"), "edit": N_("Changed your data on HR's authority"),
-    "erasure": N_("Erased data"), "retention": N_("Deleted data past its retention period"),
+    "erase": N_("Erased data"), "retention": N_("Deleted data past its retention period"),
+    "legal_hold": N_("Kept data under a legal hold"), "release_legal_hold": N_("Released a legal hold"),
 }
 SERVICE_LABELS = {
     "goals": N_("Goals and the directory"), "feedback": N_("Feedback, reviews and dialogues"), "conversations": N_("1:1s and coaching"),
     "story": N_("The story and your ambition"), "notifications": N_("Notifications"), "analytics": N_("Signals and insights"),
 }
 # What the services say when they refuse an export's field (msgids of privacy.po).
-DESCRIPTIONS = (N_("must say why in at least 10 characters"),)
+DESCRIPTIONS = (N_("must say why in at least 10 characters"), N_("HR cannot erase themselves; another HR person does"))
 FIELDS = {"person_id": "person_id", "reason": "reason"}
 
 
@@ -42,6 +44,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/privacy", privacy_page, methods=["GET"]),
         Route("/privacy/export", export, methods=["POST"]),
+        Route("/privacy/erase", erase, methods=["POST"]),
     ]
 
 
@@ -68,7 +71,8 @@ async def _actions(web: Web, me: Person) -> list[pb.PrivilegedAction]:
 
 
 async def _view(web: Web, request: Request, me: Person, *, status_code: int = 200, errors: FormErrors | None = None,
-                values: dict[str, str] | None = None) -> Response:
+                values: dict[str, str] | None = None, erase_errors: FormErrors | None = None, erase_values: dict[str, str] | None = None,
+                erasure: list[erasure_client.ServiceStatus] | None = None) -> Response:
     people = await web.directory(me)
     entry = people.get(me.id)
     is_hr = entry is not None and org_pb2.ROLE_HR in entry.roles
@@ -76,7 +80,8 @@ async def _view(web: Web, request: Request, me: Person, *, status_code: int = 20
     return web.render(
         request, "privacy_page.html", status_code=status_code, actions=await _actions(web, me), names=names, is_hr=is_hr,
         ACTION_LABELS=ACTION_LABELS, SERVICE_LABELS=SERVICE_LABELS, services=[s for s in export_archive.SERVICES if s in _addresses(web)],
-        errors=errors or FormErrors(), values=values or {},
+        errors=errors or FormErrors(), values=values or {}, erase_errors=erase_errors or FormErrors(), erase_values=erase_values or {},
+        erasure=erasure, erase_key=uuid.uuid4().hex, STATE_ERASED=pb.ErasureStatus.STATE_ERASED,
     )
 
 
@@ -85,7 +90,7 @@ async def privacy_page(request: Request) -> Response:
     return await _view(web, request, web.person(request))
 
 
-def _errors(web: Web, request: Request, err: grpc.aio.AioRpcError) -> FormErrors:
+def _errors(web: Web, request: Request, err: grpc.aio.AioRpcError, refused: str = N_("only HR may export someone else's data")) -> FormErrors:
     gettext = web.gettext(request)
     errors = FormErrors()
     for service_field, description in field_violations(err):
@@ -96,7 +101,9 @@ def _errors(web: Web, request: Request, err: grpc.aio.AioRpcError) -> FormErrors
         else:
             errors.general.append(gettext(NOT_ACCEPTED) % {"reason": reason})
     if err.code() == grpc.StatusCode.PERMISSION_DENIED:
-        errors.add("person_id", gettext(N_("only HR may export someone else's data")))
+        errors.add("person_id", gettext(refused))
+    if err.code() == grpc.StatusCode.FAILED_PRECONDITION:
+        errors.add("person_id", gettext(N_("a legal hold keeps all of this person's data: release it first")))
     if not errors:
         errors.general.append(gettext(NOT_ACCEPTED) % {"reason": err.details() or err.code().name})
     return errors
@@ -119,3 +126,25 @@ async def export(request: Request) -> Response:
     body = export_archive.archive(answers, person=subject, caller=me.id, reason=values["reason"] if person else "", at=dt.datetime.now(dt.UTC))
     filename = f"paars-{subject}-{dt.date.today().isoformat()}.zip"
     return Response(body, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+async def erase(request: Request) -> Response:
+    """HR erases someone (issue 18 item 4): goals erases and tells every service; the page then shows what each
+    service has done so far (the others follow when goals' event reaches them)."""
+    web = web_of(request)
+    me = web.person(request)
+    form = await request.form()
+    values: dict[str, str] = {n: v.strip() if isinstance(v := form.get(n), str) else "" for n in ("person_id", "reason", "idempotency_key")}
+    addresses = _addresses(web)
+    timeout = web.config.rpc_deadline_seconds
+    try:
+        await erasure_client.erase(
+            addresses, me.bearer, person_id=values["person_id"], reason=values["reason"], idempotency_key=values["idempotency_key"], timeout=timeout,
+        )
+        found = await erasure_client.statuses(addresses, me.bearer, person_id=values["person_id"], timeout=timeout)
+    except grpc.aio.AioRpcError as err:
+        if err.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            raise
+        errors = _errors(web, request, err, N_("only HR may erase someone's data"))
+        return await _view(web, request, me, status_code=422, erase_errors=errors, erase_values=values)
+    return await _view(web, request, me, erasure=found, erase_values={"person_id": values["person_id"]})

@@ -7,6 +7,7 @@ Analytics has no database: an HR export is recorded as an audit log line ("privi
 not in a store the person can list; ListPrivilegedActions answers an empty list here (docs/privacy.md)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -18,7 +19,8 @@ from paars.privacy.v1 import privacy_pb2_grpc
 from paars_analytics.signals.person import compute_signals
 from paars_analytics.signals.state import DAY_COUNTERS, Day, new_state
 from paars_platform.auth import require_person
-from paars_platform.errors import PermissionDenied
+from paars_platform.erasure import require_hr, starts_in_goals
+from paars_platform.errors import InvalidArgument, PermissionDenied
 from paars_platform.personal_data import EXPORTS, HR_ROLES, ExportPersonData, PersonDataExport, jsonable
 
 log = logging.getLogger("paars.analytics.privacy")
@@ -97,3 +99,42 @@ class AnalyticsPersonalData(privacy_pb2_grpc.PersonalDataServicer):
         if subject != caller.employee_id and not caller.has(*HR_ROLES):
             raise PermissionDenied("only the person themselves or HR may read the audit about a person")
         return pb.ListPrivilegedActionsResponse()
+
+    # Erasure (issue 18 item 4): it starts in goals; analytics drops the person's state when goals' CHANGE_ERASED
+    # reaches it (org/erasure.py) and answers the status from its directory record and its tables.
+
+    async def ErasePerson(self, request: pb.ErasePersonRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ErasureStatus:
+        raise starts_in_goals(require_person())
+
+    async def PlaceLegalHold(self, request: pb.PlaceLegalHoldRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.LegalHold:
+        raise starts_in_goals(require_person())
+
+    async def ReleaseLegalHold(self, request: pb.ReleaseLegalHoldRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.LegalHold:
+        raise starts_in_goals(require_person())
+
+    async def ListLegalHolds(self, request: pb.ListLegalHoldsRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ListLegalHoldsResponse:
+        raise starts_in_goals(require_person())
+
+    async def GetErasureStatus(self, request: pb.GetErasureStatusRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.ErasureStatus:
+        require_hr(require_person())
+        person = request.person_id
+        if not person:
+            raise InvalidArgument("person_id", "is required")
+        return erasure_status(self.ctx, person)
+
+
+def erasure_status(ctx: Any, person: str) -> pb.ErasureStatus:
+    """Erased once the directory's record says so and no table keyed by the person holds them any more (as this
+    worker reads them); analytics keeps nothing under a legal hold (its figures per person are recomputed)."""
+    record = ctx.employees.get(person) or {}
+    read = getattr(ctx, "read", None)
+    tables = {
+        "state": read.people if read is not None else ctx.state,
+        "insights": read.insights if read is not None else ctx.insights,
+        "story_alignment": read.story_alignment if read is not None else getattr(ctx, "story_alignment", None),
+    }
+    left = [name for name, table in tables.items() if table is not None and table.get(person) is not None]
+    if not record.get("erased") or left:
+        return pb.ErasureStatus(service="analytics", person_id=person, state=pb.ErasureStatus.STATE_NOT_ERASED)
+    at = dt.datetime.fromtimestamp(float(record.get("at", 0.0)), dt.UTC).isoformat()
+    return pb.ErasureStatus(service="analytics", person_id=person, state=pb.ErasureStatus.STATE_ERASED, erased_at=at)

@@ -25,7 +25,11 @@ def store(db: Database) -> PersonalDataStore:
 
 
 # Erasure (issue 18 item 4): what the directory consumer does on CHANGE_ERASED.
-ERASURE = ServiceErasure("notifications", KINDS, t.platform["outbox"], t.privileged_actions)
+ERASURE = ServiceErasure(
+    "notifications", KINDS, t.platform["outbox"], t.privileged_actions,
+    # Prompts and deliveries to others name people ("your 1:1 with Eve is on ..."): the name goes, the prompt stays.
+    mentions=((t.prompts, ("title", "body")), (t.deliveries, ("subject", "payload"))),
+)
 
 
 # Retention (issue 18 item 5): the events this service sent, with their payloads, once published ("outbox"); the
