@@ -323,16 +323,20 @@ def test_dev_runs_one_replica_of_everything(rendered) -> None:
     assert pool["spec"]["replicas"] == 1 and sorted(pool["spec"]["roles"]) == ["broker", "controller"]
 
 
-# Workloads that must run exactly one replica, and why (docs/operations.md, "Scaling").
-SINGLE_WORKER = {
-    "analytics": "team roll-ups, rating drift and team insights need every partition in one worker until "
-    "the directory is a global table; a restarted pod recovers its state from the changelogs",
-}
+def _scaled_objects(objects: list[dict]) -> dict[str, dict]:
+    """KEDA ScaledObjects by target, in the HPA's terms (KEDA makes and owns that HPA)."""
+    return {
+        o["spec"]["scaleTargetRef"]["name"]: {"spec": {
+            "scaleTargetRef": o["spec"]["scaleTargetRef"], "minReplicas": o["spec"]["minReplicaCount"],
+            "maxReplicas": o["spec"]["maxReplicaCount"]}}
+        for o in of_kind(objects, "ScaledObject")
+    }
 
 
 def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
     objects = rendered["prod"]
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(objects, "HorizontalPodAutoscaler")}
+    hpas |= _scaled_objects(objects)
     pdbs = {p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]: p for p in of_kind(objects, "PodDisruptionBudget")}
     for w in workloads(objects):
         name = w["metadata"]["name"]
@@ -342,8 +346,6 @@ def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
             assert "replicas" not in w["spec"], name
             assert hpa["spec"]["scaleTargetRef"]["kind"] == w["kind"]
             assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"], name
-        elif name in SINGLE_WORKER:
-            assert w["spec"].get("replicas", 1) == 1, f"{name}: {SINGLE_WORKER[name]}"
         else:
             assert w["spec"].get("replicas", 1) >= 2, name
         assert name in pdbs and pdbs[name]["spec"].get("maxUnavailable") == 1, name
@@ -353,7 +355,16 @@ def test_prod_runs_every_service_redundantly_and_spread(rendered) -> None:
         assert all(
             t["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": name} for t in terms
         ), name
-    assert set(hpas) == {"goals", "feedback", "notifications", "story", "conversations", WEB.name}
+    assert set(hpas) == {"goals", "feedback", "notifications", "story", "conversations", "analytics", WEB.name}
+
+
+def test_prod_scales_analytics_out_on_its_consumer_lag(rendered) -> None:
+    """Several workers again (issue 14): KEDA's HPA of the StatefulSet follows the records the workers are behind."""
+    [scaled] = of_kind(rendered["prod"], "ScaledObject")
+    assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "analytics"}
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["type"] == "prometheus" and "paars_analytics_consumer_lag" in trigger["metadata"]["query"]
+    assert int(trigger["metadata"]["threshold"]) > 0 and scaled["spec"]["minReplicaCount"] >= 2
 
 
 def test_analytics_never_has_more_workers_than_partitions(rendered) -> None:
@@ -366,6 +377,8 @@ def test_analytics_never_has_more_workers_than_partitions(rendered) -> None:
             [analytics["spec"].get("replicas", 1)]
             + [h["spec"]["maxReplicas"] for h in of_kind(objects, "HorizontalPodAutoscaler")
                if h["spec"]["scaleTargetRef"]["name"] == "analytics"]
+            + [o["spec"]["maxReplicaCount"] for o in of_kind(objects, "ScaledObject")
+               if o["spec"]["scaleTargetRef"]["name"] == "analytics"]
         )
         assert most <= partitions, (name, most)
 

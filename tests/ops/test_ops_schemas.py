@@ -88,9 +88,9 @@ def test_every_custom_resource_kind_has_a_crd_copy(overlay) -> None:
         ("kafka.strimzi.io/v1", "Kafka"), ("kafka.strimzi.io/v1", "KafkaNodePool"), ("kafka.strimzi.io/v1", "KafkaTopic"),
         ("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule"),
     }
-    # Production authenticates and authorizes every Kafka client as a KafkaUser.
+    # Production authenticates and authorizes every Kafka client as a KafkaUser, and scales analytics with KEDA.
     if name == "prod":
-        expected.add(("kafka.strimzi.io/v1", "KafkaUser"))
+        expected |= {("kafka.strimzi.io/v1", "KafkaUser"), ("keda.sh/v1alpha1", "ScaledObject")}
     assert kinds == expected
 
 
