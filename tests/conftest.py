@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import pathlib
@@ -12,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from paars_platform import db as platform_db
 from paars_platform.config import Settings
 from paars_platform.embedded_broker import EmbeddedBroker
 
@@ -161,6 +164,10 @@ def create_pg_database() -> str:
     """A fresh PostgreSQL database; returns its SQLAlchemy URL."""
     name = f"paars_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return _pg_url(name)
+
+
+def _pg_url(name: str) -> str:
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     return f"{base}/{name}"
 
@@ -168,6 +175,99 @@ def create_pg_database() -> str:
 def drop_pg_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# Every repository and service test starts from a fresh database migrated to head: on SQLite and on
+# PostgreSQL, for each of 218 parametrised tests. Alembic's upgrade costs 1-10 s a time on this machine
+# (feedback's migrations the most), copying a database a fraction of that. So, in the test process, the
+# first upgrade of a service's migrations to head runs for real on a database of its own (the template,
+# once per process and backend), and each later upgrade of a fresh, empty database copies the template:
+# a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL. A database that is not fresh (one a
+# test has written to, left at an older revision, or has connections to) gets Alembic's own upgrade.
+# Service processes (the e2e, browser and identity stacks) migrate themselves as in production.
+_real_migrate_sync = platform_db.migrate_sync
+_templates: dict[tuple[str, str], str] = {}
+_templates_lock = threading.Lock()
+
+
+def _migrations_digest(script_location: str) -> str:
+    digest = hashlib.sha256(script_location.encode())
+    for path in sorted(pathlib.Path(script_location).rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _template(backend: str, script_location: str) -> str:
+    """The template of script_location's head on backend (a file path, or a PostgreSQL database name)."""
+    key = (backend, script_location)
+    with _templates_lock:
+        if key not in _templates:
+            if backend == "sqlite":
+                path = pathlib.Path(tempfile.mkdtemp(prefix="paars-migrated-")) / "template.db"
+                _real_migrate_sync(f"sqlite+aiosqlite:///{path}", script_location)
+                _templates[key] = str(path)
+            else:
+                name = f"paars_test_template_{_migrations_digest(script_location)}_{os.getpid()}"
+                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+                asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+                _real_migrate_sync(_pg_url(name), script_location)
+                _templates[key] = name
+        return _templates[key]
+
+
+async def _fresh_pg_database(url: str) -> bool:
+    """No table in it and nobody else connected: nothing to lose by replacing it with the template's copy."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return bool(await conn.fetchval(
+            "SELECT NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')"
+            " AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid())"
+        ))
+    finally:
+        await conn.close()
+
+
+def _migrate_from_template(url: str, script_location: str) -> None:
+    if platform_db.is_sqlite(url):
+        path = pathlib.Path(url.split("///", 1)[-1])
+        if str(path) in ("", ":memory:") or path.exists():
+            _real_migrate_sync(url, script_location)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        template = _template("sqlite", script_location)
+        shutil.copyfile(template, path)
+        if os.path.exists(f"{template}-wal"):  # a write-ahead log not yet checkpointed belongs to the copy
+            shutil.copyfile(f"{template}-wal", f"{path}-wal")
+        return
+    name = url.rsplit("/", 1)[1]
+    if not (url.startswith("postgresql") and name.startswith("paars_test_") and asyncio.run(_fresh_pg_database(url))):
+        _real_migrate_sync(url, script_location)
+        return
+    template = _template("postgresql", script_location)
+    try:
+        asyncio.run(_pg_admin(f'DROP DATABASE "{name}"'))
+    except Exception:  # someone connected after all: it stays, and Alembic upgrades it
+        _real_migrate_sync(url, script_location)
+        return
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    platform_db.migrate_sync = _migrate_from_template
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    platform_db.migrate_sync = _real_migrate_sync
+    for (backend, _), template in _templates.items():
+        if backend == "sqlite":
+            shutil.rmtree(pathlib.Path(template).parent, ignore_errors=True)
+        else:
+            with contextlib.suppress(Exception):
+                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    _templates.clear()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
