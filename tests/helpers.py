@@ -11,7 +11,7 @@ from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
 from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT, Settings
 from paars_platform.events import UndecodableEvent, decode
-from paars_platform.keyring import KeyRing, RemoteKeySource
+from paars_platform.keyring import KEYS_SCOPE, KeyRing, RemoteKeySource
 
 
 def token(sub: str, *roles: str) -> str:
@@ -94,3 +94,22 @@ def demo_directory() -> org_pb2.ImportDirectoryRequest:
             R.Employee(id="cas", name="Cas Janssens", email="cas@paars.example", manager_id="mgr", team_id="team-a", roles=[R.ROLE_EMPLOYEE], active=True),
         ],
     )
+
+
+# The services' own client at a real OpenID provider (the browser and identity stacks): with RS256 tokens a service
+# asks goals for person keys with a client-credentials token of this client (paars_platform.keyring.ServiceToken),
+# so the provider must know it, allow it the key RPC's scope, and the services must list it as a system client.
+SERVICES_CLIENT = "paars-services"
+
+
+def services_client(secret: str) -> dict[str, object]:
+    """The provider's client metadata for the services (OIDC_EXTRA_CLIENTS in tests/oidc/provider.js)."""
+    return {
+        "client_id": SERVICES_CLIENT, "client_secret": secret, "grant_types": ["client_credentials"],
+        "response_types": [], "redirect_uris": [], "scope": KEYS_SCOPE,
+    }
+
+
+def services_client_env(issuer: str, secret: str) -> dict[str, str]:
+    """What each service process needs to get its token from that provider."""
+    return {"PAARS_OIDC_ISSUER": issuer, "PAARS_OIDC_CLIENT_ID": SERVICES_CLIENT, "PAARS_OIDC_CLIENT_SECRET": secret}

@@ -36,8 +36,10 @@ from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from paars.org.v1 import org_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.stack import SERVICES, Stack
+from paars_platform.keyring import KEYS_SCOPE
 from tests.chaos.harness import free_port_offset
 from tests.conftest import TEST_SESSION_TIMEOUT_MS, create_pg_database, drop_pg_database, run_install_script
+from tests.helpers import SERVICES_CLIENT, services_client, services_client_env
 
 AUDIENCE = "https://paars.test/api"
 # The allow-listed service client of the tests' own system calls (the directory import).
@@ -229,6 +231,7 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
     web_url = f"http://127.0.0.1:{web_port}"
     issuer = f"http://127.0.0.1:{provider_port}"
     client_secret = "browser-tests-client-secret-0123456789"
+    services_secret = "browser-tests-services-secret-0123456789"
     provider_env = dict(
         os.environ,
         OIDC_PORT=str(provider_port),
@@ -239,6 +242,9 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
         OIDC_ACCOUNTS=json.dumps({i: {"name": n, "email": f"{i}@paars.example"} for i, n, *_ in demo_org.PEOPLE}),
         OIDC_RESOURCE=AUDIENCE,
         OIDC_SIGNING_KEY=json.dumps(key.jwk),
+        # The services' own client: their key requests to goals (tests/helpers.services_client).
+        OIDC_EXTRA_CLIENTS=json.dumps([services_client(services_secret)]),
+        OIDC_RESOURCE_SCOPES=KEYS_SCOPE,
     )
     provider = start_process(
         "oidc-provider", ["node", provider_script], provider_env, tmp / "oidc-provider.log",
@@ -254,7 +260,8 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
         database_urls=database_urls,
         extra_env={
             "PAARS_JWT_ALGORITHM": "RS256", "PAARS_JWT_JWKS_URL": f"{issuer}/jwks", "PAARS_JWT_ISSUER": issuer,
-            "PAARS_JWT_AUDIENCE": AUDIENCE, "PAARS_SYSTEM_CLIENTS": TEST_CLIENT,
+            "PAARS_JWT_AUDIENCE": AUDIENCE, "PAARS_SYSTEM_CLIENTS": f"{TEST_CLIENT},{SERVICES_CLIENT}",
+            **services_client_env(issuer, services_secret),
             "PAARS_RELAY_POLL_SECONDS": "0.05", "PAARS_CONSUMER_REBALANCE_TIMEOUT_MS": "2000",
             # Not the default 10 s: each consumer's first join waits about half of it (tests/conftest.py).
             "PAARS_CONSUMER_SESSION_TIMEOUT_MS": str(TEST_SESSION_TIMEOUT_MS),

@@ -29,9 +29,11 @@ from jwt.algorithms import RSAAlgorithm
 from paars.org.v1 import org_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.stack import SERVICES, Stack
+from paars_platform.keyring import KEYS_SCOPE
 from tests.browser.conftest import Process, answers, free_port, start_process, wait_for
 from tests.chaos.harness import free_port_offset
 from tests.conftest import TEST_SESSION_TIMEOUT_MS, run_install_script
+from tests.helpers import SERVICES_CLIENT, services_client, services_client_env
 
 AUDIENCE = "https://paars.test/api"
 OTHER_AUDIENCE = "https://elsewhere.test/api"
@@ -216,7 +218,9 @@ def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
         "client_id": client, "client_secret": secrets[client], "grant_types": ["client_credentials"], "response_types": [],
         "redirect_uris": [], "scope": " ".join(scopes),
     } for client, scopes in SYSTEMS.items()]
-    all_scopes = sorted({s for scopes in SYSTEMS.values() for s in scopes})
+    services_secret = f"services-secret-{random.getrandbits(64):016x}"
+    clients.append(services_client(services_secret))
+    all_scopes = sorted({s for scopes in SYSTEMS.values() for s in scopes} | {KEYS_SCOPE})
     provider_env = dict(
         os.environ,
         OIDC_PORT=str(provider_port),
@@ -240,7 +244,8 @@ def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
         services=SERVICES,
         extra_env={
             "PAARS_JWT_ALGORITHM": "RS256", "PAARS_JWT_JWKS_URL": f"{issuer}/jwks", "PAARS_JWT_ISSUER": issuer,
-            "PAARS_JWT_AUDIENCE": AUDIENCE, "PAARS_SYSTEM_CLIENTS": ",".join(ALLOWED_SYSTEMS),
+            "PAARS_JWT_AUDIENCE": AUDIENCE, "PAARS_SYSTEM_CLIENTS": ",".join((*ALLOWED_SYSTEMS, SERVICES_CLIENT)),
+            **services_client_env(issuer, services_secret),
             # Expiry is exact here, and a retired key stops being trusted within seconds.
             "PAARS_JWT_LEEWAY_SECONDS": "0", "PAARS_JWT_JWKS_MAX_AGE_SECONDS": "2",
             "PAARS_SCIM_PORT": str(scim_port), "PAARS_SCIM_TOKEN": SCIM_TOKEN, "PAARS_SCIM_ROLE_GROUPS": SCIM_ROLE_GROUPS,

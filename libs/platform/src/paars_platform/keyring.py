@@ -272,6 +272,10 @@ class ServiceToken:
         self._expires = self.clock() + lifetime
         return self._token
 
+    def forget(self) -> None:
+        """Drops the kept token (goals refused it: e.g. the provider's signing key was rotated); the next get asks again."""
+        self._token, self._expires = "", 0.0
+
     async def _client_credentials(self) -> tuple[str, float]:
         issuer = env_str("PAARS_OIDC_ISSUER", "").rstrip("/")
         client_id, secret = env_str("PAARS_OIDC_CLIENT_ID", ""), env_str("PAARS_OIDC_CLIENT_SECRET", "")
@@ -305,9 +309,13 @@ def withdraw_in_process(source: KeySource) -> None:
 class RemoteKeySource:
     """goals' PersonKeys at PAARS_GOALS_ADDR (default: its local port), or goals' store when goals runs in this process."""
 
-    def __init__(self, address: str, token: Callable[[], Awaitable[str]], *, timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, address: str, token: Callable[[], Awaitable[str]], *, timeout_seconds: float = 5.0,
+        forget_token: Callable[[], None] = lambda: None,
+    ) -> None:
         self.address = address
         self.token = token
+        self.forget_token = forget_token
         self.timeout_seconds = timeout_seconds
         self._channel: grpc.aio.Channel | None = None
         self._stub: Any = None
@@ -315,7 +323,8 @@ class RemoteKeySource:
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteKeySource:
         address = env_str("PAARS_GOALS_ADDR", f"127.0.0.1:{DEFAULT_PORTS['goals'][0]}")
-        return cls(address, ServiceToken(settings).get)
+        token = ServiceToken(settings)
+        return cls(address, token.get, forget_token=token.forget)
 
     async def fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
         if _in_process:
@@ -324,9 +333,14 @@ class RemoteKeySource:
             self._channel = grpc.aio.insecure_channel(self.address)
             self._stub = keys_pb2_grpc.PersonKeysStub(self._channel)  # type: ignore[no-untyped-call]
         request = keys_pb2.GetPersonKeysRequest(person_ids=person_ids, key_ids=key_ids, create=create)
-        answer = await self._stub.GetPersonKeys(
-            request, metadata=[("authorization", f"Bearer {await self.token()}")], timeout=self.timeout_seconds,
-        )
+        try:
+            answer = await self._stub.GetPersonKeys(
+                request, metadata=[("authorization", f"Bearer {await self.token()}")], timeout=self.timeout_seconds,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                self.forget_token()
+            raise
         return [PersonKey(k.person_id, k.key_id, None if k.erased else bytes(k.key)) for k in answer.keys]
 
     async def close(self) -> None:
