@@ -37,6 +37,10 @@ SHARED_FIXTURE_GROUPS = {
 }
 
 
+# The groups by their wall time in a whole run, longest first (see the scheduler below).
+LONGEST_GROUPS_FIRST = ("/tests/browser", "/tests/identity", "stack-under-test")
+
+
 def _xdist_group(item: pytest.Item) -> str | None:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
@@ -92,6 +96,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
     class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]
         _groups: dict[str, str] | None = None
+        _ordered = False
+
+        def _assign_work_unit(self, node: object) -> None:
+            # xdist queues the groups by their number of tests, so the browser journeys (46 tests, the
+            # longest group by far) started only after the ops group (96 quick tests) was done on one
+            # worker. Longest first instead: they start at once, the rest fills the other worker.
+            if not self._ordered:
+                self._ordered = True
+                for suffix in reversed(LONGEST_GROUPS_FIRST):
+                    for scope in [s for s in self.workqueue if s.endswith(suffix)]:
+                        self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
         def _split_scope(self, nodeid: str) -> str:
             # Called once every worker has collected (and so written the file).
