@@ -35,7 +35,7 @@ def test_a_redelivered_record_counts_once_even_when_its_event_id_left_the_recent
     state = new_state()
     for i in range(st.RECENT_IDS + 10):
         apply_update(state, received(f"e{i}", NOW - i * 3600), NOW, (TOPIC, 2, i))
-    assert len(state.recent) == st.RECENT_IDS
+    assert [len(ring) for ring in state.recent_by_source.values()] == [st.RECENT_PER_SOURCE]
     # e0 is no longer among the recent ids; its record (same partition and offset) is still known as applied.
     assert apply_update(state, received("e0", NOW), NOW, (TOPIC, 2, 0)) is False
     assert count(state) == st.RECENT_IDS + 10
@@ -47,6 +47,26 @@ def test_a_republished_event_with_a_new_offset_counts_once_while_among_the_recen
     assert apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 9)) is False
     assert apply_update(state, received("e2", NOW), NOW, (TOPIC, 2, 10)) is True
     assert count(state) == 2
+
+
+def test_a_republished_event_counts_once_after_more_than_recent_ids_events_of_other_inputs() -> None:
+    """The chaos run's double count: feedback's relay, killed between publishing and marking sent, sends an event
+    again once it is back (same event id, new offset); meanwhile the person's goal check-ins kept coming."""
+    state = new_state()
+    apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 7))
+    for i in range(st.RECENT_IDS * 2):
+        progress = PersonUpdate("ann", f"g{i}", NOW, [{"k": "prog", "g": "g1", "gk": "development", "p": 0.5, "x": 0.4}])
+        assert apply_update(state, progress, NOW, ("goals.goal-updated.v1", 2, i)) is True
+    assert apply_update(state, received("e1", NOW), NOW, (TOPIC, 2, 8)) is False
+    assert count(state) == 1
+
+
+def test_a_state_stored_before_the_rings_per_input_still_drops_an_event_in_its_shared_ring() -> None:
+    state = new_state()
+    state.recent = [st._id_hash("e1")]
+    legacy = decode_state(encode_state(state))
+    assert legacy.recent_by_source == {}
+    assert apply_update(legacy, received("e1", NOW), NOW, (TOPIC, 2, 9)) is False
 
 
 def test_the_same_offset_of_another_partition_or_topic_is_another_record() -> None:

@@ -28,6 +28,9 @@ MOMENTS_KEPT = 5
 RATES_KEPT = 16
 DIALOGUES_KEPT = 16
 RECENT_IDS = 32
+# Event ids kept per input (topic, partition): a producer's re-publication is checked against that input's own
+# newest ids, which other inputs' traffic cannot push out (see apply_update).
+RECENT_PER_SOURCE = 16
 ACTED_EARLY_KEPT = 8
 ONE_ON_ONES_KEPT = 8
 # The source ("src") of every anonymous-in-aggregate piece received, in place of its giver's relation.
@@ -213,6 +216,9 @@ class PersonState(msgspec.Struct, array_like=True):
     # The person's 1:1s by pair id (at most ONE_ON_ONES_KEPT, the latest): the newest field, at the end, so a
     # state stored before it decodes with none (array_like structs take a missing trailing field's default).
     one_on_ones: dict[str, OneOnOne] = msgspec.field(default_factory=dict)
+    # Idempotence: per input (source_key) the hashes of the last RECENT_PER_SOURCE event ids applied from it. At
+    # the end for the same reason: a state stored before it decodes with none (its ids are still in recent).
+    recent_by_source: dict[int, list[int]] = msgspec.field(default_factory=dict)
 
 
 State = PersonState
@@ -274,8 +280,14 @@ def apply_update(state: PersonState, update: PersonUpdate, now: float, source: t
     source (topic, partition, offset) of the input record: a record at or below the offset already applied to this
     person is a redelivery (after a crash between the state write and the offset commit) and changes nothing. The
     offset is stored in the same state record as the counts it produced, so both survive together or not at all. An
-    event id among the person's last RECENT_IDS is a re-publication (same event, new record) and changes nothing.
+    event id among the last RECENT_PER_SOURCE of the same input is a re-publication (same event, new record: a
+    producer's outbox relay killed between publishing and marking sent sends it again, on the same topic and
+    partition, once it is back) and changes nothing. The ring is per input so that other inputs' events, which
+    keep coming while that producer restarts (a busy person's goal check-ins), cannot push the id out: one shared
+    ring of RECENT_IDS let a re-publication 25 s late count again. Updates without a source use the shared ring.
     """
+    ident = _id_hash(update.event_id)
+    recent = state.recent
     if source is not None:
         topic, partition, offset = source
         key = source_key(topic, partition)
@@ -283,13 +295,19 @@ def apply_update(state: PersonState, update: PersonUpdate, now: float, source: t
         if last is not None and offset <= last:
             return False
         state.offsets[key] = offset
-    ident = _id_hash(update.event_id)
-    recent = state.recent
-    if ident in recent:
-        return False
-    recent.append(ident)
-    if len(recent) > RECENT_IDS:
-        del recent[: len(recent) - RECENT_IDS]
+        ring = state.recent_by_source.setdefault(key, [])
+        # The shared ring still holds the ids of states stored before the rings per input.
+        if ident in ring or ident in recent:
+            return False
+        ring.append(ident)
+        if len(ring) > RECENT_PER_SOURCE:
+            del ring[: len(ring) - RECENT_PER_SOURCE]
+    else:
+        if ident in recent:
+            return False
+        recent.append(ident)
+        if len(recent) > RECENT_IDS:
+            del recent[: len(recent) - RECENT_IDS]
     at = update.at
     if not state.first or at < state.first:
         state.first = at
