@@ -230,6 +230,7 @@ async def settled(run: Run, o: Org, expected: int, deadline: float) -> dict[str,
     return last
 
 
+@pytest.mark.workers
 @pytest.mark.timeout(600)  # a ceiling for a machine under load; on a quiet one it takes well under a minute
 async def test_one_two_and_three_workers_answer_alike_and_a_killed_worker_loses_and_doubles_nothing(kafka_bootstrap: str, publisher: Publisher, tmp_path: Any) -> None:  # noqa: F811
     run_id = uuid.uuid4().hex[:8]
