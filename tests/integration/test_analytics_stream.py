@@ -16,6 +16,7 @@ import pytest
 from paars.analytics.v1 import analytics_pb2 as pb
 from paars.analytics.v1 import analytics_pb2_grpc
 from paars.common.v1 import event_pb2
+from paars.conversations.v1 import conversations_pb2 as cv
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.goals.v1 import goals_pb2 as goals
 from paars.org.v1 import org_pb2 as org
@@ -177,6 +178,18 @@ async def _received(worker: Worker, who: str, n: int) -> pb.Signals | None:
     return signals if signals is not None and sum(signals.received_by_source.values()) >= n else None
 
 
+def one_on_one_held(other: str, run: str) -> cv.OneOnOneHeld:
+    return cv.OneOnOneHeld(
+        metadata=new_metadata(producer="paars-conversations", subject_id=other, visibility=event_pb2.VISIBILITY_PRIVATE),
+        pair_id=f"p-{run}", meeting_id=f"m-{run}", kind=cv.PAIR_KIND_MANAGER_REPORT, lead_id=f"mgr-{run}", other_id=other,
+    )
+
+
+async def _held(worker: Worker, who: str, n: int) -> pb.Signals | None:
+    signals = await worker.signals(who)
+    return signals if signals is not None and signals.one_on_ones_held >= n else None
+
+
 async def test_a_killed_worker_recovers_its_tables_from_changelogs_and_misses_no_event(kafka_bootstrap, publisher, tmp_path) -> None:
     run = uuid.uuid4().hex[:8]
     bea = f"bea-{run}"
@@ -184,6 +197,10 @@ async def test_a_killed_worker_recovers_its_tables_from_changelogs_and_misses_no
     try:
         publisher.publish([to_record(feedback_given(bea, f"{run}-{i}")) for i in range(5)])
         assert await until(lambda: _received(worker, bea, 5)) is not None
+        # More events of another input than the shared ring of event ids held, before the re-sends below (a relay
+        # killed between publishing and marking sent re-sends once it is back, meanwhile other producers go on).
+        publisher.publish([to_record(one_on_one_held(bea, f"{run}-{i}")) for i in range(40)])
+        assert await until(lambda: _held(worker, bea, 40)) is not None
         # Past the commit interval: the restarted worker does not re-read these; their effect must come from the changelog.
         await asyncio.sleep(2.5)
         worker.kill()
@@ -195,6 +212,6 @@ async def test_a_killed_worker_recovers_its_tables_from_changelogs_and_misses_no
         assert signals is not None
         await asyncio.sleep(1.5)
         again = await worker.signals(bea)
-        assert again is not None and again.received_by_source["peer"] == 8
+        assert again is not None and again.received_by_source["peer"] == 8 and again.one_on_ones_held == 40
     finally:
         worker.stop()
