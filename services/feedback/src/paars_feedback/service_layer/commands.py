@@ -70,6 +70,30 @@ class Command(shape.Command[A]):
         """Raises Unauthenticated, or InvalidArgument naming every wrong field, for what the command alone decides."""
 
 
+class ExternalCommand(Command[A]):
+    """A command someone may send with a bearer token or, from outside the organisation, with a link token
+    (external_token): who is asking, and whose idempotency keys these are, follow from which."""
+
+    external_token: str
+
+    @property
+    def external(self) -> bool:
+        return bool(self.external_token)
+
+    @property
+    def token_hash(self) -> str:
+        return token_hash(self.external_token) if self.external else ""
+
+    @property
+    def caller_key(self) -> str:
+        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
+
+    def check_caller(self) -> None:
+        """Who asks comes before what they ask: a caller without credentials learns nothing about its request."""
+        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
+            raise Unauthenticated("a bearer token or an external_token is required")
+
+
 @dataclass(frozen=True)
 class Moment:
     """A google.protobuf.Timestamp as sent: checked (and turned into a time) by GiveFeedback.check."""
@@ -79,7 +103,7 @@ class Moment:
 
 
 @dataclass(frozen=True)
-class GiveFeedback(Command[Feedback]):
+class GiveFeedback(ExternalCommand[Feedback]):
     METHOD: ClassVar[str] = "GiveFeedback"
     ANSWER: ClassVar[type[Any]] = Feedback
     receiver_id: str
@@ -97,17 +121,6 @@ class GiveFeedback(Command[Feedback]):
     # A value of the published organisation story ("value.openness"), or "".
     value_key: str = ""
 
-    @property
-    def external(self) -> bool:
-        return bool(self.external_token)
-
-    @property
-    def token_hash(self) -> str:
-        return token_hash(self.external_token) if self.external else ""
-
-    @property
-    def caller_key(self) -> str:
-        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
 
     def visibility_in(self, config: FeedbackConfig) -> int:
         """The chosen visibility, or the organisation's default."""
@@ -119,9 +132,7 @@ class GiveFeedback(Command[Feedback]):
         return dt.datetime.fromtimestamp(self.moment.seconds, dt.UTC) + dt.timedelta(microseconds=self.moment.nanos // 1000)
 
     def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
-        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
-        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
+        self.check_caller()
         v = Validator()
         if not self.external and not self.request_id:
             v.check(valid_id(self.receiver_id), "receiver_id", "is required")
@@ -189,29 +200,16 @@ class AcknowledgeFeedback(Command[Feedback]):
 
 
 @dataclass(frozen=True)
-class DeclineFeedbackRequest(Command[FeedbackRequest]):
+class DeclineFeedbackRequest(ExternalCommand[FeedbackRequest]):
     METHOD: ClassVar[str] = "DeclineFeedbackRequest"
     ANSWER: ClassVar[type[Any]] = FeedbackRequest
     request_id: str
     reason: str
     external_token: str
 
-    @property
-    def external(self) -> bool:
-        return bool(self.external_token)
-
-    @property
-    def token_hash(self) -> str:
-        return token_hash(self.external_token) if self.external else ""
-
-    @property
-    def caller_key(self) -> str:
-        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
 
     def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
-        # Who asks comes before what they ask, as for GiveFeedback.
-        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
+        self.check_caller()
         v = Validator()
         if not self.external or self.request_id:
             v.check(valid_id(self.request_id), "request_id", "is required")
@@ -883,7 +881,7 @@ class ReissueInvitationLink(Command[InvitationMade]):
 
 
 @dataclass(frozen=True)
-class SubmitReviewResponse(Command[ResponseSubmitted]):
+class SubmitReviewResponse(ExternalCommand[ResponseSubmitted]):
     """A rater's answer to a 360: a colleague with a bearer token, or a customer with their link token."""
 
     METHOD: ClassVar[str] = "SubmitReviewResponse"
@@ -893,22 +891,9 @@ class SubmitReviewResponse(Command[ResponseSubmitted]):
     comment: str
     external_token: str
 
-    @property
-    def external(self) -> bool:
-        return bool(self.external_token)
-
-    @property
-    def token_hash(self) -> str:
-        return token_hash(self.external_token) if self.external else ""
-
-    @property
-    def caller_key(self) -> str:
-        return f"external:{self.token_hash[:32]}" if self.external else self.caller.employee_id
 
     def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
-        # Who asks comes before what they ask: a caller without credentials learns nothing about its request.
-        if not self.external and (not self.caller.employee_id or self.caller.kind == "anonymous"):
-            raise Unauthenticated("a bearer token or an external_token is required")
+        self.check_caller()
         v = Validator()
         if not self.external or self.review_id:
             v.check(valid_id(self.review_id), "review_id", "is required")
