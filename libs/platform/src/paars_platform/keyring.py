@@ -9,6 +9,7 @@ raise KeysUnavailable and retry; nothing is published in clear and no event is s
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -23,8 +24,8 @@ from paars.privacy.v1 import keys_pb2, keys_pb2_grpc
 from paars_platform import crypto
 from paars_platform.auth import mint_token
 from paars_platform.config import DEFAULT_PORTS, Settings, env_str
-from paars_platform.events import Record, message_class
-from paars_platform.topics import BY_NAME as TOPICS_BY_NAME
+from paars_platform.events import Record
+from paars_platform.registry import BY_TOPIC
 
 log = logging.getLogger("paars.keyring")
 
@@ -213,7 +214,6 @@ class KeyRing:
         for event in events:
             crypto.transform_personal(event, "", opened)
 
-
     async def decrypt_any(self, message: Any) -> Any:
         """Decrypts every token in any string of message (marked or not), in place; returns message."""
         ids: set[str] = set()
@@ -229,13 +229,15 @@ class KeyRing:
         return message
 
 
+@functools.cache
 def _personal_class(topic: str) -> Any:
-    t = TOPICS_BY_NAME.get(topic)
-    if t is None or not t.message_type:
+    """The event class of a topic whose events have personal fields, else None: worked out once per topic, not per
+    record the relay publishes (the registry already resolved each topic's class)."""
+    event = BY_TOPIC.get(topic)
+    if event is None:
         return None
-    cls = message_class(t.message_type)
-    desc: Any = cls.DESCRIPTOR
-    return cls if crypto.has_personal_fields(desc) else None
+    desc: Any = event.message.DESCRIPTOR
+    return event.message if crypto.has_personal_fields(desc) else None
 
 
 # ---------- the remote key source: goals' PersonKeys over gRPC, as the system identity ----------
