@@ -350,10 +350,9 @@ class RaiseReferral(Command[Referral]):
 
 
 @dataclass(frozen=True)
-class AcknowledgeReferral(Command[Referral]):
-    """HR has the referral (raised -> acknowledged); who may is domain/privacy.may_handle_referral."""
+class ReferralStep(Command[Referral]):
+    """A step HR takes on a referral, named by its id; who may is domain/privacy.may_handle_referral."""
 
-    METHOD: ClassVar[str] = "AcknowledgeReferral"
     ANSWER: ClassVar[type[Any]] = Referral
     referral_id: str
 
@@ -365,18 +364,17 @@ class AcknowledgeReferral(Command[Referral]):
 
 
 @dataclass(frozen=True)
-class CloseReferral(Command[Referral]):
+class AcknowledgeReferral(ReferralStep):
+    """HR has the referral (raised -> acknowledged)."""
+
+    METHOD: ClassVar[str] = "AcknowledgeReferral"
+
+
+@dataclass(frozen=True)
+class CloseReferral(ReferralStep):
     """HR is done with the referral (acknowledged -> closed)."""
 
     METHOD: ClassVar[str] = "CloseReferral"
-    ANSWER: ClassVar[type[Any]] = Referral
-    referral_id: str
-
-    def check(self, now: dt.datetime, config: FeedbackConfig) -> None:
-        v = Validator()
-        v.check(valid_id(self.referral_id), "referral_id", "is required")
-        v.max_length(self.request.key, "idempotency_key", MAX_IDEMPOTENCY_KEY)
-        v.raise_if_any()
 
 
 @dataclass(frozen=True)
