@@ -21,7 +21,7 @@ from paars_platform.db import Database, platform_tables
 from paars_platform.events import decode, new_metadata
 from paars_platform.inbox import InboxConsumer
 from paars_platform.kafka import Publisher
-from paars_platform.keyring import KeyRing, PersonKey
+from paars_platform.keyring import KeyRing, KeyScope, PersonKey
 from tests.conftest import kafka_idempotence, make_settings
 from tests.helpers import auth, read_topic, system_auth
 
@@ -36,37 +36,37 @@ async def store(database_url: str):
 
 
 async def test_a_person_gets_one_key_made_once_even_when_asked_at_the_same_time(store: KeyStore) -> None:
-    made = await asyncio.gather(*(store.fetch(["ann"], (), True) for _ in range(5)))
+    made = await asyncio.gather(*(store.fetch([KeyScope("ann")], (), True) for _ in range(5)))
     assert len({k[0].key_id for k in made}) == 1 and len({k[0].key for k in made}) == 1
     ann = made[0][0]
     assert ann.key is not None and len(ann.key) == 32
-    assert await store.fetch(["ann"], (), False) == [ann]
+    assert await store.fetch([KeyScope("ann")], (), False) == [ann]
     assert await store.fetch((), [ann.key_id], False) == [ann]
-    bob = (await store.fetch(["bob"], (), True))[0]
+    bob = (await store.fetch([KeyScope("bob")], (), True))[0]
     assert bob.key != ann.key
-    assert await store.fetch(["nobody"], (), False) == []
+    assert await store.fetch([KeyScope("nobody")], (), False) == []
 
 
 async def test_keys_rest_wrapped_by_the_key_encryption_key_and_no_other_opens_them(store: KeyStore) -> None:
-    ann = (await store.fetch(["ann"], (), True))[0]
+    ann = (await store.fetch([KeyScope("ann")], (), True))[0]
     async with store.db.read() as conn:
         wrapped = (await conn.execute(sa.select(t.person_keys.c.wrapped_key).where(t.person_keys.c.person_id == "ann"))).scalar_one()
     assert ann.key is not None and ann.key not in bytes(wrapped)
     other = KeyStore(store.db, crypto.KeyEncryptionKey.from_text(crypto.KeyEncryptionKey.generate()))
     with pytest.raises(crypto.UndecryptableField):
-        await other.fetch(["ann"], (), False)
+        await other.fetch([KeyScope("ann")], (), False)
 
 
 async def test_a_destroyed_key_answers_erased_and_is_never_made_again(store: KeyStore) -> None:
-    ann = (await store.fetch(["ann"], (), True))[0]
+    ann = (await store.fetch([KeyScope("ann")], (), True))[0]
     forgotten: list[str] = []
     store.on_destroyed.append(forgotten.append)
     await store.destroy_now("ann")
     await store.destroy_now("ann")  # idempotent
-    assert await store.fetch(["ann"], [ann.key_id], True) == [PersonKey("ann", ann.key_id, None)]
+    assert await store.fetch([KeyScope("ann")], [ann.key_id], True) == [PersonKey("ann", ann.key_id, None)]
     # Someone erased before ever having a key gets a destroyed row: none is made for them later either.
     await store.destroy_now("cas")
-    assert [k.key for k in await store.fetch(["cas"], (), True)] == [None]
+    assert [k.key for k in await store.fetch([KeyScope("cas")], (), True)] == [None]
     assert forgotten == ["ann", "ann", "cas"]
     async with store.db.read() as conn:
         rows = (await conn.execute(sa.select(t.person_keys.c.wrapped_key, t.person_keys.c.destroyed_at).where(t.person_keys.c.person_id == "ann"))).all()
@@ -102,11 +102,11 @@ class FlakyStore:
         self.down = True
         self.refused = 0
 
-    async def fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
+    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
         if self.down:
             self.refused += 1
             raise ConnectionError("goals unavailable")
-        return await self.store.fetch(person_ids, key_ids, create)
+        return await self.store.fetch(scopes, key_ids, create)
 
 
 def praise(receiver: str, text: str) -> feedback_pb2.FeedbackGiven:
@@ -145,7 +145,9 @@ async def test_the_relay_publishes_only_ciphertext_waits_out_a_key_outage_in_ord
     assert len(records) == 5
     assert not any(marker.encode() in r.value for r in records), "a personal text left the relay in clear"
     events = [decode(r.value, r.headers) for r in records]
-    key_id = (await store.fetch([receiver], (), False))[0].key_id
+    # The receiver's key of feedback for the month the praise was given in (issue 18 item 5).
+    period = events[0].metadata.occurred_at.ToDatetime().strftime("%Y-%m")
+    key_id = (await store.fetch([KeyScope(receiver, "feedback", period)], (), False))[0].key_id
     assert all(e.text.startswith(f"pc1:{key_id}:") for e in events)  # type: ignore[attr-defined]
 
     seen: list[str] = []

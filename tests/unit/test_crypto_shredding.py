@@ -15,29 +15,44 @@ from paars.goals.v1 import goals_pb2
 from paars.org.v1 import org_pb2
 from paars_platform import crypto
 from paars_platform.events import decode, message_class, new_metadata, to_record
-from paars_platform.keyring import KeyRing, KeysUnavailable, PersonKey
+from paars_platform.keyring import KeyRing, KeyScope, KeysUnavailable, PersonKey
 from paars_platform.topics import TOPICS
 
 
 class FakeKeyStore:
-    """goals' KeyStore in memory: get-or-create, destroy, and an outage switch."""
+    """goals' KeyStore in memory: get-or-create per (person, kind, period), destroy, and an outage switch."""
 
     def __init__(self) -> None:
-        self.keys: dict[str, PersonKey] = {}
+        self.by_scope: dict[KeyScope, PersonKey] = {}
+        self.erased: set[str] = set()
         self.calls = 0
         self.down = False
 
-    async def fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
+    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
         self.calls += 1
         if self.down:
             raise ConnectionError("goals is down")
-        for person in person_ids:
-            if person not in self.keys and create:
-                self.keys[person] = PersonKey(person, crypto.new_key_id(), crypto.new_data_key())
-        return [k for k in self.keys.values() if k.person_id in person_ids or k.key_id in key_ids]
+        out = [k for k in self.by_scope.values() if k.key_id in key_ids]
+        for s in scopes:
+            if s not in self.by_scope and s.person_id in self.erased:
+                out.append(PersonKey(s.person_id, "erased-" + s.person_id, None, s.kind, s.period))
+                continue
+            if s not in self.by_scope and create:
+                self.by_scope[s] = PersonKey(s.person_id, crypto.new_key_id(), crypto.new_data_key(), s.kind, s.period)
+            if s in self.by_scope and self.by_scope[s] not in out:
+                out.append(self.by_scope[s])
+        return out
+
+    @property
+    def keys(self) -> dict[str, PersonKey]:
+        """Each person's one key (the tests here make one key per person)."""
+        return {k.person_id: k for k in self.by_scope.values()}
 
     def destroy(self, person: str) -> None:
-        self.keys[person] = PersonKey(person, self.keys[person].key_id, None)
+        self.erased.add(person)
+        for s, k in list(self.by_scope.items()):
+            if s.person_id == person:
+                self.by_scope[s] = PersonKey(k.person_id, k.key_id, None, k.kind, k.period)
 
 
 def feedback_for(receiver: str, text: str) -> feedback_pb2.FeedbackGiven:

@@ -1,14 +1,17 @@
 """The services' view of the person keys goals keeps: a bounded in-memory cache in front of
 paars.privacy.v1.PersonKeys, and the encrypting and decrypting of events' personal fields with it (issue 18 item 4).
 
-The outbox relay encrypts (``encrypt_records``: the subject's key, made on first use) and every consumer decrypts
-(``decrypt_events``) in the platform's decode path, so handlers only ever see plaintext. An erased person's key
-answers as erased: their values decode as "" and are never encrypted again. When goals cannot answer, both sides
+The outbox relay encrypts (``encrypt_records``: the key of the person a field is about, for the kind of data of its
+topic and the month of the event's time, made on first use: issue 18 item 5) and every consumer decrypts
+(``decrypt_events``, by the key id each value names, old per-person keys included) in the platform's decode path, so
+handlers only ever see plaintext. An erased person's keys, and the keys the retention job destroyed, answer as
+erased: their values decode as "" and are never encrypted again. When goals cannot answer, both sides
 raise KeysUnavailable and retry; nothing is published in clear and no event is skipped.
 """
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import time
@@ -21,11 +24,12 @@ import grpc
 import httpx
 
 from paars.privacy.v1 import keys_pb2, keys_pb2_grpc
-from paars_platform import crypto
+from paars_platform import crypto, retention
 from paars_platform.auth import mint_token
 from paars_platform.config import DEFAULT_PORTS, Settings, env_str
+from paars_platform.db import utcnow
 from paars_platform.events import Record
-from paars_platform.registry import BY_TOPIC
+from paars_platform.registry import BY_NAME, BY_TOPIC
 
 log = logging.getLogger("paars.keyring")
 
@@ -35,11 +39,27 @@ KEYS_SCOPE = "rpc:" + KEYS_METHOD.lstrip("/")
 
 
 @dataclass(frozen=True)
+class KeyScope:
+    """Whose key for which kind of data and period (paars_platform.retention: EVENT_KINDS, period_of). Kind and period
+    "" name a person's key from before kinds and periods (issue 18 item 4), which still opens what it encrypted."""
+
+    person_id: str
+    kind: str = ""
+    period: str = ""
+
+
+@dataclass(frozen=True)
 class PersonKey:
     person_id: str
     key_id: str
-    # None: the key was destroyed (the person was erased).
+    # None: the key was destroyed (the person was erased, or its period is past its kind's retention).
     key: bytes | None
+    kind: str = ""
+    period: str = ""
+
+    @property
+    def scope(self) -> KeyScope:
+        return KeyScope(self.person_id, self.kind, self.period)
 
 
 class KeysUnavailable(Exception):
@@ -47,12 +67,16 @@ class KeysUnavailable(Exception):
 
 
 class KeySource(Protocol):
-    async def fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
-        """The keys of these people (made for those without one when create) and the keys with these ids."""
+    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
+        """The keys of these scopes (made for those without one when create) and the keys with these ids."""
 
 
 class KeyRing:
-    """Keys by id and by person, remembered for ttl_seconds, at most max_entries (least recently used go first)."""
+    """Keys by id and by scope, remembered for ttl_seconds, at most max_entries (least recently used go first).
+
+    A key destroyed in goals is forgotten at once by goals' own KeyRing (forget, forget_keys) and by every consumer
+    on the erasure event (paars_platform.inbox); a key the retention job destroyed is served from another process's
+    cache for at most ttl_seconds (5 minutes by default, against periods counted in days)."""
 
     def __init__(
         self, source: KeySource, *, max_entries: int = 10_000, ttl_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic,
@@ -62,7 +86,8 @@ class KeyRing:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self._by_key: OrderedDict[str, tuple[PersonKey, float]] = OrderedDict()
-        self._by_person: dict[str, str] = {}
+        self._by_scope: dict[KeyScope, str] = {}
+        self._by_person: dict[str, set[str]] = {}
         # Bumped by forget: an answer fetched across an erasure is not remembered.
         self._generation = 0
         self.fetches = 0
@@ -79,31 +104,48 @@ class KeyRing:
 
     def _drop(self, key_id: str) -> None:
         entry = self._by_key.pop(key_id, None)
-        if entry is not None and self._by_person.get(entry[0].person_id) == key_id:
-            del self._by_person[entry[0].person_id]
+        if entry is None:
+            return
+        k = entry[0]
+        if self._by_scope.get(k.scope) == key_id:
+            del self._by_scope[k.scope]
+        ids = self._by_person.get(k.person_id)
+        if ids is not None:
+            ids.discard(key_id)
+            if not ids:
+                del self._by_person[k.person_id]
 
     def _remember(self, keys: Iterable[PersonKey]) -> None:
         expires = self.clock() + self.ttl_seconds
         for k in keys:
             self._by_key[k.key_id] = (k, expires)
             self._by_key.move_to_end(k.key_id)
-            self._by_person[k.person_id] = k.key_id
+            self._by_scope[k.scope] = k.key_id
+            self._by_person.setdefault(k.person_id, set()).add(k.key_id)
         while len(self._by_key) > self.max_entries:
             self._drop(next(iter(self._by_key)))
 
     def forget(self, *person_ids: str) -> None:
-        """These people were erased (or their key changed): ask the key store again next time."""
+        """These people were erased (or their keys changed): ask the key store again next time, for every key of theirs."""
         self._generation += 1
         for person_id in person_ids:
-            key_id = self._by_person.pop(person_id, None)
-            if key_id is not None:
-                self._by_key.pop(key_id, None)
+            for key_id in list(self._by_person.get(person_id, ())):
+                self._drop(key_id)
+            self._by_person.pop(person_id, None)
+            for scope in [s for s in self._by_scope if s.person_id == person_id]:
+                del self._by_scope[scope]
 
-    async def _fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> None:
+    def forget_keys(self, *key_ids: str) -> None:
+        """These keys were destroyed (the retention job): ask the key store again next time."""
+        self._generation += 1
+        for key_id in key_ids:
+            self._drop(key_id)
+
+    async def _fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
         generation = self._generation
         self.fetches += 1
         try:
-            found = await self.source.fetch(person_ids, key_ids, create)
+            found = await self.source.fetch(scopes, key_ids, create)
         except KeysUnavailable:
             raise
         except Exception as exc:
@@ -114,26 +156,31 @@ class KeyRing:
         if missing:
             # Goals does not know these ids (a key of another deployment, or a store that was reset): as erased.
             log.warning("personal values under unknown keys read as erased", extra={"keys": len(missing)})
-            self._remember(PersonKey("", key_id, None) for key_id in missing)
-        return None
+            unknown = [PersonKey("", key_id, None) for key_id in missing]
+            self._remember(unknown)
+            found = [*found, *unknown]
+        return found
 
-    async def for_people(self, person_ids: Iterable[str], *, create: bool = True) -> dict[str, PersonKey]:
-        wanted = set(person_ids)
-        out: dict[str, PersonKey] = {}
-        for person_id in wanted:
-            key_id = self._by_person.get(person_id)
+    async def for_scopes(self, scopes: Iterable[KeyScope], *, create: bool = True) -> dict[KeyScope, PersonKey]:
+        """The key of each scope (made when create and missing; an erased person's scopes answer erased), one fetch
+        for all those not cached."""
+        wanted = set(scopes)
+        out: dict[KeyScope, PersonKey] = {}
+        for scope in wanted:
+            key_id = self._by_scope.get(scope)
             cached = self._cached(key_id) if key_id else None
             if cached is not None:
-                out[person_id] = cached
-        missing = sorted(wanted - set(out))
+                out[scope] = cached
+        missing = sorted(wanted - set(out), key=lambda s: (s.person_id, s.kind, s.period))
         if missing:
-            await self._fetch(missing, (), create)
-            for person_id in missing:
-                key_id = self._by_person.get(person_id)
-                entry = self._by_key.get(key_id) if key_id else None
-                if entry is not None:
-                    out[person_id] = entry[0]
+            found = {k.scope: k for k in await self._fetch(missing, (), create)}
+            out.update((scope, found[scope]) for scope in missing if scope in found)
         return out
+
+    async def for_people(self, person_ids: Iterable[str], *, create: bool = True) -> dict[str, PersonKey]:
+        """Each person's key from before kinds and periods (kind and period "")."""
+        keys = await self.for_scopes((KeyScope(p) for p in person_ids), create=create)
+        return {scope.person_id: k for scope, k in keys.items()}
 
     async def by_ids(self, key_ids: Iterable[str]) -> dict[str, bytes | None]:
         wanted = set(key_ids)
@@ -144,35 +191,41 @@ class KeyRing:
                 out[key_id] = cached.key
         missing = sorted(wanted - set(out))
         if missing:
-            await self._fetch((), missing, False)
+            found = {k.key_id: k.key for k in await self._fetch((), missing, False)}
             for key_id in missing:
-                entry = self._by_key.get(key_id)
-                out[key_id] = entry[0].key if entry is not None else None
+                out[key_id] = found.get(key_id)
         return out
 
     # ---------- events ----------
 
-    async def encrypt_events(self, events: Sequence[Any]) -> None:
-        """Encrypts the personal fields of these events in place, each with its person's key (one fetch for all)."""
-        people: set[str] = set()
-
-        def wanted(value: str, person: str) -> str:
-            people.add(person)
-            return value
-
+    async def encrypt_events(self, events: Sequence[Any], *, now: Callable[[], dt.datetime] = utcnow) -> None:
+        """Encrypts the personal fields of these events in place, each with the key of (its person, its event's kind
+        of data, the period of the event's time: metadata.occurred_at, else now), one fetch for all."""
+        scopes: set[KeyScope] = set()
+        scope_of: list[Callable[[str], KeyScope]] = []
         for event in events:
+            kind = retention.event_kind(_topic_of(event.DESCRIPTOR.full_name))
+            occurred = event.metadata.occurred_at
+            at = occurred.ToDatetime(tzinfo=dt.UTC) if occurred.seconds or occurred.nanos else now()
+            period = retention.period_of(kind, at)
+            scope_of.append(functools.partial(KeyScope, kind=kind.kind, period=period))
+
+        for event, scope in zip(events, scope_of, strict=True):
+            def wanted(value: str, person: str, scope: Callable[[str], KeyScope] = scope) -> str:
+                if person:
+                    scopes.add(scope(person))
+                return value
+
             crypto.transform_personal(event, event.metadata.subject_id, wanted)
-        if not people:
-            return
-        keys = await self.for_people(people - {""}, create=True)
+        keys = await self.for_scopes(scopes, create=True) if scopes else {}
 
-        def sealed(value: str, person: str) -> str:
-            k = keys.get(person)
-            if k is None or k.key is None:
-                return ""  # erased (or no person to key it with): the value is not published at all
-            return crypto.encrypt_value(k.key_id, k.key, value)
+        for event, scope in zip(events, scope_of, strict=True):
+            def sealed(value: str, person: str, scope: Callable[[str], KeyScope] = scope) -> str:
+                k = keys.get(scope(person)) if person else None
+                if k is None or k.key is None:
+                    return ""  # erased, past retention, or no person to key it with: the value is not published at all
+                return crypto.encrypt_value(k.key_id, k.key, value)
 
-        for event in events:
             crypto.transform_personal(event, event.metadata.subject_id, sealed)
 
     async def encrypt_records(self, records: Sequence[Record]) -> list[Record]:
@@ -227,6 +280,11 @@ class KeyRing:
             keys = await self.by_ids(ids)
             crypto.transform_tokens(message, lambda value: crypto.decrypt_value(value, keys.get))
         return message
+
+
+@functools.cache
+def _topic_of(full_name: str) -> str:
+    return BY_NAME[full_name].topic.name
 
 
 @functools.cache
@@ -328,13 +386,15 @@ class RemoteKeySource:
         token = ServiceToken(settings)
         return cls(address, token.get, forget_token=token.forget)
 
-    async def fetch(self, person_ids: Sequence[str], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
+    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
         if _in_process:
-            return await _in_process[-1].fetch(person_ids, key_ids, create)
+            return await _in_process[-1].fetch(scopes, key_ids, create)
         if self._stub is None:
             self._channel = grpc.aio.insecure_channel(self.address)
             self._stub = keys_pb2_grpc.PersonKeysStub(self._channel)  # type: ignore[no-untyped-call]
-        request = keys_pb2.GetPersonKeysRequest(person_ids=person_ids, key_ids=key_ids, create=create)
+        request = keys_pb2.GetPersonKeysRequest(
+            scopes=[keys_pb2.KeyScope(person_id=s.person_id, kind=s.kind, period=s.period) for s in scopes], key_ids=key_ids, create=create,
+        )
         try:
             answer = await self._stub.GetPersonKeys(
                 request, metadata=[("authorization", f"Bearer {await self.token()}")], timeout=self.timeout_seconds,
@@ -343,7 +403,7 @@ class RemoteKeySource:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 self.forget_token()
             raise
-        return [PersonKey(k.person_id, k.key_id, None if k.erased else bytes(k.key)) for k in answer.keys]
+        return [PersonKey(k.person_id, k.key_id, None if k.erased else bytes(k.key), k.kind, k.period) for k in answer.keys]
 
     async def close(self) -> None:
         if self._channel is not None:

@@ -100,6 +100,7 @@ class PersonKeys:
             assert runtime.db is not None
             self.store = KeyStore(runtime.db, self.kek)
             self.store.on_destroyed.append(lambda person_id: runtime.keyring.forget(person_id) if runtime.keyring else None)
+            self.store.on_keys_destroyed.append(lambda key_ids: runtime.keyring.forget_keys(*key_ids) if runtime.keyring else None)
         return self.store
 
     def register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
@@ -151,7 +152,7 @@ def build(settings: Settings) -> ServiceRuntime:
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=keys.register,
         directory=_directory, on_started=started, on_stopping=stopping,
         personal_data=_personal_data,
-        retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
+        retention=lambda runtime: person_data.retention(runtime.db, keys=keys(runtime)),  # type: ignore[arg-type]
         key_source=keys,
         consumers=[ConsumerSpec(
             group_id=story_consumer_group(settings),

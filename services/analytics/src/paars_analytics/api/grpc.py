@@ -17,6 +17,7 @@ from paars_analytics.api.person_data import AnalyticsPersonalData
 from paars_analytics.api.queries import Queries
 from paars_analytics.app import Analytics
 from paars_analytics.insights.records import to_proto
+from paars_analytics.org import agents
 from paars_analytics.story.queries import StoryQueries, story_alignment_proto
 from paars_platform import metrics, personal_data
 from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
@@ -136,6 +137,7 @@ class ApiService(Service):
         self.grpc: GrpcServer | None = None
         self.port = 0
         self.keys: RemoteKeySource | None = None
+        self._forget: Callable[..., None] = lambda *_: None
 
     async def on_start(self) -> None:
         ctx = self.ctx
@@ -152,6 +154,10 @@ class ApiService(Service):
                           insights_version=lambda: read.insights.version)
         self.keys = RemoteKeySource.from_settings(s)
         keyring = KeyRing(self.keys)
+        # An erased person's keys leave the answers' cache as soon as this worker's directory replica applies the
+        # erasure, not when their time to live ends (the cache would otherwise decrypt their words for 5 minutes).
+        agents.ON_ERASED.append(keyring.forget)
+        self._forget = keyring.forget
 
         def register(server: grpc.aio.Server) -> None:
             analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(queries, story, keyring), server)
@@ -164,6 +170,8 @@ class ApiService(Service):
         self.port = await self.grpc.start()
 
     async def on_stop(self) -> None:
+        if self._forget in agents.ON_ERASED:
+            agents.ON_ERASED.remove(self._forget)
         if self.grpc is not None:
             await self.grpc.stop(self.ctx.config.settings.shutdown_grace_seconds)
             log.info("gRPC stopped")

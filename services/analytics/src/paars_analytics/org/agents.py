@@ -20,6 +20,10 @@ from paars_platform.events import UndecodableEvent
 from paars_platform.signing import UntrustedEvent
 
 EMPLOYEE_TOPIC = registry.topic_of(org_pb2.EmployeeChanged)
+# Called with a person's id when a directory replica of this process applies their erasure: the query API's KeyRing
+# forgets their keys at once (api/grpc.py), so no answer decrypts their words from its cache for the 5 minutes of
+# its time to live. Process-wide: a second worker in the same process (tests) only costs a key fetch.
+ON_ERASED: list[Callable[[str], None]] = []
 TEAM_TOPIC = registry.topic_of(org_pb2.TeamChanged)
 
 
@@ -41,6 +45,9 @@ def _write(ctx: Analytics, table: MutableMapping[str, Any], record: dict[str, An
     table[record["id"]] = record
     ctx.directory_version += 1
     ctx.dirty.add(record["id"])
+    if record.get("erased"):
+        for hook in list(ON_ERASED):
+            hook(record["id"])
     return True
 
 

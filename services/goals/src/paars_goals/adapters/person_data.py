@@ -10,10 +10,12 @@ from collections.abc import Awaitable, Callable, Sequence
 import sqlalchemy as sa
 
 from paars_goals.adapters import tables as t
+from paars_goals.adapters.key_retention import KeyRetention
+from paars_goals.adapters.key_store import KeyStore
 from paars_goals.service_layer.unit_of_work import PrivilegedAct
 from paars_platform.db import Database
 from paars_platform.personal_data import PersonalDataStore, PersonalKind, PrivilegedAction, PrivilegedActionRepository
-from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
+from paars_platform.retention import KINDS_OF_EVENTS, RetentionJob, RetentionRule, periods_from_env
 
 
 def _their_goals(person: str) -> sa.Select[tuple[str]]:
@@ -61,9 +63,14 @@ def store(db: Database) -> PersonalDataStore:
     return PersonalDataStore("goals", db, t.platform["outbox"], t.privileged_actions, KINDS)
 
 
-# Retention (issue 18 item 5): the events this service sent, with their payloads, once published (PAARS_RETENTION_OUTBOX_DAYS).
+# Retention (issue 18 item 5): the events this service sent, with their payloads, once published (PAARS_RETENTION_OUTBOX_DAYS),
+# and, with the key store, the keys of every kind of the events' months past that kind's period (adapters/key_retention.py:
+# PAARS_RETENTION_<KIND>_DAYS of paars_platform.retention.EVENT_KINDS, the same settings the services' rules read).
 RETENTION = (RetentionRule("outbox", t.platform["outbox"], "sent_at"),)
 
 
-def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
-    return RetentionJob("goals", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))
+def retention(db: Database, periods: dict[str, int] | None = None, *, keys: KeyStore | None = None) -> RetentionJob:
+    if periods is None:
+        periods = periods_from_env([*RETENTION, *KINDS_OF_EVENTS])
+    steps = (KeyRetention(keys),) if keys is not None else ()
+    return RetentionJob("goals", db, t.privileged_actions, RETENTION, periods, steps=steps)

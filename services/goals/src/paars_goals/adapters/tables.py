@@ -124,17 +124,22 @@ scim_resources = sa.Table(
 # HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
 privileged_actions = privileged_actions_table(metadata)
 
-# A data key per person (crypto-shredding of the personal fields of events, issue 18 item 4), wrapped with the
-# key-encryption key from the settings; destroy (erasure) clears wrapped_key and keeps the row as "erased".
+# Data keys (crypto-shredding of the personal fields of events, issue 18 items 4 and 5) per person, kind of data and
+# period ("YYYY-MM" of the events' time; kind and period "": a person's one key from before kinds and periods, and the
+# mark that a person was erased), wrapped with the key-encryption key from the settings; destroy (erasure: all of a
+# person's keys; retention: a kind's periods past its retention) clears wrapped_key and keeps the row as "erased".
 person_keys = sa.Table(
     "person_keys",
     metadata,
     sa.Column("key_id", sa.String(64), primary_key=True),
     sa.Column("person_id", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False, server_default=""),
+    sa.Column("period", sa.String(16), nullable=False, server_default=""),
     sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("destroyed_at", UtcDateTime, nullable=True),
-    sa.UniqueConstraint("person_id", name="uq_person_keys_person"),
+    sa.UniqueConstraint("person_id", "kind", "period", name="uq_person_keys_scope"),
+    sa.Index("ix_person_keys_kind_period", "kind", "period"),
 )
 
 # Legal holds (issue 18 item 4): HR keeps a kind of a person's data from erasure, with the reason; erasure carries

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpaars/privacy/v1/keys.proto\x12\x10paars.privacy.v1\"K\n\x14GetPersonKeysRequest\x12\x12\n\nperson_ids\x18\x01 \x03(\t\x12\x0f\n\x07key_ids\x18\x02 \x03(\t\x12\x0e\n\x06\x63reate\x18\x03 \x01(\x08\"K\n\tPersonKey\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\x0c\x12\x0e\n\x06\x65rased\x18\x04 \x01(\x08\"B\n\x15GetPersonKeysResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x1b.paars.privacy.v1.PersonKey2n\n\nPersonKeys\x12`\n\rGetPersonKeys\x12&.paars.privacy.v1.GetPersonKeysRequest\x1a\'.paars.privacy.v1.GetPersonKeysResponseB7Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpaars/privacy/v1/keys.proto\x12\x10paars.privacy.v1\"w\n\x14GetPersonKeysRequest\x12\x12\n\nperson_ids\x18\x01 \x03(\t\x12\x0f\n\x07key_ids\x18\x02 \x03(\t\x12\x0e\n\x06\x63reate\x18\x03 \x01(\x08\x12*\n\x06scopes\x18\x04 \x03(\x0b\x32\x1a.paars.privacy.v1.KeyScope\";\n\x08KeyScope\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\"i\n\tPersonKey\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\x0c\x12\x0e\n\x06\x65rased\x18\x04 \x01(\x08\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\x0e\n\x06period\x18\x06 \x01(\t\"B\n\x15GetPersonKeysResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x1b.paars.privacy.v1.PersonKey2n\n\nPersonKeys\x12`\n\rGetPersonKeys\x12&.paars.privacy.v1.GetPersonKeysRequest\x1a\'.paars.privacy.v1.GetPersonKeysResponseB7Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z5github.com/paars/paars/gen/paars/privacy/v1;privacyv1'
   _globals['_GETPERSONKEYSREQUEST']._serialized_start=49
-  _globals['_GETPERSONKEYSREQUEST']._serialized_end=124
-  _globals['_PERSONKEY']._serialized_start=126
-  _globals['_PERSONKEY']._serialized_end=201
-  _globals['_GETPERSONKEYSRESPONSE']._serialized_start=203
-  _globals['_GETPERSONKEYSRESPONSE']._serialized_end=269
-  _globals['_PERSONKEYS']._serialized_start=271
-  _globals['_PERSONKEYS']._serialized_end=381
+  _globals['_GETPERSONKEYSREQUEST']._serialized_end=168
+  _globals['_KEYSCOPE']._serialized_start=170
+  _globals['_KEYSCOPE']._serialized_end=229
+  _globals['_PERSONKEY']._serialized_start=231
+  _globals['_PERSONKEY']._serialized_end=336
+  _globals['_GETPERSONKEYSRESPONSE']._serialized_start=338
+  _globals['_GETPERSONKEYSRESPONSE']._serialized_end=404
+  _globals['_PERSONKEYS']._serialized_start=406
+  _globals['_PERSONKEYS']._serialized_end=516
 # @@protoc_insertion_point(module_scope)

@@ -45,7 +45,8 @@ class PersonKeysServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetPersonKeys(self, request, context):
-        """The keys of these people (create: make the key of a person who has none yet) and the keys with these ids.
+        """The keys of these scopes (create: make those missing), of these people (their key from before kinds and periods)
+        and the keys with these ids.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
