@@ -12,7 +12,7 @@ import pytest
 from faust.types import TP
 
 from paars_analytics import app as analytics_app  # noqa: F401  (registers the table codecs)
-from paars_analytics.faust_seam import FAUST_VERSION, RELIED_ON, BulkApp, no_table_partition, paars_table, seam_drift, table_partition
+from paars_analytics.faust_seam import FAUST_VERSION, RELIED_ON, BulkApp, no_table_partition, seam_drift, table_partition
 
 Record = namedtuple("Record", "topic partition offset key value headers timestamp")
 
@@ -23,7 +23,7 @@ def test_the_installed_faust_is_the_one_the_seam_was_verified_against() -> None:
         "Faust changed under paars_analytics/faust_seam.py. Re-read each internal below in the new Faust, adapt the "
         "seam, then re-pin FAUST_VERSION and RELIED_ON (python -m paars_analytics.faust_seam prints the fingerprints):\n  "
         + "\n  ".join(drift))
-    assert faust.__version__ == FAUST_VERSION and len(RELIED_ON) == 17
+    assert faust.__version__ == FAUST_VERSION and len(RELIED_ON) == 20
 
 
 def test_constraints_pin_the_verified_version() -> None:
@@ -47,24 +47,11 @@ def app() -> BulkApp:
     return BulkApp("seam-test", broker="kafka://127.0.0.1:1", web_enabled=False, store="memory://")
 
 
-def test_a_paars_table_has_the_changelog_faust_would_make_with_its_codecs(app: BulkApp) -> None:
-    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
-    ours, fausts = table.changelog_topic, table._new_changelog_topic()
-    settings = ("topics", "partitions", "retention", "compacting", "deleting", "replicas", "internal", "acks", "config",
-                "maxsize", "allow_empty")
-    assert {s: getattr(ours, s) for s in settings} == {s: getattr(fausts, s) for s in settings}
-    assert ours.topics == ("seam-test-people-changelog",) and app.tables.changelog_topics == {"seam-test-people-changelog"}
-    assert (ours.key_serializer, ours.value_serializer) == ("json", "paars-person")
-    assert (table.key_serializer, table.value_serializer) == ("json", "paars-person")
-
-
-def test_table_partition_tells_a_table_write_its_partition_outside_stream_iteration(app: BulkApp) -> None:
-    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
+def test_table_partition_sets_the_current_event_a_table_write_takes_its_partition_from(app: BulkApp) -> None:
     no_table_partition()  # as outside any stream (an earlier test may have left one set)
-    with pytest.raises(TypeError):
-        table.partition_for_key("ann")
+    assert faust.current_event() is None
     anchor = table_partition("goals.goal-updated.v1", 4)
-    assert faust.current_event() is anchor and table.partition_for_key("ann") == 4
+    assert faust.current_event() is anchor and anchor.message.partition == 4
     no_table_partition()
     assert faust.current_event() is None
 
@@ -115,21 +102,20 @@ def test_acknowledged_bulk_offsets_commit_through_fausts_own_bookkeeping_skippin
     assert consumer._new_offset(tp) == 10
 
 
-def test_the_lag_gauge_counts_the_input_topics_not_the_tables_changelogs(app: BulkApp) -> None:
+def test_the_lag_gauge_counts_what_is_behind_each_consumed_topic(app: BulkApp) -> None:
     from types import SimpleNamespace
 
     from paars_analytics.insights.agents import Detector
 
-    paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
-    given, changelog = TP("feedback.feedback-given.v1", 0), TP("seam-test-people-changelog", 0)
-    ends, read = {given: 10, changelog: 64}, {given: 6}
+    given, commands = TP("feedback.feedback-given.v1", 0), TP("seam-test-insight-commands", 0)
+    ends, read = {given: 10, commands: 64}, {given: 6, commands: 63}
     gauge: dict[str, float] = {}
     consumer = SimpleNamespace(assignment=lambda: set(ends), highwater=ends.get, read_offset=read.get)
     lag = SimpleNamespace(labels=lambda topic: SimpleNamespace(set=lambda value: gauge.__setitem__(topic, value)))
     ctx = SimpleNamespace(app=SimpleNamespace(consumer=consumer, tables=app.tables), consumer_lag=lag)
     Detector(ctx).update_consumer_lag()  # type: ignore[arg-type]
-    # Offsets 7, 8 and 9 wait; the changelog holds the worker's own writes, read only when recovering.
-    assert gauge == {"feedback.feedback-given.v1": 3}
+    # Offsets 7, 8 and 9 wait; the commands topic is read to its end.
+    assert gauge == {"feedback.feedback-given.v1": 3, "seam-test-insight-commands": 0}
 
 
 def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchanged(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,14 +131,16 @@ def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchang
     # The same changelog topics (names) as before the seam, so a worker upgraded in place recovers its state;
     # the story's two tables (issue 16: the value/theme catalogue, the alignment counts) came later, with a schema codec too.
     # The directory is no table since issue 14 item 2: every worker reads the org topics whole (org/agents.py).
-    codecs = {t.changelog_topic.get_topic_name(): (t.key_serializer, t.value_serializer) for t in ctx.app.tables.values()}
+    assert ctx.tables is not None
+    codecs = {t.changelog(): (t.key_serializer, t.value_serializer) for t in ctx.tables}
     app_id = ctx.config.app_id
     assert codecs == {f"{app_id}-people-changelog": ("json", "paars-person"), f"{app_id}-insights-changelog": ("json", "paars-record"),
                       f"{app_id}-story_catalogue-changelog": ("json", "paars-record"), f"{app_id}-story_alignment-changelog": ("json", "paars-record")}
     # Every worker reads those changelogs whole (the read model the queries answer from) and the org topics.
     read = {topic for replica in ctx.replicas for topic in replica.appliers}
     assert read == set(codecs) | {"org.employee-changed.v1", "org.team-changed.v1"}
-    assert {t.changelog_topic.value_serializer for t in ctx.app.tables.values()} == {"paars-person", "paars-record"}
+    # No Faust table, so no Faust table recovery (tables.py): the new owner of a partition reads the read model.
+    assert not ctx.app.tables and ctx.app.assign_callbacks == [ctx.tables.assigned]
     # Person topics are bulk; the directory and insight commands are agents' topics.
     assert "goals.goal-updated.v1" in ctx.app.bulk_handlers and "feedback.feedback-given.v1" in ctx.app.bulk_handlers
-    assert "org.employee-changed.v1" not in ctx.app.bulk_handlers and ctx.app.revoke_callbacks == [ctx.state.drop]
+    assert "org.employee-changed.v1" not in ctx.app.bulk_handlers and ctx.app.revoke_callbacks == [ctx.state.drop, ctx.tables.revoked]

@@ -47,7 +47,8 @@ def test_the_faust_group_and_every_internal_topic_of_analytics_carry_its_private
     assert CONSUMER_GROUPS["analytics"] == (config.app_id,)
     ctx = analytics_app.create_app(config)
     internal = [ctx.given_topic.get_topic_name(), ctx.commands_topic.get_topic_name()]
-    internal += [table.changelog_topic.get_topic_name() for table in ctx.app.tables.values()]
+    assert ctx.tables is not None
+    internal += [table.changelog() for table in ctx.tables]
     prefix = PRIVATE_TOPIC_PREFIXES["analytics"]
     assert all(name.startswith(prefix) for name in internal), internal
     assert f"{config.app_id}-" == prefix

@@ -11,10 +11,11 @@ import msgspec
 from faust.serializers import codecs
 
 from paars_analytics.config import AnalyticsConfig
-from paars_analytics.faust_seam import BulkApp, paars_table
+from paars_analytics.faust_seam import BulkApp
 from paars_analytics.people import Changes, PeopleStore
 from paars_analytics.replica import Replicated, TopicReplica
 from paars_analytics.signals.state import UntrustedState, decode_state, encode_state, plain_pickle
+from paars_analytics.tables import OwnedTable, Tables
 from paars_platform import metrics, registry
 from paars_platform.kafka_security import KafkaSecurity
 from paars_platform.signing import EventVerifier
@@ -137,6 +138,8 @@ class Analytics:
     read: ReadModel | None = None
     # The worker's readers of whole topics (the directory, the read model), started with the worker.
     replicas: list[TopicReplica] = field(default_factory=list)
+    # The tables above (people, insights, story_*), moved at each rebalance (tables.py).
+    tables: Tables | None = None
 
     def ready(self) -> bool:
         """Whether the directory and the read model have been read to where the topics ended at start."""
@@ -198,13 +201,17 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         producer_linger_ms=5,
         # The platform's fetch wait (PAARS_CONSUMER_FETCH_WAIT_MS), not Faust's fixed 1500 ms: see faust_seam.py, 5.
         fetch_max_wait_ms=s.consumer_fetch_wait_ms,
-        # A worker killed mid-write can find its local store one changelog record ahead of the broker
-        # (seen once in a chaos run); Faust would then refuse to start for good. The local store is a
-        # superset of the changelog in that case, so starting from it loses nothing.
-        recovery_consistency_check=False,
+        # No Faust table (tables.py): this app has no table recovery, and no local store to check.
     )
-    def table(name: str, value_serializer: str = "paars-record") -> Any:
-        return paars_table(app, name, partitions=PARTITIONS, key_serializer="json", value_serializer=value_serializer)
+    changes = Changes()
+    person, record = codecs.get_codec("paars-person"), codecs.get_codec("paars-record")
+    read = ReadModel(
+        people=Replicated(person.loads, changes), insights=Replicated(record.loads),
+        story_alignment=Replicated(record.loads, changes), story_catalogue=Replicated(record.loads),
+    )
+
+    def table(name: str, value_serializer: str = "paars-record") -> OwnedTable:
+        return OwnedTable(app, name, getattr(read, name), partitions=PARTITIONS, value_serializer=value_serializer)
 
     people = table("people", "paars-person")
     ctx = Analytics(
@@ -225,11 +232,15 @@ def create_app(config: AnalyticsConfig) -> Analytics:
     )
     ctx.story_catalogue = table("story_catalogue")
     ctx.story_alignment = table("story_alignment")
-    ctx.read = read_model(ctx)
+    ctx.read = read_model(ctx, read, changes)
+    ctx.tables = Tables([people, ctx.insights, ctx.story_catalogue, ctx.story_alignment], ctx.replicas[-1])
     ctx.verifier = s.event_keys.verifier()
     ctx.verifier.require(ORG_TOPICS)
-    # Pending writes go out (and their offsets are acknowledged) before any partition moves.
-    app.revoke_callbacks.append(ctx.state.drop)
+    # Pending writes go out (and their offsets are acknowledged) before any partition moves; then each table
+    # forgets what it wrote (the read model has it next).
+    app.revoke_callbacks += [ctx.state.drop, ctx.tables.revoked]
+    # A partition's events are applied only once the read model holds its keys' last values (tables.py).
+    app.assign_callbacks.append(ctx.tables.assigned)
     ctx.processed = metrics.counter("paars_analytics_events_processed_total", "Input events processed, by topic.", ("topic",))
     ctx.lag = metrics.histogram(
         "paars_analytics_event_lag_seconds", "Seconds from a record's append to the broker to its processing (oldest of each batch).",
@@ -251,21 +262,15 @@ def _changelog_key(key: bytes | None) -> str:
     return str(json.loads(key)) if key else ""
 
 
-def read_model(ctx: Analytics) -> ReadModel:
+def read_model(ctx: Analytics, model: ReadModel, changes: Changes) -> ReadModel:
     """The read model over the tables' changelogs, and the replica that keeps it (``ctx.replicas``)."""
-    person, record = codecs.get_codec("paars-person"), codecs.get_codec("paars-record")
-    changes = Changes()
-    model = ReadModel(
-        people=Replicated(person.loads, changes), insights=Replicated(record.loads),
-        story_alignment=Replicated(record.loads, changes), story_catalogue=Replicated(record.loads),
-    )
     # A new catalogue counts every team's alignment anew.
     model.story_catalogue.on_change.append(lambda key: changes.reset())
     tables = {"people": model.people, "insights": model.insights, "story_alignment": model.story_alignment,
               "story_catalogue": model.story_catalogue}
 
     def applier(target: Replicated) -> Any:
-        return lambda r: target.put(_changelog_key(r.key), r.value)
+        return lambda r: target.put(_changelog_key(r.key), r.value, r.partition)
 
     ctx.replicas.append(TopicReplica(ctx.config.settings, {
         f"{ctx.config.app_id}-{name}-changelog": applier(target) for name, target in tables.items()}, name="tables"))
@@ -292,6 +297,12 @@ def register_agents(ctx: Analytics) -> None:
         # Which person partitions this worker owns after each rebalance (the group's whole assignment is in the
         # workers' logs together): the multi-worker tests read it, and so can whoever debugs a rebalance.
         log.info("partitions assigned", extra={"person_partitions": sorted(tp.partition for tp in assigned if tp.topic == GOAL_TOPICS[0])})
+
+    @ctx.app.task
+    async def declare_tables() -> None:
+        # The read model subscribes once the changelogs exist; the first assignment would create them too.
+        assert ctx.tables is not None
+        await ctx.tables.declare()
 
     @ctx.app.timer(ctx.config.flush_interval_seconds / 2, name="paars_analytics.flush_people")
     async def flush_people() -> None:

@@ -40,12 +40,26 @@ Why each private use exists (no public way in Faust 0.15.3):
    input, then the insight commands). The consumer gets ``BulkApp(fetch_max_wait_ms=...)``, the platform's fetch
    wait every other Paars consumer uses; aiokafka hands ``_fetch_max_wait_ms`` to its fetcher in ``start()``.
 
-No longer private: the tables' codecs (``paars_table`` below uses the public ``changelog_topic`` argument instead of
-``Table._new_changelog_topic()``). The consumer-lag gauge reads ``BulkConsumer.read_offset``, so Faust's
+6. **A producer flush that drains** (``DrainingBuffer``, ``BulkProducer``). Faust's ``ProducerBuffer.flush``
+   returns as soon as one message takes more than 0.1 s to leave the buffer (``flush_atmost``'s ``wait_for``
+   timeout), with messages still in it; Faust's commit (``Consumer._commit_offsets``) and its revocation flush call
+   it before committing. On a loaded machine an offset was then committed while what its records produced (the
+   given items for another partition, a person's state on the changelog) still sat in the buffer, and a worker
+   SIGKILLed then lost them for good (a giver's ``given`` one short). The buffer here counts the message being
+   handed to aiokafka too, and its flush returns only once both are empty, whatever the wait.
+7. **Work before an assignment resumes the streams** (``BulkApp._on_partitions_assigned``). Analytics' tables are
+   no Faust tables any more (tables.py): the new owner of a partition takes its state from the read model once
+   that has read the changelogs to their end, and the streams must not resume before. Faust's
+   ``on_partitions_assigned`` signal fires after the recovery (resuming the streams) has been started; the
+   callbacks here run first, while the flow is still stopped by the revocation.
+
+No longer used: Faust's tables and their recovery (and with them the RocksDB store's privates): see tables.py. The
+consumer-lag gauge reads ``BulkConsumer.read_offset``, so Faust's
 ``_read_offset`` is touched here only.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import inspect
 import weakref
@@ -56,8 +70,9 @@ from typing import Any
 import faust
 from faust.streams import _current_event
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP
-from faust.types.tuples import ack_lock
+from faust.types.tuples import FutureMessage, ack_lock
 from mode.utils.futures import notify
 
 FAUST_VERSION = "0.15.3"
@@ -79,18 +94,23 @@ RELIED_ON: dict[str, str] = {
     # Overridden: the write-back runs first.
     "faust.app.base:App._on_partitions_revoked": "d5c895bbe57dc73a",
     "faust.app.base:App._new_transport": "42db531312dd776f",
-    # The table reads the partition of the current event from these.
+    # A table write (tables.py) reads the partition of the current event from it.
     "faust.streams:current_event": "3b821f1a78d86a58",
-    "faust.tables.base:Collection.partition_for_key": "3b2291811b8dd791",
-    "faust.stores.rocksdb:Store._set": "4227e561e288d941",
-    "faust.stores.rocksdb:Store._get": "7ae8dfd6d7754a59",
     # Overridden / called: the worker consumer is made there with a fixed fetch wait, which BulkConsumerThread replaces.
     "faust.transport.drivers.aiokafka:Consumer._new_consumer_thread": "0870ec53dea75083",
     "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._create_worker_consumer": "c2701bfc3e6f6cad",
     # aiokafka's: start() passes _fetch_max_wait_ms to the Fetcher it creates.
     "aiokafka.consumer.consumer:AIOKafkaConsumer.start": "2f1ba70443327538",
-    # paars_table's changelog topic must stay what Faust would make (the unit test compares them).
+    # tables.py's changelog topics are made with the settings Faust gave its tables' (the unit test compares them).
     "faust.tables.base:Collection._new_changelog_topic": "77bea64b59f79809",
+    # 6: the buffer's flush that returns early, the task that hands messages to aiokafka, and who calls the flush.
+    "faust.transport.producer:ProducerBuffer.flush_atmost": "4966e8c5f9b42eb9",
+    "faust.transport.producer:ProducerBuffer._send_pending": "4a9d5f932b56bc68",
+    "faust.transport.producer:ProducerBuffer._handle_pending": "78d648030fd21016",
+    "faust.transport.producer:Producer.__init__": "5c53a4b47aa1372b",
+    "faust.transport.drivers.aiokafka:Producer.flush": "36d0cb3615f65b01",
+    # 7: what the callbacks run before (Faust starts the recovery that resumes the streams there).
+    "faust.app.base:App._on_partitions_assigned": "de932b7927db85b3",
 }
 
 
@@ -100,6 +120,8 @@ def fingerprint(qualified: str) -> str:
     obj: Any = __import__(module_name, fromlist=["_"])
     for part in path.split("."):
         obj = getattr(obj, part)
+    # A mode Service.task is a ServiceTask around its function.
+    obj = getattr(obj, "fun", obj)
     return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
 
 
@@ -215,8 +237,49 @@ class BulkConsumer(faust_aiokafka.Consumer):
         return self._read_offset.get(tp)
 
 
+# ---------- 6. a producer flush that drains ----------
+
+class DrainingBuffer(ProducerBuffer):
+    """Faust's producer buffer, whose flush returns only once every message put in it was handed to aiokafka."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # Taken from the queue by _handle_pending, not yet handed to aiokafka (``size`` no longer counts it).
+        self.in_flight = 0
+
+    async def _send_pending(self, fut: FutureMessage) -> None:
+        self.in_flight += 1
+        try:
+            await super()._send_pending(fut)
+        finally:
+            self.in_flight -= 1
+
+    async def flush(self) -> None:
+        while self.size or self.in_flight:
+            if self.state != "running":
+                raise RuntimeError("Cannot flush: Producer not Running")
+            self.message_sent.clear()
+            try:
+                await asyncio.wait_for(self.message_sent.wait(), timeout=0.1)
+            except TimeoutError:
+                continue
+
+
+class BulkProducer(faust_aiokafka.Producer):
+    """Faust's aiokafka producer with a ``DrainingBuffer``: its ``flush`` (before every commit, at every revocation)
+    returns once everything sent with ``send_soon`` is with aiokafka, and aiokafka has flushed it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.app.conf.producer_threaded:
+            buffer = DrainingBuffer(loop=self.loop, beacon=self.beacon)
+            buffer.app = self.app
+            self.buffer = buffer
+
+
 class BulkTransport(faust_aiokafka.Transport):
     Consumer = BulkConsumer
+    Producer = BulkProducer
 
 
 class BulkApp(faust.App):
@@ -229,6 +292,8 @@ class BulkApp(faust.App):
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.bulk_handlers: dict[str, BulkHandler] = {}
         self.revoke_callbacks: list[Callable[[], None]] = []
+        # Awaited with the assigned partitions before Faust handles an assignment (and resumes the streams).
+        self.assign_callbacks: list[Callable[[set[TP]], Awaitable[None]]] = []
 
     def bulk_topic(self, topic: Any, handler: BulkHandler) -> None:
         """Subscribes to ``topic`` (a faust Topic) and hands its records to ``handler`` in bulk, not to an agent."""
@@ -246,7 +311,17 @@ class BulkApp(faust.App):
                 callback()
         await super()._on_partitions_revoked(revoked)
 
-    # ---------- 3. the consumer class ----------
+    # ---------- 7. work before an assignment resumes the streams ----------
+
+    async def _on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
+        # On the app's event loop, before Faust's own handling: the flow stays stopped meanwhile (since the
+        # revocation; at the first assignment the fetcher has not started yet).
+        if not self.should_stop:
+            for callback in self.assign_callbacks:
+                await callback(assigned)
+        await super()._on_partitions_assigned(assigned, generation_id)
+
+    # ---------- 3. the consumer class and the producer's ----------
 
     def _new_transport(self) -> BulkTransport:
         return BulkTransport(self.conf.broker_consumer, self)
@@ -283,20 +358,6 @@ def table_partition(topic: str, partition: int) -> Anchor:
 
 def no_table_partition() -> None:
     _current_event.set(None)
-
-
-def paars_table(app: faust.App, name: str, *, partitions: int, key_serializer: str, value_serializer: str) -> Any:
-    """A Table (default None) whose store and changelog use the given codecs, through Faust's public arguments: the
-    changelog topic is the one Faust would make (same name and settings), with these serializers."""
-    changelog = app.topic(
-        f"{app.conf.id}-{name}-changelog", partitions=partitions, compacting=True, deleting=None, acks=False,
-        internal=True, maxsize=131_072, allow_empty=True, key_serializer=key_serializer, value_serializer=value_serializer,
-    )
-    table: Any = app.Table(name, default=None, partitions=partitions, changelog_topic=changelog)
-    # Read by the table's changelog writes and by its store, which is made when the worker starts.
-    table.key_serializer = key_serializer
-    table.value_serializer = value_serializer
-    return table
 
 
 if __name__ == "__main__":

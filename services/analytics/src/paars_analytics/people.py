@@ -8,8 +8,8 @@ write went to the producer, and Faust flushes the producer before it commits off
 is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
 
 When partitions are revoked (a rebalance) everything pending is written and acknowledged, then the memory is
-dropped: partitions may move, and the table (recovered from the changelog by Faust) is the truth for whoever owns
-them next.
+dropped: partitions may move, and the table (the changelog, as the read model has read it to its end at the
+assignment: tables.py) is the truth for whoever owns them next.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -40,6 +40,8 @@ class TopicReplica(Service):
         self.replica_name = name
         self.ready = asyncio.Event()
         self.applied = 0
+        # read_to_end's callers: the partitions, their end offsets once asked (in the read loop), the future to resolve.
+        self._waiters: list[tuple[list[TopicPartition], dict[TopicPartition, int] | None, asyncio.Future[None]]] = []
 
     @property
     def label(self) -> str:
@@ -60,6 +62,39 @@ class TopicReplica(Service):
             if await consumer.position(tp) < end:
                 return False
         return True
+
+    async def read_to_end(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Returns once every one of these (topic, partition) has been read and applied up to the end offset it has
+        when the reader next asks (after this call began)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(([TopicPartition(t, p) for t, p in partitions], None, future))
+        waited = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(asyncio.shield(future), timeout=10.0)
+                return
+            except TimeoutError:
+                waited += 10.0
+                log.warning("still reading the changelogs to their end", extra={"replica": self.replica_name, "seconds": waited})
+
+    async def _serve_waiters(self, consumer: AIOKafkaConsumer) -> None:
+        if not self._waiters:
+            return
+        assigned = consumer.assignment()
+        waiting = []
+        for tps, ends, future in self._waiters:
+            if future.done():
+                continue
+            if ends is None:
+                if not set(tps) <= assigned:
+                    waiting.append((tps, ends, future))
+                    continue
+                ends = await consumer.end_offsets(tps)
+            if await self._caught_up(consumer, ends):
+                future.set_result(None)
+            else:
+                waiting.append((tps, ends, future))
+        self._waiters = waiting
 
     @Service.task
     async def _read(self) -> None:
@@ -85,6 +120,7 @@ class TopicReplica(Service):
                             # One bad record must not stop the read model; the group's consumer dead-letters it.
                             log.exception("read model skipped a record", extra={"topic": tp.topic, "offset": record.offset})
                     self.applied += len(records)
+                await self._serve_waiters(consumer)
                 if self.ready.is_set():
                     continue
                 if ends is None:
@@ -106,17 +142,22 @@ class Replicated(Mapping[str, Any]):
     def __init__(self, decode: Callable[[bytes], Any], changes: Changes | None = None) -> None:
         self.decode = decode
         self.raw: dict[str, bytes] = {}
+        # The partition each key was last written on (tables.py iterates a worker's partitions by it).
+        self.partitions: dict[str, int] = {}
         self.version = 0
         # Per key, for the query API's kept team figures (shared by the models a team's figures are made of).
         self.changes = changes if changes is not None else Changes()
         # Called with each key written or deleted.
         self.on_change: list[Callable[[str], None]] = []
 
-    def put(self, key: str, value: bytes | None) -> None:
+    def put(self, key: str, value: bytes | None, partition: int | None = None) -> None:
         if value is None:
             self.raw.pop(key, None)
+            self.partitions.pop(key, None)
         else:
             self.raw[key] = value
+            if partition is not None:
+                self.partitions[key] = partition
         self.version += 1
         self.changes.bump(key)
         for callback in self.on_change:

@@ -96,16 +96,12 @@ class Detector:
             await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
 
     def update_consumer_lag(self) -> None:
-        """Records behind the end of each input topic. The tables' changelogs are assigned too but only read when
-        recovering, so they are left out: counted, the worker's own writes since then looked like a backlog (the
-        soak showed a constant 64-121), and PaarsAnalyticsLagging's "with records waiting" was always true."""
+        """Records behind the end of each consumed topic. The tables' changelogs are not the group's (tables.py: the
+        read model reads them), so the worker's own writes never look like a backlog."""
         consumer = self.ctx.app.consumer
-        changelogs = self.ctx.app.tables.changelog_topics
         per_topic: dict[str, int] = {}
         try:
             for tp in consumer.assignment():
-                if tp.topic in changelogs:
-                    continue
                 high = consumer.highwater(tp)
                 read = consumer.read_offset(tp)
                 if high is None:
