@@ -28,9 +28,10 @@ run: $(STAMP)
 # ruff and mypy first: they take seconds, and a finding fails the run before the suite's minutes.
 # The suite on PYTEST_WORKERS pytest-xdist workers (0: in this process). Tests sharing an expensive
 # fixture stay on one worker (tests/conftest.py, xdist_group); see docs in mk/test-requirements.txt.
+# The 25 slowest steps are listed at the end, so a run that grows past its budget (about 15 minutes here) says where.
 PYTEST_WORKERS ?= 2
 test: $(STAMP) lint typecheck
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check libs services tests bench scripts deploy
