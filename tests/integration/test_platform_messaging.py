@@ -317,3 +317,45 @@ async def test_transaction_hooks_prepare_reads_once_per_batch_with_its_fresh_eve
         assert hooks.calls == [ids[:2], ids[2:3]], "a single event's transaction does not prepare"
     finally:
         publisher.close()
+
+
+async def test_an_idle_consumer_fetches_slowly_and_still_applies_the_next_event_and_speeds_up(database, database_url: str, kafka_bootstrap: str) -> None:
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap, consumer_fetch_wait_ms=10, consumer_idle_fetch_wait_ms=300)
+    marker = uuid.uuid4().hex
+
+    async def handle(conn, event) -> None:
+        if event.goal.title.startswith(marker):
+            await conn.execute(tables["applied"].insert().values(event_id=event.metadata.event_id))
+
+    async def applied() -> set[str]:
+        async with db.read() as conn:
+            return {r.event_id for r in (await conn.execute(sa.select(tables["applied"].c.event_id))).all()}
+
+    consumer = InboxConsumer(settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle})
+    await consumer.start()
+    fetcher = consumer._consumer._fetcher  # type: ignore[union-attr]
+    try:
+        for _ in range(300):  # the group's join, the backlog of the topic read, then a second and a half of nothing
+            if fetcher._fetch_max_wait_ms == 300:
+                break
+            await asyncio.sleep(0.05)
+        assert fetcher._fetch_max_wait_ms == 300, "an idle consumer asks for the idle wait"
+        events = [goal_event("pace-owner", f"{marker}-{i}") for i in range(3)]
+        publisher.publish([to_record(events[0])])
+        for _ in range(100):
+            if await applied() == {events[0].metadata.event_id}:
+                break
+            await asyncio.sleep(0.05)
+        assert await applied() == {events[0].metadata.event_id}, "the event after the quiet is applied"
+        assert fetcher._fetch_max_wait_ms == 10, "records coming: the short wait again"
+        publisher.publish([to_record(e) for e in events[1:]])
+        for _ in range(100):
+            if len(await applied()) == 3:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await consumer.stop()
+        publisher.close()
+    assert await applied() == {e.metadata.event_id for e in events}, "each event applied once, none skipped"

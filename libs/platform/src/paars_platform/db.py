@@ -148,7 +148,7 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 class Database:
     """An async engine plus a transaction() that runs commit hooks (e.g. waking the outbox relay)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         if self.sqlite:
@@ -158,7 +158,7 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, async_creator=functools.partial(connect_inline_sqlite, path))
             sa_event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
             _ping_when_idle(self.engine, PING_IDLE_SECONDS)
         # SQLite allows one writer: serialising in-process avoids "database is locked" under load.
         self._write_lock = asyncio.Lock() if self.sqlite else None

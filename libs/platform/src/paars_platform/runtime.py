@@ -84,7 +84,7 @@ class ServiceRuntime:
         if s.provision_topics:
             outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap, security=s.kafka_security)
             log.info("topics provisioned", extra={"topics_created": sum(1 for v in outcome.values() if v == "created")})
-        self.db = dbmod.Database(s.database_url)
+        self.db = dbmod.Database(s.database_url, pool_size=s.db_pool_size, max_overflow=s.db_max_overflow)
         self.publisher = await asyncio.to_thread(
             Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence,
             security=s.kafka_security, signer=s.event_keys.signer(s.service),
