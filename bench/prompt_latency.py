@@ -79,13 +79,16 @@ def fresh_pg_database() -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
-def service_process(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path) -> ServiceProcess:
+def service_process(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path, goals_port: int | None = None) -> ServiceProcess:
     env = dict(
         os.environ, PAARS_GRPC_PORT=str(free_port()), PAARS_METRICS_PORT=str(free_port()), PAARS_DATABASE_URL=database_url,
         PAARS_DATA_DIR=str(log_dir), PAARS_ANALYTICS_STATE_DIR=str(log_dir / "analytics-state"),
         PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="false", PAARS_LOG_LEVEL="WARNING",
         PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000", PAARS_PROVISION_TOPICS="false",
     )
+    if goals_port is not None:
+        # Where the others ask goals for the person keys of the events' encrypted fields (PersonKeys RPC).
+        env["PAARS_GOALS_ADDR"] = f"127.0.0.1:{goals_port}"
     return ServiceProcess(name, int(env["PAARS_GRPC_PORT"]), int(env["PAARS_METRICS_PORT"]), log_dir / f"{name}.log", env)
 
 
@@ -196,10 +199,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for name in SERVICES
         }
         processes = {}
-        ports = {}
+        ports: dict[str, int] = {}
         try:
             for name in SERVICES:
-                service = service_process(name, broker.bootstrap, urls[name], work)
+                service = service_process(name, broker.bootstrap, urls[name], work, ports.get("goals"))
                 service.start()
                 assert service.process is not None
                 processes[name], ports[name] = service.process, service.grpc_port
