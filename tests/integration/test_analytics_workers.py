@@ -95,9 +95,9 @@ class Run:
         for w in self.workers:
             # Closures and team rules within seconds, not the minute a production scan waits.
             w.env["PAARS_ANALYTICS_SCAN_INTERVAL_SECONDS"] = "1"
-            # A session a loaded machine's pauses do not expire (each expiry is one more rebalance, and Faust's
-            # table recovery can stall on a partition that moves back and forth: see the README, "Several workers");
-            # a killed worker's partitions move after it.
+            # A session a loaded machine's pauses do not expire (each expiry is one more rebalance, and a moved
+            # partition waits for the read model: see the README, "Several workers"); a killed worker's partitions
+            # move after it.
             w.env["PAARS_CONSUMER_SESSION_TIMEOUT_MS"] = "15000"
             # /metrics, read when a run falls short (which partitions lag, what was applied).
             w.env["PAARS_METRICS_PORT"] = str(free_port())

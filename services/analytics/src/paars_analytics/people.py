@@ -21,7 +21,7 @@ from faust.types import TP
 from paars_analytics.faust_seam import no_table_partition, table_partition
 from paars_analytics.signals.state import State
 
-# Memory bound in RocksDB mode: past this many people, clean entries are dropped after a flush and re-read on use.
+# Memory bound: past this many people, clean entries are dropped after a flush and re-read on use.
 HOT_LIMIT = 200_000
 
 
