@@ -144,3 +144,19 @@ def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchang
     # Person topics are bulk; the directory and insight commands are agents' topics.
     assert "goals.goal-updated.v1" in ctx.app.bulk_handlers and "feedback.feedback-given.v1" in ctx.app.bulk_handlers
     assert "org.employee-changed.v1" not in ctx.app.bulk_handlers and ctx.app.revoke_callbacks == [ctx.state.drop, ctx.tables.revoked]
+
+
+def test_assign_callbacks_run_before_faust_handles_the_assignment_and_resumes_the_streams(app: BulkApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    async def fausts(self: Any, assigned: set[TP], generation_id: int = 0) -> None:
+        order.append(f"faust {sorted(tp.partition for tp in assigned)} {generation_id}")
+
+    async def tables_ready(assigned: set[TP]) -> None:
+        await asyncio.sleep(0.01)
+        order.append("tables")
+
+    monkeypatch.setattr(faust.App, "_on_partitions_assigned", fausts)
+    app.assign_callbacks.append(tables_ready)
+    asyncio.run(app._on_partitions_assigned({TP("goals.goal-updated.v1", 2)}, 7))
+    assert order == ["tables", "faust [2] 7"]

@@ -28,11 +28,11 @@ Why each private use exists (no public way in Faust 0.15.3):
    Faust's public hooks come too late (the ``on_partitions_revoked`` signal fires after the producer flush) or run on
    the consumer's thread (``on_rebalance_start``: it raced with the agents, see git log 7ee0516).
 3. **The consumer class** (``BulkApp._new_transport``): Faust has no setting for it.
-4. **Table writes outside stream iteration** (``table_partition``). A table write or read learns its partition
-   (changelog partition and RocksDB store) from Faust's current event, which is set only while an agent iterates a
-   stream. Bulk records have no event, and the write-back runs from a timer too; Faust's ``use_partitioner`` would
-   partition by key hash, which must equal the source record's partition, and the RocksDB store requires an event
-   even then. So the current event is set to an anchor naming the partition (``faust.streams._current_event``).
+4. **Table writes outside stream iteration** (``table_partition``). A table write (tables.py, as a Faust table's
+   did) learns its changelog partition from Faust's current event, which is set only while an agent iterates a
+   stream. Bulk records have no event, and the write-back runs from a timer too; a partition by key hash must
+   equal the source record's partition, which the event names. So the current event is set to an anchor naming
+   the partition (``faust.streams._current_event``); inside an agent, Faust's own event is the current one.
 5. **The fetch wait** (``BulkConsumerThread._create_worker_consumer``). Faust creates the worker's aiokafka
    consumer with ``fetch_max_wait_ms=1500``, with no setting for it. A broker that does not answer a fetch as soon
    as records arrive (Tansu, the local and test broker: measured 1500 ms -> p50 389 ms, max 735 ms per hop; 10 ms
