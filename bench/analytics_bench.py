@@ -132,10 +132,13 @@ def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
                     web_enabled=False, topic_partitions=6, store="memory://", consumer_auto_offset_reset="earliest",
                     broker_session_timeout=6, broker_rebalance_timeout=2, broker_heartbeat_interval=1)
     from paars_analytics import app as analytics_app  # noqa: F401  (registers the paars-person codec)
-    from paars_analytics.faust_seam import paars_table
 
-    # Encoded as the worker encodes a person (the msgpack schema): the naive agent pays the same per write.
-    table = paars_table(app, "people", partitions=6, key_serializer="json", value_serializer="paars-person")
+    # A plain Faust table (the naive way), its values encoded as the worker encodes a person (the msgpack schema):
+    # the naive agent pays the same per write.
+    changelog = app.topic(f"{app.conf.id}-people-changelog", partitions=6, compacting=True, deleting=None, acks=False,
+                          internal=True, allow_empty=True, key_serializer="json", value_serializer="paars-person")
+    table = app.Table("people", default=None, partitions=6, changelog_topic=changelog)
+    table.key_serializer, table.value_serializer = "json", "paars-person"
     seen = {"n": 0, "t0": 0.0, "c0": 0.0}
 
     def tick() -> None:
