@@ -103,10 +103,10 @@ class Settings:
     jwt_jwks_max_age_seconds: float = 300.0
     # Wraps the person keys at rest (goals only; base64 of 32 bytes). Empty outside development: goals refuses to start.
     key_encryption_key: str = field(default="", repr=False)
-    # PostgreSQL connections each process keeps open, and how many more it may open for a burst (closed again
-    # when returned while the kept ones are idle).
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    # PostgreSQL connections each process keeps, and how many more it may open for a burst (paars_platform.db.Database:
+    # with none, a caller beyond the pool waits its turn for a kept connection instead of opening one).
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     # The fetch wait of a consumer that has had nothing for a second (paars_platform.inbox.FetchPace). Tansu holds
     # every fetch for its whole wait, so the 10 ms that keeps a busy consumer's hop short is 100 empty fetches a
     # second when idle: measured, the idle stack spent 0.8 of 2 cores on them, 0.47 in the broker alone.
@@ -190,8 +190,8 @@ class Settings:
             kafka_security=KafkaSecurity.from_env(),
             event_keys=EventKeys.from_env(service, development=development),
             key_encryption_key=env_str("PAARS_KEY_ENCRYPTION_KEY", DEV_KEY_ENCRYPTION_KEY if development else ""),
-            db_pool_size=env_int("PAARS_DB_POOL_SIZE", 10),
-            db_max_overflow=env_int("PAARS_DB_MAX_OVERFLOW", 10),
+            db_pool_size=env_int("PAARS_DB_POOL_SIZE", 20),
+            db_max_overflow=env_int("PAARS_DB_MAX_OVERFLOW", 0),
             consumer_idle_fetch_wait_ms=env_int("PAARS_CONSUMER_IDLE_FETCH_WAIT_MS", 200),
         )
         settings.refuse_unsafe()

@@ -146,9 +146,18 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
 
 class Database:
-    """An async engine plus a transaction() that runs commit hooks (e.g. waking the outbox relay)."""
+    """An async engine plus a transaction() that runs commit hooks (e.g. waking the outbox relay).
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
+    PostgreSQL: a fixed pool of pool_size connections by default (max_overflow 0); callers beyond it wait, in turn,
+    for one to come back. With overflow (it was 10 + 10) a busy event loop opened and closed connections all the
+    time: returned connections fill the pool's queue before the callers waiting on it run, so the next return finds
+    it full and closes its connection, and the next checkout opens a new one (TLS attempt, a new backend, the
+    codecs' type introspection, every statement prepared again). Measured at 64 GiveFeedback callers, same machine
+    and hour: 96 connections opened in one 9 s level with 10 + 10, 7 with 20 + 0; feedback 2.47 -> 1.77 ms of CPU
+    per call; p99 1,136 -> 350 ms. A unit of work, a consumer's transaction, the relay's read and its mark each take
+    one connection and wait for no second one, so a full pool only queues them."""
+
+    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 0) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         if self.sqlite:
