@@ -1,7 +1,10 @@
 """Retention (issue 18 item 5) on SQLite and PostgreSQL, on databases migrated as the services migrate them: the job
-deletes feedback, 360 answers, dialogue preparations, referrals, the read audit and private notes past the period the
-organisation set, keeps what is younger and every kind without a period, counts it in Prometheus and records each
-run that deleted something in the service's audit of privileged actions."""
+deletes feedback, 360 answers and self-assessments, dialogue preparations, referrals, the read audit and private
+notes past the period the organisation set, keeps what is younger and every kind without a period, counts it in
+Prometheus and records each run that deleted something in the service's audit of privileged actions. A legal hold
+in force keeps a held person's rows of the kinds it covers, while an unheld person's go, with the count and the
+holds' reasons in the audit line and paars_retention_rows_held; a job that cannot read the holds deletes none of
+the kinds a hold could keep and still deletes the rest."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +29,7 @@ from paars_notifications.adapters import person_data as notifications_data
 from paars_notifications.adapters import tables as nt
 from paars_notifications.bootstrap import MIGRATIONS as NOTIFICATIONS_MIGRATIONS
 from paars_platform.db import Database, UtcDateTime, migrate
-from paars_platform.retention import periods_from_env
+from paars_platform.retention import HoldInForce, periods_from_env
 from paars_story.adapters import person_data as story_data
 from paars_story.adapters import tables as st
 from paars_story.bootstrap import MIGRATIONS as STORY_MIGRATIONS
@@ -59,6 +62,11 @@ def row(table: sa.Table, at: dt.datetime, **given: Any) -> dict[str, Any]:
         else:
             values[column.name] = [] if kind is list else {}
     return {**values, **given}
+
+
+async def none_held() -> list[HoldInForce]:
+    """goals' answer when no legal hold is in force."""
+    return []
 
 
 def deleted_metric(service: str, kind: str) -> float:
@@ -98,26 +106,30 @@ async def feedback_db(database_url: str) -> AsyncIterator[Database]:
 async def test_feedback_deletes_each_kind_past_its_period_and_records_the_run(feedback_db: Database) -> None:
     periods = {"feedback": 365, "review_answers": 365, "dialogue_preparations": 365, "referrals": 365, "read_audit": 0}
     before = deleted_metric("feedback", "feedback")
-    job = feedback_data.retention(feedback_db, periods)
+    job = feedback_data.retention(feedback_db, periods, holds=none_held)
     job.clock = lambda: NOW
 
     run = await job.run_once()
 
-    assert run.deleted == {"feedback": 1, "review_answers": 1, "dialogue_preparations": 1, "referrals": 1}
-    for table in (ft.feedback, ft.review_responses, ft.dialogue_preparations, ft.referrals):
+    # review_answers: a 360 answer and a self-assessment (the kind of their events).
+    assert run.deleted == {"feedback": 1, "review_answers": 2, "dialogue_preparations": 1, "referrals": 1}
+    for table in (ft.feedback, ft.review_responses, ft.self_assessments, ft.dialogue_preparations, ft.referrals):
         assert await count(feedback_db, table) == 1, table.name  # the recent one stays
-    # No period for the read audit, and self-assessments are no kind of retention: both kept whole.
+    # No period for the read audit: kept whole.
     assert await count(feedback_db, ft.content_reads) == 2
-    assert await count(feedback_db, ft.self_assessments) == 2
     assert deleted_metric("feedback", "feedback") == before + 1
     lines = await audit_lines(feedback_db, ft.privileged_actions)
-    assert [(a["action"], a["actor_id"], a["subject_id"], a["detail"]["kind"], a["detail"]["deleted"]) for a in lines] == [
-        ("retention", "system:retention", "", kind, 1) for kind in ("feedback", "review_answers", "dialogue_preparations", "referrals")
+    assert [(a["action"], a["actor_id"], a["subject_id"], a["detail"]["kind"], a["detail"]["table"], a["detail"]["deleted"]) for a in lines] == [
+        ("retention", "system:retention", "", kind, table, 1) for kind, table in (
+            ("feedback", "feedback"), ("review_answers", "review_responses"), ("review_answers", "self_assessments"),
+            ("dialogue_preparations", "dialogue_preparations"), ("referrals", "referrals"),
+        )
     ]
+    assert {a["detail"]["kept_by_legal_holds"] for a in lines} == {0}
 
     again = await job.run_once()
     assert again.deleted == {"feedback": 0, "review_answers": 0, "dialogue_preparations": 0, "referrals": 0}
-    assert len(await audit_lines(feedback_db, ft.privileged_actions)) == 4  # a run that deleted nothing adds no line
+    assert len(await audit_lines(feedback_db, ft.privileged_actions)) == 5  # a run that deleted nothing adds no line
 
 
 async def test_conversations_deletes_private_notes_and_meeting_reads_past_their_period(database_url: str) -> None:
@@ -130,7 +142,7 @@ async def test_conversations_deletes_private_notes_and_meeting_reads_past_their_
             for at in (OLD, RECENT):
                 await conn.execute(ct.private_notes.insert(), [row(ct.private_notes, at, meeting_id="meeting-1", author_id="mgr")])
                 await conn.execute(ct.meeting_reads.insert(), [row(ct.meeting_reads, at, meeting_id="meeting-1", reader_id="hr1")])
-        job = conversations_data.retention(db, {"notes": 30, "read_audit": 90})
+        job = conversations_data.retention(db, {"notes": 30, "read_audit": 90}, holds=none_held)
         job.clock = lambda: NOW
 
         run = await job.run_once()
@@ -195,7 +207,7 @@ async def test_conversations_empties_shared_notes_and_coaching_notes_past_their_
                 await conn.execute(ct.circle_sessions.insert(), [row(
                     ct.circle_sessions, at, id=f"circle-session-{name}", circle_id="circle-1", case_text="my case", notes="ideas",
                 )])
-        job = conversations_data.retention(db, {"shared_notes": 180, "coaching_notes": 180})
+        job = conversations_data.retention(db, {"shared_notes": 180, "coaching_notes": 180}, holds=none_held)
         job.clock = lambda: NOW
         before = deleted_metric("conversations", "coaching_notes")
 
@@ -235,7 +247,7 @@ async def test_notifications_deletes_prompts_and_deliveries_past_their_period_bu
                 await conn.execute(nt.prompts.insert(), [row(nt.prompts, at, id=name, recipient_id="ann", state=state, cursor=None, moment_id=None)])
             for name, at, state in (("sent-old", OLD, "sent"), ("cancelled-old", OLD, "cancelled"), ("pending-old", OLD, "pending"), ("sent-recent", RECENT, "sent")):
                 await conn.execute(nt.deliveries.insert(), [row(nt.deliveries, at, delivery_key=name, owner_id="ann", state=state)])
-        job = notifications_data.retention(db, {"prompts": 90, "deliveries": 30})
+        job = notifications_data.retention(db, {"prompts": 90, "deliveries": 30}, holds=none_held)
         job.clock = lambda: NOW
         before = deleted_metric("notifications", "prompts")
 
@@ -260,3 +272,158 @@ def test_notes_prompts_and_deliveries_are_set_in_the_environment_like_every_kind
     assert periods_from_env(notifications_data.RETENTION, {**environ, "PAARS_RETENTION_DELIVERIES_DAYS": "30"}) == {
         "outbox": 0, "prompts": 180, "deliveries": 30,
     }
+
+
+# ---------- legal holds keep a held person's rows ----------
+
+HOLDS = [
+    HoldInForce("ann", "feedback", "feedback_received", "ann's dismissal is disputed in court", "hold-1"),
+    HoldInForce("ann", "feedback", "reviews", "the signed review is evidence", "hold-2"),
+    HoldInForce("ann", "", "referrals", "the referral is part of the case", "hold-3"),
+    # Another service's kind of the same name: keeps nothing here.
+    HoldInForce("bob", "conversations", "read_audit", "a different matter", "hold-4"),
+]
+
+
+def rows_held_metric(service: str, kind: str) -> float | None:
+    return REGISTRY.get_sample_value("paars_retention_rows_held", {"service": service, "kind": kind})
+
+
+async def ids(db: Database, column: sa.Column[Any]) -> list[Any]:
+    async with db.read() as conn:
+        return sorted((await conn.execute(sa.select(column))).scalars().all())
+
+
+async def test_feedback_keeps_a_held_persons_old_rows_of_the_held_kinds_and_deletes_an_unheld_persons(database_url: str) -> None:
+    await migrate(database_url, FEEDBACK_MIGRATIONS)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ft.reviews.insert(), [row(ft.reviews, OLD, id=f"review-{p}", subject_id=p, manager_id="mgr") for p in ("ann", "bob")])
+            await conn.execute(ft.feedback.insert(), [
+                row(ft.feedback, OLD, id="to-ann", receiver_id="ann", giver_id="carl"),
+                row(ft.feedback, OLD, id="to-bob", receiver_id="bob", giver_id="dan"),
+                # Given by ann: feedback_given, which no hold names.
+                row(ft.feedback, OLD, id="from-ann", receiver_id="eve", giver_id="ann"),
+                row(ft.feedback, RECENT, id="to-bob-recent", receiver_id="bob", giver_id="dan"),
+            ])
+            await conn.execute(ft.review_responses.insert(), [
+                row(ft.review_responses, OLD, id=f"answer-{p}", review_id=f"review-{p}") for p in ("ann", "bob")
+            ])
+            await conn.execute(ft.self_assessments.insert(), [
+                row(ft.self_assessments, OLD, id="self-ann-review", employee_id="ann", review_id="review-ann"),
+                # Not part of a review (review_id NULL): "self_assessments", which no hold names.
+                row(ft.self_assessments, OLD, id="self-ann-alone", employee_id="ann", review_id=None),
+                row(ft.self_assessments, OLD, id="self-bob-review", employee_id="bob", review_id="review-bob"),
+            ])
+            await conn.execute(ft.referrals.insert(), [row(ft.referrals, OLD, id=f"referral-{p}", employee_id=p, raised_by="mgr") for p in ("ann", "bob")])
+            await conn.execute(ft.content_reads.insert(), [row(ft.content_reads, OLD, subject_id=p) for p in ("ann", "bob")])
+
+        async def holds() -> list[HoldInForce]:
+            return HOLDS
+
+        periods = {"feedback": 365, "review_answers": 365, "referrals": 365, "read_audit": 365}
+        job = feedback_data.retention(db, periods, holds=holds)
+        job.clock = lambda: NOW
+
+        run = await job.run_once()
+
+        assert run.deleted == {"feedback": 2, "review_answers": 3, "referrals": 1, "read_audit": 2}
+        assert run.kept == {"feedback": 1, "review_answers": 2, "referrals": 1, "read_audit": 0}
+        assert await ids(db, ft.feedback.c.id) == ["to-ann", "to-bob-recent"]
+        assert await ids(db, ft.review_responses.c.id) == ["answer-ann"]
+        assert await ids(db, ft.self_assessments.c.id) == ["self-ann-review"]
+        assert await ids(db, ft.referrals.c.id) == ["referral-ann"]
+        assert await count(db, ft.content_reads) == 0
+        assert (rows_held_metric("feedback", "feedback"), rows_held_metric("feedback", "review_answers")) == (1, 2)
+        lines = {(a["detail"]["kind"], a["detail"]["table"]): a["detail"] for a in await audit_lines(db, ft.privileged_actions)}
+        assert {k: (d["deleted"], d["kept_by_legal_holds"]) for k, d in lines.items()} == {
+            ("feedback", "feedback"): (2, 1), ("review_answers", "review_responses"): (1, 1), ("review_answers", "self_assessments"): (2, 1),
+            ("referrals", "referrals"): (1, 1), ("read_audit", "content_reads"): (2, 0),
+        }
+        # The reason is recorded with what it kept.
+        assert lines[("feedback", "feedback")]["legal_holds"] == [
+            {"hold_id": "hold-1", "person_id": "ann", "service": "feedback", "kind": "feedback_received", "reason": "ann's dismissal is disputed in court"},
+        ]
+        assert [h["hold_id"] for h in lines[("review_answers", "self_assessments")]["legal_holds"]] == ["hold-2"]
+        assert [h["hold_id"] for h in lines[("referrals", "referrals")]["legal_holds"]] == ["hold-3"]
+        assert "legal_holds" not in lines[("read_audit", "content_reads")]
+
+        # Once the holds are released, the next run deletes what they kept.
+        job.holds = none_held
+        again = await job.run_once()
+        assert again.deleted == {"feedback": 1, "review_answers": 2, "referrals": 1, "read_audit": 0}
+        assert rows_held_metric("feedback", "feedback") == 0
+    finally:
+        await db.dispose()
+
+
+async def test_feedback_deletes_nothing_a_hold_could_keep_when_the_holds_cannot_be_read_and_still_the_outbox(database_url: str) -> None:
+    await migrate(database_url, FEEDBACK_MIGRATIONS)
+    db = Database(database_url)
+    outbox = ft.platform["outbox"]
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ft.feedback.insert(), [row(ft.feedback, OLD, receiver_id="bob", giver_id="dan")])
+            await conn.execute(outbox.insert(), [row(outbox, OLD, event_id="sent-long-ago", record_key=b"bob", payload=b"x", headers=[], sent_at=OLD)])
+
+        async def unreachable() -> list[HoldInForce]:
+            raise ConnectionError("goals is not answering")
+
+        runs = REGISTRY.get_sample_value("paars_retention_runs_total", {"service": "feedback", "outcome": "holds_unavailable"}) or 0.0
+        job = feedback_data.retention(db, {"feedback": 365, "outbox": 90}, holds=unreachable)
+        job.clock = lambda: NOW
+
+        run = await job.run_once()
+
+        assert run.skipped == ("feedback",) and run.deleted == {"outbox": 1}
+        assert await count(db, ft.feedback) == 1 and await count(db, outbox) == 0
+        assert REGISTRY.get_sample_value("paars_retention_runs_total", {"service": "feedback", "outcome": "holds_unavailable"}) == runs + 1
+        assert [a["detail"]["kind"] for a in await audit_lines(db, ft.privileged_actions)] == ["outbox"]
+    finally:
+        await db.dispose()
+
+
+async def test_conversations_keeps_a_held_persons_notes_and_shared_notes_and_empties_an_unheld_pairs(database_url: str) -> None:
+    await migrate(database_url, CONVERSATIONS_MIGRATIONS)
+    db = Database(database_url)
+    note = [{"id": "n1", "author_id": "mgr", "text": "we agreed", "written_at": OLD.isoformat()}]
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(ct.pairs.insert(), [row(ct.pairs, OLD, id=f"pair-{p}", lead_id="mgr", other_id=p) for p in ("ann", "bob")])
+            await conn.execute(ct.meetings.insert(), [
+                row(ct.meetings, OLD, id=f"meeting-{p}", pair_id=f"pair-{p}", agenda=[], shared_notes=note, agreements=[]) for p in ("ann", "bob")
+            ])
+            await conn.execute(ct.private_notes.insert(), [
+                row(ct.private_notes, OLD, id="note-by-ann", meeting_id="meeting-ann", author_id="ann"),
+                row(ct.private_notes, OLD, id="note-by-mgr", meeting_id="meeting-ann", author_id="mgr"),
+            ])
+
+        async def holds() -> list[HoldInForce]:
+            return [
+                HoldInForce("ann", "conversations", "meetings", "what was agreed in the 1:1s is disputed", "hold-m"),
+                HoldInForce("ann", "conversations", "private_notes", "her own notes are evidence", "hold-n"),
+            ]
+
+        job = conversations_data.retention(db, {"notes": 30, "shared_notes": 180}, holds=holds)
+        job.clock = lambda: NOW
+
+        run = await job.run_once()
+
+        assert run.deleted == {"notes": 1, "shared_notes": 1} and run.kept == {"notes": 1, "shared_notes": 1}
+        assert await ids(db, ct.private_notes.c.id) == ["note-by-ann"]
+        async with db.read() as conn:
+            shared = {r.id: r.shared_notes for r in (await conn.execute(sa.select(ct.meetings))).all()}
+        assert shared == {"meeting-ann": note, "meeting-bob": []}
+        assert rows_held_metric("conversations", "shared_notes") == 1
+        lines = {a["detail"]["kind"]: a["detail"] for a in await audit_lines(db, ct.privileged_actions)}
+        assert (lines["shared_notes"]["kept_by_legal_holds"], [h["hold_id"] for h in lines["shared_notes"]["legal_holds"]]) == (1, ["hold-m"])
+        assert (lines["notes"]["kept_by_legal_holds"], [h["hold_id"] for h in lines["notes"]["legal_holds"]]) == (1, ["hold-n"])
+
+        # Kept rows are counted at every run (the gauge says what is still held); the audit gets a line again only
+        # when a run deletes something or what the holds keep changes.
+        again = await job.run_once()
+        assert again.deleted == {"notes": 0, "shared_notes": 0} and again.kept == {"notes": 1, "shared_notes": 1}
+        assert len(await audit_lines(db, ct.privileged_actions)) == 2
+    finally:
+        await db.dispose()

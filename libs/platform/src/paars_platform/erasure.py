@@ -36,6 +36,7 @@ from paars_platform.auth import Identity
 from paars_platform.db import Database, utcnow
 from paars_platform.errors import FailedPrecondition, PermissionDenied, Validator
 from paars_platform.personal_data import HR_ROLES, REASON_MAX, REASON_MIN, PersonalKind, PrivilegedAction, PrivilegedActionRepository
+from paars_platform.retention import covers
 
 log = logging.getLogger("paars.erasure")
 
@@ -78,7 +79,7 @@ class Hold:
     hold_id: str = ""
 
     def keeps(self, service: str, kind: str) -> bool:
-        return self.service in ("", service) and self.kind in ("", kind)
+        return covers(self.service, self.kind, service, kind)
 
     @staticmethod
     def from_event(event: org_pb2.EmployeeChanged) -> tuple[Hold, ...]:

@@ -310,9 +310,11 @@ class ServiceToken:
 
     LIFETIME_SECONDS = 3600
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time, *, scopes: tuple[str, ...] = (KEYS_SCOPE,)) -> None:
         self.settings = settings
         self.clock = clock
+        # The RPCs the token is for (a token of its own per use: the legal holds' reader asks another scope).
+        self.scopes = scopes
         self._token = ""
         self._expires = 0.0
 
@@ -324,7 +326,7 @@ class ServiceToken:
             client = sorted(s.system_clients)[0] if s.system_clients else ""
             self._token = mint_token(
                 client or f"paars-{s.service}", ("system",), secret=s.jwt_secret, issuer=s.jwt_issuer,
-                ttl_seconds=self.LIFETIME_SECONDS, client_id=client, audience=s.jwt_audience, scopes=(KEYS_SCOPE,),
+                ttl_seconds=self.LIFETIME_SECONDS, client_id=client, audience=s.jwt_audience, scopes=self.scopes,
             )
             self._expires = self.clock() + self.LIFETIME_SECONDS
             return self._token
@@ -343,7 +345,7 @@ class ServiceToken:
             raise KeysUnavailable("PAARS_OIDC_ISSUER, PAARS_OIDC_CLIENT_ID and PAARS_OIDC_CLIENT_SECRET must name this service's client")
         async with httpx.AsyncClient(timeout=10.0) as http:
             endpoint = (await http.get(f"{issuer}/.well-known/openid-configuration")).json()["token_endpoint"]
-            form = {"grant_type": "client_credentials", "scope": KEYS_SCOPE}
+            form = {"grant_type": "client_credentials", "scope": " ".join(self.scopes)}
             if self.settings.jwt_audience:
                 form["resource"] = self.settings.jwt_audience
             answer = await http.post(endpoint, data=form, auth=(client_id, secret))

@@ -20,6 +20,7 @@ from paars_platform.grpc_server import GrpcServer
 from paars_platform.inbox import AfterCommit, Handler, InboxConsumer, TransactionHooks
 from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.keyring import KeyRing, KeySource, RemoteKeySource, offer_in_process, withdraw_in_process
+from paars_platform.legal_holds import RemoteLegalHolds
 from paars_platform.outbox import OutboxRelay
 from paars_platform.parent import die_with_parent_from_env
 from paars_platform.personal_data import PersonalDataStore
@@ -68,6 +69,8 @@ class ServiceRuntime:
         self.callers: CallerResolver | None = None
         self.inboxes: list[InboxConsumer] = []
         self.retention_job: RetentionJob | None = None
+        # The legal holds in force, from goals (paars_platform.legal_holds): what the retention job keeps.
+        self.legal_holds = RemoteLegalHolds.from_settings(self.settings)
         self.metrics_port = 0
         self.grpc_port = 0
         self._stop = asyncio.Event()
@@ -152,6 +155,7 @@ class ServiceRuntime:
             await self.relay.stop()
         if self.publisher:
             await asyncio.to_thread(self.publisher.close)
+        await self.legal_holds.close()
         if self.keyring is not None:
             if isinstance(self.keyring.source, RemoteKeySource):
                 await self.keyring.source.close()

@@ -56,5 +56,5 @@ def build(settings: Settings) -> ServiceRuntime:
         ],
         directory=callers,
         personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
-        retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
+        retention=lambda runtime: person_data.retention(runtime.db, holds=runtime.legal_holds.fetch),  # type: ignore[arg-type]
     )

@@ -78,7 +78,7 @@ def build(settings: Settings) -> ServiceRuntime:
         ],
         public_methods=PUBLIC_METHODS,
         personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
-        retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
+        retention=lambda runtime: person_data.retention(runtime.db, holds=runtime.legal_holds.fetch),  # type: ignore[arg-type]
         on_started=sweeper.start, on_stopping=sweeper.stop,
         directory=lambda runtime: directory_lookup(runtime.db),  # type: ignore[arg-type]
     )

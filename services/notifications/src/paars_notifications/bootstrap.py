@@ -103,7 +103,7 @@ class Notifications:
             consumers=[ConsumerSpec(GROUP_ID, self.prompts.handlers(), after_commit=self.prompts.after_commit, hooks=self.prompts)],
             on_started=self._started, on_stopping=self._stopping,
             personal_data=lambda runtime: person_data.store(runtime.db),  # type: ignore[arg-type]
-            retention=lambda runtime: person_data.retention(runtime.db),  # type: ignore[arg-type]
+            retention=lambda runtime: person_data.retention(runtime.db, holds=runtime.legal_holds.fetch),  # type: ignore[arg-type]
         )
 
     def _register(self, runtime: ServiceRuntime, server: grpc.aio.Server) -> None:

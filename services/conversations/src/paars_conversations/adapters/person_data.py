@@ -13,7 +13,7 @@ from paars_conversations.adapters import tables as t
 from paars_platform.db import Database
 from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
-from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
+from paars_platform.retention import HoldSource, RetentionJob, RetentionRule, periods_from_env
 
 
 def _their_pairs(person: str) -> sa.Select[tuple[str]]:
@@ -66,19 +66,31 @@ ERASURE = ServiceErasure("conversations", KINDS, t.platform["outbox"], t.privile
 # ("shared_notes": the agenda, shared notes and agreements inside the meeting row, emptied while the meeting stays,
 # so the pair's rhythm still counts it) and what coaching sessions and circle sessions recorded ("coaching_notes":
 # the notes, and a circle's case; the session stays, that it was held).
+def _kind(name: str) -> PersonalKind:
+    return next(k for k in KINDS if k.name == name)
+
+
+# A legal hold keeps a rule's rows by the kind of personal data they are (`holds`): a private note its author's
+# "private_notes", a read its reader's or the 1:1's "meeting_reads", a meeting's shared notes the pair's "meetings",
+# a coaching session's notes "coaching_sessions", a circle session's case its owner's "circle_cases".
 RETENTION = (
     # The events this service sent, with their payloads, once published (unsent rows are never touched).
     RetentionRule("outbox", t.platform["outbox"], "sent_at"),
-    RetentionRule("notes", t.private_notes, "written_at"),
-    RetentionRule("read_audit", t.meeting_reads, "read_at"),
-    RetentionRule("shared_notes", t.meetings, "scheduled_on", clear=(("agenda", []), ("shared_notes", []), ("agreements", []))),
-    RetentionRule("coaching_notes", t.coaching_sessions, "held_on", clear=(("notes", ""),)),
-    RetentionRule("coaching_notes", t.circle_sessions, "held_on", clear=(("case_text", ""), ("notes", ""))),
+    RetentionRule("notes", t.private_notes, "written_at", holds=(_kind("private_notes"),)),
+    RetentionRule("read_audit", t.meeting_reads, "read_at", holds=(_kind("meeting_reads"),)),
+    RetentionRule(
+        "shared_notes", t.meetings, "scheduled_on", clear=(("agenda", []), ("shared_notes", []), ("agreements", [])), holds=(_kind("meetings"),),
+    ),
+    RetentionRule("coaching_notes", t.coaching_sessions, "held_on", clear=(("notes", ""),), holds=(_kind("coaching_sessions"),)),
+    RetentionRule("coaching_notes", t.circle_sessions, "held_on", clear=(("case_text", ""), ("notes", "")), holds=(_kind("circle_cases"),)),
     # The answers remembered for request keys (a retry comes within minutes): an answer to a private note holds that
-    # note for its author, so an organisation that limits "notes" limits these as well (a day is plenty).
+    # note for its author, so an organisation that limits "notes" limits these as well (a day is plenty). No hold
+    # reaches them: the note itself is what a hold keeps.
     RetentionRule("answers", t.platform["idempotency_keys"], "created_at"),
 )
 
 
-def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
-    return RetentionJob("conversations", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))
+def retention(db: Database, periods: dict[str, int] | None = None, *, holds: HoldSource | None = None) -> RetentionJob:
+    return RetentionJob(
+        "conversations", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION), holds=holds,
+    )

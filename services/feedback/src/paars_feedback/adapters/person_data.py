@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from paars_feedback.adapters import tables as t
 from paars_feedback.domain import privacy
 from paars_platform.db import Database
 from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
-from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
+from paars_platform.retention import HoldSource, RetentionJob, RetentionRule, periods_from_env
 
 
 def _received(row: dict[str, Any], person: str) -> dict[str, Any]:
@@ -65,18 +67,42 @@ def store(db: Database) -> PersonalDataStore:
 ERASURE = ServiceErasure("feedback", KINDS, t.platform["outbox"], t.privileged_actions)
 
 
-# Retention (issue 18 item 5): what the organisation may give a period (PAARS_RETENTION_<KIND>_DAYS), and the moment
-# each row's period runs from.
+def _kind(name: str) -> PersonalKind:
+    return next(k for k in KINDS if k.name == name)
+
+
+def _reviews_of(person: str) -> sa.Select[tuple[str]]:
+    return sa.select(t.reviews.c.id).where(_kind("reviews").rows_about(person))
+
+
+# Retention (issue 18 item 5): what the organisation may give a period (PAARS_RETENTION_<KIND>_DAYS), the moment
+# each row's period runs from, and the kinds of personal data a legal hold keeps the rows under (`holds`).
 RETENTION = (
     # The events this service sent, with their payloads, once published (unsent rows are never touched).
     RetentionRule("outbox", t.platform["outbox"], "sent_at"),
-    RetentionRule("feedback", t.feedback, "given_at"),
-    RetentionRule("review_answers", t.review_responses, "submitted_at"),
-    RetentionRule("dialogue_preparations", t.dialogue_preparations, "submitted_at"),
-    RetentionRule("referrals", t.referrals, "created_at"),
-    RetentionRule("read_audit", t.content_reads, "read_at"),
+    RetentionRule("feedback", t.feedback, "given_at", holds=(_kind("feedback_received"), _kind("feedback_given"))),
+    # 360 answers are the reviewed person's review's (the rater is only a hash): a hold on the person's "reviews".
+    RetentionRule("review_answers", t.review_responses, "submitted_at", holds=(
+        PersonalKind("reviews", t.review_responses, (), through=lambda p: t.review_responses.c.review_id.in_(_reviews_of(p))),
+    )),
+    # Self-assessments travel as review answers (feedback.self-assessment-submitted.v1 is of the review_answers kind,
+    # under the same keys), so one period for both: the author's "self_assessments", or the review's they answer.
+    RetentionRule("review_answers", t.self_assessments, "submitted_at", holds=(
+        _kind("self_assessments"),
+        PersonalKind("reviews", t.self_assessments, (), through=lambda p: t.self_assessments.c.review_id.in_(_reviews_of(p))),
+    )),
+    RetentionRule("dialogue_preparations", t.dialogue_preparations, "submitted_at", holds=(
+        _kind("dialogue_preparations"),
+        PersonalKind("dialogues", t.dialogue_preparations, (), through=lambda p: t.dialogue_preparations.c.dialogue_id.in_(
+            sa.select(t.dialogues.c.id).where(_kind("dialogues").rows_about(p)),
+        )),
+    )),
+    RetentionRule("referrals", t.referrals, "created_at", holds=(_kind("referrals"),)),
+    RetentionRule("read_audit", t.content_reads, "read_at", holds=(_kind("read_audit"),)),
 )
 
 
-def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
-    return RetentionJob("feedback", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))
+def retention(db: Database, periods: dict[str, int] | None = None, *, holds: HoldSource | None = None) -> RetentionJob:
+    return RetentionJob(
+        "feedback", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION), holds=holds,
+    )

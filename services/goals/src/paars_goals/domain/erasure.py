@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from paars_goals.domain.org import Employee
 from paars_platform.errors import FailedPrecondition, NotFound, Validator
+from paars_platform.retention import hold_scope_problems
 
 REASON_MIN = 10
 REASON_MAX = 500
@@ -53,8 +54,11 @@ def new_hold(person_id: str, service: str, kind: str, reason: str, placed_by: st
 
 
 def check_hold_scope(service: str, kind: str, v: Validator) -> None:
-    v.max_length(service, "service", MAX_NAME)
-    v.max_length(kind, "kind", MAX_NAME)
+    """A hold names a service that holds personal data and one of its kinds (paars_platform.retention.HOLD_KINDS),
+    either empty for all: a kind no service has would keep nothing while looking like it does."""
+    if v.max_length(service, "service", MAX_NAME) and v.max_length(kind, "kind", MAX_NAME):
+        for name, problem in hold_scope_problems(service, kind):
+            v.check(False, name, problem)
 
 
 def check_erasable(person_id: str, employee: Employee | None, holds: list[LegalHold]) -> None:

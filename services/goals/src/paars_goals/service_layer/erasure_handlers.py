@@ -56,6 +56,7 @@ async def release_legal_hold(cmd: c.ReleaseLegalHold, uow: UnitOfWork) -> LegalH
 
 
 async def list_legal_holds(query: c.ListLegalHolds, uow: UnitOfWork) -> list[LegalHold]:
-    if not query.caller.has("hr"):
-        raise PermissionDenied("only HR may read the legal holds")
+    # The services' retention jobs read them too (paars_platform.legal_holds), as the system identity.
+    if not (query.caller.has("hr") or (query.caller.kind == "system" and query.caller.has("system"))):
+        raise PermissionDenied("only HR and the services may read the legal holds")
     return await uow.erasure.holds(query.person_id)

@@ -8,7 +8,7 @@ from paars_notifications.adapters import tables as t
 from paars_platform.db import Database
 from paars_platform.erasure import ServiceErasure
 from paars_platform.personal_data import PersonalDataStore, PersonalKind
-from paars_platform.retention import RetentionJob, RetentionRule, periods_from_env
+from paars_platform.retention import HoldSource, RetentionJob, RetentionRule, periods_from_env
 
 KINDS = (
     PersonalKind("directory", t.people, ("id",), directory_record=True),
@@ -36,12 +36,15 @@ ERASURE = ServiceErasure(
 # prompts people were sent or that were dropped, from when they were made ("prompts": one still held for a digest or
 # a quiet hour is never deleted); and deliveries (webhook, e-mail) from when they were queued ("deliveries": one still
 # pending or being tried is never deleted).
+# A legal hold on a person's "prompts" or "deliveries" keeps theirs.
 RETENTION = (
     RetentionRule("outbox", t.platform["outbox"], "sent_at"),
-    RetentionRule("prompts", t.prompts, "created_at", only=t.prompts.c.state != "held"),
-    RetentionRule("deliveries", t.deliveries, "created_at", only=t.deliveries.c.state != "pending"),
+    RetentionRule("prompts", t.prompts, "created_at", only=t.prompts.c.state != "held", holds=tuple(k for k in KINDS if k.name == "prompts")),
+    RetentionRule("deliveries", t.deliveries, "created_at", only=t.deliveries.c.state != "pending", holds=tuple(k for k in KINDS if k.name == "deliveries")),
 )
 
 
-def retention(db: Database, periods: dict[str, int] | None = None) -> RetentionJob:
-    return RetentionJob("notifications", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION))
+def retention(db: Database, periods: dict[str, int] | None = None, *, holds: HoldSource | None = None) -> RetentionJob:
+    return RetentionJob(
+        "notifications", db, t.privileged_actions, RETENTION, periods if periods is not None else periods_from_env(RETENTION), holds=holds,
+    )
