@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
+from paars.privacy.v1 import privacy_pb2
 from paars_conversations.adapters import person_data as conversations_data
 from paars_feedback.adapters import person_data as feedback_data
 from paars_goals.adapters import person_data as goals_data
@@ -20,10 +21,12 @@ from paars_notifications.adapters import person_data as notifications_data
 from paars_platform import retention
 from paars_platform.auth import Identity
 from paars_platform.erasure import Hold
-from paars_platform.errors import InvalidArgument
+from paars_platform.errors import InvalidArgument, PermissionDenied
+from paars_platform.legal_holds import in_force
 from paars_platform.personal_data import PersonalKind
 from paars_platform.retention import HOLD_KINDS, HoldInForce, RetentionJob, RetentionRule, covers, hold_scope_problems
 from paars_story.adapters import person_data as story_data
+from tests.unit.test_goals_erasure_handlers import _service, hold
 
 SERVICES = {"goals": goals_data, "feedback": feedback_data, "conversations": conversations_data, "story": story_data, "notifications": notifications_data}
 HR = Identity("hr1", frozenset({"hr"}))
@@ -145,3 +148,27 @@ def test_the_rows_a_hold_keeps_are_the_held_persons_rows_of_the_kinds_it_covers(
     sql = str(keep.compile(compile_kwargs={"literal_binds": True}))
     assert "'ann'" in sql and "'cid'" in sql and "'bob'" not in sql
     assert HELD_RULE.kept_by("conversations", holds[1:2]) == (None, [])
+
+
+# ---------- how the services learn the holds ----------
+
+
+def test_the_holds_read_from_goals_are_those_in_force() -> None:
+    answer = privacy_pb2.ListLegalHoldsResponse(holds=[
+        privacy_pb2.LegalHold(id="h1", person_id="ann", service="feedback", kind="reviews", reason="dispute", placed_at="2030-01-01T00:00:00+00:00"),
+        privacy_pb2.LegalHold(id="h2", person_id="bob", service="", kind="", reason="over", released_at="2030-02-01T00:00:00+00:00"),
+    ])
+    assert in_force(answer) == [HoldInForce("ann", "feedback", "reviews", "dispute", "h1")]
+
+
+async def test_goals_lists_the_holds_to_hr_and_the_services_only() -> None:
+    service = await _service()
+    placed = await service.bus.handle(hold("reviews"))
+    system = Identity("paars-dev", frozenset({"system"}), "system")
+    assert [h.id for h in await service.bus.ask(c.ListLegalHolds(system, ""))] == [placed.id]
+    assert [h.id for h in await service.bus.ask(c.ListLegalHolds(HR, ""))] == [placed.id]
+    with pytest.raises(PermissionDenied):
+        await service.bus.ask(c.ListLegalHolds(Identity("mgr", frozenset({"manager"})), ""))
+    # A person's token claiming the system role is not the system identity.
+    with pytest.raises(PermissionDenied):
+        await service.bus.ask(c.ListLegalHolds(Identity("mgr", frozenset({"system"})), ""))
