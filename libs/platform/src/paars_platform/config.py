@@ -103,6 +103,11 @@ class Settings:
     jwt_jwks_max_age_seconds: float = 300.0
     # Wraps the person keys at rest (goals only; base64 of 32 bytes). Empty outside development: goals refuses to start.
     key_encryption_key: str = field(default="", repr=False)
+    # Former key-encryption keys, comma-separated (goals only): they unwrap the rows they wrapped until goals' re-wrap
+    # moved them to key_encryption_key (docs/operations.md, "Rotating the key-encryption key").
+    key_encryption_keys_retired: str = field(default="", repr=False)
+    # Seconds between goals' re-wrap passes while rows are on a retired key-encryption key (and between counts after).
+    key_rewrap_every_seconds: float = 60.0
     # PostgreSQL connections each process keeps, and how many more it may open for a burst (paars_platform.db.Database:
     # with none, a caller beyond the pool waits its turn for a kept connection instead of opening one).
     db_pool_size: int = 20
@@ -190,6 +195,8 @@ class Settings:
             kafka_security=KafkaSecurity.from_env(),
             event_keys=EventKeys.from_env(service, development=development),
             key_encryption_key=env_str("PAARS_KEY_ENCRYPTION_KEY", DEV_KEY_ENCRYPTION_KEY if development else ""),
+            key_encryption_keys_retired=env_str("PAARS_KEY_ENCRYPTION_KEYS_RETIRED", ""),
+            key_rewrap_every_seconds=env_float("PAARS_KEY_REWRAP_EVERY_SECONDS", 60.0),
             db_pool_size=env_int("PAARS_DB_POOL_SIZE", 20),
             db_max_overflow=env_int("PAARS_DB_MAX_OVERFLOW", 0),
             consumer_idle_fetch_wait_ms=env_int("PAARS_CONSUMER_IDLE_FETCH_WAIT_MS", 200),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import os
 import re
 import secrets
@@ -115,6 +116,9 @@ class KeyEncryptionKey:
         if len(key) != KEY_BYTES:
             raise ValueError("PAARS_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded")
         self._aead = AESGCM(key)
+        # First 8 bytes of SHA-256 of the key, hex: stored with each row it wraps (person_keys.kek_id), so a rotation
+        # knows which rows are still on a retired key. It names a key without revealing it.
+        self.id = hashlib.sha256(key).digest()[:8].hex()
 
     @classmethod
     def from_text(cls, text: str) -> KeyEncryptionKey:
@@ -137,7 +141,56 @@ class KeyEncryptionKey:
         try:
             return self._aead.decrypt(wrapped[:_NONCE_BYTES], wrapped[_NONCE_BYTES:], _WRAP_CONTEXT + f"{person_id}\0{key_id}".encode())
         except InvalidTag:
-            raise UndecryptableField(f"the data key {key_id} does not unwrap with PAARS_KEY_ENCRYPTION_KEY") from None
+            raise UndecryptableField(f"the data key {key_id} does not unwrap with key-encryption key {self.id}") from None
+
+
+RETIRED_VARIABLE = "PAARS_KEY_ENCRYPTION_KEYS_RETIRED"
+
+
+class KeyEncryptionKeys:
+    """The key-encryption keys goals knows: the current one (PAARS_KEY_ENCRYPTION_KEY), which wraps every new data key
+    and every re-wrapped one, and the retired ones (PAARS_KEY_ENCRYPTION_KEYS_RETIRED, comma-separated), which only
+    unwrap the rows they wrapped until the re-wrap moved those to the current key. A row names its key by id."""
+
+    def __init__(self, current: KeyEncryptionKey, retired: tuple[KeyEncryptionKey, ...] = ()) -> None:
+        self.current = current
+        self.retired = tuple(k for k in dict((k.id, k) for k in retired).values() if k.id != current.id)
+        self.by_id = {k.id: k for k in (current, *self.retired)}
+
+    @classmethod
+    def from_text(cls, current: str, retired: str = "") -> KeyEncryptionKeys:
+        olds = []
+        for n, text in enumerate(t for t in retired.split(",") if t.strip()):
+            try:
+                olds.append(KeyEncryptionKey.from_text(text))
+            except ValueError:
+                raise ValueError(f"{RETIRED_VARIABLE}: entry {n + 1} is not 32 bytes, base64-encoded") from None
+        return cls(KeyEncryptionKey.from_text(current), tuple(olds))
+
+    @property
+    def retired_ids(self) -> tuple[str, ...]:
+        return tuple(k.id for k in self.retired)
+
+    def wrap(self, person_id: str, key_id: str, data_key: bytes) -> tuple[str, bytes]:
+        """(the id of the key that wrapped it, the wrapped key): always the current key."""
+        return self.current.id, self.current.wrap(person_id, key_id, data_key)
+
+    def unwrap(self, person_id: str, key_id: str, wrapped: bytes, kek_id: str | None) -> bytes:
+        """The data key, unwrapped with the key the row names; a row from before key ids (kek_id None) is tried with
+        the current key, then the retired ones."""
+        if kek_id is None:
+            for kek in (self.current, *self.retired):
+                try:
+                    return kek.unwrap(person_id, key_id, wrapped)
+                except UndecryptableField:
+                    continue
+            raise UndecryptableField(f"the data key {key_id} does not unwrap with PAARS_KEY_ENCRYPTION_KEY nor {RETIRED_VARIABLE}")
+        named = self.by_id.get(kek_id)
+        if named is None:
+            raise UndecryptableField(
+                f"the data key {key_id} is wrapped by key-encryption key {kek_id}, neither PAARS_KEY_ENCRYPTION_KEY nor in {RETIRED_VARIABLE}",
+            )
+        return named.unwrap(person_id, key_id, wrapped)
 
 
 # ---------- which fields are personal, and walking them ----------

@@ -51,6 +51,9 @@ class ServiceRuntime:
     consumers: list[ConsumerSpec] = field(default_factory=list)
     public_methods: tuple[str, ...] = ()
     on_started: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    # Called once the database is open, before anything (relay, consumers, RPCs) uses it: a check that may refuse to
+    # start (goals: every person key's key-encryption key is configured).
+    on_database: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     on_stopping: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     # What the service holds about a person (issue 18): served as paars.privacy.v1.PersonalData next to its API.
     personal_data: Callable[[ServiceRuntime], PersonalDataStore] | None = None
@@ -88,6 +91,8 @@ class ServiceRuntime:
             outcome = await asyncio.to_thread(provision_topics, s.kafka_bootstrap, security=s.kafka_security)
             log.info("topics provisioned", extra={"topics_created": sum(1 for v in outcome.values() if v == "created")})
         self.db = dbmod.Database(s.database_url, pool_size=s.db_pool_size, max_overflow=s.db_max_overflow)
+        if self.on_database is not None:
+            await self.on_database(self)
         self.publisher = await asyncio.to_thread(
             Publisher, s.kafka_bootstrap, client_id=s.producer_name, idempotence=s.kafka_idempotence,
             security=s.kafka_security, signer=s.event_keys.signer(s.service),

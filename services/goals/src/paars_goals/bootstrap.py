@@ -14,8 +14,9 @@ from paars.goals.v1 import goals_pb2, goals_pb2_grpc
 from paars.org.v1 import org_pb2, org_pb2_grpc
 from paars.privacy.v1 import keys_pb2, keys_pb2_grpc
 from paars.story.v1 import story_pb2
-from paars_goals.adapters import person_data
+from paars_goals.adapters import key_rewrap, person_data
 from paars_goals.adapters.callers import directory_lookup
+from paars_goals.adapters.key_rewrap import KeyRewrapper
 from paars_goals.adapters.key_store import KeyStore
 from paars_goals.adapters.sql_unit_of_work import SqlUnitOfWork
 from paars_goals.adapters.story_catalogue import apply_story_published
@@ -29,7 +30,7 @@ from paars_goals.service_layer.unit_of_work import Clock
 from paars_platform import registry
 from paars_platform.auth import DirectoryLookup
 from paars_platform.config import Settings
-from paars_platform.crypto import KeyEncryptionKey
+from paars_platform.crypto import KeyEncryptionKeys
 from paars_platform.db import Database, utcnow
 from paars_platform.personal_data import PersonalDataStore
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
@@ -81,24 +82,42 @@ def _register(runtime: ServiceRuntime, server: grpc.aio.Server) -> None:
     org_pb2_grpc.add_OrgServiceServicer_to_server(OrgServicer(bus), server)
 
 
-def key_encryption_key(settings: Settings) -> KeyEncryptionKey:
+def key_encryption_keys(settings: Settings) -> KeyEncryptionKeys:
+    """The current key-encryption key and the retired ones (rotation: adapters/key_rewrap.py)."""
     if not settings.key_encryption_key:
         raise ValueError("PAARS_KEY_ENCRYPTION_KEY must be set (base64 of 32 bytes): it wraps the person keys of crypto-shredding")
-    return KeyEncryptionKey.from_text(settings.key_encryption_key)
+    return KeyEncryptionKeys.from_text(settings.key_encryption_key, settings.key_encryption_keys_retired)
 
 
 class PersonKeys:
     """The process's one key store (person keys, issue 18 item 4), made once the database is open: the relay's and
-    consumers' KeyRing reads it directly, the key RPC serves it, and a destroyed key is forgotten by the KeyRing at once."""
+    consumers' KeyRing reads it directly, the key RPC serves it, and a destroyed key is forgotten by the KeyRing at once.
+    Before that, ``prepare`` refuses to start when a row's key-encryption key is not configured; once serving, the
+    re-wrap moves the rows of retired keys to the current one."""
 
-    def __init__(self, kek: KeyEncryptionKey) -> None:
-        self.kek = kek
+    def __init__(self, keks: KeyEncryptionKeys, rewrap_every_seconds: float = 60.0) -> None:
+        self.keks = keks
+        self.rewrap_every_seconds = rewrap_every_seconds
         self.store: KeyStore | None = None
+        self.rewrapper: KeyRewrapper | None = None
+
+    async def prepare(self, runtime: ServiceRuntime) -> None:
+        assert runtime.db is not None
+        await key_rewrap.prepare(runtime.db, self.keks)
+
+    async def start_rewrap(self, runtime: ServiceRuntime) -> None:
+        assert runtime.db is not None
+        self.rewrapper = KeyRewrapper(runtime.db, self.keks, self.rewrap_every_seconds)
+        await self.rewrapper.start()
+
+    async def stop_rewrap(self, runtime: ServiceRuntime) -> None:
+        if self.rewrapper is not None:
+            await self.rewrapper.stop()
 
     def __call__(self, runtime: ServiceRuntime) -> KeyStore:
         if self.store is None:
             assert runtime.db is not None
-            self.store = KeyStore(runtime.db, self.kek)
+            self.store = KeyStore(runtime.db, self.keks)
             self.store.on_destroyed.append(lambda person_id: runtime.keyring.forget(person_id) if runtime.keyring else None)
             self.store.on_keys_destroyed.append(lambda key_ids: runtime.keyring.forget_keys(*key_ids) if runtime.keyring else None)
         return self.store
@@ -145,12 +164,25 @@ def _scim(settings: Settings) -> tuple[Callable[[ServiceRuntime], Awaitable[None
     return started, stopping
 
 
+def _both(
+    first: Callable[[ServiceRuntime], Awaitable[None]], then: Callable[[ServiceRuntime], Awaitable[None]] | None,
+) -> Callable[[ServiceRuntime], Awaitable[None]]:
+    async def run(runtime: ServiceRuntime) -> None:
+        await first(runtime)
+        if then is not None:
+            await then(runtime)
+
+    return run
+
+
 def build(settings: Settings) -> ServiceRuntime:
-    keys = PersonKeys(key_encryption_key(settings))  # refuses to start without a key-encryption key
+    # Refuses to start without a key-encryption key, and (once the database is open) with a row's key missing.
+    keys = PersonKeys(key_encryption_keys(settings), settings.key_rewrap_every_seconds)
     started, stopping = _scim(settings)
     return ServiceRuntime(
         settings=settings, metadata=metadata, migrations=MIGRATIONS, service_names=SERVICE_NAMES, register=keys.register,
-        directory=_directory, on_started=started, on_stopping=stopping,
+        directory=_directory, on_database=keys.prepare, on_started=_both(keys.start_rewrap, started),
+        on_stopping=_both(keys.stop_rewrap, stopping),
         personal_data=_personal_data,
         retention=lambda runtime: person_data.retention(runtime.db, keys=keys(runtime)),  # type: ignore[arg-type]
         key_source=keys,

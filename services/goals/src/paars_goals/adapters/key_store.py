@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_goals.adapters.tables import person_keys
-from paars_platform.crypto import KeyEncryptionKey, new_data_key, new_key_id
+from paars_platform.crypto import KeyEncryptionKey, KeyEncryptionKeys, new_data_key, new_key_id
 from paars_platform.db import Database, dialect_insert, utcnow
 from paars_platform.keyring import KeyScope, PersonKey
 
@@ -28,23 +28,24 @@ _CHUNK = 500
 class KeyStore:
     """Get-or-create and destroy of data keys; a KeySource for the platform's KeyRing."""
 
-    def __init__(self, db: Database, kek: KeyEncryptionKey, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, db: Database, kek: KeyEncryptionKey | KeyEncryptionKeys, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.db = db
-        self.kek = kek
+        # The current key-encryption key wraps; each row unwraps with the one its kek_id names (rotation: key_rewrap.py).
+        self.keks = kek if isinstance(kek, KeyEncryptionKeys) else KeyEncryptionKeys(kek)
         self.clock = clock
         # Called with the person id after an erasure's destroy committed (goals' own KeyRing forgets their keys at once).
         self.on_destroyed: list[Callable[[str], None]] = []
         # Called with the key ids the retention job destroyed, once committed (goals' own KeyRing forgets them at once).
         self.on_keys_destroyed: list[Callable[[Sequence[str]], None]] = []
 
-    def _key(self, row: sa.Row[tuple[str, str, str, str, bytes | None]]) -> PersonKey:
-        person_id, key_id, kind, period, wrapped = row
-        key = None if wrapped is None else self.kek.unwrap(person_id, key_id, bytes(wrapped))
+    def _key(self, row: sa.Row[tuple[str, str, str, str, bytes | None, str | None]]) -> PersonKey:
+        person_id, key_id, kind, period, wrapped, kek_id = row
+        key = None if wrapped is None else self.keks.unwrap(person_id, key_id, bytes(wrapped), kek_id)
         return PersonKey(person_id, key_id, key, kind, period)
 
     async def _rows(self, conn: AsyncConnection, scopes: Sequence[KeyScope], key_ids: Sequence[str]) -> list[PersonKey]:
         t = person_keys
-        columns = (t.c.person_id, t.c.key_id, t.c.kind, t.c.period, t.c.wrapped_key)
+        columns = (t.c.person_id, t.c.key_id, t.c.kind, t.c.period, t.c.wrapped_key, t.c.kek_id)
         out: list[PersonKey] = []
         wanted = set(scopes)
         for i in range(0, len(scopes), _CHUNK):
@@ -91,8 +92,9 @@ class KeyStore:
             rows = []
             for s in to_make:
                 key_id = new_key_id()
+                kek_id, wrapped = self.keks.wrap(s.person_id, key_id, new_data_key())
                 rows.append({"key_id": key_id, "person_id": s.person_id, "kind": s.kind, "period": s.period,
-                             "wrapped_key": self.kek.wrap(s.person_id, key_id, new_data_key()), "created_at": now, "destroyed_at": None})
+                             "wrapped_key": wrapped, "kek_id": kek_id, "created_at": now, "destroyed_at": None})
             if rows:
                 # Two relays (or a relay and a consumer) making the same scope's key at once: the first one wins.
                 await conn.execute(dialect_insert(conn.dialect.name)(person_keys).on_conflict_do_nothing(), rows)
@@ -124,5 +126,6 @@ async def destroy_key(conn: AsyncConnection, person_id: str, at: dt.datetime) ->
     t = person_keys
     await conn.execute(t.update().where(t.c.person_id == person_id).values(wrapped_key=None, destroyed_at=sa.func.coalesce(t.c.destroyed_at, at)))
     await conn.execute(dialect_insert(conn.dialect.name)(t).on_conflict_do_nothing(), [
-        {"key_id": new_key_id(), "person_id": person_id, "kind": "", "period": "", "wrapped_key": None, "created_at": at, "destroyed_at": at},
+        {"key_id": new_key_id(), "person_id": person_id, "kind": "", "period": "", "wrapped_key": None, "kek_id": None, "created_at": at,
+         "destroyed_at": at},
     ])

@@ -138,8 +138,12 @@ person_keys = sa.Table(
     sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("destroyed_at", UtcDateTime, nullable=True),
+    # Which key-encryption key wrapped wrapped_key (KeyEncryptionKey.id; migration 0009). NULL: a row from before
+    # key ids, stamped with the id of the key that opens it when goals starts (adapters/key_rewrap.py).
+    sa.Column("kek_id", sa.String(16), nullable=True),
     sa.UniqueConstraint("person_id", "kind", "period", name="uq_person_keys_scope"),
     sa.Index("ix_person_keys_kind_period", "kind", "period"),
+    sa.Index("ix_person_keys_kek_id", "kek_id"),
 )
 
 # Legal holds (issue 18 item 4): HR keeps a kind of a person's data from erasure, with the reason; erasure carries
