@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_platform import metrics
-from paars_platform.db import Database, utcnow
+from paars_platform.db import Database, is_unavailable, utcnow
 from paars_platform.events import Record, to_record
 from paars_platform.kafka import Publisher
 from paars_platform.keyring import KeyRing
@@ -122,20 +123,67 @@ class OutboxRelay:
         # sends it again (same event ids), which consumers drop.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.mark_published(), timeout=drain_seconds)
-        if self._lock_conn is not None:
-            await self._lock_conn.close()
+        await self._release_leadership()
 
     async def _acquire_leadership(self) -> None:
+        """PostgreSQL: the advisory lock, on a connection of the relay's own that it then reads and marks on.
+
+        Its own, not the pool's: under load every pooled connection is in a caller's hands and the pool queues the
+        rest, so a relay borrowing one for each read and mark waited behind them, and a fresh event with it. Its
+        statements commit one by one (autocommit) with synchronous_commit off for the session: a mark is one round
+        trip instead of four (BEGIN, SET LOCAL, UPDATE, COMMIT), and losing one in a crash only repeats sends. The
+        connection never goes back to the pool (_release_leadership invalidates it), so neither that setting nor
+        the lock reaches another user."""
         if self.db.sqlite:
             return
+        backoff = 0.1
         while not self._stopping:
-            conn = await self.db.engine.connect()
-            got = (await conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_RELAY_LOCK})).scalar()
-            if got:
-                self._lock_conn = conn
-                return
+            try:
+                conn = await self.db.engine.connect()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                # The database is not back yet: try again, as a publish that failed would.
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                got = (await conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_RELAY_LOCK})).scalar()
+                if got:
+                    await conn.execute(sa.text("SET synchronous_commit = off"))
+                    self._lock_conn = conn
+                    return
+            except Exception as error:
+                with contextlib.suppress(Exception):
+                    await conn.invalidate()
+                await conn.close()
+                if not is_unavailable(error):
+                    raise
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            # Another process's relay leads: this connection held nothing and goes back (its isolation reset).
             await conn.close()
             await asyncio.sleep(self.poll_seconds)
+
+    async def _release_leadership(self) -> None:
+        """Closes the relay's own connection for good (the lock goes with it; it is not returned to the pool)."""
+        conn, self._lock_conn = self._lock_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """Where the relay reads: its own connection on PostgreSQL once it leads, else one from the pool."""
+        if self._lock_conn is not None:
+            yield self._lock_conn
+        else:
+            async with self.db.read() as conn:
+                yield conn
 
     async def _run(self) -> None:
         await self._acquire_leadership()
@@ -145,13 +193,18 @@ class OutboxRelay:
             try:
                 sent = await self.publish_pending()
                 backoff = 0.1
-            except Exception:
+            except Exception as error:
                 self.errors.inc()
                 log.warning("outbox publish failed; retrying", exc_info=True)
                 if self._stopping:
                     return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+                if self._lock_conn is not None and is_unavailable(error):
+                    # The relay's own connection is gone (a restarted server): a new one, and the lock again.
+                    async with self._read_or_mark:
+                        await self._release_leadership()
+                    await self._acquire_leadership()
                 continue
             # A partial batch was everything unsent when read: read again only if a commit came since.
             if sent == self.batch_size or (sent and self._wake.is_set()):
@@ -168,7 +221,7 @@ class OutboxRelay:
         task (or by mark_published())."""
         o = self.outbox
         skip = self._unmarked
-        async with self._read_or_mark, self.db.read() as conn:
+        async with self._read_or_mark, self._reading() as conn:
             rows = [
                 r
                 for r in (
@@ -214,9 +267,14 @@ class OutboxRelay:
         # Losing this write in a crash only repeats sends (same event ids, dropped by consumers), so it
         # skips the flush to disk: only the callers' commits pay for durability.
         async with self._read_or_mark:
-            async with self.db.transaction(durable=False, notify=False) as conn:
+            if self._lock_conn is not None:
+                # Autocommit, synchronous_commit off (see _acquire_leadership): each chunk one round trip.
                 for start in range(0, len(ids), _MARK_CHUNK):
-                    await conn.execute(o.update().where(o.c.id.in_(ids[start : start + _MARK_CHUNK])).values(sent_at=utcnow()))
+                    await self._lock_conn.execute(o.update().where(o.c.id.in_(ids[start : start + _MARK_CHUNK])).values(sent_at=utcnow()))
+            else:
+                async with self.db.transaction(durable=False, notify=False) as conn:
+                    for start in range(0, len(ids), _MARK_CHUNK):
+                        await conn.execute(o.update().where(o.c.id.in_(ids[start : start + _MARK_CHUNK])).values(sent_at=utcnow()))
             self._unmarked.difference_update(ids)
         return len(ids)
 
