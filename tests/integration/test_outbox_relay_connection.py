@@ -4,6 +4,7 @@ that connection is killed it takes a new one and the lock again, publishing ever
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 
@@ -133,3 +134,33 @@ async def test_a_killed_relay_connection_is_replaced_and_nothing_is_lost(pg, kaf
 
 async def _none_unsent(db: Database, outbox_table: sa.Table) -> bool:
     return await unsent(db, outbox_table) == 0
+
+
+async def test_the_marker_records_a_stream_of_batches_at_most_every_interval_and_misses_none(pg, kafka_bootstrap: str) -> None:
+    db, tables = pg
+    marker = uuid.uuid4().hex
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    relay = outbox.OutboxRelay(db, tables["outbox"], publisher, service="test", poll_seconds=0.1)
+    marks: list[float] = []
+    original = relay.mark_published
+
+    async def mark() -> int:
+        marks.append(asyncio.get_running_loop().time())
+        return await original()
+
+    relay.mark_published = mark  # type: ignore[method-assign]
+    relay.start()
+    try:
+        for i in range(40):
+            async with db.transaction() as conn:
+                await outbox.append(conn, tables["outbox"], goal_event(f"{marker}-{i}"))
+            await asyncio.sleep(0.002)
+        await wait_for(lambda: _none_unsent(db, tables["outbox"]))
+        by_marker = list(marks)  # stop() marks once more, whenever it comes
+    finally:
+        await relay.stop()
+        publisher.close()
+    gaps = [b - a for a, b in itertools.pairwise(by_marker)]
+    assert by_marker and min(gaps, default=outbox.MARK_INTERVAL_SECONDS) >= outbox.MARK_INTERVAL_SECONDS * 0.9
+    assert len(by_marker) < 40, "batches marked together, not one write each"
+    assert await unsent(db, tables["outbox"]) == 0, "every published row recorded as sent"
