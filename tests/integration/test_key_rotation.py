@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import grpc
@@ -206,3 +210,21 @@ async def test_goals_refuses_to_start_when_a_key_that_wrapped_rows_is_not_config
                                   key_encryption_keys_retired=old_text))
     await runtime.start()
     await runtime.stop()
+
+
+async def test_the_rewrap_command_runs_to_completion_and_refuses_a_missing_key(db: Database, database_url: str) -> None:
+    (old_text, old), (new_text, new) = _text_and_key(), _text_and_key()
+    made = await KeyStore(db, old).fetch([KeyScope(f"p{i}", "goals", "2030-05") for i in range(3)], (), True)
+    env = {**os.environ, "PAARS_ENVIRONMENT": "development", "PAARS_DATABASE_URL": database_url, "PAARS_KEY_ENCRYPTION_KEY": new_text}
+
+    def rewrap_keys(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "paars_goals", "rewrap-keys"], env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
+    refused = await asyncio.to_thread(rewrap_keys)
+    assert refused.returncode == 1 and "PAARS_KEY_ENCRYPTION_KEYS_RETIRED" in refused.stderr and old.id in refused.stderr
+    done = await asyncio.to_thread(rewrap_keys, PAARS_KEY_ENCRYPTION_KEYS_RETIRED=old_text)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"kek_id": new.id, "rewrapped": 3, "failed": 0, "remaining": 0}
+    assert {kek_id for kek_id, _ in (await _rows(db)).values()} == {new.id}
+    opened = await KeyStore(db, new).fetch((), [k.key_id for k in made], False)
+    assert {k.key_id: k.key for k in opened} == {k.key_id: k.key for k in made}

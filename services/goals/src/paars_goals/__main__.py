@@ -6,13 +6,14 @@ unwrap, or rows another process held). The serving goals does the same in the ba
 """
 import asyncio
 import json
+import logging
 import sys
 
 from paars_goals.adapters import key_rewrap
-from paars_goals.bootstrap import build, key_encryption_keys
+from paars_goals.bootstrap import MIGRATIONS, build, key_encryption_keys
 from paars_platform import logs
 from paars_platform.config import Settings
-from paars_platform.db import Database
+from paars_platform.db import Database, migrate_sync
 from paars_platform.runtime import main
 
 
@@ -27,11 +28,18 @@ async def rewrap_keys(settings: Settings) -> int:
     return 0 if outcome.remaining == 0 else 1
 
 
-if len(sys.argv) > 1 and sys.argv[1] == "rewrap-keys":
+command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+if command in ("rewrap-keys", "migrate"):
     goals_settings = Settings.from_env("goals")
     logs.configure("goals", goals_settings.log_level)
+if command == "rewrap-keys":
     try:
         sys.exit(asyncio.run(rewrap_keys(goals_settings)))
     except key_rewrap.MissingKeyEncryptionKey as refused:
         sys.exit(f"rewrap-keys: {refused}")
-main(build, "goals", sys.argv)
+elif command == "migrate":
+    # The migrations need no key-encryption key: the prod migrate init container has none (only the server has).
+    migrate_sync(goals_settings.database_url, MIGRATIONS)
+    logging.getLogger("paars_goals").info("migrations applied")
+else:
+    main(build, "goals", sys.argv)

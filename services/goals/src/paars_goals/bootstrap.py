@@ -4,6 +4,7 @@ runtime's database, and the servicers over the bus. Tests build the bus over a f
 from __future__ import annotations
 
 import dataclasses
+import logging
 import pathlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +35,8 @@ from paars_platform.crypto import KeyEncryptionKeys
 from paars_platform.db import Database, utcnow
 from paars_platform.personal_data import PersonalDataStore
 from paars_platform.runtime import ConsumerSpec, ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE_NAMES = [
@@ -103,6 +106,7 @@ class PersonKeys:
 
     async def prepare(self, runtime: ServiceRuntime) -> None:
         assert runtime.db is not None
+        log.info("key-encryption keys", extra={"kek_id": self.keks.current.id, "retired_kek_ids": list(self.keks.retired_ids)})
         await key_rewrap.prepare(runtime.db, self.keks)
 
     async def start_rewrap(self, runtime: ServiceRuntime) -> None:

@@ -146,15 +146,21 @@ async def rewrap_pass(db: Database, keys: KeyEncryptionKeys, batch: int = BATCH)
     """Batches until none is left, or a batch re-wraps nothing (only rows that fail, or rows other replicas hold)."""
     await _adopt_unlabelled(db, keys)
     rewrapped = failed = 0
-    while True:
+    # Counted once per pass, then less what each batch did (a count per batch would scan what is left each time).
+    remaining = await count_on_retired(db, keys)
+    ON_RETIRED.set(remaining)
+    while remaining > 0:
         done, bad = await rewrap_batch(db, keys, batch)
         rewrapped += done
         failed += bad
-        remaining = await count_on_retired(db, keys)
+        if done == 0:
+            break
+        remaining = max(0, remaining - done)
         ON_RETIRED.set(remaining)
-        if done == 0 or remaining == 0:
-            return RewrapOutcome(rewrapped, failed, remaining)
         await asyncio.sleep(0)
+    remaining = await count_on_retired(db, keys)
+    ON_RETIRED.set(remaining)
+    return RewrapOutcome(rewrapped, failed, remaining)
 
 
 async def rewrap_all(db: Database, keys: KeyEncryptionKeys, batch: int = BATCH) -> RewrapOutcome:
