@@ -82,6 +82,11 @@ KNOWN_METRICS = frozenset(
         "paars_notifications_prompt_latency_seconds", "paars_notifications_prompts_total",
         "paars_notifications_delivery_failures_total", "paars_analytics_events_processed_total",
         "paars_analytics_event_lag_seconds", "paars_analytics_insights_total",
+        # Retention (paars_platform.retention, label service) and the key-encryption key's re-wrap (goals).
+        "paars_retention_deleted_total", "paars_retention_runs_total", "paars_retention_last_run_timestamp_seconds",
+        "paars_retention_interval_seconds", "paars_retention_started_timestamp_seconds", "paars_retention_keys_destroyed_total",
+        "paars_retention_keys_held", "paars_retention_rows_held",
+        "paars_person_keys_on_retired_kek", "paars_person_keys_rewrapped_total", "paars_person_keys_rewrap_failed_total",
     ]
 )
 

@@ -50,6 +50,10 @@ KEYS_DESTROYED = metrics.counter(
 KEYS_HELD = metrics.gauge(
     "paars_retention_keys_held", "Data keys past their kind's retention kept by a legal hold at the last run, by service and kind", ("service", "kind"),
 )
+# Set when a process schedules its job: the alert on a job not run for twice its interval (PaarsRetentionNotRun) reads
+# the interval, and the time it was scheduled until a run completes.
+INTERVAL = metrics.gauge("paars_retention_interval_seconds", "Seconds between the retention job's runs (PAARS_RETENTION_EVERY_SECONDS), by service", ("service",))
+STARTED = metrics.gauge("paars_retention_started_timestamp_seconds", "When this process scheduled its retention job, by service", ("service",))
 ROWS_HELD = metrics.gauge(
     "paars_retention_rows_held", "Rows past their kind's retention kept by a legal hold at the last run, by service and kind", ("service", "kind"),
 )
@@ -393,6 +397,8 @@ class RetentionJob:
     async def start(self, _runtime: object = None) -> None:
         kinds = [r.kind for r in self.rules] + [k for step in self.steps for k in step.kinds]
         if self.every > 0 and any(self.periods.get(k, 0) > 0 for k in kinds):
+            INTERVAL.labels(self.service).set(self.every)
+            STARTED.labels(self.service).set(time.time())
             self._task = asyncio.create_task(self._loop(), name=f"{self.service}-retention")
 
     async def stop(self, _runtime: object = None) -> None:
