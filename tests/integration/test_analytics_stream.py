@@ -29,14 +29,14 @@ from tests.helpers import decoded, read_topic, system_auth
 
 
 class Worker:
-    """`python -m paars_analytics` in a subprocess, with its tables in memory (so a restart must use the changelogs)."""
+    """`python -m paars_analytics` in a subprocess (its state in memory: a restart rebuilds it from the changelogs)."""
 
     def __init__(self, bootstrap: str, app_id: str, log_path: str) -> None:
         self.port = free_port()
         self.env = dict(
             os.environ,
             PAARS_KAFKA_BOOTSTRAP=bootstrap, PAARS_KAFKA_IDEMPOTENCE="true" if kafka_idempotence() else "false",
-            PAARS_ANALYTICS_APP_ID=app_id, PAARS_ANALYTICS_STORE="memory://", PAARS_GRPC_PORT=str(self.port),
+            PAARS_ANALYTICS_APP_ID=app_id, PAARS_GRPC_PORT=str(self.port),
             PAARS_METRICS_PORT="-1", PAARS_CONSUMER_SESSION_TIMEOUT_MS="6000", PAARS_CONSUMER_REBALANCE_TIMEOUT_MS="2000",
             PAARS_ANALYTICS_DETECT_INTERVAL_SECONDS="0.5", PAARS_PROVISION_TOPICS="false", PAARS_SHUTDOWN_GRACE_SECONDS="1",
             PAARS_ANALYTICS_STATE_DIR=os.path.dirname(log_path),

@@ -124,7 +124,6 @@ def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchang
     from paars_analytics.faust_seam import BulkConsumer
 
     monkeypatch.setenv("PAARS_ANALYTICS_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("PAARS_ANALYTICS_STORE", "memory://")
     ctx = create_app(AnalyticsConfig.from_env())
     register_agents(ctx)
     assert isinstance(ctx.app, BulkApp) and isinstance(ctx.app.consumer, BulkConsumer)

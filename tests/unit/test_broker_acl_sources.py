@@ -43,7 +43,7 @@ def test_every_topic_a_service_consumes_is_one_its_kafka_user_may_read() -> None
 
 
 def test_the_faust_group_and_every_internal_topic_of_analytics_carry_its_private_prefix() -> None:
-    config = AnalyticsConfig(settings=Settings.from_env("analytics"), thresholds=Thresholds(), store="memory://")
+    config = AnalyticsConfig(settings=Settings.from_env("analytics"), thresholds=Thresholds())
     assert CONSUMER_GROUPS["analytics"] == (config.app_id,)
     ctx = analytics_app.create_app(config)
     internal = [ctx.given_topic.get_topic_name(), ctx.commands_topic.get_topic_name()]

@@ -184,7 +184,9 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         config.app_id,
         broker=broker_url(s.kafka_bootstrap),
         broker_credentials=broker_credentials(s.kafka_security),
-        store=config.store,
+        # No Faust table (tables.py), so Faust's store holds nothing: people's state lives in the read model
+        # (replica.py), rebuilt from the changelogs at each start. The in-memory store opens no RocksDB.
+        store="memory://",
         datadir=config.state_dir,
         key_serializer="raw",
         value_serializer="raw",

@@ -68,13 +68,14 @@ class AnalyticsConfig:
     settings: Settings
     thresholds: Thresholds
     app_id: str = "paars-analytics"
-    store: str = "rocksdb://"
+    # Faust's data directory (no table, so nothing of the state is kept there: tables.py).
     state_dir: str = ".paars/analytics"
     poll_records: int = 5000
     stream_buffer: int = 20000
     flush_interval_seconds: float = 2.0
     flush_events: int = 50000
-    # People kept in memory (RocksDB store): past it, clean ones are dropped after a write-back and re-read on use.
+    # People kept decoded in memory: past it, clean ones are dropped after a write-back and re-read (decoded) from the
+    # read model on use.
     hot_limit: int = 200_000
     detect_interval_seconds: float = 0.05
     scan_interval_seconds: float = 60.0
@@ -94,7 +95,6 @@ class AnalyticsConfig:
             settings=d.settings,
             thresholds=Thresholds.from_env(),
             app_id=env_str(p + "APP_ID", d.app_id),
-            store=env_str(p + "STORE", d.store),
             state_dir=env_str(p + "STATE_DIR", os.path.join(env_str("PAARS_DATA_DIR", ".paars"), "analytics")),
             poll_records=env_int(p + "POLL_RECORDS", d.poll_records),
             stream_buffer=env_int(p + "STREAM_BUFFER", d.stream_buffer),
