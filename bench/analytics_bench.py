@@ -390,6 +390,8 @@ def main() -> None:
                 for stale in [k for k in case if k.endswith("_memory_store")]:
                     del case[stale]
                 case.update(results)
+                if isinstance(case.get("targets"), dict) and "events_per_s" in case["targets"]:
+                    case["met"] = results["events_per_s"] >= case["targets"]["events_per_s"]
                 latest.write_text(json.dumps(report, indent=2) + "\n")
 
 
