@@ -134,6 +134,8 @@ def faust_baseline(name: str, bootstrap: str, n: int, out: str) -> None:
 
     app = faust.App(f"bench-{name}-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", value_serializer="raw", key_serializer="raw",
                     web_enabled=False, topic_partitions=6, store="memory://", consumer_auto_offset_reset="earliest",
+                    # Faust makes its data directory even with no store on disk: not in the repository's root.
+                    datadir=tempfile.mkdtemp(prefix=f"bench-{name}-"),
                     broker_session_timeout=6, broker_rebalance_timeout=2, broker_heartbeat_interval=1)
     from paars_analytics import app as analytics_app  # noqa: F401  (registers the paars-person codec)
 

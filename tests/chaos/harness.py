@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from paars_cli.stack import SERVICES, Stack, installed
+from paars_cli.stack import SERVICES, ServiceProcess, Stack, installed
 from paars_platform.config import DEFAULT_PORTS, Settings
 from paars_platform.embedded_broker import EmbeddedBroker, free_port
 from tests.chaos.proxy import TcpProxy
@@ -113,6 +113,9 @@ class ChaosStack:
     services: tuple[str, ...]
     use_postgres: bool
     rng: random.Random
+    # Analytics workers in its one consumer group (the first is the stack's "analytics", then "analytics-2", ...):
+    # a kill of "analytics" SIGKILLs one of them, and the checker asks each one.
+    analytics_workers: int = 1
     broker: EmbeddedBroker | None = None
     proxy: TcpProxy | None = None
     stack: Stack | None = None
@@ -125,8 +128,43 @@ class ChaosStack:
         return self.proxy.address
 
     def grpc_address(self, service: str) -> str:
+        """The address of a service, or of one analytics worker by its process name ("analytics-2")."""
         assert self.stack is not None
-        return f"127.0.0.1:{self.stack.grpc_port(service)}"
+        proc = self.stack.processes.get(service)
+        return f"127.0.0.1:{proc.grpc_port if proc is not None else self.stack.grpc_port(service)}"
+
+    @property
+    def analytics_names(self) -> list[str]:
+        """The process names of the analytics workers (empty when analytics is not in the stack)."""
+        assert self.stack is not None
+        return [name for name, proc in self.stack.processes.items() if proc.name == "analytics"]
+
+    def kill_target(self, service: str) -> str:
+        """The process a kill of `service` hits: one analytics worker of several, picked at random."""
+        workers = self.analytics_names if service == "analytics" else []
+        return self.rng.choice(workers) if workers else service
+
+    def _start_analytics_workers(self) -> None:
+        """More workers of the same app id (one consumer group), each with its own ports, state directory and log."""
+        assert self.stack is not None
+        first = self.stack.processes.get("analytics")
+        if first is None:
+            return
+        extra: list[ServiceProcess] = []
+        for n in range(2, self.analytics_workers + 1):
+            grpc_port, metrics_port = free_port(), free_port()
+            env = dict(first.env, PAARS_GRPC_PORT=str(grpc_port), PAARS_METRICS_PORT=str(metrics_port),
+                       PAARS_ANALYTICS_STATE_DIR=str((self.data_dir / "stack" / f"analytics-state-{n}").resolve()))
+            proc = ServiceProcess("analytics", grpc_port, metrics_port, self.data_dir / "stack" / f"analytics-{n}.log", env)
+            proc.start()
+            self.stack.processes[f"analytics-{n}"] = proc
+            extra.append(proc)
+
+        async def serving() -> None:
+            for proc in extra:
+                await proc.wait_serving(120)
+
+        asyncio.run(serving())
 
     def start(self) -> None:
         from tests.conftest import create_pg_database
@@ -142,6 +180,8 @@ class ChaosStack:
             services=self.services, database_urls=self.database_urls, extra_env=SERVICE_ENV,
         )
         self.stack.start(ready_timeout=120)
+        if "analytics" in self.services and self.analytics_workers > 1:
+            self._start_analytics_workers()
 
     def stop(self) -> None:
         from tests.conftest import drop_pg_database

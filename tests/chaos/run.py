@@ -1,6 +1,9 @@
 """`make chaos`: traffic with faults injected, then the history checker; prints and saves the report.
 
-    python -m tests.chaos.run --duration 120 [--no-postgres-restart] [--out bench/results/chaos.json]
+    python -m tests.chaos.run --duration 120 [--no-postgres-restart] [--analytics-workers 2] [--out bench/results/chaos.json]
+
+Analytics runs as several workers of one consumer group (2 by default): its kill fault SIGKILLs one of them, and
+every worker must count each acknowledged feedback exactly once (each answers from its own read model).
 
 Exit status 1 on any loss, duplicate, missing dead letter, or service that did not recover within the bound.
 """
@@ -51,6 +54,8 @@ class ChaosConfig:
     services: tuple[str, ...] = ()
     # Services to SIGKILL (None: every one).
     kill: tuple[str, ...] | None = None
+    # Analytics workers in one consumer group.
+    analytics_workers: int = 2
     out: pathlib.Path | None = None
     data_dir: pathlib.Path | None = None
 
@@ -83,8 +88,8 @@ class Report:
         lines = [f"chaos run {self.started} ({self.duration_s:.0f} s, {self.backend}, services: {', '.join(self.services)})"]
         for service, t in self.writes.items():
             lines.append(f"  {service:<13} acknowledged writes ok {t['ok']}, lost {t['lost']}, duplicated {t['duplicated']}")
-        if self.analytics:
-            lines.append(f"  analytics     feedback, coaching and 1:1s counted ok {self.analytics['ok']}, lost {self.analytics['lost']}, duplicated {self.analytics['duplicated']}")
+        for worker, a in self.analytics.items():
+            lines.append(f"  {worker:<13} feedback, coaching and 1:1s counted ok {a['ok']}, lost {a['lost']}, duplicated {a['duplicated']}")
         if self.prompts:
             lines.append(f"  notifications prompts {self.prompts.get('prompts', 0)}, duplicated {self.prompts.get('duplicated', 0)}")
         if self.poison:
@@ -165,6 +170,9 @@ class ChaosRun:
         return slowest
 
     async def fault(self, chaos: ChaosStack, kind: str, target: str) -> None:
+        if kind == "kill":
+            # Analytics: one of its workers, the others keep the group going.
+            target = chaos.kill_target(target)
         started = self._now(chaos)
         self.fault_log.append(f"{started:6.1f}s {kind} {target}")
         log.warning("fault: %s %s", kind, target)
@@ -253,19 +261,23 @@ class ChaosRun:
             report.prompts = await checker.check_prompts(chaos.grpc_address("notifications"))
         else:
             report.not_covered.append("notifications: prompts (service not runnable in this tree)")
-        if "analytics" in chaos.services and "feedback" in self.drivers and "analytics" not in dead:
-            deadline = time.monotonic() + cfg.settle_s
-            while True:
-                try:
-                    report.analytics = await checker.check_analytics(chaos.grpc_address("analytics"), self.history)
-                except TimeoutError:
-                    report.analytics = {"ok": 0, "lost": -1, "duplicated": 0, "mismatches": ["analytics did not answer GetSignals"]}
-                    break
-                if not report.analytics["lost"] or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(2.0)
-            if report.analytics["lost"] or report.analytics["duplicated"]:
-                report.failures.append(f"analytics: {report.analytics['lost']} feedback or conversations events not counted, {report.analytics['duplicated']} counted twice")
+        workers = chaos.analytics_names
+        if workers and "feedback" in self.drivers and not set(workers) & set(dead):
+            # Each worker answers from its own read model of the changelogs: every one must count each once.
+            for worker in workers:
+                deadline = time.monotonic() + cfg.settle_s
+                while True:
+                    try:
+                        counted = await checker.check_analytics(chaos.grpc_address(worker), self.history)
+                    except TimeoutError:
+                        counted = {"ok": 0, "lost": -1, "duplicated": 0, "mismatches": ["analytics did not answer GetSignals"]}
+                        break
+                    if not counted["lost"] or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(2.0)
+                report.analytics[worker] = counted
+                if counted["lost"] or counted["duplicated"]:
+                    report.failures.append(f"{worker}: {counted['lost']} feedback or conversations events not counted, {counted['duplicated']} counted twice")
         else:
             report.not_covered.append("analytics: counted exactly once (analytics or feedback not runnable in this tree)")
         for service, t in writes.items():
@@ -311,7 +323,7 @@ def run_chaos(config: ChaosConfig) -> Report:
     config.postgres = config.postgres and postgres_reachable()
     data_dir = config.data_dir or pathlib.Path(tempfile.mkdtemp(prefix="paars-chaos-"))
     runner = ChaosRun(config)
-    chaos = ChaosStack(data_dir, services, config.postgres, runner.rng)
+    chaos = ChaosStack(data_dir, services, config.postgres, runner.rng, analytics_workers=config.analytics_workers)
     report: Report | None = None
     try:
         chaos.start()
@@ -334,12 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--no-postgres-restart", action="store_true", help="skip restarting the machine's PostgreSQL")
     parser.add_argument("--recovery-bound", type=float, default=60.0)
+    parser.add_argument("--analytics-workers", type=int, default=2, help="analytics workers in one consumer group")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "results" / "chaos.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     config = ChaosConfig(
         duration=args.duration, seed=args.seed, postgres=not args.sqlite, restart_postgres=not args.no_postgres_restart,
-        recovery_bound_s=args.recovery_bound, out=args.out,
+        recovery_bound_s=args.recovery_bound, analytics_workers=args.analytics_workers, out=args.out,
     )
     report = run_chaos(config)
     print(report.summary())
