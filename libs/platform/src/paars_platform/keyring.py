@@ -368,8 +368,10 @@ def withdraw_in_process(source: KeySource) -> None:
         _in_process.remove(source)
 
 
-class RemoteKeySource:
-    """goals' PersonKeys at PAARS_GOALS_ADDR (default: its local port), or goals' store when goals runs in this process."""
+class GoalsRpc:
+    """A service's calls to goals at PAARS_GOALS_ADDR (default: its local port) as the system identity: the channel
+    made on first use, the bearer token of a ServiceToken, and the token forgotten when goals answers UNAUTHENTICATED
+    (the next call gets a fresh one). RemoteKeySource (PersonKeys) and legal_holds.RemoteLegalHolds use it."""
 
     def __init__(
         self, address: str, token: Callable[[], Awaitable[str]], *, timeout_seconds: float = 5.0,
@@ -380,36 +382,50 @@ class RemoteKeySource:
         self.forget_token = forget_token
         self.timeout_seconds = timeout_seconds
         self._channel: grpc.aio.Channel | None = None
-        self._stub: Any = None
+        self._stubs: dict[type[Any], Any] = {}
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RemoteKeySource:
-        address = env_str("PAARS_GOALS_ADDR", f"127.0.0.1:{DEFAULT_PORTS['goals'][0]}")
-        token = ServiceToken(settings)
-        return cls(address, token.get, forget_token=token.forget)
+    @staticmethod
+    def goals_address() -> str:
+        return env_str("PAARS_GOALS_ADDR", f"127.0.0.1:{DEFAULT_PORTS['goals'][0]}")
 
-    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
-        if _in_process:
-            return await _in_process[-1].fetch(scopes, key_ids, create)
-        if self._stub is None:
+    async def call(self, stub_class: type[Any], method: str, request: Any) -> Any:
+        if self._channel is None:
             self._channel = grpc.aio.insecure_channel(self.address)
-            self._stub = keys_pb2_grpc.PersonKeysStub(self._channel)  # type: ignore[no-untyped-call]
-        request = keys_pb2.GetPersonKeysRequest(
-            scopes=[keys_pb2.KeyScope(person_id=s.person_id, kind=s.kind, period=s.period) for s in scopes], key_ids=key_ids, create=create,
-        )
+        stub = self._stubs.get(stub_class)
+        if stub is None:
+            stub = self._stubs[stub_class] = stub_class(self._channel)
         try:
-            answer = await self._stub.GetPersonKeys(
+            return await getattr(stub, method)(
                 request, metadata=[("authorization", f"Bearer {await self.token()}")], timeout=self.timeout_seconds,
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 self.forget_token()
             raise
-        return [PersonKey(k.person_id, k.key_id, None if k.erased else bytes(k.key), k.kind, k.period) for k in answer.keys]
 
     async def close(self) -> None:
         if self._channel is not None:
             await self._channel.close()
+            self._channel = None
+            self._stubs.clear()
+
+
+class RemoteKeySource(GoalsRpc):
+    """goals' PersonKeys at PAARS_GOALS_ADDR (default: its local port), or goals' store when goals runs in this process."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteKeySource:
+        token = ServiceToken(settings)
+        return cls(cls.goals_address(), token.get, forget_token=token.forget)
+
+    async def fetch(self, scopes: Sequence[KeyScope], key_ids: Sequence[str], create: bool) -> list[PersonKey]:
+        if _in_process:
+            return await _in_process[-1].fetch(scopes, key_ids, create)
+        request = keys_pb2.GetPersonKeysRequest(
+            scopes=[keys_pb2.KeyScope(person_id=s.person_id, kind=s.kind, period=s.period) for s in scopes], key_ids=key_ids, create=create,
+        )
+        answer = await self.call(keys_pb2_grpc.PersonKeysStub, "GetPersonKeys", request)
+        return [PersonKey(k.person_id, k.key_id, None if k.erased else bytes(k.key), k.kind, k.period) for k in answer.keys]
 
 
 async def wait_for_keys(step: Callable[[], Awaitable[None]], *, stopping: Callable[[], bool], what: str) -> None:
