@@ -227,7 +227,7 @@ SQLITE_BUSY_SECONDS = 30.0
 
 
 class _RunNow:
-    """Stands in for aiosqlite's queue to its worker thread: runs each call at once, on the caller's thread."""
+    """Replaces aiosqlite's queue to its worker thread: runs each call at once, on the caller's thread."""
 
     @staticmethod
     def put_nowait(item: tuple[asyncio.Future[Any] | None, Any]) -> None:

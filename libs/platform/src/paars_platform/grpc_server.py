@@ -27,7 +27,7 @@ CORRELATION_HEADER = "x-correlation-id"
 
 
 class _Undecodable:
-    """Stands in for a request whose bytes are not a valid message, so it becomes INVALID_ARGUMENT."""
+    """Takes the place of a request whose bytes are not a valid message, so it becomes INVALID_ARGUMENT."""
 
     def __init__(self, error: Exception) -> None:
         self.error = error
