@@ -15,6 +15,7 @@ from paars_platform.db import Database, platform_tables
 from paars_platform.events import header, new_metadata, to_record
 from paars_platform.inbox import InboxConsumer
 from paars_platform.kafka import Publisher, provision_topics
+from paars_platform.metrics import REGISTRY
 from paars_platform.topics import Topic
 from tests.conftest import kafka_idempotence, make_settings
 from tests.helpers import decoded, read_topic
@@ -257,9 +258,15 @@ async def test_transaction_hooks_write_once_per_batch_inside_its_transaction(dat
     consumer = InboxConsumer(
         settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle}, hooks=hooks,
     )
+    def stage_count(stage: str) -> float:
+        return REGISTRY.get_sample_value("paars_goals_consumer_stage_seconds_count", {"stage": stage}) or 0.0
+
+    transactions, after_commits = stage_count("transaction"), stage_count("after_commit")
     try:
         await consumer.process_batch([by_id[e.metadata.event_id] for e in events[:3]])
         assert hooks.writes == 1, "one write for the batch"
+        # The batch's stages are timed (paars_<service>_consumer_stage_seconds): one transaction, no after-commit hook.
+        assert (stage_count("transaction") - transactions, stage_count("after_commit") - after_commits) == (1.0, 0.0)
         assert await applied() == sorted(e.metadata.event_id for e in events[:3])
         await consumer.process_batch([by_id[e.metadata.event_id] for e in events[2:]])
     finally:
