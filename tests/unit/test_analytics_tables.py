@@ -232,5 +232,29 @@ async def test_a_flush_returns_only_once_every_message_sent_soon_is_handed_over_
     assert await flushed_after(DrainingBuffer, app) == (3, 0)
 
 
+async def test_a_flush_waits_for_the_messages_put_before_it_not_for_those_put_meanwhile(app: BulkApp) -> None:
+    # The stream keeps sending while a commit flushes: a flush that waited for an empty buffer lasted as long.
+    buffer = DrainingBuffer(loop=asyncio.get_running_loop())
+    buffer.app = app
+    channel = SlowChannel()
+    await buffer.start()
+    try:
+        for i in range(2):
+            buffer.put(SimpleNamespace(message=SimpleNamespace(channel=channel), n=i))  # type: ignore[arg-type]
+        flushing = asyncio.ensure_future(buffer.flush())
+        await asyncio.sleep(0)
+        for i in range(2, 6):
+            buffer.put(SimpleNamespace(message=SimpleNamespace(channel=channel), n=i))  # type: ignore[arg-type]
+        await asyncio.wait_for(flushing, 5)
+        assert [m.n for m in channel.published] == [0, 1] and buffer.size >= 3
+        # A later flush covers what was put meanwhile.
+        await asyncio.wait_for(buffer.flush(), 5)
+        assert [m.n for m in channel.published] == list(range(6)) and buffer.size == 0
+    finally:
+        while buffer.size:
+            await asyncio.sleep(0.05)
+        await buffer.stop()
+
+
 def test_the_worker_producer_has_the_draining_buffer(app: BulkApp) -> None:
     assert isinstance(app.producer.buffer, DrainingBuffer) and app.producer.buffer.app is app
