@@ -359,7 +359,7 @@ class _Message:
 
 @dataclass(frozen=True)
 class Anchor:
-    """Stands in for Faust's current event, which only tells a table write its partition (store and changelog)."""
+    """Takes the place of Faust's current event, which only tells a table write its partition (store and changelog)."""
 
     message: _Message
 
