@@ -211,7 +211,7 @@ class FakeConsumer:
 
 def store(table: FakeTable, consumer: FakeConsumer, **kw: Any) -> PeopleStore:
     return PeopleStore(table, lambda: consumer, "goals.goal-updated.v1", flush_interval=kw.get("interval", 1.0),
-                       flush_events=kw.get("events", 1000))
+                       flush_events=kw.get("events", 1000), **({"hot_people": kw["hot"]} if "hot" in kw else {}))
 
 
 def test_a_person_touched_many_times_between_flushes_is_written_once_and_offsets_are_acked_after_the_write() -> None:
@@ -277,6 +277,75 @@ def consume(people: PeopleStore, records: list[tuple[int, PersonUpdate]], *, flu
         people.hold(tp, [offset])
     if flush:
         people.flush(NOW)
+
+
+def touch(people: PeopleStore, key: str, eid: str, tp: TP = TP(TOPIC, 2)) -> st.PersonState:
+    """One event for a person, as the pipeline applies it: read (memory or table), apply, put, hold its offset."""
+    state = people.state(key, 2) or new_state()
+    offset = people.changes.count
+    apply_update(state, received(eid, NOW - 3600), NOW, (TOPIC, 2, offset))
+    people.put(key, state, 2)
+    people.hold(tp, [offset])
+    return state
+
+
+def test_the_least_recently_used_clean_states_are_evicted_past_hot_people_and_the_recent_ones_stay() -> None:
+    table = ChangelogTable()
+    people = store(table, FakeConsumer(table), hot=2)
+    for key in ("ann", "bob", "cy"):
+        touch(people, key, f"{key}-1")
+    people.flush(NOW)
+    # All three written, so clean: the bound holds, the least recently changed (ann) goes first.
+    assert list(people.hot) == ["bob", "cy"] and list(people.clean) == ["bob", "cy"]
+    # A use makes bob the most recent: a re-read of ann then evicts cy, not bob.
+    assert people.state("bob", 2) is people.hot["bob"]
+    ann = people.state("ann", 2)
+    assert ann is not None and count(ann) == 1
+    assert set(people.hot) == {"bob", "ann"} and list(people.clean) == ["bob", "ann"]
+
+
+def test_a_dirty_state_is_never_evicted_before_its_flush_and_becomes_evictable_after_it() -> None:
+    table = ChangelogTable()
+    consumer = FakeConsumer(table)
+    people = store(table, consumer, hot=2)
+    states = {key: touch(people, key, f"{key}-1") for key in ("ann", "bob", "cy", "dee")}
+    # Four dirty states, a bound of two: all kept (nothing written yet), each still the object that was put.
+    assert table.writes == [] and set(people.hot) == set(states) and not people.clean
+    assert all(people.hot[key] is state for key, state in states.items())
+    written = people.flush(NOW)
+    assert written == 4 and sorted(table.writes) == ["ann", "bob", "cy", "dee"]
+    # Offsets acknowledged after all four writes; then back to the bound, the most recently changed kept.
+    assert consumer.acked[-1][2] == 4 and list(people.hot) == ["cy", "dee"]
+    # An evicted person still reads (from the table), and a new change of theirs is kept until the next flush.
+    touch(people, "ann", "ann-2")
+    touch(people, "bob", "bob-2")
+    touch(people, "eve", "eve-1")
+    assert {"ann", "bob", "eve"} <= set(people.hot) and set(people.dirty) == {"ann", "bob", "eve"}
+    assert len(people.hot) == 3
+    people.flush(NOW)
+    assert count(table.get("ann")) == 2 and count(table.get("bob")) == 2 and count(table.get("eve")) == 1
+
+
+def test_an_evicted_state_decoded_again_from_the_table_equals_the_state_written() -> None:
+    table = ChangelogTable()
+    people = store(table, FakeConsumer(table), hot=1)
+    ann = touch(people, "ann", "ann-1")
+    touch(people, "ann", "ann-2")
+    expected = compute_signals(ann, NOW, 30)
+    encoded = codecs.get_codec("paars-person").dumps(ann)
+    people.flush(NOW)
+    touch(people, "bob", "bob-1")
+    people.flush(NOW)
+    assert "ann" not in people.hot and "ann" in people
+    again = people.state("ann", 2)
+    assert again is not None and again is not ann
+    assert codecs.get_codec("paars-person").dumps(again) == encoded
+    assert compute_signals(again, NOW, 30) == expected and count(again) == 2
+    # Forgetting (erasure) and a rebalance clear the eviction order with the memory.
+    people.forget("ann", 2)
+    assert "ann" not in people.clean and "ann" not in people.hot and people.get("ann") is None
+    people.drop()
+    assert people.hot == {} and not people.clean and count(people.get("bob")) == 1
 
 
 @pytest.mark.parametrize("written", [True, False], ids=["killed-after-the-state-write", "killed-before-the-state-write"])

@@ -74,9 +74,9 @@ class AnalyticsConfig:
     stream_buffer: int = 20000
     flush_interval_seconds: float = 2.0
     flush_events: int = 50000
-    # People kept decoded in memory: past it, clean ones are dropped after a write-back and re-read (decoded) from the
-    # read model on use.
-    hot_limit: int = 200_000
+    # People kept decoded in memory (~90 KB each), least recently used first out: past it, clean ones are dropped and
+    # decoded again from the table on use; a dirty one stays until its write-back (people.py).
+    hot_people: int = 3_000
     detect_interval_seconds: float = 0.05
     scan_interval_seconds: float = 60.0
     # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
@@ -100,7 +100,7 @@ class AnalyticsConfig:
             stream_buffer=env_int(p + "STREAM_BUFFER", d.stream_buffer),
             flush_interval_seconds=env_float(p + "FLUSH_INTERVAL_SECONDS", d.flush_interval_seconds),
             flush_events=env_int(p + "FLUSH_EVENTS", d.flush_events),
-            hot_limit=env_int(p + "HOT_LIMIT", d.hot_limit),
+            hot_people=env_int(p + "HOT_PEOPLE", d.hot_people),
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
             changelog_replication=env_int(p + "CHANGELOG_REPLICATION", d.changelog_replication),

@@ -7,12 +7,18 @@ touched many times within a flush interval is written once; once it has caught u
 write went to the producer, and Faust flushes the producer before it commits offsets: a committed offset's effect
 is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
 
+Memory: a decoded state is ~90 KB against 2.5-4 KB encoded, so `hot` is a least-recently-used cache of at most
+`hot_people` decoded states (PAARS_ANALYTICS_HOT_PEOPLE). Only clean states are evicted: a dirty one stays until the
+flush writes it (then it is evictable), so no change is lost before its write. An evicted person is decoded again
+from the table on use (tables.py: this worker's own writes since the assignment, else the read model's bytes).
+
 When partitions are revoked (a rebalance) everything pending is written and acknowledged, then the memory is
 dropped: partitions may move, and the table (the changelog, as the read model has read it to its end at the
 assignment: tables.py) is the truth for whoever owns them next.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,8 +27,8 @@ from faust.types import TP
 from paars_analytics.faust_seam import no_table_partition, table_partition
 from paars_analytics.signals.state import State
 
-# Memory bound: past this many people, clean entries are dropped after a flush and re-read on use.
-HOT_LIMIT = 200_000
+# Decoded states kept (~90 KB each): past it, the least recently used clean ones are dropped and decoded again on use.
+HOT_PEOPLE = 3_000
 
 
 class Changes:
@@ -52,15 +58,18 @@ class PeopleStore:
     """A write-back cache in front of the people table, shared by every agent that updates a person."""
 
     def __init__(self, table: Any, consumer: Any, source_topic: str, *, flush_interval: float, flush_events: int,
-                 hot_limit: int = HOT_LIMIT) -> None:
+                 hot_people: int = HOT_PEOPLE) -> None:
         self.table = table
         # A callable: the app's consumer exists only once the worker runs.
         self.consumer = consumer
         self.source_topic = source_topic
         self.flush_interval = flush_interval
         self.flush_events = flush_events
-        self.hot_limit = hot_limit
+        self.hot_people = max(0, hot_people)
+        # Decoded states: every dirty one (until its flush) and up to `hot_people` in all while clean ones remain.
         self.hot: dict[str, State] = {}
+        # The clean keys of `hot`, least recently used first: the ones eviction may drop.
+        self.clean: OrderedDict[str, None] = OrderedDict()
         self.dirty: dict[str, int] = {}
         self.pending: dict[TP, list[int]] = {}
         self.pending_events = 0
@@ -73,18 +82,33 @@ class PeopleStore:
     def state(self, key: str, partition: int) -> State | None:
         """The person's state for an update, from memory or else from the table (this partition's store)."""
         state = self.hot.get(key)
-        if state is None:
-            # Outside stream iteration: the table is told the partition (RocksDB keeps one store per partition).
-            table_partition(self.source_topic, partition)
-            state = self.table.get(key)
-            if state is not None:
-                self.hot[key] = state
-        return state
+        if state is not None:
+            if key in self.clean:
+                self.clean.move_to_end(key)
+            return state
+        # Outside stream iteration: the table is told the partition (RocksDB keeps one store per partition).
+        table_partition(self.source_topic, partition)
+        loaded: State | None = self.table.get(key)
+        if loaded is not None:
+            self.hot[key] = loaded
+            self.clean[key] = None
+            self._evict()
+        return loaded
 
     def put(self, key: str, state: State, partition: int) -> None:
         self.hot[key] = state
+        self.clean.pop(key, None)
         self.dirty[key] = partition
         self.changes.bump(key)
+        self._evict()
+
+    def _evict(self) -> None:
+        """Drops the least recently used clean states past `hot_people`; dirty ones stay until their flush (which
+        makes them clean, most recently used, and evicts again). O(1) per state dropped."""
+        hot, clean = self.hot, self.clean
+        while len(hot) > self.hot_people and clean:
+            key, _ = clean.popitem(last=False)
+            del hot[key]
 
     def hold(self, tp: TP, offsets: list[int]) -> None:
         """Offsets to acknowledge at the next flush (their effects are in memory only)."""
@@ -106,6 +130,9 @@ class PeopleStore:
                 written += 1
         finally:
             no_table_partition()
+        # Written: clean now, the most recently used in the order they were changed.
+        for key in self.dirty:
+            self.clean[key] = None
         self.dirty.clear()
         consumer = self.consumer()
         for tp, offsets in self.pending.items():
@@ -117,8 +144,8 @@ class PeopleStore:
         self.pending.clear()
         self.pending_events = 0
         self.last_flush = now
-        if len(self.hot) > self.hot_limit:
-            self.hot.clear()
+        # Everything is clean now: back to the bound.
+        self._evict()
         return written
 
     def drop(self) -> None:
@@ -126,6 +153,7 @@ class PeopleStore:
         if self.dirty or self.pending:
             self.flush(self.last_flush)
         self.hot.clear()
+        self.clean.clear()
         # Whoever owns these partitions next may hold other states: nothing computed from them stays current.
         self.changes.reset()
 
@@ -134,6 +162,7 @@ class PeopleStore:
         its changelog. Whether there was one."""
         had = key in self
         self.hot.pop(key, None)
+        self.clean.pop(key, None)
         self.dirty.pop(key, None)
         try:
             table_partition(self.source_topic, partition)
