@@ -87,7 +87,10 @@ async def execute(conn: AsyncConnection, pg: asyncpg.Connection, statement: Any,
             raise DBAPIError(compiled.sql, arguments, error) from error
         await conn.invalidate(error)
         raise DBAPIError(compiled.sql, arguments, error, connection_invalidated=True) from error
-    except (asyncpg.InterfaceError, OSError, TimeoutError) as error:
+    except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError) as error:
+        # InternalClientError: the server ended the connection (e.g. pg_terminate_backend, a restart) and its
+        # FATAL message reached the protocol between two statements, which asyncpg then reports as "cannot switch
+        # to state ...; another operation is in progress": the connection is as lost as after an InterfaceError.
         await conn.invalidate(error)
         raise DBAPIError(compiled.sql, arguments, error, connection_invalidated=True) from error
     return Result(compiled.rows(records) if compiled.row is not None else records)
