@@ -42,25 +42,50 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class RelayUnderTest:
+    """A fresh database with the platform's tables, a publisher that records when each event went out, and the
+    relay over them; `close` drops it all again."""
+
+    @classmethod
+    async def open(cls, bootstrap: str) -> RelayUnderTest:
+        self = cls()
+        self.url = await asyncio.to_thread(create_pg_database)
+        metadata = sa.MetaData()
+        self.tables = platform_tables(metadata)
+        self.db = Database(self.url)
+        async with self.db.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        self.publisher = Publisher(bootstrap, client_id="bench-relay", idempotence=False)
+        self.published_at: dict[str, float] = {}
+        publish = self.publisher.publish
+
+        def timed(records: Any, timeout: float = 30.0) -> None:
+            publish(records, timeout)
+            now = time.perf_counter()
+            for r in records:
+                self.published_at[r.event_id] = now
+
+        self.publisher.publish = timed  # type: ignore[method-assign]
+        self.relay = outbox.OutboxRelay(self.db, self.tables["outbox"], self.publisher, service="bench", poll_seconds=1.0)
+        return self
+
+    async def close(self) -> None:
+        await self.relay.stop()
+        self.publisher.close()
+        await self.db.dispose()
+        await asyncio.to_thread(drop_pg_database, self.url)
+
+    def latencies(self, committed: dict[str, float]) -> dict[str, Any]:
+        """Commit -> published of the committed events, p50 and p99 in ms."""
+        ms = sorted((self.published_at[k] - t) * 1000 for k, t in committed.items() if k in self.published_at)
+        return {"published": len(ms), "committed": len(committed),
+                "commit_to_published_p50_ms": round(ms[len(ms) // 2], 1),
+                "commit_to_published_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1)}
+
+
 async def measure(bootstrap: str, writers: int, seconds: float) -> dict[str, Any]:
-    url = await asyncio.to_thread(create_pg_database)
-    metadata = sa.MetaData()
-    tables = platform_tables(metadata)
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    publisher = Publisher(bootstrap, client_id="bench-relay", idempotence=False)
-    published_at: dict[str, float] = {}
-    publish = publisher.publish
-
-    def timed(records: Any, timeout: float = 30.0) -> None:
-        publish(records, timeout)
-        now = time.perf_counter()
-        for r in records:
-            published_at[r.event_id] = now
-
-    publisher.publish = timed  # type: ignore[method-assign]
-    relay = outbox.OutboxRelay(db, tables["outbox"], publisher, service="bench", poll_seconds=1.0)
+    bench = await RelayUnderTest.open(bootstrap)
+    db, tables, relay = bench.db, bench.tables, bench.relay
     counts = {"reads": 0, "marks": 0}
     read, mark = relay.publish_pending, relay.mark_published
 
@@ -101,15 +126,9 @@ async def measure(bootstrap: str, writers: int, seconds: float) -> dict[str, Any
     stopping = True
     await asyncio.gather(*tasks)
     await asyncio.sleep(2)
-    await relay.stop()
-    publisher.close()
-    await db.dispose()
-    await asyncio.to_thread(drop_pg_database, url)
-    latencies = sorted((published_at[k] - t) * 1000 for k, t in committed.items() if k in published_at)
+    await bench.close()
     return {
-        "writers": writers, "commits_per_s": round(n / elapsed), "published": len(latencies), "committed": len(committed),
-        "commit_to_published_p50_ms": round(latencies[len(latencies) // 2], 1),
-        "commit_to_published_p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "writers": writers, "commits_per_s": round(n / elapsed), **bench.latencies(committed),
         "relay_reads_per_100_events": round(reads * 100 / max(1, n), 1), "marks_per_100_events": round(marks * 100 / max(1, n), 1),
         "pg_cpu_ms_per_event": round(pg_cpu * 1000 / max(1, n), 3),
     }
@@ -139,24 +158,8 @@ def main() -> int:
 
 async def paced(bootstrap: str, seconds: float) -> dict[str, Any]:
     """No competing writers: one commit every 10 ms, the latency of a lone event."""
-    url = await asyncio.to_thread(create_pg_database)
-    metadata = sa.MetaData()
-    tables = platform_tables(metadata)
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    publisher = Publisher(bootstrap, client_id="bench-relay", idempotence=False)
-    published_at: dict[str, float] = {}
-    publish = publisher.publish
-
-    def timed(records: Any, timeout: float = 30.0) -> None:
-        publish(records, timeout)
-        now = time.perf_counter()
-        for r in records:
-            published_at[r.event_id] = now
-
-    publisher.publish = timed  # type: ignore[method-assign]
-    relay = outbox.OutboxRelay(db, tables["outbox"], publisher, service="bench", poll_seconds=1.0)
+    bench = await RelayUnderTest.open(bootstrap)
+    db, tables, relay = bench.db, bench.tables, bench.relay
     relay.start()
     await asyncio.sleep(1)
     committed: dict[str, float] = {}
@@ -167,14 +170,8 @@ async def paced(bootstrap: str, seconds: float) -> dict[str, Any]:
         committed[e.metadata.event_id] = time.perf_counter()
         await asyncio.sleep(0.01)
     await asyncio.sleep(1)
-    await relay.stop()
-    publisher.close()
-    await db.dispose()
-    await asyncio.to_thread(drop_pg_database, url)
-    latencies = sorted((published_at[k] - t) * 1000 for k, t in committed.items() if k in published_at)
-    return {"writers": 0, "published": len(latencies), "committed": len(committed),
-            "commit_to_published_p50_ms": round(latencies[len(latencies) // 2], 1),
-            "commit_to_published_p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1)}
+    await bench.close()
+    return {"writers": 0, **bench.latencies(committed)}
 
 
 if __name__ == "__main__":
