@@ -178,6 +178,9 @@ class InboxConsumer:
         self.stages = metrics.histogram(
             f"paars_{svc}_consumer_stage_seconds", "Seconds per stage of a consumer's batch.", ("stage",), buckets=STAGE_BUCKETS,
         )
+        # Bound once: labels() takes a lock and a dict lookup, and the consumer observes up to four stages a batch.
+        self._queued, self._decrypted, self._transaction, self._after_commit = (
+            self.stages.labels(stage) for stage in ("queued", "decrypt", "transaction", "after_commit"))
         self.key_fetches = metrics.counter(f"paars_{svc}_consumer_key_fetches_total", "Key store round trips made to decrypt events.")
 
     async def start(self) -> None:
@@ -230,7 +233,7 @@ class InboxConsumer:
             fetched = [record for records in batches.values() for record in records]
             stamps = [r.timestamp for r in fetched if r.timestamp > 0]
             if stamps:
-                self.stages.labels("queued").observe(max(0.0, time.time() - min(stamps) / 1000))
+                self._queued.observe(max(0.0, time.time() - min(stamps) / 1000))
             _set_fetch_wait(consumer, self.pace.after_poll(bool(fetched), time.monotonic()))
             for start in range(0, len(fetched), _BATCH):
                 await self.process_batch(fetched[start : start + _BATCH])
@@ -291,7 +294,7 @@ class InboxConsumer:
             started, fetches = time.monotonic(), self.keyring.fetches
             try:
                 await self._decrypt([event for _record, event in decoded])
-                self.stages.labels("decrypt").observe(time.monotonic() - started)
+                self._decrypted.observe(time.monotonic() - started)
             except UndecryptableField:
                 # One value does not open: each record alone, so only that one is dead-lettered.
                 for record, _event in decoded:
@@ -342,7 +345,7 @@ class InboxConsumer:
                     await self.process(record)
                 return
         committed = time.monotonic()
-        self.stages.labels("transaction").observe(committed - started)
+        self._transaction.observe(committed - started)
         for topic in duplicates:
             self.consumed.labels(topic, "duplicate").inc()
         for topic, _event in applied:
@@ -353,7 +356,7 @@ class InboxConsumer:
                     await self.after_commit(event)
                 except Exception:
                     log.exception("after-commit hook failed", extra={"event_id": event.metadata.event_id})
-            self.stages.labels("after_commit").observe(time.monotonic() - committed)
+            self._after_commit.observe(time.monotonic() - committed)
 
     async def _claim(self, conn: AsyncConnection, decoded: list[tuple[ConsumerRecord, Any]]) -> set[str]:
         """Inserts the batch's inbox rows in one statement; returns the event ids that were new to this consumer.
@@ -420,7 +423,7 @@ class InboxConsumer:
                     self.consumed.labels(topic, "duplicate").inc()
                     return
                 self.consumed.labels(topic, "processed").inc()
-                self.stages.labels("transaction").observe(time.monotonic() - started)
+                self._transaction.observe(time.monotonic() - started)
                 break
             except (OperationalError, DBAPIError, ConnectionError, OSError) as exc:
                 if is_unavailable(exc) and not self._stopping:
