@@ -74,10 +74,10 @@ async def preload(bootstrap: str, records: list) -> None:
         await producer.stop()
 
 
-def bytes_per_person(events_each: int, people: int = 20) -> float:
-    """Encoded state per person (what the people changelog and every worker's read model hold) after `events_each` events each, with the
-    same mix and 80 days of event time as the throughput run, applied the way the worker applies them."""
-    from paars_analytics.signals.state import apply_update, encode_state, new_state
+def people_states(events_each: int, people: int) -> dict:
+    """`people` states after `events_each` events each, with the same mix and 80 days of event time as the
+    throughput run, applied the way the worker applies them."""
+    from paars_analytics.signals.state import apply_update, new_state
     from paars_analytics.translate import person_updates
     from paars_platform.events import decode
     from paars_platform.topics import topic as registered
@@ -89,7 +89,15 @@ def bytes_per_person(events_each: int, people: int = 20) -> float:
         for update in person_updates(record.topic, decoded):
             state = states.setdefault(update.key, new_state())
             apply_update(state, update, now, (record.topic, 0, offset))
-    return statistics.mean(len(encode_state(s)) for s in states.values())
+    return states
+
+
+def bytes_per_person(events_each: int, people: int = 20) -> float:
+    """Encoded state per person (what the people changelog and every worker's read model hold) after `events_each`
+    events each (people_states)."""
+    from paars_analytics.signals.state import encode_state
+
+    return statistics.mean(len(encode_state(s)) for s in people_states(events_each, people).values())
 
 
 def memory_per_person(events_each: int, people: int = 200) -> float:

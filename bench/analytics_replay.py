@@ -28,7 +28,7 @@ import uuid
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.analytics_bench import make_events, processed, rss_mb  # noqa: E402
+from bench.analytics_bench import people_states, processed, rss_mb  # noqa: E402
 
 PARTITIONS = 6
 # Distinct states written (cycled over the N keys): enough variety in size, without applying events_each x N events.
@@ -38,20 +38,9 @@ DISTINCT = 40
 def encoded_states(events_each: int, people: int = DISTINCT) -> list[bytes]:
     """`people` states after `events_each` events each (the throughput bench's mix), encoded as in the changelog."""
     from paars_analytics.app import PersonCodec
-    from paars_analytics.signals.state import apply_update, new_state
-    from paars_analytics.translate import person_updates
-    from paars_platform.events import decode
-    from paars_platform.topics import topic as registered
 
-    states: dict = {}
-    now = time.time()
-    for offset, record in enumerate(make_events(events_each * people, people, seed=events_each)):
-        decoded = decode(record.value, record.headers, registered(record.topic).message_type)
-        for update in person_updates(record.topic, decoded):
-            state = states.setdefault(update.key, new_state())
-            apply_update(state, update, now, (record.topic, 0, offset))
     codec = PersonCodec()
-    return [codec.dumps(s) for s in states.values()]
+    return [codec.dumps(s) for s in people_states(events_each, people).values()]
 
 
 def partition_of(key: bytes) -> int:
