@@ -121,7 +121,12 @@ async def test_a_killed_relay_connection_is_replaced_and_nothing_is_lost(pg, kaf
         await wait_for(lambda: _none_unsent(db, tables["outbox"]))
         assert relay._lock_conn is not None and relay._lock_conn is not first, "a new connection of its own, and the lock on it"
         async with db.read() as conn:
-            holders = (await conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted"), {"k": outbox._PG_RELAY_LOCK & 0xFFFFFFFF})).scalar()
+            # This database's holders only: pg_locks is the whole server's, and the relays of a stack other tests
+            # started hold the same key in their own databases.
+            holders = (await conn.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ), {"k": outbox._PG_RELAY_LOCK & 0xFFFFFFFF})).scalar()
     finally:
         await relay.stop()
         publisher.close()
