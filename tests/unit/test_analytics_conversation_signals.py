@@ -12,6 +12,7 @@ from paars_analytics.signals import state as st
 from paars_analytics.signals.person import compute_signals, development_activity
 from paars_analytics.translate import person_updates
 from tests.unit.test_analytics_signals import NOW, days_ago, feedback, history, meta
+from tests.unit.test_analytics_state import schema2_encoded
 
 HELD, SKIPPED, SESSION = "conversations.one-on-one-held.v1", "conversations.one-on-one-skipped.v1", "conversations.coaching-session-completed.v1"
 
@@ -77,9 +78,10 @@ def test_the_sense_making_card_shows_coaching_and_1on1s_and_a_team_sums_them() -
 
 def test_a_state_stored_before_the_conversation_facts_decodes_and_keeps_counting() -> None:
     state = history(feedback("f1", "ann", 3), feedback("f2", "ann", 4))
-    wire = msgspec.msgpack.decode(st.encode_state(state))
-    # The previous schema: no one_on_ones field at the end, and day buckets without the three new counters.
-    old = msgspec.msgpack.encode(wire[:-1])
+    wire = msgspec.msgpack.decode(schema2_encoded(state))
+    # Schema 2 before these facts: no one_on_ones field (nor the rings per input after it) at the end, and day
+    # buckets without the three new counters.
+    old = msgspec.msgpack.encode(wire[:-2])
     assert len(wire[2][0]) <= 3 + len(st.DAY_COUNTERS) - 3
     restored = st.decode_state(old)
     assert restored.one_on_ones == {} and compute_signals(restored, NOW, 30) == compute_signals(state, NOW, 30)

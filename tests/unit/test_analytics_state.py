@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pathlib
 import pickle
 from typing import Any
 
+import msgspec
 import pytest
 from faust.serializers import codecs
 from faust.types import TP
@@ -184,6 +186,122 @@ def test_a_state_pickled_by_the_previous_version_is_read_and_upcast_with_the_sam
     assert apply_update(state, received("e1", NOW - 40 * DAY), NOW) is False
     record = codecs.get_codec("paars-record").loads(pickle.dumps({"id": "ann", "roles": ["hr"]}, protocol=pickle.HIGHEST_PROTOCOL))
     assert record == {"id": "ann", "roles": ["hr"]}
+
+
+SCHEMA_2 = pathlib.Path(__file__).parent / "data" / "person-state-schema-2.msgpack"
+
+
+def schema2_encoded(state: st.PersonState) -> bytes:
+    """What schema 2 wrote for a state: the in-memory structs as arrays, each day bucket in Day.wire's form."""
+    return msgspec.msgpack.Encoder(enc_hook=lambda day: day.wire()).encode(msgspec.structs.replace(state, schema=2))
+
+
+def a_person_with_every_kind_of_fact() -> st.PersonState:
+    """Every part of a state filled: buckets of every counter, goals, ratings, reviews' rates, received pieces, moments,
+    dialogues, 1:1s, input offsets and rings (and the shared ring), with UUID and other event ids."""
+    state = new_state()
+    goal = {"id": "g1", "kind": "performance", "title": "Ship", "progress": 0.3, "expected": 0.2, "status": "at_risk",
+            "agreed": True, "closed": False, "check": NOW - DAY, "since": NOW - 9 * DAY, "start": 0.0, "due": NOW + 9 * DAY, "version": 3}
+    facts: list[tuple[str, list[dict[str, Any]]]] = [
+        (TOPIC, [{"k": "recv", "f": "f1", "src": "peer", "ex": True, "fk": "constructive", "d": 30.0, "formal": False}]),
+        (TOPIC, [{"k": "recv", "f": "f2", "src": "anonymous", "ex": False, "fk": "praise", "d": 200.0, "formal": False}]),
+        ("feedback.feedback-acknowledged.v1", [{"k": "ack", "f": "f1", "a": True, "fk": "constructive"}]),
+        ("feedback.action-item-updated.v1", [{"k": "act", "s": "done", "sf": "f2"}, {"k": "act", "s": "open", "sf": "f9"}]),
+        ("goals.goal-updated.v1", [{"k": "prog", "g": "g1", "gk": "performance", "p": 0.3, "x": 0.2},
+                                   {"k": "stat", "s": "at_risk"}, {"k": "mile", "pct": 50, "title": "Halfway"}]),
+        ("goals.goal-updated.v1", [{"k": "prog", "g": "g2", "gk": "development", "p": 0.1, "x": 0.4}]),
+        ("feedback.dialogue-updated.v1", [{"k": "dlg", "d": "d1", "s": "held", "m": "mgr"}]),
+        ("feedback.feedback-given.v1", [{"k": "given", "f": "f3"}]),
+        ("conversations.coaching-session-completed.v1", [{"k": "coach"}]),
+        ("conversations.one-on-one-held.v1", [{"k": "1on1", "s": "held", "p": "pair-1"}]),
+        ("conversations.one-on-one-skipped.v1", [{"k": "1on1", "s": "skipped", "p": "pair-2", "n": 2}]),
+        ("feedback.review-updated.v1", [{"k": "rev"}, {"k": "rate", "rv": "rv1", "r": 3.5, "m": "mgr", "ma": 3.2}]),
+    ]
+    for i, (topic, update_facts) in enumerate(facts):
+        eid = f"{i:08x}-3c1e-4b7a-9d2f-{i * 7919:012x}" if i % 4 else f"legacy-{i}:given"
+        at = NOW - (i * 5 % 40) * DAY - i * 600
+        update = PersonUpdate("ann", eid, at, update_facts, goal=dict(goal, version=i) if i == 4 else None,
+                              self_ratings={"listening": 4.0} if i == 9 else None, others_ratings={"listening": 2.5} if i == 10 else None)
+        apply_update(state, update, NOW, (topic, i % 3, 100 + i))
+    apply_update(state, received("7d3c1e4b-0000-4b7a-9d2f-000000000001", NOW - 3 * DAY), NOW)
+    return state
+
+
+def test_a_state_written_in_schema_2_upcasts_to_the_same_state_signals_and_known_event_ids() -> None:
+    # The file is what the schema-2 code wrote (encode_state before schema 3) for this same history.
+    stored = SCHEMA_2.read_bytes()
+    expected = a_person_with_every_kind_of_fact()
+    assert schema2_encoded(expected) == stored
+    state = decode_state(stored)
+    assert state.schema == st.SCHEMA == 3 and state == expected
+    for window in (30, 90):
+        assert compute_signals(state, NOW, window) == compute_signals(expected, NOW, window)
+    assert [r.event_id for r in state.received] == [r.event_id for r in expected.received]
+    assert decode_state(encode_state(state)) == expected and len(encode_state(state)) < 0.8 * len(stored)
+    # Its rings hold the same hashes of the same ids: a re-published event (new offset) still changes nothing.
+    republished = PersonUpdate("ann", "00000001-3c1e-4b7a-9d2f-000000001eef", NOW, [{"k": "recv", "f": "f1", "src": "peer"}])
+    assert apply_update(state, republished, NOW, (TOPIC, 1, 500)) is False
+    assert apply_update(state, received("7d3c1e4b-0000-4b7a-9d2f-000000000001", NOW), NOW) is False
+
+
+@pytest.mark.parametrize("event_id", [
+    "0b4e7c1a-3c1e-4b7a-9d2f-00000000beef", "0B4E7C1A-3C1E-4B7A-9D2F-00000000BEEF", "0b4e7c1a-3c1e-4b7a-9d2f-00000000beef:given",
+    "sixteen-chars-id", "0b4e7c1a 3c1e 4b7a 9d2f 00000000beef", "0b4e7c1a-3c1e-4b7a-9d2f-0000 000beef", "0b4e7c1a-3c1e-4b7a-9d2f-0000-00-beef",
+    "", "e1", "zoë-ünïcode",
+])
+def test_an_event_id_is_kept_compact_and_reads_back_as_it_was(event_id: str) -> None:
+    key = st.event_key(event_id)
+    assert st.event_text(key) == event_id
+    assert len(key) == (16 if event_id == "0b4e7c1a-3c1e-4b7a-9d2f-00000000beef" else len(event_id.encode()) + (len(event_id.encode()) == 16))
+
+
+def test_the_bytes_per_person_stay_small_from_50_to_500_events() -> None:
+    small, large = len(encode_state(busy_person(50))), len(encode_state(busy_person(500)))
+    # Schema 2 wrote these two people in about 2.5 and 4 KB.
+    assert large <= 3072 and large - small <= 1536
+
+
+def wire_of(state: st.PersonState) -> list[Any]:
+    wire = msgspec.msgpack.decode(encode_state(state))
+    assert isinstance(wire, list)
+    return wire
+
+
+def _tampered(change: str) -> bytes:
+    wire = wire_of(a_person_with_every_kind_of_fact())
+    if change == "a mask beyond the known counters":
+        wire[3][0][1] = 1 << len(st.DAY_COUNTERS)
+    elif change == "a count missing":
+        wire[3][0] = wire[3][0][:2]
+    elif change == "half a delay pair":
+        wire[3][-1].append(5)
+    elif change == "a count that is text":
+        wire[3][0] = [1, 0, "1"]
+    elif change == "days out of order":
+        wire[2][1] = 0
+    elif change == "more day bodies than days":
+        wire[3].append([0, 0])
+    elif change == "a ring of part of a hash":
+        wire[17][next(iter(wire[17]))] += b"\x01"
+    elif change == "an event id that is not UTF-8":
+        wire[12] = b"\xfe\xfe"
+    elif change == "a text where an id key goes":
+        wire[8][0][1] = "00000001-3c1e-4b7a-9d2f-000000001eef"
+    elif change == "a later schema":
+        wire[0] = st.SCHEMA + 1
+    return msgspec.msgpack.encode(wire)
+
+
+@pytest.mark.parametrize("change", [
+    "a mask beyond the known counters", "a count missing", "half a delay pair", "a count that is text", "days out of order",
+    "more day bodies than days", "a ring of part of a hash", "an event id that is not UTF-8", "a text where an id key goes",
+    "a later schema",
+])
+def test_a_tampered_schema_3_state_is_rejected(change: str) -> None:
+    with pytest.raises(st.UntrustedState):
+        decode_state(_tampered(change))
+    assert codecs.get_codec("paars-person").loads(_tampered(change)) is None
+
 
 
 class FakeTable(dict):

@@ -2,23 +2,31 @@
 evidence, and what makes applying an event idempotent (the input offsets applied, the last event ids).
 
 Nothing here grows with the number of events: at most RETENTION_DAYS buckets, and every list or map is capped.
-The encoded form is msgpack with this module's schema (``encode_state``/``decode_state``): decoding validates types
-and never runs code. State written by the previous version (a pickled dict of facts) is read by a parser that
-accepts only plain-data opcodes, then upcast (``upcast_legacy``); any other pickle is rejected unexecuted.
+The encoded form is msgpack with this module's schema 3 (``encode_state``/``decode_state``), compact where a person's
+bytes grow with their events: event ids as their 16 UUID bytes, the event-id rings as packed 8-byte hashes, day
+buckets as their day's distance from the previous bucket and their non-zero counts only. Decoding validates types
+and never runs code. Schema 2 (the same structs with event ids as text, hashes as msgpack integers and buckets as
+every count) decodes with the in-memory structs themselves and is upcast on read. State written before schema 2 (a
+pickled dict of facts) is read by a parser that accepts only plain-data opcodes, then upcast (``upcast_legacy``);
+any other pickle is rejected unexecuted.
 """
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
+import itertools
 import operator
 import pickletools
+import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
-SCHEMA = 2
+SCHEMA = 3
 DAY = 86400.0
 # Buckets kept: a little beyond the longest window (90 days), so a late event at the edge still counts for its day.
 RETENTION_DAYS = 92
@@ -63,6 +71,17 @@ DAY_COUNTERS = (
 _counters = operator.attrgetter(*DAY_COUNTERS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _spread(received_mask: int, counters_mask: int) -> tuple[int, Callable[[list[int]], tuple[int, ...]]]:
+    """For a day body's masks: how many counts follow them, and a getter of every received count and counter
+    (SOURCES, then DAY_COUNTERS) from those counts followed by a 0, which stands for every bit not set. A few masks
+    come back again and again: kept, decoding a bucket is then one C call instead of a loop per count."""
+    bits = [received_mask >> i & 1 for i in range(len(SOURCES))] + [counters_mask >> i & 1 for i in range(len(DAY_COUNTERS))]
+    taken = sum(bits)
+    value = itertools.count()
+    return taken, operator.itemgetter(*(next(value) if bit else taken for bit in bits))
+
+
 class Day:
     """Counts of one UTC day of event time.
 
@@ -75,11 +94,14 @@ class Day:
     review: event time (seconds) of the latest review opened this day; coached: coaching sessions completed as
     coachee (also counted in dev); held, skipped: the person's 1:1s held and skipped.
 
-    On the wire: [day, received, delays, *counters] with trailing zero counters left out (see encode_state).
+    On the wire (schema 3, ``body``): [received mask, counters mask, the non-zero counts of received and then of
+    the counters in SOURCES and DAY_COUNTERS order, delay hours and pieces in pairs]; the day itself is written
+    apart, as the distance from the previous bucket. Schema 2 wrote [day, received, delays, *counters] with trailing
+    zero counters left out (``wire``, ``from_wire``).
     """
 
-    # encoded: the bucket's wire form, kept until the bucket changes (bucket() clears it): a write-back re-encodes
-    # only the days that changed since the last one.
+    # encoded: the bucket's body (schema 3), kept until the bucket changes (bucket() clears it): a write-back
+    # re-encodes only the days that changed since the last one.
     __slots__ = ("day", "received", "delays", "encoded", *DAY_COUNTERS)
     # The counters, set from DAY_COUNTERS in __init__; declared here so that their uses are type-checked.
     example: int
@@ -114,6 +136,37 @@ class Day:
             counters.pop()
         return [self.day, self.received, self.delays, *counters]
 
+    def body(self) -> list[int]:
+        values = []
+        received_mask = counters_mask = 0
+        for i, n in enumerate(self.received):
+            if n:
+                received_mask |= 1 << i
+                values.append(n)
+        for i, n in enumerate(_counters(self)):
+            if n:
+                counters_mask |= 1 << i
+                values.append(n)
+        for hours, pieces in self.delays.items():
+            values += (hours, pieces)
+        return [received_mask, counters_mask, *values]
+
+    @classmethod
+    def from_body(cls, day: int, body: list[int]) -> Day:
+        """A bucket from its schema-3 body (integers only, as the decoder typed them): masks within the known
+        sources and counters, one value per bit set, delays in whole pairs."""
+        if len(body) < 2:
+            raise UntrustedState("a day bucket is [received mask, counters mask, *counts, *delay pairs]")
+        received_mask, counters_mask = body[0], body[1]
+        if not (0 <= received_mask < 1 << len(SOURCES) and 0 <= counters_mask < 1 << len(DAY_COUNTERS)):
+            raise UntrustedState("a day bucket's masks name unknown sources or counters")
+        taken, spread = _spread(received_mask, counters_mask)
+        end = 2 + taken
+        if len(body) < end or (len(body) - end) % 2:
+            raise UntrustedState("a day bucket's counts do not match its masks")
+        counts = spread(body[2:end] + [0])
+        return cls(day, list(counts[:len(SOURCES)]), dict(zip(body[end::2], body[end + 1::2], strict=True)), *counts[len(SOURCES):])
+
     @classmethod
     def from_wire(cls, value: Any) -> Day:
         if not isinstance(value, list) or len(value) < 3 or len(value) > 3 + len(DAY_COUNTERS):
@@ -132,7 +185,9 @@ class Day:
         return f"Day{tuple(self.wire())!r}"
 
 
-class Goal(msgspec.Struct, array_like=True):
+# Goal, Rating and Rate end with the event id: their fields before it are shared with their schema-3 wire form, which
+# ends with the id's key instead (event_key).
+class _GoalFacts(msgspec.Struct, array_like=True):
     id: str
     kind: str
     title: str
@@ -147,24 +202,45 @@ class Goal(msgspec.Struct, array_like=True):
     due: float
     version: int
     at: float
+
+
+class Goal(_GoalFacts):
     event_id: str
 
 
-class Rating(msgspec.Struct, array_like=True):
+class _GoalWire(_GoalFacts):
+    event: bytes
+
+
+class _RatingFacts(msgspec.Struct, array_like=True):
     score: float
     at: float
+
+
+class Rating(_RatingFacts):
     event_id: str
 
 
-class Rate(msgspec.Struct, array_like=True):
-    """A review's ratings as reported at one time: overall (others), and the rating manager's average."""
+class _RatingWire(_RatingFacts):
+    event: bytes
 
+
+class _RateFacts(msgspec.Struct, array_like=True):
     at: float
     review: str
     rating: float
     manager: str
     manager_average: float
+
+
+class Rate(_RateFacts):
+    """A review's ratings as reported at one time: overall (others), and the rating manager's average."""
+
     event_id: str
+
+
+class _RateWire(_RateFacts):
+    event: bytes
 
 
 class Received(msgspec.Struct, array_like=True):
@@ -176,11 +252,25 @@ class Received(msgspec.Struct, array_like=True):
     flags: int
 
 
+class _ReceivedWire(msgspec.Struct, array_like=True):
+    at: float
+    event: bytes
+    feedback: int
+    flags: int
+
+
 class Moment(msgspec.Struct, array_like=True):
     at: float
     event_id: str
     milestone: int  # percent reached; 0: an action item completed
     title: str = ""
+
+
+class _MomentWire(msgspec.Struct, array_like=True):
+    at: float
+    event: bytes
+    milestone: int
+    title: str
 
 
 class Dialogue(msgspec.Struct, array_like=True):
@@ -196,6 +286,8 @@ class OneOnOne(msgspec.Struct, array_like=True):
 
 
 class PersonState(msgspec.Struct, array_like=True):
+    """A person's state in memory, and as schema 2 wrote it (array_like: the fields in this order)."""
+
     schema: int = SCHEMA
     first: float = 0.0
     days: list[Day] = msgspec.field(default_factory=list)
@@ -260,6 +352,10 @@ def source_key(topic: str, partition: int) -> int:
 
 
 def _id_hash(event_id: str) -> int:
+    """What the idempotence rings keep of an event id: 63 bits of its blake2b digest (8 bytes encoded, _packed; the
+    same hash in every schema since 2, so a state upcast from one still knows the ids it had applied). A new event is
+    taken for a re-publication only if its hash equals one of the at most RECENT_PER_SOURCE + RECENT_IDS = 48 it is
+    checked against: a chance of 48 / 2**63, about 5e-18 per event, 5e-8 over ten billion events."""
     return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "little") >> 1
 
 
@@ -571,48 +667,175 @@ def received_between(state: PersonState, start: float, end: float) -> int:
     return sum(sum(d.received) for d in days_between(state, start, end))
 
 
-# ---------- encoding: msgpack with this schema; the previous version's pickled dicts are upcast ----------
+# ---------- encoding: msgpack of schema 3; schema 2 and the pickled dicts before it are upcast on read ----------
+
+# Before an id that is no UUID but whose UTF-8 text is 16 bytes long, so that it is not read as one (no UTF-8 has 0xFF).
+_TEXT_MARK = b"\xff"
+
+
+def event_key(event_id: str) -> bytes:
+    """An event id as the encoded state keeps it, losslessly (evidence names the real events): a UUID in canonical
+    form (lower-case, what every producer's new_metadata writes) as its 16 bytes; any other id (derived ones such as
+    "<uuid>:given", older ones) as its UTF-8 text, after _TEXT_MARK when that text is itself 16 bytes long."""
+    # Dashes at 8, 13, 18 and 23 (and no others: 16 bytes of 32 digits).
+    if len(event_id) == 36 and event_id[8:24:5] == "----":
+        digits = event_id.replace("-", "")
+        try:
+            key = bytes.fromhex(digits)
+        except ValueError:
+            key = b""
+        # fromhex also takes upper case and spaces, which would not read back as the same text.
+        if len(key) == 16 and key.hex() == digits:
+            return key
+    text = event_id.encode()
+    return _TEXT_MARK + text if len(text) == 16 else text
+
+
+def event_text(key: bytes) -> str:
+    """The event id an event_key stands for."""
+    if len(key) == 16:
+        digits = key.hex()
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    try:
+        return (key[1:] if len(key) == 17 and key[:1] == _TEXT_MARK else key).decode()
+    except UnicodeDecodeError:
+        raise UntrustedState("an event id is 16 UUID bytes or UTF-8 text") from None
+
+
+def _packed(hashes: list[int]) -> bytes:
+    """Event-id hashes (_id_hash: 63 bits) as 8 bytes each, little-endian: a ring of 16 in 130 bytes, not 147."""
+    return struct.pack(f"<{len(hashes)}Q", *hashes)
+
+
+def _unpacked(packed: bytes) -> list[int]:
+    if len(packed) % 8:
+        raise UntrustedState("an event-id ring is whole 8-byte hashes")
+    return list(struct.unpack(f"<{len(packed) // 8}Q", packed))
+
+
+class _Wire(msgspec.Struct, array_like=True):
+    """Schema 3 as written: PersonState's fields in its order, but the day buckets as their days (the first one's
+    number, then each one's distance from the one before) beside their bodies (Day.body), event ids as event_key,
+    the event-id rings packed (_packed). A field added later goes at the end, with a default."""
+
+    schema: int
+    first: float
+    day_steps: list[int]
+    days: list[list[int]]
+    goals: dict[str, _GoalWire]
+    self_ratings: dict[str, _RatingWire]
+    others_ratings: dict[str, _RatingWire]
+    rates: list[_RateWire]
+    received: list[_ReceivedWire]
+    moments: list[_MomentWire]
+    dialogues: dict[str, Dialogue]
+    last_received_at: float
+    last_received_event: bytes
+    offsets: dict[int, int]
+    recent: bytes
+    acted_early: list[int]
+    one_on_ones: dict[str, OneOnOne]
+    recent_by_source: dict[int, bytes]
+
 
 _plain_encoder = msgspec.msgpack.Encoder()
+_wire_decoder = msgspec.msgpack.Decoder(_Wire)
 
 
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, Day):
-        if obj.encoded is None:
-            obj.encoded = msgspec.Raw(_plain_encoder.encode(obj.wire()))
-        return obj.encoded
-    raise TypeError(f"{type(obj).__name__} is not part of the person state schema")
+def _body(day: Day) -> msgspec.Raw:
+    if day.encoded is None:
+        day.encoded = msgspec.Raw(_plain_encoder.encode(day.body()))
+    return day.encoded
 
 
-def _dec_hook(kind: type, obj: Any) -> Any:
+def encode_state(state: PersonState) -> bytes:
+    """The state in schema 3 (_Wire); a write-back re-encodes only the day buckets changed since the last one."""
+    days = state.days
+    steps = [d.day - p.day for p, d in itertools.pairwise(days)]
+    if days:
+        steps.insert(0, days[0].day)
+    key = event_key
+    return _plain_encoder.encode((
+        SCHEMA, state.first, steps, [d.encoded or _body(d) for d in days],
+        {k: (*msgspec.structs.astuple(g)[:-1], key(g.event_id)) for k, g in state.goals.items()},
+        {k: (r.score, r.at, key(r.event_id)) for k, r in state.self_ratings.items()},
+        {k: (r.score, r.at, key(r.event_id)) for k, r in state.others_ratings.items()},
+        [(r.at, r.review, r.rating, r.manager, r.manager_average, key(r.event_id)) for r in state.rates],
+        [(r.at, key(r.event_id), r.feedback, r.flags) for r in state.received],
+        [(m.at, key(m.event_id), m.milestone, m.title) for m in state.moments],
+        state.dialogues, state.last_received_at, key(state.last_received_event), state.offsets, _packed(state.recent),
+        state.acted_early, state.one_on_ones, {k: _packed(ring) for k, ring in state.recent_by_source.items()},
+    ))
+
+
+def _from_wire(wire: _Wire) -> PersonState:
+    days = []
+    day = None
+    for step, body in zip(wire.day_steps, wire.days, strict=True):
+        if day is not None and step <= 0:
+            raise UntrustedState("day buckets are in increasing day order")
+        day = step if day is None else day + step
+        days.append(Day.from_body(day, body))
+    text = event_text
+    return PersonState(
+        schema=SCHEMA, first=wire.first, days=days,
+        goals={k: Goal(*(*msgspec.structs.astuple(g)[:-1], text(g.event))) for k, g in wire.goals.items()},
+        self_ratings={k: Rating(r.score, r.at, text(r.event)) for k, r in wire.self_ratings.items()},
+        others_ratings={k: Rating(r.score, r.at, text(r.event)) for k, r in wire.others_ratings.items()},
+        rates=[Rate(r.at, r.review, r.rating, r.manager, r.manager_average, text(r.event)) for r in wire.rates],
+        received=[Received(r.at, text(r.event), r.feedback, r.flags) for r in wire.received],
+        moments=[Moment(m.at, text(m.event), m.milestone, m.title) for m in wire.moments],
+        dialogues=wire.dialogues, last_received_at=wire.last_received_at,
+        last_received_event=text(wire.last_received_event), offsets=wire.offsets, recent=_unpacked(wire.recent),
+        acted_early=wire.acted_early, one_on_ones=wire.one_on_ones,
+        recent_by_source={k: _unpacked(ring) for k, ring in wire.recent_by_source.items()},
+    )
+
+
+def _schema2_day(kind: type, obj: Any) -> Any:
     if kind is Day:
         return Day.from_wire(obj)
     raise TypeError(f"{kind} is not part of the person state schema")
 
 
-_encoder = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
-_decoder = msgspec.msgpack.Decoder(PersonState, dec_hook=_dec_hook)
+class _Schema(msgspec.Struct, array_like=True):
+    """The first field of every schema since 2 (the rest of the array is skipped)."""
+
+    schema: int
+
+
+_schema_decoder = msgspec.msgpack.Decoder(_Schema)
+# Schema 2 is PersonState itself, its buckets in Day.wire's form.
+_schema2_decoder = msgspec.msgpack.Decoder(PersonState, dec_hook=_schema2_day)
 _PICKLE_PROTO = 0x80
 
 
-def encode_state(state: PersonState) -> bytes:
-    return _encoder.encode(state)
-
-
 def decode_state(data: bytes) -> PersonState:
-    """A stored state: this schema, or the previous version's plain-data pickle (upcast). Anything else raises
-    UntrustedState; no byte of it is ever executed."""
+    """A stored state: schema 3, or one written before it (schema 2, or the plain-data pickle before that), upcast.
+    Anything else raises UntrustedState; no byte of it is ever executed."""
     if data[:1] == bytes([_PICKLE_PROTO]):
         legacy = plain_pickle(data)
         if not isinstance(legacy, dict):
             raise UntrustedState("a legacy state must be a dict")
         return upcast_legacy(legacy)
     try:
-        state = _decoder.decode(data)
-    except (msgspec.DecodeError, TypeError) as exc:
-        raise UntrustedState(f"not a person state of schema {SCHEMA}: {exc}") from None
-    if state.schema != SCHEMA:
-        raise UntrustedState(f"unknown person state schema {state.schema}")
+        schema = _schema_decoder.decode(data).schema
+        if schema == SCHEMA:
+            return _from_wire(_wire_decoder.decode(data))
+        if schema == 2:
+            return upcast_schema2(_schema2_decoder.decode(data))
+    except UntrustedState:
+        raise
+    # ValueError: day steps and bodies of different lengths (zip strict).
+    except (msgspec.DecodeError, TypeError, ValueError) as exc:
+        raise UntrustedState(f"not a person state of schema {SCHEMA} or 2: {exc}") from None
+    raise UntrustedState(f"unknown person state schema {schema}")
+
+
+def upcast_schema2(state: PersonState) -> PersonState:
+    """A state of schema 2 as decoded (the same structs and values as schema 3 holds in memory): only its schema
+    changes, so its signals, evidence ids and idempotence (the same hashes of the same ids) stay what they were."""
+    state.schema = SCHEMA
     return state
 
 
