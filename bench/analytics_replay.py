@@ -6,7 +6,7 @@ Every worker reads every changelog whole at each start (tables.py), so this repl
 worker or a moved partition costs, and the RSS with N states is what every worker holds whatever its share of the
 partitions. Standalone, on the embedded broker:
 
-    .venv/bin/python bench/analytics_replay.py [--people 20000] [--events-each 500] [--out bench/results/analytics_replay.json]
+    .venv/bin/python bench/analytics_replay.py [--people 20000] [--events-each 500] [--out bench/results/analytics_replay.json] [--hold 70]
 
 The states are real ones (the bench's mix of events, `events_each` per person, encoded as the worker encodes them:
 analytics_bench.bytes_per_person), written under N keys on the partitions of their person.
@@ -132,6 +132,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--events-each", type=int, default=500)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "analytics_replay.json"))
+    # Seconds the worker keeps running once all are hot (sampled): past the scan interval (60 s), at least one full
+    # insight scan over everyone hot is inside the peak.
+    parser.add_argument("--hold", type=float, default=0.0)
     args = parser.parse_args()
 
     from bench.analytics_bench import preload
@@ -186,6 +189,11 @@ def main() -> None:
                 time.sleep(0.2)
             time.sleep(1.0)
             rss_hot = rss_mb(proc.pid)
+            held_max, hold_until = rss_hot, time.monotonic() + args.hold
+            while time.monotonic() < hold_until and proc.poll() is None:
+                time.sleep(0.5)
+                held_max = max(held_max, rss_mb(proc.pid))
+            rss_end, rss_peak = rss_mb(proc.pid), rss_mb(proc.pid, "VmHWM")
         finally:
             proc.terminate()
             try:
@@ -205,6 +213,8 @@ def main() -> None:
         # written back): the first events after a restart.
         "cold_events_per_s": round(args.people / cold_s, 1),
         "rss_mb_read_model": round(rss_read_model, 1), "rss_mb_all_hot": round(rss_hot, 1),
+        # Then --hold seconds more: the highest sample, the last one, and the process's peak (VmHWM) over its life.
+        "hold_s": args.hold, "rss_mb_held_max": round(held_max, 1), "rss_mb_end": round(rss_end, 1), "rss_mb_peak": round(rss_peak, 1),
         "load_average_1m_at_start": load_at_start, "load_average_1m_at_end": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
     }
     print(json.dumps(results, indent=2))

@@ -163,6 +163,13 @@ class Replicated(Mapping[str, Any]):
         for callback in self.on_change:
             callback(key)
 
+    def snapshot(self) -> Replicated:
+        """The values as they are now, decoded on read as here (a copy of the key -> bytes map: no value is copied),
+        for a reader that yields while it reads them (the full insight scan)."""
+        frozen = Replicated(self.decode)
+        frozen.raw = dict(self.raw)
+        return frozen
+
     def __getitem__(self, key: str) -> Any:
         value = self.decode(self.raw[key])
         if value is None:

@@ -209,7 +209,7 @@ class Queries:
 
     def _manager_ratings(self) -> dict[str, list[tuple[float, str]]]:
         if self._ratings is None or time.monotonic() - self._ratings[0] >= RATINGS_SECONDS:
-            self._ratings = (time.monotonic(), overview.ratings_by_manager(dict(self.people.items()), self.clock()))
+            self._ratings = (time.monotonic(), overview.ratings_by_manager(self.people, self.clock()))
         return self._ratings[1]
 
     def pitfalls(self, who: Identity, team_id: str) -> list[dict[str, Any]]:

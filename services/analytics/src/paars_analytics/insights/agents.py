@@ -1,7 +1,6 @@
 """Timers that look for insights (including "nothing happened for N days"), and the agent that opens and closes them."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -9,7 +8,7 @@ from typing import Any
 
 from paars_analytics.app import Analytics
 from paars_analytics.insights import records
-from paars_analytics.insights.detection import full_round, people_round
+from paars_analytics.insights.detection import people_round, scan
 from paars_analytics.signals.insights import Candidate, ask_peers, forget_asked
 from paars_platform.events import to_record
 
@@ -85,12 +84,13 @@ class Detector:
             self.update_consumer_lag()
 
     async def full_scan(self, now: float) -> None:
+        """Every rule over everyone (detection.scan: one decoded state at a time, yielding between chunks). The read
+        model is scanned as it is now (its encoded values, copied by reference), the worker's own people as each is
+        when reached (memory first, as the rounds of changed people read them)."""
         ctx = self.ctx
-        people = _snapshot(ctx.state)
-        await asyncio.sleep(0)
         assert ctx.read is not None
-        found = full_round(people, _snapshot(ctx.employees), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
-                           ctx.config.thresholds, ctx.config.anonymity_k, everyone=_snapshot(ctx.read.people), owns=ctx.owns)
+        found = await scan(ctx.state, self.employees(), _snapshot(ctx.teams), _snapshot(ctx.insights), now,
+                           ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns)
         await self._open(found.candidates, now)
         for subject, kind, why in found.closures:
             await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})

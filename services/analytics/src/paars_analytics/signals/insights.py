@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,9 @@ from paars_analytics.signals.state import (
     RETENTION_SECONDS,
     SOURCES,
     Goal,
+    Received,
     State,
+    day_of,
     days_between,
 )
 
@@ -330,53 +332,120 @@ def team_pitfalls(
     """
     if len(members) < k:
         return []
-    act = _actors(*actors)
-    out: list[Candidate] = []
-    start = now - 90 * DAY
-    windows = [(p, days_between(s, start, now)) for p, s in members]
-    received = sum(sum(sum(d.received) for d in days) for _, days in windows)
-    reviews = [d.review for _, days in windows for d in days if d.review and d.review <= now]
-    if reviews and received >= th.pitfall_min_feedback:
-        review_at = float(max(reviews))
-        since = review_at - th.recency_days * DAY
-        before = sum(sum(d.received) for _, s in members for d in days_between(s, max(since, start), review_at))
-        share = before / received
-        if share >= th.recency_share:
-            evidence = [r.event_id for _, s in members for r in s.received if since < r.at <= review_at]
-            out.append(Candidate(
-                "RECENCY_BIAS", team_id, team_id, "attention",
-                f"{share:.0%} of the team's feedback in the last 90 days was given in the {th.recency_days} days "
-                "before the review, instead of spread over the period.",
-                tuple(evidence[-10:]), act,
-                "Give feedback when things happen; set a rhythm of check-ins between reviews.",
-                {"share": _pct(share), "days": str(th.recency_days)},
-            ))
-    with_goals = [(p, s) for p, s in members if open_goals(s)]
-    if len(with_goals) >= k:
-        only_perf = [p for p, s in with_goals if all(g.kind == "performance" for g in open_goals(s))]
-        share = len(only_perf) / len(with_goals)
-        if share >= th.portfolio_share:
-            out.append(Candidate(
-                "PERFORMANCE_ONLY_PORTFOLIO", team_id, team_id, "info",
-                f"{share:.0%} of the people in this team with goals have only performance goals: "
-                "no development or wellbeing goal.",
-                (), act,
-                "Add a development or wellbeing goal to each portfolio.",
-                {"share": _pct(share)},
-            ))
-    with_feedback = sum(1 for _, days in windows if any(sum(d.received) for d in days))
-    if received >= th.pitfall_min_feedback and with_feedback >= k:
-        share = sum(d.example for _, days in windows for d in days) / received
-        if share < th.example_share:
-            evidence = [r.event_id for _, s in members for r in s.received if start < r.at <= now]
-            out.append(Candidate(
-                "FEEDBACK_WITHOUT_EXAMPLES", team_id, team_id, "info",
-                f"Only {share:.0%} of the feedback in this team in the last 90 days came with a concrete example.",
-                tuple(evidence[-10:]), act,
-                "Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact).",
-                {"share": _pct(share)},
-            ))
-    return out
+    tally = TeamTally(now)
+    for _, state in members:
+        tally.add(state)
+    return tally.pitfalls(team_id, len(members), th, k, actors=actors, last_first=lambda: (s for _, s in reversed(members)))
+
+
+class TeamTally:
+    """What a team's pitfall rules need from its members, gathered one member at a time (the full scan adds each
+    person's state to the teams above them, then drops the state): counts over the 90 days before ``now``.
+
+    The evidence of a firing rule (the last ten pieces in the members' order) is read afterwards from the last
+    members only (``pitfalls``' ``last_first``), as few as it takes."""
+
+    __slots__ = ("by_day", "example", "now", "only_perf", "received", "review_at", "start", "with_feedback", "with_goals")
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.start = now - 90 * DAY
+        self.received = 0
+        # Pieces received per day of the window (the recency rule sums the days before the review, known at the end).
+        self.by_day: dict[int, int] = {}
+        # The latest review opened in the window (event time), if any.
+        self.review_at: int | None = None
+        self.example = 0
+        self.with_feedback = 0
+        self.with_goals = 0
+        self.only_perf = 0
+
+    def add(self, state: State) -> None:
+        now, by_day = self.now, self.by_day
+        any_received = False
+        for d in days_between(state, self.start, now):
+            n = sum(d.received)
+            if n:
+                any_received = True
+                by_day[d.day] = by_day.get(d.day, 0) + n
+                self.received += n
+            self.example += d.example
+            if d.review and d.review <= now and (self.review_at is None or d.review > self.review_at):
+                self.review_at = d.review
+        self.with_feedback += any_received
+        goals = open_goals(state)
+        if goals:
+            self.with_goals += 1
+            self.only_perf += all(g.kind == "performance" for g in goals)
+
+    def received_between(self, start: float, end: float) -> int:
+        """Pieces received on the window's days after start's day up to end's (days_between's days)."""
+        lo, hi = day_of(start), day_of(end)
+        return sum(n for day, n in self.by_day.items() if lo < day <= hi)
+
+    def pitfalls(
+        self, team_id: str, people: int, th: Thresholds, k: int, *, last_first: Callable[[], Iterable[State]],
+        actors: Iterable[str] = (),
+    ) -> list[Candidate]:
+        """The team's pitfalls from the tally of its ``people`` members; ``last_first``: their states, the last
+        member first (read only for the evidence of a rule that fires)."""
+        if people < k:
+            return []
+        now, start, received = self.now, self.start, self.received
+        act = _actors(*actors)
+        out: list[Candidate] = []
+        if self.review_at is not None and received >= th.pitfall_min_feedback:
+            review_at = float(self.review_at)
+            since = review_at - th.recency_days * DAY
+            share = self.received_between(max(since, start), review_at) / received
+            if share >= th.recency_share:
+                evidence = _last_ten(last_first(), lambda r: since < r.at <= review_at)
+                out.append(Candidate(
+                    "RECENCY_BIAS", team_id, team_id, "attention",
+                    f"{share:.0%} of the team's feedback in the last 90 days was given in the {th.recency_days} days "
+                    "before the review, instead of spread over the period.",
+                    evidence, act,
+                    "Give feedback when things happen; set a rhythm of check-ins between reviews.",
+                    {"share": _pct(share), "days": str(th.recency_days)},
+                ))
+        if self.with_goals >= k:
+            share = self.only_perf / self.with_goals
+            if share >= th.portfolio_share:
+                out.append(Candidate(
+                    "PERFORMANCE_ONLY_PORTFOLIO", team_id, team_id, "info",
+                    f"{share:.0%} of the people in this team with goals have only performance goals: "
+                    "no development or wellbeing goal.",
+                    (), act,
+                    "Add a development or wellbeing goal to each portfolio.",
+                    {"share": _pct(share)},
+                ))
+        if received >= th.pitfall_min_feedback and self.with_feedback >= k:
+            share = self.example / received
+            if share < th.example_share:
+                evidence = _last_ten(last_first(), lambda r: start < r.at <= now)
+                out.append(Candidate(
+                    "FEEDBACK_WITHOUT_EXAMPLES", team_id, team_id, "info",
+                    f"Only {share:.0%} of the feedback in this team in the last 90 days came with a concrete example.",
+                    evidence, act,
+                    "Ask for, and give, one concrete example per piece of feedback (situation, behaviour, impact).",
+                    {"share": _pct(share)},
+                ))
+        return out
+
+
+def _last_ten(last_first: Iterable[State], keep: Callable[[Received], bool]) -> tuple[str, ...]:
+    """The ids of the last ten received pieces ``keep`` takes, in the members' order (states given last first):
+    stops reading states once it has ten."""
+    found: list[list[str]] = []
+    n = 0
+    for state in last_first:
+        ids = [r.event_id for r in state.received if keep(r)]
+        if ids:
+            found.append(ids)
+            n += len(ids)
+            if n >= 10:
+                break
+    return tuple(e for ids in reversed(found) for e in ids)[-10:]
 
 
 def expired(kind: str, detected_at: float, now: float, th: Thresholds) -> bool:
@@ -385,4 +454,4 @@ def expired(kind: str, detected_at: float, now: float, th: Thresholds) -> bool:
     return now - detected_at >= ttl
 
 
-__all__ = ["Candidate", "ask_peers", "detect_person", "expired", "forget_asked", "goal_ratio", "rating_drift", "team_pitfalls"]
+__all__ = ["Candidate", "TeamTally", "ask_peers", "detect_person", "expired", "forget_asked", "goal_ratio", "rating_drift", "team_pitfalls"]

@@ -79,12 +79,21 @@ def team_card(team_id: str, members: Sequence[tuple[str, State | None]], now: fl
 def ratings_by_manager(people: Mapping[str, State], now: float, window_days: int = 90) -> dict[str, list[tuple[float, str]]]:
     """Per rating manager, the average they gave in each review of the window (the latest report per review),
     with its event id: what the rating-drift rule and the calibration aid compare."""
-    ratings: dict[str, dict[str, tuple[float, str]]] = {}
+    ratings: Ratings = {}
     for _, state in people.items():
-        for rate in state.rates:
-            if now - window_days * DAY < rate.at <= now and rate.manager and rate.manager_average > 0:
-                ratings.setdefault(rate.manager, {})[rate.review] = (rate.manager_average, rate.event_id)
+        add_ratings(ratings, state, now, window_days)
     return {m: list(r.values()) for m, r in ratings.items()}
+
+
+# Per rating manager, per review: the latest (average, event id) seen.
+Ratings = dict[str, dict[str, tuple[float, str]]]
+
+
+def add_ratings(ratings: Ratings, state: State, now: float, window_days: int = 90) -> None:
+    """One person's part of ratings_by_manager (people taken one at a time, in the same order, give the same)."""
+    for rate in state.rates:
+        if now - window_days * DAY < rate.at <= now and rate.manager and rate.manager_average > 0:
+            ratings.setdefault(rate.manager, {})[rate.review] = (rate.manager_average, rate.event_id)
 
 
 def calibration(ratings: Mapping[str, Sequence[tuple[float, str]]], th: Thresholds, visible: Sequence[str], window_days: int = 90) -> dict[str, Any]:
