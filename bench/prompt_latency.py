@@ -15,10 +15,12 @@ import functools
 import json
 import os
 import pathlib
+import re
 import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 import uuid
 from typing import Any
 
@@ -159,6 +161,34 @@ async def settle(bootstrap: str, timeout: float) -> float:
     return time.monotonic() - started
 
 
+_STAGE = re.compile(r'^paars_notifications_consumer_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$')
+
+
+def consumer_stages(metrics_port: int) -> dict[str, dict[str, float]]:
+    """The notifications consumer's stage histogram (paars_notifications_consumer_stage_seconds) as it stands:
+    per stage, the seconds spent and how many batches (or polls, for queued) it counted."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    stages: dict[str, dict[str, float]] = {}
+    for line in text.splitlines():
+        m = _STAGE.match(line)
+        if m:
+            stages.setdefault(m.group(2), {})[m.group(1)] = float(m.group(3))
+    return stages
+
+
+def stage_figures(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """What the stages took over the load alone; decrypt's share is of a batch's own time (decrypt, transaction
+    and after_commit: the consumer's busy time, without the queued wait)."""
+    out: dict[str, Any] = {}
+    for stage, values in sorted(after.items()):
+        seconds = values.get("sum", 0.0) - before.get(stage, {}).get("sum", 0.0)
+        count = values.get("count", 0.0) - before.get(stage, {}).get("count", 0.0)
+        out[stage] = {"count": int(count), "seconds": round(seconds, 3), "mean_ms": round(seconds / count * 1000, 2) if count else None}
+    busy = sum(out.get(stage, {}).get("seconds", 0.0) for stage in ("decrypt", "transaction", "after_commit"))
+    out["decrypt_share_of_batch"] = round(out.get("decrypt", {}).get("seconds", 0.0) / busy, 3) if busy else None
+    return out
+
+
 async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list[dict[str, Any]], list[str]]:
     R = org_pb2
     employees = []
@@ -200,12 +230,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         processes = {}
         ports: dict[str, int] = {}
+        metrics_ports: dict[str, int] = {}
         try:
             for name in SERVICES:
                 service = service_process(name, broker.bootstrap, urls[name], work, ports.get("goals"))
                 service.start()
                 assert service.process is not None
-                processes[name], ports[name] = service.process, service.grpc_port
+                processes[name], ports[name], metrics_ports[name] = service.process, service.grpc_port, service.metrics_port
                 await service.wait_serving(60)
             baseline = await broker_round_trip(broker.bootstrap, count=args.baseline_messages, rate=args.rate)
 
@@ -267,6 +298,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             insight_from_check_in.clear()
             cause_seen.clear()
             received = 0
+            stages_before = await asyncio.to_thread(consumer_stages, metrics_ports["notifications"])
 
             goals_channel = grpc.aio.insecure_channel(f"127.0.0.1:{ports['goals']}")
             stub = goals_pb2_grpc.GoalServiceStub(goals_channel)
@@ -303,6 +335,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline and (received < sent or time.monotonic() - last_received < 1.0):
                 await asyncio.sleep(0.1)
+            stages = stage_figures(stages_before, await asyncio.to_thread(consumer_stages, metrics_ports["notifications"]))
             for task in [*listeners, cause_task]:
                 task.cancel()
             await cause_reader.stop()
@@ -328,6 +361,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cause_on_broker_p99_ms": round(percentile([x * 1000 for x in cause_seen], 99), 2),
         "managers_streaming": args.managers, "fetch_wait_ms": FETCH_WAIT_MS, "services": ["broker", *SERVICES],
         "settled_s": round(settled, 1),
+        # The notifications consumer's stages over the load (paars_notifications_consumer_stage_seconds).
+        "notifications_stages": stages,
         "by_kind": {
             kind: {"prompts": len(values), **{f"p{q}_ms": round(percentile([x * 1000 for x in values], q), 2) for q in (50, 95, 99)}}
             for kind, values in sorted(by_kind.items())
@@ -362,6 +397,9 @@ def main() -> int:
         f"broker-only produce -> consume floor: p50 {figures['baseline_p50_ms']} ms, p99 {figures['baseline_p99_ms']} ms\n"
         + "\n".join(f"  {kind}: {f['prompts']} prompts, p50 {f['p50_ms']} / p95 {f['p95_ms']} / p99 {f['p99_ms']} ms" for kind, f in figures["by_kind"].items())
         + "\n  INSIGHT from the check-in that made the moment: p50 {p50_ms} / p95 {p95_ms} / p99 {p99_ms} ms".format(**figures["insight_from_check_in"])
+        + "\nnotifications consumer stages (mean ms): " + ", ".join(
+            f"{stage} {f['mean_ms']} ({f['count']})" for stage, f in figures["notifications_stages"].items() if isinstance(f, dict))
+        + f"; decrypt {figures['notifications_stages']['decrypt_share_of_batch']} of a batch's time"
     )
     return 0
 
