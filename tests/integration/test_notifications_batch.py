@@ -129,11 +129,13 @@ class Statements:
         self.seen.append(" ".join(statement.split()[:3]))
 
 
-async def test_a_batch_of_check_ins_costs_five_statements_however_many_events_it_holds(db: Database) -> None:
+async def test_a_batch_of_check_ins_costs_the_same_few_statements_however_many_events_it_holds(db: Database) -> None:
     """Before the batch handler each milestone cost about four statements of its own (the open prompts it may
     close, the budget, the prompt, the cursor) plus the batch's release marks and outbox rows: 6 for one event,
-    10 for two, 21 for five, 72 for twenty. Now: the budget and the open prompts in one read, one INSERT, one
-    cursor upsert, one update of the releases, one outbox append; the inbox's claim is its own one."""
+    10 for two, 21 for five, 72 for twenty. Now: the budget and the open prompts in one read, one INSERT, then on
+    PostgreSQL one statement for the cursors, the release marks and the outbox rows (3), on SQLite one cursor
+    upsert, one update of the releases and one outbox append (5); the inbox's claim is its own one."""
+    expected = 3 if db.engine.dialect.name == "postgresql" else 5
     prompts = service(db)
     await as_batch(db, prompts, people())
     async with db.transaction() as conn:  # room in every manager's week for all of this test's prompts
@@ -148,7 +150,7 @@ async def test_a_batch_of_check_ins_costs_five_statements_however_many_events_it
             with Statements(db) as seen:
                 await as_batch(db, prompts, events)
             counted[size] = len(seen)
-    assert counted == {1: 5, 2: 5, 5: 5, 20: 5}, (counted, seen)
+    assert counted == dict.fromkeys((1, 2, 5, 20), expected), (counted, seen)
     async with db.read() as conn:
         made = (await conn.execute(sa.select(sa.func.count()).select_from(t.prompts))).scalar_one()
     assert made == 2 * (1 + 2 + 5 + 20), "every check-in prompted its manager once"

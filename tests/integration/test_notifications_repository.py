@@ -288,15 +288,41 @@ async def test_a_batchs_writes_go_in_one_statement_each_and_the_open_requests_en
         writes = Writes(
             acted=[{"b_id": rows[0]["id"], "b_at": NOW, "b_action": "e9"}], dropped=[rows[1]["id"]],
             requests=[("gone", None), ("new", request("new")), ("new", None), ("back", None), ("back", request("back"))],
-            marks=[{"b_id": rows[2]["id"], "b_cursor": 1, "b_at": NOW}],
+            released={"boss": [rows[2]["id"]]}, released_at=NOW,
         )
-        await repo.write(writes)
+        assert await repo.write(writes) == {"boss": 1}, "the recipient's last cursor"
         got = {r.id: r for r in (await conn.execute(sa.select(t.prompts))).all()}
         requests = sorted((await conn.execute(sa.select(t.open_requests.c.request_id))).scalars())
     assert (got[rows[0]["id"]].acted, got[rows[0]["id"]].action_event_id) == (True, "e9")
     assert got[rows[1]["id"]].state == "dropped"
     assert (got[rows[2]["id"]].cursor, got[rows[2]["id"]].state) == (1, "released")
     assert requests == ["back", "kept"]
+
+
+async def test_a_batchs_releases_take_consecutive_cursors_and_its_events_keep_their_order(db: Database) -> None:
+    """The cursors, the release marks and the outbox rows of a batch (one statement on PostgreSQL): each recipient's
+    prompts get the cursors after their last one, in the order given, and the events go in as listed."""
+    from paars_platform.events import new_metadata
+
+    rows = [draft_row("mgr", state="held"), draft_row("mgr", state="held"), draft_row("boss", state="held"), draft_row("mgr", state="held")]
+    events = [
+        pb.PromptSent(metadata=new_metadata(producer="notifications", subject_id=r["recipient_id"], visibility=0), prompt_id=r["id"], recipient_id=r["recipient_id"])
+        for r in rows
+    ]
+    async with db.transaction() as conn:
+        repo = SqlPromptRepository(conn)
+        await repo.add(rows)
+        assert await repo.take_cursors({"mgr": 4}) == {"mgr": 4}
+        lasts = await repo.write(Writes(released={"mgr": [rows[1]["id"], rows[0]["id"]], "boss": [rows[2]["id"]]}, released_at=NOW, events=events[:3]))
+        assert lasts == {"mgr": 6, "boss": 1}
+        assert await repo.write(Writes(released={"mgr": [rows[3]["id"]]}, released_at=NOW, events=events[3:])) == {"mgr": 7}
+        assert await repo.write(Writes(events=[])) == {}
+        got = {r.id: (r.state, r.cursor, r.released_at) for r in (await conn.execute(sa.select(t.prompts))).all()}
+        sent = (await conn.execute(sa.select(t.platform["outbox"]).order_by(t.platform["outbox"].c.id))).all()
+    assert [got[r["id"]] for r in rows] == [("released", 6, NOW), ("released", 5, NOW), ("released", 1, NOW), ("released", 7, NOW)]
+    assert [s.event_id for s in sent] == [e.metadata.event_id for e in events], "in the order given"
+    assert sent[0].topic == "notifications.prompt-sent.v1" and sent[0].record_key == b"mgr"
+    assert dict(sent[0].headers)["ce_id"] == events[0].metadata.event_id
 
 
 async def test_the_delivery_queue_leases_due_calls_once_and_records_each_outcome(db: Database) -> None:

@@ -233,13 +233,7 @@ class FakePromptStore:
                 stored.add(row["id"])
         return stored
 
-    async def take_cursors(self, counts: Any) -> dict[str, int]:
-        self.calls.append("cursors")
-        for recipient in sorted(counts):
-            self.cursors[recipient] = self.cursors.get(recipient, 0) + counts[recipient]
-        return {r: self.cursors[r] for r in counts}
-
-    async def write(self, writes: Any) -> None:
+    async def write(self, writes: Any) -> dict[str, int]:
         self.calls.append("write")
         for a in writes.acted:
             self.prompts[a["b_id"]].update(acted=True, acted_at=a["b_at"], action_event_id=a["b_action"])
@@ -252,9 +246,15 @@ class FakePromptStore:
                 self.requests.setdefault(request_id, row)
         for d in writes.deliveries:
             self.deliveries.setdefault(d["delivery_key"], d)
-        for m in writes.marks:
-            self.prompts[m["b_id"]].update(state="released", cursor=m["b_cursor"], released_at=m["b_at"])
+        lasts: dict[str, int] = {}
+        for recipient in sorted(writes.released):
+            ids = writes.released[recipient]
+            first = self.cursors.get(recipient, 0) + 1
+            self.cursors[recipient] = lasts[recipient] = first + len(ids) - 1
+            for offset, prompt_id in enumerate(ids):
+                self.prompts[prompt_id].update(state="released", cursor=first + offset, released_at=writes.released_at)
         self.outbox += writes.events
+        return lasts
 
     async def person_version(self, person_id: str) -> int | None:
         person = self.people.get(person_id)

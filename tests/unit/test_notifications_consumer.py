@@ -81,7 +81,7 @@ async def test_a_batch_is_written_once_at_its_end_and_each_events_prompts_are_pu
         await prompts.handle(CONN, event)  # type: ignore[arg-type]
     assert store.calls == [] and store.prompts == {}, "the handlers only apply the rules"
     await prompts.before_commit(CONN)  # type: ignore[arg-type]
-    assert store.calls == ["read", "add", "cursors", "write"], "one of each for the whole batch"
+    assert store.calls == ["read", "add", "write"], "one of each for the whole batch"
     assert fanout.seen == [], "nothing on a stream before the commit"
     for event in events:
         await prompts.after_commit(event)
@@ -93,7 +93,7 @@ async def test_a_batch_is_written_once_at_its_end_and_each_events_prompts_are_pu
 async def test_without_begin_an_event_is_written_at_once() -> None:
     prompts, store, _ = service()
     await prompts.handle(CONN, milestone("ann"))  # type: ignore[arg-type]
-    assert store.calls == ["read", "add", "cursors", "write"] and len(store.prompts) == 1
+    assert store.calls == ["read", "add", "write"] and len(store.prompts) == 1
 
 
 async def test_an_action_in_the_same_batch_closes_the_prompt_an_earlier_event_made() -> None:
@@ -106,7 +106,7 @@ async def test_an_action_in_the_same_batch_closes_the_prompt_an_earlier_event_ma
     await batch(prompts, first, given)
     [mgr_prompt] = [p for p in store.prompts.values() if p["recipient_id"] == "mgr"]
     assert (mgr_prompt["acted"], mgr_prompt["action_event_id"]) == (True, given.metadata.event_id)
-    assert store.calls == ["read", "add", "cursors", "write", "read", "add", "cursors", "write"], "cut in two runs"
+    assert store.calls == ["read", "add", "write", "read", "add", "write"], "cut in two runs"
     assert [type(e).__name__ for e in store.outbox].count("PromptActed") == 1
 
 
@@ -146,7 +146,7 @@ async def test_a_directory_change_is_projected_where_it_comes_after_the_events_b
         employee=org_pb2.Employee(id="ann", name="ANN", manager_id="boss", active=True, version=2, time_zone="UTC"),
     )
     await batch(prompts, milestone("ann"), moved, milestone("ann"))
-    assert store.calls == ["read", "add", "cursors", "write", "project", "read", "add", "cursors", "write"]
+    assert store.calls == ["read", "add", "write", "project", "read", "add", "write"]
     assert sorted(p["recipient_id"] for p in store.prompts.values()) == ["boss", "mgr"], "before the move mgr, after it boss"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -66,6 +67,37 @@ _HELD_DUE = (
     # Another replica's round at the same moment passes these rows by (PostgreSQL; SQLite has one writer anyway).
     .with_for_update(skip_locked=True)
 )
+# PostgreSQL: a batch's releases in one statement. Every recipient's cursors are taken (row locks in recipient
+# order, as take_cursors), each released prompt gets its own (the recipient's last minus how far before it it is)
+# and, with _RELEASE_AND_SEND, the batch's outbox rows go in, in their order. Arrays, not rows of VALUES: the text
+# is the same for every batch, so the connection prepares it once. (The sub-statements of a WITH see one snapshot;
+# the prompts it marks were inserted by an earlier statement of the transaction, and none is marked twice.)
+_TAKE_AND_MARK = """
+WITH taken AS (
+    INSERT INTO recipient_cursors (recipient_id, last_cursor)
+    SELECT recipient_id, n FROM unnest(CAST(:recipients AS VARCHAR[]), CAST(:counts AS BIGINT[])) AS c(recipient_id, n)
+    ORDER BY recipient_id
+    ON CONFLICT (recipient_id) DO UPDATE SET last_cursor = recipient_cursors.last_cursor + excluded.last_cursor
+    RETURNING recipient_id, last_cursor
+), marked AS (
+    UPDATE prompts SET state = 'released', cursor = taken.last_cursor - m.back, released_at = CAST(:at AS TIMESTAMPTZ)
+    FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:owners AS VARCHAR[]), CAST(:backs AS BIGINT[])) AS m(id, recipient_id, back)
+    JOIN taken ON taken.recipient_id = m.recipient_id
+    WHERE prompts.id = m.id
+    RETURNING prompts.id
+)"""
+_SEND = """, sent AS (
+    INSERT INTO outbox (event_id, topic, record_key, payload, headers, created_at)
+    SELECT event_id, topic, record_key, payload, headers, CAST(:created AS TIMESTAMPTZ)
+    FROM unnest(
+        CAST(:event_ids AS VARCHAR[]), CAST(:topics AS VARCHAR[]), CAST(:keys AS BYTEA[]), CAST(:payloads AS BYTEA[]),
+        CAST(:headers AS JSON[])
+    ) WITH ORDINALITY AS o(event_id, topic, record_key, payload, headers, position)
+    ORDER BY position
+    RETURNING id
+)"""
+_RELEASE = sa.text(_TAKE_AND_MARK + "\nSELECT recipient_id, last_cursor FROM taken")
+_RELEASE_AND_SEND = sa.text(_TAKE_AND_MARK + _SEND + "\nSELECT recipient_id, last_cursor FROM taken")
 _PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 
 
@@ -152,8 +184,10 @@ class SqlPromptRepository:
         rows = (await self.conn.execute(_take_cursors_many(self.dialect), params)).all()
         return {recipient: int(last) for recipient, last in rows}
 
-    async def write(self, writes: Writes) -> None:
-        """Everything a batch decided, one statement per kind of write."""
+    async def write(self, writes: Writes) -> dict[str, int]:
+        """Everything a batch decided, one statement per kind of write; returns the last cursor each recipient of
+        `writes.released` took. On PostgreSQL the cursors, the release marks and the outbox rows go in one statement
+        (_RELEASE), the round trips that were left once the batch's other writes were one each."""
         conn = self.conn
         if writes.acted:
             await conn.execute(_MARK_ACTED, writes.acted)
@@ -163,10 +197,39 @@ class SqlPromptRepository:
             await self._requests(writes.requests)
         if writes.deliveries:
             await conn.execute(_insert_ignore(self.dialect, t.deliveries), writes.deliveries)
-        if writes.marks:
-            await conn.execute(_MARK_RELEASED, writes.marks)
+        released = {recipient: ids for recipient, ids in writes.released.items() if ids}
+        if released and self.dialect == "postgresql":
+            return await self._release_in_one(released, writes)
+        lasts: dict[str, int] = {}
+        if released:
+            lasts = await self.take_cursors({recipient: len(ids) for recipient, ids in released.items()})
+            await conn.execute(_MARK_RELEASED, [
+                {"b_id": prompt_id, "b_cursor": lasts[recipient] - len(ids) + 1 + offset, "b_at": writes.released_at}
+                for recipient, ids in released.items() for offset, prompt_id in enumerate(ids)
+            ])
         if writes.events:
             await outbox.append(conn, t.platform["outbox"], *writes.events)
+        return lasts
+
+    async def _release_in_one(self, released: Mapping[str, Sequence[str]], writes: Writes) -> dict[str, int]:
+        recipients = sorted(released)
+        params: dict[str, Any] = {
+            "recipients": recipients, "counts": [len(released[r]) for r in recipients],
+            "ids": [i for r in recipients for i in released[r]],
+            "owners": [r for r in recipients for _i in released[r]],
+            # How far before the recipient's last cursor each one's is: the last released gets the last cursor.
+            "backs": [len(released[r]) - 1 - offset for r in recipients for offset in range(len(released[r]))],
+            "at": writes.released_at,
+        }
+        rows = outbox.rows_of(*writes.events)
+        if rows:
+            params.update(
+                event_ids=[row["event_id"] for row in rows], topics=[row["topic"] for row in rows],
+                keys=[row["record_key"] for row in rows], payloads=[row["payload"] for row in rows],
+                headers=[json.dumps(row["headers"]) for row in rows], created=rows[0]["created_at"],
+            )
+        result = await self.conn.execute(_RELEASE_AND_SEND if rows else _RELEASE, params)
+        return {recipient: int(last) for recipient, last in result.all()}
 
     async def person_version(self, person_id: str) -> int | None:
         """The org projection's version of the person (None: not projected yet)."""

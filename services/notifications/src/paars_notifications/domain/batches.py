@@ -90,12 +90,15 @@ class OpenQuery:
 
 @dataclass
 class Writes:
-    """A batch's writes after its reads, made at its end with one statement each (the order below)."""
+    """A batch's writes after its reads, made at its end (SqlPromptRepository.write: the order below; on PostgreSQL
+    the cursors, the release marks and the outbox rows in one statement)."""
 
     acted: list[dict[str, Any]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     # FeedbackRequested, in the order the events came: (request id, the open request's row or None to forget it).
     requests: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
-    marks: list[dict[str, Any]] = field(default_factory=list)
+    # The prompts released now, per recipient in the order their cursors go (taken, and written, with the writes).
+    released: dict[str, list[str]] = field(default_factory=dict)
+    released_at: dt.datetime | None = None
     events: list[Any] = field(default_factory=list)

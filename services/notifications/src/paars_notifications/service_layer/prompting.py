@@ -179,8 +179,8 @@ class PromptService:
         await self._enqueue_acted(conn, writes, acted, now)
         writes.requests += [item.request for item in items if item.request is not None]
         due = await self._store(conn, repo, drafts, spent, now)
-        released = await self.release(conn, due, now, writes=writes, repo=repo)
-        await repo.write(writes)
+        groups = await self._queue_release(conn, due, now, writes)
+        released = self._released(groups, await repo.write(writes))
         by_cause: dict[str, list[pb.Prompt]] = defaultdict(list)
         for prompt in released:
             by_cause[prompt.cause_event_id].append(prompt)
@@ -303,26 +303,24 @@ class PromptService:
             read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
         )
 
-    async def release(
-        self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime, *, writes: Writes | None = None,
-        repo: PromptStore | None = None,
-    ) -> list[pb.Prompt]:
-        """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them. With
-        `writes` (a batch's) the marks, deliveries and events are left to the batch; without, written here."""
-        repo = repo or self.repository(conn)
-        own = writes is None
-        writes = writes if writes is not None else Writes()
+    async def release(self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime) -> list[pb.Prompt]:
+        """Gives prompts their in-app cursors, queues their webhook calls and e-mails, and announces them (the
+        scheduler's rounds and reminders; a batch queues its releases with the rest of its writes)."""
+        writes = Writes()
+        groups = await self._queue_release(conn, rows, now, writes)
+        return self._released(groups, await self.repository(conn).write(writes))
+
+    async def _queue_release(
+        self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime, writes: Writes,
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """Adds the release of these prompts to `writes` (their cursors are taken when the writes are made), with their
+        deliveries and PromptSent events; returns them per recipient, in cursor order."""
         by_recipient: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for row in rows:
             by_recipient[fields(row)["recipient_id"]].append(fields(row))
-        out: list[pb.Prompt] = []
-        lasts = await repo.take_cursors({recipient: len(group) for recipient, group in by_recipient.items()})
+        writes.released_at = now
         for recipient, group in by_recipient.items():
-            last = lasts[recipient]
-            for offset, row in enumerate(group):
-                cursor = last - len(group) + 1 + offset
-                writes.marks.append({"b_id": row["id"], "b_cursor": cursor, "b_at": now})
-                out.append(prompt_proto(row, cursor=cursor, read=False, acted=False))
+            writes.released.setdefault(recipient, []).extend(row["id"] for row in group)
             channels = await self._enqueue_deliveries(conn, writes, recipient, [prompt_view(row) for row in group], now)
             writes.events += [
                 pb.PromptSent(
@@ -334,8 +332,15 @@ class PromptService:
                 )
                 for row in group
             ]
-        if own:
-            await repo.write(writes)
+        return by_recipient
+
+    @staticmethod
+    def _released(groups: Mapping[str, Sequence[Mapping[str, Any]]], lasts: Mapping[str, int]) -> list[pb.Prompt]:
+        """The released prompts as the API shows them, with the cursors the writes took (each recipient's last)."""
+        out: list[pb.Prompt] = []
+        for recipient, group in groups.items():
+            first = lasts[recipient] - len(group) + 1
+            out += [prompt_proto(row, cursor=first + offset, read=False, acted=False) for offset, row in enumerate(group)]
         return out
 
     async def _enqueue_deliveries(
