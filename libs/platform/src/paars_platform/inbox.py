@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from google.protobuf.message import Message
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,7 +21,7 @@ from paars.org.v1 import org_pb2
 from paars_platform import metrics
 from paars_platform.config import Settings
 from paars_platform.crypto import UndecryptableField
-from paars_platform.db import Database, dialect_insert, insert_ignore, is_unavailable, utcnow
+from paars_platform.db import Database, UtcDateTime, dialect_insert, is_unavailable, utcnow
 from paars_platform.deadletter import dead_letter, dead_letter_topic
 from paars_platform.events import UndecodableEvent
 from paars_platform.kafka import Publisher
@@ -38,6 +41,46 @@ def _claim_statement(dialect: str, inbox: sa.Table) -> Any:
     return dialect_insert(dialect)(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
 
 
+@functools.cache
+def claim_cte(inbox: sa.Table) -> Any:
+    """PostgreSQL: the claim as a part of a WITH (columns: event_id, those new to the consumer), for hooks that make it
+    with a statement of their own (InboxClaim.params() are its parameters). Its rows come as arrays, so the text is
+    the same for every transaction and the connection prepares it once."""
+    arrays = sa.func.unnest(
+        sa.bindparam("claim_event_ids", type_=postgresql.ARRAY(sa.String)), sa.bindparam("claim_topics", type_=postgresql.ARRAY(sa.String)),
+    ).table_valued("event_id", "topic").render_derived()
+    rows = sa.select(
+        sa.cast(sa.bindparam("claim_consumer"), sa.String), arrays.c.event_id, arrays.c.topic, sa.bindparam("claim_at", type_=UtcDateTime),
+    )
+    insert = postgresql.insert(inbox).from_select(["consumer", "event_id", "topic", "processed_at"], rows)
+    return insert.on_conflict_do_nothing().returning(inbox.c.event_id).cte("claimed")
+
+
+@dataclass(frozen=True)
+class InboxClaim:
+    """A transaction's inbox rows (one per event id), to be inserted in that transaction before its handlers run:
+    by the inbox itself (insert), or by TransactionHooks.claim with the first statement the hooks make anyway."""
+
+    table: sa.Table
+    consumer: str
+    # (event id, topic), each event id once, in the order the events came.
+    events: tuple[tuple[str, str], ...]
+    at: dt.datetime
+
+    async def insert(self, conn: AsyncConnection) -> set[str]:
+        """Inserts the rows in one statement; returns the event ids that were new to this consumer."""
+        rows = [{"consumer": self.consumer, "event_id": e, "topic": topic, "processed_at": self.at} for e, topic in self.events]
+        result = await conn.execute(_claim_statement(conn.dialect.name, self.table), rows)
+        return {row[0] for row in result}
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of claim_cte(table)."""
+        return {
+            "claim_event_ids": [e for e, _topic in self.events], "claim_topics": [topic for _e, topic in self.events],
+            "claim_consumer": self.consumer, "claim_at": self.at,
+        }
+
+
 Handler = Callable[[AsyncConnection, Any], Awaitable[None]]
 # Called after the transaction that applied an event committed (e.g. to push to live streams).
 AfterCommit = Callable[[Any], Awaitable[None]]
@@ -45,6 +88,8 @@ AfterCommit = Callable[[Any], Awaitable[None]]
 
 # TransactionHooks' optional prepare(conn, events): a batch's reads made once before its handlers run.
 Prepare = Callable[[AsyncConnection, Sequence[Any]], Awaitable[None]]
+# TransactionHooks' optional claim(conn, claim, events): the inbox rows inserted by the hooks; the new event ids.
+Claim = Callable[[AsyncConnection, "InboxClaim", Sequence[Any]], Awaitable[set[str]]]
 
 
 class TransactionHooks(Protocol):
@@ -54,7 +99,13 @@ class TransactionHooks(Protocol):
     A hooks object may also have `async prepare(conn, events)` (see Prepare): called with a batch's fresh
     events (claimed, about to be handled in order) before the first handler runs, to read once what every
     event of the batch reads (e.g. warm a read cache with one query for all) instead of a round trip per
-    event. Reads only; a single event's transaction does not call it."""
+    event. Reads only; a single event's transaction does not call it.
+
+    And `async claim(conn, claim, events)` (see Claim): called, for a batch and for an event alone, in place of the
+    inbox's own claim statement, right after begin() and before anything else; it must insert claim's rows on conn
+    (claim.insert, or claim_cte in a statement of its own: the claim and the hooks' first read in one round trip)
+    and return the event ids that were new, exactly as claim.insert would. The inbox then runs the handlers of
+    those alone, as always."""
 
     def begin(self, conn: AsyncConnection) -> None:
         """A transaction starts on conn (also each retry of one that rolled back): forget anything gathered.
@@ -359,18 +410,20 @@ class InboxConsumer:
             self._after_commit.observe(time.monotonic() - committed)
 
     async def _claim(self, conn: AsyncConnection, decoded: list[tuple[ConsumerRecord, Any]]) -> set[str]:
-        """Inserts the batch's inbox rows in one statement; returns the event ids that were new to this consumer.
+        """Inserts the transaction's inbox rows; returns the event ids that were new to this consumer.
 
         One INSERT ... ON CONFLICT DO NOTHING RETURNING for the whole batch (SQLAlchemy sends the rows as one
         multi-row statement) instead of a round trip per event: under load the round trips, not the work,
-        were what capped a consumer on PostgreSQL. The rows commit or roll back with the handlers' writes."""
-        now = utcnow()
-        rows: dict[str, dict[str, Any]] = {}
+        were what capped a consumer on PostgreSQL. With a claim hook, the hooks make it with their first
+        statement (one round trip less). The rows commit or roll back with the handlers' writes."""
+        events: dict[str, str] = {}
         for record, event in decoded:
-            event_id = event.metadata.event_id
-            rows.setdefault(event_id, {"consumer": self.group_id, "event_id": event_id, "topic": record.topic, "processed_at": now})
-        result = await conn.execute(_claim_statement(conn.dialect.name, self.inbox), list(rows.values()))
-        return {row[0] for row in result}
+            events.setdefault(event.metadata.event_id, record.topic)
+        claim = InboxClaim(self.inbox, self.group_id, tuple(events.items()), utcnow())
+        hook: Claim | None = getattr(self.hooks, "claim", None)
+        if hook is None:
+            return await claim.insert(conn)
+        return await hook(conn, claim, [event for _record, event in decoded])
 
     def _decode(self, record: ConsumerRecord) -> Any:
         return self.verifier.decode(record.topic, record.key, record.value, record.headers, self.expected_types[record.topic])
@@ -410,11 +463,7 @@ class InboxConsumer:
                 async with self.db.transaction() as conn:
                     if self.hooks is not None:
                         self.hooks.begin(conn)
-                    fresh = await insert_ignore(
-                        conn,
-                        self.inbox,
-                        {"consumer": self.group_id, "event_id": meta.event_id, "topic": topic, "processed_at": utcnow()},
-                    )
+                    fresh = meta.event_id in await self._claim(conn, [(record, event)])
                     if fresh:
                         await handler(conn, event)
                         if self.hooks is not None:
@@ -463,4 +512,4 @@ class InboxConsumer:
         self.dead_letters.labels(record.topic, reason).inc()
         self.consumed.labels(record.topic, "dead_lettered").inc()
 
-__all__ = ["Handler", "InboxConsumer", "Message", "TransactionHooks"]
+__all__ = ["Handler", "InboxClaim", "InboxConsumer", "Message", "TransactionHooks", "claim_cte"]

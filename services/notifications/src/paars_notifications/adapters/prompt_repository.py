@@ -21,6 +21,7 @@ from paars_notifications.adapters import tables as t
 from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_platform import outbox
 from paars_platform.db import UtcDateTime, dialect_insert, upsert
+from paars_platform.inbox import InboxClaim, claim_cte
 
 _p = t.prompts.c
 _BUDGET = sa.and_(
@@ -46,6 +47,19 @@ _BUDGET_PART = sa.select(
 ).where(_BUDGET).group_by(_p.recipient_id)
 _OPEN_PART = sa.select(sa.literal_column("2").label("part"), sa.literal_column("0").label("spent"), *t.prompts.c).where(_OPEN)
 _BUDGET_AND_OPEN = sa.union_all(_BUDGET_PART, _OPEN_PART)
+
+
+@functools.cache
+def _claim_and_read(inbox: sa.Table, budget: bool, open_prompts: bool) -> Any:
+    """PostgreSQL: the inbox's claim (part 0: the new event ids, in the recipient_id column) and the first read of
+    the batch (parts 1 and 2, as _BUDGET_AND_OPEN) in one statement."""
+    claimed = claim_cte(inbox)
+    claim_part = sa.select(
+        sa.literal_column("0").label("part"), sa.literal_column("0").label("spent"),
+        *(sa.cast(claimed.c.event_id, c.type).label(c.name) if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
+    )
+    parts = [claim_part, *([_BUDGET_PART] if budget else []), *([_OPEN_PART] if open_prompts else [])]
+    return sa.union_all(*parts)
 _MARK_RELEASED = (
     t.prompts.update()
     .where(_p.id == sa.bindparam("b_id"))
@@ -163,6 +177,33 @@ class SqlPromptRepository:
             else:
                 open_rows.append(row)
         return spent, open_rows
+
+    async def claim_and_read(
+        self, claim: InboxClaim, budget_for: Collection[str], since: dt.datetime, open_query: OpenQuery | None,
+    ) -> tuple[set[str], dict[str, int], list[Any]]:
+        """The inbox's claim of the transaction's events and budget_and_open's read, in one statement on PostgreSQL
+        (two elsewhere): the event ids new to the consumer, the budget spent, the open prompts."""
+        if self.dialect != "postgresql":
+            fresh = await claim.insert(self.conn)
+            return (fresh, *await self.budget_and_open(budget_for, since, open_query))
+        params: dict[str, Any] = {**claim.params(), "b_budget": sorted(budget_for), "b_since": since}
+        if open_query is not None:
+            params.update(
+                b_actors=sorted(open_query.actors), b_kinds=sorted(open_query.kinds), b_abouts=sorted(open_query.abouts),
+                b_refs=sorted(open_query.refs), b_before=open_query.before,
+            )
+        statement = _claim_and_read(claim.table, bool(budget_for), open_query is not None)
+        fresh: set[str] = set()
+        spent: dict[str, int] = {}
+        open_rows: list[Any] = []
+        for row in (await self.conn.execute(statement, params)).all():
+            if row.part == 0:
+                fresh.add(row.recipient_id)
+            elif row.part == 1:
+                spent[row.recipient_id] = int(row.spent)
+            else:
+                open_rows.append(row)
+        return fresh, spent, open_rows
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
         """Inserts prompts in one statement; returns the ids that went in (not those a once-only key refused)."""

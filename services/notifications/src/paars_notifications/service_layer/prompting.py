@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, utcnow
 from paars_platform.erasure import is_erased
 from paars_platform.events import new_metadata
-from paars_platform.inbox import Handler
+from paars_platform.inbox import Handler, InboxClaim
 
 PRODUCER = "notifications"
 Clock = Callable[[], dt.datetime]
@@ -51,6 +51,30 @@ class _Gathered:
 
     conn: AsyncConnection
     items: list[Applied]
+
+
+@dataclass
+class _Claimed:
+    """What claim() read with the inbox's claim, for the transaction's first run: the rules of the events before its
+    first directory change, and the budget and open prompts of all their recipients and actions, read at `now`."""
+
+    conn: AsyncConnection
+    now: dt.datetime
+    items: dict[str, Applied]
+    recipients: frozenset[str]
+    open_query: OpenQuery | None
+    spent: dict[str, int]
+    open_rows: list[Any]
+
+    def covers(self, recipients: Collection[str], query: OpenQuery | None) -> bool:
+        """Whether this read holds everything a run with these recipients and actions would read itself."""
+        if not self.recipients.issuperset(recipients):
+            return False
+        if query is None:
+            return True
+        have = self.open_query
+        return have is not None and have.before >= query.before and all(
+            getattr(have, part).issuperset(getattr(query, part)) for part in ("actors", "kinds", "abouts", "refs"))
 
 
 class PromptService:
@@ -72,6 +96,7 @@ class PromptService:
         self.db: Database | None = None
         self._pending: OrderedDict[str, list[pb.Prompt]] = OrderedDict()
         self._gathered: _Gathered | None = None
+        self._claimed: _Claimed | None = None
         self.prompts_total = metrics.counter(
             "paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel")
         )
@@ -90,11 +115,13 @@ class PromptService:
 
     # ---------- consumer ----------
     #
-    # The inbox calls handle() per event inside its transaction; with its TransactionHooks (begin, prepare,
+    # The inbox calls handle() per event inside its transaction; with its TransactionHooks (begin, claim, prepare,
     # before_commit) the events of the transaction are only gathered there, with their rules applied, and the
-    # whole batch is written at before_commit: the budget and the open prompts read in one statement, every
-    # prompt in one INSERT, every cursor in one upsert, then the releases, deliveries and outbox events with
-    # one statement each (on PostgreSQL each round trip was ~1 ms and a batch paid about five per event).
+    # whole batch is written at before_commit: the budget and the open prompts read in one statement (on
+    # PostgreSQL the same one as the inbox's claim, see claim()), every prompt in one INSERT, then the deliveries,
+    # and the cursors, release marks and outbox events (one statement for the three on PostgreSQL, one each on
+    # SQLite). A batch of check-ins is 5 round trips on PostgreSQL with BEGIN and COMMIT; it was 8, each 3-13 ms
+    # under the bench's load (and before the batch handler, about five per event).
     # A directory change is applied where it comes (after writing the events before it). A failing batch
     # rolls back whole and the inbox applies its events one by one, so a poison event is dead-lettered alone.
     # handle() called without begin() (a direct call) writes its event at once.
@@ -106,13 +133,17 @@ class PromptService:
         """Applies one event inside the inbox transaction (so a redelivery changes nothing)."""
         self._pending.pop(event.metadata.event_id, None)
         gathered = self._gathered if self._gathered is not None and self._gathered.conn is conn else None
+        claimed = self._claimed if self._claimed is not None and self._claimed.conn is conn else None
         if isinstance(event, org_pb2.EmployeeChanged):
             if gathered is not None and gathered.items:
                 items, gathered.items = gathered.items, []
                 await self.apply(conn, items)
+            self._claimed = None  # what claim() read is from before this change
             await self._project(conn, event)
             return
-        item = await self.rules_of(conn, event)
+        item = claimed.items.pop(event.metadata.event_id, None) if claimed is not None else None
+        if item is None:
+            item = await self.rules_of(conn, event)
         if gathered is not None:
             gathered.items.append(item)
         else:
@@ -138,6 +169,36 @@ class PromptService:
 
     def begin(self, conn: AsyncConnection) -> None:
         self._gathered = _Gathered(conn, [])
+        self._claimed = None
+
+    async def claim(self, conn: AsyncConnection, claim: InboxClaim, events: Sequence[Any]) -> set[str]:
+        """The inbox's optional hook, first in its transaction: the claim of the events' inbox rows and the read of the
+        first run (the budget of everyone the events draft prompts for, the open prompts their actions may close) in
+        one statement on PostgreSQL (adapters/prompt_repository.py). The events' rules are applied here, up to the
+        first directory change (those after it read the directory as it leaves it); a duplicate's are dropped."""
+        await self.prepare(conn, events)
+        now = self.clock()
+        items: dict[str, Applied] = {}
+        for event in events:
+            if isinstance(event, org_pb2.EmployeeChanged):
+                break
+            if event.metadata.event_id not in items:
+                items[event.metadata.event_id] = await self.rules_of(conn, event)
+        recipients = frozenset(draft.recipient_id for item in items.values() for draft in item.drafts)
+        open_query = self._open_query(list(items.values()))
+        fresh, spent, open_rows = await self.repository(conn).claim_and_read(claim, recipients, now - policy.BUDGET_WINDOW, open_query)
+        self._claimed = _Claimed(conn, now, {i: item for i, item in items.items() if i in fresh}, recipients, open_query, spent, open_rows)
+        return fresh
+
+    @staticmethod
+    def _open_query(items: Sequence[Applied]) -> OpenQuery | None:
+        """The open prompts any of these events' actions may close (see OpenQuery)."""
+        actions = [(item, match) for item in items for match in item.matches]
+        return OpenQuery(
+            actors=frozenset(m.recipient_id for _i, m in actions), kinds=frozenset(k for _i, m in actions for k in m.kinds),
+            abouts=frozenset(m.about_id for _i, m in actions if m.about_id), refs=frozenset(m.ref_id for _i, m in actions if m.ref_id),
+            before=max(item.cause.occurred_at for item, _m in actions),
+        ) if actions else None
 
     async def prepare(self, conn: AsyncConnection, events: Sequence[Any]) -> None:
         """The inbox's optional hook, before a batch's handlers run: everyone the batch's events name, and their
@@ -163,18 +224,21 @@ class PromptService:
             await self._apply_run(conn, run)
 
     async def _apply_run(self, conn: AsyncConnection, items: Sequence[Applied]) -> None:
-        now = self.clock()
         repo = self.repository(conn)
         writes = Writes()
         drafts = [(item, draft) for item in items for draft in item.drafts]
         recipients = {draft.recipient_id for _item, draft in drafts}
         actions = [(item, match) for item in items for match in item.matches]
-        open_query = OpenQuery(
-            actors=frozenset(m.recipient_id for _i, m in actions), kinds=frozenset(k for _i, m in actions for k in m.kinds),
-            abouts=frozenset(m.about_id for _i, m in actions if m.about_id), refs=frozenset(m.ref_id for _i, m in actions if m.ref_id),
-            before=max(item.cause.occurred_at for item, _m in actions),
-        ) if actions else None
-        spent, open_rows = await repo.budget_and_open(recipients, now - policy.BUDGET_WINDOW, open_query)
+        open_query = self._open_query(items)
+        # The transaction's first run uses what claim() read with the claim (nothing was written since); the others read.
+        claimed, self._claimed = self._claimed, None
+        if claimed is not None and claimed.conn is conn and claimed.covers(recipients, open_query):
+            now = claimed.now
+            spent = {r: n for r, n in claimed.spent.items() if r in recipients}
+            open_rows = claimed.open_rows if open_query is not None else []
+        else:
+            now = self.clock()
+            spent, open_rows = await repo.budget_and_open(recipients, now - policy.BUDGET_WINDOW, open_query)
         acted = self._close_loop(actions, open_rows, writes)
         await self._enqueue_acted(conn, writes, acted, now)
         writes.requests += [item.request for item in items if item.request is not None]

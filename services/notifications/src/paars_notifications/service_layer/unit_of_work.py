@@ -11,6 +11,7 @@ from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
 from paars_notifications.domain.visibility import Person
+from paars_platform.inbox import InboxClaim
 
 Clock = Callable[[], dt.datetime]
 # A released prompt as stored, by column name (adapters/protobuf.py's prompt_proto maps it to the API).
@@ -77,6 +78,11 @@ class PromptStore(Protocol):
     """The consumer's statements on the inbox's (or the scheduler's) connection: adapters/prompt_repository.py."""
 
     async def budget_and_open(self, budget_for: Collection[str], since: dt.datetime, open_query: OpenQuery | None) -> tuple[dict[str, int], list[Any]]: ...
+
+    async def claim_and_read(
+        self, claim: InboxClaim, budget_for: Collection[str], since: dt.datetime, open_query: OpenQuery | None,
+    ) -> tuple[set[str], dict[str, int], list[Any]]:
+        """The inbox's claim (the new event ids) and budget_and_open's read, in one round trip where the database can."""
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> set[str]: ...
 
