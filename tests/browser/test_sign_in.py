@@ -22,7 +22,7 @@ def test_a_person_signs_in_at_the_provider_and_the_now_page_shows_what_the_servi
         kind=gl.GOAL_KIND_DEVELOPMENT, level=gl.GOAL_LEVEL_INDIVIDUAL, owner_id="ruben", title="Leer de nieuwe CRM-koppeling kennen",
         key_results=[gl.KeyResult(title="koppelingen getest", start_value=0, target_value=5)], due_date="2031-06-30",
     ))
-    sign_in(page, "ruben")
+    sign_in(page, "ruben", at_the_form=True)
     # The Now page lists a goal only goals knows of, fetched with the token the provider gave Ruben.
     page.locator("#my-goals").get_by_text(goal.title).wait_for()
     assert page.locator(".who").inner_text() == "Ruben Willems"
@@ -41,7 +41,7 @@ def test_a_token_for_another_audience_is_refused_by_every_service(paars: Paars) 
 
 
 def test_signing_out_ends_the_session_here_and_at_the_provider(page, paars: Paars) -> None:
-    sign_in(page, "noor")
+    sign_in(page, "noor", at_the_form=True)
     [cookie] = [c for c in page.context.cookies() if c["name"] == "paars_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     page.locator("#sign-out").click()
