@@ -273,6 +273,32 @@ async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_every_other_
     assert {header(h, "dlq_reason") for _t, _k, _v, h in letters.sent} == {"handler-failed"}
 
 
+async def test_through_the_inbox_a_batch_claims_with_its_first_read_and_a_repeat_is_applied_once(db: Database, database_url: str) -> None:
+    """The consumer's claim hook: on PostgreSQL the inbox's claim goes with the batch's first read (3 statements for
+    a batch, claim included; 6 on SQLite). An event delivered again, in a later batch or twice in one, is claimed
+    once and prompts once."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    settings = make_settings("notifications", database_url=database_url, kafka_bootstrap="127.0.0.1:9")
+    consumer = InboxConsumer(
+        settings, db, t.platform["inbox"], DeadLetters(), group_id=GROUP_ID,  # type: ignore[arg-type]
+        handlers=prompts.handlers(), after_commit=prompts.after_commit, hooks=prompts,
+    )
+    first, second, third = (milestone(f"r{m}-0") for m in range(3))
+    async with db.read() as conn:  # warm, as a running consumer's cache is
+        await prompts.cache.preferences_of(conn, [f"m{m}" for m in range(3)])
+        await prompts.cache.directory(conn, [f"r{m}-0" for m in range(3)])
+    await consumer.process_batch([record(first, 0), record(second, 1)])
+    with Statements(db) as seen:
+        await consumer.process_batch([record(second, 1), record(third, 2), record(third, 3)])
+    assert len(seen) == (3 if db.engine.dialect.name == "postgresql" else 6), seen
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(t.prompts.c.cause_event_id, t.prompts.c.recipient_id, t.prompts.c.cursor))).all()
+        claimed = (await conn.execute(sa.select(t.platform["inbox"].c.event_id).where(t.platform["inbox"].c.consumer == GROUP_ID))).scalars().all()
+    assert sorted(rows) == sorted((e.metadata.event_id, f"m{m}", 1) for m, e in enumerate((first, second, third))), "each once, cursor 1"
+    assert {e.metadata.event_id for e in (first, second, third)} <= set(claimed)
+
+
 async def test_an_entry_past_its_time_is_read_again_beside_the_transaction_not_in_it(db: Database) -> None:
     """With background refresh (as the service runs it), a person or preferences entry past its time is used
     once more and read again on a connection of its own: the consumer's transaction does not wait for it. A
