@@ -90,6 +90,31 @@ def test_a_write_goes_to_the_changelog_on_its_events_partition_and_reads_back_be
     assert read.raw == {} and table.get("ann") == a_state("e1") and list(table) == ["ann"]
 
 
+def test_a_write_is_held_once_the_read_model_has_read_it_back_and_not_before(app: BulkApp) -> None:
+    # The owner's writes are kept until the read model has the last of them; then it alone holds the value.
+    table, read, changelog = people_table(app)
+    table.assigned([4])
+    table_partition(PEOPLE_TOPIC, 4)
+    try:
+        table["ann"] = a_state("e1")
+        changelog.deliver(read)
+        assert table.local == {} and table.get("ann") == a_state("e1") and list(table) == ["ann"]
+        # Two writes, the read model behind by one: the newer stays until it is read back.
+        table["ann"] = a_state("e1", "e2")
+        table["ann"] = a_state("e1", "e2", "e3")
+        read.put("ann", changelog.log[4][1][1], 4)
+        assert table.get("ann") == a_state("e1", "e2", "e3") and "ann" in table.local
+        read.put("ann", changelog.log[4][2][1], 4)
+        assert table.local == {} and table.get("ann") == a_state("e1", "e2", "e3")
+        # A delete likewise: absent at once, and its entry goes once the tombstone is read.
+        del table["ann"]
+        assert table.get("ann") is None and list(table) == []
+        read.put("ann", None, 4)
+        assert table.local == {} and table.get("ann") is None and list(table) == []
+    finally:
+        no_table_partition()
+
+
 def test_a_new_owner_reads_the_previous_owners_last_write_and_iterates_its_own_partitions_only(app: BulkApp) -> None:
     # A owns partition 4 and writes; the partition moves to B, who writes too; it comes back to A (A -> B -> A).
     table, read, changelog = people_table(app)
