@@ -480,3 +480,13 @@ def test_a_worker_killed_between_its_state_write_and_its_offset_commit_replays_t
     consume(store(clean_table, FakeConsumer(clean_table)), records, flush=True)
     assert replayed == compute_signals(clean_table.get("ann"), NOW, 30)
     assert sum(replayed["received_by_source"].values()) == 12
+
+
+def test_a_day_takes_its_counters_in_wire_order() -> None:
+    # Day.__init__ assigns the counters by name in one statement: its order must be DAY_COUNTERS'.
+    counts = tuple(range(1, len(st.DAY_COUNTERS) + 1))
+    day = st.Day(3, None, None, *counts)
+    assert [getattr(day, name) for name in st.DAY_COUNTERS] == list(counts)
+    assert [getattr(st.Day(3, None, None, 7), name) for name in st.DAY_COUNTERS] == [7] + [0] * (len(counts) - 1)
+    with pytest.raises(ValueError):
+        st.Day(3, None, None, *counts, 1)
