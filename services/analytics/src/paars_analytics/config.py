@@ -81,6 +81,12 @@ class AnalyticsConfig:
     scan_interval_seconds: float = 60.0
     # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
     changelog_replication: int = 1
+    # The cyclic garbage collector's thresholds (gc.set_threshold), set when the worker starts. Python's (700, 10,
+    # 10) ran a young collection every 700 new containers and a full one every 70,000 while people's states grew:
+    # each full pass walks every decoded state (~64 KB of objects each), ~0.1 s with 2,000 people, and the collector
+    # took 18% of the worker's CPU (1.35 of 7.55 s in the bench). Reference counting frees the acyclic garbage as
+    # before; only garbage in cycles waits longer.
+    gc_threshold: tuple[int, int, int] = (50_000, 20, 10)
     clock: Clock = field(default=time.time)
 
     @property
@@ -104,4 +110,13 @@ class AnalyticsConfig:
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
             changelog_replication=env_int(p + "CHANGELOG_REPLICATION", d.changelog_replication),
+            gc_threshold=_thresholds(env_str(p + "GC_THRESHOLD", ",".join(map(str, d.gc_threshold)))),
         )
+
+
+def _thresholds(value: str) -> tuple[int, int, int]:
+    """``PAARS_ANALYTICS_GC_THRESHOLD``: three integers, as gc.set_threshold takes them ("700,10,10": Python's)."""
+    parts = [int(v) for v in value.split(",")]
+    if len(parts) != 3 or any(v < 0 for v in parts):
+        raise ValueError(f"PAARS_ANALYTICS_GC_THRESHOLD must be three non-negative integers, not {value!r}")
+    return parts[0], parts[1], parts[2]

@@ -1,6 +1,7 @@
 """Starts one Faust worker (agents, timers, tables) plus the query API; SIGTERM stops it gracefully."""
 from __future__ import annotations
 
+import gc
 import os
 
 import faust
@@ -19,6 +20,8 @@ def run(settings: Settings) -> None:
     except ImportError:
         pass
     config = AnalyticsConfig.from_env(settings)
+    # Fewer passes of the cyclic collector over people's states (config.py: gc_threshold).
+    gc.set_threshold(*config.gc_threshold)
     os.makedirs(config.state_dir, exist_ok=True)
     ctx = create_app(config)
     register_agents(ctx)

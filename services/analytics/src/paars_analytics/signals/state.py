@@ -131,7 +131,7 @@ class Day:
         if len(counters) > len(DAY_COUNTERS):
             raise ValueError(f"a day has {len(DAY_COUNTERS)} counters, not {len(counters)}")
         # One assignment in DAY_COUNTERS order (the unit test checks the order), not a setattr per counter: a new
-        # bucket for most events and every bucket of a decoded state, the loop was 9% of the worker's CPU.
+        # bucket for most events and every bucket of a decoded state (2.3 -> 1.1 us a bucket).
         (self.example, self.constructive, self.perf, self.perf_n, self.dev, self.acks, self.acks_action, self.done,
          self.given, self.acted, self.constructive_acted, self.status, self.risk, self.review, self.coached, self.held,
          self.skipped) = counters + _NO_COUNTS[len(counters):]
