@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_notifications.adapters import tables as t
@@ -24,42 +25,60 @@ from paars_platform.db import UtcDateTime, dialect_insert, upsert
 from paars_platform.inbox import InboxClaim, claim_cte
 
 _p = t.prompts.c
-_BUDGET = sa.and_(
-    _p.recipient_id.in_(sa.bindparam("b_budget", expanding=True)), _p.budgeted.is_(True),
-    _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime),
-)
-# Open prompts any of the batch's actions may close: a superset (recipient, kind, about or ref, old enough), each
-# match then picked exactly in Python (see ActionMatch).
-_OPEN = sa.and_(
-    _p.recipient_id.in_(sa.bindparam("b_actors", expanding=True)), _p.kind.in_(sa.bindparam("b_kinds", expanding=True)),
-    _p.acted.is_(False), _p.state != "dropped", _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
-    sa.or_(_p.about_id.in_(sa.bindparam("b_abouts", expanding=True)), _p.ref_id.in_(sa.bindparam("b_refs", expanding=True))),
-)
-# The week's budget of the batch's recipients, counted by the database when nothing is to be closed.
-_BUDGET_SPENT = sa.select(_p.recipient_id, sa.func.count()).where(_BUDGET).group_by(_p.recipient_id)
-_OPEN_PROMPTS = sa.select(t.prompts).where(_OPEN)
-# Both in one round trip: the budget's counts per recipient (part 1; the prompt columns NULL) and the open
-# prompts (part 2), one UNION ALL. (Reading the budget's rows instead of counting them was one round trip too,
-# but a person with a large budget has a hundred rows in a week, and parsing them cost more than the trip.)
-_BUDGET_PART = sa.select(
-    sa.literal_column("1").label("part"), sa.func.count().label("spent"),
-    *(c if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
-).where(_BUDGET).group_by(_p.recipient_id)
-_OPEN_PART = sa.select(sa.literal_column("2").label("part"), sa.literal_column("0").label("spent"), *t.prompts.c).where(_OPEN)
-_BUDGET_AND_OPEN = sa.union_all(_BUDGET_PART, _OPEN_PART)
+
+
+def _among(column: sa.ColumnElement[Any], name: str, postgresql: bool) -> sa.ColumnElement[bool]:
+    """column IN the list bound as `name`: on PostgreSQL `= ANY(array)`, one parameter whatever the list's length, so
+    the statement's text (asyncpg's prepared-statement cache key) is the same for every batch; elsewhere an IN list."""
+    if postgresql:
+        return column == sa.any_(sa.bindparam(name, type_=pg.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+@functools.cache
+def _reads(dialect: str) -> Any:
+    """The batch's budget and open-prompt reads for the dialect: (budget alone, open alone, both, budget part,
+    open part)."""
+    on_pg = dialect == "postgresql"
+    budget = sa.and_(
+        _among(_p.recipient_id, "b_budget", on_pg), _p.budgeted.is_(True),
+        _p.created_at >= sa.bindparam("b_since", type_=UtcDateTime),
+    )
+    # Open prompts any of the batch's actions may close: a superset (recipient, kind, about or ref, old enough),
+    # each match then picked exactly in Python (see ActionMatch).
+    open_ = sa.and_(
+        _among(_p.recipient_id, "b_actors", on_pg), _among(_p.kind, "b_kinds", on_pg),
+        _p.acted.is_(False), _p.state != "dropped", _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
+        sa.or_(_among(_p.about_id, "b_abouts", on_pg), _among(_p.ref_id, "b_refs", on_pg)),
+    )
+    # The week's budget of the batch's recipients, counted by the database when nothing is to be closed.
+    budget_spent = sa.select(_p.recipient_id, sa.func.count()).where(budget).group_by(_p.recipient_id)
+    open_prompts = sa.select(t.prompts).where(open_)
+    # Both in one round trip: the budget's counts per recipient (part 1; the prompt columns NULL) and the open
+    # prompts (part 2), one UNION ALL. (Reading the budget's rows instead of counting them was one round trip
+    # too, but a person with a large budget has a hundred rows in a week, and parsing them cost more than the trip.)
+    budget_part = sa.select(
+        sa.literal_column("1").label("part"), sa.func.count().label("spent"),
+        *(c if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
+    ).where(budget).group_by(_p.recipient_id)
+    open_part = sa.select(sa.literal_column("2").label("part"), sa.literal_column("0").label("spent"), *t.prompts.c).where(open_)
+    return budget_spent, open_prompts, sa.union_all(budget_part, open_part), budget_part, open_part
 
 
 @functools.cache
 def _claim_and_read(inbox: sa.Table, budget: bool, open_prompts: bool) -> Any:
     """PostgreSQL: the inbox's claim (part 0: the new event ids, in the recipient_id column) and the first read of
-    the batch (parts 1 and 2, as _BUDGET_AND_OPEN) in one statement."""
+    the batch (parts 1 and 2, as _reads' UNION ALL) in one statement."""
     claimed = claim_cte(inbox)
     claim_part = sa.select(
         sa.literal_column("0").label("part"), sa.literal_column("0").label("spent"),
         *(sa.cast(claimed.c.event_id, c.type).label(c.name) if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
     )
-    parts = [claim_part, *([_BUDGET_PART] if budget else []), *([_OPEN_PART] if open_prompts else [])]
+    *_rest, budget_part, open_part = _reads("postgresql")
+    parts = [claim_part, *([budget_part] if budget else []), *([open_part] if open_prompts else [])]
     return sa.union_all(*parts)
+
+
 _MARK_RELEASED = (
     t.prompts.update()
     .where(_p.id == sa.bindparam("b_id"))
@@ -122,9 +141,16 @@ def _insert_ignore(dialect: str, table: sa.Table) -> Any:
 
 @functools.cache
 def _store_prompts(dialect: str) -> Any:
-    # Executed with many rows, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues"); RETURNING
-    # names the rows that went in, the others hit one of the once-only keys.
-    return dialect_insert(dialect)(t.prompts).on_conflict_do_nothing().returning(_p.id)
+    # RETURNING names the rows that went in, the others hit one of the once-only keys. PostgreSQL: the rows come as
+    # one array per column (unnest), so the text is the same for every number of rows and the connection prepares
+    # it once; elsewhere SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues").
+    if dialect != "postgresql":
+        return dialect_insert(dialect)(t.prompts).on_conflict_do_nothing().returning(_p.id)
+    arrays = sa.func.unnest(
+        *(sa.bindparam(f"u_{c.name}", type_=pg.ARRAY(c.type)) for c in t.prompts.c),
+    ).table_valued(*(c.name for c in t.prompts.c)).render_derived()
+    rows = sa.select(*(arrays.c[c.name] for c in t.prompts.c))
+    return pg.insert(t.prompts).from_select([c.name for c in t.prompts.c], rows).on_conflict_do_nothing().returning(_p.id)
 
 
 @functools.cache
@@ -162,16 +188,17 @@ class SqlPromptRepository:
                 b_actors=sorted(open_query.actors), b_kinds=sorted(open_query.kinds), b_abouts=sorted(open_query.abouts),
                 b_refs=sorted(open_query.refs), b_before=open_query.before,
             )
+        budget_spent, open_prompts, budget_and_open, *_parts = _reads(self.dialect)
         if open_query is None:
             if not budget_for:
                 return {}, []
-            rows = (await self.conn.execute(_BUDGET_SPENT, params)).all()
+            rows = (await self.conn.execute(budget_spent, params)).all()
             return {recipient: int(count) for recipient, count in rows}, []
         if not budget_for:
-            return {}, list((await self.conn.execute(_OPEN_PROMPTS, params)).all())
+            return {}, list((await self.conn.execute(open_prompts, params)).all())
         spent: dict[str, int] = {}
         open_rows: list[Any] = []
-        for row in (await self.conn.execute(_BUDGET_AND_OPEN, params)).all():
+        for row in (await self.conn.execute(budget_and_open, params)).all():
             if row.part == 1:
                 spent[row.recipient_id] = int(row.spent)
             else:
@@ -209,6 +236,9 @@ class SqlPromptRepository:
         """Inserts prompts in one statement; returns the ids that went in (not those a once-only key refused)."""
         if not rows:
             return set()
+        if self.dialect == "postgresql":
+            params = {f"u_{c.name}": [row[c.name] for row in rows] for c in t.prompts.c}
+            return set((await self.conn.execute(_store_prompts(self.dialect), params)).scalars())
         return set((await self.conn.execute(_store_prompts(self.dialect), list(rows))).scalars())
 
     async def take_cursors(self, counts: Mapping[str, int]) -> dict[str, int]:
