@@ -266,6 +266,8 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
             # Not the default 10 s: each consumer's first join waits about half of it (tests/conftest.py).
             "PAARS_CONSUMER_SESSION_TIMEOUT_MS": str(TEST_SESSION_TIMEOUT_MS),
             "PAARS_SHUTDOWN_GRACE_SECONDS": "2",
+            # The calibration journey reads ratings given during the test: a minute's cache made it wait ~50 s.
+            "PAARS_ANALYTICS_RATINGS_CACHE_SECONDS": "1",
         },
     )
     web: Process | None = None

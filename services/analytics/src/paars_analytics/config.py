@@ -79,6 +79,9 @@ class AnalyticsConfig:
     hot_people: int = 3_000
     detect_interval_seconds: float = 0.05
     scan_interval_seconds: float = 60.0
+    # How long the managers' ratings behind the calibration aid are kept before they are gathered again from every
+    # person's state (they change with review rounds, not from one team page to the next).
+    ratings_cache_seconds: float = 60.0
     # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
     changelog_replication: int = 1
     # The cyclic garbage collector's thresholds (gc.set_threshold), set when the worker starts. Python's (700, 10,
@@ -109,6 +112,7 @@ class AnalyticsConfig:
             hot_people=env_int(p + "HOT_PEOPLE", d.hot_people),
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
+            ratings_cache_seconds=env_float(p + "RATINGS_CACHE_SECONDS", d.ratings_cache_seconds),
             changelog_replication=env_int(p + "CHANGELOG_REPLICATION", d.changelog_replication),
             gc_threshold=_thresholds(env_str(p + "GC_THRESHOLD", ",".join(map(str, d.gc_threshold)))),
         )

@@ -151,7 +151,7 @@ class ApiService(Service):
         story = StoryQueries(read.story_alignment, read.story_catalogue, ctx.employees, ctx.teams, k=ctx.config.anonymity_k)
         queries = Queries(read.people, ctx.employees, ctx.teams, read.insights, k=ctx.config.anonymity_k, clock=ctx.now,
                           thresholds=ctx.config.thresholds, story=story, directory_version=lambda: ctx.directory_version,
-                          insights_version=lambda: read.insights.version)
+                          insights_version=lambda: read.insights.version, ratings_seconds=ctx.config.ratings_cache_seconds)
         self.keys = RemoteKeySource.from_settings(s)
         keyring = KeyRing(self.keys)
         # An erased person's keys leave the answers' cache as soon as this worker's directory replica applies the

@@ -22,7 +22,7 @@ Tables = Mapping[str, Any]
 # The most teams and people one overview answers about (a page's worth).
 OVERVIEW_MAX = 50
 # The managers' ratings behind the calibration aid are gathered from every person's state: once a minute is
-# enough (they change with review rounds), not once per team page.
+# enough (they change with review rounds), not once per team page (PAARS_ANALYTICS_RATINGS_CACHE_SECONDS).
 RATINGS_SECONDS = 60.0
 # The decoded directory is kept between calls while its version (a count of the directory writes analytics applied)
 # stays the same, and at most this long: a write the count does not see (a changelog recovery) is read within it.
@@ -64,7 +64,7 @@ class Queries:
     def __init__(
         self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
         story: StoryQueries | None = None, directory_version: Callable[[], int] | None = None,
-        insights_version: Callable[[], int] | None = None,
+        insights_version: Callable[[], int] | None = None, ratings_seconds: float = RATINGS_SECONDS,
     ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
         # The story's alignment per team for the team overview (None: the overview carries none).
@@ -73,6 +73,7 @@ class Queries:
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
         self._ratings: tuple[float, dict[str, list[tuple[float, str]]]] | None = None
+        self.ratings_seconds = ratings_seconds
         # How many directory writes were applied (None: no count, so the tables are read on every call, as tests pass
         # plain dicts they change between calls).
         self.directory_version = directory_version
@@ -208,7 +209,7 @@ class Queries:
         return overview.calibration(ratings, self.thresholds, visible)
 
     def _manager_ratings(self) -> dict[str, list[tuple[float, str]]]:
-        if self._ratings is None or time.monotonic() - self._ratings[0] >= RATINGS_SECONDS:
+        if self._ratings is None or time.monotonic() - self._ratings[0] >= self.ratings_seconds:
             self._ratings = (time.monotonic(), overview.ratings_by_manager(self.people, self.clock()))
         return self._ratings[1]
 
