@@ -299,6 +299,50 @@ async def test_a_batchs_writes_go_in_one_statement_each_and_the_open_requests_en
     assert requests == ["back", "kept"]
 
 
+async def test_on_postgresql_the_consumers_statements_have_one_text_whatever_the_batchs_size(db: Database) -> None:
+    """asyncpg's statement cache is keyed by a statement's text: the rows and lists go as arrays, so a connection
+    prepares each statement of the consumer's path once, not again for every row count or list length."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the cache is asyncpg's; SQLite keeps its IN lists and VALUES rows")
+    texts: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        texts.append(statement)
+
+    async def one_batch(n: int) -> list[str]:
+        tag = uuid.uuid4().hex[:8]
+        rows = [draft_row(f"{tag}-{i}") for i in range(n)]
+        requests = [(f"{tag}-q{i}", dict(
+            request_id=f"{tag}-q{i}", requester_id="ann", subject_id="ann", recipient_id="mgr", due_date="", visibility=0,
+            cause_occurred_at=NOW, reminded=False,
+        )) for i in range(n)]
+        deliveries = [dict(
+            delivery_key=f"{tag}-d{i}", channel=1, subscription_id=None, owner_id="mgr", target="https://example.org/hook",
+            event_type="t", kind=0, subject="s", payload="{}", state="pending", attempts=0, next_attempt_at=NOW, lease_until=None,
+            last_error="", created_at=NOW, finished_at=None,
+        ) for i in range(n)]
+        people = frozenset(r["recipient_id"] for r in rows)
+        texts.clear()
+        async with db.transaction() as conn:
+            repo = SqlPromptRepository(conn)
+            assert len(await repo.add(rows)) == n
+            query = OpenQuery(people, frozenset(range(1, n + 1)), people, people, NOW)
+            await repo.budget_and_open(people, NOW - dt.timedelta(days=7), query)
+            await repo.write(Writes(
+                dropped=[r["id"] for r in rows], requests=[*requests, *((f"{tag}-gone{i}", None) for i in range(n))], deliveries=deliveries,
+            ))
+        return list(texts)
+
+    engine = db.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        one, three = await one_batch(1), await one_batch(3)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(one) == 6, one  # the prompts, the read, the drops, the requests forgotten and kept, the deliveries
+    assert three == one
+
+
 async def test_a_batchs_releases_take_consecutive_cursors_and_its_events_keep_their_order(db: Database) -> None:
     """The cursors, the release marks and the outbox rows of a batch (one statement on PostgreSQL): each recipient's
     prompts get the cursors after their last one, in the order given, and the events go in as listed."""

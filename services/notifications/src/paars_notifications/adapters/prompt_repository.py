@@ -89,9 +89,19 @@ _MARK_ACTED = (
     .where(_p.id == sa.bindparam("b_id"))
     .values(acted=True, acted_at=sa.bindparam("b_at", type_=UtcDateTime), action_event_id=sa.bindparam("b_action"))
 )
-_DROP = t.prompts.update().where(_p.id.in_(sa.bindparam("b_ids", expanding=True))).values(state="dropped")
 _r = t.open_requests.c
-_FORGET_REQUESTS = t.open_requests.delete().where(_r.request_id.in_(sa.bindparam("b_ids", expanding=True)))
+
+
+@functools.cache
+def _drop(dialect: str) -> Any:
+    return t.prompts.update().where(_among(_p.id, "b_ids", dialect == "postgresql")).values(state="dropped")
+
+
+@functools.cache
+def _forget_requests(dialect: str) -> Any:
+    return t.open_requests.delete().where(_among(_r.request_id, "b_ids", dialect == "postgresql"))
+
+
 _DUE_REQUESTS = sa.select(t.open_requests).where(_r.reminded.is_(False), _r.due_date != "", _r.due_date <= sa.bindparam("b_horizon"))
 _MARK_REMINDED = t.open_requests.update().where(_r.request_id == sa.bindparam("b_id")).values(reminded=True)
 _HELD_DUE = (
@@ -134,23 +144,32 @@ _RELEASE_AND_SEND = sa.text(_TAKE_AND_MARK + _SEND + "\nSELECT recipient_id, las
 _PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 
 
-@functools.cache
-def _insert_ignore(dialect: str, table: sa.Table) -> Any:
-    return dialect_insert(dialect)(table).on_conflict_do_nothing()
+def _array_columns(table: sa.Table) -> list[sa.Column[Any]]:
+    """The columns an insert over arrays gives (all but a generated id)."""
+    return [c for c in table.c if c.autoincrement is not True]
 
 
 @functools.cache
-def _store_prompts(dialect: str) -> Any:
-    # RETURNING names the rows that went in, the others hit one of the once-only keys. PostgreSQL: the rows come as
-    # one array per column (unnest), so the text is the same for every number of rows and the connection prepares
-    # it once; elsewhere SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues").
+def _insert_ignore(dialect: str, table: sa.Table, returning: str | None = None) -> Any:
+    """Rows that hit a unique key are skipped; RETURNING `returning` names the rows that went in. PostgreSQL: the rows
+    come as one array per column (unnest; parameters from _array_rows), so the text is the same for every number of
+    rows and a connection prepares it once; elsewhere the rows are executemany parameters (a multi-row VALUES,
+    SQLAlchemy's "insertmanyvalues", when there is a RETURNING)."""
     if dialect != "postgresql":
-        return dialect_insert(dialect)(t.prompts).on_conflict_do_nothing().returning(_p.id)
-    arrays = sa.func.unnest(
-        *(sa.bindparam(f"u_{c.name}", type_=pg.ARRAY(c.type)) for c in t.prompts.c),
-    ).table_valued(*(c.name for c in t.prompts.c)).render_derived()
-    rows = sa.select(*(arrays.c[c.name] for c in t.prompts.c))
-    return pg.insert(t.prompts).from_select([c.name for c in t.prompts.c], rows).on_conflict_do_nothing().returning(_p.id)
+        insert = dialect_insert(dialect)(table).on_conflict_do_nothing()
+    else:
+        columns = _array_columns(table)
+        arrays = sa.func.unnest(
+            *(sa.bindparam(f"u_{c.name}", type_=pg.ARRAY(c.type)) for c in columns),
+        ).table_valued(*(c.name for c in columns)).render_derived()
+        rows = sa.select(*(arrays.c[c.name] for c in columns))
+        insert = pg.insert(table).from_select([c.name for c in columns], rows).on_conflict_do_nothing()
+    return insert if returning is None else insert.returning(table.c[returning])
+
+
+def _array_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """_insert_ignore's parameters on PostgreSQL: a list per column, every row giving every column."""
+    return {f"u_{c.name}": [row[c.name] for row in rows] for c in _array_columns(table)}
 
 
 @functools.cache
@@ -236,10 +255,7 @@ class SqlPromptRepository:
         """Inserts prompts in one statement; returns the ids that went in (not those a once-only key refused)."""
         if not rows:
             return set()
-        if self.dialect == "postgresql":
-            params = {f"u_{c.name}": [row[c.name] for row in rows] for c in t.prompts.c}
-            return set((await self.conn.execute(_store_prompts(self.dialect), params)).scalars())
-        return set((await self.conn.execute(_store_prompts(self.dialect), list(rows))).scalars())
+        return set((await self._insert(t.prompts, rows, returning="id")).scalars())
 
     async def take_cursors(self, counts: Mapping[str, int]) -> dict[str, int]:
         """Reserves counts[r] consecutive cursors per recipient; returns each one's last. The row locks order
@@ -263,11 +279,11 @@ class SqlPromptRepository:
         if writes.acted:
             await conn.execute(_MARK_ACTED, writes.acted)
         if writes.dropped:
-            await conn.execute(_DROP, {"b_ids": writes.dropped})
+            await conn.execute(_drop(self.dialect), {"b_ids": writes.dropped})
         if writes.requests:
             await self._requests(writes.requests)
         if writes.deliveries:
-            await conn.execute(_insert_ignore(self.dialect, t.deliveries), writes.deliveries)
+            await self._insert(t.deliveries, writes.deliveries)
         released = {recipient: ids for recipient, ids in writes.released.items() if ids}
         if released and self.dialect == "postgresql":
             return await self._release_in_one(released, writes)
@@ -302,6 +318,12 @@ class SqlPromptRepository:
         result = await self.conn.execute(_RELEASE_AND_SEND if rows else _RELEASE, params)
         return {recipient: int(last) for recipient, last in result.all()}
 
+    async def _insert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]], returning: str | None = None) -> Any:
+        statement = _insert_ignore(self.dialect, table, returning)
+        if self.dialect == "postgresql":
+            return await self.conn.execute(statement, _array_rows(table, rows))
+        return await self.conn.execute(statement, list(rows))
+
     async def person_version(self, person_id: str) -> int | None:
         """The org projection's version of the person (None: not projected yet)."""
         version = (await self.conn.execute(_PERSON_VERSION, {"b_id": person_id})).scalar()
@@ -333,6 +355,6 @@ class SqlPromptRepository:
             elif request_id not in keep:
                 keep[request_id] = row
         if forget:
-            await self.conn.execute(_FORGET_REQUESTS, {"b_ids": sorted(forget)})
+            await self.conn.execute(_forget_requests(self.dialect), {"b_ids": sorted(forget)})
         if keep:
-            await self.conn.execute(_insert_ignore(self.dialect, t.open_requests), list(keep.values()))
+            await self._insert(t.open_requests, list(keep.values()))
