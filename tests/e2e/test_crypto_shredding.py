@@ -100,7 +100,7 @@ def _readable(everything: dict[str, list[Any]]) -> bytes:
     return b"\n".join(TOKEN.sub(plain, blob) for blob in raw)
 
 
-def _received(analytics: analytics_pb2_grpc.AnalyticsServiceStub, who: str, manager: str) -> int:
+def _received(analytics: analytics_pb2_grpc.AnalyticsServiceStub, who: str, manager: str = "mgr") -> int:
     signals = analytics.GetSignals(analytics_pb2.GetSignalsRequest(employee_id=who, window_days=30), metadata=auth(manager, "manager"), timeout=10)
     return sum(signals.received_by_source.values())
 
