@@ -4,7 +4,9 @@ No broker: the changelog sends are recorded, the read model is fed as its reader
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -58,6 +60,18 @@ def people_table(app: BulkApp) -> tuple[OwnedTable, Replicated, Changelog]:
     return table, read, changelog
 
 
+@contextlib.contextmanager
+def owning(app: BulkApp, partition: int = 4) -> Iterator[tuple[OwnedTable, Replicated, Changelog]]:
+    """people_table owning ``partition``, its writes made as from an event of that partition."""
+    table, read, changelog = people_table(app)
+    table.assigned([partition])
+    table_partition(PEOPLE_TOPIC, partition)
+    try:
+        yield table, read, changelog
+    finally:
+        no_table_partition()
+
+
 def a_state(*event_ids: str) -> Any:
     state = new_state()
     for i, eid in enumerate(event_ids):
@@ -92,10 +106,7 @@ def test_a_write_goes_to_the_changelog_on_its_events_partition_and_reads_back_be
 
 def test_a_write_is_held_once_the_read_model_has_read_it_back_and_not_before(app: BulkApp) -> None:
     # The owner's writes are kept until the read model has the last of them; then it alone holds the value.
-    table, read, changelog = people_table(app)
-    table.assigned([4])
-    table_partition(PEOPLE_TOPIC, 4)
-    try:
+    with owning(app) as (table, read, changelog):
         table["ann"] = a_state("e1")
         changelog.deliver(read)
         assert table.local == {} and table.get("ann") == a_state("e1") and list(table) == ["ann"]
@@ -111,16 +122,11 @@ def test_a_write_is_held_once_the_read_model_has_read_it_back_and_not_before(app
         assert table.get("ann") is None and list(table) == []
         read.put("ann", None, 4)
         assert table.local == {} and table.get("ann") is None and list(table) == []
-    finally:
-        no_table_partition()
 
 
 def test_a_new_owner_reads_the_previous_owners_last_write_and_iterates_its_own_partitions_only(app: BulkApp) -> None:
     # A owns partition 4 and writes; the partition moves to B, who writes too; it comes back to A (A -> B -> A).
-    table, read, changelog = people_table(app)
-    table.assigned([4])
-    table_partition(PEOPLE_TOPIC, 4)
-    try:
+    with owning(app) as (table, read, changelog):
         table["ann"] = a_state("e1")
         table.revoked()
         # B's write, as A's read model reads it (with A's own, earlier).
@@ -128,8 +134,6 @@ def test_a_new_owner_reads_the_previous_owners_last_write_and_iterates_its_own_p
         changelog.send_soon(key="bob", value=encode_state(a_state("b1")), partition=2)
         changelog.deliver(read)
         table.assigned([4])
-    finally:
-        no_table_partition()
     assert table.get("ann") == a_state("e1", "e2"), "not A's stale write from before the move"
     assert list(table) == ["ann"] and dict(table.items()) == {"ann": a_state("e1", "e2")}
     # Another partition's key is read (the catalogue is one key for everyone) but not iterated.
