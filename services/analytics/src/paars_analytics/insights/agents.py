@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import time
 from collections.abc import Iterable
@@ -119,22 +118,25 @@ class Detector:
             self.ctx.consumer_lag.labels(topic).set(lag)
 
 
+def _libc_malloc_trim() -> Any:
+    """glibc's malloc_trim from the symbols the process already has loaded (dlopen(NULL): no library search, no
+    subprocess); None where the C library has none (musl, macOS)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
 def release_free_heap() -> None:
     """Gives the C heap's free pages back to the system (glibc's malloc_trim; elsewhere nothing). Encoded states
     (~3 KB bytes each, outside Python's small-object arenas) are replaced at every write-back and read-back, and the
     freed ones leave holes that glibc keeps resident: reusable by the process, but counted in its RSS and in the
     pod's working set. Once a scan interval, after the scan; it takes milliseconds."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _snapshot(table: Any) -> dict[str, Any]:
