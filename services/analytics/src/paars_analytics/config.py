@@ -63,6 +63,11 @@ class Thresholds:
         )
 
 
+# The calibration aid's managers' ratings are gathered from every person's state at most this often by default
+# (PAARS_ANALYTICS_RATINGS_CACHE_SECONDS; api/queries.py).
+RATINGS_CACHE_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class AnalyticsConfig:
     settings: Settings
@@ -81,7 +86,7 @@ class AnalyticsConfig:
     scan_interval_seconds: float = 60.0
     # How long the managers' ratings behind the calibration aid are kept before they are gathered again from every
     # person's state (they change with review rounds, not from one team page to the next).
-    ratings_cache_seconds: float = 60.0
+    ratings_cache_seconds: float = RATINGS_CACHE_SECONDS
     # Replication of Faust's own changelog topics: 3 on a production Kafka (as for Paars' topics).
     changelog_replication: int = 1
     # The cyclic garbage collector's thresholds (gc.set_threshold), set when the worker starts. Python's (700, 10,

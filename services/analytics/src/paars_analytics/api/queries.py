@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from paars_analytics.config import Thresholds
+from paars_analytics.config import RATINGS_CACHE_SECONDS, Thresholds
 from paars_analytics.signals import overview
 from paars_analytics.signals.directory import can_oversee_team, can_read_person, can_read_team, team_path_of
 from paars_analytics.signals.person import WINDOWS, compute_signals
@@ -21,9 +21,6 @@ from paars_platform.errors import InvalidArgument, NotFound, PermissionDenied
 Tables = Mapping[str, Any]
 # The most teams and people one overview answers about (a page's worth).
 OVERVIEW_MAX = 50
-# The managers' ratings behind the calibration aid are gathered from every person's state: once a minute is
-# enough (they change with review rounds), not once per team page (PAARS_ANALYTICS_RATINGS_CACHE_SECONDS).
-RATINGS_SECONDS = 60.0
 # The decoded directory is kept between calls while its version (a count of the directory writes analytics applied)
 # stays the same, and at most this long: a write the count does not see (a changelog recovery) is read within it.
 DIRECTORY_SECONDS = 5.0
@@ -64,7 +61,7 @@ class Queries:
     def __init__(
         self, people: Tables, employees: Tables, teams: Tables, insights: Tables, *, k: int, clock: Any, thresholds: Thresholds | None = None,
         story: StoryQueries | None = None, directory_version: Callable[[], int] | None = None,
-        insights_version: Callable[[], int] | None = None, ratings_seconds: float = RATINGS_SECONDS,
+        insights_version: Callable[[], int] | None = None, ratings_seconds: float = RATINGS_CACHE_SECONDS,
     ) -> None:
         self.people, self.employees, self.teams, self.insights = people, employees, teams, insights
         # The story's alignment per team for the team overview (None: the overview carries none).
@@ -72,6 +69,8 @@ class Queries:
         self.k = k
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
+        # The managers' ratings behind the calibration aid, gathered from every person's state: at most every
+        # ratings_seconds (they change with review rounds), not once per team page.
         self._ratings: tuple[float, dict[str, list[tuple[float, str]]]] | None = None
         self.ratings_seconds = ratings_seconds
         # How many directory writes were applied (None: no count, so the tables are read on every call, as tests pass
