@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -35,10 +35,19 @@ def _among(column: sa.ColumnElement[Any], name: str, postgresql: bool) -> sa.Col
     return column.in_(sa.bindparam(name, expanding=True))
 
 
+class _Reads(NamedTuple):
+    """The batch's budget and open-prompt reads for one dialect."""
+
+    budget_spent: Any  # the budget alone
+    open_prompts: Any  # the open prompts alone
+    both: Any  # the two parts below in one UNION ALL
+    budget_part: Any
+    open_part: Any
+
+
 @functools.cache
-def _reads(dialect: str) -> Any:
-    """The batch's budget and open-prompt reads for the dialect: (budget alone, open alone, both, budget part,
-    open part)."""
+def _reads(dialect: str) -> _Reads:
+    """The batch's budget and open-prompt reads for the dialect."""
     on_pg = dialect == "postgresql"
     budget = sa.and_(
         _among(_p.recipient_id, "b_budget", on_pg), _p.budgeted.is_(True),
@@ -62,7 +71,7 @@ def _reads(dialect: str) -> Any:
         *(c if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
     ).where(budget).group_by(_p.recipient_id)
     open_part = sa.select(sa.literal_column("2").label("part"), sa.literal_column("0").label("spent"), *t.prompts.c).where(open_)
-    return budget_spent, open_prompts, sa.union_all(budget_part, open_part), budget_part, open_part
+    return _Reads(budget_spent, open_prompts, sa.union_all(budget_part, open_part), budget_part, open_part)
 
 
 @functools.cache
@@ -74,8 +83,8 @@ def _claim_and_read(inbox: sa.Table, budget: bool, open_prompts: bool) -> Any:
         sa.literal_column("0").label("part"), sa.literal_column("0").label("spent"),
         *(sa.cast(claimed.c.event_id, c.type).label(c.name) if c.name == "recipient_id" else sa.cast(sa.null(), c.type).label(c.name) for c in t.prompts.c),
     )
-    *_rest, budget_part, open_part = _reads("postgresql")
-    parts = [claim_part, *([budget_part] if budget else []), *([open_part] if open_prompts else [])]
+    reads = _reads("postgresql")
+    parts = [claim_part, *([reads.budget_part] if budget else []), *([reads.open_part] if open_prompts else [])]
     return sa.union_all(*parts)
 
 
@@ -144,9 +153,10 @@ _RELEASE_AND_SEND = sa.text(_TAKE_AND_MARK + _SEND + "\nSELECT recipient_id, las
 _PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 
 
-def _array_columns(table: sa.Table) -> list[sa.Column[Any]]:
-    """The columns an insert over arrays gives (all but a generated id)."""
-    return [c for c in table.c if c.autoincrement is not True]
+@functools.cache
+def _array_columns(table: sa.Table) -> tuple[sa.Column[Any], ...]:
+    """The columns an insert over arrays gives (all but a generated id), worked out once per table."""
+    return tuple(c for c in table.c if c.autoincrement is not True)
 
 
 @functools.cache
@@ -207,17 +217,17 @@ class SqlPromptRepository:
                 b_actors=sorted(open_query.actors), b_kinds=sorted(open_query.kinds), b_abouts=sorted(open_query.abouts),
                 b_refs=sorted(open_query.refs), b_before=open_query.before,
             )
-        budget_spent, open_prompts, budget_and_open, *_parts = _reads(self.dialect)
+        reads = _reads(self.dialect)
         if open_query is None:
             if not budget_for:
                 return {}, []
-            rows = (await self.conn.execute(budget_spent, params)).all()
+            rows = (await self.conn.execute(reads.budget_spent, params)).all()
             return {recipient: int(count) for recipient, count in rows}, []
         if not budget_for:
-            return {}, list((await self.conn.execute(open_prompts, params)).all())
+            return {}, list((await self.conn.execute(reads.open_prompts, params)).all())
         spent: dict[str, int] = {}
         open_rows: list[Any] = []
-        for row in (await self.conn.execute(budget_and_open, params)).all():
+        for row in (await self.conn.execute(reads.both, params)).all():
             if row.part == 1:
                 spent[row.recipient_id] = int(row.spent)
             else:
