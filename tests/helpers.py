@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from kafka import KafkaConsumer, TopicPartition
 
 from paars.org.v1 import org_pb2
@@ -12,6 +13,28 @@ from paars_platform.auth import mint_token
 from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT, Settings
 from paars_platform.events import UndecodableEvent, decode
 from paars_platform.keyring import KEYS_SCOPE, KeyRing, RemoteKeySource
+
+
+class StatementLog:
+    """The statements a Database's engine sends while entered, each as its whole text (what a connection's
+    prepared-statement cache is keyed by); heads() gives their first three words, enough to tell them apart."""
+
+    def __init__(self, db: Any) -> None:
+        self.engine = db.engine.sync_engine
+        self.texts: list[str] = []
+
+    def __enter__(self) -> StatementLog:
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.texts.append(statement)
+
+    def heads(self) -> list[str]:
+        return [" ".join(text.split()[:3]) for text in self.texts]
 
 
 def token(sub: str, *roles: str) -> str:

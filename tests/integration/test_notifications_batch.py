@@ -29,6 +29,7 @@ from paars_platform.events import header, new_metadata, to_record
 from paars_platform.inbox import InboxClaim, InboxConsumer
 from paars_platform.topics import topic_for_message
 from tests.conftest import make_settings
+from tests.helpers import StatementLog
 
 CONFIG = NotificationsConfig()
 MANAGERS = 4
@@ -119,24 +120,6 @@ async def one_by_one(db: Database, prompts: PromptService, events: list[Any]) ->
         await as_batch(db, prompts, [event])
 
 
-class Statements:
-    def __init__(self, db: Database) -> None:
-        self.engine = db.engine.sync_engine
-        self.seen: list[str] = []
-        self.texts: list[str] = []  # the statements' whole text, as the connection's statement cache keys them
-
-    def __enter__(self) -> list[str]:
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        return self.seen
-
-    def __exit__(self, *exc: object) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.seen.append(" ".join(statement.split()[:3]))
-        self.texts.append(statement)
-
-
 async def test_a_batch_of_check_ins_costs_the_same_few_statements_however_many_events_it_holds(db: Database) -> None:
     """Before the batch handler each milestone cost about four statements of its own (the open prompts it may
     close, the budget, the prompt, the cursor) plus the batch's release marks and outbox rows: 6 for one event,
@@ -159,9 +142,9 @@ async def test_a_batch_of_check_ins_costs_the_same_few_statements_however_many_e
     for size in (1, 2, 5, 20):
         for _warm in range(2):  # the second round of each size, with the cache warm, is the one counted
             events = [milestone(f"r{i % MANAGERS}-{i // MANAGERS % REPORTS}") for i in range(size)]
-            statements = Statements(db)
-            with statements as seen:
+            with StatementLog(db) as statements:
                 await as_batch(db, prompts, events)
+            seen = statements.heads()
             counted[size] = len(seen)
             texts[size] = statements.texts
     assert counted == dict.fromkeys((1, 2, 5, 20), expected), (counted, seen)
@@ -298,8 +281,9 @@ async def test_through_the_inbox_a_batch_claims_with_its_first_read_and_a_repeat
         await prompts.cache.preferences_of(conn, [f"m{m}" for m in range(3)])
         await prompts.cache.directory(conn, [f"r{m}-0" for m in range(3)])
     await consumer.process_batch([record(first, 0), record(second, 1)])
-    with Statements(db) as seen:
+    with StatementLog(db) as statements:
         await consumer.process_batch([record(second, 1), record(third, 2), record(third, 3)])
+    seen = statements.heads()
     assert len(seen) == (3 if db.engine.dialect.name == "postgresql" else 6), seen
     async with db.read() as conn:
         rows = (await conn.execute(sa.select(t.prompts.c.cause_event_id, t.prompts.c.recipient_id, t.prompts.c.cursor))).all()

@@ -24,6 +24,7 @@ from paars_notifications.domain.visibility import Person
 from paars_notifications.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.helpers import StatementLog
 from tests.unit.notifications_fakes import Clock, FakeUnitOfWork, Store
 
 NOW = dt.datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -304,11 +305,6 @@ async def test_on_postgresql_the_consumers_statements_have_one_text_whatever_the
     prepares each statement of the consumer's path once, not again for every row count or list length."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the cache is asyncpg's; SQLite keeps its IN lists and VALUES rows")
-    texts: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        texts.append(statement)
-
     async def one_batch(n: int) -> list[str]:
         tag = uuid.uuid4().hex[:8]
         rows = [draft_row(f"{tag}-{i}") for i in range(n)]
@@ -322,23 +318,18 @@ async def test_on_postgresql_the_consumers_statements_have_one_text_whatever_the
             last_error="", created_at=NOW, finished_at=None,
         ) for i in range(n)]
         people = frozenset(r["recipient_id"] for r in rows)
-        texts.clear()
-        async with db.transaction() as conn:
-            repo = SqlPromptRepository(conn)
-            assert len(await repo.add(rows)) == n
-            query = OpenQuery(people, frozenset(range(1, n + 1)), people, people, NOW)
-            await repo.budget_and_open(people, NOW - dt.timedelta(days=7), query)
-            await repo.write(Writes(
-                dropped=[r["id"] for r in rows], requests=[*requests, *((f"{tag}-gone{i}", None) for i in range(n))], deliveries=deliveries,
-            ))
-        return list(texts)
+        with StatementLog(db) as statements:
+            async with db.transaction() as conn:
+                repo = SqlPromptRepository(conn)
+                assert len(await repo.add(rows)) == n
+                query = OpenQuery(people, frozenset(range(1, n + 1)), people, people, NOW)
+                await repo.budget_and_open(people, NOW - dt.timedelta(days=7), query)
+                await repo.write(Writes(
+                    dropped=[r["id"] for r in rows], requests=[*requests, *((f"{tag}-gone{i}", None) for i in range(n))], deliveries=deliveries,
+                ))
+        return statements.texts
 
-    engine = db.engine.sync_engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
-        one, three = await one_batch(1), await one_batch(3)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+    one, three = await one_batch(1), await one_batch(3)
     assert len(one) == 6, one  # the prompts, the read, the drops, the requests forgotten and kept, the deliveries
     assert three == one
 
