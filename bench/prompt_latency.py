@@ -212,7 +212,8 @@ async def setup_goals(port: int, managers: int, reports_each: int) -> tuple[list
                     key_results=[gl.KeyResult(title="talks", start_value=0, target_value=4)], start_date="2026-01-01", due_date="2030-12-31",
                 ), metadata=auth(owner))
                 agreed = await stub.AgreeGoal(gl.AgreeGoalRequest(goal_id=proposed.id, expected_version=proposed.version), metadata=auth(manager, "manager"))
-                goals.append({"id": agreed.id, "owner": owner, "kr": agreed.key_results[0].id, "version": agreed.version, "value": 0})
+                goals.append({"id": agreed.id, "owner": owner, "kr": agreed.key_results[0].id, "version": agreed.version, "value": 0,
+                              "lock": asyncio.Lock()})
 
         await asyncio.gather(*(one(f"{m}-e{j:02d}", m) for m in manager_ids for j in range(reports_each)))
     return goals, manager_ids
@@ -311,7 +312,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 # together they were stale-version refusals whenever goals answered slower than the round robin
                 # came back to the goal (a quarter to a third of the causes under load), so the rate never held.
                 # Latency is measured from the event's own time, so the wait here is not counted in it.
-                async with goal.setdefault("lock", asyncio.Lock()):
+                async with goal["lock"]:
                     goal["value"] += 1
                     try:
                         reply = await stub.CheckIn(gl.CheckInRequest(
