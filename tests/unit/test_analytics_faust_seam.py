@@ -121,6 +121,29 @@ def test_the_lag_gauge_counts_what_is_behind_each_consumed_topic(app: BulkApp) -
     assert gauge == {"feedback.feedback-given.v1": 3, "seam-test-insight-commands": 0}
 
 
+def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_awaiting_each() -> None:
+    """Open commands go through one buffer (send_soon, as the scan's closes), in the order detection found them: a
+    subject's commands share its key and partition, so they reach the commands agent in that order. A kind already
+    open is not sent; the call itself awaits nothing (it is a plain function)."""
+    from types import SimpleNamespace
+
+    from paars_analytics.config import Thresholds
+    from paars_analytics.insights.agents import Detector
+    from paars_analytics.signals.insights import Candidate
+
+    def candidate(kind: str, subject: str) -> Candidate:
+        return Candidate(kind, subject, "t1", "info", "why", (), (), "do")
+
+    sent: list[tuple[bytes, str, str]] = []
+    commands = SimpleNamespace(send_soon=lambda *, key, value: sent.append((key, value["op"], value["c"]["kind"])))
+    ctx = SimpleNamespace(commands_topic=commands, insights={"bob": {"open": {"QUIET_FEEDBACK": {}}}},
+                          employees={"ann": {"manager_id": "mgr"}}, config=SimpleNamespace(thresholds=Thresholds()))
+    detector = Detector(ctx)  # type: ignore[arg-type]
+    found = [candidate("QUIET_FEEDBACK", "ann"), candidate("QUIET_FEEDBACK", "bob"), candidate("NO_DEVELOPMENT", "ann")]
+    assert detector._open(found, 1_000.0) == 2
+    assert sent == [(b"ann", "open", "QUIET_FEEDBACK"), (b"ann", "open", "NO_DEVELOPMENT")]
+
+
 def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchanged(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from paars_analytics.app import create_app, register_agents
     from paars_analytics.config import AnalyticsConfig

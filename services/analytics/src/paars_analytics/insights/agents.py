@@ -46,15 +46,20 @@ class Detector:
         record = self.ctx.insights.get(candidate.subject_id)
         return bool(record) and candidate.kind in record["open"]
 
-    async def _open(self, candidates: list[Candidate], now: float) -> int:
+    def _open(self, candidates: list[Candidate], now: float) -> int:
+        """Sends an open command for each candidate not open yet. Commands go to the producer's buffer
+        (``send_soon``, no await each): one buffer, drained in order, so a subject's commands keep their order
+        (they share its key, hence its partition). Nothing waits on their delivery: a command lost in a crash
+        is found again by the next round or scan, and the agent applying them is idempotent."""
         sent = 0
         employees = self.employees()
+        commands = self.ctx.commands_topic
         for candidate in candidates:
             if self._is_open(candidate):
                 continue
             manager = str((employees.get(candidate.subject_id) or {}).get("manager_id") or "")
             candidate = ask_peers(candidate, manager, self.asked, now, self.ctx.config.thresholds)
-            await self.ctx.commands_topic.send(
+            commands.send_soon(
                 key=candidate.subject_id.encode(), value={"op": "open", "at": now, "c": records.candidate_dict(candidate)}
             )
             sent += 1
@@ -80,7 +85,7 @@ class Detector:
             release_free_heap()
         elif ctx.dirty:
             keys, ctx.dirty = ctx.dirty, set()
-            await self._open(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
+            self._open(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
         if time.monotonic() - self._lag_at >= LAG_SECONDS:
             self._lag_at = time.monotonic()
             self.update_consumer_lag()
@@ -94,9 +99,9 @@ class Detector:
         assert ctx.read is not None
         found = await scan(ctx.state, self.employees(), _snapshot(ctx.teams), ctx.insights, now,
                            ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns)
-        await self._open(found.candidates, now)
+        self._open(found.candidates, now)
         for subject, kind, why in found.closures:
-            await ctx.commands_topic.send(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
+            ctx.commands_topic.send_soon(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
 
     def update_consumer_lag(self) -> None:
         """Records behind the end of each consumed topic. The tables' changelogs are not the group's (tables.py: the
