@@ -425,23 +425,54 @@ def test_the_least_recently_used_clean_states_are_evicted_past_hot_people_and_th
 def test_a_dirty_state_is_never_evicted_before_its_flush_and_becomes_evictable_after_it() -> None:
     table = ChangelogTable()
     consumer = FakeConsumer(table)
-    people = store(table, consumer, hot=2)
-    states = {key: touch(people, key, f"{key}-1") for key in ("ann", "bob", "cy", "dee")}
-    # Four dirty states, a bound of two: all kept (nothing written yet), each still the object that was put.
+    people = store(table, consumer, hot=3)
+    states = {key: touch(people, key, f"{key}-1") for key in ("ann", "bob", "cy")}
+    # Three dirty states, a bound of three: all kept (nothing written yet), each still the object that was put.
     assert table.writes == [] and set(people.hot) == set(states) and not people.clean
     assert all(people.hot[key] is state for key, state in states.items())
-    written = people.flush(NOW)
-    assert written == 4 and sorted(table.writes) == ["ann", "bob", "cy", "dee"]
-    # Offsets acknowledged after all four writes; then back to the bound, the most recently changed kept.
-    assert consumer.acked[-1][2] == 4 and list(people.hot) == ["cy", "dee"]
-    # An evicted person still reads (from the table), and a new change of theirs is kept until the next flush.
+    # Touching one of them again makes nobody new dirty: still no write.
     touch(people, "ann", "ann-2")
-    touch(people, "bob", "bob-2")
+    assert table.writes == [] and people.hot["ann"] is states["ann"]
+    written = people.flush(NOW)
+    assert written == 3 and sorted(table.writes) == ["ann", "bob", "cy"]
+    # Offsets acknowledged after all three writes; the bound holds, all clean now.
+    assert consumer.acked[-1][2] == 3 and set(people.hot) == {"ann", "bob", "cy"} and len(people.clean) == 3
+    # New changes evict the least recently used clean ones, never a dirty one; an evicted person still reads.
+    touch(people, "dee", "dee-1")
     touch(people, "eve", "eve-1")
-    assert {"ann", "bob", "eve"} <= set(people.hot) and set(people.dirty) == {"ann", "bob", "eve"}
-    assert len(people.hot) == 3
+    assert set(people.dirty) == {"dee", "eve"} and {"dee", "eve"} <= set(people.hot) and len(people.hot) == 3
+    touch(people, "bob", "bob-2")
+    assert set(people.dirty) == {"dee", "eve", "bob"} and set(people.hot) == {"dee", "eve", "bob"}
     people.flush(NOW)
     assert count(table.get("ann")) == 2 and count(table.get("bob")) == 2 and count(table.get("eve")) == 1
+
+
+def test_no_more_than_hot_people_are_dirty_at_once_and_a_flush_first_writes_them_with_their_offsets() -> None:
+    """A fetch of many people not in memory (a restart, a backfill): the change that would make a third person dirty
+    with a bound of two writes the two first and acknowledges only the offsets held before it."""
+    table = ChangelogTable()
+    consumer = FakeConsumer(table)
+    people = store(table, consumer, hot=2)
+    tp = TP(TOPIC, 2)
+    for key in ("ann", "bob"):
+        touch(people, key, f"{key}-1", tp)
+    assert table.writes == [] and consumer.acked == []
+    cy = people.state("cy", 2) or new_state()
+    apply_update(cy, received("cy-1", NOW - 3600), NOW, (TOPIC, 2, 99))
+    people.put("cy", cy, 2)
+    # ann's and bob's states written, then their two offsets acknowledged; cy's change waits for the next flush.
+    assert sorted(table.writes) == ["ann", "bob"] and consumer.acked == [(tp, [0, 1], 2)]
+    assert set(people.dirty) == {"cy"} and len(people.hot) <= 2 and people.hot["cy"] is cy
+    people.hold(tp, [99])
+    for key in ("dee", "eve", "fay", "gus"):
+        touch(people, key, f"{key}-1", tp)
+        assert len(people.dirty) <= 2 and len(people.hot) <= 2
+    people.flush(NOW)
+    assert sorted(set(table.writes)) == ["ann", "bob", "cy", "dee", "eve", "fay", "gus"]
+    assert all(count(table.get(key)) == 1 for key in ("ann", "bob", "cy", "dee", "eve", "fay", "gus"))
+    # Every offset acknowledged once, each after the write of the state it changed.
+    acked = [offset for _, offsets, _ in consumer.acked for offset in offsets]
+    assert sorted(acked) == sorted(set(acked)) and 99 in acked and 0 in acked and 1 in acked
 
 
 def test_an_evicted_state_decoded_again_from_the_table_equals_the_state_written() -> None:

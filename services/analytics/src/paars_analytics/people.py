@@ -7,10 +7,13 @@ touched many times within a flush interval is written once; once it has caught u
 write went to the producer, and Faust flushes the producer before it commits offsets: a committed offset's effect
 is always in the changelog (at-least-once; a replay is absorbed by the event-id ring).
 
-Memory: a decoded state is ~90 KB against 2.5-4 KB encoded, so `hot` is a least-recently-used cache of at most
-`hot_people` decoded states (PAARS_ANALYTICS_HOT_PEOPLE). Only clean states are evicted: a dirty one stays until the
-flush writes it (then it is evictable), so no change is lost before its write. An evicted person is decoded again
-from the table on use (tables.py: this worker's own writes since the assignment, else the read model's bytes).
+Memory: a decoded state is ~66 KB at 500 events against ~2.8 KB encoded, so `hot` is a least-recently-used cache of
+at most `hot_people` decoded states (PAARS_ANALYTICS_HOT_PEOPLE). Only clean states are evicted: a dirty one stays
+until a flush writes it (then it is evictable), so no change is lost before its write. Dirty states are bounded by
+the same number: the change that would make more than `hot_people` people dirty flushes first (early, whatever the
+interval), so a fetch of thousands of people not in memory (a restart, a backfill) never holds more than
+`hot_people` decoded states. An evicted person is decoded again from the table on use (tables.py: this worker's own
+writes since the assignment, else the read model's bytes).
 
 When partitions are revoked (a rebalance) everything pending is written and acknowledged, then the memory is
 dropped: partitions may move, and the table (the changelog, as the read model has read it to its end at the
@@ -27,7 +30,8 @@ from faust.types import TP
 from paars_analytics.faust_seam import no_table_partition, table_partition
 from paars_analytics.signals.state import State
 
-# Decoded states kept (~90 KB each): past it, the least recently used clean ones are dropped and decoded again on use.
+# Decoded states kept (~66 KB each at 500 events): past it, the least recently used clean ones are dropped and decoded
+# again on use, and no more than this many are dirty at once (a flush comes first).
 HOT_PEOPLE = 3_000
 
 
@@ -96,6 +100,11 @@ class PeopleStore:
         return loaded
 
     def put(self, key: str, state: State, partition: int) -> None:
+        if key not in self.dirty and len(self.dirty) >= max(1, self.hot_people):
+            # One more dirty person would pass the bound: write those there are first (no await, so safe within a
+            # fetch's apply; the offsets acknowledged are only those held before, whose effects these writes carry).
+            # The interval's clock is left as it was.
+            self.flush(self.last_flush)
         self.hot[key] = state
         self.clean.pop(key, None)
         self.dirty[key] = partition
