@@ -192,6 +192,7 @@ class FakePromptStore:
         self.people: dict[str, dict[str, Any]] = {}
         self.outbox: list[Any] = []
         self.deliveries: dict[str, dict[str, Any]] = {}
+        self.parked_events: dict[int, dict[str, Any]] = {}
         self.calls: list[str] = []
 
     def __call__(self, conn: object) -> FakePromptStore:
@@ -263,6 +264,24 @@ class FakePromptStore:
     async def project_person(self, values: Any) -> None:
         self.calls.append("project")
         self.people[values["id"]] = dict(values)
+
+    async def park(self, rows: Sequence[Any]) -> None:
+        self.calls.append("park")
+        for row in rows:
+            if all(p["event_id"] != row["event_id"] for p in self.parked_events.values()):
+                key = max(self.parked_events, default=0) + 1
+                self.parked_events[key] = {**row, "id": key}
+
+    async def parked(self, awaiting: str | None = None) -> list[Any]:
+        self.calls.append("parked")
+        return [types.SimpleNamespace(**p) for _k, p in sorted(self.parked_events.items()) if awaiting is None or awaiting in p["awaited"]]
+
+    async def unpark(self, ids: Sequence[int]) -> None:
+        for key in ids:
+            self.parked_events.pop(key, None)
+
+    async def known(self, person_ids: Any) -> set[str]:
+        return {i for i in person_ids if i in self.people}
 
     async def held_due(self, now: dt.datetime) -> list[Any]:
         return [self._row(i) for i, p in self.prompts.items() if p["state"] == "held" and p["release_at"] <= now]

@@ -150,6 +150,11 @@ _SEND = """, sent AS (
 )"""
 _RELEASE = sa.text(_TAKE_AND_MARK + "\nSELECT recipient_id, last_cursor FROM taken")
 _RELEASE_AND_SEND = sa.text(_TAKE_AND_MARK + _SEND + "\nSELECT recipient_id, last_cursor FROM taken")
+_k = t.parked_events.c
+# Parked events (service_layer/prompting.py): in the order they came, each applied once (a second replica's round,
+# or a directory change on another replica, passes locked rows by on PostgreSQL; SQLite has one writer anyway).
+_PARKED = sa.select(t.parked_events).order_by(_k.id).limit(1000).with_for_update(skip_locked=True)
+_KNOWN = sa.select(t.people.c.id).where(t.people.c.id.in_(sa.bindparam("b_ids", expanding=True)))
 _PERSON_VERSION = sa.select(t.people.c.version).where(t.people.c.id == sa.bindparam("b_id"))
 
 
@@ -341,6 +346,32 @@ class SqlPromptRepository:
 
     async def project_person(self, values: Mapping[str, Any]) -> None:
         await upsert(self.conn, t.people, dict(values), keys=["id"])
+
+    async def park(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Keeps events that wait for the directory (an event parked already stays as it is). Rows as executemany
+        parameters on every database: the JSON lists would not pass through _insert_ignore's arrays (a JSON[] of lists
+        is a two-dimensional array), and parking is rare."""
+        if rows:
+            await self.conn.execute(dialect_insert(self.dialect)(t.parked_events).on_conflict_do_nothing(), list(rows))
+
+    async def parked(self, awaiting: str | None = None) -> list[Any]:
+        """Parked events in the order they came, locked for this transaction: those that wait for `awaiting`, or the
+        first 1000 of all."""
+        if awaiting is None:
+            return list((await self.conn.execute(_PARKED)).all())
+        # The JSON list holds the id in quotes: '"id"' matches that id alone (autoescape: an id's % or _ is literal).
+        statement = _PARKED.limit(None).where(sa.cast(_k.awaited, sa.Text).contains(json.dumps(awaiting), autoescape=True))
+        return list((await self.conn.execute(statement)).all())
+
+    async def unpark(self, ids: Sequence[int]) -> None:
+        if ids:
+            await self.conn.execute(t.parked_events.delete().where(_k.id.in_(ids)))
+
+    async def known(self, person_ids: Collection[str]) -> set[str]:
+        """Which of these people the org projection holds (read in the transaction, not from the cache)."""
+        if not person_ids:
+            return set()
+        return set((await self.conn.execute(_KNOWN, {"b_ids": sorted(person_ids)})).scalars())
 
     async def held_due(self, now: dt.datetime) -> list[Any]:
         """Held prompts whose time came, per recipient by priority (at most 1000 a round)."""

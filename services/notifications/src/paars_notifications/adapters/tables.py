@@ -145,5 +145,26 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
+# Events waiting for the directory (service_layer/prompting.py, "parked events"): an event that names someone the org
+# projection does not know yet (its record comes on another topic, which Kafka does not order with this one) is kept
+# here, claimed in the inbox as usual, until the record comes or PAARS_NOTIFICATIONS_DIRECTORY_WAIT_SECONDS passed.
+parked_events = sa.Table(
+    "parked_events",
+    metadata,
+    # The order the events came in, which is the order they are applied in.
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(80), nullable=False, unique=True),
+    sa.Column("topic", sa.String(200), nullable=False),
+    # The message's full name and its serialized bytes: the event, decoded again when it is applied.
+    sa.Column("event_type", sa.String(200), nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=False),
+    # Everyone the event names (JSON list of ids: the export and erasure find a person's events by it) and, of them,
+    # the people it waits for.
+    sa.Column("people", sa.JSON, nullable=False),
+    sa.Column("awaited", sa.JSON, nullable=False),
+    sa.Column("parked_at", UtcDateTime, nullable=False),
+)
+
 # HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
 privileged_actions = privileged_actions_table(metadata)
