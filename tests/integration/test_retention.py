@@ -59,6 +59,8 @@ def row(table: sa.Table, at: dt.datetime, **given: Any) -> dict[str, Any]:
             values[column.name] = at
         elif kind is dt.date:
             values[column.name] = at.date()
+        elif kind is bytes:
+            values[column.name] = b""
         else:
             values[column.name] = [] if kind is list else {}
     return {**values, **given}

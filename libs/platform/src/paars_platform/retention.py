@@ -82,7 +82,7 @@ HOLD_KINDS: dict[str, tuple[str, ...]] = {
         "circles", "circle_cases",
     ),
     "story": ("directory", "ambition", "proposals", "proposal_comments", "story_versions", "team_story_versions", "story_reads"),
-    "notifications": ("directory", "preferences", "prompts", "open_requests", "webhooks", "deliveries"),
+    "notifications": ("directory", "preferences", "prompts", "open_requests", "webhooks", "deliveries", "parked_events"),
     "analytics": ("insights",),
 }
 

@@ -20,6 +20,9 @@ class NotificationsConfig:
     # A prompt that prepares for a moment (add to a 1:1's agenda, bring a case to a circle) goes out this many days
     # before it, at the digest hour in the person's time zone; at once when the moment is sooner.
     lead_days: int = 2
+    # An event naming someone the directory does not know yet waits at most this long for their record (then it is
+    # applied with what the directory knows).
+    directory_wait_seconds: float = 300.0
     # A live stream also re-reads the database this often, for prompts released by another replica.
     stream_poll_seconds: float = 2.0
     webhook_timeout_seconds: float = 5.0
@@ -53,6 +56,7 @@ class NotificationsConfig:
             scheduler_seconds=env_float("PAARS_NOTIFICATIONS_SCHEDULER_SECONDS", 5.0),
             digest_at=parse_hhmm(env_str("PAARS_NOTIFICATIONS_DIGEST_AT", "09:00")) or DEFAULT_DIGEST_AT,
             lead_days=max(0, env_int("PAARS_NOTIFICATIONS_LEAD_DAYS", 2)),
+            directory_wait_seconds=max(0.0, env_float("PAARS_NOTIFICATIONS_DIRECTORY_WAIT_SECONDS", 300.0)),
             stream_poll_seconds=env_float("PAARS_NOTIFICATIONS_STREAM_POLL_SECONDS", 2.0),
             webhook_timeout_seconds=env_float("PAARS_NOTIFICATIONS_WEBHOOK_TIMEOUT_SECONDS", 5.0),
             delivery_max_attempts=env_int("PAARS_NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS", 8),

@@ -1,8 +1,12 @@
 """Everything notifications holds about one person (issue 18): their directory projection and preferences, the
 prompts they were sent, the open requests they take part in, their webhooks (the signing secret kept back) and
-the deliveries made to them. The export reads these; erasure (item 4, paars_platform.erasure) deletes them all (an
+the deliveries made to them, and the events about them still waiting for the directory (parked). The export reads these; erasure (item 4, paars_platform.erasure) deletes them all (an
 open request the person is only one party of goes too: feedback answers it, notifications only reminds)."""
 from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
 
 from paars_notifications.adapters import tables as t
 from paars_platform.db import Database
@@ -17,6 +21,12 @@ KINDS = (
     PersonalKind("open_requests", t.open_requests, ("requester_id", "subject_id", "recipient_id")),
     PersonalKind("webhooks", t.webhooks, ("owner_id",), hidden=("secret",)),
     PersonalKind("deliveries", t.deliveries, ("owner_id",), order_by=("id",)),
+    # An event that names the person and waits for someone's directory record: erasure deletes it (its payload is
+    # data about them), so it is never applied.
+    PersonalKind(
+        "parked_events", t.parked_events, ("subject_id",), order_by=("id",),
+        through=lambda person: sa.cast(t.parked_events.c.people, sa.Text).contains(json.dumps(person), autoescape=True),
+    ),
 )
 
 

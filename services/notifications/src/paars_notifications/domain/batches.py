@@ -41,6 +41,9 @@ class Applied:
     matches: list[rules.ActionMatch]
     # FeedbackRequested: the open request to keep (its row), or None to forget it; absent for other events.
     request: tuple[str, dict[str, Any] | None] | None = None
+    # The people the event waits for (involvement.awaited): not empty, the event is parked, not applied (no drafts,
+    # no actions, no request).
+    awaited: frozenset[str] = frozenset()
 
 
 def acts_on(match: rules.ActionMatch, draft: rules.PromptDraft) -> bool:

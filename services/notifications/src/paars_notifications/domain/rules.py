@@ -672,6 +672,12 @@ def prompts_for(event: Any, directory: Directory, today: dt.date) -> list[Prompt
     return rule.prompts(event, directory, today) if rule else []
 
 
+def may_prompt(event: Any) -> bool:
+    """Whether the event's type has a prompt rule at all (not only actions that close prompts)."""
+    rule = RULES.get(type(event))
+    return rule is not None and rule.prompts is not _no_prompts
+
+
 def actions_in(event: Any) -> list[ActionMatch]:
     """What this event shows someone did: gave feedback, acknowledged, answered, checked in, prepared."""
     rule = RULES.get(type(event))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 import uuid
 from collections import OrderedDict, defaultdict
@@ -32,10 +33,11 @@ from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, utcnow
 from paars_platform.erasure import is_erased
-from paars_platform.events import new_metadata
+from paars_platform.events import message_class, new_metadata
 from paars_platform.inbox import Handler, InboxClaim
 
 PRODUCER = "notifications"
+log = logging.getLogger("paars.notifications.consumer")
 Clock = Callable[[], dt.datetime]
 
 # What the registry routes to notifications (paars_platform.topics' consumers); handlers() checks it against
@@ -109,6 +111,18 @@ class PromptService:
             "Held prompts the scheduler released when their time came (quiet hours over, the digest, the lead time before a moment), by kind.",
             ("kind",),
         )
+        self.parked_total = metrics.counter(
+            "paars_notifications_events_parked_total",
+            "Events parked to wait for the directory record of someone they name, by topic.", ("topic",),
+        )
+        self.unparked_total = metrics.counter(
+            "paars_notifications_events_unparked_total",
+            "Parked events applied, by why (known: the people came; expired: the wait was over; failed: the rules raised, dropped).",
+            ("reason",),
+        )
+        self.parked_now = metrics.gauge(
+            "paars_notifications_events_parked_now", "Events waiting for the directory, as this replica's last scheduler round saw them (at most 1000).",
+        )
 
     def attach(self, db: Database) -> None:
         self.db = db
@@ -139,7 +153,12 @@ class PromptService:
                 items, gathered.items = gathered.items, []
                 await self.apply(conn, items)
             self._claimed = None  # what claim() read is from before this change
-            await self._project(conn, event)
+            if await self._project(conn, event):
+                # Someone new: the events that waited for them are applied now, their prompts pushed after this commit.
+                for event_id in await self._apply_parked(conn, await self.repository(conn).parked(awaiting=event.employee.id), None):
+                    released = self._pending.pop(event_id, None)
+                    if released:
+                        self._pending.setdefault(event.metadata.event_id, []).extend(released)
             return
         item = claimed.items.pop(event.metadata.event_id, None) if claimed is not None else None
         if item is None:
@@ -149,8 +168,10 @@ class PromptService:
         else:
             await self.apply(conn, [item])
 
-    async def rules_of(self, conn: AsyncConnection, event: Any) -> Applied:
-        """The rules of one event: its prompts and actions (the directory from the cache prepare() filled)."""
+    async def rules_of(self, conn: AsyncConnection, event: Any, *, park: bool = True) -> Applied:
+        """The rules of one event: its prompts and actions (the directory from the cache prepare() filled). With `park`,
+        an event that names someone the directory does not know yet is only marked to wait for them (Applied.awaited;
+        its rules still run here, so an event they cannot read is dead-lettered when it comes, not when it is applied)."""
         cause = cause_of(event)
         directory = await self.cache.directory(conn, involved_ids(event))
         rule = rules.RULES.get(type(event))
@@ -165,7 +186,9 @@ class PromptService:
                 recipient_id=event.recipient_id, due_date=event.due_date[:10], visibility=cause.visibility,
                 cause_occurred_at=cause.occurred_at, reminded=False,
             ) if keep else None)
-        return Applied(event, cause, rules.prompts_for(event, directory, self.clock().date()), rules.actions_in(event), request)
+        applied = Applied(event, cause, rules.prompts_for(event, directory, self.clock().date()), rules.actions_in(event), request)
+        waiting = involvement.awaited(event, directory.people) if park else frozenset()
+        return Applied(event, cause, [], [], None, awaited=waiting) if waiting else applied
 
     def begin(self, conn: AsyncConnection) -> None:
         self._gathered = _Gathered(conn, [])
@@ -219,7 +242,12 @@ class PromptService:
         await self.apply(conn, gathered.items)
 
     async def apply(self, conn: AsyncConnection, items: Sequence[Applied]) -> None:
-        """Writes what a batch of events decided, run by run (see runs())."""
+        """Writes what a batch of events decided, run by run (see runs()); the events that wait for the directory are
+        parked (one INSERT, only when there are some)."""
+        parked = [item for item in items if item.awaited]
+        if parked:
+            await self._park(conn, parked)
+            items = [item for item in items if not item.awaited]
         for run in runs(items):
             await self._apply_run(conn, run)
 
@@ -269,7 +297,69 @@ class PromptService:
             self.prompts_total.labels(pb.PromptKind.Name(p.kind), "in_app").inc()
         self.fanout.publish(prompts)
 
-    async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> None:
+    # ---------- events that wait for the directory ----------
+    #
+    # An event can come before the org topic's record of someone it names (Kafka orders nothing across topics); applied
+    # then, its rules would prompt nobody and the prompt would be lost. Such an event is parked instead (a row of
+    # parked_events, in the inbox's transaction: its inbox row is claimed as any other's, so the offsets advance and a
+    # redelivery changes nothing), and applied once: when a directory change makes everyone it waits for known (in that
+    # change's transaction), or from the scheduler's round once they are known (a record another replica projected) or
+    # config.directory_wait_seconds passed (applied with what the directory knows: someone erased or never imported).
+    # Each parked row is applied and deleted in one transaction, under its row lock (SKIP LOCKED on PostgreSQL).
+    # Nothing of this runs while everyone is known: the decision reads the directory the batch read anyway.
+
+    async def _park(self, conn: AsyncConnection, items: Sequence[Applied]) -> None:
+        now = self.clock()
+        await self.repository(conn).park([
+            dict(
+                event_id=item.cause.event_id, topic=item.cause.topic, event_type=item.cause.type, payload=item.event.SerializeToString(),
+                subject_id=item.cause.subject_id[:64], people=sorted(involved_ids(item.event)), awaited=sorted(item.awaited), parked_at=now,
+            )
+            for item in items
+        ])
+        for item in items:
+            self.parked_total.labels(item.cause.topic).inc()
+            log.info("event parked until the directory knows everyone it names", extra={
+                "event_id": item.cause.event_id, "topic": item.cause.topic, "awaited": sorted(item.awaited),
+            })
+
+    async def _apply_parked(self, conn: AsyncConnection, rows: Sequence[Any], expired_before: dt.datetime | None) -> list[str]:
+        """Applies the parked rows (locked by the caller's read) whose people the directory now knows, and those parked
+        before `expired_before`, in the order they came, and deletes them; returns the event ids applied."""
+        if not rows:
+            return []
+        repo = self.repository(conn)
+        known = await repo.known({i for row in rows for i in row.awaited})
+        ready = [(row, "known" if set(row.awaited) <= known else "expired") for row in rows
+                 if set(row.awaited) <= known or (expired_before is not None and row.parked_at <= expired_before)]
+        if not ready:
+            return []
+        for person_id in known:
+            self.cache.forget_person(person_id)  # cached as unknown before another replica projected them
+        items: list[Applied] = []
+        for row, reason in ready:
+            try:
+                items.append(await self.rules_of(conn, message_class(row.event_type).FromString(row.payload), park=False))
+            except Exception:
+                # Its rules read it when it came; should they fail now, the directory change must not fail with it.
+                log.exception("a parked event's rules failed; it is dropped", extra={"event_id": row.event_id, "topic": row.topic})
+                reason = "failed"
+            self.unparked_total.labels(reason).inc()
+        self._claimed = None  # what claim() read is from before these events' prompts
+        for run in runs(items):
+            await self._apply_run(conn, run)
+        await repo.unpark([row.id for row, _reason in ready])
+        return [item.cause.event_id for item in items]
+
+    async def _apply_parked_due(self, conn: AsyncConnection, now: dt.datetime) -> list[pb.Prompt]:
+        """The scheduler's part: parked events whose people are known now or whose wait is over; their released prompts."""
+        rows = await self.repository(conn).parked()
+        applied = await self._apply_parked(conn, rows, now - dt.timedelta(seconds=self.config.directory_wait_seconds))
+        self.parked_now.set(len(rows) - len(applied))
+        return [prompt for event_id in applied for prompt in self._pending.pop(event_id, [])]
+
+    async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> bool:
+        """Projects the record; True when it makes someone known who was not (parked events may wait for them)."""
         e = event.employee
         if self.erase is not None and is_erased(event):
             # Erased (issue 18 item 4): the rows about the person go first; the emptied record then replaces theirs.
@@ -277,7 +367,7 @@ class PromptService:
         repo = self.repository(conn)
         current = await repo.person_version(e.id)
         if current is not None and current > e.version:
-            return  # an older state arriving late (compaction, replays) must not win
+            return False  # an older state arriving late (compaction, replays) must not win
         values = dict(
             # An unknown time zone (the directory's producer checks them; a replayed old record may not) is UTC.
             id=e.id, name=e.name, email=e.email, manager_id=e.manager_id or None, time_zone=e.time_zone if policy.valid_zone(e.time_zone) else "UTC",
@@ -287,6 +377,7 @@ class PromptService:
         )
         await repo.project_person(values)
         self.cache.forget_person(e.id)
+        return current is None
 
     # ---------- accepting and releasing prompts ----------
 
@@ -514,7 +605,8 @@ class PromptService:
         assert self.db is not None
         now = self.clock()
         async with self.db.transaction() as conn:
-            released = await self._remind_due_requests(conn, now)
+            released = await self._apply_parked_due(conn, now)
+            released += await self._remind_due_requests(conn, now)
             rows = await self.repository(conn).held_due(now)
             for digest in (False, True):
                 group = [r for r in rows if bool(r.digest) == digest]

@@ -1,0 +1,148 @@
+"""An event that comes before the directory record of someone it names waits for it (parked_events), on SQLite and
+PostgreSQL: through the broker, the manager's prompt is made once when the record comes, across a restart and a
+redelivery; after the wait it is applied with what the directory knows; two replicas apply it once; erasure takes it."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from paars.common.v1 import event_pb2 as ev
+from paars.feedback.v1 import feedback_pb2 as fb
+from paars.org.v1 import org_pb2
+from paars_notifications.adapters import tables as t
+from paars_notifications.bootstrap import MIGRATIONS
+from paars_notifications.config import NotificationsConfig
+from paars_platform.db import Database, migrate
+from paars_platform.events import new_metadata
+from tests.helpers import StatementLog
+from tests.integration.test_notifications_batch import as_batch, employee, milestone, people, service
+from tests.integration.test_notifications_service import FAST, Harness, _all, harness, until
+
+__all__ = ["harness"]  # the fixture, shared with the service's tests
+
+
+def joined(h: Harness, person: str, manager: str) -> org_pb2.EmployeeChanged:
+    return org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id=h.id(person), visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_CREATED,
+        employee=org_pb2.Employee(id=h.id(person), name="Zoë Zomer", email=f"{person}@paars.example", manager_id=h.id(manager), active=True,
+                                  version=1, time_zone="Europe/Brussels"),
+    )
+
+
+async def test_a_milestone_before_its_owners_record_prompts_the_manager_once_when_the_record_comes_across_a_restart(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    await h.directory()  # boss, mgr, ann, bob: not zoe
+    goal = h.milestone("zoe")
+    await h.publish(goal)
+    parked = await until(lambda: _all(h.rows(t.parked_events, t.parked_events.c.event_id == goal.metadata.event_id), 1))
+    assert [(r.topic, r.awaited) for r in parked] == [("goals.goal-updated.v1", [h.id("zoe")])]
+    assert await h.rows(t.prompts, t.prompts.c.cause_event_id == goal.metadata.event_id) == []
+    await h.stop()
+
+    await h.start()
+    await h.publish(joined(h, "zoe", "mgr"))
+    made = await until(lambda: _all(h.rows(t.prompts, t.prompts.c.cause_event_id == goal.metadata.event_id), 1))
+    assert [(r.recipient_id, r.state) for r in made] == [(h.id("mgr"), "released")]
+    assert "Zoë Zomer" in made[0].title
+    assert await h.rows(t.parked_events) == []
+    # Delivered again (a rebalance before the offsets were committed), and the record again: nothing more.
+    await h.publish(goal, joined(h, "zoe", "mgr"))
+    await h.publish(h.milestone("ann", goal="g-after"))
+    await until(lambda: _all(h.rows(t.prompts, t.prompts.c.about_id == h.id("ann")), 1))
+    assert len(await h.rows(t.prompts, t.prompts.c.cause_event_id == goal.metadata.event_id)) == 1
+
+
+async def test_once_the_wait_is_over_an_event_is_applied_with_what_the_directory_knows(harness: Harness) -> None:
+    h = harness
+    await h.start(dataclasses.replace(FAST, directory_wait_seconds=1.0))
+    await h.directory()
+    given = fb.FeedbackGiven(  # from someone never imported
+        metadata=new_metadata(producer="feedback", subject_id=h.id("ann"), visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, actor_id=h.id("ghost")),
+        feedback_id=uuid.uuid4().hex, giver_id=h.id("ghost"), receiver_id=h.id("ann"), kind=fb.FEEDBACK_KIND_PRAISE,
+    )
+    await h.publish(given)
+    made = await until(lambda: _all(h.rows(t.prompts, t.prompts.c.cause_event_id == given.metadata.event_id), 1))
+    assert [r.recipient_id for r in made] == [h.id("ann")]
+    assert (made[0].created_at - made[0].cause_occurred_at).total_seconds() >= 1.0, "it waited for the giver's record first"
+    assert h.id("ghost") in made[0].title, "named by id, as an unknown giver was before"
+    assert await h.rows(t.parked_events) == []
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    await migrate(database_url, MIGRATIONS)
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _prompts_of(db: Database, event: Any) -> list[Any]:
+    async with db.read() as conn:
+        return list((await conn.execute(sa.select(t.prompts).where(t.prompts.c.cause_event_id == event.metadata.event_id))).all())
+
+
+async def test_two_replicas_apply_a_parked_event_once(db: Database) -> None:
+    """Replica a parks the event; the person's record is projected elsewhere (the row is there, neither cache knows);
+    both replicas' scheduler rounds run at once: the prompt is made once (SKIP LOCKED on PostgreSQL)."""
+    a, b = service(db), service(db)
+    await as_batch(db, a, people())
+    goal = milestone("zoe")
+    await as_batch(db, a, [goal])
+    assert await _prompts_of(db, goal) == []
+    async with db.transaction() as conn:
+        await conn.execute(t.people.insert().values(
+            id="zoe", name="ZOE", email="zoe@paars.example", manager_id="m0", time_zone="UTC", hr=False, roles=[], active=True, version=1,
+        ))
+    released = await asyncio.gather(a.tick(), b.tick())
+    assert sorted(p.recipient_id for round_ in released for p in round_) == ["m0"]
+    assert [r.recipient_id for r in await _prompts_of(db, goal)] == ["m0"]
+    async with db.read() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(t.parked_events))).scalar_one() == 0
+
+
+async def test_the_record_in_a_later_batch_applies_the_parked_event_in_its_transaction(db: Database) -> None:
+    """The directory change and the parked event's prompt commit together; the common batch costs what it did."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    goal = milestone("zoe")
+    with StatementLog(db) as parking:
+        await as_batch(db, prompts, [goal])
+    with StatementLog(db) as record:
+        await as_batch(db, prompts, [employee("zoe", "m1")])
+    assert [r.recipient_id for r in await _prompts_of(db, goal)] == ["m1"]
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    # The claim (and on SQLite the read), the directory read of the unknown owner, the park.
+    assert any(text.lstrip().upper().startswith("INSERT INTO PARKED_EVENTS") for text in parking.texts), parking.heads()
+    assert any("parked_events" in text and "FOR UPDATE" in text.upper() for text in record.texts) == on_postgresql, record.heads()
+    with StatementLog(db) as common:
+        await as_batch(db, prompts, [milestone("r1-1")])
+    assert not any("parked_events" in text for text in common.texts), "everyone known: not a statement more"
+
+
+async def test_erasing_the_person_deletes_the_events_waiting_about_them(db: Database) -> None:
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    goal = milestone("zoe")
+    await as_batch(db, prompts, [goal])
+    erased = org_pb2.EmployeeChanged(
+        metadata=new_metadata(producer="goals", subject_id="zoe", visibility=ev.VISIBILITY_INTERNAL),
+        change=org_pb2.EmployeeChanged.CHANGE_ERASED, employee=org_pb2.Employee(id="zoe", version=2),
+    )
+    await as_batch(db, prompts, [erased])
+    async with db.read() as conn:
+        left = (await conn.execute(sa.select(sa.func.count()).select_from(t.parked_events))).scalar_one()
+        audit = (await conn.execute(sa.select(t.privileged_actions.c.detail).where(t.privileged_actions.c.subject_id == "zoe"))).scalars().all()
+    assert left == 0 and await _prompts_of(db, goal) == []
+    assert [d["erased"]["parked_events"] for d in audit] == [1]
+    prompts.config = NotificationsConfig(directory_wait_seconds=0)
+    assert await prompts.tick() == [] and await _prompts_of(db, goal) == [], "nothing left to apply once the wait is over"
