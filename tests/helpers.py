@@ -1,8 +1,9 @@
 """Small helpers the tests share: tokens, gRPC metadata, an independent Kafka reader, a demo directory."""
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,8 +12,20 @@ from kafka import KafkaConsumer, TopicPartition
 from paars.org.v1 import org_pb2
 from paars_platform.auth import mint_token
 from paars_platform.config import DEV_JWT_SECRET, DEV_SYSTEM_CLIENT, Settings
+from paars_platform.db import Database, migrate
 from paars_platform.events import UndecodableEvent, decode
 from paars_platform.keyring import KEYS_SCOPE, KeyRing, RemoteKeySource
+
+
+@contextlib.asynccontextmanager
+async def migrated(database_url: str, migrations: str) -> AsyncIterator[Database]:
+    """A Database on the schema a service's migrations make (upgraded to their head), disposed afterwards."""
+    await migrate(database_url, migrations)
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 class StatementLog:

@@ -23,6 +23,7 @@ from paars_goals.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from paars_platform.errors import InvalidArgument, StaleVersion
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.helpers import migrated
 from tests.unit.goals_fakes import Clock, FakeUnitOfWork, Store
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -30,12 +31,8 @@ NOW = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def uow(db: Database, *, read_only: bool = False) -> SqlUnitOfWork:

@@ -17,9 +17,10 @@ from paars_goals.domain.scim import ENTERPRISE, GROUP, USER
 from paars_goals.service_layer import commands as c
 from paars_goals.service_layer.org_handlers import import_directory
 from paars_goals.service_layer.scim_handlers import SCIM_CALLER, Provisioning
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
 from paars_platform.errors import AlreadyExists, InvalidArgument, NotFound, StaleVersion
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.helpers import migrated
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 PROVISIONING = Provisioning({"paars hr": org_pb2.ROLE_HR})
@@ -39,12 +40,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iter
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def uow(db: Database, *, read_only: bool = False) -> SqlUnitOfWork:

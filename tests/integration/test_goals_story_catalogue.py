@@ -11,17 +11,14 @@ from paars_goals.adapters.repository import goal_from_row
 from paars_goals.adapters.story_catalogue import apply_story_published
 from paars_goals.adapters.tables import goals as goals_table
 from paars_goals.bootstrap import MIGRATIONS
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
+from tests.helpers import migrated
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def published(version: int, *keys: str) -> spb.StoryPublished:

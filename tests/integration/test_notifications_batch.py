@@ -29,7 +29,7 @@ from paars_platform.events import header, new_metadata, to_record
 from paars_platform.inbox import InboxClaim, InboxConsumer
 from paars_platform.topics import topic_for_message
 from tests.conftest import make_settings
-from tests.helpers import StatementLog
+from tests.helpers import StatementLog, migrated
 
 CONFIG = NotificationsConfig()
 MANAGERS = 4
@@ -86,12 +86,8 @@ def people() -> list[org_pb2.EmployeeChanged]:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def service(db: Database, behind: dt.timedelta = dt.timedelta()) -> PromptService:

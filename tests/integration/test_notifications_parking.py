@@ -18,9 +18,9 @@ from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
 from paars_notifications.bootstrap import MIGRATIONS
 from paars_notifications.config import NotificationsConfig
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
 from paars_platform.events import new_metadata
-from tests.helpers import StatementLog
+from tests.helpers import StatementLog, migrated
 from tests.integration.test_notifications_batch import as_batch, employee, milestone, people, service
 from tests.integration.test_notifications_service import FAST, Harness, _all, harness, until
 
@@ -78,12 +78,8 @@ async def test_once_the_wait_is_over_an_event_is_applied_with_what_the_directory
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 async def _prompts_of(db: Database, event: Any) -> list[Any]:

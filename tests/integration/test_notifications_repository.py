@@ -24,7 +24,7 @@ from paars_notifications.domain.visibility import Person
 from paars_notifications.service_layer.unit_of_work import UnitOfWork
 from paars_platform.db import Database, migrate
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.helpers import StatementLog
+from tests.helpers import StatementLog, migrated
 from tests.unit.notifications_fakes import Clock, FakeUnitOfWork, Store
 
 NOW = dt.datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -217,12 +217,8 @@ async def test_dead_letters_list_latest_first_by_owner_and_a_retry_starts_from_t
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def draft_row(recipient: str, *, moment: str | None = None, cause: str | None = None, created: dt.datetime = NOW, budgeted: bool = True, **kw: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
 from paars_platform.errors import StaleVersion
 from paars_story.adapters import tables as t
 from paars_story.adapters.sql_unit_of_work import SqlUnitOfWork
@@ -24,6 +24,7 @@ from paars_story.domain.story import (
     StoryVersion,
 )
 from paars_story.service_layer import commands as c
+from tests.helpers import migrated
 from tests.unit.story_fakes import person
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -37,12 +38,8 @@ OPENNESS = Passage(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def uow(db: Database, *, read_only: bool = False) -> SqlUnitOfWork:

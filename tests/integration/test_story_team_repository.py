@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from paars.org.v1 import org_pb2
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
 from paars_platform.errors import NotFound, StaleVersion
 from paars_story.adapters import directory
 from paars_story.adapters import tables as t
@@ -21,6 +21,7 @@ from paars_story.domain.plain_language import PlainLanguagePolicy
 from paars_story.domain.story import Localized
 from paars_story.domain.team_story import Team, TeamStory
 from paars_story.service_layer import commands as c
+from tests.helpers import migrated
 from tests.integration.test_story_repository import OPENNESS
 from tests.unit.story_fakes import person
 
@@ -34,12 +35,8 @@ STORY = TeamStory(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def uow(db: Database, *, read_only: bool = False) -> SqlUnitOfWork:
