@@ -60,6 +60,12 @@ def test_a_system_actor_or_an_erased_id_is_nobody_to_wait_for() -> None:
     assert awaited(praise(ERASED_ID, "ann"), KNOWN) == frozenset()
 
 
+def test_feedback_from_an_external_giver_waits_for_nobody_but_its_receiver() -> None:
+    # A customer answering through a link gives as "external:<request id>", which no directory record can have.
+    assert awaited(praise("external:0f3a9c", "ann"), KNOWN) == frozenset()
+    assert awaited(praise("external:0f3a9c", "zoe"), KNOWN) == {"zoe"}
+
+
 def test_an_event_that_only_closes_prompts_waits_for_nobody() -> None:
     acknowledged = fb.FeedbackAcknowledged(
         metadata=new_metadata(producer="feedback", subject_id="zoe", visibility=ev.VISIBILITY_PRIVATE, actor_id="zoe"),

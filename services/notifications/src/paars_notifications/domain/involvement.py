@@ -15,7 +15,7 @@ from paars.goals.v1 import goals_pb2 as gl
 from paars.org.v1 import org_pb2
 from paars.story.v1 import story_pb2 as st
 from paars_notifications.domain import rules
-from paars_platform.erasure import ERASED_ID
+from paars_platform.values import valid_id
 
 # Beyond the metadata's subject and actor, the people an event of that type names.
 NAMED: dict[type[Message], Callable[[Any], Iterable[str]]] = {
@@ -77,7 +77,9 @@ def needed_ids(event: Any) -> set[str]:
     if not rules.may_prompt(event):
         return set()
     ids = (_NEEDED.get(type(event)) or NAMED[type(event)])(event)
-    return {i for i in ids if i and i != ERASED_ID}
+    # Only an employee id can ever be in the directory: not an external giver ("external:<request>", a customer
+    # answering through a link), nor an erased person's "~erased"; waiting for them would hold the prompt the whole wait.
+    return {i for i in ids if valid_id(i)}
 
 
 def awaited(event: Any, known: Collection[str]) -> frozenset[str]:
