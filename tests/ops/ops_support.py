@@ -82,6 +82,9 @@ KNOWN_METRICS = frozenset(
         "paars_notifications_prompt_latency_seconds", "paars_notifications_prompts_total",
         "paars_notifications_delivery_failures_total", "paars_analytics_events_processed_total",
         "paars_analytics_event_lag_seconds", "paars_analytics_insights_total",
+        # Events notifications parks until the directory knows everyone they name (service_layer/prompting.py).
+        "paars_notifications_events_parked_total", "paars_notifications_events_unparked_total",
+        "paars_notifications_events_parked_now",
         # Retention (paars_platform.retention, label service) and the key-encryption key's re-wrap (goals).
         "paars_retention_deleted_total", "paars_retention_runs_total", "paars_retention_last_run_timestamp_seconds",
         "paars_retention_interval_seconds", "paars_retention_started_timestamp_seconds", "paars_retention_keys_destroyed_total",

@@ -171,7 +171,8 @@ def test_the_dashboard_shows_red_per_service_event_flow_lag_outbox_and_prompts()
         for part in ("requests by code", "server error ratio", "unary latency"):
             assert f"{service} {part}" in titles
     for title in ("Published per topic", "Consumed per topic and outcome", "Consumer lag", "Analytics event lag",
-                  "Outbox oldest unsent event", "Prompt latency (cause commit to in-app delivery)"):
+                  "Outbox oldest unsent event", "Prompt latency (cause commit to in-app delivery)",
+                  "Events waiting for the directory"):
         assert title in titles
     assert len({p["id"] for p in panels}) == len(panels)
     cells = [
