@@ -128,7 +128,7 @@ def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_aw
     from types import SimpleNamespace
 
     from paars_analytics.config import Thresholds
-    from paars_analytics.insights.agents import Detector
+    from paars_analytics.insights.agents import SENT_SECONDS, Detector
     from paars_analytics.signals.insights import Candidate
 
     def candidate(kind: str, subject: str) -> Candidate:
@@ -142,6 +142,27 @@ def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_aw
     found = [candidate("QUIET_FEEDBACK", "ann"), candidate("QUIET_FEEDBACK", "bob"), candidate("NO_DEVELOPMENT", "ann")]
     assert detector._open(found, 1_000.0) == 2
     assert sent == [(b"ann", "open", "QUIET_FEEDBACK"), (b"ann", "open", "NO_DEVELOPMENT")]
+    # The next rounds, while the commands are on their way: nothing is sent again.
+    assert detector._open(found, 1_000.05) == 0 and detector._open(found, 1_020.0) == 0 and len(sent) == 2
+    # One of them applied (open), then closed again: a new candidate of that kind is sent at once.
+    ctx.insights["ann"] = {"open": {"QUIET_FEEDBACK": {}}}
+    assert detector._open(found[:1], 1_021.0) == 0
+    ctx.insights["ann"] = {"open": {}}
+    assert detector._open(found[:1], 1_022.0) == 1 and sent[-1] == (b"ann", "open", "QUIET_FEEDBACK")
+    # The other never seen open (its command lost): sent again once SENT_SECONDS have passed.
+    assert detector._open(found[2:], 1_000.0 + SENT_SECONDS) == 1 and sent[-1] == (b"ann", "open", "NO_DEVELOPMENT")
+
+
+def test_a_candidate_dict_is_what_dataclasses_asdict_gives() -> None:
+    import dataclasses
+
+    from paars_analytics.insights.records import candidate_dict
+    from paars_analytics.signals.insights import Candidate
+
+    candidate = Candidate("MOMENT_FOR_FEEDBACK", "ann", "t1", "info", "why", ("e1", "e2"), ("mgr", "bob"), "do", {"goal": "Tables"})
+    out = candidate_dict(candidate)
+    assert out == dataclasses.asdict(candidate) and list(out) == [f.name for f in dataclasses.fields(Candidate)]
+    assert out["params"] is not candidate.params
 
 
 def test_the_worker_is_wired_through_the_seam_with_its_tables_changelogs_unchanged(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,10 @@ log = logging.getLogger("paars.analytics.insights")
 # than the round).
 DIRECTORY_SECONDS = 1.0
 LAG_SECONDS = 1.0
+# An open command sent is not sent again for this long while the insight is not open yet: the commands agent applies
+# it within a round trip through the broker, and rounds run every detect interval (50 ms), so each candidate was sent
+# again by every round until then. Past it, a command lost in a crash is sent again.
+SENT_SECONDS = 30.0
 
 
 class Detector:
@@ -31,6 +35,8 @@ class Detector:
         # Teammates asked about a colleague's moment, and when (process-local: after a restart, or on another
         # worker, a teammate may be asked once more within the period; the notifications budget still applies).
         self.asked: dict[str, float] = {}
+        # (kind, subject) -> when its open command was sent, until a round sees it open (or SENT_SECONDS pass).
+        self.sent: dict[tuple[str, str], float] = {}
         self._employees: dict[str, Any] = {}
         self._employees_at = float("-inf")
         self._lag_at = float("-inf")
@@ -49,14 +55,21 @@ class Detector:
     def _open(self, candidates: list[Candidate], now: float) -> int:
         """Sends an open command for each candidate not open yet. Commands go to the producer's buffer
         (``send_soon``, no await each): one buffer, drained in order, so a subject's commands keep their order
-        (they share its key, hence its partition). Nothing waits on their delivery: a command lost in a crash
-        is found again by the next round or scan, and the agent applying them is idempotent."""
+        (they share its key, hence its partition). Nothing waits on their delivery: a candidate whose command was
+        sent is not sent again until SENT_SECONDS pass without a round seeing it open (a command lost in a crash
+        goes again then), and the agent applying them is idempotent."""
         sent = 0
         employees = self.employees()
         commands = self.ctx.commands_topic
+        pending = self.sent
         for candidate in candidates:
+            key = candidate.key
             if self._is_open(candidate):
+                pending.pop(key, None)
                 continue
+            if now - pending.get(key, float("-inf")) < SENT_SECONDS:
+                continue
+            pending[key] = now
             manager = str((employees.get(candidate.subject_id) or {}).get("manager_id") or "")
             candidate = ask_peers(candidate, manager, self.asked, now, self.ctx.config.thresholds)
             commands.send_soon(
@@ -81,6 +94,7 @@ class Detector:
             ctx.dirty.clear()
             await self.full_scan(now)
             forget_asked(self.asked, now, ctx.config.thresholds)
+            self.sent = {key: at for key, at in self.sent.items() if now - at < SENT_SECONDS}
             self.last_full = now
             release_free_heap()
         elif ctx.dirty:

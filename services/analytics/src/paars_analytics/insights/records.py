@@ -22,8 +22,16 @@ def new_insight(candidate: dict[str, Any], detected_at: float) -> dict[str, Any]
             "evidence": list(candidate["evidence"]), "actors": list(candidate["actors"])}
 
 
+_CANDIDATE_FIELDS = tuple(f.name for f in dataclasses.fields(Candidate))
+
+
 def candidate_dict(candidate: Candidate) -> dict[str, Any]:
-    return dataclasses.asdict(candidate)
+    """The candidate as an open command carries it: what ``dataclasses.asdict`` gives, without its recursive copy
+    (a tenth of the worker's CPU in the throughput bench's profile). The fields are strings and tuples of strings,
+    which need no copy; params is copied."""
+    out = {name: getattr(candidate, name) for name in _CANDIDATE_FIELDS}
+    out["params"] = dict(candidate.params)
+    return out
 
 
 def to_proto(insight: dict[str, Any]) -> pb.Insight:
