@@ -116,9 +116,52 @@ def test_the_lag_gauge_counts_what_is_behind_each_consumed_topic(app: BulkApp) -
     consumer = SimpleNamespace(assignment=lambda: set(ends), highwater=ends.get, read_offset=read.get)
     lag = SimpleNamespace(labels=lambda topic: SimpleNamespace(set=lambda value: gauge.__setitem__(topic, value)))
     ctx = SimpleNamespace(app=SimpleNamespace(consumer=consumer, tables=app.tables), consumer_lag=lag)
-    Detector(ctx).update_consumer_lag()  # type: ignore[arg-type]
+    detector = Detector(ctx)  # type: ignore[arg-type]
+    detector.update_consumer_lag()
     # Offsets 7, 8 and 9 wait; the commands topic is read to its end.
     assert gauge == {"feedback.feedback-given.v1": 3, "seam-test-insight-commands": 0}
+    assert not detector.behind
+    ends[given] = 6 + 1 + 1_000
+    detector.update_consumer_lag()
+    assert detector.behind
+
+
+async def test_far_behind_the_round_of_changed_people_runs_at_most_every_behind_round_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catching up, a person changed by fetch after fetch is looked at once a second, not after every fetch; once
+    caught up, every detect interval again. Nobody changed is left out: the dirty set waits for the next round."""
+    from types import SimpleNamespace
+
+    from paars_analytics.config import Thresholds
+    from paars_analytics.insights import agents
+
+    rounds: list[set[str]] = []
+    monkeypatch.setattr(agents, "people_round", lambda keys, *args: rounds.append(set(keys)) or [])
+    clock = [1_000.0]
+    monkeypatch.setattr(agents.time, "monotonic", lambda: clock[0])
+    ctx = SimpleNamespace(
+        app=SimpleNamespace(), ready=lambda: True, now=lambda: 5_000.0, dirty=set(), state={}, employees={}, insights={}, commands_topic=None,
+        config=SimpleNamespace(scan_interval_seconds=1e9, thresholds=Thresholds()),
+    )
+    detector = agents.Detector(ctx)  # type: ignore[arg-type]
+    detector.last_full = 5_000.0
+    detector._lag_at = float("inf")  # no lag reading in this test: behind is set by hand
+    detector.behind = True
+    ctx.dirty = {"ann"}
+    await detector.tick()
+    ctx.dirty = {"ann", "bob"}
+    clock[0] += 0.05
+    await detector.tick()
+    clock[0] += 0.5
+    await detector.tick()
+    assert rounds == [{"ann"}] and ctx.dirty == {"ann", "bob"}
+    clock[0] += agents.BEHIND_ROUND_SECONDS
+    await detector.tick()
+    assert rounds == [{"ann"}, {"ann", "bob"}] and not ctx.dirty
+    detector.behind = False
+    ctx.dirty = {"cy"}
+    clock[0] += 0.05
+    await detector.tick()
+    assert rounds[-1] == {"cy"}
 
 
 def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_awaiting_each() -> None:
