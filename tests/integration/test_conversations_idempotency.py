@@ -17,8 +17,9 @@ from paars_conversations.domain import concerns as cn
 from paars_conversations.domain import one_on_one as o
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer.messagebus import MessageBus
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
 from paars_platform.errors import InvalidArgument, NotFound
+from tests.helpers import migrated
 from tests.integration.test_conversations_repository import NOW, directory_rows
 from tests.unit.conversations_fakes import organisation, person
 
@@ -27,14 +28,10 @@ MGR, ANN = person("mgr", "manager"), person("ann")
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         async with database.transaction() as conn:
             await conn.execute(t.people.insert(), directory_rows(organisation().people.values(), NOW))
         yield database
-    finally:
-        await database.dispose()
 
 
 def bus(db: Database) -> MessageBus:

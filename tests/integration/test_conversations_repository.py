@@ -19,7 +19,8 @@ from paars_conversations.domain import one_on_one as o
 from paars_conversations.domain.directory import Person
 from paars_conversations.service_layer import commands as c
 from paars_conversations.service_layer.messagebus import MessageBus
-from paars_platform.db import Database, migrate
+from paars_platform.db import Database
+from tests.helpers import migrated
 from tests.unit.test_conversations_privacy import AUDIENCE, READERS, everything_seen_by, organisation_with_an_hr_admin, populate
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -36,14 +37,10 @@ def directory_rows(people: Iterable[Person], at: dt.datetime) -> list[dict[str, 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    try:
+    async with migrated(database_url, MIGRATIONS) as database:
         async with database.transaction() as conn:
             await conn.execute(t.people.insert(), directory_rows(organisation_with_an_hr_admin().people.values(), NOW))
         yield database
-    finally:
-        await database.dispose()
 
 
 def bus(db: Database) -> MessageBus:

@@ -14,8 +14,9 @@ from paars_feedback.adapters import asyncpg_direct
 from paars_feedback.adapters import tables as t
 from paars_feedback.adapters.repository import _receiver_statement
 from paars_feedback.bootstrap import MIGRATIONS
-from paars_platform.db import Database, is_unavailable, migrate
+from paars_platform.db import Database, is_unavailable
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.helpers import migrated
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 _INSERT_PERSON = sa.select(sa.literal(1)).add_cte(
@@ -37,12 +38,8 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 async def db(pg_url: str) -> AsyncIterator[Database]:
-    await migrate(pg_url, MIGRATIONS)
-    database = Database(pg_url)
-    try:
+    async with migrated(pg_url, MIGRATIONS) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 async def direct(conn: sa.ext.asyncio.AsyncConnection, statement: object, params: dict[str, object]) -> asyncpg_direct.Result:

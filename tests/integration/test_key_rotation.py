@@ -28,7 +28,7 @@ from paars_platform import crypto
 from paars_platform.db import Database, alembic_config, migrate
 from paars_platform.keyring import KeyScope
 from tests.conftest import make_settings
-from tests.helpers import system_auth
+from tests.helpers import migrated, system_auth
 
 NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -40,10 +40,8 @@ def _text_and_key() -> tuple[str, crypto.KeyEncryptionKey]:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    await migrate(database_url, MIGRATIONS)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
+    async with migrated(database_url, MIGRATIONS) as database:
+        yield database
 
 
 async def _rows(db: Database) -> dict[str, tuple[str | None, bytes | None]]:

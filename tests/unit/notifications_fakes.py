@@ -1,4 +1,4 @@
-"""In-memory stand-ins for the notifications service's unit of work and repositories (fakes, the cosmicpython
+"""In-memory fakes of the notifications service's unit of work and repositories (the cosmicpython
 way): the RPC handler tests run the real handlers and message bus over them, with no database and no broker.
 A unit of work works on a copy of the store and writes it back on commit, so a refused request changes nothing."""
 from __future__ import annotations
