@@ -4,10 +4,6 @@ the deliveries made to them, and the events about them still waiting for the dir
 open request the person is only one party of goes too: feedback answers it, notifications only reminds)."""
 from __future__ import annotations
 
-import json
-
-import sqlalchemy as sa
-
 from paars_notifications.adapters import tables as t
 from paars_platform.db import Database
 from paars_platform.erasure import ServiceErasure
@@ -25,7 +21,7 @@ KINDS = (
     # data about them), so it is never applied.
     PersonalKind(
         "parked_events", t.parked_events, ("subject_id",), order_by=("id",),
-        through=lambda person: sa.cast(t.parked_events.c.people, sa.Text).contains(json.dumps(person), autoescape=True),
+        through=lambda person: t.lists_id(t.parked_events.c.people, person),
     ),
 )
 

@@ -359,8 +359,7 @@ class SqlPromptRepository:
         first 1000 of all."""
         if awaiting is None:
             return list((await self.conn.execute(_PARKED)).all())
-        # The JSON list holds the id in quotes: '"id"' matches that id alone (autoescape: an id's % or _ is literal).
-        statement = _PARKED.limit(None).where(sa.cast(_k.awaited, sa.Text).contains(json.dumps(awaiting), autoescape=True))
+        statement = _PARKED.limit(None).where(t.lists_id(_k.awaited, awaiting))
         return list((await self.conn.execute(statement)).all())
 
     async def unpark(self, ids: Sequence[int]) -> None:

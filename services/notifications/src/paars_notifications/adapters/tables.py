@@ -1,6 +1,9 @@
 """The notifications database schema (SQLAlchemy Core); migrations/ creates and evolves it."""
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import sqlalchemy as sa
 
 from paars_platform.db import BigId, UtcDateTime, platform_tables
@@ -168,3 +171,9 @@ parked_events = sa.Table(
 
 # HR's exports (and, later, erasures and overrides) of a person's data: paars_platform/personal_data.py.
 privileged_actions = privileged_actions_table(metadata)
+
+
+def lists_id(column: sa.Column[Any], person_id: str) -> sa.ColumnElement[bool]:
+    """Whether a JSON list of ids (parked_events.people, .awaited) holds this id: its text holds the id in quotes,
+    '"id"', which matches that id alone (autoescape: an id's % or _ is literal). One form for every dialect."""
+    return sa.cast(column, sa.Text).contains(json.dumps(person_id), autoescape=True)
