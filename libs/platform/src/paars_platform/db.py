@@ -4,11 +4,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import errno
 import functools
 import logging
 import pathlib
-import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,8 +16,10 @@ import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from paars_platform.clock import utcnow as utcnow  # re-exported: most code imports the clock from here
+from paars_platform.outage import is_unavailable as is_unavailable  # re-exported: the services' retries import it from here
 
 log = logging.getLogger("paars.db")
 
@@ -44,10 +44,6 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def platform_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
@@ -88,31 +84,6 @@ def platform_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
-
-
-# Errors of a socket to a server that is down, restarting or unreachable. Other OSErrors (a file name too
-# long, a directory where a file was expected, as zoneinfo raises for a bad time zone) are not an outage.
-_NETWORK_ERRNOS = frozenset(
-    getattr(errno, name) for name in (
-        "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "EHOSTDOWN",
-        "ENETUNREACH", "ENETDOWN", "ENETRESET", "ENOTCONN", "ESHUTDOWN", "EADDRNOTAVAIL",
-    ) if hasattr(errno, name)
-)
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """True when an error means the database is down or restarting (worth a retry), not that the work was wrong."""
-    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
-        return True
-    if isinstance(exc, OSError):
-        # errno None: a driver's own OSError, e.g. asyncpg's "Multiple exceptions" when no address answered.
-        return exc.errno is None or exc.errno in _NETWORK_ERRNOS
-    if not isinstance(exc, DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    text = str(exc).lower()
-    return any(s in text for s in ("connection", "database is locked", "server closed", "terminating", "could not connect", "shutting down", "starting up"))
 
 
 # A pooled PostgreSQL connection idle this long is checked before use (a restarted server left it dead).

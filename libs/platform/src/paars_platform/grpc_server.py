@@ -17,9 +17,9 @@ from grpc_status import rpc_status
 from paars_platform import metrics
 from paars_platform.auth import ANONYMOUS, CallerResolver, Identity, TokenVerifier, current_identity, rpc_scope, scope_allows
 from paars_platform.config import Settings
-from paars_platform.db import is_unavailable
 from paars_platform.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated, internal_status, shown, to_rpc_status
 from paars_platform.logs import correlation_id, new_correlation_id
+from paars_platform.outage import is_unavailable
 
 log = logging.getLogger("paars.grpc")
 
