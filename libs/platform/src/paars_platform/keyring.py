@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import grpc
-import httpx
 
 from paars.privacy.v1 import keys_pb2, keys_pb2_grpc
-from paars_platform import crypto, retention
+from paars_platform import crypto, event_kinds
 from paars_platform.auth import mint_token
+from paars_platform.clock import utcnow
 from paars_platform.config import DEFAULT_PORTS, Settings, env_str
-from paars_platform.db import utcnow
 from paars_platform.events import Record
 from paars_platform.registry import BY_NAME, BY_TOPIC
 
@@ -40,7 +39,7 @@ KEYS_SCOPE = "rpc:" + KEYS_METHOD.lstrip("/")
 
 @dataclass(frozen=True)
 class KeyScope:
-    """Whose key for which kind of data and period (paars_platform.retention: EVENT_KINDS, period_of). Kind and period
+    """Whose key for which kind of data and period (paars_platform.event_kinds: EVENT_KINDS, period_of). Kind and period
     "" name a person's key from before kinds and periods (issue 18 item 4), which still opens what it encrypted."""
 
     person_id: str
@@ -204,10 +203,10 @@ class KeyRing:
         scopes: set[KeyScope] = set()
         scope_of: list[Callable[[str], KeyScope]] = []
         for event in events:
-            kind = retention.event_kind(_topic_of(event.DESCRIPTOR.full_name))
+            kind = event_kinds.event_kind(_topic_of(event.DESCRIPTOR.full_name))
             occurred = event.metadata.occurred_at
             at = occurred.ToDatetime(tzinfo=dt.UTC) if occurred.seconds or occurred.nanos else now()
-            period = retention.period_of(kind, at)
+            period = event_kinds.period_of(kind, at)
             scope_of.append(functools.partial(KeyScope, kind=kind.kind, period=period))
 
         for event, scope in zip(events, scope_of, strict=True):
@@ -343,6 +342,10 @@ class ServiceToken:
         client_id, secret = env_str("PAARS_OIDC_CLIENT_ID", ""), env_str("PAARS_OIDC_CLIENT_SECRET", "")
         if not (issuer and client_id and secret):
             raise KeysUnavailable("PAARS_OIDC_ISSUER, PAARS_OIDC_CLIENT_ID and PAARS_OIDC_CLIENT_SECRET must name this service's client")
+        # Imported here, its one use: a process that mints its tokens (HS256) never holds httpx (~8 MB resident, in
+        # analytics' worker too); one with a provider's client loads it with its first token.
+        import httpx
+
         async with httpx.AsyncClient(timeout=10.0) as http:
             endpoint = (await http.get(f"{issuer}/.well-known/openid-configuration")).json()["token_endpoint"]
             form = {"grant_type": "client_credentials", "scope": " ".join(self.scopes)}
