@@ -33,10 +33,13 @@ from paars.org.v1 import org_pb2
 from paars.privacy.v1 import privacy_pb2 as pb
 from paars_platform import metrics
 from paars_platform.auth import Identity
+from paars_platform.data_rights import HR_ROLES, REASON_MAX, REASON_MIN
+from paars_platform.data_rights import require_hr as require_hr  # re-exported: who may read an erasure's status
+from paars_platform.data_rights import starts_in_goals as starts_in_goals  # re-exported: the answer of the services other than goals
 from paars_platform.db import Database, utcnow
-from paars_platform.errors import FailedPrecondition, PermissionDenied, Validator
-from paars_platform.personal_data import HR_ROLES, REASON_MAX, REASON_MIN, PersonalKind, PrivilegedAction, PrivilegedActionRepository
-from paars_platform.retention import covers
+from paars_platform.errors import PermissionDenied, Validator
+from paars_platform.event_kinds import covers
+from paars_platform.personal_data import PersonalKind, PrivilegedAction, PrivilegedActionRepository
 
 log = logging.getLogger("paars.erasure")
 
@@ -61,11 +64,6 @@ def check_erasure(caller: Identity, person_id: str, reason: str) -> None:
     if v.require(reason, "reason", REASON_MAX):
         v.check(len(reason.strip()) >= REASON_MIN, "reason", f"must say why in at least {REASON_MIN} characters")
     v.raise_if_any()
-
-
-def require_hr(caller: Identity) -> None:
-    if not caller.has(*HR_ROLES):
-        raise PermissionDenied("only HR may read the status of an erasure or the legal holds")
 
 
 @dataclass(frozen=True)
@@ -280,12 +278,6 @@ class ServiceErasure:
         async with db.read() as conn:
             record = await erasure_of(conn, self.audit, self.service, person_id)
         return record or ErasureRecord(self.service, person_id)
-
-
-def starts_in_goals(caller: Identity) -> FailedPrecondition:
-    """What a service other than goals answers to ErasePerson and the legal-hold RPCs (after the caller's check)."""
-    require_hr(caller)
-    return FailedPrecondition("erasure and legal holds start in goals, the directory's owner")
 
 
 def is_erased(event: org_pb2.EmployeeChanged) -> bool:

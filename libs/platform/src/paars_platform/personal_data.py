@@ -6,15 +6,14 @@ of a row someone else must not see) in its adapters/person_data.py; `export_pers
 query's check, the reads, the events keyed by the person, the audit line for HR) and `PersonalDataServicer` its
 gRPC face (paars.privacy.v1.PersonalData), added to the service's server next to its own API. Erasure (issue 18
 item 4, paars_platform.erasure) walks the same kinds: `kind.rows_about(person)` is what it deletes or anonymises.
+What needs no database (who may export, the export's query and answer, jsonable) is paars_platform.data_rights,
+re-exported here: analytics, which has none, imports that alone.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import decimal
-import enum
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,16 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.privacy.v1 import privacy_pb2 as pb
 from paars.privacy.v1 import privacy_pb2_grpc
-from paars_platform import metrics
 from paars_platform.auth import Identity, require_person
+
+# re-exported: the export's query and answer, who may, and jsonable (paars_platform.data_rights), imported from here too
+from paars_platform.data_rights import EXPORTS as EXPORTS
+from paars_platform.data_rights import HR_ROLES as HR_ROLES
+from paars_platform.data_rights import REASON_MAX as REASON_MAX
+from paars_platform.data_rights import REASON_MIN as REASON_MIN
+from paars_platform.data_rights import SERVICE_NAME as SERVICE_NAME
+from paars_platform.data_rights import ExportPersonData as ExportPersonData
+from paars_platform.data_rights import PersonDataExport as PersonDataExport
+from paars_platform.data_rights import jsonable as jsonable
 from paars_platform.db import BigId, Database, UtcDateTime, utcnow
-from paars_platform.errors import PermissionDenied, Validator
-
-HR_ROLES = ("hr",)
-REASON_MIN = 10
-REASON_MAX = 500
-
-EXPORTS = metrics.counter("paars_personal_data_exports_total", "Exports of a person's data answered, by service and basis (self, hr)", ("service", "basis"))
+from paars_platform.errors import PermissionDenied
 
 
 def privileged_actions_table(metadata: sa.MetaData) -> sa.Table:
@@ -102,25 +104,6 @@ class PersonalKind:
         columns = [c for c in self.table.c if c.name not in self.hidden]
         order = [self.table.c[o] for o in self.order_by] or [self.table.c[c.name] for c in self.table.primary_key.columns]
         return sa.select(*columns).where(self.rows_about(person)).order_by(*order)
-
-
-def jsonable(value: Any) -> Any:
-    """A database value as JSON can carry it."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    return value
 
 
 async def gather(conn: AsyncConnection, kinds: Sequence[PersonalKind], person: str) -> dict[str, list[dict[str, Any]]]:
@@ -200,50 +183,6 @@ class PrivilegedActionRepository:
 
 
 # ---------- the export use case ----------
-
-
-@dataclass(frozen=True)
-class ExportPersonData:
-    """A query: everything this service holds about a person. The person themselves, or HR with a stated reason."""
-
-    caller: Identity
-    person_id: str = ""
-    reason: str = ""
-
-    @property
-    def subject(self) -> str:
-        return self.person_id or self.caller.employee_id
-
-    @property
-    def basis(self) -> str:
-        return "self" if self.subject == self.caller.employee_id else "hr"
-
-    def check(self) -> None:
-        v = Validator()
-        v.max_length(self.person_id, "person_id", 100)
-        if self.basis == "hr":
-            if not self.caller.has(*HR_ROLES) or self.caller.kind != "person":
-                raise PermissionDenied("only the person themselves or HR may export a person's data")
-            if v.require(self.reason, "reason", REASON_MAX):
-                v.check(len(self.reason.strip()) >= REASON_MIN, "reason", f"must say why in at least {REASON_MIN} characters")
-        else:
-            v.max_length(self.reason, "reason", REASON_MAX)
-        v.raise_if_any()
-
-
-@dataclass(frozen=True)
-class PersonDataExport:
-    service: str
-    person_id: str
-    data: dict[str, Any]
-
-    def counts(self) -> dict[str, int]:
-        return {k: len(v) for k, v in self.data.items() if isinstance(v, list)}
-
-    def to_proto(self) -> pb.PersonDataExport:
-        return pb.PersonDataExport(
-            service=self.service, person_id=self.person_id, json=json.dumps(self.data, ensure_ascii=False, sort_keys=True), counts=self.counts(),
-        )
 
 
 Gather = Callable[[AsyncConnection, str], Awaitable[dict[str, Any]]]
@@ -367,9 +306,6 @@ class PersonalDataServicer(privacy_pb2_grpc.PersonalDataServicer):
         if self.store.starter is None:
             raise erasure.starts_in_goals(caller)
         return await self.store.starter.list_holds(caller, request)
-
-
-SERVICE_NAME = pb.DESCRIPTOR.services_by_name["PersonalData"].full_name
 
 
 def add_to_server(store: PersonalDataStore, server: grpc.aio.Server) -> None:

@@ -19,7 +19,7 @@ from paars_analytics.app import Analytics
 from paars_analytics.insights.records import to_proto
 from paars_analytics.org import agents
 from paars_analytics.story.queries import StoryQueries, story_alignment_proto
-from paars_platform import metrics, personal_data
+from paars_platform import data_rights, metrics
 from paars_platform.auth import CallerResolver, DirectoryEntry, require_person
 from paars_platform.errors import NotFound
 from paars_platform.events import timestamp
@@ -164,7 +164,7 @@ class ApiService(Service):
             privacy_pb2_grpc.add_PersonalDataServicer_to_server(AnalyticsPersonalData(ctx), server)
 
         self.grpc = GrpcServer(
-            s, service_names=[SERVICE_NAME, personal_data.SERVICE_NAME], register=register,
+            s, service_names=[SERVICE_NAME, data_rights.SERVICE_NAME], register=register,
             callers=CallerResolver(s, directory_lookup(lambda: queries.directory().employees), cache_seconds=0),
         )
         self.port = await self.grpc.start()

@@ -19,9 +19,8 @@ from paars.privacy.v1 import privacy_pb2_grpc
 from paars_analytics.signals.person import compute_signals
 from paars_analytics.signals.state import DAY_COUNTERS, Day, new_state
 from paars_platform.auth import require_person
-from paars_platform.erasure import require_hr, starts_in_goals
+from paars_platform.data_rights import EXPORTS, HR_ROLES, ExportPersonData, PersonDataExport, jsonable, require_hr, starts_in_goals
 from paars_platform.errors import InvalidArgument, PermissionDenied
-from paars_platform.personal_data import EXPORTS, HR_ROLES, ExportPersonData, PersonDataExport, jsonable
 
 log = logging.getLogger("paars.analytics.privacy")
 INSIGHT_TOPIC = "analytics.insight-detected.v1"
