@@ -69,7 +69,9 @@ def read_topic(
 ) -> list[Any]:
     """Reads a topic from the beginning with a plain kafka-python consumer (no group, no Paars code),
     until at_least records (or until(records) holds) or the timeout."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
+    # The broker version probe gets 20 s, not kafka-python's 2: on a loaded CI machine 2 s was not always enough
+    # (NoBrokersAvailable from check_version while the broker was up).
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500, api_version_auto_timeout_ms=20_000)
     try:
         deadline = time.monotonic() + timeout
         parts = None

@@ -319,7 +319,8 @@ def ensure_postgres_up(timeout: float = 60.0) -> None:
 
 def read_whole_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list:
     """Every record of a topic up to its current end (plain kafka-python, no group, no Paars code)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000, fetch_max_bytes=50_000_000, receive_message_max_bytes=100_000_000)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000, fetch_max_bytes=50_000_000,
+                             receive_message_max_bytes=100_000_000, api_version_auto_timeout_ms=20_000)
     try:
         deadline = time.monotonic() + timeout
         parts = consumer.partitions_for_topic(topic)

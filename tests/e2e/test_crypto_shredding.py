@@ -65,7 +65,7 @@ def _until(what: str, check: Callable[[], Any], timeout: float = 120.0) -> Any:
 
 def _every_record(bootstrap: str) -> dict[str, list[Any]]:
     """Every record of every topic on the broker, from the beginning (a plain consumer: no group, no Paars code)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000, api_version_auto_timeout_ms=20_000)
     try:
         topics = sorted(consumer.topics())
         tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
