@@ -196,6 +196,38 @@ def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_aw
     assert detector._open(found[2:], 1_000.0 + SENT_SECONDS) == 1 and sent[-1] == (b"ann", "open", "NO_DEVELOPMENT")
 
 
+async def test_a_round_hands_its_commands_to_the_producer_a_chunk_at_a_time_in_order() -> None:
+    """A round with thousands of insights to open (a full scan, a catch-up) never holds more than COMMANDS_CHUNK
+    commands waiting in the producer's buffer: after each chunk it waits until the buffer handed them over. The
+    commands are the ones, and in the order, a single _open would send."""
+    from types import SimpleNamespace
+
+    from paars_analytics.config import Thresholds
+    from paars_analytics.insights.agents import COMMANDS_CHUNK, Detector
+    from paars_analytics.signals.insights import Candidate
+
+    waiting: list[bytes] = []
+    handed: list[bytes] = []
+    most = [0]
+
+    def send_soon(*, key: bytes, value: dict) -> None:
+        waiting.append(key)
+        most[0] = max(most[0], len(waiting))
+
+    async def flush() -> None:
+        handed.extend(waiting)
+        waiting.clear()
+
+    ctx = SimpleNamespace(commands_topic=SimpleNamespace(send_soon=send_soon), insights={}, employees={},
+                          app=SimpleNamespace(producer=SimpleNamespace(buffer=SimpleNamespace(flush=flush))),
+                          config=SimpleNamespace(thresholds=Thresholds()))
+    detector = Detector(ctx)  # type: ignore[arg-type]
+    found = [Candidate("QUIET_FEEDBACK", f"p{i:05d}", "t1", "info", "why", (), (), "do") for i in range(2 * COMMANDS_CHUNK + 7)]
+    assert await detector._open_in_chunks(found, 1_000.0) == len(found)
+    assert not waiting and handed == [c.subject_id.encode() for c in found]
+    assert most[0] == COMMANDS_CHUNK
+
+
 def test_a_candidate_dict_is_what_dataclasses_asdict_gives() -> None:
     import dataclasses
 

@@ -29,6 +29,10 @@ SENT_SECONDS = 30.0
 # the cost of applying a catch-up's fetches), and a backlog's insights come at most that much later.
 BEHIND_RECORDS = 1_000
 BEHIND_ROUND_SECONDS = 1.0
+# A round's commands go to the producer in chunks of this many, each handed over (to aiokafka) before the next chunk
+# is built: a full scan of 20,000 people with an insight to open each put 20,000 commands in the producer's buffer
+# at once, ~80 MB of the worker's peak with their values and serialized copies (memray, bench/analytics_replay.py).
+COMMANDS_CHUNK = 500
 
 
 class Detector:
@@ -87,6 +91,19 @@ class Detector:
             sent += 1
         return sent
 
+    async def _open_in_chunks(self, candidates: list[Candidate], now: float) -> int:
+        """``_open`` over COMMANDS_CHUNK candidates at a time, waiting after each chunk until the producer's buffer
+        has handed over everything put in it (``DrainingBuffer.flush``): at most one chunk of commands waits in
+        memory, and their order is the same (one buffer, drained in order)."""
+        sent = 0
+        for i in range(0, len(candidates), COMMANDS_CHUNK):
+            sent += self._open(candidates[i:i + COMMANDS_CHUNK], now)
+            await self._handed_over()
+        return sent
+
+    async def _handed_over(self) -> None:
+        await self.ctx.app.producer.buffer.flush()
+
     def _ready(self) -> bool:
         app = self.ctx.app
         # Team rules read the read model: run none before it (and the directory) has been read to the end.
@@ -110,7 +127,7 @@ class Detector:
         elif ctx.dirty and not (self.behind and time.monotonic() - self._round_at < BEHIND_ROUND_SECONDS):
             self._round_at = time.monotonic()
             keys, ctx.dirty = ctx.dirty, set()
-            self._open(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
+            await self._open_in_chunks(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
         if time.monotonic() - self._lag_at >= LAG_SECONDS:
             self._lag_at = time.monotonic()
             self.update_consumer_lag()
@@ -124,9 +141,11 @@ class Detector:
         assert ctx.read is not None
         found = await scan(ctx.state, self.employees(), _snapshot(ctx.teams), ctx.insights, now,
                            ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns)
-        self._open(found.candidates, now)
-        for subject, kind, why in found.closures:
+        await self._open_in_chunks(found.candidates, now)
+        for i, (subject, kind, why) in enumerate(found.closures, start=1):
             ctx.commands_topic.send_soon(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
+            if i % COMMANDS_CHUNK == 0:
+                await self._handed_over()
 
     def update_consumer_lag(self) -> None:
         """Records behind the end of each consumed topic. The tables' changelogs are not the group's (tables.py: the
