@@ -521,3 +521,21 @@ def test_a_day_takes_its_counters_in_wire_order() -> None:
     assert [getattr(st.Day(3, None, None, 7), name) for name in st.DAY_COUNTERS] == [7] + [0] * (len(counts) - 1)
     with pytest.raises(ValueError):
         st.Day(3, None, None, *counts, 1)
+
+
+def test_a_day_keeps_its_delays_as_pairs_and_reads_and_writes_them_as_the_dict_did() -> None:
+    # Kept as flat (hours, pieces) pairs in the order first seen; read as the dict of before, written the same bytes.
+    day = st.Day(3)
+    for hours in (4, 0, 4, 72, 4):
+        day.add_delay(hours)
+    assert day.delays == {4: 3, 0: 1, 72: 1} and list(day.delays) == [4, 0, 72]
+    assert list(day.delay_items()) == [(4, 3), (0, 1), (72, 1)]
+    assert day.body()[2:] == [4, 3, 0, 1, 72, 1]
+    back = st.Day.from_body(3, day.body())
+    assert back == day and back.delays == day.delays
+    assert st.Day(3, None, {4: 3, 0: 1, 72: 1}) == day
+    # A day with no delay holds no pair.
+    assert st.Day(5)._delays == () and st.Day.from_body(5, st.Day(5).body())._delays == ()
+    # A body naming one hours value twice (never written so, but read from a changelog) reads as the dict read it:
+    # the last pair wins, once.
+    assert st.Day.from_body(3, [0, 0, 4, 1, 0, 2, 4, 5]).delays == {4: 5, 0: 2}

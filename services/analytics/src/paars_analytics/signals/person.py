@@ -107,7 +107,7 @@ def compute_signals(state: State, now: float, window_days: int = 30, coach_id: s
         for i, n in enumerate(d.received):
             if n:
                 by_source[SOURCES[i]] = by_source.get(SOURCES[i], 0) + n
-        for hours, n in d.delays.items():
+        for hours, n in d.delay_items():
             delays[hours] = delays.get(hours, 0) + n
     received = sum(by_source.values())
     acted = _total(days, "acted")
