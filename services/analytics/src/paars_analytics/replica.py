@@ -149,8 +149,13 @@ class Replicated(Mapping[str, Any]):
         self.changes = changes if changes is not None else Changes()
         # Called with each key written or deleted.
         self.on_change: list[Callable[[str], None]] = []
+        # Asked before a record is applied (key, value): False leaves the key as it is (tables.py: a record older
+        # than the owner's own write, which the read model already holds).
+        self.accept: Callable[[str, bytes | None], bool] | None = None
 
     def put(self, key: str, value: bytes | None, partition: int | None = None) -> None:
+        if self.accept is not None and not self.accept(key, value):
+            return
         if value is None:
             self.raw.pop(key, None)
             self.partitions.pop(key, None)
