@@ -120,6 +120,24 @@ def test_the_chunked_scan_finds_what_the_whole_round_finds(chunk: int) -> None:
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_a_scan_that_emits_its_candidates_as_found_gives_them_in_order_and_the_same_closures(chunk: int) -> None:
+    """The worker's full scan hands the candidates on a chunk at a time instead of holding them to the end: together
+    they are the whole round's, in its order; the closures are the same; the round itself keeps none."""
+    states, employees, insights = organisation()
+    whole = full_round(states, employees, TEAMS, insights, NOW, TH, K)
+    emitted: list[list[Any]] = []
+
+    async def emit(candidates: list[Any]) -> None:
+        emitted.append(list(candidates))
+
+    chunked = _scan(chunk, states, employees, TEAMS, insights, NOW, TH, K, emit=emit)
+    assert [c for part in emitted for c in part] == whole.candidates and all(emitted)
+    assert chunked.candidates == [] and chunked.closures == whole.closures
+    if chunk == 1:
+        assert len(emitted) > 2, "the person rules' candidates go out per chunk of people"
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
 def test_on_one_of_several_workers_the_chunked_scan_keeps_to_what_it_owns(chunk: int) -> None:
     """A worker's own people, everyone's states from the read model (encoded, as the worker holds them), and the
     subjects it owns."""

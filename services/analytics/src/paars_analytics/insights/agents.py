@@ -139,9 +139,14 @@ class Detector:
         time at the end (the closures, read without a pause)."""
         ctx = self.ctx
         assert ctx.read is not None
+
+        async def emit(candidates: list[Candidate]) -> None:
+            await self._open_in_chunks(candidates, now)
+
+        # The candidates go out as the scan finds them, a chunk at a time, instead of all of them held to its end.
         found = await scan(ctx.state, self.employees(), _snapshot(ctx.teams), ctx.insights, now,
-                           ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns)
-        await self._open_in_chunks(found.candidates, now)
+                           ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns,
+                           emit=emit)
         for i, (subject, kind, why) in enumerate(found.closures, start=1):
             ctx.commands_topic.send_soon(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
             if i % COMMANDS_CHUNK == 0:

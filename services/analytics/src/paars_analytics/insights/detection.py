@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,20 +97,34 @@ async def scan(
     everyone: Mapping[str, State] | None = None,
     owns: Callable[[str], bool] | None = None,
     chunk: int = CHUNK,
+    emit: Callable[[list[Candidate]], Awaitable[None]] | None = None,
 ) -> Round:
     """``full_round``'s result, with at most one person's state decoded at a time: the person rules over ``people``
     in chunks of ``chunk`` keys, then ``everyone`` in chunks, each state added to the tallies of the teams above its
     person (TeamTally) and to the managers' ratings, then dropped; the team rules run on the tallies (a firing
     rule's evidence reads its team's last members again). Yields to the event loop after each chunk.
 
-    Decoded at once, 20,000 people of 500 events took ~90 KB each (twice: the worker's own and the read model's)."""
+    Decoded at once, 20,000 people of 500 events took ~90 KB each (twice: the worker's own and the read model's).
+
+    With ``emit``, the candidates are not kept: each chunk's go to ``emit`` as they are found (the person rules' per
+    chunk of people, then the team rules' and the rating drift's), in ``full_round``'s order, and only their keys
+    stay for the closures (20,000 people with a candidate each held ~50 MB of candidates until the round's end)."""
     everyone = people if everyone is None else everyone
     mine = owns or (lambda subject: True)
     by_team = teams_of(employees)
     result = Round()
+    holding: set[tuple[str, str]] = set()
+
+    async def found(candidates: list[Candidate]) -> None:
+        if emit is None:
+            result.candidates += candidates
+        elif candidates:
+            holding.update(c.key for c in candidates)
+            await emit(candidates)
+
     keys = list(people.keys())
     for i in range(0, len(keys), chunk):
-        result.candidates += people_round(keys[i:i + chunk], people, employees, now, th, by_team=by_team)
+        await found(people_round(keys[i:i + chunk], people, employees, now, th, by_team=by_team))
         await asyncio.sleep(0)
     # Each owned team's members (active people in it or below), sorted as members_of sorts them, in one pass.
     members: dict[str, list[str]] = {t: [] for t in _team_ids(employees, teams) if mine(t)}
@@ -148,11 +162,12 @@ async def scan(
     for team_id in sorted(tallies):
         manager = str(teams.get(team_id, {}).get("manager_id", ""))
         pids = members[team_id]
-        result.candidates += tallies[team_id].pitfalls(
+        await found(tallies[team_id].pitfalls(
             team_id, len(pids), th, k, last_first=last_first(pids),
-            actors=[manager, *hr_covering(team_ancestry(team_id, teams), hr_people)])
-    result.candidates += _drift({m: list(r.values()) for m, r in ratings.items()}, employees, teams, th, mine, hr_people)
-    result.closures = _closures(open_insights, result.candidates, now, th)
+            actors=[manager, *hr_covering(team_ancestry(team_id, teams), hr_people)]))
+    await found(_drift({m: list(r.values()) for m, r in ratings.items()}, employees, teams, th, mine, hr_people))
+    holding.update(c.key for c in result.candidates)
+    result.closures = _closures_of(open_insights, holding, now, th)
     return result
 
 
@@ -181,7 +196,11 @@ def _drift(
 
 def _closures(open_insights: Mapping[str, Mapping[str, Any]], candidates: Iterable[Candidate], now: float, th: Thresholds) -> list[tuple[str, str, str]]:
     """(subject, kind, why) of the open insights that expired or that no candidate holds any more."""
-    holding = {c.key for c in candidates}
+    return _closures_of(open_insights, {c.key for c in candidates}, now, th)
+
+
+def _closures_of(open_insights: Mapping[str, Mapping[str, Any]], holding: set[tuple[str, str]], now: float, th: Thresholds) -> list[tuple[str, str, str]]:
+    """_closures over the keys ((kind, subject)) of the candidates that hold."""
     out: list[tuple[str, str, str]] = []
     for subject, record in open_insights.items():
         for kind, insight in (record or {}).get("open", {}).items():
