@@ -1,6 +1,7 @@
 """Timers that look for insights (including "nothing happened for N days"), and the agent that opens and closes them."""
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import logging
 import time
@@ -33,6 +34,7 @@ BEHIND_ROUND_SECONDS = 1.0
 # is built: a full scan of 20,000 people with an insight to open each put 20,000 commands in the producer's buffer
 # at once, ~80 MB of the worker's peak with their values and serialized copies (memray, bench/analytics_replay.py).
 COMMANDS_CHUNK = 500
+HANDED_OVER_POLL_SECONDS = 0.002
 
 
 class Detector:
@@ -93,8 +95,8 @@ class Detector:
 
     async def _open_in_chunks(self, candidates: list[Candidate], now: float) -> int:
         """``_open`` over COMMANDS_CHUNK candidates at a time, waiting after each chunk until the producer's buffer
-        has handed over everything put in it (``DrainingBuffer.flush``): at most one chunk of commands waits in
-        memory, and their order is the same (one buffer, drained in order)."""
+        holds no more than a chunk (``_handed_over``): at most two chunks of commands wait in memory, and their order
+        is the same (one buffer, drained in order)."""
         sent = 0
         for i in range(0, len(candidates), COMMANDS_CHUNK):
             sent += self._open(candidates[i:i + COMMANDS_CHUNK], now)
@@ -102,7 +104,12 @@ class Detector:
         return sent
 
     async def _handed_over(self) -> None:
-        await self.ctx.app.producer.buffer.flush()
+        """Until the producer's buffer holds COMMANDS_CHUNK messages or fewer (the rest handed to aiokafka). Polled
+        (``ProducerBuffer.size``), not the buffer's flush: that one waits for every message put before it, the
+        stream's state writes too, and the scan then stretched over the stream's first events after a start."""
+        buffer = self.ctx.app.producer.buffer
+        while buffer.size > COMMANDS_CHUNK:
+            await asyncio.sleep(HANDED_OVER_POLL_SECONDS)
 
     def _ready(self) -> bool:
         app = self.ctx.app
