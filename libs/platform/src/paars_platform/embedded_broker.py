@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 
 def tansu_binary() -> pathlib.Path:
@@ -44,21 +45,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+def wait_for_port(host: str, port: int, timeout: float = 15.0, alive: Callable[[], bool] | None = None) -> None:
+    """Until something accepts connections on host:port. With ``alive``, a process that is meant to listen there: once
+    it is no longer alive, BrokerExited at once instead of waiting out the timeout."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
+            if alive is not None and not alive():
+                raise BrokerExited(f"the process meant to listen on {host}:{port} exited") from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s") from None
             time.sleep(0.05)
 
 
+# Starts tried on a port of our own choosing: free_port's port is free when chosen, not when the broker binds it
+# (another process's outgoing connection or listener may take it in between, and the broker then exits at once).
+START_ATTEMPTS = 3
+
+
+class BrokerExited(RuntimeError):
+    """The broker process ended before it listened (its port taken, most likely)."""
+
+
 class EmbeddedBroker:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: str | None = None, advertised_port: int | None = None) -> None:
         self.host = host
+        # A port chosen here may be chosen again if the broker cannot bind it; a port given is the caller's.
+        self._own_port = not port and advertised_port is None
         self.port = port or free_port()
         self.log_path = log_path
         # Clients connect to the address the broker advertises in its metadata, so a proxy in front of
@@ -71,10 +87,20 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def start(self) -> EmbeddedBroker:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                return self._start()
+            except BrokerExited:
+                if not self._own_port or attempt == START_ATTEMPTS:
+                    raise
+                self.port = self.advertised_port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self) -> EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"
         advertised = f"tcp://{self.host}:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=out,
@@ -83,8 +109,13 @@ class EmbeddedBroker:
             preexec_fn=die_with_parent,  # only a prctl call, before exec
         )
         try:
-            wait_for_port(self.host, self.port)
-        except TimeoutError:
+            wait_for_port(self.host, self.port, alive=lambda: process.poll() is None)
+            # Something listens; a broker that could not bind its port exits within moments (and something else
+            # answered): look once more before saying it runs.
+            time.sleep(0.1)
+            if process.poll() is not None:
+                raise BrokerExited(f"the embedded broker exited with {process.returncode} on port {self.port}")
+        except (TimeoutError, BrokerExited):
             self.stop()
             raise
         return self
