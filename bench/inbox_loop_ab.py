@@ -1,6 +1,6 @@
 """A/B of the inbox consumer's loop in one process: the real InboxConsumer._run of each variant (an inbox.py, e.g. one
 from a `git worktree` of the base, loaded side by side) over notifications' real PromptService on a fresh PostgreSQL
-database, fed milestones at a Poisson rate by an in-memory stand-in for the aiokafka consumer (getmany returns what
+database, fed milestones at a Poisson rate by an in-memory consumer in place of aiokafka's (getmany returns what
 has arrived, after a 2 ms fetch trip; commit() costs a broker round trip of --commit-min-ms..--commit-max-ms). The
 variants alternate in short segments (A B, B A, ...) so that a shared machine's load falls on all alike; the whole
 stack's bench (bench/prompt_latency.py) swings by more than a change to the loop on this machine. Latency: a record's
