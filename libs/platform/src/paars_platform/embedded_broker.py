@@ -87,14 +87,14 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def start(self) -> EmbeddedBroker:
-        for attempt in range(1, START_ATTEMPTS + 1):
+        for _ in range(START_ATTEMPTS - 1):
             try:
                 return self._start()
             except BrokerExited:
-                if not self._own_port or attempt == START_ATTEMPTS:
+                if not self._own_port:
                     raise
                 self.port = self.advertised_port = free_port()
-        raise AssertionError("unreachable")
+        return self._start()
 
     def _start(self) -> EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"

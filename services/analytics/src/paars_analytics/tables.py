@@ -52,21 +52,19 @@ class OwnedTable:
         # applied (``_accept``: nobody else writes an owned partition, and its changelog is in order).
         self.local: dict[str, bytes | None] = {}
         self.owned: frozenset[int] = frozenset()
-        read.on_change.append(self._read_back)
         read.accept = self._accept
 
     def _accept(self, key: str, value: bytes | None) -> bool:
         """Whether the read model applies a record of ``key``: not while this worker's newer write of it waits to be
-        read back (the record is an earlier one)."""
+        read back (the record is an earlier one). The write itself read back ends the wait (the partition's changelog
+        is in order, and nobody else writes an owned partition)."""
         local = self.local
-        return key not in local or local[key] == value
-
-    def _read_back(self, key: str) -> None:
-        """The read model applied a value of ``key``: if it is this worker's last write of it, the write is no longer
-        needed here (the partition's changelog is in order, and nobody else writes an owned partition)."""
-        local = self.local
-        if key in local and local[key] == self.read.raw.get(key):
-            del local[key]
+        if key not in local:
+            return True
+        if local[key] != value:
+            return False
+        del local[key]
+        return True
 
     def changelog(self) -> str:
         return str(self.changelog_topic.get_topic_name())
@@ -93,7 +91,8 @@ class OwnedTable:
         self.changelog_topic.send_soon(key=key, value=None, partition=partition)
 
     def get(self, key: str, default: Any = None) -> Any:
-        raw = self.local[key] if key in self.local else self.read.raw.get(key)
+        # The read model holds this worker's own writes too (__setitem__), so it alone is read.
+        raw = self.read.raw.get(key)
         if raw is None:
             return default
         value = self.codec.loads(raw)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -146,14 +147,10 @@ class Detector:
         time at the end (the closures, read without a pause)."""
         ctx = self.ctx
         assert ctx.read is not None
-
-        async def emit(candidates: list[Candidate]) -> None:
-            await self._open_in_chunks(candidates, now)
-
         # The candidates go out as the scan finds them, a chunk at a time, instead of all of them held to its end.
         found = await scan(ctx.state, self.employees(), _snapshot(ctx.teams), ctx.insights, now,
                            ctx.config.thresholds, ctx.config.anonymity_k, everyone=ctx.read.people.snapshot(), owns=ctx.owns,
-                           emit=emit)
+                           emit=functools.partial(self._open_in_chunks, now=now))
         for i, (subject, kind, why) in enumerate(found.closures, start=1):
             ctx.commands_topic.send_soon(key=subject.encode(), value={"op": "close", "at": now, "kind": kind, "why": why})
             if i % COMMANDS_CHUNK == 0:

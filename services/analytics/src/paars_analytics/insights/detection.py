@@ -97,7 +97,7 @@ async def scan(
     everyone: Mapping[str, State] | None = None,
     owns: Callable[[str], bool] | None = None,
     chunk: int = CHUNK,
-    emit: Callable[[list[Candidate]], Awaitable[None]] | None = None,
+    emit: Callable[[list[Candidate]], Awaitable[object]] | None = None,
 ) -> Round:
     """``full_round``'s result, with at most one person's state decoded at a time: the person rules over ``people``
     in chunks of ``chunk`` keys, then ``everyone`` in chunks, each state added to the tallies of the teams above its
