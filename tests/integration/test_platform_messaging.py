@@ -72,6 +72,43 @@ async def test_the_relay_publishes_in_order_and_a_restarted_relay_resumes_where_
     assert unsent == 0
 
 
+@pytest.mark.parametrize("held_seconds", [1.5, 2.5], ids=["mark-finishes-after-the-drain", "mark-outlasts-the-marker-wait"])
+async def test_a_relay_stopped_while_its_marker_writes_still_records_what_it_published(
+    database, kafka_bootstrap: str, held_seconds: float,
+) -> None:
+    """Stopping the relay while its marker's UPDATE waits (here on a row lock; under load on a busy server) lets
+    that write finish. Cancelling it mid-statement left the relay's own connection unusable, the last mark failed
+    silently and the rows went again with the next relay. With a drain of 1 s: at 1.5 s the marker's own write
+    finishes; at 2.5 s it is cancelled after 2 s and the last mark goes through a pooled connection instead."""
+    db, tables = database
+    if db.sqlite:
+        pytest.skip("row locks held by another connection: PostgreSQL")
+    o = tables["outbox"]
+    marker = uuid.uuid4().hex
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    async with db.transaction() as conn:
+        await outbox.append(conn, o, *[goal_event("stop-owner", f"{marker}-{i}") for i in range(5)])
+    relay = outbox.OutboxRelay(db, o, publisher, service="test")
+    async with db.engine.connect() as blocker:
+        transaction = await blocker.begin()
+        await blocker.execute(sa.select(o.c.id).where(o.c.sent_at.is_(None)).with_for_update())
+        relay.start()
+        for _ in range(200):  # published: the marker's UPDATE now waits for the row lock
+            if relay._unmarked:
+                break
+            await asyncio.sleep(0.05)
+        assert relay._unmarked, "the relay published the rows"
+        await asyncio.sleep(0.2)
+        stopping = asyncio.create_task(relay.stop(drain_seconds=1.0))
+        await asyncio.sleep(held_seconds)
+        await transaction.rollback()
+    await stopping
+    publisher.close()
+    async with db.read() as conn:
+        unsent = (await conn.execute(sa.select(sa.func.count()).select_from(o).where(o.c.sent_at.is_(None)))).scalar()
+    assert unsent == 0
+
+
 async def test_rows_published_but_not_yet_recorded_are_sent_again_by_the_next_relay(database, kafka_bootstrap: str) -> None:
     """A crash between the publish and the (deferred) mark repeats the send with the same event ids."""
     db, tables = database

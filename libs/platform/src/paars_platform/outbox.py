@@ -120,13 +120,22 @@ class OutboxRelay:
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
         if self._marker:
-            self._marker.cancel()
+            # The marker ends after the mark it is writing (it sees _stopping): cancelling a statement in flight
+            # leaves the connection unusable until rolled back, and the last mark below would fail on it. Only a
+            # mark that outlasts the drain is cancelled.
+            self._mark_wake.set()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._marker
-        # What was published but not yet marked is marked now; if that fails too, the next relay
-        # sends it again (same event ids), which consumers drop.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.mark_published(), timeout=drain_seconds)
+                await asyncio.wait_for(self._marker, timeout=drain_seconds)
+        # What was published but not yet marked is marked now: on the relay's own connection, or, when that one
+        # is unusable (a cancelled statement, a restarted server), on one from the pool. If both fail, the next
+        # relay sends these rows again (same event ids), which consumers drop.
+        for attempt in ("own connection", "pool"):
+            try:
+                await asyncio.wait_for(self.mark_published(), timeout=drain_seconds)
+                break
+            except Exception:
+                log.warning("marking published outbox rows at stop failed (%s)", attempt, exc_info=True)
+                await self._release_leadership()
         await self._release_leadership()
 
     async def _acquire_leadership(self) -> None:
@@ -286,6 +295,8 @@ class OutboxRelay:
         backoff = 0.1
         while True:
             await self._mark_wake.wait()
+            if self._stopping:
+                return  # stop() marks what is left
             self._mark_wake.clear()
             try:
                 await self.mark_published()
