@@ -12,6 +12,7 @@ from paars.common.v1 import event_pb2
 from paars.goals.v1 import goals_pb2 as pb
 from paars_platform import outbox
 from paars_platform.db import Database, platform_tables
+from paars_platform.embedded_broker import free_port
 from paars_platform.events import header, new_metadata, to_record
 from paars_platform.inbox import InboxConsumer
 from paars_platform.kafka import Publisher, provision_topics
@@ -184,6 +185,48 @@ async def test_the_inbox_applies_each_event_once_and_dead_letters_what_it_cannot
     ours = [r for r in dead if header(r.headers, "ce_id") == marker][0]
     assert header(ours.headers, "dlq_source_topic") == "goals.goal-updated.v1"
     assert ours.value == b"\xff\x00 not protobuf", "the original bytes are kept for inspection"
+
+
+async def test_an_inbox_starts_without_waiting_for_its_group_join_and_then_applies_what_came_before(
+    database, database_url: str, kafka_bootstrap: str,
+) -> None:
+    """start() returns once the consumer is up, before the group's first assignment (the broker holds a new member's
+    join a second or more: every service start waited for it); the events published before the join are applied
+    after it, from the earliest offset of a new group. With no broker answering, start() still fails."""
+    db, tables = database
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    settings = make_settings("goals", database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    marker = uuid.uuid4().hex
+    early = goal_event("join-owner", f"{marker}-early")
+    publisher.publish([to_record(early)])
+
+    async def handle(conn, event) -> None:
+        if event.goal.title.startswith(marker):
+            await conn.execute(tables["applied"].insert().values(event_id=event.metadata.event_id))
+
+    consumer = InboxConsumer(settings, db, tables["inbox"], publisher, group_id=f"test-{marker}", handlers={"goals.goal-updated.v1": handle})
+    await consumer.start()
+    try:
+        assert consumer._consumer is not None and not consumer._consumer.assignment(), "start() did not wait for the join"
+        for _ in range(300):
+            async with db.read() as conn:
+                if (await conn.execute(sa.select(tables["applied"].c.event_id))).scalars().all() == [early.metadata.event_id]:
+                    break
+            await asyncio.sleep(0.05)
+        async with db.read() as conn:
+            assert (await conn.execute(sa.select(tables["applied"].c.event_id))).scalars().all() == [early.metadata.event_id]
+        assert consumer._consumer.assignment(), "joined in the background"
+    finally:
+        await consumer.stop()
+        publisher.close()
+    nobody = InboxConsumer(
+        make_settings("goals", database_url=database_url, kafka_bootstrap=f"127.0.0.1:{free_port()}"), db, tables["inbox"], publisher,
+        group_id=f"test-{marker}-nobody", handlers={"goals.goal-updated.v1": handle},
+    )
+    with pytest.raises(Exception, match=r"(?i)connect|bootstrap"):
+        await nobody.start()
+    if nobody._consumer is not None:
+        await nobody._consumer.stop()
 
 
 def test_topic_provisioning_is_idempotent_and_grows_partitions(kafka_bootstrap: str) -> None:

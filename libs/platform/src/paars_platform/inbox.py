@@ -241,8 +241,11 @@ class InboxConsumer:
 
     async def start(self) -> None:
         s = self.settings
+        # Started without topics, then subscribed: started with them, aiokafka's start() waits for the group's first
+        # assignment, and the broker holds a new member's join for a second or more (Tansu: half the session timeout,
+        # at least 1 s), so every service start waited for it before serving. Now start() still fails at once when
+        # no broker answers, and the join completes in the background; the first fetches wait for it.
         self._consumer = AIOKafkaConsumer(
-            *self.handlers,
             bootstrap_servers=s.kafka_bootstrap,
             group_id=self.group_id,
             client_id=f"paars-{s.service}",
@@ -256,6 +259,7 @@ class InboxConsumer:
             **s.kafka_security.aiokafka(),
         )
         await self._consumer.start()
+        self._consumer.subscribe(list(self.handlers))
         self._task = asyncio.create_task(self._run(), name=f"inbox-{self.group_id}")
 
     async def stop(self) -> None:
