@@ -18,10 +18,10 @@ import pathlib
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from typing import Any
 
 import grpc
@@ -43,6 +43,9 @@ from paars_platform.kafka import Publisher, provision_topics
 from paars_platform.topics import Topic
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from tests.conftest import create_pg_database, drop_pg_database  # noqa: E402  (the tests' fresh-database helpers)
+
 RESULTS = REPO / "bench" / "results"
 ROUND_TRIP_TOPIC = Topic("bench.round-trip.v1", "", "none", partitions=1)
 # Every service of the stack, in start order (goals first: the others project its directory).
@@ -63,22 +66,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
-
-
-def fresh_pg_database() -> str:
-    import asyncpg
-
-    name = f"paars_bench_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 def service_process(name: str, bootstrap: str, database_url: str, log_dir: pathlib.Path, goals_port: int | None = None) -> ServiceProcess:
@@ -241,8 +228,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         work.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(provision_topics, broker.bootstrap)
         urls = {
-            # fresh_pg_database runs its own event loop, so it gets a thread of its own.
-            name: (await asyncio.to_thread(fresh_pg_database) if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
+            # create_pg_database runs its own event loop, so it gets a thread of its own.
+            name: (await asyncio.to_thread(create_pg_database) if args.database == "postgresql" else f"sqlite+aiosqlite:///{work}/{name}.db")
             for name in SERVICES
         }
         processes = {}
@@ -371,6 +358,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+            # The run's databases go with it (76 had piled up on this machine before this drop).
+            for url in urls.values():
+                if url.startswith("postgresql"):
+                    await asyncio.to_thread(drop_pg_database, url)
     ms = [x * 1000 for x in latencies]
     base = [x * 1000 for x in baseline]
     return {
