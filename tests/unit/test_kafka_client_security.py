@@ -114,6 +114,7 @@ class Captured:
 
     def __init__(self) -> None:
         self.options: dict[str, Any] = {}
+        self.topics: list[str] = []
 
     def __call__(self, *args: Any, **options: Any) -> Captured:
         self.options = options
@@ -121,6 +122,9 @@ class Captured:
 
     async def start(self) -> None:
         return None
+
+    def subscribe(self, topics: list[str]) -> None:
+        self.topics = list(topics)
 
     async def getmany(self, **_: Any) -> dict[Any, Any]:
         return {}
@@ -159,6 +163,7 @@ async def test_the_inbox_consumer_connects_with_the_security_settings(monkeypatc
     assert captured.options["security_protocol"] == "SASL_SSL"
     assert captured.options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert isinstance(captured.options["ssl_context"], ssl.SSLContext)
+    assert captured.topics == ["goals.goal-updated.v1"]
 
 
 def test_the_analytics_faust_app_gets_the_same_credentials() -> None:
