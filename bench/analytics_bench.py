@@ -222,18 +222,28 @@ async def aiokafka_baseline(bootstrap: str, n: int, out: str) -> None:
 
 # ---------- our worker: `python -m paars_analytics`, watched through its /metrics ----------
 
-def processed(metrics_port: int) -> tuple[float, float]:
-    """Input events applied to state (memory), and of those, written back to the people changelog."""
+def scrape(metrics_port: int) -> str:
+    """The worker's /metrics text ("" while it does not answer)."""
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1).read().decode()
+        return urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1).read().decode()
     except OSError:
-        return 0.0, 0.0
+        return ""
 
-    def total(metric: str) -> float:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith(metric + "{") and any(t in line for t in TOPICS))
 
-    return total("paars_analytics_events_processed_total"), total("paars_analytics_events_flushed_total")
+def metric_total(text: str, metric: str, topics: tuple[str, ...] | None = None) -> float:
+    """The sum of a counter's samples in a /metrics text, over every label set (or those naming one of `topics`)."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(metric + "{") and (topics is None or any(t in line for t in topics)))
+
+
+def processed_in(text: str) -> tuple[float, float]:
+    """Input events applied to state (memory), and of those, written back to the people changelog."""
+    return (metric_total(text, "paars_analytics_events_processed_total", TOPICS),
+            metric_total(text, "paars_analytics_events_flushed_total", TOPICS))
+
+
+def processed(metrics_port: int) -> tuple[float, float]:
+    return processed_in(scrape(metrics_port))
 
 
 def cpu_seconds(pid: int) -> float:

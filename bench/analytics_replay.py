@@ -23,19 +23,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.analytics_bench import people_states, processed, rss_mb  # noqa: E402
+from bench.analytics_bench import metric_total, people_states, processed_in, rss_mb, scrape  # noqa: E402
 
 PARTITIONS = 6
 # Distinct states written (cycled over the N keys): enough variety in size, without applying events_each x N events.
 DISTINCT = 40
 # Seconds without a new insight after which the first scan's commands count as applied.
 SETTLED_S = 5.0
+INSIGHTS = "paars_analytics_insights_total"
 
 
 def encoded_states(events_each: int, people: int = DISTINCT) -> list[bytes]:
@@ -115,15 +115,6 @@ async def read_rate(bootstrap: str, topic: str) -> tuple[int, float]:
     return len(people), took
 
 
-def insights_opened(metrics_port: int) -> float:
-    """Insights the worker has opened (paars_analytics_insights_total, every kind): the full scans' commands applied."""
-    try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1).read().decode()
-    except OSError:
-        return 0.0
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("paars_analytics_insights_total{"))
-
-
 def caught_up(log_path: str) -> int | None:
     """The records the tables' read model had applied when it caught up (its log line), else None."""
     try:
@@ -191,13 +182,21 @@ def main() -> None:
             events = one_event_each(args.people)
             asyncio.run(preload(broker.bootstrap, events))
             touched, cold_s = time.perf_counter(), float("nan")
-            opened, opened_at = insights_opened(metrics_port), touched
+            # Insights opened (the full scans' commands applied, every kind), and when that count last moved.
+            opened = first = metric_total(scrape(metrics_port), INSIGHTS)
+            opened_at = touched
+
+            def seen(text: str) -> None:
+                nonlocal opened, opened_at
+                if (now_opened := metric_total(text, INSIGHTS)) != opened:
+                    opened, opened_at = now_opened, time.perf_counter()
+
             while time.monotonic() < deadline:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the worker exited with {proc.returncode}")
-                count, flushed = processed(metrics_port)
-                if (now_opened := insights_opened(metrics_port)) != opened:
-                    opened, opened_at = now_opened, time.perf_counter()
+                text = scrape(metrics_port)
+                seen(text)
+                count, flushed = processed_in(text)
                 if count >= len(events) and flushed >= len(events):
                     cold_s = time.perf_counter() - touched
                     break
@@ -205,10 +204,9 @@ def main() -> None:
             # The whole catch-up: the first full scan (at the worker's start, over the read model) opens insights
             # whose commands the worker applies alongside those first events or after them; done once insights have
             # been opened and none for SETTLED_S (at most the hold's length more: a scan that opens none ends there).
-            settle_until, first = time.monotonic() + max(args.hold, 30.0), opened
+            settle_until = time.monotonic() + max(args.hold, 30.0)
             while time.monotonic() < settle_until and (opened == first or time.perf_counter() - opened_at < SETTLED_S):
-                if (now_opened := insights_opened(metrics_port)) != opened:
-                    opened, opened_at = now_opened, time.perf_counter()
+                seen(scrape(metrics_port))
                 time.sleep(0.2)
             catch_up_s = max(cold_s, opened_at - touched)
             time.sleep(1.0)

@@ -86,8 +86,8 @@ def _spread(received_mask: int, counters_mask: int) -> tuple[int, Callable[[list
 # Shared, immutable values of the day buckets: most days of most people hold one of a few received-count patterns
 # (per source), and every person's days are the same few hundred day numbers. A decoded person at 500 events holds
 # ~80 buckets, and their own copies of these were ~13 KB of its ~73 (tracemalloc): each bucket now refers to the one
-# shared tuple or int (one dict call at decode). Day numbers grow by one a day; received patterns are bounded: past
-# _SHARED_LIMIT a pattern not yet shared stays the bucket's own.
+# shared tuple or int (one dict call at decode). Both tables are bounded (a changelog record can name any day or
+# pattern): past _SHARED_LIMIT entries a value not yet shared stays the bucket's own.
 _SHARED_LIMIT = 65_536
 _shared_received: dict[tuple[int, ...], tuple[int, ...]] = {}
 _shared_days: dict[int, int] = {}
@@ -145,7 +145,7 @@ class Day:
     skipped: int
 
     def __init__(self, day: int, received: Sequence[int] | None = None, delays: Mapping[int, int] | None = None, *counters: int) -> None:
-        self.day = _shared_days.setdefault(day, day)
+        self.day = _shared_days.setdefault(day, day) if len(_shared_days) < _SHARED_LIMIT else _shared_days.get(day, day)
         self.received: tuple[int, ...] = _share_received(tuple(received)) if received is not None else _NO_RECEIVED
         self._delays: tuple[int, ...] = tuple(itertools.chain.from_iterable(delays.items())) if delays else ()
         self.encoded: msgspec.Raw | None = None
