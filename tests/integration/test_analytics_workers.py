@@ -142,6 +142,18 @@ def lag(worker: Worker) -> list[str]:
             and "feedback-given" in line]
 
 
+def read_model_bytes(worker: Worker, table: str) -> dict[str, float]:
+    """The worker's read model values of ``table`` in their file (spill.py), live and file bytes, from its /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{worker.env['PAARS_METRICS_PORT']}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("paars_analytics_read_model_bytes{") and f'table="{table}"' in line:
+            kind = line.split('kind="', 1)[1].split('"', 1)[0]
+            found[kind] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
 def _plain(message: Any) -> dict[str, Any]:
     return MessageToDict(message, preserving_proto_field_name=True)
 
@@ -305,6 +317,10 @@ async def test_one_two_and_three_workers_answer_alike_and_a_killed_worker_loses_
         assert not one["rollup/" + o.root + "/30"].get("suppressed", False)
         for n in (2, 3):
             assert results[n] == one, f"{n} workers answer differently from one: {_diff({'replicas': [one, results[n]]})}"
+        # Every worker holds every person's state in its read model, off the heap: in its data directory's file.
+        for w in three.alive():
+            held = read_model_bytes(w, "people")
+            assert held.get("live", 0) > 0 and held["file"] >= held["live"], held
     finally:
         for r in runs.values():
             r.stop()

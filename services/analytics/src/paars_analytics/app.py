@@ -207,9 +207,12 @@ def create_app(config: AnalyticsConfig) -> Analytics:
     )
     changes = Changes()
     person, record = codecs.get_codec("paars-person"), codecs.get_codec("paars-record")
+    # The read model's values go to a file in the worker's data directory (spill.py), not the heap.
+    spill = config.state_dir
     read = ReadModel(
-        people=Replicated(person.loads, changes), insights=Replicated(record.loads),
-        story_alignment=Replicated(record.loads, changes), story_catalogue=Replicated(record.loads),
+        people=Replicated(person.loads, changes, directory=spill), insights=Replicated(record.loads, directory=spill),
+        story_alignment=Replicated(record.loads, changes, directory=spill),
+        story_catalogue=Replicated(record.loads, directory=spill),
     )
 
     def table(name: str, value_serializer: str = "paars-record") -> OwnedTable:
@@ -257,6 +260,14 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         "Input events whose effects are in the people changelog (their offsets acknowledged for commit), by topic.",
         ("topic",))
     ctx.consumer_lag = metrics.gauge("paars_analytics_consumer_lag", "Messages behind the end of each consumed topic.", ("topic",))
+    read_model_bytes = metrics.gauge(
+        "paars_analytics_read_model_bytes",
+        "The read model's values on local disk (spill.py), by table: live (held now) and file (live and dead, the "
+        "file's size until its next rewrite).", ("table", "kind"))
+    for name in ("people", "insights", "story_alignment", "story_catalogue"):
+        values = getattr(read, name).raw
+        read_model_bytes.labels(name, "live").set_function(lambda v=values: v.live_bytes)
+        read_model_bytes.labels(name, "file").set_function(lambda v=values: v.file_bytes)
     return ctx
 
 

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from mode import Service
 
 from paars_analytics.people import Changes
+from paars_analytics.spill import SpilledValues
 from paars_platform.config import Settings
 
 log = logging.getLogger("paars.analytics.replica")
@@ -135,13 +136,16 @@ class TopicReplica(Service):
 
 
 class Replicated(Mapping[str, Any]):
-    """A read-only mapping over what a replica applied (decoded on read: the values stay in their wire form, so a
-    replica of people's states costs their encoded size), with a count of changes for the caches in front of it.
-    A value its codec rejects (not of the schema) reads as absent."""
+    """A read-only mapping over what a replica applied (decoded on read: the values stay in their wire form, on local
+    disk, spill.py: a replica of people's states costs their encoded size in a file and an int per key in memory),
+    with a count of changes for the caches in front of it. A value its codec rejects (not of the schema) reads as
+    absent. ``directory`` is where the values' file goes (the worker's data directory; None: the system's temporary
+    directory)."""
 
-    def __init__(self, decode: Callable[[bytes], Any], changes: Changes | None = None) -> None:
+    def __init__(self, decode: Callable[[bytes], Any], changes: Changes | None = None, *, directory: str | None = None,
+                 values: SpilledValues | None = None) -> None:
         self.decode = decode
-        self.raw: dict[str, bytes] = {}
+        self.raw = values if values is not None else SpilledValues(directory)
         # The partition each key was last written on (tables.py iterates a worker's partitions by it).
         self.partitions: dict[str, int] = {}
         self.version = 0
@@ -157,7 +161,7 @@ class Replicated(Mapping[str, Any]):
         if self.accept is not None and not self.accept(key, value):
             return
         if value is None:
-            self.raw.pop(key, None)
+            self.raw.discard(key)
             self.partitions.pop(key, None)
         else:
             self.raw[key] = value
@@ -169,11 +173,9 @@ class Replicated(Mapping[str, Any]):
             callback(key)
 
     def snapshot(self) -> Replicated:
-        """The values as they are now, decoded on read as here (a copy of the key -> bytes map: no value is copied),
+        """The values as they are now, decoded on read as here (a frozen view of the values' file: no value is copied),
         for a reader that yields while it reads them (the full insight scan)."""
-        frozen = Replicated(self.decode)
-        frozen.raw = dict(self.raw)
-        return frozen
+        return Replicated(self.decode, values=self.raw.copy())
 
     def __getitem__(self, key: str) -> Any:
         value = self.decode(self.raw[key])

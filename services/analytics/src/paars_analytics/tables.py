@@ -45,12 +45,12 @@ class OwnedTable:
             f"{app.conf.id}-{name}-changelog", partitions=partitions, compacting=True, deleting=None, acks=False,
             internal=True, maxsize=131_072, allow_empty=True, key_serializer="json", value_serializer="raw",
         )
-        # Written since the last assignment (None: deleted), encoded, until the read model reads the key's last write
-        # back from the changelog. The write goes into the read model at once too, the same bytes object (one copy:
-        # the replica reads back behind the stream, up to 15,000 of 20,000 people written in a catch-up, ~45 MB, and
-        # both versions were kept until then); a record of the key read meanwhile is older than it and is not
-        # applied (``_accept``: nobody else writes an owned partition, and its changelog is in order).
-        self.local: dict[str, bytes | None] = {}
+        # The keys written since the last assignment whose last write the read model has not read back from the
+        # changelog yet. The write goes into the read model at once (its values are on disk, spill.py), so these
+        # keys' newest values are there; a record of one of them read meanwhile is older than it and is not applied
+        # (``_accept``: nobody else writes an owned partition, and its changelog is in order). Keeping only the keys:
+        # the replica reads back behind the stream, up to 15,000 of 20,000 people written in a catch-up.
+        self.local: set[str] = set()
         self.owned: frozenset[int] = frozenset()
         read.accept = self._accept
 
@@ -61,9 +61,9 @@ class OwnedTable:
         local = self.local
         if key not in local:
             return True
-        if local[key] != value:
+        if self.read.raw.get(key) != value:
             return False
-        del local[key]
+        local.discard(key)
         return True
 
     def changelog(self) -> str:
@@ -79,14 +79,14 @@ class OwnedTable:
     def __setitem__(self, key: str, value: Any) -> None:
         partition = self._partition()
         raw = self.codec.dumps(value)
-        self.local[key] = raw
+        self.local.add(key)
         self.read.raw[key] = raw
         self.changelog_topic.send_soon(key=key, value=raw, partition=partition)
 
     def __delitem__(self, key: str) -> None:
         partition = self._partition()
-        self.local[key] = None
-        self.read.raw.pop(key, None)
+        self.local.add(key)
+        self.read.raw.discard(key)
         # A tombstone, as a Faust table's delete (compaction then drops the key).
         self.changelog_topic.send_soon(key=key, value=None, partition=partition)
 
@@ -109,8 +109,9 @@ class OwnedTable:
 
     def __iter__(self) -> Iterator[str]:
         local = self.local
-        for key, raw in list(local.items()):
-            if raw is not None:
+        raw = self.read.raw
+        for key in list(local):
+            if key in raw:
                 yield key
         owned = self.owned
         for key, partition in list(self.read.partitions.items()):
