@@ -548,6 +548,10 @@ def test_days_share_their_received_counts_and_day_numbers_and_a_change_to_one_le
     first, second = st.Day.from_body(20_715, body), st.Day.from_body(int("20715"), list(body))
     assert first.received is second.received and first.day is second.day
     assert st.Day(7).received is st.Day(8).received == (0,) * len(st.SOURCES)
+    # Their delay pairs too (the bench's 16,000 days hold 12 patterns), replaced on change.
+    assert first._delays is second._delays == (5, 2) and st.Day(9, None, {5: 2})._delays is first._delays
+    second.add_delay(5)
+    assert second._delays == (5, 3) and first._delays == (5, 2)
     first.add_received(st.SOURCES.index("peer"))
     assert first.received == (1, 0, 2, 0, 0, 0, 0, 0, 0) and second.received == (0, 0, 2, 0, 0, 0, 0, 0, 0)
     assert st.Day.from_body(20_715, first.body()) == first and first.wire()[1] == [1, 0, 2, 0, 0, 0, 0, 0, 0]
@@ -557,3 +561,22 @@ def test_days_share_their_received_counts_and_day_numbers_and_a_change_to_one_le
         apply_update(state, received(f"e{i}", NOW - i * 7200, src=("peer", "manager", "customer")[i % 3]), NOW, (TOPIC, 0, i))
     again = decode_state(encode_state(state))
     assert again == state and compute_signals(again, NOW) == compute_signals(state, NOW)
+
+
+@pytest.mark.parametrize("days", [0, 1, 15, 16, 92, 300])
+def test_the_days_kept_bodies_encode_as_the_list_of_their_bodies_does(days: int) -> None:
+    # A write-back joins the days' kept bodies (plain bytes) under one array header: the same bytes as encoding the
+    # list of bodies, whatever the count (a fixarray below 16, array 16 above), and a changed day is encoded anew.
+    import msgspec
+
+    state = new_state()
+    state.days = [st.Day(20_000 + i, [i % 3, 0, 1, 0, 0, 0, 0, 0, 0], {i % 7: 1}, i) for i in range(days)]
+    first = encode_state(state)
+    assert all(type(d.encoded) is bytes for d in state.days)
+    wire = msgspec.msgpack.decode(first)
+    assert wire[3] == [d.body() for d in state.days] and msgspec.msgpack.encode(wire[3]) == msgspec.msgpack.encode([d.body() for d in state.days])
+    assert decode_state(first) == state and encode_state(decode_state(first)) == first
+    if days:
+        st.bucket(state, state.days[-1].day * 86_400.0).acks += 1
+        assert state.days[-1].encoded is None
+        assert decode_state(encode_state(state)).days[-1].acks == state.days[-1].acks
