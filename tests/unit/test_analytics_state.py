@@ -18,7 +18,7 @@ from paars_analytics import app as analytics_app  # noqa: F401  (registers the t
 from paars_analytics.people import PeopleStore
 from paars_analytics.signals import state as st
 from paars_analytics.signals.person import compute_signals
-from paars_analytics.signals.state import DAY, PersonUpdate, apply_update, decode_state, encode_state, new_state, received_between
+from paars_analytics.signals.state import DAY, PersonUpdate, apply_update, decode_state, encode_state, held_bytes, new_state, received_between
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC).timestamp()
 TOPIC = "feedback.feedback-given.v1"
@@ -328,8 +328,11 @@ class FakeConsumer:
 
 
 def store(table: FakeTable, consumer: FakeConsumer, **kw: Any) -> PeopleStore:
+    bounds = {"hot_people": kw["hot"]} if "hot" in kw else {}
+    if "hot_bytes" in kw:
+        bounds["hot_bytes"] = kw["hot_bytes"]
     return PeopleStore(table, lambda: consumer, "goals.goal-updated.v1", flush_interval=kw.get("interval", 1.0),
-                       flush_events=kw.get("events", 1000), **({"hot_people": kw["hot"]} if "hot" in kw else {}))
+                       flush_events=kw.get("events", 1000), **bounds)
 
 
 def test_a_person_touched_many_times_between_flushes_is_written_once_and_offsets_are_acked_after_the_write() -> None:
@@ -473,6 +476,58 @@ def test_no_more_than_hot_people_are_dirty_at_once_and_a_flush_first_writes_them
     # Every offset acknowledged once, each after the write of the state it changed.
     acked = [offset for _, offsets, _ in consumer.acked for offset in offsets]
     assert sorted(acked) == sorted(set(acked)) and 99 in acked and 0 in acked and 1 in acked
+
+
+def test_the_hot_states_bytes_are_bounded_too_clean_ones_evicted_and_dirty_ones_flushed_first() -> None:
+    """PAARS_ANALYTICS_HOT_MB: past the bytes held (held_bytes of each state), the least recently used clean states go,
+    and the change that would pass it with dirty ones writes those first, whatever the count bound."""
+    table = ChangelogTable()
+    consumer = FakeConsumer(table)
+    one = held_bytes(touch(store(ChangelogTable(), FakeConsumer(ChangelogTable())), "x", "x-1"))
+    people = store(table, consumer, hot=100, hot_bytes=int(2.5 * one))
+    tp = TP(TOPIC, 2)
+    for key in ("ann", "bob"):
+        touch(people, key, f"{key}-1", tp)
+    assert table.writes == [] and people.held == people.dirty_held == 2 * one
+    # A third dirty person would pass 2.5 states' bytes: the two are written first, their offsets acknowledged.
+    touch(people, "cy", "cy-1", tp)
+    assert sorted(table.writes) == ["ann", "bob"] and consumer.acked == [(tp, [0, 1], 2)]
+    assert set(people.dirty) == {"cy"} and people.dirty_held == one and people.held <= int(2.5 * one)
+    people.flush(NOW)
+    # Clean now: the bytes bound keeps the two most recent, and the evicted one still reads from the table.
+    assert list(people.hot) == ["bob", "cy"] and people.held == sum(people.sizes.values()) == 2 * one
+    assert count(people.state("ann", 2)) == 1 and set(people.hot) == {"cy", "ann"}
+    # Forgetting a person releases their bytes; a rebalance's drop releases everything.
+    people.forget("cy", 2)
+    assert people.held == one and "cy" not in people.sizes
+    people.drop()
+    assert people.held == people.dirty_held == 0 and not people.sizes
+
+
+@pytest.mark.parametrize("events_each", [5, 50, 500])
+def test_held_bytes_is_close_to_what_a_decoded_state_holds(events_each: int) -> None:
+    """The estimate behind the bytes bound, against tracemalloc over the bench's states decoded and written back (the
+    shared tables and caches warmed first, as in a running worker)."""
+    import gc
+    import tracemalloc
+
+    from bench.analytics_bench import people_states
+
+    blobs = [encode_state(s) for s in people_states(events_each, 12).values()]
+    for blob in blobs:
+        encode_state(decode_state(blob))
+    held, estimated = 0, 0
+    for blob in blobs:
+        gc.collect()
+        tracemalloc.start()
+        state = decode_state(blob)
+        encode_state(state)
+        gc.collect()
+        held += tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        estimated += held_bytes(state)
+        del state
+    assert 0.75 <= estimated / held <= 1.25, (estimated, held)
 
 
 def test_an_evicted_state_decoded_again_from_the_table_equals_the_state_written() -> None:

@@ -233,7 +233,8 @@ def create_app(config: AnalyticsConfig) -> Analytics:
         insight_topic=app.topic(INSIGHT_TOPIC, key_serializer="raw", value_serializer="raw"),
         dead_letter_topic=app.topic(DEAD_LETTER_TOPIC, key_serializer="raw", value_serializer="raw"),
         state=PeopleStore(people, lambda: app.consumer, GOAL_TOPICS[0], flush_interval=config.flush_interval_seconds,
-                          flush_events=config.flush_events, hot_people=config.hot_people),
+                          flush_events=config.flush_events, hot_people=config.hot_people,
+                          hot_bytes=int(config.hot_mb * 1024 * 1024)),
     )
     ctx.story_catalogue = table("story_catalogue")
     ctx.story_alignment = table("story_alignment")

@@ -79,9 +79,11 @@ class AnalyticsConfig:
     stream_buffer: int = 20000
     flush_interval_seconds: float = 2.0
     flush_events: int = 50000
-    # People kept decoded in memory (~90 KB each), least recently used first out: past it, clean ones are dropped and
-    # decoded again from the table on use; a dirty one stays until its write-back (people.py).
+    # People kept decoded in memory, least recently used first out, at most this many and this many MiB of heap (the
+    # states' held_bytes: ~34 KB each at 500 events): past either, clean ones are dropped and decoded again from the
+    # table on use; a dirty one stays until its write-back (people.py).
     hot_people: int = 3_000
+    hot_mb: float = 48.0
     detect_interval_seconds: float = 0.05
     scan_interval_seconds: float = 60.0
     # How long the managers' ratings behind the calibration aid are kept before they are gathered again from every
@@ -115,6 +117,7 @@ class AnalyticsConfig:
             flush_interval_seconds=env_float(p + "FLUSH_INTERVAL_SECONDS", d.flush_interval_seconds),
             flush_events=env_int(p + "FLUSH_EVENTS", d.flush_events),
             hot_people=env_int(p + "HOT_PEOPLE", d.hot_people),
+            hot_mb=env_float(p + "HOT_MB", d.hot_mb),
             detect_interval_seconds=env_float(p + "DETECT_INTERVAL_SECONDS", d.detect_interval_seconds),
             scan_interval_seconds=env_float(p + "SCAN_INTERVAL_SECONDS", d.scan_interval_seconds),
             ratings_cache_seconds=env_float(p + "RATINGS_CACHE_SECONDS", d.ratings_cache_seconds),

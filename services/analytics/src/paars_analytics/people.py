@@ -28,11 +28,14 @@ from typing import Any
 from faust.types import TP
 
 from paars_analytics.faust_seam import no_table_partition, table_partition
-from paars_analytics.signals.state import State
+from paars_analytics.signals.state import State, held_bytes
 
-# Decoded states kept (~66 KB each at 500 events): past it, the least recently used clean ones are dropped and decoded
-# again on use, and no more than this many are dirty at once (a flush comes first).
+# Decoded states kept: past either bound, the least recently used clean ones are dropped and decoded again on use, and
+# no more than this many (this much) are dirty at once (a flush comes first). The bytes are held_bytes' estimate of
+# each state's heap (~19 KB at 50 events, ~34 KB at 500): 48 MiB holds ~2,500 people of 50 events (the throughput
+# bench's 2,000 people stay hot) or ~1,450 of 500, which keeps a worker of 20,000 people under 200 MB.
 HOT_PEOPLE = 3_000
+HOT_BYTES = 48 * 1024 * 1024
 
 
 class Changes:
@@ -62,7 +65,7 @@ class PeopleStore:
     """A write-back cache in front of the people table, shared by every agent that updates a person."""
 
     def __init__(self, table: Any, consumer: Any, source_topic: str, *, flush_interval: float, flush_events: int,
-                 hot_people: int = HOT_PEOPLE) -> None:
+                 hot_people: int = HOT_PEOPLE, hot_bytes: int = HOT_BYTES) -> None:
         self.table = table
         # A callable: the app's consumer exists only once the worker runs.
         self.consumer = consumer
@@ -70,8 +73,14 @@ class PeopleStore:
         self.flush_interval = flush_interval
         self.flush_events = flush_events
         self.hot_people = max(0, hot_people)
-        # Decoded states: every dirty one (until its flush) and up to `hot_people` in all while clean ones remain.
+        self.hot_bytes = max(0, hot_bytes)
+        # Decoded states: every dirty one (until its flush) and up to `hot_people` (`hot_bytes`) in all while clean
+        # ones remain.
         self.hot: dict[str, State] = {}
+        # Each hot state's held_bytes when it was loaded, became dirty or was written; their sum, and the dirty ones'.
+        self.sizes: dict[str, int] = {}
+        self.held = 0
+        self.dirty_held = 0
         # The clean keys of `hot`, least recently used first: the ones eviction may drop.
         self.clean: OrderedDict[str, None] = OrderedDict()
         self.dirty: dict[str, int] = {}
@@ -96,15 +105,28 @@ class PeopleStore:
         if loaded is not None:
             self.hot[key] = loaded
             self.clean[key] = None
+            self._sized(key, loaded)
             self._evict()
         return loaded
 
+    def _sized(self, key: str, state: State) -> int:
+        """Records the state's held_bytes; returns it."""
+        size = held_bytes(state)
+        self.held += size - self.sizes.get(key, 0)
+        self.sizes[key] = size
+        return size
+
     def put(self, key: str, state: State, partition: int) -> None:
-        if key not in self.dirty and len(self.dirty) >= max(1, self.hot_people):
-            # One more dirty person would pass the bound: write those there are first (no await, so safe within a
-            # fetch's apply; the offsets acknowledged are only those held before, whose effects these writes carry).
-            # The interval's clock is left as it was.
-            self.flush(self.last_flush)
+        if key not in self.dirty:
+            size = held_bytes(state)
+            if self.dirty and (len(self.dirty) >= max(1, self.hot_people) or self.dirty_held + size > self.hot_bytes):
+                # One more dirty person would pass a bound: write those there are first (no await, so safe within a
+                # fetch's apply; the offsets acknowledged are only those held before, whose effects these writes
+                # carry). The interval's clock is left as it was.
+                self.flush(self.last_flush)
+            self.held += size - self.sizes.get(key, 0)
+            self.sizes[key] = size
+            self.dirty_held += size
         self.hot[key] = state
         self.clean.pop(key, None)
         self.dirty[key] = partition
@@ -112,12 +134,13 @@ class PeopleStore:
         self._evict()
 
     def _evict(self) -> None:
-        """Drops the least recently used clean states past `hot_people`; dirty ones stay until their flush (which
-        makes them clean, most recently used, and evicts again). O(1) per state dropped."""
-        hot, clean = self.hot, self.clean
-        while len(hot) > self.hot_people and clean:
+        """Drops the least recently used clean states past `hot_people` or `hot_bytes`; dirty ones stay until their
+        flush (which makes them clean, most recently used, and evicts again). O(1) per state dropped."""
+        hot, clean, sizes = self.hot, self.clean, self.sizes
+        while (len(hot) > self.hot_people or self.held > self.hot_bytes) and clean:
             key, _ = clean.popitem(last=False)
             del hot[key]
+            self.held -= sizes.pop(key, 0)
 
     def hold(self, tp: TP, offsets: list[int]) -> None:
         """Offsets to acknowledge at the next flush (their effects are in memory only)."""
@@ -139,10 +162,13 @@ class PeopleStore:
                 written += 1
         finally:
             no_table_partition()
-        # Written: clean now, the most recently used in the order they were changed.
+        # Written: clean now, the most recently used in the order they were changed (sized again: they grew).
+        hot = self.hot
         for key in self.dirty:
             self.clean[key] = None
+            self._sized(key, hot[key])
         self.dirty.clear()
+        self.dirty_held = 0
         consumer = self.consumer()
         for tp, offsets in self.pending.items():
             consumer.ack_offsets(tp, offsets)
@@ -163,6 +189,8 @@ class PeopleStore:
             self.flush(self.last_flush)
         self.hot.clear()
         self.clean.clear()
+        self.sizes.clear()
+        self.held = self.dirty_held = 0
         # Whoever owns these partitions next may hold other states: nothing computed from them stays current.
         self.changes.reset()
 
@@ -172,7 +200,10 @@ class PeopleStore:
         had = key in self
         self.hot.pop(key, None)
         self.clean.pop(key, None)
-        self.dirty.pop(key, None)
+        size = self.sizes.pop(key, 0)
+        self.held -= size
+        if self.dirty.pop(key, None) is not None:
+            self.dirty_held -= size
         try:
             table_partition(self.source_topic, partition)
             if self.table.get(key) is not None:
