@@ -336,3 +336,126 @@ async def test_an_entry_past_its_time_is_read_again_beside_the_transaction_not_i
         assert "r0-0" not in cache._people
     finally:
         await cache.close()
+
+
+# ---------- one moment, one prompt: a held lower-priority prompt gives the moment to a higher one ----------
+
+
+def low_insight_on(milestone_event: gl.GoalUpdated, manager: str) -> an.InsightDetected:
+    """analytics' MOMENT_FOR_FEEDBACK at SEVERITY_INFO: a LOW prompt (linking to the dashboard, not to the goal)."""
+    insight = insight_on(milestone_event, manager)
+    insight.insight.severity = an.SEVERITY_INFO
+    return insight
+
+
+async def spend(db: Database, recipient: str, n: int) -> None:
+    """n prompts released to the recipient this week, each using a slot of the budget (5: LOW may use 3, NORMAL 4)."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        await conn.execute(t.prompts.insert(), [dict(
+            id=uuid.uuid4().hex, recipient_id=recipient, kind=rules.K.PROMPT_KIND_CHECK_IN, priority=2, title="t", body="b", about_id="x",
+            ref_id="x", cause_event_id=uuid.uuid4().hex, cause_type="t", cause_topic="t", cause_occurred_at=now, visibility=0, created_at=now,
+            state="released", release_at=now, released_at=now, cursor=1000 + i, digest=False, budgeted=True, read=False, acted=False,
+            acted_at=None, action_event_id=None, moment_id=None,
+        ) for i in range(n)])
+
+
+async def moment_prompts(db: Database, recipient: str) -> dict[int, Any]:
+    """The recipient's prompts about the moment (the milestone's GIVE_FEEDBACK, the insight's INSIGHT), by kind."""
+    kinds = (rules.K.PROMPT_KIND_GIVE_FEEDBACK, rules.K.PROMPT_KIND_INSIGHT)
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(t.prompts).where(t.prompts.c.recipient_id == recipient, t.prompts.c.kind.in_(kinds)))).all()
+    assert len({r.kind for r in rows}) == len(rows)
+    return {r.kind: r for r in rows}
+
+
+async def prompts_sent(db: Database) -> list[str]:
+    from paars.notifications.v1 import notifications_pb2 as pb
+
+    outbox = t.platform["outbox"]
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(outbox.c.payload).where(outbox.c.topic == "notifications.prompt-sent.v1"))).scalars().all()
+    return [pb.PromptSent.FromString(payload).prompt_id for payload in rows]
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one batch", "two batches"])
+async def test_a_held_low_insight_gives_its_moment_to_the_milestone_after_it_which_is_delivered_live(db: Database, together: bool) -> None:
+    """The colleague's case: m0 past the LOW share of the week's budget, analytics' insight about r0-0's milestone
+    comes first (in the same fetch, or an earlier one) and goes to the digest; the milestone's NORMAL prompt used to be
+    refused by the moment, so m0 saw nothing. Now the milestone takes the moment: live, and the insight is gone (in no
+    digest, no PromptSent)."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    await spend(db, "m0", 3)
+    goal = milestone("r0-0", "goal-a")
+    events = [low_insight_on(goal, "m0"), goal]
+    for part in ([events] if together else [[events[0]], [events[1]]]):
+        await as_batch(db, prompts, part)
+    rows = await moment_prompts(db, "m0")
+    given, insight = rows[rules.K.PROMPT_KIND_GIVE_FEEDBACK], rows[rules.K.PROMPT_KIND_INSIGHT]
+    assert (given.state, given.cursor is not None, given.digest, given.moment_id) == ("released", True, False, goal.metadata.event_id)
+    assert (insight.state, insight.cursor, insight.moment_id, insight.budgeted) == ("withdrawn", None, None, False)
+    assert await prompts_sent(db) == [given.id]
+
+    # Delivered again straight to the handler (past the inbox's once-only claim): nothing changes.
+    async with db.transaction() as conn:
+        for event in events:
+            await prompts.handle(conn, event)
+    assert await moment_prompts(db, "m0") == rows and await prompts_sent(db) == [given.id]
+
+    # The digest's hour: the withdrawn insight is in it no more.
+    prompts.clock = lambda: insight.release_at + dt.timedelta(minutes=1)
+    assert await prompts.tick() == []
+    assert (await moment_prompts(db, "m0"))[rules.K.PROMPT_KIND_INSIGHT].state == "withdrawn"
+
+
+async def test_the_milestone_first_keeps_the_moment_and_the_insight_after_it_adds_nothing(db: Database) -> None:
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    await spend(db, "m0", 3)
+    goal = milestone("r0-0", "goal-a")
+    await as_batch(db, prompts, [goal, low_insight_on(goal, "m0")])
+    rows = await moment_prompts(db, "m0")
+    assert list(rows) == [rules.K.PROMPT_KIND_GIVE_FEEDBACK] and rows[rules.K.PROMPT_KIND_GIVE_FEEDBACK].state == "released"
+    assert await prompts_sent(db) == [rows[rules.K.PROMPT_KIND_GIVE_FEEDBACK].id]
+
+
+async def test_an_insight_already_delivered_keeps_the_moment(db: Database) -> None:
+    """Under the LOW share the insight goes out live: m0 saw a prompt for the moment, and the milestone after it is
+    dropped, as before (one prompt per moment)."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    goal = milestone("r0-0", "goal-a")
+    await as_batch(db, prompts, [low_insight_on(goal, "m0")])
+    await as_batch(db, prompts, [goal])
+    rows = await moment_prompts(db, "m0")
+    assert list(rows) == [rules.K.PROMPT_KIND_INSIGHT] and rows[rules.K.PROMPT_KIND_INSIGHT].state == "released"
+    assert await prompts_sent(db) == [rows[rules.K.PROMPT_KIND_INSIGHT].id]
+
+
+async def test_a_moment_taken_in_a_batch_is_what_one_by_one_decides(database_url: str, tmp_path: Any) -> None:
+    """m0 past the LOW share, several moments in one batch: insights first (held), then their milestones (taking them),
+    the budget filling up half way. As one batch and one by one the prompts, states and outbox are the same."""
+    second = f"sqlite+aiosqlite:///{tmp_path}/one-by-one.db"
+    await migrate(database_url, MIGRATIONS)
+    await migrate(second, MIGRATIONS)
+    batch_db, single_db = Database(database_url), Database(second)
+    try:
+        goals = [milestone(f"r0-{r}") for r in range(3)]
+        events: list[Any] = [e for g in goals for e in (low_insight_on(g, "m0"), g)]
+        batch, single = service(batch_db), service(single_db)
+        for prompts, database in ((batch, batch_db), (single, single_db)):
+            await as_batch(database, prompts, people())
+            await spend(database, "m0", 3)
+        await as_batch(batch_db, batch, events)
+        await one_by_one(single_db, single, events)
+        got, expected = await _outcome(batch_db), await _outcome(single_db)
+        assert got == expected
+        m0 = [row for row in got if row[0] == "m0" and row[1] != rules.K.PROMPT_KIND_CHECK_IN]
+        assert sorted((kind, state) for _r, kind, *_x, state, _c, _a, _d, _b, _t in m0) == sorted(
+            [(rules.K.PROMPT_KIND_INSIGHT, "withdrawn")] * 3 + [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "released")]
+            + [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "held")] * 2
+        ), "the first milestone live (the 4th slot), the next two for the digest in their insights' place"
+    finally:
+        await batch_db.dispose()
+        await single_db.dispose()

@@ -244,6 +244,23 @@ async def test_a_batch_stores_its_prompts_once_per_moment_and_cause_and_says_whi
         assert await repo.add([]) == set()
 
 
+async def test_a_held_prompt_gives_its_moment_to_another_in_one_unit_of_work_and_a_released_one_does_not(db: Database) -> None:
+    held, shown = draft_row("mgr", moment="m1", state="held", budgeted=True), draft_row("mgr", moment="m2")
+    async with db.transaction() as conn:
+        repo = SqlPromptRepository(conn)
+        await repo.add([held, shown])
+        taker, refused = draft_row("mgr", moment="m1", priority=pb.PRIORITY_HIGH), draft_row("mgr", moment="m2", priority=pb.PRIORITY_HIGH)
+        rivals = await repo.moment_rivals([taker, refused])
+        assert sorted((r.id, r.moment_id, r.state) for r in rivals) == sorted([(held["id"], "m1", "held"), (shown["id"], "m2", "released")])
+        assert await repo.take_moment(held["id"], taker)
+        assert not await repo.take_moment(shown["id"], refused), "a released prompt keeps its moment"
+        assert not await repo.take_moment(held["id"], draft_row("mgr", moment="m1")), "withdrawn already: nothing again"
+    async with db.read() as conn:
+        rows = {r.id: r for r in (await conn.execute(sa.select(t.prompts))).all()}
+    assert (rows[held["id"]].state, rows[held["id"]].moment_id, rows[held["id"]].budgeted) == ("withdrawn", None, False)
+    assert rows[taker["id"]].moment_id == "m1" and refused["id"] not in rows and rows[shown["id"]].state == "released"
+
+
 async def test_cursors_are_taken_per_recipient_consecutively_in_one_statement(db: Database) -> None:
     async with db.transaction() as conn:
         repo = SqlPromptRepository(conn)

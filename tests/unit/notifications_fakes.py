@@ -215,7 +215,7 @@ class FakePromptStore:
             q = open_query
             rows = [
                 self._row(i) for i, p in self.prompts.items()
-                if p["recipient_id"] in q.actors and p["kind"] in q.kinds and not p["acted"] and p["state"] != "dropped"
+                if p["recipient_id"] in q.actors and p["kind"] in q.kinds and not p["acted"] and p["state"] not in ("dropped", "withdrawn")
                 and p["created_at"] <= q.before and (p["about_id"] in q.abouts or p["ref_id"] in q.refs)
             ]
         return spent, rows
@@ -233,6 +233,25 @@ class FakePromptStore:
                 self.prompts[row["id"]] = dict(row)
                 stored.add(row["id"])
         return stored
+
+    async def moment_rivals(self, rows: Sequence[Any]) -> list[Any]:
+        self.calls.append("rivals")
+        recipients = {row["recipient_id"] for row in rows}
+        moments = {row["moment_id"] for row in rows if row["moment_id"]}
+        causes = {row["cause_event_id"] for row in rows}
+        return [
+            self._row(i) for i, p in self.prompts.items()
+            if p["recipient_id"] in recipients and (p["moment_id"] in moments or p["cause_event_id"] in causes)
+        ]
+
+    async def take_moment(self, held_id: str, row: Any) -> bool:
+        self.calls.append("take")
+        if self.prompts[held_id]["state"] != "held":
+            return False
+        self.prompts[held_id].update(state="withdrawn", moment_id=None, budgeted=False)
+        assert await self.add([row]), "the moment was free"
+        self.calls.pop()  # the add inside the same statement pair
+        return True
 
     async def write(self, writes: Any) -> dict[str, int]:
         self.calls.append("write")

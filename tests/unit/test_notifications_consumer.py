@@ -219,3 +219,118 @@ async def test_a_prompt_before_a_1_1_waits_for_its_lead_time_shows_nowhere_until
     assert sorted((p.recipient_id, p.ref_id) for p in released) == [("ann", "far"), ("mgr", "far")]
     assert await prompts.tick() == []
     assert sorted(p.ref_id for p in fanout.seen) == ["far", "far", "soon", "soon"]
+
+
+# ---------- one moment, one prompt: a held lower-priority prompt gives the moment to a higher one ----------
+
+
+def moment_insight(moment: gl.GoalUpdated, *actors: str) -> an.InsightDetected:
+    """analytics' MOMENT_FOR_FEEDBACK about a milestone, at SEVERITY_INFO: a LOW prompt linking to the dashboard."""
+    return an.InsightDetected(
+        metadata=new_metadata(producer="analytics", subject_id="ann", visibility=ev.VISIBILITY_RECEIVER_AND_MANAGER, causation_id=moment.metadata.event_id),
+        insight=an.Insight(
+            id=uuid.uuid4().hex, kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, severity=an.SEVERITY_INFO, subject_id="ann",
+            actors=list(actors), evidence_event_ids=[moment.metadata.event_id],
+        ),
+    )
+
+
+def spend(store: FakePromptStore, recipient: str, n: int) -> None:
+    """n prompts released to the recipient this week: each used a slot of the budget."""
+    for _ in range(n):
+        prompt_id = uuid.uuid4().hex
+        store.prompts[prompt_id] = dict(
+            id=prompt_id, recipient_id=recipient, kind=pb.PROMPT_KIND_CHECK_IN, priority=pb.PRIORITY_NORMAL, title="t", body="b",
+            about_id="x", ref_id="x", cause_event_id=uuid.uuid4().hex, cause_type="t", cause_topic="t", cause_occurred_at=utcnow(),
+            visibility=0, created_at=utcnow(), state="released", release_at=utcnow(), released_at=utcnow(), cursor=None, digest=False,
+            budgeted=True, read=False, acted=False, acted_at=None, action_event_id=None, moment_id=None,
+        )
+
+
+def about_the_moment(store: FakePromptStore, recipient: str) -> list[dict[str, Any]]:
+    return [p for p in store.prompts.values() if p["recipient_id"] == recipient and p["kind"] in (pb.PROMPT_KIND_INSIGHT, pb.PROMPT_KIND_GIVE_FEEDBACK)]
+
+
+async def test_a_held_low_insight_gives_its_moment_to_the_milestone_that_came_after_it_in_the_same_batch() -> None:
+    """The colleague's case: both in one fetch, the insight first, mgr past the LOW share (3 of 5) but not the NORMAL
+    one (4): the insight went to the digest, and the milestone used to be refused by the moment, so nothing showed."""
+    prompts, store, fanout = service()
+    spend(store, "mgr", 3)
+    goal = milestone("ann")
+    await batch(prompts, moment_insight(goal, "mgr"), goal)
+    by_kind = {p["kind"]: p for p in about_the_moment(store, "mgr")}
+    milestone_prompt, insight_prompt = by_kind[pb.PROMPT_KIND_GIVE_FEEDBACK], by_kind[pb.PROMPT_KIND_INSIGHT]
+    assert (milestone_prompt["state"], milestone_prompt["moment_id"], milestone_prompt["budgeted"]) == ("released", goal.metadata.event_id, True)
+    assert (insight_prompt["state"], insight_prompt["moment_id"], insight_prompt["budgeted"]) == ("withdrawn", None, False)
+    assert [(p.kind, p.ref_id) for p in fanout.seen] == [(pb.PROMPT_KIND_GIVE_FEEDBACK, goal.goal.id)], "the milestone's prompt, live"
+    assert [e.prompt_id for e in store.outbox if isinstance(e, pb.PromptSent)] == [milestone_prompt["id"]], "no PromptSent for the withdrawn one"
+    assert store.calls == ["read", "add", "rivals", "take", "write"], "the moment's holder is read only for the refused draft"
+
+    # The digest's hour: the withdrawn insight is in no digest.
+    prompts.clock = lambda: insight_prompt["release_at"] + dt.timedelta(minutes=1)
+    prompts.db = OneConnection()  # type: ignore[assignment]
+    assert await prompts.tick() == []
+    assert store.prompts[insight_prompt["id"]]["state"] == "withdrawn"
+
+
+async def test_a_held_low_insight_from_an_earlier_batch_gives_its_moment_and_a_redelivery_changes_nothing() -> None:
+    prompts, store, fanout = service()
+    spend(store, "mgr", 3)
+    goal = milestone("ann")
+    insight = moment_insight(goal, "mgr")
+    await batch(prompts, insight)
+    [held] = about_the_moment(store, "mgr")
+    assert (held["state"], held["digest"]) == ("held", True), "past the LOW share: for the digest"
+    await batch(prompts, goal)
+    assert sorted((p["kind"], p["state"]) for p in about_the_moment(store, "mgr")) == [
+        (pb.PROMPT_KIND_GIVE_FEEDBACK, "released"), (pb.PROMPT_KIND_INSIGHT, "withdrawn"),
+    ]
+    before = {i: dict(p) for i, p in store.prompts.items()}
+    sent = len(store.outbox)
+    await batch(prompts, goal)
+    await batch(prompts, insight)
+    assert store.prompts == before and len(store.outbox) == sent, "the same events again: nothing changes"
+    assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_GIVE_FEEDBACK]
+
+
+async def test_the_milestone_first_keeps_its_moment_and_a_delivered_insight_keeps_it_too() -> None:
+    prompts, store, _ = service()
+    spend(store, "mgr", 3)
+    goal = milestone("ann")
+    await batch(prompts, goal, moment_insight(goal, "mgr"))
+    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_GIVE_FEEDBACK, "released")]
+
+    # Under the budget the insight goes out live first: it was delivered, so the milestone after it adds nothing.
+    prompts, store, fanout = service()
+    goal = milestone("ann")
+    await batch(prompts, moment_insight(goal, "mgr"), goal)
+    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_INSIGHT, "released")]
+    assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_INSIGHT]
+
+
+async def test_of_the_same_priority_the_first_held_prompt_keeps_the_moment() -> None:
+    prompts, store, _ = service()
+    spend(store, "mgr", 4)  # past the NORMAL share too
+    goal = milestone("ann")
+    insight = moment_insight(goal, "mgr")
+    insight.insight.severity = an.SEVERITY_ATTENTION  # NORMAL, as the milestone
+    await batch(prompts, insight, goal)
+    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_INSIGHT, "held")]
+
+
+async def test_a_prompt_that_takes_a_moment_goes_through_the_policy_and_the_withdrawn_one_gives_back_its_slot() -> None:
+    """Quiet hours all day: the LOW insight is held until they end and uses a slot; the milestone takes its moment, is
+    itself held for the quiet hours (not shown at once), and the week still counts one slot for the moment."""
+    from paars_notifications.domain.policy import DeliveryPreferences
+
+    prompts, store, fanout = service()
+    now = utcnow()
+    quiet = DeliveryPreferences(time_zone="UTC", quiet_start=(now - dt.timedelta(hours=1)).strftime("%H:%M"), quiet_end=(now + dt.timedelta(hours=2)).strftime("%H:%M"))
+    prompts.cache = FakeReadCache(store, {"mgr": quiet})
+    goal = milestone("ann")
+    await batch(prompts, moment_insight(goal, "mgr"))
+    await batch(prompts, goal)
+    rows = {p["kind"]: p for p in about_the_moment(store, "mgr")}
+    assert (rows[pb.PROMPT_KIND_GIVE_FEEDBACK]["state"], rows[pb.PROMPT_KIND_GIVE_FEEDBACK]["budgeted"]) == ("held", True)
+    assert (rows[pb.PROMPT_KIND_INSIGHT]["state"], rows[pb.PROMPT_KIND_INSIGHT]["budgeted"]) == ("withdrawn", False)
+    assert fanout.seen == []

@@ -77,3 +77,11 @@ def test_a_held_back_prompt_waits_for_the_next_local_digest_outside_quiet_hours(
 def test_someone_who_prefers_a_daily_digest_gets_everything_there() -> None:
     decision = policy.decide(utc(2026, 11, 27, 12, 0), DeliveryPreferences(daily_digest=True, time_zone="UTC"), pb.PRIORITY_HIGH, 0)
     assert (decision.mode, decision.release_at) == ("digest", utc(2026, 11, 28, 9, 0))
+
+
+def test_a_held_prompt_gives_its_moment_only_to_a_higher_priority_and_a_delivered_one_never() -> None:
+    assert policy.takes_moment(pb.PRIORITY_NORMAL, True, pb.PRIORITY_LOW), "held for the digest or later, and lower: taken"
+    assert policy.takes_moment(pb.PRIORITY_HIGH, True, pb.PRIORITY_NORMAL)
+    assert not policy.takes_moment(pb.PRIORITY_NORMAL, True, pb.PRIORITY_NORMAL), "the same priority: the first stays"
+    assert not policy.takes_moment(pb.PRIORITY_LOW, True, pb.PRIORITY_NORMAL), "a lower one never takes it"
+    assert not policy.takes_moment(pb.PRIORITY_HIGH, False, pb.PRIORITY_LOW), "delivered (or dropped): one prompt per moment"

@@ -2,7 +2,7 @@
 per batch (not once per event), so a batch of events costs about as many round trips as one event did.
 
 What it keeps: a prompt goes in once per (cause, recipient, kind) and once per (moment, recipient) (the table's
-unique keys; `add` says which rows went in), cursors are taken per recipient under the cursor row's lock (in
+unique keys; `add` says which rows went in; `take_moment` lets a prompt take its moment from a held one), cursors are taken per recipient under the cursor row's lock (in
 recipient order, so two transactions cannot deadlock), and everything is written in the caller's transaction
 (the inbox's), so an event's prompts commit with its inbox row or not at all.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_notifications.adapters import tables as t
-from paars_notifications.domain.batches import OpenQuery, Writes
+from paars_notifications.domain.batches import UNSHOWN_FINAL, OpenQuery, Writes
 from paars_platform import outbox
 from paars_platform.db import UtcDateTime, dialect_insert, upsert
 from paars_platform.inbox import InboxClaim, claim_cte
@@ -57,7 +57,7 @@ def _reads(dialect: str) -> _Reads:
     # each match then picked exactly in Python (see ActionMatch).
     open_ = sa.and_(
         _among(_p.recipient_id, "b_actors", on_pg), _among(_p.kind, "b_kinds", on_pg),
-        _p.acted.is_(False), _p.state != "dropped", _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
+        _p.acted.is_(False), _p.state.not_in(UNSHOWN_FINAL), _p.created_at <= sa.bindparam("b_before", type_=UtcDateTime),
         sa.or_(_among(_p.about_id, "b_abouts", on_pg), _among(_p.ref_id, "b_refs", on_pg)),
     )
     # The week's budget of the batch's recipients, counted by the database when nothing is to be closed.
@@ -104,6 +104,27 @@ _r = t.open_requests.c
 @functools.cache
 def _drop(dialect: str) -> Any:
     return t.prompts.update().where(_among(_p.id, "b_ids", dialect == "postgresql")).values(state="dropped")
+
+
+@functools.cache
+def _moment_rivals(dialect: str) -> Any:
+    """The stored prompts a refused row may have met: the holder of its (recipient, moment), or its own earlier copy
+    (cause, recipient, kind). A superset (recipients x moments or causes), picked exactly by the caller."""
+    on_pg = dialect == "postgresql"
+    return sa.select(
+        _p.id, _p.recipient_id, _p.moment_id, _p.cause_event_id, _p.kind, _p.priority, _p.state, _p.budgeted,
+    ).where(
+        _among(_p.recipient_id, "b_recipients", on_pg),
+        sa.or_(_among(_p.moment_id, "b_moments", on_pg), _among(_p.cause_event_id, "b_causes", on_pg)),
+    )
+
+
+# A held prompt gives up its moment: withdrawn, never released (the scheduler releases only held ones), its moment free
+# for the prompt that takes it, and no slot of the week's budget used (it was never shown).
+_WITHDRAW = (
+    t.prompts.update().where(_p.id == sa.bindparam("b_id"), _p.state == "held")
+    .values(state="withdrawn", moment_id=None, budgeted=False)
+)
 
 
 @functools.cache
@@ -271,6 +292,30 @@ class SqlPromptRepository:
         if not rows:
             return set()
         return set((await self._insert(t.prompts, rows, returning="id")).scalars())
+
+    async def moment_rivals(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """For prompts `add` refused that are about a moment: the stored prompts of the same recipient holding one of
+        their moments, or with one of their causes (see _moment_rivals). One statement for all of them."""
+        if not rows:
+            return []
+        params = {
+            "b_recipients": sorted({row["recipient_id"] for row in rows}),
+            "b_moments": sorted({row["moment_id"] for row in rows if row["moment_id"]}),
+            "b_causes": sorted({row["cause_event_id"] for row in rows}),
+        }
+        return list((await self.conn.execute(_moment_rivals(self.dialect), params)).all())
+
+    async def take_moment(self, held_id: str, row: Mapping[str, Any]) -> bool:
+        """Withdraws the held prompt `held_id` and stores `row`, which takes its moment, in the caller's transaction.
+        False, and nothing changed, when that prompt is no longer held (released or withdrawn by another transaction
+        since it was read: the UPDATE waits for that one's row lock on PostgreSQL)."""
+        if (await self.conn.execute(_WITHDRAW, {"b_id": held_id})).rowcount != 1:
+            return False
+        if not (await self._insert(t.prompts, [row], returning="id")).scalars().all():
+            # Its cause's copy and its moment were checked free; refusing it now would leave the moment without a
+            # prompt, so the transaction must not commit (the inbox applies the batch again, one event at a time).
+            raise RuntimeError(f"prompt {row['id']} took the moment of {held_id} and was refused")
+        return True
 
     async def take_cursors(self, counts: Mapping[str, int]) -> dict[str, int]:
         """Reserves counts[r] consecutive cursors per recipient; returns each one's last. The row locks order

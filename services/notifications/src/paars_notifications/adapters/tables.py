@@ -71,7 +71,8 @@ prompts = sa.Table(
     sa.Column("cause_occurred_at", UtcDateTime, nullable=False),
     sa.Column("visibility", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    # held (quiet hours or digest), released (cursor assigned, delivered), dropped (acted on before release).
+    # held (quiet hours or digest), released (cursor assigned, delivered), dropped (acted on before release), withdrawn
+    # (its moment taken by a prompt of a higher priority before release; its moment_id is cleared, see PromptService).
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("release_at", UtcDateTime, nullable=False),
     sa.Column("released_at", UtcDateTime, nullable=True),
@@ -84,7 +85,8 @@ prompts = sa.Table(
     sa.Column("acted_at", UtcDateTime, nullable=True),
     sa.Column("action_event_id", sa.String(80), nullable=True),
     # The moment the prompt is about (a goal milestone's or a finished action item's event), when it is
-    # about one: a person gets one prompt per moment, whichever rule (goals, analytics) gets there first.
+    # about one: a person gets one prompt per moment, whichever rule (goals, analytics) gets there first, unless that one
+    # is still held back and the later one has a higher priority (policy.takes_moment: the held one is withdrawn).
     sa.Column("moment_id", sa.String(80), nullable=True),
     sa.UniqueConstraint("cause_event_id", "recipient_id", "kind", name="uq_prompts_cause_recipient_kind"),
     sa.UniqueConstraint("recipient_id", "cursor", name="uq_prompts_recipient_cursor"),

@@ -54,10 +54,15 @@ def acts_on(match: rules.ActionMatch, draft: rules.PromptDraft) -> bool:
     )
 
 
+# A prompt in one of these states was never shown and never will be, and no action closes it: dropped (the person acted
+# before it was released), withdrawn (a prompt of a higher priority took its moment before it was released).
+UNSHOWN_FINAL = ("dropped", "withdrawn")
+
+
 def closes(match: rules.ActionMatch, row: Any, before: dt.datetime) -> bool:
     """The open-prompt query of one action, on a row already read (see SqlPromptRepository.budget_and_open)."""
     return (
-        row.recipient_id == match.recipient_id and row.kind in match.kinds and not row.acted and row.state != "dropped"
+        row.recipient_id == match.recipient_id and row.kind in match.kinds and not row.acted and row.state not in UNSHOWN_FINAL
         and row.created_at <= before and (not match.about_id or row.about_id == match.about_id)
         and (not match.ref_id or row.ref_id == match.ref_id)
     )

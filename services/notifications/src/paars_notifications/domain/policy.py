@@ -126,6 +126,17 @@ def admits(priority: int, sent_in_window: int, budget: int) -> bool:
     return sent_in_window < budget_limit(priority, budget)
 
 
+def takes_moment(priority: int, held: bool, held_priority: int) -> bool:
+    """Whether a new prompt for a moment takes it from the person's prompt for that moment that is already stored.
+
+    One prompt per moment and person, the first that comes; but one still held back (for the digest, quiet hours or
+    the lead time before the moment: never shown) of a lower priority gives way to the new one, which is then decided
+    as any prompt. Otherwise a low-value prompt that came first and went to the digest because of its priority's
+    share of the budget would keep the moment from the prompt that matters, and nothing would show. A prompt already
+    delivered keeps the moment (the person saw it), and of two of the same priority the first stays."""
+    return held and priority > held_priority
+
+
 def ahead_of(day: dt.date, lead_days: int, prefs: DeliveryPreferences, at: dt.time = DEFAULT_DIGEST_AT) -> dt.datetime:
     """When a prompt that prepares for a moment on `day` (a 1:1, a circle's session) is due: lead_days before it, at
     `at` (the digest hour) in the person's time zone (UTC)."""

@@ -79,6 +79,15 @@ class _Claimed:
             getattr(have, part).issuperset(getattr(query, part)) for part in ("actors", "kinds", "abouts", "refs"))
 
 
+@dataclass
+class _Rivals:
+    """What the once-per-moment key met (PromptService._rivals): the prompt holding each (recipient, moment), as a dict
+    of the columns _take_moment reads, and the (cause, recipient, kind) of prompts already stored."""
+
+    holders: dict[tuple[str, str], dict[str, Any]]
+    copies: set[tuple[str, str, int]]
+
+
 class PromptService:
     def __init__(
         self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None,
@@ -409,16 +418,70 @@ class PromptService:
         due: list[tuple[int, dict[str, Any]]] = []
         clear = [p for p in planned if p[2].recipient_id not in at_edge]
         stored = await repo.add([row for *_rest, row in clear])
-        for index, _item, draft, decision, row in clear:
-            if row["id"] in stored and self._stored(draft, decision, spent):
-                due.append((index, row))
+        # Refused for a moment someone's prompt holds: a held one of a lower priority gives it up (_take_moment), in the
+        # order of the drafts, with the budget as the drafts before it left it (the later ones' decisions stand: their
+        # recipient is not at the edge, so no count of the earlier ones changes them).
+        contested = [row for *_rest, row in clear if row["id"] not in stored and row["moment_id"]]
+        rivals = await self._rivals(repo, contested)
+        for index, item, draft, decision, row in clear:
+            if row["id"] in stored:
+                if self._stored(draft, decision, spent):
+                    due.append((index, row))
+            elif row["moment_id"] and (taken := await self._take_moment(repo, rivals, draft, prefs[draft.recipient_id], item.cause, spent, now)):
+                due.append((index, taken))
         for index, item, draft, _decision, _row in (p for p in planned if p[2].recipient_id in at_edge):
             r = draft.recipient_id
             decision = self._decide(now, prefs[r], draft, spent.get(r, 0))
             row = self._row(draft, prefs[r], decision, item.cause, now)
-            if await repo.add([row]) and self._stored(draft, decision, spent):
-                due.append((index, row))
+            if await repo.add([row]):
+                if self._stored(draft, decision, spent):
+                    due.append((index, row))
+            elif row["moment_id"] and (taken := await self._take_moment(repo, await self._rivals(repo, [row]), draft, prefs[r], item.cause, spent, now)):
+                due.append((index, taken))
         return [row for _index, row in sorted(due, key=lambda pair: pair[0])]
+
+    @staticmethod
+    async def _rivals(repo: PromptStore, rows: Sequence[Mapping[str, Any]]) -> _Rivals:
+        """What stands in the way of refused rows about a moment (one read, only when there are some)."""
+        rivals = _Rivals({}, set())
+        if not rows:
+            return rivals
+        wanted = {(row["recipient_id"], row["moment_id"]) for row in rows}
+        for found in await repo.moment_rivals(rows):
+            if (found.recipient_id, found.moment_id) in wanted:
+                rivals.holders[(found.recipient_id, found.moment_id)] = dict(found._mapping)
+            rivals.copies.add((found.cause_event_id, found.recipient_id, found.kind))
+        return rivals
+
+    async def _take_moment(
+        self, repo: PromptStore, rivals: _Rivals, draft: rules.PromptDraft, prefs: policy.DeliveryPreferences, cause: Cause,
+        spent: dict[str, int], now: dt.datetime,
+    ) -> dict[str, Any] | None:
+        """A draft the once-per-moment key refused: when the person's prompt for that moment is still held back and of
+        a lower priority (policy.takes_moment), that one is withdrawn (never released, so never in a digest, and it sent
+        no PromptSent: only a release does) and this draft, decided now as any prompt, is stored in its place, in the
+        same transaction. Returns the row when it is to be released now. A redelivery (the draft's own copy is stored)
+        changes nothing."""
+        r, moment = draft.recipient_id, draft.moment_id[:80]
+        holder = rivals.holders.get((r, moment))
+        if (cause.event_id, r, draft.kind) in rivals.copies or holder is None:
+            return None
+        if not policy.takes_moment(draft.priority, holder["state"] == "held", holder["priority"]):
+            return None
+        # The withdrawn prompt gives back its slot of the week's budget (it is never shown).
+        freed = 1 if holder["budgeted"] else 0
+        spent[r] = spent.get(r, 0) - freed
+        decision = self._decide(now, prefs, draft, spent.get(r, 0))
+        row = self._row(draft, prefs, decision, cause, now)
+        if not await repo.take_moment(holder["id"], row):
+            spent[r] += freed  # released or withdrawn meanwhile: the moment stays where it is
+            return None
+        rivals.holders[(r, moment)] = row
+        rivals.copies.add((cause.event_id, r, draft.kind))
+        log.info("a held prompt gave its moment to one of a higher priority", extra={
+            "withdrawn": holder["id"], "prompt_id": row["id"], "moment_id": moment, "recipient_id": r,
+        })
+        return row if self._stored(draft, decision, spent) else None
 
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
         """Stores one prompt (the scheduler's reminders), and releases it now or holds it."""
@@ -427,9 +490,11 @@ class PromptService:
         prefs = await self.cache.preferences(conn, draft.recipient_id)
         decision = self._decide(now, prefs, draft, spent.get(draft.recipient_id, 0))
         row = self._row(draft, prefs, decision, cause, now)
-        if not await repo.add([row]) or not self._stored(draft, decision, spent):
-            return []  # held, or this cause already prompted this person for this (or another cause for the same moment)
-        return await self.release(conn, [row], now)
+        if await repo.add([row]):
+            due = row if self._stored(draft, decision, spent) else None
+        else:  # this cause already prompted this person for this, or another cause holds the moment (it may give it up)
+            due = await self._take_moment(repo, await self._rivals(repo, [row]), draft, prefs, cause, spent, now) if row["moment_id"] else None
+        return await self.release(conn, [due], now) if due is not None else []
 
     def _decide(self, now: dt.datetime, prefs: policy.DeliveryPreferences, draft: rules.PromptDraft, sent_in_window: int) -> policy.Decision:
         """The delivery policy for one draft; one that prepares for a moment waits until the lead time before it."""

@@ -86,6 +86,14 @@ class PromptStore(Protocol):
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> set[str]: ...
 
+    async def moment_rivals(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """For refused rows about a moment: the stored prompts holding one of their (recipient, moment), or with one of
+        their (cause, recipient); rows with id, recipient_id, moment_id, cause_event_id, kind, priority, state, budgeted."""
+
+    async def take_moment(self, held_id: str, row: Mapping[str, Any]) -> bool:
+        """Withdraws the held prompt and stores the row in its moment's place, together; False (nothing done) when that
+        prompt is no longer held."""
+
     async def write(self, writes: Writes) -> dict[str, int]:
         """Makes the writes (taking the cursors of writes.released); returns each of those recipients' last cursor."""
 
