@@ -116,6 +116,52 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise sa.exc.DisconnectionError() from error
 
 
+class AfterCommit:
+    """What is to happen once one transaction committed, registered while it is open (after_commit): counting the
+    work it did in a metric, for one. A transaction that rolls back (a conflict, the database restarting, an exception)
+    and is tried again would otherwise have counted its work twice. Database.transaction() keeps one per transaction;
+    a test's stand-in for a transaction may keep one itself (open, then close, then run only if it "committed")."""
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[], object]] = []
+        self._conn: object | None = None
+
+    def open(self, conn: object) -> None:
+        """From now on after_commit(conn, ...) registers here."""
+        self._conn = conn
+        _AFTER_COMMIT[conn] = self
+
+    def close(self) -> None:
+        """The transaction ended (committed or not): nothing more registers here."""
+        if self._conn is not None and _AFTER_COMMIT.get(self._conn) is self:
+            del _AFTER_COMMIT[self._conn]
+        self._conn = None
+
+    def run(self) -> None:
+        """After the commit: each callback once, in the order registered (one that raises is logged, the others run)."""
+        callbacks, self.callbacks = self.callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
+
+# The open transactions' AfterCommit, by connection (an AsyncConnection hashes by identity).
+_AFTER_COMMIT: dict[object, AfterCommit] = {}
+
+
+def after_commit(conn: object, callback: Callable[[], object]) -> None:
+    """Runs callback once the transaction open on conn has committed, never if it rolls back. On a connection with no
+    transaction of Database.transaction() open (a read, or a unit test's stand-in for one) it runs at once: nothing
+    there can be rolled back."""
+    pending = _AFTER_COMMIT.get(conn)
+    if pending is None:
+        callback()
+    else:
+        pending.callbacks.append(callback)
+
+
 class Database:
     """An async engine plus a transaction() that runs commit hooks (e.g. waking the outbox relay).
 
@@ -147,22 +193,30 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self, *, durable: bool = True, notify: bool = True) -> AsyncIterator[AsyncConnection]:
         """One write transaction. `durable=False` commits without waiting for the disk, for writes a
-        crash may lose without harm (bookkeeping that is redone); `notify=False` skips the commit hooks."""
-        if self._write_lock is not None:
-            async with self._write_lock, self.engine.connect() as conn:
-                if not durable:
-                    await _sqlite_synchronous(conn, "NORMAL")
-                try:
-                    async with conn.begin():
-                        yield conn
-                finally:
+        crash may lose without harm (bookkeeping that is redone); `notify=False` skips the commit hooks.
+        What after_commit(conn, ...) registered in it runs once it committed, and never when it rolled back."""
+        pending = AfterCommit()
+        try:
+            if self._write_lock is not None:
+                async with self._write_lock, self.engine.connect() as conn:
                     if not durable:
-                        await _sqlite_synchronous(conn, "FULL")
-        else:
-            async with self.engine.begin() as conn:
-                if not durable:
-                    await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
-                yield conn
+                        await _sqlite_synchronous(conn, "NORMAL")
+                    try:
+                        async with conn.begin():
+                            pending.open(conn)
+                            yield conn
+                    finally:
+                        if not durable:
+                            await _sqlite_synchronous(conn, "FULL")
+            else:
+                async with self.engine.begin() as conn:
+                    pending.open(conn)
+                    if not durable:
+                        await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+                    yield conn
+        finally:
+            pending.close()
+        pending.run()
         if notify:
             for hook in self.commit_hooks:
                 hook()

@@ -201,8 +201,9 @@ class DeliveryWorker:
         log.info("delivery attempt failed", extra={"delivery_id": row.id, "target": row.target, "attempt": attempts, "detail": outcome.detail})
         if attempts >= self.config.delivery_max_attempts or outcome.permanent:
             log.warning("delivery dead-lettered", extra={"delivery_id": row.id, "target": row.target, "detail": outcome.detail})
-            self.dead.labels(label).inc()
             await self._finish(row, "dead", outcome.error, attempts=attempts)
+            # Counted once stored as dead: a finish that failed leaves the delivery leased, to be tried again.
+            self.dead.labels(label).inc()
             return
         delay = backoff_delay(attempts, base=self.config.backoff_base_seconds, cap=self.config.backoff_cap_seconds, rand=self.rand)
         await self._queue.reschedule(row.id, attempts=attempts, error=outcome.error, at=utcnow() + dt.timedelta(seconds=delay))

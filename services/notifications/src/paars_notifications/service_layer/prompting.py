@@ -4,6 +4,7 @@ e-mail deliveries, closing the loop (sent / acted); and the scheduler's round (h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -31,7 +32,7 @@ from paars_notifications.domain.visibility import Directory
 from paars_notifications.service_layer.unit_of_work import PromptStore
 from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
-from paars_platform.db import Database, utcnow
+from paars_platform.db import Database, after_commit, utcnow
 from paars_platform.erasure import is_erased
 from paars_platform.events import message_class, new_metadata
 from paars_platform.inbox import Handler, InboxClaim
@@ -108,6 +109,9 @@ class PromptService:
         self._pending: OrderedDict[str, list[pb.Prompt]] = OrderedDict()
         self._gathered: _Gathered | None = None
         self._claimed: _Claimed | None = None
+        # The counters below count committed work: what a transaction did is counted through after_commit(conn, ...)
+        # (paars_platform.db), so a transaction that rolls back and is tried again (the inbox's batch, the scheduler's
+        # round) counts it once. prompts_total is counted by published(), itself only called after the commit.
         self.prompts_total = metrics.counter(
             "paars_notifications_prompts_total", "Prompts delivered, by kind and channel.", ("kind", "channel")
         )
@@ -277,6 +281,8 @@ class PromptService:
             now = self.clock()
             spent, open_rows = await repo.budget_and_open(recipients, now - policy.BUDGET_WINDOW, open_query)
         acted = self._close_loop(actions, open_rows, writes)
+        for row, _cause, _seconds in acted:
+            after_commit(conn, self.acted_total.labels(pb.PromptKind.Name(row.kind)).inc)
         await self._enqueue_acted(conn, writes, acted, now)
         writes.requests += [item.request for item in items if item.request is not None]
         due = await self._store(conn, repo, drafts, spent, now)
@@ -327,7 +333,7 @@ class PromptService:
             for item in items
         ])
         for item in items:
-            self.parked_total.labels(item.cause.topic).inc()
+            after_commit(conn, self.parked_total.labels(item.cause.topic).inc)
             log.info("event parked until the directory knows everyone it names", extra={
                 "event_id": item.cause.event_id, "topic": item.cause.topic, "awaited": sorted(item.awaited),
             })
@@ -353,7 +359,7 @@ class PromptService:
                 # Its rules read it when it came; should they fail now, the directory change must not fail with it.
                 log.exception("a parked event's rules failed; it is dropped", extra={"event_id": row.event_id, "topic": row.topic})
                 reason = "failed"
-            self.unparked_total.labels(reason).inc()
+            after_commit(conn, self.unparked_total.labels(reason).inc)
         self._claimed = None  # what claim() read is from before these events' prompts
         for run in runs(items):
             await self._apply_run(conn, run)
@@ -364,7 +370,7 @@ class PromptService:
         """The scheduler's part: parked events whose people are known now or whose wait is over; their released prompts."""
         rows = await self.repository(conn).parked()
         applied = await self._apply_parked(conn, rows, now - dt.timedelta(seconds=self.config.directory_wait_seconds))
-        self.parked_now.set(len(rows) - len(applied))
+        after_commit(conn, functools.partial(self.parked_now.set, len(rows) - len(applied)))
         return [prompt for event_id in applied for prompt in self._pending.pop(event_id, [])]
 
     async def _project(self, conn: AsyncConnection, event: org_pb2.EmployeeChanged) -> bool:
@@ -425,18 +431,18 @@ class PromptService:
         rivals = await self._rivals(repo, contested)
         for index, item, draft, decision, row in clear:
             if row["id"] in stored:
-                if self._stored(draft, decision, spent):
+                if self._stored(conn, draft, decision, spent):
                     due.append((index, row))
-            elif row["moment_id"] and (taken := await self._take_moment(repo, rivals, draft, prefs[draft.recipient_id], item.cause, spent, now)):
+            elif row["moment_id"] and (taken := await self._take_moment(conn, repo, rivals, draft, prefs[draft.recipient_id], item.cause, spent, now)):
                 due.append((index, taken))
         for index, item, draft, _decision, _row in (p for p in planned if p[2].recipient_id in at_edge):
             r = draft.recipient_id
             decision = self._decide(now, prefs[r], draft, spent.get(r, 0))
             row = self._row(draft, prefs[r], decision, item.cause, now)
             if await repo.add([row]):
-                if self._stored(draft, decision, spent):
+                if self._stored(conn, draft, decision, spent):
                     due.append((index, row))
-            elif row["moment_id"] and (taken := await self._take_moment(repo, await self._rivals(repo, [row]), draft, prefs[r], item.cause, spent, now)):
+            elif row["moment_id"] and (taken := await self._take_moment(conn, repo, await self._rivals(repo, [row]), draft, prefs[r], item.cause, spent, now)):
                 due.append((index, taken))
         return [row for _index, row in sorted(due, key=lambda pair: pair[0])]
 
@@ -454,7 +460,7 @@ class PromptService:
         return rivals
 
     async def _take_moment(
-        self, repo: PromptStore, rivals: _Rivals, draft: rules.PromptDraft, prefs: policy.DeliveryPreferences, cause: Cause,
+        self, conn: AsyncConnection, repo: PromptStore, rivals: _Rivals, draft: rules.PromptDraft, prefs: policy.DeliveryPreferences, cause: Cause,
         spent: dict[str, int], now: dt.datetime,
     ) -> dict[str, Any] | None:
         """A draft the once-per-moment key refused: when the person's prompt for that moment is still held back and of
@@ -481,7 +487,7 @@ class PromptService:
         log.info("a held prompt gave its moment to one of a higher priority", extra={
             "withdrawn": holder["id"], "prompt_id": row["id"], "moment_id": moment, "recipient_id": r,
         })
-        return row if self._stored(draft, decision, spent) else None
+        return row if self._stored(conn, draft, decision, spent) else None
 
     async def accept(self, conn: AsyncConnection, draft: rules.PromptDraft, cause: Cause, now: dt.datetime) -> list[pb.Prompt]:
         """Stores one prompt (the scheduler's reminders), and releases it now or holds it."""
@@ -491,9 +497,9 @@ class PromptService:
         decision = self._decide(now, prefs, draft, spent.get(draft.recipient_id, 0))
         row = self._row(draft, prefs, decision, cause, now)
         if await repo.add([row]):
-            due = row if self._stored(draft, decision, spent) else None
+            due = row if self._stored(conn, draft, decision, spent) else None
         else:  # this cause already prompted this person for this, or another cause holds the moment (it may give it up)
-            due = await self._take_moment(repo, await self._rivals(repo, [row]), draft, prefs, cause, spent, now) if row["moment_id"] else None
+            due = await self._take_moment(conn, repo, await self._rivals(repo, [row]), draft, prefs, cause, spent, now) if row["moment_id"] else None
         return await self.release(conn, [due], now) if due is not None else []
 
     def _decide(self, now: dt.datetime, prefs: policy.DeliveryPreferences, draft: rules.PromptDraft, sent_in_window: int) -> policy.Decision:
@@ -501,13 +507,14 @@ class PromptService:
         not_before = policy.ahead_of(draft.ahead_of, self.config.lead_days, prefs, self.config.digest_at) if draft.ahead_of else None
         return policy.decide(now, prefs, draft.priority, sent_in_window, self.config.digest_at, not_before=not_before)
 
-    def _stored(self, draft: rules.PromptDraft, decision: policy.Decision, spent: dict[str, int]) -> bool:
-        """Accounts for a prompt that went in; True when it is to be released now."""
+    def _stored(self, conn: AsyncConnection, draft: rules.PromptDraft, decision: policy.Decision, spent: dict[str, int]) -> bool:
+        """Accounts for a prompt that went in (held back: counted once its transaction commits); True when it is to be
+        released now."""
         if decision.budgeted:
             spent[draft.recipient_id] = spent.get(draft.recipient_id, 0) + 1
         if decision.mode != "now":
             for reason in decision.reasons:
-                self.held_total.labels(reason).inc()
+                after_commit(conn, self.held_total.labels(reason).inc)
             return False
         return True
 
@@ -648,7 +655,6 @@ class PromptService:
                     seconds_to_act=seconds,
                 ))
                 acted.append((row, cause, seconds))
-                self.acted_total.labels(pb.PromptKind.Name(row.kind)).inc()
         return acted
 
     async def _enqueue_acted(self, conn: AsyncConnection, writes: Writes, acted: Sequence[tuple[Any, Cause, float]], now: dt.datetime) -> None:
@@ -678,7 +684,7 @@ class PromptService:
                 if group:
                     later = await self.release(conn, group, now)
                     for prompt in later:
-                        self.released_later_total.labels(pb.PromptKind.Name(prompt.kind)).inc()
+                        after_commit(conn, self.released_later_total.labels(pb.PromptKind.Name(prompt.kind)).inc)
                     released += later
         if released:
             self.published(released)
