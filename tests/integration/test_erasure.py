@@ -222,6 +222,33 @@ async def test_feedback_keeps_what_a_legal_hold_names_with_the_reason(database_u
         await db.dispose()
 
 
+async def test_an_erasure_rolled_back_counts_nothing_and_the_one_committed_counts_once(database_url: str) -> None:
+    # The erasure metrics count what committed (db.after_commit): a consumer's transaction that fails after the
+    # erasure is applied again, and counted again, by the inbox.
+    from prometheus_client import REGISTRY
+
+    def erasures() -> float:
+        return REGISTRY.get_sample_value("paars_erasures_total", {"service": "feedback"}) or 0.0
+
+    await migrate(database_url, FEEDBACK_MIGRATIONS)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            await _seed(conn, feedback_data.KINDS, "ann")
+        before = erasures()
+        handler = SERVICES["feedback"][2]
+        assert handler is not None
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await handler()(conn, _erased_event("ann"))
+                raise RuntimeError("after the erasure, before the commit")
+        assert erasures() == before and all((await _about(db, feedback_data.KINDS, "ann")).values())
+        await _erase("feedback", db, "ann")
+        assert erasures() == before + 1 and not any((await _about(db, feedback_data.KINDS, "ann")).values())
+    finally:
+        await db.dispose()
+
+
 async def test_goals_erases_through_its_use_case_keeps_a_held_kind_and_tells_every_service(database_url: str) -> None:
     await migrate(database_url, GOALS_MIGRATIONS)
     db = Database(database_url)

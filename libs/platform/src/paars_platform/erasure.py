@@ -36,7 +36,7 @@ from paars_platform.auth import Identity
 from paars_platform.data_rights import HR_ROLES, REASON_MAX, REASON_MIN
 from paars_platform.data_rights import require_hr as require_hr  # re-exported: who may read an erasure's status
 from paars_platform.data_rights import starts_in_goals as starts_in_goals  # re-exported: the answer of the services other than goals
-from paars_platform.db import Database, utcnow
+from paars_platform.db import Database, after_commit, utcnow
 from paars_platform.errors import PermissionDenied, Validator
 from paars_platform.event_kinds import covers
 from paars_platform.personal_data import PersonalKind, PrivilegedAction, PrivilegedActionRepository
@@ -238,12 +238,18 @@ async def erase_person(
     erased["events"] = int(result.rowcount or 0)
     record = ErasureRecord(service, person, at, erased, tuple(reversed(kept)))
     await PrivilegedActionRepository(conn, audit).add(PrivilegedAction(ACTION, actor, person, reason, at, {**record.detail(), **(detail or {})}))
+    after_commit(conn, lambda: _count_erasure(service, erased))
+    log.info("person erased", extra={"service": service, "subject_id": person, "erased": erased, "kept": [k.kind for k in kept]})
+    return record
+
+
+def _count_erasure(service: str, erased: dict[str, int]) -> None:
+    """The erasure's metrics, once its transaction has committed (db.after_commit): an erasure rolled back and applied
+    again counts once."""
     ERASURES.labels(service).inc()
     for name, rows in erased.items():
         if rows:
             ERASED_ROWS.labels(service, name).inc(rows)
-    log.info("person erased", extra={"service": service, "subject_id": person, "erased": erased, "kept": [k.kind for k in kept]})
-    return record
 
 
 # Text columns of other people's rows that may name a person (a prompt's title and body): (table, columns).
