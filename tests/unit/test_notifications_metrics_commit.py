@@ -1,6 +1,6 @@
 """The consumer's and the scheduler's counters count committed work (paars_platform.db.after_commit): a transaction
 that rolls back counts nothing, and the same work tried again and committed counts once. Over the fakes, with a
-stand-in database whose transaction keeps its AfterCommit as Database.transaction() does and rolls the store back."""
+fake database whose transaction keeps its AfterCommit as Database.transaction() does and rolls the store back."""
 from __future__ import annotations
 
 import contextlib

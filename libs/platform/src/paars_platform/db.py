@@ -120,7 +120,7 @@ class AfterCommit:
     """What is to happen once one transaction committed, registered while it is open (after_commit): counting the
     work it did in a metric, for one. A transaction that rolls back (a conflict, the database restarting, an exception)
     and is tried again would otherwise have counted its work twice. Database.transaction() keeps one per transaction;
-    a test's stand-in for a transaction may keep one itself (open, then close, then run only if it "committed")."""
+    a test's fake transaction may keep one itself (open, then close, then run only if it "committed")."""
 
     def __init__(self) -> None:
         self.callbacks: list[Callable[[], object]] = []
@@ -153,7 +153,7 @@ _AFTER_COMMIT: dict[object, AfterCommit] = {}
 
 def after_commit(conn: object, callback: Callable[[], object]) -> None:
     """Runs callback once the transaction open on conn has committed, never if it rolls back. On a connection with no
-    transaction of Database.transaction() open (a read, or a unit test's stand-in for one) it runs at once: nothing
+    transaction of Database.transaction() open (a read, or a unit test's fake of one) it runs at once: nothing
     there can be rolled back."""
     pending = _AFTER_COMMIT.get(conn)
     if pending is None:
