@@ -26,7 +26,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from google.protobuf import field_mask_pb2
 from jwt.algorithms import RSAAlgorithm
 
 from paars.analytics.v1 import analytics_pb2, analytics_pb2_grpc
@@ -37,7 +36,6 @@ from paars.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from paars.org.v1 import org_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.stack import SERVICES, Stack
-from paars_notifications.domain.policy import MAX_WEEKLY_BUDGET
 from paars_platform.keyring import KEYS_SCOPE
 from tests.chaos.harness import free_port_offset
 from tests.conftest import TEST_SESSION_TIMEOUT_MS, create_pg_database, drop_pg_database, run_install_script
@@ -208,33 +206,6 @@ def _everyone_known(paars: Paars) -> bool:
     return True
 
 
-def _budgets_for_a_shared_stack(paars: Paars) -> bool:
-    """Each demo person chooses the highest weekly prompt budget (services/notifications/README.md, Preferences).
-
-    One stack serves every browser test of a run, so the same fifteen people get in minutes the prompts of many
-    unrelated journeys: by Lotte's milestone in test_journeys Jan has had three in `make test`'s order (his 1:1's
-    agenda, the peer coaching circle, the story's first version), a dozen when test_story, test_team_journeys and
-    test_reviews ran first. With the default budget of 5 a normal prompt goes out live only while fewer than 4 went
-    out that week and a low one fewer than 3; past that it waits for tomorrow's digest, so whether a journey's live
-    prompt appeared depended on which tests ran before it.
-    What the budget does is tested on its own (tests/unit/test_notifications_policy.py and the consumer's tests);
-    here nobody's prompt waits for the digest because of an earlier test's. Only weekly_budget is set (update_mask):
-    language, time zone and e-mail keep following the directory, and a test may still set a budget of its own."""
-    budget = notifications_pb2.SetPreferencesRequest(
-        preferences=notifications_pb2.Preferences(weekly_budget=MAX_WEEKLY_BUDGET),
-        update_mask=field_mask_pb2.FieldMask(paths=["weekly_budget"]),
-    )
-    for person, *_ in demo_org.PEOPLE:
-        try:
-            paars.as_person(person, "notifications", notifications_pb2_grpc.NotificationServiceStub, "SetPreferences", budget)
-        except grpc.aio.AioRpcError as err:
-            # The directory's records come on one partition per person: this one may not be known yet.
-            if err.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAVAILABLE):
-                return False
-            raise
-    return True
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failed journey shows the tail of every process's log beside the assertion."""
@@ -318,7 +289,6 @@ def paars(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paars]:
             running.metadata("paars-tests", roles=["system"], client=TEST_CLIENT, scope="rpc:paars.org.v1.OrgService/ImportDirectory"),
         )
         wait_for(lambda: _everyone_known(running), 60, "the services' directories did not learn the demo people")
-        wait_for(lambda: _budgets_for_a_shared_stack(running), 60, "notifications did not take the demo people's budgets")
         yield running
     finally:
         if web is not None:

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from google.protobuf import field_mask_pb2
 
 from paars.common.v1 import event_pb2
 from paars.feedback.v1 import feedback_pb2 as fb
@@ -279,6 +280,10 @@ def test_my_action_plan_shows_where_each_step_came_from_and_finishing_one_asks_t
         due_date=(TODAY + dt.timedelta(days=40)).isoformat(), source_dialogue_id=dialogue.id,
     ))
 
+    # Jan gets many prompts in these tests; a budget of his own keeps this one from waiting for next week.
+    paars.as_person("jan", "notifications", notifications_pb2_grpc.NotificationServiceStub, "SetPreferences", nt.SetPreferencesRequest(
+        preferences=nt.Preferences(weekly_budget=100), update_mask=field_mask_pb2.FieldMask(paths=["weekly_budget"]),
+    ))
     page = open_page("en", phone=True)
     sign_in(page, "fatima", next_path="/actions")
     page.locator("#title").fill("Pair with Wout on the release script")
