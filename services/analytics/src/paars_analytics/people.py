@@ -105,16 +105,14 @@ class PeopleStore:
         if loaded is not None:
             self.hot[key] = loaded
             self.clean[key] = None
-            self._sized(key, loaded)
+            self._record(key, held_bytes(loaded))
             self._evict()
         return loaded
 
-    def _sized(self, key: str, state: State) -> int:
-        """Records the state's held_bytes; returns it."""
-        size = held_bytes(state)
+    def _record(self, key: str, size: int) -> None:
+        """Records a hot state's held_bytes (``size``) in the bytes held."""
         self.held += size - self.sizes.get(key, 0)
         self.sizes[key] = size
-        return size
 
     def put(self, key: str, state: State, partition: int) -> None:
         if key not in self.dirty:
@@ -124,8 +122,7 @@ class PeopleStore:
                 # fetch's apply; the offsets acknowledged are only those held before, whose effects these writes
                 # carry). The interval's clock is left as it was.
                 self.flush(self.last_flush)
-            self.held += size - self.sizes.get(key, 0)
-            self.sizes[key] = size
+            self._record(key, size)
             self.dirty_held += size
         self.hot[key] = state
         self.clean.pop(key, None)
@@ -166,7 +163,7 @@ class PeopleStore:
         hot = self.hot
         for key in self.dirty:
             self.clean[key] = None
-            self._sized(key, hot[key])
+            self._record(key, held_bytes(hot[key]))
         self.dirty.clear()
         self.dirty_held = 0
         consumer = self.consumer()

@@ -11,6 +11,7 @@ each record in offset order; it is ``ready`` once it has read to the end offsets
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -135,6 +136,15 @@ class TopicReplica(Service):
             await consumer.stop()
 
 
+class Verdict(enum.Enum):
+    """What ``Replicated.accept`` says of a record read: apply it, skip it (it is older than the value held), or take
+    it as the value already held (the owner's own write read back: only its partition and the change count move)."""
+
+    APPLY = enum.auto()
+    SKIP = enum.auto()
+    HELD = enum.auto()
+
+
 class Replicated(Mapping[str, Any]):
     """A read-only mapping over what a replica applied (decoded on read: the values stay in their wire form, on local
     disk, spill.py: a replica of people's states costs their encoded size in a file and an int per key in memory),
@@ -153,18 +163,22 @@ class Replicated(Mapping[str, Any]):
         self.changes = changes if changes is not None else Changes()
         # Called with each key written or deleted.
         self.on_change: list[Callable[[str], None]] = []
-        # Asked before a record is applied (key, value): False leaves the key as it is (tables.py: a record older
-        # than the owner's own write, which the read model already holds).
-        self.accept: Callable[[str, bytes | None], bool] | None = None
+        # Asked before a record is applied (key, value), tables.py: SKIP leaves the key as it is (a record older than
+        # the owner's own write, which the read model already holds); HELD is that write read back, whose value the
+        # file already has (not written a second time).
+        self.accept: Callable[[str, bytes | None], Verdict] | None = None
 
     def put(self, key: str, value: bytes | None, partition: int | None = None) -> None:
-        if self.accept is not None and not self.accept(key, value):
+        verdict = Verdict.APPLY if self.accept is None else self.accept(key, value)
+        if verdict is Verdict.SKIP:
             return
         if value is None:
-            self.raw.discard(key)
+            if verdict is Verdict.APPLY:
+                self.raw.discard(key)
             self.partitions.pop(key, None)
         else:
-            self.raw[key] = value
+            if verdict is Verdict.APPLY:
+                self.raw[key] = value
             if partition is not None:
                 self.partitions[key] = partition
         self.version += 1

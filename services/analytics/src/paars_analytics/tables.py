@@ -24,7 +24,7 @@ from faust.serializers import codecs
 from faust.streams import current_event
 from faust.types import TP
 
-from paars_analytics.replica import Replicated, TopicReplica
+from paars_analytics.replica import Replicated, TopicReplica, Verdict
 
 log = logging.getLogger("paars.analytics.tables")
 
@@ -46,25 +46,32 @@ class OwnedTable:
             internal=True, maxsize=131_072, allow_empty=True, key_serializer="json", value_serializer="raw",
         )
         # The keys written since the last assignment whose last write the read model has not read back from the
-        # changelog yet. The write goes into the read model at once (its values are on disk, spill.py), so these
-        # keys' newest values are there; a record of one of them read meanwhile is older than it and is not applied
-        # (``_accept``: nobody else writes an owned partition, and its changelog is in order). Keeping only the keys:
-        # the replica reads back behind the stream, up to 15,000 of 20,000 people written in a catch-up.
-        self.local: set[str] = set()
+        # changelog yet, each with a fingerprint of that write (``_mark``; None for a delete). The write goes into the
+        # read model at once (its values are on disk, spill.py), so these keys' newest values are there; a record of
+        # one of them read meanwhile is older than it and is not applied (``_accept``: nobody else writes an owned
+        # partition, and its changelog is in order). A fingerprint, not the value: the replica reads back behind the
+        # stream, up to 15,000 of 20,000 people written in a catch-up.
+        self.local: dict[str, int | None] = {}
         self.owned: frozenset[int] = frozenset()
         read.accept = self._accept
 
-    def _accept(self, key: str, value: bytes | None) -> bool:
-        """Whether the read model applies a record of ``key``: not while this worker's newer write of it waits to be
-        read back (the record is an earlier one). The write itself read back ends the wait (the partition's changelog
-        is in order, and nobody else writes an owned partition)."""
+    @staticmethod
+    def _mark(value: bytes | None) -> int | None:
+        return None if value is None else hash(value)
+
+    def _accept(self, key: str, value: bytes | None) -> Verdict:
+        """What the read model does with a record of ``key``: skip it while this worker's newer write of it waits to be
+        read back (the record is an earlier one). The write itself read back (its fingerprint) ends the wait; its value
+        is the one held already (the partition's changelog is in order, and nobody else writes an owned partition).
+        An earlier record of the same fingerprint taken for it leaves the newest value held all the same: it ends the
+        wait early, and the newest write read back then is applied as any record."""
         local = self.local
         if key not in local:
-            return True
-        if self.read.raw.get(key) != value:
-            return False
-        local.discard(key)
-        return True
+            return Verdict.APPLY
+        if local[key] != self._mark(value):
+            return Verdict.SKIP
+        del local[key]
+        return Verdict.HELD
 
     def changelog(self) -> str:
         return str(self.changelog_topic.get_topic_name())
@@ -79,13 +86,13 @@ class OwnedTable:
     def __setitem__(self, key: str, value: Any) -> None:
         partition = self._partition()
         raw = self.codec.dumps(value)
-        self.local.add(key)
+        self.local[key] = self._mark(raw)
         self.read.raw[key] = raw
         self.changelog_topic.send_soon(key=key, value=raw, partition=partition)
 
     def __delitem__(self, key: str) -> None:
         partition = self._partition()
-        self.local.add(key)
+        self.local[key] = None
         self.read.raw.discard(key)
         # A tombstone, as a Faust table's delete (compaction then drops the key).
         self.changelog_topic.send_soon(key=key, value=None, partition=partition)
