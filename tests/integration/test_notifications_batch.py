@@ -378,18 +378,17 @@ async def prompts_sent(db: Database) -> list[str]:
     return [pb.PromptSent.FromString(payload).prompt_id for payload in rows]
 
 
-@pytest.mark.parametrize("together", [True, False], ids=["one batch", "two batches"])
-async def test_a_held_low_insight_gives_its_moment_to_the_milestone_after_it_which_is_delivered_live(db: Database, together: bool) -> None:
+async def test_a_held_low_insight_gives_its_moment_to_the_milestone_after_it_which_is_delivered_live(db: Database) -> None:
     """The colleague's case: m0 past the LOW share of the week's budget, analytics' insight about r0-0's milestone
-    comes first (in the same fetch, or an earlier one) and goes to the digest; the milestone's NORMAL prompt used to be
-    refused by the moment, so m0 saw nothing. Now the milestone takes the moment: live, and the insight is gone (in no
-    digest, no PromptSent)."""
+    comes first (in an earlier fetch) and goes to the digest; the milestone's NORMAL prompt used to be refused by the
+    moment, so m0 saw nothing. Now the milestone takes the moment: live, and the insight is gone (in no digest, no
+    PromptSent). Within one batch the insight is not even stored (the next test)."""
     prompts = service(db)
     await as_batch(db, prompts, people())
     await spend(db, "m0", 3)
     goal = milestone("r0-0", "goal-a")
     events = [low_insight_on(goal, "m0"), goal]
-    for part in ([events] if together else [[events[0]], [events[1]]]):
+    for part in ([events[0]], [events[1]]):
         await as_batch(db, prompts, part)
     rows = await moment_prompts(db, "m0")
     given, insight = rows[rules.K.PROMPT_KIND_GIVE_FEEDBACK], rows[rules.K.PROMPT_KIND_INSIGHT]
@@ -407,6 +406,28 @@ async def test_a_held_low_insight_gives_its_moment_to_the_milestone_after_it_whi
     prompts.clock = lambda: insight.release_at + dt.timedelta(minutes=1)
     assert await prompts.tick() == []
     assert (await moment_prompts(db, "m0"))[rules.K.PROMPT_KIND_INSIGHT].state == "withdrawn"
+
+
+@pytest.mark.parametrize("spent", [0, 3], ids=["insight would go live", "insight would be held"])
+@pytest.mark.parametrize("insight_first", [True, False], ids=["insight first", "milestone first"])
+async def test_in_one_batch_the_milestone_takes_the_moment_whichever_of_the_two_came_first(db: Database, insight_first: bool, spent: int) -> None:
+    """Both causes of one moment in ONE batch: the milestone's NORMAL prompt is stored before analytics' LOW insight
+    (batches.by_moment_priority), so it is the one m0 sees live, whether the insight came first or second in the
+    batch, and whether the budget would have let the insight out live (under the LOW share: before, the insight
+    first in the batch was stored 'released' and kept the moment) or held it. The insight is never stored and sends
+    nothing."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    if spent:
+        await spend(db, "m0", spent)
+    goal = milestone("r0-0", "goal-a")
+    insight = low_insight_on(goal, "m0")
+    await as_batch(db, prompts, [insight, goal] if insight_first else [goal, insight])
+    rows = await moment_prompts(db, "m0")
+    assert list(rows) == [rules.K.PROMPT_KIND_GIVE_FEEDBACK]
+    given = rows[rules.K.PROMPT_KIND_GIVE_FEEDBACK]
+    assert (given.state, given.cursor is not None, given.digest, given.moment_id) == ("released", True, False, goal.metadata.event_id)
+    assert await prompts_sent(db) == [given.id]
 
 
 async def test_the_milestone_first_keeps_the_moment_and_the_insight_after_it_adds_nothing(db: Database) -> None:
@@ -434,8 +455,10 @@ async def test_an_insight_already_delivered_keeps_the_moment(db: Database) -> No
 
 
 async def test_a_moment_taken_in_a_batch_is_what_one_by_one_decides(database_url: str, tmp_path: Any) -> None:
-    """m0 past the LOW share, several moments in one batch: insights first (held), then their milestones (taking them),
-    the budget filling up half way. As one batch and one by one the prompts, states and outbox are the same."""
+    """m0 past the LOW share, several moments in one batch: insights first, then their milestones, the budget filling
+    up half way. One by one each insight is held and then withdrawn by its milestone; in one batch the milestones are
+    stored first (batches.by_moment_priority) and the insights never are. Apart from those withdrawn rows the
+    prompts, states and outbox are the same."""
     second = f"sqlite+aiosqlite:///{tmp_path}/one-by-one.db"
     await migrate(database_url, MIGRATIONS)
     await migrate(second, MIGRATIONS)
@@ -450,12 +473,13 @@ async def test_a_moment_taken_in_a_batch_is_what_one_by_one_decides(database_url
         await as_batch(batch_db, batch, events)
         await one_by_one(single_db, single, events)
         got, expected = await _outcome(batch_db), await _outcome(single_db)
-        assert got == expected
+        withdrawn = [row for row in expected if len(row) == 10 and row[4] == "withdrawn"]
+        assert [(row[0], row[1]) for row in withdrawn] == [("m0", rules.K.PROMPT_KIND_INSIGHT)] * 3
+        assert got == [row for row in expected if row not in withdrawn]
         m0 = [row for row in got if row[0] == "m0" and row[1] != rules.K.PROMPT_KIND_CHECK_IN]
         assert sorted((kind, state) for _r, kind, *_x, state, _c, _a, _d, _b, _t in m0) == sorted(
-            [(rules.K.PROMPT_KIND_INSIGHT, "withdrawn")] * 3 + [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "released")]
-            + [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "held")] * 2
-        ), "the first milestone live (the 4th slot), the next two for the digest in their insights' place"
+            [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "released")] + [(rules.K.PROMPT_KIND_GIVE_FEEDBACK, "held")] * 2
+        ), "the first milestone live (the 4th slot), the next two for the digest; no insight stored"
     finally:
         await batch_db.dispose()
         await single_db.dispose()

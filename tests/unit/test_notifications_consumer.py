@@ -251,26 +251,20 @@ def about_the_moment(store: FakePromptStore, recipient: str) -> list[dict[str, A
     return [p for p in store.prompts.values() if p["recipient_id"] == recipient and p["kind"] in (pb.PROMPT_KIND_INSIGHT, pb.PROMPT_KIND_GIVE_FEEDBACK)]
 
 
-async def test_a_held_low_insight_gives_its_moment_to_the_milestone_that_came_after_it_in_the_same_batch() -> None:
+async def test_in_one_batch_the_milestone_after_a_low_insight_is_stored_first_and_the_insight_not_at_all() -> None:
     """The colleague's case: both in one fetch, the insight first, mgr past the LOW share (3 of 5) but not the NORMAL
-    one (4): the insight went to the digest, and the milestone used to be refused by the moment, so nothing showed."""
+    one (4). The milestone's draft is stored first (batches.by_moment_priority): live, and the insight's draft is then
+    refused by the moment, held by a prompt not lower than it; nothing to withdraw."""
     prompts, store, fanout = service()
     spend(store, "mgr", 3)
     goal = milestone("ann")
     await batch(prompts, moment_insight(goal, "mgr"), goal)
-    by_kind = {p["kind"]: p for p in about_the_moment(store, "mgr")}
-    milestone_prompt, insight_prompt = by_kind[pb.PROMPT_KIND_GIVE_FEEDBACK], by_kind[pb.PROMPT_KIND_INSIGHT]
-    assert (milestone_prompt["state"], milestone_prompt["moment_id"], milestone_prompt["budgeted"]) == ("released", goal.metadata.event_id, True)
-    assert (insight_prompt["state"], insight_prompt["moment_id"], insight_prompt["budgeted"]) == ("withdrawn", None, False)
+    [milestone_prompt] = about_the_moment(store, "mgr")
+    assert (milestone_prompt["kind"], milestone_prompt["state"], milestone_prompt["moment_id"], milestone_prompt["budgeted"]) == (
+        pb.PROMPT_KIND_GIVE_FEEDBACK, "released", goal.metadata.event_id, True)
     assert [(p.kind, p.ref_id) for p in fanout.seen] == [(pb.PROMPT_KIND_GIVE_FEEDBACK, goal.goal.id)], "the milestone's prompt, live"
-    assert [e.prompt_id for e in store.outbox if isinstance(e, pb.PromptSent)] == [milestone_prompt["id"]], "no PromptSent for the withdrawn one"
-    assert store.calls == ["read", "add", "rivals", "take", "write"], "the moment's holder is read only for the refused draft"
-
-    # The digest's hour: the withdrawn insight is in no digest.
-    prompts.clock = lambda: insight_prompt["release_at"] + dt.timedelta(minutes=1)
-    prompts.db = OneConnection()  # type: ignore[assignment]
-    assert await prompts.tick() == []
-    assert store.prompts[insight_prompt["id"]]["state"] == "withdrawn"
+    assert [e.prompt_id for e in store.outbox if isinstance(e, pb.PromptSent)] == [milestone_prompt["id"]]
+    assert store.calls == ["read", "add", "rivals", "write"], "the moment's holder is read only for the refused draft, and kept"
 
 
 async def test_a_held_low_insight_from_an_earlier_batch_gives_its_moment_and_a_redelivery_changes_nothing() -> None:
@@ -292,6 +286,13 @@ async def test_a_held_low_insight_from_an_earlier_batch_gives_its_moment_and_a_r
     assert store.prompts == before and len(store.outbox) == sent, "the same events again: nothing changes"
     assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_GIVE_FEEDBACK]
 
+    # The digest's hour: the withdrawn insight is in no digest.
+    withdrawn = next(p for p in about_the_moment(store, "mgr") if p["kind"] == pb.PROMPT_KIND_INSIGHT)
+    prompts.clock = lambda: withdrawn["release_at"] + dt.timedelta(minutes=1)
+    prompts.db = OneConnection()  # type: ignore[assignment]
+    assert await prompts.tick() == []
+    assert store.prompts[withdrawn["id"]]["state"] == "withdrawn"
+
 
 async def test_the_milestone_first_keeps_its_moment_and_a_delivered_insight_keeps_it_too() -> None:
     prompts, store, _ = service()
@@ -300,12 +301,20 @@ async def test_the_milestone_first_keeps_its_moment_and_a_delivered_insight_keep
     await batch(prompts, goal, moment_insight(goal, "mgr"))
     assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_GIVE_FEEDBACK, "released")]
 
-    # Under the budget the insight goes out live first: it was delivered, so the milestone after it adds nothing.
+    # Under the budget the insight of an earlier batch went out live: it was delivered, so the milestone after it adds nothing.
+    prompts, store, fanout = service()
+    goal = milestone("ann")
+    await batch(prompts, moment_insight(goal, "mgr"))
+    await batch(prompts, goal)
+    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_INSIGHT, "released")]
+    assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_INSIGHT]
+
+    # The same two in one batch, the insight first: nothing was delivered yet, and the milestone is stored first.
     prompts, store, fanout = service()
     goal = milestone("ann")
     await batch(prompts, moment_insight(goal, "mgr"), goal)
-    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_INSIGHT, "released")]
-    assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_INSIGHT]
+    assert [(p["kind"], p["state"]) for p in about_the_moment(store, "mgr")] == [(pb.PROMPT_KIND_GIVE_FEEDBACK, "released")]
+    assert [p.kind for p in fanout.seen] == [pb.PROMPT_KIND_GIVE_FEEDBACK]
 
 
 async def test_of_the_same_priority_the_first_held_prompt_keeps_the_moment() -> None:

@@ -4,9 +4,10 @@ its events one by one would (service_layer/prompting.py, PromptService.apply).""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from paars_notifications.domain import rules
 from paars_platform.db import utcnow
@@ -83,6 +84,31 @@ def runs(items: Sequence[Applied]) -> list[list[Applied]]:
         for d in item.drafts:
             drafted.setdefault(d.recipient_id, []).append(d)
     return [run for run in out if run]
+
+
+Drafted = TypeVar("Drafted")
+
+
+def by_moment_priority(drafts: Sequence[tuple[Drafted, rules.PromptDraft]]) -> list[tuple[Drafted, rules.PromptDraft]]:
+    """A run's drafts with those of one person about one moment in priority order, highest first, in the places the
+    group held (every other draft stays where it was; of equal priorities the first stays first).
+
+    One prompt per moment and person: within a run the first row stored takes the moment, and a prompt stored in the
+    same run is already 'released' when the next one meets it, so policy.takes_moment would let it keep the moment.
+    Applied this way the milestone's NORMAL prompt takes the moment before analytics' LOW insight about it, in
+    whichever order the two events came in the batch, and the insight is then refused as any later draft for a
+    moment held by a prompt not lower than it."""
+    places: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, (_item, draft) in enumerate(drafts):
+        if draft.moment_id:
+            places[(draft.recipient_id, draft.moment_id[:80])].append(index)
+    out = list(drafts)
+    for group in places.values():
+        if len(group) > 1:
+            # sorted() is stable: equal priorities keep the order they came in.
+            for place, index in zip(group, sorted(group, key=lambda i: -drafts[i][1].priority), strict=True):
+                out[place] = drafts[index]
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from paars_notifications.adapters.protobuf import fields, prompt_proto, prompt_v
 from paars_notifications.adapters.read_cache import ReadCache
 from paars_notifications.config import NotificationsConfig
 from paars_notifications.domain import involvement, payloads, policy, rules, texts
-from paars_notifications.domain.batches import Applied, Cause, OpenQuery, Writes, cause_of, closes, runs
+from paars_notifications.domain.batches import Applied, Cause, OpenQuery, Writes, by_moment_priority, cause_of, closes, runs
 from paars_notifications.domain.involvement import involved_ids
 from paars_notifications.domain.visibility import Directory
 from paars_notifications.service_layer.unit_of_work import PromptStore
@@ -401,7 +401,7 @@ class PromptService:
         spent: dict[str, int], now: dt.datetime,
     ) -> list[dict[str, Any]]:
         """Stores a run's drafts once per (cause, recipient, kind) and once per (moment, recipient); returns the
-        rows to release now, in the order of the drafts.
+        rows to release now, in the order of the drafts (a person's drafts about one moment highest priority first).
 
         Whether a person's earlier draft goes in decides the budget left for their next one. Each draft is
         decided as if all earlier ones of its recipient went in and as if none did: where both agree (nearly
@@ -409,6 +409,8 @@ class PromptService:
         drafts of a recipient at the edge are then stored one by one, in order, with what really went in."""
         if not drafts:
             return []
+        # Of a person's drafts about one moment the one of the highest priority is stored first (batches.by_moment_priority).
+        drafts = by_moment_priority(drafts)
         prefs = await self.cache.preferences_of(conn, [d.recipient_id for _item, d in drafts])
         assumed = dict(spent)
         at_edge: set[str] = set()
