@@ -134,7 +134,7 @@ async def test_a_milestone_comes_out_as_an_insight_and_an_undecodable_record_as_
         assert milestone.metadata.event_id in insight.evidence_event_ids and insight.actors[0] == mgr and insight.open
         assert "50%" in insight.reason and found[0].metadata.event_id == insight.id
         # Through the command topic and the insights table into the event: the values a reader renders it from.
-        assert dict(insight.params) == {"goal": "Guild talks", "percent": "50", "variant": "milestone"}
+        assert dict(insight.params) == {"goal": "Guild talks", "percent": "50", "variant": "milestone", "goal_id": f"g-{run}"}
 
         def dead(records: list) -> list:
             return [r for r in records if r.key == ann.encode()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -483,3 +484,43 @@ async def test_a_moment_taken_in_a_batch_is_what_one_by_one_decides(database_url
     finally:
         await batch_db.dispose()
         await single_db.dispose()
+
+
+# ---------- the insight's prompt about a moment for feedback links to the give-feedback form ----------
+
+
+async def test_the_insight_s_prompt_about_a_milestone_opens_the_give_feedback_form_from_the_webhook_and_the_prompt_list(db: Database) -> None:
+    """analytics' moment for feedback about r0-0's milestone (its params naming the goal, as analytics now sends them)
+    for m0 and a teammate, r0-1, who gets no milestone prompt of their own. The stored prompt keeps the insight's kind
+    and the goal; r0-1's webhook body and the web app's link from the gRPC Prompt both open the form with r0-0, the
+    moment and the goal, not "/"."""
+    from paars_notifications.adapters.protobuf import prompt_proto
+    from paars_platform.links import moment_param
+    from paars_web.views import prompt_link
+
+    base = "https://paars.example.org"
+    prompts = PromptService(NotificationsConfig(web_base_url=base), FanOut())
+    prompts.attach(db)
+    await as_batch(db, prompts, people())
+    async with db.transaction() as conn:
+        await conn.execute(t.webhooks.insert(), [dict(
+            id="hook-1", owner_id="r0-1", url="https://hooks.example.org/r0-1", event_filter=[], format=0, secret="s", organisation_wide=False,
+            active=True, created_at=utcnow(),
+        )])
+    goal = milestone("r0-0", "goal-a")
+    insight = insight_on(goal, "m0")
+    insight.insight.actors.append("r0-1")
+    insight.insight.params.update({"goal": "Present at the guild", "percent": "50", "variant": "milestone", "goal_id": "goal-a"})
+    await as_batch(db, prompts, [insight])
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(t.prompts).where(t.prompts.c.kind == rules.K.PROMPT_KIND_INSIGHT))).all()
+        payloads = (await conn.execute(sa.select(t.deliveries.c.payload).where(t.deliveries.c.subscription_id == "hook-1"))).scalars().all()
+    assert sorted(r.recipient_id for r in rows) == ["m0", "r0-1"]
+    for row in rows:
+        assert (row.state, row.insight_kind, row.goal_id) == ("released", an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "goal-a")
+        moment = moment_param(row.cause_occurred_at).replace(":", "%3A")
+        path = f"/feedback/give?receiver=r0-0&moment={moment}&goal=goal-a&prompt={row.id}"
+        assert prompt_link(prompt_proto(row)) == path, "the web app's prompt list"
+        if row.recipient_id == "r0-1":
+            [body] = payloads
+            assert json.loads(body)["data"]["prompt"]["link"] == base + path, "the webhook body"

@@ -226,7 +226,7 @@ def draft_row(recipient: str, *, moment: str | None = None, cause: str | None = 
         id=uuid.uuid4().hex, recipient_id=recipient, kind=pb.PROMPT_KIND_GIVE_FEEDBACK, priority=pb.PRIORITY_NORMAL, title="t", body="b",
         about_id="ann", ref_id="g1", cause_event_id=cause or uuid.uuid4().hex, cause_type="t", cause_topic="goals.goal-updated.v1",
         cause_occurred_at=created, visibility=0, created_at=created, state="released", release_at=created, released_at=None, cursor=None,
-        digest=False, budgeted=budgeted, read=False, acted=False, acted_at=None, action_event_id=None, moment_id=moment,
+        digest=False, budgeted=budgeted, read=False, acted=False, acted_at=None, action_event_id=None, moment_id=moment, insight_kind=0, goal_id="",
     )
     row.update(kw)
     return row

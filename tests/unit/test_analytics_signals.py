@@ -166,6 +166,22 @@ def test_a_milestone_prompts_the_people_around_to_give_feedback_now() -> None:
     assert "MOMENT_FOR_FEEDBACK" not in kinds(old)
 
 
+def test_a_milestone_moment_names_its_goal_so_a_reader_opens_the_give_feedback_form_with_it() -> None:
+    def moment(*events: tuple[str, object]) -> rules.Candidate:
+        [found] = [c for c in rules.detect_person("ann", history(*events), NOW, TH, person={"manager_id": "mgr"}, teammates=["ann"])
+                   if c.kind == "MOMENT_FOR_FEEDBACK"]
+        return found
+
+    reached = goal_event("e1", "ann", 0.5, progress=0.5, changes=[goals.GoalUpdated.CHANGE_PROGRESS], milestone=50, gid="g-7")
+    assert moment(reached).params == {"goal": "Ship the thing", "percent": "50", "variant": "milestone", "goal_id": "g-7"}
+    # The goal changed again since its milestone: the person's one goal of that title is the one.
+    later = goal_event("e2", "ann", 0.4, progress=0.55, changes=[goals.GoalUpdated.CHANGE_PROGRESS], version=2, gid="g-7")
+    assert moment(reached, later).params["goal_id"] == "g-7"
+    # Two goals of that title and neither came with the milestone: no goal rather than a guess.
+    other = goal_event("e3", "ann", 0.3, progress=0.1, changes=[goals.GoalUpdated.CHANGE_PROGRESS], gid="g-8")
+    assert "goal_id" not in moment(reached, later, other).params
+
+
 def test_a_moment_asks_the_manager_and_three_teammates_each_at_most_once_a_day() -> None:
     team = ["ann", *(f"t{i}" for i in range(1, 8))]
     asked: dict[str, float] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars_notifications.domain import payloads
@@ -99,6 +100,58 @@ def test_the_view_a_payload_is_made_from_keeps_the_prompt_s_reference() -> None:
     row = dict(
         id="p1", recipient_id="ann", kind=pb.PROMPT_KIND_CIRCLE_SESSION, priority=pb.PRIORITY_NORMAL, title="t", body="b", about_id="", ref_id="c1",
         cause_event_id="e1", cause_type="paars.conversations.v1.CircleSessionPlanned", cause_topic="conversations.circle-session-planned.v1",
-        visibility=event_pb2.VISIBILITY_PRIVATE, created_at=AT, digest=False,
+        cause_occurred_at=AT, visibility=event_pb2.VISIBILITY_PRIVATE, created_at=AT, digest=False,
     )
     assert payloads.link(BASE, prompt_view(row)) == f"{BASE}/conversations/circles/c1"
+
+
+# ---------- an insight about a moment for feedback opens the give-feedback form, as the milestone's prompt does ----------
+
+MOMENT = "2026-12-01T10%3A00"
+
+
+def test_an_insight_about_a_moment_for_feedback_opens_the_form_with_the_person_the_moment_and_the_goal() -> None:
+    common = dict(prompt_id="p2", about_id="ann", moment="2026-12-01T10:00", ref_id="insight-1", cause_type="paars.analytics.v1.InsightDetected")
+    milestone = action_path(pb.PROMPT_KIND_INSIGHT, insight_kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, goal_id="g1", **common)  # type: ignore[arg-type]
+    assert milestone == f"/feedback/give?receiver=ann&moment={MOMENT}&goal=g1&prompt=p2"
+    finished_action = action_path(pb.PROMPT_KIND_INSIGHT, insight_kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, **common)  # type: ignore[arg-type]
+    assert finished_action == f"/feedback/give?receiver=ann&moment={MOMENT}&prompt=p2", "an action item's moment names no goal (nor the insight as one)"
+    # Every other insight links where it did; so does one about no one (a team insight has its team as subject).
+    assert action_path(pb.PROMPT_KIND_INSIGHT, insight_kind=an.INSIGHT_KIND_GOAL_STALLED, goal_id="g1", **common) == "/"  # type: ignore[arg-type]
+    assert action_path(pb.PROMPT_KIND_INSIGHT, **common) == "/"  # type: ignore[arg-type]
+    assert action_path(pb.PROMPT_KIND_INSIGHT, insight_kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, prompt_id="p2") == "/"
+
+
+def test_the_moment_parameter_is_the_cause_s_time_in_utc_to_the_minute() -> None:
+    from paars_platform.links import moment_param
+
+    assert moment_param(dt.datetime(2026, 12, 1, 11, 0, 42, tzinfo=dt.timezone(dt.timedelta(hours=1)))) == "2026-12-01T10:00"
+    assert moment_param(None) == ""
+
+
+def test_every_caller_gives_the_insight_s_prompt_the_same_give_feedback_link() -> None:
+    """One stored row of an insight about a milestone's moment: the webhook body, the chat text, the e-mail (from the
+    payload view) and the web app's prompt list (from the gRPC Prompt) all link to the same form."""
+    from paars_notifications.adapters.protobuf import prompt_view
+    from paars_web.views import prompt_link
+
+    row = dict(
+        id="p2", recipient_id="mgr", kind=pb.PROMPT_KIND_INSIGHT, priority=pb.PRIORITY_LOW, title="About Ann: a moment for feedback", body="b",
+        about_id="ann", ref_id="insight-1", cause_event_id="insight-1", cause_type="paars.analytics.v1.InsightDetected",
+        cause_topic="analytics.insight-detected.v1", cause_occurred_at=AT, visibility=event_pb2.VISIBILITY_RECEIVER_AND_MANAGER, created_at=AT,
+        cursor=4, read=False, digest=False, acted=False, insight_kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, goal_id="g1",
+    )
+    path = f"/feedback/give?receiver=ann&moment={MOMENT}&goal=g1&prompt=p2"
+    proto = prompt_proto(row)
+    assert (proto.insight_kind, proto.goal_id) == (an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "g1"), "the gRPC view carries what the link is made of"
+    assert prompt_link(proto) == path
+    about = prompt_view(row)
+    assert payloads.link(BASE, about) == BASE + path
+    common = dict(delivery_event_id="d1", event_type=payloads.PROMPT_SENT, occurred_at="2026-12-01T10:00:00Z", prompt=about, base_url=BASE)
+    assert json.loads(payloads.webhook_body(chat_format=False, **common))["data"]["prompt"]["link"] == BASE + path  # type: ignore[arg-type]
+    assert json.loads(payloads.webhook_body(chat_format=True, **common))["text"].endswith(BASE + path)  # type: ignore[arg-type]
+    _, text = payloads.email_text("Mo Manager", [about], digest=False, base_url=BASE)
+    assert f"{BASE}{path}" in text
+    # The milestone's own prompt: the same form from every caller too (the e-mail and webhook links had no moment).
+    milestone = dict(row, kind=pb.PROMPT_KIND_GIVE_FEEDBACK, ref_id="g1", cause_type="paars.goals.v1.GoalUpdated", insight_kind=0, goal_id="")
+    assert prompt_link(prompt_proto(milestone)) == path and payloads.link(BASE, prompt_view(milestone)) == BASE + path

@@ -185,6 +185,22 @@ def test_an_insight_from_before_params_shows_no_english_to_a_dutch_reader() -> N
     assert en(draft.body).startswith("Ann has had no feedback in 45 days. Share what you saw in the last sprint.")
 
 
+def test_an_insight_s_prompt_keeps_its_kind_and_a_milestone_moment_s_goal_for_its_link() -> None:
+    def moment(params: dict[str, str]) -> an.InsightDetected:
+        return an.InsightDetected(metadata=meta("ann"), insight=an.Insight(
+            id="i4", kind=an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, severity=an.SEVERITY_INFO, subject_id="ann", actors=["mgr"],
+            evidence_event_ids=["goal-event-1"], params=params,
+        ))
+
+    [milestone] = rules.prompts_for(moment({"goal": "Guild talk", "percent": "50", "variant": "milestone", "goal_id": "g1"}), ORG, TODAY)
+    assert (milestone.insight_kind, milestone.goal_id, milestone.moment_id, milestone.about_id) == (
+        an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "g1", "goal-event-1", "ann")
+    [action_item] = rules.prompts_for(moment({"variant": "action_item"}), ORG, TODAY)
+    assert (action_item.insight_kind, action_item.goal_id) == (an.INSIGHT_KIND_MOMENT_FOR_FEEDBACK, "")
+    [drought] = rules.prompts_for(insight(["mgr"]), ORG, TODAY)
+    assert (drought.insight_kind, drought.goal_id, drought.moment_id) == (an.INSIGHT_KIND_FEEDBACK_DROUGHT, "", "")
+
+
 def test_an_insight_without_actors_prompts_nobody() -> None:
     assert rules.prompts_for(insight([]), ORG, TODAY) == []
 

@@ -241,14 +241,28 @@ def moment_for_feedback(
         return None
     latest = moments[-1]
     what = (f"reached {latest.milestone}% on '{latest.title}'" if latest.milestone else "completed an action item")
+    params = {"goal": latest.title, "percent": str(latest.milestone), "variant": "milestone"} if latest.milestone else {"variant": "action_item"}
+    if latest.milestone and (goal_id := _goal_of(state, latest.event_id, latest.title)):
+        params["goal_id"] = goal_id
     return Candidate(
         "MOMENT_FOR_FEEDBACK", person_id, team, "info",
         f"{name or person_id} just {what}: a good moment for immediate, concrete feedback.",
         tuple(m.event_id for m in moments[-5:]),
         _actors(manager, *[t for t in teammates if t != person_id]),
         "Give feedback now, naming the moment and one concrete example.",
-        {"goal": latest.title, "percent": str(latest.milestone), "variant": "milestone"} if latest.milestone else {"variant": "action_item"},
+        params,
     )
+
+
+def _goal_of(state: State, event_id: str, title: str) -> str:
+    """The id of the goal whose milestone event this is (so a reader's give-feedback form opens with the goal): the
+    goal whose latest snapshot came with that event, else the person's one goal of that title; "" when neither is."""
+    goals = state.goals.values()
+    by_event = [g.id for g in goals if g.event_id == event_id]
+    if by_event:
+        return by_event[0]
+    by_title = [g.id for g in goals if g.title == title]
+    return by_title[0] if len(by_title) == 1 else ""
 
 
 def ask_peers(candidate: Candidate, manager: str, asked: dict[str, float], now: float, th: Thresholds) -> Candidate:

@@ -9,6 +9,7 @@ from paars_notifications.domain import payloads, policy
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
 from paars_platform.events import timestamp
+from paars_platform.links import moment_param
 
 
 def fields(row: Any) -> Mapping[str, Any]:
@@ -22,7 +23,8 @@ def prompt_view(row: Any) -> payloads.PromptView:
         id=r["id"], recipient_id=r["recipient_id"], kind=r["kind"], priority=r["priority"], title=r["title"], body=r["body"],
         about_id=r["about_id"], cause_event_id=r["cause_event_id"], cause_type=r["cause_type"], cause_topic=r["cause_topic"],
         visibility=r["visibility"], created_at=r["created_at"].isoformat().replace("+00:00", "Z"), digest=bool(r["digest"]),
-        ref_id=r["ref_id"],
+        ref_id=r["ref_id"], insight_kind=r.get("insight_kind") or 0, goal_id=r.get("goal_id") or "",
+        moment_at=moment_param(r["cause_occurred_at"]),
     )
 
 
@@ -34,7 +36,7 @@ def prompt_proto(row: Any, *, cursor: int | None = None, read: bool | None = Non
         cause_occurred_at=timestamp(r["cause_occurred_at"]), created_at=timestamp(r["created_at"]),
         cursor=cursor if cursor is not None else (r["cursor"] or 0),
         read=bool(r["read"]) if read is None else read, digest=bool(r["digest"]),
-        acted=bool(r["acted"]) if acted is None else acted,
+        acted=bool(r["acted"]) if acted is None else acted, insight_kind=r.get("insight_kind") or 0, goal_id=r.get("goal_id") or "",
     )
 
 

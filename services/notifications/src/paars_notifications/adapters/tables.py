@@ -88,6 +88,11 @@ prompts = sa.Table(
     # about one: a person gets one prompt per moment, whichever rule (goals, analytics) gets there first, unless that one
     # is still held back and the later one has a higher priority (policy.takes_moment: the held one is withdrawn).
     sa.Column("moment_id", sa.String(80), nullable=True),
+    # An INSIGHT prompt's insight kind (paars.analytics.v1.InsightKind; 0 for every other prompt), and the goal of the
+    # milestone an insight about a moment for feedback is about: its link opens the give-feedback form with the person,
+    # the moment and that goal filled in (paars_platform.links.action_path), as the milestone's own prompt does.
+    sa.Column("insight_kind", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("goal_id", sa.String(64), nullable=False, server_default=""),
     sa.UniqueConstraint("cause_event_id", "recipient_id", "kind", name="uq_prompts_cause_recipient_kind"),
     sa.UniqueConstraint("recipient_id", "cursor", name="uq_prompts_recipient_cursor"),
     sa.Index("ix_prompts_held", "state", "release_at"),

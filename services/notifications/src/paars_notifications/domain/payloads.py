@@ -37,6 +37,11 @@ class PromptView:
     digest: bool
     # The item the prompt is about (a goal, a request, a 1:1, a coaching request, a circle): its link opens that item.
     ref_id: str = ""
+    # An insight's kind and the goal of its moment (a moment for feedback opens the give-feedback form with them), and
+    # the moment as the form's field takes it (paars_platform.links.moment_param of the cause's time).
+    insight_kind: int = 0
+    goal_id: str = ""
+    moment_at: str = ""
 
 
 def organisation_exposure(visibility: int) -> str:
@@ -79,7 +84,10 @@ def _prompt_json(prompt: PromptView, exposure: str, base_url: str = "") -> dict[
 
 def link(base_url: str, prompt: PromptView) -> str:
     """The web app's page where the recipient acts on this prompt: the item itself where it has a page of its own."""
-    return action_url(base_url, prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, ref_id=prompt.ref_id, cause_type=prompt.cause_type)
+    return action_url(
+        base_url, prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=prompt.moment_at, ref_id=prompt.ref_id,
+        cause_type=prompt.cause_type, insight_kind=prompt.insight_kind, goal_id=prompt.goal_id,
+    )
 
 
 def webhook_body(

@@ -69,6 +69,10 @@ class PromptDraft:
     # The day of the moment this prompt prepares for (a planned 1:1, a circle's session): it is held until the lead
     # time before it (NotificationsConfig.lead_days, policy.ahead_of), or goes at once when that is past. None: now.
     ahead_of: dt.date | None = None
+    # An insight's prompt: the insight's kind; for a moment for feedback about a milestone, the goal (analytics'
+    # params["goal_id"]). Its link opens the give-feedback form with them (paars_platform.links.action_path).
+    insight_kind: int = 0
+    goal_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -346,10 +350,12 @@ def insight_prompts(event: an.InsightDetected, directory: Directory) -> list[Pro
         Written(insight.suggested_action.strip(), "en", suggested) if older and insight.suggested_action.strip() else suggested,
     )
     body = Sentences((*(part for part in said if part is not None), text(N_("Start from one concrete example you saw yourself: the situation, what happened, and its impact."))))
+    # The goal of a milestone's moment (empty for a completed action item, or from an analytics before it named it).
+    goal = insight.params.get("goal_id", "") if moment else ""
     drafts = [
         PromptDraft(
             actor, K.PROMPT_KIND_INSIGHT, SEVERITY_PRIORITY.get(insight.severity, pb.PRIORITY_NORMAL), title, body,
-            subject, insight.id, moment_id=moment,
+            subject, insight.id, moment_id=moment, insight_kind=insight.kind, goal_id=goal,
         )
         for actor in insight.actors
     ]

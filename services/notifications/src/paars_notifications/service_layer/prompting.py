@@ -530,6 +530,7 @@ class PromptService:
             state="held" if decision.mode != "now" else "released", release_at=decision.release_at,
             released_at=None, cursor=None, digest=decision.mode == "digest", budgeted=decision.budgeted,
             read=False, acted=False, acted_at=None, action_event_id=None, moment_id=draft.moment_id[:80] or None,
+            insight_kind=draft.insight_kind, goal_id=draft.goal_id[:64],
         )
 
     async def release(self, conn: AsyncConnection, rows: Sequence[Any], now: dt.datetime) -> list[pb.Prompt]:

@@ -27,61 +27,61 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from paars.common.v1 import event_pb2 as paars_dot_common_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*paars/notifications/v1/notifications.proto\x12\x16paars.notifications.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpaars/common/v1/event.proto\"\x9f\x03\n\x06Prompt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x30\n\x04kind\x18\x03 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x32\n\x08priority\x18\x04 \x01(\x0e\x32 .paars.notifications.v1.Priority\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x10\n\x08\x61\x62out_id\x18\x07 \x01(\t\x12\x16\n\x0e\x63\x61use_event_id\x18\x08 \x01(\t\x12\x12\n\ncause_type\x18\t \x01(\t\x12\x35\n\x11\x63\x61use_occurred_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x63ursor\x18\x0c \x01(\x03\x12\x0c\n\x04read\x18\r \x01(\x08\x12\x0e\n\x06\x64igest\x18\x0e \x01(\x08\x12\r\n\x05\x61\x63ted\x18\x0f \x01(\x08\x12\x0e\n\x06ref_id\x18\x10 \x01(\t\"=\n\x10SubscribeRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x03\x12\x13\n\x0b\x66rom_cursor\x18\x02 \x01(\x08\"8\n\x12ListPromptsRequest\x12\x13\n\x0bunread_only\x18\x01 \x01(\x08\x12\r\n\x05limit\x18\x02 \x01(\x05\"]\n\x13ListPromptsResponse\x12/\n\x07prompts\x18\x01 \x03(\x0b\x32\x1e.paars.notifications.v1.Prompt\x12\x15\n\rlatest_cursor\x18\x02 \x01(\x03\"%\n\x0fMarkReadRequest\x12\x12\n\nprompt_ids\x18\x01 \x03(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x05\"\xde\x01\n\x0bPreferences\x12\x13\n\x0b\x65mployee_id\x18\x01 \x01(\t\x12\x31\n\x08\x63hannels\x18\x02 \x03(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x13\n\x0bquiet_start\x18\x03 \x01(\t\x12\x11\n\tquiet_end\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x14\n\x0c\x64\x61ily_digest\x18\x06 \x01(\x08\x12\x15\n\rweekly_budget\x18\x07 \x01(\x05\x12\r\n\x05\x65mail\x18\x08 \x01(\t\x12\x10\n\x08language\x18\t \x01(\t\"\x17\n\x15GetPreferencesRequest\"\x82\x01\n\x15SetPreferencesRequest\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32#.paars.notifications.v1.Preferences\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\xb0\x02\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x14\n\x0c\x65vent_filter\x18\x03 \x03(\t\x12\x42\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x32.paars.notifications.v1.WebhookSubscription.Format\x12\x0e\n\x06secret\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x06 \x01(\x08\x12\x10\n\x08owner_id\x18\x07 \x01(\t\x12\x19\n\x11organisation_wide\x18\x08 \x01(\x08\"Y\n\x06\x46ormat\x12\x16\n\x12\x46ORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46ORMAT_PAARS_JSON\x10\x01\x12 \n\x1c\x46ORMAT_CHAT_INCOMING_WEBHOOK\x10\x02\"\x98\x01\n\x14\x43reateWebhookRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x14\n\x0c\x65vent_filter\x18\x02 \x03(\t\x12\x42\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x32.paars.notifications.v1.WebhookSubscription.Format\x12\x19\n\x11organisation_wide\x18\x04 \x01(\x08\"\"\n\x14\x44\x65leteWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xdc\x01\n\nDeadLetter\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x12\n\nlast_error\x18\x06 \x01(\t\x12-\n\tfailed_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsubscription_id\x18\x08 \x01(\t\"\'\n\x16ListDeadLettersRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"S\n\x17ListDeadLettersResponse\x12\x38\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\".paars.notifications.v1.DeadLetter\"$\n\x16RetryDeadLetterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x15\n\x13ListWebhooksRequest\"Z\n\x14ListWebhooksResponse\x12\x42\n\rsubscriptions\x18\x01 \x03(\x0b\x32+.paars.notifications.v1.WebhookSubscription\"\x9f\x02\n\nPromptSent\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x11\n\tprompt_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x30\n\x04kind\x18\x04 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x16\n\x0e\x63\x61use_event_id\x18\x05 \x01(\t\x12\x10\n\x08\x61\x62out_id\x18\x06 \x01(\t\x12\x31\n\x08\x63hannels\x18\x07 \x03(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x0e\n\x06\x64igest\x18\x08 \x01(\x08\x12\x17\n\x0flatency_seconds\x18\t \x01(\x01\"\xcb\x01\n\x0bPromptActed\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x11\n\tprompt_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x30\n\x04kind\x18\x04 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x17\n\x0f\x61\x63tion_event_id\x18\x05 \x01(\t\x12\x16\n\x0eseconds_to_act\x18\x06 \x01(\x01*\xeb\x04\n\nPromptKind\x12\x1b\n\x17PROMPT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROMPT_KIND_GIVE_FEEDBACK\x10\x01\x12$\n PROMPT_KIND_ACKNOWLEDGE_FEEDBACK\x10\x02\x12\x1b\n\x17PROMPT_KIND_PLAN_ACTION\x10\x03\x12\x18\n\x14PROMPT_KIND_CHECK_IN\x10\x04\x12\x1e\n\x1aPROMPT_KIND_ANSWER_REQUEST\x10\x05\x12 \n\x1cPROMPT_KIND_PREPARE_DIALOGUE\x10\x06\x12\x17\n\x13PROMPT_KIND_INSIGHT\x10\x07\x12\x1d\n\x19PROMPT_KIND_SEEK_FEEDBACK\x10\x08\x12\x1a\n\x16PROMPT_KIND_TEAM_STORY\x10\t\x12\x18\n\x14PROMPT_KIND_REFERRAL\x10\n\x12!\n\x1dPROMPT_KIND_ONE_ON_ONE_AGENDA\x10\x0b\x12%\n!PROMPT_KIND_ONE_ON_ONE_AGREEMENTS\x10\x0c\x12#\n\x1fPROMPT_KIND_ONE_ON_ONE_FEEDBACK\x10\r\x12 \n\x1cPROMPT_KIND_COACHING_REQUEST\x10\x0e\x12\"\n\x1ePROMPT_KIND_COACHING_NEXT_STEP\x10\x0f\x12 \n\x1cPROMPT_KIND_BOUNDARY_CONCERN\x10\x10\x12\x1e\n\x1aPROMPT_KIND_CIRCLE_SESSION\x10\x11\x12\x1d\n\x19PROMPT_KIND_STORY_CHANGED\x10\x12*^\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03*^\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANNEL_IN_APP\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_WEBHOOK\x10\x03\x32\x9f\x08\n\x13NotificationService\x12W\n\tSubscribe\x12(.paars.notifications.v1.SubscribeRequest\x1a\x1e.paars.notifications.v1.Prompt0\x01\x12\x66\n\x0bListPrompts\x12*.paars.notifications.v1.ListPromptsRequest\x1a+.paars.notifications.v1.ListPromptsResponse\x12]\n\x08MarkRead\x12\'.paars.notifications.v1.MarkReadRequest\x1a(.paars.notifications.v1.MarkReadResponse\x12\x64\n\x0eGetPreferences\x12-.paars.notifications.v1.GetPreferencesRequest\x1a#.paars.notifications.v1.Preferences\x12\x64\n\x0eSetPreferences\x12-.paars.notifications.v1.SetPreferencesRequest\x1a#.paars.notifications.v1.Preferences\x12j\n\rCreateWebhook\x12,.paars.notifications.v1.CreateWebhookRequest\x1a+.paars.notifications.v1.WebhookSubscription\x12i\n\x0cListWebhooks\x12+.paars.notifications.v1.ListWebhooksRequest\x1a,.paars.notifications.v1.ListWebhooksResponse\x12j\n\rDeleteWebhook\x12,.paars.notifications.v1.DeleteWebhookRequest\x1a+.paars.notifications.v1.WebhookSubscription\x12r\n\x0fListDeadLetters\x12..paars.notifications.v1.ListDeadLettersRequest\x1a/.paars.notifications.v1.ListDeadLettersResponse\x12\x65\n\x0fRetryDeadLetter\x12..paars.notifications.v1.RetryDeadLetterRequest\x1a\".paars.notifications.v1.DeadLetterb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*paars/notifications/v1/notifications.proto\x12\x16paars.notifications.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpaars/common/v1/event.proto\"\xc6\x03\n\x06Prompt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x30\n\x04kind\x18\x03 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x32\n\x08priority\x18\x04 \x01(\x0e\x32 .paars.notifications.v1.Priority\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x10\n\x08\x61\x62out_id\x18\x07 \x01(\t\x12\x16\n\x0e\x63\x61use_event_id\x18\x08 \x01(\t\x12\x12\n\ncause_type\x18\t \x01(\t\x12\x35\n\x11\x63\x61use_occurred_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x63ursor\x18\x0c \x01(\x03\x12\x0c\n\x04read\x18\r \x01(\x08\x12\x0e\n\x06\x64igest\x18\x0e \x01(\x08\x12\r\n\x05\x61\x63ted\x18\x0f \x01(\x08\x12\x0e\n\x06ref_id\x18\x10 \x01(\t\x12\x14\n\x0cinsight_kind\x18\x11 \x01(\x05\x12\x0f\n\x07goal_id\x18\x12 \x01(\t\"=\n\x10SubscribeRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x03\x12\x13\n\x0b\x66rom_cursor\x18\x02 \x01(\x08\"8\n\x12ListPromptsRequest\x12\x13\n\x0bunread_only\x18\x01 \x01(\x08\x12\r\n\x05limit\x18\x02 \x01(\x05\"]\n\x13ListPromptsResponse\x12/\n\x07prompts\x18\x01 \x03(\x0b\x32\x1e.paars.notifications.v1.Prompt\x12\x15\n\rlatest_cursor\x18\x02 \x01(\x03\"%\n\x0fMarkReadRequest\x12\x12\n\nprompt_ids\x18\x01 \x03(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x05\"\xde\x01\n\x0bPreferences\x12\x13\n\x0b\x65mployee_id\x18\x01 \x01(\t\x12\x31\n\x08\x63hannels\x18\x02 \x03(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x13\n\x0bquiet_start\x18\x03 \x01(\t\x12\x11\n\tquiet_end\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x14\n\x0c\x64\x61ily_digest\x18\x06 \x01(\x08\x12\x15\n\rweekly_budget\x18\x07 \x01(\x05\x12\r\n\x05\x65mail\x18\x08 \x01(\t\x12\x10\n\x08language\x18\t \x01(\t\"\x17\n\x15GetPreferencesRequest\"\x82\x01\n\x15SetPreferencesRequest\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32#.paars.notifications.v1.Preferences\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\xb0\x02\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x14\n\x0c\x65vent_filter\x18\x03 \x03(\t\x12\x42\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x32.paars.notifications.v1.WebhookSubscription.Format\x12\x0e\n\x06secret\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x06 \x01(\x08\x12\x10\n\x08owner_id\x18\x07 \x01(\t\x12\x19\n\x11organisation_wide\x18\x08 \x01(\x08\"Y\n\x06\x46ormat\x12\x16\n\x12\x46ORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46ORMAT_PAARS_JSON\x10\x01\x12 \n\x1c\x46ORMAT_CHAT_INCOMING_WEBHOOK\x10\x02\"\x98\x01\n\x14\x43reateWebhookRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x14\n\x0c\x65vent_filter\x18\x02 \x03(\t\x12\x42\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x32.paars.notifications.v1.WebhookSubscription.Format\x12\x19\n\x11organisation_wide\x18\x04 \x01(\x08\"\"\n\x14\x44\x65leteWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xdc\x01\n\nDeadLetter\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x12\n\nlast_error\x18\x06 \x01(\t\x12-\n\tfailed_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsubscription_id\x18\x08 \x01(\t\"\'\n\x16ListDeadLettersRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"S\n\x17ListDeadLettersResponse\x12\x38\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\".paars.notifications.v1.DeadLetter\"$\n\x16RetryDeadLetterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x15\n\x13ListWebhooksRequest\"Z\n\x14ListWebhooksResponse\x12\x42\n\rsubscriptions\x18\x01 \x03(\x0b\x32+.paars.notifications.v1.WebhookSubscription\"\x9f\x02\n\nPromptSent\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x11\n\tprompt_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x30\n\x04kind\x18\x04 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x16\n\x0e\x63\x61use_event_id\x18\x05 \x01(\t\x12\x10\n\x08\x61\x62out_id\x18\x06 \x01(\t\x12\x31\n\x08\x63hannels\x18\x07 \x03(\x0e\x32\x1f.paars.notifications.v1.Channel\x12\x0e\n\x06\x64igest\x18\x08 \x01(\x08\x12\x17\n\x0flatency_seconds\x18\t \x01(\x01\"\xcb\x01\n\x0bPromptActed\x12\x30\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.paars.common.v1.EventMetadata\x12\x11\n\tprompt_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x30\n\x04kind\x18\x04 \x01(\x0e\x32\".paars.notifications.v1.PromptKind\x12\x17\n\x0f\x61\x63tion_event_id\x18\x05 \x01(\t\x12\x16\n\x0eseconds_to_act\x18\x06 \x01(\x01*\xeb\x04\n\nPromptKind\x12\x1b\n\x17PROMPT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROMPT_KIND_GIVE_FEEDBACK\x10\x01\x12$\n PROMPT_KIND_ACKNOWLEDGE_FEEDBACK\x10\x02\x12\x1b\n\x17PROMPT_KIND_PLAN_ACTION\x10\x03\x12\x18\n\x14PROMPT_KIND_CHECK_IN\x10\x04\x12\x1e\n\x1aPROMPT_KIND_ANSWER_REQUEST\x10\x05\x12 \n\x1cPROMPT_KIND_PREPARE_DIALOGUE\x10\x06\x12\x17\n\x13PROMPT_KIND_INSIGHT\x10\x07\x12\x1d\n\x19PROMPT_KIND_SEEK_FEEDBACK\x10\x08\x12\x1a\n\x16PROMPT_KIND_TEAM_STORY\x10\t\x12\x18\n\x14PROMPT_KIND_REFERRAL\x10\n\x12!\n\x1dPROMPT_KIND_ONE_ON_ONE_AGENDA\x10\x0b\x12%\n!PROMPT_KIND_ONE_ON_ONE_AGREEMENTS\x10\x0c\x12#\n\x1fPROMPT_KIND_ONE_ON_ONE_FEEDBACK\x10\r\x12 \n\x1cPROMPT_KIND_COACHING_REQUEST\x10\x0e\x12\"\n\x1ePROMPT_KIND_COACHING_NEXT_STEP\x10\x0f\x12 \n\x1cPROMPT_KIND_BOUNDARY_CONCERN\x10\x10\x12\x1e\n\x1aPROMPT_KIND_CIRCLE_SESSION\x10\x11\x12\x1d\n\x19PROMPT_KIND_STORY_CHANGED\x10\x12*^\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03*^\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANNEL_IN_APP\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x13\n\x0f\x43HANNEL_WEBHOOK\x10\x03\x32\x9f\x08\n\x13NotificationService\x12W\n\tSubscribe\x12(.paars.notifications.v1.SubscribeRequest\x1a\x1e.paars.notifications.v1.Prompt0\x01\x12\x66\n\x0bListPrompts\x12*.paars.notifications.v1.ListPromptsRequest\x1a+.paars.notifications.v1.ListPromptsResponse\x12]\n\x08MarkRead\x12\'.paars.notifications.v1.MarkReadRequest\x1a(.paars.notifications.v1.MarkReadResponse\x12\x64\n\x0eGetPreferences\x12-.paars.notifications.v1.GetPreferencesRequest\x1a#.paars.notifications.v1.Preferences\x12\x64\n\x0eSetPreferences\x12-.paars.notifications.v1.SetPreferencesRequest\x1a#.paars.notifications.v1.Preferences\x12j\n\rCreateWebhook\x12,.paars.notifications.v1.CreateWebhookRequest\x1a+.paars.notifications.v1.WebhookSubscription\x12i\n\x0cListWebhooks\x12+.paars.notifications.v1.ListWebhooksRequest\x1a,.paars.notifications.v1.ListWebhooksResponse\x12j\n\rDeleteWebhook\x12,.paars.notifications.v1.DeleteWebhookRequest\x1a+.paars.notifications.v1.WebhookSubscription\x12r\n\x0fListDeadLetters\x12..paars.notifications.v1.ListDeadLettersRequest\x1a/.paars.notifications.v1.ListDeadLettersResponse\x12\x65\n\x0fRetryDeadLetter\x12..paars.notifications.v1.RetryDeadLetterRequest\x1a\".paars.notifications.v1.DeadLetterb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'paars.notifications.v1.notifications_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROMPTKIND']._serialized_start=2756
-  _globals['_PROMPTKIND']._serialized_end=3375
-  _globals['_PRIORITY']._serialized_start=3377
-  _globals['_PRIORITY']._serialized_end=3471
-  _globals['_CHANNEL']._serialized_start=3473
-  _globals['_CHANNEL']._serialized_end=3567
+  _globals['_PROMPTKIND']._serialized_start=2795
+  _globals['_PROMPTKIND']._serialized_end=3414
+  _globals['_PRIORITY']._serialized_start=3416
+  _globals['_PRIORITY']._serialized_end=3510
+  _globals['_CHANNEL']._serialized_start=3512
+  _globals['_CHANNEL']._serialized_end=3606
   _globals['_PROMPT']._serialized_start=167
-  _globals['_PROMPT']._serialized_end=582
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=584
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=645
-  _globals['_LISTPROMPTSREQUEST']._serialized_start=647
-  _globals['_LISTPROMPTSREQUEST']._serialized_end=703
-  _globals['_LISTPROMPTSRESPONSE']._serialized_start=705
-  _globals['_LISTPROMPTSRESPONSE']._serialized_end=798
-  _globals['_MARKREADREQUEST']._serialized_start=800
-  _globals['_MARKREADREQUEST']._serialized_end=837
-  _globals['_MARKREADRESPONSE']._serialized_start=839
-  _globals['_MARKREADRESPONSE']._serialized_end=874
-  _globals['_PREFERENCES']._serialized_start=877
-  _globals['_PREFERENCES']._serialized_end=1099
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=1101
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=1124
-  _globals['_SETPREFERENCESREQUEST']._serialized_start=1127
-  _globals['_SETPREFERENCESREQUEST']._serialized_end=1257
-  _globals['_WEBHOOKSUBSCRIPTION']._serialized_start=1260
-  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=1564
-  _globals['_WEBHOOKSUBSCRIPTION_FORMAT']._serialized_start=1475
-  _globals['_WEBHOOKSUBSCRIPTION_FORMAT']._serialized_end=1564
-  _globals['_CREATEWEBHOOKREQUEST']._serialized_start=1567
-  _globals['_CREATEWEBHOOKREQUEST']._serialized_end=1719
-  _globals['_DELETEWEBHOOKREQUEST']._serialized_start=1721
-  _globals['_DELETEWEBHOOKREQUEST']._serialized_end=1755
-  _globals['_DEADLETTER']._serialized_start=1758
-  _globals['_DEADLETTER']._serialized_end=1978
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=1980
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=2019
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2021
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2104
-  _globals['_RETRYDEADLETTERREQUEST']._serialized_start=2106
-  _globals['_RETRYDEADLETTERREQUEST']._serialized_end=2142
-  _globals['_LISTWEBHOOKSREQUEST']._serialized_start=2144
-  _globals['_LISTWEBHOOKSREQUEST']._serialized_end=2165
-  _globals['_LISTWEBHOOKSRESPONSE']._serialized_start=2167
-  _globals['_LISTWEBHOOKSRESPONSE']._serialized_end=2257
-  _globals['_PROMPTSENT']._serialized_start=2260
-  _globals['_PROMPTSENT']._serialized_end=2547
-  _globals['_PROMPTACTED']._serialized_start=2550
-  _globals['_PROMPTACTED']._serialized_end=2753
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=3570
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=4625
+  _globals['_PROMPT']._serialized_end=621
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=623
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=684
+  _globals['_LISTPROMPTSREQUEST']._serialized_start=686
+  _globals['_LISTPROMPTSREQUEST']._serialized_end=742
+  _globals['_LISTPROMPTSRESPONSE']._serialized_start=744
+  _globals['_LISTPROMPTSRESPONSE']._serialized_end=837
+  _globals['_MARKREADREQUEST']._serialized_start=839
+  _globals['_MARKREADREQUEST']._serialized_end=876
+  _globals['_MARKREADRESPONSE']._serialized_start=878
+  _globals['_MARKREADRESPONSE']._serialized_end=913
+  _globals['_PREFERENCES']._serialized_start=916
+  _globals['_PREFERENCES']._serialized_end=1138
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=1140
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=1163
+  _globals['_SETPREFERENCESREQUEST']._serialized_start=1166
+  _globals['_SETPREFERENCESREQUEST']._serialized_end=1296
+  _globals['_WEBHOOKSUBSCRIPTION']._serialized_start=1299
+  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=1603
+  _globals['_WEBHOOKSUBSCRIPTION_FORMAT']._serialized_start=1514
+  _globals['_WEBHOOKSUBSCRIPTION_FORMAT']._serialized_end=1603
+  _globals['_CREATEWEBHOOKREQUEST']._serialized_start=1606
+  _globals['_CREATEWEBHOOKREQUEST']._serialized_end=1758
+  _globals['_DELETEWEBHOOKREQUEST']._serialized_start=1760
+  _globals['_DELETEWEBHOOKREQUEST']._serialized_end=1794
+  _globals['_DEADLETTER']._serialized_start=1797
+  _globals['_DEADLETTER']._serialized_end=2017
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=2019
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=2058
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2060
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2143
+  _globals['_RETRYDEADLETTERREQUEST']._serialized_start=2145
+  _globals['_RETRYDEADLETTERREQUEST']._serialized_end=2181
+  _globals['_LISTWEBHOOKSREQUEST']._serialized_start=2183
+  _globals['_LISTWEBHOOKSREQUEST']._serialized_end=2204
+  _globals['_LISTWEBHOOKSRESPONSE']._serialized_start=2206
+  _globals['_LISTWEBHOOKSRESPONSE']._serialized_end=2296
+  _globals['_PROMPTSENT']._serialized_start=2299
+  _globals['_PROMPTSENT']._serialized_end=2586
+  _globals['_PROMPTACTED']._serialized_start=2589
+  _globals['_PROMPTACTED']._serialized_end=2792
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=3609
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=4664
 # @@protoc_insertion_point(module_scope)

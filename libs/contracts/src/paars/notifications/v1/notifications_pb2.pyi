@@ -76,7 +76,7 @@ CHANNEL_EMAIL: Channel
 CHANNEL_WEBHOOK: Channel
 
 class Prompt(_message.Message):
-    __slots__ = ("id", "recipient_id", "kind", "priority", "title", "body", "about_id", "cause_event_id", "cause_type", "cause_occurred_at", "created_at", "cursor", "read", "digest", "acted", "ref_id")
+    __slots__ = ("id", "recipient_id", "kind", "priority", "title", "body", "about_id", "cause_event_id", "cause_type", "cause_occurred_at", "created_at", "cursor", "read", "digest", "acted", "ref_id", "insight_kind", "goal_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +93,8 @@ class Prompt(_message.Message):
     DIGEST_FIELD_NUMBER: _ClassVar[int]
     ACTED_FIELD_NUMBER: _ClassVar[int]
     REF_ID_FIELD_NUMBER: _ClassVar[int]
+    INSIGHT_KIND_FIELD_NUMBER: _ClassVar[int]
+    GOAL_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     recipient_id: str
     kind: PromptKind
@@ -109,7 +111,9 @@ class Prompt(_message.Message):
     digest: bool
     acted: bool
     ref_id: str
-    def __init__(self, id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., about_id: _Optional[str] = ..., cause_event_id: _Optional[str] = ..., cause_type: _Optional[str] = ..., cause_occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[int] = ..., read: _Optional[bool] = ..., digest: _Optional[bool] = ..., acted: _Optional[bool] = ..., ref_id: _Optional[str] = ...) -> None: ...
+    insight_kind: int
+    goal_id: str
+    def __init__(self, id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., kind: _Optional[_Union[PromptKind, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., about_id: _Optional[str] = ..., cause_event_id: _Optional[str] = ..., cause_type: _Optional[str] = ..., cause_occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[int] = ..., read: _Optional[bool] = ..., digest: _Optional[bool] = ..., acted: _Optional[bool] = ..., ref_id: _Optional[str] = ..., insight_kind: _Optional[int] = ..., goal_id: _Optional[str] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
     __slots__ = ("after_cursor", "from_cursor")
