@@ -282,7 +282,11 @@ def markdown() -> str:
         "",
         "`<service>.dead-letter.v1` carry the original record (key, value, headers) a consumer could not",
         "decode or process, plus `dlq_reason` (`undecodable` or `handler-failed`), `dlq_detail`,",
-        "`dlq_source_topic`, `dlq_source_partition`, `dlq_source_offset` and `dlq_consumer`.",
+        "`dlq_source_topic`, `dlq_source_partition`, `dlq_source_offset` and `dlq_consumer`. Notifications also",
+        "dead-letters (`handler-failed`) a parked event whose rules fail when it is applied, through its outbox in the",
+        "transaction that deletes it: the event's bytes with the CloudEvents headers its metadata gives, the",
+        "personal fields encrypted as on its own topic, `dlq_source_partition` and `dlq_source_offset` `-1` (its",
+        "inbox row is deleted with it, so a replay is applied).",
         "",
     ]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """An event that comes before the directory record of someone it names waits for it (parked_events), on SQLite and
 PostgreSQL: through the broker, the manager's prompt is made once when the record comes, across a restart and a
-redelivery; after the wait it is applied with what the directory knows; two replicas apply it once; erasure takes it."""
+redelivery; after the wait it is applied with what the directory knows; two replicas apply it once; erasure takes it; one
+whose rules fail when it is applied is dead-lettered through the outbox."""
 from __future__ import annotations
 
 import asyncio
@@ -16,13 +17,17 @@ from paars.common.v1 import event_pb2 as ev
 from paars.feedback.v1 import feedback_pb2 as fb
 from paars.org.v1 import org_pb2
 from paars_notifications.adapters import tables as t
-from paars_notifications.bootstrap import MIGRATIONS
+from paars_notifications.bootstrap import GROUP_ID, MIGRATIONS
 from paars_notifications.config import NotificationsConfig
 from paars_platform.db import Database
-from paars_platform.events import new_metadata
-from tests.helpers import StatementLog, migrated
+from paars_platform.events import decode, header, new_metadata, to_record
+from paars_platform.kafka import Publisher
+from paars_platform.outbox import OutboxRelay
+from tests.conftest import kafka_idempotence
+from tests.helpers import StatementLog, migrated, read_topic
 from tests.integration.test_notifications_batch import as_batch, employee, milestone, people, service
 from tests.integration.test_notifications_service import FAST, Harness, _all, harness, until
+from tests.unit.test_notifications_parking import failing_rules_for, sample
 
 __all__ = ["harness"]  # the fixture, shared with the service's tests
 
@@ -142,3 +147,86 @@ async def test_erasing_the_person_deletes_the_events_waiting_about_them(db: Data
     assert [d["erased"]["parked_events"] for d in audit] == [1]
     prompts.config = NotificationsConfig(directory_wait_seconds=0)
     assert await prompts.tick() == [] and await _prompts_of(db, goal) == [], "nothing left to apply once the wait is over"
+
+
+class RecordRolledBack(Exception):
+    """Something after the parked event in the record's transaction failed: it rolls back whole."""
+
+
+async def test_a_parked_event_whose_rules_fail_is_dead_lettered_through_the_outbox_with_its_rows_deletion(
+    db: Database, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The record's transaction applies the parked event, whose rules now raise: the row's deletion and the dead letter's
+    outbox row commit together, with the event's inbox row deleted (and none of it when it rolls back); the relay then
+    publishes the dead letter to notifications.dead-letter.v1 as the inbox's own: the event's bytes, its headers, the
+    dlq_* headers; replayed to its topic, the event is applied."""
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    goal = milestone("zoe")
+    await as_batch(db, prompts, [goal])
+    failing_rules_for(monkeypatch, goal)
+    o = t.platform["outbox"]
+    topic = "goals.goal-updated.v1"
+    counted = sample("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed")
+    failed = sample("paars_notifications_events_unparked_total", reason="failed")
+
+    inbox = t.platform["inbox"]
+
+    async def counts() -> tuple[int, int, int]:
+        """Parked rows, dead letters in the outbox, and the event's inbox row."""
+        async with db.read() as conn:
+            parked = (await conn.execute(sa.select(sa.func.count()).select_from(t.parked_events))).scalar_one()
+            letters = (await conn.execute(sa.select(sa.func.count()).select_from(o).where(o.c.topic == "notifications.dead-letter.v1"))).scalar_one()
+            claimed = (await conn.execute(
+                sa.select(sa.func.count()).select_from(inbox).where(inbox.c.consumer == GROUP_ID, inbox.c.event_id == goal.metadata.event_id),
+            )).scalar_one()
+        return parked, letters, claimed
+
+    with pytest.raises(RecordRolledBack):
+        async with db.transaction() as conn:
+            prompts.begin(conn)
+            await prompts.handle(conn, employee("zoe", "m1"))
+            await prompts.before_commit(conn)
+            raise RecordRolledBack()
+    assert await counts() == (1, 0, 1), "rolled back: the event is still parked (and claimed), and no dead letter"
+    assert sample("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed") == counted
+    assert sample("paars_notifications_events_unparked_total", reason="failed") == failed
+
+    await as_batch(db, prompts, [employee("zoe", "m1")])
+    assert await counts() == (0, 1, 0), "its inbox row went with it, as a dead-lettered event's claim rolls back"
+    assert await _prompts_of(db, goal) == []
+    assert sample("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed") == counted + 1
+    assert sample("paars_notifications_events_unparked_total", reason="failed") == failed + 1
+    async with db.read() as conn:
+        [row] = (await conn.execute(sa.select(o).where(o.c.topic == "notifications.dead-letter.v1"))).all()
+    original = to_record(goal)
+    assert (bytes(row.record_key), bytes(row.payload)) == (b"zoe", goal.SerializeToString())
+    assert row.event_id != goal.metadata.event_id, "an outbox id of its own: the event's id is its ce_id header"
+    headers = [(k, v.encode()) for k, v in row.headers]
+    assert headers[: len(original.headers)] == original.headers
+    assert {k: v.decode() for k, v in headers[len(original.headers):]} == {
+        "dlq_reason": "handler-failed", "dlq_detail": "RuntimeError('the rule broke')", "dlq_source_topic": topic,
+        "dlq_source_partition": "-1", "dlq_source_offset": "-1", "dlq_consumer": "notifications",
+    }
+
+    publisher = Publisher(kafka_bootstrap, client_id="test", idempotence=kafka_idempotence())
+    relay = OutboxRelay(db, o, publisher, service="test")
+    relay.start()
+    try:
+        records = await asyncio.to_thread(
+            read_topic, kafka_bootstrap, "notifications.dead-letter.v1",
+            until=lambda rs: any(header(r.headers, "ce_id") == goal.metadata.event_id for r in rs),
+        )
+    finally:
+        await relay.stop()
+        publisher.close()
+    [sent] = [r for r in records if header(r.headers, "ce_id") == goal.metadata.event_id]
+    assert (sent.key, sent.value, list(sent.headers)) == (b"zoe", goal.SerializeToString(), headers)
+    assert decode(sent.value, sent.headers, goal.DESCRIPTOR.full_name) == goal, "replayable to its topic as it is"
+    async with db.read() as conn:
+        assert (await conn.execute(sa.select(o.c.sent_at).where(o.c.id == row.id))).scalar_one() is not None
+
+    # The runbook's replay once the rule is mended: the dead letter's event back on its topic is applied.
+    monkeypatch.undo()
+    await as_batch(db, prompts, [decode(sent.value, sent.headers, goal.DESCRIPTOR.full_name)])
+    assert [r.recipient_id for r in await _prompts_of(db, goal)] == ["m1"]

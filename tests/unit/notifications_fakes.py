@@ -193,6 +193,10 @@ class FakePromptStore:
         self.outbox: list[Any] = []
         self.deliveries: dict[str, dict[str, Any]] = {}
         self.parked_events: dict[int, dict[str, Any]] = {}
+        # What dead_letter wrote to the outbox (paars_platform.deadletter.DeadLetter), in order.
+        self.dead_letters: list[Any] = []
+        # The inbox rows unclaim deleted: (consumer, event id).
+        self.unclaimed: list[tuple[str, str]] = []
         self.calls: list[str] = []
 
     def __call__(self, conn: object) -> FakePromptStore:
@@ -298,6 +302,14 @@ class FakePromptStore:
     async def unpark(self, ids: Sequence[int]) -> None:
         for key in ids:
             self.parked_events.pop(key, None)
+
+    async def dead_letter(self, letters: Sequence[Any]) -> None:
+        self.calls.append("dead_letter")
+        self.dead_letters += letters
+
+    async def unclaim(self, consumer: str, event_ids: Any) -> None:
+        self.calls.append("unclaim")
+        self.unclaimed += [(consumer, event_id) for event_id in event_ids]
 
     async def known(self, person_ids: Any) -> set[str]:
         return {i for i in person_ids if i in self.people}

@@ -14,6 +14,7 @@ from paars.feedback.v1 import feedback_pb2
 from paars.goals.v1 import goals_pb2
 from paars.org.v1 import org_pb2
 from paars_platform import crypto
+from paars_platform.deadletter import KeptRecord, dead_letter
 from paars_platform.events import decode, message_class, new_metadata, to_record
 from paars_platform.keyring import KeyRing, KeyScope, KeysUnavailable, PersonKey
 from paars_platform.topics import TOPICS
@@ -153,6 +154,23 @@ async def test_an_event_without_personal_fields_passes_the_relay_unparsed() -> N
     record = to_record(ack)
     assert (await KeyRing(store).encrypt_records([record])) == [record]
     assert store.calls == 0
+
+
+async def test_a_dead_letter_in_the_outbox_is_sealed_as_an_event_of_its_source_topic() -> None:
+    """notifications dead-letters a parked event through its outbox; its value is the decrypted event, and must reach the
+    dead-letter topic encrypted as the event reached its own topic (a replay to that topic then reads as any event)."""
+    store = FakeKeyStore()
+    event = feedback_for("ann", "You explained the outage clearly")
+    kept = to_record(event)
+    letter = dead_letter(KeptRecord(kept.topic, kept.key, kept.value, kept.headers), "handler-failed", "boom", service="notifications", consumer="notifications")
+    [sent] = await KeyRing(store).encrypt_records([letter.as_record()])
+    assert sent.topic == "notifications.dead-letter.v1" and sent.headers == letter.headers
+    assert b"outage" not in sent.value
+    replayed = decode(sent.value, sent.headers)
+    await KeyRing(store).decrypt_events([replayed])
+    assert replayed == event
+    other = dead_letter(KeptRecord("nowhere.v1", b"k", b"raw", []), "handler-failed", "boom", service="notifications", consumer="notifications")
+    assert (await KeyRing(store).encrypt_records([other.as_record()]))[0].value == b"raw", "no event topic: passed unparsed"
 
 
 async def test_after_erasure_past_events_read_empty_and_new_ones_carry_nothing() -> None:

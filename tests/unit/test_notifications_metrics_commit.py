@@ -20,7 +20,7 @@ from paars_platform.db import AfterCommit, after_commit, utcnow
 from paars_platform.events import new_metadata
 from tests.unit.notifications_fakes import FakePromptStore
 from tests.unit.test_notifications_consumer import CONN, batch, milestone, service
-from tests.unit.test_notifications_parking import joined
+from tests.unit.test_notifications_parking import failing_rules_for, joined
 
 
 class CommitFailed(Exception):
@@ -159,3 +159,28 @@ async def test_without_a_transaction_the_fakes_count_at_once_as_before() -> None
     parked = value("paars_notifications_events_parked_total", topic=topic)
     await batch(prompts, milestone("zoe"))
     assert len(store.parked_events) == 1 and value("paars_notifications_events_parked_total", topic=topic) == parked + 1
+
+
+async def test_a_record_whose_transaction_rolls_back_neither_deletes_nor_dead_letters_the_parked_event_whose_rules_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prompts, store, _ = service()
+    db = RollingBack(store)
+    goal = milestone("zoe")
+    await inbox_batch(db, prompts, goal)
+    failing_rules_for(monkeypatch, goal)
+    topic = "goals.goal-updated.v1"
+    letters = value("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed")
+    failed = value("paars_notifications_events_unparked_total", reason="failed")
+
+    db.fail_commits = 1
+    with pytest.raises(CommitFailed):
+        await inbox_batch(db, prompts, joined("zoe", "mgr"))
+    assert len(store.parked_events) == 1 and store.dead_letters == [], "rolled back: still parked, no dead letter"
+    assert value("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed") == letters
+    assert value("paars_notifications_events_unparked_total", reason="failed") == failed
+
+    await inbox_batch(db, prompts, joined("zoe", "mgr"))
+    assert store.parked_events == {} and len(store.dead_letters) == 1
+    assert value("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed") == letters + 1
+    assert value("paars_notifications_events_unparked_total", reason="failed") == failed + 1

@@ -7,6 +7,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import pytest
+from prometheus_client import REGISTRY
+
 from paars.analytics.v1 import analytics_pb2 as an
 from paars.common.v1 import event_pb2 as ev
 from paars.conversations.v1 import conversations_pb2 as cv
@@ -14,10 +17,11 @@ from paars.feedback.v1 import feedback_pb2 as fb
 from paars.notifications.v1 import notifications_pb2 as pb
 from paars.org.v1 import org_pb2
 from paars_notifications.config import NotificationsConfig
+from paars_notifications.domain import rules
 from paars_notifications.domain.involvement import awaited
 from paars_platform.db import utcnow
 from paars_platform.erasure import ERASED_ID
-from paars_platform.events import new_metadata
+from paars_platform.events import decode, new_metadata, to_record
 from tests.unit.test_notifications_consumer import CONN, OneConnection, batch, milestone, service
 
 KNOWN = ("boss", "mgr", "ann", "bob", "hr")
@@ -186,3 +190,66 @@ async def test_a_parked_event_redelivered_is_parked_once() -> None:
     await batch(prompts, goal)
     await prompts.handle(CONN, goal)  # type: ignore[arg-type]
     assert len(store.parked_events) == 1
+
+
+# ---------- a parked event whose rules fail when it is applied ----------
+
+
+def failing_rules_for(monkeypatch: pytest.MonkeyPatch, *failing: Any) -> None:
+    """rules.prompts_for raises for these events (by id), as a rule broken by a deployment between park and apply."""
+    ids = {event.metadata.event_id for event in failing}
+    original = rules.prompts_for
+
+    def prompts_for(event: Any, directory: Any, today: dt.date) -> Any:
+        if event.metadata.event_id in ids:
+            raise RuntimeError("the rule broke")
+        return original(event, directory, today)
+
+    monkeypatch.setattr(rules, "prompts_for", prompts_for)
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_a_parked_event_whose_rules_fail_is_dead_lettered_as_the_inbox_would_and_its_row_deleted(monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts, store, _ = service()
+    goal, other = milestone("zoe"), milestone("zoe", 100)
+    await batch(prompts, goal, other)
+    failing_rules_for(monkeypatch, goal)
+    topic = "goals.goal-updated.v1"
+    letters = sample("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed")
+    failed = sample("paars_notifications_events_unparked_total", reason="failed")
+
+    await batch(prompts, joined("zoe", "mgr"))
+    assert store.parked_events == {}, "both rows deleted"
+    assert [p["cause_event_id"] for p in store.prompts.values()] == [other.metadata.event_id], "the other event applied as always"
+    assert store.calls[-3:] == ["write", "dead_letter", "unclaim"]
+    assert store.unclaimed == [("notifications", goal.metadata.event_id)], "its inbox row goes: replayed, it is applied"
+    [letter] = store.dead_letters
+    original = to_record(goal)
+    assert (letter.topic, letter.key, letter.value) == ("notifications.dead-letter.v1", b"zoe", goal.SerializeToString())
+    assert letter.headers[: len(original.headers)] == original.headers, "the record's own headers first, as it came"
+    dlq = {k: v.decode() for k, v in letter.headers[len(original.headers):]}
+    assert dlq == {
+        "dlq_reason": "handler-failed", "dlq_detail": "RuntimeError('the rule broke')", "dlq_source_topic": topic,
+        "dlq_source_partition": "-1", "dlq_source_offset": "-1", "dlq_consumer": "notifications",
+    }
+    assert decode(letter.value, letter.headers, "paars.goals.v1.GoalUpdated") == goal, "replayed to its topic, it decodes as it came"
+    assert letter.as_record().headers == letter.headers and letter.as_record().event_id != goal.metadata.event_id
+    assert sample("paars_notifications_dead_letters_total", topic=topic, reason="handler-failed") == letters + 1
+    assert sample("paars_notifications_events_unparked_total", reason="failed") == failed + 1
+
+
+async def test_a_parked_event_whose_rules_fail_after_the_wait_is_dead_lettered_by_the_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts, store, _ = service()
+    prompts.config = NotificationsConfig(directory_wait_seconds=0)
+    prompts.db = OneConnection()  # type: ignore[assignment]
+    feedback = praise("zoe", "ann")  # zoe is never imported
+    await batch(prompts, feedback)
+    failing_rules_for(monkeypatch, feedback)
+    assert await prompts.tick() == []
+    assert store.parked_events == {} and store.prompts == {}
+    assert [(letter.topic, dict(letter.headers)["ce_id"]) for letter in store.dead_letters] == [
+        ("notifications.dead-letter.v1", feedback.metadata.event_id.encode()),
+    ]

@@ -1,13 +1,19 @@
 """The one dead-letter writer: what a consumer could not decode or process becomes a record for
-``<service>.dead-letter.v1`` with the original bytes and headers, and the reason in dlq_* headers."""
+``<service>.dead-letter.v1`` with the original bytes and headers, and the reason in dlq_* headers.
+
+The inbox sends its dead letters to the broker at once (the record was never applied, nothing to be atomic with).
+A consumer that kept a record and fails it later, inside a transaction of its own (notifications' parked events),
+writes the dead letter to its outbox instead (as_record, outbox.append_records): it is published only if that
+transaction commits, and then surely."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from paars_platform.events import Headers, header
+from paars_platform.events import Headers, Record, header
 
 log = logging.getLogger("paars.dead_letter")
 
@@ -34,15 +40,42 @@ class ConsumedRecord(Protocol):
 
 
 @dataclass(frozen=True)
+class KeptRecord:
+    """A record a consumer kept past its transaction and processes later (notifications' parked events), as a dead
+    letter reads it: partition and offset are -1, the record's offsets having been committed when it was kept."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+    partition: int = -1
+    offset: int = -1
+
+
+@dataclass(frozen=True)
 class DeadLetter:
     topic: str
     key: bytes | None
     value: bytes | None
     headers: Headers
 
+    def as_record(self) -> Record:
+        """The dead letter as an outbox record (outbox.append_records), under an id of its own: the original
+        event's id stays in its ce_id header, and the same event dead-lettered again (replayed, failing again)
+        is a second row, not a conflict."""
+        return Record(self.topic, self.key or b"", self.value or b"", list(self.headers), uuid.uuid4().hex)
+
+
+_SUFFIX = ".dead-letter.v1"
+
 
 def dead_letter_topic(service: str) -> str:
-    return f"{service}.dead-letter.v1"
+    return f"{service}{_SUFFIX}"
+
+
+def source_topic(topic: str, headers: Iterable[tuple[str, bytes]]) -> str:
+    """For a record of a dead-letter topic, the topic its value came from (dlq_source_topic); else ""."""
+    return header(headers, "dlq_source_topic") if topic.endswith(_SUFFIX) else ""
 
 
 def dead_letter(record: ConsumedRecord, reason: str, detail: str, *, service: str, consumer: str) -> DeadLetter:

@@ -27,6 +27,7 @@ from paars_platform import crypto, event_kinds
 from paars_platform.auth import mint_token
 from paars_platform.clock import utcnow
 from paars_platform.config import DEFAULT_PORTS, Settings, env_str
+from paars_platform.deadletter import source_topic
 from paars_platform.events import Record
 from paars_platform.registry import BY_NAME, BY_TOPIC
 
@@ -228,10 +229,12 @@ class KeyRing:
             crypto.transform_personal(event, event.metadata.subject_id, sealed)
 
     async def encrypt_records(self, records: Sequence[Record]) -> list[Record]:
-        """The outbox relay's records with their events' personal fields encrypted (others passed through unparsed)."""
+        """The outbox relay's records with their events' personal fields encrypted (others passed through unparsed).
+        A dead letter in the outbox (a parked event notifications failed, its value the decrypted event) is sealed as
+        an event of its source topic, so it reaches the broker no more in clear than the event did."""
         parsed: list[tuple[int, Any]] = []
         for i, record in enumerate(records):
-            cls = _personal_class(record.topic)
+            cls = _personal_class(record.topic) or _personal_class(source_topic(record.topic, record.headers))
             if cls is not None:
                 event = cls()
                 event.ParseFromString(record.value)

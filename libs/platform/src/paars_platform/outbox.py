@@ -33,26 +33,34 @@ MARK_INTERVAL_SECONDS = 0.02
 def rows_of(*events: Message) -> list[dict[str, Any]]:
     """The outbox rows of these events (what append writes; a unit of work that writes its rows in a
     statement of its own builds them here)."""
+    return record_rows(*(to_record(event) for event in events))
+
+
+def record_rows(*records: Record) -> list[dict[str, Any]]:
+    """The outbox rows of records as they are: topic, key, value and headers (header values UTF-8 text)."""
     now = utcnow()
-    rows = []
-    for event in events:
-        record = to_record(event)
-        rows.append(
-            {
-                "event_id": record.event_id,
-                "topic": record.topic,
-                "record_key": record.key,
-                "payload": record.value,
-                "headers": [[k, v.decode()] for k, v in record.headers],
-                "created_at": now,
-            }
-        )
-    return rows
+    return [
+        {
+            "event_id": record.event_id,
+            "topic": record.topic,
+            "record_key": record.key,
+            "payload": record.value,
+            "headers": [[k, v.decode()] for k, v in record.headers],
+            "created_at": now,
+        }
+        for record in records
+    ]
 
 
 async def append(conn: AsyncConnection, outbox: sa.Table, *events: Message) -> None:
     """Writes the events inside the caller's transaction; they are published only if it commits."""
-    rows = rows_of(*events)
+    await append_records(conn, outbox, *(to_record(event) for event in events))
+
+
+async def append_records(conn: AsyncConnection, outbox: sa.Table, *records: Record) -> None:
+    """Writes ready-made records (a dead letter: deadletter.DeadLetter.as_record) inside the caller's transaction;
+    the relay publishes them as they are, in order with the events, only if it commits."""
+    rows = record_rows(*records)
     if rows:
         await conn.execute(outbox.insert(), rows)
 

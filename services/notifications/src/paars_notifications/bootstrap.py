@@ -30,7 +30,7 @@ from paars_notifications.service_layer import commands
 from paars_notifications.service_layer.deliveries import DeliveryWorker
 from paars_notifications.service_layer.handlers import PromptStreams
 from paars_notifications.service_layer.messagebus import MessageBus
-from paars_notifications.service_layer.prompting import Clock, PromptService
+from paars_notifications.service_layer.prompting import GROUP_ID, Clock, PromptService
 from paars_notifications.service_layer.rpc_handlers import Services
 from paars_platform.config import Settings
 from paars_platform.db import Database, utcnow
@@ -41,7 +41,6 @@ log = logging.getLogger("paars.notifications")
 
 MIGRATIONS = str(pathlib.Path(__file__).parent / "migrations")
 SERVICE_NAMES = [notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name]
-GROUP_ID = "notifications"
 
 
 def message_bus(

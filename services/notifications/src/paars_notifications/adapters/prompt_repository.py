@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars_notifications.adapters import tables as t
 from paars_notifications.domain.batches import UNSHOWN_FINAL, OpenQuery, Writes
-from paars_platform import outbox
+from paars_platform import deadletter, outbox
 from paars_platform.db import UtcDateTime, dialect_insert, upsert
 from paars_platform.inbox import InboxClaim, claim_cte
 
@@ -410,6 +410,15 @@ class SqlPromptRepository:
     async def unpark(self, ids: Sequence[int]) -> None:
         if ids:
             await self.conn.execute(t.parked_events.delete().where(_k.id.in_(ids)))
+
+    async def dead_letter(self, letters: Sequence[deadletter.DeadLetter]) -> None:
+        """The dead letters as outbox rows (the relay publishes them to the dead-letter topic once this commits)."""
+        await outbox.append_records(self.conn, t.platform["outbox"], *(letter.as_record() for letter in letters))
+
+    async def unclaim(self, consumer: str, event_ids: Collection[str]) -> None:
+        if event_ids:
+            inbox = t.platform["inbox"]
+            await self.conn.execute(inbox.delete().where(inbox.c.consumer == consumer, inbox.c.event_id.in_(sorted(event_ids))))
 
     async def known(self, person_ids: Collection[str]) -> set[str]:
         """Which of these people the org projection holds (read in the transaction, not from the cache)."""

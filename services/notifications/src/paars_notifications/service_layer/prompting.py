@@ -33,11 +33,16 @@ from paars_notifications.service_layer.unit_of_work import PromptStore
 from paars_platform import metrics, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, after_commit, utcnow
+from paars_platform.deadletter import DeadLetter, KeptRecord, dead_letter
 from paars_platform.erasure import is_erased
-from paars_platform.events import message_class, new_metadata
+from paars_platform.events import message_class, new_metadata, to_record
 from paars_platform.inbox import Handler, InboxClaim
 
 PRODUCER = "notifications"
+# The inbox's consumer group (bootstrap.py), and the dlq_consumer of a parked event's dead letter.
+GROUP_ID = "notifications"
+# The dead-letter reason of an event whose handling raised, as the inbox names it (paars_platform.inbox).
+HANDLER_FAILED = "handler-failed"
 log = logging.getLogger("paars.notifications.consumer")
 Clock = Callable[[], dt.datetime]
 
@@ -89,6 +94,18 @@ class _Rivals:
     copies: set[tuple[str, str, int]]
 
 
+def _kept_record(row: Any) -> KeptRecord:
+    """A parked event as the record it came in, for its dead letter: its topic, its bytes as parked, and its key and
+    CloudEvents headers as its producer's outbox made them from its metadata (events.to_record). Should the bytes no
+    longer decode, the key is its subject and the headers its id and type."""
+    payload = bytes(row.payload)
+    try:
+        record = to_record(message_class(row.event_type).FromString(payload))
+    except Exception:
+        return KeptRecord(row.topic, row.subject_id.encode(), payload, [("ce_id", row.event_id.encode()), ("ce_type", row.event_type.encode())])
+    return KeptRecord(row.topic, record.key, payload, record.headers)
+
+
 class PromptService:
     def __init__(
         self, config: NotificationsConfig, fanout: FanOut, clock: Clock = utcnow, on_deliveries: Callable[[], None] = lambda: None,
@@ -130,8 +147,12 @@ class PromptService:
         )
         self.unparked_total = metrics.counter(
             "paars_notifications_events_unparked_total",
-            "Parked events applied, by why (known: the people came; expired: the wait was over; failed: the rules raised, dropped).",
+            "Parked events applied, by why (known: the people came; expired: the wait was over; failed: the rules raised, dead-lettered).",
             ("reason",),
+        )
+        # The inbox's counter (paars_platform.inbox), also for the parked events dead-lettered here.
+        self.dead_letters_total = metrics.counter(
+            f"paars_{PRODUCER}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"),
         )
         self.parked_now = metrics.gauge(
             "paars_notifications_events_parked_now", "Events waiting for the directory, as this replica's last scheduler round saw them (at most 1000).",
@@ -321,6 +342,7 @@ class PromptService:
     # change's transaction), or from the scheduler's round once they are known (a record another replica projected) or
     # config.directory_wait_seconds passed (applied with what the directory knows: someone erased or never imported).
     # Each parked row is applied and deleted in one transaction, under its row lock (SKIP LOCKED on PostgreSQL).
+    # One whose rules raise then is dead-lettered in that transaction, through the outbox (see _apply_parked).
     # Nothing of this runs while everyone is known: the decision reads the directory the batch read anyway.
 
     async def _park(self, conn: AsyncConnection, items: Sequence[Applied]) -> None:
@@ -352,18 +374,29 @@ class PromptService:
         for person_id in known:
             self.cache.forget_person(person_id)  # cached as unknown before another replica projected them
         items: list[Applied] = []
+        letters: list[DeadLetter] = []
+        failed: list[str] = []
         for row, reason in ready:
             try:
                 items.append(await self.rules_of(conn, message_class(row.event_type).FromString(row.payload), park=False))
-            except Exception:
-                # Its rules read it when it came; should they fail now, the directory change must not fail with it.
-                log.exception("a parked event's rules failed; it is dropped", extra={"event_id": row.event_id, "topic": row.topic})
+            except Exception as exc:
+                # Its rules read it when it came; should they fail now, the directory change must not fail with it. The
+                # event goes to the dead-letter topic as the inbox's dead letters do, through the outbox in this
+                # transaction: published once the row's deletion commits, never if it rolls back. Its inbox row goes
+                # too, as a dead-lettered event's claim rolls back with its handler: replayed, it is applied.
+                log.exception("a parked event's rules failed; it is dead-lettered", extra={"event_id": row.event_id, "topic": row.topic})
+                letters.append(dead_letter(_kept_record(row), HANDLER_FAILED, repr(exc)[:500], service=PRODUCER, consumer=GROUP_ID))
+                failed.append(row.event_id)
+                after_commit(conn, self.dead_letters_total.labels(row.topic, HANDLER_FAILED).inc)
                 reason = "failed"
             after_commit(conn, self.unparked_total.labels(reason).inc)
         self._claimed = None  # what claim() read is from before these events' prompts
         for run in runs(items):
             await self._apply_run(conn, run)
         await repo.unpark([row.id for row, _reason in ready])
+        if letters:
+            await repo.dead_letter(letters)
+            await repo.unclaim(GROUP_ID, failed)
         return [item.cause.event_id for item in items]
 
     async def _apply_parked_due(self, conn: AsyncConnection, now: dt.datetime) -> list[pb.Prompt]:

@@ -11,6 +11,7 @@ from paars_notifications.domain.batches import OpenQuery, Writes
 from paars_notifications.domain.preferences import StoredPreferences
 from paars_notifications.domain.subscriptions import DeadLetter, Webhook
 from paars_notifications.domain.visibility import Person
+from paars_platform import deadletter
 from paars_platform.inbox import InboxClaim
 
 Clock = Callable[[], dt.datetime]
@@ -106,6 +107,12 @@ class PromptStore(Protocol):
     async def parked(self, awaiting: str | None = None) -> list[Any]: ...
 
     async def unpark(self, ids: Sequence[int]) -> None: ...
+
+    async def dead_letter(self, letters: Sequence[deadletter.DeadLetter]) -> None:
+        """Writes the dead letters to the outbox, in the transaction: published only if it commits."""
+
+    async def unclaim(self, consumer: str, event_ids: Collection[str]) -> None:
+        """Deletes the consumer's inbox rows of these events, so that the events are applied when they come again."""
 
     async def known(self, person_ids: Collection[str]) -> set[str]: ...
 
