@@ -135,7 +135,7 @@ async def test_far_behind_the_round_of_changed_people_runs_at_most_every_behind_
     from paars_analytics.insights import agents
 
     rounds: list[set[str]] = []
-    monkeypatch.setattr(agents, "people_round", lambda keys, *args: rounds.append(set(keys)) or [])
+    monkeypatch.setattr(agents, "people_round", lambda keys, *args, **kwargs: rounds.append(set(keys)) or [])
     clock = [1_000.0]
     monkeypatch.setattr(agents.time, "monotonic", lambda: clock[0])
     ctx = SimpleNamespace(
@@ -162,6 +162,50 @@ async def test_far_behind_the_round_of_changed_people_runs_at_most_every_behind_
     clock[0] += 0.05
     await detector.tick()
     assert rounds[-1] == {"cy"}
+
+
+async def test_the_round_of_changed_people_decodes_and_sends_a_chunk_at_a_time_and_lets_the_stream_run_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A catch-up's fetch changes thousands of people at once: their round takes COMMANDS_CHUNK of them at a time, so
+    no more than a chunk's candidates are held, and the loop runs other tasks (the stream) between chunks. What it
+    sends is what one round over everyone sends, in the same order."""
+    from types import SimpleNamespace
+
+    from paars_analytics.config import Thresholds
+    from paars_analytics.insights import agents
+    from paars_analytics.signals.insights import Candidate
+
+    chunks: list[list[str]] = []
+    stream: list[int] = []
+
+    def people_round(keys: list[str], *args: Any, by_team: Any = None) -> list[Candidate]:
+        assert by_team is not None, "the directory's teams are grouped once per round, not once per chunk"
+        chunks.append(list(keys))
+        return [Candidate("QUIET_FEEDBACK", key, "t1", "info", "why", (), (), "do") for key in keys]
+
+    monkeypatch.setattr(agents, "people_round", people_round)
+    sent: list[bytes] = []
+    ctx = SimpleNamespace(
+        commands_topic=SimpleNamespace(send_soon=lambda *, key, value: sent.append(key)), insights={}, state={},
+        employees={}, app=SimpleNamespace(producer=SimpleNamespace(buffer=SimpleNamespace(size=0))),
+        config=SimpleNamespace(thresholds=Thresholds()),
+    )
+    detector = agents.Detector(ctx)  # type: ignore[arg-type]
+    keys = [f"p{i:05d}" for i in range(2 * agents.COMMANDS_CHUNK + 3)]
+
+    async def the_stream() -> None:
+        while len(chunks) < 3:
+            stream.append(len(chunks))
+            await asyncio.sleep(0)
+
+    other = asyncio.ensure_future(the_stream())
+    assert await detector.changed_round(keys, 1_000.0) == len(keys)
+    await other
+    assert [len(chunk) for chunk in chunks] == [agents.COMMANDS_CHUNK, agents.COMMANDS_CHUNK, 3]
+    assert sent == [key.encode() for key in keys]
+    # The other task ran between the chunks, not only before the round or after it.
+    assert 1 in stream and 2 in stream
 
 
 def test_detection_sends_its_commands_to_the_producer_buffer_in_order_without_awaiting_each() -> None:

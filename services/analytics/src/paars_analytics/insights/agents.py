@@ -11,7 +11,7 @@ from typing import Any
 
 from paars_analytics.app import Analytics
 from paars_analytics.insights import records
-from paars_analytics.insights.detection import people_round, scan
+from paars_analytics.insights.detection import people_round, scan, teams_of
 from paars_analytics.signals.insights import Candidate, ask_peers, forget_asked
 from paars_platform.events import to_record
 
@@ -135,10 +135,31 @@ class Detector:
         elif ctx.dirty and not (self.behind and time.monotonic() - self._round_at < BEHIND_ROUND_SECONDS):
             self._round_at = time.monotonic()
             keys, ctx.dirty = ctx.dirty, set()
-            await self._open_in_chunks(people_round(keys, ctx.state, self.employees(keys), now, ctx.config.thresholds), now)
+            await self.changed_round(keys, now)
         if time.monotonic() - self._lag_at >= LAG_SECONDS:
             self._lag_at = time.monotonic()
             self.update_consumer_lag()
+
+    async def changed_round(self, keys: Iterable[str], now: float) -> int:
+        """The person rules over the people changed since the last round, COMMANDS_CHUNK people at a time: each chunk's
+        candidates go out (``_open``) before the next chunk is decoded, and the stream runs between chunks. One fetch
+        in a catch-up changes up to 5,000 people (PAARS_ANALYTICS_POLL_RECORDS): held in one list, their candidates
+        (two or three per person there) were the worker's peak memory, and their decoding held the loop for seconds.
+        The candidates, and their order, are those of one people_round over all the keys."""
+        ctx = self.ctx
+        ordered = list(keys)
+        employees = self.employees(ordered)
+        by_team = teams_of(employees)
+        sent = 0
+        for i in range(0, len(ordered), COMMANDS_CHUNK):
+            if i:
+                await asyncio.sleep(0)
+            found = people_round(ordered[i:i + COMMANDS_CHUNK], ctx.state, employees, now, ctx.config.thresholds, by_team=by_team)
+            opened = self._open(found, now)
+            if opened:
+                await self._handed_over()
+            sent += opened
+        return sent
 
     async def full_scan(self, now: float) -> None:
         """Every rule over everyone (detection.scan: one decoded state at a time, yielding between chunks). The read
