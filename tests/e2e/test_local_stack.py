@@ -169,6 +169,8 @@ def test_propose_agree_check_in_yields_decodable_events_and_the_demo_keeps_peopl
             assert header(record.headers, "ce_type") == "paars.goals.v1.GoalUpdated"
             assert header(record.headers, "ce_specversion") == "1.0"
         wait_for(lambda: stack.text().count("[demo]") >= 8, 60, "the demo is not active")
+        # The demo starts once every service has projected the directory: none of its calls is refused as a stranger's.
+        assert "is not a person in the directory" not in stack.text(), stack.text()
         assert "[events] goal proposed" in stack.text(), "the demo's goals reach the live view through Kafka"
 
     explained(stack, check)

@@ -6,7 +6,7 @@ import datetime as dt
 import importlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ import grpc
 from paars.goals.v1 import goals_pb2 as pb
 from paars.goals.v1 import goals_pb2_grpc
 from paars.org.v1 import org_pb2_grpc
+from paars.privacy.v1 import privacy_pb2, privacy_pb2_grpc
 from paars_cli import demo_org
 from paars_cli.client import address, metadata
 
@@ -63,6 +64,37 @@ async def load_directory(world: DemoWorld) -> None:
     stub = org_pb2_grpc.OrgServiceStub(world.channel("goals"))
     # The HRIS fills the directory; until then nobody is a person Paars knows (a system client's call).
     await stub.ImportDirectory(demo_org.directory(), metadata=metadata("hris", ["system"]), timeout=30)
+
+
+# The services the demo acts on; each authenticates a caller against its own projection of the directory.
+DIRECTORY_SERVICES = ("goals", "feedback", "notifications", "analytics", "story", "conversations")
+KNOWN_POLL_SECONDS = 0.25
+
+
+async def until_everyone_is_known(world: DemoWorld, services: Sequence[str], *, timeout: float = 60.0) -> list[str]:
+    """Waits until each service knows every demo person, so that no demo action is refused as from a stranger: the
+    directory reaches the other services as events (org.employee-changed.v1), a moment after goals imported it. A
+    person counts as known to a service once it answers their own ListPrivilegedActions (every service has the
+    PersonalData API) with anything but UNAUTHENTICATED or UNAVAILABLE. Returns the services that still did not
+    know someone at the timeout (the demo then starts all the same, and reports what they refuse)."""
+    waiting = {service: set(world.people) for service in services}
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        for service, people in waiting.items():
+            stub = privacy_pb2_grpc.PersonalDataStub(world.channel(service))
+            for person in sorted(people):
+                try:
+                    await stub.ListPrivilegedActions(
+                        privacy_pb2.ListPrivilegedActionsRequest(person_id=person), metadata=world.auth(person), timeout=5,
+                    )
+                except grpc.aio.AioRpcError as err:
+                    if err.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                        continue
+                people.discard(person)
+        waiting = {service: people for service, people in waiting.items() if people}
+        if not waiting or asyncio.get_running_loop().time() >= deadline:
+            return sorted(waiting)
+        await asyncio.sleep(KNOWN_POLL_SECONDS)
 
 
 GOAL_IDEAS = [

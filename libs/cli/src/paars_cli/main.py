@@ -89,7 +89,11 @@ async def _main_loop(stack: object, *, demo: bool, plain: bool, duration: float,
         tasks.append(asyncio.create_task(watch_prompts(people, lambda p: metadata(p, sorted(world.roles[p])), address("notifications"), view, stop)))
     if demo:
         await demo_mod.load_directory(world)
-        view.add("demo", "demo organisation loaded: Paars NV, 12 people in 3 teams")
+        # Until every service has projected the directory, a demo person's call is refused as from a stranger.
+        slow = await demo_mod.until_everyone_is_known(world, [s for s in demo_mod.DIRECTORY_SERVICES if s in stack.processes])
+        if slow:
+            view.add("demo", f"the directory has not reached {', '.join(slow)} yet; the demo starts all the same")
+        view.add("demo", f"demo organisation loaded: Paars NV, {len(world.people)} people in {len(demo_mod.demo_org.TEAMS)} teams")
         tasks.append(asyncio.create_task(demo_mod.drive(world, lambda line: view.add("demo", line), stop, seed=seed)))
     try:
         await view.show(stop)
