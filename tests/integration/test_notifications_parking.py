@@ -149,6 +149,38 @@ async def test_erasing_the_person_deletes_the_events_waiting_about_them(db: Data
     assert await prompts.tick() == [] and await _prompts_of(db, goal) == [], "nothing left to apply once the wait is over"
 
 
+async def test_a_parked_event_whose_rules_fail_on_a_statement_is_dead_lettered_and_the_record_still_commits(
+    db: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parked event's rules that fail on a statement: on PostgreSQL that aborts the transaction, which is the record's
+    own (the directory change that made its people known). The rules run under a savepoint there, so the event alone
+    is dead-lettered and the record is projected; without it the record's whole batch failed, and the record would
+    have been dead-lettered in the event's stead."""
+    from paars_notifications.adapters.prompt_repository import SqlPromptRepository
+    from paars_notifications.service_layer.prompting import PromptService
+
+    prompts = service(db)
+    await as_batch(db, prompts, people())
+    goal, other = milestone("zoe"), milestone("zoe", percent=100)
+    await as_batch(db, prompts, [goal, other])
+    original = PromptService.rules_of
+
+    async def rules_of(self: PromptService, conn: Any, event: Any, *, park: bool = True) -> Any:
+        if not park and event.metadata.event_id == goal.metadata.event_id:
+            await conn.execute(sa.text("SELECT no_such_column FROM parked_events"))
+        return await original(self, conn, event, park=park)
+
+    monkeypatch.setattr(PromptService, "rules_of", rules_of)
+    await as_batch(db, prompts, [employee("zoe", "m1")])
+    o = t.platform["outbox"]
+    async with db.read() as conn:
+        assert await SqlPromptRepository(conn).known({"zoe"}) == {"zoe"}, "the record committed"
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(t.parked_events))).scalar_one() == 0
+        letters = (await conn.execute(sa.select(o.c.headers).where(o.c.topic == "notifications.dead-letter.v1"))).all()
+    assert [dict(row.headers)["ce_id"] for row in letters] == [goal.metadata.event_id]
+    assert [r.recipient_id for r in await _prompts_of(db, other)] == ["m1"], "the other parked event is applied"
+
+
 class RecordRolledBack(Exception):
     """Something after the parked event in the record's transaction failed: it rolls back whole."""
 

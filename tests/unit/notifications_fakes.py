@@ -3,6 +3,7 @@ way): the RPC handler tests run the real handlers and message bus over them, wit
 A unit of work works on a copy of the store and writes it back on commit, so a refused request changes nothing."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime as dt
@@ -302,6 +303,9 @@ class FakePromptStore:
     async def unpark(self, ids: Sequence[int]) -> None:
         for key in ids:
             self.parked_events.pop(key, None)
+
+    def attempt(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
 
     async def dead_letter(self, letters: Sequence[Any]) -> None:
         self.calls.append("dead_letter")

@@ -8,6 +8,7 @@ recipient order, so two transactions cannot deadlock), and everything is written
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -410,6 +411,13 @@ class SqlPromptRepository:
     async def unpark(self, ids: Sequence[int]) -> None:
         if ids:
             await self.conn.execute(t.parked_events.delete().where(_k.id.in_(ids)))
+
+    def attempt(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """On PostgreSQL a savepoint: a statement that fails there aborts the whole transaction, so a parked event's
+        rules failing on one (dead-lettered) would fail the directory change applying it, and that change would go to
+        the dead-letter topic in its stead. SQLite's transaction outlives a failed statement, and pysqlite's savepoints
+        would begin a transaction of their own where none has begun yet: nothing there."""
+        return self.conn.begin_nested() if self.dialect == "postgresql" else contextlib.nullcontext()
 
     async def dead_letter(self, letters: Sequence[deadletter.DeadLetter]) -> None:
         """The dead letters as outbox rows (the relay publishes them to the dead-letter topic once this commits)."""

@@ -378,7 +378,9 @@ class PromptService:
         failed: list[str] = []
         for row, reason in ready:
             try:
-                items.append(await self.rules_of(conn, message_class(row.event_type).FromString(row.payload), park=False))
+                async with repo.attempt():
+                    applied = await self.rules_of(conn, message_class(row.event_type).FromString(row.payload), park=False)
+                items.append(applied)
             except Exception as exc:
                 # Its rules read it when it came; should they fail now, the directory change must not fail with it. The
                 # event goes to the dead-letter topic as the inbox's dead letters do, through the outbox in this

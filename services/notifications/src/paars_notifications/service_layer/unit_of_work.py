@@ -2,6 +2,7 @@
 adapters/repository.py and adapters/sql_unit_of_work.py; the handler tests give fakes (tests/unit/notifications_fakes.py)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
@@ -107,6 +108,10 @@ class PromptStore(Protocol):
     async def parked(self, awaiting: str | None = None) -> list[Any]: ...
 
     async def unpark(self, ids: Sequence[int]) -> None: ...
+
+    def attempt(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """A part of the transaction that may fail alone (a parked event's rules, dead-lettered when they raise): what
+        it wrote is undone when it raises, and the transaction goes on."""
 
     async def dead_letter(self, letters: Sequence[deadletter.DeadLetter]) -> None:
         """Writes the dead letters to the outbox, in the transaction: published only if it commits."""
