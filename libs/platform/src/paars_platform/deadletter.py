@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from prometheus_client import Counter
+
+from paars_platform import metrics
 from paars_platform.events import Headers, Record, header
 
 log = logging.getLogger("paars.dead_letter")
@@ -67,6 +70,14 @@ class DeadLetter:
 
 
 _SUFFIX = ".dead-letter.v1"
+# The reason of a record whose handler raised (the inbox's, and a kept record's that fails later).
+HANDLER_FAILED = "handler-failed"
+
+
+def counter(service: str) -> Counter:
+    """``paars_<service>_dead_letters_total{topic,reason}``: the records a service sent to its dead-letter topic,
+    whichever of its paths sent them (the inbox; notifications' parked events)."""
+    return metrics.counter(f"paars_{service}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"))
 
 
 def dead_letter_topic(service: str) -> str:

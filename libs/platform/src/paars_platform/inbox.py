@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paars.org.v1 import org_pb2
-from paars_platform import metrics
+from paars_platform import deadletter, metrics
 from paars_platform.config import Settings
 from paars_platform.crypto import UndecryptableField
 from paars_platform.db import Database, UtcDateTime, dialect_insert, is_unavailable, utcnow
@@ -226,7 +226,7 @@ class InboxConsumer:
         self.pace = FetchPace(settings.consumer_fetch_wait_ms, settings.consumer_idle_fetch_wait_ms)
         svc = settings.service
         self.consumed = metrics.counter(f"paars_{svc}_events_consumed_total", "Events consumed by outcome.", ("topic", "outcome"))
-        self.dead_letters = metrics.counter(f"paars_{svc}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"))
+        self.dead_letters = deadletter.counter(svc)
         self.lag = metrics.gauge(f"paars_{svc}_consumer_lag", "Messages behind the end of each consumed topic.", ("topic",))
         # Where a batch's time goes (issue 13): queued = from the broker's timestamp of a poll's oldest record to the
         # poll returning it (the fetch wait, and the batches before it); decrypt = the personal fields opened (key
@@ -496,7 +496,7 @@ class InboxConsumer:
                     continue
                 if attempt < _HANDLER_ATTEMPTS:
                     continue
-                await self._dead_letter(record, "handler-failed", repr(exc)[:500])
+                await self._dead_letter(record, deadletter.HANDLER_FAILED, repr(exc)[:500])
                 return
             except asyncio.CancelledError:
                 raise
@@ -505,7 +505,7 @@ class InboxConsumer:
                     await asyncio.sleep(0.05 * attempt)
                     continue
                 log.exception("handler failed", extra={"event_id": meta.event_id, "topic": topic})
-                await self._dead_letter(record, "handler-failed", repr(exc)[:500])
+                await self._dead_letter(record, deadletter.HANDLER_FAILED, repr(exc)[:500])
                 return
         if self.after_commit is not None:
             try:

@@ -114,7 +114,9 @@ def when(stamp: Timestamp, language: str) -> str:
 
 
 def iso(stamp: Timestamp) -> str:
-    return stamp.ToDatetime(tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M") if stamp.seconds else ""
+    """A time as the give-feedback form's moment field takes it (links.moment_param: the links in e-mails and
+    webhooks carry the same)."""
+    return links.moment_param(stamp.ToDatetime(tzinfo=dt.UTC)) if stamp.seconds else ""
 
 
 def percent(fraction: float) -> int:
@@ -134,9 +136,8 @@ def relation_between(giver: org_pb2.Employee | None, receiver: org_pb2.Employee)
 
 def prompt_link(prompt: nt.Prompt) -> str:
     """The page where the person acts on a prompt; a feedback prompt opens the form filled in."""
-    moment = links.moment_param(prompt.cause_occurred_at.ToDatetime(tzinfo=dt.UTC)) if prompt.cause_occurred_at.seconds else ""
     return links.action_path(
-        prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=moment, ref_id=prompt.ref_id, cause_type=prompt.cause_type,
+        prompt.kind, prompt_id=prompt.id, about_id=prompt.about_id, moment=iso(prompt.cause_occurred_at), ref_id=prompt.ref_id, cause_type=prompt.cause_type,
         insight_kind=prompt.insight_kind, goal_id=prompt.goal_id,
     )
 

@@ -101,7 +101,7 @@ def by_moment_priority(drafts: Sequence[tuple[Drafted, rules.PromptDraft]]) -> l
     places: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, (_item, draft) in enumerate(drafts):
         if draft.moment_id:
-            places[(draft.recipient_id, draft.moment_id[:80])].append(index)
+            places[draft.moment_key].append(index)
     out = list(drafts)
     for group in places.values():
         if len(group) > 1:

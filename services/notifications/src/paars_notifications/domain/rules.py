@@ -74,6 +74,11 @@ class PromptDraft:
     insight_kind: int = 0
     goal_id: str = ""
 
+    @property
+    def moment_key(self) -> tuple[str, str]:
+        """One prompt per person and moment: the key as the prompts table keeps it (moment_id is 80 characters)."""
+        return self.recipient_id, self.moment_id[:80]
+
 
 @dataclass(frozen=True)
 class ActionMatch:

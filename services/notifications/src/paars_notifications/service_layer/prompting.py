@@ -30,10 +30,10 @@ from paars_notifications.domain.batches import Applied, Cause, OpenQuery, Writes
 from paars_notifications.domain.involvement import involved_ids
 from paars_notifications.domain.visibility import Directory
 from paars_notifications.service_layer.unit_of_work import PromptStore
-from paars_platform import metrics, registry
+from paars_platform import deadletter, metrics, registry
 from paars_platform.auth import ROLE_NAMES
 from paars_platform.db import Database, after_commit, utcnow
-from paars_platform.deadletter import DeadLetter, KeptRecord, dead_letter
+from paars_platform.deadletter import HANDLER_FAILED, DeadLetter, KeptRecord, dead_letter
 from paars_platform.erasure import is_erased
 from paars_platform.events import message_class, new_metadata, to_record
 from paars_platform.inbox import Handler, InboxClaim
@@ -41,8 +41,6 @@ from paars_platform.inbox import Handler, InboxClaim
 PRODUCER = "notifications"
 # The inbox's consumer group (bootstrap.py), and the dlq_consumer of a parked event's dead letter.
 GROUP_ID = "notifications"
-# The dead-letter reason of an event whose handling raised, as the inbox names it (paars_platform.inbox).
-HANDLER_FAILED = "handler-failed"
 log = logging.getLogger("paars.notifications.consumer")
 Clock = Callable[[], dt.datetime]
 
@@ -94,15 +92,14 @@ class _Rivals:
     copies: set[tuple[str, str, int]]
 
 
-def _kept_record(row: Any) -> KeptRecord:
+def _kept_record(row: Any, event: Any | None) -> KeptRecord:
     """A parked event as the record it came in, for its dead letter: its topic, its bytes as parked, and its key and
     CloudEvents headers as its producer's outbox made them from its metadata (events.to_record). Should the bytes no
-    longer decode, the key is its subject and the headers its id and type."""
+    longer decode (``event`` None), the key is its subject and the headers its id and type."""
     payload = bytes(row.payload)
-    try:
-        record = to_record(message_class(row.event_type).FromString(payload))
-    except Exception:
+    if event is None:
         return KeptRecord(row.topic, row.subject_id.encode(), payload, [("ce_id", row.event_id.encode()), ("ce_type", row.event_type.encode())])
+    record = to_record(event)
     return KeptRecord(row.topic, record.key, payload, record.headers)
 
 
@@ -150,10 +147,8 @@ class PromptService:
             "Parked events applied, by why (known: the people came; expired: the wait was over; failed: the rules raised, dead-lettered).",
             ("reason",),
         )
-        # The inbox's counter (paars_platform.inbox), also for the parked events dead-lettered here.
-        self.dead_letters_total = metrics.counter(
-            f"paars_{PRODUCER}_dead_letters_total", "Records sent to the dead-letter topic.", ("topic", "reason"),
-        )
+        # The inbox's counter, also for the parked events dead-lettered here.
+        self.dead_letters_total = deadletter.counter(PRODUCER)
         self.parked_now = metrics.gauge(
             "paars_notifications_events_parked_now", "Events waiting for the directory, as this replica's last scheduler round saw them (at most 1000).",
         )
@@ -377,9 +372,11 @@ class PromptService:
         letters: list[DeadLetter] = []
         failed: list[str] = []
         for row, reason in ready:
+            event: Any = None
             try:
+                event = message_class(row.event_type).FromString(row.payload)
                 async with repo.attempt():
-                    applied = await self.rules_of(conn, message_class(row.event_type).FromString(row.payload), park=False)
+                    applied = await self.rules_of(conn, event, park=False)
                 items.append(applied)
             except Exception as exc:
                 # Its rules read it when it came; should they fail now, the directory change must not fail with it. The
@@ -387,7 +384,7 @@ class PromptService:
                 # transaction: published once the row's deletion commits, never if it rolls back. Its inbox row goes
                 # too, as a dead-lettered event's claim rolls back with its handler: replayed, it is applied.
                 log.exception("a parked event's rules failed; it is dead-lettered", extra={"event_id": row.event_id, "topic": row.topic})
-                letters.append(dead_letter(_kept_record(row), HANDLER_FAILED, repr(exc)[:500], service=PRODUCER, consumer=GROUP_ID))
+                letters.append(dead_letter(_kept_record(row, event), HANDLER_FAILED, repr(exc)[:500], service=PRODUCER, consumer=GROUP_ID))
                 failed.append(row.event_id)
                 after_commit(conn, self.dead_letters_total.labels(row.topic, HANDLER_FAILED).inc)
                 reason = "failed"
@@ -505,8 +502,8 @@ class PromptService:
         no PromptSent: only a release does) and this draft, decided now as any prompt, is stored in its place, in the
         same transaction. Returns the row when it is to be released now. A redelivery (the draft's own copy is stored)
         changes nothing."""
-        r, moment = draft.recipient_id, draft.moment_id[:80]
-        holder = rivals.holders.get((r, moment))
+        r = draft.recipient_id
+        holder = rivals.holders.get(draft.moment_key)
         if (cause.event_id, r, draft.kind) in rivals.copies or holder is None:
             return None
         if not policy.takes_moment(draft.priority, holder["state"] == "held", holder["priority"]):
@@ -519,10 +516,10 @@ class PromptService:
         if not await repo.take_moment(holder["id"], row):
             spent[r] += freed  # released or withdrawn meanwhile: the moment stays where it is
             return None
-        rivals.holders[(r, moment)] = row
+        rivals.holders[draft.moment_key] = row
         rivals.copies.add((cause.event_id, r, draft.kind))
         log.info("a held prompt gave its moment to one of a higher priority", extra={
-            "withdrawn": holder["id"], "prompt_id": row["id"], "moment_id": moment, "recipient_id": r,
+            "withdrawn": holder["id"], "prompt_id": row["id"], "moment_id": draft.moment_key[1], "recipient_id": r,
         })
         return row if self._stored(conn, draft, decision, spent) else None
 
